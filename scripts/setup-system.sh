@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install the system packages Lealtad's tests need: a PostgreSQL server (the second CI
+# database), Chromium (browser tests through Playwright) and gettext (msgfmt compiles the
+# Spanish/English message catalogs). Idempotent: when everything is present, apt is skipped.
+set -euo pipefail
+
+missing=()
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
+command -v msgfmt >/dev/null || missing+=(gettext)
+
+if ((${#missing[@]} == 0)); then
+    echo "setup-system: postgresql, chromium and gettext already installed"
+    exit 0
+fi
+
+# apt needs root: use sudo when we are not root and it is there, otherwise say what to do.
+if ((EUID == 0)); then
+    as_root=()
+elif command -v sudo >/dev/null; then
+    as_root=(sudo)
+else
+    echo "setup-system: missing system packages: ${missing[*]}" >&2
+    echo "setup-system: run as root: apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update
+# Install all three, not only the missing ones: apt skips what is already there.
+"${as_root[@]}" apt-get install -y --no-install-recommends postgresql chromium gettext

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# The test command (README and .ci/run call it): lint, type-check, check migrations, then run
+# pytest on SQLite and on a throwaway PostgreSQL server this script starts and stops itself.
+#
+#   bash scripts/test.sh [pytest args...]      # extra args go to both pytest runs
+#   LEALTAD_TEST_DB=sqlite|postgres|both       # which database(s) pytest runs on (default both)
+#
+# Setup and install stop the run at once; every check after that runs even when an earlier one
+# failed, so one run shows every problem, and the exit status is non-zero if any failed.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+PG_PORT_FIRST=55432
+WORK=""          # temp root for everything this run creates; removed on exit
+PG_DATA=""       # set once the PostgreSQL data directory exists, so cleanup knows to stop it
+FAILED=()
+
+stage() { printf '\n\033[1m==== %s ====\033[0m\n' "$*"; }
+
+# Run one check; remember its name when it fails instead of stopping the script.
+check() {
+    local name=$1
+    shift
+    stage "$name"
+    if "$@"; then
+        echo "---- $name: ok"
+    else
+        echo "---- $name: FAILED (exit $?)"
+        FAILED+=("$name")
+    fi
+}
+
+cleanup() {
+    local rc=$?
+    if [[ -n $PG_DATA && -f $PG_DATA/postmaster.pid ]]; then
+        as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null || true
+    fi
+    [[ -n $WORK ]] && rm -rf "$WORK"
+    return "$rc"
+}
+
+make_work_dir() {
+    WORK=$(mktemp -d /tmp/lealtad-test.XXXXXX)
+    chmod 755 "$WORK"   # postgres must be able to reach its data dir inside
+}
+
+# ---- PostgreSQL -------------------------------------------------------------------------
+
+# The server refuses to run as root; as root we drop to the `postgres` OS user.
+as_postgres() {
+    if ((EUID == 0)); then
+        (cd / && runuser -u postgres -- "$@")   # cd /: postgres may not read the cwd
+    else
+        "$@"
+    fi
+}
+
+find_pg_bin() {
+    # Debian keeps initdb/pg_ctl off PATH, under /usr/lib/postgresql/<version>/bin.
+    PG_BIN=${PG_BIN:-$(compgen -G '/usr/lib/postgresql/*/bin' | sort -V | tail -n1)}
+    [[ -x $PG_BIN/initdb ]] || { echo "no PostgreSQL server binaries (run setup-system.sh)" >&2; return 1; }
+}
+
+free_port() {
+    python3 - "$PG_PORT_FIRST" <<'PY'
+import socket, sys
+first = int(sys.argv[1])
+for port in range(first, first + 100):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        print(port)
+        break
+else:
+    sys.exit("no free port near %d" % first)
+PY
+}
+
+# Start a fresh, non-durable (fast) server; sets PG_PORT and exports LEALTAD_DATABASE_URL.
+# Every step checks its own status: `set -e` does not apply inside a function run by check().
+start_postgres() {
+    find_pg_bin || return 1
+    PG_PORT=$(free_port) || return 1
+    local sock=$WORK/pg-socket opts
+    mkdir -m 700 "$WORK/pg-data" && mkdir -m 755 "$sock" || return 1
+    if ((EUID == 0)); then chown postgres:postgres "$WORK/pg-data" "$sock" || return 1; fi
+    PG_DATA=$WORK/pg-data
+    as_postgres "$PG_BIN/initdb" -D "$PG_DATA" -A trust -U postgres -E UTF8 --locale=C.UTF-8 \
+        >"$WORK/initdb.log" 2>&1 || { cat "$WORK/initdb.log" >&2; return 1; }
+    echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
+    opts="-p $PG_PORT -k $sock -c listen_addresses=127.0.0.1"
+    opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"   # test data only
+    as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$sock/server.log" -o "$opts" -w start \
+        >/dev/null || { cat "$sock/server.log" >&2; return 1; }
+    "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres lealtad || return 1
+    export LEALTAD_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/lealtad"
+}
+
+# ---- pytest runs ------------------------------------------------------------------------
+
+pytest_sqlite() {
+    # A fresh LEALTAD_HOME: no secret key, database or media left over from a developer's run.
+    mkdir "$WORK/home-sqlite" || return 1
+    LEALTAD_HOME="$WORK/home-sqlite" .venv/bin/python -m pytest "$@"
+}
+
+pytest_postgres() {
+    start_postgres || return 1
+    mkdir "$WORK/home-postgres" || return 1
+    LEALTAD_HOME="$WORK/home-postgres" .venv/bin/python -m pytest "$@"
+}
+
+makemigrations_check() {
+    mkdir "$WORK/home-migrations" || return 1
+    DJANGO_SETTINGS_MODULE=lealtad.settings LEALTAD_HOME="$WORK/home-migrations" \
+        .venv/bin/python -m django makemigrations --check --dry-run
+}
+
+main() {
+    local db=${LEALTAD_TEST_DB:-both}
+    case $db in
+        sqlite | postgres | both) ;;
+        *) echo "LEALTAD_TEST_DB must be sqlite, postgres or both (got '$db')" >&2; exit 2 ;;
+    esac
+
+    stage "system packages"
+    bash scripts/setup-system.sh
+    stage "python environment"
+    bash scripts/install.sh
+
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM   # make Ctrl-C go through cleanup too
+    make_work_dir
+
+    # Hermetic runs: no LEALTAD_* setting from the developer's shell (a database URL, a
+    # language) leaks in, and nothing writes to ./.lealtad (mypy's Django plugin loads settings).
+    local var
+    for var in "${!LEALTAD_@}"; do
+        [[ $var == LEALTAD_TEST_* ]] || unset "$var"
+    done
+    export LEALTAD_HOME=$WORK/home-tools
+
+    check "ruff check" .venv/bin/ruff check src tests benchmarks
+    check "ruff format" .venv/bin/ruff format --check src tests benchmarks
+    check "mypy" .venv/bin/mypy src
+    check "migrations up to date" makemigrations_check
+    [[ $db == postgres ]] || check "pytest on SQLite" pytest_sqlite "$@"
+    [[ $db == sqlite ]] || check "pytest on PostgreSQL" pytest_postgres "$@"
+
+    if ((${#FAILED[@]})); then
+        local list
+        printf -v list '%s, ' "${FAILED[@]}"
+        stage "FAILED: ${list%, }"
+        exit 1
+    fi
+    stage "all checks passed"
+}
+
+# Run only when executed, so the functions can be sourced and tried one at a time.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+    main "$@"
+fi

@@ -1,0 +1,3 @@
+"""Lealtad: one customer across every channel."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,48 @@
+"""The REST API (``/api/v1``), assembled from each context's router."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+
+from lealtad import __version__
+from lealtad.channels.api import router as events_router
+from lealtad.core.access import SessionAuth, TokenAuth
+from lealtad.core.api import router as hub_router
+from lealtad.core.envelope import Envelope
+from lealtad.customers.api import router as customers_router
+
+api = NinjaAPI(
+    title="Lealtad API",
+    version=__version__,
+    urls_namespace="api",
+    docs_url="/docs",
+    auth=[TokenAuth(), SessionAuth()],
+    description="One customer across every channel. Bearer tokens (`lealtad token create`) "
+    "or the UI's session.",
+)
+api.add_router("/", customers_router)
+api.add_router("/", events_router)
+api.add_router("/", hub_router)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc) or "forbidden"}, status=403)
+
+
+_schema = api.get_openapi_schema
+
+
+def _with_envelope(*args, **kwargs):  # type: ignore[no-untyped-def]
+    schema = _schema(*args, **kwargs)
+    schema.setdefault("components", {}).setdefault("schemas", {})["Envelope"] = (
+        Envelope.model_json_schema(ref_template="#/components/schemas/{model}")
+    )
+    defs = schema["components"]["schemas"]["Envelope"].pop("$defs", {})
+    schema["components"]["schemas"].update(defs)
+    return schema
+
+
+api.get_openapi_schema = _with_envelope  # type: ignore[method-assign]

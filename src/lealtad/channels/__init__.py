@@ -1,0 +1,1 @@
+"""Channels: the registry of external systems and the ingestion of canonical events."""

@@ -1,0 +1,142 @@
+"""Ingestion: validate canonical events at the edge, drop repeats, apply the rest atomically.
+
+A batch is validated whole before anything is written; a rejected event writes nothing and
+reports each bad field by its path. The accepted events of a batch, their business rows, audit
+rows and outbox rows commit in one transaction, so an acknowledged event is stored exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from pydantic import ValidationError
+
+from lealtad.core import envelope
+from lealtad.core.audit import Actor
+from lealtad.core.envelope import Envelope, ValidEvent
+from lealtad.channels.models import ExternalSystem, ReceivedEvent
+
+CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
+
+
+@dataclass
+class EventResult:
+    id: str | None
+    status: str
+    customer_id: int | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+
+def _errors(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
+    out = []
+    for err in exc.errors():
+        path = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "")
+        message = err["msg"].removeprefix("Value error, ")
+        out.append({"field": path or "(event)", "message": message})
+    return out
+
+
+def known_channels() -> set[str]:
+    return set(envelope.BUILTIN_CHANNELS) | set(
+        ExternalSystem.objects.values_list("name", flat=True)
+    )
+
+
+def validate(raw: Any, channels: set[str], allowed: frozenset[str]) -> ValidEvent | EventResult:
+    """A valid event, or the rejection that says what is wrong and where."""
+    event_id = raw.get("id") if isinstance(raw, dict) else None
+    try:
+        env = Envelope.model_validate(raw)
+    except ValidationError as exc:
+        return EventResult(str(event_id) if event_id else None, REJECTED, errors=_errors(exc))
+    problems = []
+    if env.channel not in channels:
+        problems.append({"field": "channel", "message": f"unknown channel {env.channel!r}"})
+    elif allowed and env.channel not in allowed:
+        problems.append(
+            {"field": "channel", "message": f"this token may not send for {env.channel!r}"}
+        )
+    kind = envelope.event_type(env.type)
+    if kind is None:
+        problems.append({"field": "type", "message": f"unknown event type {env.type!r}"})
+    if not env.customer.has_key() and not env.customer.name:
+        problems.append({"field": "customer", "message": "name at least one identifier"})
+    if problems or kind is None:
+        return EventResult(env.id, REJECTED, errors=problems)
+    try:
+        payload = kind.payload_model.model_validate(env.payload)
+    except ValidationError as exc:
+        return EventResult(env.id, REJECTED, errors=_errors(exc, "payload"))
+    return ValidEvent(env, payload)
+
+
+def ingest(
+    raws: Sequence[Any], actor: Actor, allowed_channels: frozenset[str] = frozenset()
+) -> list[EventResult]:
+    """Apply a batch; one result per input, in order."""
+    channels = known_channels()
+    checked = [validate(raw, channels, allowed_channels) for raw in raws]
+    try:
+        return _apply(checked, actor)
+    except IntegrityError:
+        # A concurrent request stored one of these ids first: re-run, they are duplicates now.
+        return _apply(checked, actor)
+
+
+def _apply(checked: list[ValidEvent | EventResult], actor: Actor) -> list[EventResult]:
+    results: list[EventResult | None] = [c if isinstance(c, EventResult) else None for c in checked]
+    with transaction.atomic():
+        valid = [(i, c) for i, c in enumerate(checked) if isinstance(c, ValidEvent)]
+        seen = set(
+            ReceivedEvent.objects.filter(
+                event_id__in=[c.envelope.id for _, c in valid]
+            ).values_list("event_id", flat=True)
+        )
+        fresh: list[tuple[int, ValidEvent]] = []
+        for i, event in valid:
+            if event.envelope.id in seen:
+                results[i] = EventResult(event.envelope.id, DUPLICATE)
+            else:
+                seen.add(event.envelope.id)
+                fresh.append((i, event))
+        customer_ids = _apply_runs([e for _, e in fresh], actor)
+        _remember(fresh, customer_ids, actor)
+        for (i, event), cid in zip(fresh, customer_ids, strict=True):
+            results[i] = EventResult(event.envelope.id, CREATED, customer_id=cid)
+    return [r for r in results if r is not None]
+
+
+def _apply_runs(events: list[ValidEvent], actor: Actor) -> list[int]:
+    """Hand consecutive events of the same applier to it together, keeping their order."""
+    ids: list[int] = []
+    for apply, run in groupby(events, key=lambda e: envelope.event_type(e.envelope.type).apply):
+        ids.extend(apply(list(run), actor))
+    return ids
+
+
+def _remember(fresh: Iterable[tuple[int, ValidEvent]], ids: list[int], actor: Actor) -> None:
+    now = timezone.now()
+    ReceivedEvent.objects.bulk_create(
+        ReceivedEvent(
+            event_id=e.envelope.id,
+            event_type=e.envelope.type,
+            channel=e.envelope.channel,
+            occurred_at=e.envelope.occurred_at,
+            received_at=now,
+            customer_id=cid,
+            received_by=actor.label,
+        )
+        for (_, e), cid in zip(fresh, ids, strict=True)
+    )
+
+
+def register_system(name: str, description: str = "") -> ExternalSystem:
+    system, _ = ExternalSystem.objects.get_or_create(
+        name=name, defaults={"description": description}
+    )
+    return system

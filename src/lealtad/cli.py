@@ -1,0 +1,252 @@
+"""The ``lealtad`` command: set-up, serving, demo data, tokens, ingestion, import and export."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+app = typer.Typer(
+    help="Lealtad: one customer across every channel.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+events_app = typer.Typer(help="Canonical events.", no_args_is_help=True)
+customers_app = typer.Typer(help="Customer import and export.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+app.add_typer(events_app, name="events")
+app.add_typer(customers_app, name="customers")
+console = Console(stderr=True)
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
+    import django
+
+    django.setup()
+
+
+def progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
+@app.command()
+def init() -> None:
+    """Migrate the database, create the roles and the ``admin`` user (idempotent)."""
+    _django()
+    from django.contrib.auth.models import Group, User
+    from django.core.management import call_command
+
+    from lealtad.core.roles import Role
+
+    call_command("migrate", interactive=False, verbosity=0)
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
+    password = os.environ.get("LEALTAD_ADMIN_PASSWORD")
+    admin = User.objects.filter(username="admin").first()
+    if admin is None:
+        password = password or secrets.token_urlsafe(12)
+        admin = User.objects.create_superuser("admin", "", password)
+        admin.groups.add(Group.objects.get(name=Role.ADMIN.value))
+        typer.echo(f"Created user admin with password: {password}")
+    elif password and not admin.check_password(password):
+        admin.set_password(password)
+        admin.save(update_fields=["password"])
+        typer.echo("Set the admin password from LEALTAD_ADMIN_PASSWORD.")
+    else:
+        typer.echo("Database ready; user admin already exists (password unchanged).")
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    dispatcher: Annotated[bool, typer.Option(help="Run the hub dispatcher here")] = True,
+) -> None:
+    """Serve the ASGI app under uvicorn, with the hub's dispatcher in the same process."""
+    _django()
+    import uvicorn
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from lealtad.core.dispatcher import EmbeddedWorker
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    if dispatcher and settings.LEALTAD_EMBEDDED_WORKERS:
+        EmbeddedWorker().start()
+    typer.echo(f"Lealtad at http://{host}:{port}/  (API docs at /api/docs)")
+    uvicorn.run(
+        "lealtad.asgi:application",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+@app.command()
+def dispatch(once: bool = False) -> None:
+    """Run the hub dispatcher on its own (for a separate worker process)."""
+    _django()
+    from lealtad.core.dispatcher import EmbeddedWorker, default_dispatcher
+
+    if once:
+        typer.echo(f"settled {default_dispatcher().run_once(limit=100000)} messages")
+        return
+    worker = EmbeddedWorker()
+    worker.run()
+
+
+@app.command()
+def demo(
+    customers: int = 2000,
+    seed: int = 7,
+    interactions_per_customer: int = 10,
+    if_empty: Annotated[bool, typer.Option(help="Do nothing when customers exist")] = False,
+) -> None:
+    """Load realistic Spanish-language demo customers and their multi-channel history."""
+    _django()
+    from lealtad.customers import demo as demo_data
+
+    if if_empty and demo_data.has_customers():
+        typer.echo("Customers already present; demo data not loaded.")
+        return
+    with progress() as bar:
+        report = demo_data.load(
+            customers=customers,
+            seed=seed,
+            interactions_per_customer=interactions_per_customer,
+            progress=bar,
+        )
+    typer.echo(report)
+
+
+@token_app.command("create")
+def token_create(
+    user: Annotated[str, typer.Option(help="Username the token acts for")],
+    scope: Annotated[list[str] | None, typer.Option(help="Scope; repeat for several")] = None,
+    name: str = "cli",
+) -> None:
+    """Create an API token; the token is the last line printed (it is shown only once)."""
+    _django()
+    from django.contrib.auth.models import User
+
+    from lealtad.core import tokens
+
+    found = User.objects.filter(username=user).first()
+    if found is None:
+        typer.echo(f"no user {user!r}", err=True)
+        raise typer.Exit(2)
+    scopes = scope or ["customers:read"]
+    try:
+        key = tokens.create_token(found, name, scopes)
+    except tokens.InvalidScope as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"Token {name!r} for {user} with scopes {', '.join(scopes)}:")
+    typer.echo(key)
+
+
+def _jsonl(path: Path) -> Iterator[tuple[int, object]]:
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                try:
+                    yield number, json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield number, {"__invalid__": str(exc)}
+
+
+@events_app.command("ingest")
+def events_ingest(
+    file: Path,
+    batch: int = 1000,
+    as_user: Annotated[str, typer.Option("--as", help="Acting user")] = "admin",
+) -> None:
+    """Ingest canonical events from a JSON-lines file, in batches, with a progress bar."""
+    _django()
+    from lealtad.channels import services
+    from lealtad.core.audit import Actor
+
+    actor = Actor(label=f"{as_user} (cli {file.name})")
+    lines = list(_jsonl(file))
+    totals = {services.CREATED: 0, services.DUPLICATE: 0, services.REJECTED: 0}
+    rejected: list[str] = []
+    with progress() as bar:
+        task = bar.add_task("ingesting", total=len(lines))
+        for start in range(0, len(lines), batch):
+            chunk = lines[start : start + batch]
+            results = services.ingest([raw for _, raw in chunk], actor)
+            for (number, _), result in zip(chunk, results, strict=True):
+                totals[result.status] += 1
+                for err in result.errors:
+                    rejected.append(f"line {number}: {err['field']}: {err['message']}")
+            bar.advance(task, len(chunk))
+    for line in rejected[:200]:
+        typer.echo(line, err=True)
+    typer.echo(
+        f"created {totals['created']}, duplicate {totals['duplicate']}, "
+        f"rejected {totals['rejected']}"
+    )
+    if totals[services.REJECTED]:
+        raise typer.Exit(1)
+
+
+@customers_app.command("import")
+def customers_import(
+    file: Path,
+    mapping: Annotated[Path, typer.Option(help="YAML mapping of CSV columns to fields")],
+    dry_run: bool = False,
+) -> None:
+    """Import customers from CSV; any bad row imports nothing and every bad row is listed."""
+    _django()
+    from lealtad.customers import importing
+
+    with progress() as bar:
+        report = importing.import_csv(file, mapping, dry_run=dry_run, progress=bar)
+    for problem in report.problems:
+        typer.echo(problem, err=True)
+    typer.echo(report.summary())
+    if report.problems:
+        raise typer.Exit(1)
+
+
+@customers_app.command("export")
+def customers_export(
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+) -> None:
+    """Export every customer as CSV, with its external ids per source system."""
+    _django()
+    from lealtad.customers import exporting
+
+    if output is None:
+        exporting.export_csv(sys.stdout)
+        return
+    with output.open("w", encoding="utf-8", newline="") as handle, progress() as bar:
+        count = exporting.export_csv(handle, progress=bar)
+    typer.echo(f"exported {count} customers to {output}", err=True)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

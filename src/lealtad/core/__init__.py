@@ -1,0 +1,1 @@
+"""Platform core: the event hub (outbox, dispatcher), audit trail, roles and API tokens."""

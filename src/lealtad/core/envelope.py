@@ -1,0 +1,143 @@
+"""The canonical event envelope every channel speaks, and the registry of event types.
+
+An event type names its payload schema (a pydantic model, published as JSON Schema at
+``GET /api/v1/events/schemas``) and the context service that applies it. Identifiers are
+normalized while validating, so a bad phone or email rejects the event with its field path
+before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from lealtad.core import normalize
+
+BUILTIN_CHANNELS = (
+    "web",
+    "pos",
+    "call_center",
+    "kiosk",
+    "ivr",
+    "email",
+    "handheld",
+    "fax",
+    "mobile",
+    "partner",
+    "field",
+    "mail",
+)
+
+
+def _region() -> str:
+    return str(getattr(settings, "LEALTAD_DEFAULT_REGION", "EC"))
+
+
+class CustomerRef(BaseModel):
+    """Who the event is about, as the channel knows them. At least one key or a name."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    email: str | None = None
+    phone: str | None = None
+    national_id: str | None = None
+    national_id_type: str | None = None
+    card: str | None = None
+    external_ids: dict[str, str] = Field(default_factory=dict)
+    name: str | None = Field(default=None, max_length=250)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str | None) -> str | None:
+        return normalize.email(v) if v else None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v: str | None) -> str | None:
+        return normalize.phone(v, _region()).e164 if v else None
+
+    @field_validator("card")
+    @classmethod
+    def _card(cls, v: str | None) -> str | None:
+        return normalize.card(v) if v else None
+
+    @field_validator("national_id")
+    @classmethod
+    def _national_id(cls, v: str | None) -> str | None:
+        return normalize.national_id(v).value if v else None
+
+    @field_validator("external_ids")
+    @classmethod
+    def _external_ids(cls, v: dict[str, str]) -> dict[str, str]:
+        cleaned = {}
+        for system, value in v.items():
+            if not system.strip() or not str(value).strip():
+                raise ValueError("external ids need a source system and a value")
+            cleaned[system.strip()] = normalize.external_id(str(value))
+        return cleaned
+
+    def has_key(self) -> bool:
+        return bool(
+            self.email or self.phone or self.national_id or self.card or self.external_ids
+        )
+
+
+class Envelope(BaseModel):
+    """The canonical event: ``id`` is the caller's idempotency key."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(min_length=1, max_length=120)
+    type: str = Field(min_length=1, max_length=80)
+    channel: str = Field(min_length=1, max_length=40)
+    occurred_at: AwareDatetime
+    customer: CustomerRef
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ValidEvent:
+    """An envelope whose payload passed its type's schema."""
+
+    envelope: Envelope
+    payload: BaseModel
+
+
+Applier = Callable[[Sequence[ValidEvent], Any], list[int]]
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    payload_model: type[BaseModel]
+    apply: Applier
+    description: str
+
+
+_TYPES: dict[str, EventType] = {}
+
+
+def register(name: str, payload_model: type[BaseModel], apply: Applier, description: str) -> None:
+    _TYPES[name] = EventType(name, payload_model, apply, description)
+
+
+def event_type(name: str) -> EventType | None:
+    return _TYPES.get(name)
+
+
+def event_types() -> list[EventType]:
+    return sorted(_TYPES.values(), key=lambda t: t.name)
+
+
+def schemas() -> dict[str, Any]:
+    return {
+        "envelope": Envelope.model_json_schema(),
+        "types": {
+            t.name: {"description": t.description, "payload": t.payload_model.model_json_schema()}
+            for t in event_types()
+        },
+    }

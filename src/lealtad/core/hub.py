@@ -1,0 +1,105 @@
+"""The event hub's publishing side and its subscriber registry.
+
+Contexts publish domain events with :func:`publish` inside their business transaction (the row
+lands in the outbox) and subscribe handlers per event type with :func:`subscriber`. The
+registry is a plain mapping, not a class with a method per event, so contexts add and remove
+handlers without touching the hub.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from lealtad.core.models import OutboxMessage
+
+Handler = Callable[["Message"], None]
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a subscriber receives: the outbox row, detached from the ORM."""
+
+    id: int
+    event_id: str
+    event_type: str
+    channel: str
+    customer_id: int | None
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Subscription:
+    name: str
+    event_types: tuple[str, ...]
+    handler: Handler
+    max_attempts: int = 8
+
+
+_SUBSCRIPTIONS: dict[str, Subscription] = {}
+
+
+def subscriber(*event_types: str, name: str | None = None, max_attempts: int = 8):
+    """Register a handler for event types. Handlers must be idempotent (at-least-once)."""
+
+    def register(handler: Handler) -> Handler:
+        key = name or f"{handler.__module__}.{handler.__qualname__}"
+        _SUBSCRIPTIONS[key] = Subscription(key, tuple(event_types), handler, max_attempts)
+        return handler
+
+    return register
+
+
+def unsubscribe(name: str) -> None:
+    _SUBSCRIPTIONS.pop(name, None)
+
+
+def subscriptions_for(event_type: str) -> list[Subscription]:
+    return [s for s in _SUBSCRIPTIONS.values() if event_type in s.event_types or "*" in s.event_types]
+
+
+def subscription(name: str) -> Subscription | None:
+    return _SUBSCRIPTIONS.get(name)
+
+
+def all_subscriptions() -> list[Subscription]:
+    return list(_SUBSCRIPTIONS.values())
+
+
+def publish(
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    event_id: str,
+    channel: str = "",
+    customer_id: int | None = None,
+) -> OutboxMessage:
+    """Write an outbox row; must run inside the transaction of the change it announces."""
+    if connection.in_atomic_block is False:
+        raise RuntimeError("publish() must run inside the business transaction")
+    return OutboxMessage.objects.create(
+        event_id=event_id,
+        event_type=event_type,
+        channel=channel,
+        customer_id=customer_id,
+        payload=payload,
+        created_at=timezone.now(),
+    )
+
+
+def to_message(row: OutboxMessage) -> Message:
+    return Message(
+        id=row.pk,
+        event_id=row.event_id,
+        event_type=row.event_type,
+        channel=row.channel,
+        customer_id=row.customer_id,
+        payload=row.payload,
+        created_at=row.created_at,
+    )

@@ -1,0 +1,104 @@
+"""The hub's durable state: outbox, deliveries, audit trail and API tokens."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class OutboxMessage(models.Model):
+    """A domain event written in the same transaction as the business change it announces.
+
+    The dispatcher reads these after commit and hands them to every subscriber of the event
+    type, so an event is never announced for a change that rolled back, nor lost for one that
+    committed.
+    """
+
+    event_id = models.CharField(max_length=120, db_index=True)
+    event_type = models.CharField(max_length=80)
+    channel = models.CharField(max_length=40, blank=True)
+    customer_id = models.BigIntegerField(null=True, blank=True)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(db_index=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["dispatched_at", "id"], name="outbox_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"
+
+
+class Delivery(models.Model):
+    """One subscriber's handling of one outbox message: retried with backoff, then dead."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        DONE = "done", "done"
+        DEAD = "dead", "dead-letter"
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.CharField(max_length=120)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "subscriber"], name="delivery_once")
+        ]
+        verbose_name_plural = "deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.subscriber} ← {self.message_id} ({self.status})"
+
+
+class AuditEntry(models.Model):
+    """Who changed what, when, from which channel, with the value before and after."""
+
+    occurred_at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_label = models.CharField(max_length=150)
+    channel = models.CharField(max_length=40, blank=True)
+    action = models.CharField(max_length=40)
+    entity_type = models.CharField(max_length=60)
+    entity_id = models.CharField(max_length=40)
+    customer_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    changes = models.JSONField(default=dict)
+    event_id = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.entity_type}:{self.entity_id} by {self.actor_label}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for a channel or integration, stored only as a hash.
+
+    Scopes name what the token may do (``customers:read``, ``events:write`` …) and, with
+    ``channel:<name>``, which channels it may speak for.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,108 @@
+"""Roles and the capabilities each one grants.
+
+A role is a Django group of the same name; capabilities are checked by every API endpoint and
+page. Keeping the map in code (not in the database) makes it reviewable and testable: a store
+clerk finds and registers customers but reads no contact history, consents or audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any
+
+
+class Capability(StrEnum):
+    LOOKUP = "customers.lookup"
+    VIEW = "customers.view"
+    VIEW_HISTORY = "customers.view_history"
+    VIEW_CONSENTS = "customers.view_consents"
+    VIEW_AUDIT = "customers.view_audit"
+    CREATE = "customers.create"
+    EDIT = "customers.edit"
+    EDIT_CONSENTS = "customers.edit_consents"
+    MERGE = "customers.merge"
+    IMPORT = "customers.import"
+    EXPORT = "customers.export"
+    INGEST = "events.ingest"
+    HUB_ADMIN = "hub.admin"
+    TOKENS = "tokens.manage"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    SUPERVISOR = "supervisor"
+    AGENT = "agent"
+    SALES_REP = "sales_rep"
+    MARKETER = "marketer"
+    TECHNICIAN = "technician"
+    STORE_CLERK = "store_clerk"
+    API_CLIENT = "api_client"
+
+
+C = Capability
+_READ = {C.LOOKUP, C.VIEW, C.VIEW_HISTORY, C.VIEW_CONSENTS}
+ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.ADMIN: frozenset(Capability),
+    Role.MANAGER: frozenset(set(Capability) - {C.TOKENS, C.HUB_ADMIN}),
+    Role.SUPERVISOR: frozenset(
+        _READ | {C.VIEW_AUDIT, C.CREATE, C.EDIT, C.EDIT_CONSENTS, C.MERGE, C.INGEST}
+    ),
+    Role.AGENT: frozenset(_READ | {C.CREATE, C.EDIT, C.EDIT_CONSENTS, C.VIEW_AUDIT}),
+    Role.SALES_REP: frozenset(_READ | {C.CREATE, C.EDIT}),
+    Role.MARKETER: frozenset({C.LOOKUP, C.VIEW, C.VIEW_CONSENTS, C.EXPORT}),
+    Role.TECHNICIAN: frozenset({C.LOOKUP, C.VIEW, C.VIEW_HISTORY}),
+    Role.STORE_CLERK: frozenset({C.LOOKUP, C.VIEW, C.CREATE}),
+    Role.API_CLIENT: frozenset(_READ | {C.CREATE, C.EDIT, C.INGEST}),
+}
+
+# What each API token scope may unlock; the token never exceeds its user's role.
+SCOPE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    "customers:read": frozenset(_READ),
+    "customers:write": frozenset({C.CREATE, C.EDIT, C.EDIT_CONSENTS, C.MERGE}),
+    "customers:export": frozenset({C.EXPORT, C.IMPORT}),
+    "audit:read": frozenset({C.VIEW_AUDIT}),
+    "events:write": frozenset({C.INGEST}),
+}
+CHANNEL_SCOPE_PREFIX = "channel:"
+
+
+def role_names(user: Any) -> set[str]:
+    cached = getattr(user, "_lealtad_roles", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True)) if user.is_authenticated else set()
+        user._lealtad_roles = cached
+    return cached
+
+
+def user_capabilities(user: Any) -> frozenset[Capability]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    if user.is_superuser:
+        return frozenset(Capability)
+    granted: set[Capability] = set()
+    for name in role_names(user):
+        if name in Role.__members__.values():
+            granted |= ROLE_CAPABILITIES[Role(name)]
+    return frozenset(granted)
+
+
+def scope_capabilities(scopes: Iterable[str]) -> frozenset[Capability]:
+    granted: set[Capability] = set()
+    for scope in scopes:
+        granted |= SCOPE_CAPABILITIES.get(scope, frozenset())
+    return frozenset(granted)
+
+
+def channel_scopes(scopes: Iterable[str]) -> frozenset[str]:
+    """Channels a token may speak for; empty means any channel."""
+    return frozenset(
+        s.removeprefix(CHANNEL_SCOPE_PREFIX) for s in scopes if s.startswith(CHANNEL_SCOPE_PREFIX)
+    )
+
+
+def valid_scope(scope: str) -> bool:
+    return scope in SCOPE_CAPABILITIES or (
+        scope.startswith(CHANNEL_SCOPE_PREFIX) and len(scope) > len(CHANNEL_SCOPE_PREFIX)
+    )

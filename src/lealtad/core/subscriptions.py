@@ -1,0 +1,10 @@
+"""Import every context's ``events`` module so its subscribers register at start-up."""
+
+from importlib import import_module
+
+CONTEXT_EVENT_MODULES = ("lealtad.customers.events",)
+
+
+def load_all() -> None:
+    for module in CONTEXT_EVENT_MODULES:
+        import_module(module)

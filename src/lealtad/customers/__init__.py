@@ -1,0 +1,1 @@
+"""Customers: the customer record, contact points, consents, identity and the timeline."""

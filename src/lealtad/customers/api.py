@@ -1,0 +1,220 @@
+"""HTTP API of the customers context: thin handlers over selectors and services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.errors import HttpError
+from pydantic import Field
+
+from lealtad.core.access import require
+from lealtad.core.envelope import CustomerRef
+from lealtad.core.roles import Capability
+from lealtad.customers import presenters, selectors, services
+from lealtad.customers.models import Customer, IdentityReview
+from lealtad.customers.schemas import (
+    AddressIn,
+    ConsentIn,
+    CustomerProfile,
+    InteractionRecorded,
+    PhoneIn,
+)
+
+router = Router(tags=["customers"])
+
+
+class CustomerCreate(Schema):
+    identifiers: CustomerRef
+    profile: CustomerProfile = Field(default_factory=CustomerProfile)
+    channel: str = "web"
+
+
+class MergeIn(Schema):
+    absorbed_id: int
+    reason: str = Field(min_length=3, max_length=250)
+
+
+class DecisionIn(Schema):
+    decision: str = Field(pattern="^(merged|distinct|deferred)$")
+
+
+class EmailIn(Schema):
+    address: str
+
+
+def _ctx(request: HttpRequest, capability: Capability, channel: str = "") -> services.ChangeContext:
+    who = require(request, capability)
+    return services.ChangeContext(who.actor, channel=channel or "api")
+
+
+def _customer(customer_id: int) -> Customer:
+    return get_object_or_404(Customer, pk=customer_id)
+
+
+@router.get("/customers/lookup", summary="Screen-pop lookup by phone, email, card or id")
+def lookup(
+    request: HttpRequest,
+    phone: str | None = None,
+    email: str | None = None,
+    card: str | None = None,
+    national_id: str | None = None,
+    external_id: str | None = None,
+    system: str | None = None,
+) -> dict[str, Any]:
+    require(request, Capability.LOOKUP)
+    try:
+        found = selectors.lookup(
+            phone=phone,
+            email=email,
+            card=card,
+            national_id=national_id,
+            external_id=external_id,
+            system=system,
+            region=settings.LEALTAD_DEFAULT_REGION,
+        )
+    except selectors.LookupError_ as exc:
+        raise HttpError(400, str(exc)) from exc
+    return {"matches": [presenters.customer_summary(c) for c in found]}
+
+
+@router.get("/customers", summary="Search by name fragment, phone, email or national id")
+def search(request: HttpRequest, q: str = "", limit: int = 25) -> dict[str, Any]:
+    require(request, Capability.LOOKUP)
+    rows = selectors.search(q, limit=max(1, min(limit, 100)))
+    return {"results": [presenters.customer_summary(c) for c in rows]}
+
+
+@router.post("/customers", response={201: dict}, summary="Create a customer")
+def create(request: HttpRequest, body: CustomerCreate) -> tuple[int, dict[str, Any]]:
+    ctx = _ctx(request, Capability.CREATE, body.channel)
+    try:
+        customer = services.create_customer(body.profile, body.identifiers, ctx)
+    except services.IdentifierTaken as exc:
+        raise HttpError(409, str(exc)) from exc
+    return 201, presenters.customer_profile(customer)
+
+
+@router.get("/customers/{customer_id}", summary="A customer's profile")
+def profile(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    require(request, Capability.VIEW)
+    return presenters.customer_profile(_customer(customer_id))
+
+
+@router.patch("/customers/{customer_id}", summary="Change profile fields")
+def update(request: HttpRequest, customer_id: int, body: CustomerProfile) -> dict[str, Any]:
+    ctx = _ctx(request, Capability.EDIT)
+    customer = _customer(customer_id)
+    changes = body.model_dump(exclude_unset=True, exclude={"phones", "emails", "addresses",
+                                                           "consents", "household"})
+    services.update_profile(customer, changes, ctx)
+    return presenters.customer_profile(customer)
+
+
+@router.get("/customers/{customer_id}/360", summary="Customer 360: everything on one screen")
+def customer_360(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    who = require(request, Capability.VIEW)
+    customer = _customer(customer_id)
+    return presenters.view_360(selectors.customer_360(customer, who.capabilities))
+
+
+@router.get("/customers/{customer_id}/interactions", summary="The contact timeline")
+def interactions(
+    request: HttpRequest, customer_id: int, channel: str | None = None, limit: int = 50
+) -> dict[str, Any]:
+    require(request, Capability.VIEW_HISTORY)
+    rows = selectors.timeline(_customer(customer_id), max(1, min(limit, 500)), channel)
+    return {"interactions": [presenters.interaction(i) for i in rows]}
+
+
+@router.post("/customers/{customer_id}/interactions", response={201: dict})
+def add_interaction(
+    request: HttpRequest, customer_id: int, body: InteractionRecorded, channel: str = "call_center"
+) -> tuple[int, dict[str, Any]]:
+    ctx = _ctx(request, Capability.EDIT, channel)
+    row = services.record_interaction(_customer(customer_id), body, ctx)
+    return 201, presenters.interaction(row)
+
+
+@router.post("/customers/{customer_id}/phones", response={201: dict})
+def add_phone(request: HttpRequest, customer_id: int, body: PhoneIn) -> tuple[int, dict]:
+    row = services.add_phone(_customer(customer_id), body, _ctx(request, Capability.EDIT))
+    return 201, {"e164": row.e164, "kind": row.kind, "is_mobile": row.is_mobile}
+
+
+@router.post("/customers/{customer_id}/emails", response={201: dict})
+def add_email(request: HttpRequest, customer_id: int, body: EmailIn) -> tuple[int, dict]:
+    from lealtad.core import normalize
+
+    try:
+        address = normalize.email(body.address)
+    except normalize.InvalidValue as exc:
+        raise HttpError(422, str(exc)) from exc
+    row = services.add_email(_customer(customer_id), address, _ctx(request, Capability.EDIT))
+    return 201, {"address": row.address}
+
+
+@router.post("/customers/{customer_id}/addresses", response={201: dict})
+def add_address(request: HttpRequest, customer_id: int, body: AddressIn) -> tuple[int, dict]:
+    row = services.add_address(_customer(customer_id), body, _ctx(request, Capability.EDIT))
+    return 201, presenters.address(row)
+
+
+@router.post("/customers/{customer_id}/consents", response={201: dict})
+def set_consent(request: HttpRequest, customer_id: int, body: ConsentIn) -> tuple[int, dict]:
+    row = services.record_consent(
+        _customer(customer_id), body, _ctx(request, Capability.EDIT_CONSENTS)
+    )
+    return 201, presenters.consent(row)
+
+
+@router.get("/customers/{customer_id}/audit", summary="Who changed what, when")
+def audit_trail(request: HttpRequest, customer_id: int, limit: int = 100) -> dict[str, Any]:
+    require(request, Capability.VIEW_AUDIT)
+    view = selectors.customer_360(_customer(customer_id), frozenset({Capability.VIEW_AUDIT}))
+    return {"audit": presenters.view_360(view)["audit"][:limit]}
+
+
+@router.post("/customers/{customer_id}/merge", summary="Merge another customer into this one")
+def merge(request: HttpRequest, customer_id: int, body: MergeIn) -> dict[str, Any]:
+    ctx = _ctx(request, Capability.MERGE)
+    try:
+        record = services.merge_customers(
+            _customer(customer_id), _customer(body.absorbed_id), ctx, body.reason
+        )
+    except services.MergeRefused as exc:
+        raise HttpError(409, str(exc)) from exc
+    return {"merge_id": record.pk, "survivor_id": customer_id, "absorbed_id": body.absorbed_id}
+
+
+@router.get("/identity/reviews", summary="Pairs waiting for a person's decision")
+def reviews(request: HttpRequest) -> dict[str, Any]:
+    require(request, Capability.MERGE)
+    return {
+        "reviews": [
+            {
+                "id": r.pk,
+                "status": r.status,
+                "reason": r.reason,
+                "event_id": r.event_id,
+                "evidence": r.evidence,
+                "customer_a": presenters.customer_summary(r.customer_a),
+                "customer_b": presenters.customer_summary(r.customer_b),
+            }
+            for r in selectors.open_reviews()
+        ]
+    }
+
+
+@router.post("/identity/reviews/{review_id}/decision")
+def decide(request: HttpRequest, review_id: int, body: DecisionIn) -> dict[str, Any]:
+    ctx = _ctx(request, Capability.MERGE)
+    review = get_object_or_404(IdentityReview, pk=review_id)
+    try:
+        review = services.decide_review(review, body.decision, ctx)
+    except services.MergeRefused as exc:
+        raise HttpError(409, str(exc)) from exc
+    return {"id": review.pk, "status": review.status}

@@ -1,0 +1,121 @@
+"""Value lists of the customer record ("ficha de cliente")."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    PERSON = "person", _("Person")
+    ORGANIZATION = "organization", _("Organization")
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNKNOWN = "", _("Not stated")
+
+
+class MaritalStatus(models.TextChoices):
+    SINGLE = "single", _("Single")
+    MARRIED = "married", _("Married")
+    UNION = "union", _("Civil union")
+    DIVORCED = "divorced", _("Divorced")
+    WIDOWED = "widowed", _("Widowed")
+    UNKNOWN = "", _("Not stated")
+
+
+class IncomeBand(models.TextChoices):
+    LOW = "low", _("Low")
+    LOWER_MIDDLE = "lower_middle", _("Lower middle")
+    MIDDLE = "middle", _("Middle")
+    UPPER_MIDDLE = "upper_middle", _("Upper middle")
+    HIGH = "high", _("High")
+    UNKNOWN = "", _("Not stated")
+
+
+class LifecycleStatus(models.TextChoices):
+    PROSPECT = "prospect", _("Prospect")
+    CUSTOMER = "customer", _("Customer")
+    FORMER = "former", _("Former customer")
+
+
+class Channel(models.TextChoices):
+    """Where a contact happens or an event comes from (seed 000's list of channels)."""
+
+    WEB = "web", _("Web")
+    POS = "pos", _("Store / point of sale")
+    CALL_CENTER = "call_center", _("Contact center")
+    KIOSK = "kiosk", _("Kiosk")
+    IVR = "ivr", _("IVR")
+    EMAIL = "email", _("Email")
+    HANDHELD = "handheld", _("Store handheld")
+    FAX = "fax", _("Fax")
+    MOBILE = "mobile", _("Mobile")
+    PARTNER = "partner", _("Partner")
+    FIELD = "field", _("Field staff")
+    MAIL = "mail", _("Direct mail")
+
+
+class PhoneKind(models.TextChoices):
+    MOBILE = "mobile", _("Mobile")
+    HOME = "home", _("Home")
+    WORK = "work", _("Work")
+    OTHER = "other", _("Other")
+
+
+class AddressKind(models.TextChoices):
+    HOME = "home", _("Home")
+    WORK = "work", _("Office")
+    BILLING = "billing", _("Billing")
+    SHIPPING = "shipping", _("Shipping")
+    OTHER = "other", _("Other")
+
+
+class IdentifierKind(models.TextChoices):
+    """Keys that identify one person; a shared home landline is not one of them."""
+
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Mobile phone")
+    NATIONAL_ID = "national_id", _("National id")
+    CARD = "card", _("Card")
+    EXTERNAL = "external", _("External id")
+
+
+class NationalIdType(models.TextChoices):
+    CEDULA_EC = "cedula_ec", _("Cédula (Ecuador)")
+    RUC_EC = "ruc_ec", _("RUC (Ecuador)")
+    DNI_PE = "dni_pe", _("DNI (Peru)")
+    RUC_PE = "ruc_pe", _("RUC (Peru)")
+    CURP_MX = "curp_mx", _("CURP (Mexico)")
+    RFC_MX = "rfc_mx", _("RFC (Mexico)")
+    OTHER = "other", _("Other")
+
+
+class ConsentChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    PHONE = "phone", _("Phone call")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    MAIL = "mail", _("Postal mail")
+
+
+class ConsentPurpose(models.TextChoices):
+    MARKETING = "marketing", _("Marketing offers")
+    SERVICE = "service", _("Service messages")
+    SURVEYS = "surveys", _("Surveys")
+    PROFILING = "profiling", _("Profiling and analytics")
+    THIRD_PARTY = "third_party", _("Sharing with partners")
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", _("Inbound")
+    OUTBOUND = "outbound", _("Outbound")
+    INTERNAL = "internal", _("Internal")
+
+
+class ReviewStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    MERGED = "merged", _("Merged")
+    DISTINCT = "distinct", _("Not the same person")
+    DEFERRED = "deferred", _("Decide later")

@@ -1,0 +1,316 @@
+"""The customer record and everything attached to it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from lealtad.customers import choices
+
+
+class Household(models.Model):
+    """People who share a home (and often a landline, an address and a budget)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    declared_size = models.PositiveSmallIntegerField(_("family size"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    """A person or organization the company knows: the ficha de cliente of seed 003.
+
+    ``search_name`` holds the name without accents or case so "Juarez" finds "Juárez" on every
+    database; the name as the customer wrote it is kept in the other fields.
+    """
+
+    kind = models.CharField(max_length=12, choices=choices.Kind.choices, default="person")
+    given_names = models.CharField(_("given names"), max_length=120, blank=True)
+    first_surname = models.CharField(_("first surname"), max_length=80, blank=True)
+    second_surname = models.CharField(_("second surname"), max_length=80, blank=True)
+    organization_name = models.CharField(_("organization name"), max_length=200, blank=True)
+    display_name = models.CharField(max_length=250)
+    search_name = models.CharField(max_length=250, db_index=True)
+    national_id = models.CharField(_("national id"), max_length=20, blank=True)
+    national_id_type = models.CharField(
+        max_length=12, choices=choices.NationalIdType.choices, blank=True
+    )
+    national_id_valid = models.BooleanField(null=True)
+    gender = models.CharField(_("gender"), max_length=8, choices=choices.Gender.choices, blank=True)
+    language = models.CharField(_("language"), max_length=8, default="es")
+    marital_status = models.CharField(
+        _("marital status"), max_length=10, choices=choices.MaritalStatus.choices, blank=True
+    )
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    income_band = models.CharField(
+        _("income band"), max_length=14, choices=choices.IncomeBand.choices, blank=True
+    )
+    payment_methods = models.JSONField(_("payment methods"), default=list, blank=True)
+    purchase_motives = models.JSONField(_("purchase motives"), default=list, blank=True)
+    health_insurance = models.CharField(_("health insurance"), max_length=120, blank=True)
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=20, choices=choices.Channel.choices, blank=True
+    )
+    lifecycle_status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=choices.LifecycleStatus.choices,
+        default=choices.LifecycleStatus.PROSPECT,
+    )
+    first_contact_at = models.DateTimeField(_("first contact"), null=True, blank=True)
+    first_contact_channel = models.CharField(max_length=20, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="absorbed"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.CharField(_("captured by"), max_length=150, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["national_id"], name="customer_national_id_idx")]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class HouseholdMember(models.Model):
+    """A customer's place in a household."""
+
+    class Role(models.TextChoices):
+        HEAD = "head", _("Head of household")
+        SPOUSE = "spouse", _("Spouse")
+        CHILD = "child", _("Child")
+        OTHER = "other", _("Other")
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="households")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.OTHER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["household", "customer"], name="household_member_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} in {self.household_id}"
+
+
+class Phone(models.Model):
+    """A phone number in E.164, with what the person typed and the line type it turned out to be."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
+    e164 = models.CharField(max_length=20, db_index=True)
+    raw = models.CharField(max_length=40, blank=True)
+    kind = models.CharField(max_length=8, choices=choices.PhoneKind.choices, default="mobile")
+    is_mobile = models.BooleanField(default=True)
+    is_primary = models.BooleanField(default=False)
+    source = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "e164"], name="phone_once_per_customer")
+        ]
+
+    def __str__(self) -> str:
+        return self.e164
+
+
+class Email(models.Model):
+    """An email address, normalized for matching (lower-case domain, validated syntax)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="emails")
+    address = models.CharField(max_length=254, db_index=True)
+    is_primary = models.BooleanField(default=False)
+    source = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "address"], name="email_once_per_customer")
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class Address(models.Model):
+    """A postal address with its type and the period it is valid for (seed 002's screen)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
+    kind = models.CharField(_("type"), max_length=10, choices=choices.AddressKind.choices)
+    line1 = models.CharField(_("street"), max_length=200)
+    line2 = models.CharField(_("reference"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    region = models.CharField(_("province / state"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="EC")
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    source = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["valid_to", "-valid_from", "id"]
+        verbose_name_plural = "addresses"
+
+    def __str__(self) -> str:
+        return f"{self.line1}, {self.city}"
+
+
+class Identifier(models.Model):
+    """A key that names exactly one customer: deterministic identity resolution looks here.
+
+    External ids carry their source system in ``system``; every other kind leaves it empty.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identifiers")
+    kind = models.CharField(max_length=12, choices=choices.IdentifierKind.choices)
+    system = models.CharField(max_length=60, blank=True, default="")
+    value = models.CharField(max_length=254)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "system", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "system", "value"], name="identifier_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.system + ':' if self.system else ''}{self.value}"
+
+
+class Consent(models.Model):
+    """The customer's current choice for one channel and purpose; history in ConsentChange."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(max_length=10, choices=choices.ConsentChannel.choices)
+    purpose = models.CharField(max_length=12, choices=choices.ConsentPurpose.choices)
+    granted = models.BooleanField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["channel", "purpose"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "channel", "purpose"], name="consent_once_per_purpose"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}/{self.purpose}={'yes' if self.granted else 'no'}"
+
+
+class ConsentChange(models.Model):
+    """Every consent given or withdrawn: who recorded it, when, how and through which channel."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consent_log")
+    channel = models.CharField(max_length=10, choices=choices.ConsentChannel.choices)
+    purpose = models.CharField(max_length=12, choices=choices.ConsentPurpose.choices)
+    granted = models.BooleanField()
+    recorded_at = models.DateTimeField()
+    recorded_by = models.CharField(max_length=150)
+    method = models.CharField(max_length=120, blank=True)
+    source_channel = models.CharField(max_length=20, blank=True)
+    event_id = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.channel}/{self.purpose}={self.granted}"
+
+
+class Interaction(models.Model):
+    """One contact with the customer on any channel: the timeline's unit."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
+    occurred_at = models.DateTimeField()
+    channel = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, default="contact")
+    direction = models.CharField(max_length=10, choices=choices.Direction.choices, blank=True)
+    subject = models.CharField(max_length=200, blank=True)
+    summary = models.TextField(blank=True)
+    agent = models.CharField(max_length=150, blank=True)
+    location = models.CharField(max_length=150, blank=True)
+    related_type = models.CharField(max_length=40, blank=True)
+    related_id = models.CharField(max_length=80, blank=True)
+    event_id = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"], name="timeline_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d} {self.channel} {self.subject}"
+
+
+class ChannelActivity(models.Model):
+    """Read model kept by a hub subscriber: contacts per customer and channel, last contact."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="activity")
+    channel = models.CharField(max_length=40)
+    contacts = models.PositiveIntegerField(default=0)
+    last_contact_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "channel"], name="activity_per_channel")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}/{self.channel}: {self.contacts}"
+
+
+class IdentityReview(models.Model):
+    """Two customers one event named together: a person decides, nothing merges silently."""
+
+    event_id = models.CharField(max_length=120, blank=True)
+    customer_a = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    customer_b = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=250)
+    evidence = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=10, choices=choices.ReviewStatus.choices, default=choices.ReviewStatus.OPEN
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_a_id} ? {self.customer_b_id} ({self.status})"
+
+
+class Merge(models.Model):
+    """A merge of one customer into another, with what moved, so it can be explained and undone."""
+
+    survivor = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_kept")
+    absorbed = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_gone")
+    performed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    performed_by_label = models.CharField(max_length=150)
+    reason = models.CharField(max_length=250)
+    moved = models.JSONField(default=dict)
+    performed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-performed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.absorbed_id} → {self.survivor_id}"

@@ -1,0 +1,165 @@
+"""Read queries of the customers context: lookup (screen pop), search and the customer 360."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from lealtad.core import normalize
+from lealtad.core.models import AuditEntry
+from lealtad.core.roles import Capability
+from lealtad.customers.models import (
+    ChannelActivity,
+    Customer,
+    Identifier,
+    IdentityReview,
+    Interaction,
+    Phone,
+)
+
+
+class LookupError_(ValueError):
+    """A lookup value that cannot be normalized (bad phone, bad email…)."""
+
+
+def lookup(
+    *,
+    phone: str | None = None,
+    email: str | None = None,
+    card: str | None = None,
+    national_id: str | None = None,
+    external_id: str | None = None,
+    system: str | None = None,
+    region: str = "EC",
+) -> list[Customer]:
+    """The screen pop: who is calling? A shared landline may answer with several people."""
+    try:
+        if phone:
+            e164 = normalize.phone(phone, region).e164
+            ids = list(Phone.objects.filter(e164=e164).values_list("customer_id", flat=True))
+            return _live(ids)
+        if email:
+            return _by_identifier("email", "", normalize.email(email))
+        if card:
+            return _by_identifier("card", "", normalize.card(card))
+        if national_id:
+            return _by_identifier("national_id", "", normalize.national_id(national_id).value)
+        if external_id:
+            found = Identifier.objects.filter(kind="external", value=external_id.strip())
+            if system:
+                found = found.filter(system=system)
+            return _live(list(found.values_list("customer_id", flat=True)))
+    except normalize.InvalidValue as exc:
+        raise LookupError_(str(exc)) from exc
+    raise LookupError_("give one of phone, email, card, national_id or external_id")
+
+
+def _by_identifier(kind: str, system: str, value: str) -> list[Customer]:
+    ids = Identifier.objects.filter(kind=kind, system=system, value=value).values_list(
+        "customer_id", flat=True
+    )
+    return _live(list(ids))
+
+
+def _live(ids: list[int]) -> list[Customer]:
+    customers = Customer.objects.filter(pk__in=ids).select_related("merged_into")
+    return [c.merged_into or c for c in customers]
+
+
+def search(query: str, limit: int = 25) -> QuerySet[Customer]:
+    """Name fragment (accent- and case-insensitive), phone, email or national id."""
+    text = query.strip()
+    live = Customer.objects.filter(merged_into=None)
+    if not text:
+        return live.order_by("-updated_at")[:limit]
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if "@" in text:
+        ids = Identifier.objects.filter(kind="email", value__startswith=text.lower())
+        return live.filter(pk__in=ids.values("customer_id"))[:limit]
+    if len(digits) >= 6 and len(digits) >= len(text.replace(" ", "")) - 2:
+        try:
+            e164 = normalize.phone(text).e164
+            by_phone = Phone.objects.filter(e164=e164).values("customer_id")
+            return live.filter(pk__in=by_phone)[:limit]
+        except normalize.InvalidValue:
+            return live.filter(national_id__startswith=digits)[:limit]
+    return live.filter(search_name__contains=normalize.fold(text)).order_by("search_name")[:limit]
+
+
+def get_customer(customer_id: int) -> Customer | None:
+    return Customer.objects.filter(pk=customer_id).select_related("merged_into").first()
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    capability: Capability
+
+
+SECTIONS = (
+    Section("interactions", Capability.VIEW_HISTORY),
+    Section("consents", Capability.VIEW_CONSENTS),
+    Section("audit", Capability.VIEW_AUDIT),
+)
+
+
+def timeline(customer: Customer, limit: int = 50, channel: str | None = None):
+    rows = Interaction.objects.filter(customer=customer)
+    if channel:
+        rows = rows.filter(channel=channel)
+    return rows.order_by("-occurred_at", "-id")[:limit]
+
+
+def audit_trail(customer: Customer, limit: int = 50):
+    return AuditEntry.objects.filter(customer_id=customer.pk).order_by("-occurred_at", "-id")[
+        :limit
+    ]
+
+
+def customer_360(customer: Customer, allowed: frozenset[Capability]) -> dict[str, Any]:
+    """Everything an agent needs on one screen; sections the reader may not see are left out.
+
+    Orders, cases, products and offers are filled by the contexts that own them as they come;
+    until then they are empty lists, so clients can rely on the shape.
+    """
+    view: dict[str, Any] = {
+        "customer": customer,
+        "phones": list(customer.phones.all()),
+        "emails": list(customer.emails.all()),
+        "addresses": list(customer.addresses.all()),
+        "identifiers": list(customer.identifiers.all()),
+        "households": [
+            {
+                "id": m.household_id,
+                "name": m.household.name,
+                "role": m.role,
+                "size": m.household.declared_size or m.household.members.count(),
+            }
+            for m in customer.households.select_related("household")
+        ],
+        "channels": list(ChannelActivity.objects.filter(customer=customer).order_by("-contacts")),
+        "orders": [],
+        "cases": [],
+        "products": [],
+        "offers": [],
+        "hidden": [],
+    }
+    if Capability.VIEW_HISTORY in allowed:
+        view["interactions"] = list(timeline(customer))
+    if Capability.VIEW_CONSENTS in allowed:
+        view["consents"] = list(customer.consents.all())
+        view["consent_history"] = list(customer.consent_log.all()[:50])
+    if Capability.VIEW_AUDIT in allowed:
+        view["audit"] = list(audit_trail(customer))
+    view["hidden"] = [s.name for s in SECTIONS if s.capability not in allowed]
+    return view
+
+
+def open_reviews(limit: int = 100) -> QuerySet[IdentityReview]:
+    return (
+        IdentityReview.objects.filter(status__in=["open", "deferred"])
+        .select_related("customer_a", "customer_b")
+        .order_by("status", "-created_at")[:limit]
+    )

@@ -1,0 +1,644 @@
+"""Use cases of the customers context: the only code that writes its tables.
+
+Every write leaves, in the same transaction, an audit entry (who, what, before → after) and an
+outbox row announcing it, so the hub never tells of a change that rolled back nor misses one
+that committed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from lealtad.core import audit, hub
+from lealtad.core.audit import Actor
+from lealtad.core.envelope import CustomerRef, ValidEvent
+from lealtad.core.models import AuditEntry, OutboxMessage
+from lealtad.core.normalize import fold
+from lealtad.customers import identity
+from lealtad.customers.models import (
+    Address,
+    Consent,
+    ConsentChange,
+    Customer,
+    Email,
+    Household,
+    HouseholdMember,
+    Identifier,
+    IdentityReview,
+    Interaction,
+    Phone,
+)
+from lealtad.customers.names import display_name, split_full_name
+from lealtad.customers.schemas import (
+    PROFILE_FIELDS,
+    AddressIn,
+    ConsentIn,
+    CustomerProfile,
+    InteractionRecorded,
+    PhoneIn,
+)
+
+
+@dataclass
+class _Pending:
+    """Rows a batch collects and writes with one ``bulk_create`` per table."""
+
+    audits: list[AuditEntry] = field(default_factory=list)
+    outbox: list[OutboxMessage] = field(default_factory=list)
+    identifiers: list[Identifier] = field(default_factory=list)
+    interactions: list[Interaction] = field(default_factory=list)
+    phones: list[Phone] = field(default_factory=list)
+    emails: list[Email] = field(default_factory=list)
+
+    def announce(self, event_type: str, payload: dict[str, Any], **kw: Any) -> None:
+        self.outbox.append(
+            OutboxMessage(
+                event_type=event_type, payload=payload, created_at=timezone.now(), **kw
+            )
+        )
+
+    def flush_contact_keys(self) -> None:
+        Identifier.objects.bulk_create(self.identifiers)
+        Phone.objects.bulk_create(self.phones, ignore_conflicts=True)
+        Email.objects.bulk_create(self.emails, ignore_conflicts=True)
+        self.identifiers, self.phones, self.emails = [], [], []
+
+    def flush(self) -> None:
+        self.flush_contact_keys()
+        Interaction.objects.bulk_create(self.interactions)
+        AuditEntry.objects.bulk_create(self.audits)
+        OutboxMessage.objects.bulk_create(self.outbox)
+
+
+def _naming(customer: Customer) -> None:
+    customer.display_name = display_name(
+        customer.given_names,
+        customer.first_surname,
+        customer.second_surname,
+        customer.organization_name,
+    ) or str(customer.pk or "")
+    customer.search_name = fold(customer.display_name)
+
+
+def _snapshot(customer: Customer, fields: Sequence[str] = PROFILE_FIELDS) -> dict[str, Any]:
+    return {name: getattr(customer, name) for name in fields}
+
+
+def _new_customer(ref: CustomerRef, occurred_at: datetime, channel: str, actor: Actor) -> Customer:
+    given, first, second = split_full_name(ref.name or "")
+    customer = Customer(
+        given_names=given,
+        first_surname=first,
+        second_surname=second,
+        first_contact_at=occurred_at,
+        first_contact_channel=channel,
+        created_by=actor.label,
+    )
+    if ref.national_id:
+        _set_national_id(customer, ref.national_id, "")
+    _naming(customer)
+    customer.save()
+    if not customer.display_name:
+        customer.display_name = f"#{customer.pk}"
+        customer.save(update_fields=["display_name"])
+    return customer
+
+
+def _set_national_id(customer: Customer, value: str, id_type: str) -> None:
+    from lealtad.core.normalize import national_id
+
+    parsed = national_id(value, id_type)
+    customer.national_id = parsed.value
+    customer.national_id_type = parsed.type
+    customer.national_id_valid = parsed.valid
+
+
+class _BatchApplier:
+    """Applies a run of canonical events, resolving each to one customer."""
+
+    def __init__(self, actor: Actor) -> None:
+        self.actor = actor
+        self.pending = _Pending()
+        self.owners: dict[identity.Key, int] = {}
+
+    def run(self, events: Sequence[ValidEvent]) -> list[int]:
+        keys = [identity.keys_of(e.envelope.customer) for e in events]
+        self.owners = identity.find_owners(k for ks in keys for k in ks)
+        ids = [self._one(event, event_keys) for event, event_keys in zip(events, keys, strict=True)]
+        self.pending.flush()
+        return ids
+
+    def _one(self, event: ValidEvent, keys: list[identity.Key]) -> int:
+        env = event.envelope
+        found = identity.resolve(keys, self.owners)
+        created = found.customer_id is None
+        if created:
+            customer_id = self._create(event).pk
+        else:
+            customer_id = found.customer_id  # type: ignore[assignment]
+        self._conflicts(env.id, customer_id, found.conflicts, keys)
+        self._claim(customer_id, found.new_keys, env.id, env.channel)
+        if isinstance(event.payload, CustomerProfile):
+            self.pending.flush_contact_keys()  # the profile's own writes must see them
+            self._upsert(customer_id, event, created)
+            self._learn_keys_of(customer_id)
+        elif isinstance(event.payload, InteractionRecorded):
+            self._interaction(customer_id, event)
+        self.pending.announce(
+            env.type,
+            {**env.model_dump(mode="json"), "customer_id": customer_id},
+            event_id=env.id,
+            channel=env.channel,
+            customer_id=customer_id,
+        )
+        return customer_id
+
+    def _learn_keys_of(self, customer_id: int) -> None:
+        """Keys a profile's contact points added, so later events in the batch find them."""
+        rows = Identifier.objects.filter(customer_id=customer_id).values_list(
+            "kind", "system", "value"
+        )
+        self.owners.update({(k, s, v): customer_id for k, s, v in rows})
+
+    def _create(self, event: ValidEvent) -> Customer:
+        env = event.envelope
+        customer = _new_customer(env.customer, env.occurred_at, env.channel, self.actor)
+        self.pending.audits.append(
+            audit.build(
+                self.actor,
+                "create",
+                "customer",
+                customer.pk,
+                audit.diff({}, {"display_name": customer.display_name}),
+                customer_id=customer.pk,
+                event_id=env.id,
+                channel=env.channel,
+            )
+        )
+        self.pending.announce(
+            "customer.created",
+            {"customer_id": customer.pk, "source_event": env.id},
+            event_id=f"{env.id}#created",
+            channel=env.channel,
+            customer_id=customer.pk,
+        )
+        return customer
+
+    def _conflicts(self, event_id: str, chosen: int, others: list[int], keys: list[Any]) -> None:
+        for other in others:
+            named = {f"{k[0]}{':' + k[1] if k[1] else ''}": k[2] for k in keys}
+            IdentityReview.objects.create(
+                event_id=event_id,
+                customer_a_id=chosen,
+                customer_b_id=other,
+                reason="one event named two customers",
+                evidence={"identifiers": named},
+            )
+
+    def _claim(self, customer_id: int, keys: list[identity.Key], event_id: str, channel: str):
+        for kind, system, value in keys:
+            self.owners[(kind, system, value)] = customer_id
+            self.pending.identifiers.append(
+                Identifier(customer_id=customer_id, kind=kind, system=system, value=value)
+            )
+            if kind == "email":
+                self.pending.emails.append(
+                    Email(customer_id=customer_id, address=value, source=channel)
+                )
+            elif kind == "phone":
+                self.pending.phones.append(
+                    Phone(customer_id=customer_id, e164=value, raw=value, source=channel)
+                )
+            label = f"{kind}:{system}" if system else kind
+            self.pending.audits.append(
+                audit.build(
+                    self.actor,
+                    "add_identifier",
+                    "customer",
+                    customer_id,
+                    {label: [None, value]},
+                    customer_id=customer_id,
+                    event_id=event_id,
+                    channel=channel,
+                )
+            )
+
+    def _upsert(self, customer_id: int, event: ValidEvent, created: bool) -> None:
+        env, profile = event.envelope, event.payload
+        assert isinstance(profile, CustomerProfile)
+        customer = Customer.objects.get(pk=customer_id)
+        context = ChangeContext(self.actor, env.id, env.channel)
+        update_profile(customer, _profile_changes(profile, env.customer), context)
+        for phone in profile.phones:
+            add_phone(customer, phone, context)
+        for address in profile.emails:
+            add_email(customer, address, context)
+        for postal in profile.addresses:
+            add_address(customer, postal, context)
+        for consent in profile.consents:
+            record_consent(customer, consent, context, at=env.occurred_at)
+        if profile.household:
+            join_household(customer, profile.household.name, profile.household.role, context,
+                           size=profile.household.size)
+
+    def _interaction(self, customer_id: int, event: ValidEvent) -> None:
+        env, data = event.envelope, event.payload
+        assert isinstance(data, InteractionRecorded)
+        self.pending.interactions.append(
+            Interaction(
+                customer_id=customer_id,
+                occurred_at=env.occurred_at,
+                channel=env.channel,
+                event_id=env.id,
+                **data.model_dump(),
+            )
+        )
+        self.pending.audits.append(
+            audit.build(
+                self.actor,
+                "record_interaction",
+                "interaction",
+                env.id,
+                {"subject": [None, data.subject or data.kind]},
+                customer_id=customer_id,
+                event_id=env.id,
+                channel=env.channel,
+            )
+        )
+
+
+def _profile_changes(profile: CustomerProfile, ref: CustomerRef) -> dict[str, Any]:
+    changes = {
+        name: getattr(profile, name) for name in PROFILE_FIELDS if getattr(profile, name) is not None
+    }
+    if ref.name and not (profile.given_names or profile.first_surname or profile.organization_name):
+        given, first, second = split_full_name(ref.name)
+        changes.update(given_names=given, first_surname=first, second_surname=second)
+    if ref.national_id:
+        changes["national_id"] = ref.national_id
+        if profile.national_id_type:
+            changes["national_id_type"] = profile.national_id_type
+    return changes
+
+
+def apply_events(events: Sequence[ValidEvent], actor: Actor) -> list[int]:
+    """Apply ``customer.upserted`` / ``interaction.recorded`` events; one customer id each.
+
+    Runs inside the caller's transaction (ingestion keeps the whole batch atomic).
+    """
+    return _BatchApplier(actor).run(events)
+
+
+# Single-record use cases (API, pages, import) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeContext:
+    actor: Actor
+    event_id: str = ""
+    channel: str = ""
+
+    def audit(self, action: str, entity: str, entity_id: Any, changes: dict, customer_id: int):
+        audit.record(
+            self.actor,
+            action,
+            entity,
+            entity_id,
+            changes,
+            customer_id=customer_id,
+            event_id=self.event_id,
+            channel=self.channel,
+        )
+
+    def announce(self, event_type: str, customer_id: int, payload: dict[str, Any]) -> None:
+        hub.publish(
+            event_type,
+            {"customer_id": customer_id, **audit.jsonable(payload)},
+            event_id=f"{self.event_id or 'local'}#{event_type}#{uuid.uuid4().hex[:12]}",
+            channel=self.channel,
+            customer_id=customer_id,
+        )
+
+
+EDITABLE_FIELDS = (*PROFILE_FIELDS, "national_id", "national_id_type")
+
+
+def update_profile(customer: Customer, changes: dict[str, Any], ctx: ChangeContext) -> bool:
+    """Set profile fields; audit and announce only what really changed."""
+    wanted = {k: v for k, v in changes.items() if k in EDITABLE_FIELDS}
+    before = _snapshot(customer, EDITABLE_FIELDS)
+    for name, value in wanted.items():
+        setattr(customer, name, value)
+    if "national_id" in wanted:
+        if wanted["national_id"]:
+            _set_national_id(customer, wanted["national_id"], customer.national_id_type)
+        else:
+            customer.national_id_type, customer.national_id_valid = "", None
+    after = _snapshot(customer, EDITABLE_FIELDS)
+    changed = audit.diff(before, after)
+    if not changed:
+        return False
+    _naming(customer)
+    customer.save()
+    ctx.audit("update", "customer", customer.pk, changed, customer.pk)
+    ctx.announce("customer.updated", customer.pk, {"changes": changed})
+    if "national_id" in changed and customer.national_id:
+        Identifier.objects.get_or_create(
+            kind="national_id", system="", value=customer.national_id,
+            defaults={"customer": customer},
+        )
+    return True
+
+
+def add_phone(customer: Customer, phone: PhoneIn, ctx: ChangeContext) -> Phone:
+    found = Phone.objects.filter(customer=customer, e164=phone.e164).first()
+    if found:
+        return found
+    row = Phone.objects.create(
+        customer=customer,
+        e164=phone.e164,
+        raw=phone.number,
+        kind=phone.kind,
+        is_mobile=phone.is_mobile,
+        is_primary=not customer.phones.exists(),
+        source=ctx.channel,
+    )
+    if phone.is_mobile:
+        Identifier.objects.get_or_create(
+            kind="phone", system="", value=phone.e164, defaults={"customer": customer}
+        )
+    ctx.audit("add_phone", "phone", row.pk, {"phone": [None, row.e164]}, customer.pk)
+    return row
+
+
+def add_email(customer: Customer, address: str, ctx: ChangeContext) -> Email:
+    found = Email.objects.filter(customer=customer, address=address).first()
+    if found:
+        return found
+    row = Email.objects.create(
+        customer=customer,
+        address=address,
+        is_primary=not customer.emails.exists(),
+        source=ctx.channel,
+    )
+    Identifier.objects.get_or_create(
+        kind="email", system="", value=address, defaults={"customer": customer}
+    )
+    ctx.audit("add_email", "email", row.pk, {"email": [None, address]}, customer.pk)
+    return row
+
+
+def add_address(customer: Customer, data: AddressIn, ctx: ChangeContext) -> Address:
+    same = [
+        a
+        for a in customer.addresses.filter(kind=data.kind)
+        if fold(a.line1) == fold(data.line1) and fold(a.city) == fold(data.city)
+    ]
+    if same:
+        return same[0]
+    row = Address.objects.create(customer=customer, source=ctx.channel, **data.model_dump())
+    ctx.audit(
+        "add_address",
+        "address",
+        row.pk,
+        audit.diff({}, data.model_dump()),
+        customer.pk,
+    )
+    return row
+
+
+def end_address(address: Address, valid_to: date, ctx: ChangeContext) -> Address:
+    before = address.valid_to
+    address.valid_to = valid_to
+    address.save(update_fields=["valid_to"])
+    ctx.audit("end_address", "address", address.pk, {"valid_to": audit.jsonable([before, valid_to])},
+              address.customer_id)
+    return address
+
+
+def record_consent(
+    customer: Customer, consent: ConsentIn, ctx: ChangeContext, at: datetime | None = None
+) -> Consent:
+    """Current choice plus a history row; an unchanged choice adds nothing."""
+    when = at or timezone.now()
+    current = Consent.objects.filter(
+        customer=customer, channel=consent.channel, purpose=consent.purpose
+    ).first()
+    if current and current.granted == consent.granted:
+        return current
+    before = None if current is None else current.granted
+    current, _ = Consent.objects.update_or_create(
+        customer=customer,
+        channel=consent.channel,
+        purpose=consent.purpose,
+        defaults={"granted": consent.granted, "updated_at": when},
+    )
+    ConsentChange.objects.create(
+        customer=customer,
+        channel=consent.channel,
+        purpose=consent.purpose,
+        granted=consent.granted,
+        recorded_at=when,
+        recorded_by=ctx.actor.label,
+        method=consent.method,
+        source_channel=ctx.channel,
+        event_id=ctx.event_id,
+    )
+    key = f"consent:{consent.channel}/{consent.purpose}"
+    ctx.audit("consent", "consent", current.pk, {key: [before, consent.granted]}, customer.pk)
+    ctx.announce("consent.changed", customer.pk, consent.model_dump())
+    return current
+
+
+def join_household(
+    customer: Customer, name: str, role: str, ctx: ChangeContext, size: int | None = None
+) -> HouseholdMember:
+    household = Household.objects.filter(members__customer=customer).first()
+    if household is None:
+        household = Household.objects.create(name=name, declared_size=size)
+    elif size and household.declared_size != size:
+        household.declared_size = size
+        household.save(update_fields=["declared_size"])
+    member, created = HouseholdMember.objects.get_or_create(
+        household=household, customer=customer, defaults={"role": role}
+    )
+    if created:
+        ctx.audit("join_household", "household", household.pk, {"household": [None, name]},
+                  customer.pk)
+    return member
+
+
+def create_customer(profile: CustomerProfile, ref: CustomerRef, ctx: ChangeContext) -> Customer:
+    """Create from a form or the API; refuses identifiers another customer already holds."""
+    keys = identity.keys_of(ref)
+    owners = identity.find_owners(keys)
+    if owners:
+        taken = ", ".join(f"{k[0]}={k[2]}" for k in owners)
+        raise IdentifierTaken(f"already on file for customer {next(iter(owners.values()))}: {taken}",
+                              next(iter(owners.values())))
+    with transaction.atomic():
+        customer = _new_customer(ref, timezone.now(), ctx.channel, ctx.actor)
+        ctx.audit("create", "customer", customer.pk, {"display_name": [None, customer.display_name]},
+                  customer.pk)
+        ctx.announce("customer.created", customer.pk, {})
+        for kind, system, value in keys:
+            Identifier.objects.create(customer=customer, kind=kind, system=system, value=value)
+        if ref.email:
+            add_email(customer, ref.email, ctx)
+        if ref.phone:
+            add_phone(customer, PhoneIn(number=ref.phone), ctx)
+        _apply_profile(customer, profile, ref, ctx)
+    return customer
+
+
+def _apply_profile(customer: Customer, profile: CustomerProfile, ref: CustomerRef,
+                   ctx: ChangeContext) -> None:
+    update_profile(customer, _profile_changes(profile, ref), ctx)
+    for phone in profile.phones:
+        add_phone(customer, phone, ctx)
+    for address in profile.emails:
+        add_email(customer, address, ctx)
+    for postal in profile.addresses:
+        add_address(customer, postal, ctx)
+    for consent in profile.consents:
+        record_consent(customer, consent, ctx)
+
+
+class IdentifierTaken(ValueError):
+    def __init__(self, message: str, customer_id: int) -> None:
+        super().__init__(message)
+        self.customer_id = customer_id
+
+
+def record_interaction(
+    customer: Customer, data: InteractionRecorded, ctx: ChangeContext, at: datetime | None = None
+) -> Interaction:
+    row = Interaction.objects.create(
+        customer=customer,
+        occurred_at=at or timezone.now(),
+        channel=ctx.channel or "call_center",
+        event_id=ctx.event_id,
+        **data.model_dump(),
+    )
+    ctx.audit("record_interaction", "interaction", row.pk, {"subject": [None, row.subject]},
+              customer.pk)
+    ctx.announce("interaction.recorded", customer.pk, {"interaction_id": row.pk,
+                                                        **data.model_dump()})
+    return row
+
+
+# Merge ---------------------------------------------------------------------------------------
+
+
+class MergeRefused(ValueError):
+    pass
+
+
+def merge_customers(survivor: Customer, absorbed: Customer, ctx: ChangeContext, reason: str):
+    """Fold ``absorbed`` into ``survivor``: every contact point, identifier and record moves.
+
+    The survivor keeps its own non-empty fields and takes the absorbed one's where it has
+    none. A consent is never widened: where the two disagree, the refusal wins. The moved
+    row ids are kept on the :class:`Merge` so the merge can be explained.
+    """
+    from lealtad.customers.models import Merge
+
+    if survivor.pk == absorbed.pk:
+        raise MergeRefused("a customer cannot be merged into itself")
+    if absorbed.merged_into_id or survivor.merged_into_id:
+        raise MergeRefused("one of these customers was already merged")
+    with transaction.atomic():
+        moved: dict[str, list[int]] = {}
+        for model in (Address, Interaction, ConsentChange, Identifier):
+            ids = list(model.objects.filter(customer=absorbed).values_list("pk", flat=True))
+            model.objects.filter(pk__in=ids).update(customer=survivor)
+            moved[model.__name__] = ids
+        for model, attr in ((Phone, "e164"), (Email, "address")):
+            have = set(model.objects.filter(customer=survivor).values_list(attr, flat=True))
+            rows = list(model.objects.filter(customer=absorbed))
+            moving = [r.pk for r in rows if getattr(r, attr) not in have]
+            model.objects.filter(pk__in=moving).update(customer=survivor, is_primary=False)
+            moved[model.__name__] = moving
+        _merge_consents(survivor, absorbed)
+        HouseholdMember.objects.filter(customer=absorbed).exclude(
+            household__members__customer=survivor
+        ).update(customer=survivor)
+        before = _snapshot(survivor, EDITABLE_FIELDS)
+        for name in EDITABLE_FIELDS:
+            if getattr(survivor, name) in ("", None, []) and getattr(absorbed, name):
+                setattr(survivor, name, getattr(absorbed, name))
+        if absorbed.first_contact_at and (
+            not survivor.first_contact_at or absorbed.first_contact_at < survivor.first_contact_at
+        ):
+            survivor.first_contact_at = absorbed.first_contact_at
+            survivor.first_contact_channel = absorbed.first_contact_channel
+        _naming(survivor)
+        survivor.save()
+        absorbed.merged_into = survivor
+        absorbed.lifecycle_status = "former"
+        absorbed.save(update_fields=["merged_into", "lifecycle_status", "updated_at"])
+        IdentityReview.objects.filter(
+            status="open",
+            customer_a__in=[survivor, absorbed],
+            customer_b__in=[survivor, absorbed],
+        ).update(status="merged", decided_at=timezone.now(), decided_by=ctx.actor.label)
+        record = Merge.objects.create(
+            survivor=survivor,
+            absorbed=absorbed,
+            performed_by_id=ctx.actor.user_id,
+            performed_by_label=ctx.actor.label,
+            reason=reason,
+            moved=moved,
+        )
+        changes = audit.diff(before, _snapshot(survivor, EDITABLE_FIELDS))
+        changes["merged_customer"] = [None, absorbed.pk]
+        ctx.audit("merge", "customer", survivor.pk, changes, survivor.pk)
+        ctx.audit("merged_into", "customer", absorbed.pk, {"merged_into": [None, survivor.pk]},
+                  absorbed.pk)
+        ctx.announce(
+            "customer.merged",
+            survivor.pk,
+            {"survivor_id": survivor.pk, "absorbed_id": absorbed.pk, "reason": reason},
+        )
+    return record
+
+
+def _merge_consents(survivor: Customer, absorbed: Customer) -> None:
+    mine = {(c.channel, c.purpose): c for c in survivor.consents.all()}
+    for theirs in absorbed.consents.all():
+        current = mine.get((theirs.channel, theirs.purpose))
+        if current is None:
+            theirs.customer = survivor
+            theirs.save(update_fields=["customer"])
+            continue
+        if current.granted and not theirs.granted:
+            current.granted = False
+            current.updated_at = theirs.updated_at
+            current.save(update_fields=["granted", "updated_at"])
+        theirs.delete()
+
+
+def decide_review(review: IdentityReview, decision: str, ctx: ChangeContext) -> IdentityReview:
+    """A person's verdict on a pair: merge them, keep them apart, or look again later."""
+    if review.status not in ("open", "deferred"):
+        raise MergeRefused("this review was already decided")
+    if decision == "merged":
+        merge_customers(review.customer_a, review.customer_b, ctx, f"review #{review.pk}")
+        review.refresh_from_db()
+        return review
+    if decision not in ("distinct", "deferred"):
+        raise MergeRefused(f"unknown decision {decision!r}")
+    review.status = decision
+    review.decided_at = timezone.now()
+    review.decided_by = ctx.actor.label
+    review.save(update_fields=["status", "decided_at", "decided_by"])
+    ctx.audit("review", "identity_review", review.pk, {"status": ["open", decision]},
+              review.customer_a_id)
+    return review

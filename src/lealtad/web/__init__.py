@@ -1,0 +1,1 @@
+"""The UI shell: login, navigation, shared templates and static files."""
