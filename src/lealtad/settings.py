@@ -106,8 +106,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             " PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;"
         ),
     }
-    if test_name := os.environ.get("LEALTAD_TEST_SQLITE"):
-        DATABASES["default"]["TEST"] = {"NAME": test_name}
+    # Tests run on a real file, not SQLite's in-memory database.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get("LEALTAD_TEST_SQLITE", str(LEALTAD_HOME / "test.sqlite3"))
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -16,10 +16,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from pydantic import ValidationError
 
+from lealtad.channels.models import ExternalSystem, ReceivedEvent
 from lealtad.core import envelope
 from lealtad.core.audit import Actor
 from lealtad.core.envelope import Envelope, ValidEvent
-from lealtad.channels.models import ExternalSystem, ReceivedEvent
 
 CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
 
@@ -114,9 +114,15 @@ def _apply(checked: list[ValidEvent | EventResult], actor: Actor) -> list[EventR
 def _apply_runs(events: list[ValidEvent], actor: Actor) -> list[int]:
     """Hand consecutive events of the same applier to it together, keeping their order."""
     ids: list[int] = []
-    for apply, run in groupby(events, key=lambda e: envelope.event_type(e.envelope.type).apply):
+    for apply, run in groupby(events, key=lambda e: _applier(e.envelope.type)):
         ids.extend(apply(list(run), actor))
     return ids
+
+
+def _applier(type_name: str) -> envelope.Applier:
+    kind = envelope.event_type(type_name)
+    assert kind is not None, "validate() admits only registered types"
+    return kind.apply
 
 
 def _remember(fresh: Iterable[tuple[int, ValidEvent]], ids: list[int], actor: Actor) -> None:

@@ -58,9 +58,10 @@ class OutboxDispatcher:
         existing = {d.subscriber: d for d in row.deliveries.all()}
         open_count = 0
         for sub in subscriptions:
-            delivery = existing.get(sub.name) or Delivery.objects.get_or_create(
-                message=row, subscriber=sub.name
-            )[0]
+            delivery = (
+                existing.get(sub.name)
+                or Delivery.objects.get_or_create(message=row, subscriber=sub.name)[0]
+            )
             if delivery.status == Delivery.Status.PENDING and not self._deliver(
                 sub, message, delivery
             ):

@@ -81,9 +81,7 @@ class CustomerRef(BaseModel):
         return cleaned
 
     def has_key(self) -> bool:
-        return bool(
-            self.email or self.phone or self.national_id or self.card or self.external_ids
-        )
+        return bool(self.email or self.phone or self.national_id or self.card or self.external_ids)
 
 
 class Envelope(BaseModel):

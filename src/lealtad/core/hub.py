@@ -61,7 +61,9 @@ def unsubscribe(name: str) -> None:
 
 
 def subscriptions_for(event_type: str) -> list[Subscription]:
-    return [s for s in _SUBSCRIPTIONS.values() if event_type in s.event_types or "*" in s.event_types]
+    return [
+        s for s in _SUBSCRIPTIONS.values() if event_type in s.event_types or "*" in s.event_types
+    ]
 
 
 def subscription(name: str) -> Subscription | None:

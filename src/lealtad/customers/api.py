@@ -108,8 +108,9 @@ def profile(request: HttpRequest, customer_id: int) -> dict[str, Any]:
 def update(request: HttpRequest, customer_id: int, body: CustomerProfile) -> dict[str, Any]:
     ctx = _ctx(request, Capability.EDIT)
     customer = _customer(customer_id)
-    changes = body.model_dump(exclude_unset=True, exclude={"phones", "emails", "addresses",
-                                                           "consents", "household"})
+    changes = body.model_dump(
+        exclude_unset=True, exclude={"phones", "emails", "addresses", "consents", "household"}
+    )
     services.update_profile(customer, changes, ctx)
     return presenters.customer_profile(customer)
 

@@ -119,7 +119,11 @@ def view_360(view: dict[str, Any]) -> dict[str, Any]:
         ],
         "households": view["households"],
         "channels": [
-            {"channel": a.channel, "contacts": a.contacts, "last_contact_at": _iso(a.last_contact_at)}
+            {
+                "channel": a.channel,
+                "contacts": a.contacts,
+                "last_contact_at": _iso(a.last_contact_at),
+            }
             for a in view["channels"]
         ],
         "orders": view["orders"],

@@ -59,9 +59,7 @@ class _Pending:
 
     def announce(self, event_type: str, payload: dict[str, Any], **kw: Any) -> None:
         self.outbox.append(
-            OutboxMessage(
-                event_type=event_type, payload=payload, created_at=timezone.now(), **kw
-            )
+            OutboxMessage(event_type=event_type, payload=payload, created_at=timezone.now(), **kw)
         )
 
     def flush_contact_keys(self) -> None:
@@ -139,10 +137,9 @@ class _BatchApplier:
         env = event.envelope
         found = identity.resolve(keys, self.owners)
         created = found.customer_id is None
-        if created:
-            customer_id = self._create(event).pk
-        else:
-            customer_id = found.customer_id  # type: ignore[assignment]
+        customer_id: int = (
+            self._create(event).pk if found.customer_id is None else found.customer_id
+        )
         self._conflicts(env.id, customer_id, found.conflicts, keys)
         self._claim(customer_id, found.new_keys, env.id, env.channel)
         if isinstance(event.payload, CustomerProfile):
@@ -245,8 +242,13 @@ class _BatchApplier:
         for consent in profile.consents:
             record_consent(customer, consent, context, at=env.occurred_at)
         if profile.household:
-            join_household(customer, profile.household.name, profile.household.role, context,
-                           size=profile.household.size)
+            join_household(
+                customer,
+                profile.household.name,
+                profile.household.role,
+                context,
+                size=profile.household.size,
+            )
 
     def _interaction(self, customer_id: int, event: ValidEvent) -> None:
         env, data = event.envelope, event.payload
@@ -276,7 +278,9 @@ class _BatchApplier:
 
 def _profile_changes(profile: CustomerProfile, ref: CustomerRef) -> dict[str, Any]:
     changes = {
-        name: getattr(profile, name) for name in PROFILE_FIELDS if getattr(profile, name) is not None
+        name: getattr(profile, name)
+        for name in PROFILE_FIELDS
+        if getattr(profile, name) is not None
     }
     if ref.name and not (profile.given_names or profile.first_surname or profile.organization_name):
         given, first, second = split_full_name(ref.name)
@@ -351,7 +355,9 @@ def update_profile(customer: Customer, changes: dict[str, Any], ctx: ChangeConte
     ctx.announce("customer.updated", customer.pk, {"changes": changed})
     if "national_id" in changed and customer.national_id:
         Identifier.objects.get_or_create(
-            kind="national_id", system="", value=customer.national_id,
+            kind="national_id",
+            system="",
+            value=customer.national_id,
             defaults={"customer": customer},
         )
     return True
@@ -418,8 +424,13 @@ def end_address(address: Address, valid_to: date, ctx: ChangeContext) -> Address
     before = address.valid_to
     address.valid_to = valid_to
     address.save(update_fields=["valid_to"])
-    ctx.audit("end_address", "address", address.pk, {"valid_to": audit.jsonable([before, valid_to])},
-              address.customer_id)
+    ctx.audit(
+        "end_address",
+        "address",
+        address.pk,
+        {"valid_to": audit.jsonable([before, valid_to])},
+        address.customer_id,
+    )
     return address
 
 
@@ -470,8 +481,9 @@ def join_household(
         household=household, customer=customer, defaults={"role": role}
     )
     if created:
-        ctx.audit("join_household", "household", household.pk, {"household": [None, name]},
-                  customer.pk)
+        ctx.audit(
+            "join_household", "household", household.pk, {"household": [None, name]}, customer.pk
+        )
     return member
 
 
@@ -481,12 +493,19 @@ def create_customer(profile: CustomerProfile, ref: CustomerRef, ctx: ChangeConte
     owners = identity.find_owners(keys)
     if owners:
         taken = ", ".join(f"{k[0]}={k[2]}" for k in owners)
-        raise IdentifierTaken(f"already on file for customer {next(iter(owners.values()))}: {taken}",
-                              next(iter(owners.values())))
+        raise IdentifierTaken(
+            f"already on file for customer {next(iter(owners.values()))}: {taken}",
+            next(iter(owners.values())),
+        )
     with transaction.atomic():
         customer = _new_customer(ref, timezone.now(), ctx.channel, ctx.actor)
-        ctx.audit("create", "customer", customer.pk, {"display_name": [None, customer.display_name]},
-                  customer.pk)
+        ctx.audit(
+            "create",
+            "customer",
+            customer.pk,
+            {"display_name": [None, customer.display_name]},
+            customer.pk,
+        )
         ctx.announce("customer.created", customer.pk, {})
         for kind, system, value in keys:
             Identifier.objects.create(customer=customer, kind=kind, system=system, value=value)
@@ -498,8 +517,9 @@ def create_customer(profile: CustomerProfile, ref: CustomerRef, ctx: ChangeConte
     return customer
 
 
-def _apply_profile(customer: Customer, profile: CustomerProfile, ref: CustomerRef,
-                   ctx: ChangeContext) -> None:
+def _apply_profile(
+    customer: Customer, profile: CustomerProfile, ref: CustomerRef, ctx: ChangeContext
+) -> None:
     update_profile(customer, _profile_changes(profile, ref), ctx)
     for phone in profile.phones:
         add_phone(customer, phone, ctx)
@@ -527,10 +547,12 @@ def record_interaction(
         event_id=ctx.event_id,
         **data.model_dump(),
     )
-    ctx.audit("record_interaction", "interaction", row.pk, {"subject": [None, row.subject]},
-              customer.pk)
-    ctx.announce("interaction.recorded", customer.pk, {"interaction_id": row.pk,
-                                                        **data.model_dump()})
+    ctx.audit(
+        "record_interaction", "interaction", row.pk, {"subject": [None, row.subject]}, customer.pk
+    )
+    ctx.announce(
+        "interaction.recorded", customer.pk, {"interaction_id": row.pk, **data.model_dump()}
+    )
     return row
 
 
@@ -560,12 +582,10 @@ def merge_customers(survivor: Customer, absorbed: Customer, ctx: ChangeContext, 
             ids = list(model.objects.filter(customer=absorbed).values_list("pk", flat=True))
             model.objects.filter(pk__in=ids).update(customer=survivor)
             moved[model.__name__] = ids
-        for model, attr in ((Phone, "e164"), (Email, "address")):
-            have = set(model.objects.filter(customer=survivor).values_list(attr, flat=True))
-            rows = list(model.objects.filter(customer=absorbed))
-            moving = [r.pk for r in rows if getattr(r, attr) not in have]
-            model.objects.filter(pk__in=moving).update(customer=survivor, is_primary=False)
-            moved[model.__name__] = moving
+        for contact_model, attr in ((Phone, "e164"), (Email, "address")):
+            moved[contact_model.__name__] = _move_contact_points(
+                contact_model, attr, absorbed, survivor
+            )
         _merge_consents(survivor, absorbed)
         HouseholdMember.objects.filter(customer=absorbed).exclude(
             household__members__customer=survivor
@@ -600,14 +620,28 @@ def merge_customers(survivor: Customer, absorbed: Customer, ctx: ChangeContext, 
         changes = audit.diff(before, _snapshot(survivor, EDITABLE_FIELDS))
         changes["merged_customer"] = [None, absorbed.pk]
         ctx.audit("merge", "customer", survivor.pk, changes, survivor.pk)
-        ctx.audit("merged_into", "customer", absorbed.pk, {"merged_into": [None, survivor.pk]},
-                  absorbed.pk)
+        ctx.audit(
+            "merged_into",
+            "customer",
+            absorbed.pk,
+            {"merged_into": [None, survivor.pk]},
+            absorbed.pk,
+        )
         ctx.announce(
             "customer.merged",
             survivor.pk,
             {"survivor_id": survivor.pk, "absorbed_id": absorbed.pk, "reason": reason},
         )
     return record
+
+
+def _move_contact_points(model: Any, attr: str, absorbed: Customer, survivor: Customer) -> list:
+    """Move what the survivor lacks; a number both had stays once, on the survivor."""
+    have = set(model.objects.filter(customer=survivor).values_list(attr, flat=True))
+    rows = list(model.objects.filter(customer=absorbed))
+    moving = [r.pk for r in rows if getattr(r, attr) not in have]
+    model.objects.filter(pk__in=moving).update(customer=survivor, is_primary=False)
+    return moving
 
 
 def _merge_consents(survivor: Customer, absorbed: Customer) -> None:
@@ -639,6 +673,7 @@ def decide_review(review: IdentityReview, decision: str, ctx: ChangeContext) -> 
     review.decided_at = timezone.now()
     review.decided_by = ctx.actor.label
     review.save(update_fields=["status", "decided_at", "decided_by"])
-    ctx.audit("review", "identity_review", review.pk, {"status": ["open", decision]},
-              review.customer_a_id)
+    ctx.audit(
+        "review", "identity_review", review.pk, {"status": ["open", decision]}, review.customer_a_id
+    )
     return review
