@@ -94,7 +94,9 @@ def test_batch_limit_and_bad_bodies(api):
 
 def test_token_scoped_to_a_channel_cannot_speak_for_another(token_client):
     client = token_client("api_client", ("events:write", "channel:pos"))
-    results = post_events(client, [make_event("p-1", channel="pos"), make_event("w-1", channel="web")])
+    results = post_events(
+        client, [make_event("p-1", channel="pos"), make_event("w-1", channel="web")]
+    )
     statuses = [r["status"] for r in results.json()["results"]]
     assert statuses == ["created", "rejected"]
 
@@ -163,8 +165,9 @@ def test_schemas_are_published(api):
 
 junk = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=12,
 )
 fields = st.fixed_dictionaries(
@@ -178,13 +181,14 @@ fields = st.fixed_dictionaries(
             {}, optional={"phone": st.text(max_size=14), "email": st.text(max_size=14)}
         )
         | junk,
-        "payload": st.fixed_dictionaries({}, optional={"subject": junk, "birth_date": junk})
-        | junk,
+        "payload": st.fixed_dictionaries({}, optional={"subject": junk, "birth_date": junk}) | junk,
     },
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(event=fields)
 def test_arbitrary_input_never_errors_and_rejections_write_nothing(api, event: dict[str, Any]):
     before = _counts()

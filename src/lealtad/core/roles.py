@@ -64,6 +64,7 @@ SCOPE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     "customers:export": frozenset({C.EXPORT, C.IMPORT}),
     "audit:read": frozenset({C.VIEW_AUDIT}),
     "events:write": frozenset({C.INGEST}),
+    "hub:admin": frozenset({C.HUB_ADMIN}),
 }
 CHANNEL_SCOPE_PREFIX = "channel:"
 

@@ -1,0 +1,218 @@
+"""Customers API: screen-pop lookup, 360, search, create/update/merge, audit, role checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from lealtad.core.models import AuditEntry
+from lealtad.customers.models import Customer, Interaction
+from tests.api_fixtures import make_event, post_events
+
+pytestmark = pytest.mark.django_db
+
+RODRIGO = {"phone": "099 375 7370", "name": "Rodrigo Juárez Ortega", "national_id": "1710034065"}
+
+
+@pytest.fixture
+def rodrigo(api) -> int:
+    upsert = make_event(
+        "seed-1",
+        type="customer.upserted",
+        channel="pos",
+        customer=RODRIGO,
+        payload={
+            "gender": "male",
+            "emails": ["rjuarez@example.com"],
+            "addresses": [
+                {
+                    "kind": "home",
+                    "line1": "Av. 12 de Octubre N24-593 y Luis Cordero",
+                    "city": "Quito",
+                    "valid_from": "2019-03-01",
+                    "valid_to": "2024-06-30",
+                },
+                {"kind": "work", "line1": "Av. Amazonas N34-120", "city": "Quito"},
+            ],
+            "consents": [{"channel": "email", "purpose": "marketing", "granted": True}],
+        },
+    )
+    call = make_event("seed-2", customer={"phone": "0993757370"})
+    web = make_event(
+        "seed-3",
+        channel="web",
+        customer={"email": "rjuarez@example.com"},
+        payload={"subject": "Compra en línea", "direction": "inbound"},
+    )
+    results = post_events(api, [upsert, call, web]).json()["results"]
+    return results[0]["customer_id"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "phone=0993757370",
+        "phone=%2B593993757370",
+        "email=RJUAREZ@example.com",
+        "national_id=171003406-5",
+    ],
+)
+def test_screen_pop_lookup(api, rodrigo, query):
+    matches = api.get(f"/api/v1/customers/lookup?{query}").json()["matches"]
+    assert [m["id"] for m in matches] == [rodrigo]
+
+
+def test_lookup_unknown_and_invalid(api, rodrigo):
+    assert api.get("/api/v1/customers/lookup?phone=0987000000").json()["matches"] == []
+    assert api.get("/api/v1/customers/lookup?phone=12").status_code == 400
+    assert api.get("/api/v1/customers/lookup").status_code == 400
+
+
+def test_360_has_every_section(api, rodrigo):
+    view = api.get(f"/api/v1/customers/{rodrigo}/360").json()
+    assert view["profile"]["display_name"] == "Rodrigo Juárez Ortega"
+    assert view["profile"]["national_id_valid"] is True
+    assert {a["kind"]: a["valid_to"] for a in view["addresses"]} == {
+        "home": "2024-06-30",
+        "work": None,
+    }
+    assert {i["channel"] for i in view["interactions"]} == {"call_center", "web"}
+    assert view["consents"][0] == {**view["consents"][0], "granted": True}
+    assert view["consent_history"][0]["source_channel"] == "pos"
+    assert any(a["action"] == "create" for a in view["audit"])
+    for later in ("orders", "cases", "products", "offers"):
+        assert view[later] == []
+
+
+def test_search_is_accent_insensitive(api, rodrigo):
+    for q in ("juarez", "JUÁREZ ort", "Rodrigo"):
+        ids = [r["id"] for r in api.get("/api/v1/customers", {"q": q}).json()["results"]]
+        assert ids == [rodrigo], q
+    ids = [r["id"] for r in api.get("/api/v1/customers", {"q": "099 375 7370"}).json()["results"]]
+    assert ids == [rodrigo]
+    assert api.get("/api/v1/customers", {"q": "Quishpe"}).json()["results"] == []
+
+
+def test_update_is_audited_with_before_and_after(api, rodrigo):
+    response = api.patch(
+        f"/api/v1/customers/{rodrigo}",
+        data={"marital_status": "married", "income_band": "middle"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    entry = AuditEntry.objects.filter(customer_id=rodrigo, action="update").latest("id")
+    assert entry.changes["marital_status"] == ["", "married"]
+    assert entry.actor_label.startswith("admin-")
+
+
+def test_invalid_update_changes_nothing(api, rodrigo):
+    before = Customer.objects.get(pk=rodrigo).updated_at
+    response = api.patch(
+        f"/api/v1/customers/{rodrigo}",
+        data={"birth_date": "2999-01-01", "gender": "female"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    customer = Customer.objects.get(pk=rodrigo)
+    assert customer.updated_at == before and customer.gender == "male"
+
+
+def test_create_refuses_identifier_on_file(api, rodrigo):
+    response = api.post(
+        "/api/v1/customers",
+        data={"identifiers": {"email": "rjuarez@example.com", "name": "Otro Señor"}},
+        content_type="application/json",
+    )
+    assert response.status_code == 409
+    created = api.post(
+        "/api/v1/customers",
+        data={
+            "identifiers": {"email": "mj@example.com", "name": "María José Quishpe Guamán"},
+            "profile": {"phones": [{"number": "0987654321"}]},
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 201
+    assert created.json()["second_surname"] == "Guamán"
+
+
+def test_merge_moves_history_and_never_widens_consent(api, rodrigo):
+    other = post_events(
+        api,
+        make_event(
+            "o-1",
+            type="customer.upserted",
+            customer={"email": "rodrigo.juarez@example.com", "name": "Rodrigo Juarez"},
+            payload={"consents": [{"channel": "email", "purpose": "marketing", "granted": False}]},
+        ),
+    ).json()["results"][0]["customer_id"]
+    post_events(api, make_event("o-2", customer={"email": "rodrigo.juarez@example.com"}))
+    response = api.post(
+        f"/api/v1/customers/{rodrigo}/merge",
+        data={"absorbed_id": other, "reason": "same cédula on paper"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert Interaction.objects.filter(customer_id=rodrigo).count() == 3
+    view = api.get(f"/api/v1/customers/{rodrigo}/360").json()
+    assert {e["address"] for e in view["emails"]} >= {"rodrigo.juarez@example.com"}
+    assert view["consents"][0]["granted"] is False
+    assert Customer.objects.get(pk=other).merged_into_id == rodrigo
+    lookup = api.get("/api/v1/customers/lookup?email=rodrigo.juarez@example.com").json()
+    assert [m["id"] for m in lookup["matches"]] == [rodrigo]
+    again = api.post(
+        f"/api/v1/customers/{rodrigo}/merge",
+        data={"absorbed_id": other, "reason": "twice"},
+        content_type="application/json",
+    )
+    assert again.status_code == 409
+
+
+def test_store_clerk_reads_no_history_consents_or_audit(token_client, api, rodrigo):
+    clerk = token_client("store_clerk", ("customers:read", "customers:write", "audit:read"))
+    view = clerk.get(f"/api/v1/customers/{rodrigo}/360").json()
+    assert "interactions" not in view and "consents" not in view and "audit" not in view
+    assert set(view["hidden_sections"]) == {"interactions", "consents", "audit"}
+    assert clerk.get(f"/api/v1/customers/{rodrigo}/interactions").status_code == 403
+    assert clerk.get(f"/api/v1/customers/{rodrigo}/audit").status_code == 403
+    assert (
+        clerk.patch(
+            f"/api/v1/customers/{rodrigo}",
+            data={"gender": "female"},
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
+    assert clerk.get("/api/v1/customers/lookup?phone=0993757370").status_code == 200
+
+
+def test_token_scope_limits_a_powerful_user(token_client, rodrigo):
+    reader = token_client("admin", ("customers:read",))
+    assert reader.get(f"/api/v1/customers/{rodrigo}/360").status_code == 200
+    assert (
+        reader.patch(
+            f"/api/v1/customers/{rodrigo}",
+            data={"gender": "female"},
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
+
+
+def test_revoked_or_unknown_token_is_unauthorized(client, rodrigo):
+    from django.test import Client
+
+    stranger = Client(HTTP_AUTHORIZATION="Bearer lt_not-a-real-token")
+    assert stranger.get(f"/api/v1/customers/{rodrigo}/360").status_code == 401
+    assert client.get(f"/api/v1/customers/{rodrigo}/360").status_code == 401
+
+
+def test_session_api_calls_need_csrf(make_user, rodrigo):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(make_user("agent"))
+    assert browser.get(f"/api/v1/customers/{rodrigo}/360").status_code == 200
+    response = browser.patch(
+        f"/api/v1/customers/{rodrigo}", data={"gender": "female"}, content_type="application/json"
+    )
+    assert response.status_code == 403
