@@ -66,7 +66,7 @@ def test_failure_retries_with_backoff_then_succeeds(api, flaky):
 
 
 def test_exhausted_retries_go_to_dead_letters_and_can_be_replayed(api, flaky, token_client):
-    calls, state = flaky
+    _calls, state = flaky
     state["failures_left"] = 3
     post_events(api, make_event("d-1"))
     worker = dispatcher.OutboxDispatcher()

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("customers/", include("lealtad.customers.urls")),
     path("", include("lealtad.web.urls")),
 ]
 if settings.DEBUG:
