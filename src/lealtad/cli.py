@@ -164,14 +164,18 @@ def token_create(
     typer.echo(key)
 
 
-def _jsonl(path: Path) -> Iterator[tuple[int, object]]:
+def _jsonl(path: Path) -> Iterator[tuple[int, dict]]:
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if line.strip():
                 try:
-                    yield number, json.loads(line)
+                    parsed = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    yield number, {"__invalid__": str(exc)}
+                    parsed = {"__invalid__": str(exc)}
+                yield (
+                    number,
+                    parsed if isinstance(parsed, dict) else {"__invalid__": "not an object"},
+                )
 
 
 @events_app.command("ingest")
@@ -193,8 +197,13 @@ def events_ingest(
         task = bar.add_task("ingesting", total=len(lines))
         for start in range(0, len(lines), batch):
             chunk = lines[start : start + batch]
-            results = services.ingest([raw for _, raw in chunk], actor)
-            for (number, _), result in zip(chunk, results, strict=True):
+            unreadable = [(n, raw) for n, raw in chunk if "__invalid__" in raw]
+            readable = [(n, raw) for n, raw in chunk if "__invalid__" not in raw]
+            for number, raw in unreadable:
+                totals[services.REJECTED] += 1
+                rejected.append(f"line {number}: not JSON: {raw['__invalid__']}")
+            results = services.ingest([raw for _, raw in readable], actor) if readable else []
+            for (number, _), result in zip(readable, results, strict=True):
                 totals[result.status] += 1
                 for err in result.errors:
                     rejected.append(f"line {number}: {err['field']}: {err['message']}")
