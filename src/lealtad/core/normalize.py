@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -29,6 +30,7 @@ _MOBILE_TYPES = {
 }
 
 
+@lru_cache(maxsize=65536)
 def phone(raw: str, region: str = "EC") -> NormalizedPhone:
     """E.164 for what a person typed: ``099 375 7370`` in Ecuador is ``+593993757370``."""
     text = raw.strip()
@@ -44,6 +46,7 @@ def phone(raw: str, region: str = "EC") -> NormalizedPhone:
     return NormalizedPhone(e164, phonenumbers.number_type(parsed) in _MOBILE_TYPES)
 
 
+@lru_cache(maxsize=65536)
 def email(raw: str) -> str:
     """Validated address with the domain in lower case (the local part is kept as typed)."""
     try:

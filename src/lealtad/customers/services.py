@@ -16,7 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from lealtad.core import audit, hub
+from lealtad.core import audit, bulk, hub
 from lealtad.core.audit import Actor
 from lealtad.core.envelope import CustomerRef, ValidEvent
 from lealtad.core.models import AuditEntry, OutboxMessage
@@ -46,6 +46,36 @@ from lealtad.customers.schemas import (
 )
 
 
+INTERACTION_COLUMNS = (
+    "customer_id",
+    "occurred_at",
+    "channel",
+    "kind",
+    "direction",
+    "subject",
+    "summary",
+    "agent",
+    "location",
+    "related_type",
+    "related_id",
+    "event_id",
+    "created_at",
+)
+AUDIT_COLUMNS = (
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "channel",
+    "action",
+    "entity_type",
+    "entity_id",
+    "customer_id",
+    "changes",
+    "event_id",
+)
+OUTBOX_COLUMNS = ("event_id", "event_type", "channel", "customer_id", "payload", "created_at")
+
+
 @dataclass
 class _Pending:
     """Rows a batch collects and writes with one ``bulk_create`` per table."""
@@ -70,9 +100,21 @@ class _Pending:
 
     def flush(self) -> None:
         self.flush_contact_keys()
-        Interaction.objects.bulk_create(self.interactions)
-        AuditEntry.objects.bulk_create(self.audits)
-        OutboxMessage.objects.bulk_create(self.outbox)
+        bulk.insert_rows(
+            Interaction,
+            INTERACTION_COLUMNS,
+            [tuple(getattr(i, c) for c in INTERACTION_COLUMNS) for i in self.interactions],
+        )
+        bulk.insert_rows(
+            AuditEntry,
+            AUDIT_COLUMNS,
+            [tuple(getattr(a, c) for c in AUDIT_COLUMNS) for a in self.audits],
+        )
+        bulk.insert_rows(
+            OutboxMessage,
+            OUTBOX_COLUMNS,
+            [tuple(getattr(o, c) for c in OUTBOX_COLUMNS) for o in self.outbox],
+        )
 
 
 def _naming(customer: Customer) -> None:
@@ -256,6 +298,7 @@ class _BatchApplier:
         self.pending.interactions.append(
             Interaction(
                 customer_id=customer_id,
+                created_at=timezone.now(),
                 occurred_at=env.occurred_at,
                 channel=env.channel,
                 event_id=env.id,
