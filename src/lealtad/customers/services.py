@@ -45,7 +45,6 @@ from lealtad.customers.schemas import (
     PhoneIn,
 )
 
-
 INTERACTION_COLUMNS = (
     "customer_id",
     "occurred_at",
