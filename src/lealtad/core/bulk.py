@@ -37,7 +37,7 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(model._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),  # type: ignore[union-attr]
+        ", ".join(quote(str(f.column)) for f in fields),  # type: ignore[union-attr]
         ", ".join(["%s"] * len(fields)),
     )
     with connection.cursor() as cursor:
