@@ -198,3 +198,22 @@ def test_arbitrary_input_never_errors_and_rejections_write_nothing(api, event: d
     if result["status"] == "rejected":
         assert result["errors"]
         assert _counts() == before
+
+
+def test_a_channels_spelling_does_not_overwrite_a_known_name(api):
+    first = make_event(
+        "n-1",
+        type="customer.upserted",
+        customer={"email": "rj@example.com", "name": "Rodrigo Juárez Ortega"},
+        payload={},
+    )
+    legacy = make_event(
+        "n-2",
+        type="customer.upserted",
+        customer={"email": "rj@example.com", "name": "JUAREZ O. RODRIGO"},
+        payload={"gender": "male"},
+    )
+    post_events(api, [first, legacy])
+    customer = Customer.objects.get()
+    assert customer.display_name == "Rodrigo Juárez Ortega"
+    assert customer.gender == "male"

@@ -324,9 +324,8 @@ def _profile_changes(profile: CustomerProfile, ref: CustomerRef) -> dict[str, An
         for name in PROFILE_FIELDS
         if getattr(profile, name) is not None
     }
-    if ref.name and not (profile.given_names or profile.first_surname or profile.organization_name):
-        given, first, second = split_full_name(ref.name)
-        changes.update(given_names=given, first_surname=first, second_surname=second)
+    # ``ref.name`` names a customer only when it is created: how a channel spells a known
+    # customer ("JUAREZ O. RODRIGO") must not overwrite the record.
     if ref.national_id:
         changes["national_id"] = ref.national_id
         if profile.national_id_type:
