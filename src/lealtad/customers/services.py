@@ -646,7 +646,7 @@ def merge_customers(survivor: Customer, absorbed: Customer, ctx: ChangeContext, 
         absorbed.lifecycle_status = "former"
         absorbed.save(update_fields=["merged_into", "lifecycle_status", "updated_at"])
         IdentityReview.objects.filter(
-            status="open",
+            status__in=["open", "deferred"],
             customer_a__in=[survivor, absorbed],
             customer_b__in=[survivor, absorbed],
         ).update(status="merged", decided_at=timezone.now(), decided_by=ctx.actor.label)

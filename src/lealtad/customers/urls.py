@@ -1,0 +1,20 @@
+from django.urls import path
+
+from lealtad.customers import views
+
+app_name = "customers"
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("results/", views.search_results, name="results"),
+    path("new/", views.create, name="create"),
+    path("reviews/", views.reviews, name="reviews"),
+    path("reviews/<int:review_id>/decide/", views.decide_review, name="decide_review"),
+    path("<int:customer_id>/", views.detail, name="detail"),
+    path("<int:customer_id>/timeline/", views.timeline, name="timeline"),
+    path("<int:customer_id>/edit/", views.edit, name="edit"),
+    path("<int:customer_id>/phones/new/", views.add_phone, name="add_phone"),
+    path("<int:customer_id>/emails/new/", views.add_email, name="add_email"),
+    path("<int:customer_id>/addresses/new/", views.add_address, name="add_address"),
+    path("<int:customer_id>/consents/new/", views.add_consent, name="add_consent"),
+    path("<int:customer_id>/interactions/new/", views.add_interaction, name="add_interaction"),
+]

@@ -1,0 +1,369 @@
+"""Customer pages: search, register, the customer 360 (agent desktop), edits, review queue.
+
+Thin views: every page checks the reader's capability, reads through the selectors and writes
+through the services, which validate, audit and announce.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from lealtad.core.access import require
+from lealtad.core.audit import Actor
+from lealtad.core.roles import Capability, user_capabilities
+from lealtad.customers import choices, forms, selectors, services
+from lealtad.customers.models import Customer, Identifier, IdentityReview
+
+UI_CHANNEL = "call_center"
+
+
+def _context(request: HttpRequest, channel: str = UI_CHANNEL) -> services.ChangeContext:
+    return services.ChangeContext(Actor.for_user(request.user, channel), channel=channel)
+
+
+def _customer(customer_id: int) -> Customer:
+    customer = selectors.get_customer(customer_id)
+    if customer is None:
+        raise Http404(_("No such customer."))
+    return customer
+
+
+@login_required
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    require(request, Capability.LOOKUP)
+    query = request.GET.get("q", "")
+    return render(
+        request,
+        "customers/search.html",
+        {"query": query, "results": list(selectors.search(query))},
+    )
+
+
+@login_required
+@require_GET
+def search_results(request: HttpRequest) -> HttpResponse:
+    """The results table alone, for htmx as the user types."""
+    require(request, Capability.LOOKUP)
+    query = request.GET.get("q", "")
+    return render(
+        request,
+        "customers/_results.html",
+        {"query": query, "results": list(selectors.search(query))},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    require(request, Capability.CREATE)
+    form = forms.CustomerCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        built = form.build()
+        if built is not None:
+            profile, ref = built
+            try:
+                customer = services.create_customer(profile, ref, _context(request))
+            except services.IdentifierTaken as exc:
+                form.add_error(
+                    None,
+                    _("These identifiers already belong to customer #%(id)s.")
+                    % {"id": exc.customer_id},
+                )
+            else:
+                messages.success(request, _("Customer registered."))
+                return redirect("customers:detail", customer.pk)
+    return render(
+        request,
+        "customers/form.html",
+        {"form": form, "title": _("New customer"), "cancel": "customers:search"},
+    )
+
+
+def _label_channels(rows: list[Any]) -> list[Any]:
+    """Give each row (interaction, channel activity) the translated name of its channel."""
+    names = dict(choices.Channel.choices)
+    for row in rows:
+        row.channel_label = names.get(row.channel, row.channel)
+    return rows
+
+
+def _channel_filter(request: HttpRequest) -> str:
+    channel = request.GET.get("channel", "")
+    return channel if channel in choices.Channel.values or channel.isidentifier() else ""
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+    require(request, Capability.VIEW)
+    customer = _customer(customer_id)
+    if customer.merged_into_id:
+        messages.info(request, _("This customer was merged into another record."))
+        return redirect("customers:detail", customer.merged_into_id)
+    caps = user_capabilities(request.user)
+    view = selectors.customer_360(customer, caps)
+    _label_channels(view["channels"])
+    channels_seen: list[tuple[str, str]] = []
+    if "interactions" in view:
+        _label_channels(view["interactions"])
+        channels_seen = sorted({(i.channel, i.channel_label) for i in view["interactions"]})
+    return render(
+        request,
+        "customers/detail.html",
+        {
+            "c": customer,
+            "view": view,
+            "channels_seen": channels_seen,
+        },
+    )
+
+
+@login_required
+@require_GET
+def timeline(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The contact history alone, filtered by channel (htmx)."""
+    require(request, Capability.VIEW_HISTORY)
+    customer = _customer(customer_id)
+    channel = _channel_filter(request)
+    rows = _label_channels(list(selectors.timeline(customer, channel=channel or None)))
+    return render(
+        request,
+        "customers/_timeline.html",
+        {
+            "c": customer,
+            "interactions": rows,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, customer_id: int) -> HttpResponse:
+    require(request, Capability.EDIT)
+    customer = _customer(customer_id)
+    form = forms.ProfileForm(request.POST or None, initial=forms.ProfileForm.initial_for(customer))
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes()
+        if changes is not None:
+            ctx = _context(request)
+            with transaction.atomic():
+                changed = services.update_profile(customer, changes, ctx)
+                if phone := form.cleaned_data.get("new_phone"):
+                    services.add_phone(customer, phone, ctx)
+                    changed = True
+            if changed:
+                messages.success(request, _("Changes saved."))
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect("customers:detail", customer.pk)
+    return render(
+        request,
+        "customers/form.html",
+        {
+            "form": form,
+            "c": customer,
+            "title": _("Edit %(name)s") % {"name": customer.display_name},
+        },
+    )
+
+
+def _sub_form(
+    request: HttpRequest,
+    customer_id: int,
+    capability: Capability,
+    form_class: type[Any],
+    title: str,
+    save: Callable[[Any, Customer, services.ChangeContext], bool],
+    success: str,
+) -> HttpResponse:
+    """A small form that adds one thing to the customer, then returns to the 360 page."""
+    require(request, capability)
+    customer = _customer(customer_id)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        channel = UI_CHANNEL
+        if isinstance(form, forms.InteractionForm):  # a note says where the contact happened
+            channel = form.cleaned_data["channel"]
+        with transaction.atomic():
+            saved = save(form, customer, _context(request, channel))
+        if saved:
+            messages.success(request, success)
+            return redirect("customers:detail", customer.pk)
+    return render(
+        request,
+        "customers/form.html",
+        {"form": form, "c": customer, "title": f"{title} — {customer.display_name}"},
+    )
+
+
+def _save_phone(form: forms.PhoneForm, customer: Customer, ctx: services.ChangeContext) -> bool:
+    phone = form.to_phone()
+    if phone is None:
+        return False
+    services.add_phone(customer, phone, ctx)
+    return True
+
+
+def _save_email(form: forms.EmailForm, customer: Customer, ctx: services.ChangeContext) -> bool:
+    address = form.cleaned_data["address"]
+    owner = Identifier.objects.filter(kind="email", system="", value=address).first()
+    if owner and owner.customer_id != customer.pk:
+        form.add_error(
+            "address",
+            _("This address already belongs to customer #%(id)s.") % {"id": owner.customer_id},
+        )
+        return False
+    services.add_email(customer, address, ctx)
+    return True
+
+
+def _save_address(form: forms.AddressForm, customer: Customer, ctx: services.ChangeContext) -> bool:
+    address = form.to_address()
+    if address is None:
+        return False
+    services.add_address(customer, address, ctx)
+    return True
+
+
+def _save_consent(form: forms.ConsentForm, customer: Customer, ctx: services.ChangeContext) -> bool:
+    consent = form.to_consent()
+    if consent is None:
+        return False
+    services.record_consent(customer, consent, ctx)
+    return True
+
+
+def _save_interaction(
+    form: forms.InteractionForm, customer: Customer, ctx: services.ChangeContext
+) -> bool:
+    data = form.to_interaction(ctx.actor.label)
+    if data is None:
+        return False
+    services.record_interaction(customer, data, ctx)
+    return True
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_phone(request: HttpRequest, customer_id: int) -> HttpResponse:
+    return _sub_form(
+        request,
+        customer_id,
+        Capability.EDIT,
+        forms.PhoneForm,
+        _("Add phone"),
+        _save_phone,
+        _("Phone added."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_email(request: HttpRequest, customer_id: int) -> HttpResponse:
+    return _sub_form(
+        request,
+        customer_id,
+        Capability.EDIT,
+        forms.EmailForm,
+        _("Add email"),
+        _save_email,
+        _("Email added."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_address(request: HttpRequest, customer_id: int) -> HttpResponse:
+    return _sub_form(
+        request,
+        customer_id,
+        Capability.EDIT,
+        forms.AddressForm,
+        _("Add address"),
+        _save_address,
+        _("Address added."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_consent(request: HttpRequest, customer_id: int) -> HttpResponse:
+    return _sub_form(
+        request,
+        customer_id,
+        Capability.EDIT_CONSENTS,
+        forms.ConsentForm,
+        _("Record consent"),
+        _save_consent,
+        _("Consent recorded."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_interaction(request: HttpRequest, customer_id: int) -> HttpResponse:
+    require(request, Capability.VIEW_HISTORY)
+    return _sub_form(
+        request,
+        customer_id,
+        Capability.EDIT,
+        forms.InteractionForm,
+        _("Record a contact"),
+        _save_interaction,
+        _("Contact recorded."),
+    )
+
+
+@login_required
+@require_GET
+def reviews(request: HttpRequest) -> HttpResponse:
+    require(request, Capability.MERGE)
+    pending = list(selectors.open_reviews())
+    ids = {r.customer_a_id for r in pending} | {r.customer_b_id for r in pending}
+    keys: dict[int, list[Identifier]] = {}
+    for row in Identifier.objects.filter(customer_id__in=ids):
+        keys.setdefault(row.customer_id, []).append(row)
+    pairs = [
+        {
+            "review": r,
+            "sides": [
+                (r.customer_a, keys.get(r.customer_a_id, [])),
+                (r.customer_b, keys.get(r.customer_b_id, [])),
+            ],
+        }
+        for r in pending
+    ]
+    return render(request, "customers/reviews.html", {"pairs": pairs})
+
+
+@login_required
+@require_POST
+def decide_review(request: HttpRequest, review_id: int) -> HttpResponse:
+    require(request, Capability.MERGE)
+    review = get_object_or_404(IdentityReview, pk=review_id)
+    decision = request.POST.get("decision", "")
+    if decision not in forms.REVIEW_DECISIONS:
+        messages.error(request, _("Unknown decision."))
+        return redirect("customers:reviews")
+    try:
+        services.decide_review(review, decision, _context(request))
+    except services.MergeRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        labels = {
+            "merged": _("Customers merged."),
+            "distinct": _("Marked as different people."),
+            "deferred": _("Left for later."),
+        }
+        messages.success(request, labels[decision])
+    return redirect("customers:reviews")
