@@ -217,3 +217,16 @@ def test_a_channels_spelling_does_not_overwrite_a_known_name(api):
     customer = Customer.objects.get()
     assert customer.display_name == "Rodrigo Juárez Ortega"
     assert customer.gender == "male"
+
+
+def test_values_longer_than_their_columns_are_rejected_at_the_edge(api):
+    long_id = make_event("long-1", customer={"national_id": "1" * 25})
+    long_system = make_event("long-2", customer={"external_ids": {"s" * 61: "1"}})
+    results = post_events(api, [long_id, long_system]).json()["results"]
+    assert [r["errors"][0]["field"] for r in results] == [
+        "customer.national_id",
+        "customer.external_ids",
+    ]
+    long_name = make_event("long-3", customer={"email": "x@example.com", "name": "Ana " * 60})
+    assert post_events(api, long_name).json()["created"] == 1
+    assert len(Customer.objects.get().display_name) <= 250

@@ -12,6 +12,7 @@ from lealtad.core.access import SessionAuth, TokenAuth
 from lealtad.core.api import router as hub_router
 from lealtad.core.envelope import Envelope
 from lealtad.customers.api import router as customers_router
+from lealtad.customers.api_bulk import router as customers_bulk_router
 
 api = NinjaAPI(
     title="Lealtad API",
@@ -23,6 +24,7 @@ api = NinjaAPI(
     "or the UI's session.",
 )
 api.add_router("/", customers_router)
+api.add_router("/", customers_bulk_router)
 api.add_router("/", events_router)
 api.add_router("/", hub_router)
 

@@ -42,11 +42,11 @@ class CustomerRef(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    email: str | None = None
-    phone: str | None = None
-    national_id: str | None = None
-    national_id_type: str | None = None
-    card: str | None = None
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=40)
+    national_id: str | None = Field(default=None, max_length=20)
+    national_id_type: str | None = Field(default=None, max_length=12)
+    card: str | None = Field(default=None, max_length=64)
     external_ids: dict[str, str] = Field(default_factory=dict)
     name: str | None = Field(default=None, max_length=250)
 
@@ -77,6 +77,8 @@ class CustomerRef(BaseModel):
         for system, value in v.items():
             if not system.strip() or not str(value).strip():
                 raise ValueError("external ids need a source system and a value")
+            if len(system.strip()) > 60 or len(str(value)) > 254:
+                raise ValueError("an external id's system holds 60 characters, its value 254")
             cleaned[system.strip()] = normalize.external_id(str(value))
         return cleaned
 

@@ -122,7 +122,7 @@ def _naming(customer: Customer) -> None:
         customer.first_surname,
         customer.second_surname,
         customer.organization_name,
-    ) or str(customer.pk or "")
+    )[:250] or str(customer.pk or "")
     customer.search_name = fold(customer.display_name)
 
 
@@ -133,15 +133,15 @@ def _snapshot(customer: Customer, fields: Sequence[str] = PROFILE_FIELDS) -> dic
 def _new_customer(ref: CustomerRef, occurred_at: datetime, channel: str, actor: Actor) -> Customer:
     given, first, second = split_full_name(ref.name or "")
     customer = Customer(
-        given_names=given,
-        first_surname=first,
-        second_surname=second,
+        given_names=given[:120],
+        first_surname=first[:80],
+        second_surname=second[:80],
         first_contact_at=occurred_at,
         first_contact_channel=channel,
         created_by=actor.label,
     )
     if ref.national_id:
-        _set_national_id(customer, ref.national_id, "")
+        _set_national_id(customer, ref.national_id, ref.national_id_type or "")
     _naming(customer)
     customer.save()
     if not customer.display_name:
