@@ -62,3 +62,15 @@ def test_events_ingest_reports_bad_lines_and_keeps_good_ones(tmp_path):
     assert "created 1, duplicate 1, rejected 2" in result.output
     assert "line 2: not JSON" in result.output and "line 3: customer.email" in result.output
     assert Interaction.objects.filter(event_id="f-1").count() == 1
+
+
+def test_revoked_token_stops_working(monkeypatch):
+    runner.invoke(app, ["init"])
+    made = runner.invoke(app, ["token", "create", "--user", "admin", "--name", "pos-quito"])
+    key = made.output.strip().splitlines()[-1]
+    listing = runner.invoke(app, ["token", "list"])
+    assert "pos-quito" in listing.output and key not in listing.output
+    token_id = listing.output.split("\t", 1)[0]
+    assert runner.invoke(app, ["token", "revoke", token_id]).exit_code == 0
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert client.get("/api/v1/customers?q=x").status_code == 401

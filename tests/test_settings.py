@@ -26,8 +26,9 @@ def test_generated_secret_key_is_kept(tmp_path):
     env.update(LEALTAD_HOME=str(tmp_path), DJANGO_SETTINGS_MODULE="lealtad.settings")
     code = "from django.conf import settings; print(settings.SECRET_KEY)"
     first, second = (
-        subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-        .stdout.strip()
+        subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True
+        ).stdout.strip()
         for _ in range(2)
     )
     assert len(first) >= 40 and first == second

@@ -164,6 +164,35 @@ def token_create(
     typer.echo(key)
 
 
+@token_app.command("list")
+def token_list() -> None:
+    """List API tokens (never the secret): id, name, user, scopes, last use, revoked."""
+    _django()
+    from lealtad.core.models import ApiToken
+
+    for t in ApiToken.objects.select_related("user"):
+        state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
+        used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never used"
+        typer.echo(
+            f"{t.pk}\t{t.prefix}…\t{t.name}\t{t.user.get_username()}\t"
+            f"{' '.join(t.scopes)}\t{used}\t{state}"
+        )
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int) -> None:
+    """Revoke a token by its id (from ``lealtad token list``); it stops working at once."""
+    _django()
+    from lealtad.core import tokens
+    from lealtad.core.models import ApiToken
+
+    if not ApiToken.objects.filter(pk=token_id).exists():
+        typer.echo(f"no token {token_id}", err=True)
+        raise typer.Exit(2)
+    tokens.revoke(token_id)
+    typer.echo(f"token {token_id} revoked")
+
+
 def _jsonl(path: Path) -> Iterator[tuple[int, dict]]:
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 
 from lealtad.core import normalize
 from lealtad.core.models import AuditEntry
@@ -38,8 +38,7 @@ def lookup(
     try:
         if phone:
             e164 = normalize.phone(phone, region).e164
-            ids = list(Phone.objects.filter(e164=e164).values_list("customer_id", flat=True))
-            return _live(ids)
+            return _live(Phone.objects.filter(e164=e164).values("customer_id"))
         if email:
             return _by_identifier("email", "", normalize.email(email))
         if card:
@@ -50,22 +49,25 @@ def lookup(
             found = Identifier.objects.filter(kind="external", value=external_id.strip())
             if system:
                 found = found.filter(system=system)
-            return _live(list(found.values_list("customer_id", flat=True)))
+            return _live(found.values("customer_id"))
     except normalize.InvalidValue as exc:
         raise LookupError_(str(exc)) from exc
     raise LookupError_("give one of phone, email, card, national_id or external_id")
 
 
 def _by_identifier(kind: str, system: str, value: str) -> list[Customer]:
-    ids = Identifier.objects.filter(kind=kind, system=system, value=value).values_list(
-        "customer_id", flat=True
-    )
-    return _live(list(ids))
+    ids = Identifier.objects.filter(kind=kind, system=system, value=value).values("customer_id")
+    return _live(ids)
 
 
-def _live(ids: list[int]) -> list[Customer]:
+def _live(ids: QuerySet) -> list[Customer]:
+    """Customers with those ids (one query), each replaced by its survivor if merged."""
     customers = Customer.objects.filter(pk__in=ids).select_related("merged_into")
-    return [c.merged_into or c for c in customers]
+    found: dict[int, Customer] = {}
+    for c in customers:
+        live = c.merged_into or c
+        found.setdefault(live.pk, live)
+    return list(found.values())
 
 
 def search(query: str, limit: int = 25) -> QuerySet[Customer]:
@@ -135,9 +137,11 @@ def customer_360(customer: Customer, allowed: frozenset[Capability]) -> dict[str
                 "id": m.household_id,
                 "name": m.household.name,
                 "role": m.role,
-                "size": m.household.declared_size or m.household.members.count(),
+                "size": m.household.declared_size or m.member_count,
             }
-            for m in customer.households.select_related("household")
+            for m in customer.households.select_related("household").annotate(
+                member_count=Count("household__members")
+            )
         ],
         "channels": list(ChannelActivity.objects.filter(customer=customer).order_by("-contacts")),
         "orders": [],
@@ -161,5 +165,12 @@ def open_reviews(limit: int = 100) -> QuerySet[IdentityReview]:
     return (
         IdentityReview.objects.filter(status__in=["open", "deferred"])
         .select_related("customer_a", "customer_b")
-        .order_by("status", "-created_at")[:limit]
+        .annotate(
+            deferred=Case(
+                When(status="deferred", then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("deferred", "-created_at")[:limit]
     )

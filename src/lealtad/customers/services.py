@@ -375,9 +375,18 @@ class ChangeContext:
 EDITABLE_FIELDS = (*PROFILE_FIELDS, "national_id", "national_id_type")
 
 
+def _storable(name: str, value: Any) -> Any:
+    """An explicit null clears a field: empty text or list where the column holds no null."""
+    field = Customer._meta.get_field(name)
+    if value is None and not field.null:
+        return [] if name in ("payment_methods", "purchase_motives") else ""
+    return value
+
+
+@transaction.atomic
 def update_profile(customer: Customer, changes: dict[str, Any], ctx: ChangeContext) -> bool:
     """Set profile fields; audit and announce only what really changed."""
-    wanted = {k: v for k, v in changes.items() if k in EDITABLE_FIELDS}
+    wanted = {k: _storable(k, v) for k, v in changes.items() if k in EDITABLE_FIELDS}
     before = _snapshot(customer, EDITABLE_FIELDS)
     for name, value in wanted.items():
         setattr(customer, name, value)
@@ -404,6 +413,7 @@ def update_profile(customer: Customer, changes: dict[str, Any], ctx: ChangeConte
     return True
 
 
+@transaction.atomic
 def add_phone(customer: Customer, phone: PhoneIn, ctx: ChangeContext) -> Phone:
     found = Phone.objects.filter(customer=customer, e164=phone.e164).first()
     if found:
@@ -425,6 +435,7 @@ def add_phone(customer: Customer, phone: PhoneIn, ctx: ChangeContext) -> Phone:
     return row
 
 
+@transaction.atomic
 def add_email(customer: Customer, address: str, ctx: ChangeContext) -> Email:
     found = Email.objects.filter(customer=customer, address=address).first()
     if found:
@@ -442,6 +453,7 @@ def add_email(customer: Customer, address: str, ctx: ChangeContext) -> Email:
     return row
 
 
+@transaction.atomic
 def add_address(customer: Customer, data: AddressIn, ctx: ChangeContext) -> Address:
     same = [
         a
@@ -461,6 +473,7 @@ def add_address(customer: Customer, data: AddressIn, ctx: ChangeContext) -> Addr
     return row
 
 
+@transaction.atomic
 def end_address(address: Address, valid_to: date, ctx: ChangeContext) -> Address:
     before = address.valid_to
     address.valid_to = valid_to
@@ -475,6 +488,7 @@ def end_address(address: Address, valid_to: date, ctx: ChangeContext) -> Address
     return address
 
 
+@transaction.atomic
 def record_consent(
     customer: Customer, consent: ConsentIn, ctx: ChangeContext, at: datetime | None = None
 ) -> Consent:
@@ -509,6 +523,7 @@ def record_consent(
     return current
 
 
+@transaction.atomic
 def join_household(
     customer: Customer, name: str, role: str, ctx: ChangeContext, size: int | None = None
 ) -> HouseholdMember:
@@ -578,6 +593,7 @@ class IdentifierTaken(ValueError):
         self.customer_id = customer_id
 
 
+@transaction.atomic
 def record_interaction(
     customer: Customer, data: InteractionRecorded, ctx: ChangeContext, at: datetime | None = None
 ) -> Interaction:
@@ -700,6 +716,7 @@ def _merge_consents(survivor: Customer, absorbed: Customer) -> None:
         theirs.delete()
 
 
+@transaction.atomic
 def decide_review(review: IdentityReview, decision: str, ctx: ChangeContext) -> IdentityReview:
     """A person's verdict on a pair: merge them, keep them apart, or look again later."""
     if review.status not in ("open", "deferred"):
