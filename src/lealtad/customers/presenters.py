@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lealtad.core import sections
 from lealtad.customers.models import (
     Address,
     Consent,
@@ -126,10 +127,8 @@ def view_360(view: dict[str, Any]) -> dict[str, Any]:
             }
             for a in view["channels"]
         ],
-        "orders": view["orders"],
-        "cases": view["cases"],
-        "products": view["products"],
-        "offers": view["offers"],
+        **{name: view[name] for name in sections.DEFAULT_SECTIONS},
+        **{name: rows for name, rows in view.items() if name in sections.registered()},
         "hidden_sections": view["hidden"],
     }
     if "interactions" in view:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 
-from lealtad.core import normalize
+from lealtad.core import normalize, sections
 from lealtad.core.models import AuditEntry
 from lealtad.core.roles import Capability
 from lealtad.customers.models import (
@@ -144,10 +144,7 @@ def customer_360(customer: Customer, allowed: frozenset[Capability]) -> dict[str
             )
         ],
         "channels": list(ChannelActivity.objects.filter(customer=customer).order_by("-contacts")),
-        "orders": [],
-        "cases": [],
-        "products": [],
-        "offers": [],
+        **sections.collect(customer.pk, allowed),
         "hidden": [],
     }
     if Capability.VIEW_HISTORY in allowed:
