@@ -8,6 +8,8 @@ from ninja import NinjaAPI
 
 from lealtad import __version__
 from lealtad.channels.api import router as events_router
+from lealtad.channels.api_connectors import router as connectors_router
+from lealtad.commerce.api import router as commerce_router
 from lealtad.core.access import SessionAuth, TokenAuth
 from lealtad.core.api import router as hub_router
 from lealtad.core.envelope import Envelope
@@ -27,6 +29,8 @@ api.add_router("/", customers_router)
 api.add_router("/", customers_bulk_router)
 api.add_router("/", events_router)
 api.add_router("/", hub_router)
+api.add_router("/", commerce_router)
+api.add_router("/", connectors_router)
 
 
 @api.exception_handler(PermissionDenied)

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "lealtad.core",
     "lealtad.customers",
     "lealtad.channels",
+    "lealtad.commerce",
     "lealtad.web",
 ]
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("customers/", include("lealtad.customers.urls")),
+    path("store/", include("lealtad.commerce.urls")),
     path("", include("lealtad.web.urls")),
 ]
 if settings.DEBUG:

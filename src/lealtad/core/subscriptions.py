@@ -2,7 +2,11 @@
 
 from importlib import import_module
 
-CONTEXT_EVENT_MODULES = ("lealtad.customers.events",)
+CONTEXT_EVENT_MODULES = (
+    "lealtad.customers.events",
+    "lealtad.commerce.events",
+    "lealtad.channels.events",
+)
 
 
 def load_all() -> None:

@@ -1,0 +1,1 @@
+"""Hub subscribers of the channels context (outbound connectors and webhooks)."""

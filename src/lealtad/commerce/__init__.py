@@ -1,0 +1,1 @@
+"""Commerce: catalog, prices, promotions, stock, carts, orders, payments, shipments, returns."""

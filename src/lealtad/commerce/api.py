@@ -1,0 +1,5 @@
+"""HTTP API of the commerce context."""
+
+from ninja import Router
+
+router = Router(tags=["commerce"])

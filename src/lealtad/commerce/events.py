@@ -1,0 +1,1 @@
+"""Event types the commerce context owns and the hub subscribers it runs."""

@@ -1,0 +1,1 @@
+"""Commerce models (catalog, stock, orders); see the package docstring."""
