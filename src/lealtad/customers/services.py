@@ -378,7 +378,7 @@ EDITABLE_FIELDS = (*PROFILE_FIELDS, "national_id", "national_id_type")
 def _storable(name: str, value: Any) -> Any:
     """An explicit null clears a field: empty text or list where the column holds no null."""
     field = Customer._meta.get_field(name)
-    if value is None and not field.null:
+    if value is None and not getattr(field, "null", False):
         return [] if name in ("payment_methods", "purchase_motives") else ""
     return value
 
