@@ -27,7 +27,7 @@ def provide(section: str) -> Callable[[Provider], Provider]:
 
 
 def collect(customer_id: int, capabilities: frozenset[Any]) -> dict[str, list[dict[str, Any]]]:
-    found = {name: [] for name in DEFAULT_SECTIONS}
+    found: dict[str, list[dict[str, Any]]] = {name: [] for name in DEFAULT_SECTIONS}
     for name, provider in _PROVIDERS.items():
         found[name] = provider(customer_id, capabilities)
     return found
