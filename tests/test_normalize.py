@@ -91,6 +91,9 @@ def test_fold_treats_accents_alike():
         ("María José Quishpe Guamán", ("María José", "Quishpe", "Guamán")),
         ("Ana de la Cruz", ("Ana", "de la Cruz", "")),
         ("Luis del Pozo Tipán", ("Luis", "del Pozo", "Tipán")),
+        ("Ma. José Quishpe", ("Ma. José", "Quishpe", "")),
+        ("Juan Carlos Mamani", ("Juan Carlos", "Mamani", "")),
+        ("José Condori Huamán", ("José", "Condori", "Huamán")),
     ],
 )
 def test_split_full_name(full, parts):

@@ -149,6 +149,14 @@ LEALTAD_EMBEDDED_WORKERS = _flag("LEALTAD_EMBEDDED_WORKERS", True)
 LEALTAD_LOGIN_ATTEMPTS = int(os.environ.get("LEALTAD_LOGIN_ATTEMPTS", "5"))
 LEALTAD_LOGIN_WINDOW_SECONDS = int(os.environ.get("LEALTAD_LOGIN_WINDOW_SECONDS", "300"))
 LEALTAD_MAX_BATCH = 1000
+# Golden record on merge: rules in order, then sources from most to least trusted.
+LEALTAD_SURVIVORSHIP_RULES = os.environ.get(
+    "LEALTAD_SURVIVORSHIP_RULES", "trusted_source,most_recent"
+).split(",")
+LEALTAD_SURVIVORSHIP_SOURCES = os.environ.get(
+    "LEALTAD_SURVIVORSHIP_SOURCES",
+    "call_center,pos,handheld,field,web,mobile,kiosk,email,ivr,partner,fax,mail",
+).split(",")
 
 LOGGING = {
     "version": 1,

@@ -15,7 +15,7 @@ from lealtad.core.access import require
 from lealtad.core.envelope import CustomerRef
 from lealtad.core.roles import Capability
 from lealtad.customers import presenters, selectors, services
-from lealtad.customers.models import Customer, IdentityReview
+from lealtad.customers.models import Customer, IdentityReview, Merge
 from lealtad.customers.schemas import (
     AddressIn,
     ConsentIn,
@@ -189,6 +189,29 @@ def merge(request: HttpRequest, customer_id: int, body: MergeIn) -> dict[str, An
     except services.MergeRefused as exc:
         raise HttpError(409, str(exc)) from exc
     return {"merge_id": record.pk, "survivor_id": customer_id, "absorbed_id": body.absorbed_id}
+
+
+class UndoIn(Schema):
+    reason: str = Field(min_length=3, max_length=250)
+
+
+@router.get("/customers/{customer_id}/merges", summary="Merges this customer took part in")
+def merges(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    require(request, Capability.VIEW_AUDIT)
+    rows = selectors.merges_of(_customer(customer_id))
+    return {"merges": [presenters.merge(m) for m in rows]}
+
+
+@router.post("/merges/{merge_id}/undo", summary="Undo a merge: both customers come back")
+def undo_merge(request: HttpRequest, merge_id: int, body: UndoIn) -> dict[str, Any]:
+    ctx = _ctx(request, Capability.MERGE)
+    record = get_object_or_404(Merge, pk=merge_id)
+    try:
+        services.unmerge(record, ctx, body.reason)
+    except services.MergeRefused as exc:
+        raise HttpError(409, str(exc)) from exc
+    record.refresh_from_db()
+    return presenters.merge(record)
 
 
 @router.get("/identity/reviews", summary="Pairs waiting for a person's decision")

@@ -307,7 +307,11 @@ class Merge(models.Model):
     performed_by_label = models.CharField(max_length=150)
     reason = models.CharField(max_length=250)
     moved = models.JSONField(default=dict)
+    snapshot = models.JSONField(default=dict)
     performed_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by_label = models.CharField(max_length=150, blank=True)
+    undo_reason = models.CharField(max_length=250, blank=True)
 
     class Meta:
         ordering = ["-performed_at"]

@@ -11,6 +11,7 @@ from lealtad.customers.models import (
     ConsentChange,
     Customer,
     Interaction,
+    Merge,
 )
 
 
@@ -149,3 +150,18 @@ def view_360(view: dict[str, Any]) -> dict[str, Any]:
             for a in view["audit"]
         ]
     return out
+
+
+def merge(m: Merge) -> dict[str, Any]:
+    return {
+        "id": m.pk,
+        "survivor_id": m.survivor_id,
+        "absorbed_id": m.absorbed_id,
+        "reason": m.reason,
+        "performed_by": m.performed_by_label,
+        "performed_at": _iso(m.performed_at),
+        "moved": {name: len(ids) for name, ids in m.moved.items()},
+        "undone_at": _iso(m.undone_at),
+        "undone_by": m.undone_by_label,
+        "undo_reason": m.undo_reason,
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import models
 from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 
 from lealtad.core import normalize, sections
@@ -16,6 +17,7 @@ from lealtad.customers.models import (
     Identifier,
     IdentityReview,
     Interaction,
+    Merge,
     Phone,
 )
 
@@ -170,4 +172,10 @@ def open_reviews(limit: int = 100) -> QuerySet[IdentityReview]:
             )
         )
         .order_by("deferred", "-created_at")[:limit]
+    )
+
+
+def merges_of(customer: Customer) -> QuerySet[Merge]:
+    return Merge.objects.filter(models.Q(survivor=customer) | models.Q(absorbed=customer)).order_by(
+        "-performed_at"
     )

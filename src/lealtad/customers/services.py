@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from lealtad.core import audit, bulk, hub
@@ -21,7 +21,7 @@ from lealtad.core.audit import Actor
 from lealtad.core.envelope import CustomerRef, ValidEvent
 from lealtad.core.models import AuditEntry, OutboxMessage
 from lealtad.core.normalize import fold
-from lealtad.customers import identity
+from lealtad.customers import identity, survivorship
 from lealtad.customers.models import (
     Address,
     Consent,
@@ -623,9 +623,11 @@ class MergeRefused(ValueError):
 def merge_customers(survivor: Customer, absorbed: Customer, ctx: ChangeContext, reason: str):
     """Fold ``absorbed`` into ``survivor``: every contact point, identifier and record moves.
 
-    The survivor keeps its own non-empty fields and takes the absorbed one's where it has
-    none. A consent is never widened: where the two disagree, the refusal wins. The moved
-    row ids are kept on the :class:`Merge` so the merge can be explained.
+    Each profile field of the golden record is chosen by the survivorship rules (see
+    :mod:`lealtad.customers.survivorship`). A consent is never widened: where the two
+    disagree, the refusal wins. What moved and what the survivor looked like before are kept
+    on the :class:`Merge`, so :func:`unmerge` can put both customers back exactly. Other
+    contexts re-point their own records when they receive ``customer.merged``.
     """
     from lealtad.customers.models import Merge
 
@@ -634,38 +636,36 @@ def merge_customers(survivor: Customer, absorbed: Customer, ctx: ChangeContext, 
     if absorbed.merged_into_id or survivor.merged_into_id:
         raise MergeRefused("one of these customers was already merged")
     with transaction.atomic():
+        snapshot = _merge_snapshot(survivor, absorbed)
         moved: dict[str, list[int]] = {}
         for model in (Address, Interaction, ConsentChange, Identifier):
             ids = list(model.objects.filter(customer=absorbed).values_list("pk", flat=True))
             model.objects.filter(pk__in=ids).update(customer=survivor)
             moved[model.__name__] = ids
+        members = HouseholdMember.objects.filter(customer=absorbed).exclude(
+            household__members__customer=survivor
+        )
+        moved["HouseholdMember"] = list(members.values_list("pk", flat=True))
+        HouseholdMember.objects.filter(pk__in=moved["HouseholdMember"]).update(customer=survivor)
         for contact_model, attr in ((Phone, "e164"), (Email, "address")):
             moved[contact_model.__name__] = _move_contact_points(
                 contact_model, attr, absorbed, survivor
             )
         _merge_consents(survivor, absorbed)
-        HouseholdMember.objects.filter(customer=absorbed).exclude(
-            household__members__customer=survivor
-        ).update(customer=survivor)
         before = _snapshot(survivor, EDITABLE_FIELDS)
-        for name in EDITABLE_FIELDS:
-            if getattr(survivor, name) in ("", None, []) and getattr(absorbed, name):
-                setattr(survivor, name, getattr(absorbed, name))
-        if absorbed.first_contact_at and (
-            not survivor.first_contact_at or absorbed.first_contact_at < survivor.first_contact_at
-        ):
-            survivor.first_contact_at = absorbed.first_contact_at
-            survivor.first_contact_channel = absorbed.first_contact_channel
+        _apply_survivorship(survivor, absorbed)
         _naming(survivor)
         survivor.save()
         absorbed.merged_into = survivor
         absorbed.lifecycle_status = "former"
         absorbed.save(update_fields=["merged_into", "lifecycle_status", "updated_at"])
-        IdentityReview.objects.filter(
+        reviews = IdentityReview.objects.filter(
             status__in=["open", "deferred"],
             customer_a__in=[survivor, absorbed],
             customer_b__in=[survivor, absorbed],
-        ).update(status="merged", decided_at=timezone.now(), decided_by=ctx.actor.label)
+        )
+        snapshot["reviews"] = list(reviews.values_list("pk", flat=True))
+        reviews.update(status="merged", decided_at=timezone.now(), decided_by=ctx.actor.label)
         record = Merge.objects.create(
             survivor=survivor,
             absorbed=absorbed,
@@ -673,23 +673,175 @@ def merge_customers(survivor: Customer, absorbed: Customer, ctx: ChangeContext, 
             performed_by_label=ctx.actor.label,
             reason=reason,
             moved=moved,
+            snapshot=snapshot,
         )
         changes = audit.diff(before, _snapshot(survivor, EDITABLE_FIELDS))
         changes["merged_customer"] = [None, absorbed.pk]
-        ctx.audit("merge", "customer", survivor.pk, changes, survivor.pk)
+        ctx.audit(
+            "merge", "customer", survivor.pk, changes | {"reason": [None, reason]}, survivor.pk
+        )
         ctx.audit(
             "merged_into",
             "customer",
             absorbed.pk,
-            {"merged_into": [None, survivor.pk]},
+            {"merged_into": [None, survivor.pk], "reason": [None, reason]},
             absorbed.pk,
         )
         ctx.announce(
             "customer.merged",
             survivor.pk,
-            {"survivor_id": survivor.pk, "absorbed_id": absorbed.pk, "reason": reason},
+            {
+                "merge_id": record.pk,
+                "survivor_id": survivor.pk,
+                "absorbed_id": absorbed.pk,
+                "reason": reason,
+            },
         )
     return record
+
+
+_RESTORED_FIELDS = (*EDITABLE_FIELDS, "first_contact_at", "first_contact_channel")
+
+
+def _merge_snapshot(survivor: Customer, absorbed: Customer) -> dict[str, Any]:
+    def consents(customer: Customer) -> list[dict[str, Any]]:
+        return [
+            {
+                "channel": c.channel,
+                "purpose": c.purpose,
+                "granted": c.granted,
+                "updated_at": c.updated_at.isoformat(),
+            }
+            for c in customer.consents.all()
+        ]
+
+    return {
+        "survivor": audit.jsonable(_snapshot(survivor, _RESTORED_FIELDS)),
+        "absorbed_status": absorbed.lifecycle_status,
+        "survivor_consents": consents(survivor),
+        "absorbed_consents": consents(absorbed),
+    }
+
+
+def _provenance(customer: Customer) -> dict[str, tuple[str, datetime]]:
+    """For each profile field, the channel that last set it and when (from the audit trail)."""
+    from lealtad.core.models import AuditEntry
+
+    found = {
+        name: (customer.first_contact_channel, customer.created_at) for name in EDITABLE_FIELDS
+    }
+    entries = AuditEntry.objects.filter(
+        customer_id=customer.pk, entity_type="customer", action__in=["update", "merge"]
+    ).order_by("occurred_at", "id")
+    for entry in entries.only("changes", "channel", "occurred_at"):
+        for name in entry.changes:
+            if name in found:
+                found[name] = (entry.channel, entry.occurred_at)
+    return found
+
+
+def _apply_survivorship(survivor: Customer, absorbed: Customer) -> None:
+    from django.conf import settings
+
+    rules = survivorship.Rules(
+        order=tuple(settings.LEALTAD_SURVIVORSHIP_RULES),
+        sources=tuple(settings.LEALTAD_SURVIVORSHIP_SOURCES),
+    )
+    mine, theirs = _provenance(survivor), _provenance(absorbed)
+    for name in EDITABLE_FIELDS:
+        winner = survivorship.choose(
+            name,
+            [
+                survivorship.Candidate(getattr(survivor, name), *mine[name], is_survivor=True),
+                survivorship.Candidate(getattr(absorbed, name), *theirs[name]),
+            ],
+            rules,
+        )
+        if winner is not None:
+            setattr(survivor, name, winner.value)
+    if absorbed.first_contact_at and (
+        not survivor.first_contact_at or absorbed.first_contact_at < survivor.first_contact_at
+    ):
+        survivor.first_contact_at = absorbed.first_contact_at
+        survivor.first_contact_channel = absorbed.first_contact_channel
+
+
+@transaction.atomic
+def unmerge(merge: Any, ctx: ChangeContext, reason: str) -> None:
+    """Undo a merge: both customers and their records come back as they were before it.
+
+    Records added to the survivor after the merge stay with it. Refused when either customer
+    took part in a later merge that is still in force (undo that one first).
+    """
+    from lealtad.customers.models import Merge
+
+    merge = Merge.objects.select_for_update().get(pk=merge.pk)
+    if merge.undone_at:
+        raise MergeRefused("this merge was already undone")
+    later = Merge.objects.filter(undone_at=None, performed_at__gt=merge.performed_at).filter(
+        models.Q(survivor=merge.survivor) | models.Q(absorbed=merge.survivor)
+    )
+    if later.exists():
+        raise MergeRefused("undo the later merges of this customer first")
+    survivor, absorbed = merge.survivor, merge.absorbed
+    by_name = {
+        m.__name__: m
+        for m in (Address, Interaction, ConsentChange, Identifier, HouseholdMember, Phone, Email)
+    }
+    for name, ids in merge.moved.items():
+        by_name[name].objects.filter(pk__in=ids).update(customer=absorbed)
+    _restore_consents(survivor, merge.snapshot["survivor_consents"])
+    _restore_consents(absorbed, merge.snapshot["absorbed_consents"])
+    before = _snapshot(survivor, EDITABLE_FIELDS)
+    for name, value in merge.snapshot["survivor"].items():
+        field: Any = Customer._meta.get_field(name)
+        setattr(survivor, name, field.to_python(value) if value is not None else None)
+    _naming(survivor)
+    survivor.save()
+    absorbed.merged_into = None
+    absorbed.lifecycle_status = merge.snapshot.get("absorbed_status", "prospect")
+    absorbed.save(update_fields=["merged_into", "lifecycle_status", "updated_at"])
+    IdentityReview.objects.filter(pk__in=merge.snapshot.get("reviews", [])).update(
+        status="distinct", decided_at=timezone.now(), decided_by=ctx.actor.label
+    )
+    merge.undone_at = timezone.now()
+    merge.undone_by_label = ctx.actor.label
+    merge.undo_reason = reason
+    merge.save(update_fields=["undone_at", "undone_by_label", "undo_reason"])
+    changes = audit.diff(before, _snapshot(survivor, EDITABLE_FIELDS))
+    ctx.audit(
+        "unmerge",
+        "customer",
+        survivor.pk,
+        changes | {"unmerged_customer": [absorbed.pk, None], "reason": [None, reason]},
+        survivor.pk,
+    )
+    ctx.audit(
+        "unmerged",
+        "customer",
+        absorbed.pk,
+        {"merged_into": [survivor.pk, None], "reason": [None, reason]},
+        absorbed.pk,
+    )
+    ctx.announce(
+        "customer.unmerged",
+        survivor.pk,
+        {"merge_id": merge.pk, "survivor_id": survivor.pk, "absorbed_id": absorbed.pk},
+    )
+
+
+def _restore_consents(customer: Customer, rows: list[dict[str, Any]]) -> None:
+    Consent.objects.filter(customer=customer).delete()
+    Consent.objects.bulk_create(
+        Consent(
+            customer=customer,
+            channel=r["channel"],
+            purpose=r["purpose"],
+            granted=r["granted"],
+            updated_at=datetime.fromisoformat(r["updated_at"]),
+        )
+        for r in rows
+    )
 
 
 def _move_contact_points(model: Any, attr: str, absorbed: Customer, survivor: Customer) -> list:
