@@ -50,31 +50,6 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
-def record(
-    actor: Actor,
-    action: str,
-    entity_type: str,
-    entity_id: Any,
-    changes: dict[str, list[Any]],
-    *,
-    customer_id: int | None = None,
-    event_id: str = "",
-    channel: str = "",
-) -> AuditEntry:
-    return AuditEntry.objects.create(
-        occurred_at=timezone.now(),
-        actor_id=actor.user_id,
-        actor_label=actor.label,
-        channel=channel or actor.channel,
-        action=action,
-        entity_type=entity_type,
-        entity_id=str(entity_id),
-        customer_id=customer_id,
-        changes=changes,
-        event_id=event_id,
-    )
-
-
 def build(
     actor: Actor,
     action: str,
@@ -99,3 +74,17 @@ def build(
         changes=changes,
         event_id=event_id,
     )
+
+
+def record(
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: Any,
+    changes: dict[str, list[Any]],
+    **context: Any,
+) -> AuditEntry:
+    """Write one entry now (``context``: customer_id, event_id, channel as in :func:`build`)."""
+    entry = build(actor, action, entity_type, entity_id, changes, **context)
+    entry.save()
+    return entry

@@ -273,15 +273,7 @@ class _BatchApplier:
         assert isinstance(profile, CustomerProfile)
         customer = Customer.objects.get(pk=customer_id)
         context = ChangeContext(self.actor, env.id, env.channel)
-        update_profile(customer, _profile_changes(profile, env.customer), context)
-        for phone in profile.phones:
-            add_phone(customer, phone, context)
-        for address in profile.emails:
-            add_email(customer, address, context)
-        for postal in profile.addresses:
-            add_address(customer, postal, context)
-        for consent in profile.consents:
-            record_consent(customer, consent, context, at=env.occurred_at)
+        _apply_profile(customer, profile, env.customer, context, at=env.occurred_at)
         if profile.household:
             join_household(
                 customer,
@@ -574,8 +566,13 @@ def create_customer(profile: CustomerProfile, ref: CustomerRef, ctx: ChangeConte
 
 
 def _apply_profile(
-    customer: Customer, profile: CustomerProfile, ref: CustomerRef, ctx: ChangeContext
+    customer: Customer,
+    profile: CustomerProfile,
+    ref: CustomerRef,
+    ctx: ChangeContext,
+    at: datetime | None = None,
 ) -> None:
+    """Profile fields, then contact points, addresses and consents: each audited on its own."""
     update_profile(customer, _profile_changes(profile, ref), ctx)
     for phone in profile.phones:
         add_phone(customer, phone, ctx)
@@ -584,7 +581,7 @@ def _apply_profile(
     for postal in profile.addresses:
         add_address(customer, postal, ctx)
     for consent in profile.consents:
-        record_consent(customer, consent, ctx)
+        record_consent(customer, consent, ctx, at=at)
 
 
 class IdentifierTaken(ValueError):
