@@ -1,5 +1,306 @@
-"""HTTP API of the commerce context."""
+"""HTTP API of the commerce context: thin handlers over selectors and services.
 
+Errors: 404 unknown order/customer, 422 bad input (unknown SKU or location, more returned than
+bought, no such address or card on file), 409 not enough stock or a state that forbids the
+step, 402 payment declined. Nothing is written when a request is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Router
+from ninja.errors import HttpError
+
+from lealtad.commerce import presenters, pricing, selectors
+from lealtad.commerce.models import CustomerList, Variant
+from lealtad.commerce.schemas import (
+    AdjustmentIn,
+    CardIn,
+    ListIn,
+    ListItemIn,
+    OrderIn,
+    QuoteIn,
+    ReturnIn,
+    ShipIn,
+)
+from lealtad.commerce.services import CommerceError, SaleContext
+from lealtad.commerce.services import catalog as catalog_services
+from lealtad.commerce.services import lists as list_services
+from lealtad.commerce.services import orders as order_services
+from lealtad.commerce.services import returns as return_services
+from lealtad.core.access import require
+from lealtad.core.roles import Capability
 
 router = Router(tags=["commerce"])
+
+
+def _ctx(request: HttpRequest, capability: Capability, channel: str) -> SaleContext:
+    who = require(request, capability)
+    if not who.may_speak_for(channel):
+        raise HttpError(403, f"this token may not act for channel {channel!r}")
+    return SaleContext(who.actor, channel)
+
+
+def _refused(exc: CommerceError) -> HttpError:
+    return HttpError(exc.status, str(exc))
+
+
+def _order(number: str) -> Any:
+    found = selectors.order_detail(number)
+    if found is None:
+        raise HttpError(404, f"no order {number}")
+    return found
+
+
+@router.get("/availability", summary="Where a variant is available, across all locations")
+def availability(request: HttpRequest, sku: str, location: str | None = None) -> dict[str, Any]:
+    """The store clerk's "find my size": units not promised to an order, per location.
+
+    ``location`` is the asking store: it comes first and is reported even with none.
+    """
+    require(request, Capability.LOOKUP)
+    found = selectors.availability(sku, location)
+    if found is None:
+        raise HttpError(404, f"unknown SKU {sku}")
+    return found
+
+
+@router.get("/catalog/products", summary="Search the catalog")
+def products(request: HttpRequest, q: str = "", lang: str = "es", limit: int = 20) -> dict:
+    require(request, Capability.LOOKUP)
+    rows = selectors.search_products(q[:100], max(1, min(limit, 100)))
+    return {"products": [presenters.product(p, lang) for p in rows]}
+
+
+@router.get("/catalog/products/{code}", summary="A product with its variants")
+def product(request: HttpRequest, code: str, lang: str = "es") -> dict[str, Any]:
+    require(request, Capability.LOOKUP)
+    found = selectors.product(code)
+    if found is None:
+        raise HttpError(404, f"unknown product {code}")
+    return {
+        **presenters.product(found, lang),
+        "availability": [
+            {**v, "price": presenters.money(v["price"])}
+            for v in selectors.product_availability(code)
+        ],
+    }
+
+
+def _priced_line(variant: Variant, quantity: int, prices: dict[int, Any]) -> pricing.Line:
+    category = variant.product.category
+    return pricing.Line(
+        sku=variant.sku,
+        product=variant.product.code,
+        quantity=quantity,
+        unit_price=prices[variant.pk],
+        category=category.code if category else "",
+    )
+
+
+@router.post("/quotes", summary="Price a basket (promotions and tax) without ordering")
+def quote(request: HttpRequest, body: QuoteIn) -> dict[str, Any]:
+    require(request, Capability.LOOKUP)
+    merged: dict[str, int] = {}
+    for line in body.lines:
+        merged[line.sku] = merged.get(line.sku, 0) + line.quantity
+    variants = {v.sku: v for v in selectors.search_variants(list(merged))}
+    missing = set(merged) - set(variants)
+    if missing:
+        raise HttpError(422, f"unknown SKU {', '.join(sorted(missing))}")
+    now = timezone.now()
+    prices = selectors.unit_prices(variants.values(), body.channel, now)
+    country = (body.country or settings.LEALTAD_DEFAULT_REGION).upper()
+    rate, tax_name = selectors.tax_rate(country, body.region)
+    result = pricing.quote(
+        [_priced_line(variants[sku], quantity, prices) for sku, quantity in merged.items()],
+        selectors.promotions(now),
+        rate,
+        pricing.Context(
+            channel=body.channel,
+            at=now,
+            segments=selectors.customer_segments(body.customer_id),
+            coupon=body.coupon,
+        ),
+    )
+    money = presenters.money
+    return {
+        "lines": [
+            {
+                "sku": p.line.sku,
+                "quantity": p.line.quantity,
+                "unit_price": money(p.line.unit_price),
+                "discount": money(p.discount),
+                "tax": money(p.tax),
+                "total": money(p.total),
+            }
+            for p in result.lines
+        ],
+        "tax": {"name": tax_name, "rate": str(rate), "amount": money(result.tax)},
+        "subtotal": money(result.subtotal),
+        "discount": money(result.discount),
+        "total": money(result.total),
+        "promotions": list(result.applied),
+    }
+
+
+@router.post("/orders", response={200: dict, 201: dict}, summary="Place an order on any channel")
+def place_order(request: HttpRequest, body: OrderIn) -> tuple[int, dict[str, Any]]:
+    """Reserves stock (never oversold), authorizes the payment; ``take_now`` also hands the
+    goods over. A repeated ``idempotency_key`` (or ``Idempotency-Key`` header) answers 200
+    with the order it placed the first time."""
+    header = request.headers.get("Idempotency-Key")
+    if header and not body.idempotency_key:
+        body.idempotency_key = header[:120]
+    ctx = _ctx(request, Capability.CREATE, body.channel)
+    try:
+        order, created = order_services.place_order(body, ctx)
+    except CommerceError as exc:
+        raise _refused(exc) from exc
+    return (201 if created else 200), presenters.order_detail(_order(order.number))
+
+
+@router.get("/orders/{number}", summary="An order with its lines, payments, shipments, returns")
+def order(request: HttpRequest, number: str) -> dict[str, Any]:
+    require(request, Capability.VIEW)
+    return presenters.order_detail(_order(number))
+
+
+@router.get("/customers/{customer_id}/orders", summary="A customer's orders, newest first")
+def customer_orders(request: HttpRequest, customer_id: int, limit: int = 50) -> dict[str, Any]:
+    require(request, Capability.VIEW)
+    rows = selectors.customer_orders(customer_id, max(1, min(limit, 200)))
+    return {"orders": [presenters.order_row(o) for o in rows]}
+
+
+@router.post("/orders/{number}/ship", summary="Ship an order (stock leaves, payment captured)")
+def ship(request: HttpRequest, number: str, body: ShipIn) -> dict[str, Any]:
+    ctx = _ctx(request, Capability.EDIT, body.channel)
+    try:
+        order_services.ship_order(_order(number), body, ctx)
+    except CommerceError as exc:
+        raise _refused(exc) from exc
+    return presenters.order_detail(_order(number))
+
+
+@router.post("/orders/{number}/deliver", summary="The carrier delivered the order")
+def deliver(request: HttpRequest, number: str, channel: str = "web") -> dict[str, Any]:
+    ctx = _ctx(request, Capability.EDIT, channel)
+    try:
+        order_services.deliver_order(_order(number), ctx)
+    except CommerceError as exc:
+        raise _refused(exc) from exc
+    return presenters.order_detail(_order(number))
+
+
+@router.post("/orders/{number}/collect", summary="A pickup order handed over in the store")
+def collect(request: HttpRequest, number: str, channel: str = "pos") -> dict[str, Any]:
+    ctx = _ctx(request, Capability.EDIT, channel)
+    try:
+        order_services.collect_order(_order(number), ctx)
+    except CommerceError as exc:
+        raise _refused(exc) from exc
+    return presenters.order_detail(_order(number))
+
+
+@router.post("/orders/{number}/cancel", summary="Cancel a placed order (units and hold released)")
+def cancel(
+    request: HttpRequest, number: str, reason: str = "", channel: str = "web"
+) -> dict[str, Any]:
+    ctx = _ctx(request, Capability.EDIT, channel)
+    try:
+        order_services.cancel_order(_order(number), reason[:250], ctx)
+    except CommerceError as exc:
+        raise _refused(exc) from exc
+    return presenters.order_detail(_order(number))
+
+
+@router.post(
+    "/orders/{number}/returns",
+    response={200: dict, 201: dict},
+    summary="Take a return at any channel (restock here, refund to the original payment)",
+)
+def take_return(request: HttpRequest, number: str, body: ReturnIn) -> tuple[int, dict]:
+    ctx = _ctx(request, Capability.CREATE, body.channel)
+    try:
+        ret, created = return_services.take_return(_order(number), body, ctx)
+    except CommerceError as exc:
+        raise _refused(exc) from exc
+    return (201 if created else 200), {
+        "return": ret.number,
+        "refund": presenters.money(ret.refund_amount),
+        "order": presenters.order_detail(_order(number)),
+    }
+
+
+@router.post("/orders/{number}/price-adjustments", response={201: dict})
+def adjust(request: HttpRequest, number: str, body: AdjustmentIn) -> tuple[int, dict]:
+    """Money back after the sale, to the original payment, with its reason."""
+    ctx = _ctx(request, Capability.EDIT, body.channel)
+    try:
+        order_services.adjust_price(_order(number), body, ctx)
+    except CommerceError as exc:
+        raise _refused(exc) from exc
+    return 201, presenters.order_detail(_order(number))
+
+
+@router.get("/customers/{customer_id}/payment-methods", summary="Cards on file")
+def payment_methods(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    require(request, Capability.VIEW)
+    return {
+        "methods": [presenters.payment_method(m) for m in selectors.payment_methods(customer_id)]
+    }
+
+
+@router.post("/customers/{customer_id}/payment-methods", response={201: dict})
+def add_card(request: HttpRequest, customer_id: int, body: CardIn) -> tuple[int, dict]:
+    ctx = _ctx(request, Capability.EDIT, "web")
+    try:
+        method = catalog_services.add_card(customer_id, body, ctx)
+    except CommerceError as exc:
+        raise _refused(exc) from exc
+    return 201, presenters.payment_method(method)
+
+
+@router.get("/customers/{customer_id}/lists", summary="Carts, shopping lists, gift registries")
+def lists(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    require(request, Capability.VIEW)
+    return {"lists": [presenters.customer_list(c) for c in selectors.customer_lists(customer_id)]}
+
+
+@router.post("/lists", response={201: dict}, summary="Open a cart, shopping list or registry")
+def create_list(request: HttpRequest, body: ListIn) -> tuple[int, dict]:
+    ctx = _ctx(request, Capability.CREATE, body.channel)
+    try:
+        row = list_services.create_list(body, ctx)
+    except CommerceError as exc:
+        raise _refused(exc) from exc
+    return 201, presenters.customer_list(row)
+
+
+@router.put("/lists/{list_id}/items", summary="Set the quantity of a SKU on a list (0 removes)")
+def set_list_item(request: HttpRequest, list_id: int, body: ListItemIn) -> dict[str, Any]:
+    owner = get_object_or_404(CustomerList, pk=list_id)
+    ctx = _ctx(request, Capability.CREATE, owner.channel or "web")
+    try:
+        list_services.set_item(owner, body, ctx)
+    except CommerceError as exc:
+        raise _refused(exc) from exc
+    owner.refresh_from_db()
+    return presenters.customer_list(owner)
+
+
+@router.get("/commerce/captured-sales", summary="Lost sales captured through another location")
+def captured_sales(request: HttpRequest) -> dict[str, Any]:
+    require(request, Capability.VIEW)
+    found = selectors.captured_sales()
+    return {
+        "orders": found["orders"],
+        "value": presenters.money(found["value"]),
+        "by_store": [{**r, "value": presenters.money(r["value"])} for r in found["by_store"]],
+    }

@@ -1,2 +1,15 @@
+from django.urls import path
+
+from lealtad.commerce import views
+
 app_name = "commerce"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.handheld, name="handheld"),
+    path("products/", views.product_results, name="product_results"),
+    path("products/<str:code>/", views.product, name="product"),
+    path("sku/<str:sku>/", views.variant, name="variant"),
+    path("customer/", views.customer_card, name="customer_card"),
+    path("orders/", views.place_order, name="place_order"),
+    path("orders/<str:number>/", views.order, name="order"),
+    path("returns/", views.take_return, name="take_return"),
+]

@@ -1,0 +1,192 @@
+"""Order placement with stock reservation: orders/s under 8 concurrent HTTP clients, and no
+oversell when they race for the last units.
+
+(a) floor: ``place_order`` called in process, one thread (the service and the database alone);
+(b) throughput: ``--clients`` threads POST ``/api/v1/orders`` (one line, ship to the stored home
+    address, card on file) against ``lealtad serve --workers N`` for ``--seconds``
+    (target ≥ 300 orders/s);
+(c) the race: every client keeps ordering one SKU with ``--last`` units left until refused;
+    exactly that many orders must pass and the stock row must end with reserved = on hand.
+
+    .venv/bin/python benchmarks/commerce_orders.py
+    LEALTAD_DATABASE_URL=postgres://… .venv/bin/python benchmarks/commerce_orders.py
+
+Runs in a temporary LEALTAD_HOME (removed afterwards). The hub dispatcher is not started, so
+the figures are placement alone (audit, outbox and timeline rows included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import commerce_common as cc
+
+SKUS = 1000
+
+
+def seed() -> int:
+    from django.db import connection, transaction
+
+    from lealtad.commerce import demo
+    from lealtad.commerce.models import Location, Product, Stock, Variant
+
+    demo.seed_catalog()
+    story = demo.seed_customer()
+    with transaction.atomic():
+        product = Product.objects.create(code="BENCH", name_es="Producto de prueba")
+        Variant.objects.bulk_create(
+            Variant(product=product, sku=f"B{n:05d}", price="9.90") for n in range(SKUS)
+        )
+        Variant.objects.create(product=product, sku="LAST", price="9.90")
+        ids = Variant.objects.filter(product=product).values_list("id", flat=True)
+        locations = list(Location.objects.values_list("id", flat=True))
+        Stock.objects.bulk_create(
+            Stock(variant_id=v, location_id=loc, on_hand=100_000) for v in ids for loc in locations
+        )
+    connection.close()
+    return story.customer_id
+
+
+def body(customer_id: int, sku: str) -> dict:
+    return {
+        "customer_id": customer_id,
+        "channel": "web",
+        "lines": [{"sku": sku, "quantity": 1}],
+        "fulfilment": "ship",
+        "ship_address_kind": "home",
+        "payment": {"on_file": True},
+    }
+
+
+def floor(customer_id: int, count: int) -> float:
+    from django.db import connection
+
+    from lealtad.commerce.schemas import OrderIn
+    from lealtad.commerce.services import SaleContext, orders
+    from lealtad.core.audit import Actor
+
+    ctx = SaleContext(Actor.system("bench"), "web")
+    rng = random.Random(1)
+    start = time.perf_counter()
+    for _ in range(count):
+        orders.place_order(OrderIn(**body(customer_id, f"B{rng.randrange(SKUS):05d}")), ctx)
+    elapsed = time.perf_counter() - start
+    connection.close()
+    return count / elapsed
+
+
+def run_clients(base: str, token: str, clients: int, work) -> Counter:  # type: ignore[no-untyped-def]
+    outcome: Counter = Counter()
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients)
+
+    def client(n: int) -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
+            barrier.wait()
+            for status in work(n, http):
+                with lock:
+                    outcome[status] += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcome
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--floor", type=int, default=500)
+    parser.add_argument("--last", type=int, default=25)
+    args = parser.parse_args()
+
+    home = Path(tempfile.mkdtemp(prefix="lealtad-orders-"))
+    os.environ["LEALTAD_HOME"] = str(home)
+    db = os.environ.get("LEALTAD_DATABASE_URL", "sqlite").split("@")[-1]
+    print(f"commerce orders on {db}: {args.clients} clients, {args.workers} workers")
+    try:
+        cc.init()
+        cc.django_setup()
+        customer_id = seed()
+        print("(a) floor: place_order in process, one thread")
+        cc.report("orders/s", floor(customer_id, args.floor), "orders/s")
+
+        from django.db import connection
+
+        from lealtad.commerce.models import Order, Stock
+
+        connection.close()
+        token = cc.create_token("customers:read", "customers:write")
+        port = cc.free_port()
+        server = cc.start_server(port, args.workers)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.perf_counter() + args.seconds
+
+            def steady(n: int, http: httpx.Client):  # type: ignore[no-untyped-def]
+                rng = random.Random(n)
+                while time.perf_counter() < deadline:
+                    r = http.post(
+                        "/api/v1/orders", json=body(customer_id, f"B{rng.randrange(SKUS):05d}")
+                    )
+                    yield r.status_code
+
+            before = Order.objects.count()
+            start = time.perf_counter()
+            outcome = run_clients(base, token, args.clients, steady)
+            elapsed = time.perf_counter() - start
+            placed = Order.objects.count() - before
+            connection.close()
+            print(f"(b) HTTP, {args.clients} clients for {elapsed:.1f} s: {dict(outcome)}")
+            cc.report("orders placed/s", placed / elapsed, "orders/s", 300.0, lower=False)
+
+            Stock.objects.filter(variant__sku="LAST").update(on_hand=0)
+            first = Stock.objects.filter(variant__sku="LAST").order_by("id").first()
+            assert first is not None
+            Stock.objects.filter(pk=first.pk).update(on_hand=args.last)
+            connection.close()
+
+            def race(n: int, http: httpx.Client):  # type: ignore[no-untyped-def]
+                while True:
+                    r = http.post("/api/v1/orders", json=body(customer_id, "LAST"))
+                    yield r.status_code
+                    if r.status_code != 201:
+                        return
+
+            outcome = run_clients(base, token, args.clients, race)
+            row = Stock.objects.get(pk=first.pk)
+            others = Stock.objects.filter(variant__sku="LAST").exclude(pk=first.pk)
+            ok = (
+                outcome[201] == args.last
+                and row.reserved == row.on_hand == args.last
+                and not any(s.reserved for s in others)
+                and set(outcome) <= {201, 409}
+            )
+            print(f"(c) race for the last {args.last} units: {dict(outcome)}")
+            print(f"    stock row: on hand {row.on_hand}, reserved {row.reserved}")
+            print(f"    no oversell: {'ok' if ok else 'FAILED'}")
+        finally:
+            cc.stop_server(server)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""The payment-gateway adapter interface and the deterministic test gateway.
+
+A real adapter (a card processor's API) implements :class:`PaymentGateway`; the setting
+``LEALTAD_PAYMENT_GATEWAY`` (a dotted path, default the :class:`TestGateway`) chooses it.
+Lealtad keeps only the gateway's tokens and references, never a card number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from typing import Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+DEFAULT_GATEWAY = "lealtad.commerce.gateway.TestGateway"
+
+
+class PaymentDeclined(Exception):
+    """The gateway refused: the order is not placed, nothing is written."""
+
+
+@dataclass(frozen=True)
+class CardToken:
+    token: str
+    brand: str
+    last4: str
+
+
+@dataclass(frozen=True)
+class GatewayResult:
+    reference: str
+    amount: Decimal
+
+
+class PaymentGateway(Protocol):
+    name: str
+
+    def tokenize(self, card_number: str) -> CardToken:
+        """Exchange a card number for a reusable token (the number is not kept)."""
+
+    def authorize(self, token: str, amount: Decimal, currency: str, key: str) -> GatewayResult:
+        """Hold ``amount``; ``key`` makes a retried call return the same authorization."""
+
+    def capture(self, reference: str, amount: Decimal) -> GatewayResult:
+        """Take the held money (all of it or less)."""
+
+    def void(self, reference: str) -> None:
+        """Release an authorization that will not be captured."""
+
+    def refund(self, reference: str, amount: Decimal, key: str) -> GatewayResult:
+        """Give back up to the captured amount to the card it came from."""
+
+
+class TestGateway:
+    """Deterministic and offline: a card number ending in 0002 is declined, others pass.
+
+    Tokens and references are hashes of their inputs, so the same call gives the same answer.
+    """
+
+    __test__ = False  # not a pytest test class, despite its name
+    name = "test"
+    DECLINED_SUFFIX = "0002"
+
+    def tokenize(self, card_number: str) -> CardToken:
+        digits = "".join(ch for ch in card_number if ch.isdigit())
+        if not 12 <= len(digits) <= 19:
+            raise PaymentDeclined("a card number has 12 to 19 digits")
+        brand = {"4": "visa", "5": "mastercard", "3": "amex"}.get(digits[0], "card")
+        token = "tok_" + hashlib.sha256(digits.encode()).hexdigest()[:24]
+        if digits.endswith(self.DECLINED_SUFFIX):
+            token += "_decline"
+        return CardToken(token=token, brand=brand, last4=digits[-4:])
+
+    def authorize(self, token: str, amount: Decimal, currency: str, key: str) -> GatewayResult:
+        if token.endswith("_decline"):
+            raise PaymentDeclined("card declined by the issuer (test card ending in 0002)")
+        if amount < 0:
+            raise PaymentDeclined("a negative amount cannot be charged")
+        return GatewayResult(self._ref("auth", token, key), amount)
+
+    def capture(self, reference: str, amount: Decimal) -> GatewayResult:
+        return GatewayResult(self._ref("cap", reference), amount)
+
+    def void(self, reference: str) -> None:
+        return None
+
+    def refund(self, reference: str, amount: Decimal, key: str) -> GatewayResult:
+        return GatewayResult(self._ref("ref", reference, key), amount)
+
+    @staticmethod
+    def _ref(kind: str, *parts: str) -> str:
+        return f"{kind}_" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> PaymentGateway:
+    gateway: PaymentGateway = import_string(path)()
+    return gateway
+
+
+def gateway() -> PaymentGateway:
+    return _load(getattr(settings, "LEALTAD_PAYMENT_GATEWAY", DEFAULT_GATEWAY))

@@ -1,0 +1,103 @@
+"""What every commerce use case shares: its errors and how it audits, announces and records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lealtad.core import audit, hub
+from lealtad.core.audit import Actor
+from lealtad.customers import selectors as customer_selectors
+from lealtad.customers import services as customer_services
+from lealtad.customers.models import Customer
+from lealtad.customers.schemas import InteractionRecorded
+
+
+class CommerceError(ValueError):
+    """A refused request: nothing was written. ``status`` is the HTTP answer."""
+
+    status = 400
+
+
+class Invalid(CommerceError):
+    status = 422
+
+
+class NotFound(CommerceError):
+    status = 404
+
+
+class Conflict(CommerceError):
+    status = 409
+
+
+class OutOfStock(Conflict):
+    """Not enough units where they were wanted; ``retry`` when another order took them first."""
+
+    def __init__(self, message: str, retry: bool = False) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
+class PaymentFailed(CommerceError):
+    status = 402
+
+
+@dataclass(frozen=True)
+class SaleContext:
+    """Who acts, on which channel, and (for inbound events) the event that asked."""
+
+    actor: Actor
+    channel: str
+    event_id: str = ""
+
+    def audit(
+        self, action: str, entity: str, entity_id: Any, changes: dict, customer_id: int | None
+    ) -> None:
+        audit.record(
+            self.actor,
+            action,
+            entity,
+            entity_id,
+            audit.jsonable(changes),
+            customer_id=customer_id,
+            event_id=self.event_id,
+            channel=self.channel,
+        )
+
+    def announce(
+        self, event_type: str, key: str, customer_id: int | None, payload: dict[str, Any]
+    ) -> None:
+        """An outbox row whose id is stable (``PED-… #order.placed``): repeats are recognisable."""
+        hub.publish(
+            event_type,
+            audit.jsonable({"customer_id": customer_id, **payload}),
+            event_id=f"{key}#{event_type}",
+            channel=self.channel,
+            customer_id=customer_id,
+        )
+
+    def timeline(
+        self, customer: Customer, subject: str, related_type: str, related_id: str, where: str = ""
+    ) -> None:
+        customer_services.record_interaction(
+            customer,
+            InteractionRecorded(
+                kind="order",
+                direction="inbound",
+                subject=subject[:200],
+                agent=self.actor.label[:150],
+                location=where[:150],
+                related_type=related_type,
+                related_id=related_id,
+            ),
+            customer_services.ChangeContext(self.actor, self.event_id, self.channel),
+        )
+
+
+def live_customer(customer_id: int) -> Customer:
+    """The customer (or, if merged, the one it was merged into)."""
+    customer = customer_selectors.get_customer(customer_id)
+    if customer is None:
+        raise NotFound(f"no customer {customer_id}")
+    return customer.merged_into or customer

@@ -1,0 +1,143 @@
+"""Returns at any channel, against an order from any channel.
+
+The goods go back on the shelf of the location that received them (not the one that sold
+them), the money goes back to the order's original payment, and the reason is kept.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lealtad.commerce import pricing
+from lealtad.commerce.models import Location, Order, OrderLine, Return, ReturnLine
+from lealtad.commerce.schemas import ReturnIn
+from lealtad.commerce.services import stock
+from lealtad.commerce.services.common import Conflict, Invalid, SaleContext, live_customer
+from lealtad.commerce.services.orders import new_number, refund
+
+RETURNABLE = (
+    Order.Status.SHIPPED,
+    Order.Status.DELIVERED,
+    Order.Status.COMPLETED,
+    Order.Status.PARTLY_RETURNED,
+)
+
+
+def _priced(line: OrderLine) -> pricing.PricedLine:
+    base = pricing.cents(line.unit_price * line.quantity)
+    return pricing.PricedLine(
+        pricing.Line(line.sku, "", line.quantity, line.unit_price), base, line.discount, line.tax
+    )
+
+
+def take_return(order: Order, data: ReturnIn, ctx: SaleContext) -> tuple[Return, bool]:
+    """Take goods back; ``(return, False)`` when the idempotency key was already used."""
+    if data.idempotency_key:
+        found = Return.objects.filter(idempotency_key=data.idempotency_key).first()
+        if found is not None:
+            if found.order_id != order.pk:
+                raise Conflict("this idempotency key was used for another order's return")
+            return found, False
+    location = Location.objects.filter(code=data.location, active=True).first()
+    if location is None:
+        raise Invalid(f"unknown location {data.location}")
+    try:
+        return _take(order, data, location, ctx), True
+    except IntegrityError:
+        found = Return.objects.filter(idempotency_key=data.idempotency_key).first()
+        if found is None or not data.idempotency_key:
+            raise
+        return found, False
+
+
+@transaction.atomic
+def _take(order: Order, data: ReturnIn, location: Location, ctx: SaleContext) -> Return:
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status not in RETURNABLE:
+        raise Conflict(f"order {order.number} is {order.status}: nothing to return yet")
+    lines = {line.sku: line for line in order.lines.select_for_update()}
+    wanted: dict[str, int] = {}
+    for item in data.lines:
+        wanted[item.sku] = wanted.get(item.sku, 0) + item.quantity
+    for sku, quantity in wanted.items():
+        line = lines.get(sku)
+        if line is None:
+            raise Invalid(f"{sku} is not on order {order.number}")
+        if quantity > line.shipped - line.returned:
+            raise Invalid(
+                f"{sku}: {quantity} returned but only {line.shipped - line.returned} "
+                "received and not yet returned"
+            )
+    now = timezone.now()
+    ret = Return.objects.create(
+        number=new_number("DEV"),
+        order=order,
+        customer_id=order.customer_id,
+        channel=data.channel,
+        location=location,
+        reason=data.reason,
+        refund_amount=Decimal("0.00"),
+        idempotency_key=data.idempotency_key,
+        created_at=now,
+        created_by=ctx.actor.label[:150],
+    )
+    total = Decimal("0.00")
+    for sku, quantity in wanted.items():
+        line = lines[sku]
+        amount = pricing.refund_for(_priced(line), quantity, line.returned)
+        total += amount
+        ReturnLine.objects.create(
+            ret=ret, order_line=line, quantity=quantity, refund=amount, restocked=data.restock
+        )
+        OrderLine.objects.filter(pk=line.pk).update(returned=F("returned") + quantity)
+        line.returned += quantity
+        if data.restock:
+            stock.put_back(line.variant_id, location, quantity)
+    ret.refund_amount = total
+    ret.save(update_fields=["refund_amount"])
+    refund(order, total, ret.number, ctx)
+    everything = all(line.returned == line.quantity for line in lines.values())
+    before = order.status
+    order.status = Order.Status.RETURNED if everything else Order.Status.PARTLY_RETURNED
+    order.save(update_fields=["status", "updated_at"])
+    ctx.audit(
+        "take_return",
+        "return",
+        ret.number,
+        {"order": [None, order.number], "refund": [None, total], "status": [before, order.status]},
+        order.customer_id,
+    )
+    ctx.announce(
+        "order.returned",
+        ret.number,
+        order.customer_id,
+        {
+            "order": order.number,
+            "return": ret.number,
+            "order_channel": order.channel,
+            "location": location.code,
+            "reason": data.reason,
+            "refund": total,
+            "lines": [{"sku": sku, "quantity": q} for sku, q in wanted.items()],
+            "restocked": data.restock,
+        },
+    )
+    ctx.timeline(
+        live_customer(order.customer_id),
+        _("Return %(number)s of order %(order)s at %(where)s: %(reason)s")
+        % {
+            "number": ret.number,
+            "order": order.number,
+            "where": location.name,
+            "reason": data.reason,
+        },
+        "return",
+        ret.number,
+        location.name,
+    )
+    return ret
