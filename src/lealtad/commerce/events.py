@@ -23,10 +23,10 @@ from lealtad.commerce.schemas import (
     ReturnIn,
     ShipIn,
 )
-from lealtad.commerce.services import SaleContext
+from lealtad.commerce.services import SaleContext, merges
 from lealtad.commerce.services import orders as order_services
 from lealtad.commerce.services import returns as return_services
-from lealtad.core import envelope, sections
+from lealtad.core import envelope, hub, sections
 from lealtad.core.audit import Actor
 from lealtad.core.envelope import ValidEvent
 from lealtad.customers import identity
@@ -103,3 +103,15 @@ envelope.register(
     apply_order_events,
     "Goods of an order brought back at a location, with the reason: restocked and refunded.",
 )
+
+
+@hub.subscriber("customer.merged", name="commerce.follow_merge")
+def follow_customer_merge(message: hub.Message) -> None:
+    """Orders, returns, cards on file and lists follow a customer merge."""
+    payload = message.payload
+    merges.follow_merge(payload["merge_id"], payload["survivor_id"], payload["absorbed_id"])
+
+
+@hub.subscriber("customer.unmerged", name="commerce.follow_unmerge")
+def follow_customer_unmerge(message: hub.Message) -> None:
+    merges.follow_unmerge(message.payload["merge_id"])

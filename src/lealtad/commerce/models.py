@@ -445,3 +445,23 @@ class PriceAdjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} -{self.amount}"
+
+
+class CustomerRepoint(models.Model):
+    """Commerce rows moved from one customer to another by a merge, so an unmerge moves them
+    back exactly (the customers context announces both on the hub)."""
+
+    merge_id = models.BigIntegerField(db_index=True)
+    from_customer_id = models.BigIntegerField()
+    to_customer_id = models.BigIntegerField()
+    moved = models.JSONField(default=dict)
+    undone = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["merge_id"], name="commerce_repoint_once_per_merge")
+        ]
+
+    def __str__(self) -> str:
+        return f"merge {self.merge_id}: {self.from_customer_id} → {self.to_customer_id}"
