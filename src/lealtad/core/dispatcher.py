@@ -45,8 +45,14 @@ class OutboxDispatcher:
     """The embedded transport: polls the outbox table of the same database."""
 
     def run_once(self, limit: int = 500, per_commit: int = 200) -> int:
-        """One pass; deliveries commit in groups (each handler in its own savepoint), so a
-        pass costs a few disk syncs rather than one per message."""
+        """One pass over pending messages, in groups of ``per_commit``.
+
+        Database subscribers run in savepoints inside one transaction per group, so a pass
+        costs a few disk syncs rather than one per message. Subscribers that reach outside
+        (webhooks) run with no transaction open, so a slow receiver never holds the write
+        lock; their delivery is marked right after.
+        """
+        hub.run_before_pass()
         pending = list(
             OutboxMessage.objects.filter(dispatched_at=None)
             .prefetch_related("deliveries")
@@ -54,51 +60,74 @@ class OutboxDispatcher:
         )
         settled = 0
         for start in range(0, len(pending), per_commit):
+            group = pending[start : start + per_commit]
             with transaction.atomic():
-                settled += sum(self._offer(row) for row in pending[start : start + per_commit])
+                for row in group:
+                    self._offer(row, transactional=True)
+            for row in group:
+                self._offer(row, transactional=False)
+            with transaction.atomic():
+                settled += sum(self._settle(row) for row in group)
         return settled
 
-    def _offer(self, row: OutboxMessage) -> bool:
+    def _offer(self, row: OutboxMessage, transactional: bool) -> None:
         message = hub.to_message(row)
-        subscriptions = hub.subscriptions_for(row.event_type)
         existing = {d.subscriber: d for d in row.deliveries.all()}
-        open_count = 0
-        for sub in subscriptions:
+        for sub in hub.subscriptions_for(row.event_type):
+            if sub.transactional != transactional:
+                continue
             delivery = (
                 existing.get(sub.name)
                 or Delivery.objects.get_or_create(message=row, subscriber=sub.name)[0]
             )
-            if delivery.status == Delivery.Status.PENDING and not self._deliver(
-                sub, message, delivery
-            ):
-                open_count += 1
-        if open_count:
+            if delivery.status == Delivery.Status.PENDING:
+                self._deliver(sub, message, delivery)
+
+    def _settle(self, row: OutboxMessage) -> bool:
+        """Mark the message dispatched once every subscriber is done with it (or dead)."""
+        names = {s.name for s in hub.subscriptions_for(row.event_type)}
+        finished = Delivery.objects.filter(message=row, subscriber__in=names).exclude(
+            status=Delivery.Status.PENDING
+        )
+        if finished.count() < len(names):
             return False
         OutboxMessage.objects.filter(pk=row.pk).update(dispatched_at=timezone.now())
         return True
 
-    def _deliver(self, sub: hub.Subscription, message: hub.Message, delivery: Delivery) -> bool:
-        now = timezone.now()
-        if delivery.next_attempt_at and delivery.next_attempt_at > now:
-            return False
+    def _deliver(self, sub: hub.Subscription, message: hub.Message, delivery: Delivery) -> None:
+        if delivery.next_attempt_at and delivery.next_attempt_at > timezone.now():
+            return
         try:
-            with transaction.atomic():
+            if sub.transactional:
+                with transaction.atomic():
+                    sub.handler(message)
+                    self._done(delivery)
+            else:
                 sub.handler(message)
-                Delivery.objects.filter(pk=delivery.pk).update(
-                    status=Delivery.Status.DONE, attempts=delivery.attempts + 1, last_error=""
-                )
-            return True
+                self._done(delivery)
         except Exception as exc:
-            log.warning("subscriber %s failed on %s: %s", sub.name, message.event_id, exc)
-            attempts = delivery.attempts + 1
-            dead = attempts >= sub.max_attempts
-            Delivery.objects.filter(pk=delivery.pk).update(
-                attempts=attempts,
-                status=Delivery.Status.DEAD if dead else Delivery.Status.PENDING,
-                next_attempt_at=now + backoff(attempts),
-                last_error=f"{type(exc).__name__}: {exc}"[:2000],
-            )
-            return dead
+            self._failed(sub, message, delivery, exc)
+
+    @staticmethod
+    def _done(delivery: Delivery) -> None:
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=Delivery.Status.DONE, attempts=delivery.attempts + 1, last_error=""
+        )
+
+    @staticmethod
+    def _failed(
+        sub: hub.Subscription, message: hub.Message, delivery: Delivery, exc: Exception
+    ) -> None:
+        log.warning("subscriber %s failed on %s: %s", sub.name, message.event_id, exc)
+        attempts = delivery.attempts + 1
+        Delivery.objects.filter(pk=delivery.pk).update(
+            attempts=attempts,
+            status=Delivery.Status.DEAD
+            if attempts >= sub.max_attempts
+            else Delivery.Status.PENDING,
+            next_attempt_at=timezone.now() + backoff(attempts),
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
 
     def replay(self, delivery_id: int) -> None:
         with transaction.atomic():

@@ -8,6 +8,7 @@ handlers without touching the hub.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ from django.utils import timezone
 from lealtad.core.models import OutboxMessage
 
 Handler = Callable[["Message"], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,20 +42,45 @@ class Subscription:
     event_types: tuple[str, ...]
     handler: Handler
     max_attempts: int = 8
+    # False for handlers that reach outside (webhooks): they run with no transaction open,
+    # at least once, and the receiver deduplicates on the event id.
+    transactional: bool = True
 
 
 _SUBSCRIPTIONS: dict[str, Subscription] = {}
 
 
-def subscriber(*event_types: str, name: str | None = None, max_attempts: int = 8):
+def subscriber(
+    *event_types: str, name: str | None = None, max_attempts: int = 8, transactional: bool = True
+):
     """Register a handler for event types. Handlers must be idempotent (at-least-once)."""
 
     def register(handler: Handler) -> Handler:
         key = name or f"{handler.__module__}.{handler.__qualname__}"
-        _SUBSCRIPTIONS[key] = Subscription(key, tuple(event_types), handler, max_attempts)
+        _SUBSCRIPTIONS[key] = Subscription(
+            key, tuple(event_types), handler, max_attempts, transactional
+        )
         return handler
 
     return register
+
+
+_BEFORE_PASS: list[Callable[[], None]] = []
+
+
+def before_pass(hook: Callable[[], None]) -> Callable[[], None]:
+    """Run ``hook`` at the start of every dispatcher pass (e.g. to sync run-time subscribers
+    from the database, so every process sees the same set)."""
+    _BEFORE_PASS.append(hook)
+    return hook
+
+
+def run_before_pass() -> None:
+    for hook in list(_BEFORE_PASS):
+        try:
+            hook()
+        except Exception:
+            log.exception("before-pass hook %s failed", hook)
 
 
 def unsubscribe(name: str) -> None:

@@ -1,0 +1,384 @@
+"""Event types the example connectors need and no context owns yet (commerce will take them
+over): their payload schemas and the appliers that store them.
+
+What each applier does, honestly:
+
+* every type keeps the latest report per key in :class:`~lealtad.channels.models.ExternalRecord`
+  (an invoice, an account balance, a stock level, a reservation, a shipment), newer reports
+  winning over older ones;
+* types about a customer resolve the customer through the customers context (creating a
+  prospect if no key is known, as every other event does) and announce the event on the hub;
+  those marked ``timeline`` also add an interaction to the customer's timeline;
+* ``stock.level_reported`` is about no customer: it names the reporting system as the
+  envelope's customer (the envelope requires one) and the applier ignores it; it writes its
+  records and outbox rows in bulk, as a stock file holds millions of rows.
+
+:func:`register_missing` registers only the types no other context registered first, so when
+commerce registers one of them, its own applier wins without a change here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal, cast
+
+from django.db import connection
+from django.utils import timezone
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from lealtad.channels.models import ExternalRecord
+from lealtad.core import envelope, hub
+from lealtad.core.audit import Actor
+from lealtad.core.envelope import ValidEvent
+from lealtad.core.models import OutboxMessage
+from lealtad.customers import services as customer_services
+from lealtad.customers.schemas import InteractionRecorded
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _currency() -> Any:
+    return Field(default="USD", pattern=r"^[A-Z]{3}$")
+
+
+class InvoiceIssued(_Strict):
+    """``invoice.issued``: a channel (a store's POS, the web shop) issued an invoice."""
+
+    invoice_number: str = Field(min_length=1, max_length=60)
+    amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+    currency: str = _currency()
+    issued_on: date
+    due_on: date | None = None
+    order_ref: str = Field(default="", max_length=80)
+    location: str = Field(default="", max_length=150)
+
+
+class PaymentReceived(_Strict):
+    """``payment.received``: a channel took a payment from the customer."""
+
+    payment_ref: str = Field(min_length=1, max_length=60)
+    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
+    currency: str = _currency()
+    method: Literal["cash", "card", "transfer", "check", "other"] = "other"
+    invoice_number: str = Field(default="", max_length=60)
+    received_on: date | None = None
+
+
+class AccountBalanceReported(_Strict):
+    """``account.balance_reported``: the billing system's balance of a customer's account."""
+
+    account: str = Field(min_length=1, max_length=60)
+    balance: Decimal = Field(max_digits=14, decimal_places=2)
+    currency: str = _currency()
+    overdue: Decimal = Field(default=Decimal(0), ge=0, max_digits=14, decimal_places=2)
+    status: Literal["current", "overdue", "blocked", "closed"] = "current"
+    as_of: date | None = None
+
+
+class StockLevelReported(_Strict):
+    """``stock.level_reported``: units on hand of a SKU at a location, per the inventory."""
+
+    sku: str = Field(min_length=1, max_length=64)
+    location: str = Field(min_length=1, max_length=64)
+    on_hand: int = Field(ge=0, le=10**9)
+    reserved: int = Field(default=0, ge=0, le=10**9)
+    as_of: AwareDatetime | None = None
+
+
+class StockReservationRequested(_Strict):
+    """``stock.reservation_requested``: a channel holds units of a SKU for a customer."""
+
+    reservation_id: str = Field(min_length=1, max_length=60)
+    sku: str = Field(min_length=1, max_length=64)
+    location: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(gt=0, le=10**6)
+    hold_until: AwareDatetime | None = None
+
+
+class ShipItem(_Strict):
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(gt=0, le=10**6)
+
+
+class ShipTo(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    line1: str = Field(min_length=1, max_length=200)
+    line2: str = Field(default="", max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    region: str = Field(default="", max_length=100)
+    postal_code: str = Field(default="", max_length=20)
+    country: str = Field(default="EC", pattern=r"^[A-Z]{2}$")
+    phone: str = Field(default="", max_length=40)
+
+
+class ShipmentRequested(_Strict):
+    """``shipment.requested``: a channel asks for an order to be shipped to an address."""
+
+    shipment_id: str = Field(min_length=1, max_length=60)
+    order_ref: str = Field(default="", max_length=80)
+    ship_to: ShipTo
+    items: list[ShipItem] = Field(min_length=1, max_length=500)
+    service: Literal["standard", "express", "same_day"] = "standard"
+
+
+class ShipmentStatusReported(_Strict):
+    """``shipment.status_reported``: the fulfilment house's news of a shipment."""
+
+    shipment_id: str = Field(min_length=1, max_length=60)
+    status: Literal["received", "picked", "shipped", "in_transit", "delivered", "failed"]
+    carrier: str = Field(default="", max_length=80)
+    tracking: str = Field(default="", max_length=80)
+    order_ref: str = Field(default="", max_length=80)
+    at: AwareDatetime | None = None
+    note: str = Field(default="", max_length=500)
+
+
+# Appliers ----------------------------------------------------------------------------------------
+
+Timeline = Callable[[Any], tuple[str, str]]  # payload → (kind, subject)
+
+
+@dataclass(frozen=True)
+class Owned:
+    name: str
+    model: type[BaseModel]
+    kind: str  # ExternalRecord.kind
+    key: Callable[[Any], str]
+    description: str
+    timeline: Timeline | None = None
+    about_customer: bool = True
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return f"{amount:.2f} {currency}"
+
+
+OWNED: tuple[Owned, ...] = (
+    Owned(
+        "invoice.issued",
+        InvoiceIssued,
+        "invoice",
+        lambda p: p.invoice_number,
+        InvoiceIssued.__doc__ or "",
+        lambda p: ("invoice", f"Factura {p.invoice_number} por {_money(p.amount, p.currency)}"),
+    ),
+    Owned(
+        "payment.received",
+        PaymentReceived,
+        "payment",
+        lambda p: p.payment_ref,
+        PaymentReceived.__doc__ or "",
+        lambda p: ("payment", f"Pago {p.payment_ref} de {_money(p.amount, p.currency)}"),
+    ),
+    Owned(
+        "account.balance_reported",
+        AccountBalanceReported,
+        "account_balance",
+        lambda p: p.account,
+        AccountBalanceReported.__doc__ or "",
+    ),
+    Owned(
+        "stock.level_reported",
+        StockLevelReported,
+        "stock_level",
+        lambda p: f"{p.sku}@{p.location}",
+        StockLevelReported.__doc__ or "",
+        about_customer=False,
+    ),
+    Owned(
+        "stock.reservation_requested",
+        StockReservationRequested,
+        "reservation",
+        lambda p: p.reservation_id,
+        StockReservationRequested.__doc__ or "",
+        lambda p: ("reservation", f"Reserva de {p.quantity} u. de {p.sku} en {p.location}"),
+    ),
+    Owned(
+        "shipment.requested",
+        ShipmentRequested,
+        "shipment_request",
+        lambda p: p.shipment_id,
+        ShipmentRequested.__doc__ or "",
+        lambda p: ("shipment", f"Envío {p.shipment_id} solicitado a {p.ship_to.city}"),
+    ),
+    Owned(
+        "shipment.status_reported",
+        ShipmentStatusReported,
+        "shipment",
+        lambda p: p.shipment_id,
+        ShipmentStatusReported.__doc__ or "",
+        lambda p: ("shipment", f"Envío {p.shipment_id}: {p.status.replace('_', ' ')}"),
+    ),
+)
+NOT_ABOUT_CUSTOMER = frozenset(o.name for o in OWNED if not o.about_customer)
+
+
+def register_missing() -> list[str]:
+    """Register the owned types no other context registered; return their names."""
+    done = []
+    for owned in OWNED:
+        if envelope.event_type(owned.name) is None:
+            envelope.register(owned.name, owned.model, _applier(owned), owned.description)
+            done.append(owned.name)
+    return done
+
+
+def _applier(owned: Owned) -> envelope.Applier:
+    def apply(events: Sequence[ValidEvent], actor: Actor) -> list[int]:
+        if not owned.about_customer:
+            return _apply_without_customer(owned, events)
+        ids = customer_services.apply_events(_for_customers(owned, events), actor)
+        _keep(owned, events, ids)
+        return ids
+
+    apply.__qualname__ = f"apply_{owned.kind}"
+    return apply
+
+
+def _for_customers(owned: Owned, events: Sequence[ValidEvent]) -> list[ValidEvent]:
+    """The events as the customers context applies them: the hub announces the validated
+    payload (defaults filled in); with a timeline, each is recorded as an interaction too."""
+    out = []
+    for event in events:
+        announced = _validated(event)
+        if owned.timeline is None:
+            out.append(ValidEvent(announced, event.payload))
+            continue
+        kind, subject = owned.timeline(event.payload)
+        note = InteractionRecorded(
+            kind=kind,
+            direction="inbound",
+            subject=subject[:200],
+            related_type=owned.kind,
+            related_id=owned.key(event.payload)[:80],
+        )
+        out.append(ValidEvent(announced, note))
+    return out
+
+
+def _validated(event: ValidEvent) -> envelope.Envelope:
+    return event.envelope.model_copy(update={"payload": event.payload.model_dump(mode="json")})
+
+
+def _apply_without_customer(owned: Owned, events: Sequence[ValidEvent]) -> list[int]:
+    """Stock levels come by the million: rows are prepared by hand, each payload dumped once,
+    and announced on the hub only while something subscribes to them (the dispatcher would
+    settle an unheard message at once; a subscriber added later starts from its next file)."""
+    now = timezone.now()
+    payloads = [e.payload.model_dump(mode="json") for e in events]
+    _keep(owned, events, [None] * len(events), payloads)
+    if not hub.subscriptions_for(owned.name):
+        return cast(list[int], [None] * len(events))
+    to_db = _Adapter()
+    rows = [
+        (
+            e.envelope.id,
+            e.envelope.type,
+            e.envelope.channel,
+            None,
+            to_db.json(
+                {
+                    "id": e.envelope.id,
+                    "type": e.envelope.type,
+                    "channel": e.envelope.channel,
+                    "occurred_at": e.envelope.occurred_at.isoformat(),
+                    "customer": e.envelope.customer.model_dump(mode="json", exclude_unset=True),
+                    "payload": payload,
+                    "customer_id": None,
+                }
+            ),
+            to_db.moment(now),
+        )
+        for e, payload in zip(events, payloads, strict=True)
+    ]
+    _insert(OutboxMessage, customer_services.OUTBOX_COLUMNS, rows)
+    # Ingestion records the customer id of each event; these are about none.
+    return cast(list[int], [None] * len(events))
+
+
+class _Adapter:
+    """Values as the database driver wants them; datetimes repeat, so each is adapted once."""
+
+    def __init__(self) -> None:
+        self._moments: dict[Any, Any] = {}
+
+    def json(self, value: Any) -> Any:
+        return connection.ops.adapt_json_value(value, None)
+
+    def moment(self, value: Any) -> Any:
+        found = self._moments.get(value)
+        if found is None:
+            found = self._moments[value] = connection.ops.adapt_datetimefield_value(value)
+        return found
+
+
+def _insert(model: Any, columns: Sequence[str], rows: list[tuple]) -> None:
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    names = [model._meta.get_field(c).column for c in columns]
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(model._meta.db_table),
+        ", ".join(quote(n) for n in names),
+        ", ".join(["%s"] * len(names)),
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+_COLUMNS = ("system", "kind", "key", "customer_id", "data", "event_id", "occurred_at", "updated_at")
+
+
+def _keep(
+    owned: Owned,
+    events: Sequence[ValidEvent],
+    ids: Sequence[int | None],
+    payloads: Sequence[dict[str, Any]] | None = None,
+) -> None:
+    """Upsert the latest report per (system, kind, key); an older report changes nothing."""
+    if not events:
+        return
+    quote = connection.ops.quote_name
+    table = quote(ExternalRecord._meta.db_table)
+    cols = ", ".join(quote(c) for c in _COLUMNS)
+    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in _COLUMNS[3:])
+    sql = (
+        f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(_COLUMNS))}) "
+        f"ON CONFLICT ({quote('system')}, {quote('kind')}, {quote('key')}) DO UPDATE SET "
+        f"{updates} WHERE excluded.{quote('occurred_at')} >= {table}.{quote('occurred_at')}"
+    )
+    if payloads is None:
+        payloads = [e.payload.model_dump(mode="json") for e in events]
+    to_db = _Adapter()
+    now = to_db.moment(timezone.now())
+    rows = [
+        (
+            e.envelope.channel,
+            owned.kind,
+            _key(owned.key(e.payload)),
+            cid,
+            to_db.json(payload),
+            e.envelope.id,
+            to_db.moment(e.envelope.occurred_at),
+            now,
+        )
+        for e, cid, payload in zip(events, ids, payloads, strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _key(key: str) -> str:
+    return key if len(key) <= 200 else hashlib.sha256(key.encode()).hexdigest()
+
+
+def latest(system: str, kind: str, key: str) -> dict[str, Any] | None:
+    """What ``system`` last reported for ``key`` (a selector for tests and other contexts)."""
+    row = ExternalRecord.objects.filter(system=system, kind=kind, key=key).first()
+    return None if row is None else {"data": row.data, "customer_id": row.customer_id}

@@ -1,0 +1,139 @@
+"""``lealtad connectors …``: list connectors, process their folders, replay what failed."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="Connectors to external systems.", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
+    import django
+
+    django.setup()
+
+
+def _connector(name: str):  # type: ignore[no-untyped-def]
+    from lealtad.channels.connectors import registry
+
+    found = registry.get(name)
+    if found is None:
+        known = ", ".join(sorted(registry.all_connectors())) or "none"
+        console.print(f"[red]no connector named {name!r}[/red] (known: {known})")
+        for problem in registry.problems():
+            console.print(f"[yellow]{problem}[/yellow]")
+        raise typer.Exit(2)
+    return found
+
+
+@app.command("list")
+def list_() -> None:
+    """Connectors found in LEALTAD_CONNECTORS_DIR, their streams and open rejects."""
+    _django()
+    from lealtad.channels.connectors import registry
+    from lealtad.channels.models import Reject
+
+    registry.sync()
+    table = Table("name", "system", "inbound", "outbound", "open rejects")
+    for c in registry.all_connectors().values():
+        table.add_row(
+            c.name,
+            c.system,
+            ", ".join(f"{s.name} ({s.kind} → {s.event_type})" for s in c.inbound),
+            ", ".join(f"{o.name} ({o.kind}: {', '.join(o.event_types)})" for o in c.outbound),
+            str(Reject.objects.filter(connector=c.name, status=Reject.Status.OPEN).count()),
+        )
+    Console().print(table)
+    for problem in registry.problems():
+        console.print(f"[yellow]not loaded: {problem}[/yellow]")
+    console.print(f"from {registry.connectors_dir()}")
+
+
+@app.command()
+def run(name: str) -> None:
+    """Process the files waiting in NAME's inbound folders, once."""
+    _django()
+    from lealtad.channels.connectors import inbound, registry
+
+    registry.sync()
+    reports = inbound.run(_connector(name))
+    for report in reports:
+        typer.echo(report.summary())
+    if not reports:
+        typer.echo(f"{name}: no files waiting")
+    if any(r.failed for r in reports):
+        raise typer.Exit(1)
+
+
+@app.command()
+def watch(
+    interval: Annotated[float, typer.Option(help="Seconds between passes")] = 5.0,
+) -> None:
+    """Process every connector's folders, again and again (a worker process)."""
+    _django()
+    from django.db import close_old_connections
+
+    from lealtad.channels.connectors import inbound, registry
+
+    while True:
+        close_old_connections()
+        registry.sync()
+        for connector in registry.all_connectors().values():
+            for report in inbound.run(connector):
+                typer.echo(report.summary())
+        time.sleep(interval)
+
+
+@app.command()
+def replay(
+    name: str,
+    dead_letters: Annotated[
+        bool, typer.Option(help="Also replay the dead deliveries of its subscriptions")
+    ] = True,
+) -> None:
+    """Try NAME's open rejects again (after fixing its mapping) and replay its dead letters."""
+    _django()
+    from lealtad.channels.connectors import inbound, registry
+    from lealtad.channels.models import Subscription
+    from lealtad.core import dispatcher
+    from lealtad.core.models import Delivery
+
+    registry.sync()
+    report = inbound.replay_rejects(_connector(name))
+    typer.echo(
+        f"{name}: {report.resolved} rejects applied, {report.still_rejected} still rejected, "
+        f"{report.files_requeued} files back in their folder"
+    )
+    if dead_letters:
+        names = [s.hub_name for s in Subscription.objects.filter(connector=name)]
+        dead = Delivery.objects.filter(subscriber__in=names, status=Delivery.Status.DEAD)
+        ids = list(dead.values_list("pk", flat=True))
+        for delivery_id in ids:
+            dispatcher.default_dispatcher().replay(delivery_id)
+        typer.echo(f"{name}: {len(ids)} dead letters back in line")
+
+
+@app.command()
+def check(path: str) -> None:
+    """Check a connector file without installing it."""
+    from pathlib import Path
+
+    from lealtad.channels.connectors.spec import ConnectorError, load_connector
+
+    try:
+        connector = load_connector(Path(path).read_text(encoding="utf-8"), path)
+    except ConnectorError as exc:
+        for problem in exc.problems:
+            console.print(f"[red]{problem}[/red]")
+        raise typer.Exit(1) from exc
+    typer.echo(
+        f"{connector.name}: {len(connector.inbound)} inbound, {len(connector.outbound)} outbound"
+    )

@@ -1,0 +1,254 @@
+"""Inbound: files dropped in a folder and signed webhook posts, mapped to canonical events;
+bad records rejected with line and field while the rest goes on; resume after a crash."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from pathlib import Path
+
+import pytest
+
+from lealtad.channels import services
+from lealtad.channels.connectors import inbound, registry
+from lealtad.channels.models import ExternalRecord, FileProgress, ReceivedEvent, Reject
+from lealtad.customers.models import Customer, Interaction
+from tests.connectors.conftest import SECRET, inbox
+
+pytestmark = pytest.mark.django_db
+
+BALANCES = (
+    "CUENTA;COD_CLIENTE;CEDULA_RUC;NOMBRE;SALDO;VENCIDO;ESTADO;FECHA_CORTE;MONEDA\n"
+    "A-1;C-88812;1710034065;JUAREZ ORTEGA RODRIGO;1.234,50;0;AL DIA;23/11/2026;\n"
+    "A-2;C-90001;;QUISHPE GUAMAN MARIA JOSE;abc;0;AL DIA;23/11/2026;\n"
+    "A-3;C-90002;;TIPAN CHICAIZA LUIS;-15,00;15,00;MOROSO;23/11/2026;\n"
+    "A-4;C-90003;;CONDORI MAMANI ANA;80,00;80,00;VENCIDO;23/11/2026;USD\n"
+    "A-5;C-90004;;HUAMAN ROSA;10,00;0;AL DIA;31/02/2026;\n"
+)
+
+
+def drop(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = folder / name
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+def test_bad_rows_are_rejected_with_line_and_field_and_the_rest_applied(install, home):
+    install("billing")
+    folder = inbox(home, "billing", "inbox/saldos")
+    drop(folder, "saldos-20261123.csv", BALANCES, encoding="cp1252")
+    [report] = inbound.run(registry.get("billing"))
+    assert (report.records, report.created, report.rejected) == (5, 2, 3)
+    rejects = {r.line: (r.field, r.message) for r in Reject.objects.filter(connector="billing")}
+    assert rejects == {
+        3: ("SALDO", "'abc' is not a number"),
+        4: ("ESTADO", "'MOROSO' is not one of 'AL DIA', 'VENCIDO', 'BLOQUEADO', 'CERRADO'"),
+        6: ("FECHA_CORTE", "'31/02/2026' is not a date in the form %d/%m/%Y"),
+    }
+    assert Reject.objects.get(line=3).record["NOMBRE"] == "QUISHPE GUAMAN MARIA JOSE"
+    # Nothing of a rejected row was written: no customer, no balance, no received event.
+    assert set(ExternalRecord.objects.values_list("key", flat=True)) == {"A-1", "A-4"}
+    assert Customer.objects.count() == 2
+    assert ReceivedEvent.objects.count() == 2
+    balance = ExternalRecord.objects.get(key="A-1")
+    assert balance.data["balance"] == "1234.50" and balance.data["as_of"] == "2026-11-23"
+    assert balance.system == "facturacion_legacy" and balance.customer_id is not None
+    customer = Customer.objects.get(pk=balance.customer_id)
+    assert customer.national_id == "1710034065"
+    assert not folder.joinpath("saldos-20261123.csv").exists()
+    assert (folder / "done" / "saldos-20261123.csv").exists()
+
+
+def test_rejects_are_replayed_after_the_mapping_is_fixed(install, home, token_client):
+    install("billing")
+    drop(inbox(home, "billing", "inbox/saldos"), "s.csv", BALANCES)
+    inbound.run(registry.get("billing"))
+    admin = token_client("admin", scopes=("hub:admin",))
+    listed = admin.get("/api/v1/connectors/billing/rejects").json()["rejects"]
+    assert [(r["line"], r["field"]) for r in listed] == [
+        (3, "SALDO"),
+        (4, "ESTADO"),
+        (6, "FECHA_CORTE"),
+    ]
+    # The billing team says MOROSO means overdue: add it to the value map.
+    path = home / "connectors" / "billing.yaml"
+    path.write_text(
+        path.read_text().replace("VENCIDO: overdue,", "VENCIDO: overdue, MOROSO: overdue,")
+    )
+    answer = admin.post(
+        "/api/v1/connectors/billing/rejects/replay", data={}, content_type="application/json"
+    ).json()
+    assert answer == {"resolved": 1, "still_rejected": 2, "files_requeued": 0}
+    assert ExternalRecord.objects.get(key="A-3").data["status"] == "overdue"
+    assert Reject.objects.filter(status="open").count() == 2
+    again = admin.post(
+        "/api/v1/connectors/billing/rejects/replay", data={}, content_type="application/json"
+    ).json()
+    assert again["resolved"] == 0  # a replayed, applied record is not applied twice
+
+
+def _stock_file(rows: int, bad_every: int = 0) -> str:
+    lines = ["ITEM,BODEGA,CANT,RESERV,FECHA_HORA"]
+    for n in range(rows):
+        qty = "x" if bad_every and n % bad_every == bad_every - 1 else str(n % 50)
+        lines.append(f"SKU-{n:05d},0{1 + n % 3},{qty},0,20261124080000")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_crash_mid_file_resumes_where_it_stopped_without_duplicates(install, home, monkeypatch):
+    install("inventory")
+    connector = registry.get("inventory")
+    folder = inbox(home, "inventory", "inbox/existencias")
+    drop(folder, "stock.csv", _stock_file(12_000, bad_every=1000))
+
+    real_ingest = services.ingest
+    calls = {"n": 0}
+
+    def crash_on_third_batch(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt("killed mid-file")
+        return real_ingest(*args, **kwargs)
+
+    monkeypatch.setattr(services, "ingest", crash_on_third_batch)
+    with pytest.raises(KeyboardInterrupt):
+        inbound.run(connector)
+    progress = FileProgress.objects.get()
+    assert progress.records_done == 10_000 and progress.status == "running"  # 2 batches of 5000
+    assert ExternalRecord.objects.count() == 10_000 - 10
+    assert (folder / "stock.csv").exists()
+
+    monkeypatch.setattr(services, "ingest", real_ingest)
+    [report] = inbound.run(connector)
+    assert report.resumed_at == 10_000
+    assert (report.records, report.created, report.duplicate) == (2_000, 1_998, 0)
+    progress.refresh_from_db()
+    assert (progress.records_done, progress.created, progress.rejected) == (12_000, 11_988, 12)
+    assert progress.status == "done"
+    assert ExternalRecord.objects.count() == 11_988
+    assert ReceivedEvent.objects.count() == 11_988
+    assert Reject.objects.count() == 12
+    assert {r.field for r in Reject.objects.all()} == {"CANT"}
+    assert (folder / "done" / "stock.csv").exists()
+
+
+def test_a_repeated_file_changes_nothing(install, home):
+    install("inventory")
+    folder = inbox(home, "inventory", "inbox/existencias")
+    text = _stock_file(10)
+    drop(folder, "a.csv", text)
+    drop(folder, "b.csv", text)
+    first, second = inbound.run(registry.get("inventory"))
+    assert (first.created, second.created, second.duplicate) == (10, 0, 10)
+    level = ExternalRecord.objects.get(key="SKU-00003@quito-norte")
+    assert level.data == {
+        "sku": "SKU-00003",
+        "location": "quito-norte",
+        "on_hand": 3,
+        "reserved": 0,
+        "as_of": None,
+    }
+    assert level.customer_id is None and not Customer.objects.exists()
+
+
+def test_an_older_report_does_not_move_a_level_back(install, home):
+    install("inventory")
+    folder = inbox(home, "inventory", "inbox/existencias")
+    drop(folder, "1.csv", "ITEM,BODEGA,CANT,RESERV,FECHA_HORA\nSKU-1,01,7,0,20261124100000\n")
+    drop(folder, "2.csv", "ITEM,BODEGA,CANT,RESERV,FECHA_HORA\nSKU-1,01,9,0,20261124090000\n")
+    inbound.run(registry.get("inventory"))
+    assert ExternalRecord.objects.get().data["on_hand"] == 7
+
+
+def test_a_file_without_a_required_column_is_set_aside_then_requeued(install, home):
+    install("inventory")
+    folder = inbox(home, "inventory", "inbox/existencias")
+    drop(folder, "x.csv", "ITEM,WAREHOUSE,CANT,FECHA_HORA\nSKU-1,01,7,20261124100000\n")
+    [report] = inbound.run(registry.get("inventory"))
+    assert report.failed == "the file has no column BODEGA"
+    assert (folder / "failed" / "x.csv").exists()
+    reject = Reject.objects.get()
+    assert (reject.line, reject.field) == (1, "BODEGA")
+    assert not ExternalRecord.objects.exists()
+    # The legacy team renames the column back and the file is replayed.
+    (folder / "failed" / "x.csv").write_text(
+        "ITEM,BODEGA,CANT,FECHA_HORA\nSKU-1,01,7,20261124100000\n"
+    )
+    replayed = inbound.replay_rejects(registry.get("inventory"))
+    assert replayed.files_requeued == 1
+    [report] = inbound.run(registry.get("inventory"))
+    assert report.created == 1
+
+
+def test_broken_lines_are_rejected_and_the_rest_goes_on(install, home):
+    install("fulfilment")
+    folder = inbox(home, "fulfilment", "inbox/estados")
+    good = {
+        "shipment": "S-1",
+        "state": "DELIVERED",
+        "timestamp": "2026-11-24T10:00:00-05:00",
+        "consignee": {"email": "mj@example.com"},
+    }
+    drop(folder, "e.jsonl", "\n".join([json.dumps(good), "{not json", '"text"']) + "\n")
+    [report] = inbound.run(registry.get("fulfilment"))
+    assert (report.created, report.rejected) == (1, 2)
+    assert list(Reject.objects.values_list("line", "field")) == [(2, "(line)"), (3, "(line)")]
+    interaction = Interaction.objects.get()
+    assert interaction.subject == "Envío S-1: delivered"
+    assert interaction.channel == "logistica_express"
+
+
+def _signed(body: bytes, secret: str = SECRET) -> dict[str, str]:
+    return {
+        "HTTP_X_LEALTAD_SIGNATURE": "sha256="
+        + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    }
+
+
+def test_webhook_records_are_checked_signed_and_answered_one_by_one(install, client):
+    install("fulfilment")
+    records = [
+        {
+            "shipment": "S-9",
+            "order": "W-555",
+            "state": "DISPATCHED",
+            "carrier": "Servientrega",
+            "tracking": "SV123",
+            "timestamp": "2026-11-24T09:00:00-05:00",
+            "consignee": {"email": "mj@example.com", "name": "María José Quishpe"},
+        },
+        {"shipment": "S-9", "state": "LOST", "timestamp": "2026-11-24T11:00:00-05:00"},
+        {"shipment": "S-10", "state": "DELIVERED", "timestamp": "ayer"},
+    ]
+    body = json.dumps(records).encode()
+    url = "/api/v1/connectors/fulfilment/webhook"
+    refused = client.post(url, data=body, content_type="application/json")
+    assert refused.status_code == 401
+    forged = client.post(
+        url, data=body, content_type="application/json", **_signed(body, "another-secret-value")
+    )
+    assert forged.status_code == 401
+    answer = client.post(url, data=body, content_type="application/json", **_signed(body))
+    assert answer.status_code == 200, answer.content
+    result = answer.json()
+    assert (result["created"], result["rejected"]) == (1, 2)
+    assert [r["status"] for r in result["results"]] == ["created", "rejected", "rejected"]
+    assert result["results"][1]["errors"][0]["field"] == "state"
+    assert result["results"][2]["errors"][0]["field"] == "timestamp"
+    assert result["results"][0]["id"] == "fulfilment:estados:S-9|DISPATCHED"
+    shipment = ExternalRecord.objects.get(kind="shipment")
+    assert shipment.data["status"] == "shipped" and shipment.data["tracking"] == "SV123"
+    assert Reject.objects.filter(source="webhook").count() == 2
+    again = client.post(url, data=body, content_type="application/json", **_signed(body))
+    assert again.json()["duplicate"] == 1
+
+
+def test_unknown_connector_webhook_is_404(home, client):
+    body = b"[]"
+    assert (
+        client.post(
+            "/api/v1/connectors/nope/webhook", data=body, content_type="application/json"
+        ).status_code
+        == 404
+    )
