@@ -1,0 +1,330 @@
+"""Batch identity resolution over the whole customer base (``lealtad identity …``).
+
+Reads every live customer (not merged into another) with its phones, emails, current
+address and identifiers into a :class:`lealtad.matching.Records` batch, in chunks by primary
+key, and hands it to the plain-Python matcher: ``train`` estimates the Fellegi-Sunter
+parameters from the base and saves them under ``LEALTAD_HOME``; ``dedupe`` scores the
+candidate pairs, clusters the confident ones, writes a CSV report of the pairs and, with
+``apply``, merges each cluster into its oldest customer through
+:func:`lealtad.customers.services.merge_customers` (audited, announced, explainable).
+
+Settings (environment variables, read when the command runs):
+
+* ``LEALTAD_IDENTITY_UPPER`` (0.99): pairs at or above this match probability are linked.
+* ``LEALTAD_IDENTITY_LOWER`` (0.5): pairs at or above this are reported (review band).
+* ``LEALTAD_IDENTITY_OTHER_ID``: a second identifier compared with typo tolerance but never
+  trusted as a key: a customer field name (e.g. ``health_insurance``) or
+  ``external:<system>`` for an external id of that source system.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+
+from lealtad.core.audit import Actor
+from lealtad.customers.exporting import safe_cell
+from lealtad.customers.models import Address, Customer, Email, Identifier, Phone
+from lealtad.customers.services import ChangeContext, MergeRefused, merge_customers
+from lealtad.matching import DedupeResult, Model, Person, Records, dedupe, train
+from lealtad.matching.records import RecordsBuilder
+
+CHUNK = 20_000
+MERGE_BATCH = 200
+ACTOR_LABEL = "identity dedupe"
+
+Say = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def setting(name: str, default: str) -> str:
+    """A ``LEALTAD_IDENTITY_*`` setting: Django settings first, then the environment."""
+    value = getattr(settings, name, None)
+    return str(value) if value is not None else os.environ.get(name, default)
+
+
+def thresholds() -> tuple[float, float]:
+    """(upper, lower) match probability thresholds."""
+    upper = float(setting("LEALTAD_IDENTITY_UPPER", "0.99"))
+    lower = float(setting("LEALTAD_IDENTITY_LOWER", "0.5"))
+    return upper, min(lower, upper)
+
+
+def model_path() -> Path:
+    return Path(settings.LEALTAD_HOME) / "identity" / "model.json"
+
+
+# Loading --------------------------------------------------------------------------------
+
+
+def _other_id_source() -> tuple[str, str]:
+    """("field", name) or ("external", system) or ("", "")."""
+    spec = setting("LEALTAD_IDENTITY_OTHER_ID", "").strip()
+    if spec.startswith("external:"):
+        return "external", spec.removeprefix("external:")
+    if spec:
+        Customer._meta.get_field(spec)  # fails early on a misspelt field
+        return "field", spec
+    return "", ""
+
+
+def _by_customer(rows: Any) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = defaultdict(list)
+    for customer_id, *values in rows:
+        out[customer_id].append(values if len(values) > 1 else values[0])
+    return out
+
+
+def iter_people(chunk: int = CHUNK) -> Iterator[Person]:
+    """Every live customer as a :class:`Person`, read in primary-key chunks."""
+    kind, other = _other_id_source()
+    fields = ["id", "given_names", "first_surname", "second_surname", "birth_date", "national_id"]
+    if kind == "field":
+        fields.append(other)
+    region = getattr(settings, "LEALTAD_DEFAULT_REGION", "EC")
+    last = 0
+    while True:
+        rows = list(
+            Customer.objects.filter(merged_into__isnull=True, pk__gt=last, kind="person")
+            .order_by("pk")
+            .values_list(*fields)[:chunk]
+        )
+        if not rows:
+            return
+        low, high = rows[0][0], rows[-1][0]
+        last = high
+        span = {"customer_id__gte": low, "customer_id__lte": high}
+        phones = _by_customer(
+            Phone.objects.filter(**span)
+            .order_by("customer_id", "-is_primary", "id")
+            .values_list("customer_id", "e164", "is_mobile")
+        )
+        emails = _by_customer(
+            Email.objects.filter(**span)
+            .order_by("customer_id", "-is_primary", "id")
+            .values_list("customer_id", "address")
+        )
+        addresses = _by_customer(
+            Address.objects.filter(valid_to__isnull=True, **span)
+            .order_by("customer_id", "-valid_from", "id")
+            .values_list("customer_id", "line1", "city", "region", "postal_code")
+        )
+        others = (
+            _by_customer(
+                Identifier.objects.filter(kind="external", system=other, **span)
+                .order_by("customer_id", "id")
+                .values_list("customer_id", "value")
+            )
+            if kind == "external"
+            else {}
+        )
+        for row in rows:
+            cid = row[0]
+            other_value = row[6] if kind == "field" else (others.get(cid) or [""])[0]
+            yield Person(
+                key=cid,
+                given_names=row[1],
+                first_surname=row[2],
+                second_surname=row[3],
+                birth_date=row[4],
+                national_id=row[5],
+                other_id=str(other_value or ""),
+                phones=[tuple(p) for p in phones.get(cid, [])],
+                emails=emails.get(cid, []),
+                addresses=[tuple(a) for a in addresses.get(cid, [])],
+                region=region,
+            )
+
+
+def load_records(say: Say = _quiet) -> Records:
+    """The live customer base as a matching batch."""
+    builder = RecordsBuilder()
+    for person in iter_people():
+        builder.add(person)
+        if len(builder) % 100_000 == 0:
+            say(f"read {len(builder):,} customers")
+    return builder.build()
+
+
+# Train ----------------------------------------------------------------------------------
+
+
+def train_model(say: Say = _quiet) -> tuple[Model, Path]:
+    """Estimate the model from the current base and save it; returns it and where it went."""
+    records = load_records(say)
+    say(f"training on {len(records):,} customers")
+    model = train(records, progress=say)
+    path = model_path()
+    model.save(path)
+    return model, path
+
+
+def current_model(say: Say = _quiet, records: Records | None = None) -> Model:
+    """The saved model, or one trained now (and saved) when none exists yet."""
+    path = model_path()
+    if path.exists():
+        return Model.load(path)
+    say("no trained model yet: training one first")
+    model = train(records, progress=say) if records is not None else train_model(say)[0]
+    model.save(path)
+    return model
+
+
+# Dedupe ---------------------------------------------------------------------------------
+
+
+@dataclass
+class DedupeRun:
+    """What a dedupe found and did."""
+
+    result: DedupeResult
+    merges: int = 0
+    refused: list[str] = field(default_factory=list)
+    report_rows: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            **self.result.summary(),
+            "merges": self.merges,
+            "refused": len(self.refused),
+            "report_rows": self.report_rows,
+            "seconds": {**self.result.timings, **self.seconds},
+        }
+
+
+def run_dedupe(
+    apply: bool = False,
+    report: Path | None = None,
+    threshold: float | None = None,
+    say: Say = _quiet,
+) -> DedupeRun:
+    """Score the whole base; write the report; merge the clusters when ``apply``."""
+    upper, lower = thresholds()
+    upper = threshold if threshold is not None else upper
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    records = load_records(say)
+    seconds["load"] = round(time.perf_counter() - t0, 3)
+    model = current_model(say, records)
+    result = dedupe(records, model, threshold=upper, report_threshold=lower, progress=say)
+    run = DedupeRun(result, seconds=seconds)
+    if report is not None:
+        t1 = time.perf_counter()
+        run.report_rows = write_report(result, report)
+        seconds["report"] = round(time.perf_counter() - t1, 3)
+    if apply:
+        t2 = time.perf_counter()
+        run.merges, run.refused = apply_merges(result, say)
+        seconds["merge"] = round(time.perf_counter() - t2, 3)
+    return run
+
+
+def external_ids(customer_ids: list[int]) -> dict[int, dict[str, list[str]]]:
+    """External ids per customer and source system."""
+    out: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for start in range(0, len(customer_ids), 500):
+        rows = Identifier.objects.filter(
+            kind="external", customer_id__in=customer_ids[start : start + 500]
+        ).values_list("customer_id", "system", "value")
+        for cid, system, value in rows:
+            out[cid][system].append(value)
+    return out
+
+
+REPORT_COLUMNS = (
+    "id_a",
+    "id_b",
+    "probability",
+    "match_weight",
+    "linked",
+    "cluster",
+    "top_comparison",
+)
+
+
+def write_report(result: DedupeResult, path: Path) -> int:
+    """One CSV row per reported pair, with both customers' external ids per source system."""
+    keys = result.records.keys
+    order = np.argsort(-result.probability, kind="stable")
+    ids_a = keys[result.i[order]].tolist()
+    ids_b = keys[result.j[order]].tolist()
+    externals = external_ids(sorted(set(ids_a) | set(ids_b)))
+    systems = sorted({s for by_system in externals.values() for s in by_system})
+    header = [
+        *REPORT_COLUMNS,
+        *[f"a_external:{s}" for s in systems],
+        *[f"b_external:{s}" for s in systems],
+    ]
+    cluster_of = keys[result.labels]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for n, k in enumerate(order.tolist()):
+            a, b = ids_a[n], ids_b[n]
+            linked = result.labels[result.i[k]] == result.labels[result.j[k]]
+            row = [
+                a,
+                b,
+                f"{result.probability[k]:.6f}",
+                f"{result.weight[k]:.3f}",
+                "yes" if linked else "no",
+                int(cluster_of[result.i[k]]) if linked else "",
+                result.explain(k),
+            ]
+            row += ["|".join(externals.get(a, {}).get(s, [])) for s in systems]
+            row += ["|".join(externals.get(b, {}).get(s, [])) for s in systems]
+            writer.writerow([safe_cell(v) for v in row])
+    return len(order)
+
+
+def _reasons(result: DedupeResult) -> dict[int, str]:
+    """For each row, the strongest linked pair it is part of, in words."""
+    best: dict[int, tuple[float, str]] = {}
+    linked = np.nonzero(result.probability >= result.threshold)[0]
+    for k in linked.tolist():
+        text = f"p={result.probability[k]:.4f}, {result.explain(k)}"
+        for row in (int(result.i[k]), int(result.j[k])):
+            if row not in best or result.weight[k] > best[row][0]:
+                best[row] = (float(result.weight[k]), text)
+    return {row: text for row, (_, text) in best.items()}
+
+
+def apply_merges(result: DedupeResult, say: Say = _quiet) -> tuple[int, list[str]]:
+    """Merge every cluster into its oldest customer (the lowest id)."""
+    keys = result.records.keys
+    reasons = _reasons(result)
+    ctx = ChangeContext(Actor.system(ACTOR_LABEL))
+    clusters = result.cluster_members()
+    merges, refused = 0, []
+    for start in range(0, len(clusters), MERGE_BATCH):
+        batch = clusters[start : start + MERGE_BATCH]
+        ids = [int(keys[r]) for rows in batch for r in rows]
+        customers = Customer.objects.in_bulk(ids)
+        with transaction.atomic():
+            for rows in batch:
+                ordered = sorted(rows.tolist(), key=lambda r: int(keys[r]))
+                survivor = customers[int(keys[ordered[0]])]
+                for row in ordered[1:]:
+                    absorbed = customers[int(keys[row])]
+                    reason = f"{ACTOR_LABEL}: {reasons.get(row, 'same cluster')}"[:250]
+                    try:
+                        merge_customers(survivor, absorbed, ctx, reason)
+                        merges += 1
+                    except MergeRefused as exc:
+                        refused.append(f"{absorbed.pk} → {survivor.pk}: {exc}")
+        say(f"merged {min(start + MERGE_BATCH, len(clusters)):,} of {len(clusters):,} clusters")
+    return merges, refused

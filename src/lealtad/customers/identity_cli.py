@@ -1,0 +1,61 @@
+"""``lealtad identity …``: train the matcher on the base and deduplicate it."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Probabilistic identity resolution.", no_args_is_help=True)
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
+    import django
+
+    django.setup()
+
+
+def _say(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@app.command("train")
+def train_command() -> None:
+    """Estimate the match parameters (m, u, prior) from the customer base and save them."""
+    _django()
+    from lealtad.customers import dedupe
+
+    started = time.perf_counter()
+    model, path = dedupe.train_model(_say)
+    typer.echo(
+        f"trained on {model.info.get('records', 0):,} customers in "
+        f"{time.perf_counter() - started:.1f} s; prior λ={model.lam:.3g}; saved to {path}"
+    )
+
+
+@app.command("dedupe")
+def dedupe_command(
+    apply: Annotated[bool, typer.Option("--apply", help="Merge each cluster")] = False,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the candidate pairs to this CSV")
+    ] = None,
+    threshold: Annotated[
+        float | None, typer.Option(help="Link pairs at or above this probability")
+    ] = None,
+) -> None:
+    """Find duplicate customers: clusters, each pair's probability and what drove it."""
+    _django()
+    from lealtad.customers import dedupe
+
+    run = dedupe.run_dedupe(apply=apply, report=report, threshold=threshold, say=_say)
+    summary = run.summary()
+    for line in run.refused[:50]:
+        typer.echo(f"refused: {line}", err=True)
+    typer.echo(json.dumps(summary, indent=1))
+    if not apply and summary["clusters"]:
+        typer.echo("dry run: nothing merged (use --apply to merge the clusters)", err=True)

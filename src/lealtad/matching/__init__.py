@@ -1,0 +1,25 @@
+"""Probabilistic identity resolution (Fellegi-Sunter): plain Python and numpy, no Django.
+
+The pieces, in the order a batch dedupe uses them:
+
+* :mod:`~lealtad.matching.records` turns customers into a columnar :class:`Records` batch of
+  normalized fields (accents folded, Spanish nicknames and abbreviations expanded, phones and
+  national ids reduced to their digits).
+* :mod:`~lealtad.matching.blocking` proposes candidate pairs: the union of several cheap
+  rules (same national id, same phone, same names, same birth date and initial, …).
+* :mod:`~lealtad.matching.comparisons` compares each candidate pair field by field into a
+  level (exact, close, initials, transposed, different, missing).
+* :mod:`~lealtad.matching.fellegi_sunter` estimates how likely each level is among matches
+  (m) and non-matches (u) from the data itself, without labels, and scores pairs.
+* :mod:`~lealtad.matching.clustering` groups the pairs above the threshold into clusters.
+* :mod:`~lealtad.matching.pipeline` ties them together (``train`` and ``dedupe``);
+  :mod:`~lealtad.matching.realtime` answers "who is this?" for one incoming record.
+
+The Django side (loading customers, merging, the CLI) is ``lealtad.customers.dedupe``.
+"""
+
+from lealtad.matching.fellegi_sunter import Model
+from lealtad.matching.pipeline import DedupeResult, dedupe, train
+from lealtad.matching.records import Person, Records
+
+__all__ = ["DedupeResult", "Model", "Person", "Records", "dedupe", "train"]

@@ -1,0 +1,276 @@
+"""The Fellegi-Sunter model: m and u per comparison level, estimated without labels.
+
+For a comparison level ``l``, ``m[l]`` is the chance a true match shows it and ``u[l]`` the
+chance a non-match does; ``log2(m/u)`` is the level's match weight, and the weights of a pair's
+comparisons add up (with the prior odds ``λ/(1-λ)`` that two random records match) to its
+match weight, whose logistic is the match probability.
+
+* ``u`` comes from random pairs of the base (virtually all non-matches).
+* ``m`` comes from expectation maximisation on the pairs of a few training blocks (same birth
+  date, same postcode, same surname), holding ``u`` fixed; a comparison that defines the block
+  is left out of that block's estimate, as every pair there agrees on it. Estimates of the
+  blocks are averaged, and ``λ`` follows from how many matches each block holds and how
+  many of all matches it can hold.
+* A match on a common value is worth less than on a rare one: exact agreement on names,
+  postcode and city is adjusted by the value's frequency (term frequency adjustment), so
+  "García" counts for less than "Quishpe".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lealtad.matching.comparisons import BY_NAME, DEFAULT_COMPARISONS, Comparison, compare
+from lealtad.matching.records import Records
+
+FORMAT = "lealtad-fellegi-sunter/1"
+_EPS = 1e-6
+
+
+@dataclass
+class Model:
+    """Estimated parameters: per comparison, ``m`` and ``u`` per level (index 0 unused)."""
+
+    comparisons: tuple[Comparison, ...] = DEFAULT_COMPARISONS
+    m: list[np.ndarray] = field(default_factory=list)
+    u: list[np.ndarray] = field(default_factory=list)
+    lam: float = 1e-4
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def untrained(cls, comparisons: tuple[Comparison, ...] = DEFAULT_COMPARISONS) -> Model:
+        """Neutral starting values: m decreasing with the level, u increasing."""
+        m = [_initial_m(c.n_levels) for c in comparisons]
+        u = [_initial_u(c.n_levels) for c in comparisons]
+        return cls(comparisons, m, u)
+
+    # Weights ---------------------------------------------------------------------------
+
+    def level_weights(self) -> list[np.ndarray]:
+        """``log2(m/u)`` per comparison and level (0 for the "missing" level)."""
+        out = []
+        for m, u in zip(self.m, self.u, strict=True):
+            w = np.log2(np.maximum(m, _EPS) / np.maximum(u, _EPS))
+            w[0] = 0.0
+            out.append(w)
+        return out
+
+    @property
+    def prior_weight(self) -> float:
+        return float(np.log2(self.lam / (1 - self.lam)))
+
+    # Persistence -----------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "lambda": self.lam,
+            "comparisons": [
+                {
+                    "name": c.name,
+                    "levels": list(c.labels),
+                    "m": [round(float(x), 8) for x in m],
+                    "u": [round(float(x), 10) for x in u],
+                }
+                for c, m, u in zip(self.comparisons, self.m, self.u, strict=True)
+            ],
+            "info": self.info,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Model:
+        if data.get("format") != FORMAT:
+            raise ValueError(f"not a {FORMAT} model file")
+        comparisons, m, u = [], [], []
+        for item in data["comparisons"]:
+            comparison = BY_NAME.get(item["name"])
+            if comparison is None or len(item["m"]) != comparison.n_levels:
+                raise ValueError(f"model comparison {item['name']!r} does not fit this version")
+            comparisons.append(comparison)
+            m.append(np.array(item["m"], dtype=np.float64))
+            u.append(np.array(item["u"], dtype=np.float64))
+        return cls(tuple(comparisons), m, u, float(data["lambda"]), data.get("info", {}))
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.to_json(), indent=1), encoding="utf-8")
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> Model:
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _initial_m(levels: int) -> np.ndarray:
+    m = np.array([0.0] + [0.5**k for k in range(levels - 1)])
+    m[-1] = min(m[-1], 0.05)
+    return m / m.sum()
+
+
+def _initial_u(levels: int) -> np.ndarray:
+    u = np.array([0.0] + [0.1 * 2.0**k for k in range(levels - 1)])
+    u[-1] = 1.0
+    return u / u.sum()
+
+
+# u from random pairs ---------------------------------------------------------------------
+
+
+def random_pairs(n: int, count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    i = rng.integers(0, n, size=count)
+    j = rng.integers(0, n, size=count)
+    keep = i != j
+    return i[keep], j[keep]
+
+
+def level_shares(
+    levels: np.ndarray, n_levels: int, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """Share of each level among the non-missing ones, lightly smoothed."""
+    counts = np.bincount(levels, weights=weights, minlength=n_levels).astype(np.float64)
+    counts[0] = 0.0
+    counts[1:] += 0.5 if weights is None else 1e-3
+    return counts / counts.sum()
+
+
+def estimate_u(
+    records: Records, comparisons: Sequence[Comparison], max_pairs: int = 1_000_000, seed: int = 1
+) -> list[np.ndarray]:
+    n = len(records)
+    total = n * (n - 1) // 2
+    i, j = random_pairs(n, int(min(max_pairs, max(total, 1))), np.random.default_rng(seed))
+    levels = compare(records, i, j, tuple(comparisons))
+    return [level_shares(levels[:, k], c.n_levels) for k, c in enumerate(comparisons)]
+
+
+# m by expectation maximisation ------------------------------------------------------------
+
+
+@dataclass
+class Session:
+    """One EM run over the pairs of a training block."""
+
+    name: str
+    pairs: int
+    block_pairs: int
+    lam: float
+    m: dict[int, np.ndarray]
+    iterations: int
+
+
+def patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of a level matrix and how often each occurs."""
+    unique, counts = np.unique(levels, axis=0, return_counts=True)
+    return unique, counts.astype(np.float64)
+
+
+def expectation_maximisation(
+    levels: np.ndarray,
+    n_levels: Sequence[int],
+    u: Sequence[np.ndarray],
+    active: Sequence[int],
+    lam: float = 0.1,
+    max_iterations: int = 100,
+    tolerance: float = 1e-6,
+) -> tuple[float, dict[int, np.ndarray], int]:
+    """EM over pairs with ``u`` fixed: returns ``λ`` (within these pairs), m and iterations.
+
+    Only the ``active`` comparisons (indices) enter the likelihood and get an estimate.
+    """
+    pats, counts = patterns(levels[:, list(active)] if len(active) else levels[:, :0])
+    m = {c: _initial_m(n_levels[c]) for c in active}
+    iteration = 0
+    for iteration in range(1, max_iterations + 1):  # noqa: B007
+        log_bf = np.zeros(len(pats))
+        for k, c in enumerate(active):
+            w = np.log(np.maximum(m[c], _EPS) / np.maximum(u[c], _EPS))
+            w[0] = 0.0
+            log_bf += w[pats[:, k]]
+        logit = np.log(lam / (1 - lam)) + log_bf
+        p = 1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50)))
+        weight = counts * p
+        new_lam = float(np.clip(weight.sum() / counts.sum(), 1e-9, 1 - 1e-9))
+        change = abs(new_lam - lam)
+        for k, c in enumerate(active):
+            new = level_shares(pats[:, k], n_levels[c], weight)
+            change = max(change, float(np.abs(new - m[c]).max()))
+            m[c] = new
+        lam = new_lam
+        if change < tolerance:
+            break
+    return lam, m, iteration
+
+
+def term_adjustments(records: Records, comparisons: Sequence[Comparison]) -> list[np.ndarray]:
+    """Per comparison, ``log2(u_exact / frequency)`` for each code of its tf column."""
+    out = []
+    for c in comparisons:
+        if not c.tf_column:
+            out.append(np.zeros(0))
+            continue
+        freq = records.frequencies(c.tf_column)
+        u_exact = float((freq**2).sum()) or 1.0
+        adj = np.zeros(len(freq))
+        seen = freq > 0
+        adj[seen] = np.log2(u_exact / freq[seen])
+        out.append(adj)
+    return out
+
+
+@dataclass
+class Scores:
+    """Scored pairs: total match weight, probability and each comparison's weight."""
+
+    weight: np.ndarray
+    probability: np.ndarray
+    parts: np.ndarray  # pairs x comparisons, float32
+    levels: np.ndarray
+
+
+def score(
+    model: Model,
+    records: Records,
+    i: np.ndarray,
+    j: np.ndarray,
+    levels: np.ndarray | None = None,
+    tf: list[np.ndarray] | None = None,
+) -> Scores:
+    """Match weight and probability of pairs of rows ``(i[k], j[k])`` of ``records``.
+
+    ``tf`` holds the term frequency adjustments per code of each comparison's tf column
+    (:func:`term_adjustments` of ``records`` when not given).
+    """
+    if levels is None:
+        levels = compare(records, i, j, model.comparisons)
+    if tf is None:
+        tf = term_adjustments(records, model.comparisons)
+    weights = model.level_weights()
+    parts = np.empty(levels.shape, dtype=np.float32)
+    for k, c in enumerate(model.comparisons):
+        part = weights[k][levels[:, k]]
+        if c.tf_levels and len(tf[k]):
+            hit = np.isin(levels[:, k], c.tf_levels)
+            codes = records.codes(c.tf_column)[i[hit]]
+            part = part.copy()
+            part[hit] += tf[k][codes]
+        parts[:, k] = part
+    total = parts.sum(axis=1, dtype=np.float64) + model.prior_weight
+    probability = 1.0 / (1.0 + np.exp2(-np.clip(total, -60, 60)))
+    return Scores(total, probability, parts, levels)
+
+
+def explain(model: Model, parts: np.ndarray, levels: np.ndarray) -> list[str]:
+    """The comparison that drove each pair's score: "surnames: both surnames exact (+9.1)"."""
+    out = []
+    strongest = np.argmax(np.abs(parts), axis=1)
+    for row, k in enumerate(strongest.tolist()):
+        c = model.comparisons[k]
+        out.append(f"{c.name}: {c.labels[levels[row, k]]} ({parts[row, k]:+.1f})")
+    return out

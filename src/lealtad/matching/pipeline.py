@@ -1,0 +1,290 @@
+"""Train a model on a base and deduplicate it: blocking, scoring, clustering.
+
+Examples:
+    >>> from lealtad.matching import Person, Records, dedupe, train
+    >>> from lealtad.matching.synthetic import population
+    >>> people = population(2000, seed=1).people + [
+    ...     Person(90001, "María José", "Quishpe", "Guamán", "1990-05-01",
+    ...            phones=[("0991234567", True)]),
+    ...     Person(90002, "Ma. José", "QUISHPE", "", "1990-05-01",
+    ...            phones=[("099 123 4567", True)]),
+    ... ]
+    >>> records = Records.from_people(people)
+    >>> result = dedupe(records, train(records))
+    >>> row = {key: i for i, key in enumerate(records.keys.tolist())}
+    >>> bool(result.labels[row[90001]] == result.labels[row[90002]])
+    True
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from lealtad.matching import blocking, clustering
+from lealtad.matching import fellegi_sunter as fs
+from lealtad.matching.blocking import Candidates, Rule
+from lealtad.matching.comparisons import DEFAULT_COMPARISONS, Comparison, compare
+from lealtad.matching.fellegi_sunter import Model
+from lealtad.matching.records import Records
+
+CHUNK = 1_000_000
+MAX_EM_PAIRS = 500_000
+
+
+@dataclass(frozen=True)
+class TrainingBlock:
+    """Pairs agreeing on ``rule``; the ``excluded`` comparisons are not estimated there.
+
+    Estimates of several blocks are combined by their median, so one block where a
+    comparison happens to be correlated with the block's key does not spoil it.
+    ``recall`` says which levels of which comparison every pair of the block is at, and
+    which column must be filled for that, to infer how many of all matches the block holds.
+    """
+
+    name: str
+    rule: Rule
+    excluded: tuple[str, ...]
+    recall: tuple[str, tuple[int, ...], str]
+
+
+TRAINING_BLOCKS: tuple[TrainingBlock, ...] = (
+    TrainingBlock(
+        "same birth date",
+        Rule.on("birth date", blocking.birth_date),
+        ("birth_date",),
+        ("birth_date", (1,), "dob"),
+    ),
+    TrainingBlock(
+        "same postcode",
+        Rule.on("postcode", blocking.column("postcode")),
+        ("postcode", "city"),
+        ("postcode", (1,), "postcode"),
+    ),
+    TrainingBlock(
+        "same first surname",
+        Rule.on("surname", blocking.column("sur1")),
+        ("surnames", "email"),  # email local parts are often made of the surname
+        ("surnames", (1, 2, 3), "sur1"),
+    ),
+    TrainingBlock(
+        "same national id",
+        Rule.on("national id", blocking.column("nid")),
+        ("national_id",),
+        ("national_id", (1,), "nid"),
+    ),
+    TrainingBlock(
+        "same phone",
+        Rule.on("phone", blocking.column("phone1")),
+        ("phone",),
+        ("phone", (1, 2), "phone1"),
+    ),
+)
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def _fill_rate(records: Records, column: str) -> float:
+    values = records[column]
+    if values.dtype == object:
+        return float((records.codes(column) > 0).mean()) if len(records) else 0.0
+    return float((values != 0).mean()) if len(records) else 0.0
+
+
+def train(
+    records: Records,
+    comparisons: tuple[Comparison, ...] = DEFAULT_COMPARISONS,
+    blocks: Sequence[TrainingBlock] = TRAINING_BLOCKS,
+    u_pairs: int = 400_000,
+    seed: int = 1,
+    progress: Progress = _quiet,
+) -> Model:
+    """Estimate u (random pairs), m and λ (EM on the training blocks) from the base alone."""
+    started = time.perf_counter()
+    model = Model.untrained(comparisons)
+    n = len(records)
+    if n < 2:
+        return model
+    progress("estimating u from random pairs")
+    u_pairs = min(u_pairs, max(100_000, 25 * n))  # enough for u ≈ 1/n, no more
+    model.u = fs.estimate_u(records, comparisons, max_pairs=u_pairs, seed=seed)
+    names = [c.name for c in comparisons]
+    n_levels = [c.n_levels for c in comparisons]
+    estimates: dict[int, list[np.ndarray]] = {k: [] for k in range(len(comparisons))}
+    sessions: list[fs.Session] = []
+    rng = np.random.default_rng(seed)
+    for block in blocks:
+        progress(f"EM on pairs with the {block.name}")
+        pairs, block_pairs = blocking.block_sample(records, block.rule, MAX_EM_PAIRS, rng)
+        if len(pairs) < 50:
+            continue
+        i, j = pairs // n, pairs % n
+        levels = compare(records, i, j, comparisons)
+        active = [k for k, name in enumerate(names) if name not in block.excluded]
+        lam, m, iterations = fs.expectation_maximisation(levels, n_levels, model.u, active)
+        for k, values in m.items():
+            estimates[k].append(values)
+        sessions.append(fs.Session(block.name, len(pairs), block_pairs, lam, m, iterations))
+    for k, found in estimates.items():
+        if found:
+            median = np.median(found, axis=0)
+            model.m[k] = median / median.sum()
+    model.lam = _prior(records, model, sessions, blocks)
+    model.info = {
+        "records": n,
+        "seconds": round(time.perf_counter() - started, 2),
+        "sessions": [
+            {
+                "block": s.name,
+                "pairs": s.pairs,
+                "block_pairs": s.block_pairs,
+                "lambda_in_block": s.lam,
+                "iterations": s.iterations,
+            }
+            for s in sessions
+        ],
+    }
+    return model
+
+
+def _prior(
+    records: Records, model: Model, sessions: list[fs.Session], blocks: Sequence[TrainingBlock]
+) -> float:
+    """λ: matches found in each block divided by the share of all matches a block can hold."""
+    n = len(records)
+    total_pairs = n * (n - 1) / 2
+    by_name = {b.name: b for b in blocks}
+    index = {c.name: k for k, c in enumerate(model.comparisons)}
+    logs = []
+    for s in sessions:
+        name, levels, column = by_name[s.name].recall
+        m = model.m[index[name]]
+        recall = float(m[list(levels)].sum()) * _fill_rate(records, column) ** 2
+        if recall <= 0.01:
+            continue
+        matches = s.lam * s.block_pairs / recall
+        logs.append(math.log(max(matches, 1.0) / total_pairs))
+    guess = math.exp(float(np.median(logs))) if logs else 1.0 / total_pairs
+    return float(min(max(guess, 1e-12), 0.5))
+
+
+@dataclass
+class DedupeResult:
+    """Pairs scored above ``report_threshold``, and clusters of those above ``threshold``."""
+
+    records: Records
+    model: Model
+    threshold: float
+    i: np.ndarray
+    j: np.ndarray
+    weight: np.ndarray
+    probability: np.ndarray
+    top: np.ndarray  # comparison index of the strongest evidence
+    top_level: np.ndarray
+    top_weight: np.ndarray
+    labels: np.ndarray
+    candidates: int
+    per_rule: dict[str, int]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def explain(self, k: int) -> str:
+        c = self.model.comparisons[int(self.top[k])]
+        return f"{c.name}: {c.labels[int(self.top_level[k])]} ({float(self.top_weight[k]):+.1f})"
+
+    def cluster_members(self) -> list[np.ndarray]:
+        return clustering.members(self.labels)
+
+    def summary(self) -> dict[str, Any]:
+        sizes = [len(c) for c in self.cluster_members()]
+        return {
+            "records": len(self.records),
+            "candidate_pairs": self.candidates,
+            "pairs_reported": len(self.i),
+            "pairs_linked": int((self.probability >= self.threshold).sum()),
+            "clusters": len(sizes),
+            "customers_in_clusters": int(sum(sizes)),
+            "largest_cluster": max(sizes, default=0),
+            "seconds": self.timings,
+        }
+
+
+def score_candidates(
+    records: Records,
+    model: Model,
+    cands: Candidates,
+    report_threshold: float,
+    chunk: int = CHUNK,
+) -> dict[str, np.ndarray]:
+    """Score the candidates chunk by chunk, keeping pairs at or above ``report_threshold``."""
+    tf = fs.term_adjustments(records, model.comparisons)
+    kept: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("i", "j", "weight", "probability", "top", "top_level", "top_weight")
+    }
+    for start in range(0, len(cands), chunk):
+        i, j = cands.i[start : start + chunk], cands.j[start : start + chunk]
+        s = fs.score(model, records, i, j, tf=tf)
+        keep = np.nonzero(s.probability >= report_threshold)[0]
+        parts = s.parts[keep]
+        top = np.argmax(np.abs(parts), axis=1) if len(keep) else np.zeros(0, dtype=np.int64)
+        rows = np.arange(len(keep))
+        kept["i"].append(i[keep])
+        kept["j"].append(j[keep])
+        kept["weight"].append(s.weight[keep])
+        kept["probability"].append(s.probability[keep])
+        kept["top"].append(top.astype(np.int8))
+        kept["top_level"].append(s.levels[keep][rows, top])
+        kept["top_weight"].append(parts[rows, top])
+    empty = {"i": np.int64, "j": np.int64, "top": np.int8, "top_level": np.int8}
+    return {
+        k: np.concatenate(v) if v else np.zeros(0, dtype=empty.get(k, np.float64))
+        for k, v in kept.items()
+    }
+
+
+def dedupe(
+    records: Records,
+    model: Model,
+    threshold: float = 0.99,
+    report_threshold: float | None = None,
+    rules: Sequence[Rule] = blocking.DEFAULT_RULES,
+    window: int = 6,
+    max_cluster: int = 50,
+    progress: Progress = _quiet,
+) -> DedupeResult:
+    """Candidate pairs, their scores, and clusters of pairs with probability ≥ ``threshold``."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    progress("blocking")
+    cands = blocking.candidates(records, rules, window=window)
+    timings["blocking"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    progress(f"scoring {len(cands):,} candidate pairs")
+    low = threshold if report_threshold is None else min(report_threshold, threshold)
+    kept = score_candidates(records, model, cands, low)
+    timings["scoring"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    progress("clustering")
+    linked = kept["probability"] >= threshold
+    labels = clustering.clusters(
+        len(records), kept["i"][linked], kept["j"][linked], kept["weight"][linked], max_cluster
+    )
+    timings["clustering"] = time.perf_counter() - t2
+    return DedupeResult(
+        records=records,
+        model=model,
+        threshold=threshold,
+        labels=labels,
+        candidates=len(cands),
+        per_rule=cands.per_rule,
+        timings={k: round(v, 3) for k, v in timings.items()},
+        **kept,
+    )

@@ -1,0 +1,371 @@
+"""Synthetic Latin-American customers with known duplicates, for tests and benchmarks.
+
+People carry Spanish given names (often two), two family names with realistic frequencies
+(García is common, Quishpe rare), Ecuadorian cédulas with valid check digits, Peruvian DNIs
+or Mexican-style ids, EC/MX/PE mobiles and landlines, emails and Quito-style addresses.
+A duplicate is the same person as another system captured them: accents dropped, "Ma."
+for María, a nickname, the second given name or surname dropped, surnames swapped, a typo
+in a name, the national id, the birth date (or day and month swapped), the phone in national
+format, another email provider, "Av." for "Avenida".
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from lealtad.matching.records import Person
+
+GIVEN_F = [
+    "María",
+    "José",
+    "Ana",
+    "Lucía",
+    "Gabriela",
+    "Daniela",
+    "Fernanda",
+    "Carolina",
+    "Valeria",
+    "Andrea",
+    "Patricia",
+    "Rosa",
+    "Sofía",
+    "Camila",
+    "Verónica",
+    "Mónica",
+    "Paola",
+    "Jessica",
+    "Diana",
+    "Alejandra",
+    "Guadalupe",
+    "Teresa",
+    "Pilar",
+    "Mercedes",
+    "Alicia",
+    "Victoria",
+    "Elena",
+    "Isabel",
+    "Cristina",
+    "Natalia",
+    "Lorena",
+    "Silvia",
+    "Gloria",
+    "Martha",
+]
+GIVEN_M = [
+    "José",
+    "Juan",
+    "Carlos",
+    "Luis",
+    "Jorge",
+    "Miguel",
+    "Ángel",
+    "Francisco",
+    "Pedro",
+    "Diego",
+    "Andrés",
+    "David",
+    "Santiago",
+    "Fernando",
+    "Ricardo",
+    "Javier",
+    "Manuel",
+    "Antonio",
+    "Eduardo",
+    "Roberto",
+    "Rafael",
+    "Sebastián",
+    "Mateo",
+    "Daniel",
+    "Pablo",
+    "Enrique",
+    "Guillermo",
+    "Ignacio",
+    "Alejandro",
+    "Gabriel",
+    "Marcelo",
+    "Patricio",
+    "Nicolás",
+    "Héctor",
+    "Raúl",
+]
+SURNAMES = [
+    "García",
+    "Rodríguez",
+    "Martínez",
+    "López",
+    "González",
+    "Pérez",
+    "Sánchez",
+    "Ramírez",
+    "Torres",
+    "Flores",
+    "Rivera",
+    "Gómez",
+    "Díaz",
+    "Morales",
+    "Herrera",
+    "Jiménez",
+    "Vargas",
+    "Castro",
+    "Ortiz",
+    "Ruiz",
+    "Mendoza",
+    "Álvarez",
+    "Romero",
+    "Suárez",
+    "Chávez",
+    "Ramos",
+    "Vásquez",
+    "Guerrero",
+    "Muñoz",
+    "Rojas",
+    "Núñez",
+    "Salazar",
+    "Cedeño",
+    "Zambrano",
+    "Andrade",
+    "Vera",
+    "Mora",
+    "Espinoza",
+    "Cevallos",
+    "Villacís",
+    "Aguirre",
+    "Benítez",
+    "Carrillo",
+    "Montenegro",
+    "Paredes",
+    "Palacios",
+    "Quishpe",
+    "Guamán",
+    "Chicaiza",
+    "Tipán",
+    "Mamani",
+    "Condori",
+    "Huamán",
+    "Quispe",
+    "Pilataxi",
+    "Tituaña",
+    "Yupanqui",
+    "Calle",
+    "Ortega",
+    "Juárez",
+    "Ponce",
+    "Navarrete",
+    "Cisneros",
+    "Arévalo",
+    "Bermeo",
+    "Jaramillo",
+    "Maldonado",
+    "Ochoa",
+    "Acosta",
+    "Barrera",
+    "Cordero",
+    "Córdova",
+    "Durán",
+    "Escobar",
+    "Estrada",
+    "Fajardo",
+    "Granda",
+    "Hidalgo",
+    "Iñiguez",
+]
+PARTICLE_SURNAMES = ("de la Cruz", "del Pozo", "de la Torre", "de los Santos")
+STREETS = (
+    "Av. 12 de Octubre",
+    "Av. Amazonas",
+    "Av. 10 de Agosto",
+    "Calle Juan León Mera",
+    "Av. 6 de Diciembre",
+    "Calle Reina Victoria",
+    "Av. Naciones Unidas",
+    "Calle Guayaquil",
+    "Av. Francisco de Orellana",
+    "Calle Olmedo",
+    "Av. de los Shyris",
+    "Calle Venezuela",
+    "Av. Insurgentes Sur",
+    "Calle Madero",
+    "Jr. de la Unión",
+    "Av. Arequipa",
+)
+CITIES = (
+    ("Quito", "Pichincha", "EC"),
+    ("Guayaquil", "Guayas", "EC"),
+    ("Cuenca", "Azuay", "EC"),
+    ("Ciudad de México", "CDMX", "MX"),
+    ("Lima", "Lima", "PE"),
+)
+DOMAINS = ("gmail.com", "hotmail.com", "yahoo.es", "outlook.com", "andinanet.net")
+NICK_OF = {
+    "Francisco": "Pancho",
+    "José": "Pepe",
+    "Luis": "Lucho",
+    "Guadalupe": "Lupe",
+    "Ignacio": "Nacho",
+    "Guillermo": "Memo",
+    "Enrique": "Quique",
+    "Rafael": "Rafa",
+}
+ACCENTS = str.maketrans("áéíóúÁÉÍÓÚñÑ", "aeiouAEIOUnN")
+
+
+def cedula(rng: random.Random) -> str:
+    """A valid Ecuadorian cédula (province 01-24, third digit < 6, modulo-10 check)."""
+    first9 = f"{rng.randint(1, 24):02d}{rng.randint(0, 5)}{rng.randint(0, 999999):06d}"
+    total = 0
+    for k, ch in enumerate(first9):
+        product = int(ch) * (2 if k % 2 == 0 else 1)
+        total += product - 9 if product > 9 else product
+    return first9 + str((10 - total % 10) % 10)
+
+
+def _weighted(rng: random.Random, items: tuple[str, ...] | list[str]) -> str:
+    """Zipf-like: the first items of the list are far more common than the last."""
+    k = min(int(rng.paretovariate(1.1)) - 1, len(items) - 1)
+    return items[k] if rng.random() < 0.6 else rng.choice(items)
+
+
+@dataclass
+class Truth:
+    """Generated people and, for each, the entity it belongs to."""
+
+    people: list[Person]
+    entity: dict[int, int]
+
+
+def _phone(rng: random.Random, country: str) -> tuple[str, bool]:
+    if country == "EC":
+        if rng.random() < 0.8:
+            return f"+5939{rng.choice('98')}{rng.randint(0, 9_999_999):07d}", True
+        return f"+5932{rng.randint(2_000_000, 3_999_999)}", False
+    if country == "PE":
+        return f"+519{rng.randint(10_000_000, 99_999_999)}", True
+    return f"+5255{rng.randint(10_000_000, 99_999_999)}", True
+
+
+def _national(number: str, country: str) -> str:
+    if number.startswith("+593"):
+        return "0" + number[4:]
+    if number.startswith("+51"):
+        return number[3:]
+    return number[3:]
+
+
+def person(rng: random.Random, key: int) -> Person:
+    female = rng.random() < 0.5
+    names = GIVEN_F if female else GIVEN_M
+    given = _weighted(rng, names)
+    if rng.random() < 0.6:
+        given += " " + rng.choice(names)
+    first = rng.choice(PARTICLE_SURNAMES) if rng.random() < 0.02 else _weighted(rng, SURNAMES)
+    second = _weighted(rng, SURNAMES)
+    city, region, country = CITIES[0] if rng.random() < 0.5 else rng.choice(CITIES)
+    born = date(1940, 1, 1) + timedelta(days=rng.randint(0, 365 * 65))
+    phones = [_phone(rng, country)] if rng.random() < 0.85 else []
+    local = f"{given.split()[0]}.{first}".lower().translate(ACCENTS).replace(" ", "")
+    emails = [f"{local}{rng.randint(1, 999)}@{rng.choice(DOMAINS)}"] if rng.random() < 0.6 else []
+    number = f"N{rng.randint(10, 80)}-{rng.randint(10, 999)}"
+    line = f"{rng.choice(STREETS)} {number}"
+    national = cedula(rng) if country == "EC" else f"{rng.randint(10_000_000, 99_999_999)}"
+    return Person(
+        key,
+        given,
+        first,
+        second,
+        born,
+        national_id=national if rng.random() < 0.7 else "",
+        phones=phones,
+        emails=emails,
+        addresses=[(line, city, region, "")],
+        region=country,
+    )
+
+
+def _typo(rng: random.Random, word: str) -> str:
+    if len(word) < 3:
+        return word
+    k = rng.randrange(1, len(word) - 1)
+    op = rng.random()
+    if op < 0.4:
+        return word[:k] + rng.choice("aeioulnrs") + word[k + 1 :]
+    if op < 0.7:
+        return word[:k] + word[k + 1] + word[k] + word[k + 2 :]
+    return word[:k] + word[k + 1 :]
+
+
+def duplicate(rng: random.Random, p: Person, key: int) -> Person:
+    """The same person as another channel captured them (one to three changes)."""
+    d = replace(p, key=key)
+    changes = rng.sample(range(12), rng.randint(1, 3))
+    for change in changes:
+        if change == 0:
+            d = replace(
+                d,
+                given_names=d.given_names.translate(ACCENTS).upper(),
+                first_surname=d.first_surname.translate(ACCENTS).upper(),
+                second_surname=d.second_surname.translate(ACCENTS).upper(),
+            )
+        elif change == 1:
+            words = d.given_names.split()
+            if words[0] == "María":
+                words[0] = "Ma."
+            elif len(words) > 1:
+                words = [words[0], words[1][0] + "."]
+            elif words[0] in NICK_OF:
+                words[0] = NICK_OF[words[0]]
+            d = replace(d, given_names=" ".join(words))
+        elif change == 2:
+            d = replace(d, second_surname="")
+        elif change == 3:
+            d = replace(d, given_names=_typo(rng, d.given_names))
+        elif change == 4:
+            d = replace(d, first_surname=_typo(rng, d.first_surname))
+        elif change == 5 and d.national_id:
+            k = rng.randrange(len(d.national_id))
+            digit = str((int(d.national_id[k]) + rng.randint(1, 9)) % 10)
+            d = replace(d, national_id=d.national_id[:k] + digit + d.national_id[k + 1 :])
+        elif change == 6 and isinstance(d.birth_date, date):
+            b = d.birth_date
+            if b.day <= 12 and b.day != b.month and rng.random() < 0.5:
+                d = replace(d, birth_date=date(b.year, b.day, b.month))
+            else:
+                d = replace(d, birth_date=b.replace(day=min(28, b.day % 28 + 1)))
+        elif change == 7 and d.phones:
+            number, mobile = d.phones[0]
+            d = replace(d, phones=[(_national(number, d.region), mobile)])
+        elif change == 8 and d.emails:
+            local = d.emails[0].split("@")[0]
+            d = replace(d, emails=[f"{local}@{rng.choice(DOMAINS)}"])
+        elif change == 9 and d.addresses:
+            line, city, region, code = d.addresses[0]
+            line = line.replace("Av.", "Avenida") if "Av." in line else "Av. " + line
+            d = replace(
+                d, addresses=[(line.translate(ACCENTS), city.translate(ACCENTS), region, code)]
+            )
+        elif change == 10:
+            d = replace(d, national_id="", emails=[])
+        elif change == 11:
+            d = replace(d, phones=[], addresses=[])
+    return d
+
+
+def population(n: int, duplicate_share: float = 0.2, seed: int = 7, start_key: int = 1) -> Truth:
+    """``n`` people of whom about ``duplicate_share`` are duplicates of another."""
+    rng = random.Random(seed)
+    people: list[Person] = []
+    entity: dict[int, int] = {}
+    originals: list[Person] = []
+    for k in range(n):
+        key = start_key + k
+        if originals and rng.random() < duplicate_share:
+            source = rng.choice(originals)
+            people.append(duplicate(rng, source, key))
+            entity[key] = entity[source.key]
+        else:
+            p = person(rng, key)
+            originals.append(p)
+            people.append(p)
+            entity[key] = key
+    return Truth(people, entity)
