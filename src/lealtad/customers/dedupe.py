@@ -88,14 +88,14 @@ def _by_customer(rows: Any) -> dict[int, list[Any]]:
     return out
 
 
-def iter_people(chunk: int = CHUNK) -> Iterator[Person]:
-    """Every live customer as a :class:`Person`, read in primary-key chunks."""
+def iter_people(chunk: int = CHUNK, after: int = 0) -> Iterator[Person]:
+    """Every live customer (with id above ``after``) as a :class:`Person`, in id chunks."""
     kind, other = _other_id_source()
     fields = ["id", "given_names", "first_surname", "second_surname", "birth_date", "national_id"]
     if kind == "field":
         fields.append(other)
     region = getattr(settings, "LEALTAD_DEFAULT_REGION", "EC")
-    last = 0
+    last = after
     while True:
         rows = list(
             Customer.objects.filter(merged_into__isnull=True, pk__gt=last, kind="person")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -179,7 +179,7 @@ class _BatchApplier:
         found = identity.resolve(keys, self.owners)
         created = found.customer_id is None
         customer_id: int = (
-            self._create(event).pk if found.customer_id is None else found.customer_id
+            self._match_or_create(event) if found.customer_id is None else found.customer_id
         )
         self._conflicts(env.id, customer_id, found.conflicts, keys)
         self._claim(customer_id, found.new_keys, env.id, env.channel)
@@ -204,6 +204,45 @@ class _BatchApplier:
             "kind", "system", "value"
         )
         self.owners.update({(k, s, v): customer_id for k, s, v in rows})
+
+    def _match_or_create(self, event: ValidEvent) -> int:
+        """No key known: the probabilistic matcher links, opens a review, or a new customer
+        is created (see :mod:`lealtad.customers.realtime`)."""
+        from lealtad.customers import realtime  # it reads the base through dedupe → services
+
+        env = event.envelope
+        profile = event.payload if isinstance(event.payload, CustomerProfile) else None
+        person = realtime.person_of(env.customer, profile)
+        decision = realtime.resolve(person)
+        if decision is not None and decision.action == "link" and decision.best is not None:
+            self.pending.audits.append(
+                audit.build(
+                    self.actor,
+                    "probabilistic_link",
+                    "customer",
+                    decision.best.key,
+                    {"match": [None, f"p={decision.best.probability:.4f} {decision.best.reason}"]},
+                    customer_id=decision.best.key,
+                    event_id=env.id,
+                    channel=env.channel,
+                )
+            )
+            return decision.best.key
+        customer = self._create(event)
+        realtime.remember(replace(person, key=customer.pk))
+        if decision is not None and decision.action == "review" and decision.best is not None:
+            IdentityReview.objects.create(
+                event_id=env.id,
+                customer_a_id=decision.best.key,
+                customer_b_id=customer.pk,
+                reason=f"probable match (p={decision.best.probability:.2f})",
+                evidence={
+                    "probability": decision.best.probability,
+                    "weight": decision.best.weight,
+                    "reason": decision.best.reason,
+                },
+            )
+        return customer.pk
 
     def _create(self, event: ValidEvent) -> Customer:
         env = event.envelope

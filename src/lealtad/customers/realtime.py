@@ -1,0 +1,115 @@
+"""Probabilistic resolution at ingest: when no deterministic key names the customer.
+
+One in-memory :class:`~lealtad.matching.realtime.Index` per process, built on first use from
+the live base and the trained model (``lealtad identity train``); without a trained model,
+ingestion stays deterministic. Before each use the index takes in customers created since
+(by any process), so a person created a moment ago on another channel is found. It is rebuilt
+when the model file changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from lealtad.core.envelope import CustomerRef
+from lealtad.customers import dedupe
+from lealtad.customers.models import Customer
+from lealtad.customers.names import split_full_name
+from lealtad.matching.fellegi_sunter import Model
+from lealtad.matching.realtime import Decision, Index
+from lealtad.matching.records import Person
+
+
+@dataclass
+class _State:
+    index: Index | None = None
+    model_mtime: float = 0.0
+    max_id: int = 0
+
+
+_state = _State()
+_lock = threading.Lock()
+
+
+def enabled() -> bool:
+    return bool(getattr(settings, "LEALTAD_IDENTITY_REALTIME", True))
+
+
+def reset() -> None:
+    """Forget the index (tests, or after a bulk load)."""
+    with _lock:
+        _state.index, _state.model_mtime, _state.max_id = None, 0.0, 0
+
+
+def _index() -> Index | None:
+    path = dedupe.model_path()
+    if not enabled() or not path.exists():
+        return None
+    mtime = path.stat().st_mtime
+    if _state.index is None or mtime != _state.model_mtime:
+        records = dedupe.load_records()
+        _state.index = Index(records, Model.load(path))
+        _state.model_mtime = mtime
+        _state.max_id = int(records.keys.max()) if len(records) else 0
+    for person in dedupe.iter_people(after=_state.max_id):
+        _state.index.add(person)
+        _state.max_id = max(_state.max_id, person.key)
+    return _state.index
+
+
+def person_of(ref: CustomerRef, profile: Any = None, key: int = 0) -> Person:
+    """The identifying data an event carries, as the matcher reads it."""
+    given, first, second = split_full_name(ref.name or "")
+    if profile is not None and (profile.given_names or profile.first_surname):
+        given = profile.given_names or given
+        first, second = profile.first_surname or first, profile.second_surname or second
+    phones = [(ref.phone, True)] if ref.phone else []
+    emails = [ref.email] if ref.email else []
+    birth = None
+    addresses: Sequence[tuple[str, str, str, str]] = ()
+    if profile is not None:
+        phones += [(p.e164, p.is_mobile) for p in profile.phones]
+        emails += list(profile.emails)
+        birth = profile.birth_date
+        addresses = [(a.line1, a.city, a.region, a.postal_code) for a in profile.addresses]
+    return Person(
+        key=key,
+        given_names=given,
+        first_surname=first,
+        second_surname=second,
+        birth_date=birth,
+        national_id=ref.national_id or "",
+        phones=phones,
+        emails=emails,
+        addresses=addresses,
+        region=getattr(settings, "LEALTAD_DEFAULT_REGION", "EC"),
+    )
+
+
+def resolve(person: Person) -> Decision | None:
+    """Link, review or new for an event no key resolved; None when matching is off."""
+    with _lock:
+        index = _index()
+        if index is None:
+            return None
+        upper, lower = dedupe.thresholds()
+        decision = index.resolve(person, upper, lower)
+    if (
+        decision.best is not None
+        and not Customer.objects.filter(pk=decision.best.key, merged_into=None).exists()
+    ):
+        return None  # the index is behind a merge: stay deterministic for this event
+    return decision
+
+
+def remember(person: Person) -> None:
+    """Make a customer created by this process findable at once."""
+    with _lock:
+        if _state.index is not None:
+            _state.index.add(person)
+            _state.max_id = max(_state.max_id, person.key)

@@ -1,0 +1,76 @@
+"""Ingest without a deterministic key: the trained matcher links, opens a review, or creates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lealtad.core.models import AuditEntry
+from lealtad.customers import dedupe
+from lealtad.customers.models import Customer, Identifier, IdentityReview
+from tests.api_fixtures import make_event, post_events
+from tests.matching.test_dedupe_django import _load
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def trained(settings: Any, tmp_path: Path) -> Customer:
+    """A base with duplicates (so EM has matches to learn from), trained; returns one person."""
+    settings.LEALTAD_HOME = tmp_path
+    _load()
+    dedupe.train_model()
+    first = Identifier.objects.filter(system="crm").order_by("customer_id").first()
+    assert first is not None
+    return first.customer
+
+
+def _upsert(event_id: str, c: Customer, **payload: Any) -> dict[str, Any]:
+    name = f"{c.given_names} {c.first_surname} {c.second_surname}".upper()
+    address = c.addresses.first()
+    if address is not None:
+        payload.setdefault("addresses", [{"line1": address.line1, "city": address.city}])
+    return make_event(
+        event_id, type="customer.upserted", channel="web", customer={"name": name}, payload=payload
+    )
+
+
+def test_same_person_without_a_shared_key_is_linked(api, trained):
+    event = _upsert("link-1", trained, birth_date=trained.birth_date.isoformat())
+    result = post_events(api, event).json()["results"][0]
+    assert result["customer_id"] == trained.pk
+    assert AuditEntry.objects.filter(action="probabilistic_link", event_id="link-1").exists()
+
+
+def test_a_stranger_is_created(api, trained):
+    known = set(Customer.objects.values_list("pk", flat=True))
+    stranger = make_event(
+        "new-1",
+        type="customer.upserted",
+        customer={"name": "Wilmer Yánez Chuquimarca"},
+        payload={"birth_date": "1950-01-01"},
+    )
+    result = post_events(api, stranger).json()["results"][0]
+    assert result["customer_id"] not in known
+    assert not IdentityReview.objects.filter(event_id="new-1").exists()
+
+
+def test_a_doubtful_match_gets_a_provisional_customer_and_a_review(api, trained, settings):
+    settings.LEALTAD_IDENTITY_UPPER = 1.1  # nothing is sure enough to link
+    settings.LEALTAD_IDENTITY_LOWER = 0.01
+    event = _upsert("maybe-1", trained, birth_date=trained.birth_date.isoformat())
+    result = post_events(api, event).json()["results"][0]
+    assert result["customer_id"] != trained.pk
+    review = IdentityReview.objects.get(event_id="maybe-1")
+    assert {review.customer_a_id, review.customer_b_id} == {trained.pk, result["customer_id"]}
+    assert "probable match" in review.reason
+
+
+def test_without_a_trained_model_ingest_stays_deterministic(api, settings, tmp_path):
+    settings.LEALTAD_HOME = tmp_path
+    _load(20)
+    c = Customer.objects.order_by("pk").first()
+    result = post_events(api, _upsert("det-1", c)).json()["results"][0]
+    assert result["customer_id"] != c.pk
