@@ -8,7 +8,9 @@ PostgreSQL through ``LEALTAD_DATABASE_URL``)::
 It starts ``lealtad serve`` on a free loopback port, creates a token for ``admin``, then
 measures, each loop bounded in count and in time, traffic only to 127.0.0.1:
 
-(a) lookup by phone: p50/p99 for one keep-alive client, and throughput with several clients;
+(a) lookup by phone: p50/p99 for one keep-alive client, and throughput with several clients
+    (httpx threads, and the same number of connections driven by one lean raw-socket process,
+    which leaves more of the shared CPUs to the server);
 (b) customer 360: p50/p99 for one client;
 (c) the floor: the same lookup as bare SQL in this process (and through the ORM selector);
 (d) batch ingestion: 1000-event batches of ``interaction.recorded`` (events/s);
@@ -20,8 +22,10 @@ Write benchmarks (d, e) add interactions to the database they run on.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import random
+import selectors
 import shutil
 import signal
 import socket
@@ -34,6 +38,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
@@ -250,6 +255,60 @@ def throughput(make: Callable[[], Callable[[int], None]], clients: int, seconds:
     return sum(counts) / elapsed
 
 
+def _lean_client(port: int, requests: list[bytes], conns: int, seconds: float, out) -> None:
+    """Keep ``conns`` keep-alive connections busy for ``seconds``; put (answers, errors)."""
+    sel = selectors.DefaultSelector()
+    buffers: dict[socket.socket, bytearray] = {}
+    sent: dict[socket.socket, int] = {}
+    done = errors = 0
+    for i in range(conns):
+        conn = socket.create_connection(("127.0.0.1", port))
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        buffers[conn], sent[conn] = bytearray(), i
+        conn.sendall(requests[i % len(requests)])
+        sel.register(conn, selectors.EVENT_READ)
+    stop = time.perf_counter() + seconds
+    while time.perf_counter() < stop:
+        for key, _ in sel.select(1.0):
+            conn = key.fileobj
+            buf = buffers[conn]
+            chunk = conn.recv(65536)
+            if not chunk:
+                out.put((done, errors + 1))
+                return
+            buf += chunk
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                continue
+            head = bytes(buf[:end]).lower()
+            at = head.find(b"content-length:")
+            length = int(head[at + 15 :].split(b"\r\n", 1)[0]) if at >= 0 else 0
+            if len(buf) < end + 4 + length:
+                continue
+            errors += not buf.startswith(b"HTTP/1.1 200")
+            del buf[: end + 4 + length]
+            done += 1
+            sent[conn] += 1
+            conn.sendall(requests[sent[conn] % len(requests)])
+    out.put((done, errors))
+
+
+def lean_throughput(port: int, token: str, paths: list[str], conns: int, seconds: float) -> float:
+    """GETs per second over ``conns`` keep-alive connections driven by one lean process."""
+    requests = [
+        f"GET {p} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n".encode()
+        for p in paths
+    ]
+    out: multiprocessing.Queue[tuple[int, int]] = multiprocessing.Queue()
+    proc = multiprocessing.Process(target=_lean_client, args=(port, requests, conns, seconds, out))
+    proc.start()
+    done, errors = out.get(timeout=seconds + 60)
+    proc.join(10)
+    if errors:
+        raise RuntimeError(f"{errors} lean-client requests failed")
+    return done / seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
@@ -324,6 +383,16 @@ def main() -> None:
             rate = throughput(make_lookup, args.clients, args.seconds)
             report(
                 f"{args.clients} clients, {args.workers} workers",
+                rate,
+                "req/s",
+                TARGETS["lookup_per_s"],
+                False,
+            )
+
+            paths = [f"/api/v1/customers/lookup?phone={quote(e164)}" for e164, _ in phones]
+            rate = lean_throughput(port, token, paths, args.clients, args.seconds)
+            report(
+                f"{args.clients} conns, lean client, {args.workers} workers",
                 rate,
                 "req/s",
                 TARGETS["lookup_per_s"],

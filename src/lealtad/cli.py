@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import secrets
+import socket
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
@@ -72,33 +75,109 @@ def init() -> None:
         typer.echo("Database ready; user admin already exists (password unchanged).")
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket for uvicorn, bound here so accepted connections get TCP_NODELAY.
+
+    uvicorn binds its multi-worker socket as ``socket(AF_INET)`` (protocol 0) and asyncio sets
+    ``TCP_NODELAY`` only on sockets whose protocol is ``IPPROTO_TCP``: every response (headers
+    and body are two writes) then waited ~40 ms for the client's delayed ACK (Nagle). Bound
+    with the protocol from ``getaddrinfo``, and with ``TCP_NODELAY`` on the listener (Linux
+    copies it to accepted sockets), every worker and event loop sends at once.
+    """
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        typer.echo(f"cannot listen on {host}:{port}: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
 @app.command()
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     workers: int = 1,
     dispatcher: Annotated[bool, typer.Option(help="Run the hub dispatcher here")] = True,
+    loop: Annotated[
+        str, typer.Option(help="Event loop: auto (uvloop if installed), asyncio, uvloop")
+    ] = "auto",
+    http: Annotated[
+        str, typer.Option(help="HTTP parser: auto (httptools if installed), h11, httptools")
+    ] = "auto",
 ) -> None:
-    """Serve the ASGI app under uvicorn, with the hub's dispatcher in the same process."""
+    """Serve the ASGI app under uvicorn, with the hub's dispatcher in a child process."""
     _django()
     import uvicorn
     from django.conf import settings
     from django.core.management import call_command
 
-    from lealtad.core.dispatcher import EmbeddedWorker
-
     call_command("collectstatic", interactive=False, verbosity=0)
+    sock = _listen(host, port)
+    hub = None
     if dispatcher and settings.LEALTAD_EMBEDDED_WORKERS:
-        EmbeddedWorker().start()
+        # Its own process: a dispatcher thread beside the requests took most of the GIL
+        # while ingestion was busy (it settles each message in Python).
+        hub = multiprocessing.get_context("spawn").Process(
+            target=_dispatcher_process, args=(os.getpid(),), name="lealtad-dispatcher"
+        )
+        hub.daemon = True
+        hub.start()
     typer.echo(f"Lealtad at http://{host}:{port}/  (API docs at /api/docs)")
-    uvicorn.run(
-        "lealtad.asgi:application",
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        access_log=False,
-    )
+    try:
+        uvicorn.run(
+            "lealtad.asgi:application",
+            fd=sock.fileno(),
+            workers=workers,
+            loop=loop,
+            http=http,
+            log_level="warning",
+            access_log=False,
+        )
+    finally:
+        if hub is not None and hub.is_alive():
+            hub.terminate()
+            hub.join(10)
+
+
+def _dispatcher_process(parent: int, batch: int = 50, pause: float = 0.5) -> None:
+    """The hub dispatcher for ``serve``, in a child process that ends with its parent.
+
+    Each pass settles at most ``batch`` messages in one transaction, then pauses as long as the
+    pass took (at most 100 ms): a request waiting for SQLite's write lock polls for it (every
+    100 ms once it has waited a while), and back-to-back dispatcher transactions left it no gap
+    to take it (seconds of waiting for a 1000-event batch while the outbox had a backlog). Idle,
+    it looks every ``pause`` seconds. ``lealtad dispatch`` (a worker of its own) is unchanged.
+    """
+    _django()
+    import logging
+
+    from django.db import close_old_connections
+
+    from lealtad.core.dispatcher import default_dispatcher
+
+    log = logging.getLogger("lealtad.core.dispatcher")
+    hub = default_dispatcher()
+    try:
+        while os.getppid() == parent:
+            started = time.monotonic()
+            settled = 0
+            try:
+                close_old_connections()
+                settled = hub.run_once(limit=batch)
+            except Exception:
+                log.exception("dispatcher pass failed")
+            time.sleep(min(0.1, time.monotonic() - started) if settled else pause)
+    except KeyboardInterrupt:
+        pass
 
 
 @app.command()

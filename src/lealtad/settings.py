@@ -98,7 +98,10 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Durable SQLite: writers queue behind one another instead of failing, every commit is
     # on disk before it is acknowledged. The journal mode is set on connect (core.apps).
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections persist (as for PostgreSQL): each server pool thread (lealtad.asgi) and
+    # the dispatcher keep theirs, with its page cache, instead of reopening the file and
+    # rerunning the PRAGMAs below on every request.
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("LEALTAD_CONN_MAX_AGE", "600"))
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
@@ -146,9 +149,15 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Lealtad's own settings.
 LEALTAD_DEFAULT_REGION = os.environ.get("LEALTAD_DEFAULT_REGION", "EC").upper()
 LEALTAD_EMBEDDED_WORKERS = _flag("LEALTAD_EMBEDDED_WORKERS", True)
+# Threads per server process running requests (lealtad.asgi); each keeps a DB connection.
+LEALTAD_SERVER_THREADS = int(os.environ.get("LEALTAD_SERVER_THREADS", "8"))
 LEALTAD_LOGIN_ATTEMPTS = int(os.environ.get("LEALTAD_LOGIN_ATTEMPTS", "5"))
 LEALTAD_LOGIN_WINDOW_SECONDS = int(os.environ.get("LEALTAD_LOGIN_WINDOW_SECONDS", "300"))
 LEALTAD_MAX_BATCH = 1000
+# Identity resolution: probabilistic matching at ingest once a model is trained.
+LEALTAD_IDENTITY_REALTIME = _flag("LEALTAD_IDENTITY_REALTIME", True)
+LEALTAD_IDENTITY_UPPER = float(os.environ.get("LEALTAD_IDENTITY_UPPER", "0.99"))
+LEALTAD_IDENTITY_LOWER = float(os.environ.get("LEALTAD_IDENTITY_LOWER", "0.5"))
 # Golden record on merge: rules in order, then sources from most to least trusted.
 LEALTAD_SURVIVORSHIP_RULES = os.environ.get(
     "LEALTAD_SURVIVORSHIP_RULES", "trusted_source,most_recent"

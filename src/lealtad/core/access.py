@@ -65,8 +65,8 @@ def require(request: HttpRequest, capability: Capability) -> Principal:
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
-        found = tokens.authenticate(token)
-        return principal_for_token(found) if found else None
+        # Remembered for a few seconds per process (see lealtad.core.tokens).
+        return tokens.authenticate_cached(token, principal_for_token)
 
 
 class SessionAuth(APIKeyCookie):

@@ -1,11 +1,25 @@
-"""API tokens: created once, shown once, stored as a SHA-256 hash."""
+"""API tokens: created once, shown once, stored as a SHA-256 hash.
+
+A server process remembers a token it has checked, with what it resolved to, for
+``LEALTAD_TOKEN_CACHE_SECONDS`` (5 s by default; 0 turns the cache off) so that a client
+making many requests does not cost a token query and a roles query on each. Revoking a token,
+or changing a token, a user or its groups, forgets everything remembered in the process
+doing it; other processes (the other server workers, or the server when ``lealtad token
+revoke`` runs in a shell) stop accepting a revoked token within those seconds.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 from lealtad.core.models import ApiToken
@@ -34,9 +48,13 @@ def create_token(user: Any, name: str, scopes: list[str]) -> str:
 
 
 def authenticate(key: str) -> ApiToken | None:
+    return _authenticate(_hash(key))
+
+
+def _authenticate(key_hash: str) -> ApiToken | None:
     token = (
         ApiToken.objects.select_related("user")
-        .filter(key_hash=_hash(key), revoked_at=None, user__is_active=True)
+        .filter(key_hash=key_hash, revoked_at=None, user__is_active=True)
         .first()
     )
     if token is not None:
@@ -48,3 +66,42 @@ def authenticate(key: str) -> ApiToken | None:
 
 def revoke(token_id: int) -> None:
     ApiToken.objects.filter(pk=token_id).update(revoked_at=timezone.now())
+    forget()
+
+
+T = TypeVar("T")
+_MAX_REMEMBERED = 10_000
+# key hash -> (monotonic expiry, what the token resolved to); only valid tokens are kept.
+_remembered: dict[str, tuple[float, Any]] = {}
+
+
+def authenticate_cached(key: str, resolve: Callable[[ApiToken], T]) -> T | None:
+    """``resolve(token)`` for a valid key, remembered for ``LEALTAD_TOKEN_CACHE_SECONDS``."""
+    key_hash = _hash(key)
+    now = time.monotonic()
+    hit = _remembered.get(key_hash)
+    if hit is not None and hit[0] > now:
+        return hit[1]  # type: ignore[no-any-return]
+    token = _authenticate(key_hash)
+    if token is None:
+        _remembered.pop(key_hash, None)
+        return None
+    resolved = resolve(token)
+    ttl = float(getattr(settings, "LEALTAD_TOKEN_CACHE_SECONDS", 5.0))
+    if ttl > 0:
+        if len(_remembered) >= _MAX_REMEMBERED:
+            _remembered.clear()
+        _remembered[key_hash] = (now + ttl, resolved)
+    return resolved
+
+
+def forget(*_args: Any, **_kwargs: Any) -> None:
+    """Drop every remembered token (also a signal receiver)."""
+    _remembered.clear()
+
+
+_User = get_user_model()
+for _model in (ApiToken, _User, Group):
+    post_save.connect(forget, sender=_model, dispatch_uid=f"lealtad-token-forget-{_model}")
+    post_delete.connect(forget, sender=_model, dispatch_uid=f"lealtad-token-forget-d-{_model}")
+m2m_changed.connect(forget, sender=_User.groups.through, dispatch_uid="lealtad-token-forget-m2m")
