@@ -15,6 +15,7 @@ from lealtad.core.api import router as hub_router
 from lealtad.core.envelope import Envelope
 from lealtad.customers.api import router as customers_router
 from lealtad.customers.api_bulk import router as customers_bulk_router
+from lealtad.customers.api_identity import router as identity_router
 
 api = NinjaAPI(
     title="Lealtad API",
@@ -27,6 +28,7 @@ api = NinjaAPI(
 )
 api.add_router("/", customers_router)
 api.add_router("/", customers_bulk_router)
+api.add_router("/", identity_router)
 api.add_router("/", events_router)
 api.add_router("/", hub_router)
 api.add_router("/", commerce_router)

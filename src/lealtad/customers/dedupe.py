@@ -23,7 +23,7 @@ import csv
 import os
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,12 +31,21 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from lealtad.core.audit import Actor
 from lealtad.customers.exporting import safe_cell
-from lealtad.customers.models import Address, Customer, Email, Identifier, Phone
+from lealtad.customers.models import (
+    Address,
+    Customer,
+    Email,
+    Identifier,
+    IdentityReview,
+    Phone,
+)
 from lealtad.customers.services import ChangeContext, MergeRefused, merge_customers
 from lealtad.matching import DedupeResult, Model, Person, Records, dedupe, train
+from lealtad.matching.pipeline import Labels
 from lealtad.matching.records import RecordsBuilder
 
 CHUNK = 20_000
@@ -88,53 +97,40 @@ def _by_customer(rows: Any) -> dict[int, list[Any]]:
     return out
 
 
-def iter_people(chunk: int = CHUNK, after: int = 0) -> Iterator[Person]:
-    """Every live customer (with id above ``after``) as a :class:`Person`, in id chunks."""
-    kind, other = _other_id_source()
-    fields = ["id", "given_names", "first_surname", "second_surname", "birth_date", "national_id"]
-    if kind == "field":
-        fields.append(other)
+def _people_of(rows: list[Any], filters: dict[str, Any], kind: str, other: str) -> list[Person]:
+    """Persons of customer ``rows`` (``id, names…, national_id[, other]``) with their contact
+    points, which ``filters`` (on ``customer_id``) select."""
     region = getattr(settings, "LEALTAD_DEFAULT_REGION", "EC")
-    last = after
-    while True:
-        rows = list(
-            Customer.objects.filter(merged_into__isnull=True, pk__gt=last, kind="person")
-            .order_by("pk")
-            .values_list(*fields)[:chunk]
+    phones = _by_customer(
+        Phone.objects.filter(**filters)
+        .order_by("customer_id", "-is_primary", "id")
+        .values_list("customer_id", "e164", "is_mobile")
+    )
+    emails = _by_customer(
+        Email.objects.filter(**filters)
+        .order_by("customer_id", "-is_primary", "id")
+        .values_list("customer_id", "address")
+    )
+    addresses = _by_customer(
+        Address.objects.filter(valid_to__isnull=True, **filters)
+        .order_by("customer_id", "-valid_from", "id")
+        .values_list("customer_id", "line1", "city", "region", "postal_code")
+    )
+    others = (
+        _by_customer(
+            Identifier.objects.filter(kind="external", system=other, **filters)
+            .order_by("customer_id", "id")
+            .values_list("customer_id", "value")
         )
-        if not rows:
-            return
-        low, high = rows[0][0], rows[-1][0]
-        last = high
-        span = {"customer_id__gte": low, "customer_id__lte": high}
-        phones = _by_customer(
-            Phone.objects.filter(**span)
-            .order_by("customer_id", "-is_primary", "id")
-            .values_list("customer_id", "e164", "is_mobile")
-        )
-        emails = _by_customer(
-            Email.objects.filter(**span)
-            .order_by("customer_id", "-is_primary", "id")
-            .values_list("customer_id", "address")
-        )
-        addresses = _by_customer(
-            Address.objects.filter(valid_to__isnull=True, **span)
-            .order_by("customer_id", "-valid_from", "id")
-            .values_list("customer_id", "line1", "city", "region", "postal_code")
-        )
-        others = (
-            _by_customer(
-                Identifier.objects.filter(kind="external", system=other, **span)
-                .order_by("customer_id", "id")
-                .values_list("customer_id", "value")
-            )
-            if kind == "external"
-            else {}
-        )
-        for row in rows:
-            cid = row[0]
-            other_value = row[6] if kind == "field" else (others.get(cid) or [""])[0]
-            yield Person(
+        if kind == "external"
+        else {}
+    )
+    out = []
+    for row in rows:
+        cid = row[0]
+        other_value = row[6] if kind == "field" else (others.get(cid) or [""])[0]
+        out.append(
+            Person(
                 key=cid,
                 given_names=row[1],
                 first_surname=row[2],
@@ -147,6 +143,48 @@ def iter_people(chunk: int = CHUNK, after: int = 0) -> Iterator[Person]:
                 addresses=[tuple(a) for a in addresses.get(cid, [])],
                 region=region,
             )
+        )
+    return out
+
+
+def _fields() -> tuple[list[str], str, str]:
+    kind, other = _other_id_source()
+    fields = ["id", "given_names", "first_surname", "second_surname", "birth_date", "national_id"]
+    if kind == "field":
+        fields.append(other)
+    return fields, kind, other
+
+
+def iter_people(chunk: int = CHUNK, after: int = 0) -> Iterator[Person]:
+    """Every live customer (with id above ``after``) as a :class:`Person`, in id chunks."""
+    fields, kind, other = _fields()
+    last = after
+    while True:
+        rows = list(
+            Customer.objects.filter(merged_into__isnull=True, pk__gt=last, kind="person")
+            .order_by("pk")
+            .values_list(*fields)[:chunk]
+        )
+        if not rows:
+            return
+        low, high = rows[0][0], rows[-1][0]
+        last = high
+        span = {"customer_id__gte": low, "customer_id__lte": high}
+        yield from _people_of(rows, span, kind, other)
+
+
+def people_by_id(ids: Iterable[int]) -> dict[int, Person]:
+    """The customers of ``ids`` as :class:`Person` (merged ones too: a review or a label may
+    name a customer since absorbed), by id."""
+    wanted = sorted(set(ids))
+    fields, kind, other = _fields()
+    out: dict[int, Person] = {}
+    for start in range(0, len(wanted), 500):
+        part = wanted[start : start + 500]
+        rows = list(Customer.objects.filter(pk__in=part).order_by("pk").values_list(*fields))
+        for person in _people_of(rows, {"customer_id__in": part}, kind, other):
+            out[person.key] = person
+    return out
 
 
 def load_records(say: Say = _quiet) -> Records:
@@ -162,11 +200,32 @@ def load_records(say: Say = _quiet) -> Records:
 # Train ----------------------------------------------------------------------------------
 
 
+def labelled_pairs() -> Labels | None:
+    """The pairs people decided in the review queue: merged (one person) or distinct."""
+    decided = list(
+        IdentityReview.objects.filter(status__in=["merged", "distinct"])
+        .order_by("pk")
+        .values_list("customer_a_id", "customer_b_id", "status")
+    )
+    if not decided:
+        return None
+    people = people_by_id([x for a, b, _s in decided for x in (a, b)])
+    records = Records.from_people(people.values())
+    row = {key: n for n, key in enumerate(records.keys.tolist())}
+    found = [(row[a], row[b], s == "merged") for a, b, s in decided if a in row and b in row]
+    if not found:
+        return None
+    i, j, match = (np.array(column) for column in zip(*found, strict=True))
+    return Labels(records, i.astype(np.int64), j.astype(np.int64), match.astype(bool))
+
+
 def train_model(say: Say = _quiet) -> tuple[Model, Path]:
-    """Estimate the model from the current base and save it; returns it and where it went."""
+    """Estimate the model from the current base and the review queue's decisions and save
+    it; returns it and where it went."""
     records = load_records(say)
-    say(f"training on {len(records):,} customers")
-    model = train(records, progress=say)
+    labels = labelled_pairs()
+    say(f"training on {len(records):,} customers and {len(labels or ()):,} decided pairs")
+    model = train(records, progress=say, labels=labels)
     path = model_path()
     model.save(path)
     return model, path
@@ -194,6 +253,7 @@ class DedupeRun:
     merges: int = 0
     refused: list[str] = field(default_factory=list)
     report_rows: int = 0
+    reviews: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
@@ -202,6 +262,7 @@ class DedupeRun:
             "merges": self.merges,
             "refused": len(self.refused),
             "report_rows": self.report_rows,
+            "reviews_opened": self.reviews,
             "seconds": {**self.result.timings, **self.seconds},
         }
 
@@ -211,8 +272,10 @@ def run_dedupe(
     report: Path | None = None,
     threshold: float | None = None,
     say: Say = _quiet,
+    reviews: bool | None = None,
 ) -> DedupeRun:
-    """Score the whole base; write the report; merge the clusters when ``apply``."""
+    """Score the whole base; write the report; merge the clusters when ``apply``; open a
+    review for each pair between the thresholds when ``reviews`` (by default with ``apply``)."""
     upper, lower = thresholds()
     upper = threshold if threshold is not None else upper
     seconds: dict[str, float] = {}
@@ -230,6 +293,10 @@ def run_dedupe(
         t2 = time.perf_counter()
         run.merges, run.refused = apply_merges(result, say)
         seconds["merge"] = round(time.perf_counter() - t2, 3)
+    if apply if reviews is None else reviews:
+        t3 = time.perf_counter()
+        run.reviews = open_reviews(result, say, merged=apply)
+        seconds["reviews"] = round(time.perf_counter() - t3, 3)
     return run
 
 
@@ -301,6 +368,60 @@ def _reasons(result: DedupeResult) -> dict[int, str]:
             if row not in best or result.weight[k] > best[row][0]:
                 best[row] = (float(result.weight[k]), text)
     return {row: text for row, (_, text) in best.items()}
+
+
+def open_reviews(result: DedupeResult, say: Say = _quiet, merged: bool = False) -> int:
+    """An :class:`IdentityReview` for each pair between the thresholds (not linked into one
+    cluster), unless the two customers were already paired in a review of any status.
+
+    With ``merged`` (the clusters were just merged into their oldest customer), a pair names
+    the survivors of its two clusters.
+    """
+    keys = result.records.keys
+    if merged:
+        oldest = keys.copy()
+        np.minimum.at(oldest, result.labels, keys)
+        keys = oldest[result.labels]
+    doubtful = np.nonzero(
+        (result.probability < result.threshold)
+        & (result.labels[result.i] != result.labels[result.j])
+    )[0]
+    if not len(doubtful):
+        return 0
+    order = doubtful[np.argsort(-result.probability[doubtful], kind="stable")]
+    pairs = [(int(keys[result.i[k]]), int(keys[result.j[k]])) for k in order.tolist()]
+    ids = sorted({x for pair in pairs for x in pair})
+    seen: set[tuple[int, int]] = set()
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        rows = IdentityReview.objects.filter(
+            Q(customer_a_id__in=part) | Q(customer_b_id__in=part)
+        ).values_list("customer_a_id", "customer_b_id")
+        seen.update((min(a, b), max(a, b)) for a, b in rows)
+    new = []
+    for k, (a, b) in zip(order.tolist(), pairs, strict=True):
+        pair = (min(a, b), max(a, b))
+        if pair in seen:
+            continue
+        seen.add(pair)
+        p = float(result.probability[k])
+        new.append(
+            IdentityReview(
+                event_id="",
+                customer_a_id=pair[0],
+                customer_b_id=pair[1],
+                reason=f"probable match (p={p:.2f})",
+                evidence={
+                    "probability": p,
+                    "weight": float(result.weight[k]),
+                    "reason": result.explain(k),
+                    "source": ACTOR_LABEL,
+                },
+            )
+        )
+    IdentityReview.objects.bulk_create(new, batch_size=1000)
+    say(f"opened {len(new):,} reviews ({len(pairs) - len(new):,} pairs already reviewed)")
+    return len(new)
 
 
 def apply_merges(result: DedupeResult, say: Say = _quiet) -> tuple[int, list[str]]:

@@ -32,9 +32,12 @@ def train_command() -> None:
 
     started = time.perf_counter()
     model, path = dedupe.train_model(_say)
+    labels = model.info.get("labels", {})
     typer.echo(
         f"trained on {model.info.get('records', 0):,} customers in "
-        f"{time.perf_counter() - started:.1f} s; prior λ={model.lam:.3g}; saved to {path}"
+        f"{time.perf_counter() - started:.1f} s; prior λ={model.lam:.3g}; "
+        f"labels: {labels.get('matches', 0):,} confirmed matches, "
+        f"{labels.get('non_matches', 0):,} confirmed non-matches; saved to {path}"
     )
 
 
@@ -47,12 +50,21 @@ def dedupe_command(
     threshold: Annotated[
         float | None, typer.Option(help="Link pairs at or above this probability")
     ] = None,
+    reviews: Annotated[
+        bool | None,
+        typer.Option(
+            "--reviews/--no-reviews",
+            help="Open a review for each pair between the thresholds (default: with --apply)",
+        ),
+    ] = None,
 ) -> None:
     """Find duplicate customers: clusters, each pair's probability and what drove it."""
     _django()
     from lealtad.customers import dedupe
 
-    run = dedupe.run_dedupe(apply=apply, report=report, threshold=threshold, say=_say)
+    run = dedupe.run_dedupe(
+        apply=apply, report=report, threshold=threshold, say=_say, reviews=reviews
+    )
     summary = run.summary()
     for line in run.refused[:50]:
         typer.echo(f"refused: {line}", err=True)

@@ -327,12 +327,18 @@ def add_interaction(request: HttpRequest, customer_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def reviews(request: HttpRequest) -> HttpResponse:
+    """Each pair side by side, with what the matcher weighed field by field."""
+    from lealtad.customers import review_explain
+
     require(request, Capability.MERGE)
     pending = list(selectors.open_reviews())
     ids = {r.customer_a_id for r in pending} | {r.customer_b_id for r in pending}
     keys: dict[int, list[Identifier]] = {}
     for row in Identifier.objects.filter(customer_id__in=ids):
         keys.setdefault(row.customer_id, []).append(row)
+    explanations = review_explain.explain_many(
+        [(r.customer_a_id, r.customer_b_id) for r in pending]
+    )
     pairs = [
         {
             "review": r,
@@ -340,10 +346,36 @@ def reviews(request: HttpRequest) -> HttpResponse:
                 (r.customer_a, keys.get(r.customer_a_id, [])),
                 (r.customer_b, keys.get(r.customer_b_id, [])),
             ],
+            "explanation": explanation,
+            "profile": _profile_rows(explanation),
         }
-        for r in pending
+        for r, explanation in zip(pending, explanations, strict=True)
     ]
     return render(request, "customers/reviews.html", {"pairs": pairs})
+
+
+def _profile_rows(explanation: Any) -> list[tuple[str, str, str]]:
+    """(label, value of A, value of B) of the fields a person compares by eye."""
+    by_name = {row.name: row for row in explanation.rows}
+    out = []
+    for name in ("given_name", "surnames", "birth_date", "national_id", "phone", "email"):
+        row = by_name.get(name)
+        if row is not None:
+            out.append((row.label, row.value_a, row.value_b))
+    address = [
+        ", ".join(
+            v
+            for v in (
+                by_name[n].value_a if side == 0 else by_name[n].value_b
+                for n in ("street", "city", "postcode")
+                if n in by_name
+            )
+            if v
+        )
+        for side in (0, 1)
+    ]
+    out.append((_("Current address"), address[0], address[1]))
+    return out
 
 
 @login_required

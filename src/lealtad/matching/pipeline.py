@@ -88,6 +88,49 @@ TRAINING_BLOCKS: tuple[TrainingBlock, ...] = (
 
 Progress = Callable[[str], None]
 
+# How many pairs the estimates from the base count for against each labelled pair.
+LABEL_M_STRENGTH = 20.0
+LABEL_U_STRENGTH = 1000.0
+
+
+@dataclass
+class Labels:
+    """Pairs a person decided: rows ``(i[k], j[k])`` of ``records`` and whether they are one
+    person (``match[k]``). ``records`` may be another batch than the one trained on (a
+    merged customer is no longer in the base but still labels a match)."""
+
+    records: Records
+    i: np.ndarray
+    j: np.ndarray
+    match: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.i)
+
+
+def blend(estimate: np.ndarray, levels: np.ndarray, strength: float) -> np.ndarray:
+    """``estimate`` counted as ``strength`` pairs, plus the observed ``levels`` (missing
+    ones left out), renormalized: labelled pairs as pseudo-observations."""
+    counts = np.bincount(levels, minlength=len(estimate)).astype(np.float64)
+    counts[0] = 0.0
+    if counts.sum() == 0:
+        return estimate
+    mixed = estimate * strength + counts
+    mixed[0] = 0.0
+    return mixed / mixed.sum()
+
+
+def apply_labels(model: Model, labels: Labels) -> dict[str, int]:
+    """Blend the levels of labelled matches into m and of labelled non-matches into u."""
+    levels = compare(labels.records, labels.i, labels.j, model.comparisons)
+    match = labels.match.astype(bool)
+    for k in range(len(model.comparisons)):
+        if match.any():
+            model.m[k] = blend(model.m[k], levels[match, k], LABEL_M_STRENGTH)
+        if (~match).any():
+            model.u[k] = blend(model.u[k], levels[~match, k], LABEL_U_STRENGTH)
+    return {"matches": int(match.sum()), "non_matches": int((~match).sum())}
+
 
 def _quiet(_: str) -> None:
     return None
@@ -107,8 +150,11 @@ def train(
     u_pairs: int = 400_000,
     seed: int = 1,
     progress: Progress = _quiet,
+    labels: Labels | None = None,
 ) -> Model:
-    """Estimate u (random pairs), m and λ (EM on the training blocks) from the base alone."""
+    """Estimate u (random pairs), m and λ (EM on the training blocks) from the base, then
+    blend in the pairs people decided (``labels``): the levels of confirmed matches into m,
+    of confirmed non-matches into u (see :func:`apply_labels`)."""
     started = time.perf_counter()
     model = Model.untrained(comparisons)
     n = len(records)
@@ -138,10 +184,15 @@ def train(
         if found:
             median = np.median(found, axis=0)
             model.m[k] = median / median.sum()
+    used = {"matches": 0, "non_matches": 0}
+    if labels is not None and len(labels):
+        progress(f"blending in {len(labels):,} labelled pairs")
+        used = apply_labels(model, labels)
     model.lam = _prior(records, model, sessions, blocks)
     model.info = {
         "records": n,
         "seconds": round(time.perf_counter() - started, 2),
+        "labels": used,
         "sessions": [
             {
                 "block": s.name,
