@@ -31,6 +31,15 @@ app.add_typer(customers_app, name="customers")
 console = Console(stderr=True)
 
 
+def _mount_context_commands() -> None:
+    """Command groups that contexts own (they import Django lazily inside each command)."""
+    from lealtad.channels.connectors_cli import app as connectors_app
+    from lealtad.customers.identity_cli import app as identity_app
+
+    app.add_typer(identity_app, name="identity", help="Identity resolution: train, dedupe.")
+    app.add_typer(connectors_app, name="connectors", help="Connectors to external systems.")
+
+
 def _django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
     import django
@@ -199,10 +208,23 @@ def demo(
     seed: int = 7,
     interactions_per_customer: int = 10,
     if_empty: Annotated[bool, typer.Option(help="Do nothing when customers exist")] = False,
+    scenario: Annotated[
+        str | None, typer.Option(help="Play a story instead: cross-channel (seed 000)")
+    ] = None,
 ) -> None:
     """Load realistic Spanish-language demo customers and their multi-channel history."""
     _django()
     from lealtad.customers import demo as demo_data
+
+    if scenario is not None:
+        if scenario != "cross-channel":
+            typer.echo(f"unknown scenario {scenario!r}; known: cross-channel", err=True)
+            raise typer.Exit(2)
+        from lealtad.commerce.demo import cross_channel
+
+        with progress() as bar:
+            typer.echo(cross_channel(progress=bar))
+        return
 
     if if_empty and demo_data.has_customers():
         typer.echo("Customers already present; demo data not loaded.")
@@ -363,6 +385,9 @@ def customers_export(
 
 def main() -> None:
     app()
+
+
+_mount_context_commands()
 
 
 if __name__ == "__main__":

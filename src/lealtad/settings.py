@@ -154,6 +154,15 @@ LEALTAD_SERVER_THREADS = int(os.environ.get("LEALTAD_SERVER_THREADS", "8"))
 LEALTAD_LOGIN_ATTEMPTS = int(os.environ.get("LEALTAD_LOGIN_ATTEMPTS", "5"))
 LEALTAD_LOGIN_WINDOW_SECONDS = int(os.environ.get("LEALTAD_LOGIN_WINDOW_SECONDS", "300"))
 LEALTAD_MAX_BATCH = 1000
+LEALTAD_CONNECTORS_DIR = Path(
+    os.environ.get("LEALTAD_CONNECTORS_DIR", str(LEALTAD_HOME / "connectors"))
+)
+LEALTAD_CONNECTOR_DATA_DIR = Path(
+    os.environ.get("LEALTAD_CONNECTOR_DATA_DIR", str(LEALTAD_HOME / "connector-data"))
+)
+LEALTAD_PAYMENT_GATEWAY = os.environ.get(
+    "LEALTAD_PAYMENT_GATEWAY", "lealtad.commerce.gateway.TestGateway"
+)
 # Identity resolution: probabilistic matching at ingest once a model is trained.
 LEALTAD_IDENTITY_REALTIME = _flag("LEALTAD_IDENTITY_REALTIME", True)
 LEALTAD_IDENTITY_UPPER = float(os.environ.get("LEALTAD_IDENTITY_UPPER", "0.99"))
