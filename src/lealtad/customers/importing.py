@@ -35,6 +35,7 @@ from lealtad.core import normalize
 from lealtad.core.audit import Actor
 from lealtad.core.envelope import ValidEvent
 from lealtad.core.normalize import fold
+from lealtad.core.yamltext import TextLoader
 from lealtad.customers import choices
 from lealtad.customers.models import Customer
 from lealtad.customers.names import display_name, split_full_name
@@ -159,32 +160,6 @@ class Mapping:
         return used
 
 
-class _Loader(yaml.SafeLoader):
-    """YAML where only ``true``/``false`` are booleans and everything else stays text.
-
-    Plain YAML 1.1 turns ``no`` into False, ``01`` into 1 and ``2024-01-31`` into a date,
-    which would silently break value maps like ``{Sí: yes, No: no}`` or codes like ``01``.
-    """
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [
-        (tag, rx)
-        for tag, rx in resolvers
-        if tag
-        not in (
-            "tag:yaml.org,2002:bool",
-            "tag:yaml.org,2002:int",
-            "tag:yaml.org,2002:float",
-            "tag:yaml.org,2002:timestamp",
-        )
-    ]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
 _TOP_KEYS = {
     "channel",
     "source_system",
@@ -204,7 +179,7 @@ _RULE_KEYS = {"field", "required", "default", "value_map", "date_format", "phone
 def load_mapping(text: str, name: str = "mapping") -> Mapping:
     """Parse a mapping; raises :class:`MappingError` listing every problem found."""
     try:
-        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+        data = yaml.load(text, Loader=TextLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise MappingError([f"{name}: not valid YAML: {exc}"]) from exc
     if not isinstance(data, dict):

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from lealtad.core.yamltext import TextLoader
+
 TYPES = ("str", "int", "decimal", "date", "datetime", "bool")
 IGNORE = "ignore"
 CUSTOMER_FIELDS = ("email", "phone", "national_id", "national_id_type", "card", "name")
@@ -25,34 +27,6 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 _EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 DEFAULT_BATCH = 1000
 MAX_BATCH = 10_000
-
-
-class TextLoader(yaml.SafeLoader):
-    """YAML where only ``true``/``false`` are booleans and everything else stays text.
-
-    Plain YAML 1.1 turns ``no`` into False, ``01`` into 1 and ``2024-01-31`` into a date,
-    which would silently break value maps like ``{"01": quito-norte}`` or ``{No: no}``. (The
-    same rule as the customer importer's mapping files.)
-    """
-
-
-TextLoader.yaml_implicit_resolvers = {
-    first: [
-        (tag, rx)
-        for tag, rx in resolvers
-        if tag
-        not in (
-            "tag:yaml.org,2002:bool",
-            "tag:yaml.org,2002:int",
-            "tag:yaml.org,2002:float",
-            "tag:yaml.org,2002:timestamp",
-        )
-    ]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-TextLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
 
 
 class ConnectorError(ValueError):
