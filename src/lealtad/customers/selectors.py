@@ -63,8 +63,16 @@ def _by_identifier(kind: str, system: str, value: str) -> list[Customer]:
 
 
 def _live(ids: QuerySet) -> list[Customer]:
-    """Customers with those ids (one query), each replaced by its survivor if merged."""
-    customers = Customer.objects.filter(pk__in=ids).select_related("merged_into")
+    """Customers with those ids (one query), each replaced by its survivor if merged.
+
+    Only the summary columns are read: this is the screen pop's hot path.
+    """
+    summary = ("id", "display_name", "kind", "lifecycle_status", "national_id", "merged_into")
+    customers = (
+        Customer.objects.filter(pk__in=ids)
+        .select_related("merged_into")
+        .only(*summary, *(f"merged_into__{name}" for name in summary))
+    )
     found: dict[int, Customer] = {}
     for c in customers:
         live = c.merged_into or c
