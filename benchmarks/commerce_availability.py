@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import commerce_common as cc
+import harness as cc
 
 CHUNK = 20_000
 

@@ -26,7 +26,6 @@ import multiprocessing
 import os
 import random
 import selectors
-import shutil
 import signal
 import socket
 import statistics
@@ -42,6 +41,9 @@ from urllib.parse import quote
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import free_port, lealtad_bin, percentile, timed
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {
     "lookup_p99_ms": 5.0,
@@ -50,36 +52,6 @@ TARGETS = {
     "batch_events_per_s": 10_000.0,
     "single_events_per_s": 500.0,
 }
-
-
-def lealtad_bin() -> str:
-    local = ROOT / ".venv" / "bin" / "lealtad"
-    return str(local) if local.exists() else (shutil.which("lealtad") or "lealtad")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def timed(fn: Callable[[], object], count: int, seconds: float) -> list[float]:
-    """Latencies in ms of up to ``count`` calls, stopping after ``seconds``."""
-    out: list[float] = []
-    deadline = time.perf_counter() + seconds
-    for _ in range(count):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
-        if start > deadline:
-            break
-    return out
 
 
 def report(label: str, value: float, unit: str, target: float | None, lower_is_better: bool):

@@ -1,4 +1,4 @@
-"""Shared by the commerce benchmarks: a fresh home, the server, a token, percentiles."""
+"""Shared by the benchmarks: a fresh home, the server, a token, timing and percentiles."""
 
 from __future__ import annotations
 
