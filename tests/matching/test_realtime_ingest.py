@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 def trained(settings: Any, tmp_path: Path) -> Customer:
     """A base with duplicates (so EM has matches to learn from), trained; returns one person."""
     settings.LEALTAD_HOME = tmp_path
+    settings.LEALTAD_IDENTITY_REALTIME = True
     _load()
     dedupe.train_model()
     first = Identifier.objects.filter(system="crm").order_by("customer_id").first()
@@ -70,7 +71,15 @@ def test_a_doubtful_match_gets_a_provisional_customer_and_a_review(api, trained,
 
 def test_without_a_trained_model_ingest_stays_deterministic(api, settings, tmp_path):
     settings.LEALTAD_HOME = tmp_path
+    settings.LEALTAD_IDENTITY_REALTIME = True
     _load(20)
     c = Customer.objects.order_by("pk").first()
     result = post_events(api, _upsert("det-1", c)).json()["results"][0]
     assert result["customer_id"] != c.pk
+
+
+def test_matching_at_ingest_is_opt_in(api, trained, settings):
+    settings.LEALTAD_IDENTITY_REALTIME = False
+    event = _upsert("off-1", trained, birth_date=trained.birth_date.isoformat())
+    result = post_events(api, event).json()["results"][0]
+    assert result["customer_id"] != trained.pk

@@ -1,8 +1,9 @@
 """Probabilistic resolution at ingest: when no deterministic key names the customer.
 
-One in-memory :class:`~lealtad.matching.realtime.Index` per process, built on first use from
-the live base and the trained model (``lealtad identity train``); without a trained model,
-ingestion stays deterministic. Before each use the index takes in customers created since
+Opt-in (``LEALTAD_IDENTITY_REALTIME=true``). One in-memory
+:class:`~lealtad.matching.realtime.Index` per process, built on first use from the live base
+and the trained model (``lealtad identity train``); without a trained model, ingestion stays
+deterministic. Before each use the index takes in customers created since
 (by any process), so a person created a moment ago on another channel is found. It is rebuilt
 when the model file changes.
 """
@@ -37,7 +38,7 @@ _lock = threading.Lock()
 
 
 def enabled() -> bool:
-    return bool(getattr(settings, "LEALTAD_IDENTITY_REALTIME", True))
+    return bool(getattr(settings, "LEALTAD_IDENTITY_REALTIME", False))
 
 
 def reset() -> None:
