@@ -80,9 +80,13 @@ def create_token(*scopes: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(port: int, workers: int, dispatcher: bool = False) -> subprocess.Popen[bytes]:
+    """``lealtad serve`` in its own process group, once it answers (without the dispatcher
+    unless asked, so figures measure the request path alone)."""
     command = [lealtad_bin(), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    command.extend(["--workers", str(workers), "--no-dispatcher"])
+    command.extend(["--workers", str(workers)])
+    if not dispatcher:
+        command.append("--no-dispatcher")
     server = subprocess.Popen(
         command,
         stdout=subprocess.DEVNULL,

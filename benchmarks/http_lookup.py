@@ -26,7 +26,6 @@ import multiprocessing
 import os
 import random
 import selectors
-import signal
 import socket
 import statistics
 import subprocess
@@ -42,7 +41,7 @@ from urllib.parse import quote
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import free_port, lealtad_bin, percentile, timed
+from harness import free_port, lealtad_bin, percentile, start_server, stop_server, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {
@@ -141,44 +140,6 @@ def create_token() -> str:
         text=True,
     )
     return out.stdout.strip().splitlines()[-1]
-
-
-def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        [
-            lealtad_bin(),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            f"{workers}",
-        ],
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group: stopped as a whole at the end
-    )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"lealtad serve exited with {server.returncode}")
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/api/v1/docs", timeout=1)
-            return server
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    stop_server(server)
-    sys.exit("lealtad serve did not answer within 90 s")
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
 
 
 def event(phone: str, n: int) -> dict[str, object]:
@@ -318,7 +279,7 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}/api/v1"
     headers = {"Authorization": f"Bearer {token}"}
-    server = start_server(port, args.workers)
+    server = start_server(port, args.workers, dispatcher=True)
     try:
         with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
             # Warm-up: every worker imports, connects and fills its caches.
