@@ -1,13 +1,19 @@
 """Time a legacy inventory stock file applied through its connector, with its floor.
 
     .venv/bin/python benchmarks/connector_stock_file.py --rows 1000000
+    .venv/bin/python benchmarks/connector_stock_file.py --rows 1000000 --with-subscriber
     .venv/bin/python benchmarks/connector_stock_file.py --rows 100000 --keep /tmp/stock-bench
 
 Writes a CSV of N stock rows (ITEM, BODEGA, CANT, RESERV, FECHA_HORA) in the format of
 ``examples/connectors/inventory.yaml``, installs that connector in a fresh ``LEALTAD_HOME``
-(temporary unless ``--keep``), and times ``lealtad connectors run inventory``'s work in
-process: read, map, validate each event, drop repeats, upsert the stock level, record the
-received event and the outbox row, in batches of 5000 committed with the file's progress.
+(temporary unless ``--keep``) with a catalog holding every SKU of the file at the connector's
+four locations, and times ``lealtad connectors run inventory``'s work in process: read, map,
+validate, drop reports no newer than the kept ones, set the stock rows that change (commerce),
+keep each SKU@location's report, one ``stock.levels_changed`` outbox message per batch, and
+the file's progress, in batches committed together.
+
+Then, unless ``--no-next-day``, the next night's snapshot: the same rows an hour later, 2% of
+them with another count (every report is newer, few levels change).
 
 The floor, measured in the same run on a sample, is reading and mapping the rows alone (no
 validation, no database). Target: 1,000,000 rows in 60 s or less. With
@@ -27,17 +33,47 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_SECONDS_PER_MILLION = 60.0
-LOCATIONS = ("01", "02", "03", "09")
+LOCATIONS = {"01": "quito-norte", "02": "quito-sur", "03": "guayaquil-centro", "09": "cd-pifo"}
+SKUS_PER_PRODUCT = 10
+HEARD: list[dict] = []  # what the subscriber received (with --with-subscriber)
 
 
-def write_file(path: Path, rows: int) -> None:
+def write_file(
+    path: Path, rows: int, stamp: str = "20261124060000", changed_every: int = 0
+) -> None:
+    codes = list(LOCATIONS)
     with open(path, "w", encoding="utf-8", newline="") as out:
         out.write("ITEM,BODEGA,CANT,RESERV,FECHA_HORA\n")
         for n in range(rows):
-            out.write(
-                f"SKU-{n // len(LOCATIONS):07d},{LOCATIONS[n % len(LOCATIONS)]},{n % 97},"
-                f"{n % 3},20261124060000\n"
-            )
+            units = n % 97 + (1 if changed_every and n % changed_every == 0 else 0)
+            out.write(f"{_sku(n // len(codes))},{codes[n % len(codes)]},{units},{n % 3},{stamp}\n")
+
+
+def _sku(n: int) -> str:
+    return f"SKU-{n:07d}"
+
+
+def seed_catalog(rows: int) -> None:
+    """Every SKU of the file, ten per product, and the connector's four locations."""
+    from decimal import Decimal
+
+    from lealtad.commerce.models import Location, Product, Variant
+
+    Location.objects.bulk_create(
+        [Location(code=c, name=c, kind=Location.Kind.WAREHOUSE) for c in LOCATIONS.values()]
+    )
+    skus = -(-rows // len(LOCATIONS))
+    products = Product.objects.bulk_create(
+        [Product(code=f"P-{n:06d}", name_es=f"Producto {n}") for n in range(-(-skus // 10))],
+        batch_size=5000,
+    )
+    Variant.objects.bulk_create(
+        (
+            Variant(product=products[n // SKUS_PER_PRODUCT], sku=_sku(n), price=Decimal("9.90"))
+            for n in range(skus)
+        ),
+        batch_size=5000,
+    )
 
 
 def main() -> None:
@@ -45,10 +81,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, help="LEALTAD_HOME to create and keep")
     parser.add_argument("--floor-sample", type=int, default=100_000)
+    parser.add_argument("--no-next-day", action="store_true", help="skip the second snapshot")
     parser.add_argument(
         "--with-subscriber",
         action="store_true",
-        help="subscribe to stock.level_reported, so every row also writes an outbox message",
+        help="subscribe to stock.levels_changed, and time the dispatcher delivering it all",
     )
     args = parser.parse_args()
 
@@ -64,16 +101,18 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from lealtad.channels.connectors import inbound, registry
-    from lealtad.channels.models import ExternalRecord, FileProgress
+    from lealtad.channels.connectors import registry
 
     engine = "PostgreSQL" if os.environ.get("LEALTAD_DATABASE_URL") else "SQLite"
     print(f"connector stock file benchmark: {args.rows:,} rows")
-    print(f"  {engine}, LEALTAD_HOME={home}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
-    listened = "a subscriber (outbox row per row)" if args.with_subscriber else "no subscriber"
-    print(f"  stock.level_reported has {listened}")
+    print(f"  {engine}, LEALTAD_HOME={home}, {os.cpu_count()} CPUs, load {_load()}")
+    listened = "a subscriber" if args.with_subscriber else "no subscriber"
+    print(f"  stock.levels_changed has {listened}")
     try:
         call_command("migrate", interactive=False, verbosity=0)
+        start = time.perf_counter()
+        seed_catalog(args.rows)
+        print(f"  catalog seeded in {time.perf_counter() - start:.1f} s")
         connectors = registry.connectors_dir()
         connectors.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / "examples" / "connectors" / "inventory.yaml", connectors)
@@ -81,46 +120,74 @@ def main() -> None:
         if args.with_subscriber:
             from lealtad.core import hub
 
-            hub.subscriber("stock.level_reported", name="benchmark.listener")(lambda m: None)
+            hub.subscriber("stock.levels_changed", name="benchmark.listener")(
+                lambda message: HEARD.extend(message.payload["levels"])
+            )
         connector = registry.get("inventory")
         assert connector is not None, registry.problems()
         stream = connector.stream("existencias")
         assert stream is not None
         folder = registry.folder(connector, stream.folder)
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "existencias.csv"
+
+        path = folder / "existencias-1.csv"
         start = time.perf_counter()
         write_file(path, args.rows)
         print(
             f"  file written in {time.perf_counter() - start:.1f} s "
             f"({path.stat().st_size / 1e6:.0f} MB)"
         )
-
         floor = _floor(connector, stream, path, min(args.floor_sample, args.rows))
-        start, cpu = time.perf_counter(), time.process_time()
-        [report] = inbound.run(connector)
-        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-        kept = ExternalRecord.objects.count()
-        progress = FileProgress.objects.get()
-        print(f"  {report.summary()}")
-        print(
-            f"  applied in {elapsed:.1f} s = {args.rows / elapsed:,.0f} rows/s "
-            f"({kept:,} stock levels kept, progress {progress.records_done:,})"
-        )
-        per_million = elapsed * 1_000_000 / args.rows
-        print(
-            f"  CPU time of this process: {cpu:.1f} s ({cpu * 1_000_000 / args.rows:.1f} s per "
-            f"million; the wall time is longer when other processes share the cores)"
-        )
         print(f"  floor (read + map only): {floor * 1_000_000:.1f} s per million rows")
+        per_million = _apply(connector, args.rows, "first snapshot (every level new)")
+        if not args.no_next_day:
+            write_file(folder / "existencias-2.csv", args.rows, "20261124070000", changed_every=50)
+            _apply(connector, args.rows, "next snapshot (every report newer, 2% changed)")
         verdict = "OK" if per_million <= TARGET_SECONDS_PER_MILLION else "OVER TARGET"
         print(
-            f"  => {per_million:.1f} s per million rows "
+            f"  => first snapshot: {per_million:.1f} s per million rows "
             f"(target {TARGET_SECONDS_PER_MILLION:.0f} s): {verdict}"
         )
     finally:
         if args.keep is None:
             shutil.rmtree(home, ignore_errors=True)
+
+
+def _apply(connector, rows: int, label: str) -> float:  # type: ignore[no-untyped-def]
+    from lealtad.channels.connectors import inbound
+    from lealtad.commerce.models import Stock
+    from lealtad.core import dispatcher, hub
+    from lealtad.core.models import OutboxMessage
+
+    outbox = OutboxMessage.objects.count()
+    load = _load()
+    start, cpu = time.perf_counter(), time.process_time()
+    [report] = inbound.run(connector)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(f"  {label}:")
+    print(f"    {report.summary()}")
+    print(
+        f"    applied in {elapsed:.1f} s = {rows / elapsed:,.0f} rows/s, CPU {cpu:.1f} s "
+        f"(load {load} before, {_load()} after)"
+    )
+    print(
+        f"    {Stock.objects.count():,} stock rows, "
+        f"{OutboxMessage.objects.count() - outbox} outbox messages"
+    )
+    if hub.subscription("benchmark.listener") is not None:
+        start = time.perf_counter()
+        worker = dispatcher.OutboxDispatcher()
+        while worker.run_once():
+            pass
+        print(
+            f"    dispatched to the subscriber in {time.perf_counter() - start:.1f} s: "
+            f"{len(HEARD):,} levels heard"
+        )
+    return elapsed * 1_000_000 / rows
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _floor(connector, stream, path: Path, sample: int) -> float:  # type: ignore[no-untyped-def]
@@ -132,7 +199,7 @@ def _floor(connector, stream, path: Path, sample: int) -> float:  # type: ignore
     start = time.perf_counter()
     done = 0
     for _line, record in inbound._records(stream, path):
-        mapper.map(record, now)
+        mapper.fields(record, now)
         done += 1
         if done >= sample:
             break

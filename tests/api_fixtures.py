@@ -36,6 +36,9 @@ def token_client(make_user: Callable[..., User]) -> Callable[..., Client]:
             "customers:write",
             "events:write",
             "audit:read",
+            "commerce:sell",
+            "commerce:fulfil",
+            "commerce:refund",
         ]
         key = tokens.create_token(user, "test", wanted)
         return Client(HTTP_AUTHORIZATION=f"Bearer {key}")

@@ -18,4 +18,4 @@ def story(db: Any) -> demo.Story:
 @pytest.fixture
 def clerk(token_client: Any) -> Any:
     """A store clerk's handheld: finds products and customers, places orders, takes returns."""
-    return token_client("store_clerk", ("customers:read", "customers:write"))
+    return token_client("store_clerk", ("customers:read", "customers:write", "commerce:sell"))

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 from lealtad.commerce import demo
 from lealtad.commerce.models import Order, Stock
 from lealtad.commerce.schemas import LineIn, OrderIn, PaymentIn, ShipIn
-from lealtad.commerce.services import SaleContext
+from lealtad.commerce.services import SaleContext, shipments
 from lealtad.commerce.services import orders as order_services
 from lealtad.core.audit import Actor
 
@@ -85,7 +85,7 @@ def test_take_a_return_of_a_web_order_at_another_store(phone: Page, live_server)
         ),
         web,
     )
-    order_services.ship_order(order, ShipIn(), web)
+    shipments.ship_order(order, ShipIn(), web)
     sign_in_clerk(phone, live_server.url)
     phone.goto(f"{live_server.url}/store/returns/?store={demo.STORE_OFFICE}&order={order.number}")
     phone.locator("#return-form input[type=number]").fill("1")

@@ -149,3 +149,23 @@ def dispatch(times: int = 1) -> None:
             next_attempt_at=timezone.now() - timedelta(seconds=1)
         )
         worker.run_once()
+
+
+INVENTORY_LOCATIONS = ("quito-norte", "quito-sur", "guayaquil-centro", "cd-pifo")
+
+
+def stock_catalog(skus: list[str]) -> None:
+    """The inventory connector's four locations and a product variant for each SKU (written
+    in bulk: a stock file test needs thousands)."""
+    from decimal import Decimal
+
+    from lealtad.commerce.models import Product, Variant
+    from lealtad.commerce.services import catalog
+
+    for code in INVENTORY_LOCATIONS:
+        catalog.upsert_location(code, code.replace("-", " ").title(), "warehouse")
+    product = Product.objects.create(code=f"P-{len(skus)}-{skus[0]}", name_es="Producto")
+    Variant.objects.bulk_create(
+        [Variant(product=product, sku=sku, price=Decimal("9.90")) for sku in skus],
+        batch_size=2000,
+    )

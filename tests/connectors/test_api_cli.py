@@ -6,8 +6,9 @@ import pytest
 from typer.testing import CliRunner
 
 from lealtad.channels.connectors_cli import app
-from lealtad.channels.models import ExternalRecord, ExternalSystem, Subscription
-from tests.connectors.conftest import EXAMPLES, inbox
+from lealtad.channels.models import ExternalSystem, Subscription
+from lealtad.commerce.selectors import stock_level
+from tests.connectors.conftest import EXAMPLES, inbox, stock_catalog
 
 pytestmark = pytest.mark.django_db
 runner = CliRunner()
@@ -59,14 +60,16 @@ def test_only_hub_admins_manage_connectors(install, token_client):
 
 def test_cli_runs_a_folder_and_lists(install, home):
     install("inventory")
+    stock_catalog(["SKU-1", "SKU-2"])
     folder = inbox(home, "inventory", "inbox/existencias")
     (folder / "s.csv").write_text(
         "ITEM,BODEGA,CANT,RESERV,FECHA_HORA\nSKU-1,01,7,0,20261124100000\nSKU-2,05,1,0,x\n"
     )
     result = runner.invoke(app, ["run", "inventory"])
     assert result.exit_code == 0, result.output
-    assert "2 records: 1 created, 0 duplicate, 1 rejected" in result.output
-    assert ExternalRecord.objects.count() == 1
+    assert "2 records: 1 created (1 changed a level), 0 duplicate, 1 rejected" in result.output
+    assert "existencias s.csv" in result.output  # the progress bar's label
+    assert stock_level("SKU-1", "quito-norte") == (7, 0)
     listed = runner.invoke(app, ["list"])
     assert listed.exit_code == 0 and "inventory" in listed.output
     replay = runner.invoke(app, ["replay", "inventory"])

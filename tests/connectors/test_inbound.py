@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from lealtad.channels import services
 from lealtad.channels.connectors import inbound, registry
-from lealtad.channels.models import ExternalRecord, FileProgress, ReceivedEvent, Reject
+from lealtad.channels.models import ExternalRecord, ReceivedEvent, Reject
+from lealtad.commerce.models import Stock
 from lealtad.customers.models import Customer, Interaction
-from tests.connectors.conftest import SECRET, inbox
+from tests.connectors.conftest import SECRET, inbox, stock_catalog
 
 pytestmark = pytest.mark.django_db
 
@@ -88,81 +88,9 @@ def test_rejects_are_replayed_after_the_mapping_is_fixed(install, home, token_cl
     assert again["resolved"] == 0  # a replayed, applied record is not applied twice
 
 
-def _stock_file(rows: int, bad_every: int = 0) -> str:
-    lines = ["ITEM,BODEGA,CANT,RESERV,FECHA_HORA"]
-    for n in range(rows):
-        qty = "x" if bad_every and n % bad_every == bad_every - 1 else str(n % 50)
-        lines.append(f"SKU-{n:05d},0{1 + n % 3},{qty},0,20261124080000")
-    return "\n".join(lines) + "\n"
-
-
-def test_a_crash_mid_file_resumes_where_it_stopped_without_duplicates(install, home, monkeypatch):
-    install("inventory")
-    connector = registry.get("inventory")
-    folder = inbox(home, "inventory", "inbox/existencias")
-    drop(folder, "stock.csv", _stock_file(12_000, bad_every=1000))
-
-    real_ingest = services.ingest
-    calls = {"n": 0}
-
-    def crash_on_third_batch(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt("killed mid-file")
-        return real_ingest(*args, **kwargs)
-
-    monkeypatch.setattr(services, "ingest", crash_on_third_batch)
-    with pytest.raises(KeyboardInterrupt):
-        inbound.run(connector)
-    progress = FileProgress.objects.get()
-    assert progress.records_done == 10_000 and progress.status == "running"  # 2 batches of 5000
-    assert ExternalRecord.objects.count() == 10_000 - 10
-    assert (folder / "stock.csv").exists()
-
-    monkeypatch.setattr(services, "ingest", real_ingest)
-    [report] = inbound.run(connector)
-    assert report.resumed_at == 10_000
-    assert (report.records, report.created, report.duplicate) == (2_000, 1_998, 0)
-    progress.refresh_from_db()
-    assert (progress.records_done, progress.created, progress.rejected) == (12_000, 11_988, 12)
-    assert progress.status == "done"
-    assert ExternalRecord.objects.count() == 11_988
-    assert ReceivedEvent.objects.count() == 11_988
-    assert Reject.objects.count() == 12
-    assert {r.field for r in Reject.objects.all()} == {"CANT"}
-    assert (folder / "done" / "stock.csv").exists()
-
-
-def test_a_repeated_file_changes_nothing(install, home):
-    install("inventory")
-    folder = inbox(home, "inventory", "inbox/existencias")
-    text = _stock_file(10)
-    drop(folder, "a.csv", text)
-    drop(folder, "b.csv", text)
-    first, second = inbound.run(registry.get("inventory"))
-    assert (first.created, second.created, second.duplicate) == (10, 0, 10)
-    level = ExternalRecord.objects.get(key="SKU-00003@quito-norte")
-    assert level.data == {
-        "sku": "SKU-00003",
-        "location": "quito-norte",
-        "on_hand": 3,
-        "reserved": 0,
-        "as_of": None,
-    }
-    assert level.customer_id is None and not Customer.objects.exists()
-
-
-def test_an_older_report_does_not_move_a_level_back(install, home):
-    install("inventory")
-    folder = inbox(home, "inventory", "inbox/existencias")
-    drop(folder, "1.csv", "ITEM,BODEGA,CANT,RESERV,FECHA_HORA\nSKU-1,01,7,0,20261124100000\n")
-    drop(folder, "2.csv", "ITEM,BODEGA,CANT,RESERV,FECHA_HORA\nSKU-1,01,9,0,20261124090000\n")
-    inbound.run(registry.get("inventory"))
-    assert ExternalRecord.objects.get().data["on_hand"] == 7
-
-
 def test_a_file_without_a_required_column_is_set_aside_then_requeued(install, home):
     install("inventory")
+    stock_catalog(["SKU-1"])
     folder = inbox(home, "inventory", "inbox/existencias")
     drop(folder, "x.csv", "ITEM,WAREHOUSE,CANT,FECHA_HORA\nSKU-1,01,7,20261124100000\n")
     [report] = inbound.run(registry.get("inventory"))
@@ -170,7 +98,7 @@ def test_a_file_without_a_required_column_is_set_aside_then_requeued(install, ho
     assert (folder / "failed" / "x.csv").exists()
     reject = Reject.objects.get()
     assert (reject.line, reject.field) == (1, "BODEGA")
-    assert not ExternalRecord.objects.exists()
+    assert not Stock.objects.exists()
     # The legacy team renames the column back and the file is replayed.
     (folder / "failed" / "x.csv").write_text(
         "ITEM,BODEGA,CANT,FECHA_HORA\nSKU-1,01,7,20261124100000\n"

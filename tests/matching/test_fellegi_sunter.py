@@ -26,7 +26,7 @@ def test_em_recovers_known_m_and_lambda() -> None:
         p_match, p_non = m_true[k][1:], u_true[k][1:]
         levels[match, k] = 1 + rng.choice(len(p_match), size=match.sum(), p=p_match)
         levels[~match, k] = 1 + rng.choice(len(p_non), size=(~match).sum(), p=p_non)
-    est_lam, m, _ = fs.expectation_maximisation(levels, n_levels, u_true, [0, 1, 2])
+    est_lam, m, _, _ = fs.expectation_maximisation(levels, n_levels, u_true, [0, 1, 2])
     assert abs(est_lam - lam) < 0.01
     for k in range(3):
         assert np.abs(m[k][1:] - m_true[k][1:]).max() < 0.02

@@ -8,6 +8,15 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 app = typer.Typer(help="Connectors to external systems.", no_args_is_help=True)
@@ -58,19 +67,58 @@ def list_() -> None:
 
 
 @app.command()
-def run(name: str) -> None:
+def run(
+    name: str,
+    progress: Annotated[
+        bool, typer.Option(help="Show a progress bar per file (on the terminal's stderr)")
+    ] = True,
+) -> None:
     """Process the files waiting in NAME's inbound folders, once."""
     _django()
     from lealtad.channels.connectors import inbound, registry
 
     registry.sync()
-    reports = inbound.run(_connector(name))
+    connector = _connector(name)
+    if progress:
+        with _bars() as bars:
+            reports = inbound.run(connector, on_progress=_follow(bars))
+    else:
+        reports = inbound.run(connector)
     for report in reports:
         typer.echo(report.summary())
     if not reports:
         typer.echo(f"{name}: no files waiting")
     if any(r.failed for r in reports):
         raise typer.Exit(1)
+
+
+def _bars() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rejected]} rejected"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def _follow(bars: Progress):  # type: ignore[no-untyped-def]
+    """An ``on_progress`` callback that keeps one bar per file up to date."""
+    tasks: dict[tuple[str, str], TaskID] = {}
+
+    def update(report) -> None:  # type: ignore[no-untyped-def]
+        key = (report.stream, report.file)
+        done = report.resumed_at + report.records
+        if key not in tasks:
+            tasks[key] = bars.add_task(
+                f"{report.stream} {report.file}", total=report.expected or None, rejected=0
+            )
+        bars.update(tasks[key], completed=done, rejected=report.rejected)
+
+    return update
 
 
 @app.command()

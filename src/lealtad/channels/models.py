@@ -178,3 +178,26 @@ class ExternalRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system} {self.kind} {self.key}"
+
+
+class ReportedState(models.Model):
+    """When the state a system last reported about one key was true (a stock level's
+    SKU@location): a report of that key no newer than this is a repeat or came late, and has
+    no effect, so a file delivered twice or out of order never moves a level back.
+
+    It stands in for the received-event row of each report: one narrow row per key, moved
+    forward by every report applied, instead of a row per report and per night."""
+
+    system = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["system", "kind", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["system", "kind", "key"], name="reported_state_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system} {self.kind} {self.key} @ {self.occurred_at:%Y-%m-%d %H:%M:%S}"

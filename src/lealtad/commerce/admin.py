@@ -1,7 +1,8 @@
 """Back office: catalog, prices, taxes, promotions, locations and stock; orders to look at.
 
 Catalog and promotion edits here are audited (who, what, before → after). Orders, payments,
-shipments and returns are written by the services only, so they are shown read-only.
+shipments, returns, exchanges and transfers are written by the services only (they move stock
+and money), so they are shown read-only.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.forms.models import model_to_dict
 from lealtad.commerce.models import (
     Category,
     ChannelPrice,
+    Exchange,
     Location,
     Order,
     OrderLine,
@@ -25,6 +27,8 @@ from lealtad.commerce.models import (
     Shipment,
     Stock,
     TaxRate,
+    Transfer,
+    TransferLine,
     Variant,
 )
 from lealtad.core import audit
@@ -136,7 +140,15 @@ class ShipmentInline(admin.TabularInline):
     model = Shipment
     extra = 0
     can_delete = False
-    fields = ("from_location", "status", "carrier", "tracking", "shipped_at", "delivered_at")
+    fields = (
+        "from_location",
+        "status",
+        "carrier",
+        "tracking",
+        "lines",
+        "shipped_at",
+        "delivered_at",
+    )
     readonly_fields = fields
 
 
@@ -170,3 +182,44 @@ class ReturnAdmin(_ReadOnly):
     list_filter = ("channel",)
     search_fields = ("number", "order__number")
     inlines = [ReturnLineInline]
+
+
+@admin.register(Exchange)
+class ExchangeAdmin(_ReadOnly):
+    list_display = (
+        "number",
+        "original_order",
+        "replacement",
+        "channel",
+        "location",
+        "difference",
+        "created_at",
+    )
+    list_filter = ("channel",)
+    search_fields = ("number", "original_order__number", "replacement__number", "ret__number")
+    list_select_related = ("original_order", "replacement", "location")
+
+
+class TransferLineInline(admin.TabularInline):
+    model = TransferLine
+    extra = 0
+    can_delete = False
+    fields = ("variant", "quantity", "received")
+    readonly_fields = fields
+
+
+@admin.register(Transfer)
+class TransferAdmin(_ReadOnly):
+    list_display = (
+        "number",
+        "from_location",
+        "to_location",
+        "status",
+        "requested_at",
+        "shipped_at",
+        "received_at",
+    )
+    list_filter = ("status", "from_location", "to_location")
+    search_fields = ("number", "tracking")
+    list_select_related = ("from_location", "to_location")
+    inlines = [TransferLineInline]

@@ -3,6 +3,10 @@
 Errors: 404 unknown order/customer, 422 bad input (unknown SKU or location, more returned than
 bought, no such address or card on file), 409 not enough stock or a state that forbids the
 step, 402 payment declined. Nothing is written when a request is refused.
+
+Selling needs ``commerce.sell``, shipping and delivering ``commerce.fulfil``, money back at
+someone's discretion ``commerce.refund`` (see :mod:`lealtad.core.roles`). Exchanges, partial
+shipments, cart checkout and stock transfers are in :mod:`.api_operations`, mounted here.
 """
 
 from __future__ import annotations
@@ -10,13 +14,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router
 from ninja.errors import HttpError
 
 from lealtad.commerce import presenters, pricing, selectors
+from lealtad.commerce.api_operations import router as operations_router
 from lealtad.commerce.models import CustomerList, Variant
 from lealtad.commerce.schemas import (
     AdjustmentIn,
@@ -28,7 +33,7 @@ from lealtad.commerce.schemas import (
     ReturnIn,
     ShipIn,
 )
-from lealtad.commerce.services import CommerceError, SaleContext
+from lealtad.commerce.services import CommerceError, SaleContext, exchanges, shipments
 from lealtad.commerce.services import catalog as catalog_services
 from lealtad.commerce.services import lists as list_services
 from lealtad.commerce.services import orders as order_services
@@ -37,6 +42,7 @@ from lealtad.core.access import require
 from lealtad.core.roles import Capability
 
 router = Router(tags=["commerce"])
+router.add_router("/", operations_router)
 
 
 def _ctx(request: HttpRequest, capability: Capability, channel: str) -> SaleContext:
@@ -58,16 +64,17 @@ def _order(number: str) -> Any:
 
 
 @router.get("/availability", summary="Where a variant is available, across all locations")
-def availability(request: HttpRequest, sku: str, location: str | None = None) -> dict[str, Any]:
+def availability(request: HttpRequest, sku: str, location: str | None = None) -> HttpResponse:
     """The store clerk's "find my size": units not promised to an order, per location.
 
     ``location`` is the asking store: it comes first and is reported even with none.
     """
     require(request, Capability.LOOKUP)
-    found = selectors.availability(sku, location)
+    found = selectors.availability_json(sku, location)
     if found is None:
         raise HttpError(404, f"unknown SKU {sku}")
-    return found
+    # Already JSON (see the selector): handed out as it is, not validated and encoded again.
+    return HttpResponse(found, content_type="application/json; charset=utf-8")
 
 
 @router.get("/catalog/products", summary="Search the catalog")
@@ -157,12 +164,15 @@ def place_order(request: HttpRequest, body: OrderIn) -> tuple[int, dict[str, Any
     header = request.headers.get("Idempotency-Key")
     if header and not body.idempotency_key:
         body.idempotency_key = header[:120]
-    ctx = _ctx(request, Capability.CREATE, body.channel)
+    ctx = _ctx(request, Capability.SELL, body.channel)
     try:
         order, created = order_services.place_order(body, ctx)
     except CommerceError as exc:
         raise _refused(exc) from exc
-    return (201 if created else 200), presenters.order_detail(_order(order.number))
+    # A new order comes back with its rows: presenting it reads nothing more.
+    return (201 if created else 200), presenters.order_detail(
+        order if created else _order(order.number)
+    )
 
 
 @router.get("/orders/{number}", summary="An order with its lines, payments, shipments, returns")
@@ -178,21 +188,26 @@ def customer_orders(request: HttpRequest, customer_id: int, limit: int = 50) -> 
     return {"orders": [presenters.order_row(o) for o in rows]}
 
 
-@router.post("/orders/{number}/ship", summary="Ship an order (stock leaves, payment captured)")
+@router.post("/orders/{number}/ship", summary="Ship an order, or part of it (stock leaves)")
 def ship(request: HttpRequest, number: str, body: ShipIn) -> dict[str, Any]:
-    ctx = _ctx(request, Capability.EDIT, body.channel)
+    """Every unit not yet shipped, or only ``lines`` (each from where it is reserved or from
+    ``location``): one shipment per location, ``order.shipped`` for each. The first shipment
+    captures the payment. A repeated ``idempotency_key`` answers without shipping again."""
+    ctx = _ctx(request, Capability.FULFIL, body.channel)
     try:
-        order_services.ship_order(_order(number), body, ctx)
+        shipments.ship_order(_order(number), body, ctx)
     except CommerceError as exc:
         raise _refused(exc) from exc
     return presenters.order_detail(_order(number))
 
 
-@router.post("/orders/{number}/deliver", summary="The carrier delivered the order")
-def deliver(request: HttpRequest, number: str, channel: str = "web") -> dict[str, Any]:
-    ctx = _ctx(request, Capability.EDIT, channel)
+@router.post("/orders/{number}/deliver", summary="The carrier delivered (all, or one shipment)")
+def deliver(
+    request: HttpRequest, number: str, channel: str = "web", tracking: str | None = None
+) -> dict[str, Any]:
+    ctx = _ctx(request, Capability.FULFIL, channel)
     try:
-        order_services.deliver_order(_order(number), ctx)
+        shipments.deliver_order(_order(number), ctx, tracking[:120] if tracking else None)
     except CommerceError as exc:
         raise _refused(exc) from exc
     return presenters.order_detail(_order(number))
@@ -200,9 +215,9 @@ def deliver(request: HttpRequest, number: str, channel: str = "web") -> dict[str
 
 @router.post("/orders/{number}/collect", summary="A pickup order handed over in the store")
 def collect(request: HttpRequest, number: str, channel: str = "pos") -> dict[str, Any]:
-    ctx = _ctx(request, Capability.EDIT, channel)
+    ctx = _ctx(request, Capability.SELL, channel)
     try:
-        order_services.collect_order(_order(number), ctx)
+        shipments.collect_order(_order(number), ctx)
     except CommerceError as exc:
         raise _refused(exc) from exc
     return presenters.order_detail(_order(number))
@@ -212,9 +227,9 @@ def collect(request: HttpRequest, number: str, channel: str = "pos") -> dict[str
 def cancel(
     request: HttpRequest, number: str, reason: str = "", channel: str = "web"
 ) -> dict[str, Any]:
-    ctx = _ctx(request, Capability.EDIT, channel)
+    ctx = _ctx(request, Capability.SELL, channel)
     try:
-        order_services.cancel_order(_order(number), reason[:250], ctx)
+        exchanges.cancel(_order(number), reason[:250], ctx)
     except CommerceError as exc:
         raise _refused(exc) from exc
     return presenters.order_detail(_order(number))
@@ -226,7 +241,7 @@ def cancel(
     summary="Take a return at any channel (restock here, refund to the original payment)",
 )
 def take_return(request: HttpRequest, number: str, body: ReturnIn) -> tuple[int, dict]:
-    ctx = _ctx(request, Capability.CREATE, body.channel)
+    ctx = _ctx(request, Capability.SELL, body.channel)
     try:
         ret, created = return_services.take_return(_order(number), body, ctx)
     except CommerceError as exc:
@@ -241,7 +256,7 @@ def take_return(request: HttpRequest, number: str, body: ReturnIn) -> tuple[int,
 @router.post("/orders/{number}/price-adjustments", response={201: dict})
 def adjust(request: HttpRequest, number: str, body: AdjustmentIn) -> tuple[int, dict]:
     """Money back after the sale, to the original payment, with its reason."""
-    ctx = _ctx(request, Capability.EDIT, body.channel)
+    ctx = _ctx(request, Capability.REFUND, body.channel)
     try:
         order_services.adjust_price(_order(number), body, ctx)
     except CommerceError as exc:

@@ -20,7 +20,7 @@ from lealtad.channels.services import ingest
 from lealtad.commerce import selectors
 from lealtad.commerce.models import Order, Payment, Return, Stock
 from lealtad.commerce.schemas import CardIn, LineIn, OrderIn, PaymentIn, ReturnIn, ShipIn
-from lealtad.commerce.services import SaleContext
+from lealtad.commerce.services import SaleContext, shipments
 from lealtad.commerce.services import catalog as catalog_services
 from lealtad.commerce.services import orders as order_services
 from lealtad.commerce.services import returns as return_services
@@ -208,8 +208,8 @@ def cross_channel(progress: Any = None) -> str:
         f"captured elsewhere: {first.captured_elsewhere}"
     )
     warehouse = SaleContext(Actor.system("bodega"), "web")
-    order_services.ship_order(first, ShipIn(carrier="Servientrega"), warehouse)
-    order_services.deliver_order(first, warehouse)
+    shipments.ship_order(first, ShipIn(carrier="Servientrega"), warehouse)
+    shipments.deliver_order(first, warehouse)
 
     web = SaleContext(Actor(label="rodrigo.juarez (web)", channel="web"), "web")
     second, _ = order_services.place_order(
@@ -227,8 +227,8 @@ def cross_channel(progress: Any = None) -> str:
         f"3. Order {second.number} (web) to the office, {second.total} {second.currency} "
         f"with {', '.join(second.promotions) or 'no promotion'}"
     )
-    order_services.ship_order(second, ShipIn(carrier="Servientrega"), warehouse)
-    order_services.deliver_order(second, warehouse)
+    shipments.ship_order(second, ShipIn(carrier="Servientrega"), warehouse)
+    shipments.deliver_order(second, warehouse)
 
     store = SaleContext(Actor(label="andrea.tienda", channel="pos"), "pos")
     ret, _ = return_services.take_return(

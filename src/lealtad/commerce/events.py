@@ -1,13 +1,17 @@
 """Event types the commerce context owns, the 360 section it fills, and its subscribers.
 
 Outbound (published in the business transaction, delivered by the hub to every subscriber):
-``order.placed``, ``order.shipped``, ``order.delivered``, ``order.completed``,
-``order.cancelled``, ``order.returned``, ``order.price_adjusted``, ``payment.authorized``,
-``payment.captured``, ``payment.refunded``, ``payment_method.added``.
+``order.placed``, ``order.shipped`` (one per shipment), ``shipment.delivered``,
+``order.delivered``, ``order.completed``, ``order.cancelled``, ``order.returned``,
+``order.exchanged``, ``order.price_adjusted``, ``payment.authorized``, ``payment.captured``,
+``payment.refunded``, ``payment_method.added``, ``cart.checked_out``, ``transfer.requested``,
+``transfer.shipped``, ``transfer.received``, ``transfer.cancelled``, ``stock.levels_changed``
+(one per batch of levels another system counted: :mod:`.services.stock_levels`).
 
-Inbound (external channels ``POST /api/v1/events``): ``order.placed``, ``order.shipped`` and
-``order.returned``; payloads are checked against the catalog and the orders while validating,
-so an unknown SKU, location or order rejects the event with its field path and writes nothing.
+Inbound (external channels ``POST /api/v1/events``): ``order.placed``, ``order.shipped`` (all
+of the order, or the ``lines`` of one partial shipment) and ``order.returned``; payloads are
+checked against the catalog and the orders while validating, so an unknown SKU, location or
+order rejects the event with its field path and writes nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from lealtad.commerce import presenters, selectors
+from lealtad.commerce import presenters, selectors, selectors_operations
 from lealtad.commerce.schemas import (
     OrderPlacedEvent,
     OrderReturnedEvent,
@@ -23,7 +27,7 @@ from lealtad.commerce.schemas import (
     ReturnIn,
     ShipIn,
 )
-from lealtad.commerce.services import SaleContext, merges
+from lealtad.commerce.services import SaleContext, merges, shipments
 from lealtad.commerce.services import orders as order_services
 from lealtad.commerce.services import returns as return_services
 from lealtad.core import envelope, hub, sections
@@ -36,8 +40,11 @@ from lealtad.customers.schemas import CustomerProfile
 
 @sections.provide("orders")
 def orders_section(customer_id: int, capabilities: frozenset[Any]) -> list[dict[str, Any]]:
-    """Purchase history and open orders, newest first, with shipments and returns."""
-    return [presenters.order_row(o) for o in selectors.customer_orders(customer_id)]
+    """Purchase history and open orders, newest first, with shipments, returns and exchanges
+    (an exchange shows on the order it came from and on its replacement)."""
+    orders = selectors.customer_orders(customer_id)
+    selectors_operations.exchanges_of(orders)
+    return [presenters.order_row(o) for o in orders]
 
 
 def _customer_for(event: ValidEvent, actor: Actor) -> int:
@@ -66,8 +73,15 @@ def apply_order_events(events: Sequence[ValidEvent], actor: Actor) -> list[int]:
         found = selectors.find_order(payload.order)
         assert found is not None, "the payload schema checked the order exists"
         if isinstance(payload, OrderShippedEvent):
-            order_services.ship_order(
-                found, ShipIn(carrier=payload.carrier, tracking=payload.tracking), ctx
+            shipments.ship_order(
+                found,
+                ShipIn(
+                    carrier=payload.carrier,
+                    tracking=payload.tracking,
+                    lines=payload.lines,
+                    idempotency_key=f"event:{env.id}",
+                ),
+                ctx,
             )
         else:
             return_services.take_return(
@@ -95,7 +109,8 @@ envelope.register(
     "order.shipped",
     OrderShippedEvent,
     apply_order_events,
-    "A fulfilment house shipped an order (by Lealtad number or the channel's order_ref).",
+    "A fulfilment house shipped an order, or with lines part of it (by Lealtad number or the "
+    "channel's order_ref).",
 )
 envelope.register(
     "order.returned",
@@ -105,10 +120,14 @@ envelope.register(
 )
 
 
-@hub.subscriber("customer.merged", name="commerce.follow_merge")
+@hub.subscriber("customer.merged", "customer.merged_batch", name="commerce.follow_merge")
 def follow_customer_merge(message: hub.Message) -> None:
-    """Orders, returns, cards on file and lists follow a customer merge."""
+    """Orders, returns, cards on file and lists follow a customer merge (a dedupe announces
+    its merges in batches: followed set-based)."""
     payload = message.payload
+    if message.event_type == "customer.merged_batch":
+        merges.follow_merges(payload["merges"])
+        return
     merges.follow_merge(payload["merge_id"], payload["survivor_id"], payload["absorbed_id"])
 
 

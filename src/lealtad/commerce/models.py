@@ -235,6 +235,10 @@ class CustomerList(models.Model):
     event_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    order = models.ForeignKey(
+        "Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )  # a cart checked out: the order it became (it can no longer change)
+    checked_out_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -260,6 +264,7 @@ class ListItem(models.Model):
 class Order(models.Model):
     class Status(models.TextChoices):
         PLACED = "placed", _("Placed")
+        PARTLY_SHIPPED = "partly_shipped", _("Partly shipped")
         SHIPPED = "shipped", _("Shipped")
         READY = "ready", _("Ready for pickup")
         DELIVERED = "delivered", _("Delivered")
@@ -382,6 +387,7 @@ class Shipment(models.Model):
     lines = models.JSONField(default=list)  # [{"sku": ..., "quantity": ...}]
     shipped_at = models.DateTimeField()
     delivered_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["id"]
@@ -428,6 +434,85 @@ class ReturnLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_line_id} x{self.quantity}"
+
+
+class Exchange(models.Model):
+    """Goods brought back and replacements taken, as one operation: the return and the
+    replacement order point at each other, and the price difference is charged or refunded
+    on the original payment."""
+
+    number = models.CharField(max_length=20, unique=True)
+    customer_id = models.BigIntegerField(db_index=True)
+    original_order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="exchanges")
+    ret = models.OneToOneField(Return, on_delete=models.PROTECT, related_name="exchange")
+    replacement = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="exchange_of")
+    channel = models.CharField(max_length=40)
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=250)
+    returned_value = money()  # what the goods brought back had cost
+    replacement_value = money()  # the replacements at today's price
+    difference = money()  # > 0 the customer paid more, < 0 the customer got money back
+    idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField()
+    created_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Transfer(models.Model):
+    """Stock moving between locations (store ↔ warehouse).
+
+    Requested: the units are reserved at the source, so no order takes them. Shipped: they
+    left the source and are counted nowhere as available until received. Received: on the
+    destination's shelf (what did not arrive is recorded as short).
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        IN_TRANSIT = "in_transit", _("In transit")
+        RECEIVED = "received", _("Received")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    number = models.CharField(max_length=20, unique=True)
+    from_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    to_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.REQUESTED, db_index=True
+    )
+    note = models.CharField(max_length=250, blank=True)
+    carrier = models.CharField(max_length=80, blank=True)
+    tracking = models.CharField(max_length=120, blank=True)
+    idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    requested_at = models.DateTimeField()
+    requested_by = models.CharField(max_length=150, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class TransferLine(models.Model):
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+    received = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["transfer", "variant"], name="transfer_line_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant_id} x{self.quantity}"
 
 
 class PriceAdjustment(models.Model):

@@ -6,10 +6,12 @@ from typing import Any
 
 from lealtad.commerce.models import (
     CustomerList,
+    Exchange,
     Order,
     PaymentMethod,
     Product,
     Shipment,
+    Transfer,
 )
 
 
@@ -33,8 +35,32 @@ def shipment(s: Shipment) -> dict[str, Any]:
     }
 
 
+def exchange(e: Exchange) -> dict[str, Any]:
+    """One exchange: what came back (the return), what was taken (the replacement order) and
+    how the money was settled (``difference`` > 0 charged, < 0 refunded)."""
+    return {
+        "number": e.number,
+        "order": e.original_order.number,
+        "return": e.ret.number,
+        "replacement": e.replacement.number,
+        "channel": e.channel,
+        "location": e.location.code,
+        "reason": e.reason,
+        "returned_value": money(e.returned_value),
+        "replacement_value": money(e.replacement_value),
+        "difference": money(e.difference),
+        "created_at": _iso(e.created_at),
+    }
+
+
+def _exchange_link(e: Exchange | None) -> dict[str, Any] | None:
+    if e is None:
+        return None
+    return {"number": e.number, "order": e.original_order.number, "return": e.ret.number}
+
+
 def order_row(o: Order) -> dict[str, Any]:
-    """The 360 view's row: one order with its shipments and returns (plain JSON)."""
+    """The 360 view's row: one order with its shipments, returns and exchanges (plain JSON)."""
     return {
         "id": o.pk,
         "number": o.number,
@@ -59,6 +85,8 @@ def order_row(o: Order) -> dict[str, Any]:
             }
             for r in getattr(o, "return_rows", [])
         ],
+        "exchanges": [exchange(e) for e in getattr(o, "exchange_rows", [])],
+        "exchange_of": _exchange_link(getattr(o, "exchange_of_row", None)),
     }
 
 
@@ -95,6 +123,7 @@ def order_detail(o: Order) -> dict[str, Any]:
                 "location": line.location.code if line.location else None,
                 "shipped": line.shipped,
                 "returned": line.returned,
+                "to_ship": line.quantity - line.shipped,
             }
             for line in o.lines.all()
         ],
@@ -121,6 +150,7 @@ def order_detail(o: Order) -> dict[str, Any]:
                 "reason": r.reason,
                 "refund": money(r.refund_amount),
                 "created_at": _iso(r.created_at),
+                "exchange_order": r.exchange_order.number if r.exchange_order else None,
                 "lines": [
                     {
                         "order_line": rl.order_line_id,
@@ -136,6 +166,13 @@ def order_detail(o: Order) -> dict[str, Any]:
             {"amount": money(a.amount), "reason": a.reason, "channel": a.channel}
             for a in o.adjustments.all()
         ],
+        "exchanges": [
+            exchange(e)
+            for e in o.exchanges.select_related("original_order", "replacement", "ret", "location")
+        ],
+        "exchange_of": _exchange_link(
+            Exchange.objects.filter(replacement=o).select_related("original_order", "ret").first()
+        ),
     }
 
 
@@ -172,12 +209,34 @@ def payment_method(m: PaymentMethod) -> dict[str, Any]:
     }
 
 
+def transfer(t: Transfer) -> dict[str, Any]:
+    return {
+        "number": t.number,
+        "status": t.status,
+        "from": t.from_location.code,
+        "to": t.to_location.code,
+        "note": t.note,
+        "carrier": t.carrier,
+        "tracking": t.tracking,
+        "requested_at": _iso(t.requested_at),
+        "requested_by": t.requested_by,
+        "shipped_at": _iso(t.shipped_at),
+        "received_at": _iso(t.received_at),
+        "lines": [
+            {"sku": line.variant.sku, "quantity": line.quantity, "received": line.received}
+            for line in t.lines.all()
+        ],
+    }
+
+
 def customer_list(c: CustomerList) -> dict[str, Any]:
     return {
         "id": c.pk,
         "kind": c.kind,
         "name": c.name,
         "channel": c.channel,
+        "order": c.order.number if c.order_id and c.order else None,
+        "checked_out_at": _iso(c.checked_out_at),
         "items": [
             {"sku": i.variant.sku, "quantity": i.quantity, "purchased": i.purchased}
             for i in c.items.all()

@@ -99,9 +99,100 @@ class ReturnIn(_Strict):
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=120)
 
 
+class ShipLineIn(_Strict):
+    sku: str = Field(min_length=1, max_length=60)
+    quantity: int = Field(ge=1, le=1000)
+    location: str | None = Field(
+        default=None, max_length=40, description="ship from here (default: where it is reserved)"
+    )
+
+
 class ShipIn(_Strict):
+    """A shipment: every unit not yet shipped, or only ``lines`` (the rest ships later)."""
+
     carrier: str = Field(default="", max_length=80)
     tracking: str = Field(default="", max_length=120)
+    channel: Channel = "web"
+    lines: list[ShipLineIn] = Field(default_factory=list, max_length=100)
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=120)
+
+
+class ExchangeIn(_Strict):
+    """Goods brought back and replacements taken in one operation, at any channel.
+
+    The replacements are priced as a new order today (same price policy and promotions);
+    the difference with what the returned goods cost is charged to, or refunded on, the
+    original payment (``payment`` only if the customer pays a difference with another card).
+    """
+
+    channel: Channel
+    location: str = Field(min_length=1, max_length=40, description="where the goods came back")
+    reason: str = Field(min_length=3, max_length=250)
+    returns: list[ReturnLineIn] = Field(min_length=1, max_length=100)
+    replacements: list[LineIn] = Field(min_length=1, max_length=100)
+    fulfilment: Fulfilment = "take_now"
+    ship_address_id: int | None = Field(default=None, ge=1)
+    ship_address_kind: AddressKind | None = None
+    pickup_location: str | None = Field(
+        default=None, max_length=40, description="default: the receiving location"
+    )
+    payment: PaymentIn | None = None
+    restock: bool = True
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=120)
+
+    @model_validator(mode="after")
+    def _fulfilment(self) -> ExchangeIn:
+        if self.fulfilment == "ship" and (self.ship_address_id is None) == (
+            self.ship_address_kind is None
+        ):
+            raise ValueError("shipping needs ship_address_id or ship_address_kind")
+        return self
+
+
+class CheckoutIn(_Strict):
+    """A cart becomes an order: how it is fulfilled and paid (the lines are the cart's)."""
+
+    channel: Channel | None = Field(default=None, description="default: the cart's channel")
+    fulfilment: Fulfilment
+    ship_address_id: int | None = Field(default=None, ge=1)
+    ship_address_kind: AddressKind | None = None
+    pickup_location: str | None = Field(default=None, max_length=40)
+    origin_location: str | None = Field(default=None, max_length=40)
+    payment: PaymentIn
+    coupon: str = Field(default="", max_length=40)
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=120)
+
+
+class TransferLineIn(_Strict):
+    sku: str = Field(min_length=1, max_length=60)
+    quantity: int = Field(ge=1, le=100000)
+
+
+class TransferIn(_Strict):
+    from_location: str = Field(min_length=1, max_length=40)
+    to_location: str = Field(min_length=1, max_length=40)
+    lines: list[TransferLineIn] = Field(min_length=1, max_length=200)
+    note: str = Field(default="", max_length=250)
+    channel: Channel = "web"
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=120)
+
+    @model_validator(mode="after")
+    def _two_places(self) -> TransferIn:
+        if self.from_location == self.to_location:
+            raise ValueError("a transfer goes between two different locations")
+        return self
+
+
+class TransferShipIn(_Strict):
+    carrier: str = Field(default="", max_length=80)
+    tracking: str = Field(default="", max_length=120)
+    channel: Channel = "web"
+
+
+class TransferReceiveIn(_Strict):
+    """What arrived; without ``lines`` everything shipped arrived."""
+
+    lines: list[TransferLineIn] = Field(default_factory=list, max_length=200)
     channel: Channel = "web"
 
 
@@ -193,18 +284,30 @@ class OrderRef(_Strict):
 
 
 class OrderShippedEvent(OrderRef):
-    """``order.shipped`` from a fulfilment house: the order left with this carrier."""
+    """``order.shipped`` from a fulfilment house: the order (or, with ``lines``, part of it)
+    left with this carrier."""
 
     carrier: str = Field(default="", max_length=80)
     tracking: str = Field(default="", max_length=120)
+    lines: list[ShipLineIn] = Field(default_factory=list, max_length=100)
 
     @model_validator(mode="after")
     def _shippable(self) -> OrderShippedEvent:
         from lealtad.commerce import selectors
 
         order = selectors.find_order(self.order)
-        if order is not None and (order.fulfilment != "ship" or order.status != "placed"):
+        if order is not None and (
+            order.fulfilment != "ship" or order.status not in ("placed", "partly_shipped")
+        ):
             raise ValueError(f"order {self.order} is {order.status} ({order.fulfilment})")
+        if order is not None and self.lines:
+            left = {line.sku: line.quantity - line.shipped for line in order.lines.all()}
+            wanted: dict[str, int] = {}
+            for line in self.lines:
+                wanted[line.sku] = wanted.get(line.sku, 0) + line.quantity
+            for sku, quantity in wanted.items():
+                if quantity > left.get(sku, 0):
+                    raise ValueError(f"{sku}: at most {left.get(sku, 0)} left to ship")
         return self
 
 

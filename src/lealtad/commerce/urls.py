@@ -12,4 +12,5 @@ urlpatterns = [
     path("orders/", views.place_order, name="place_order"),
     path("orders/<str:number>/", views.order, name="order"),
     path("returns/", views.take_return, name="take_return"),
+    path("transfers/", views.store_transfers, name="transfers"),
 ]

@@ -1,4 +1,5 @@
-"""The store handheld: find a product, see stock everywhere, order for a customer, take a return.
+"""The store handheld: find a product, see stock everywhere, order for a customer, take a return
+or an exchange, ask for and receive stock transfers.
 
 Thin views over the commerce selectors and services; built for a phone-sized screen. The
 store the device belongs to is kept in the session (``?store=`` changes it).
@@ -16,10 +17,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from pydantic import ValidationError
 
-from lealtad.commerce import selectors
-from lealtad.commerce.models import Location
-from lealtad.commerce.schemas import LineIn, OrderIn, PaymentIn, ReturnIn, ReturnLineIn
-from lealtad.commerce.services import CommerceError, SaleContext
+from lealtad.commerce import selectors, selectors_operations
+from lealtad.commerce.models import Exchange, Location, Order
+from lealtad.commerce.schemas import (
+    ExchangeIn,
+    LineIn,
+    OrderIn,
+    PaymentIn,
+    ReturnIn,
+    ReturnLineIn,
+    TransferIn,
+    TransferLineIn,
+    TransferReceiveIn,
+)
+from lealtad.commerce.services import CommerceError, SaleContext, exchanges, transfers
 from lealtad.commerce.services import orders as order_services
 from lealtad.commerce.services import returns as return_services
 from lealtad.core.access import require
@@ -145,7 +156,7 @@ def customer_card(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def place_order(request: HttpRequest) -> HttpResponse:
-    require(request, Capability.CREATE)
+    require(request, Capability.SELL)
     store = _store(request)
     sku = request.POST.get("sku", "")
     how = request.POST.get("fulfilment", "")
@@ -182,20 +193,29 @@ def order(request: HttpRequest, number: str) -> HttpResponse:
     found = selectors.order_detail(number)
     if found is None:
         raise Http404(_("No such order."))
+    selectors_operations.exchanges_of([found])
     return _page(request, "commerce/order.html", {"order": found, "store": _store(request)})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def take_return(request: HttpRequest) -> HttpResponse:
-    """Find the order (from any channel), pick what comes back and why, restock here."""
-    require(request, Capability.CREATE)
+    """Find the order (from any channel), pick what comes back and why, restock here; or
+    exchange it for other sizes taken now from this store's shelf."""
+    require(request, Capability.SELL)
     store = _store(request)
     number = (request.GET.get("order") or request.POST.get("order") or "").strip()
     found = selectors.order_detail(number) if number else None
     if number and found is None:
         messages.error(request, _("No such order."))
     if request.method == "POST" and found is not None and store is not None:
+        if request.POST.get("action") == "exchange":
+            done = _exchange(request, found, store)
+            if done is not None:
+                return redirect("commerce:order", done.replacement.number)
+            return _page(
+                request, "commerce/return.html", {"order": found, "store": store, "number": number}
+            )
         wanted = [
             (line.sku, _quantity(request.POST.get(f"qty-{line.pk}"))) for line in found.lines.all()
         ]
@@ -221,3 +241,95 @@ def take_return(request: HttpRequest) -> HttpResponse:
     return _page(
         request, "commerce/return.html", {"order": found, "store": store, "number": number}
     )
+
+
+def _exchange(request: HttpRequest, order: Order, store: Location) -> Exchange | None:
+    """The lines with a quantity and another size chosen: back here, the new size taken now."""
+    returned, taken = [], []
+    for line in order.lines.all():
+        quantity = _quantity(request.POST.get(f"qty-{line.pk}"))
+        swap = request.POST.get(f"swap-{line.pk}", "")
+        if quantity > 0:
+            returned.append(ReturnLineIn(sku=line.sku, quantity=quantity))
+            if swap:
+                taken.append(LineIn(sku=swap, quantity=quantity))
+    try:
+        if not taken:
+            raise ValueError(_("choose the size or colour each item is exchanged for"))
+        data = ExchangeIn(
+            channel=CHANNEL,
+            location=store.code,
+            reason=request.POST.get("reason", ""),
+            returns=returned,
+            replacements=taken,
+            idempotency_key=request.POST.get("idempotency_key") or None,
+        )
+        done, _created = exchanges.exchange(order, data, _ctx(request))
+    except (ValidationError, ValueError, CommerceError) as exc:
+        message = _errors(exc) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, _("The exchange was not made: %(why)s") % {"why": message})
+        return None
+    if done.difference > 0:
+        money = _("%(amount)s charged to the original payment") % {"amount": done.difference}
+    elif done.difference < 0:
+        money = _("%(amount)s refunded to the original payment") % {"amount": -done.difference}
+    else:
+        money = _("no difference to pay")
+    messages.success(
+        request,
+        _("Exchange %(number)s made: %(money)s.") % {"number": done.number, "money": money},
+    )
+    return done
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def store_transfers(request: HttpRequest) -> HttpResponse:
+    """Stock moving to and from this store: ask for units, receive what arrived."""
+    require(request, Capability.LOOKUP)
+    store = _store(request)
+    if request.method == "POST" and store is not None:
+        require(request, Capability.FULFIL)
+        _transfer_step(request, store)
+        return redirect("commerce:transfers")
+    return _page(
+        request,
+        "commerce/transfers.html",
+        {
+            "store": store,
+            "transfers": selectors_operations.transfers(store.code if store else None),
+            "sources": [loc for loc in selectors.locations() if loc != store],
+        },
+    )
+
+
+def _transfer_step(request: HttpRequest, store: Location) -> None:
+    ctx = _ctx(request)
+    try:
+        if request.POST.get("action") == "receive":
+            found = transfers.get_transfer(request.POST.get("transfer", ""))
+            if found.to_location_id != store.pk:
+                raise ValueError(_("this transfer is not coming to this store"))
+            transfers.receive_transfer(found, TransferReceiveIn(channel=CHANNEL), ctx)
+            messages.success(request, _("Transfer %(number)s received.") % {"number": found.number})
+            return
+        made, _created = transfers.request_transfer(
+            TransferIn(
+                from_location=request.POST.get("from_location", ""),
+                to_location=store.code,
+                lines=[
+                    TransferLineIn(
+                        sku=request.POST.get("sku", "").strip(),
+                        quantity=_quantity(request.POST.get("quantity")),
+                    )
+                ],
+                channel=CHANNEL,
+                idempotency_key=request.POST.get("idempotency_key") or None,
+            ),
+            ctx,
+        )
+    except (ValidationError, ValueError, CommerceError) as exc:
+        message = _errors(exc) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, _("Nothing was done: %(why)s") % {"why": message})
+        return
+    messages.success(request, _("Transfer %(number)s requested.") % {"number": made.number})

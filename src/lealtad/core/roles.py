@@ -3,6 +3,13 @@
 A role is a Django group of the same name; capabilities are checked by every API endpoint and
 page. Keeping the map in code (not in the database) makes it reviewable and testable: a store
 clerk finds and registers customers but reads no contact history, consents or audit trail.
+
+Commerce has three capabilities of its own, so that who may take money, move goods and give
+money back can be told apart: ``commerce.sell`` (place orders, check carts out, take returns
+and exchanges at the counter within policy, hand over pickup orders, cancel an unshipped
+order), ``commerce.fulfil`` (ship, deliver, move stock between locations) and
+``commerce.refund`` (money back at someone's discretion: price adjustments). None of the nine
+roles is a warehouse crew: the technician role, field staff that already carry parts, fulfils.
 """
 
 from __future__ import annotations
@@ -27,6 +34,9 @@ class Capability(StrEnum):
     INGEST = "events.ingest"
     HUB_ADMIN = "hub.admin"
     TOKENS = "tokens.manage"
+    SELL = "commerce.sell"
+    FULFIL = "commerce.fulfil"
+    REFUND = "commerce.refund"
 
 
 class Role(StrEnum):
@@ -43,18 +53,19 @@ class Role(StrEnum):
 
 C = Capability
 _READ = {C.LOOKUP, C.VIEW, C.VIEW_HISTORY, C.VIEW_CONSENTS}
+_COMMERCE = {C.SELL, C.FULFIL, C.REFUND}
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.ADMIN: frozenset(Capability),
     Role.MANAGER: frozenset(set(Capability) - {C.TOKENS, C.HUB_ADMIN}),
     Role.SUPERVISOR: frozenset(
-        _READ | {C.VIEW_AUDIT, C.CREATE, C.EDIT, C.EDIT_CONSENTS, C.MERGE, C.INGEST}
+        _READ | _COMMERCE | {C.VIEW_AUDIT, C.CREATE, C.EDIT, C.EDIT_CONSENTS, C.MERGE, C.INGEST}
     ),
-    Role.AGENT: frozenset(_READ | {C.CREATE, C.EDIT, C.EDIT_CONSENTS, C.VIEW_AUDIT}),
-    Role.SALES_REP: frozenset(_READ | {C.CREATE, C.EDIT}),
+    Role.AGENT: frozenset(_READ | {C.CREATE, C.EDIT, C.EDIT_CONSENTS, C.VIEW_AUDIT, C.SELL}),
+    Role.SALES_REP: frozenset(_READ | {C.CREATE, C.EDIT, C.SELL}),
     Role.MARKETER: frozenset({C.LOOKUP, C.VIEW, C.VIEW_CONSENTS, C.EXPORT}),
-    Role.TECHNICIAN: frozenset({C.LOOKUP, C.VIEW, C.VIEW_HISTORY}),
-    Role.STORE_CLERK: frozenset({C.LOOKUP, C.VIEW, C.CREATE}),
-    Role.API_CLIENT: frozenset(_READ | {C.CREATE, C.EDIT, C.INGEST}),
+    Role.TECHNICIAN: frozenset({C.LOOKUP, C.VIEW, C.VIEW_HISTORY, C.FULFIL}),
+    Role.STORE_CLERK: frozenset({C.LOOKUP, C.VIEW, C.CREATE, C.SELL}),
+    Role.API_CLIENT: frozenset(_READ | _COMMERCE | {C.CREATE, C.EDIT, C.INGEST}),
 }
 
 # What each API token scope may unlock; the token never exceeds its user's role.
@@ -65,6 +76,9 @@ SCOPE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     "audit:read": frozenset({C.VIEW_AUDIT}),
     "events:write": frozenset({C.INGEST}),
     "hub:admin": frozenset({C.HUB_ADMIN}),
+    "commerce:sell": frozenset({C.SELL}),
+    "commerce:fulfil": frozenset({C.FULFIL}),
+    "commerce:refund": frozenset({C.REFUND}),
 }
 CHANNEL_SCOPE_PREFIX = "channel:"
 

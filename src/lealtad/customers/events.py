@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+
 from django.db.models import F
 
 from lealtad.core import envelope, hub
 from lealtad.customers import services
+from lealtad.customers.bulk_merge import MERGED_BATCH
 from lealtad.customers.models import ChannelActivity
 from lealtad.customers.schemas import CustomerProfile, InteractionRecorded
 
@@ -40,19 +44,54 @@ def count_channel_activity(message: hub.Message) -> None:
             ChannelActivity.objects.filter(pk=row.pk).update(last_contact_at=occurred)
 
 
-@hub.subscriber("customer.merged", name="customers.merge_activity")
+@hub.subscriber("customer.merged", MERGED_BATCH, name="customers.merge_activity")
 def fold_activity_on_merge(message: hub.Message) -> None:
-    """After a merge the absorbed customer's channel counts belong to the survivor."""
-    survivor = message.payload["survivor_id"]
-    absorbed = message.payload["absorbed_id"]
-    for row in ChannelActivity.objects.filter(customer_id=absorbed):
-        mine, _ = ChannelActivity.objects.get_or_create(
-            customer_id=survivor, channel=row.channel, defaults={"contacts": 0}
-        )
-        mine.contacts += row.contacts
-        if row.last_contact_at and (
-            mine.last_contact_at is None or row.last_contact_at > mine.last_contact_at
-        ):
-            mine.last_contact_at = row.last_contact_at
-        mine.save()
-        row.delete()
+    """After a merge the absorbed customer's channel counts belong to the survivor (a
+    dedupe's ``customer.merged_batch`` lists many merges: folded together)."""
+    payload = message.payload
+    merges = payload["merges"] if message.event_type == MERGED_BATCH else [payload]
+    fold_activity([(int(m["survivor_id"]), int(m["absorbed_id"])) for m in merges])
+
+
+def fold_activity(merges: Sequence[tuple[int, int]]) -> None:
+    """Fold each (survivor, absorbed)'s channel counts, in order, in a few queries."""
+    held: dict[int, dict[str, ChannelActivity]] = defaultdict(dict)
+    absorbed = sorted({a for _s, a in merges})
+    for part in _batches(absorbed):
+        for row in ChannelActivity.objects.filter(customer_id__in=part):
+            held[row.customer_id][row.channel] = row
+    if not held:
+        return  # nothing to fold (the usual case in a dedupe of imported customers)
+    survivors = sorted({s for s, _a in merges} - set(absorbed))
+    for part in _batches(survivors):
+        for row in ChannelActivity.objects.filter(customer_id__in=part):
+            held[row.customer_id][row.channel] = row
+    gone: list[int] = []
+    touched: dict[tuple[int, str], ChannelActivity] = {}
+    for survivor, absorbed_id in merges:
+        mine = held[survivor]
+        for channel, row in held.pop(absorbed_id, {}).items():
+            if row.pk:
+                gone.append(row.pk)
+            touched.pop((absorbed_id, channel), None)
+            current = mine.setdefault(
+                channel, ChannelActivity(customer_id=survivor, channel=channel, contacts=0)
+            )
+            current.contacts += row.contacts
+            if row.last_contact_at and (
+                current.last_contact_at is None or row.last_contact_at > current.last_contact_at
+            ):
+                current.last_contact_at = row.last_contact_at
+            touched[(survivor, channel)] = current
+    for part in _batches(gone):
+        ChannelActivity.objects.filter(pk__in=part).delete()
+    rows = list(touched.values())
+    ChannelActivity.objects.bulk_update(
+        [r for r in rows if r.pk], ["contacts", "last_contact_at"], batch_size=500
+    )
+    ChannelActivity.objects.bulk_create([r for r in rows if not r.pk], batch_size=500)
+
+
+def _batches(ids: Sequence[int], size: int = 500) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]

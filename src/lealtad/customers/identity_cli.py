@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -35,7 +36,8 @@ def train_command() -> None:
     labels = model.info.get("labels", {})
     typer.echo(
         f"trained on {model.info.get('records', 0):,} customers in "
-        f"{time.perf_counter() - started:.1f} s; prior λ={model.lam:.3g}; "
+        f"{time.perf_counter() - started:.1f} s; prior λ={model.lam:.3g}, "
+        f"households λ={model.lam_household:.3g}; "
         f"labels: {labels.get('matches', 0):,} confirmed matches, "
         f"{labels.get('non_matches', 0):,} confirmed non-matches; saved to {path}"
     )
@@ -60,11 +62,18 @@ def dedupe_command(
 ) -> None:
     """Find duplicate customers: clusters, each pair's probability and what drove it."""
     _django()
+    from lealtad.cli import progress
     from lealtad.customers import dedupe
 
-    run = dedupe.run_dedupe(
-        apply=apply, report=report, threshold=threshold, say=_say, reviews=reviews
-    )
+    with progress() if apply else contextlib.nullcontext() as bar:  # the merges' progress
+        run = dedupe.run_dedupe(
+            apply=apply,
+            report=report,
+            threshold=threshold,
+            say=_say,
+            reviews=reviews,
+            progress=bar,
+        )
     summary = run.summary()
     for line in run.refused[:50]:
         typer.echo(f"refused: {line}", err=True)

@@ -21,7 +21,7 @@ from lealtad.core.audit import Actor
 from lealtad.core.envelope import CustomerRef, ValidEvent
 from lealtad.core.models import AuditEntry, OutboxMessage
 from lealtad.core.normalize import fold
-from lealtad.customers import identity, survivorship
+from lealtad.customers import identity
 from lealtad.customers.models import (
     Address,
     Consent,
@@ -756,50 +756,30 @@ def _merge_snapshot(survivor: Customer, absorbed: Customer) -> dict[str, Any]:
         "absorbed_status": absorbed.lifecycle_status,
         "survivor_consents": consents(survivor),
         "absorbed_consents": consents(absorbed),
+        # A phone or email that moves stops being primary; unmerge makes it primary again.
+        "primary": {
+            "Phone": list(absorbed.phones.filter(is_primary=True).values_list("pk", flat=True)),
+            "Email": list(absorbed.emails.filter(is_primary=True).values_list("pk", flat=True)),
+        },
     }
 
 
-def _provenance(customer: Customer) -> dict[str, tuple[str, datetime]]:
+def _provenance(customer: Customer) -> dict[str, tuple[str, datetime | None]]:
     """For each profile field, the channel that last set it and when (from the audit trail)."""
     from lealtad.core.models import AuditEntry
+    from lealtad.customers.bulk_merge import provenance_of
 
-    found = {
-        name: (customer.first_contact_channel, customer.created_at) for name in EDITABLE_FIELDS
-    }
     entries = AuditEntry.objects.filter(
         customer_id=customer.pk, entity_type="customer", action__in=["update", "merge"]
     ).order_by("occurred_at", "id")
-    for entry in entries.only("changes", "channel", "occurred_at"):
-        for name in entry.changes:
-            if name in found:
-                found[name] = (entry.channel, entry.occurred_at)
-    return found
+    return provenance_of(customer, entries.values_list("changes", "channel", "occurred_at"))
 
 
 def _apply_survivorship(survivor: Customer, absorbed: Customer) -> None:
-    from django.conf import settings
+    from lealtad.customers.bulk_merge import fold_profile, survivorship_rules
 
-    rules = survivorship.Rules(
-        order=tuple(settings.LEALTAD_SURVIVORSHIP_RULES),
-        sources=tuple(settings.LEALTAD_SURVIVORSHIP_SOURCES),
-    )
     mine, theirs = _provenance(survivor), _provenance(absorbed)
-    for name in EDITABLE_FIELDS:
-        winner = survivorship.choose(
-            name,
-            [
-                survivorship.Candidate(getattr(survivor, name), *mine[name], is_survivor=True),
-                survivorship.Candidate(getattr(absorbed, name), *theirs[name]),
-            ],
-            rules,
-        )
-        if winner is not None:
-            setattr(survivor, name, winner.value)
-    if absorbed.first_contact_at and (
-        not survivor.first_contact_at or absorbed.first_contact_at < survivor.first_contact_at
-    ):
-        survivor.first_contact_at = absorbed.first_contact_at
-        survivor.first_contact_channel = absorbed.first_contact_channel
+    fold_profile(survivor, absorbed, mine, theirs, survivorship_rules())
 
 
 @transaction.atomic
@@ -826,6 +806,8 @@ def unmerge(merge: Any, ctx: ChangeContext, reason: str) -> None:
     }
     for name, ids in merge.moved.items():
         by_name[name].objects.filter(pk__in=ids).update(customer=absorbed)
+    for name, ids in merge.snapshot.get("primary", {}).items():
+        by_name[name].objects.filter(pk__in=ids).update(is_primary=True)
     _restore_consents(survivor, merge.snapshot["survivor_consents"])
     _restore_consents(absorbed, merge.snapshot["absorbed_consents"])
     before = _snapshot(survivor, EDITABLE_FIELDS)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
-from rapidfuzz.process import cpdist
+from rapidfuzz.process import cdist, cpdist
 
 from lealtad.matching.records import Records
 
@@ -37,12 +37,30 @@ def _similarity(
     cb = records.codes(col_b)[j].astype(np.int64)
     vocab = records.vocabulary(col_a)
     size = len(vocab)
+    if size <= SMALL_VOCABULARY and len(i) > size:
+        return _table(records, col_a, scorer)[ca, cb]
     low, high = np.minimum(ca, cb), np.maximum(ca, cb)
     unique, inverse = np.unique(low * size + high, return_inverse=True)
     left = vocab[unique // size].tolist()
     right = vocab[unique % size].tolist()
     scores = cpdist(left, right, scorer=scorer, workers=-1, dtype=np.float64)
     return np.asarray(scores, dtype=np.float64)[inverse.reshape(-1)]
+
+
+# Up to this many distinct values (given names, surnames, cities), every pair of them is
+# scored once into a table (3,000² floats: 72 MB) and pairs are looked up in it.
+SMALL_VOCABULARY = 3_000
+
+
+def _table(records: Records, column: str, scorer: Callable[..., float]) -> np.ndarray:
+    """``scorer`` of every pair of values of the column's vocabulary (cached on the batch)."""
+    key = f"{column}:{getattr(scorer, '__qualname__', scorer)}"
+    table = records.tables.get(key)
+    if table is None:
+        vocab = records.vocabulary(column).tolist()
+        table = np.asarray(cdist(vocab, vocab, scorer=scorer, workers=-1, dtype=np.float64))
+        records.tables[key] = table
+    return table
 
 
 def jaro_winkler(records: Records, a: str, b: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -68,6 +86,10 @@ class Comparison:
 
     ``labels[0]`` is always "missing"; the last label is "different". ``tf_column`` and
     ``tf_levels`` name the column whose term frequencies adjust the weight of those levels.
+    ``household`` marks a field the members of one household share (family names, home
+    address, landline): agreeing on it says "same home", not "same person".
+    ``personal_levels`` are levels of such a field that people of one home do not share
+    (the same mobile phone): they still tell one person from a housemate.
     """
 
     name: str
@@ -75,10 +97,20 @@ class Comparison:
     compute: Callable[[Records, np.ndarray, np.ndarray], Levels]
     tf_column: str = ""
     tf_levels: tuple[int, ...] = ()
+    household: bool = False
+    personal_levels: tuple[int, ...] = ()
 
     @property
     def n_levels(self) -> int:
         return len(self.labels)
+
+    @property
+    def shared_levels(self) -> np.ndarray:
+        """Per level, whether two people of one household show it as often as a match does."""
+        shared = np.full(self.n_levels, self.household, dtype=bool)
+        shared[list(self.personal_levels)] = False
+        shared[0] = False
+        return shared
 
 
 def _given(r: Records, i: np.ndarray, j: np.ndarray) -> Levels:
@@ -149,6 +181,7 @@ SURNAME = Comparison(
     _surname,
     tf_column="sur1",
     tf_levels=(1, 2, 3),
+    household=True,
 )
 
 
@@ -168,14 +201,19 @@ def _birth_date(r: Records, i: np.ndarray, j: np.ndarray) -> Levels:
 
 def _one_digit_edit(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The 8 digits differ in one place, or by one swap of neighbouring digits."""
-    da = np.stack([a // 10**k % 10 for k in range(8)])
-    db = np.stack([b // 10**k % 10 for k in range(8)])
-    diff = da != db
-    count = diff.sum(axis=0)
-    swap = np.zeros(len(a), dtype=bool)
+    count = np.zeros(len(a), dtype=np.int8)
+    for k in range(8):
+        count += (a // 10**k % 10) != (b // 10**k % 10)
+    out = count == 1
+    two = np.nonzero(count == 2)[0]  # few: only these can be a swap
+    a2, b2 = a[two], b[two]
+    da = [a2 // 10**k % 10 for k in range(8)]
+    db = [b2 // 10**k % 10 for k in range(8)]
+    swap = np.zeros(len(two), dtype=bool)
     for k in range(7):
-        swap |= (count == 2) & diff[k] & diff[k + 1] & (da[k] == db[k + 1]) & (da[k + 1] == db[k])
-    return (count == 1) | swap
+        swap |= (da[k] != db[k]) & (da[k] == db[k + 1]) & (da[k + 1] == db[k])
+    out[two] = swap
+    return out
 
 
 BIRTH_DATE = Comparison(
@@ -236,6 +274,8 @@ PHONE = Comparison(
     "phone",
     ("missing", "same mobile", "same landline", "same last 7 digits", "different"),
     _phone,
+    household=True,
+    personal_levels=(1,),
 )
 
 
@@ -284,6 +324,7 @@ STREET = Comparison(
         "different",
     ),
     _street,
+    household=True,
 )
 
 
@@ -303,6 +344,7 @@ POSTCODE = Comparison(
     _postcode,
     tf_column="postcode",
     tf_levels=(1,),
+    household=True,
 )
 
 
@@ -322,6 +364,7 @@ CITY = Comparison(
     _city,
     tf_column="city",
     tf_levels=(1,),
+    household=True,
 )
 
 DEFAULT_COMPARISONS: tuple[Comparison, ...] = (

@@ -42,6 +42,7 @@ class Model:
     u: list[np.ndarray] = field(default_factory=list)
     lam: float = 1e-4
     info: dict[str, Any] = field(default_factory=dict)
+    lam_household: float = 0.0
 
     @classmethod
     def untrained(cls, comparisons: tuple[Comparison, ...] = DEFAULT_COMPARISONS) -> Model:
@@ -65,12 +66,22 @@ class Model:
     def prior_weight(self) -> float:
         return float(np.log2(self.lam / (1 - self.lam)))
 
+    @property
+    def household_prior_weight(self) -> float | None:
+        """``log2(λ / λ_household)``: the odds of "one person" against "two people of one
+        household" before any field is compared (None when the base shows no households)."""
+        if self.lam_household <= 0:
+            return None
+        return float(np.log2(self.lam / self.lam_household))
+
+
     # Persistence -----------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "lambda": self.lam,
+            "lambda_household": self.lam_household,
             "comparisons": [
                 {
                     "name": c.name,
@@ -95,7 +106,14 @@ class Model:
             comparisons.append(comparison)
             m.append(np.array(item["m"], dtype=np.float64))
             u.append(np.array(item["u"], dtype=np.float64))
-        return cls(tuple(comparisons), m, u, float(data["lambda"]), data.get("info", {}))
+        return cls(
+            tuple(comparisons),
+            m,
+            u,
+            float(data["lambda"]),
+            data.get("info", {}),
+            float(data.get("lambda_household", 0.0)),
+        )
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -163,6 +181,7 @@ class Session:
     lam: float
     m: dict[int, np.ndarray]
     iterations: int
+    lam_household: float = 0.0
 
 
 def patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -179,33 +198,91 @@ def expectation_maximisation(
     lam: float = 0.1,
     max_iterations: int = 100,
     tolerance: float = 1e-6,
-) -> tuple[float, dict[int, np.ndarray], int]:
-    """EM over pairs with ``u`` fixed: returns ``λ`` (within these pairs), m and iterations.
+    bounds: dict[int, tuple[float, float]] | None = None,
+    household: Sequence[np.ndarray] | None = None,
+) -> tuple[float, dict[int, np.ndarray], int, float]:
+    """EM over pairs with ``u`` fixed: returns ``λ`` (within these pairs), m, the number of
+    iterations and the share of pairs that are two people of one household.
 
     Only the ``active`` comparisons (indices) enter the likelihood and get an estimate.
+    ``bounds`` limits, per comparison, the share of matches at its "exact" and "different"
+    levels (see :func:`constrain`).
+
+    With ``household`` (per comparison, a flag per level: shown by two people of one
+    household as often as by a match, see ``Comparison.shared_levels``), a third class is
+    fitted beside matches and non-matches: two people of one household, who show those
+    levels as a match would (``m``) and the others as strangers do (``u``). It takes no parameter of its own but its share, and keeps the
+    pairs of a family (same surnames, address and landline, other given name and birth
+    date) from being learnt as what a match looks like.
     """
+    bounds = bounds or {}
     pats, counts = patterns(levels[:, list(active)] if len(active) else levels[:, :0])
     m = {c: _initial_m(n_levels[c]) for c in active}
+    shared = {k: household[c][pats[:, k]] for k, c in enumerate(active)} if household else {}
+    three = any(v.any() for v in shared.values()) and any((~v).any() for v in shared.values())
+    lam_h = 0.1 if three else 0.0
+    total = counts.sum()
     iteration = 0
     for iteration in range(1, max_iterations + 1):  # noqa: B007
         log_bf = np.zeros(len(pats))
+        log_bf_home = np.zeros(len(pats))
         for k, c in enumerate(active):
             w = np.log(np.maximum(m[c], _EPS) / np.maximum(u[c], _EPS))
             w[0] = 0.0
             log_bf += w[pats[:, k]]
-        logit = np.log(lam / (1 - lam)) + log_bf
-        p = 1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50)))
+            if three:
+                log_bf_home += np.where(shared[k], w[pats[:, k]], 0.0)
+        # Likelihoods relative to the non-match class, in logs: match, household.
+        log_match = np.log(lam) + log_bf
+        log_home = np.log(max(lam_h, 1e-300)) + log_bf_home if three else None
+        log_rest = np.log(max(1 - lam - lam_h, 1e-12))
+        if log_home is None:
+            norm = np.logaddexp(log_match, log_rest)
+            p_home = np.zeros(len(pats))
+        else:
+            norm = np.logaddexp(np.logaddexp(log_match, log_home), log_rest)
+            p_home = np.exp(np.clip(log_home - norm, -700, 0))
+        p = np.exp(np.clip(log_match - norm, -700, 0))
         weight = counts * p
-        new_lam = float(np.clip(weight.sum() / counts.sum(), 1e-9, 1 - 1e-9))
-        change = abs(new_lam - lam)
+        new_lam = float(np.clip(weight.sum() / total, 1e-9, 1 - 1e-9))
+        new_lam_h = float(np.clip((counts * p_home).sum() / total, 1e-9, 1 - 1e-9)) if three else 0
+        change = max(abs(new_lam - lam), abs(new_lam_h - lam_h))
         for k, c in enumerate(active):
-            new = level_shares(pats[:, k], n_levels[c], weight)
+            w_k = weight + counts * p_home * shared[k] if three else weight
+            new = constrain(level_shares(pats[:, k], n_levels[c], w_k), bounds.get(c))
             change = max(change, float(np.abs(new - m[c]).max()))
             m[c] = new
-        lam = new_lam
+        lam, lam_h = new_lam, new_lam_h
         if change < tolerance:
             break
-    return lam, m, iteration
+    return lam, m, iteration, lam_h
+
+
+def constrain(m: np.ndarray, bounds: tuple[float, float] | None) -> np.ndarray:
+    """m with at least ``bounds[0]`` at the "exact" level and at most ``bounds[1]`` at
+    "different", the other levels scaled to make up the rest.
+
+    This is the maximum-likelihood m under those bounds (the counts of the other levels
+    keep their proportions). It stops EM from taking, as "matches", a group of people who
+    share a surname and a home but not a given name, a birth date or an id: whatever two
+    records of one person disagree on, they mostly agree exactly on each of those.
+    """
+    if bounds is None:
+        return m
+    floor, ceiling = bounds
+    out = m.copy()
+    if out[1] < floor:
+        rest = float(out[2:].sum())
+        out[2:] = out[2:] * ((1 - floor) / rest) if rest > 0 else (1 - floor) / (len(out) - 2)
+        out[1] = floor
+    if out[-1] > ceiling:
+        middle = float(out[1:-1].sum())
+        if middle > 0:
+            out[1:-1] *= (1 - ceiling) / middle
+        else:
+            out[1:-1] = (1 - ceiling) / (len(out) - 2)
+        out[-1] = ceiling
+    return out
 
 
 def term_adjustments(records: Records, comparisons: Sequence[Comparison]) -> list[np.ndarray]:
@@ -222,6 +299,26 @@ def term_adjustments(records: Records, comparisons: Sequence[Comparison]) -> lis
         adj[seen] = np.log2(u_exact / freq[seen])
         out.append(adj)
     return out
+
+
+def comparison_weight(
+    model: Model,
+    weights: list[np.ndarray],
+    k: int,
+    records: Records,
+    i: np.ndarray,
+    levels: np.ndarray,
+    tf: list[np.ndarray],
+) -> np.ndarray:
+    """The weight comparison ``k`` gives pairs at ``levels``, term frequencies included
+    (the value of row ``i`` of the pair decides how common the agreement is)."""
+    c = model.comparisons[k]
+    part = weights[k][levels]
+    if c.tf_levels and len(tf[k]):
+        hit = np.isin(levels, c.tf_levels)
+        part = part.copy()
+        part[hit] += tf[k][records.codes(c.tf_column)[i[hit]]]
+    return part
 
 
 @dataclass
@@ -253,15 +350,19 @@ def score(
         tf = term_adjustments(records, model.comparisons)
     weights = model.level_weights()
     parts = np.empty(levels.shape, dtype=np.float32)
-    for k, c in enumerate(model.comparisons):
-        part = weights[k][levels[:, k]]
-        if c.tf_levels and len(tf[k]):
-            hit = np.isin(levels[:, k], c.tf_levels)
-            codes = records.codes(c.tf_column)[i[hit]]
-            part = part.copy()
-            part[hit] += tf[k][codes]
-        parts[:, k] = part
+    for k in range(len(model.comparisons)):
+        parts[:, k] = comparison_weight(model, weights, k, records, i, levels[:, k], tf)
     total = parts.sum(axis=1, dtype=np.float64) + model.prior_weight
+    home = model.household_prior_weight
+    if home is not None:
+        # One person, or two of one household? Only the fields people of a home do not
+        # share can tell: odds = 1 / (1/odds against strangers + 1/odds against a housemate).
+        shared = np.zeros(len(levels), dtype=np.float64)
+        for k, c in enumerate(model.comparisons):
+            if c.household:
+                shared += np.where(c.shared_levels[levels[:, k]], parts[:, k], 0.0)
+        own = parts.sum(axis=1, dtype=np.float64) - shared + home
+        total = -np.logaddexp2(-total, -own)
     probability = 1.0 / (1.0 + np.exp2(-np.clip(total, -60, 60)))
     return Scores(total, probability, parts, levels)
 

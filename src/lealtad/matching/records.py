@@ -110,6 +110,7 @@ class Records:
         self._vocab: dict[str, np.ndarray] = {}
         self._index: dict[str, dict[str, int]] = {}
         self._derived: dict[str, np.ndarray] = {}
+        self.tables: dict[str, np.ndarray] = {}  # similarity of every pair of small vocabularies
 
     def __len__(self) -> int:
         return len(self.keys)

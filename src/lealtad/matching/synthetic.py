@@ -322,8 +322,8 @@ def duplicate(rng: random.Random, p: Person, key: int) -> Person:
             d = replace(d, given_names=_typo(rng, d.given_names))
         elif change == 4:
             d = replace(d, first_surname=_typo(rng, d.first_surname))
-        elif change == 5 and d.national_id:
-            k = rng.randrange(len(d.national_id))
+        elif change == 5 and any(ch.isdigit() for ch in d.national_id):
+            k = rng.choice([n for n, ch in enumerate(d.national_id) if ch.isdigit()])
             digit = str((int(d.national_id[k]) + rng.randint(1, 9)) % 10)
             d = replace(d, national_id=d.national_id[:k] + digit + d.national_id[k + 1 :])
         elif change == 6 and isinstance(d.birth_date, date):
@@ -368,4 +368,57 @@ def population(n: int, duplicate_share: float = 0.2, seed: int = 7, start_key: i
             originals.append(p)
             people.append(p)
             entity[key] = key
+    return Truth(people, entity)
+
+
+def _household(rng: random.Random, key: int, size: int) -> list[Person]:
+    """People of one home, named the Spanish way: the children carry the father's first
+    surname and the mother's; all share the address and, often, a landline. Each has their
+    own given names, birth date, national id, mobile and email."""
+    city, region, country = CITIES[0] if rng.random() < 0.5 else rng.choice(CITIES)
+    father = (_weighted(rng, SURNAMES), _weighted(rng, SURNAMES))
+    mother = (_weighted(rng, SURNAMES), _weighted(rng, SURNAMES))
+    line = f"{rng.choice(STREETS)} N{rng.randint(10, 80)}-{rng.randint(10, 999)}"
+    landline = _phone(rng, "EC") if country == "EC" and rng.random() < 0.7 else None
+    landline = (f"+5932{rng.randint(2_000_000, 3_999_999)}", False) if landline else None
+    parents_born = date(1950, 1, 1) + timedelta(days=rng.randint(0, 365 * 30))
+    members = []
+    for k in range(size):
+        surnames = father if k == 0 else mother if k == 1 else (father[0], mother[0])
+        born = parents_born + timedelta(days=rng.randint(-1500, 1500))
+        if k >= 2:
+            born = parents_born + timedelta(days=rng.randint(365 * 20, 365 * 35))
+        p = person(rng, key + k)
+        members.append(
+            replace(
+                p,
+                first_surname=surnames[0],
+                second_surname=surnames[1],
+                birth_date=born,
+                phones=[*p.phones, landline] if landline else p.phones,
+                addresses=[(line, city, region, "")],
+                region=country,
+            )
+        )
+    return members
+
+
+def households(n: int, duplicates: int = 0, seed: int = 11, start_key: int = 1) -> Truth:
+    """``n`` people living in households of one to five (no one twice), then
+    ``duplicates`` more: records of some of them as another channel captured them.
+
+    The base a company actually has: many people who share family names, a home and its
+    landline, few true duplicates. A matcher that takes housemates for one person fails here.
+    """
+    rng = random.Random(seed)
+    people: list[Person] = []
+    while len(people) < n:
+        size = 1 if rng.random() < 0.45 else min(n - len(people), rng.randint(2, 5))
+        people.extend(_household(rng, start_key + len(people), size))
+    entity = {p.key: p.key for p in people}
+    key = start_key + len(people)
+    for source in rng.sample(people, duplicates):
+        people.append(duplicate(rng, source, key))
+        entity[key] = source.key
+        key += 1
     return Truth(people, entity)

@@ -71,7 +71,10 @@ def to_int(value: Any) -> int:
         return value
     text = str(value).strip()
     if text.lstrip("+-").isdigit():
-        return int(text)
+        try:
+            return int(text)
+        except ValueError:  # digits int() does not read, such as '²'
+            pass
     if isinstance(value, float) and value.is_integer():
         return int(value)
     raise Invalid(f"{value!r} is not a whole number")
@@ -185,6 +188,10 @@ def convert_out(value: Any, rule: FieldRule, tz: tzinfo) -> Any:
 # Paths -------------------------------------------------------------------------------------------
 
 
+def _payload_field(parts: tuple[str, ...]) -> bool:
+    return len(parts) == 2 and parts[0] == "payload"
+
+
 def get_path(data: Any, path: str) -> Any:
     """``a.b.0.c`` in nested dicts and lists; a key holding the whole path wins (CSV columns
     may contain dots)."""
@@ -262,6 +269,27 @@ class InboundMapper:
         ]
         if stream.id_from:
             self.where["id"] = ",".join(stream.id_from)
+        # Per rule, the timestamps seen and what they became: a file repeats a few of them.
+        self._moments: list[dict[str, str]] = [{} for _ in self.plan]
+        self._lean = [
+            (
+                rule.source,
+                rule.value_map,
+                rule.type,
+                None if how != "path" else (parts[1] if parts[0] == "payload" else ""),
+                moments if rule.type == "datetime" and rule.value_map is None else None,
+            )
+            for (rule, _, (how, parts)), moments in zip(self.plan, self._moments, strict=True)
+        ]
+        self._is_flat = self.flat()
+        self._lean_constants = [
+            (parts[1], value)
+            for (how, parts), value in self.constants
+            if how == "path" and parts[0] == "payload" and len(parts) == 2
+        ]
+        self._lean_occurred_at = next(
+            (value for (how, parts), value in self.constants if parts == ("occurred_at",)), None
+        )
 
     def _target(self, target: str, source: str) -> tuple[str, tuple[str, ...]]:
         """How a value reaches ``target``: ``("external", (system,))``, ``("id", ())`` or
@@ -295,6 +323,76 @@ class InboundMapper:
         if not out.problems:
             out.event = envelope
         return out
+
+    def flat(self) -> bool:
+        """Whether every target is ``payload.<field>``, ``occurred_at`` or ``id``: such a
+        stream's records can go through :meth:`fields`, the lean path of state reports."""
+        kinds = [how for _, _, how in self.plan] + [how for how, _ in self.constants]
+        return all(
+            (kind == "path" and (parts == ("occurred_at",) or _payload_field(parts)))
+            or kind == "id"
+            for kind, parts in kinds
+        )
+
+    def fields(self, record: dict[str, Any], received_at: datetime) -> Mapped:
+        """The record's payload and ``occurred_at`` only (no id, no customer), for a
+        :meth:`flat` stream: ``event`` is ``{"payload": …, "occurred_at": …}``.
+
+        A stock file has a million rows, so the usual cell — present, in the value map as
+        written, a plain whole number or a timestamp seen before — is converted here
+        directly; anything else goes through :meth:`map`, so both give the same answer.
+        """
+        if not self._is_flat:
+            return self._fields_slowly(record, received_at)
+        payload = dict(self._lean_constants)
+        occurred_at = self._lean_occurred_at
+        for source, value_map, kind, key, moments in self._lean:
+            value = record.get(source)
+            if type(value) is not str or not value or value.strip() != value:
+                return self._fields_slowly(record, received_at)
+            if value_map is not None:
+                value = value_map.get(value)
+                if type(value) is not str or not value:
+                    return self._fields_slowly(record, received_at)
+            if kind == "str":
+                converted: Any = value
+            elif kind == "int" and value.isascii() and value.isdigit():
+                converted = int(value)
+            elif moments is not None and (converted := moments.get(value)) is not None:
+                pass
+            else:
+                return self._fields_slowly(record, received_at)
+            if key is None:  # feeds the event id: checked, not kept
+                continue
+            if key == "":
+                occurred_at = converted
+            else:
+                payload[key] = converted
+        for name in self.stream.id_from:
+            value = record.get(name)
+            if type(value) is not str or not value.strip():
+                return self._fields_slowly(record, received_at)
+        event = {"payload": payload, "occurred_at": occurred_at or received_at.isoformat()}
+        return Mapped(event=event, where=self.where)
+
+    def _fields_slowly(self, record: dict[str, Any], received_at: datetime) -> Mapped:
+        mapped = self.map(record, received_at)
+        if mapped.event is None:
+            return mapped
+        event = mapped.event
+        mapped.event = {"payload": event["payload"], "occurred_at": event["occurred_at"]}
+        for (rule, _, (how, parts)), moments in zip(self.plan, self._moments, strict=True):
+            value = record.get(rule.source)
+            if rule.type != "datetime" or rule.value_map or how != "path" or type(value) is not str:
+                continue
+            if len(moments) > 10_000:
+                moments.clear()
+            moment = (
+                event["payload"].get(parts[1]) if parts[0] == "payload" else event.get(parts[0])
+            )
+            if isinstance(moment, str):
+                moments[value] = moment
+        return mapped
 
     def _field(self, envelope: dict, rule: FieldRule, value: Any, how: tuple, out: Mapped) -> None:
         if value is _MISSING or value is None or (isinstance(value, str) and not value.strip()):

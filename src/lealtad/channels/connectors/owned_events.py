@@ -4,14 +4,13 @@ over): their payload schemas and the appliers that store them.
 What each applier does, honestly:
 
 * every type keeps the latest report per key in :class:`~lealtad.channels.models.ExternalRecord`
-  (an invoice, an account balance, a stock level, a reservation, a shipment), newer reports
+  (an invoice, an account balance, a reservation, a shipment), newer reports
   winning over older ones;
 * types about a customer resolve the customer through the customers context (creating a
   prospect if no key is known, as every other event does) and announce the event on the hub;
   those marked ``timeline`` also add an interaction to the customer's timeline;
-* ``stock.level_reported`` is about no customer: it names the reporting system as the
-  envelope's customer (the envelope requires one) and the applier ignores it; it writes its
-  records and outbox rows in bulk, as a stock file holds millions of rows.
+* ``stock.level_reported`` is about no customer and sets commerce's stock: it lives in
+  :mod:`.state_reports` (registered from here), applied as sets, a file chunk at a time.
 
 :func:`register_missing` registers only the types no other context registered first, so when
 commerce registers one of them, its own applier wins without a change here.
@@ -24,17 +23,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from django.db import connection
 from django.utils import timezone
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from lealtad.channels.connectors import state_reports
 from lealtad.channels.models import ExternalRecord
-from lealtad.core import envelope, hub
+from lealtad.core import envelope
 from lealtad.core.audit import Actor
 from lealtad.core.envelope import ValidEvent
-from lealtad.core.models import OutboxMessage
 from lealtad.customers import services as customer_services
 from lealtad.customers.schemas import InteractionRecorded
 
@@ -79,16 +78,6 @@ class AccountBalanceReported(_Strict):
     overdue: Decimal = Field(default=Decimal(0), ge=0, max_digits=14, decimal_places=2)
     status: Literal["current", "overdue", "blocked", "closed"] = "current"
     as_of: date | None = None
-
-
-class StockLevelReported(_Strict):
-    """``stock.level_reported``: units on hand of a SKU at a location, per the inventory."""
-
-    sku: str = Field(min_length=1, max_length=64)
-    location: str = Field(min_length=1, max_length=64)
-    on_hand: int = Field(ge=0, le=10**9)
-    reserved: int = Field(default=0, ge=0, le=10**9)
-    as_of: AwareDatetime | None = None
 
 
 class StockReservationRequested(_Strict):
@@ -152,7 +141,6 @@ class Owned:
     key: Callable[[Any], str]
     description: str
     timeline: Timeline | None = None
-    about_customer: bool = True
 
 
 def _money(amount: Decimal, currency: str) -> str:
@@ -184,14 +172,6 @@ OWNED: tuple[Owned, ...] = (
         AccountBalanceReported.__doc__ or "",
     ),
     Owned(
-        "stock.level_reported",
-        StockLevelReported,
-        "stock_level",
-        lambda p: f"{p.sku}@{p.location}",
-        StockLevelReported.__doc__ or "",
-        about_customer=False,
-    ),
-    Owned(
         "stock.reservation_requested",
         StockReservationRequested,
         "reservation",
@@ -216,12 +196,12 @@ OWNED: tuple[Owned, ...] = (
         lambda p: ("shipment", f"Envío {p.shipment_id}: {p.status.replace('_', ' ')}"),
     ),
 )
-NOT_ABOUT_CUSTOMER = frozenset(o.name for o in OWNED if not o.about_customer)
+NOT_ABOUT_CUSTOMER = frozenset([state_reports.STOCK_LEVEL])
 
 
 def register_missing() -> list[str]:
     """Register the owned types no other context registered; return their names."""
-    done = []
+    done = state_reports.register_missing()
     for owned in OWNED:
         if envelope.event_type(owned.name) is None:
             envelope.register(owned.name, owned.model, _applier(owned), owned.description)
@@ -231,8 +211,6 @@ def register_missing() -> list[str]:
 
 def _applier(owned: Owned) -> envelope.Applier:
     def apply(events: Sequence[ValidEvent], actor: Actor) -> list[int]:
-        if not owned.about_customer:
-            return _apply_without_customer(owned, events)
         ids = customer_services.apply_events(_for_customers(owned, events), actor)
         _keep(owned, events, ids)
         return ids
@@ -266,42 +244,6 @@ def _validated(event: ValidEvent) -> envelope.Envelope:
     return event.envelope.model_copy(update={"payload": event.payload.model_dump(mode="json")})
 
 
-def _apply_without_customer(owned: Owned, events: Sequence[ValidEvent]) -> list[int]:
-    """Stock levels come by the million: rows are prepared by hand, each payload dumped once,
-    and announced on the hub only while something subscribes to them (the dispatcher would
-    settle an unheard message at once; a subscriber added later starts from its next file)."""
-    now = timezone.now()
-    payloads = [e.payload.model_dump(mode="json") for e in events]
-    _keep(owned, events, [None] * len(events), payloads)
-    if not hub.subscriptions_for(owned.name):
-        return cast(list[int], [None] * len(events))
-    to_db = _Adapter()
-    rows = [
-        (
-            e.envelope.id,
-            e.envelope.type,
-            e.envelope.channel,
-            None,
-            to_db.json(
-                {
-                    "id": e.envelope.id,
-                    "type": e.envelope.type,
-                    "channel": e.envelope.channel,
-                    "occurred_at": e.envelope.occurred_at.isoformat(),
-                    "customer": e.envelope.customer.model_dump(mode="json", exclude_unset=True),
-                    "payload": payload,
-                    "customer_id": None,
-                }
-            ),
-            to_db.moment(now),
-        )
-        for e, payload in zip(events, payloads, strict=True)
-    ]
-    _insert(OutboxMessage, customer_services.OUTBOX_COLUMNS, rows)
-    # Ingestion records the customer id of each event; these are about none.
-    return cast(list[int], [None] * len(events))
-
-
 class _Adapter:
     """Values as the database driver wants them; datetimes repeat, so each is adapted once."""
 
@@ -316,20 +258,6 @@ class _Adapter:
         if found is None:
             found = self._moments[value] = connection.ops.adapt_datetimefield_value(value)
         return found
-
-
-def _insert(model: Any, columns: Sequence[str], rows: list[tuple]) -> None:
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    names = [model._meta.get_field(c).column for c in columns]
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(model._meta.db_table),
-        ", ".join(quote(n) for n in names),
-        ", ".join(["%s"] * len(names)),
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
 
 
 _COLUMNS = ("system", "kind", "key", "customer_id", "data", "event_id", "occurred_at", "updated_at")

@@ -1,10 +1,13 @@
 """Use cases of the commerce context: the only code that writes its tables.
 
 Split by capability: :mod:`.catalog` (products, prices, promotions, locations, taxes),
-:mod:`.stock` (reservations and movements), :mod:`.orders` (placement, payment, shipment,
-cancellation, price adjustments), :mod:`.returns` and :mod:`.lists` (carts, shopping lists,
-gift registries). Each business write leaves, in its transaction, an audit row, an outbox row
-(``order.placed`` …) and a step on the customer's timeline with its channel.
+:mod:`.stock` (reservations and movements), :mod:`.orders` (placement, payment, cancellation,
+price adjustments), :mod:`.shipments` (partial shipments, deliveries, pickups),
+:mod:`.returns`, :mod:`.exchanges` (a return and its replacement order as one operation),
+:mod:`.transfers` (stock between locations), :mod:`.lists` (carts, shopping lists, gift
+registries) and :mod:`.carts` (a cart checked out into an order). Each business write leaves,
+in its transaction, an audit row, an outbox row (``order.placed`` …) and, when it concerns a
+customer, a step on their timeline with its channel.
 """
 
 from lealtad.commerce.services.common import (
@@ -16,6 +19,7 @@ from lealtad.commerce.services.common import (
     PaymentFailed,
     SaleContext,
 )
+from lealtad.commerce.services.shipments import collect_order, deliver_order, ship_order
 
 __all__ = [
     "CommerceError",
@@ -25,4 +29,7 @@ __all__ = [
     "OutOfStock",
     "PaymentFailed",
     "SaleContext",
+    "collect_order",
+    "deliver_order",
+    "ship_order",
 ]

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from lealtad.commerce.models import CustomerList, ListItem, Variant
 from lealtad.commerce.schemas import ListIn, ListItemIn
-from lealtad.commerce.services.common import Invalid, SaleContext, live_customer
+from lealtad.commerce.services.common import Conflict, Invalid, SaleContext, live_customer
 
 
 @transaction.atomic
@@ -22,7 +22,9 @@ def create_list(data: ListIn, ctx: SaleContext) -> CustomerList:
 
 @transaction.atomic
 def set_item(owner: CustomerList, data: ListItemIn, ctx: SaleContext) -> ListItem | None:
-    """Put ``quantity`` of a SKU on the list (0 takes it off)."""
+    """Put ``quantity`` of a SKU on the list (0 takes it off); a checked-out cart is final."""
+    if owner.order_id is not None:
+        raise Conflict("this cart was checked out: it can no longer change")
     variant = Variant.objects.filter(sku=data.sku, active=True).first()
     if variant is None:
         raise Invalid(f"unknown SKU {data.sku}")

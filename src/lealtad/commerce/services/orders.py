@@ -7,20 +7,22 @@ Life of an order::
        │ ──cancel──▶ cancelled (units and authorization released)
     take_now: placed and completed in one step (units leave the shelf, payment captured)
 
-Returns (:mod:`.returns`) move a delivered/completed order to ``partly_returned``/``returned``.
+Shipping, delivery and collection (with partial shipments) are in :mod:`.shipments`; returns
+(:mod:`.returns`) move a delivered/completed order to ``partly_returned``/``returned``.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,11 +35,9 @@ from lealtad.commerce.models import (
     Payment,
     PaymentMethod,
     PriceAdjustment,
-    Shipment,
     Stock,
-    Variant,
 )
-from lealtad.commerce.schemas import AdjustmentIn, LineIn, OrderIn, OrderPlacedEvent, ShipIn
+from lealtad.commerce.schemas import AdjustmentIn, LineIn, OrderIn, OrderPlacedEvent
 from lealtad.commerce.services import stock
 from lealtad.commerce.services.common import (
     Conflict,
@@ -46,11 +46,17 @@ from lealtad.commerce.services.common import (
     OutOfStock,
     PaymentFailed,
     SaleContext,
+    customer_reference,
+    insert_new,
     live_customer,
+    writer_turn,
 )
 from lealtad.customers.models import Address, Customer
 
-MAX_ATTEMPTS = 4  # re-plan when another order took the units between planning and reserving
+# Two tries: the first reserves what was read before the transaction began (it holds the
+# writer's lock only for the writes); if another order took those units in between, the second
+# reads the stock again inside the transaction, rows locked, and cannot be beaten.
+MAX_ATTEMPTS = 2
 
 
 def new_number(prefix: str) -> str:
@@ -64,7 +70,7 @@ class _Plan:
     customer: Customer
     channel: str
     fulfilment: str
-    lines: list[tuple[Variant, int, Location | None]]
+    lines: list[tuple[selectors.SaleItem, int, Location | None]]
     currency: str
     tax_country: str
     tax_region: str
@@ -78,13 +84,28 @@ class _Plan:
     method_label: str = ""
     external_ref: str = ""
     external_payment: str = ""  # an external channel's own payment reference
+    # Who pays, when the caller settles the money itself (an exchange pays with the returned
+    # goods' value and charges only the difference): called in the order's transaction.
+    settle: Callable[[Order, datetime], Payment] | None = None
+
+
+@dataclass(frozen=True)
+class _Allocation:
+    holds: list[stock.Hold]
+    chosen: list[Location | None]  # each line's location
+    captured: bool = False  # a sale the asking store could not serve, made elsewhere
 
 
 # Placement ---------------------------------------------------------------------------------
 
 
 def place_order(data: OrderIn, ctx: SaleContext) -> tuple[Order, bool]:
-    """Place an order; ``(order, False)`` when the idempotency key was already used."""
+    """Place an order; ``(order, False)`` when the idempotency key was already used.
+
+    Everything that is only read (customer, catalog, prices, promotions, tax, address, card,
+    stock levels) is read before the transaction opens; the transaction holds the reservation
+    and the rows written, so SQLite's single writer is busy for as short a time as possible.
+    """
     if data.idempotency_key:
         found = _by_key(data.idempotency_key, data.customer_id)
         if found is not None:
@@ -107,14 +128,41 @@ def _by_key(key: str, customer_id: int) -> Order | None:
 
 
 def _place_with_retries(plan: _Plan, ctx: SaleContext, external: bool = False) -> Order:
+    if external:
+        with transaction.atomic():
+            return _place(plan, ctx, external=True)
+    now = timezone.now()
+    priced = _quote(plan, now)
     for attempt in range(MAX_ATTEMPTS):
+        last = attempt == MAX_ATTEMPTS - 1
+        early = None if last else _allocate(plan, _stock_rows(plan))
         try:
-            with transaction.atomic():
-                return _place(plan, ctx, external)
+            with writer_turn(), transaction.atomic():
+                found = early or _allocate(plan, _stock_rows(plan, lock=True))
+                stock.reserve(found.holds)
+                order, lines, payment = _record(plan, ctx, priced, found, now)
         except OutOfStock as exc:
-            if not exc.retry or attempt == MAX_ATTEMPTS - 1:
+            if not exc.retry or last:
                 raise
+            continue
+        if plan.settle is None:  # else the caller's settlement may have made more payments
+            _attach(
+                order, lines=lines, payments=[payment], shipments=[], returns=[], adjustments=[]
+            )
+        return order
     raise AssertionError("unreachable")
+
+
+def _place(plan: _Plan, ctx: SaleContext, external: bool) -> Order:
+    """Place inside the caller's transaction (an external order, an exchange), stock read
+    with its rows locked."""
+    now = timezone.now()
+    if external:
+        found = _allocate_what_there_is(plan)
+    else:
+        found = _allocate(plan, _stock_rows(plan, lock=True))
+        stock.reserve(found.holds)
+    return _record(plan, ctx, _quote(plan, now), found, now)[0]
 
 
 def _merged(lines: list[LineIn]) -> dict[tuple[str, str | None], int]:
@@ -125,20 +173,15 @@ def _merged(lines: list[LineIn]) -> dict[tuple[str, str | None], int]:
 
 
 def _locations(codes: set[str]) -> dict[str, Location]:
-    found = {loc.code: loc for loc in Location.objects.filter(code__in=codes, active=True)}
+    found = selectors.active_locations(codes)
     missing = codes - set(found)
     if missing:
         raise Invalid(f"unknown location {', '.join(sorted(missing))}")
     return found
 
 
-def _variants(skus: set[str]) -> dict[str, Variant]:
-    found = {
-        v.sku: v
-        for v in Variant.objects.filter(sku__in=skus, active=True).select_related(
-            "product__category"
-        )
-    }
+def _variants(skus: set[str]) -> dict[str, selectors.SaleItem]:
+    found = selectors.sale_items(skus)
     missing = skus - set(found)
     if missing:
         raise Invalid(f"unknown SKU {', '.join(sorted(missing))}")
@@ -149,7 +192,7 @@ def _variants(skus: set[str]) -> dict[str, Variant]:
 
 
 def _plan(data: OrderIn) -> _Plan:
-    customer = live_customer(data.customer_id)
+    customer = customer_reference(data.customer_id)
     merged = _merged(data.lines)
     variants = _variants({sku for sku, _ in merged})
     codes = {loc for _, loc in merged if loc} | {
@@ -174,17 +217,9 @@ def _plan(data: OrderIn) -> _Plan:
     )
     if data.fulfilment == "ship":
         address = _address(customer, data.ship_address_id, data.ship_address_kind)
-        plan.ship_address_id = address.pk
-        plan.ship_to = {
-            "kind": address.kind,
-            "line1": address.line1,
-            "line2": address.line2,
-            "city": address.city,
-            "region": address.region,
-            "postal_code": address.postal_code,
-            "country": address.country,
-        }
-        plan.tax_country, plan.tax_region = address.country, address.region
+        plan.ship_address_id = address.pop("id")
+        plan.ship_to = address
+        plan.tax_country, plan.tax_region = address["country"], address["region"]
     else:
         assert plan.pickup is not None
         plan.tax_country, plan.tax_region = plan.pickup.country, plan.pickup.tax_region
@@ -194,18 +229,28 @@ def _plan(data: OrderIn) -> _Plan:
     return plan
 
 
-def _address(customer: Customer, address_id: int | None, kind: str | None) -> Address:
-    today = date.today()
-    current = Address.objects.filter(customer=customer).filter(
-        Q(valid_to=None) | Q(valid_to__gte=today)
+_ADDRESS = ("kind", "line1", "line2", "city", "region", "postal_code", "country")
+
+
+def _address(customer: Customer, address_id: int | None, kind: str | None) -> dict[str, Any]:
+    """The current address asked for (by id, or the latest-starting of a kind; one with no
+    start counts as the oldest), as the order keeps it, ``id`` included."""
+    sql = (
+        f"SELECT id, {', '.join(_ADDRESS)} FROM {Address._meta.db_table} "
+        "WHERE customer_id = %s AND (valid_to IS NULL OR valid_to >= %s) AND "
     )
+    today = connection.ops.adapt_datefield_value(date.today())
     if address_id is not None:
-        found = current.filter(pk=address_id).first()
+        sql, params = sql + "id = %s", [customer.pk, today, address_id]
     else:
-        found = current.filter(kind=kind).order_by("-valid_from", "-id").first()
-    if found is None:
+        sql += "kind = %s ORDER BY valid_from IS NULL, valid_from DESC, id DESC LIMIT 1"
+        params = [customer.pk, today, kind]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
         raise Invalid("no such current address on file for this customer")
-    return found
+    return dict(zip(("id", *_ADDRESS), row, strict=True))
 
 
 def _payment_source(customer: Customer, data: OrderIn) -> tuple[str, str]:
@@ -216,34 +261,56 @@ def _payment_source(customer: Customer, data: OrderIn) -> tuple[str, str]:
         except gateways.PaymentDeclined as exc:
             raise Invalid(str(exc)) from exc
         return card.token, f"{card.brand} ···{card.last4}"
-    methods = PaymentMethod.objects.filter(customer_id=customer.pk)
-    method = methods.filter(pk=pay.method_id).first() if pay.method_id else methods.first()
+    sql = f"SELECT token, brand, last4 FROM {PaymentMethod._meta.db_table} WHERE customer_id = %s"
+    params = [customer.pk]
+    if pay.method_id:
+        sql, params = sql + " AND id = %s", [customer.pk, pay.method_id]
+    with connection.cursor() as cursor:  # the default card first, as the model orders them
+        cursor.execute(sql + " ORDER BY is_default DESC, id LIMIT 1", params)
+        method = cursor.fetchone()
     if method is None:
         raise Invalid("no such payment method on file for this customer")
-    return method.token, f"{method.brand} ···{method.last4}"
+    token, brand, last4 = method
+    return token, f"{brand} ···{last4}"
 
 
-def _allocate(plan: _Plan) -> tuple[list[stock.Hold], list[Location | None], bool]:
+def _stock_rows(plan: _Plan, lock: bool = False) -> dict[int, list[list[Any]]]:
+    """The plan's variants' stock rows with units free, at active locations, by variant:
+    ``[stock id, location id, units free, location kind]``. ``lock``: inside the order's
+    transaction, the rows locked in id order (PostgreSQL; SQLite's writer already is alone)."""
+    ids = sorted({item.id for item, _, _ in plan.lines})
+    s, loc = Stock._meta.db_table, Location._meta.db_table
+    sql = (
+        f"SELECT s.id, s.variant_id, s.location_id, s.on_hand - s.reserved, l.kind "
+        f"FROM {s} s JOIN {loc} l ON l.id = s.location_id "
+        f"WHERE l.active AND s.on_hand > s.reserved "
+        f"AND s.variant_id IN ({', '.join(['%s'] * len(ids))})"
+    )
+    if lock:
+        sql += " ORDER BY s.id"
+        if connection.features.has_select_for_update_of:
+            sql += " FOR UPDATE OF s"
+    rows: dict[int, list[list[Any]]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        for sid, vid, lid, free, kind in cursor.fetchall():
+            rows[vid].append([sid, lid, free, kind])
+    return rows
+
+
+def _allocate(plan: _Plan, rows: dict[int, list[list[Any]]]) -> _Allocation:
     """Choose, for each line, the stock row its units come from.
 
     Explicit location, else the pickup store (pickup, take now), else for shipping: the
     asking store if it has them all, then warehouses before stores, most units first. A line
-    is not split over locations. Returns the holds, each line's location and whether a sale
-    the asking store could not serve was captured elsewhere.
+    is not split over locations.
     """
-    variant_ids = [v.pk for v, _, _ in plan.lines]
-    rows: dict[int, list[list[Any]]] = defaultdict(list)
-    for sid, vid, lid, on_hand, reserved, kind in Stock.objects.filter(
-        variant_id__in=variant_ids, location__active=True
-    ).values_list("id", "variant_id", "location_id", "on_hand", "reserved", "location__kind"):
-        rows[vid].append([sid, lid, on_hand - reserved, kind])
     origin_id = plan.origin.pk if plan.origin else None
     holds: list[stock.Hold] = []
-    chosen: list[Location | None] = []
+    chosen: list[int] = []
     captured = False
-    by_id: dict[int, Location] = {}
     for variant, quantity, wanted in plan.lines:
-        candidates = rows.get(variant.pk, [])
+        candidates = rows.get(variant.id, [])
         fixed = wanted or (plan.pickup if plan.fulfilment != "ship" else None)
         if fixed is not None:
             candidates = [c for c in candidates if c[1] == fixed.pk]
@@ -263,27 +330,26 @@ def _allocate(plan: _Plan) -> tuple[list[stock.Hold], list[Location | None], boo
                 % {"sku": variant.sku, "wanted": quantity, "have": max(here, 0)}
             )
         pick[2] -= quantity
-        holds.append(stock.Hold(pick[0], variant.pk, pick[1], quantity))
+        holds.append(stock.Hold(pick[0], variant.id, pick[1], quantity))
         if origin_id is not None and pick[1] != origin_id:
             captured = True
-        if pick[1] not in by_id:
-            by_id[pick[1]] = Location.objects.get(pk=pick[1])
-        chosen.append(by_id[pick[1]])
-    return holds, chosen, captured and plan.fulfilment == "ship"
+        chosen.append(pick[1])
+    places = selectors.location_rows(chosen)
+    return _Allocation(holds, [places[pk] for pk in chosen], captured and plan.fulfilment == "ship")
 
 
 def _quote(plan: _Plan, at: datetime) -> pricing.Quote:
-    variants = [v for v, _, _ in plan.lines]
-    prices = selectors.unit_prices(variants, plan.channel, at)
+    items = [item for item, _, _ in plan.lines]
+    prices = selectors.channel_prices([item.id for item in items], plan.channel, at)
     lines = [
         pricing.Line(
-            sku=v.sku,
-            product=v.product.code,
+            sku=item.sku,
+            product=item.product,
             quantity=quantity,
-            unit_price=prices[v.pk],
-            category=v.product.category.code if v.product.category else "",
+            unit_price=prices.get(item.id, item.price),
+            category=item.category,
         )
-        for v, quantity, _ in plan.lines
+        for item, quantity, _ in plan.lines
     ]
     rate, _name = selectors.tax_rate(plan.tax_country, plan.tax_region)
     context = pricing.Context(
@@ -295,16 +361,12 @@ def _quote(plan: _Plan, at: datetime) -> pricing.Quote:
     return pricing.quote(lines, selectors.promotions(at), rate, context)
 
 
-def _place(plan: _Plan, ctx: SaleContext, external: bool) -> Order:
-    now = timezone.now()
-    if external:
-        holds, chosen = _allocate_what_there_is(plan)
-        captured = False
-    else:
-        holds, chosen, captured = _allocate(plan)
-        stock.reserve(holds)
-    priced = _quote(plan, now)
-    order = Order.objects.create(
+def _record(
+    plan: _Plan, ctx: SaleContext, priced: pricing.Quote, found: _Allocation, now: datetime
+) -> tuple[Order, list[OrderLine], Payment]:
+    """Write the order, its lines and payment, audit, events and timeline step (the units
+    are already reserved)."""
+    order = Order(
         number=new_number("PED"),
         customer_id=plan.customer.pk,
         channel=plan.channel,
@@ -313,7 +375,7 @@ def _place(plan: _Plan, ctx: SaleContext, external: bool) -> Order:
         ship_to=plan.ship_to,
         pickup_location=plan.pickup,
         origin_location=plan.origin,
-        captured_elsewhere=captured,
+        captured_elsewhere=found.captured,
         currency=plan.currency,
         tax_country=plan.tax_country,
         tax_region=plan.tax_region,
@@ -329,25 +391,25 @@ def _place(plan: _Plan, ctx: SaleContext, external: bool) -> Order:
         placed_at=now,
         placed_by=ctx.actor.label[:150],
     )
-    lines = OrderLine.objects.bulk_create(
-        [
-            OrderLine(
-                order=order,
-                variant=variant,
-                sku=variant.sku,
-                description=f"{variant.product.name_es} {variant.label()}".strip()[:250],
-                quantity=quantity,
-                unit_price=p.line.unit_price,
-                discount=p.discount,
-                tax=p.tax,
-                total=p.total,
-                location=where,
-            )
-            for (variant, quantity, _), p, where in zip(
-                plan.lines, priced.lines, chosen, strict=True
-            )
-        ]
-    )
+    insert_new([order])
+    lines = [
+        OrderLine(
+            order=order,
+            variant_id=item.id,
+            sku=item.sku,
+            description=item.description(),
+            quantity=quantity,
+            unit_price=p.line.unit_price,
+            discount=p.discount,
+            tax=p.tax,
+            total=p.total,
+            location=where,
+        )
+        for (item, quantity, _), p, where in zip(
+            plan.lines, priced.lines, found.chosen, strict=True
+        )
+    ]
+    insert_new(lines)
     payment = _charge(order, plan, ctx, now)
     if plan.fulfilment == "take_now":
         _hand_over(order, lines, payment, ctx)
@@ -367,17 +429,29 @@ def _place(plan: _Plan, ctx: SaleContext, external: bool) -> Order:
     )
     where = plan.origin.name if plan.origin else ""
     ctx.timeline(plan.customer, _subject(order, lines), "order", order.number, where)
-    return order
+    return order, lines, payment
 
 
-def _allocate_what_there_is(plan: _Plan) -> tuple[list[stock.Hold], list[Location | None]]:
+def _attach(order: Order, **rows: list[Any]) -> None:
+    """Give the order its related rows as ``prefetch_related`` would, so presenting a new
+    order reads nothing more (``order.lines.all()`` answers from them; a filtered or ordered
+    query still reads the database)."""
+    cache = order.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, found in rows.items():
+        queryset = getattr(order, name).all()
+        queryset._result_cache = found
+        queryset._prefetch_done = True
+        cache[name] = queryset
+
+
+def _allocate_what_there_is(plan: _Plan) -> _Allocation:
     """For an order another system already took: reserve where units are, never oversell;
     lines that find none are kept unallocated (a backorder)."""
     holds: list[stock.Hold] = []
     chosen: list[Location | None] = []
     for variant, quantity, wanted in plan.lines:
         where = wanted or plan.pickup
-        rows = Stock.objects.filter(variant=variant, location__active=True).select_related(
+        rows = Stock.objects.filter(variant_id=variant.id, location__active=True).select_related(
             "location"
         )
         if where is not None:
@@ -386,19 +460,21 @@ def _allocate_what_there_is(plan: _Plan) -> tuple[list[stock.Hold], list[Locatio
         for row in sorted(rows, key=lambda r: (r.location.kind != "warehouse", r.pk)):
             try:
                 with transaction.atomic():
-                    stock.reserve([stock.Hold(row.pk, variant.pk, row.location_id, quantity)])
+                    stock.reserve([stock.Hold(row.pk, variant.id, row.location_id, quantity)])
             except OutOfStock:
                 continue
             placed = row
-            holds.append(stock.Hold(row.pk, variant.pk, row.location_id, quantity))
+            holds.append(stock.Hold(row.pk, variant.id, row.location_id, quantity))
             break
         chosen.append(placed.location if placed else None)
-    return holds, chosen
+    return _Allocation(holds, chosen)
 
 
 def _charge(order: Order, plan: _Plan, ctx: SaleContext, now: datetime) -> Payment:
+    if plan.settle is not None:
+        return plan.settle(order, now)
     if plan.external_payment or not plan.token:
-        return Payment.objects.create(
+        payment = Payment(
             order=order,
             status=Payment.Status.CAPTURED,
             gateway=f"external:{plan.channel}",
@@ -408,21 +484,24 @@ def _charge(order: Order, plan: _Plan, ctx: SaleContext, now: datetime) -> Payme
             channel=ctx.channel,
             created_at=now,
         )
-    gw = gateways.gateway()
-    try:
-        auth = gw.authorize(plan.token, order.total, order.currency, order.number)
-    except gateways.PaymentDeclined as exc:
-        raise PaymentFailed(str(exc)) from exc
-    return Payment.objects.create(
-        order=order,
-        status=Payment.Status.AUTHORIZED,
-        gateway=gw.name,
-        reference=auth.reference,
-        method_label=plan.method_label,
-        amount=auth.amount,
-        channel=ctx.channel,
-        created_at=now,
-    )
+    else:
+        gw = gateways.gateway()
+        try:
+            auth = gw.authorize(plan.token, order.total, order.currency, order.number)
+        except gateways.PaymentDeclined as exc:
+            raise PaymentFailed(str(exc)) from exc
+        payment = Payment(
+            order=order,
+            status=Payment.Status.AUTHORIZED,
+            gateway=gw.name,
+            reference=auth.reference,
+            method_label=plan.method_label,
+            amount=auth.amount,
+            channel=ctx.channel,
+            created_at=now,
+        )
+    insert_new([payment])
+    return payment
 
 
 def _capture(order: Order, ctx: SaleContext) -> Payment | None:
@@ -558,109 +637,6 @@ def _move(order: Order, before: tuple[str, ...], after: str) -> None:
             f"order {order.number} is {order.status}; this needs it {' or '.join(before)}"
         )
     order.status = after
-
-
-@transaction.atomic
-def ship_order(order: Order, data: ShipIn, ctx: SaleContext) -> list[Shipment]:
-    if order.fulfilment != Order.Fulfilment.SHIP:
-        raise Conflict(f"order {order.number} is not shipped: it is {order.fulfilment}")
-    _move(order, (Order.Status.PLACED,), Order.Status.SHIPPED)
-    lines = list(order.lines.select_related("location"))
-    if any(line.location_id is None for line in lines):
-        raise Conflict("some lines have no stock allocated yet")
-    by_location: dict[int, list[OrderLine]] = defaultdict(list)
-    for line in lines:
-        by_location[line.location_id].append(line)  # type: ignore[index]
-    now = timezone.now()
-    shipments = []
-    for location_id in sorted(by_location):
-        group = by_location[location_id]
-        source = group[0].location
-        assert source is not None
-        for line in group:
-            stock.take_out(line.variant_id, location_id, line.quantity - line.shipped)
-            line.shipped = line.quantity
-            line.save(update_fields=["shipped"])
-        shipments.append(
-            Shipment.objects.create(
-                order=order,
-                from_location=source,
-                carrier=data.carrier,
-                tracking=data.tracking or new_number("ENV"),
-                ship_to=order.ship_to,
-                lines=[{"sku": line.sku, "quantity": line.quantity} for line in group],
-                shipped_at=now,
-            )
-        )
-    _capture(order, ctx)
-    ctx.audit(
-        "ship_order", "order", order.number, {"status": ["placed", "shipped"]}, order.customer_id
-    )
-    ctx.announce(
-        "order.shipped",
-        order.number,
-        order.customer_id,
-        {
-            "order": order.number,
-            "shipments": [
-                {
-                    "from": s.from_location.code,
-                    "carrier": s.carrier,
-                    "tracking": s.tracking,
-                    "lines": s.lines,
-                }
-                for s in shipments
-            ],
-            "ship_to": order.ship_to,
-        },
-    )
-    ctx.timeline(
-        live_customer(order.customer_id),
-        _("Order %(number)s shipped (%(tracking)s)")
-        % {"number": order.number, "tracking": ", ".join(s.tracking for s in shipments)},
-        "order",
-        order.number,
-        ", ".join(s.from_location.name for s in shipments),
-    )
-    return shipments
-
-
-@transaction.atomic
-def deliver_order(order: Order, ctx: SaleContext) -> Order:
-    _move(order, (Order.Status.SHIPPED,), Order.Status.DELIVERED)
-    order.shipments.update(status=Shipment.Status.DELIVERED, delivered_at=timezone.now())
-    ctx.audit(
-        "deliver_order",
-        "order",
-        order.number,
-        {"status": ["shipped", "delivered"]},
-        order.customer_id,
-    )
-    ctx.announce("order.delivered", order.number, order.customer_id, {"order": order.number})
-    return order
-
-
-@transaction.atomic
-def collect_order(order: Order, ctx: SaleContext) -> Order:
-    """A pickup order handed to the customer at the store."""
-    if order.fulfilment != Order.Fulfilment.PICKUP:
-        raise Conflict(f"order {order.number} is not a pickup order")
-    _move(order, (Order.Status.PLACED,), Order.Status.COMPLETED)
-    for line in order.lines.all():
-        if line.location_id is None:
-            raise Conflict("some lines have no stock allocated yet")
-        stock.take_out(line.variant_id, line.location_id, line.quantity - line.shipped)
-    order.lines.update(shipped=F("quantity"))
-    _capture(order, ctx)
-    ctx.audit(
-        "collect_order",
-        "order",
-        order.number,
-        {"status": ["placed", "completed"]},
-        order.customer_id,
-    )
-    ctx.announce("order.completed", order.number, order.customer_id, {"order": order.number})
-    return order
 
 
 @transaction.atomic

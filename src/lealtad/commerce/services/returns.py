@@ -21,6 +21,7 @@ from lealtad.commerce.services.common import Conflict, Invalid, SaleContext, liv
 from lealtad.commerce.services.orders import new_number, refund
 
 RETURNABLE = (
+    Order.Status.PARTLY_SHIPPED,
     Order.Status.SHIPPED,
     Order.Status.DELIVERED,
     Order.Status.COMPLETED,
@@ -43,11 +44,9 @@ def take_return(order: Order, data: ReturnIn, ctx: SaleContext) -> tuple[Return,
             if found.order_id != order.pk:
                 raise Conflict("this idempotency key was used for another order's return")
             return found, False
-    location = Location.objects.filter(code=data.location, active=True).first()
-    if location is None:
-        raise Invalid(f"unknown location {data.location}")
+    location = receiving_location(data.location)
     try:
-        return _take(order, data, location, ctx), True
+        return take_back(order, data, location, ctx), True
     except IntegrityError:
         found = Return.objects.filter(idempotency_key=data.idempotency_key).first()
         if found is None or not data.idempotency_key:
@@ -55,8 +54,25 @@ def take_return(order: Order, data: ReturnIn, ctx: SaleContext) -> tuple[Return,
         return found, False
 
 
+def receiving_location(code: str) -> Location:
+    location = Location.objects.filter(code=code, active=True).first()
+    if location is None:
+        raise Invalid(f"unknown location {code}")
+    return location
+
+
 @transaction.atomic
-def _take(order: Order, data: ReturnIn, location: Location, ctx: SaleContext) -> Return:
+def take_back(
+    order: Order,
+    data: ReturnIn,
+    location: Location,
+    ctx: SaleContext,
+    *,
+    refund_now: bool = True,
+    on_timeline: bool = True,
+) -> Return:
+    """Goods back on ``location``'s shelf and, with ``refund_now``, their paid share back on
+    the original payment. An exchange settles the money itself and tells the timeline once."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status not in RETURNABLE:
         raise Conflict(f"order {order.number} is {order.status}: nothing to return yet")
@@ -100,10 +116,10 @@ def _take(order: Order, data: ReturnIn, location: Location, ctx: SaleContext) ->
             stock.put_back(line.variant_id, location, quantity)
     ret.refund_amount = total
     ret.save(update_fields=["refund_amount"])
-    refund(order, total, ret.number, ctx)
-    everything = all(line.returned == line.quantity for line in lines.values())
+    if refund_now:
+        refund(order, total, ret.number, ctx)
     before = order.status
-    order.status = Order.Status.RETURNED if everything else Order.Status.PARTLY_RETURNED
+    order.status = _after_return(order, list(lines.values()))
     order.save(update_fields=["status", "updated_at"])
     ctx.audit(
         "take_return",
@@ -127,6 +143,8 @@ def _take(order: Order, data: ReturnIn, location: Location, ctx: SaleContext) ->
             "restocked": data.restock,
         },
     )
+    if not on_timeline:
+        return ret
     ctx.timeline(
         live_customer(order.customer_id),
         _("Return %(number)s of order %(order)s at %(where)s: %(reason)s")
@@ -141,3 +159,15 @@ def _take(order: Order, data: ReturnIn, location: Location, ctx: SaleContext) ->
         location.name,
     )
     return ret
+
+
+def _after_return(order: Order, lines: list[OrderLine]) -> str:
+    """Returned when every unit came back; a partly shipped order stays so while units are
+    still to ship (the return shows in its returns); else partly returned."""
+    if order.status == Order.Status.PARTLY_SHIPPED and any(
+        line.shipped < line.quantity for line in lines
+    ):
+        return Order.Status.PARTLY_SHIPPED
+    if all(line.returned == line.quantity for line in lines):
+        return Order.Status.RETURNED
+    return Order.Status.PARTLY_RETURNED

@@ -1,0 +1,313 @@
+"""State reports: records that say how something *is* now (a stock level), not what happened.
+
+A legacy inventory sends its whole stock as a file of a million levels every night. Each row
+is a canonical ``stock.level_reported`` event, but taking them one by one through ingestion
+(envelope and payload validated per row, a received-event row per row) costs two minutes and
+leaves a million received-event rows a night. A report of a state has a better identity than
+its event id: **what it is about and when it was true** (SKU@location, ``occurred_at``). So
+these streams are applied as sets, a chunk at a time, in the caller's transaction:
+
+1. each record is mapped by the lean path of the mapper and its payload validated in one call
+   for the chunk (a ``TypedDict`` mirror of the payload model: same rules, same messages);
+2. a report no newer than the one last applied for its key — whose time is kept per key in
+   :class:`~lealtad.channels.models.ReportedState` — is a ``duplicate`` and has no effect
+   (a repeated or late file never moves a level back); within a chunk, the latest per key wins;
+3. the rest go to commerce (:func:`lealtad.commerce.services.stock_levels.set_levels`), which
+   writes only the rows that change and announces them in one ``stock.levels_changed``
+   message per chunk; a level it refuses (unknown SKU or location, below the units reserved)
+   is rejected with its field;
+4. the accepted reports move their key's reported time forward.
+
+``POST /api/v1/events`` takes ``stock.level_reported`` too, through ingestion as usual; its
+applier (:func:`apply_events`) runs steps 2 to 4.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any, NotRequired
+
+from django.db import connection
+from django.utils.dateparse import parse_datetime
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from typing_extensions import TypedDict
+
+from lealtad.channels.models import ReportedState
+from lealtad.commerce.services import stock_levels
+from lealtad.core import envelope
+from lealtad.core.audit import Actor
+from lealtad.core.envelope import ValidEvent
+
+STOCK_LEVEL = "stock.level_reported"
+KIND = "stock_level"  # ReportedState.kind of the kept reports
+CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"  # as ingestion says
+_KEYS_PER_QUERY = 5000
+
+
+class StockLevelPayload(BaseModel):
+    """``stock.level_reported``: units on hand of a SKU at a location, per the inventory.
+
+    ``reserved`` is the reporting system's own figure, kept with the report; Lealtad's
+    reserved units are those of its open orders, and only ``on_hand`` is applied.
+    """
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    sku: str = Field(min_length=1, max_length=64)
+    location: str = Field(min_length=1, max_length=64)
+    on_hand: int = Field(ge=0, le=10**9)
+    reserved: int = Field(default=0, ge=0, le=10**9)
+    as_of: AwareDatetime | None = None
+
+
+class StockLevelReported(StockLevelPayload):
+    """``stock.level_reported``: units on hand of a SKU at a location, per the inventory.
+
+    As ``POST /api/v1/events`` checks it: against the catalog and the units reserved, so a
+    level commerce would refuse is rejected with its field before anything is written (files
+    check the same in bulk, in :func:`apply`)."""
+
+    @field_validator("sku")
+    @classmethod
+    def _known_sku(cls, sku: str) -> str:
+        return _passes(stock_levels.check_sku(sku), sku)
+
+    @field_validator("location")
+    @classmethod
+    def _known_location(cls, code: str) -> str:
+        return _passes(stock_levels.check_location(code), code)
+
+    @field_validator("on_hand")
+    @classmethod
+    def _not_below_reserved(cls, on_hand: int, info: ValidationInfo) -> int:
+        sku, location = info.data.get("sku"), info.data.get("location")
+        if not (sku and location):
+            return on_hand
+        return _passes(stock_levels.check_on_hand(sku, location, on_hand), on_hand)
+
+
+def _passes(refusal: stock_levels.Refusal | None, value: Any) -> Any:
+    if refusal is not None:
+        raise ValueError(refusal.message)
+    return value
+
+
+def _rows_adapter(model: type[BaseModel]) -> tuple[TypeAdapter[Any], dict[str, Any]]:
+    """A validator of a list of payloads with ``model``'s rules and messages, that returns
+    plain dicts: a model instance per row costs four times the validation itself."""
+    fields: dict[str, Any] = {}
+    defaults: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        kind: Any = info.annotation
+        if info.metadata:
+            kind = Annotated.__class_getitem__((kind, *info.metadata))  # type: ignore[attr-defined]
+        if info.is_required():
+            fields[name] = kind
+        else:
+            fields[name] = NotRequired[kind]
+            defaults[name] = info.get_default(call_default_factory=True)
+    row = TypedDict(f"{model.__name__}Row", fields)  # type: ignore[misc]
+    row.__pydantic_config__ = model.model_config  # type: ignore[attr-defined]
+    return TypeAdapter(list[row]), defaults
+
+
+_STOCK_ROWS, _STOCK_DEFAULTS = _rows_adapter(StockLevelPayload)
+
+
+def validate(payloads: list[Any]) -> tuple[list[dict[str, Any] | None], dict[int, list]]:
+    """Each payload validated (defaults filled in), or its errors by canonical path."""
+    try:
+        rows = _STOCK_ROWS.validate_python(payloads)
+        return [{**_STOCK_DEFAULTS, **row} for row in rows], {}
+    except ValidationError as exc:
+        errors: dict[int, list[dict[str, str]]] = {}
+        for err in exc.errors():
+            index, *path = err["loc"]
+            where = ".".join(["payload", *(str(p) for p in path)])
+            message = err["msg"].removeprefix("Value error, ")
+            errors.setdefault(int(index), []).append({"field": where, "message": message})
+    good = [p for i, p in enumerate(payloads) if i not in errors]
+    valid = iter(_STOCK_ROWS.validate_python(good))
+    return [
+        None if i in errors else {**_STOCK_DEFAULTS, **next(valid)} for i in range(len(payloads))
+    ], errors
+
+
+@dataclass(slots=True)
+class Report:
+    """One mapped, validated record: ``position`` is its place in the caller's list."""
+
+    position: int
+    payload: dict[str, Any]
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    status: str
+    errors: tuple[dict[str, str], ...] = ()
+    changed: bool = False
+
+
+_APPLIED = Verdict(CREATED, changed=True)
+_UNCHANGED = Verdict(CREATED)
+_REPEATED = Verdict(DUPLICATE)
+
+
+def apply(system: str, reports: Sequence[Report], key: str, actor: Actor) -> dict[int, Verdict]:
+    """Apply a chunk of stock level reports from ``system``; a verdict per position."""
+    verdicts: dict[int, Verdict] = {}
+    latest: dict[str, Report] = {}
+    for report in reports:
+        level_key = _key(report.payload)
+        kept = latest.get(level_key)
+        if kept is None or report.occurred_at >= kept.occurred_at:
+            if kept is not None:
+                verdicts[kept.position] = _REPEATED
+            latest[level_key] = report
+        else:
+            verdicts[report.position] = _REPEATED
+    seen = _kept(system, list(latest))
+    fresh = []
+    for level_key, report in latest.items():
+        before = seen.get(level_key)
+        if before is not None and report.occurred_at <= before:
+            verdicts[report.position] = _REPEATED
+        else:
+            fresh.append(report)
+    done = stock_levels.set_levels(
+        [
+            stock_levels.Level(
+                r.payload["sku"], r.payload["location"], r.payload["on_hand"], r.occurred_at
+            )
+            for r in fresh
+        ],
+        key=key,
+        actor=actor,
+        channel=system,
+    )
+    changed = set(done.changed)
+    accepted = []
+    for index, report in enumerate(fresh):
+        refusal = done.refused.get(index)
+        if refusal is not None:
+            problem = {"field": f"payload.{refusal.field}", "message": refusal.message}
+            verdicts[report.position] = Verdict(REJECTED, (problem,))
+            continue
+        verdicts[report.position] = _APPLIED if index in changed else _UNCHANGED
+        accepted.append(report)
+    _keep(system, accepted)
+    return verdicts
+
+
+def _key(payload: dict[str, Any]) -> str:
+    return f"{payload['sku']}@{payload['location']}"
+
+
+def _kept(system: str, keys: list[str]) -> dict[str, datetime]:
+    """When the state last applied for each key was true (raw SQL: thousands of keys)."""
+    table = connection.ops.quote_name(ReportedState._meta.db_table)
+    where = f"SELECT key, occurred_at FROM {table} WHERE system = %s AND kind = %s AND key"
+    found: dict[str, datetime] = {}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"{where} = ANY(%s::text[])", [system, KIND, keys])
+            found.update(cursor.fetchall())
+        else:
+            for start in range(0, len(keys), _KEYS_PER_QUERY):
+                part = keys[start : start + _KEYS_PER_QUERY]
+                marks = ", ".join(["%s"] * len(part))
+                cursor.execute(f"{where} IN ({marks})", [system, KIND, *part])
+                found.update(cursor.fetchall())
+    return {k: _aware(v) for k, v in found.items()}
+
+
+def _aware(value: Any) -> datetime:
+    """A datetime column as read raw: text on SQLite (UTC), aware on PostgreSQL."""
+    moment = value if isinstance(value, datetime) else parse_datetime(value)
+    if moment is None:
+        raise ValueError(f"not a stored datetime: {value!r}")
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+_COLUMNS = ("system", "kind", "key", "occurred_at")
+
+
+def _keep(system: str, reports: list[Report]) -> None:
+    """Move each key's reported state forward; a concurrent newer one is left alone."""
+    if not reports:
+        return
+    quote = connection.ops.quote_name
+    table = quote(ReportedState._meta.db_table)
+    columns = ", ".join(quote(c) for c in _COLUMNS)
+    moment = quote("occurred_at")
+    conflict = (
+        f"ON CONFLICT ({quote('system')}, {quote('kind')}, {quote('key')}) DO UPDATE SET "
+        f"{moment} = excluded.{moment} WHERE excluded.{moment} > {table}.{moment}"
+    )
+    adapted: dict[datetime, Any] = {}
+    for report in reports:
+        if report.occurred_at not in adapted:
+            adapted[report.occurred_at] = connection.ops.adapt_datetimefield_value(
+                report.occurred_at
+            )
+    keys = [_key(r.payload) for r in reports]
+    moments = [adapted[r.occurred_at] for r in reports]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT %s, %s, k, o "
+                f"FROM unnest(%s::text[], %s::timestamptz[]) AS x(k, o) {conflict}",
+                [system, KIND, keys, moments],
+            )
+        else:
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s) {conflict}",
+                [(system, KIND, k, o) for k, o in zip(keys, moments, strict=True)],
+            )
+
+
+# Ingestion (POST /api/v1/events) --------------------------------------------------------------
+
+
+class Refused(ValueError):
+    """A level commerce refused after validation passed (the catalog or the reserved units
+    changed in between): the batch is not applied, and sending it again reports why."""
+
+
+def apply_events(events: Sequence[ValidEvent], actor: Actor) -> list[int]:
+    """The ingestion applier of ``stock.level_reported``: the same steps as a file's chunk."""
+    reports = [
+        Report(i, e.payload.model_dump(mode="json"), e.envelope.occurred_at)
+        for i, e in enumerate(events)
+    ]
+    key = f"{events[0].envelope.channel}:events:{events[0].envelope.id}" if events else ""
+    by_channel: dict[str, list[Report]] = {}
+    for report, event in zip(reports, events, strict=True):
+        by_channel.setdefault(event.envelope.channel, []).append(report)
+    for channel, part in by_channel.items():
+        verdicts = apply(channel, part, key, actor)
+        refused = [v for v in verdicts.values() if v.status == REJECTED]
+        if refused:
+            raise Refused(refused[0].errors[0]["message"])
+    return [None] * len(events)  # type: ignore[list-item]  # about no customer
+
+
+def register_missing() -> list[str]:
+    if envelope.event_type(STOCK_LEVEL) is not None:
+        return []
+    envelope.register(
+        STOCK_LEVEL, StockLevelReported, apply_events, StockLevelPayload.__doc__ or ""
+    )
+    return [STOCK_LEVEL]

@@ -1,0 +1,352 @@
+"""Exchanges: goods brought back and replacements taken, as one operation, at any channel.
+
+A customer brings back size L of a web order at a store and takes size M. In one transaction:
+the goods go back on the receiving location's shelf (a :class:`~.models.Return`), the
+replacements become an order placed through the same placement path as any other (priced
+today, stock reserved or taken), and the money is settled once, on the original payment:
+
+* the returned goods' paid value pays for the replacements first (a *credit*: the original
+  charge gives that much to the replacement order, so a later refund of the replacement goes
+  back to the same card);
+* the replacements cost more: only the difference is charged (authorized, and captured when
+  the replacement is handed over or shipped), on the card the original order was paid with;
+* they cost less: the difference is refunded to the original payment.
+
+The return and the replacement point at each other (``Return.exchange_order``,
+``Exchange``), and the customer's timeline shows the exchange as one step.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lealtad.commerce import gateway as gateways
+from lealtad.commerce.models import (
+    Exchange,
+    Location,
+    Order,
+    Payment,
+    PaymentMethod,
+    Return,
+)
+from lealtad.commerce.schemas import ExchangeIn, OrderIn, PaymentIn, ReturnIn
+from lealtad.commerce.services import returns
+from lealtad.commerce.services.common import (
+    Conflict,
+    Invalid,
+    PaymentFailed,
+    SaleContext,
+    live_customer,
+)
+from lealtad.commerce.services.orders import (
+    _place_with_retries,
+    _plan,
+    cancel_order,
+    new_number,
+    refund,
+    refundable,
+)
+
+ZERO = Decimal("0.00")
+
+
+def exchange(order: Order, data: ExchangeIn, ctx: SaleContext) -> tuple[Exchange, bool]:
+    """Take goods back and hand replacements; ``(exchange, False)`` on a repeated key."""
+    if data.idempotency_key:
+        found = _by_key(data.idempotency_key, order)
+        if found is not None:
+            return found, False
+    location = returns.receiving_location(data.location)
+    try:
+        return _exchange(order, data, location, ctx), True
+    except IntegrityError:
+        found = _by_key(data.idempotency_key, order) if data.idempotency_key else None
+        if found is None:
+            raise
+        return found, False
+
+
+def _by_key(key: str, order: Order) -> Exchange | None:
+    found = Exchange.objects.filter(idempotency_key=key).first()
+    if found is not None and found.original_order_id != order.pk:
+        raise Conflict("this idempotency key was used for another order's exchange")
+    return found
+
+
+@transaction.atomic
+def _exchange(order: Order, data: ExchangeIn, location: Location, ctx: SaleContext) -> Exchange:
+    number = new_number("CAM")
+    ret = returns.take_back(
+        order,
+        ReturnIn(
+            channel=data.channel,
+            location=data.location,
+            reason=data.reason,
+            lines=data.returns,
+            restock=data.restock,
+        ),
+        location,
+        ctx,
+        refund_now=False,
+        on_timeline=False,
+    )
+    order.refresh_from_db()
+    credits: list[Payment] = []
+    plan = _plan(_replacement_order(order, data))
+
+    def settle(replacement: Order, now: datetime) -> Payment:
+        credits[:] = _credit(order, replacement, min(ret.refund_amount, replacement.total), ctx)
+        owed = replacement.total - ret.refund_amount
+        if owed > 0:
+            return _charge_difference(replacement, owed, plan.token, plan.method_label, ctx, now)
+        if credits:
+            return credits[-1]
+        return Payment.objects.create(
+            order=replacement,
+            status=Payment.Status.CAPTURED,
+            gateway="exchange",
+            reference=number,
+            amount=ZERO,
+            channel=ctx.channel,
+            created_at=now,
+        )
+
+    plan.settle = settle
+    replacement = _place_with_retries(plan, ctx)
+    handed = replacement.payments.order_by("-id").first()
+    for credit in credits:
+        if handed is None or credit.pk != handed.pk:
+            ctx.announce(
+                "payment.captured",
+                f"{number}:{credit.pk}",
+                order.customer_id,
+                {
+                    "order": replacement.number,
+                    "amount": credit.amount,
+                    "reference": credit.reference,
+                    "credit_from": order.number,
+                },
+            )
+    difference = replacement.total - ret.refund_amount
+    if difference < 0:
+        refund(order, -difference, number, ctx)
+    Return.objects.filter(pk=ret.pk).update(exchange_order=replacement)
+    found = Exchange.objects.create(
+        number=number,
+        customer_id=order.customer_id,
+        original_order=order,
+        ret=ret,
+        replacement=replacement,
+        channel=data.channel,
+        location=location,
+        reason=data.reason,
+        returned_value=ret.refund_amount,
+        replacement_value=replacement.total,
+        difference=difference,
+        idempotency_key=data.idempotency_key,
+        created_at=timezone.now(),
+        created_by=ctx.actor.label[:150],
+    )
+    _tell(found, order, ret, replacement, data, location, ctx)
+    return found
+
+
+def _replacement_order(order: Order, data: ExchangeIn) -> OrderIn:
+    """The replacements as an order of their own, placed where the goods came back."""
+    payment = data.payment or _original_card(order)
+    return OrderIn(
+        customer_id=order.customer_id,
+        channel=data.channel,
+        lines=data.replacements,
+        fulfilment=data.fulfilment,
+        ship_address_id=data.ship_address_id,
+        ship_address_kind=data.ship_address_kind,
+        pickup_location=None
+        if data.fulfilment == "ship"
+        else (data.pickup_location or data.location),
+        origin_location=data.location,
+        payment=payment,
+        coupon="",
+    )
+
+
+def _original_card(order: Order) -> PaymentIn:
+    """The card on file the original order was paid with (by its brand and last digits),
+    else the customer's default card; a difference is charged only if there is one to pay."""
+    labels = set(
+        order.payments.filter(kind=Payment.Kind.CHARGE).values_list("method_label", flat=True)
+    )
+    cards = list(PaymentMethod.objects.filter(customer_id=order.customer_id))
+    for card in cards:
+        if f"{card.brand} ···{card.last4}" in labels:
+            return PaymentIn(method_id=card.pk)
+    if not cards:
+        raise Invalid(
+            "payment: no card on file to charge a difference with; give payment "
+            "(charged only if the replacements cost more)"
+        )
+    return PaymentIn(on_file=True)
+
+
+def _credit(
+    original: Order, replacement: Order, amount: Decimal, ctx: SaleContext
+) -> list[Payment]:
+    """The returned goods' value pays for the replacements: each original charge gives its
+    share (oldest first) to the replacement order, without a round trip to the card."""
+    left = amount
+    made: list[Payment] = []
+    now = timezone.now()
+    charges = original.payments.select_for_update().filter(
+        kind=Payment.Kind.CHARGE,
+        status__in=[Payment.Status.CAPTURED, Payment.Status.REFUNDED],
+    )
+    for charge in charges.order_by("id"):
+        take = min(left, charge.amount - charge.refunded)
+        if take <= 0:
+            continue
+        charge.refunded += take
+        if charge.refunded == charge.amount:
+            charge.status = Payment.Status.REFUNDED
+        charge.save(update_fields=["refunded", "status"])
+        Payment.objects.create(
+            order=original,
+            kind=Payment.Kind.REFUND,
+            status=Payment.Status.REFUNDED,
+            gateway=charge.gateway,
+            reference=f"{charge.reference}:exchange:{replacement.number}",
+            method_label=_("credit to order %(number)s") % {"number": replacement.number},
+            amount=take,
+            original=charge,
+            channel=ctx.channel,
+            created_at=now,
+        )
+        made.append(
+            Payment.objects.create(
+                order=replacement,
+                status=Payment.Status.CAPTURED,
+                gateway=charge.gateway,
+                reference=charge.reference,
+                method_label=charge.method_label,
+                amount=take,
+                original=charge,
+                channel=ctx.channel,
+                created_at=now,
+            )
+        )
+        left -= take
+        if left <= 0:
+            break
+    if left > 0:
+        raise Conflict(
+            f"only {amount - left} of {amount} is left on order {original.number} to pay "
+            "for the replacements"
+        )
+    return made
+
+
+def _charge_difference(
+    replacement: Order, owed: Decimal, token: str, label: str, ctx: SaleContext, now: datetime
+) -> Payment:
+    try:
+        auth = gateways.gateway().authorize(token, owed, replacement.currency, replacement.number)
+    except gateways.PaymentDeclined as exc:
+        raise PaymentFailed(str(exc)) from exc
+    return Payment.objects.create(
+        order=replacement,
+        status=Payment.Status.AUTHORIZED,
+        gateway=gateways.gateway().name,
+        reference=auth.reference,
+        method_label=label,
+        amount=auth.amount,
+        channel=ctx.channel,
+        created_at=now,
+    )
+
+
+def _tell(
+    found: Exchange,
+    order: Order,
+    ret: Return,
+    replacement: Order,
+    data: ExchangeIn,
+    location: Location,
+    ctx: SaleContext,
+) -> None:
+    """Audit, the ``order.exchanged`` event and one step on the customer's timeline."""
+    settled = "charged" if found.difference > 0 else "refunded" if found.difference < 0 else "even"
+    ctx.audit(
+        "exchange_order",
+        "exchange",
+        found.number,
+        {
+            "order": [None, order.number],
+            "return": [None, ret.number],
+            "replacement": [None, replacement.number],
+            "difference": [None, found.difference],
+        },
+        order.customer_id,
+    )
+    ctx.announce(
+        "order.exchanged",
+        found.number,
+        order.customer_id,
+        {
+            "exchange": found.number,
+            "order": order.number,
+            "order_channel": order.channel,
+            "return": ret.number,
+            "replacement": replacement.number,
+            "location": location.code,
+            "reason": data.reason,
+            "returned": [{"sku": line.sku, "quantity": line.quantity} for line in data.returns],
+            "replacements": [
+                {"sku": line.sku, "quantity": line.quantity} for line in data.replacements
+            ],
+            "returned_value": found.returned_value,
+            "replacement_value": found.replacement_value,
+            "difference": found.difference,
+            "settled": settled,
+        },
+    )
+    back = ", ".join(f"{line.sku} x{line.quantity}" for line in data.returns)
+    taken = ", ".join(f"{line.sku} x{line.quantity}" for line in data.replacements)
+    money = {
+        "charged": _("%(amount)s charged") % {"amount": found.difference},
+        "refunded": _("%(amount)s refunded") % {"amount": -found.difference},
+        "even": _("no difference"),
+    }[settled]
+    ctx.timeline(
+        live_customer(order.customer_id),
+        _(
+            "Exchange %(number)s at %(where)s: %(back)s back from order %(order)s, "
+            "%(taken)s taken (order %(replacement)s); %(money)s"
+        )
+        % {
+            "number": found.number,
+            "where": location.name,
+            "back": back,
+            "order": order.number,
+            "taken": taken,
+            "replacement": replacement.number,
+            "money": money,
+        },
+        "exchange",
+        found.number,
+        location.name,
+    )
+
+
+@transaction.atomic
+def cancel(order: Order, reason: str, ctx: SaleContext) -> Order:
+    """Cancel a placed order; a replacement's credit goes back to the original payment."""
+    cancel_order(order, reason, ctx)
+    if Exchange.objects.filter(replacement=order).exists():
+        left = refundable(order)
+        if left > 0:
+            refund(order, left, f"{order.number}:cancel", ctx)
+    return order
