@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import report  # noqa: E402
+from harness import report
 
 WALL_TARGET_S = 120.0
 MEMORY_TARGET_GB = 4.0
@@ -93,8 +93,7 @@ def main() -> None:
             report("train wall", trained["wall_s"], "s")
             report("train peak RSS", trained["peak_gb"], "GB", MEMORY_TARGET_GB)
             print(
-                f"  prior λ={trained['lambda']:.3g}, "
-                f"λ_household={trained['lambda_household']:.3g}",
+                f"  prior λ={trained['lambda']:.3g}, λ_household={trained['lambda_household']:.3g}",
                 flush=True,
             )
         found = _run("dedupe", report_path)

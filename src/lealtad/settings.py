@@ -164,10 +164,10 @@ LEALTAD_CONNECTOR_DATA_DIR = Path(
 LEALTAD_PAYMENT_GATEWAY = os.environ.get(
     "LEALTAD_PAYMENT_GATEWAY", "lealtad.commerce.gateway.TestGateway"
 )
-# Identity resolution: probabilistic matching at ingest, opt-in (and only once a model is
-# trained): a model trained on a base with few true duplicates over-trusts household members
-# who share surnames, address and landline (docs/identity.md, "Known limits").
-LEALTAD_IDENTITY_REALTIME = _flag("LEALTAD_IDENTITY_REALTIME", False)
+# Identity resolution: probabilistic matching at ingest, on by default but only once a model
+# is trained (`lealtad identity train`); each serving process then keeps the base's blocking
+# index in memory (docs/identity.md, "Real-time"). `false` keeps ingest deterministic.
+LEALTAD_IDENTITY_REALTIME = _flag("LEALTAD_IDENTITY_REALTIME", True)
 LEALTAD_IDENTITY_UPPER = float(os.environ.get("LEALTAD_IDENTITY_UPPER", "0.99"))
 LEALTAD_IDENTITY_LOWER = float(os.environ.get("LEALTAD_IDENTITY_LOWER", "0.5"))
 # Golden record on merge: rules in order, then sources from most to least trusted.

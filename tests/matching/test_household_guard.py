@@ -8,6 +8,7 @@ is trained on the base itself, with no labels, as ``lealtad identity train`` doe
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 
 from lealtad.matching import Model, Person, Records, dedupe, train
 from lealtad.matching import fellegi_sunter as fs
+from lealtad.matching.realtime import Index
 from lealtad.matching.synthetic import Truth, households
 
 
@@ -125,3 +127,25 @@ def test_bounds_on_m_keep_a_distribution(shares: list[float], floor: float, ceil
     assert out[-1] <= ceiling + 1e-9
     if m[1] >= floor and m[-1] <= ceiling:
         np.testing.assert_allclose(out, m)
+
+
+def test_at_ingest_a_new_housemate_gets_a_customer_of_their_own(
+    base: tuple[Truth, Records, Model],
+) -> None:
+    truth, records, model = base
+    index = Index(records, model)
+    someone = next(p for p in truth.people if p.phones and len(p.phones) > 1 and p.addresses)
+    housemate = replace(
+        someone,
+        key=0,
+        given_names="Wilmer Patricio",
+        birth_date=date(1999, 12, 30),
+        national_id="",
+        phones=[("+593987650000", True), *someone.phones[1:]],
+        emails=[],
+    )
+    assert index.resolve(housemate, 0.99, 0.5).action != "link"
+    again = replace(someone, key=0, national_id="", emails=[])
+    decision = index.resolve(again, 0.99, 0.5)
+    assert decision.action == "link"
+    assert decision.best is not None and decision.best.key == someone.key

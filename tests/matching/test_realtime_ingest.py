@@ -78,7 +78,7 @@ def test_without_a_trained_model_ingest_stays_deterministic(api, settings, tmp_p
     assert result["customer_id"] != c.pk
 
 
-def test_matching_at_ingest_is_opt_in(api, trained, settings):
+def test_matching_at_ingest_can_be_turned_off(api, trained, settings):
     settings.LEALTAD_IDENTITY_REALTIME = False
     event = _upsert("off-1", trained, birth_date=trained.birth_date.isoformat())
     result = post_events(api, event).json()["results"][0]

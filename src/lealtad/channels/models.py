@@ -188,6 +188,8 @@ class ReportedState(models.Model):
     It stands in for the received-event row of each report: one narrow row per key, moved
     forward by every report applied, instead of a row per report and per night."""
 
+    # The key is the primary key: one index to maintain per row, not an id and a unique key.
+    pk = models.CompositePrimaryKey("system", "kind", "key")
     system = models.CharField(max_length=40)
     kind = models.CharField(max_length=40)
     key = models.CharField(max_length=200)
@@ -195,9 +197,6 @@ class ReportedState(models.Model):
 
     class Meta:
         ordering = ["system", "kind", "key"]
-        constraints = [
-            models.UniqueConstraint(fields=["system", "kind", "key"], name="reported_state_key")
-        ]
 
     def __str__(self) -> str:
         return f"{self.system} {self.kind} {self.key} @ {self.occurred_at:%Y-%m-%d %H:%M:%S}"

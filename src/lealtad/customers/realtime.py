@@ -1,6 +1,6 @@
 """Probabilistic resolution at ingest: when no deterministic key names the customer.
 
-Opt-in (``LEALTAD_IDENTITY_REALTIME=true``). One in-memory
+On by default (``LEALTAD_IDENTITY_REALTIME=false`` turns it off). One in-memory
 :class:`~lealtad.matching.realtime.Index` per process, built on first use from the live base
 and the trained model (``lealtad identity train``); without a trained model, ingestion stays
 deterministic. Before each use the index takes in customers created since
@@ -38,7 +38,7 @@ _lock = threading.Lock()
 
 
 def enabled() -> bool:
-    return bool(getattr(settings, "LEALTAD_IDENTITY_REALTIME", False))
+    return bool(getattr(settings, "LEALTAD_IDENTITY_REALTIME", True))
 
 
 def reset() -> None:

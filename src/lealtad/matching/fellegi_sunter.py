@@ -74,7 +74,6 @@ class Model:
             return None
         return float(np.log2(self.lam / self.lam_household))
 
-
     # Persistence -----------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
@@ -211,9 +210,10 @@ def expectation_maximisation(
     With ``household`` (per comparison, a flag per level: shown by two people of one
     household as often as by a match, see ``Comparison.shared_levels``), a third class is
     fitted beside matches and non-matches: two people of one household, who show those
-    levels as a match would (``m``) and the others as strangers do (``u``). It takes no parameter of its own but its share, and keeps the
-    pairs of a family (same surnames, address and landline, other given name and birth
-    date) from being learnt as what a match looks like.
+    levels as a match would (``m``) and the others as strangers do (``u``). It takes no
+    parameter of its own but its share, and keeps the pairs of a family (same surnames,
+    address and landline, other given name and birth date) from being learnt as what a
+    match looks like.
     """
     bounds = bounds or {}
     pats, counts = patterns(levels[:, list(active)] if len(active) else levels[:, :0])

@@ -193,9 +193,7 @@ def train(
         )
         for k, values in m.items():
             estimates[k].append(values)
-        sessions.append(
-            fs.Session(block.name, len(pairs), block_pairs, lam, m, iterations, lam_h)
-        )
+        sessions.append(fs.Session(block.name, len(pairs), block_pairs, lam, m, iterations, lam_h))
     for k, found in estimates.items():
         if found:
             median = np.median(found, axis=0)
@@ -335,9 +333,33 @@ class DedupeResult:
         }
 
 
-# Comparisons of values nearly every person has their own of: a string distance per pair,
-# which costs more than the rest together. Compared last, and only where still needed.
-COSTLY = frozenset({"national_id", "other_id", "email"})
+# The order comparisons are computed in when scoring candidates: cheap tests first (codes,
+# dates, surnames from a small vocabulary), then given names and street (string similarities
+# over larger vocabularies), last the values
+# nearly everyone has their own of (ids, emails: a string distance per pair, the costliest).
+# After each stage, pairs that can no longer reach the report threshold are dropped.
+STAGES: tuple[tuple[str, ...], ...] = (
+    ("birth_date", "surnames", "phone", "postcode", "city"),
+    ("given_name", "street"),
+    ("national_id", "other_id", "email"),
+)
+
+
+def _stages(model: Model) -> list[list[int]]:
+    names = [c.name for c in model.comparisons]
+    listed = {name for stage in STAGES for name in stage}
+    out = [[k for k, name in enumerate(names) if name in stage] for stage in STAGES]
+    out[0] += [k for k, name in enumerate(names) if name not in listed]
+    return [stage for stage in out if stage]
+
+
+def _best_weight(model: Model, weights: list[np.ndarray], k: int, tf: list[np.ndarray]) -> float:
+    """The most a comparison can add to a pair's weight (term frequencies included)."""
+    c = model.comparisons[k]
+    best = float(weights[k].max())
+    if c.tf_levels and len(tf[k]):
+        best += max(0.0, float(tf[k].max()))
+    return max(0.0, best)
 
 
 def _levels_that_matter(
@@ -350,27 +372,29 @@ def _levels_that_matter(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Levels of the pairs whose match weight can still reach ``floor``, and which those are.
 
-    The cheap comparisons first; then the costly ones only for pairs that the best levels
-    of those could still lift to ``floor`` (most candidates of a big base — neighbours,
-    namesakes — cannot). The household guard only lowers a weight, so the bound holds.
+    Comparisons are computed stage by stage (:data:`STAGES`); after each, a pair is dropped
+    when even the best levels of the comparisons still to come could not lift it to
+    ``floor``. Most candidates of a big base (namesakes born the same year, neighbours)
+    are dropped before their ids and emails are compared. The household term only lowers
+    a weight, so the bound holds for the final score too.
     """
     comparisons = model.comparisons
-    costly = [k for k, c in enumerate(comparisons) if c.name in COSTLY and not c.tf_levels]
-    cheap = [k for k in range(len(comparisons)) if k not in costly]
     levels = np.zeros((len(i), len(comparisons)), dtype=np.int8)
-    levels[:, cheap] = compare(records, i, j, tuple(comparisons[k] for k in cheap))
-    if not costly or not np.isfinite(floor):
-        if costly:
-            levels[:, costly] = compare(records, i, j, tuple(comparisons[k] for k in costly))
-        return levels, np.arange(len(i))
+    rows = np.arange(len(i))
+    if not np.isfinite(floor):
+        return compare(records, i, j, comparisons), rows
     weights = model.level_weights()
-    bound = np.full(len(i), model.prior_weight + sum(max(0.0, weights[k].max()) for k in costly))
-    for k in cheap:
-        bound += fs.comparison_weight(model, weights, k, records, i, levels[:, k], tf)
-    keep = np.nonzero(bound >= floor)[0]
-    levels = levels[keep]
-    levels[:, costly] = compare(records, i[keep], j[keep], tuple(comparisons[k] for k in costly))
-    return levels, keep
+    stages = _stages(model)
+    bound = np.full(len(i), model.prior_weight)
+    bound += sum(_best_weight(model, weights, k, tf) for stage in stages for k in stage)
+    for stage in stages:
+        a, b = i[rows], j[rows]
+        levels[np.ix_(rows, stage)] = compare(records, a, b, tuple(comparisons[k] for k in stage))
+        for k in stage:
+            gained = fs.comparison_weight(model, weights, k, records, a, levels[rows, k], tf)
+            bound[rows] += gained - _best_weight(model, weights, k, tf)
+        rows = rows[bound[rows] >= floor]
+    return levels[rows], rows
 
 
 def score_candidates(
