@@ -56,6 +56,10 @@ def worker(step: str, report_path: str) -> dict[str, Any]:
         run = dedupe.run_dedupe(report=Path(report_path))
         out = run.summary()
     out["wall_s"] = time.perf_counter() - started
+    own, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    out["cpu_s"] = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
     out["peak_gb"] = _peak_gb()
     return out
 
@@ -91,6 +95,7 @@ def main() -> None:
             trained = _run("train", report_path)
             print(f"identity train: {trained['records']:,} customers", flush=True)
             report("train wall", trained["wall_s"], "s")
+            report("train CPU (user + system)", trained["cpu_s"], "s")
             report("train peak RSS", trained["peak_gb"], "GB", MEMORY_TARGET_GB)
             print(
                 f"  prior λ={trained['lambda']:.3g}, λ_household={trained['lambda_household']:.3g}",
@@ -101,6 +106,7 @@ def main() -> None:
         for phase, seconds in found["seconds"].items():
             report(f"  {phase}", seconds, "s")
         report("dedupe wall (load + match + report)", found["wall_s"], "s", WALL_TARGET_S)
+        report("dedupe CPU, all processes (user + system)", found["cpu_s"], "s")
         report("dedupe peak RSS", found["peak_gb"], "GB", MEMORY_TARGET_GB)
         print(
             f"  {found['candidate_pairs']:,} candidate pairs, {found['pairs_reported']:,} "

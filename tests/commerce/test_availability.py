@@ -4,6 +4,8 @@ order, the asking store first, and that the answer follows changes to stock and 
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from lealtad.commerce import demo, selectors
 from lealtad.commerce.models import Location, Stock
@@ -88,3 +90,13 @@ def test_a_closed_or_renamed_location_shows_at_once(api, story):
 
 def test_an_unknown_sku_is_not_found(api, story):
     assert api.get("/api/v1/availability?sku=NOPE").status_code == 404
+
+
+def test_the_answer_costs_two_queries_whatever_the_number_of_locations(api, story):
+    _find(api)  # the token and the locations are then known to this process
+    counts = []
+    for sku in ("CAM-OXF-CEL-L", SKU):  # at two locations, then at four
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(f"/api/v1/availability?sku={sku}").status_code == 200
+        counts.append(len(queries))
+    assert counts == [2, 2]

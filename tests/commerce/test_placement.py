@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from lealtad.commerce import demo, selectors
@@ -25,6 +27,12 @@ from lealtad.core.audit import Actor
 from lealtad.core.models import AuditEntry, OutboxMessage
 
 pytestmark = pytest.mark.django_db
+
+# Today 22 over the API in a test: the reads (customer, catalog, address, card, channel prices,
+# stock), then the transaction (a savepoint here) with the reservation, order, lines, payment,
+# audit entries, events and timeline step. Presenting the new order reads nothing. Raise only
+# with a reason.
+MAX_PLACEMENT_QUERIES = 22
 
 
 def _body(story: demo.Story, **overrides: Any) -> dict[str, Any]:
@@ -197,3 +205,24 @@ def test_promotions_and_taxes_kept_in_the_process_follow_changes(monkeypatch):
     order, _ = order_services.place_order(_order(story, demo.TROUSERS_32, 1), ctx)
     assert order.promotions == []
     assert order.tax_rate == Decimal("0.1500")
+
+
+def test_an_order_costs_a_fixed_number_of_queries_and_one_reservation_a_line(api, story):
+    """Reads before the transaction, then one conditional update per line and the rows."""
+    one = _body(story)
+    three = _body(
+        story,
+        lines=[
+            {"sku": demo.TROUSERS_32, "quantity": 1},
+            {"sku": "CAM-OXF-CEL-S", "quantity": 1},
+            {"sku": "CAM-OXF-CEL-L", "quantity": 1, "location": demo.STORE_HOME},
+        ],
+    )
+    counts = []
+    for body in (one, one, three):
+        with CaptureQueriesContext(connection) as queries:
+            placed = api.post("/api/v1/orders", body, content_type="application/json")
+        assert placed.status_code == 201, placed.content
+        counts.append(len(queries))
+    assert counts[2] == counts[1] + 2  # two more lines: two more reservations
+    assert counts[1] <= MAX_PLACEMENT_QUERIES, counts

@@ -186,14 +186,20 @@ def test_a_late_file_does_not_move_levels_back_and_a_new_one_writes_only_changes
     }
     kept = ReportedState.objects.get(key="SKU-00000@quito-norte")
     assert kept.occurred_at == datetime(2026, 11, 24, 16, tzinfo=UTC)  # every report moved it
-    # Within one file, the latest report of a key wins, wherever it is.
+    # Within one file, the newest report of a key wins, wherever it is; of two as new, the
+    # first (as when they come in two files).
     drop(
         home,
         "4.csv",
-        [HEADER, "SKU-00001,01,5,0,20261124130000", "SKU-00001,01,8,0,20261124120000"],
+        [
+            HEADER,
+            "SKU-00001,01,5,0,20261124130000",
+            "SKU-00001,01,8,0,20261124120000",
+            "SKU-00001,01,6,0,20261124130000",
+        ],
     )
     [mixed] = inbound.run(inventory)
-    assert (mixed.created, mixed.duplicate) == (1, 1)
+    assert (mixed.created, mixed.duplicate) == (1, 2)
     assert stock_level("SKU-00001", "quito-norte") == (5, 0)
 
 

@@ -166,14 +166,18 @@ def order_detail(o: Order) -> dict[str, Any]:
             {"amount": money(a.amount), "reason": a.reason, "channel": a.channel}
             for a in o.adjustments.all()
         ],
-        "exchanges": [
-            exchange(e)
-            for e in o.exchanges.select_related("original_order", "replacement", "ret", "location")
-        ],
-        "exchange_of": _exchange_link(
-            Exchange.objects.filter(replacement=o).select_related("original_order", "ret").first()
-        ),
+        "exchanges": [exchange(e) for e in o.exchanges.all()],
+        "exchange_of": _exchange_link(_exchange_of(o)),
     }
+
+
+def _exchange_of(o: Order) -> Exchange | None:
+    """The exchange this order is the replacement of; ``selectors.order_detail`` (and a newly
+    placed order) carry it already, so this reads nothing more."""
+    try:
+        return o.exchange_of
+    except Exchange.DoesNotExist:
+        return None
 
 
 def product(p: Product, language: str = "es") -> dict[str, Any]:

@@ -12,13 +12,14 @@ from operator import itemgetter
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.signals import post_delete, post_migrate, post_save
 
 from lealtad.commerce import pricing
 from lealtad.commerce.models import (
     ChannelPrice,
     CustomerList,
+    Exchange,
     Location,
     Order,
     PaymentMethod,
@@ -496,8 +497,23 @@ def find_order(ref: str) -> Order | None:
 def order_detail(number: str) -> Order | None:
     return (
         Order.objects.filter(number=number)
-        .prefetch_related("lines__location", "payments", "shipments", "returns__lines")
-        .select_related("pickup_location", "origin_location")
+        .prefetch_related(
+            "lines__location",
+            "payments",
+            "shipments",
+            Prefetch("returns", Return.objects.select_related("location", "exchange_order")),
+            "returns__lines",
+            Prefetch(
+                "exchanges",
+                Exchange.objects.select_related("original_order", "replacement", "ret", "location"),
+            ),
+        )
+        .select_related(
+            "pickup_location",
+            "origin_location",
+            "exchange_of__original_order",
+            "exchange_of__ret",
+        )
         .first()
     )
 

@@ -22,7 +22,9 @@ a microsecond apart so ``unmerge`` undoes them last first, as it does for merges
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -184,11 +186,25 @@ def merge_clusters(
     task = progress.add_task("merging clusters", total=total) if progress is not None else None
     outcome, clock = Outcome(), _Clock()
     for part in _chunks(clusters, chunk):
-        with transaction.atomic():
+        with _cycle_collector_paused(), transaction.atomic():
             _Chunk(part, ctx, clock, outcome).run()
         if progress is not None and task is not None:
             progress.advance(task, sum(len(c.absorbed) for c in part))
     return outcome
+
+
+@contextlib.contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """A chunk allocates many short-lived objects and no reference cycles: meanwhile the
+    cycle collector would only rescan all the process holds (in a dedupe, the matcher's
+    records too), a fifth of the time on FEBRL. Refcounting frees the chunk's objects."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _check_disjoint(clusters: Sequence[Cluster]) -> None:
@@ -708,16 +724,13 @@ def _insert(model: type[models.Model], columns: Sequence[str], rows: Sequence[tu
 def _execute_many(sql: str, fields: Sequence[Any], rows: Sequence[tuple]) -> None:
     """Each value prepared for the driver as the ORM would, the way chosen once per column
     (``None`` for a column that goes as it is)."""
-    preparers = [None if f is None else _preparer(f) for f in fields]
-    prepared = [
-        tuple(
-            value if prepare is None or value is None else prepare(value)
-            for prepare, value in zip(preparers, row, strict=True)
-        )
-        for row in rows
-    ]
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    for n, f in enumerate(fields):
+        prepare = None if f is None else _preparer(f)
+        if prepare is not None:
+            columns[n] = [None if v is None else prepare(v) for v in columns[n]]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, prepared)
+        cursor.executemany(sql, list(zip(*columns, strict=True)))
 
 
 def _preparer(field: models.Field) -> Callable[[Any], Any] | None:

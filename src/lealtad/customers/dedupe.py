@@ -21,6 +21,7 @@ Settings (environment variables, read when the command runs):
 from __future__ import annotations
 
 import csv
+import multiprocessing
 import os
 import time
 from collections import defaultdict
@@ -31,7 +32,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Q
 from rich.progress import Progress
 
@@ -180,7 +181,8 @@ def _rows(sql: str, params: list[Any], size: int = 10_000) -> Iterator[tuple[Any
 
 def _by_owner(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
     """Rows ordered by their first column (a customer id), grouped: (id, [rest, …])."""
-    current, group = None, []
+    current: int | None = None
+    group: list[tuple[Any, ...]] = []
     for row in rows:
         if row[0] != current:
             if current is not None:
@@ -209,8 +211,9 @@ class _Merged:
         return []
 
 
-def iter_people(chunk: int = CHUNK, after: int = 0) -> Iterator[Person]:
-    """Every live customer (with id above ``after``) as a :class:`Person`, in id order.
+def iter_people(chunk: int = CHUNK, after: int = 0, until: int | None = None) -> Iterator[Person]:
+    """Every live customer (with id above ``after``, up to ``until``) as a :class:`Person`,
+    in id order.
 
     One query per table, each ordered by customer id, merged here: a million customers
     are read in seconds (the ORM, a chunk of ids at a time, took minutes).
@@ -218,10 +221,12 @@ def iter_people(chunk: int = CHUNK, after: int = 0) -> Iterator[Person]:
     fields, kind, other = _fields()
     region = getattr(settings, "LEALTAD_DEFAULT_REGION", "EC")
     owner = connection.ops.quote_name("customer_id")
+    within = [after] if until is None else [after, until]
     live = f"{_column(Customer, 'merged_into')} IS NULL AND {_column(Customer, 'kind')} = %s"
     live += f" AND {_column(Customer, 'id')} > %s"
-    customers = _rows(_select(Customer, fields, live, _column(Customer, "id")), ["person", after])
-    after_sql = f"{owner} > %s"
+    live += "" if until is None else f" AND {_column(Customer, 'id')} <= %s"
+    customers = _rows(_select(Customer, fields, live, _column(Customer, "id")), ["person", *within])
+    after_sql = f"{owner} > %s" + ("" if until is None else f" AND {owner} <= %s")
     phones = _Merged(
         _rows(
             _select(
@@ -230,7 +235,7 @@ def iter_people(chunk: int = CHUNK, after: int = 0) -> Iterator[Person]:
                 after_sql,
                 f"{owner}, {_column(Phone, 'is_primary')} DESC, {_column(Phone, 'id')}",
             ),
-            [after],
+            within,
             chunk,
         )
     )
@@ -242,7 +247,7 @@ def iter_people(chunk: int = CHUNK, after: int = 0) -> Iterator[Person]:
                 after_sql,
                 f"{owner}, {_column(Email, 'is_primary')} DESC, {_column(Email, 'id')}",
             ),
-            [after],
+            within,
             chunk,
         )
     )
@@ -254,7 +259,7 @@ def iter_people(chunk: int = CHUNK, after: int = 0) -> Iterator[Person]:
                 f"{_column(Address, 'valid_to')} IS NULL AND {after_sql}",
                 f"{owner}, {_column(Address, 'valid_from')} DESC, {_column(Address, 'id')}",
             ),
-            [after],
+            within,
             chunk,
         )
     )
@@ -268,7 +273,7 @@ def iter_people(chunk: int = CHUNK, after: int = 0) -> Iterator[Person]:
                     f" AND {after_sql}",
                     f"{owner}, {_column(Identifier, 'id')}",
                 ),
-                ["external", other, after],
+                ["external", other, *within],
                 chunk,
             )
         )
@@ -313,14 +318,52 @@ def people_by_id(ids: Iterable[int]) -> dict[int, Person]:
     return out
 
 
-def load_records(say: Say = _quiet) -> Records:
-    """The live customer base as a matching batch."""
+PARALLEL_FROM = 100_000  # customers: below this, one process reads and normalizes
+
+
+def _load_range(bounds: tuple[int, int | None]) -> Records:
     builder = RecordsBuilder()
-    for person in iter_people():
+    for person in iter_people(after=bounds[0], until=bounds[1]):
         builder.add(person)
-        if len(builder) % 100_000 == 0:
-            say(f"read {len(builder):,} customers")
     return builder.build()
+
+
+def _id_ranges(parts: int) -> list[tuple[int, int | None]]:
+    """``parts`` ranges of live customer ids of about the same size: (after, until]."""
+    live = Customer.objects.filter(merged_into__isnull=True, kind="person").order_by("pk")
+    count = live.count()
+    if parts < 2 or count < PARALLEL_FROM:
+        return [(0, None)]
+    cuts = [live.values_list("pk", flat=True)[count * k // parts] for k in range(1, parts)]
+    edges = [0, *cuts]
+    return [(edges[k], edges[k + 1] if k + 1 < len(edges) else None) for k in range(len(edges))]
+
+
+def load_records(say: Say = _quiet, workers: int = 1) -> Records:
+    """The live customer base as a matching batch.
+
+    With ``workers`` > 1 (the batch commands; never inside a serving process, whose threads
+    a fork would copy mid-flight) a big base is read and normalized in that many processes,
+    one range of ids each, and their batches joined in id order.
+    """
+    ranges = _id_ranges(workers)
+    if len(ranges) == 1:
+        builder = RecordsBuilder()
+        for person in iter_people():
+            builder.add(person)
+            if len(builder) % 100_000 == 0:
+                say(f"read {len(builder):,} customers")
+        return builder.build()
+    say(f"reading the base in {len(ranges)} processes")
+    connections.close_all()  # each process opens its own
+    with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
+        parts = pool.map(_load_range, ranges)
+    return Records.concatenate(parts)
+
+
+def batch_workers() -> int:
+    """Processes the batch commands read the base with: the machine's cores, at most 4."""
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 # Train ----------------------------------------------------------------------------------
@@ -348,7 +391,7 @@ def labelled_pairs() -> Labels | None:
 def train_model(say: Say = _quiet) -> tuple[Model, Path]:
     """Estimate the model from the current base and the review queue's decisions and save
     it; returns it and where it went."""
-    records = load_records(say)
+    records = load_records(say, workers=batch_workers())
     labels = labelled_pairs()
     say(f"training on {len(records):,} customers and {len(labels or ()):,} decided pairs")
     model = train(records, progress=say, labels=labels)
@@ -407,7 +450,7 @@ def run_dedupe(
     upper = threshold if threshold is not None else upper
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
-    records = load_records(say)
+    records = load_records(say, workers=batch_workers())
     seconds["load"] = round(time.perf_counter() - t0, 3)
     model = current_model(say, records)
     result = dedupe(records, model, threshold=upper, report_threshold=lower, progress=say)

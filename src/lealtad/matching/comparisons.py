@@ -192,7 +192,8 @@ def _birth_date(r: Records, i: np.ndarray, j: np.ndarray) -> Levels:
     yb, mb, db = b // 10000, b // 100 % 100, b % 100
     exact = a == b
     one_edit = np.zeros(len(a), dtype=bool)
-    rest = np.nonzero(~(null | exact))[0]
+    # One digit or one swap of neighbours changes at most two of year, month and day.
+    rest = np.nonzero(~(null | exact) & ((ya == yb) | (ma == mb) | (da == db)))[0]
     one_edit[rest] = _one_digit_edit(a[rest], b[rest])
     swapped = (ya == yb) & (ma == db) & (da == mb)
     two_of_three = ((ya == yb) & (ma == mb)) | ((ya == yb) & (da == db)) | ((ma == mb) & (da == db))

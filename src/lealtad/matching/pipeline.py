@@ -389,7 +389,8 @@ def _levels_that_matter(
     bound += sum(_best_weight(model, weights, k, tf) for stage in stages for k in stage)
     for stage in stages:
         a, b = i[rows], j[rows]
-        levels[np.ix_(rows, stage)] = compare(records, a, b, tuple(comparisons[k] for k in stage))
+        columns = np.array(stage, dtype=np.int64)
+        levels[np.ix_(rows, columns)] = compare(records, a, b, tuple(comparisons[k] for k in stage))
         for k in stage:
             gained = fs.comparison_weight(model, weights, k, records, a, levels[rows, k], tf)
             bound[rows] += gained - _best_weight(model, weights, k, tf)

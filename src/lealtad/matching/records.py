@@ -120,6 +120,15 @@ class Records:
         """Normalize and pack people (see :func:`records_from_people`)."""
         return records_from_people(people)
 
+    @staticmethod
+    def concatenate(parts: Sequence[Records]) -> Records:
+        """One batch of several, rows in order (codes are rebuilt on demand)."""
+        if len(parts) == 1:
+            return parts[0]
+        keys = np.concatenate([p.keys for p in parts])
+        columns = {c: np.concatenate([p.columns[c] for p in parts]) for c in parts[0].columns}
+        return Records(keys, columns)
+
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]
 
@@ -183,11 +192,15 @@ class RecordsBuilder:
         self.columns: dict[str, list[object]] = {
             name: [] for name in (*TEXT_COLUMNS, "dob", "mobile1", "mobile2")
         }
+        self._appends: list[Callable[[object], None]] | None = None
 
     def add(self, person: Person) -> None:
         self.keys.append(person.key)
-        for name, value in normalize(person).items():
-            self.columns[name].append(value)
+        row = normalize(person)
+        if self._appends is None:  # normalize's columns, in its order
+            self._appends = [self.columns[name].append for name in row]
+        for append, value in zip(self._appends, row.values(), strict=True):
+            append(value)
 
     def __len__(self) -> int:
         return len(self.keys)

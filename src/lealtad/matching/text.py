@@ -111,11 +111,22 @@ _HAS_DIGIT = re.compile(r"\d")
 _HOUSE = re.compile(r"^(?:#|no|nro|n|num)?\.?\s*([a-z]?\d+[a-z]?(?:-\d+[a-z]?)?)$")
 
 
+# The accented letters of Spanish (and Portuguese, French names): folded by a table, which
+# is several times faster than Unicode decomposition; anything else still decomposes.
+_LATIN = str.maketrans(
+    "áàâäãéèêëíìîïóòôöõúùûüñçýÿÁÀÂÄÃÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÑÇÝ",
+    "aaaaaeeeeiiiiooooouuuuncyyAAAAAEEEEIIIIOOOOOUUUUNCY",
+)
+
+
 @lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """Lower case, no accents, single spaces: "  Núñez  DEL Pozo" → "nunez del pozo"."""
     if text.isascii():
         return " ".join(text.lower().split())
+    plain = text.translate(_LATIN)
+    if plain.isascii():
+        return " ".join(plain.lower().split())
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.casefold().split())
@@ -187,6 +198,7 @@ def street(line: str) -> tuple[str, str]:
     return " ".join(words), number
 
 
+@lru_cache(maxsize=100_000)
 def simple(text: str) -> str:
     """Folded with punctuation removed (cities, regions, postcodes)."""
     return " ".join(_words(text))
@@ -236,7 +248,12 @@ def date_key(value: date | str | int | None) -> int:
         return 0
     if isinstance(value, date):
         return value.year * 10000 + value.month * 100 + value.day
-    text = digits(str(value))
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        text = value[:4] + value[5:7] + value[8:]  # ISO, as the database gives it
+        if not text.isdigit():
+            text = digits(value)
+    else:
+        text = digits(str(value))
     if len(text) != 8:
         return 0
     number = int(text)

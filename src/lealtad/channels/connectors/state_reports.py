@@ -11,7 +11,7 @@ these streams are applied as sets, a chunk at a time, in the caller's transactio
    for the chunk (a ``TypedDict`` mirror of the payload model: same rules, same messages);
 2. a report no newer than the one last applied for its key — whose time is kept per key in
    :class:`~lealtad.channels.models.ReportedState` — is a ``duplicate`` and has no effect
-   (a repeated or late file never moves a level back); within a chunk, the latest per key wins;
+   (a repeated or late file never moves a level back); within a chunk, the newest per key wins;
 3. the rest go to commerce (:func:`lealtad.commerce.services.stock_levels.set_levels`), which
    writes only the rows that change and announces them in one ``stock.levels_changed``
    message per chunk; a level it refuses (unknown SKU or location, below the units reserved)
@@ -168,24 +168,7 @@ _REPEATED = Verdict(DUPLICATE)
 def apply(system: str, reports: Sequence[Report], key: str, actor: Actor) -> dict[int, Verdict]:
     """Apply a chunk of stock level reports from ``system``; a verdict per position."""
     verdicts: dict[int, Verdict] = {}
-    latest: dict[str, Report] = {}
-    for report in reports:
-        level_key = _key(report.payload)
-        kept = latest.get(level_key)
-        if kept is None or report.occurred_at >= kept.occurred_at:
-            if kept is not None:
-                verdicts[kept.position] = _REPEATED
-            latest[level_key] = report
-        else:
-            verdicts[report.position] = _REPEATED
-    seen = _kept(system, list(latest))
-    fresh = []
-    for level_key, report in latest.items():
-        before = seen.get(level_key)
-        if before is not None and report.occurred_at <= before:
-            verdicts[report.position] = _REPEATED
-        else:
-            fresh.append(report)
+    fresh = _fresh(system, _latest_per_key(reports, verdicts), verdicts)
     done = stock_levels.set_levels(
         [
             stock_levels.Level(
@@ -209,6 +192,35 @@ def apply(system: str, reports: Sequence[Report], key: str, actor: Actor) -> dic
         accepted.append(report)
     _keep(system, accepted)
     return verdicts
+
+
+def _latest_per_key(reports: Sequence[Report], verdicts: dict[int, Verdict]) -> dict[str, Report]:
+    """The newest report of each key; the others repeat it. Of two as new, the first wins,
+    as it does across batches and files (the second is no newer than the state applied)."""
+    latest: dict[str, Report] = {}
+    for report in reports:
+        level_key = _key(report.payload)
+        kept = latest.get(level_key)
+        if kept is None or report.occurred_at > kept.occurred_at:
+            if kept is not None:
+                verdicts[kept.position] = _REPEATED
+            latest[level_key] = report
+        else:
+            verdicts[report.position] = _REPEATED
+    return latest
+
+
+def _fresh(system: str, latest: dict[str, Report], verdicts: dict[int, Verdict]) -> list[Report]:
+    """The reports newer than the state last applied for their key; the others repeat it."""
+    seen = _kept(system, list(latest))
+    fresh = []
+    for level_key, report in latest.items():
+        before = seen.get(level_key)
+        if before is not None and report.occurred_at <= before:
+            verdicts[report.position] = _REPEATED
+        else:
+            fresh.append(report)
+    return fresh
 
 
 def _key(payload: dict[str, Any]) -> str:

@@ -147,15 +147,22 @@ def _place_with_retries(plan: _Plan, ctx: SaleContext, external: bool = False) -
             continue
         if plan.settle is None:  # else the caller's settlement may have made more payments
             _attach(
-                order, lines=lines, payments=[payment], shipments=[], returns=[], adjustments=[]
+                order,
+                lines=lines,
+                payments=[payment],
+                shipments=[],
+                returns=[],
+                adjustments=[],
+                exchanges=[],
             )
+            Order.exchange_of.related.set_cached_value(order, None)  # a new order replaces nothing
         return order
     raise AssertionError("unreachable")
 
 
 def _place(plan: _Plan, ctx: SaleContext, external: bool) -> Order:
-    """Place inside the caller's transaction (an external order, an exchange), stock read
-    with its rows locked."""
+    """Place inside the caller's transaction (an order another channel took), the stock
+    read there, rows locked."""
     now = timezone.now()
     if external:
         found = _allocate_what_there_is(plan)
