@@ -96,6 +96,11 @@ PERSONAL_BOUNDS: dict[str, tuple[float, float]] = {
     "other_id": (0.6, 0.15),
 }
 
+# A block whose EM finds fewer matches than this teaches nothing about them: its m would
+# describe a few coincidences. A comparison no block estimates keeps the neutral m of
+# ``Model.untrained`` (matches mostly agree; weights from the base's u).
+MIN_EM_MATCHES = 30
+
 Progress = Callable[[str], None]
 
 # How many pairs the estimates from the base count for against each labelled pair.
@@ -191,8 +196,9 @@ def train(
         lam, m, iterations, lam_h = fs.expectation_maximisation(
             levels, n_levels, model.u, active, bounds=bounds, household=household
         )
-        for k, values in m.items():
-            estimates[k].append(values)
+        if lam * len(pairs) >= MIN_EM_MATCHES:  # else EM had no matches to learn from
+            for k, values in m.items():
+                estimates[k].append(values)
         sessions.append(fs.Session(block.name, len(pairs), block_pairs, lam, m, iterations, lam_h))
     for k, found in estimates.items():
         if found:

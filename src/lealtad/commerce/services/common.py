@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, models
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not POSIX: SQLite's busy handler alone
-    fcntl = None  # type: ignore[assignment]
+from django.db import connection
 
 from lealtad.core import audit, hub
 from lealtad.core.audit import Actor
+
+# Core's lean INSERT and SQLite writer queue, under the names commerce first gave them.
+from lealtad.core.db import insert_new as insert_new
+from lealtad.core.db import writer_turn as writer_turn
 from lealtad.customers import selectors as customer_selectors
 from lealtad.customers import services as customer_services
 from lealtad.customers.models import Customer
@@ -128,81 +123,3 @@ def customer_reference(customer_id: int) -> Customer:
     if row is None:
         raise NotFound(f"no customer {customer_id}")
     return Customer.from_db(connection.alias, ["id"], [row[1] or row[0]])
-
-
-_turn = threading.Lock()
-_turn_files: dict[tuple[int, str], int] = {}
-
-
-@contextmanager
-def writer_turn() -> Iterator[None]:
-    """On SQLite, wait for the one writer's slot in a queue instead of in SQLite's busy handler.
-
-    A writer that finds the database locked sleeps 1, 2, 5, 10, 15, 20, 25 ms … between tries,
-    so with a dozen request threads placing orders the database sat idle between one commit
-    and the next sleeper's wake-up. Here the threads of a process take turns on a lock, and
-    processes on an advisory lock on a file beside the database: both hand the slot to the
-    next writer the moment the last one is done. Writers that do not take a turn still get
-    theirs through the busy handler. PostgreSQL (row locks) and a transaction already open
-    (which may hold the slot) take no turn.
-    """
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
-        yield
-        return
-    with _turn:
-        fd = _turn_file(str(connection.settings_dict["NAME"]))
-        if fd is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            if fd is not None:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-
-
-def _turn_file(database: str) -> int | None:
-    """This process's descriptor of the lock file (a forked child opens its own: a lock
-    belongs to the open file, which parent and child would otherwise share)."""
-    if fcntl is None or database.startswith(":memory:") or "mode=memory" in database:
-        return None
-    key = (os.getpid(), database)
-    fd = _turn_files.get(key)
-    if fd is None:
-        fd = _turn_files[key] = os.open(f"{database}-writers.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    return fd
-
-
-_INSERTS: dict[tuple[type[models.Model], str, int], str] = {}
-
-
-def insert_new(rows: Sequence[models.Model]) -> None:
-    """INSERT new rows of one model in one statement; their ids are set. For rows this
-    context writes: its own, and the audit entries :func:`lealtad.core.audit.build` makes
-    for it (core's way for services to write them in bulk).
-
-    Order placement writes its order, lines, payment and audit entry this way: the ORM's
-    ``save`` and ``bulk_create`` (signals, a compiler for every statement) cost several times
-    the statement, in the writer's turn. Values are prepared as the ORM prepares them
-    (``pre_save`` fills ``auto_now`` dates, then ``get_db_prep_save``); no model signal is
-    sent, as with ``bulk_create``, and none is connected to these models.
-    """
-    model = type(rows[0])
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    key = (model, connection.vendor, len(rows))
-    sql = _INSERTS.get(key)
-    if sql is None:
-        quote = connection.ops.quote_name
-        row = f"({', '.join(['%s'] * len(fields))})"
-        sql = _INSERTS[key] = (
-            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-            f"VALUES {', '.join([row] * len(rows))} RETURNING {quote(meta.pk.column)}"
-        )
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in rows for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = [found[0] for found in cursor.fetchall()]
-    for obj, pk in zip(rows, ids, strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = connection.alias
