@@ -26,14 +26,16 @@ _INSERTS: dict[tuple[type[models.Model], str, int], str] = {}
 _FIELDS: dict[type[models.Model], list[models.Field]] = {}
 
 
-def insert_new(rows: Sequence[models.Model]) -> None:
-    """INSERT new rows of one model in one statement; their ids are set. Only a context's own
-    rows, and the audit entries and outbox messages core writes for it.
+ROWS_PER_INSERT = 100  # a bound on the statements cached, far below SQLite's variable limit
 
-    Values are prepared as the ORM prepares them (``pre_save`` fills ``auto_now`` dates and
-    field defaults stand, then ``get_db_prep_save``), so the row is the one ``save`` would
-    write; no model signal is sent, as with ``bulk_create``, and none is connected to the
-    models written this way.
+
+def insert_new(rows: Sequence[models.Model]) -> None:
+    """INSERT new rows of one model, up to :data:`ROWS_PER_INSERT` a statement; their ids are
+    set. For a context's own rows, and the audit entries and outbox messages core writes.
+
+    Values are prepared as the ORM prepares them (``pre_save`` fills ``auto_now`` dates, then
+    ``get_db_prep_save``), so the row is the one ``save`` would write; no model signal is sent,
+    as with ``bulk_create``, and none is connected to the models written this way.
     """
     if not rows:
         return
@@ -41,7 +43,23 @@ def insert_new(rows: Sequence[models.Model]) -> None:
     fields = _FIELDS.get(model)
     if fields is None:
         fields = _FIELDS[model] = [f for f in model._meta.concrete_fields if not f.primary_key]
-    key = (model, connection.vendor, len(rows))
+    alias = connection.alias
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        part = rows[start : start + ROWS_PER_INSERT]
+        params = [
+            f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in part for f in fields
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(_insert_sql(model, fields, len(part)), params)
+            ids = [found[0] for found in cursor.fetchall()]
+        for obj, pk in zip(part, ids, strict=True):
+            obj.pk = pk
+            obj._state.adding = False
+            obj._state.db = alias
+
+
+def _insert_sql(model: type[models.Model], fields: list[models.Field], count: int) -> str:
+    key = (model, connection.vendor, count)
     sql = _INSERTS.get(key)
     if sql is None:
         quote = connection.ops.quote_name
@@ -49,17 +67,9 @@ def insert_new(rows: Sequence[models.Model]) -> None:
         sql = _INSERTS[key] = (
             f"INSERT INTO {quote(model._meta.db_table)} "
             f"({', '.join(quote(f.column) for f in fields)}) "
-            f"VALUES {', '.join([row] * len(rows))} RETURNING {quote(model._meta.pk.column)}"
+            f"VALUES {', '.join([row] * count)} RETURNING {quote(model._meta.pk.column)}"
         )
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in rows for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = [found[0] for found in cursor.fetchall()]
-    alias = connection.alias
-    for obj, pk in zip(rows, ids, strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = alias
+    return sql
 
 
 _turn = threading.Lock()

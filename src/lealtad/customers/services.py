@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from lealtad.core import audit, bulk, hub
 from lealtad.core.audit import Actor
+from lealtad.core.db import insert_new, writer_turn
 from lealtad.core.envelope import CustomerRef, ValidEvent
 from lealtad.core.models import AuditEntry, OutboxMessage
 from lealtad.core.normalize import fold
@@ -629,23 +630,33 @@ class IdentifierTaken(ValueError):
         self.customer_id = customer_id
 
 
-@transaction.atomic
 def record_interaction(
     customer: Customer, data: InteractionRecorded, ctx: ChangeContext, at: datetime | None = None
 ) -> Interaction:
-    row = Interaction.objects.create(
+    """A timeline step, its audit entry and ``interaction.recorded``: one INSERT each.
+
+    Every order and return adds one inside its own transaction, in SQLite's one write slot:
+    the ORM's ``create`` and a savepoint of its own cost a third of an order's writes. With no
+    savepoint a failure here still undoes the caller's whole transaction, as it propagates.
+    """
+    fields = data.model_dump()
+    row = Interaction(
         customer=customer,
         occurred_at=at or timezone.now(),
         channel=ctx.channel or "call_center",
         event_id=ctx.event_id,
-        **data.model_dump(),
+        **fields,
     )
-    ctx.audit(
-        "record_interaction", "interaction", row.pk, {"subject": [None, row.subject]}, customer.pk
-    )
-    ctx.announce(
-        "interaction.recorded", customer.pk, {"interaction_id": row.pk, **data.model_dump()}
-    )
+    with writer_turn(), transaction.atomic(savepoint=False):
+        insert_new([row])
+        ctx.audit(
+            "record_interaction",
+            "interaction",
+            row.pk,
+            {"subject": [None, row.subject]},
+            customer.pk,
+        )
+        ctx.announce("interaction.recorded", customer.pk, {"interaction_id": row.pk, **fields})
     return row
 
 
