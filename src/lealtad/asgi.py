@@ -89,3 +89,7 @@ class PooledASGIHandler(ASGIHandler):
 
 
 application = PooledASGIHandler()
+
+from lealtad.customers import realtime  # noqa: E402  (needs django.setup() above)
+
+realtime.warm_up()

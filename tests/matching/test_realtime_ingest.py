@@ -83,3 +83,24 @@ def test_matching_at_ingest_can_be_turned_off(api, trained, settings):
     event = _upsert("off-1", trained, birth_date=trained.birth_date.isoformat())
     result = post_events(api, event).json()["results"][0]
     assert result["customer_id"] != trained.pk
+
+
+@pytest.mark.django_db(transaction=True)  # the warm-up thread reads on its own connection
+def test_a_server_builds_the_index_before_the_first_event_needs_it(settings, tmp_path):
+    from lealtad.customers import realtime
+
+    settings.LEALTAD_HOME = tmp_path
+    settings.LEALTAD_IDENTITY_REALTIME = True
+    assert realtime.warm_up() is None  # no model yet: nothing to build
+    _load()
+    dedupe.train_model()
+    thread = realtime.warm_up()
+    assert thread is not None
+    thread.join(timeout=120)
+    index = realtime._state.index
+    assert index is not None
+    assert (
+        realtime._state.max_id == Customer.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    )
+    settings.LEALTAD_IDENTITY_REALTIME = False
+    assert realtime.warm_up() is None  # turned off: never built

@@ -15,7 +15,8 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 try:
     import fcntl
@@ -43,26 +44,26 @@ def insert_new(rows: Sequence[models.Model]) -> None:
     fields = _FIELDS.get(model)
     if fields is None:
         fields = _FIELDS[model] = [f for f in model._meta.concrete_fields if not f.primary_key]
-    alias = connection.alias
+    db = connections[DEFAULT_DB_ALIAS]  # the thread's own: ``connection`` resolves per use
     for start in range(0, len(rows), ROWS_PER_INSERT):
         part = rows[start : start + ROWS_PER_INSERT]
-        params = [
-            f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in part for f in fields
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(_insert_sql(model, fields, len(part)), params)
+        params = [f.get_db_prep_save(f.pre_save(obj, True), db) for obj in part for f in fields]
+        with db.cursor() as cursor:
+            cursor.execute(_insert_sql(db, model, fields, len(part)), params)
             ids = [found[0] for found in cursor.fetchall()]
         for obj, pk in zip(part, ids, strict=True):
             obj.pk = pk
             obj._state.adding = False
-            obj._state.db = alias
+            obj._state.db = db.alias
 
 
-def _insert_sql(model: type[models.Model], fields: list[models.Field], count: int) -> str:
-    key = (model, connection.vendor, count)
+def _insert_sql(
+    db: BaseDatabaseWrapper, model: type[models.Model], fields: list[models.Field], count: int
+) -> str:
+    key = (model, db.vendor, count)
     sql = _INSERTS.get(key)
     if sql is None:
-        quote = connection.ops.quote_name
+        quote = db.ops.quote_name
         row = f"({', '.join(['%s'] * len(fields))})"
         sql = _INSERTS[key] = (
             f"INSERT INTO {quote(model._meta.db_table)} "

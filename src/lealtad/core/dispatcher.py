@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Protocol
 
 from django.db import close_old_connections, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from lealtad.core import hub
@@ -41,6 +43,10 @@ class Dispatcher(Protocol):
         """Put a dead-lettered delivery back in line."""
 
 
+Group = Sequence[OutboxMessage]
+BySubscriber = dict[tuple[int, str], Delivery]
+
+
 class OutboxDispatcher:
     """The embedded transport: polls the outbox table of the same database."""
 
@@ -48,55 +54,112 @@ class OutboxDispatcher:
         """One pass over pending messages, in groups of ``per_commit``.
 
         Database subscribers run in savepoints inside one transaction per group, so a pass
-        costs a few disk syncs rather than one per message. Subscribers that reach outside
+        costs a few disk syncs rather than one per message; a group's deliveries are made,
+        read and settled a few statements at a time, and :func:`hub.subscriber_many`
+        handlers take the group's messages at once. Subscribers that reach outside
         (webhooks) run with no transaction open, so a slow receiver never holds the write
         lock; their delivery is marked right after.
         """
         hub.run_before_pass()
-        pending = list(
-            OutboxMessage.objects.filter(dispatched_at=None)
-            .prefetch_related("deliveries")
-            .order_by("id")[:limit]
-        )
+        pending = list(OutboxMessage.objects.filter(dispatched_at=None).order_by("id")[:limit])
         settled = 0
         for start in range(0, len(pending), per_commit):
             group = pending[start : start + per_commit]
+            subs = {t: hub.subscriptions_for(t) for t in {row.event_type for row in group}}
+            outside = any(not s.transactional for found in subs.values() for s in found)
             with transaction.atomic():
-                for row in group:
-                    self._offer(row, transactional=True)
-            for row in group:
-                self._offer(row, transactional=False)
-            with transaction.atomic():
-                settled += sum(self._settle(row) for row in group)
+                deliveries = self._deliveries(group, subs)
+                self._offer(group, subs, deliveries, transactional=True)
+                if not outside:  # nothing left to wait for: settle in the same commit
+                    settled += self._settle(group, subs)
+            if outside:
+                self._offer(group, subs, deliveries, transactional=False)
+                with transaction.atomic():
+                    settled += self._settle(group, subs)
         return settled
 
-    def _offer(self, row: OutboxMessage, transactional: bool) -> None:
-        message = hub.to_message(row)
-        existing = {d.subscriber: d for d in row.deliveries.all()}
-        for sub in hub.subscriptions_for(row.event_type):
-            if sub.transactional != transactional:
-                continue
-            delivery = (
-                existing.get(sub.name)
-                or Delivery.objects.get_or_create(message=row, subscriber=sub.name)[0]
-            )
-            if delivery.status == Delivery.Status.PENDING:
-                self._deliver(sub, message, delivery)
+    @staticmethod
+    def _deliveries(group: Group, subs: dict[str, list[hub.Subscription]]) -> BySubscriber:
+        """Every (message, subscriber) pair's delivery row, the missing ones made in bulk
+        (one already made by another dispatcher stands)."""
+        ids = [row.pk for row in group]
+        found = {
+            (d.message_id, d.subscriber): d for d in Delivery.objects.filter(message_id__in=ids)
+        }
+        missing = [
+            Delivery(message_id=row.pk, subscriber=sub.name)
+            for row in group
+            for sub in subs[row.event_type]
+            if (row.pk, sub.name) not in found
+        ]
+        if missing:
+            Delivery.objects.bulk_create(missing, ignore_conflicts=True)
+            again = Delivery.objects.filter(message_id__in={d.message_id for d in missing})
+            found.update({(d.message_id, d.subscriber): d for d in again})
+        return found
 
-    def _settle(self, row: OutboxMessage) -> bool:
-        """Mark the message dispatched once every subscriber is done with it (or dead)."""
-        names = {s.name for s in hub.subscriptions_for(row.event_type)}
-        finished = Delivery.objects.filter(message=row, subscriber__in=names).exclude(
-            status=Delivery.Status.PENDING
-        )
-        if finished.count() < len(names):
+    def _offer(
+        self,
+        group: Group,
+        subs: dict[str, list[hub.Subscription]],
+        deliveries: BySubscriber,
+        transactional: bool,
+    ) -> None:
+        """Each subscriber its due messages of the group, in outbox order."""
+        now = timezone.now()
+        names = {t: {s.name for s in found} for t, found in subs.items()}
+        wanted = set().union(*names.values())
+        for sub in hub.all_subscriptions():
+            if sub.transactional != transactional or sub.name not in wanted:
+                continue
+            due = [
+                (row, delivery)
+                for row in group
+                if sub.name in names[row.event_type]
+                and (delivery := deliveries.get((row.pk, sub.name))) is not None
+                and delivery.status == Delivery.Status.PENDING
+                and not (delivery.next_attempt_at and delivery.next_attempt_at > now)
+            ]
+            if sub.handle_many is not None and len(due) > 1 and self._deliver_many(sub, due):
+                continue
+            for row, delivery in due:
+                self._deliver(sub, hub.to_message(row), delivery)
+
+    def _deliver_many(
+        self, sub: hub.Subscription, due: list[tuple[OutboxMessage, Delivery]]
+    ) -> bool:
+        """All at once; False (nothing written) when the handler failed, for the caller to
+        offer each message alone."""
+        assert sub.handle_many is not None
+        try:
+            with transaction.atomic():
+                sub.handle_many([hub.to_message(row) for row, _ in due])
+                Delivery.objects.filter(pk__in=[d.pk for _, d in due]).update(
+                    status=Delivery.Status.DONE, attempts=F("attempts") + 1, last_error=""
+                )
+        except Exception as exc:
+            log.info("subscriber %s failed on a group, offering one by one: %s", sub.name, exc)
             return False
-        OutboxMessage.objects.filter(pk=row.pk).update(dispatched_at=timezone.now())
         return True
 
+    @staticmethod
+    def _settle(group: Group, subs: dict[str, list[hub.Subscription]]) -> int:
+        """Mark dispatched the messages every subscriber is done with (or dead)."""
+        finished = set(
+            Delivery.objects.filter(message_id__in=[row.pk for row in group])
+            .exclude(status=Delivery.Status.PENDING)
+            .values_list("message_id", "subscriber")
+        )
+        ids = [
+            row.pk
+            for row in group
+            if all((row.pk, sub.name) in finished for sub in subs[row.event_type])
+        ]
+        if ids:
+            OutboxMessage.objects.filter(pk__in=ids).update(dispatched_at=timezone.now())
+        return len(ids)
+
     def _deliver(self, sub: hub.Subscription, message: hub.Message, delivery: Delivery) -> None:
-        if delivery.next_attempt_at and delivery.next_attempt_at > timezone.now():
-            return
         try:
             if sub.transactional:
                 with transaction.atomic():

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 
-from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from lealtad.core import envelope, hub
 from lealtad.customers import services
@@ -27,21 +29,57 @@ envelope.register(
 )
 
 
-@hub.subscriber("interaction.recorded", name="customers.channel_activity")
-def count_channel_activity(message: hub.Message) -> None:
-    """Keep contacts per channel for the 360 view; runs once per message (see dispatcher)."""
-    if message.customer_id is None:
+@hub.subscriber_many("interaction.recorded", name="customers.channel_activity")
+def count_channel_activity(messages: Sequence[hub.Message]) -> None:
+    """Keep contacts per customer and channel, and the last one, for the 360 view.
+
+    The dispatcher hands over a pass's messages together: counted in memory, then the rows
+    they touch are read once (locked), updated and created a statement at a time.
+    """
+    seen = _tally(messages)
+    if not seen:
         return
-    occurred = message.payload.get("occurred_at") or message.created_at.isoformat()
-    row, created = ChannelActivity.objects.get_or_create(
-        customer_id=message.customer_id,
-        channel=message.channel,
-        defaults={"contacts": 1, "last_contact_at": occurred},
+    held: dict[tuple[int, str], ChannelActivity] = {}
+    for part in _batches(sorted({customer for customer, _channel in seen})):
+        for found in ChannelActivity.objects.select_for_update().filter(customer_id__in=part):
+            held[(found.customer_id, found.channel)] = found
+    rows = []
+    for (customer, channel), (contacts, last) in seen.items():
+        row = held.get((customer, channel)) or ChannelActivity(
+            customer_id=customer, channel=channel, contacts=0
+        )
+        row.contacts += contacts
+        if row.last_contact_at is None or row.last_contact_at < last:
+            row.last_contact_at = last
+        rows.append(row)
+    ChannelActivity.objects.bulk_update(
+        [r for r in rows if r.pk], ["contacts", "last_contact_at"], batch_size=500
     )
-    if not created:
-        ChannelActivity.objects.filter(pk=row.pk).update(contacts=F("contacts") + 1)
-        if row.last_contact_at is None or row.last_contact_at.isoformat() < occurred:
-            ChannelActivity.objects.filter(pk=row.pk).update(last_contact_at=occurred)
+    ChannelActivity.objects.bulk_create([r for r in rows if not r.pk], batch_size=500)
+
+
+def _tally(messages: Sequence[hub.Message]) -> dict[tuple[int, str], tuple[int, datetime]]:
+    """Contacts and the latest contact per (customer, channel) among ``messages``."""
+    seen: dict[tuple[int, str], tuple[int, datetime]] = {}
+    for message in messages:
+        if message.customer_id is None:
+            continue
+        key = (message.customer_id, message.channel)
+        occurred = _occurred_at(message)
+        contacts, last = seen.get(key, (0, occurred))
+        seen[key] = (contacts + 1, max(last, occurred))
+    return seen
+
+
+def _occurred_at(message: hub.Message) -> datetime:
+    """When the contact happened: the event's own time, else when it was announced."""
+    stated = message.payload.get("occurred_at")
+    if not stated:
+        return message.created_at
+    at = parse_datetime(stated)
+    if at is None:
+        raise ValueError(f"occurred_at is not a date and time: {stated!r}")
+    return at if timezone.is_aware(at) else timezone.make_aware(at, timezone.get_default_timezone())
 
 
 @hub.subscriber("customer.merged", MERGED_BATCH, name="customers.merge_activity")

@@ -1,20 +1,22 @@
 """Probabilistic resolution at ingest: when no deterministic key names the customer.
 
 On by default (``LEALTAD_IDENTITY_REALTIME=false`` turns it off). One in-memory
-:class:`~lealtad.matching.realtime.Index` per process, built on first use from the live base
-and the trained model (``lealtad identity train``); without a trained model, ingestion stays
-deterministic. Before each use the index takes in customers created since
-(by any process), so a person created a moment ago on another channel is found. It is rebuilt
-when the model file changes.
+:class:`~lealtad.matching.realtime.Index` per process, built from the live base and the trained
+model (``lealtad identity train``) on first use, or in the background as soon as a server
+starts (:func:`warm_up`); without a trained model, ingestion stays deterministic. Before each
+use the index takes in customers created since (by any process), so a person created a moment
+ago on another channel is found. It is rebuilt when the model file changes.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django import db
 from django.conf import settings
 
 from lealtad.core.envelope import CustomerRef
@@ -24,6 +26,8 @@ from lealtad.customers.names import split_full_name
 from lealtad.matching.fellegi_sunter import Model
 from lealtad.matching.realtime import Decision, Index
 from lealtad.matching.records import Person
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -61,6 +65,27 @@ def _index() -> Index | None:
         _state.index.add(person)
         _state.max_id = max(_state.max_id, person.key)
     return _state.index
+
+
+def warm_up() -> threading.Thread | None:
+    """Build the index in the background when a server starts, so the first event no key
+    resolves does not wait the minute a million-customer index takes to build (events that
+    arrive meanwhile wait on the lock, as they would have)."""
+    if not enabled() or not dedupe.model_path().exists():
+        return None
+
+    def build() -> None:
+        try:
+            with _lock:
+                _index()
+        except Exception:  # a failed warm-up is retried by the first event that needs it
+            logger.exception("identity index warm-up failed")
+        finally:
+            db.connections.close_all()
+
+    thread = threading.Thread(target=build, name="lealtad-identity-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def person_of(ref: CustomerRef, profile: Any = None, key: int = 0) -> Person:

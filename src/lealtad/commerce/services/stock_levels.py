@@ -3,12 +3,12 @@
 A snapshot file holds a million levels and most of them did not change since the last one, so
 levels are applied as sets, one chunk per call, inside the caller's transaction:
 
-* the chunk's SKUs and locations are looked up in one query each, and its stock rows in one
-  (row values on SQLite; ``unnest`` arrays on PostgreSQL, where the rows are also locked in
-  ascending id, the order :mod:`.stock` takes them in, so a concurrent reservation queues
-  instead of deadlocking);
-* only rows whose units on hand change are written — one ``executemany`` (SQLite) or one
-  ``unnest`` statement (PostgreSQL) for updates and one for new rows;
+* the chunk's SKUs and locations are looked up in one query each, and its stock rows in one;
+  on PostgreSQL the rows whose units change are then read again under lock, in ascending id
+  (the order :mod:`.stock` takes them in, so a concurrent reservation queues instead of
+  deadlocking), and what is written is decided on those;
+* only rows whose units on hand change are written — one statement for updates and one for
+  new rows. How each backend runs these is in :class:`_Sqlite` and :class:`_Postgres`;
 * the changes are announced in **one** ``stock.levels_changed`` outbox message and audited in
   one entry per chunk, each listing every level that changed (before → after). A message per
   level would put a million messages in front of every other event in the outbox (the
@@ -22,14 +22,15 @@ of the ``stock_never_oversold`` constraint). The caller reports the refusal.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 
 from lealtad.commerce.models import Location, Stock, Variant
-from lealtad.core import audit, hub
+from lealtad.core import array_params, audit, hub
 from lealtad.core.audit import Actor
 
 EVENT_TYPE = "stock.levels_changed"
@@ -78,7 +79,8 @@ def set_levels(levels: Sequence[Level], *, key: str, actor: Actor, channel: str)
     done = LevelsSet()
     if not levels:
         return done
-    variants = _variant_ids({lv.sku for lv in levels})
+    db = _backend()
+    variants = db.variant_ids(sorted({lv.sku for lv in levels}))
     locations = dict(Location.objects.values_list("code", "id"))
     wanted: dict[tuple[int, int], int] = {}  # (variant, location) → index of the last level
     for index, level in enumerate(levels):
@@ -87,15 +89,19 @@ def set_levels(levels: Sequence[Level], *, key: str, actor: Actor, channel: str)
             done.refused[index] = refusal
             continue
         wanted[(variants[level.sku], locations[level.location])] = index
-    rows = _current(list(wanted))
+    rows = _rows(db.current(list(wanted)))
+    moving = [
+        rows[p].id for p, i in wanted.items() if p in rows and rows[p].on_hand != levels[i].on_hand
+    ]
+    rows.update(_rows(db.lock(sorted(moving))))  # what is written is decided on locked rows
     updates: list[tuple[int, int]] = []
     inserts: list[tuple[int, int, int]] = []
     changes: list[tuple[int, int | None, int]] = []  # index, before, reserved
-    for (variant_id, location_id), index in wanted.items():
+    for pair, index in wanted.items():
         on_hand = levels[index].on_hand
-        row = rows.get((variant_id, location_id))
+        row = rows.get(pair)
         if row is None:
-            inserts.append((variant_id, location_id, on_hand))
+            inserts.append((*pair, on_hand))
             changes.append((index, None, 0))
         elif row.on_hand == on_hand:
             continue
@@ -104,11 +110,15 @@ def set_levels(levels: Sequence[Level], *, key: str, actor: Actor, channel: str)
         else:
             updates.append((on_hand, row.id))
             changes.append((index, row.on_hand, row.reserved))
-    _write(updates, inserts)
+    db.write(updates, inserts)
     done.changed = sorted(index for index, _, _ in changes)
     if changes:
         done.event_id = _announce(levels, sorted(changes), key, actor, channel)
     return done
+
+
+def _rows(found: list[tuple[int, int, int, int, int]]) -> dict[tuple[int, int], _Row]:
+    return {(v, loc): _Row(pk, on_hand, reserved) for pk, v, loc, on_hand, reserved in found}
 
 
 def _unknown(level: Level, variants: dict[str, int], locations: dict[str, int]) -> Refusal | None:
@@ -153,90 +163,120 @@ def check_on_hand(sku: str, location: str, on_hand: int) -> Refusal | None:
     return _below_reserved(reserved) if reserved and on_hand < reserved else None
 
 
-def _variant_ids(skus: set[str]) -> dict[str, int]:
-    """SKU → variant id (raw SQL: the ORM prepares each of thousands of parameters)."""
-    table = connection.ops.quote_name(Variant._meta.db_table)
-    ordered = sorted(skus)
-    found: dict[str, int] = {}
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"SELECT sku, id FROM {table} WHERE sku = ANY(%s::text[])", [ordered])
-            return dict(cursor.fetchall())
-        for start in range(0, len(ordered), _PAIRS_PER_QUERY):
-            part = ordered[start : start + _PAIRS_PER_QUERY]
-            marks = ", ".join(["%s"] * len(part))
-            cursor.execute(f"SELECT sku, id FROM {table} WHERE sku IN ({marks})", part)
-            found.update(cursor.fetchall())
-    return found
+class _Sqlite:
+    """SQLite: writers are serialized (IMMEDIATE transactions), so nothing is locked; lists
+    of values go as ``IN`` lists and ``executemany``."""
 
+    def variant_ids(self, skus: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        with connection.cursor() as cursor:
+            for part in _parts(skus):
+                marks = ", ".join(["%s"] * len(part))
+                cursor.execute(f"SELECT sku, id FROM {_VARIANTS} WHERE sku IN ({marks})", part)
+                found.update(cursor.fetchall())
+        return found
 
-def _current(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], _Row]:
-    """The stock rows of these (variant, location) pairs; locked on PostgreSQL."""
-    table = connection.ops.quote_name(Stock._meta.db_table)
-    columns = "s.id, s.variant_id, s.location_id, s.on_hand, s.reserved"
-    found: dict[tuple[int, int], _Row] = {}
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"SELECT {columns} FROM {table} s JOIN unnest(%s::bigint[], %s::bigint[]) "
-                "AS v(variant_id, location_id) ON s.variant_id = v.variant_id "
-                "AND s.location_id = v.location_id ORDER BY s.id FOR UPDATE OF s",
-                [[p[0] for p in pairs], [p[1] for p in pairs]],
-            )
-            rows = cursor.fetchall()
-        else:  # SQLite: writers are serialized (IMMEDIATE transactions), nothing to lock.
-            # The chunk's variants at the chunk's locations: a few more rows than wanted
-            # when a chunk mixes SKUs and locations, but a far cheaper query than pairs.
-            rows = []
-            variants = sorted({p[0] for p in pairs})
-            places = sorted({p[1] for p in pairs})
-            at = ", ".join(["%s"] * len(places))
-            for start in range(0, len(variants), _PAIRS_PER_QUERY):
-                part = variants[start : start + _PAIRS_PER_QUERY]
+    def current(self, pairs: list[tuple[int, int]]) -> list[tuple[int, int, int, int, int]]:
+        """The chunk's variants at the chunk's locations: a few more rows than wanted when a
+        chunk mixes SKUs and locations, but a far cheaper query than pairs."""
+        rows: list[tuple[int, int, int, int, int]] = []
+        places = sorted({p[1] for p in pairs})
+        at = ", ".join(["%s"] * len(places))
+        with connection.cursor() as cursor:
+            for part in _parts(sorted({p[0] for p in pairs})):
                 of = ", ".join(["%s"] * len(part))
                 cursor.execute(
-                    f"SELECT {columns} FROM {table} s "
-                    f"WHERE s.variant_id IN ({of}) AND s.location_id IN ({at})",
+                    f"SELECT {_COLUMNS} FROM {_STOCK} "
+                    f"WHERE variant_id IN ({of}) AND location_id IN ({at})",
                     [*part, *places],
                 )
                 rows.extend(cursor.fetchall())
-    for pk, variant_id, location_id, on_hand, reserved in rows:
-        found[(variant_id, location_id)] = _Row(pk, on_hand, reserved)
-    return found
+        return rows
 
+    def lock(self, ids: list[int]) -> list[tuple[int, int, int, int, int]]:
+        return []  # the rows read are current: no other writer runs meanwhile
 
-def _write(updates: list[tuple[int, int]], inserts: list[tuple[int, int, int]]) -> None:
-    """Changed rows only. A row another transaction created meanwhile (a return restocked
-    there) is updated instead, unless that would go below its reserved units."""
-    table = connection.ops.quote_name(Stock._meta.db_table)
-    upsert = (
-        "ON CONFLICT (variant_id, location_id) DO UPDATE SET on_hand = excluded.on_hand "
-        f"WHERE {table}.reserved <= excluded.on_hand"
-    )
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    def write(self, updates: list[tuple[int, int]], inserts: list[tuple[int, int, int]]) -> None:
+        with connection.cursor() as cursor:
             if updates:
-                cursor.execute(
-                    f"UPDATE {table} AS s SET on_hand = v.on_hand FROM "
-                    "unnest(%s::int[], %s::bigint[]) AS v(on_hand, id) WHERE s.id = v.id",
-                    [[u[0] for u in updates], [u[1] for u in updates]],
-                )
+                cursor.executemany(f"UPDATE {_STOCK} SET on_hand = %s WHERE id = %s", updates)
             if inserts:
-                cursor.execute(
-                    f"INSERT INTO {table} (variant_id, location_id, on_hand, reserved) "
-                    "SELECT v, l, n, 0 FROM unnest(%s::bigint[], %s::bigint[], %s::int[]) "
-                    f"AS x(v, l, n) {upsert}",
-                    [[i[0] for i in inserts], [i[1] for i in inserts], [i[2] for i in inserts]],
-                )
-            return
-        if updates:
-            cursor.executemany(f"UPDATE {table} SET on_hand = %s WHERE id = %s", updates)
-        if inserts:
-            cursor.executemany(
-                f"INSERT INTO {table} (variant_id, location_id, on_hand, reserved) "
-                f"VALUES (%s, %s, %s, 0) {upsert}",
-                inserts,
+                cursor.executemany(f"{_INSERT} VALUES (%s, %s, %s, 0) {_UPSERT}", inserts)
+
+
+class _Postgres:
+    """PostgreSQL: each statement takes the chunk's columns as arrays (bound in binary), and
+    finds its rows one index probe each. Written as a join, a look-up of 10,000 keys is
+    planned as a scan of the whole table (the planner prices each probe as a disk read), a
+    second per chunk once the table holds a million rows; a ``LATERAL … LIMIT 1`` sub-query
+    (or ``= ANY`` on the primary key) can only be probes. The rows that will change are
+    locked in ascending id, the order :mod:`.stock` takes them in, so a concurrent
+    reservation queues instead of deadlocking."""
+
+    def variant_ids(self, skus: list[str]) -> dict[str, int]:
+        return dict(
+            array_params.fetch(
+                f"SELECT u.sku, v.id FROM unnest(%b::text[]) AS u(sku) CROSS JOIN LATERAL "
+                f"(SELECT id FROM {_VARIANTS} WHERE sku = u.sku LIMIT 1) AS v",
+                [skus],
             )
+        )
+
+    def current(self, pairs: list[tuple[int, int]]) -> list[tuple[int, int, int, int, int]]:
+        return array_params.fetch(  # type: ignore[return-value]
+            f"SELECT {_COLUMNS} FROM unnest(%b::bigint[], %b::bigint[]) AS u(v, l) "
+            f"CROSS JOIN LATERAL (SELECT {_COLUMNS} FROM {_STOCK} "
+            "WHERE variant_id = u.v AND location_id = u.l LIMIT 1) AS s",
+            [[p[0] for p in pairs], [p[1] for p in pairs]],
+        )
+
+    def lock(self, ids: list[int]) -> list[tuple[int, int, int, int, int]]:
+        if not ids:
+            return []
+        return array_params.fetch(  # type: ignore[return-value]
+            f"SELECT {_COLUMNS} FROM {_STOCK} WHERE id = ANY(%b::bigint[]) ORDER BY id FOR UPDATE",
+            [ids],
+        )
+
+    def write(self, updates: list[tuple[int, int]], inserts: list[tuple[int, int, int]]) -> None:
+        if updates:
+            ids = [u[1] for u in updates]
+            array_params.execute(
+                f"UPDATE {_STOCK} AS s SET on_hand = v.on_hand "
+                "FROM unnest(%b::int[], %b::bigint[]) AS v(on_hand, id) "
+                "WHERE s.id = v.id AND s.id = ANY(%b::bigint[])",  # an index scan, not a join
+                [[u[0] for u in updates], ids, ids],
+            )
+        if inserts:
+            array_params.execute(
+                f"{_INSERT} SELECT v, l, n, 0 "
+                f"FROM unnest(%b::bigint[], %b::bigint[], %b::int[]) AS x(v, l, n) {_UPSERT}",
+                [[i[0] for i in inserts], [i[1] for i in inserts], [i[2] for i in inserts]],
+            )
+
+
+_STOCK = Stock._meta.db_table
+_VARIANTS = Variant._meta.db_table
+_COLUMNS = "id, variant_id, location_id, on_hand, reserved"
+_INSERT = f"INSERT INTO {_STOCK} (variant_id, location_id, on_hand, reserved)"
+# A row another transaction created meanwhile (a return restocked there) is updated instead,
+# unless that would go below its reserved units.
+_UPSERT = (
+    "ON CONFLICT (variant_id, location_id) DO UPDATE SET on_hand = excluded.on_hand "
+    f"WHERE {_STOCK}.reserved <= excluded.on_hand"
+)
+
+
+def _backend() -> _Sqlite | _Postgres:
+    return _POSTGRES if connection.vendor == "postgresql" else _SQLITE
+
+
+_SQLITE, _POSTGRES = _Sqlite(), _Postgres()
+
+
+def _parts(values: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(values), _PAIRS_PER_QUERY):
+        yield values[start : start + _PAIRS_PER_QUERY]
 
 
 def _announce(
