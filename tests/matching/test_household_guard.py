@@ -94,6 +94,23 @@ def test_siblings_are_two_people_and_a_person_twice_is_one(
     assert _probability(model, sister, again) >= 0.99
 
 
+def test_the_review_page_says_when_the_home_explains_the_likeness(
+    base: tuple[Truth, Records, Model],
+) -> None:
+    from lealtad.customers.review_explain import explain_people
+
+    model = base[2]
+    sister = _member(1, "María José", "1994-03-12")
+    brother = _member(2, "Carlos Andrés", "1991-08-30")
+    siblings = explain_people(sister, brother, model)
+    assert siblings.household_weight is not None and siblings.probability is not None
+    assert siblings.probability < 0.5 and "one home" in siblings.note
+    again = _member(3, "Ma. Jose", "1994-03-12", second="QUISHPE")
+    again.phones = [(f"+59399{1:07d}", True)]
+    same = explain_people(sister, again, model)
+    assert same.household_weight is None and same.note == ""
+
+
 def test_without_households_the_guard_is_off() -> None:
     strangers = [
         Person(k, "Ana", f"Apellido{k}", "", date(1950 + k % 50, 1 + k % 12, 1 + k % 28))

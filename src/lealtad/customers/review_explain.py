@@ -95,6 +95,9 @@ class PairExplanation:
     weight: float | None = None  # overall match weight (prior included)
     probability: float | None = None
     prior_weight: float | None = None
+    # Against two people of one home, only personal fields count: the pair's weight when
+    # that reading kept it below the link threshold (None when it did not matter).
+    household_weight: float | None = None
     trained: bool = False
     note: str = ""
 
@@ -154,6 +157,14 @@ def explain_people(a: Person, b: Person, model: fs.Model | None) -> PairExplanat
         out.weight = float(scores.weight[0])
         out.probability = float(scores.probability[0])
         out.prior_weight = model.prior_weight
+        as_strangers = float(scores.parts[0].sum()) + model.prior_weight
+        upper, _lower = dedupe.thresholds()
+        if out.weight < as_strangers - 1.0 and out.probability < upper:  # the home explains it
+            out.household_weight = round(out.weight, 2)
+            out.note = _(
+                "They share what people of one home share (surnames, address, landline); "
+                "only what is personal to each counts."
+            )
     else:
         levels = compare(records, i, j, comparisons)[0].tolist()
         parts = [None] * len(comparisons)

@@ -22,7 +22,7 @@ of the ``stock_never_oversold`` constraint). The caller reports the refusal.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -69,52 +69,86 @@ class _Row:
     reserved: int
 
 
-def set_levels(levels: Sequence[Level], *, key: str, actor: Actor, channel: str) -> LevelsSet:
+def set_levels(
+    levels: Sequence[Level],
+    *,
+    key: str,
+    actor: Actor,
+    channel: str,
+    newer: Callable[[list[int]], Collection[int]] | None = None,
+) -> LevelsSet:
     """Set units on hand; must run in the caller's transaction (with its checkpoint).
 
     ``key`` names the chunk (``inventory:existencias:stock.csv:2-5001``): the event id is made
     from it, so a chunk applied again after a crash announces under the same id. When a key
     (SKU@location) comes twice, the later level wins.
+
+    ``newer``, when given, is told which levels (by index) commerce accepts, once the rows
+    they change are locked and before anything is written, and answers which of them to
+    apply: the caller's check that a report is newer than the last one applied from its
+    source, made while those rows are held. Refusals are decided for every level.
     """
     done = LevelsSet()
     if not levels:
         return done
     db = _backend()
-    variants = db.variant_ids(sorted({lv.sku for lv in levels}))
-    locations = dict(Location.objects.values_list("code", "id"))
-    wanted: dict[tuple[int, int], int] = {}  # (variant, location) → index of the last level
-    for index, level in enumerate(levels):
-        refusal = _unknown(level, variants, locations)
-        if refusal is not None:
-            done.refused[index] = refusal
-            continue
-        wanted[(variants[level.sku], locations[level.location])] = index
+    wanted = _known(levels, db, done.refused)
     rows = _rows(db.current(list(wanted)))
     moving = [
-        rows[p].id for p, i in wanted.items() if p in rows and rows[p].on_hand != levels[i].on_hand
+        r.id for p, r in rows.items() if p in wanted and r.on_hand != levels[wanted[p]].on_hand
     ]
     rows.update(_rows(db.lock(sorted(moving))))  # what is written is decided on locked rows
-    updates: list[tuple[int, int]] = []
-    inserts: list[tuple[int, int, int]] = []
-    changes: list[tuple[int, int | None, int]] = []  # index, before, reserved
+    changes: list[_Change] = []
     for pair, index in wanted.items():
         on_hand = levels[index].on_hand
         row = rows.get(pair)
         if row is None:
-            inserts.append((*pair, on_hand))
-            changes.append((index, None, 0))
+            changes.append(_Change(index, pair, on_hand))
         elif row.on_hand == on_hand:
             continue
         elif on_hand < row.reserved:
             done.refused[index] = _below_reserved(row.reserved)
         else:
-            updates.append((on_hand, row.id))
-            changes.append((index, row.on_hand, row.reserved))
-    db.write(updates, inserts)
-    done.changed = sorted(index for index, _, _ in changes)
+            changes.append(_Change(index, pair, on_hand, row.id, row.on_hand, row.reserved))
+    if newer is not None:
+        accepted = [index for index in wanted.values() if index not in done.refused]
+        applied = set(newer(accepted)) if accepted else set()
+        changes = [change for change in changes if change.index in applied]
+    db.write(
+        [(c.on_hand, c.row_id) for c in changes if c.row_id is not None],
+        [(*c.pair, c.on_hand) for c in changes if c.row_id is None],
+    )
+    changes.sort(key=lambda change: change.index)
+    done.changed = [change.index for change in changes]
     if changes:
-        done.event_id = _announce(levels, sorted(changes), key, actor, channel)
+        done.event_id = _announce(levels, changes, key, actor, channel)
     return done
+
+
+@dataclass(slots=True)
+class _Change:
+    index: int  # of the level
+    pair: tuple[int, int]  # variant, location
+    on_hand: int
+    row_id: int | None = None  # None: a new stock row
+    before: int | None = None
+    reserved: int = 0
+
+
+def _known(
+    levels: Sequence[Level], db: _Sqlite | _Postgres, refused: dict[int, Refusal]
+) -> dict[tuple[int, int], int]:
+    """(variant, location) → index of its last level; unknown SKUs and locations refused."""
+    variants = db.variant_ids(sorted({lv.sku for lv in levels}))
+    locations = dict(Location.objects.values_list("code", "id"))
+    wanted: dict[tuple[int, int], int] = {}
+    for index, level in enumerate(levels):
+        refusal = _unknown(level, variants, locations)
+        if refusal is None:
+            wanted[(variants[level.sku], locations[level.location])] = index
+        else:
+            refused[index] = refusal
+    return wanted
 
 
 def _rows(found: list[tuple[int, int, int, int, int]]) -> dict[tuple[int, int], _Row]:
@@ -281,7 +315,7 @@ def _parts(values: list[Any]) -> Iterator[list[Any]]:
 
 def _announce(
     levels: Sequence[Level],
-    changes: list[tuple[int, int | None, int]],
+    changes: list[_Change],
     key: str,
     actor: Actor,
     channel: str,
@@ -292,8 +326,8 @@ def _announce(
     listed = []
     audited: dict[str, list[int | None]] = {}
     moments: dict[datetime, str] = {}  # a file's few report times, each written out once
-    for index, before, reserved in changes:
-        level = levels[index]
+    for change in changes:
+        level = levels[change.index]
         reported_at = moments.get(level.reported_at)
         if reported_at is None:
             reported_at = moments[level.reported_at] = level.reported_at.isoformat()
@@ -302,12 +336,12 @@ def _announce(
                 "sku": level.sku,
                 "location": level.location,
                 "on_hand": level.on_hand,
-                "previous": before,
-                "reserved": reserved,
+                "previous": change.before,
+                "reserved": change.reserved,
                 "reported_at": reported_at,
             }
         )
-        audited[f"{level.sku}@{level.location}.on_hand"] = [before, level.on_hand]
+        audited[f"{level.sku}@{level.location}.on_hand"] = [change.before, level.on_hand]
     hub.publish(
         EVENT_TYPE,
         {"source": key, "count": len(listed), "levels": listed},
