@@ -13,7 +13,9 @@ oversell when they race for the last units.
     LEALTAD_DATABASE_URL=postgres://… .venv/bin/python benchmarks/commerce_orders.py
 
 Runs in a temporary LEALTAD_HOME (removed afterwards). The hub dispatcher is not started, so
-the figures are placement alone (audit, outbox and timeline rows included).
+the figures are placement alone (audit, outbox and timeline rows included); ``--dispatcher``
+runs it as ``lealtad serve`` does (its CPU counts as the server's) and prints the outbox
+messages still waiting after the run.
 """
 
 from __future__ import annotations
@@ -152,6 +154,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--floor", type=int, default=500)
     parser.add_argument("--last", type=int, default=25)
+    parser.add_argument("--dispatcher", action="store_true", help="run the hub dispatcher too")
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="lealtad-orders-"))
@@ -168,11 +171,12 @@ def main() -> None:
         from django.db import connection
 
         from lealtad.commerce.models import Order, Stock
+        from lealtad.core.models import OutboxMessage
 
         connection.close()
         token = cc.create_token("customers:read", "customers:write", "commerce:sell")
         port = cc.free_port()
-        server = cc.start_server(port, args.workers)
+        server = cc.start_server(port, args.workers, dispatcher=args.dispatcher)
         try:
             deadline = time.perf_counter() + 2  # warm up: every worker thread connected
 
@@ -199,6 +203,10 @@ def main() -> None:
             cc.report("server CPU per order", server_cpu / placed * 1000, "ms")
             cc.report("client CPU per order", client_cpu / placed * 1000, "ms")
             print(f"    load average {os.getloadavg()[0]:.2f} (2 cores)")
+            if args.dispatcher:
+                waiting = OutboxMessage.objects.filter(dispatched_at=None).count()
+                print(f"    outbox messages not yet dispatched: {waiting}")
+                connection.close()
 
             Stock.objects.filter(variant__sku="LAST").update(on_hand=0)
             first = Stock.objects.filter(variant__sku="LAST").order_by("id").first()

@@ -171,3 +171,16 @@ def test_a_failing_message_of_a_group_is_retried_alone(api, picky):
     assert bad.status == "dead" and bad.attempts == 2 and "cannot take" in bad.last_error
     assert not OutboxMessage.objects.filter(dispatched_at=None)
     assert ChannelActivity.objects.get().contacts == 3
+
+
+def test_deliveries_another_dispatcher_made_first_stand(api):
+    post_events(api, [make_event("d-1"), make_event("d-2")])
+    first, second = OutboxMessage.objects.filter(event_type="interaction.recorded")
+    Delivery.objects.create(message=first, subscriber="customers.channel_activity", attempts=3)
+    made = dispatcher._make_deliveries(
+        [(first.pk, "customers.channel_activity"), (second.pk, "customers.channel_activity")]
+    )
+    assert list(made) == [(second.pk, "customers.channel_activity")]
+    stored = Delivery.objects.get(pk=made[(second.pk, "customers.channel_activity")].pk)
+    assert (stored.status, stored.attempts, stored.next_attempt_at) == ("pending", 0, None)
+    assert Delivery.objects.get(message=first).attempts == 3

@@ -203,6 +203,30 @@ def test_a_late_file_does_not_move_levels_back_and_a_new_one_writes_only_changes
     assert stock_level("SKU-00001", "quito-norte") == (5, 0)
 
 
+def test_a_refused_level_keeps_no_reported_time_and_a_late_refused_one_is_a_repeat(inventory, home):
+    stock_catalog([_sku(0)])
+    Stock.objects.create(
+        variant=Variant.objects.get(sku=_sku(0)),
+        location=Location.objects.get(code="quito-norte"),
+        on_hand=10,
+        reserved=4,  # an open order holds 4 units there
+    )
+    drop(home, "1.csv", [HEADER, f"{_sku(0)},01,3,0,20261124100000"])  # below the 4 reserved
+    drop(home, "2.csv", [HEADER, f"{_sku(0)},01,6,0,20261124090000"])  # older, but 10:00 failed
+    drop(home, "3.csv", [HEADER, f"{_sku(0)},01,2,0,20261124080000"])  # refused, and too late
+    refused, applied, late = inbound.run(inventory)
+
+    assert (refused.rejected, refused.created, refused.changed) == (1, 0, 0)
+    assert Reject.objects.get().message == (
+        "4 units here are reserved for open orders; on hand cannot be less"
+    )
+    assert (applied.created, applied.changed) == (1, 1)
+    assert (late.duplicate, late.rejected) == (1, 0)  # a repeat, not a second reject
+    assert stock_level(_sku(0), "quito-norte") == (6, 4)
+    kept = ReportedState.objects.get(key=f"{_sku(0)}@quito-norte")
+    assert kept.occurred_at == datetime(2026, 11, 24, 14, tzinfo=UTC)  # 09:00 in Guayaquil
+
+
 def test_a_crash_mid_file_resumes_exactly_where_it_stopped(inventory, home, monkeypatch):
     stock_catalog([_sku(n) for n in range(3_000)])
     path = drop(home, "stock.csv", stock_file(12_000))

@@ -13,6 +13,7 @@ from datetime import date
 
 import numpy as np
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -102,7 +103,8 @@ def test_the_review_page_says_when_the_home_explains_the_likeness(
     model = base[2]
     sister = _member(1, "María José", "1994-03-12")
     brother = _member(2, "Carlos Andrés", "1991-08-30")
-    siblings = explain_people(sister, brother, model)
+    with translation.override("en"):
+        siblings = explain_people(sister, brother, model)
     assert siblings.household_weight is not None and siblings.probability is not None
     assert siblings.probability < 0.5 and "one home" in siblings.note
     again = _member(3, "Ma. Jose", "1994-03-12", second="QUISHPE")

@@ -2,10 +2,12 @@
 
 Django binds parameters on the client (psycopg's ``ClientCursor``): every array is written out
 as SQL text, element by element in Python — 40 ms for 10,000 keys or datetimes, more than the
-statement takes to run, and a stock file's batch sends a dozen such columns. Here the
+statement takes to run, and a stock file's batch sends eight such columns. Here the
 parameters are bound by the server and sent in binary (``%b`` placeholders): 2 to 5 ms.
 
-Same connection and transaction as the ORM's; errors come out as Django's. PostgreSQL only.
+Same connection and transaction as the ORM's; errors come out as Django's; statements are
+not prepared (a connection pooler may hand the next one to another session). They do not go
+through Django's cursor wrappers, so ``connection.queries`` does not list them. PostgreSQL only.
 """
 
 from __future__ import annotations

@@ -152,7 +152,7 @@ def publish(
 
 
 def publish_many(announcements: Sequence[Announcement]) -> list[OutboxMessage]:
-    """Write several outbox rows in one INSERT, in order, inside the business transaction.
+    """Write several outbox rows, a hundred an INSERT, in order, in the business transaction.
 
     Every write path announces inside the database's write slot, where the ORM's ``create``
     (signals, a compiler per statement) cost several times the statement; the rows are the

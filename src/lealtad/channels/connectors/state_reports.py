@@ -9,17 +9,22 @@ these streams are applied as sets, a chunk at a time, in the caller's transactio
 
 1. each record is mapped by the lean path of the mapper and its payload validated in one call
    for the chunk (a ``TypedDict`` mirror of the payload model: same rules, same messages);
-2. a report no newer than the one last applied for its key — whose time is kept per key in
-   :class:`~lealtad.channels.models.ReportedState` — is a ``duplicate`` and has no effect
-   (a repeated or late file never moves a level back); within a chunk, the newest per key wins;
-3. the rest go to commerce (:func:`lealtad.commerce.services.stock_levels.set_levels`), which
-   writes only the rows that change and announces them in one ``stock.levels_changed``
-   message per chunk; a level it refuses (unknown SKU or location, below the units reserved)
-   is rejected with its field;
-4. the accepted reports move their key's reported time forward.
+   within a chunk, the newest report per key wins;
+2. commerce (:func:`lealtad.commerce.services.stock_levels.set_levels`) refuses the levels it
+   cannot take (unknown SKU or location, below the units reserved): they are rejected with
+   their field — unless they are no newer than the state applied (below), then they are
+   ``duplicate`` like any repeat;
+3. of the levels commerce accepts, those newer than the report last applied for their key —
+   whose time is kept per key in :class:`~lealtad.channels.models.ReportedState` — claim it:
+   its time moves forward. The others are ``duplicate`` and have no effect (a repeated or
+   late file never moves a level back);
+4. commerce writes the claimed levels, only the rows that change, and announces them in one
+   ``stock.levels_changed`` message per chunk.
 
 ``POST /api/v1/events`` takes ``stock.level_reported`` too, through ingestion as usual; its
-applier (:func:`apply_events`) runs steps 2 to 4.
+applier (:func:`apply_events`) runs steps 2 to 4. How each database runs step 3 (a look-up
+then an upsert on SQLite, one upsert on PostgreSQL) is in :class:`_Sqlite` and
+:class:`_Postgres`.
 """
 
 from __future__ import annotations
@@ -168,29 +173,39 @@ _REPEATED = Verdict(DUPLICATE)
 def apply(system: str, reports: Sequence[Report], key: str, actor: Actor) -> dict[int, Verdict]:
     """Apply a chunk of stock level reports from ``system``; a verdict per position."""
     verdicts: dict[int, Verdict] = {}
-    fresh = _fresh(system, _latest_per_key(reports, verdicts), verdicts)
+    latest = list(_latest_per_key(reports, verdicts).values())
+    claimed: set[int] = set()
+
+    def newer(accepted: list[int]) -> set[int]:
+        """Of the levels commerce accepts, those newer than the state applied (now claimed)."""
+        keys = [_key(latest[i].payload) for i in accepted]
+        fresh = _backend().claim(system, keys, [latest[i].occurred_at for i in accepted])
+        claimed.update(i for i, k in zip(accepted, keys, strict=True) if k in fresh)
+        return claimed
+
     done = stock_levels.set_levels(
         [
             stock_levels.Level(
                 r.payload["sku"], r.payload["location"], r.payload["on_hand"], r.occurred_at
             )
-            for r in fresh
+            for r in latest
         ],
         key=key,
         actor=actor,
         channel=system,
+        newer=newer,
     )
+    late = _no_newer(system, [latest[i] for i in done.refused])
     changed = set(done.changed)
-    accepted = []
-    for index, report in enumerate(fresh):
+    for index, report in enumerate(latest):
         refusal = done.refused.get(index)
-        if refusal is not None:
+        if index in claimed:
+            verdicts[report.position] = _APPLIED if index in changed else _UNCHANGED
+        elif refusal is None or report.position in late:
+            verdicts[report.position] = _REPEATED
+        else:
             problem = {"field": f"payload.{refusal.field}", "message": refusal.message}
             verdicts[report.position] = Verdict(REJECTED, (problem,))
-            continue
-        verdicts[report.position] = _APPLIED if index in changed else _UNCHANGED
-        accepted.append(report)
-    _keep(system, accepted)
     return verdicts
 
 
@@ -210,48 +225,46 @@ def _latest_per_key(reports: Sequence[Report], verdicts: dict[int, Verdict]) -> 
     return latest
 
 
-def _fresh(system: str, latest: dict[str, Report], verdicts: dict[int, Verdict]) -> list[Report]:
-    """The reports newer than the state last applied for their key; the others repeat it."""
-    seen = _kept(system, list(latest))
-    fresh = []
-    for level_key, report in latest.items():
-        before = seen.get(level_key)
-        if before is not None and report.occurred_at <= before:
-            verdicts[report.position] = _REPEATED
-        else:
-            fresh.append(report)
-    return fresh
-
-
 def _key(payload: dict[str, Any]) -> str:
     return f"{payload['sku']}@{payload['location']}"
 
 
-def _kept(system: str, keys: list[str]) -> dict[str, datetime]:
-    """When the state last applied for each key was true."""
-    return {k: _aware(v) for k, v in _backend().kept(system, keys)}
-
-
-def _aware(value: Any) -> datetime:
-    """A datetime column as read raw: text on SQLite (UTC), aware on PostgreSQL."""
-    moment = value if isinstance(value, datetime) else parse_datetime(value)
-    if moment is None:
-        raise ValueError(f"not a stored datetime: {value!r}")
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _keep(system: str, reports: list[Report]) -> None:
-    """Move each key's reported state forward; a concurrent newer one is left alone."""
+def _no_newer(system: str, reports: list[Report]) -> set[int]:
+    """Positions of the reports no newer than the state last applied for their key."""
     if not reports:
-        return
-    adapted: dict[datetime, Any] = {}
-    for report in reports:
-        if report.occurred_at not in adapted:
-            adapted[report.occurred_at] = connection.ops.adapt_datetimefield_value(
-                report.occurred_at
-            )
-    keys = [_key(r.payload) for r in reports]
-    _backend().keep(system, keys, [adapted[r.occurred_at] for r in reports])
+        return set()
+    moments = _Moments()
+    kept = dict(_backend().kept(system, [_key(r.payload) for r in reports]))
+    return {
+        r.position
+        for r in reports
+        if (before := kept.get(_key(r.payload))) is not None
+        and r.occurred_at <= moments.read(before)
+    }
+
+
+class _Moments:
+    """Datetimes to and from the column (a file repeats a few times a million times)."""
+
+    def __init__(self) -> None:
+        self._read: dict[Any, datetime] = {}
+        self._written: dict[datetime, Any] = {}
+
+    def read(self, value: Any) -> datetime:
+        """As read raw: text on SQLite (UTC), aware on PostgreSQL."""
+        moment = self._read.get(value)
+        if moment is None:
+            parsed = value if isinstance(value, datetime) else parse_datetime(value)
+            if parsed is None:
+                raise ValueError(f"not a stored datetime: {value!r}")
+            moment = self._read[value] = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return moment
+
+    def write(self, moment: datetime) -> Any:
+        value = self._written.get(moment)
+        if value is None:
+            value = self._written[moment] = connection.ops.adapt_datetimefield_value(moment)
+        return value
 
 
 _TABLE = ReportedState._meta.db_table
@@ -264,7 +277,8 @@ _UPSERT = (
 
 
 class _Sqlite:
-    """SQLite: keys go as ``IN`` lists, rows as ``executemany``."""
+    """SQLite: the kept times are read (keys as ``IN`` lists), compared here, and the newer
+    written with ``executemany``; no other writer runs meanwhile."""
 
     def kept(self, system: str, keys: list[str]) -> list[tuple[str, Any]]:
         found = []
@@ -276,20 +290,33 @@ class _Sqlite:
                 found.extend(cursor.fetchall())
         return found
 
-    def keep(self, system: str, keys: list[str], moments: list[Any]) -> None:
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                _UPSERT.format(rows="VALUES (%s, %s, %s, %s)"),
-                [(system, KIND, k, o) for k, o in zip(keys, moments, strict=True)],
-            )
+    def claim(self, system: str, keys: list[str], times: list[datetime]) -> set[str]:
+        """The keys whose report is newer than the kept one; their times moved forward."""
+        moments = _Moments()
+        kept = dict(self.kept(system, keys))
+        fresh = [
+            (key, moment)
+            for key, moment in zip(keys, times, strict=True)
+            if (before := kept.get(key)) is None or moment > moments.read(before)
+        ]
+        if fresh:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    _UPSERT.format(rows="VALUES (%s, %s, %s, %s)"),
+                    [(system, KIND, key, moments.write(moment)) for key, moment in fresh],
+                )
+        return {key for key, _ in fresh}
 
 
 class _Postgres:
-    """PostgreSQL: the keys and times go as arrays bound in binary, and each key is found by
-    one probe of the primary key (``LATERAL … LIMIT 1``: as a join or ``= ANY``, 10,000 keys
-    are planned as a scan of the whole table, a second per chunk at a million keys)."""
+    """PostgreSQL: one upsert moves the newer reports' times forward and returns their keys
+    (no look-up first: the write finds each key, one probe of the primary key, and holds it
+    until commit, so a concurrent report of the same key waits and is then compared with
+    this one). Keys and times go as arrays bound in binary."""
 
     def kept(self, system: str, keys: list[str]) -> list[tuple[str, Any]]:
+        # LATERAL … LIMIT 1: one probe per key. As a join or ``= ANY``, thousands of keys
+        # are planned as a scan of the whole table.
         return array_params.fetch(  # type: ignore[return-value]
             f"SELECT u.k, r.occurred_at FROM unnest(%b::text[]) AS u(k) CROSS JOIN LATERAL "
             f'(SELECT occurred_at FROM {_TABLE} WHERE "system" = %b AND kind = %b '
@@ -297,13 +324,12 @@ class _Postgres:
             [keys, system, KIND],
         )
 
-    def keep(self, system: str, keys: list[str], moments: list[Any]) -> None:
-        array_params.execute(
-            _UPSERT.format(
-                rows="SELECT %b, %b, k, o FROM unnest(%b::text[], %b::timestamptz[]) AS x(k, o)"
-            ),
-            [system, KIND, keys, moments],
+    def claim(self, system: str, keys: list[str], times: list[datetime]) -> set[str]:
+        rows = "SELECT %b, %b, k, o FROM unnest(%b::text[], %b::timestamptz[]) AS x(k, o)"
+        found = array_params.fetch(
+            _UPSERT.format(rows=rows) + ' RETURNING "key"', [system, KIND, keys, times]
         )
+        return {key for (key,) in found}
 
 
 def _backend() -> _Sqlite | _Postgres:
