@@ -90,6 +90,9 @@ def main() -> None:
         help="percent of the levels the next snapshot changes (default 2)",
     )
     parser.add_argument(
+        "--batch", type=int, help="records per batch (the example connector has 10,000)"
+    )
+    parser.add_argument(
         "--with-subscriber",
         action="store_true",
         help="subscribe to stock.levels_changed, and time the dispatcher delivering it all",
@@ -113,7 +116,7 @@ def main() -> None:
     print(f"connector stock file benchmark: {args.rows:,} rows")
     print(f"  {_engine()}, LEALTAD_HOME={home}, {os.cpu_count()} CPUs, load {_load()}")
     listened = "a subscriber" if args.with_subscriber else "no subscriber"
-    print(f"  stock.levels_changed has {listened}")
+    print(f"  stock.levels_changed has {listened}; batches of {args.batch or 10_000:,}")
     try:
         call_command("migrate", interactive=False, verbosity=0)
         start = time.perf_counter()
@@ -121,7 +124,10 @@ def main() -> None:
         print(f"  catalog seeded in {time.perf_counter() - start:.1f} s")
         connectors = registry.connectors_dir()
         connectors.mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / "examples" / "connectors" / "inventory.yaml", connectors)
+        example = (ROOT / "examples" / "connectors" / "inventory.yaml").read_text()
+        if args.batch:
+            example = example.replace("batch: 10000", f"batch: {args.batch}")
+        (connectors / "inventory.yaml").write_text(example)
         registry.sync()
         if args.with_subscriber:
             from lealtad.core import hub
