@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lealtad.matching import Model, Person, Records
 from lealtad.matching import fellegi_sunter as fs
@@ -51,3 +53,14 @@ def test_model_round_trips_through_json(tmp_path: Path) -> None:
     assert [c.name for c in loaded.comparisons] == [c.name for c in model.comparisons]
     for a, b in zip(loaded.m, model.m, strict=True):
         assert np.allclose(a, b)
+
+
+@given(st.integers(1, 6), st.integers(0, 200), st.integers(1, 7), st.integers(0, 2**32 - 1))
+def test_patterns_are_the_distinct_rows_with_their_counts(
+    columns: int, rows: int, top: int, seed: int
+) -> None:
+    levels = np.random.default_rng(seed).integers(0, top, size=(rows, columns)).astype(np.int8)
+    found, counts = fs.patterns(levels)
+    expected, expected_counts = np.unique(levels, axis=0, return_counts=True)
+    np.testing.assert_array_equal(found, expected)
+    np.testing.assert_array_equal(counts, expected_counts.astype(np.float64))
