@@ -37,7 +37,7 @@ def _similarity(
     cb = records.codes(col_b)[j].astype(np.int64)
     vocab = records.vocabulary(col_a)
     size = len(vocab)
-    if size <= SMALL_VOCABULARY and len(i) > size:
+    if size <= SMALL_VOCABULARY and len(i) > size and _table_pays(records, col_a, scorer, size):
         return _table(records, col_a, scorer)[ca, cb]
     low, high = np.minimum(ca, cb), np.maximum(ca, cb)
     unique, inverse = np.unique(low * size + high, return_inverse=True)
@@ -52,9 +52,21 @@ def _similarity(
 SMALL_VOCABULARY = 3_000
 
 
+def _table_key(column: str, scorer: Callable[..., float]) -> str:
+    return f"{column}:{getattr(scorer, '__qualname__', scorer)}"
+
+
+def _table_pays(records: Records, column: str, scorer: Callable[..., float], size: int) -> bool:
+    """A table costs ``size²`` scores once; a batch run compares some ten pairs per record, so
+    it pays for a large base (a million customers, 3,000 given names) and not for a small one
+    (FEBRL's 5,000 records, where it was most of training's time). One record at a time (real
+    time) never builds one: it would only cost memory."""
+    return _table_key(column, scorer) in records.tables or len(records) * 10 >= size * size
+
+
 def _table(records: Records, column: str, scorer: Callable[..., float]) -> np.ndarray:
     """``scorer`` of every pair of values of the column's vocabulary (cached on the batch)."""
-    key = f"{column}:{getattr(scorer, '__qualname__', scorer)}"
+    key = _table_key(column, scorer)
     table = records.tables.get(key)
     if table is None:
         vocab = records.vocabulary(column).tolist()
