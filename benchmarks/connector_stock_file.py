@@ -90,7 +90,9 @@ def main() -> None:
         help="percent of the levels the next snapshot changes (default 2)",
     )
     parser.add_argument(
-        "--batch", type=int, help="records per batch (the example connector has 10,000)"
+        "--batch",
+        type=int,
+        help="records per batch, 1 to 10,000 (the example connector has 10,000)",
     )
     parser.add_argument(
         "--with-subscriber",
