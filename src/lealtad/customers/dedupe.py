@@ -322,6 +322,11 @@ PARALLEL_FROM = 100_000  # customers: below this, one process reads and normaliz
 
 
 def _load_range(bounds: tuple[int, int | None]) -> Records:
+    # A forked process must never talk over a connection object it inherited: its socket is
+    # the parent's (or a sibling's), and two processes on one socket hang each other. Drop it
+    # without closing (closing would end the parent's session) and connect afresh.
+    for conn in connections.all(initialized_only=True):
+        conn.connection = None
     builder = RecordsBuilder()
     for person in iter_people(after=bounds[0], until=bounds[1]):
         builder.add(person)
