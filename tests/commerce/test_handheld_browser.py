@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import Group, User
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from lealtad.commerce import demo
 from lealtad.commerce.models import Order, Stock
@@ -14,29 +13,9 @@ from lealtad.commerce.schemas import LineIn, OrderIn, PaymentIn, ShipIn
 from lealtad.commerce.services import SaleContext, shipments
 from lealtad.commerce.services import orders as order_services
 from lealtad.core.audit import Actor
+from tests.commerce.handheld import sign_in_clerk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "correct-horse-battery-staple-9"
-
-
-@pytest.fixture
-def phone(browser: Browser):
-    context = browser.new_context(locale="es-EC", viewport={"width": 390, "height": 844})
-    context.set_default_timeout(10_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def sign_in_clerk(page: Page, base: str) -> None:
-    user = User.objects.create_user("carlos.tienda", password=PASSWORD)
-    user.groups.add(Group.objects.get_or_create(name="store_clerk")[0])
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "carlos.tienda")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    expect(page).not_to_have_url(re.compile(r"/login/$"))
 
 
 def fits_the_screen(page: Page) -> bool:

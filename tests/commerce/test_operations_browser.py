@@ -3,11 +3,8 @@ exchanged for size M at a store, taken from its shelf, with nothing to pay."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from django.contrib.auth.models import Group, User
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from lealtad.commerce import demo
 from lealtad.commerce.models import Exchange, Stock
@@ -15,20 +12,10 @@ from lealtad.commerce.schemas import LineIn, OrderIn, PaymentIn, ShipIn
 from lealtad.commerce.services import SaleContext, deliver_order, ship_order
 from lealtad.commerce.services import orders as order_services
 from lealtad.core.audit import Actor
+from tests.commerce.handheld import sign_in_clerk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "correct-horse-battery-staple-9"
 SHIRT_L = "CAM-OXF-CEL-L"
-
-
-@pytest.fixture
-def phone(browser: Browser):
-    context = browser.new_context(locale="es-EC", viewport={"width": 390, "height": 844})
-    context.set_default_timeout(10_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def test_exchange_a_web_order_for_another_size_at_a_store(phone: Page, live_server):
@@ -48,13 +35,7 @@ def test_exchange_a_web_order_for_another_size_at_a_store(phone: Page, live_serv
     )
     ship_order(order, ShipIn(), web)
     deliver_order(order, web)
-    user = User.objects.create_user("andrea.tienda", password=PASSWORD)
-    user.groups.add(Group.objects.get_or_create(name="store_clerk")[0])
-    phone.goto(f"{live_server.url}/login/")
-    phone.fill("#id_username", "andrea.tienda")
-    phone.fill("#id_password", PASSWORD)
-    phone.click("button[type=submit].primary")
-    expect(phone).not_to_have_url(re.compile(r"/login/$"))
+    sign_in_clerk(phone, live_server.url, "andrea.tienda")
 
     phone.goto(f"{live_server.url}/store/returns/?store={demo.STORE_OFFICE}&order={order.number}")
     phone.locator("#return-form input[type=number]").fill("1")
