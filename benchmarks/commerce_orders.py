@@ -150,7 +150,7 @@ def cpu_seconds(pid: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--floor", type=int, default=500)
     parser.add_argument("--last", type=int, default=25)

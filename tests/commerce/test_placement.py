@@ -14,10 +14,12 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from lealtad.commerce import demo, selectors
+from lealtad.commerce import gateway as gateways
 from lealtad.commerce.models import ChannelPrice, Order, Promotion, Stock, Variant
 from lealtad.commerce.schemas import LineIn, OrderIn, PaymentIn
 from lealtad.commerce.services import OutOfStock, SaleContext
@@ -226,3 +228,56 @@ def test_an_order_costs_a_fixed_number_of_queries_and_one_reservation_a_line(api
         counts.append(len(queries))
     assert counts[2] == counts[1] + 2  # two more lines: two more reservations
     assert counts[1] <= MAX_PLACEMENT_QUERIES, counts
+
+
+class _RecordingGateway(gateways.TestGateway):
+    """The test gateway, noting each call; ``on_authorize`` runs inside the authorization
+    (as if another order took the units while the card network answered)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+        self.on_authorize: Any = None
+
+    def authorize(self, token: str, amount: Decimal, currency: str, key: str) -> Any:
+        result = super().authorize(token, amount, currency, key)
+        self.calls.append(("authorize", result.reference))
+        if self.on_authorize is not None:
+            self.on_authorize()
+        return result
+
+    def void(self, reference: str) -> None:
+        self.calls.append(("void", reference))
+
+
+@pytest.fixture
+def recording(monkeypatch: pytest.MonkeyPatch) -> _RecordingGateway:
+    gw = _RecordingGateway()
+    monkeypatch.setattr(gateways, "gateway", lambda: gw)
+    return gw
+
+
+def test_the_card_is_authorized_once_and_kept_for_a_placed_order(story, recording):
+    order, _ = order_services.place_order(_order(story, demo.TROUSERS_32, 1), _ctx())
+    payment = order.payments.get()
+    assert recording.calls == [("authorize", payment.reference)]
+    assert (payment.status, payment.amount) == ("authorized", order.total)
+
+
+def test_an_order_with_no_units_anywhere_never_touches_the_card(story, recording):
+    Stock.objects.filter(variant__sku=demo.TROUSERS_32).update(on_hand=0)
+    with pytest.raises(OutOfStock):
+        order_services.place_order(_order(story, demo.TROUSERS_32, 1), _ctx())
+    assert recording.calls == []
+    assert not Order.objects.exists()
+
+
+def test_units_sold_while_the_card_was_authorized_void_the_authorization(story, recording):
+    recording.on_authorize = lambda: Stock.objects.filter(variant__sku=demo.TROUSERS_32).update(
+        reserved=F("on_hand")
+    )
+    with pytest.raises(OutOfStock):
+        order_services.place_order(_order(story, demo.TROUSERS_32, 1), _ctx())
+    (_, held), voided = recording.calls
+    assert voided == ("void", held)
+    assert not Order.objects.exists()
+    assert not OutboxMessage.objects.filter(event_type="order.placed").exists()

@@ -49,8 +49,8 @@ from lealtad.commerce.services.common import (
     customer_reference,
     insert_new,
     live_customer,
-    writer_turn,
 )
+from lealtad.core import group_commit
 from lealtad.customers.models import Address, Customer
 
 # Two tries: the first reserves what was read before the transaction began (it holds the
@@ -133,31 +133,70 @@ def _place_with_retries(plan: _Plan, ctx: SaleContext, external: bool = False) -
             return _place(plan, ctx, external=True)
     now = timezone.now()
     priced = _quote(plan, now)
+    number = new_number("PED")
+    early = _allocate(plan, _stock_rows(plan))  # no units anywhere: the card is not touched
+    # The card is authorized before the write transaction: a gateway's round trip must not
+    # hold SQLite's one writer (or a group commit) while it waits. An order that then fails
+    # to be written (its units sold meanwhile) gives the hold back.
+    held = _authorize(plan, number, priced.total)
+    try:
+        order, lines, payment = _reserve_and_record(plan, ctx, priced, now, number, held, early)
+    except BaseException:
+        if held is not None:
+            gateways.gateway().void(held.reference)
+        raise
+    if plan.settle is None:  # else the caller's settlement may have made more payments
+        _attach(
+            order,
+            lines=lines,
+            payments=[payment],
+            shipments=[],
+            returns=[],
+            adjustments=[],
+            exchanges=[],
+        )
+        Order.exchange_of.related.set_cached_value(order, None)  # a new order replaces nothing
+    return order
+
+
+def _reserve_and_record(
+    plan: _Plan,
+    ctx: SaleContext,
+    priced: pricing.Quote,
+    now: datetime,
+    number: str,
+    held: gateways.GatewayResult | None,
+    early: _Allocation,
+) -> tuple[Order, list[OrderLine], Payment]:
+    """Reserve the units read before the transaction; if another order took them meanwhile,
+    read them again under lock (the second try cannot be beaten)."""
     for attempt in range(MAX_ATTEMPTS):
         last = attempt == MAX_ATTEMPTS - 1
-        early = None if last else _allocate(plan, _stock_rows(plan))
+        if attempt and not last:
+            early = _allocate(plan, _stock_rows(plan))
+
+        def write(
+            early: _Allocation | None = None if last else early,
+        ) -> tuple[Order, list[OrderLine], Payment]:
+            found = early or _allocate(plan, _stock_rows(plan, lock=True))
+            stock.reserve(found.holds)
+            return _record(plan, ctx, priced, found, now, number, held)
+
         try:
-            with writer_turn(), transaction.atomic():
-                found = early or _allocate(plan, _stock_rows(plan, lock=True))
-                stock.reserve(found.holds)
-                order, lines, payment = _record(plan, ctx, priced, found, now)
+            return group_commit.in_group(write)
         except OutOfStock as exc:
             if not exc.retry or last:
                 raise
-            continue
-        if plan.settle is None:  # else the caller's settlement may have made more payments
-            _attach(
-                order,
-                lines=lines,
-                payments=[payment],
-                shipments=[],
-                returns=[],
-                adjustments=[],
-                exchanges=[],
-            )
-            Order.exchange_of.related.set_cached_value(order, None)  # a new order replaces nothing
-        return order
     raise AssertionError("unreachable")
+
+
+def _authorize(plan: _Plan, number: str, total: Decimal) -> gateways.GatewayResult | None:
+    if plan.settle is not None or plan.external_payment or not plan.token:
+        return None
+    try:
+        return gateways.gateway().authorize(plan.token, total, plan.currency, number)
+    except gateways.PaymentDeclined as exc:
+        raise PaymentFailed(str(exc)) from exc
 
 
 def _place(plan: _Plan, ctx: SaleContext, external: bool) -> Order:
@@ -369,12 +408,18 @@ def _quote(plan: _Plan, at: datetime) -> pricing.Quote:
 
 
 def _record(
-    plan: _Plan, ctx: SaleContext, priced: pricing.Quote, found: _Allocation, now: datetime
+    plan: _Plan,
+    ctx: SaleContext,
+    priced: pricing.Quote,
+    found: _Allocation,
+    now: datetime,
+    number: str | None = None,
+    held: gateways.GatewayResult | None = None,
 ) -> tuple[Order, list[OrderLine], Payment]:
     """Write the order, its lines and payment, audit, events and timeline step (the units
     are already reserved)."""
     order = Order(
-        number=new_number("PED"),
+        number=number or new_number("PED"),
         customer_id=plan.customer.pk,
         channel=plan.channel,
         fulfilment=plan.fulfilment,
@@ -417,7 +462,7 @@ def _record(
         )
     ]
     insert_new(lines)
-    payment = _charge(order, plan, ctx, now)
+    payment = _charge(order, plan, ctx, now, held)
     if plan.fulfilment == "take_now":
         _hand_over(order, lines, payment, ctx)
     ctx.audit(
@@ -477,7 +522,13 @@ def _allocate_what_there_is(plan: _Plan) -> _Allocation:
     return _Allocation(holds, chosen)
 
 
-def _charge(order: Order, plan: _Plan, ctx: SaleContext, now: datetime) -> Payment:
+def _charge(
+    order: Order,
+    plan: _Plan,
+    ctx: SaleContext,
+    now: datetime,
+    held: gateways.GatewayResult | None = None,
+) -> Payment:
     if plan.settle is not None:
         return plan.settle(order, now)
     if plan.external_payment or not plan.token:
@@ -492,18 +543,15 @@ def _charge(order: Order, plan: _Plan, ctx: SaleContext, now: datetime) -> Payme
             created_at=now,
         )
     else:
-        gw = gateways.gateway()
-        try:
-            auth = gw.authorize(plan.token, order.total, order.currency, order.number)
-        except gateways.PaymentDeclined as exc:
-            raise PaymentFailed(str(exc)) from exc
+        held = held or _authorize(plan, order.number, order.total)
+        assert held is not None
         payment = Payment(
             order=order,
             status=Payment.Status.AUTHORIZED,
-            gateway=gw.name,
-            reference=auth.reference,
+            gateway=gateways.gateway().name,
+            reference=held.reference,
             method_label=plan.method_label,
-            amount=auth.amount,
+            amount=held.amount,
             channel=ctx.channel,
             created_at=now,
         )

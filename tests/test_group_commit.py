@@ -1,0 +1,145 @@
+"""Group commit: each thread's work is committed, or rolled back alone, and answered in its
+own thread, whether it ran in a group or by itself."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lealtad.core import group_commit, hub
+from lealtad.core.models import OutboxMessage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _stored(prefix: str) -> set[str]:
+    return set(
+        OutboxMessage.objects.filter(event_id__startswith=prefix).values_list("event_id", flat=True)
+    )
+
+
+def _write(event_id: str, fail: bool = False) -> Callable[[], str]:
+    def work() -> str:
+        hub.publish("test.grouped", {"id": event_id}, event_id=event_id)
+        if fail:
+            raise ValueError(f"refused {event_id}")
+        return event_id
+
+    return work
+
+
+def _submit_all(works: list[Callable[[], Any]], hold_first: bool = True) -> list[Any]:
+    """Submit each work from its own thread; with ``hold_first`` the first one (the leader)
+    waits until the others have queued, so they are committed as one group."""
+    outcome: list[Any] = [None] * len(works)
+
+    def held(work: Callable[[], Any]) -> Callable[[], Any]:
+        def first() -> Any:
+            deadline = time.monotonic() + 10
+            while len(group_commit._queue) < len(works) - 1 and time.monotonic() < deadline:
+                time.sleep(0.005)
+            return work()
+
+        return first
+
+    def client(n: int, work: Callable[[], Any]) -> None:
+        try:
+            outcome[n] = group_commit.in_group(work)
+        except Exception as exc:
+            outcome[n] = exc
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=client, args=(0, held(works[0]) if hold_first else works[0]))
+    first.start()
+    if hold_first and connection.vendor == "sqlite":
+        while not group_commit._leading:
+            time.sleep(0.001)
+    others = [threading.Thread(target=client, args=(n, w)) for n, w in enumerate(works) if n]
+    for t in others:
+        t.start()
+    for t in [first, *others]:
+        t.join(timeout=60)
+    return outcome
+
+
+def test_work_queued_while_a_group_commits_is_committed_together_next():
+    ran_in: dict[str, int] = {}
+
+    def noting(event_id: str) -> Callable[[], str]:
+        def work() -> str:
+            ran_in[event_id] = threading.get_ident()
+            return _write(event_id)()
+
+        return work
+
+    outcome = _submit_all([noting(f"g1-{n}") for n in range(6)])
+    assert outcome == [f"g1-{n}" for n in range(6)]
+    assert _stored("g1-") == {f"g1-{n}" for n in range(6)}
+    if connection.vendor == "sqlite":  # the next leader ran all five queued meanwhile
+        assert len({ran_in[f"g1-{n}"] for n in range(1, 6)}) == 1
+
+
+def test_a_failing_work_rolls_back_alone_and_raises_in_its_own_thread():
+    works = [_write(f"g2-{n}", fail=n == 2) for n in range(5)]
+    outcome = _submit_all(works)
+    assert isinstance(outcome[2], ValueError) and str(outcome[2]) == "refused g2-2"
+    assert [o for n, o in enumerate(outcome) if n != 2] == ["g2-0", "g2-1", "g2-3", "g2-4"]
+    assert _stored("g2-") == {"g2-0", "g2-1", "g2-3", "g2-4"}
+
+
+def test_the_leaders_own_failure_does_not_lose_the_group():
+    outcome = _submit_all([_write(f"g3-{n}", fail=n == 0) for n in range(4)])
+    assert isinstance(outcome[0], ValueError)
+    assert outcome[1:] == ["g3-1", "g3-2", "g3-3"]
+    assert _stored("g3-") == {"g3-1", "g3-2", "g3-3"}
+
+
+def test_work_runs_in_the_submitting_threads_language():
+    def language() -> str:
+        return translation.get_language()
+
+    def in_language(code: str) -> Callable[[], str]:
+        def work() -> str:
+            with translation.override(code):
+                return group_commit.in_group(language)
+
+        return work
+
+    outcome = _submit_all([in_language(c) for c in ("es", "en", "es", "en")], hold_first=False)
+    assert outcome == ["es", "en", "es", "en"]
+
+
+def test_inside_an_open_transaction_work_is_part_of_it():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert group_commit.in_group(_write("g5-0")) == "g5-0"
+        raise RuntimeError("roll everything back")
+    assert _stored("g5-") == set()
+    assert group_commit.in_group(_write("g5-1")) == "g5-1"
+    assert _stored("g5-") == {"g5-1"}
+
+
+_run = iter(range(10**6))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.booleans(), min_size=1, max_size=10))
+def test_any_mix_of_failures_keeps_exactly_the_work_that_succeeded(fails: list[bool]):
+    prefix = f"h{next(_run)}-"
+    works = [_write(f"{prefix}{n}", fail=f) for n, f in enumerate(fails)]
+    outcome = _submit_all(works, hold_first=len(works) > 1)
+    for n, failed in enumerate(fails):
+        if failed:
+            assert isinstance(outcome[n], ValueError)
+        else:
+            assert outcome[n] == f"{prefix}{n}"
+    assert _stored(prefix) == {f"{prefix}{n}" for n, f in enumerate(fails) if not f}
+    assert not group_commit._queue and not group_commit._leading
