@@ -241,3 +241,43 @@ def test_nul_characters_are_refused_at_the_edge(api):
     assert post_events(api, event).status_code == 400
     assert api.get("/api/v1/customers", {"q": "ab\x00"}).status_code == 400
     assert ReceivedEvent.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_single_posts_each_land_once_even_when_repeated():
+    """Single events posted at once by several threads (committed together on SQLite): each
+    id is created once, every repeat answers ``duplicate``, nothing is lost."""
+    import threading
+
+    from django.db import connection
+
+    from lealtad.channels import services as channel_services
+    from lealtad.core.audit import Actor
+
+    events = [
+        make_event(f"gc-{n % 12}", customer={"phone": f"0993{n % 12:06d}", "name": "Ana Mora"})
+        for n in range(36)
+    ]
+    statuses: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(6)
+
+    def client(mine: list[dict[str, Any]]) -> None:
+        try:
+            start.wait()
+            for event in mine:
+                (result,) = channel_services.ingest([event], Actor.system("t"))
+                with lock:
+                    statuses.append(result.status)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(events[n::6],)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(set(statuses)) == ["created", "duplicate"]
+    assert statuses.count("created") == 12 and statuses.count("duplicate") == 24
+    assert ReceivedEvent.objects.filter(event_id__startswith="gc-").count() == 12
+    assert Interaction.objects.count() == 12
