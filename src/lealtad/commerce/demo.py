@@ -3,7 +3,8 @@
 A customer finds a shirt in a store near home but not in size M; the clerk's handheld shows
 units elsewhere and orders one shipped home, with the address and card already on file. At
 home the customer buys matching trousers on the web, delivered to the office. They do not
-fit: they go back at a store near the office, and the customer takes the next size there.
+fit: at a store near the office the customer exchanges them for the next size, in one
+operation (the return and the replacement order linked, only the price difference charged).
 
 ``lealtad demo --scenario cross-channel`` calls :func:`cross_channel`.
 """
@@ -18,12 +19,19 @@ from django.db import transaction
 
 from lealtad.channels.services import ingest
 from lealtad.commerce import selectors
-from lealtad.commerce.models import Order, Payment, Return, Stock
-from lealtad.commerce.schemas import CardIn, LineIn, OrderIn, PaymentIn, ReturnIn, ShipIn
-from lealtad.commerce.services import SaleContext, shipments
+from lealtad.commerce.models import Exchange, Order, Return, Stock
+from lealtad.commerce.schemas import (
+    CardIn,
+    ExchangeIn,
+    LineIn,
+    OrderIn,
+    PaymentIn,
+    ReturnLineIn,
+    ShipIn,
+)
+from lealtad.commerce.services import SaleContext, exchanges, shipments
 from lealtad.commerce.services import catalog as catalog_services
 from lealtad.commerce.services import orders as order_services
-from lealtad.commerce.services import returns as return_services
 from lealtad.core.audit import Actor
 from lealtad.core.dispatcher import default_dispatcher
 from lealtad.customers import identity
@@ -231,37 +239,34 @@ def cross_channel(progress: Any = None) -> str:
     shipments.deliver_order(second, warehouse)
 
     store = SaleContext(Actor(label="andrea.tienda", channel="pos"), "pos")
-    ret, _ = return_services.take_return(
+    swap, _ = exchanges.exchange(
         second,
-        ReturnIn(
+        ExchangeIn(
             channel="pos",
             location=STORE_OFFICE,
             reason="No le queda: talla pequeña",
-            lines=[{"sku": TROUSERS_32, "quantity": 1}],  # type: ignore[list-item]
+            returns=[ReturnLineIn(sku=TROUSERS_32, quantity=1)],
+            replacements=[LineIn(sku=TROUSERS_34, quantity=1)],
         ),
         store,
     )
-    step(f"4. Return {ret.number} at {STORE_OFFICE} (pos): refund {ret.refund_amount} to the card")
-    third, _ = order_services.place_order(
-        OrderIn(
-            customer_id=story.customer_id,
-            channel="pos",
-            lines=[LineIn(sku=TROUSERS_34, quantity=1)],
-            fulfilment="take_now",
-            pickup_location=STORE_OFFICE,
-            payment=PaymentIn(on_file=True),
-        ),
-        store,
+    step(
+        f"4. Return {swap.ret.number} at {STORE_OFFICE} (pos): {TROUSERS_32} back, "
+        f"{swap.returned_value} credited to the replacement"
     )
-    step(f"5. Exchange: order {third.number} (pos, take now) for size 34, {third.total}")
+    step(
+        f"5. Exchange {swap.number}: order {swap.replacement.number} (pos, take now) for size "
+        f"34, {swap.replacement_value}; difference {swap.difference} charged to the card"
+    )
     default_dispatcher().run_once(limit=10000)
 
     orders = Order.objects.filter(customer_id=story.customer_id)
-    refunds = Payment.objects.filter(order__customer_id=story.customer_id, kind="refund")
+    linked = Return.objects.filter(customer_id=story.customer_id, exchange_order__isnull=False)
     step(
         f"6. History: {orders.count()} orders, "
         f"{Return.objects.filter(customer_id=story.customer_id).count()} return, "
-        f"refunds {sum((p.amount for p in refunds), Decimal('0.00'))}; "
+        f"{Exchange.objects.filter(customer_id=story.customer_id).count()} exchange "
+        f"({linked.count()} return linked to its replacement); "
         f"captured sales {selectors.captured_sales()['orders']}"
     )
     levels = [

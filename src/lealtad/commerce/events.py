@@ -8,26 +8,59 @@ Outbound (published in the business transaction, delivered by the hub to every s
 ``transfer.shipped``, ``transfer.received``, ``transfer.cancelled``, ``stock.levels_changed``
 (one per batch of levels another system counted: :mod:`.services.stock_levels`).
 
-Inbound (external channels ``POST /api/v1/events``): ``order.placed``, ``order.shipped`` (all
-of the order, or the ``lines`` of one partial shipment) and ``order.returned``; payloads are
-checked against the catalog and the orders while validating, so an unknown SKU, location or
-order rejects the event with its field path and writes nothing.
+Inbound (external channels ``POST /api/v1/events``), each against an order by Lealtad's
+number or the channel's ``order_ref`` (but ``order.placed``, which makes one):
+
+* ``order.placed``: an order another channel took, with the payment it took;
+* ``order.shipped``: all of the order, or the ``lines`` of one partial shipment, left;
+* ``shipment.delivered`` (one shipment, by ``tracking``) and ``order.delivered`` (everything
+  shipped) from a fulfilment house;
+* ``order.returned``: goods brought back at a location, restocked there and refunded;
+* ``order.exchanged``: goods brought back and replacements taken at a channel not on Lealtad,
+  applied by the same exchange operation as Lealtad's own (linked return and replacement order,
+  stock moved, one step on the timeline); the difference is recorded as the channel settled it;
+* ``payment.captured`` / ``payment.refunded``: money a billing system or a POS took or gave
+  back for an order, recorded as its payment, never sent to the card gateway.
+
+Payloads are checked against the catalog, the locations and the orders while validating, so an
+unknown SKU, location or order, or more than can come back, be paid or be given back, rejects
+the event with its field path (``payload.returns.0.quantity``) and writes nothing. A repeat (the
+same event id; for an exchange also the channel's ``exchange_ref``, for a payment its
+``reference``; a delivery already recorded) changes nothing. ``shipment.status_reported``
+(:mod:`lealtad.channels.connectors.owned_events`) keeps the fulfilment house's own tracking of
+its shipments; ``shipment.delivered`` is what moves a Lealtad order to delivered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from lealtad.commerce import presenters, selectors, selectors_operations
+from pydantic import BaseModel
+
+from lealtad.commerce import presenters, selectors, selectors_inbound, selectors_operations
+from lealtad.commerce.models import Order, Shipment
 from lealtad.commerce.schemas import (
+    OrderDeliveredEvent,
+    OrderExchangedEvent,
     OrderPlacedEvent,
+    OrderRef,
     OrderReturnedEvent,
     OrderShippedEvent,
+    PaymentCapturedEvent,
+    PaymentRefundedEvent,
     ReturnIn,
     ShipIn,
+    ShipmentDeliveredEvent,
 )
-from lealtad.commerce.services import SaleContext, merges, shipments
+from lealtad.commerce.services import (
+    Conflict,
+    SaleContext,
+    exchanges,
+    external_payments,
+    merges,
+    shipments,
+)
 from lealtad.commerce.services import orders as order_services
 from lealtad.commerce.services import returns as return_services
 from lealtad.core import envelope, hub, sections
@@ -69,34 +102,108 @@ def apply_order_events(events: Sequence[ValidEvent], actor: Actor) -> list[int]:
             order = order_services.record_external_order(customer_id, payload, ctx, env.occurred_at)
             ids.append(order.customer_id)
             continue
-        assert isinstance(payload, OrderShippedEvent | OrderReturnedEvent)
+        assert isinstance(payload, OrderRef)
         found = selectors.find_order(payload.order)
         assert found is not None, "the payload schema checked the order exists"
-        if isinstance(payload, OrderShippedEvent):
-            shipments.ship_order(
-                found,
-                ShipIn(
-                    carrier=payload.carrier,
-                    tracking=payload.tracking,
-                    lines=payload.lines,
-                    idempotency_key=f"event:{env.id}",
-                ),
-                ctx,
-            )
-        else:
-            return_services.take_return(
-                found,
-                ReturnIn(
-                    channel=env.channel,
-                    location=payload.location,
-                    reason=payload.reason,
-                    lines=payload.lines,
-                    idempotency_key=f"event:{env.id}",
-                ),
-                ctx,
-            )
+        _APPLIERS[type(payload)](found, event, ctx)
         ids.append(found.customer_id)
     return ids
+
+
+def _ship(order: Order, event: ValidEvent, ctx: SaleContext) -> None:
+    payload = event.payload
+    assert isinstance(payload, OrderShippedEvent)
+    shipments.ship_order(
+        order,
+        ShipIn(
+            carrier=payload.carrier,
+            tracking=payload.tracking,
+            lines=payload.lines,
+            idempotency_key=f"event:{event.envelope.id}",
+        ),
+        ctx,
+    )
+
+
+def _take_back(order: Order, event: ValidEvent, ctx: SaleContext) -> None:
+    payload = event.payload
+    assert isinstance(payload, OrderReturnedEvent)
+    # Checked by the event's schema; the channel may be an external system's, which ReturnIn
+    # (Lealtad's own channels) would refuse.
+    data = ReturnIn.model_construct(
+        channel=event.envelope.channel,
+        location=payload.location,
+        reason=payload.reason,
+        lines=payload.lines,
+        restock=True,
+        idempotency_key=f"event:{event.envelope.id}",
+    )
+    return_services.take_return(order, data, ctx)
+
+
+def _exchange(order: Order, event: ValidEvent, ctx: SaleContext) -> None:
+    payload = event.payload
+    assert isinstance(payload, OrderExchangedEvent)
+    exchanges.record_external_exchange(order, payload, ctx, event.envelope.occurred_at)
+
+
+def _captured(order: Order, event: ValidEvent, ctx: SaleContext) -> None:
+    payload = event.payload
+    assert isinstance(payload, PaymentCapturedEvent)
+    external_payments.record_capture(order, payload, ctx, event.envelope.occurred_at)
+
+
+def _refunded(order: Order, event: ValidEvent, ctx: SaleContext) -> None:
+    payload = event.payload
+    assert isinstance(payload, PaymentRefundedEvent)
+    external_payments.record_refund(order, payload, ctx)
+
+
+def _shipment_delivered(order: Order, event: ValidEvent, ctx: SaleContext) -> None:
+    """A report of a shipment delivered already (a fulfilment house sends its news more than
+    once, sometimes twice at the same moment) changes nothing."""
+    payload = event.payload
+    assert isinstance(payload, ShipmentDeliveredEvent)
+
+    def on_its_way() -> bool:
+        shipment = selectors_inbound.shipment_by_tracking(order, payload.tracking)
+        return shipment is not None and shipment.status == Shipment.Status.SHIPPED
+
+    _deliver(order, ctx, on_its_way, payload.tracking)
+
+
+def _order_delivered(order: Order, event: ValidEvent, ctx: SaleContext) -> None:
+    """Delivers every shipment on its way; an order delivered already stays as it is."""
+
+    def on_its_way() -> bool:
+        order.refresh_from_db(fields=["status"])
+        shippable = (Order.Status.SHIPPED, Order.Status.PARTLY_SHIPPED)
+        return order.status in shippable and selectors_inbound.on_the_way(order)
+
+    _deliver(order, ctx, on_its_way)
+
+
+def _deliver(
+    order: Order, ctx: SaleContext, on_its_way: Callable[[], bool], tracking: str | None = None
+) -> None:
+    if not on_its_way():
+        return
+    try:
+        shipments.deliver_order(order, ctx, tracking)
+    except Conflict:
+        if on_its_way():  # not delivered by a repeat of this report meanwhile: a real refusal
+            raise
+
+
+_APPLIERS: dict[type[BaseModel], Callable[[Order, ValidEvent, SaleContext], None]] = {
+    OrderShippedEvent: _ship,
+    OrderReturnedEvent: _take_back,
+    OrderExchangedEvent: _exchange,
+    PaymentCapturedEvent: _captured,
+    PaymentRefundedEvent: _refunded,
+    ShipmentDeliveredEvent: _shipment_delivered,
+    OrderDeliveredEvent: _order_delivered,
+}
 
 
 envelope.register(
@@ -117,6 +224,37 @@ envelope.register(
     OrderReturnedEvent,
     apply_order_events,
     "Goods of an order brought back at a location, with the reason: restocked and refunded.",
+)
+envelope.register(
+    "order.exchanged",
+    OrderExchangedEvent,
+    apply_order_events,
+    "A channel not on Lealtad exchanged goods of an order: the lines given back (reason, "
+    "location, restock), the replacements taken, and how it settled the difference.",
+)
+envelope.register(
+    "payment.captured",
+    PaymentCapturedEvent,
+    apply_order_events,
+    "A billing system or a POS took money for an order: recorded as its payment.",
+)
+envelope.register(
+    "payment.refunded",
+    PaymentRefundedEvent,
+    apply_order_events,
+    "A billing system or a POS gave money of an order back: recorded as its refund.",
+)
+envelope.register(
+    "shipment.delivered",
+    ShipmentDeliveredEvent,
+    apply_order_events,
+    "A fulfilment house delivered one shipment of an order (by its tracking number).",
+)
+envelope.register(
+    "order.delivered",
+    OrderDeliveredEvent,
+    apply_order_events,
+    "A fulfilment house delivered everything shipped of an order.",
 )
 
 

@@ -14,10 +14,17 @@ today, stock reserved or taken), and the money is settled once, on the original 
 
 The return and the replacement point at each other (``Return.exchange_order``,
 ``Exchange``), and the customer's timeline shows the exchange as one step.
+
+A channel not on Lealtad (a store's own POS) reports its exchanges as ``order.exchanged``
+events, applied by this same operation (:func:`record_external_exchange`): the money for the
+difference already moved there, so it is recorded as that channel's payment or refund and never
+sent to the card gateway, and the replacements are reserved where there are units, never
+oversold (like any order another channel took).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -34,18 +41,32 @@ from lealtad.commerce.models import (
     PaymentMethod,
     Return,
 )
-from lealtad.commerce.schemas import ExchangeIn, OrderIn, PaymentIn, ReturnIn
-from lealtad.commerce.services import returns
+from lealtad.commerce.schemas import (
+    ExchangeIn,
+    InboundAddress,
+    InboundPayment,
+    OrderExchangedEvent,
+    OrderIn,
+    PaymentIn,
+    ReturnIn,
+)
+from lealtad.commerce.services import external_payments, returns
 from lealtad.commerce.services.common import (
+    CommerceError,
     Conflict,
     Invalid,
     PaymentFailed,
     SaleContext,
+    customer_reference,
     live_customer,
 )
 from lealtad.commerce.services.orders import (
+    _locations,
+    _merged,
     _place_with_retries,
+    _Plan,
     _plan,
+    _variants,
     cancel_order,
     new_number,
     refund,
@@ -71,6 +92,50 @@ def exchange(order: Order, data: ExchangeIn, ctx: SaleContext) -> tuple[Exchange
         return found, False
 
 
+@dataclass(frozen=True)
+class _Outside:
+    """An exchange another channel made: how it settled the difference, where it ships the
+    replacements, and when it happened."""
+
+    settlement: InboundPayment | None
+    ship_to: InboundAddress | None
+    occurred_at: datetime | None
+
+
+def record_external_exchange(
+    order: Order, event: OrderExchangedEvent, ctx: SaleContext, occurred_at: datetime | None
+) -> tuple[Exchange, bool]:
+    """An exchange another channel made (``order.exchanged``); ``(exchange, False)`` when it
+    was recorded already (the same event id, or the channel's exchange number)."""
+    key = event.key(order.number, ctx.event_id)
+    found = _by_key(key, order)
+    if found is not None:
+        return found, False
+    location = returns.receiving_location(event.location)
+    # Checked by the event's schema; built without ExchangeIn's checks, whose channel must be
+    # one of Lealtad's own while this one may be an external system's.
+    data = ExchangeIn.model_construct(
+        channel=ctx.channel,
+        location=location.code,
+        reason=event.reason,
+        returns=event.returns,
+        replacements=event.replacements,
+        fulfilment=event.fulfilment,
+        restock=event.restock,
+        idempotency_key=key,
+    )
+    outside = _Outside(event.settlement, event.ship_to, occurred_at)
+    try:
+        return _exchange(order, data, location, ctx, outside), True
+    except (IntegrityError, CommerceError):
+        # The same report, delivered twice at once, was recorded first by the other delivery
+        # (its goods are back already): not an error.
+        found = _by_key(key, order)
+        if found is None:
+            raise
+        return found, False
+
+
 def _by_key(key: str, order: Order) -> Exchange | None:
     found = Exchange.objects.filter(idempotency_key=key).first()
     if found is not None and found.original_order_id != order.pk:
@@ -79,11 +144,17 @@ def _by_key(key: str, order: Order) -> Exchange | None:
 
 
 @transaction.atomic
-def _exchange(order: Order, data: ExchangeIn, location: Location, ctx: SaleContext) -> Exchange:
+def _exchange(
+    order: Order,
+    data: ExchangeIn,
+    location: Location,
+    ctx: SaleContext,
+    outside: _Outside | None = None,
+) -> Exchange:
     number = new_number("CAM")
     ret = returns.take_back(
         order,
-        ReturnIn(
+        ReturnIn.model_construct(
             channel=data.channel,
             location=data.location,
             reason=data.reason,
@@ -97,13 +168,16 @@ def _exchange(order: Order, data: ExchangeIn, location: Location, ctx: SaleConte
     )
     order.refresh_from_db()
     credits: list[Payment] = []
-    plan = _plan(_replacement_order(order, data))
+    if outside is None:
+        plan = _plan(_replacement_order(order, data))
+    else:
+        plan = _outside_plan(order, data, location, outside)
 
     def settle(replacement: Order, now: datetime) -> Payment:
         credits[:] = _credit(order, replacement, min(ret.refund_amount, replacement.total), ctx)
         owed = replacement.total - ret.refund_amount
         if owed > 0:
-            return _charge_difference(replacement, owed, plan.token, plan.method_label, ctx, now)
+            return _take_difference(replacement, owed, plan, outside, ctx, now)
         if credits:
             return credits[-1]
         return Payment.objects.create(
@@ -117,7 +191,10 @@ def _exchange(order: Order, data: ExchangeIn, location: Location, ctx: SaleConte
         )
 
     plan.settle = settle
-    replacement = _place_with_retries(plan, ctx)
+    replacement = _place_with_retries(plan, ctx, external=outside is not None)
+    if outside is not None and outside.occurred_at is not None:
+        Order.objects.filter(pk=replacement.pk).update(placed_at=outside.occurred_at)
+        replacement.placed_at = outside.occurred_at
     handed = replacement.payments.order_by("-id").first()
     for credit in credits:
         if handed is None or credit.pk != handed.pk:
@@ -134,7 +211,7 @@ def _exchange(order: Order, data: ExchangeIn, location: Location, ctx: SaleConte
             )
     difference = replacement.total - ret.refund_amount
     if difference < 0:
-        refund(order, -difference, number, ctx)
+        _give_difference(order, -difference, number, outside, ctx)
     Return.objects.filter(pk=ret.pk).update(exchange_order=replacement)
     found = Exchange.objects.create(
         number=number,
@@ -152,7 +229,7 @@ def _exchange(order: Order, data: ExchangeIn, location: Location, ctx: SaleConte
         created_at=timezone.now(),
         created_by=ctx.actor.label[:150],
     )
-    _tell(found, order, ret, replacement, data, location, ctx)
+    _tell(found, order, ret, replacement, data, location, ctx, outside)
     return found
 
 
@@ -172,6 +249,29 @@ def _replacement_order(order: Order, data: ExchangeIn) -> OrderIn:
         origin_location=data.location,
         payment=payment,
         coupon="",
+    )
+
+
+def _outside_plan(order: Order, data: ExchangeIn, location: Location, outside: _Outside) -> _Plan:
+    """The replacements as an order another channel took: no card to charge (the channel
+    settled the difference), taken from the receiving location unless shipped."""
+    merged = _merged(data.replacements)
+    variants = _variants({sku for sku, _ in merged})
+    places = _locations({code for _, code in merged if code} | {location.code})
+    ship_to = outside.ship_to if data.fulfilment == "ship" else None
+    return _Plan(
+        customer=customer_reference(order.customer_id),
+        channel=data.channel,
+        fulfilment=data.fulfilment,
+        lines=[
+            (variants[sku], q, places[code] if code else None) for (sku, code), q in merged.items()
+        ],
+        currency=next(iter(variants.values())).currency,
+        tax_country=ship_to.country if ship_to else location.country,
+        tax_region=ship_to.region if ship_to else location.tax_region,
+        ship_to=ship_to.model_dump() if ship_to else {},
+        pickup=None if ship_to else location,
+        origin=location,
     )
 
 
@@ -249,6 +349,38 @@ def _credit(
     return made
 
 
+def _take_difference(
+    replacement: Order,
+    owed: Decimal,
+    plan: _Plan,
+    outside: _Outside | None,
+    ctx: SaleContext,
+    now: datetime,
+) -> Payment:
+    """The customer pays the difference: on the card, or as the other channel says it took
+    it (without a settlement, an ``unpaid:`` placeholder a later ``payment.captured`` settles)."""
+    if outside is None:
+        return _charge_difference(replacement, owed, plan.token, plan.method_label, ctx, now)
+    paid = outside.settlement
+    reference = paid.reference if paid else f"unpaid:{replacement.number}"
+    method = paid.method if paid else ""
+    return external_payments.charge(replacement, owed, reference, method, ctx, now)
+
+
+def _give_difference(
+    order: Order, amount: Decimal, number: str, outside: _Outside | None, ctx: SaleContext
+) -> None:
+    """The customer gets the difference back: on the original payment, or as the other
+    channel says it gave it."""
+    if outside is None:
+        refund(order, amount, number, ctx)
+        return
+    paid = outside.settlement
+    reference = paid.reference if paid else f"unrefunded:{number}"
+    method = paid.method if paid else ""
+    external_payments.give_back(order, amount, reference, method, ctx, key=number)
+
+
 def _charge_difference(
     replacement: Order, owed: Decimal, token: str, label: str, ctx: SaleContext, now: datetime
 ) -> Payment:
@@ -276,6 +408,7 @@ def _tell(
     data: ExchangeIn,
     location: Location,
     ctx: SaleContext,
+    outside: _Outside | None = None,
 ) -> None:
     """Audit, the ``order.exchanged`` event and one step on the customer's timeline."""
     settled = "charged" if found.difference > 0 else "refunded" if found.difference < 0 else "even"
@@ -311,6 +444,10 @@ def _tell(
             "replacement_value": found.replacement_value,
             "difference": found.difference,
             "settled": settled,
+            "settled_by": ctx.channel if outside is not None else "lealtad",
+            "settlement": outside.settlement.reference
+            if outside is not None and outside.settlement
+            else None,
         },
     )
     back = ", ".join(f"{line.sku} x{line.quantity}" for line in data.returns)
