@@ -30,9 +30,11 @@ class SpyGateway(TestGateway):
         self.calls.append(("authorize", key, amount))
         return super().authorize(token, amount, currency, key)
 
-    def capture(self, reference: str, amount: Decimal) -> GatewayResult:
+    def capture(
+        self, reference: str, amount: Decimal, key: str = "", final: bool = False
+    ) -> GatewayResult:
         self.calls.append(("capture", reference, amount))
-        return super().capture(reference, amount)
+        return super().capture(reference, amount, key, final)
 
     def refund(self, reference: str, amount: Decimal, key: str) -> GatewayResult:
         self.calls.append(("refund", reference, amount))

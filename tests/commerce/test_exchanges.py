@@ -103,8 +103,10 @@ def test_a_web_order_exchanged_at_a_store_is_one_linked_operation(api, clerk, st
     assert units(SHIRT_L, OFFICE) == (l_office[0] + 1, 0)
     assert units(demo.SHIRT_M, OFFICE) == (m_office[0] - 1, 0)
     # Money: nothing went back to the card nor was charged; the credit moved over.
-    charge = Payment.objects.get(order__number=order["number"], kind="charge")
+    held, charge = Payment.objects.filter(order__number=order["number"], kind="charge")
+    assert held.status == "settled"  # the card's hold, taken by the shipment's capture
     assert (charge.status, charge.refunded) == ("refunded", Decimal("40.14"))
+    assert charge.authorization == held
     paid = Payment.objects.get(order__number=replacement["number"])
     assert (paid.status, paid.amount, paid.reference) == (
         "captured",

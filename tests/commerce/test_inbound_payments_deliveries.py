@@ -165,7 +165,7 @@ def test_a_cancelled_order_takes_no_payment(api, story, billing):
 def test_money_a_pos_gave_back_is_its_refund_not_the_cards(api, story, pos, spy):
     order = delivered(api, story, SHIRT_L)  # paid by card: 40.14 captured
     spy.calls.clear()
-    card = Payment.objects.get(order__number=order["number"], kind="charge")
+    card = Payment.objects.get(order__number=order["number"], authorization__isnull=False)
 
     report = captured(order["number"], "NC-001", "10.00", method="efectivo")
     assert send(api, event("payment.refunded", report))["created"] == 1

@@ -281,3 +281,21 @@ def test_units_sold_while_the_card_was_authorized_void_the_authorization(story, 
     assert voided == ("void", held)
     assert not Order.objects.exists()
     assert not OutboxMessage.objects.filter(event_type="order.placed").exists()
+
+
+def test_an_order_writes_one_insert_per_table_and_its_events_in_order(story):
+    with CaptureQueriesContext(connection) as queries:
+        order, _ = order_services.place_order(_order(story, demo.TROUSERS_32, 2), _ctx())
+    tables = [
+        q["sql"].split('"')[1] for q in queries.captured_queries if q["sql"].startswith("INSERT")
+    ]
+    assert sorted(tables) == sorted(set(tables))  # audit entries and events collected
+    assert {"core_auditentry", "core_outboxmessage", "customers_interaction"} <= set(tables)
+    events = OutboxMessage.objects.filter(customer_id=order.customer_id).order_by("id")
+    assert [e.event_type for e in events][-3:] == [
+        "order.placed",
+        "payment.authorized",
+        "interaction.recorded",
+    ]
+    audited = AuditEntry.objects.filter(customer_id=order.customer_id).order_by("id")
+    assert [a.action for a in audited][-2:] == ["place_order", "record_interaction"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
@@ -86,7 +87,14 @@ def test_an_order_ships_in_parts_from_several_locations(api, story):
         demo.TROUSERS_32: 1,
         demo.SHIRT_M: 1,
     }
-    assert first["payments"][0]["status"] == "captured"
+    # The card pays for the two pairs that left, no more: the rest stays held.
+    trousers = next(line for line in first["lines"] if line["sku"] == demo.TROUSERS_32)
+    share = (Decimal(trousers["total"]) * 2 / 3).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    held, taken = first["payments"]
+    assert (held["status"], held["captured"]) == ("authorized", str(share))
+    assert Decimal(held["held"]) == Decimal(order["total"]) - share
+    assert (taken["status"], taken["amount"]) == ("captured", str(share))
+    assert taken["shipment"] == first["shipments"][0]["tracking"]
     assert units(demo.TROUSERS_32, WAREHOUSE) == (2, 1)  # 4 on hand, 3 held: 2 left, 1 held
     repeat = post(
         api,
@@ -107,6 +115,10 @@ def test_an_order_ships_in_parts_from_several_locations(api, story):
         },
     ).json()
     assert rest["status"] == "shipped"
+    # The rest of the money with the rest of the goods: one capture per parcel, all of it.
+    held, *taken = rest["payments"]
+    assert (held["status"], held["held"], len(taken)) == ("settled", "0.00", 3)
+    assert sum(Decimal(p["amount"]) for p in taken) == Decimal(order["total"])
     assert sorted((s["from"], s["lines"][0]["sku"]) for s in rest["shipments"]) == sorted(
         [
             (WAREHOUSE, demo.TROUSERS_32),

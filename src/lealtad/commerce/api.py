@@ -191,8 +191,9 @@ def customer_orders(request: HttpRequest, customer_id: int, limit: int = 50) -> 
 @router.post("/orders/{number}/ship", summary="Ship an order, or part of it (stock leaves)")
 def ship(request: HttpRequest, number: str, body: ShipIn) -> dict[str, Any]:
     """Every unit not yet shipped, or only ``lines`` (each from where it is reserved or from
-    ``location``): one shipment per location, ``order.shipped`` for each. The first shipment
-    captures the payment. A repeated ``idempotency_key`` answers without shipping again."""
+    ``location``): one shipment per location, ``order.shipped`` for each. Each shipment
+    captures its share of the payment, the last one what is left of it. A repeated
+    ``idempotency_key`` answers without shipping (or capturing) again."""
     ctx = _ctx(request, Capability.FULFIL, body.channel)
     try:
         shipments.ship_order(_order(number), body, ctx)
@@ -223,7 +224,10 @@ def collect(request: HttpRequest, number: str, channel: str = "pos") -> dict[str
     return presenters.order_detail(_order(number))
 
 
-@router.post("/orders/{number}/cancel", summary="Cancel a placed order (units and hold released)")
+@router.post(
+    "/orders/{number}/cancel",
+    summary="Cancel an order, or what is left unshipped of it (units and hold released)",
+)
 def cancel(
     request: HttpRequest, number: str, reason: str = "", channel: str = "web"
 ) -> dict[str, Any]:

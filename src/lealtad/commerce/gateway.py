@@ -45,14 +45,19 @@ class PaymentGateway(Protocol):
     def authorize(self, token: str, amount: Decimal, currency: str, key: str) -> GatewayResult:
         """Hold ``amount``; ``key`` makes a retried call return the same authorization."""
 
-    def capture(self, reference: str, amount: Decimal) -> GatewayResult:
-        """Take the held money (all of it or less)."""
+    def capture(
+        self, reference: str, amount: Decimal, key: str = "", final: bool = False
+    ) -> GatewayResult:
+        """Take ``amount`` of the held money; an authorization may be captured in several
+        parts (one per shipment). ``key`` makes a retried call return the same capture
+        instead of taking the money twice; ``final`` says no other capture follows, so the
+        gateway may release whatever is left of the hold."""
 
     def void(self, reference: str) -> None:
-        """Release an authorization that will not be captured."""
+        """Release what is left of an authorization (all of it, or what no capture took)."""
 
     def refund(self, reference: str, amount: Decimal, key: str) -> GatewayResult:
-        """Give back up to the captured amount to the card it came from."""
+        """Give back up to what the capture ``reference`` took, to the card it came from."""
 
 
 class TestGateway:
@@ -82,8 +87,12 @@ class TestGateway:
             raise PaymentDeclined("a negative amount cannot be charged")
         return GatewayResult(self._ref("auth", token, key), amount)
 
-    def capture(self, reference: str, amount: Decimal) -> GatewayResult:
-        return GatewayResult(self._ref("cap", reference), amount)
+    def capture(
+        self, reference: str, amount: Decimal, key: str = "", final: bool = False
+    ) -> GatewayResult:
+        if amount < 0:
+            raise PaymentDeclined("a negative amount cannot be captured")
+        return GatewayResult(self._ref("cap", reference, *([key] if key else [])), amount)
 
     def void(self, reference: str) -> None:
         return None

@@ -340,7 +340,19 @@ class OrderLine(models.Model):
 
 
 class Payment(models.Model):
-    """A movement of money against an order through a gateway: a charge or a refund."""
+    """A movement of money against an order through a gateway: a charge or a refund.
+
+    A card is first *authorized*: a charge row ``authorized`` whose ``amount`` is the money
+    held. Money is taken only for goods that leave: each shipment (or the pickup) captures its
+    share as a charge row of its own, ``captured``, pointing at its ``authorization`` and its
+    ``shipment``, with the gateway's capture reference. The authorization keeps its amount;
+    once captures have taken all of it, it is ``settled``; when the order (or what is left of
+    it) is cancelled, what no capture took is released and it is ``voided``. Refunds are
+    rows of their own against the captured charge they give back (``original``). A take-now
+    sale (captured as it is authorized) and an order another channel took are one captured
+    charge. So the captured and refunded charges are the money taken, and the authorized ones
+    (less their captures) the money still held.
+    """
 
     class Kind(models.TextChoices):
         CHARGE = "charge", _("Charge")
@@ -351,6 +363,7 @@ class Payment(models.Model):
         CAPTURED = "captured", _("Captured")
         REFUNDED = "refunded", _("Refunded")
         VOIDED = "voided", _("Voided")
+        SETTLED = "settled", _("Settled")  # an authorization its captures took all of
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CHARGE)
@@ -363,11 +376,24 @@ class Payment(models.Model):
     original = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
     )
+    authorization = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="captures"
+    )  # a capture: the authorization it took money from
+    shipment = models.ForeignKey(
+        "Shipment", null=True, blank=True, on_delete=models.PROTECT, related_name="captures"
+    )  # a capture: the shipment whose goods it is paid for (none: a pickup handed over)
     channel = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shipment", "authorization"],
+                condition=models.Q(shipment__isnull=False),
+                name="payment_one_capture_per_shipment",
+            )  # per authorization held: a shipment is never captured twice
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} {self.status}"

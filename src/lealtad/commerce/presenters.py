@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from lealtad.commerce.models import (
     CustomerList,
     Exchange,
     Order,
+    Payment,
     PaymentMethod,
     Product,
     Shipment,
@@ -35,6 +39,70 @@ def shipment(s: Shipment) -> dict[str, Any]:
     }
 
 
+def payments(rows: Iterable[Payment], shipments: Iterable[Shipment] = ()) -> list[dict[str, Any]]:
+    """The order's money, as it moved: the authorization (``authorized``: what it held,
+    ``captured`` by its captures, ``held`` still, ``voided`` released), each capture (its
+    ``shipment``'s tracking and the ``authorization`` it took from), refunds (``refund_of``:
+    the charge they gave back). Reads nothing: the rows and shipments are given."""
+    found = list(rows)
+    by_id = {p.pk: p for p in found}
+    tracking = {s.pk: s.tracking for s in shipments}
+    captured: dict[int, Decimal] = defaultdict(Decimal)
+    for p in found:
+        if p.authorization_id is not None:
+            captured[p.authorization_id] += p.amount
+    return [_payment(p, by_id, tracking, captured) for p in found]
+
+
+_OPEN_OR_CLOSED = (Payment.Status.AUTHORIZED, Payment.Status.SETTLED, Payment.Status.VOIDED)
+
+
+def _payment(
+    p: Payment,
+    by_id: dict[int, Payment],
+    tracking: dict[int, str],
+    captured: dict[int, Decimal],
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "kind": p.kind,
+        "status": p.status,
+        "gateway": p.gateway,
+        "reference": p.reference,
+        "method": p.method_label,
+        "amount": money(p.amount),
+        "refunded": money(p.refunded),
+        "channel": p.channel,
+        "created_at": _iso(p.created_at),
+    }
+    if p.authorization_id is not None:
+        auth = by_id.get(p.authorization_id)
+        row["authorization"] = auth.reference if auth is not None else None
+        row["shipment"] = tracking.get(p.shipment_id) if p.shipment_id else None
+    elif p.original_id is not None:
+        original = by_id.get(p.original_id)
+        row["refund_of" if p.kind == Payment.Kind.REFUND else "credit_from"] = (
+            original.reference if original is not None else None
+        )
+    if _is_authorization(p):
+        took = captured.get(p.pk, Decimal("0.00"))
+        rest = p.amount - took
+        row["authorized"] = money(p.amount)
+        row["captured"] = money(took)
+        row["held"] = money(rest if p.status == Payment.Status.AUTHORIZED else 0)
+        row["voided"] = money(rest if p.status == Payment.Status.VOIDED else 0)
+    return row
+
+
+def _is_authorization(p: Payment) -> bool:
+    """A card's hold (open, taken by its captures, or released), not money another system
+    reported: those are captured as they are recorded."""
+    return (
+        p.kind == Payment.Kind.CHARGE
+        and p.status in _OPEN_OR_CLOSED
+        and not p.gateway.startswith("external:")
+    )
+
+
 def exchange(e: Exchange) -> dict[str, Any]:
     """One exchange: what came back (the return), what was taken (the replacement order) and
     how the money was settled (``difference`` > 0 charged, < 0 refunded)."""
@@ -60,7 +128,8 @@ def _exchange_link(e: Exchange | None) -> dict[str, Any] | None:
 
 
 def order_row(o: Order) -> dict[str, Any]:
-    """The 360 view's row: one order with its shipments, returns and exchanges (plain JSON)."""
+    """The 360 view's row: one order with its shipments, payments (each capture with its
+    shipment), returns and exchanges (plain JSON)."""
     return {
         "id": o.pk,
         "number": o.number,
@@ -74,6 +143,7 @@ def order_row(o: Order) -> dict[str, Any]:
         "pickup_location": o.pickup_location.code if o.pickup_location else None,
         "lines": getattr(o, "line_count", None),
         "shipments": [shipment(s) for s in getattr(o, "shipment_rows", [])],
+        "payments": payments(getattr(o, "payment_rows", []), getattr(o, "shipment_rows", [])),
         "returns": [
             {
                 "number": r.number,
@@ -127,20 +197,7 @@ def order_detail(o: Order) -> dict[str, Any]:
             }
             for line in o.lines.all()
         ],
-        "payments": [
-            {
-                "kind": p.kind,
-                "status": p.status,
-                "gateway": p.gateway,
-                "reference": p.reference,
-                "method": p.method_label,
-                "amount": money(p.amount),
-                "refunded": money(p.refunded),
-                "channel": p.channel,
-                "created_at": _iso(p.created_at),
-            }
-            for p in o.payments.all()
-        ],
+        "payments": payments(o.payments.all(), o.shipments.all()),
         "shipments": [shipment(s) for s in o.shipments.all()],
         "returns": [
             {

@@ -22,6 +22,7 @@ from lealtad.commerce.models import (
     Exchange,
     Location,
     Order,
+    Payment,
     PaymentMethod,
     Product,
     Promotion,
@@ -519,7 +520,7 @@ def order_detail(number: str) -> Order | None:
 
 
 def customer_orders(customer_id: int, limit: int = 50) -> list[Order]:
-    """Newest first, with line counts, shipments and returns: three queries at most."""
+    """Newest first, with line counts, shipments, returns and payments: four queries at most."""
     orders: list[Order] = list(
         Order.objects.filter(customer_id=customer_id)
         .select_related("pickup_location")
@@ -535,9 +536,13 @@ def customer_orders(customer_id: int, limit: int = 50) -> list[Order]:
     returns: dict[int, list[Return]] = {}
     for r in Return.objects.filter(order_id__in=ids).select_related("location"):
         returns.setdefault(r.order_id, []).append(r)
+    payments: dict[int, list[Payment]] = {}
+    for p in Payment.objects.filter(order_id__in=ids):
+        payments.setdefault(p.order_id, []).append(p)
     for o in orders:
         o.shipment_rows = shipments.get(o.pk, [])  # type: ignore[attr-defined]
         o.return_rows = returns.get(o.pk, [])  # type: ignore[attr-defined]
+        o.payment_rows = payments.get(o.pk, [])  # type: ignore[attr-defined]
     return orders
 
 

@@ -22,6 +22,7 @@ from lealtad.core.db import insert_new, writer_turn
 from lealtad.core.envelope import CustomerRef, ValidEvent
 from lealtad.core.models import AuditEntry, OutboxMessage
 from lealtad.core.normalize import fold
+from lealtad.core.write_batch import WriteBatch
 from lealtad.customers import identity
 from lealtad.customers.models import (
     Address,
@@ -381,9 +382,10 @@ class ChangeContext:
     actor: Actor
     event_id: str = ""
     channel: str = ""
+    batch: WriteBatch | None = None  # collects audit entries and events (see core.write_batch)
 
     def audit(self, action: str, entity: str, entity_id: Any, changes: dict, customer_id: int):
-        audit.record(
+        entry = audit.build(
             self.actor,
             action,
             entity,
@@ -393,15 +395,23 @@ class ChangeContext:
             event_id=self.event_id,
             channel=self.channel,
         )
+        if self.batch is not None:
+            self.batch.entries.append(entry)
+        else:
+            insert_new([entry])  # the row ``save`` wrote, without its machinery (see core.db)
 
     def announce(self, event_type: str, customer_id: int, payload: dict[str, Any]) -> None:
-        hub.publish(
+        announcement = hub.Announcement(
             event_type,
             {"customer_id": customer_id, **audit.jsonable(payload)},
-            event_id=f"{self.event_id or 'local'}#{event_type}#{uuid.uuid4().hex[:12]}",
-            channel=self.channel,
-            customer_id=customer_id,
+            f"{self.event_id or 'local'}#{event_type}#{uuid.uuid4().hex[:12]}",
+            self.channel,
+            customer_id,
         )
+        if self.batch is not None:
+            self.batch.announcements.append(announcement)
+        else:
+            hub.publish_many([announcement])
 
 
 EDITABLE_FIELDS = (*PROFILE_FIELDS, "national_id", "national_id_type")

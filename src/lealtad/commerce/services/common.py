@@ -13,6 +13,7 @@ from lealtad.core.audit import Actor
 # Core's lean INSERT and SQLite writer queue, under the names commerce first gave them.
 from lealtad.core.db import insert_new as insert_new
 from lealtad.core.db import writer_turn as writer_turn
+from lealtad.core.write_batch import WriteBatch
 from lealtad.customers import selectors as customer_selectors
 from lealtad.customers import services as customer_services
 from lealtad.customers.models import Customer
@@ -56,6 +57,7 @@ class SaleContext:
     actor: Actor
     channel: str
     event_id: str = ""
+    batch: WriteBatch | None = None  # collects audit entries and events (see core.write_batch)
 
     def audit(
         self, action: str, entity: str, entity_id: Any, changes: dict, customer_id: int | None
@@ -70,19 +72,26 @@ class SaleContext:
             event_id=self.event_id,
             channel=self.channel,
         )
-        insert_new([entry])
+        if self.batch is not None:
+            self.batch.entries.append(entry)
+        else:
+            insert_new([entry])
 
     def announce(
         self, event_type: str, key: str, customer_id: int | None, payload: dict[str, Any]
     ) -> None:
         """An outbox row whose id is stable (``PED-… #order.placed``): repeats are recognisable."""
-        hub.publish(
+        announcement = hub.Announcement(
             event_type,
             audit.jsonable({"customer_id": customer_id, **payload}),
-            event_id=f"{key}#{event_type}",
-            channel=self.channel,
-            customer_id=customer_id,
+            f"{key}#{event_type}",
+            self.channel,
+            customer_id,
         )
+        if self.batch is not None:
+            self.batch.announcements.append(announcement)
+        else:
+            hub.publish_many([announcement])
 
     def timeline(
         self, customer: Customer, subject: str, related_type: str, related_id: str, where: str = ""
@@ -98,7 +107,7 @@ class SaleContext:
                 related_type=related_type,
                 related_id=related_id,
             ),
-            customer_services.ChangeContext(self.actor, self.event_id, self.channel),
+            customer_services.ChangeContext(self.actor, self.event_id, self.channel, self.batch),
         )
 
 

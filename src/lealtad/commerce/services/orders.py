@@ -16,7 +16,7 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -35,10 +35,11 @@ from lealtad.commerce.models import (
     Payment,
     PaymentMethod,
     PriceAdjustment,
+    Shipment,
     Stock,
 )
 from lealtad.commerce.schemas import AdjustmentIn, LineIn, OrderIn, OrderPlacedEvent
-from lealtad.commerce.services import stock
+from lealtad.commerce.services import captures, stock
 from lealtad.commerce.services.common import (
     Conflict,
     Invalid,
@@ -51,6 +52,7 @@ from lealtad.commerce.services.common import (
     live_customer,
 )
 from lealtad.core import group_commit
+from lealtad.core.write_batch import WriteBatch
 from lealtad.customers.models import Address, Customer
 
 # Two tries: the first reserves what was read before the transaction began (it holds the
@@ -462,25 +464,30 @@ def _record(
         )
     ]
     insert_new(lines)
-    payment = _charge(order, plan, ctx, now, held)
+    # Audit entries and events in one INSERT per table at the end (an exchange's settlement
+    # writes its own payments and events as it goes: not collected).
+    own = ctx if plan.settle is not None else replace(ctx, batch=WriteBatch())
+    payment = _charge(order, plan, own, now, held)
     if plan.fulfilment == "take_now":
-        _hand_over(order, lines, payment, ctx)
-    ctx.audit(
+        _hand_over(order, lines, payment, own)
+    own.audit(
         "place_order",
         "order",
         order.number,
         {"status": [None, order.status], "total": [None, order.total]},
         order.customer_id,
     )
-    ctx.announce("order.placed", order.number, order.customer_id, order_payload(order, lines))
-    ctx.announce(
+    own.announce("order.placed", order.number, order.customer_id, order_payload(order, lines))
+    own.announce(
         f"payment.{payment.status}",
         order.number,
         order.customer_id,
         {"order": order.number, "amount": payment.amount, "reference": payment.reference},
     )
     where = plan.origin.name if plan.origin else ""
-    ctx.timeline(plan.customer, _subject(order, lines), "order", order.number, where)
+    own.timeline(plan.customer, _subject(order, lines), "order", order.number, where)
+    if own.batch is not None:
+        own.batch.flush()
     return order, lines, payment
 
 
@@ -556,24 +563,6 @@ def _charge(
             created_at=now,
         )
     insert_new([payment])
-    return payment
-
-
-def _capture(order: Order, ctx: SaleContext) -> Payment | None:
-    payment = order.payments.filter(
-        kind=Payment.Kind.CHARGE, status=Payment.Status.AUTHORIZED
-    ).first()
-    if payment is None:
-        return None
-    gateways.gateway().capture(payment.reference, payment.amount)
-    payment.status = Payment.Status.CAPTURED
-    payment.save(update_fields=["status"])
-    ctx.announce(
-        "payment.captured",
-        order.number,
-        order.customer_id,
-        {"order": order.number, "amount": payment.amount, "reference": payment.reference},
-    )
     return payment
 
 
@@ -696,66 +685,109 @@ def _move(order: Order, before: tuple[str, ...], after: str) -> None:
 
 @transaction.atomic
 def cancel_order(order: Order, reason: str, ctx: SaleContext) -> Order:
-    _move(order, (Order.Status.PLACED,), Order.Status.CANCELLED)
+    """Cancel a placed order, or what is left unshipped of a partly shipped one.
+
+    The units not shipped give their reservations back and what the card still holds is
+    released (``void``): money is taken only for goods that left. A partly shipped order is
+    then ``shipped`` (``delivered`` if its parcels all arrived): what left stays sold.
+    """
+    status = Order.objects.select_for_update().values_list("status", flat=True).get(pk=order.pk)
+    partial = status == Order.Status.PARTLY_SHIPPED
+    credit = order.payments.filter(kind=Payment.Kind.CHARGE, original__isnull=False)
+    if partial and credit.exists():
+        raise Conflict(
+            f"order {order.number} is paid with another order's credit and partly shipped: "
+            "return what arrived instead of cancelling the rest"
+        )
+    lines = list(order.lines.all())
+    after = _after_cancel(order) if partial else Order.Status.CANCELLED
+    before = order.status = status
+    _move(order, (Order.Status.PLACED, Order.Status.PARTLY_SHIPPED), after)
     stock.release(
         stock.Hold(
             Stock.objects.get(variant_id=line.variant_id, location_id=line.location_id).pk,
             line.variant_id,
             line.location_id,
-            line.quantity,
+            line.quantity - line.shipped,
         )
-        for line in order.lines.all()
-        if line.location_id is not None
+        for line in lines
+        if line.location_id is not None and line.quantity > line.shipped
     )
-    for payment in order.payments.filter(status=Payment.Status.AUTHORIZED):
-        gateways.gateway().void(payment.reference)
-        payment.status = Payment.Status.VOIDED
-        payment.save(update_fields=["status"])
+    left = [
+        {"sku": line.sku, "quantity": line.quantity - line.shipped}
+        for line in lines
+        if line.quantity > line.shipped
+    ]
+    captures.void_rest(order, ctx, reason)
     ctx.audit(
         "cancel_order",
         "order",
         order.number,
-        {"status": ["placed", "cancelled"], "reason": [None, reason]},
+        {"status": [before, order.status], "reason": [None, reason], "cancelled": [None, left]},
         order.customer_id,
     )
     ctx.announce(
         "order.cancelled",
         order.number,
         order.customer_id,
-        {"order": order.number, "reason": reason},
+        {"order": order.number, "reason": reason, "status": order.status, "lines": left},
     )
-    ctx.timeline(
-        live_customer(order.customer_id),
-        _("Order %(number)s cancelled") % {"number": order.number},
-        "order",
-        order.number,
+    if order.status == Order.Status.DELIVERED:
+        ctx.announce("order.delivered", order.number, order.customer_id, {"order": order.number})
+    text = (
+        _("Rest of order %(number)s cancelled (not shipped)")
+        if partial
+        else _("Order %(number)s cancelled")
     )
+    customer = live_customer(order.customer_id)
+    ctx.timeline(customer, text % {"number": order.number}, "order", order.number)
     return order
+
+
+def _after_cancel(order: Order) -> str:
+    """What a partly shipped order becomes when the rest is called off: shipped, or
+    delivered when none of its parcels is still on its way."""
+    on_the_way = order.shipments.filter(status=Shipment.Status.SHIPPED).exists()
+    return Order.Status.SHIPPED if on_the_way else Order.Status.DELIVERED
 
 
 # Money back --------------------------------------------------------------------------------
 
 
 def refundable(order: Order) -> Decimal:
-    captured = order.payments.filter(kind=Payment.Kind.CHARGE, status__in=["captured", "refunded"])
+    """What can still be given back: what the captures (and other payments taken) took, less
+    what they gave back. Money only held by an authorization is not refundable: it is
+    released when the rest of the order is cancelled."""
+    captured = order.payments.filter(kind=Payment.Kind.CHARGE, status__in=captures.TAKEN)
     return sum((p.amount - p.refunded for p in captured), Decimal("0.00"))
 
 
 def refund(order: Order, amount: Decimal, key: str, ctx: SaleContext) -> list[Payment]:
-    """Give ``amount`` back to the order's original payments, oldest first."""
+    """Give ``amount`` back from the money taken for the order, oldest capture first.
+
+    Only captured money comes back: asking more than the captures have left refuses the
+    whole refund (409) and writes nothing. Returns take back shipped units only, and each
+    shipment captured their share as they left, so a return is always covered by them.
+    """
+    charges = list(
+        order.payments.select_for_update()
+        .filter(kind=Payment.Kind.CHARGE, status__in=captures.TAKEN)
+        .order_by("id")
+    )
+    there = sum((c.amount - c.refunded for c in charges), Decimal("0.00"))
+    if amount > there:  # before any gateway call: a refused refund moves no money
+        raise Conflict(f"only {there} of {amount} can be refunded on this order")
     left = amount
     made = []
-    charges = order.payments.select_for_update().filter(
-        kind=Payment.Kind.CHARGE, status__in=["captured", "refunded"]
-    )
-    for charge in charges.order_by("id"):
+    for charge in charges:
         take = min(left, charge.amount - charge.refunded)
         if take <= 0:
             continue
         if charge.gateway.startswith("external:"):
             reference = f"{charge.reference}:refund:{key}"
-        else:
-            reference = gateways.gateway().refund(charge.reference, take, key).reference
+        else:  # one gateway call per capture, each with a key of its own
+            back = gateways.gateway().refund(charge.reference, take, f"{key}:{charge.pk}")
+            reference = back.reference
         charge.refunded += take
         charge.status = (
             Payment.Status.REFUNDED if charge.refunded == charge.amount else charge.status
@@ -778,8 +810,6 @@ def refund(order: Order, amount: Decimal, key: str, ctx: SaleContext) -> list[Pa
         left -= take
         if left <= 0:
             break
-    if left > 0:
-        raise Conflict(f"only {amount - left} of {amount} can be refunded on this order")
     for payment in made:
         ctx.announce(
             "payment.refunded",

@@ -7,9 +7,11 @@ Life of a shipped order::
 A shipment takes units that are reserved for the order at the location it leaves from. It may
 leave from another location (the units are then taken from what is free there, and the
 reservation held for them is released), which is how a backordered line of an external order
-ships once stock is found. The first shipment captures the payment's authorization. Each
-shipment is its own ``order.shipped`` event; the order is ``delivered`` when every unit is
-shipped and every shipment delivered.
+ships once stock is found. Each shipment captures the paid share of what it carries from the
+card's authorization, and the one that completes the order captures what is left of it
+(:mod:`.captures`); collecting a pickup order captures the rest. Each shipment is its own
+``order.shipped`` event; the order is ``delivered`` when every unit is shipped and every
+shipment delivered.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lealtad.commerce.models import Location, Order, OrderLine, Shipment, Stock
+from lealtad.commerce.models import Location, Order, OrderLine, Payment, Shipment, Stock
 from lealtad.commerce.schemas import ShipIn
-from lealtad.commerce.services import stock
+from lealtad.commerce.services import captures, stock
 from lealtad.commerce.services.common import (
     Conflict,
     Invalid,
@@ -32,7 +34,7 @@ from lealtad.commerce.services.common import (
     SaleContext,
     live_customer,
 )
-from lealtad.commerce.services.orders import _capture, _move, new_number
+from lealtad.commerce.services.orders import _move, new_number
 
 SHIPPABLE = (Order.Status.PLACED, Order.Status.PARTLY_SHIPPED)
 
@@ -76,6 +78,10 @@ def _shipped_with(key: str, order: Order) -> list[Shipment]:
 
 def _ship(order: Order, data: ShipIn, ctx: SaleContext) -> list[Shipment]:
     order = Order.objects.select_for_update().get(pk=order.pk)
+    if data.idempotency_key:  # the same request, delivered twice at once: the first won
+        found = _shipped_with(data.idempotency_key, order)
+        if found:
+            return found
     if order.fulfilment != Order.Fulfilment.SHIP:
         raise Conflict(f"order {order.number} is not shipped: it is {order.fulfilment}")
     if order.status not in SHIPPABLE:
@@ -84,13 +90,15 @@ def _ship(order: Order, data: ShipIn, ctx: SaleContext) -> list[Shipment]:
         )
     lines = list(order.lines.select_for_update(of=("self",)).select_related("location"))
     picks = _picks(order, lines, data)
+    shipped_before = {line.pk: line.shipped for line in lines}
     for pick in sorted(picks, key=lambda p: (p.source.pk, p.line.variant_id)):
         _take(pick)
     before = order.status
     complete = all(line.shipped == line.quantity for line in lines)
     _move(order, SHIPPABLE, Order.Status.SHIPPED if complete else Order.Status.PARTLY_SHIPPED)
-    shipments = _record(order, picks, data)
-    _capture(order, ctx)
+    parcels = _record(order, picks, data)
+    shipments = [shipment for shipment, _ in parcels]
+    _pay_for(order, lines, shipped_before, parcels, complete, ctx)
     ctx.audit(
         "ship_order",
         "order",
@@ -191,30 +199,61 @@ def _take(pick: _Pick) -> None:
     line.shipped += pick.quantity
 
 
-def _record(order: Order, picks: list[_Pick], data: ShipIn) -> list[Shipment]:
+def _record(order: Order, picks: list[_Pick], data: ShipIn) -> list[tuple[Shipment, list[_Pick]]]:
+    """One shipment per location shipped from, with the picks it carries."""
     by_source: dict[int, list[_Pick]] = defaultdict(list)
     for pick in picks:
         by_source[pick.source.pk].append(pick)
     now = timezone.now()
-    shipments = []
+    parcels = []
     for n, source_id in enumerate(sorted(by_source)):
         group = by_source[source_id]
         key = None
         if data.idempotency_key:
             key = data.idempotency_key if n == 0 else f"{data.idempotency_key}/{n}"
-        shipments.append(
-            Shipment.objects.create(
-                order=order,
-                from_location=group[0].source,
-                carrier=data.carrier,
-                tracking=data.tracking or new_number("ENV"),
-                ship_to=order.ship_to,
-                lines=[{"sku": p.line.sku, "quantity": p.quantity} for p in group],
-                shipped_at=now,
-                idempotency_key=key,
-            )
+        shipment = Shipment.objects.create(
+            order=order,
+            from_location=group[0].source,
+            carrier=data.carrier,
+            tracking=data.tracking or new_number("ENV"),
+            ship_to=order.ship_to,
+            lines=[{"sku": p.line.sku, "quantity": p.quantity} for p in group],
+            shipped_at=now,
+            idempotency_key=key,
         )
-    return shipments
+        parcels.append((shipment, group))
+    return parcels
+
+
+def _pay_for(
+    order: Order,
+    lines: list[OrderLine],
+    shipped_before: dict[int, int],
+    parcels: list[tuple[Shipment, list[_Pick]]],
+    complete: bool,
+    ctx: SaleContext,
+) -> list[Payment]:
+    """Each shipment captures what the goods shipped so far were paid, less what was already
+    taken (earlier captures, an exchange's credit); the last one of a completed order takes
+    what is left of the authorization. Should the gateway refuse one, those it already took
+    for this request are given back and nothing ships."""
+    shipped = dict(shipped_before)
+    already = captures.taken(order)
+    made: list[Payment] = []
+    try:
+        for n, (shipment, group) in enumerate(parcels):
+            for pick in group:
+                shipped[pick.line.pk] += pick.quantity
+            due = captures.shipped_value(lines, shipped) - already
+            key = shipment.idempotency_key or f"{order.number}:{shipment.pk}"
+            final = complete and n == len(parcels) - 1
+            took = captures.capture(order, due, ctx, key=key, shipment=shipment, final=final)
+            already += sum((p.amount for p in took), captures.ZERO)
+            made += took
+    except Exception:
+        captures.undo(made)
+        raise
+    return made
 
 
 def _described(s: Shipment) -> dict[str, object]:
@@ -281,7 +320,7 @@ def collect_order(order: Order, ctx: SaleContext) -> Order:
             raise Conflict("some lines have no stock allocated yet")
         stock.take_out(line.variant_id, line.location_id, line.quantity - line.shipped)
     order.lines.update(shipped=F("quantity"))
-    _capture(order, ctx)
+    captures.capture(order, captures.ZERO, ctx, key=f"{order.number}:collect", final=True)
     ctx.audit(
         "collect_order",
         "order",

@@ -1,0 +1,220 @@
+"""Taking a card's money as the goods leave: one capture per shipment, the rest released.
+
+A card order holds an authorization for its total from placement. Money may be taken only
+for goods handed to the carrier or the customer, so each shipment captures the paid share of
+what it carries (its lines' totals with their discount and tax, as the order priced them,
+shared per unit the way a return computes its refund), and the shipment that completes the
+order captures exactly what is left of the authorization: rounding never leaves a cent held
+nor takes one too many. Collecting a pickup order captures the rest. Cancelling the order, or
+what is left unshipped of it, releases what no capture took (``void``).
+
+Each capture is a charge row of its own (``captured``) pointing at its authorization and its
+shipment, with the gateway's capture reference: refunds give money back from these, never
+from money that was only held. The gateway is called with a key derived from the shipment
+(its idempotency key when the request had one), so a retried delivery of the same shipment
+cannot take the money twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from lealtad.commerce import gateway as gateways
+from lealtad.commerce import pricing
+from lealtad.commerce.models import Order, OrderLine, Payment, Shipment
+from lealtad.commerce.services.common import PaymentFailed, SaleContext, insert_new
+
+ZERO = Decimal("0.00")
+TAKEN = (Payment.Status.CAPTURED, Payment.Status.REFUNDED)
+
+
+@dataclass
+class Hold:
+    """An authorization still open and what of it no capture has taken yet."""
+
+    authorization: Payment
+    left: Decimal
+
+
+def _priced(line: OrderLine) -> pricing.PricedLine:
+    base = pricing.cents(line.unit_price * line.quantity)
+    return pricing.PricedLine(
+        pricing.Line(line.sku, "", line.quantity, line.unit_price), base, line.discount, line.tax
+    )
+
+
+def shipped_value(lines: Iterable[OrderLine], shipped: Mapping[int, int] | None = None) -> Decimal:
+    """What the units shipped so far (``shipped``: per line id, default the lines' own count)
+    were paid: each line's share of its total, as :func:`pricing.refund_for` shares it, so a
+    line shipped in any parts adds up to its total and a return never gives back more than
+    its units' shipments took."""
+    value = ZERO
+    for line in lines:
+        count = line.shipped if shipped is None else shipped.get(line.pk, line.shipped)
+        if count > 0:
+            value += pricing.refund_for(_priced(line), count)
+    return value
+
+
+def taken(order: Order) -> Decimal:
+    """Money already taken for the order, refunds not deducted: captures, a take-now sale
+    captured whole, another order's credit (an exchange), another channel's payment."""
+    found = order.payments.filter(kind=Payment.Kind.CHARGE, status__in=TAKEN).aggregate(
+        sum=Sum("amount")
+    )["sum"]
+    return pricing.cents(found or ZERO)  # SQLite sums decimals through floats
+
+
+def holds(order: Order) -> list[Hold]:
+    """The order's open authorizations, oldest first, rows locked, with what each holds."""
+    found = list(
+        order.payments.select_for_update()
+        .filter(kind=Payment.Kind.CHARGE, status=Payment.Status.AUTHORIZED)
+        .order_by("id")
+    )
+    if not found:
+        return []
+    captured = dict(
+        Payment.objects.filter(authorization__in=found)
+        .values("authorization")
+        .annotate(sum=Sum("amount"))
+        .values_list("authorization", "sum")
+    )
+    return [Hold(p, p.amount - pricing.cents(captured.get(p.pk, ZERO))) for p in found]
+
+
+def capture(
+    order: Order,
+    due: Decimal,
+    ctx: SaleContext,
+    *,
+    key: str,
+    shipment: Shipment | None = None,
+    final: bool = False,
+) -> list[Payment]:
+    """Take ``due`` (at most what is held) from the open authorizations, oldest first; with
+    ``final``, take all that is left of them instead: nothing more will leave.
+
+    ``key`` names the shipment (or the pickup) at the gateway, so a retry returns the same
+    capture. A gateway refusing the capture refuses the step (402): goods do not leave unpaid.
+    """
+    made: list[Payment] = []
+    for hold in holds(order):
+        take = hold.left if final else min(max(due, ZERO), hold.left)
+        if take > 0:
+            made.append(_take(order, hold, take, ctx, key, shipment, final or take == hold.left))
+            due -= take
+        if hold.left == 0 and (final or take > 0):
+            hold.authorization.status = Payment.Status.SETTLED
+            hold.authorization.save(update_fields=["status"])
+    return made
+
+
+def _take(
+    order: Order,
+    hold: Hold,
+    amount: Decimal,
+    ctx: SaleContext,
+    key: str,
+    shipment: Shipment | None,
+    final: bool,
+) -> Payment:
+    auth = hold.authorization
+    try:
+        done = gateways.gateway().capture(
+            auth.reference, amount, key=f"{key}:{auth.pk}", final=final
+        )
+    except gateways.PaymentDeclined as exc:
+        raise PaymentFailed(f"the card refused the capture of {amount}: {exc}") from exc
+    row = Payment(
+        order=order,
+        kind=Payment.Kind.CHARGE,
+        status=Payment.Status.CAPTURED,
+        gateway=auth.gateway,
+        reference=done.reference,
+        method_label=auth.method_label,
+        amount=amount,
+        authorization=auth,
+        shipment=shipment,
+        channel=ctx.channel,
+        created_at=timezone.now(),
+    )
+    insert_new([row])
+    before, hold.left = hold.left, hold.left - amount
+    tracking = shipment.tracking if shipment is not None else None
+    ctx.audit(
+        "capture_payment",
+        "order",
+        order.number,
+        {
+            "captured": [None, amount],
+            "held": [before, hold.left],
+            "shipment": [None, tracking],
+            "reference": [None, row.reference],
+        },
+        order.customer_id,
+    )
+    ctx.announce(
+        "payment.captured",
+        f"{order.number}:CAP-{row.pk}",
+        order.customer_id,
+        {
+            "order": order.number,
+            "shipment": tracking,
+            "amount": amount,
+            "reference": row.reference,
+            "authorization": auth.reference,
+            "held": hold.left,
+            "final": final,
+        },
+    )
+    return row
+
+
+def undo(made: Iterable[Payment]) -> None:
+    """Give back captures the gateway made for a step that then failed (its rows roll back):
+    the customer must not pay for goods that did not leave."""
+    for row in made:
+        gateways.gateway().refund(row.reference, row.amount, f"{row.reference}:undo")
+
+
+def void_rest(order: Order, ctx: SaleContext, reason: str) -> list[Payment]:
+    """Release what no capture took of the order's open authorizations (the order, or what
+    is left of it, was cancelled); each authorization is then ``voided``."""
+    released = []
+    for hold in holds(order):
+        auth = hold.authorization
+        gateways.gateway().void(auth.reference)
+        auth.status = Payment.Status.VOIDED
+        auth.save(update_fields=["status"])
+        ctx.audit(
+            "void_payment",
+            "order",
+            order.number,
+            {
+                "voided": [None, hold.left],
+                "captured": [None, auth.amount - hold.left],
+                "reason": [None, reason],
+                "reference": [None, auth.reference],
+            },
+            order.customer_id,
+        )
+        ctx.announce(
+            "payment.voided",
+            f"{order.number}:VOID-{auth.pk}",
+            order.customer_id,
+            {
+                "order": order.number,
+                "amount": hold.left,
+                "captured": auth.amount - hold.left,
+                "reference": auth.reference,
+                "reason": reason,
+            },
+        )
+        released.append(auth)
+    return released
