@@ -184,3 +184,37 @@ def test_deliveries_another_dispatcher_made_first_stand(api):
     stored = Delivery.objects.get(pk=made[(second.pk, "customers.channel_activity")].pk)
     assert (stored.status, stored.attempts, stored.next_attempt_at) == ("pending", 0, None)
     assert Delivery.objects.get(message=first).attempts == 3
+
+
+def test_a_repeated_key_is_djangos_integrity_error_whether_queries_are_watched_or_not():
+    """SQLite inserts go straight to the driver when no one captures queries: its errors must
+    still be Django's, so callers' ``except IntegrityError`` (idempotency keys) works."""
+    from django.db import IntegrityError, connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lealtad.channels.models import ReceivedEvent
+
+    def received(event_id: str) -> ReceivedEvent:
+        now = timezone.now()
+        return ReceivedEvent(
+            event_id=event_id,
+            event_type="t",
+            channel="web",
+            occurred_at=now,
+            received_at=now,
+            received_by="x",
+        )
+
+    with transaction.atomic():
+        db.insert_new([received("dup-1")])
+        for watched in (False, True):
+            with pytest.raises(IntegrityError), transaction.atomic():
+                if watched:
+                    with CaptureQueriesContext(connection) as seen:
+                        db.insert_new([received("dup-1")])
+                else:
+                    db.insert_new([received("dup-1")])
+            if watched:
+                assert seen.captured_queries
+        db.insert_new([received("dup-2")])  # the transaction goes on after the savepoint
+    assert set(ReceivedEvent.objects.values_list("event_id", flat=True)) == {"dup-1", "dup-2"}

@@ -14,6 +14,7 @@ import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -48,13 +49,39 @@ def insert_new(rows: Sequence[models.Model]) -> None:
     for start in range(0, len(rows), ROWS_PER_INSERT):
         part = rows[start : start + ROWS_PER_INSERT]
         params = [f.get_db_prep_save(f.pre_save(obj, True), db) for obj in part for f in fields]
-        with db.cursor() as cursor:
-            cursor.execute(_insert_sql(db, model, fields, len(part)), params)
-            ids = [found[0] for found in cursor.fetchall()]
+        ids = [
+            found[0] for found in _returning(db, _insert_sql(db, model, fields, len(part)), params)
+        ]
         for obj, pk in zip(part, ids, strict=True):
             obj.pk = pk
             obj._state.adding = False
             obj._state.db = db.alias
+
+
+def _returning(db: BaseDatabaseWrapper, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Run an INSERT … RETURNING and give its rows.
+
+    On SQLite, straight on the driver's connection when nobody watches the queries (no
+    ``CaptureQueriesContext``, debug cursor or execute wrapper): Django's cursor layers and
+    its placeholder rewriting cost 30 of the 70 µs an outbox row took, inside the writer's
+    slot. Errors are Django's all the same (``IntegrityError`` for a repeated key).
+    """
+    if db.vendor == "sqlite" and not db.queries_logged and not db.execute_wrappers:
+        db.ensure_connection()
+        with db.wrap_database_errors:
+            return db.connection.execute(_QMARK.get(sql) or _qmark(sql), params).fetchall()
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+_QMARK: dict[str, str] = {}
+
+
+def _qmark(sql: str) -> str:
+    """The statement with SQLite's own placeholders (ours has no literal ``%``)."""
+    _QMARK[sql] = sql.replace("%s", "?")
+    return _QMARK[sql]
 
 
 def _insert_sql(
