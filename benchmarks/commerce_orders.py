@@ -3,9 +3,10 @@ oversell when they race for the last units.
 
 (a) floor: ``place_order`` called in process, one thread (the service and the database alone);
 (b) throughput: ``--clients`` threads POST ``/api/v1/orders`` (one line, ship to the stored home
-    address, card on file) against ``lealtad serve --workers N`` (default 4: two per core) for ``--seconds`` after 2 s
-    of warm-up (target ≥ 300 orders/s), with the server's and the clients' CPU per order: on
-    a shared machine the rate follows the CPU left to us, the CPU per order much less;
+    address, card on file) against ``lealtad serve --workers N`` (default 4: two per core)
+    for ``--seconds`` after 2 s of warm-up (target ≥ 300 orders/s), with the server's and
+    the clients' CPU per order: on a shared machine the rate follows the CPU left to us, the
+    CPU per order much less;
 (c) the race: every client keeps ordering one SKU with ``--last`` units left until refused;
     exactly that many orders must pass and the stock row must end with reserved = on hand.
 
