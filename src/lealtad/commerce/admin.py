@@ -123,7 +123,17 @@ class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
     can_delete = False
-    fields = ("sku", "quantity", "unit_price", "discount", "tax", "total", "location", "shipped")
+    fields = (
+        "sku",
+        "quantity",
+        "unit_price",
+        "discount",
+        "tax",
+        "total",
+        "location",
+        "shipped",
+        "cancelled",
+    )
     readonly_fields = fields
 
 
@@ -132,7 +142,17 @@ class PaymentInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fk_name = "order"
-    fields = ("kind", "status", "gateway", "reference", "amount", "refunded", "channel")
+    fields = (
+        "kind",
+        "status",
+        "gateway",
+        "reference",
+        "amount",
+        "refunded",
+        "authorization",
+        "shipment",
+        "channel",
+    )
     readonly_fields = fields
 
 

@@ -331,12 +331,23 @@ class OrderLine(models.Model):
     )  # where its units are reserved; null: not allocated (an external order on backorder)
     shipped = models.PositiveIntegerField(default=0)
     returned = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)  # called off before leaving: never ship
 
     class Meta:
         ordering = ["id"]
 
     def __str__(self) -> str:
         return f"{self.sku} x{self.quantity}"
+
+    @property
+    def to_ship(self) -> int:
+        """Units still to leave: a cancelled unit never will."""
+        return self.quantity - self.shipped - self.cancelled
+
+    @property
+    def kept(self) -> int:
+        """Units the customer pays for in the end, returns aside: all but the cancelled."""
+        return self.quantity - self.cancelled
 
 
 class Payment(models.Model):

@@ -142,6 +142,7 @@ def order_row(o: Order) -> dict[str, Any]:
         "ship_to": o.ship_to or None,
         "pickup_location": o.pickup_location.code if o.pickup_location else None,
         "lines": getattr(o, "line_count", None),
+        "cancelled_units": getattr(o, "cancelled_units", None) or 0,
         "shipments": [shipment(s) for s in getattr(o, "shipment_rows", [])],
         "payments": payments(getattr(o, "payment_rows", []), getattr(o, "shipment_rows", [])),
         "returns": [
@@ -193,7 +194,8 @@ def order_detail(o: Order) -> dict[str, Any]:
                 "location": line.location.code if line.location else None,
                 "shipped": line.shipped,
                 "returned": line.returned,
-                "to_ship": line.quantity - line.shipped,
+                "cancelled": line.cancelled,
+                "to_ship": line.to_ship,
             }
             for line in o.lines.all()
         ],

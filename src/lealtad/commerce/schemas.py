@@ -313,7 +313,7 @@ class OrderShippedEvent(OrderRef):
         ):
             raise ValueError(f"order {self.order} is {order.status} ({order.fulfilment})")
         if order is not None and self.lines:
-            left = {line.sku: line.quantity - line.shipped for line in order.lines.all()}
+            left = {line.sku: line.to_ship for line in order.lines.all()}
             wanted: dict[str, int] = {}
             for line in self.lines:
                 wanted[line.sku] = wanted.get(line.sku, 0) + line.quantity

@@ -524,7 +524,7 @@ def customer_orders(customer_id: int, limit: int = 50) -> list[Order]:
     orders: list[Order] = list(
         Order.objects.filter(customer_id=customer_id)
         .select_related("pickup_location")
-        .annotate(line_count=Count("lines"))
+        .annotate(line_count=Count("lines"), cancelled_units=Sum("lines__cancelled"))
         .order_by("-placed_at", "-id")[:limit]
     )
     if not orders:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from lealtad.commerce import pricing
 from lealtad.commerce.models import Exchange, Order, Payment, Shipment
 
 ZERO = Decimal("0.00")
@@ -26,10 +27,27 @@ def is_placeholder(payment: Payment, order: Order) -> bool:
 
 def amount_due(order: Order) -> Decimal:
     """What the order costs less what was paid for it (authorized, captured or since given
-    back: a refund does not make a paid order due again); the placeholder is not a payment."""
+    back: a refund does not make a paid order due again); the placeholder is not a payment.
+    Units cancelled before they shipped cost nothing: their share is never due."""
     charges = order.payments.filter(kind=Payment.Kind.CHARGE, status__in=HELD)
     paid = sum((p.amount for p in charges if not is_placeholder(p, order)), ZERO)
-    return max(order.total - paid, ZERO)
+    return max(order.total - cancelled_value(order) - paid, ZERO)
+
+
+def cancelled_value(order: Order) -> Decimal:
+    """The cancelled units' share of their lines' totals: the last units of each line, shared
+    as a return shares its refund, so what is kept plus what is cancelled is the line."""
+    value = ZERO
+    for line in order.lines.filter(cancelled__gt=0):
+        base = pricing.cents(line.unit_price * line.quantity)
+        priced = pricing.PricedLine(
+            pricing.Line(line.sku, "", line.quantity, line.unit_price),
+            base,
+            line.discount,
+            line.tax,
+        )
+        value += pricing.refund_for(priced, line.cancelled, line.kept)
+    return value
 
 
 def refundable_charges(order: Order, reference: str = "") -> list[Payment]:

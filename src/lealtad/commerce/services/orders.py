@@ -708,16 +708,12 @@ def cancel_order(order: Order, reason: str, ctx: SaleContext) -> Order:
             Stock.objects.get(variant_id=line.variant_id, location_id=line.location_id).pk,
             line.variant_id,
             line.location_id,
-            line.quantity - line.shipped,
+            line.to_ship,
         )
         for line in lines
-        if line.location_id is not None and line.quantity > line.shipped
+        if line.location_id is not None and line.to_ship > 0
     )
-    left = [
-        {"sku": line.sku, "quantity": line.quantity - line.shipped}
-        for line in lines
-        if line.quantity > line.shipped
-    ]
+    left = _call_off(lines)
     captures.void_rest(order, ctx, reason)
     ctx.audit(
         "cancel_order",
@@ -742,6 +738,17 @@ def cancel_order(order: Order, reason: str, ctx: SaleContext) -> Order:
     customer = live_customer(order.customer_id)
     ctx.timeline(customer, text % {"number": order.number}, "order", order.number)
     return order
+
+
+def _call_off(lines: list[OrderLine]) -> list[dict[str, Any]]:
+    """Every unit not shipped is cancelled for good: nothing is left to ship, a return of
+    all that left returns the order, and the cancelled part is never due."""
+    left = [{"sku": line.sku, "quantity": line.to_ship} for line in lines if line.to_ship > 0]
+    for line in lines:
+        if line.to_ship > 0:
+            OrderLine.objects.filter(pk=line.pk).update(cancelled=F("cancelled") + line.to_ship)
+            line.cancelled += line.to_ship
+    return left
 
 
 def _after_cancel(order: Order) -> str:

@@ -162,12 +162,10 @@ def take_back(
 
 
 def _after_return(order: Order, lines: list[OrderLine]) -> str:
-    """Returned when every unit came back; a partly shipped order stays so while units are
-    still to ship (the return shows in its returns); else partly returned."""
-    if order.status == Order.Status.PARTLY_SHIPPED and any(
-        line.shipped < line.quantity for line in lines
-    ):
+    """Returned when every unit not cancelled came back; a partly shipped order stays so
+    while units are still to ship (the return shows in its returns); else partly returned."""
+    if order.status == Order.Status.PARTLY_SHIPPED and any(line.to_ship for line in lines):
         return Order.Status.PARTLY_SHIPPED
-    if all(line.returned == line.quantity for line in lines):
+    if all(line.returned == line.kept for line in lines):
         return Order.Status.RETURNED
     return Order.Status.PARTLY_RETURNED

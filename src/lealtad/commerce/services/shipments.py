@@ -84,17 +84,15 @@ def _ship(order: Order, data: ShipIn, ctx: SaleContext) -> list[Shipment]:
             return found
     if order.fulfilment != Order.Fulfilment.SHIP:
         raise Conflict(f"order {order.number} is not shipped: it is {order.fulfilment}")
-    if order.status not in SHIPPABLE:
-        raise Conflict(
-            f"order {order.number} is {order.status}; this needs it placed or partly_shipped"
-        )
     lines = list(order.lines.select_for_update(of=("self",)).select_related("location"))
+    if order.status not in SHIPPABLE:
+        raise Conflict(_not_shippable(order, lines))
     picks = _picks(order, lines, data)
     shipped_before = {line.pk: line.shipped for line in lines}
     for pick in sorted(picks, key=lambda p: (p.source.pk, p.line.variant_id)):
         _take(pick)
     before = order.status
-    complete = all(line.shipped == line.quantity for line in lines)
+    complete = all(line.to_ship == 0 for line in lines)
     _move(order, SHIPPABLE, Order.Status.SHIPPED if complete else Order.Status.PARTLY_SHIPPED)
     parcels = _record(order, picks, data)
     shipments = [shipment for shipment, _ in parcels]
@@ -138,19 +136,30 @@ def _ship(order: Order, data: ShipIn, ctx: SaleContext) -> list[Shipment]:
     return shipments
 
 
+def _not_shippable(order: Order, lines: list[OrderLine]) -> str:
+    """Why nothing ships: the rest was cancelled, or the order is past (or not in) shipping."""
+    cancelled = sum(line.cancelled for line in lines)
+    if cancelled and not any(line.to_ship for line in lines):
+        return (
+            f"order {order.number} has nothing left to ship: "
+            f"its {cancelled} unshipped unit(s) were cancelled"
+        )
+    return f"order {order.number} is {order.status}; this needs it placed or partly_shipped"
+
+
 def _picks(order: Order, lines: list[OrderLine], data: ShipIn) -> list[_Pick]:
     """What leaves from where; refuses unknown SKUs/locations and more than is left."""
     if not data.lines:
         picks = []
         for line in lines:
-            if line.shipped == line.quantity:
+            if line.to_ship == 0:
                 continue
             if line.location is None:
                 raise Conflict(
                     f"some lines have no stock allocated yet: name the location {line.sku} "
                     "ships from"
                 )
-            picks.append(_Pick(line, line.quantity - line.shipped, line.location))
+            picks.append(_Pick(line, line.to_ship, line.location))
         if not picks:
             raise Conflict(f"order {order.number} has nothing left to ship")
         return picks
@@ -167,7 +176,7 @@ def _picks(order: Order, lines: list[OrderLine], data: ShipIn) -> list[_Pick]:
         wanted[(item.sku, item.location)] += item.quantity
         per_sku[item.sku] += item.quantity
     for sku, quantity in per_sku.items():
-        left = by_sku[sku].quantity - by_sku[sku].shipped
+        left = by_sku[sku].to_ship
         if quantity > left:
             raise Invalid(f"{sku}: {quantity} to ship but only {left} left to ship")
     picks = []
@@ -318,8 +327,8 @@ def collect_order(order: Order, ctx: SaleContext) -> Order:
     for line in order.lines.all():
         if line.location_id is None:
             raise Conflict("some lines have no stock allocated yet")
-        stock.take_out(line.variant_id, line.location_id, line.quantity - line.shipped)
-    order.lines.update(shipped=F("quantity"))
+        stock.take_out(line.variant_id, line.location_id, line.to_ship)
+    order.lines.update(shipped=F("quantity") - F("cancelled"))
     captures.capture(order, captures.ZERO, ctx, key=f"{order.number}:collect", final=True)
     ctx.audit(
         "collect_order",
