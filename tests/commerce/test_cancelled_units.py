@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.template.loader import render_to_string
 from django.test import Client
+from django.utils import translation
 
 from lealtad.channels.models import ExternalSystem
 from lealtad.commerce import demo, selectors_inbound
@@ -93,13 +94,16 @@ def test_the_rest_cancelled_shows_per_line_and_nothing_is_left_to_ship(api, stor
     [row] = [o for o in orders_section(story.customer_id, frozenset()) if o["number"] == number]
     assert row["cancelled_units"] == 3
     card = render_to_string("commerce/_customer_orders.html", {"orders": [row]})
+    assert "3 unidades anuladas" in card  # the default language: Spanish
+    with translation.override("en"):
+        card = render_to_string("commerce/_customer_orders.html", {"orders": [row]})
     assert "3 units cancelled" in card
     user = User.objects.create_user("clerk-cancelled")
     user.groups.add(Group.objects.get_or_create(name="store_clerk")[0])
     clerk = Client()
     clerk.force_login(user)
     page = clerk.get(f"/store/orders/{number}/").content.decode()
-    assert "2 cancelled" in page and "1 cancelled" in page
+    assert "anuladas: 2" in page and "anuladas: 1" in page
 
 
 def test_returning_all_that_shipped_returns_the_order(api, story):
