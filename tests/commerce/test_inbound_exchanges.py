@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
+from lealtad.channels.models import ReceivedEvent
 from lealtad.commerce import demo
 from lealtad.commerce.events import orders_section
-from lealtad.commerce.models import Exchange, Order, Payment
+from lealtad.commerce.models import Exchange, Order, Payment, Return
 from lealtad.customers.models import Interaction
 from tests.commerce.inbound import (
     POS,
@@ -344,3 +345,24 @@ def test_a_plain_return_from_a_pos_off_lealtad_is_taken_too(api, story, pos):
     assert send(api, event("order.returned", back))["created"] == 1
     assert Order.objects.get(number=order["number"]).status == "returned"
     assert units(SHIRT_L, OFFICE) == (l_office[0] + 1, 0)
+
+
+def test_two_returns_of_the_same_unit_in_one_batch_take_it_back_once(api, story, pos):
+    """Both are checked against the order before the batch; the second is refused while
+    applying and rejected alone, with the reason, instead of failing the whole request."""
+    order = delivered(api, story, SHIRT_L)
+    l_office = units(SHIRT_L, OFFICE)
+    back = {
+        "order": order["number"],
+        "location": OFFICE,
+        "reason": "no le gustó",
+        "lines": [{"sku": SHIRT_L, "quantity": 1}],
+    }
+    first, second = event("order.returned", back), event("order.returned", back)
+    answer = send(api, first, second)
+    statuses = [r["status"] for r in answer["results"]]
+    assert statuses == ["created", "rejected"], answer
+    assert answer["results"][1]["errors"][0]["field"] == "payload"
+    assert Return.objects.filter(order__number=order["number"]).count() == 1
+    assert units(SHIRT_L, OFFICE) == (l_office[0] + 1, 0)
+    assert not ReceivedEvent.objects.filter(event_id=second["id"]).exists()

@@ -86,6 +86,25 @@ def ingest(
     except IntegrityError:
         # A concurrent request stored one of these ids first: re-run, they are duplicates now.
         return _apply(checked, actor)
+    except ValueError:
+        # A service refused an event while applying it: each event was checked against the
+        # state before the batch, and an earlier one changed it (two returns of the same
+        # units). Nothing of the batch was kept; apply them one by one so that only the
+        # refused one is rejected, with the service's reason.
+        return [_apply_alone(c, actor) for c in checked]
+
+
+def _apply_alone(checked: ValidEvent | EventResult, actor: Actor) -> EventResult:
+    if isinstance(checked, EventResult):
+        return checked
+    try:
+        return _apply([checked], actor)[0]
+    except IntegrityError:
+        return _apply([checked], actor)[0]
+    except ValueError as exc:
+        return EventResult(
+            checked.envelope.id, REJECTED, errors=[{"field": "payload", "message": str(exc)}]
+        )
 
 
 def _repeats_known(checked: list[ValidEvent | EventResult]) -> list[ValidEvent | EventResult]:
