@@ -35,6 +35,7 @@ from lealtad.commerce.services import orders as order_services
 from lealtad.commerce.services import returns as return_services
 from lealtad.core.audit import Actor
 from lealtad.core.models import AuditEntry, OutboxMessage
+from tests.commerce.test_shipments import place, post
 
 pytestmark = pytest.mark.django_db
 
@@ -75,25 +76,6 @@ def card(monkeypatch: pytest.MonkeyPatch) -> _SpyGateway:
     spy = _SpyGateway()
     monkeypatch.setattr(gateways, "gateway", lambda: spy)
     return spy
-
-
-def post(client: Any, url: str, body: Any) -> Any:
-    return client.post(url, body, content_type="application/json")
-
-
-def place(api: Any, story: demo.Story, lines: list[dict[str, Any]], **extra: Any) -> dict:
-    body = {
-        "customer_id": story.customer_id,
-        "channel": "web",
-        "lines": lines,
-        "fulfilment": "ship",
-        "ship_address_kind": "home",
-        "payment": {"on_file": True},
-        **extra,
-    }
-    response = post(api, "/api/v1/orders", body)
-    assert response.status_code == 201, response.content
-    return response.json()
 
 
 def ship(api: Any, number: str, lines: list[dict[str, Any]] | None = None, **extra: Any) -> Any:
