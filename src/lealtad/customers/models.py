@@ -68,6 +68,9 @@ class Customer(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="absorbed"
     )
+    # Set when the person's data was erased (a data-subject request or a retention policy):
+    # the row stays, nameless, so orders and counts keep their customer; nothing links to it.
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.CharField(_("captured by"), max_length=150, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
