@@ -37,6 +37,7 @@ class Capability(StrEnum):
     SELL = "commerce.sell"
     FULFIL = "commerce.fulfil"
     REFUND = "commerce.refund"
+    PRIVACY = "privacy.manage"
 
 
 class Role(StrEnum):
@@ -49,6 +50,7 @@ class Role(StrEnum):
     TECHNICIAN = "technician"
     STORE_CLERK = "store_clerk"
     API_CLIENT = "api_client"
+    PRIVACY_OFFICER = "privacy_officer"
 
 
 C = Capability
@@ -56,7 +58,7 @@ _READ = {C.LOOKUP, C.VIEW, C.VIEW_HISTORY, C.VIEW_CONSENTS}
 _COMMERCE = {C.SELL, C.FULFIL, C.REFUND}
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.ADMIN: frozenset(Capability),
-    Role.MANAGER: frozenset(set(Capability) - {C.TOKENS, C.HUB_ADMIN}),
+    Role.MANAGER: frozenset(set(Capability) - {C.TOKENS, C.HUB_ADMIN, C.PRIVACY}),
     Role.SUPERVISOR: frozenset(
         _READ | _COMMERCE | {C.VIEW_AUDIT, C.CREATE, C.EDIT, C.EDIT_CONSENTS, C.MERGE, C.INGEST}
     ),
@@ -66,6 +68,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.TECHNICIAN: frozenset({C.LOOKUP, C.VIEW, C.VIEW_HISTORY, C.FULFIL}),
     Role.STORE_CLERK: frozenset({C.LOOKUP, C.VIEW, C.CREATE, C.SELL}),
     Role.API_CLIENT: frozenset(_READ | _COMMERCE | {C.CREATE, C.EDIT, C.INGEST}),
+    # Answers data-subject requests (access, erasure …) and runs retention: nobody else does.
+    Role.PRIVACY_OFFICER: frozenset(_READ | {C.VIEW_AUDIT, C.PRIVACY}),
 }
 
 # What each API token scope may unlock; the token never exceeds its user's role.
@@ -79,6 +83,7 @@ SCOPE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     "commerce:sell": frozenset({C.SELL}),
     "commerce:fulfil": frozenset({C.FULFIL}),
     "commerce:refund": frozenset({C.REFUND}),
+    "privacy:manage": frozenset({C.PRIVACY}),
 }
 CHANNEL_SCOPE_PREFIX = "channel:"
 
