@@ -51,6 +51,7 @@ DEMO_USERS = (
     ("mercadeo", "marketer", "María José", "Cevallos"),
     ("tecnico", "technician", "Luis", "Chicaiza"),
     ("cajero", "store_clerk", "Rosa", "Guamán"),
+    ("privacidad", "privacy_officer", "Paola", "Mamani"),
 )
 CREATED_BY = "demo"
 
