@@ -119,3 +119,21 @@ class ReviewStatus(models.TextChoices):
     MERGED = "merged", _("Merged")
     DISTINCT = "distinct", _("Not the same person")
     DEFERRED = "deferred", _("Decide later")
+
+
+class PhoneValidity(models.TextChoices):
+    """Whether libphonenumber knows the number's range as assigned: a flag, never a gate."""
+
+    VALID = "valid", _("Valid")
+    UNASSIGNED_RANGE = "unassigned_range", _("Range not known as assigned")
+
+
+class IssueKind(models.TextChoices):
+    SET_ASIDE = "set_aside", _("Set aside")
+    FLAGGED = "flagged", _("Kept, flagged")
+
+
+class IssueStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    FIXED = "fixed", _("Fixed")
+    DISMISSED = "dismissed", _("Dismissed")

@@ -113,6 +113,9 @@ class Phone(models.Model):
     raw = models.CharField(max_length=40, blank=True)
     kind = models.CharField(max_length=8, choices=choices.PhoneKind.choices, default="mobile")
     is_mobile = models.BooleanField(default=True)
+    validity = models.CharField(
+        max_length=16, choices=choices.PhoneValidity.choices, default=choices.PhoneValidity.VALID
+    )
     is_primary = models.BooleanField(default=False)
     source = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -321,3 +324,39 @@ class Merge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.absorbed_id} → {self.survivor_id}"
+
+
+class DataQualityIssue(models.Model):
+    """A contact point or profile field that looked odd at ingest, kept for a person to review.
+
+    ``set_aside``: the value failed validation and was not written to the customer, who was
+    written all the same (see docs/data-quality.md). ``flagged``: the value was written but
+    deserves a look (a phone in a range libphonenumber does not know as assigned). Fixing one
+    applies the corrected value through the customers services; both ways are audited.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="quality_issues")
+    field = models.CharField(_("field"), max_length=40)
+    path = models.CharField(max_length=120, blank=True)
+    raw_value = models.TextField(_("value received"), blank=True)
+    reason = models.CharField(_("reason"), max_length=300)
+    kind = models.CharField(max_length=10, choices=choices.IssueKind.choices)
+    source_channel = models.CharField(_("channel"), max_length=40, blank=True)
+    event_id = models.CharField(max_length=120, blank=True)
+    status = models.CharField(
+        max_length=10, choices=choices.IssueStatus.choices, default=choices.IssueStatus.OPEN
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+    corrected_value = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "field"], name="quality_status_field_idx"),
+            models.Index(fields=["customer", "status"], name="quality_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.field}: {self.reason} ({self.status})"
