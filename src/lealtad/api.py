@@ -12,6 +12,7 @@ from lealtad.channels.api_connectors import router as connectors_router
 from lealtad.commerce.api import router as commerce_router
 from lealtad.core.access import SessionAuth, TokenAuth
 from lealtad.core.api import router as hub_router
+from lealtad.core.api_errors import declare_common_errors
 from lealtad.core.envelope import Envelope
 from lealtad.customers.api import router as customers_router
 from lealtad.customers.api_bulk import router as customers_bulk_router
@@ -26,8 +27,10 @@ api = NinjaAPI(
     description="One customer across every channel. Bearer tokens (`lealtad token create`) "
     "or the UI's session.",
 )
-api.add_router("/", customers_router)
+# The bulk routes (/customers/import, /customers/export) first: /customers/{customer_id} would
+# otherwise take their paths (a GET answered 422, a POST 405).
 api.add_router("/", customers_bulk_router)
+api.add_router("/", customers_router)
 api.add_router("/", identity_router)
 api.add_router("/", events_router)
 api.add_router("/", hub_router)
@@ -50,7 +53,7 @@ def _with_envelope(*args, **kwargs):  # type: ignore[no-untyped-def]
     )
     defs = schema["components"]["schemas"]["Envelope"].pop("$defs", {})
     schema["components"]["schemas"].update(defs)
-    return schema
+    return declare_common_errors(schema)
 
 
 api.get_openapi_schema = _with_envelope  # type: ignore[method-assign]
