@@ -223,6 +223,7 @@ def iter_people(chunk: int = CHUNK, after: int = 0, until: int | None = None) ->
     owner = connection.ops.quote_name("customer_id")
     within = [after] if until is None else [after, until]
     live = f"{_column(Customer, 'merged_into')} IS NULL AND {_column(Customer, 'kind')} = %s"
+    live += f" AND {_column(Customer, 'erased_at')} IS NULL"
     live += f" AND {_column(Customer, 'id')} > %s"
     live += "" if until is None else f" AND {_column(Customer, 'id')} <= %s"
     customers = _rows(_select(Customer, fields, live, _column(Customer, "id")), ["person", *within])

@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django import db
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 class _State:
     index: Index | None = None
     model_mtime: float = 0.0
+    erased_mtime: float = 0.0
     max_id: int = 0
 
 
@@ -51,15 +53,36 @@ def reset() -> None:
         _state.index, _state.model_mtime, _state.max_id = None, 0.0, 0
 
 
+def _erasure_stamp() -> Path:
+    return dedupe.model_path().with_name("erased.stamp")
+
+
+def forget() -> None:
+    """After an erasure: every process rebuilds its index from the anonymized base.
+
+    This process drops its index now; the others see the stamp file change on their next use.
+    Until then :func:`resolve` never links to an erased customer (it checks the database).
+    """
+    stamp = _erasure_stamp()
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.touch()
+    reset()
+
+
+def _erased_mtime() -> float:
+    stamp = _erasure_stamp()
+    return stamp.stat().st_mtime if stamp.exists() else 0.0
+
+
 def _index() -> Index | None:
     path = dedupe.model_path()
     if not enabled() or not path.exists():
         return None
-    mtime = path.stat().st_mtime
-    if _state.index is None or mtime != _state.model_mtime:
+    mtime, erased = path.stat().st_mtime, _erased_mtime()
+    if _state.index is None or mtime != _state.model_mtime or erased != _state.erased_mtime:
         records = dedupe.load_records()
         _state.index = Index(records, Model.load(path))
-        _state.model_mtime = mtime
+        _state.model_mtime, _state.erased_mtime = mtime, erased
         _state.max_id = int(records.keys.max()) if len(records) else 0
     for person in dedupe.iter_people(after=_state.max_id):
         _state.index.add(person)
@@ -127,9 +150,11 @@ def resolve(person: Person) -> Decision | None:
         decision = index.resolve(person, upper, lower)
     if (
         decision.best is not None
-        and not Customer.objects.filter(pk=decision.best.key, merged_into=None).exists()
+        and not Customer.objects.filter(
+            pk=decision.best.key, merged_into=None, erased_at=None
+        ).exists()
     ):
-        return None  # the index is behind a merge: stay deterministic for this event
+        return None  # the index is behind a merge or an erasure: stay deterministic
     return decision
 
 

@@ -821,6 +821,8 @@ def unmerge(merge: Any, ctx: ChangeContext, reason: str) -> None:
     if later.exists():
         raise MergeRefused("undo the later merges of this customer first")
     survivor, absorbed = merge.survivor, merge.absorbed
+    if survivor.erased_at or absorbed.erased_at:
+        raise MergeRefused("this person's data was erased: the merge cannot be undone")
     by_name = {
         m.__name__: m
         for m in (Address, Interaction, ConsentChange, Identifier, HouseholdMember, Phone, Email)
