@@ -137,3 +137,18 @@ class IssueStatus(models.TextChoices):
     OPEN = "open", _("Open")
     FIXED = "fixed", _("Fixed")
     DISMISSED = "dismissed", _("Dismissed")
+
+
+class ConsentProof(models.TextChoices):
+    """What shows the customer really gave a consent (Ecuador's LOPDP: the controller must be
+    able to prove it)."""
+
+    SIGNED_FORM = "signed_form", _("Signed form")
+    RECORDED_CALL = "recorded_call", _("Recorded call")
+    DOUBLE_OPT_IN = "double_opt_in", _("Double opt-in (confirmed by email)")
+    CHANNEL_EVENT = "channel_event", _("The channel's own record (event)")
+
+
+class ConsentStatus(models.TextChoices):
+    IN_FORCE = "in_force", _("In force")
+    PENDING = "pending", _("Waiting for the customer's confirmation")

@@ -217,7 +217,9 @@ class Consent(models.Model):
 
 
 class ConsentChange(models.Model):
-    """Every consent given or withdrawn: who recorded it, when, how and through which channel."""
+    """Every consent given or withdrawn: who recorded it, when, how, through which channel and
+    with what proof. A double opt-in waits as ``pending`` (the current choice unchanged) until
+    the customer confirms through the signed link."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consent_log")
     channel = models.CharField(max_length=10, choices=choices.ConsentChannel.choices)
@@ -228,6 +230,14 @@ class ConsentChange(models.Model):
     method = models.CharField(max_length=120, blank=True)
     source_channel = models.CharField(max_length=20, blank=True)
     event_id = models.CharField(max_length=120, blank=True)
+    proof = models.CharField(
+        _("proof"), max_length=16, choices=choices.ConsentProof.choices, blank=True
+    )
+    proof_reference = models.CharField(_("proof reference"), max_length=200, blank=True)
+    status = models.CharField(
+        max_length=10, choices=choices.ConsentStatus.choices, default=choices.ConsentStatus.IN_FORCE
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
