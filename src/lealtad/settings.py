@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "lealtad.customers",
     "lealtad.channels",
     "lealtad.commerce",
+    "lealtad.privacy",
     "lealtad.web",
 ]
 
@@ -155,6 +156,10 @@ LEALTAD_SERVER_THREADS = int(os.environ.get("LEALTAD_SERVER_THREADS", "8"))
 LEALTAD_LOGIN_ATTEMPTS = int(os.environ.get("LEALTAD_LOGIN_ATTEMPTS", "5"))
 LEALTAD_LOGIN_WINDOW_SECONDS = int(os.environ.get("LEALTAD_LOGIN_WINDOW_SECONDS", "300"))
 LEALTAD_MAX_BATCH = 1000
+# Privacy (docs/privacy.md): days to answer a data-subject request (LOPDP: 15), and how often
+# the dispatcher's ticker applies the retention policies that are switched on.
+LEALTAD_PRIVACY_DUE_DAYS = int(os.environ.get("LEALTAD_PRIVACY_DUE_DAYS", "15"))
+LEALTAD_RETENTION_EVERY_HOURS = float(os.environ.get("LEALTAD_RETENTION_EVERY_HOURS", "24"))
 LEALTAD_CONNECTORS_DIR = Path(
     os.environ.get("LEALTAD_CONNECTORS_DIR", str(LEALTAD_HOME / "connectors"))
 )
