@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lealtad.core import normalize
 from lealtad.customers.names import split_full_name
+from tests.latam_phones import ANY_COUNTRY, ecuador
 
 
 @pytest.mark.parametrize(
@@ -28,10 +29,96 @@ def test_phones_normalize_to_e164(raw, region, e164, mobile):
         assert parsed.is_mobile is mobile
 
 
-@pytest.mark.parametrize("raw", ["", "12", "abc", "099 375 737"])
-def test_bad_phones_are_refused(raw):
-    with pytest.raises(normalize.InvalidValue):
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        ("", "empty"),
+        ("12", "too short"),
+        ("abc", "digits, spaces"),
+        ("099 ABC 7370", "digits, spaces"),
+        ("099 375 7370 12345", "too long"),
+        ("263 6145", "lacks its area code"),
+        ("099\x00375 7370", "control character U.0000"),
+    ],
+)
+def test_impossible_phones_are_refused_with_the_reason(raw, why):
+    with pytest.raises(normalize.InvalidValue, match=why):
         normalize.phone(raw, "EC")
+
+
+@pytest.mark.parametrize(
+    ("raw", "e164"),
+    [("0944255366", "+593944255366"), ("(092) 2636145", "+593922636145")],
+)
+def test_possible_numbers_outside_the_assigned_ranges_are_kept_and_flagged(raw, e164):
+    parsed = normalize.phone(raw, "EC")
+    assert (parsed.e164, parsed.valid, parsed.validity) == (e164, False, "unassigned_range")
+    assert parsed.is_mobile  # a 9-digit number starting with 9 is shaped like a mobile
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "e164"),
+    [
+        ("+52 1 55 1234 5678", "MX", "+525512345678"),
+        ("044 55 1234 5678", "MX", "+525512345678"),
+        ("01 33 1234 5678", "MX", "+523312345678"),
+        ("(1) 234 5678", "CO", "+576012345678"),
+        ("+57 4 234 5678", "CO", "+576042345678"),
+    ],
+)
+def test_numbers_typed_as_dialled_before_a_plan_change(raw, region, e164):
+    assert normalize.phone(raw, region).e164 == e164
+
+
+@settings(max_examples=400, deadline=None)
+@given(ANY_COUNTRY)
+def test_every_local_format_people_type_is_accepted_in_e164(number):
+    raw, region, e164 = number
+    assert normalize.phone(raw, region).e164 == e164
+
+
+@settings(max_examples=200, deadline=None)
+@given(ecuador())
+def test_fullwidth_and_arabic_indic_digits_give_the_same_number(number):
+    raw, region, e164 = number
+    assert normalize.phone(fullwidth(raw), region).e164 == e164
+    assert normalize.phone(arabic_indic(raw), region).e164 == e164
+
+
+def fullwidth(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def arabic_indic(text: str, zero: int = 0x0660) -> str:
+    return text.translate({ord(d): chr(zero + int(d)) for d in "0123456789"})
+
+
+def test_text_is_cleaned_before_matching():
+    assert normalize.clean(fullwidth("1710034065")) == "1710034065"
+    assert normalize.clean(arabic_indic("1710034065")) == "1710034065"
+    assert normalize.clean(arabic_indic("171", zero=0x06F0)) == "171"  # Persian: every Nd
+    assert normalize.national_id(arabic_indic("171003406-5")).value == "1710034065"
+    assert normalize.name(f"  {fullwidth('Ju')}\u00e1rez   Ortega ") == "Ju\u00e1rez Ortega"
+    assert normalize.email(fullwidth("RJ@gmail.com")) == "rj@gmail.com"
+    assert normalize.fold("JUA\u0301REZ " + arabic_indic("09")) == "juarez 09"
+
+
+@pytest.mark.parametrize("bad", ["Ana\x00", "Ana\u202eorteg", "A\x1bna", "\ufeffAna", "An\x7fa"])
+def test_control_characters_are_refused(bad):
+    with pytest.raises(normalize.InvalidValue, match="control character"):
+        normalize.name(bad)
+
+
+@given(st.text(max_size=30))
+def test_clean_is_idempotent_and_leaves_no_control_character(text):
+    try:
+        once = normalize.clean(text)
+    except normalize.InvalidValue:
+        assert normalize.control_character(text) is not None
+        return
+    assert normalize.clean(once) == once
+    assert normalize.control_character(once) is None
+    assert not any(ch.isdecimal() and not ch.isascii() for ch in once)
 
 
 def test_email_domain_lowercased_and_bad_refused():

@@ -18,39 +18,160 @@ class InvalidValue(ValueError):
     """A value that cannot be normalized; the message says why, in words a user understands."""
 
 
+# Text: one shape for every identifier and name, whatever keyboard, form or OCR produced it ------
+
+_KEPT_FORMAT = frozenset("\u200c\u200d")  # joiners inside emoji and some scripts' words
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def control_character(text: str) -> str | None:
+    """The first control or invisible format character (Unicode Cc/Cf) in ``text``, if any.
+
+    Tab, line feed and carriage return are ordinary whitespace and allowed; so are the zero
+    width joiners that emoji sequences need. A bidi override or NUL in a name is not data.
+    """
+    if text.isascii():
+        found = _ASCII_CONTROL.search(text)
+        return found[0] if found else None
+    for ch in text:
+        category = unicodedata.category(ch)
+        if (category == "Cc" and ch not in "\t\n\r") or (
+            category == "Cf" and ch not in _KEPT_FORMAT
+        ):
+            return ch
+    return None
+
+
+def refuse_controls(text: str) -> str:
+    found = control_character(text)
+    if found is not None:
+        raise InvalidValue(f"holds the control character U+{ord(found):04X}")
+    return text
+
+
+def ascii_digits(text: str) -> str:
+    """Every Unicode decimal digit (category Nd: Arabic-Indic, Persian, Devanagari…) as ASCII.
+
+    NFKC maps fullwidth digits (U+FF10…) but leaves Arabic-Indic ones (U+0660…) alone.
+    """
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+
+
+def clean(text: str) -> str:
+    """NFKC, ASCII digits, no control characters: every identifier and name passes here first,
+    so ``099…`` typed in fullwidth or Arabic-Indic digits names the same customer."""
+    refuse_controls(text)
+    if text.isascii():
+        return text
+    return ascii_digits(unicodedata.normalize("NFKC", text))
+
+
+def name(raw: str) -> str:
+    """A person's or company's name as written, in one Unicode form, spaces collapsed."""
+    return " ".join(clean(raw).split())
+
+
+# Phones ---------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class NormalizedPhone:
+    """``valid`` is libphonenumber's list of *assigned* ranges, which lags what carriers hand
+    out: it flags a number for review, it never refuses one (see docs/data-quality.md)."""
+
     e164: str
     is_mobile: bool
+    valid: bool = True
+
+    @property
+    def validity(self) -> str:
+        return "valid" if self.valid else "unassigned_range"
 
 
 _MOBILE_TYPES = {
     phonenumbers.PhoneNumberType.MOBILE,
     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
 }
+_PHONE_TEXT = re.compile(r"[\d\s+().\-/]+")
+_IMPOSSIBLE = {
+    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "no country has this calling code",
+    phonenumbers.ValidationResult.TOO_SHORT: "too short",
+    phonenumbers.ValidationResult.TOO_LONG: "too long",
+    phonenumbers.ValidationResult.INVALID_LENGTH: "has a length no number of its country has",
+    phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY: "lacks its area code",
+}
 
 
 @lru_cache(maxsize=65536)
 def phone(raw: str, region: str = "EC") -> NormalizedPhone:
-    """E.164 for what a person typed: ``099 375 7370`` in Ecuador is ``+593993757370``."""
-    text = raw.strip()
+    """E.164 for what a person typed: ``099 375 7370`` in Ecuador is ``+593993757370``.
+
+    The gate is whether the number is *possible* for its country (digits and length); only
+    letters or a wrong length are refused. A possible number outside the ranges known as
+    assigned is accepted with ``valid=False``.
+    """
+    text = clean(raw).strip()
     if not text:
         raise InvalidValue("empty phone number")
+    if not _PHONE_TEXT.fullmatch(text):
+        raise InvalidValue(f"a phone number holds digits, spaces and + ( ) - . / only: {raw!r}")
     try:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
         raise InvalidValue(f"not a phone number: {raw!r}") from exc
     if not phonenumbers.is_valid_number(parsed):
-        raise InvalidValue(f"not a valid phone number for {region}: {raw!r}")
+        parsed = _as_dialled_today(parsed) or parsed
+    reason = phonenumbers.is_possible_number_with_reason(parsed)
+    if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
+        why = _IMPOSSIBLE.get(reason, "not possible")
+        raise InvalidValue(f"not a possible phone number for {region} ({why}): {raw!r}")
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    return NormalizedPhone(e164, phonenumbers.number_type(parsed) in _MOBILE_TYPES)
+    if phonenumbers.is_valid_number(parsed):
+        return NormalizedPhone(e164, phonenumbers.number_type(parsed) in _MOBILE_TYPES)
+    return NormalizedPhone(e164, _shaped_like_a_mobile(parsed), valid=False)
+
+
+def _as_dialled_today(parsed: phonenumbers.PhoneNumber) -> phonenumbers.PhoneNumber | None:
+    """Numbers people still type the way they were dialled before a national plan changed:
+    Mexico dropped ``044``/``045``/``01`` and the mobile ``1`` after +52 in 2019; Colombia put
+    ``60`` before its one-digit area codes in 2021 (``(1) 234 5678`` is ``601 234 5678``)."""
+    national = phonenumbers.national_significant_number(parsed)
+    if parsed.country_code == 52:
+        cut = next((len(old) for old in ("044", "045", "01", "1") if national.startswith(old)), 0)
+        modern = national[cut:] if cut and len(national) == 10 + cut else ""
+    elif parsed.country_code == 57 and len(national) == 8 and national[0] in "1245678":
+        modern = "60" + national
+    else:
+        return None
+    if not modern:
+        return None
+    candidate = phonenumbers.parse(f"+{parsed.country_code}{modern}")
+    return candidate if phonenumbers.is_possible_number(candidate) else None
+
+
+def _shaped_like_a_mobile(parsed: phonenumbers.PhoneNumber) -> bool:
+    """For a number in a range not yet listed: does it have the length and leading digit of
+    its country's mobiles (Ecuador ``9X XXX XXXX``, Colombia ``3XX``, Peru ``9XX``)? Such a
+    number identifies one person, as a listed mobile does."""
+    country = phonenumbers.region_code_for_country_code(parsed.country_code)
+    sample = _mobile_sample(country)
+    national = phonenumbers.national_significant_number(parsed)
+    return bool(sample) and len(national) == len(sample) and national[0] == sample[0]
+
+
+@lru_cache(maxsize=256)
+def _mobile_sample(country: str) -> str:
+    example = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.MOBILE)
+    return phonenumbers.national_significant_number(example) if example else ""
 
 
 @lru_cache(maxsize=65536)
 def email(raw: str) -> str:
     """Validated address with the domain in lower case (the local part is kept as typed)."""
     try:
-        result = validate_email(raw.strip(), check_deliverability=False)
+        result = validate_email(clean(raw).strip(), check_deliverability=False)
     except EmailNotValidError as exc:
         raise InvalidValue(f"not a valid email address: {raw!r} ({exc})") from exc
     local, _, domain = result.normalized.rpartition("@")
@@ -59,20 +180,20 @@ def email(raw: str) -> str:
 
 def fold(text: str) -> str:
     """Lower case without accents or extra spaces: the key for accent-insensitive search."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", ascii_digits(text))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.casefold().split())
 
 
 def card(raw: str) -> str:
-    value = re.sub(r"[\s-]", "", raw)
+    value = re.sub(r"[\s-]", "", clean(raw))
     if not value.isalnum():
         raise InvalidValue(f"a card number holds letters and digits only: {raw!r}")
     return value.upper()
 
 
 def external_id(raw: str) -> str:
-    value = raw.strip()
+    value = clean(raw).strip()
     if not value:
         raise InvalidValue("empty external id")
     return value
@@ -128,7 +249,7 @@ def curp_valid(value: str) -> bool:
 
 def national_id(raw: str, id_type: str = "") -> NationalId:
     """Kept as entered (without separators) even when its check digit fails, but flagged."""
-    value = re.sub(r"[\s.\-]", "", raw).upper()
+    value = re.sub(r"[\s.\-]", "", clean(raw)).upper()
     if not value:
         raise InvalidValue("empty national id")
     if not value.isalnum():
