@@ -171,7 +171,8 @@ def test_store_clerk_reads_no_history_consents_or_audit(token_client, api, rodri
     clerk = token_client("store_clerk", ("customers:read", "customers:write", "audit:read"))
     view = clerk.get(f"/api/v1/customers/{rodrigo}/360").json()
     assert "interactions" not in view and "consents" not in view and "audit" not in view
-    assert set(view["hidden_sections"]) == {"interactions", "consents", "audit"}
+    assert "channels" not in view  # no channel summary at the counter (core.rules)
+    assert set(view["hidden_sections"]) == {"interactions", "consents", "audit", "channels"}
     assert clerk.get(f"/api/v1/customers/{rodrigo}/interactions").status_code == 403
     assert clerk.get(f"/api/v1/customers/{rodrigo}/audit").status_code == 403
     assert (

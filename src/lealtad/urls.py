@@ -5,6 +5,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from lealtad.api import api
+from lealtad.customers import consent_views
+from lealtad.web import rules_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,6 +14,8 @@ urlpatterns = [
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("customers/", include("lealtad.customers.urls")),
+    path("consents/confirm/<str:token>/", consent_views.confirm, name="consent_confirm"),
+    path("rules/", rules_views.access_rules, name="access_rules"),
     path("store/", include("lealtad.commerce.urls")),
     path("", include("lealtad.web.urls")),
 ]

@@ -38,8 +38,10 @@ from lealtad.commerce.services import catalog as catalog_services
 from lealtad.commerce.services import lists as list_services
 from lealtad.commerce.services import orders as order_services
 from lealtad.commerce.services import returns as return_services
-from lealtad.core.access import require
+from lealtad.core import rules
+from lealtad.core.access import principal, require
 from lealtad.core.roles import Capability
+from lealtad.customers import selectors as customer_selectors
 
 router = Router(tags=["commerce"])
 router.add_router("/", operations_router)
@@ -56,11 +58,24 @@ def _refused(exc: CommerceError) -> HttpError:
     return HttpError(exc.status, str(exc))
 
 
-def _order(number: str) -> Any:
+def _order(request: HttpRequest, number: str) -> Any:
+    """The order, if the caller reaches it: a channel-bound token only its channels' orders
+    (record rules, :mod:`lealtad.core.rules`)."""
     found = selectors.order_detail(number)
-    if found is None:
+    if found is None or not rules.keeps_row("order", {"channel": found.channel}, _reader(request)):
         raise HttpError(404, f"no order {number}")
     return found
+
+
+def _reader(request: HttpRequest) -> rules.Reader:
+    return principal(request).reader
+
+
+def _customer_id(request: HttpRequest, customer_id: int) -> int:
+    """The id, if the caller reaches that customer (else 404, as for no customer at all)."""
+    if customer_selectors.readable(customer_id, _reader(request)) is None:
+        raise HttpError(404, f"no customer {customer_id}")
+    return customer_id
 
 
 @router.get("/availability", summary="Where a variant is available, across all locations")
@@ -165,27 +180,30 @@ def place_order(request: HttpRequest, body: OrderIn) -> tuple[int, dict[str, Any
     if header and not body.idempotency_key:
         body.idempotency_key = header[:120]
     ctx = _ctx(request, Capability.SELL, body.channel)
+    _customer_id(request, body.customer_id)
     try:
         order, created = order_services.place_order(body, ctx)
     except CommerceError as exc:
         raise _refused(exc) from exc
     # A new order comes back with its rows: presenting it reads nothing more.
     return (201 if created else 200), presenters.order_detail(
-        order if created else _order(order.number)
+        order if created else _order(request, order.number)
     )
 
 
 @router.get("/orders/{number}", summary="An order with its lines, payments, shipments, returns")
 def order(request: HttpRequest, number: str) -> dict[str, Any]:
     require(request, Capability.VIEW)
-    return presenters.order_detail(_order(number))
+    return presenters.order_detail(_order(request, number))
 
 
 @router.get("/customers/{customer_id}/orders", summary="A customer's orders, newest first")
 def customer_orders(request: HttpRequest, customer_id: int, limit: int = 50) -> dict[str, Any]:
-    require(request, Capability.VIEW)
-    rows = selectors.customer_orders(customer_id, max(1, min(limit, 200)))
-    return {"orders": [presenters.order_row(o) for o in rows]}
+    who = require(request, Capability.VIEW)
+    rows = selectors.customer_orders(_customer_id(request, customer_id), max(1, min(limit, 200)))
+    return {
+        "orders": rules.keep_rows("orders", [presenters.order_row(o) for o in rows], who.reader)
+    }
 
 
 @router.post("/orders/{number}/ship", summary="Ship an order, or part of it (stock leaves)")
@@ -196,10 +214,10 @@ def ship(request: HttpRequest, number: str, body: ShipIn) -> dict[str, Any]:
     ``idempotency_key`` answers without shipping (or capturing) again."""
     ctx = _ctx(request, Capability.FULFIL, body.channel)
     try:
-        shipments.ship_order(_order(number), body, ctx)
+        shipments.ship_order(_order(request, number), body, ctx)
     except CommerceError as exc:
         raise _refused(exc) from exc
-    return presenters.order_detail(_order(number))
+    return presenters.order_detail(_order(request, number))
 
 
 @router.post("/orders/{number}/deliver", summary="The carrier delivered (all, or one shipment)")
@@ -208,20 +226,20 @@ def deliver(
 ) -> dict[str, Any]:
     ctx = _ctx(request, Capability.FULFIL, channel)
     try:
-        shipments.deliver_order(_order(number), ctx, tracking[:120] if tracking else None)
+        shipments.deliver_order(_order(request, number), ctx, tracking[:120] if tracking else None)
     except CommerceError as exc:
         raise _refused(exc) from exc
-    return presenters.order_detail(_order(number))
+    return presenters.order_detail(_order(request, number))
 
 
 @router.post("/orders/{number}/collect", summary="A pickup order handed over in the store")
 def collect(request: HttpRequest, number: str, channel: str = "pos") -> dict[str, Any]:
     ctx = _ctx(request, Capability.SELL, channel)
     try:
-        shipments.collect_order(_order(number), ctx)
+        shipments.collect_order(_order(request, number), ctx)
     except CommerceError as exc:
         raise _refused(exc) from exc
-    return presenters.order_detail(_order(number))
+    return presenters.order_detail(_order(request, number))
 
 
 @router.post(
@@ -233,10 +251,10 @@ def cancel(
 ) -> dict[str, Any]:
     ctx = _ctx(request, Capability.SELL, channel)
     try:
-        exchanges.cancel(_order(number), reason[:250], ctx)
+        exchanges.cancel(_order(request, number), reason[:250], ctx)
     except CommerceError as exc:
         raise _refused(exc) from exc
-    return presenters.order_detail(_order(number))
+    return presenters.order_detail(_order(request, number))
 
 
 @router.post(
@@ -247,13 +265,13 @@ def cancel(
 def take_return(request: HttpRequest, number: str, body: ReturnIn) -> tuple[int, dict]:
     ctx = _ctx(request, Capability.SELL, body.channel)
     try:
-        ret, created = return_services.take_return(_order(number), body, ctx)
+        ret, created = return_services.take_return(_order(request, number), body, ctx)
     except CommerceError as exc:
         raise _refused(exc) from exc
     return (201 if created else 200), {
         "return": ret.number,
         "refund": presenters.money(ret.refund_amount),
-        "order": presenters.order_detail(_order(number)),
+        "order": presenters.order_detail(_order(request, number)),
     }
 
 
@@ -262,25 +280,25 @@ def adjust(request: HttpRequest, number: str, body: AdjustmentIn) -> tuple[int, 
     """Money back after the sale, to the original payment, with its reason."""
     ctx = _ctx(request, Capability.REFUND, body.channel)
     try:
-        order_services.adjust_price(_order(number), body, ctx)
+        order_services.adjust_price(_order(request, number), body, ctx)
     except CommerceError as exc:
         raise _refused(exc) from exc
-    return 201, presenters.order_detail(_order(number))
+    return 201, presenters.order_detail(_order(request, number))
 
 
 @router.get("/customers/{customer_id}/payment-methods", summary="Cards on file")
 def payment_methods(request: HttpRequest, customer_id: int) -> dict[str, Any]:
-    require(request, Capability.VIEW)
-    return {
-        "methods": [presenters.payment_method(m) for m in selectors.payment_methods(customer_id)]
-    }
+    who = require(request, Capability.VIEW)
+    card = who.reader.shows("payment_card")
+    found = selectors.payment_methods(_customer_id(request, customer_id))
+    return {"methods": [presenters.payment_method(m, card) for m in found]}
 
 
 @router.post("/customers/{customer_id}/payment-methods", response={201: dict})
 def add_card(request: HttpRequest, customer_id: int, body: CardIn) -> tuple[int, dict]:
     ctx = _ctx(request, Capability.EDIT, "web")
     try:
-        method = catalog_services.add_card(customer_id, body, ctx)
+        method = catalog_services.add_card(_customer_id(request, customer_id), body, ctx)
     except CommerceError as exc:
         raise _refused(exc) from exc
     return 201, presenters.payment_method(method)
@@ -289,7 +307,8 @@ def add_card(request: HttpRequest, customer_id: int, body: CardIn) -> tuple[int,
 @router.get("/customers/{customer_id}/lists", summary="Carts, shopping lists, gift registries")
 def lists(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     require(request, Capability.VIEW)
-    return {"lists": [presenters.customer_list(c) for c in selectors.customer_lists(customer_id)]}
+    found = selectors.customer_lists(_customer_id(request, customer_id))
+    return {"lists": [presenters.customer_list(c) for c in found]}
 
 
 @router.post("/lists", response={201: dict}, summary="Open a cart, shopping list or registry")

@@ -22,7 +22,8 @@ from lealtad.commerce.schemas import (
     TransferShipIn,
 )
 from lealtad.commerce.services import CommerceError, SaleContext, carts, exchanges, transfers
-from lealtad.core.access import require
+from lealtad.core import rules
+from lealtad.core.access import principal, require
 from lealtad.core.roles import Capability
 
 router = Router(tags=["commerce"])
@@ -35,9 +36,12 @@ def _ctx(request: HttpRequest, capability: Capability, channel: str) -> SaleCont
     return SaleContext(who.actor, channel)
 
 
-def _order(number: str) -> Order:
+def _order(request: HttpRequest, number: str) -> Order:
+    """The order, if the caller reaches it (a channel-bound token: its channels' orders)."""
     found = selectors.order_detail(number)
-    if found is None:
+    if found is None or not rules.keeps_row(
+        "order", {"channel": found.channel}, principal(request).reader
+    ):
         raise HttpError(404, f"no order {number}")
     return found
 
@@ -61,26 +65,26 @@ def exchange(request: HttpRequest, number: str, body: ExchangeIn) -> tuple[int, 
     point at each other."""
     ctx = _ctx(request, Capability.SELL, body.channel)
     try:
-        found, created = exchanges.exchange(_order(number), body, ctx)
+        found, created = exchanges.exchange(_order(request, number), body, ctx)
     except CommerceError as exc:
         raise _refused(exc) from exc
-    return (201 if created else 200), _exchange_body(found.number)
+    return (201 if created else 200), _exchange_body(request, found.number)
 
 
 @router.get("/exchanges/{number}", summary="An exchange: the return, the replacement, the money")
 def exchange_detail(request: HttpRequest, number: str) -> dict[str, Any]:
     require(request, Capability.VIEW)
-    return _exchange_body(number)
+    return _exchange_body(request, number)
 
 
-def _exchange_body(number: str) -> dict[str, Any]:
+def _exchange_body(request: HttpRequest, number: str) -> dict[str, Any]:
     found = selectors_operations.exchange(number)
     if found is None:
         raise HttpError(404, f"no exchange {number}")
     return {
         **presenters.exchange(found),
-        "original_order": presenters.order_detail(_order(found.original_order.number)),
-        "replacement_order": presenters.order_detail(_order(found.replacement.number)),
+        "original_order": presenters.order_detail(_order(request, found.original_order.number)),
+        "replacement_order": presenters.order_detail(_order(request, found.replacement.number)),
     }
 
 
@@ -103,7 +107,7 @@ def checkout(request: HttpRequest, list_id: int, body: CheckoutIn) -> tuple[int,
         order, created = carts.checkout(cart, body, ctx)
     except CommerceError as exc:
         raise _refused(exc) from exc
-    return (201 if created else 200), presenters.order_detail(_order(order.number))
+    return (201 if created else 200), presenters.order_detail(_order(request, order.number))
 
 
 # Transfers ---------------------------------------------------------------------------------

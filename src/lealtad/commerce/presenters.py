@@ -17,6 +17,7 @@ from lealtad.commerce.models import (
     Shipment,
     Transfer,
 )
+from lealtad.core.rules import Show
 
 
 def _iso(value: Any) -> Any:
@@ -141,6 +142,7 @@ def order_row(o: Order) -> dict[str, Any]:
         "fulfilment": o.fulfilment,
         "ship_to": o.ship_to or None,
         "pickup_location": o.pickup_location.code if o.pickup_location else None,
+        "origin_location": o.origin_location.code if o.origin_location else None,
         "lines": getattr(o, "line_count", None),
         "cancelled_units": getattr(o, "cancelled_units", None) or 0,
         "shipments": [shipment(s) for s in getattr(o, "shipment_rows", [])],
@@ -262,11 +264,12 @@ def product(p: Product, language: str = "es") -> dict[str, Any]:
     }
 
 
-def payment_method(m: PaymentMethod) -> dict[str, Any]:
+def payment_method(m: PaymentMethod, card: Show = Show.LAST4) -> dict[str, Any]:
+    """A card on file; ``card`` is how the reader may see its digits (core.rules)."""
     return {
         "id": m.pk,
         "brand": m.brand,
-        "last4": m.last4,
+        "last4": m.last4 if card >= Show.LAST4 else "",
         "label": m.label,
         "is_default": m.is_default,
     }

@@ -523,7 +523,7 @@ def customer_orders(customer_id: int, limit: int = 50) -> list[Order]:
     """Newest first, with line counts, shipments, returns and payments: four queries at most."""
     orders: list[Order] = list(
         Order.objects.filter(customer_id=customer_id)
-        .select_related("pickup_location")
+        .select_related("pickup_location", "origin_location")
         .annotate(line_count=Count("lines"), cancelled_units=Sum("lines__cancelled"))
         .order_by("-placed_at", "-id")[:limit]
     )

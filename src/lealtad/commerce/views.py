@@ -33,13 +33,21 @@ from lealtad.commerce.schemas import (
 from lealtad.commerce.services import CommerceError, SaleContext, exchanges, transfers
 from lealtad.commerce.services import orders as order_services
 from lealtad.commerce.services import returns as return_services
+from lealtad.core import rules
 from lealtad.core.access import require
 from lealtad.core.audit import Actor
-from lealtad.core.roles import Capability
+from lealtad.core.roles import Capability, role_names
 from lealtad.customers import selectors as customer_selectors
 from lealtad.customers.models import Address, Customer
 
 CHANNEL = "handheld"
+
+
+def _stores(request: HttpRequest) -> Any:
+    """The stores the user works at (groups ``store:<code>``, core.rules), or all of them."""
+    stores = selectors.locations("store")
+    mine = rules.store_codes(role_names(request.user))
+    return stores.filter(code__in=mine) if mine else stores
 
 
 def _store(request: HttpRequest) -> Location | None:
@@ -47,14 +55,14 @@ def _store(request: HttpRequest) -> Location | None:
     if wanted:
         request.session["commerce_store"] = wanted
     code = request.session.get("commerce_store")
-    stores = selectors.locations("store")
+    stores = _stores(request)
     return stores.filter(code=code).first() if code else stores.first()
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     """A full handheld page: the store switcher needs the stores and the current one."""
     context.setdefault("store", _store(request))
-    return render(request, template, {"stores": selectors.locations("store"), **context})
+    return render(request, template, {"stores": _stores(request), **context})
 
 
 def _ctx(request: HttpRequest) -> SaleContext:

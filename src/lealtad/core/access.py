@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 
-from lealtad.core import tokens
+from lealtad.core import rules, tokens
 from lealtad.core.audit import Actor
 from lealtad.core.models import ApiToken
 from lealtad.core.roles import Capability, channel_scopes, scope_capabilities, user_capabilities
@@ -29,6 +29,11 @@ class Principal:
 
     def may_speak_for(self, channel: str) -> bool:
         return not self.channels or channel in self.channels
+
+    @property
+    def reader(self) -> rules.Reader:
+        """What the field and record rules (:mod:`lealtad.core.rules`) need of this caller."""
+        return rules.reader_of(self)
 
     @property
     def actor(self) -> Actor:

@@ -26,7 +26,7 @@ def redact_customer_trail(customer_ids: Iterable[int], redactor: Redactor) -> di
     entries = list(AuditEntry.objects.filter(customer_id__in=ids).only("id", "changes"))
     for entry in entries:
         entry.changes = redactor.changes(entry.changes)
-    AuditEntry.objects.bulk_update(entries, ["changes"], batch_size=CHUNK)
+    AuditEntry.objects.redact_changes(entries, batch_size=CHUNK)  # the trail is append-only
     messages = list(OutboxMessage.objects.filter(customer_id__in=ids).only("id", "payload"))
     for message in messages:
         message.payload = redactor.document(message.payload)

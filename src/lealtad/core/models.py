@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -57,8 +59,35 @@ class Delivery(models.Model):
         return f"{self.subscriber} ← {self.message_id} ({self.status})"
 
 
+class AuditTrailIsAppendOnly(PermissionError):
+    """An attempt to change or remove an audit entry: the trail is only ever added to."""
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    """Refuses updates and deletes: an audit trail that can be edited proves nothing."""
+
+    def update(self, **kwargs: object) -> int:
+        raise AuditTrailIsAppendOnly("audit entries are never changed")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditTrailIsAppendOnly("audit entries are never deleted")
+
+    def bulk_update(self, objs: object, fields: object, batch_size: int | None = None) -> int:
+        raise AuditTrailIsAppendOnly("audit entries are never changed")
+
+    def redact_changes(self, entries: list[AuditEntry], batch_size: int | None = None) -> int:
+        """The one rewrite the law asks for: erasing a person's values (LOPDP/GDPR erasure).
+
+        Only ``changes`` is rewritten; who acted, when, how and on which record stay."""
+        return self.model._base_manager.bulk_update(entries, ["changes"], batch_size=batch_size)
+
+
 class AuditEntry(models.Model):
-    """Who changed what, when, from which channel, with the value before and after."""
+    """Who changed what, when, from which channel, with the value before and after.
+
+    Append-only: saving an existing entry, deleting one, or updating or deleting through a
+    query raises :class:`AuditTrailIsAppendOnly` (the admin shows the trail read-only).
+    """
 
     occurred_at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
@@ -73,12 +102,22 @@ class AuditEntry(models.Model):
     changes = models.JSONField(default=dict)
     event_id = models.CharField(max_length=120, blank=True)
 
+    objects = AuditEntryQuerySet.as_manager()
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
         return f"{self.action} {self.entity_type}:{self.entity_id} by {self.actor_label}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditTrailIsAppendOnly("audit entries are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditTrailIsAppendOnly("audit entries are never deleted")
 
 
 class ApiToken(models.Model):

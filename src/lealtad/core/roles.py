@@ -27,7 +27,10 @@ class Capability(StrEnum):
     VIEW_AUDIT = "customers.view_audit"
     CREATE = "customers.create"
     EDIT = "customers.edit"
-    EDIT_CONSENTS = "customers.edit_consents"
+    # Record a consent the customer gave or withdrew (with its proof). EDIT_CONSENTS is the
+    # older name of the same capability.
+    CAPTURE_CONSENT = "customers.capture_consent"
+    EDIT_CONSENTS = "customers.capture_consent"
     MERGE = "customers.merge"
     IMPORT = "customers.import"
     EXPORT = "customers.export"
@@ -50,6 +53,9 @@ class Role(StrEnum):
     TECHNICIAN = "technician"
     STORE_CLERK = "store_clerk"
     API_CLIENT = "api_client"
+    # An add-on role: the business gives it to store clerks (or others) who collect signed
+    # consent forms, as only the roles whose work is to talk with customers capture consents.
+    CONSENT_CAPTURER = "consent_capturer"
     PRIVACY_OFFICER = "privacy_officer"
 
 
@@ -68,6 +74,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.TECHNICIAN: frozenset({C.LOOKUP, C.VIEW, C.VIEW_HISTORY, C.FULFIL}),
     Role.STORE_CLERK: frozenset({C.LOOKUP, C.VIEW, C.CREATE, C.SELL}),
     Role.API_CLIENT: frozenset(_READ | _COMMERCE | {C.CREATE, C.EDIT, C.INGEST}),
+    Role.CONSENT_CAPTURER: frozenset({C.CAPTURE_CONSENT}),
     # Answers data-subject requests (access, erasure …) and runs retention: nobody else does.
     Role.PRIVACY_OFFICER: frozenset(_READ | {C.VIEW_AUDIT, C.PRIVACY}),
 }

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
-from lealtad.core.access import require
+from lealtad.core.access import Principal, principal, require
 from lealtad.core.envelope import CustomerRef
 from lealtad.core.roles import Capability
 from lealtad.customers import presenters, selectors, services
@@ -47,12 +48,29 @@ class EmailIn(Schema):
 
 
 def _ctx(request: HttpRequest, capability: Capability, channel: str = "") -> services.ChangeContext:
+    """Who writes, through which channel: a channel-bound token writes as its own channel
+    and may not name another (record rules, :mod:`lealtad.core.rules`)."""
     who = require(request, capability)
-    return services.ChangeContext(who.actor, channel=channel or "api")
+    channel = channel or (min(who.channels) if who.channels else "api")
+    if not who.may_speak_for(channel):
+        raise PermissionDenied(f"this token may not speak for channel {channel!r}")
+    return services.ChangeContext(who.actor, channel=channel)
 
 
-def _customer(customer_id: int) -> Customer:
-    return get_object_or_404(Customer, pk=customer_id)
+def _customer(request: HttpRequest, customer_id: int) -> Customer:
+    """The customer, if the caller reaches it; another channel's customer is not found."""
+    found = selectors.readable(customer_id, principal(request).reader)
+    if found is None:
+        raise Http404("No Customer matches the given query.")
+    return found
+
+
+def _may_capture_consents(who: Principal, consents: list[Any]) -> None:
+    if consents and not who.can(Capability.CAPTURE_CONSENT):
+        raise PermissionDenied(
+            "profile.consents: recording a consent needs the capability "
+            f"{Capability.CAPTURE_CONSENT.value}"
+        )
 
 
 @router.get("/customers/lookup", summary="Screen-pop lookup by phone, email, card or id")
@@ -65,7 +83,7 @@ def lookup(
     external_id: str | None = None,
     system: str | None = None,
 ) -> dict[str, Any]:
-    require(request, Capability.LOOKUP)
+    who = require(request, Capability.LOOKUP)
     try:
         found = selectors.lookup(
             phone=phone,
@@ -78,36 +96,40 @@ def lookup(
         )
     except selectors.LookupError_ as exc:
         raise HttpError(400, str(exc)) from exc
+    found = selectors.only_visible(found, who.reader)
     return {"matches": [presenters.customer_summary(c) for c in found]}
 
 
 @router.get("/customers", summary="Search by name fragment, phone, email or national id")
 def search(request: HttpRequest, q: str = "", limit: int = 25) -> dict[str, Any]:
-    require(request, Capability.LOOKUP)
-    rows = selectors.search(q, limit=max(1, min(limit, 100)))
+    who = require(request, Capability.LOOKUP)
+    rows = selectors.search(q, limit=max(1, min(limit, 100)), reader=who.reader)
     return {"results": [presenters.customer_summary(c) for c in rows]}
 
 
 @router.post("/customers", response={201: dict}, summary="Create a customer")
 def create(request: HttpRequest, body: CustomerCreate) -> tuple[int, dict[str, Any]]:
     ctx = _ctx(request, Capability.CREATE, body.channel)
+    _may_capture_consents(principal(request), body.profile.consents)
     try:
         customer = services.create_customer(body.profile, body.identifiers, ctx)
     except services.IdentifierTaken as exc:
         raise HttpError(409, str(exc)) from exc
+    except services.ConsentRefused as exc:
+        raise HttpError(422, f"profile.consents.{exc}") from exc
     return 201, presenters.customer_profile(customer)
 
 
 @router.get("/customers/{customer_id}", summary="A customer's profile")
 def profile(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     require(request, Capability.VIEW)
-    return presenters.customer_profile(_customer(customer_id))
+    return presenters.customer_profile(_customer(request, customer_id))
 
 
 @router.patch("/customers/{customer_id}", summary="Change profile fields")
 def update(request: HttpRequest, customer_id: int, body: CustomerProfile) -> dict[str, Any]:
     ctx = _ctx(request, Capability.EDIT)
-    customer = _customer(customer_id)
+    customer = _customer(request, customer_id)
     changes = body.model_dump(
         exclude_unset=True, exclude={"phones", "emails", "addresses", "consents", "household"}
     )
@@ -118,31 +140,36 @@ def update(request: HttpRequest, customer_id: int, body: CustomerProfile) -> dic
 @router.get("/customers/{customer_id}/360", summary="Customer 360: everything on one screen")
 def customer_360(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     who = require(request, Capability.VIEW)
-    customer = _customer(customer_id)
-    return presenters.view_360(selectors.customer_360(customer, who.capabilities))
+    customer = _customer(request, customer_id)
+    return presenters.view_360(selectors.customer_360(customer, who.capabilities, who.reader))
 
 
 @router.get("/customers/{customer_id}/interactions", summary="The contact timeline")
 def interactions(
     request: HttpRequest, customer_id: int, channel: str | None = None, limit: int = 50
 ) -> dict[str, Any]:
-    require(request, Capability.VIEW_HISTORY)
-    rows = selectors.timeline(_customer(customer_id), max(1, min(limit, 500)), channel)
+    who = require(request, Capability.VIEW_HISTORY)
+    rows = selectors.timeline(
+        _customer(request, customer_id), max(1, min(limit, 500)), channel, who.reader
+    )
     return {"interactions": [presenters.interaction(i) for i in rows]}
 
 
 @router.post("/customers/{customer_id}/interactions", response={201: dict})
 def add_interaction(
-    request: HttpRequest, customer_id: int, body: InteractionRecorded, channel: str = "call_center"
+    request: HttpRequest, customer_id: int, body: InteractionRecorded, channel: str = ""
 ) -> tuple[int, dict[str, Any]]:
+    if not channel and not principal(request).channels:
+        channel = "call_center"
     ctx = _ctx(request, Capability.EDIT, channel)
-    row = services.record_interaction(_customer(customer_id), body, ctx)
+    row = services.record_interaction(_customer(request, customer_id), body, ctx)
     return 201, presenters.interaction(row)
 
 
 @router.post("/customers/{customer_id}/phones", response={201: dict})
 def add_phone(request: HttpRequest, customer_id: int, body: PhoneIn) -> tuple[int, dict]:
-    row = services.add_phone(_customer(customer_id), body, _ctx(request, Capability.EDIT))
+    ctx = _ctx(request, Capability.EDIT)
+    row = services.add_phone(_customer(request, customer_id), body, ctx)
     return 201, {"e164": row.e164, "kind": row.kind, "is_mobile": row.is_mobile}
 
 
@@ -154,28 +181,57 @@ def add_email(request: HttpRequest, customer_id: int, body: EmailIn) -> tuple[in
         address = normalize.email(body.address)
     except normalize.InvalidValue as exc:
         raise HttpError(422, str(exc)) from exc
-    row = services.add_email(_customer(customer_id), address, _ctx(request, Capability.EDIT))
+    ctx = _ctx(request, Capability.EDIT)
+    row = services.add_email(_customer(request, customer_id), address, ctx)
     return 201, {"address": row.address}
 
 
 @router.post("/customers/{customer_id}/addresses", response={201: dict})
 def add_address(request: HttpRequest, customer_id: int, body: AddressIn) -> tuple[int, dict]:
-    row = services.add_address(_customer(customer_id), body, _ctx(request, Capability.EDIT))
+    ctx = _ctx(request, Capability.EDIT)
+    row = services.add_address(_customer(request, customer_id), body, ctx)
     return 201, presenters.address(row)
 
 
 @router.post("/customers/{customer_id}/consents", response={201: dict})
 def set_consent(request: HttpRequest, customer_id: int, body: ConsentIn) -> tuple[int, dict]:
-    row = services.record_consent(
-        _customer(customer_id), body, _ctx(request, Capability.EDIT_CONSENTS)
-    )
-    return 201, presenters.consent(row)
+    ctx = _ctx(request, Capability.CAPTURE_CONSENT)
+    customer = _customer(request, customer_id)
+    try:
+        change = services.record_consent(customer, body, ctx)
+    except services.ConsentRefused as exc:
+        raise HttpError(422, str(exc)) from exc
+    if change is None:  # the customer's choice on file already
+        return 201, {**body.model_dump(), "status": "in_force", "unchanged": True}
+    out = presenters.consent_change(change)
+    if change.status == "pending":
+        out["confirmation_url"] = request.build_absolute_uri(services.confirmation_path(change))
+    return 201, out
+
+
+class ConfirmIn(Schema):
+    token: str = Field(min_length=1, max_length=500)
+
+
+@router.post(
+    "/consents/confirm",
+    auth=None,
+    summary="The customer confirms a double opt-in (the token of the signed link)",
+)
+def confirm_consent(request: HttpRequest, body: ConfirmIn) -> dict[str, Any]:
+    try:
+        change = services.confirm_consent(body.token)
+    except services.ConsentRefused as exc:
+        raise HttpError(422, str(exc)) from exc
+    return presenters.consent_change(change)
 
 
 @router.get("/customers/{customer_id}/audit", summary="Who changed what, when")
 def audit_trail(request: HttpRequest, customer_id: int, limit: int = 100) -> dict[str, Any]:
-    require(request, Capability.VIEW_AUDIT)
-    view = selectors.customer_360(_customer(customer_id), frozenset({Capability.VIEW_AUDIT}))
+    who = require(request, Capability.VIEW_AUDIT)
+    view = selectors.customer_360(
+        _customer(request, customer_id), frozenset({Capability.VIEW_AUDIT}), who.reader
+    )
     return {"audit": presenters.view_360(view)["audit"][:limit]}
 
 
@@ -184,7 +240,7 @@ def merge(request: HttpRequest, customer_id: int, body: MergeIn) -> dict[str, An
     ctx = _ctx(request, Capability.MERGE)
     try:
         record = services.merge_customers(
-            _customer(customer_id), _customer(body.absorbed_id), ctx, body.reason
+            _customer(request, customer_id), _customer(request, body.absorbed_id), ctx, body.reason
         )
     except services.MergeRefused as exc:
         raise HttpError(409, str(exc)) from exc
@@ -198,7 +254,7 @@ class UndoIn(Schema):
 @router.get("/customers/{customer_id}/merges", summary="Merges this customer took part in")
 def merges(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     require(request, Capability.VIEW_AUDIT)
-    rows = selectors.merges_of(_customer(customer_id))
+    rows = selectors.merges_of(_customer(request, customer_id))
     return {"merges": [presenters.merge(m) for m in rows]}
 
 
@@ -206,6 +262,8 @@ def merges(request: HttpRequest, customer_id: int) -> dict[str, Any]:
 def undo_merge(request: HttpRequest, merge_id: int, body: UndoIn) -> dict[str, Any]:
     ctx = _ctx(request, Capability.MERGE)
     record = get_object_or_404(Merge, pk=merge_id)
+    _customer(request, record.survivor_id)
+    _customer(request, record.absorbed_id)
     try:
         services.unmerge(record, ctx, body.reason)
     except services.MergeRefused as exc:
@@ -216,7 +274,7 @@ def undo_merge(request: HttpRequest, merge_id: int, body: UndoIn) -> dict[str, A
 
 @router.get("/identity/reviews", summary="Pairs waiting for a person's decision")
 def reviews(request: HttpRequest) -> dict[str, Any]:
-    require(request, Capability.MERGE)
+    who = require(request, Capability.MERGE)
     return {
         "reviews": [
             {
@@ -229,6 +287,7 @@ def reviews(request: HttpRequest) -> dict[str, Any]:
                 "customer_b": presenters.customer_summary(r.customer_b),
             }
             for r in selectors.open_reviews()
+            if selectors.reaches_all([r.customer_a, r.customer_b], who.reader)
         ]
     }
 
@@ -237,6 +296,8 @@ def reviews(request: HttpRequest) -> dict[str, Any]:
 def decide(request: HttpRequest, review_id: int, body: DecisionIn) -> dict[str, Any]:
     ctx = _ctx(request, Capability.MERGE)
     review = get_object_or_404(IdentityReview, pk=review_id)
+    _customer(request, review.customer_a_id)
+    _customer(request, review.customer_b_id)
     try:
         review = services.decide_review(review, body.decision, ctx)
     except services.MergeRefused as exc:

@@ -344,11 +344,28 @@ class ConsentForm(SchemaForm):
         label=_("How it was given"),
         max_length=120,
         required=False,
-        help_text=_("e.g. recorded call, signed form"),
+        help_text=_("e.g. at the counter, on the phone"),
+    )
+    proof = forms.ChoiceField(
+        label=_("Proof"),
+        required=False,
+        choices=[("", _("None (withdrawal only)"))]
+        + [c for c in choices.ConsentProof.choices if c[0] != choices.ConsentProof.CHANNEL_EVENT],
+        help_text=_(
+            "A consent given needs its proof. Double opt-in sends the customer a link to "
+            "confirm (email only)."
+        ),
+    )
+    proof_reference = forms.CharField(
+        label=_("Proof reference"),
+        max_length=200,
+        required=False,
+        help_text=_("The signed form's number or the recorded call's id."),
     )
 
     def to_consent(self) -> ConsentIn | None:
-        found = self.to_schema(self.cleaned_data)
+        data = {**self.cleaned_data, "proof": self.cleaned_data.get("proof") or None}
+        found = self.to_schema(data)
         assert found is None or isinstance(found, ConsentIn)
         return found
 

@@ -104,6 +104,10 @@ def consent_change(c: ConsentChange) -> dict[str, Any]:
         "recorded_by": c.recorded_by,
         "method": c.method,
         "source_channel": c.source_channel,
+        "proof": c.proof,
+        "proof_reference": c.proof_reference,
+        "status": c.status,
+        "confirmed_at": _iso(c.confirmed_at),
     }
 
 
@@ -117,21 +121,23 @@ def view_360(view: dict[str, Any]) -> dict[str, Any]:
         "emails": [{"address": e.address, "is_primary": e.is_primary} for e in view["emails"]],
         "addresses": [address(a) for a in view["addresses"]],
         "identifiers": [
-            {"kind": i.kind, "system": i.system, "value": i.value} for i in view["identifiers"]
+            {"kind": i.kind, "system": i.system, "value": getattr(i, "shown_value", i.value)}
+            for i in view["identifiers"]
         ],
         "households": view["households"],
-        "channels": [
+        **{name: view[name] for name in sections.DEFAULT_SECTIONS},
+        **{name: rows for name, rows in view.items() if name in sections.registered()},
+        "hidden_sections": view["hidden"],
+    }
+    if "channels" in view:  # the channel summary; hidden from some roles (core.rules)
+        out["channels"] = [
             {
                 "channel": a.channel,
                 "contacts": a.contacts,
                 "last_contact_at": _iso(a.last_contact_at),
             }
             for a in view["channels"]
-        ],
-        **{name: view[name] for name in sections.DEFAULT_SECTIONS},
-        **{name: rows for name, rows in view.items() if name in sections.registered()},
-        "hidden_sections": view["hidden"],
-    }
+        ]
     if "interactions" in view:
         out["interactions"] = [interaction(i) for i in view["interactions"]]
     if "consents" in view:

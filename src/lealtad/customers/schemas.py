@@ -53,10 +53,29 @@ class AddressIn(_Strict):
 
 
 class ConsentIn(_Strict):
+    """The customer's statement for one channel and purpose, with what proves it.
+
+    A granted consent needs its ``proof``: a ``signed_form`` or a ``recorded_call`` named by
+    ``proof_reference`` (the form's number, the call's id), or ``double_opt_in`` (email only:
+    it waits until the customer confirms through the signed link). A consent arriving in a
+    channel's event is proved by that event unless it names another proof. Withdrawing needs
+    no proof: it is always honoured.
+    """
+
     channel: Literal["email", "sms", "phone", "whatsapp", "mail"]
     purpose: Literal["marketing", "service", "surveys", "profiling", "third_party"]
     granted: bool
     method: str = Field(default="", max_length=120)
+    proof: Literal["signed_form", "recorded_call", "double_opt_in", "channel_event"] | None = None
+    proof_reference: str = Field(default="", max_length=200)
+
+    @model_validator(mode="after")
+    def _proof(self) -> ConsentIn:
+        if self.proof in ("signed_form", "recorded_call") and not self.proof_reference:
+            raise ValueError(f"proof_reference: name the {self.proof.replace('_', ' ')}")
+        if self.proof == "double_opt_in" and (self.channel != "email" or not self.granted):
+            raise ValueError("proof: double_opt_in confirms a granted email consent only")
+        return self
 
 
 class HouseholdIn(_Strict):

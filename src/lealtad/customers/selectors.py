@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
-from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, QuerySet, Value, When
 
-from lealtad.core import normalize, sections
+from lealtad.core import normalize, rules, sections
 from lealtad.core.models import AuditEntry
 from lealtad.core.roles import Capability
+from lealtad.core.rules import Reader
 from lealtad.customers.models import (
     ChannelActivity,
     Customer,
@@ -80,10 +81,43 @@ def _live(ids: QuerySet) -> list[Customer]:
     return list(found.values())
 
 
-def search(query: str, limit: int = 25) -> QuerySet[Customer]:
+def visible_to(customers: QuerySet[Customer], reader: Reader | None) -> QuerySet[Customer]:
+    """The customers a reader reaches (the record rules of :mod:`lealtad.core.rules`).
+
+    A channel-bound token reaches the customers its channels have dealt with: an audited
+    change made through one of them (created, updated, a consent, an order …) or a contact
+    on one of them. Everyone else reaches every customer their role lets them read.
+    """
+    if reader is None or not reader.channel_bound:
+        return customers
+    channels = list(reader.channels)
+    audited = AuditEntry.objects.filter(customer_id=OuterRef("pk"), channel__in=channels)
+    contacted = Interaction.objects.filter(customer_id=OuterRef("pk"), channel__in=channels)
+    return customers.filter(Exists(audited) | Exists(contacted))
+
+
+def readable(customer_id: int, reader: Reader | None) -> Customer | None:
+    """The customer with that id if the reader reaches it (else ``None``: answer 404)."""
+    found = visible_to(Customer.objects.filter(pk=customer_id), reader)
+    return found.select_related("merged_into").first()
+
+
+def only_visible(customers: list[Customer], reader: Reader | None) -> list[Customer]:
+    if reader is None or not reader.channel_bound or not customers:
+        return customers
+    ids = {c.pk for c in customers}
+    kept = set(visible_to(Customer.objects.filter(pk__in=ids), reader).values_list("pk", flat=True))
+    return [c for c in customers if c.pk in kept]
+
+
+def reaches_all(customers: list[Customer], reader: Reader | None) -> bool:
+    return len(only_visible(customers, reader)) == len(customers)
+
+
+def search(query: str, limit: int = 25, reader: Reader | None = None) -> QuerySet[Customer]:
     """Name fragment (accent- and case-insensitive), phone, email or national id."""
     text = query.strip()
-    live = Customer.objects.filter(merged_into=None)
+    live = visible_to(Customer.objects.filter(merged_into=None), reader)
     if not text:
         return live.order_by("-updated_at")[:limit]
     digits = "".join(ch for ch in text if ch.isdigit())
@@ -117,31 +151,68 @@ SECTIONS = (
 )
 
 
-def timeline(customer: Customer, limit: int = 50, channel: str | None = None):
+def timeline(
+    customer: Customer, limit: int = 50, channel: str | None = None, reader: Reader | None = None
+) -> QuerySet[Interaction]:
     rows = Interaction.objects.filter(customer=customer)
     if channel:
         rows = rows.filter(channel=channel)
+    if reader is not None and reader.channel_bound:
+        rows = rows.filter(channel__in=list(reader.channels))
     return rows.order_by("-occurred_at", "-id")[:limit]
 
 
-def audit_trail(customer: Customer, limit: int = 50):
-    return AuditEntry.objects.filter(customer_id=customer.pk).order_by("-occurred_at", "-id")[
-        :limit
-    ]
+def audit_trail(
+    customer: Customer, limit: int = 50, reader: Reader | None = None
+) -> QuerySet[AuditEntry]:
+    rows = AuditEntry.objects.filter(customer_id=customer.pk)
+    if reader is not None and reader.channel_bound:
+        rows = rows.filter(channel__in=list(reader.channels))
+    return rows.order_by("-occurred_at", "-id")[:limit]
 
 
-def customer_360(customer: Customer, allowed: frozenset[Capability]) -> dict[str, Any]:
+def _identifiers(customer: Customer, reader: Reader | None) -> list[Identifier]:
+    """The customer's keys, each with ``shown_value``: a card number as the rules show it."""
+    card = rules.Show.LAST4 if reader is None else reader.shows("card_number")
+    rows = list(customer.identifiers.all())
+    for row in rows:
+        shown = rules.mask(row.value, card) if row.kind == "card" else row.value
+        row.shown_value = shown  # type: ignore[attr-defined]  # a read model's attribute
+    return rows
+
+
+def _channel_summary(customer: Customer, reader: Reader | None) -> list[ChannelActivity] | None:
+    if reader is not None and reader.shows("channel_summary") is rules.Show.HIDDEN:
+        return None
+    rows = ChannelActivity.objects.filter(customer=customer).order_by("-contacts")
+    if reader is not None and reader.channel_bound:
+        rows = rows.filter(channel__in=list(reader.channels))
+    return list(rows)
+
+
+def _sections(customer: Customer, allowed: frozenset[Capability], reader: Reader | None):
+    found = sections.collect(customer.pk, allowed)
+    if reader is None:
+        return found
+    return {name: rules.keep_rows(name, rows, reader) for name, rows in found.items()}
+
+
+def customer_360(
+    customer: Customer, allowed: frozenset[Capability], reader: Reader | None = None
+) -> dict[str, Any]:
     """Everything an agent needs on one screen; sections the reader may not see are left out.
 
-    Orders, cases, products and offers are filled by the contexts that own them as they come;
-    until then they are empty lists, so clients can rely on the shape.
+    ``allowed`` (capabilities) decides whole sections; ``reader`` applies the field and record
+    rules (:mod:`lealtad.core.rules`): masked card numbers, the channel summary, and for a
+    channel-bound token only its channel's rows. Orders, cases, products and offers are filled
+    by the contexts that own them as they come; until then they are empty lists.
     """
     view: dict[str, Any] = {
         "customer": customer,
         "phones": list(customer.phones.all()),
         "emails": list(customer.emails.all()),
         "addresses": list(customer.addresses.all()),
-        "identifiers": list(customer.identifiers.all()),
+        "identifiers": _identifiers(customer, reader),
         "households": [
             {
                 "id": m.household_id,
@@ -153,18 +224,22 @@ def customer_360(customer: Customer, allowed: frozenset[Capability]) -> dict[str
                 member_count=Count("household__members")
             )
         ],
-        "channels": list(ChannelActivity.objects.filter(customer=customer).order_by("-contacts")),
-        **sections.collect(customer.pk, allowed),
+        **_sections(customer, allowed, reader),
         "hidden": [],
     }
+    summary = _channel_summary(customer, reader)
+    if summary is not None:
+        view["channels"] = summary
     if Capability.VIEW_HISTORY in allowed:
-        view["interactions"] = list(timeline(customer))
+        view["interactions"] = list(timeline(customer, reader=reader))
     if Capability.VIEW_CONSENTS in allowed:
         view["consents"] = list(customer.consents.all())
         view["consent_history"] = list(customer.consent_log.all()[:50])
     if Capability.VIEW_AUDIT in allowed:
-        view["audit"] = list(audit_trail(customer))
+        view["audit"] = list(audit_trail(customer, reader=reader))
     view["hidden"] = [s.name for s in SECTIONS if s.capability not in allowed]
+    if summary is None:
+        view["hidden"].append("channels")
     return view
 
 

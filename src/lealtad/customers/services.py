@@ -13,22 +13,26 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
+from django.core import signing
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from lealtad.core import audit, bulk, hub
+from lealtad.core import audit, bulk, hub, normalize
 from lealtad.core.audit import Actor
 from lealtad.core.db import insert_new, writer_turn
 from lealtad.core.envelope import CustomerRef, ValidEvent
 from lealtad.core.models import AuditEntry, OutboxMessage
 from lealtad.core.normalize import fold
 from lealtad.core.write_batch import WriteBatch
-from lealtad.customers import identity
+from lealtad.customers import choices, identity, quality_rows
 from lealtad.customers.models import (
     Address,
     Consent,
     ConsentChange,
     Customer,
+    DataQualityIssue,
     Email,
     Household,
     HouseholdMember,
@@ -87,6 +91,7 @@ class _Pending:
     interactions: list[Interaction] = field(default_factory=list)
     phones: list[Phone] = field(default_factory=list)
     emails: list[Email] = field(default_factory=list)
+    issues: list[DataQualityIssue] = field(default_factory=list)
 
     def announce(self, event_type: str, payload: dict[str, Any], **kw: Any) -> None:
         self.outbox.append(
@@ -101,6 +106,8 @@ class _Pending:
 
     def flush(self) -> None:
         self.flush_contact_keys()
+        DataQualityIssue.objects.bulk_create(self.issues)
+        self.issues = []
         bulk.insert_rows(
             Interaction,
             INTERACTION_COLUMNS,
@@ -185,6 +192,9 @@ class _BatchApplier:
         )
         self._conflicts(env.id, customer_id, found.conflicts, keys)
         self._claim(customer_id, found.new_keys, env.id, env.channel)
+        self.pending.issues += quality_rows.set_aside_rows(
+            customer_id, event.issues, env.id, env.channel
+        )
         if isinstance(event.payload, CustomerProfile):
             self.pending.flush_contact_keys()  # the profile's own writes must see them
             self._upsert(customer_id, event, created)
@@ -292,9 +302,20 @@ class _BatchApplier:
                     Email(customer_id=customer_id, address=value, source=channel)
                 )
             elif kind == "phone":
+                validity = normalize.phone(value).validity
                 self.pending.phones.append(
-                    Phone(customer_id=customer_id, e164=value, raw=value, source=channel)
+                    Phone(
+                        customer_id=customer_id,
+                        e164=value,
+                        raw=value,
+                        source=channel,
+                        validity=validity,
+                    )
                 )
+                if validity != choices.PhoneValidity.VALID:
+                    self.pending.issues.append(
+                        quality_rows.flagged_phone_row(customer_id, value, channel, event_id)
+                    )
             label = f"{kind}:{system}" if system else kind
             self.pending.audits.append(
                 audit.build(
@@ -466,9 +487,12 @@ def add_phone(customer: Customer, phone: PhoneIn, ctx: ChangeContext) -> Phone:
         raw=phone.number,
         kind=phone.kind,
         is_mobile=phone.is_mobile,
+        validity=phone.validity,
         is_primary=not customer.phones.exists(),
         source=ctx.channel,
     )
+    if phone.validity != choices.PhoneValidity.VALID:
+        quality_rows.flagged_phone_row(customer.pk, row.e164, ctx.channel, ctx.event_id).save()
     if phone.is_mobile:
         Identifier.objects.get_or_create(
             kind="phone", system="", value=phone.e164, defaults={"customer": customer}
@@ -530,17 +554,56 @@ def end_address(address: Address, valid_to: date, ctx: ChangeContext) -> Address
     return address
 
 
+class ConsentRefused(ValueError):
+    """A consent that cannot be recorded as stated: ``field`` says which part is wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+CONFIRMATION_SALT = "lealtad.customers.consent-confirmation"
+PROOF = choices.ConsentProof
+
+
+def _proof_of(consent: ConsentIn, ctx: ChangeContext) -> tuple[str, str]:
+    """What proves the statement: what it names, else the channel event carrying it."""
+    if consent.proof == PROOF.CHANNEL_EVENT and not ctx.event_id:
+        raise ConsentRefused("proof", "channel_event proves only a consent sent in an event")
+    if consent.proof:
+        reference = consent.proof_reference
+        if consent.proof == PROOF.CHANNEL_EVENT and not reference:
+            reference = ctx.event_id
+        return consent.proof, reference
+    if ctx.event_id:
+        return PROOF.CHANNEL_EVENT, ctx.event_id
+    if consent.granted:
+        raise ConsentRefused(
+            "proof",
+            "a granted consent needs its proof: signed_form, recorded_call or double_opt_in",
+        )
+    return "", ""
+
+
 @transaction.atomic
 def record_consent(
     customer: Customer, consent: ConsentIn, ctx: ChangeContext, at: datetime | None = None
-) -> Consent:
-    """Current choice plus a history row; an unchanged choice adds nothing."""
+) -> ConsentChange | None:
+    """The customer's statement with its proof: current choice plus a history row.
+
+    An unchanged choice adds nothing (``None``). A double opt-in only writes a pending row and
+    announces ``consent.confirmation_requested`` with the signed link; the choice changes when
+    the customer confirms (:func:`confirm_consent`).
+    """
     when = at or timezone.now()
+    proof, reference = _proof_of(consent, ctx)
+    if proof == PROOF.DOUBLE_OPT_IN:
+        return _request_confirmation(customer, consent, reference, ctx, when)
     current = Consent.objects.filter(
         customer=customer, channel=consent.channel, purpose=consent.purpose
     ).first()
     if current and current.granted == consent.granted:
-        return current
+        return None
     before = None if current is None else current.granted
     current, _ = Consent.objects.update_or_create(
         customer=customer,
@@ -548,7 +611,7 @@ def record_consent(
         purpose=consent.purpose,
         defaults={"granted": consent.granted, "updated_at": when},
     )
-    ConsentChange.objects.create(
+    change = ConsentChange.objects.create(
         customer=customer,
         channel=consent.channel,
         purpose=consent.purpose,
@@ -558,11 +621,109 @@ def record_consent(
         method=consent.method,
         source_channel=ctx.channel,
         event_id=ctx.event_id,
+        proof=proof,
+        proof_reference=reference,
+        confirmed_at=when,
     )
     key = f"consent:{consent.channel}/{consent.purpose}"
     ctx.audit("consent", "consent", current.pk, {key: [before, consent.granted]}, customer.pk)
     ctx.announce("consent.changed", customer.pk, consent.model_dump())
-    return current
+    return change
+
+
+def _request_confirmation(
+    customer: Customer, consent: ConsentIn, reference: str, ctx: ChangeContext, when: datetime
+) -> ConsentChange:
+    email = customer.emails.order_by("-is_primary", "id").values_list("address", flat=True).first()
+    if email is None:
+        raise ConsentRefused("proof", "double_opt_in needs an email address to send the link to")
+    change = ConsentChange.objects.create(
+        customer=customer,
+        channel=consent.channel,
+        purpose=consent.purpose,
+        granted=True,
+        recorded_at=when,
+        recorded_by=ctx.actor.label,
+        method=consent.method,
+        source_channel=ctx.channel,
+        event_id=ctx.event_id,
+        proof=PROOF.DOUBLE_OPT_IN,
+        proof_reference=reference,
+        status=choices.ConsentStatus.PENDING,
+    )
+    key = f"consent:{consent.channel}/{consent.purpose}"
+    ctx.audit(
+        "consent_requested", "consent_change", change.pk, {key: [None, "pending"]}, customer.pk
+    )
+    ctx.announce(
+        "consent.confirmation_requested",
+        customer.pk,
+        {
+            "change_id": change.pk,
+            "channel": consent.channel,
+            "purpose": consent.purpose,
+            "email": email,
+            "confirmation_path": confirmation_path(change),
+        },
+    )
+    return change
+
+
+def confirmation_token(change: ConsentChange) -> str:
+    """A signed, timestamped token naming the pending change (nothing else is stored)."""
+    return signing.dumps(change.pk, salt=CONFIRMATION_SALT)
+
+
+def confirmation_path(change: ConsentChange) -> str:
+    return reverse("consent_confirm", args=[confirmation_token(change)])
+
+
+def pending_confirmation(token: str) -> ConsentChange:
+    """The change a link confirms, or :class:`ConsentRefused` saying why the link is no good."""
+    days = getattr(settings, "LEALTAD_CONSENT_CONFIRM_DAYS", 7)
+    try:
+        change_id = signing.loads(token, salt=CONFIRMATION_SALT, max_age=days * 86400)
+    except signing.SignatureExpired as exc:
+        raise ConsentRefused("token", "the link has expired; ask for a new one") from exc
+    except signing.BadSignature as exc:
+        raise ConsentRefused("token", "the link is not valid") from exc
+    change = ConsentChange.objects.select_related("customer").filter(pk=change_id).first()
+    if change is None or change.proof != PROOF.DOUBLE_OPT_IN:
+        raise ConsentRefused("token", "the link is not valid")
+    return change
+
+
+@transaction.atomic
+def confirm_consent(token: str, at: datetime | None = None) -> ConsentChange:
+    """The customer clicked the link: the pending consent comes into force (once)."""
+    found = pending_confirmation(token)
+    change = ConsentChange.objects.select_for_update().get(pk=found.pk)
+    if change.status == choices.ConsentStatus.IN_FORCE:
+        return change
+    when = at or timezone.now()
+    change.status, change.confirmed_at = choices.ConsentStatus.IN_FORCE, when
+    change.save(update_fields=["status", "confirmed_at"])
+    current = Consent.objects.filter(
+        customer_id=change.customer_id, channel=change.channel, purpose=change.purpose
+    ).first()
+    Consent.objects.update_or_create(
+        customer_id=change.customer_id,
+        channel=change.channel,
+        purpose=change.purpose,
+        defaults={"granted": True, "updated_at": when},
+    )
+    ctx = ChangeContext(Actor.system("customer (double opt-in)"), channel="email")
+    key = f"consent:{change.channel}/{change.purpose}"
+    before = None if current is None else current.granted
+    ctx.audit(
+        "consent_confirmed", "consent_change", change.pk, {key: [before, True]}, change.customer_id
+    )
+    ctx.announce(
+        "consent.changed",
+        change.customer_id,
+        {"channel": change.channel, "purpose": change.purpose, "granted": True},
+    )
+    return change
 
 
 @transaction.atomic
@@ -695,7 +856,7 @@ def merge_customers(survivor: Customer, absorbed: Customer, ctx: ChangeContext, 
     with transaction.atomic():
         snapshot = _merge_snapshot(survivor, absorbed)
         moved: dict[str, list[int]] = {}
-        for model in (Address, Interaction, ConsentChange, Identifier):
+        for model in (Address, Interaction, ConsentChange, Identifier, DataQualityIssue):
             ids = list(model.objects.filter(customer=absorbed).values_list("pk", flat=True))
             model.objects.filter(pk__in=ids).update(customer=survivor)
             moved[model.__name__] = ids
@@ -825,7 +986,16 @@ def unmerge(merge: Any, ctx: ChangeContext, reason: str) -> None:
         raise MergeRefused("this person's data was erased: the merge cannot be undone")
     by_name = {
         m.__name__: m
-        for m in (Address, Interaction, ConsentChange, Identifier, HouseholdMember, Phone, Email)
+        for m in (
+            Address,
+            Interaction,
+            ConsentChange,
+            Identifier,
+            HouseholdMember,
+            Phone,
+            Email,
+            DataQualityIssue,
+        )
     }
     for name, ids in merge.moved.items():
         by_name[name].objects.filter(pk__in=ids).update(customer=absorbed)

@@ -17,9 +17,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lealtad.core.access import require
+from lealtad.core.access import principal, require
 from lealtad.core.audit import Actor
-from lealtad.core.roles import Capability, user_capabilities
+from lealtad.core.roles import Capability
 from lealtad.customers import choices, forms, selectors, services
 from lealtad.customers.models import Customer, Identifier, IdentityReview
 
@@ -110,9 +110,9 @@ def detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     if customer.merged_into_id:
         messages.info(request, _("This customer was merged into another record."))
         return redirect("customers:detail", customer.merged_into_id)
-    caps = user_capabilities(request.user)
-    view = selectors.customer_360(customer, caps)
-    _label_channels(view["channels"])
+    who = principal(request)
+    view = selectors.customer_360(customer, who.capabilities, who.reader)
+    _label_channels(view.get("channels", []))
     channels_seen: list[tuple[str, str]] = []
     if "interactions" in view:
         _label_channels(view["interactions"])
@@ -239,7 +239,11 @@ def _save_consent(form: forms.ConsentForm, customer: Customer, ctx: services.Cha
     consent = form.to_consent()
     if consent is None:
         return False
-    services.record_consent(customer, consent, ctx)
+    try:
+        services.record_consent(customer, consent, ctx)
+    except services.ConsentRefused as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        return False
     return True
 
 
@@ -301,7 +305,7 @@ def add_consent(request: HttpRequest, customer_id: int) -> HttpResponse:
     return _sub_form(
         request,
         customer_id,
-        Capability.EDIT_CONSENTS,
+        Capability.CAPTURE_CONSENT,
         forms.ConsentForm,
         _("Record consent"),
         _save_consent,
