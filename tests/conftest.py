@@ -1,6 +1,6 @@
 import pytest
 
-pytest_plugins = ["tests.browser_fixtures", "tests.api_fixtures"]
+pytest_plugins = ["tests.browser_fixtures", "tests.api_fixtures", "tests.live_asgi"]
 
 
 @pytest.fixture(autouse=True)

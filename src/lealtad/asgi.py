@@ -30,8 +30,40 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import FileResponse
 from django.urls import get_resolver, set_script_prefix
 
+from lealtad.core import body_limits
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
 django.setup(set_prefix=False)
+
+
+class BodyTooLarge(Exception):
+    """The body streamed in past its path's limit (a chunked upload declares no length)."""
+
+
+def _declared_length(scope: dict[str, Any]) -> int:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0  # Django's request answers a malformed length itself
+    return 0
+
+
+def _capped(receive: Any, limit: int) -> Any:
+    """``receive`` that fails once more than ``limit`` body bytes have arrived, so a body
+    without ``Content-Length`` is cut off before it is read whole (lealtad.core.body_limits)."""
+    seen = 0
+
+    async def capped() -> Any:
+        nonlocal seen
+        message = await receive()
+        seen += len(message.get("body", b""))
+        if seen > limit:
+            raise BodyTooLarge
+        return message
+
+    return capped
 
 
 class PooledASGIHandler(ASGIHandler):
@@ -50,9 +82,16 @@ class PooledASGIHandler(ASGIHandler):
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        limit = body_limits.limit_for(scope.get("path", ""))
+        if _declared_length(scope) > limit:
+            await self.send_response(body_limits.too_large(limit), send)
+            return
         try:
-            body_file = await self.read_body(receive)
+            body_file = await self.read_body(_capped(receive, limit))
         except RequestAborted:
+            return
+        except BodyTooLarge:
+            await self.send_response(body_limits.too_large(limit), send)
             return
         loop = asyncio.get_running_loop()
         # A fresh copy of the loop's context per request, as sync_to_async would give.

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "lealtad.core.middleware.BodyLimitMiddleware",
     "lealtad.core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -156,6 +157,15 @@ LEALTAD_SERVER_THREADS = int(os.environ.get("LEALTAD_SERVER_THREADS", "8"))
 LEALTAD_LOGIN_ATTEMPTS = int(os.environ.get("LEALTAD_LOGIN_ATTEMPTS", "5"))
 LEALTAD_LOGIN_WINDOW_SECONDS = int(os.environ.get("LEALTAD_LOGIN_WINDOW_SECONDS", "300"))
 LEALTAD_MAX_BATCH = 1000
+# Request bodies (lealtad.core.body_limits), refused with 413 before they are read whole:
+# most endpoints; an events or connector webhook batch; the customer CSV upload.
+LEALTAD_MAX_BODY_BYTES = int(os.environ.get("LEALTAD_MAX_BODY_BYTES", str(1024 * 1024)))
+LEALTAD_MAX_BATCH_BODY_BYTES = int(
+    os.environ.get("LEALTAD_MAX_BATCH_BODY_BYTES", str(8 * 1024 * 1024))
+)
+LEALTAD_MAX_UPLOAD_BYTES = int(os.environ.get("LEALTAD_MAX_UPLOAD_BYTES", str(32 * 1024 * 1024)))
+# Django's own cap on a non-file body must not undercut the limits above (it would answer 400).
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(LEALTAD_MAX_BODY_BYTES, LEALTAD_MAX_BATCH_BODY_BYTES)
 # Privacy (docs/privacy.md): days to answer a data-subject request (LOPDP: 15), and how often
 # the dispatcher's ticker applies the retention policies that are switched on.
 LEALTAD_PRIVACY_DUE_DAYS = int(os.environ.get("LEALTAD_PRIVACY_DUE_DAYS", "15"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -17,12 +18,14 @@ from functools import lru_cache
 from typing import Any
 
 from lealtad.channels.connectors.spec import IGNORE, Connector, FieldRule, Inbound
+from lealtad.core.event_ids import is_safe_event_id
 from lealtad.core.normalize import fold
 
 YES = {"si", "s", "yes", "y", "true", "1", "x", "verdadero"}
 NO = {"no", "n", "false", "0", "falso"}
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 EVENT_ID_LIMIT = 120
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _MISSING = object()
 
 
@@ -318,7 +321,9 @@ class InboundMapper:
             self._field(envelope, rule, value, how, out)
         if "occurred_at" not in envelope:
             envelope["occurred_at"] = received_at.isoformat()
-        if "id" not in envelope:
+        if "id" in envelope:  # mapped from the record's own id field
+            envelope["id"] = self._safe_id(envelope["id"], out)
+        else:
             envelope["id"] = self._event_id(record, out)
         if not out.problems:
             out.event = envelope
@@ -454,9 +459,19 @@ class InboundMapper:
                     json.dumps(record, sort_keys=True, default=str).encode()
                 ).hexdigest()[:32]
             )
-        event_id = f"{self.prefix}{key}"
-        if len(event_id) > EVENT_ID_LIMIT:
-            event_id = f"{self.prefix}h{hashlib.sha256(key.encode()).hexdigest()[:40]}"
+        return self._safe_id(f"{self.prefix}{key}", out)
+
+    def _safe_id(self, event_id: str, out: Mapped) -> str:
+        """An event id the envelope accepts. A key with spaces, commas, accents or over the
+        length limit becomes a stable hash of itself (the same record keeps its id); one with
+        control characters (CR, LF, NUL…) is refused, naming the field it came from."""
+        key = event_id.removeprefix(self.prefix)
+        if _CONTROL.search(key):
+            message = "the record's id holds control characters (line breaks, tabs…)"
+            out.problems.append({"field": self.where.get("id", "id"), "message": message})
+            return event_id
+        if len(event_id) > EVENT_ID_LIMIT or not is_safe_event_id(event_id):
+            return f"{self.prefix}h{hashlib.sha256(key.encode()).hexdigest()[:40]}"
         return event_id
 
 
