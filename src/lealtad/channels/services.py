@@ -1,14 +1,16 @@
 """Ingestion: validate canonical events at the edge, drop repeats, apply the rest atomically.
 
 A batch is validated whole before anything is written; a rejected event writes nothing and
-reports each bad field by its path. The accepted events of a batch, their business rows, audit
+reports each bad field by its path. A bad *optional* field of a customer's profile does not
+reject its event: it is set aside, recorded as a data-quality issue and reported back as a
+warning (docs/data-quality.md). The accepted events of a batch, their business rows, audit
 rows and outbox rows commit in one transaction, so an acknowledged event is stored exactly once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import groupby
 from typing import Any
 
@@ -17,9 +19,10 @@ from django.utils import timezone
 from pydantic import ValidationError
 
 from lealtad.channels.models import ExternalSystem, ReceivedEvent
-from lealtad.core import bulk, envelope, group_commit
+from lealtad.core import bulk, envelope, group_commit, normalize, set_aside
 from lealtad.core.audit import Actor
 from lealtad.core.envelope import Envelope, ValidEvent
+from lealtad.core.set_aside import FieldIssue
 
 CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
 
@@ -30,6 +33,7 @@ class EventResult:
     status: str
     customer_id: int | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
 
 def _errors(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
@@ -50,6 +54,15 @@ def known_channels() -> set[str]:
 def validate(raw: Any, channels: set[str], allowed: frozenset[str]) -> ValidEvent | EventResult:
     """A valid event, or the rejection that says what is wrong and where."""
     event_id = raw.get("id") if isinstance(raw, dict) else None
+    control = normalize.control_in(raw)
+    if control is not None:
+        where, char = control
+        problem = {
+            "field": where or "(event)",
+            "message": f"holds the control character U+{ord(char):04X}",
+        }
+        shown = str(event_id) if event_id and where != "id" else None
+        return EventResult(shown, REJECTED, errors=[problem])
     try:
         env = Envelope.model_validate(raw)
     except ValidationError as exc:
@@ -68,19 +81,35 @@ def validate(raw: Any, channels: set[str], allowed: frozenset[str]) -> ValidEven
         problems.append({"field": "customer", "message": "name at least one identifier"})
     if problems or kind is None:
         return EventResult(env.id, REJECTED, errors=problems)
+    optional = getattr(kind.payload_model, "SET_ASIDE", frozenset())
     try:
-        payload = kind.payload_model.model_validate(env.payload)
+        payload, issues = set_aside.validate(kind.payload_model, env.payload, optional)
     except ValidationError as exc:
         return EventResult(env.id, REJECTED, errors=_errors(exc, "payload"))
-    return ValidEvent(env, payload)
+    flags = getattr(payload, "flags", list)
+    return ValidEvent(env, payload, (*issues, *env.customer.flags(), *flags()))
 
 
 def ingest(
-    raws: Sequence[Any], actor: Actor, allowed_channels: frozenset[str] = frozenset()
+    raws: Sequence[Any],
+    actor: Actor,
+    allowed_channels: frozenset[str] = frozenset(),
+    set_aside_before: Sequence[Sequence[FieldIssue]] = (),
 ) -> list[EventResult]:
-    """Apply a batch; one result per input, in order."""
+    """Apply a batch; one result per input, in order.
+
+    ``set_aside_before`` holds, per input, the optional fields an edge (CSV import, connector
+    mapping) already left out of the event because it could not convert them: they are
+    recorded and reported like those the schema sets aside.
+    """
     channels = known_channels()
-    checked = _repeats_known([validate(raw, channels, allowed_channels) for raw in raws])
+    checked = [validate(raw, channels, allowed_channels) for raw in raws]
+    for i, noted in enumerate(set_aside_before):
+        if noted and isinstance(checked[i], ValidEvent):
+            event = checked[i]
+            assert isinstance(event, ValidEvent)
+            checked[i] = replace(event, issues=(*noted, *event.issues))
+    checked = _repeats_known(checked)
     try:
         return _apply(checked, actor)
     except IntegrityError:
@@ -152,7 +181,8 @@ def _apply_now(checked: list[ValidEvent | EventResult], actor: Actor) -> list[Ev
     customer_ids = _apply_runs([e for _, e in fresh], actor)
     _remember(fresh, customer_ids, actor)
     for (i, event), cid in zip(fresh, customer_ids, strict=True):
-        results[i] = EventResult(event.envelope.id, CREATED, customer_id=cid)
+        warnings = [issue.as_warning() for issue in event.issues]
+        results[i] = EventResult(event.envelope.id, CREATED, customer_id=cid, warnings=warnings)
     return [r for r in results if r is not None]
 
 

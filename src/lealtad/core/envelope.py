@@ -2,8 +2,9 @@
 
 An event type names its payload schema (a pydantic model, published as JSON Schema at
 ``GET /api/v1/events/schemas``) and the context service that applies it. Identifiers are
-normalized while validating, so a bad phone or email rejects the event with its field path
-before anything is written.
+normalized while validating, so an impossible phone or a bad email among the keys rejects the
+event with its field path before anything is written; a phone that is possible but in a range
+libphonenumber does not list is a key all the same, flagged (docs/data-quality.md).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.conf import settings
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from lealtad.core import normalize
-from lealtad.core.event_ids import EVENT_ID_PATTERN, check_event_id
+from lealtad.core.set_aside import FieldIssue
 
 BUILTIN_CHANNELS = (
     "web",
@@ -32,6 +33,9 @@ BUILTIN_CHANNELS = (
     "field",
     "mail",
 )
+
+
+UNASSIGNED_RANGE = "a possible number in a range not known as assigned"
 
 
 def _region() -> str:
@@ -66,6 +70,11 @@ class CustomerRef(BaseModel):
     def _card(cls, v: str | None) -> str | None:
         return normalize.card(v) if v else None
 
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str | None) -> str | None:
+        return normalize.name(v) if v else None
+
     @field_validator("national_id")
     @classmethod
     def _national_id(cls, v: str | None) -> str | None:
@@ -86,31 +95,37 @@ class CustomerRef(BaseModel):
     def has_key(self) -> bool:
         return bool(self.email or self.phone or self.national_id or self.card or self.external_ids)
 
+    def flags(self) -> list[FieldIssue]:
+        """The mobile number (kept as a key) when libphonenumber does not list its range."""
+        if not self.phone:
+            return []
+        parsed = normalize.phone(self.phone)
+        if parsed.valid or not parsed.is_mobile:
+            return []
+        return [FieldIssue("customer.phone", self.phone, UNASSIGNED_RANGE, kept=True)]
+
 
 class Envelope(BaseModel):
     """The canonical event: ``id`` is the caller's idempotency key."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    id: str = Field(min_length=1, max_length=120, json_schema_extra={"pattern": EVENT_ID_PATTERN})
+    id: str = Field(min_length=1, max_length=120)
     type: str = Field(min_length=1, max_length=80)
     channel: str = Field(min_length=1, max_length=40)
     occurred_at: AwareDatetime
     customer: CustomerRef
     payload: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        return check_event_id(v)
-
 
 @dataclass(frozen=True)
 class ValidEvent:
-    """An envelope whose payload passed its type's schema."""
+    """An envelope whose payload passed its type's schema; ``issues`` are the optional fields
+    set aside and the values kept but flagged, reported back as warnings."""
 
     envelope: Envelope
     payload: BaseModel
+    issues: tuple[FieldIssue, ...] = ()
 
 
 Applier = Callable[[Sequence[ValidEvent], Any], list[int]]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lealtad.core import normalize
-from lealtad.core.envelope import _region
+from lealtad.core.envelope import UNASSIGNED_RANGE, _region
+from lealtad.core.set_aside import FieldIssue
 from lealtad.customers import choices
 
 
@@ -20,16 +21,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+EmailText = Annotated[str, AfterValidator(normalize.email)]
+"""Each address validated on its own, so a bad one is reported (and set aside) at its index."""
+
+
 class PhoneIn(_Strict):
+    """A number as typed; ``e164``, ``is_mobile`` and ``validity`` are worked out from it."""
+
     number: str = Field(min_length=1, max_length=40)
     kind: Literal["mobile", "home", "work", "other"] = "mobile"
     e164: str = ""
     is_mobile: bool = True
+    validity: Literal["valid", "unassigned_range"] = "valid"
 
     @model_validator(mode="after")
     def _normalize(self) -> PhoneIn:
         parsed = normalize.phone(self.number, _region())
-        self.e164, self.is_mobile = parsed.e164, parsed.is_mobile
+        self.e164, self.is_mobile, self.validity = parsed.e164, parsed.is_mobile, parsed.validity
         return self
 
 
@@ -107,15 +115,45 @@ class CustomerProfile(_Strict):
     preferred_channel: str | None = None
     lifecycle_status: Literal["prospect", "customer", "former"] | None = None
     phones: list[PhoneIn] = Field(default_factory=list, max_length=20)
-    emails: list[str] = Field(default_factory=list, max_length=20)
+    emails: list[EmailText] = Field(default_factory=list, max_length=20)
     addresses: list[AddressIn] = Field(default_factory=list, max_length=20)
     consents: list[ConsentIn] = Field(default_factory=list, max_length=50)
     household: HouseholdIn | None = None
 
-    @field_validator("emails")
+    SET_ASIDE: ClassVar[frozenset[str]] = frozenset(
+        {
+            "gender",
+            "language",
+            "marital_status",
+            "birth_date",
+            "income_band",
+            "payment_methods",
+            "purchase_motives",
+            "health_insurance",
+            "preferred_channel",
+            "lifecycle_status",
+            "phones",
+            "emails",
+            "addresses",
+            "household",
+        }
+    )
+    """Optional fields a bad value of which is set aside instead of refusing the event (the
+    customer is written without it); names, kind, id type and consents still refuse. Why each
+    one: docs/data-quality.md."""
+
+    @field_validator("given_names", "first_surname", "second_surname", "organization_name")
     @classmethod
-    def _emails(cls, v: list[str]) -> list[str]:
-        return [normalize.email(e) for e in v]
+    def _names(cls, v: str | None) -> str | None:
+        return normalize.name(v) if v else v
+
+    def flags(self) -> list[FieldIssue]:
+        """Numbers kept but in a range libphonenumber does not list as assigned."""
+        return [
+            FieldIssue(f"payload.phones.{i}", p.number, UNASSIGNED_RANGE, kept=True)
+            for i, p in enumerate(self.phones)
+            if p.validity != "valid"
+        ]
 
     @field_validator("birth_date")
     @classmethod
