@@ -17,6 +17,7 @@ from lealtad.core.envelope import Envelope
 from lealtad.customers.api import router as customers_router
 from lealtad.customers.api_bulk import router as customers_bulk_router
 from lealtad.customers.api_identity import router as identity_router
+from lealtad.privacy.api import router as privacy_router
 
 api = NinjaAPI(
     title="Lealtad API",
@@ -36,6 +37,7 @@ api.add_router("/", events_router)
 api.add_router("/", hub_router)
 api.add_router("/", commerce_router)
 api.add_router("/", connectors_router)
+api.add_router("/", privacy_router)
 
 
 @api.exception_handler(PermissionDenied)

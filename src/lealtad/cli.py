@@ -35,9 +35,11 @@ def _mount_context_commands() -> None:
     """Command groups that contexts own (they import Django lazily inside each command)."""
     from lealtad.channels.connectors_cli import app as connectors_app
     from lealtad.customers.identity_cli import app as identity_app
+    from lealtad.privacy.cli import app as privacy_app
 
     app.add_typer(identity_app, name="identity", help="Identity resolution: train, dedupe.")
     app.add_typer(connectors_app, name="connectors", help="Connectors to external systems.")
+    app.add_typer(privacy_app, name="privacy", help="Privacy rights and retention.")
 
 
 def _django() -> None:

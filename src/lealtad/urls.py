@@ -17,6 +17,7 @@ urlpatterns = [
     path("consents/confirm/<str:token>/", consent_views.confirm, name="consent_confirm"),
     path("rules/", rules_views.access_rules, name="access_rules"),
     path("store/", include("lealtad.commerce.urls")),
+    path("privacy/", include("lealtad.privacy.urls")),
     path("", include("lealtad.web.urls")),
 ]
 if settings.DEBUG:

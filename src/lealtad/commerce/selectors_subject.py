@@ -8,6 +8,7 @@ company's, not data about the person) and the carts, lists and registries.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from lealtad.commerce.models import CustomerList, Order, PaymentMethod, Return
@@ -107,3 +108,14 @@ def customer_record(customer_ids: Iterable[int]) -> dict[str, Any]:
             for cl in lists
         ],
     }
+
+
+def customers_with_orders_since(customer_ids: Iterable[int], since: datetime) -> set[int]:
+    """Which of these customers ordered on or after ``since`` (retention keeps them)."""
+    wanted = sorted(set(customer_ids))
+    found: set[int] = set()
+    for start in range(0, len(wanted), 500):
+        part = wanted[start : start + 500]
+        rows = Order.objects.filter(customer_id__in=part, placed_at__gte=since)
+        found.update(rows.values_list("customer_id", flat=True))
+    return found

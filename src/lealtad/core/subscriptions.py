@@ -6,6 +6,7 @@ CONTEXT_EVENT_MODULES = (
     "lealtad.customers.events",
     "lealtad.commerce.events",
     "lealtad.channels.events",
+    "lealtad.privacy.events",
 )
 
 

@@ -4,7 +4,8 @@ art. 17) and the retention of lapsed prospects.
 A use case of this context (it writes only its own tables). The customer row stays, nameless,
 with ``erased_at`` set, so orders, contact counts and lifecycle figures keep their customer;
 everything that identifies the person goes: profile fields, phones, emails, addresses,
-identifiers (the deterministic identity index), consents, household membership, the text of
+identifiers (the deterministic identity index), consents, data-quality issues (they hold
+the raw values received), household membership, the text of
 every timeline step, identity reviews and the snapshots merges kept to be undone. Customers
 merged into this one are the same person and are erased with it. The other contexts erase
 their copies through their own services, with the values :func:`personal_values` lists.
@@ -19,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from lealtad.core import audit
 from lealtad.core.redaction import ERASED, Redactor
 from lealtad.customers import realtime
 from lealtad.customers.models import (
@@ -26,6 +28,7 @@ from lealtad.customers.models import (
     Consent,
     ConsentChange,
     Customer,
+    DataQualityIssue,
     Email,
     Household,
     HouseholdMember,
@@ -99,6 +102,10 @@ def personal_values(customer_ids: list[int]) -> list[str]:
     values.update(Identifier.objects.filter(owned).values_list("value", flat=True))
     for line1, line2 in Address.objects.filter(owned).values_list("line1", "line2"):
         values.update((line1, line2))
+    for raw, corrected in DataQualityIssue.objects.filter(owned).values_list(
+        "raw_value", "corrected_value"
+    ):
+        values.update((raw, corrected))
     return sorted(v for v in values if v and not v.startswith("#"))
 
 
@@ -114,7 +121,7 @@ def anonymize_customer(customer_id: int, ctx: ChangeContext) -> Erasure:
     """
     ids = family(customer_id)
     counts: dict[str, int] = {}
-    for model in (Phone, Email, Address, Identifier, Consent, ConsentChange):
+    for model in (Phone, Email, Address, Identifier, Consent, ConsentChange, DataQualityIssue):
         counts[model._meta.model_name or ""] = model.objects.filter(customer_id__in=ids).delete()[0]
     counts["household_member"] = _leave_households(ids)
     counts["interaction"] = Interaction.objects.filter(customer_id__in=ids).update(
@@ -146,3 +153,16 @@ def _leave_households(ids: list[int]) -> int:
     removed = HouseholdMember.objects.filter(customer_id__in=ids).delete()[0]
     Household.objects.filter(pk__in=households, members=None).delete()
     return removed
+
+
+@transaction.atomic
+def clear_interaction_texts(ids: list[int], ctx: ChangeContext) -> int:
+    """Retention of contact bodies: the steps stay on the timeline (when, channel, kind) for
+    the counts; their subject and summary go."""
+    cleared = 0
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        cleared += Interaction.objects.filter(pk__in=part).update(subject="", summary="")
+    if cleared:
+        audit.record(ctx.actor, "retention", "interaction", "*", {"cleared": [None, cleared]})
+    return cleared

@@ -7,9 +7,10 @@ rows are included and named in ``merged_records``.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from lealtad.core.audit import jsonable
 from lealtad.core.models import AuditEntry
@@ -20,6 +21,7 @@ from lealtad.customers.models import (
     Consent,
     ConsentChange,
     Customer,
+    DataQualityIssue,
     Email,
     HouseholdMember,
     Identifier,
@@ -116,6 +118,15 @@ def customer_record(customer_id: int) -> dict[str, Any]:
             "method",
             "source_channel",
         ),
+        "data_quality_issues": _rows(
+            DataQualityIssue.objects.filter(mine),
+            "field",
+            "raw_value",
+            "reason",
+            "status",
+            "corrected_value",
+            "created_at",
+        ),
         "channel_activity": _rows(
             ChannelActivity.objects.filter(mine), "channel", "contacts", "last_contact_at"
         ),
@@ -149,3 +160,42 @@ def customer_record(customer_id: int) -> dict[str, Any]:
             "changes",
         ),
     }
+
+
+def display_names(ids: list[int]) -> dict[int, str]:
+    """Names for lists of requests (an erased customer shows its number)."""
+    return dict(Customer.objects.filter(pk__in=ids).values_list("pk", "display_name"))
+
+
+# Retention: what a policy would remove ---------------------------------------------------------
+
+
+def interactions_with_text_before(cutoff: datetime) -> list[tuple[int, str]]:
+    """Timeline steps older than ``cutoff`` that still carry a subject or summary, as
+    ``(id, label)``; the label names no one (date, channel, customer number)."""
+    rows = (
+        Interaction.objects.filter(occurred_at__lt=cutoff)
+        .exclude(subject="", summary="")
+        .order_by("pk")
+        .values_list("pk", "occurred_at", "channel", "customer_id")
+    )
+    return [(pk, f"{at:%Y-%m-%d} {channel} · customer #{cid}") for pk, at, channel, cid in rows]
+
+
+def lapsed_prospects(cutoff: datetime) -> list[tuple[int, str]]:
+    """Prospects (never customers) untouched since ``cutoff``: not created, changed or
+    contacted since, not yet erased, not merged away; as ``(id, label)``."""
+    recent = Interaction.objects.filter(customer_id=OuterRef("pk"), occurred_at__gte=cutoff)
+    rows = (
+        Customer.objects.filter(
+            lifecycle_status="prospect",
+            erased_at=None,
+            merged_into=None,
+            created_at__lt=cutoff,
+            updated_at__lt=cutoff,
+        )
+        .exclude(Exists(recent))
+        .order_by("pk")
+        .values_list("pk", "updated_at")
+    )
+    return [(pk, f"customer #{pk} · last change {at:%Y-%m-%d}") for pk, at in rows]
