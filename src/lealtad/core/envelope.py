@@ -17,6 +17,7 @@ from django.conf import settings
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from lealtad.core import normalize
+from lealtad.core.event_ids import EVENT_ID_PATTERN, check_event_id
 from lealtad.core.set_aside import FieldIssue
 
 BUILTIN_CHANNELS = (
@@ -110,12 +111,17 @@ class Envelope(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    id: str = Field(min_length=1, max_length=120)
+    id: str = Field(min_length=1, max_length=120, json_schema_extra={"pattern": EVENT_ID_PATTERN})
     type: str = Field(min_length=1, max_length=80)
     channel: str = Field(min_length=1, max_length=40)
     occurred_at: AwareDatetime
     customer: CustomerRef
     payload: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return check_event_id(v)
 
 
 @dataclass(frozen=True)
