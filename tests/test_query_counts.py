@@ -34,6 +34,7 @@ from lealtad.customers.models import (
     Interaction,
     Phone,
 )
+from tests.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -145,7 +146,7 @@ def _assert_flat(name: str, small: tuple[int, list[str]], large: tuple[int, list
 @pytest.fixture
 def signed_in(make_user: Callable[..., User]) -> Client:
     client = Client()
-    client.force_login(make_user("admin"))
+    verified_login(client, make_user("admin"))  # the admin role owes a second factor
     return client
 
 

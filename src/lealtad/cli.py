@@ -33,12 +33,14 @@ console = Console(stderr=True)
 
 def _mount_context_commands() -> None:
     """Command groups that contexts own (they import Django lazily inside each command)."""
+    from lealtad.accounts.users_cli import app as users_app
     from lealtad.channels.connectors_cli import app as connectors_app
     from lealtad.customers.identity_cli import app as identity_app
     from lealtad.privacy.cli import app as privacy_app
 
     app.add_typer(identity_app, name="identity", help="Identity resolution: train, dedupe.")
     app.add_typer(connectors_app, name="connectors", help="Connectors to external systems.")
+    app.add_typer(users_app, name="users", help="Users: create, passwords, two-factor reset.")
     app.add_typer(privacy_app, name="privacy", help="Privacy rights and retention.")
 
 
@@ -66,18 +68,22 @@ def init() -> None:
     from django.contrib.auth.models import Group, User
     from django.core.management import call_command
 
+    from lealtad.accounts.users_cli import checked_password
     from lealtad.core.roles import Role
 
+    password = os.environ.get("LEALTAD_ADMIN_PASSWORD")
+    if password:  # refused before anything is written, with every validator's reason
+        checked_password(password, User(username="admin"))
     call_command("migrate", interactive=False, verbosity=0)
     for role in Role:
         Group.objects.get_or_create(name=role.value)
-    password = os.environ.get("LEALTAD_ADMIN_PASSWORD")
     admin = User.objects.filter(username="admin").first()
     if admin is None:
-        password = password or secrets.token_urlsafe(12)
+        password = password or secrets.token_urlsafe(16)
         admin = User.objects.create_superuser("admin", "", password)
         admin.groups.add(Group.objects.get(name=Role.ADMIN.value))
         typer.echo(f"Created user admin with password: {password}")
+        typer.echo("At the first sign-in, admin sets up an authenticator app (two-factor).")
     elif password and not admin.check_password(password):
         admin.set_password(password)
         admin.save(update_fields=["password"])

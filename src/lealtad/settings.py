@@ -6,11 +6,14 @@ under ``LEALTAD_HOME`` (``./.lealtad``). ``LEALTAD_DATABASE_URL`` switches to Po
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -20,8 +23,12 @@ def _flag(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
+# Everything Lealtad writes holds personal data or keys to it (the SQLite file and its -wal
+# and -shm, the secret key, exports, connector folders): owner-only, whatever the shell's umask.
+os.umask(0o077)
 LEALTAD_HOME = Path(os.environ.get("LEALTAD_HOME", ".lealtad")).resolve()
 LEALTAD_HOME.mkdir(parents=True, exist_ok=True)
+LEALTAD_HOME.chmod(0o700)
 
 
 def _secret_key() -> str:
@@ -37,29 +44,67 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = _flag("LEALTAD_DEBUG")
-ALLOWED_HOSTS = [h for h in os.environ.get("LEALTAD_ALLOWED_HOSTS", "*").split(",") if h]
+# Host names this server answers for. Unset, only this machine's own names: a server reachable
+# from elsewhere must name its hosts, and `*` (any Host header) is refused.
+_LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("LEALTAD_ALLOWED_HOSTS", "").split(",") if h.strip()
+] or _LOCAL_HOSTS
+if "*" in ALLOWED_HOSTS:
+    raise ImproperlyConfigured("LEALTAD_ALLOWED_HOSTS may not contain '*': name the hosts")
+# HTTPS: on by default as soon as the server answers for a name other than this machine's, so
+# a deployment gets secure cookies, HSTS and the redirect without asking. Behind a proxy that
+# terminates TLS, LEALTAD_PROXY_SSL_HEADER names the header it sets (X-Forwarded-Proto).
+LEALTAD_HTTPS = _flag("LEALTAD_HTTPS", any(h not in _LOCAL_HOSTS for h in ALLOWED_HOSTS))
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LEALTAD_HTTPS
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_SSL_REDIRECT = _flag("LEALTAD_SSL_REDIRECT", LEALTAD_HTTPS)
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("LEALTAD_HSTS_SECONDS", "31536000" if LEALTAD_HTTPS else "0")
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("LEALTAD_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = _flag("LEALTAD_HSTS_PRELOAD", True)
+if _proxy_header := os.environ.get("LEALTAD_PROXY_SSL_HEADER", "").strip():
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _proxy_header.upper().replace("-", "_"),
+        os.environ.get("LEALTAD_PROXY_SSL_VALUE", "https"),
+    )
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Proxies whose X-Forwarded-For is believed (CIDRs); none by default.
+LEALTAD_TRUSTED_PROXIES = tuple(
+    ipaddress.ip_network(n.strip(), strict=False)
+    for n in os.environ.get("LEALTAD_TRUSTED_PROXIES", "").split(",")
+    if n.strip()
+)
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("LEALTAD_CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "lealtad.accounts.apps.LealtadAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "lealtad.core",
     "lealtad.customers",
     "lealtad.channels",
     "lealtad.commerce",
     "lealtad.privacy",
     "lealtad.web",
+    "lealtad.accounts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "lealtad.core.security_headers.NoStoreMiddleware",
     "lealtad.core.middleware.BodyLimitMiddleware",
     "lealtad.core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -67,6 +112,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "lealtad.accounts.middleware.RequireTwoFactorMiddleware",
+    "lealtad.accounts.middleware.SignInLockoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -130,6 +178,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The throttle answers first, for every login form (lealtad.accounts.backends).
+AUTHENTICATION_BACKENDS = [
+    "lealtad.accounts.backends.ThrottledSignInBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+OTP_TOTP_ISSUER = os.environ.get("LEALTAD_OTP_ISSUER", "Lealtad")
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -149,6 +203,23 @@ STATIC_ROOT.mkdir(exist_ok=True)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Content-Security-Policy: scripts and styles only from Lealtad's own static files, no inline
+# code (templates carry none; htmx's indicator style is in lealtad.css, see base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 # Lealtad's own settings.
 LEALTAD_DEFAULT_REGION = os.environ.get("LEALTAD_DEFAULT_REGION", "EC").upper()
 LEALTAD_EMBEDDED_WORKERS = _flag("LEALTAD_EMBEDDED_WORKERS", True)
@@ -156,6 +227,7 @@ LEALTAD_EMBEDDED_WORKERS = _flag("LEALTAD_EMBEDDED_WORKERS", True)
 LEALTAD_SERVER_THREADS = int(os.environ.get("LEALTAD_SERVER_THREADS", "8"))
 LEALTAD_LOGIN_ATTEMPTS = int(os.environ.get("LEALTAD_LOGIN_ATTEMPTS", "5"))
 LEALTAD_LOGIN_WINDOW_SECONDS = int(os.environ.get("LEALTAD_LOGIN_WINDOW_SECONDS", "300"))
+LEALTAD_LOGIN_ADDRESS_ATTEMPTS = int(os.environ.get("LEALTAD_LOGIN_ADDRESS_ATTEMPTS", "20"))
 LEALTAD_MAX_BATCH = 1000
 # Request bodies (lealtad.core.body_limits), refused with 413 before they are read whole:
 # most endpoints; an events or connector webhook batch; the customer CSV upload.

@@ -7,6 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from lealtad.core.models import Delivery, OutboxMessage
+from tests.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ def staff(make_user):
 
 def test_admin_pages_open(staff, rodrigo: int) -> None:
     client = Client()
-    client.force_login(staff)
+    verified_login(client, staff)
     for model in (
         "customers/customer",
         "customers/identifier",
@@ -45,7 +46,7 @@ def test_replay_a_dead_letter(staff) -> None:
     )
     dead = Delivery.objects.create(message=message, subscriber="x", status="dead", attempts=5)
     client = Client()
-    client.force_login(staff)
+    verified_login(client, staff)
     response = client.post(
         "/admin/core/delivery/", {"action": "replay", "_selected_action": [dead.pk]}
     )
