@@ -60,7 +60,13 @@ def ingest(request: HttpRequest) -> dict[str, Any]:
     return {
         **counts,
         "results": [
-            {"id": r.id, "status": r.status, "customer_id": r.customer_id, "errors": r.errors}
+            {
+                "id": r.id,
+                "status": r.status,
+                "customer_id": r.customer_id,
+                "errors": r.errors,
+                "warnings": r.warnings,
+            }
             for r in results
         ],
     }
