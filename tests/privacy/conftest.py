@@ -24,10 +24,12 @@ def story(db: Any) -> demo.Story:
     return demo.seed_customer()
 
 
-def open_verified(client: Client, customer_id: int, kind: str) -> dict[str, Any]:
+def open_verified(
+    client: Client, customer_id: int, kind: str, details: str = "Por favor"
+) -> dict[str, Any]:
     made = client.post(
         "/api/v1/privacy/requests",
-        {"customer_id": customer_id, "kind": kind, "channel": "email", "details": "Por favor"},
+        {"customer_id": customer_id, "kind": kind, "channel": "email", "details": details},
         content_type="application/json",
     )
     assert made.status_code == 201, made.content

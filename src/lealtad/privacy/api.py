@@ -246,7 +246,7 @@ def policies(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.put(
-    "/privacy/retention/{data_class}",
+    "/privacy/retention/policies/{data_class}",
     response={200: dict, **errors(400)},
     summary="Set a policy's term and switch it on or off",
 )
