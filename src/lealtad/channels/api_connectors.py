@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import PurePosixPath
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -21,7 +20,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
-from lealtad.channels.connectors import inbound, outbound, registry
+from lealtad.channels.connectors import folders, inbound, outbound, registry
 from lealtad.channels.connectors.spec import Connector
 from lealtad.channels.models import Reject, Subscription
 from lealtad.core import dispatcher
@@ -90,7 +89,7 @@ def list_connectors(request: HttpRequest) -> dict[str, Any]:
                         "kind": s.kind,
                         "event_type": s.event_type,
                         "format": s.format if s.kind == "file" else "json",
-                        "folder": str(registry.folder(c, s.folder)) if s.kind == "file" else "",
+                        "folder": registry.describe_folder(c, s.folder) if s.kind == "file" else "",
                     }
                     for s in c.inbound
                 ],
@@ -218,9 +217,11 @@ def _check(data: SubscriptionIn) -> None:
         if len(data.secret) < 16:
             raise HttpError(422, "a webhook is signed: give it a secret of 16 characters or more")
     else:
-        path = PurePosixPath(data.folder)
-        if not data.folder or path.is_absolute() or ".." in path.parts or "\\" in data.folder:
-            raise HttpError(422, "a file subscription needs a relative folder without '..'")
+        base = folders.data_root() / (data.connector or registry.SUBSCRIPTIONS_DIR)
+        try:
+            folders.confine(data.folder, base)
+        except folders.FolderRefused as exc:
+            raise HttpError(422, f"folder: {exc}") from exc
     if data.connector:
         connector = _connector(data.connector)
         if data.mapping and not any(o.name == data.mapping for o in connector.outbound):

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from lealtad.channels.connectors import folders
 
 
 class ExternalSystem(models.Model):
@@ -90,6 +95,21 @@ class Subscription(models.Model):
     @property
     def hub_name(self) -> str:
         return f"channels.out.{self.name}"
+
+    def folder_base(self) -> Path:
+        """Where a relative ``folder`` lives: the connector's own data folder, or
+        ``_subscriptions`` for a subscription of no connector."""
+        return folders.data_root() / (self.connector or "_subscriptions")
+
+    def clean(self) -> None:
+        """A file subscription's folder stays inside the connector data directory (the admin
+        form shows the reason next to the field)."""
+        super().clean()
+        if self.kind == self.Kind.FILE:
+            try:
+                folders.confine(self.folder, self.folder_base())
+            except folders.FolderRefused as exc:
+                raise ValidationError({"folder": str(exc)}) from exc
 
 
 class Reject(models.Model):

@@ -18,12 +18,14 @@ import re
 from collections.abc import Callable
 from itertools import accumulate
 
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 
 from lealtad.core import body_limits
 
 MAX_JSON_DEPTH = 32
+NEWLINE = b"\n"
 _BODY_MARKERS = (b"\x00", b"\\u0000", b"%00")
 # A JSON string literal, removed before counting brackets so "[[[" inside text is not depth.
 # An unterminated one runs to the end, so every quote starts a match and the scan stays linear.
@@ -69,17 +71,25 @@ def _multipart_nul(request: HttpRequest) -> str | None:
     for name, values in request.POST.lists():
         if "\x00" in name or any("\x00" in v for v in values):
             return f"form field {name!r}"
-    for name, upload in request.FILES.items():
-        line = 1
+    for name, uploads in request.FILES.lists():
+        for upload in uploads:
+            if where := _file_nul(upload):
+                return f"file {name!r} ({upload.name}), {where}"
+    return None
+
+
+def _file_nul(upload: UploadedFile) -> str | None:
+    """The line of an uploaded file's first NUL byte; the file is left rewound either way."""
+    line = 1
+    try:
         for chunk in upload.chunks():
             at = chunk.find(b"\x00")
             if at >= 0:
-                upload.seek(0)
-                line += chunk.count(b"\n", 0, at)
-                return f"file {name!r} ({upload.name}), line {line}"
-            line += chunk.count(b"\n")
+                return f"line {line + chunk.count(NEWLINE, 0, at)}"
+            line += chunk.count(NEWLINE)
+        return None
+    finally:
         upload.seek(0)
-    return None
 
 
 def _nul_in(request: HttpRequest) -> str | None:

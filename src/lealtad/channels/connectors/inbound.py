@@ -35,7 +35,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from lealtad.channels import services
-from lealtad.channels.connectors import registry, state_reports
+from lealtad.channels.connectors import folders, registry, state_reports
 from lealtad.channels.connectors.mapping import InboundMapper, Mapped
 from lealtad.channels.connectors.owned_events import NOT_ABOUT_CUSTOMER
 from lealtad.channels.connectors.spec import Connector, Inbound
@@ -288,14 +288,20 @@ def fingerprint(path: Path) -> str:
 
 
 def pending_files(connector: Connector, stream: Inbound) -> list[Path]:
+    """The files waiting in the stream's folder, in name order. The folder is checked again
+    (:class:`~.folders.FolderRefused`); a file that is a link leading out of it is skipped."""
     where = registry.folder(connector, stream.folder)
     if not where.is_dir():
         return []
-    return sorted(
-        p
-        for p in where.glob(stream.pattern)
-        if p.is_file() and not p.name.startswith(".") and not p.name.endswith(SKIPPED_SUFFIXES)
-    )
+    found = []
+    for p in where.glob(stream.pattern):
+        if p.name.startswith(".") or p.name.endswith(SKIPPED_SUFFIXES) or not p.is_file():
+            continue
+        if not folders.inside(p, where):
+            log.warning("connector %s: %s leads out of its folder; skipped", connector.name, p)
+            continue
+        found.append(p)
+    return sorted(found)
 
 
 def run(
@@ -307,7 +313,13 @@ def run(
     for stream in connector.inbound:
         if stream.kind != "file" or (stream_name and stream.name != stream_name):
             continue
-        for path in pending_files(connector, stream):
+        try:
+            waiting = pending_files(connector, stream)
+        except folders.FolderRefused as exc:
+            log.warning("connector %s, stream %s: %s", connector.name, stream.name, exc)
+            reports.append(FileReport(connector.name, stream.name, "", failed=f"folder {exc}"))
+            continue
+        for path in waiting:
             reports.append(process_file(connector, stream, path, on_progress))
     return reports
 

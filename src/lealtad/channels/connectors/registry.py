@@ -27,12 +27,14 @@ from django.db import transaction
 from django.db.models import Count, Max
 
 from lealtad.channels import services
+from lealtad.channels.connectors import folders
 from lealtad.channels.connectors.spec import Connector, ConnectorError, load_connector
 from lealtad.channels.models import Subscription
 from lealtad.core import hub
 
 log = logging.getLogger(__name__)
 HUB_PREFIX = "channels.out."
+SUBSCRIPTIONS_DIR = "_subscriptions"
 _lock = threading.RLock()
 
 
@@ -43,14 +45,34 @@ def connectors_dir() -> Path:
 
 def data_dir(connector: Connector) -> Path:
     """Where a connector's relative folders live."""
-    configured = getattr(settings, "LEALTAD_CONNECTOR_DATA_DIR", None)
-    root = Path(configured) if configured else Path(settings.LEALTAD_HOME) / "connector-data"
-    return root / connector.name
+    return folders.data_root() / connector.name
 
 
 def folder(connector: Connector, path: str) -> Path:
-    given = Path(path).expanduser()
-    return given if given.is_absolute() else data_dir(connector) / given
+    """The real folder a connector's ``path`` names, checked each time it is used: a link
+    planted since the connector was loaded is refused too (:class:`FolderRefused`)."""
+    return folders.confine(path, data_dir(connector))
+
+
+def describe_folder(connector: Connector, path: str) -> str:
+    """The folder for display: where it is, or why it is refused."""
+    try:
+        return str(folder(connector, path))
+    except folders.FolderRefused as exc:
+        return f"refused: {exc}"
+
+
+def _folder_problems(connector: Connector, source: str) -> list[str]:
+    """Every file folder of a connector that leads out of the data directory."""
+    named = [(f"inbound {s.name}", s.folder) for s in connector.inbound if s.kind == "file"]
+    named += [(f"outbound {o.name}", o.folder) for o in connector.outbound if o.kind == "file"]
+    problems = []
+    for where, path in named:
+        try:
+            folder(connector, path)
+        except folders.FolderRefused as exc:
+            problems.append(f"{source}: {where}: folder {exc}")
+    return problems
 
 
 # Loading -----------------------------------------------------------------------------------------
@@ -87,6 +109,9 @@ def _load() -> _Loaded:
                 connector = load_connector(path.read_text(encoding="utf-8"), str(path))
             except (ConnectorError, OSError, UnicodeDecodeError) as exc:
                 problems.extend(getattr(exc, "problems", [f"{path}: {exc}"]))
+                continue
+            if refused := _folder_problems(connector, str(path)):
+                problems.extend(refused)
                 continue
             if connector.name in found:
                 problems.append(f"{path}: name {connector.name!r} is used by another file")
@@ -207,10 +232,6 @@ def forget() -> None:
 
 
 def folder_for_subscription(path: str) -> Path:
-    """A file subscription with no connector writes under ``connector-data/_subscriptions``."""
-    given = Path(path).expanduser()
-    if given.is_absolute():
-        return given
-    configured = getattr(settings, "LEALTAD_CONNECTOR_DATA_DIR", None)
-    root = Path(configured) if configured else Path(settings.LEALTAD_HOME) / "connector-data"
-    return root / "_subscriptions" / given
+    """A file subscription with no connector writes under ``connector-data/_subscriptions``
+    (checked as :func:`folder` is)."""
+    return folders.confine(path, folders.data_root() / SUBSCRIPTIONS_DIR)

@@ -294,6 +294,10 @@ def _inbound(data: Any, where: str, bad: Bad) -> Inbound | None:
     targets = [r.target for r in rules if r.target != IGNORE] + [t for t, _ in constants]
     for target in sorted({t for t in targets if targets.count(t) > 1}):
         bad(f"{where}.mapping", f"{target} is fed by more than one field or constant")
+    pattern = str(data.get("pattern") or "*")
+    if "/" in pattern or "\\" in pattern or ".." in pattern:
+        bad(f"{where}.pattern", "a file name pattern such as '*.csv', without '/' or '..'")
+        pattern = "*"
     return Inbound(
         name=str(name),
         kind=kind,
@@ -302,7 +306,7 @@ def _inbound(data: Any, where: str, bad: Bad) -> Inbound | None:
         constants=tuple(constants),
         id_from=id_from,
         folder=folder,
-        pattern=str(data.get("pattern") or "*"),
+        pattern=pattern,
         format=fmt,
         delimiter=delimiter,
         encoding=encoding,
