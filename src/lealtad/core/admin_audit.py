@@ -46,6 +46,8 @@ def _changes(form: Any) -> dict[str, list[Any]]:
         after = _value(name, form.cleaned_data.get(name))
         if name in SECRET_FIELDS:
             before, after = HIDDEN, HIDDEN
+        elif before == after:  # a form that only re-typed the same value
+            continue
         out[name] = [before, after]
     return out
 

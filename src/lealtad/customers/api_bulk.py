@@ -13,7 +13,8 @@ from ninja.files import UploadedFile
 from lealtad.core import audit
 from lealtad.core.access import require
 from lealtad.core.roles import Capability
-from lealtad.customers import exporting, importing
+from lealtad.customers import exporting, importing, selectors
+from lealtad.customers.models import Customer
 
 router = Router(tags=["customers"])
 
@@ -52,11 +53,14 @@ def import_customers(
 )
 def export_customers(request: HttpRequest, bom: bool = False) -> StreamingHttpResponse:
     who = require(request, Capability.EXPORT)
-    audit.record(who.actor, "export", "customers", "all", {"format": [None, "csv"]})
+    scope = ",".join(sorted(who.channels)) or "all"
+    audit.record(who.actor, "export", "customers", scope, {"format": [None, "csv"]})
+    # A channel-bound token exports its channel's customers only (core.rules).
+    only = selectors.visible_to(Customer.objects.all(), who.reader) if who.channels else None
     content = (
-        exporting.aiter_csv(bom=bom)
+        exporting.aiter_csv(bom=bom, customers=only)
         if isinstance(request, ASGIRequest)
-        else exporting.iter_csv(bom=bom)
+        else exporting.iter_csv(bom=bom, customers=only)
     )
     response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import IO, Any
 
 from asgiref.sync import sync_to_async
+from django.db.models import QuerySet
 from rich.progress import Progress
 
 from lealtad.customers.models import Customer, Email, Identifier, Phone
@@ -82,21 +83,24 @@ def header(systems: list[str]) -> list[str]:
     return [*BASE_COLUMNS, *(f"{EXTERNAL_PREFIX}{s}" for s in systems)]
 
 
-def iter_chunks(chunk_size: int = CHUNK) -> Iterator[list[list[str]]]:
-    """The header row alone, then the customers' rows, ``chunk_size`` customers at a time."""
+def iter_chunks(
+    chunk_size: int = CHUNK, customers: QuerySet[Customer] | None = None
+) -> Iterator[list[list[str]]]:
+    """The header row alone, then the customers' rows, ``chunk_size`` customers at a time.
+
+    ``customers`` narrows the export (a channel-bound token exports its channel's only)."""
     systems = external_systems()
     yield [header(systems)]
+    base = Customer.objects.all() if customers is None else customers
     last = 0
     while True:
-        customers = list(
-            Customer.objects.filter(pk__gt=last)
-            .order_by("pk")
-            .values_list(*_CUSTOMER_FIELDS)[:chunk_size]
+        found = list(
+            base.filter(pk__gt=last).order_by("pk").values_list(*_CUSTOMER_FIELDS)[:chunk_size]
         )
-        if not customers:
+        if not found:
             return
-        yield _rows(customers, systems)
-        last = customers[-1][0]
+        yield _rows(found, systems)
+        last = found[-1][0]
 
 
 def _rows(customers: list[tuple[Any, ...]], systems: list[str]) -> list[list[str]]:
@@ -167,17 +171,21 @@ def _text(rows: list[list[str]]) -> str:
     return buffer.getvalue()
 
 
-def iter_csv(chunk_size: int = CHUNK, bom: bool = False) -> Iterator[str]:
+def iter_csv(
+    chunk_size: int = CHUNK, bom: bool = False, customers: QuerySet[Customer] | None = None
+) -> Iterator[str]:
     """The export as CSV text, one piece per chunk, for a streaming HTTP response (WSGI)."""
     if bom:
         yield "\ufeff"
-    for rows in iter_chunks(chunk_size):
+    for rows in iter_chunks(chunk_size, customers):
         yield _text(rows)
 
 
-async def aiter_csv(chunk_size: int = CHUNK, bom: bool = False) -> AsyncIterator[str]:
+async def aiter_csv(
+    chunk_size: int = CHUNK, bom: bool = False, customers: QuerySet[Customer] | None = None
+) -> AsyncIterator[str]:
     """The same for ASGI: each chunk is read in Django's sync thread, none is buffered."""
-    pieces = iter_csv(chunk_size, bom)
+    pieces = iter_csv(chunk_size, bom, customers)
     step = sync_to_async(lambda: next(pieces, None), thread_sensitive=True)
     while (piece := await step()) is not None:
         yield piece
