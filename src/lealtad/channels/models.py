@@ -220,3 +220,22 @@ class ReportedState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system} {self.kind} {self.key} @ {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class WebhookReceipt(models.Model):
+    """A signed inbound webhook already received (its ``webhook-id``): the same message sent
+    again within the signature's tolerance window is a replay and is refused. Rows older than
+    twice the window can no longer match a valid signature and are pruned."""
+
+    connector = models.CharField(max_length=80)
+    webhook_id = models.CharField(max_length=200)
+    received_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["connector", "webhook_id"], name="webhook_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.connector} {self.webhook_id}"
