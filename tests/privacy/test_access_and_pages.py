@@ -103,6 +103,7 @@ def test_the_officer_answers_an_access_request_from_the_pages(story):
     assert request.status == "completed"
     listed = client.get("/privacy/?show=closed").content.decode()
     assert f'href="/privacy/{request.pk}/"' in listed
+    assert "Solicitudes de titulares" in listed and "Atendida" in listed  # Spanish by default
 
 
 def test_erasure_from_the_pages_needs_the_customer_number(story):
