@@ -117,7 +117,7 @@ def reaches_all(customers: list[Customer], reader: Reader | None) -> bool:
 def search(query: str, limit: int = 25, reader: Reader | None = None) -> QuerySet[Customer]:
     """Name fragment (accent- and case-insensitive), phone, email or national id."""
     text = query.strip()
-    live = visible_to(Customer.objects.filter(merged_into=None), reader)
+    live = visible_to(Customer.objects.filter(merged_into=None, erased_at=None), reader)
     if not text:
         return live.order_by("-updated_at")[:limit]
     digits = "".join(ch for ch in text if ch.isdigit())
