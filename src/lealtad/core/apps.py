@@ -7,8 +7,13 @@ class CoreConfig(AppConfig):
     verbose_name = "Lealtad core"
 
     def ready(self) -> None:
-        from lealtad.core import admin_audit, subscriptions
+        from django.db.backends.signals import connection_created
 
+        from lealtad.core import admin_audit, file_modes, subscriptions
+
+        connection_created.connect(
+            file_modes.restrict_sqlite_files, dispatch_uid="lealtad-sqlite-owner-only"
+        )
         subscriptions.load_all()
         # The admin site discovered every app's admin module already (django.contrib.admin
         # comes first in INSTALLED_APPS): each model admin now audits its writes.
