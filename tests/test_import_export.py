@@ -25,7 +25,14 @@ from lealtad.core.models import AuditEntry
 from lealtad.core.roles import Role
 from lealtad.customers import exporting, importing
 from lealtad.customers.api_bulk import router
-from lealtad.customers.models import Address, Consent, Customer, Identifier, Phone
+from lealtad.customers.models import (
+    Address,
+    Consent,
+    Customer,
+    DataQualityIssue,
+    Identifier,
+    Phone,
+)
 from lealtad.customers.services import ChangeContext, merge_customers
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "import"
@@ -156,22 +163,62 @@ def test_importing_the_same_file_again_changes_nothing(tmp_path: Path, mapping: 
 
 
 @pytest.mark.django_db
-def test_two_bad_rows_import_nothing_and_both_are_reported(tmp_path: Path, mapping: Path) -> None:
+def test_odd_optional_cells_are_set_aside_and_every_row_imported(
+    tmp_path: Path, mapping: Path
+) -> None:
+    """No customer lost for an odd optional field (docs/data-quality.md): the row goes in,
+    the cell becomes a data-quality issue and a warning naming its line and column."""
     rows = [list(r) for r in GOOD_ROWS]
     rows[1][6] = "31/02/1979"  # line 3: no such date
-    rows[3][7] = "12345"  # line 5: not a phone
+    rows[3][7] = "12345"  # line 5: not a possible phone
     rows[3][5] = "X"  # line 5: not in the value map
+    rows[2][7] = "0944255366"  # line 4: possible, in a range not listed as assigned
+    path = write_csv(tmp_path / "odd.csv", rows)
+
+    checked = importing.import_csv(path, mapping, True, None)
+    assert checked.problems == [] and Customer.objects.count() == 0
+    report = importing.import_csv(path, mapping, False, None)
+
+    assert report.problems == [] and report.written
+    assert (report.created, Customer.objects.count()) == (4, 4)
+    assert report.warnings == checked.warnings
+    text = "\n".join(report.warnings)
+    assert (
+        "line 3, column 'Nacimiento' (profile.birth_date): '31/02/1979' is not a date in the "
+        "form DD/MM/YYYY (set aside for review)" in text
+    )
+    assert "line 5, column 'Celular' (profile.phones): not a possible phone number" in text
+    assert "line 5, column 'Sexo' (profile.gender): 'X' is not one of 'F', 'M'" in text
+    assert "line 4, column 'Celular' (profile.phones): a possible number" in text
+    assert len(report.warnings) == 4
+    assert "4 fields set aside or flagged for review" in report.summary()
+    issues = DataQualityIssue.objects.order_by("field", "kind")
+    assert [(i.field, i.raw_value, i.kind) for i in issues] == [
+        ("birth_date", "31/02/1979", "set_aside"),
+        ("gender", "X", "set_aside"),
+        ("phone", "+593944255366", "flagged"),
+        ("phone", "12345", "set_aside"),
+    ]
+    assert {i.source_channel for i in issues} == {"pos"}
+
+
+@pytest.mark.django_db
+def test_two_bad_rows_import_nothing_and_both_are_reported(tmp_path: Path, mapping: Path) -> None:
+    rows = [list(r) for r in GOOD_ROWS]
+    rows[1][9] = "jc@"  # line 3: the email the row is matched on
+    rows[3][1] = "17-1004.68A\u202e"  # line 5: a control character in the national id
+    rows[3][5] = "X"  # line 5: set aside, not a problem
     report = importing.import_csv(write_csv(tmp_path / "bad.csv", rows), mapping, False, None)
 
     assert Customer.objects.count() == 0
     assert ReceivedEvent.objects.count() == 0
+    assert not DataQualityIssue.objects.exists()
     assert report.bad_rows == 2
     assert not report.written
     text = "\n".join(report.problems)
-    assert "line 3, column 'Nacimiento' (profile.birth_date): '31/02/1979' is not a date" in text
-    assert "line 5, column 'Celular' (profile.phones)" in text
-    assert "line 5, column 'Sexo' (profile.gender): 'X' is not one of 'F', 'M'" in text
-    assert len(report.problems) == 3
+    assert "line 3, column 'Correo' (customer.email): not a valid email address" in text
+    assert "line 5, column 'Cedula' (customer.national_id): contains the control character" in text
+    assert len(report.problems) == 2
     assert "nothing was imported" in report.summary()
 
 
@@ -269,11 +316,11 @@ def test_a_failure_in_a_later_batch_rolls_back_the_whole_file(
     real_ingest = channel_services.ingest
     calls = []
 
-    def failing_second_batch(raws, actor, allowed=frozenset()):  # type: ignore[no-untyped-def]
+    def failing_second_batch(raws, actor, allowed=frozenset(), set_aside_before=()):  # type: ignore[no-untyped-def]
         calls.append(len(raws))
         if len(calls) == 2:
             raise RuntimeError("disk full")
-        return real_ingest(raws, actor, allowed)
+        return real_ingest(raws, actor, allowed, set_aside_before)
 
     monkeypatch.setattr(channel_services, "ingest", failing_second_batch)
     with pytest.raises(RuntimeError):
@@ -286,11 +333,11 @@ def test_a_failure_in_a_later_batch_rolls_back_the_whole_file(
 @pytest.mark.django_db
 def test_cli_bad_file_exits_1_and_lists_problems(tmp_path: Path, mapping: Path) -> None:
     rows = [list(r) for r in GOOD_ROWS]
-    rows[0][7] = "abc"
+    rows[0][9] = "abc"
     path = write_csv(tmp_path / "bad.csv", rows)
     result = CliRunner().invoke(app, ["customers", "import", str(path), "--mapping", str(mapping)])
     assert result.exit_code == 1
-    assert "line 2, column 'Celular' (profile.phones)" in result.output
+    assert "line 2, column 'Correo' (customer.email)" in result.output
     assert "nothing was imported" in result.output
     assert Customer.objects.count() == 0
 
@@ -413,9 +460,9 @@ def test_api_import_and_export(tmp_path: Path) -> None:
     assert done.status_code == 200
     assert done.json()["created"] == 4
 
-    bad = post(data.replace(b"099 375 7370", b"099"))
+    bad = post(data.replace(b"mjuarez@correo.ec", b"mjuarez@"))
     assert bad.status_code == 422
-    assert bad.json()["problems"][0].startswith("line 2, column 'Celular'")
+    assert bad.json()["problems"][0].startswith("line 2, column 'Correo'")
 
     exported = client.get("/customers/export?bom=true", user=manager)
     assert exported.status_code == 200

@@ -17,6 +17,7 @@ from lealtad.core.envelope import Envelope
 from lealtad.customers.api import router as customers_router
 from lealtad.customers.api_bulk import router as customers_bulk_router
 from lealtad.customers.api_identity import router as identity_router
+from lealtad.customers.api_quality import router as quality_router
 from lealtad.privacy.api import router as privacy_router
 
 api = NinjaAPI(
@@ -31,6 +32,7 @@ api = NinjaAPI(
 # The bulk routes (/customers/import, /customers/export) first: /customers/{customer_id} would
 # otherwise take their paths (a GET answered 422, a POST 405).
 api.add_router("/", customers_bulk_router)
+api.add_router("/", quality_router)
 api.add_router("/", customers_router)
 api.add_router("/", identity_router)
 api.add_router("/", events_router)

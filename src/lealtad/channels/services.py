@@ -81,7 +81,7 @@ def validate(raw: Any, channels: set[str], allowed: frozenset[str]) -> ValidEven
         problems.append({"field": "customer", "message": "name at least one identifier"})
     if problems or kind is None:
         return EventResult(env.id, REJECTED, errors=problems)
-    optional = getattr(kind.payload_model, "SET_ASIDE", frozenset())
+    optional: frozenset[str] = getattr(kind.payload_model, "SET_ASIDE", frozenset())
     try:
         payload, issues = set_aside.validate(kind.payload_model, env.payload, optional)
     except ValidationError as exc:

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, Literal
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -49,6 +50,26 @@ def refuse_controls(text: str) -> str:
     return text
 
 
+def control_in(value: Any, path: str = "") -> tuple[str, str] | None:
+    """Where in a JSON value (dotted path) the first control character is, and which one."""
+    if isinstance(value, str):
+        found = control_character(value)
+        return (path, found) if found is not None else None
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        where = f"{path}.{key}" if path else str(key)
+        hit = control_in(key, where) if isinstance(key, str) else None
+        hit = hit or control_in(item, where)
+        if hit is not None:
+            return hit
+    return None
+
+
 def ascii_digits(text: str) -> str:
     """Every Unicode decimal digit (category Nd: Arabic-Indic, Persian, Devanagari…) as ASCII.
 
@@ -86,7 +107,7 @@ class NormalizedPhone:
     valid: bool = True
 
     @property
-    def validity(self) -> str:
+    def validity(self) -> Literal["valid", "unassigned_range"]:
         return "valid" if self.valid else "unassigned_range"
 
 
@@ -155,7 +176,7 @@ def _shaped_like_a_mobile(parsed: phonenumbers.PhoneNumber) -> bool:
     """For a number in a range not yet listed: does it have the length and leading digit of
     its country's mobiles (Ecuador ``9X XXX XXXX``, Colombia ``3XX``, Peru ``9XX``)? Such a
     number identifies one person, as a listed mobile does."""
-    country = phonenumbers.region_code_for_country_code(parsed.country_code)
+    country = phonenumbers.region_code_for_country_code(parsed.country_code or 0)
     sample = _mobile_sample(country)
     national = phonenumbers.national_significant_number(parsed)
     return bool(sample) and len(national) == len(sample) and national[0] == sample[0]

@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-import phonenumbers
-
+from lealtad.core import normalize
 from lealtad.core.envelope import CustomerRef
 from lealtad.customers.models import Identifier
 
@@ -21,13 +19,10 @@ Key = tuple[str, str, str]  # (kind, system, value)
 CHUNK = 500
 
 
-@lru_cache(maxsize=65536)
 def is_mobile_e164(e164: str) -> bool:
-    number_type = phonenumbers.number_type(phonenumbers.parse(e164))
-    return number_type in (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    )
+    """A listed mobile, or a number in an unlisted range shaped like its country's mobiles
+    (see :func:`lealtad.core.normalize.phone`): either names one person."""
+    return normalize.phone(e164).is_mobile
 
 
 def keys_of(ref: CustomerRef) -> list[Key]:

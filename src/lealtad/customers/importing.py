@@ -6,6 +6,11 @@ key, so importing the same file twice changes nothing the second time. The file 
 the first pass validates every row and collects every problem with its CSV line number and
 column; only a file without problems is read again and ingested, in batches of 1000 inside a
 single transaction, so it commits whole or not at all. Nothing is held in memory but a batch.
+
+A bad *optional* profile field (a birth date that is no date, a gender not in the value map,
+an extra email that fails) is no problem of the row: the row is imported without it, the field
+is set aside as a data-quality issue and listed among the report's warnings with its line and
+column (docs/data-quality.md).
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ import csv
 import hashlib
 import io
 import json
-import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
@@ -35,6 +39,7 @@ from lealtad.core import normalize
 from lealtad.core.audit import Actor
 from lealtad.core.envelope import ValidEvent
 from lealtad.core.normalize import fold
+from lealtad.core.set_aside import FieldIssue
 from lealtad.core.yamltext import TextLoader
 from lealtad.customers import choices
 from lealtad.customers.models import Customer
@@ -104,7 +109,6 @@ ALL_TARGETS = SCALAR_TARGETS | set(MULTI_TARGETS)
 DEFAULT_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")  # day/month/year as people write it, or ISO
 YES = {"si", "s", "yes", "y", "true", "1", "x", "verdadero", "acepta"}
 NO = {"no", "n", "false", "0", "falso", "rechaza"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # Limits of the tables the values end in (the event schemas do not check all of them).
 _NAME_LIMITS = {"given_names": 120, "first_surname": 80, "second_surname": 80}
@@ -363,6 +367,8 @@ class ImportReport:
     bad_rows: int = 0
     problems: list[str] = field(default_factory=list)
     more_problems: int = 0
+    warnings: list[str] = field(default_factory=list)
+    more_warnings: int = 0
     written: bool = False
 
     @property
@@ -375,6 +381,19 @@ class ImportReport:
         else:
             self.more_problems += 1
 
+    def warning(self, text: str) -> None:
+        """An optional field set aside (or a phone flagged): the row is imported all the same."""
+        if len(self.warnings) < MAX_PROBLEMS:
+            self.warnings.append(text)
+        else:
+            self.more_warnings += 1
+
+    def _set_aside_note(self) -> str:
+        total = len(self.warnings) + self.more_warnings
+        if not total:
+            return ""
+        return f"; {total} field{'s' if total != 1 else ''} set aside or flagged for review"
+
     def summary(self) -> str:
         if self.problems:
             total = len(self.problems) + self.more_problems
@@ -386,10 +405,11 @@ class ImportReport:
             )
         if self.dry_run:
             rows = _n(self.rows, "row")
-            return f"{self.source}: dry run, {rows} checked, no problems; nothing written"
+            note = self._set_aside_note()
+            return f"{self.source}: dry run, {rows} checked, no problems{note}; nothing written"
         return (
             f"{self.source}: {_n(self.rows, 'row')} imported: {_n(self.created, 'new customer')}, "
-            f"{self.updated} updated, {self.duplicate} already imported"
+            f"{self.updated} updated, {self.duplicate} already imported{self._set_aside_note()}"
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -404,6 +424,8 @@ class ImportReport:
             "bad_rows": self.bad_rows,
             "problems": self.problems,
             "more_problems": self.more_problems,
+            "warnings": self.warnings,
+            "more_warnings": self.more_warnings,
             "summary": self.summary(),
         }
 
@@ -622,6 +644,7 @@ class _Row:
     event: dict[str, Any]
     where: dict[str, tuple[str, str]]  # error path prefix → (column, target)
     problems: list[str]
+    set_aside: list[FieldIssue] = field(default_factory=list)
 
 
 class _RowBuilder:
@@ -660,13 +683,9 @@ class _RowBuilder:
                 kind = rule.phone_kind if rule else "mobile"
                 row.where[f"payload.phones.{len(payload.setdefault('phones', []))}"] = label
                 payload["phones"].append({"number": value, "kind": kind})
-            elif target == "profile.emails":
-                try:  # checked here: the schema reports a bad address without its position
-                    normalize.email(value)
-                except normalize.InvalidValue as exc:
-                    row.problems.append(_where(line, label, str(exc)))
-                    return
-                payload.setdefault("emails", []).append(value)
+            elif target == "profile.emails":  # a bad one is set aside by the schema
+                row.where[f"payload.emails.{len(payload.setdefault('emails', []))}"] = label
+                payload["emails"].append(value)
             elif group == "profile" and name in PROFILE_SPLIT_LISTS:
                 sep = rule.separator if rule else "|"
                 payload[name] = [v.strip() for v in value.split(sep) if v.strip()]
@@ -719,8 +738,8 @@ class _RowBuilder:
             if "size" in household:
                 size = household["size"]
                 if not size.isdigit():
-                    where = row.where.pop("payload.household.size")
-                    row.problems.append(_where(line, where, f"{size!r} is not a whole number"))
+                    reason = f"{size!r} is not a whole number"
+                    row.set_aside.append(FieldIssue("payload.household.size", size, reason))
                     del household["size"]
                 else:
                     household["size"] = int(size)
@@ -739,10 +758,10 @@ class _RowBuilder:
     def _cell(self, line: int, rule: ColumnRule, raw: str, row: _Row) -> str:
         label = (rule.column, rule.target)
         value = raw.strip()
-        control = _CONTROL.search(value)
+        control = normalize.control_character(value)
         if control:
             row.problems.append(
-                _where(line, label, f"contains the control character U+{ord(control[0]):04X}")
+                _where(line, label, f"contains the control character U+{ord(control):04X}")
             )
             return ""
         mapped = False  # a default or a value_map's "" entry is already a field value
@@ -770,7 +789,7 @@ class _RowBuilder:
             found = _lookup(rule.value_map, value)
             if found is None:
                 known = ", ".join(repr(k) for k in rule.value_map)
-                row.problems.append(_where(line, label, f"{value!r} is not one of {known}"))
+                self._refuse(line, label, value, f"{value!r} is not one of {known}", row)
                 return ""
             value = found
             if not value:
@@ -781,12 +800,22 @@ class _RowBuilder:
             if parsed is None:
                 shown = " or ".join(_human(f) for f in formats)
                 hint = " (day/month/year)" if formats == DEFAULT_DATE_FORMATS else ""
-                row.problems.append(
-                    _where(line, label, f"{value!r} is not a date in the form {shown}{hint}")
-                )
+                reason = f"{value!r} is not a date in the form {shown}{hint}"
+                self._refuse(line, label, value, reason, row)
                 return ""
             return parsed.isoformat()
         return value
+
+    @staticmethod
+    def _refuse(line: int, label: tuple[str, str], value: str, reason: str, row: _Row) -> None:
+        """A cell that cannot be converted: an optional profile field is set aside (the row
+        is imported without it, docs/data-quality.md); any other refuses the row."""
+        path = _optional_path(label[1])
+        if path is None:
+            row.problems.append(_where(line, label, reason))
+        else:
+            row.set_aside.append(FieldIssue(path, value, reason))
+            row.where.setdefault(path, label)
 
     @staticmethod
     def _yes_no(value: str) -> bool | None:
@@ -821,6 +850,18 @@ class _RowBuilder:
                 f"(the import key import:{system}:<id> may have {_EVENT_ID_LIMIT} characters)"
             )
         return event_id
+
+
+def _optional_path(target: str) -> str | None:
+    """Where an optional field of ``customer.upserted`` a target feeds sits in the event."""
+    group, _, name = target.partition(".")
+    if group == "profile" and name in CustomerProfile.SET_ASIDE:
+        return f"payload.{name}"
+    if group == "address":
+        return f"payload.addresses.0.{name}"
+    if group == "household":
+        return f"payload.household.{name}"
+    return None
 
 
 def _lookup(value_map: dict[str, str], value: str) -> str | None:
@@ -923,7 +964,9 @@ def _check(
                 return
             for line, cells in table.rows:
                 report.rows += 1
-                problems = _problems(builder, line, table.header, cells, channels)
+                problems, warnings = _problems(builder, line, table.header, cells, channels)
+                for warning in warnings:
+                    report.warning(warning)
                 event_id = _event_id_of(builder, table.header, cells)
                 if mapping.id_column and event_id and not problems:
                     first = ids.setdefault(event_id, line)
@@ -946,16 +989,21 @@ def _check(
 
 def _problems(
     builder: _RowBuilder, line: int, header: list[str], cells: list[str], channels: set[str]
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
+    """The row's problems (it would be refused) and warnings (fields set aside or flagged)."""
     row = builder.build(line, header, cells)
     if not row.event:
-        return row.problems
+        return row.problems, []
     # Cells already found bad are left out of the event; the schema checks all the others.
     checked = validate(row.event, channels, frozenset())
     if isinstance(checked, EventResult):
         errors = [e for e in checked.errors if not (row.problems and e["field"] == "customer")]
-        return row.problems + [_locate(line, row, e["field"], e["message"]) for e in errors]
-    return row.problems + _limits(line, row, checked)
+        return row.problems + [_locate(line, row, e["field"], e["message"]) for e in errors], []
+    warnings = [
+        _locate(line, row, issue.path, issue.as_warning()["message"])
+        for issue in (*row.set_aside, *checked.issues)
+    ]
+    return row.problems + _limits(line, row, checked), warnings
 
 
 def _event_id_of(builder: _RowBuilder, header: list[str], cells: list[str]) -> str | None:
@@ -984,12 +1032,12 @@ def _write(
     counts = {"created": 0, "updated": 0, "duplicate": 0}
     try:
         with transaction.atomic(), _table(opener, mapping, report) as table:
-            batch: list[tuple[int, dict[str, Any]]] = []
+            batch: list[tuple[int, dict[str, Any], list[FieldIssue]]] = []
             for line, cells in table.rows:
                 row = builder.build(line, table.header, cells)
                 if row.problems:
                     raise _Abort(row.problems[0])
-                batch.append((line, row.event))
+                batch.append((line, row.event, row.set_aside))
                 if len(batch) >= BATCH:
                     _ingest(batch, actor, counts)
                     _advance(progress, task, len(batch))
@@ -1011,11 +1059,17 @@ def _write(
     report.written = True
 
 
-def _ingest(batch: list[tuple[int, dict[str, Any]]], actor: Actor, counts: dict[str, int]) -> None:
+def _ingest(
+    batch: list[tuple[int, dict[str, Any], list[FieldIssue]]],
+    actor: Actor,
+    counts: dict[str, int],
+) -> None:
     newest = Customer.objects.aggregate(newest=Max("pk"))["newest"] or 0
-    results = channel_services.ingest([event for _, event in batch], actor)
+    results = channel_services.ingest(
+        [event for _, event, _ in batch], actor, set_aside_before=[s for _, _, s in batch]
+    )
     new_customers: set[int] = set()
-    for (line, _), result in zip(batch, results, strict=True):
+    for (line, _, _), result in zip(batch, results, strict=True):
         if result.status == channel_services.REJECTED:
             first = result.errors[0] if result.errors else {"field": "(event)", "message": "?"}
             raise _Abort(f"line {line}, field {first['field']}: {first['message']}")

@@ -115,7 +115,13 @@ def view_360(view: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "profile": customer_profile(view["customer"]),
         "phones": [
-            {"e164": p.e164, "kind": p.kind, "is_mobile": p.is_mobile, "is_primary": p.is_primary}
+            {
+                "e164": p.e164,
+                "kind": p.kind,
+                "is_mobile": p.is_mobile,
+                "is_primary": p.is_primary,
+                "validity": p.validity,
+            }
             for p in view["phones"]
         ],
         "emails": [{"address": e.address, "is_primary": e.is_primary} for e in view["emails"]],

@@ -37,7 +37,13 @@ def lookup(
     system: str | None = None,
     region: str = "EC",
 ) -> list[Customer]:
-    """The screen pop: who is calling? A shared landline may answer with several people."""
+    """The screen pop: who is calling? A shared landline may answer with several people.
+
+    A well-formed value nobody holds answers no one (a possible phone in a range not listed as
+    assigned is well-formed); only a value that cannot be one raises, naming the parameter.
+    """
+    given = [n for n, v in (("phone", phone), ("email", email), ("card", card)) if v]
+    given += [n for n, v in (("national_id", national_id), ("external_id", external_id)) if v]
     try:
         if phone:
             e164 = normalize.phone(phone, region).e164
@@ -49,12 +55,14 @@ def lookup(
         if national_id:
             return _by_identifier("national_id", "", normalize.national_id(national_id).value)
         if external_id:
-            found = Identifier.objects.filter(kind="external", value=external_id.strip())
+            found = Identifier.objects.filter(
+                kind="external", value=normalize.external_id(external_id)
+            )
             if system:
                 found = found.filter(system=system)
             return _live(found.values("customer_id"))
     except normalize.InvalidValue as exc:
-        raise LookupError_(str(exc)) from exc
+        raise LookupError_(f"{given[0]}: {exc}") from exc
     raise LookupError_("give one of phone, email, card, national_id or external_id")
 
 
@@ -115,22 +123,29 @@ def reaches_all(customers: list[Customer], reader: Reader | None) -> bool:
 
 
 def search(query: str, limit: int = 25, reader: Reader | None = None) -> QuerySet[Customer]:
-    """Name fragment (accent- and case-insensitive), phone, email or national id."""
-    text = query.strip()
+    """Name fragment (accent- and case-insensitive), phone, email or national id.
+
+    Ten digits may be a mobile or a cédula (Guayas cédulas start with 09 too): both are tried.
+    """
     live = visible_to(Customer.objects.filter(merged_into=None, erased_at=None), reader)
+    try:
+        text = normalize.clean(query).strip()
+    except normalize.InvalidValue:  # a control character: nobody is named so
+        return live.none()
     if not text:
         return live.order_by("-updated_at")[:limit]
-    digits = "".join(ch for ch in text if ch.isdigit())
+    digits = "".join(ch for ch in text if ch in "0123456789")
     if "@" in text:
         ids = Identifier.objects.filter(kind="email", value__startswith=text.lower())
         return live.filter(pk__in=ids.values("customer_id"))[:limit]
     if len(digits) >= 6 and len(digits) >= len(text.replace(" ", "")) - 2:
+        by_id = models.Q(national_id__startswith=digits)
         try:
             e164 = normalize.phone(text).e164
-            by_phone = Phone.objects.filter(e164=e164).values("customer_id")
-            return live.filter(pk__in=by_phone)[:limit]
         except normalize.InvalidValue:
-            return live.filter(national_id__startswith=digits)[:limit]
+            return live.filter(by_id)[:limit]
+        by_phone = Phone.objects.filter(e164=e164).values("customer_id")
+        return live.filter(models.Q(pk__in=by_phone) | by_id)[:limit]
     return live.filter(search_name__contains=normalize.fold(text)).order_by("search_name")[:limit]
 
 
