@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -38,7 +40,8 @@ class Received:
 @dataclass
 class Server:
     """A real HTTP server in a thread. ``replies`` are answered in turn (then 200 for ever):
-    a status, or ``("redirect", location)``. It checks each request's HMAC signature."""
+    a status, or ``("redirect", location)``. It checks each request's signature (Standard
+    Webhooks)."""
 
     secret: str = SECRET
     replies: list[Any] = field(default_factory=list)
@@ -51,16 +54,26 @@ class Server:
         return [r for r in self.received if r.headers.get("x-test-answer") == "200"]
 
 
+def _standard_signature_fits(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    """A receiver's check, written as the Standard Webhooks spec describes it (hmac and base64
+    only, not Lealtad's code): the signed id, timestamp and body, and a fresh timestamp."""
+    msg_id = headers.get("webhook-id", "")
+    stamp = headers.get("webhook-timestamp", "0")
+    signed = f"{msg_id}.{stamp}.".encode() + body
+    digest = base64.b64encode(hmac.new(secret.encode(), signed, hashlib.sha256).digest())
+    given = headers.get("webhook-signature", "").split()
+    fresh = stamp.isdigit() and abs(time.time() - int(stamp)) <= 300
+    expected = f"v1,{digest.decode()}"
+    return bool(msg_id) and fresh and any(hmac.compare_digest(expected, g) for g in given)
+
+
 def _handler(server: Server) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             headers = {k.lower(): v for k, v in self.headers.items()}
-            expected = (
-                "sha256=" + hmac.new(server.secret.encode(), body, hashlib.sha256).hexdigest()
-            )
             reply = server.replies.pop(0) if server.replies else 200
-            if not hmac.compare_digest(expected, headers.get("x-lealtad-signature", "")):
+            if not _standard_signature_fits(server.secret, headers, body):
                 server.bad_signatures += 1
                 reply = 401
             headers["x-test-answer"] = str(reply if isinstance(reply, int) else reply[0])

@@ -3,9 +3,12 @@ bad records rejected with line and field while the rest goes on; resume after a 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import itertools
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -127,10 +130,21 @@ def test_broken_lines_are_rejected_and_the_rest_goes_on(install, home):
     assert interaction.channel == "logistica_express"
 
 
-def _signed(body: bytes, secret: str = SECRET) -> dict[str, str]:
+_webhook_ids = itertools.count(1)
+
+
+def _signed(
+    body: bytes, secret: str = SECRET, msg_id: str = "", at: float | None = None
+) -> dict[str, str]:
+    """Standard Webhooks headers, computed here with hmac and base64 alone (a second,
+    independent implementation of the signature Lealtad checks)."""
+    msg_id = msg_id or f"msg_{next(_webhook_ids)}"
+    stamp = str(int(time.time() if at is None else at))
+    digest = hmac.new(secret.encode(), f"{msg_id}.{stamp}.".encode() + body, hashlib.sha256)
     return {
-        "HTTP_X_LEALTAD_SIGNATURE": "sha256="
-        + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        "HTTP_WEBHOOK_ID": msg_id,
+        "HTTP_WEBHOOK_TIMESTAMP": stamp,
+        "HTTP_WEBHOOK_SIGNATURE": "v1," + base64.b64encode(digest.digest()).decode(),
     }
 
 
@@ -170,6 +184,72 @@ def test_webhook_records_are_checked_signed_and_answered_one_by_one(install, cli
     assert Reject.objects.filter(source="webhook").count() == 2
     again = client.post(url, data=body, content_type="application/json", **_signed(body))
     assert again.json()["duplicate"] == 1
+
+
+def _shipment(n: int) -> bytes:
+    record = {
+        "shipment": f"S-{n}",
+        "state": "DISPATCHED",
+        "timestamp": "2026-11-24T09:00:00-05:00",
+        "consignee": {"email": "mj@example.com", "name": "María José Quishpe"},
+    }
+    return json.dumps(record).encode()
+
+
+def test_a_replayed_webhook_id_is_refused(install, client):
+    install("fulfilment")
+    url = "/api/v1/connectors/fulfilment/webhook"
+    body = _shipment(1)
+    headers = _signed(body, msg_id="msg_once")
+    first = client.post(url, data=body, content_type="application/json", **headers)
+    assert first.status_code == 200 and first.json()["created"] == 1, first.content
+    replay = client.post(url, data=body, content_type="application/json", **headers)
+    assert replay.status_code == 409
+    assert replay.json()["detail"] == "webhook-id 'msg_once' was already received (a replay)"
+    other = client.post(url, data=body, content_type="application/json", **_signed(body))
+    assert other.status_code == 200 and other.json()["duplicate"] == 1
+
+
+@pytest.mark.parametrize("offset", [-301, 301])
+def test_a_webhook_signed_more_than_five_minutes_away_is_refused(install, client, offset):
+    install("fulfilment")
+    body = _shipment(2)
+    answer = client.post(
+        "/api/v1/connectors/fulfilment/webhook",
+        data=body,
+        content_type="application/json",
+        **_signed(body, at=time.time() + offset),
+    )
+    assert answer.status_code == 401
+    assert "more than 5 minutes from now" in answer.json()["detail"]
+    assert not ReceivedEvent.objects.exists()
+
+
+def test_the_old_body_only_signature_is_no_longer_enough(install, client):
+    install("fulfilment")
+    body = _shipment(3)
+    legacy = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    answer = client.post(
+        "/api/v1/connectors/fulfilment/webhook",
+        data=body,
+        content_type="application/json",
+        HTTP_X_LEALTAD_SIGNATURE=legacy,
+    )
+    assert answer.status_code == 401
+    assert "missing webhook-id, webhook-timestamp or webhook-signature" in answer.json()["detail"]
+
+
+def test_a_body_changed_after_signing_is_refused(install, client):
+    install("fulfilment")
+    headers = _signed(_shipment(4))
+    answer = client.post(
+        "/api/v1/connectors/fulfilment/webhook",
+        data=_shipment(5),
+        content_type="application/json",
+        **headers,
+    )
+    assert answer.status_code == 401
+    assert answer.json()["detail"] == "no webhook-signature matches this body with the secret"
 
 
 def test_unknown_connector_webhook_is_404(home, client):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import hmac
+import time
 from typing import Any
 
 import pytest
@@ -79,11 +80,14 @@ def test_billing_receives_signed_invoices_and_payments_in_its_format(api, instal
         "LOCAL": "Quito Norte",
     }
     assert second["TIPO"] == "PAG" and second["FORMA_PAGO"] == "TAR"
-    assert billing.received[0].headers["x-lealtad-event-id"] == "pos-1"
-    assert billing.received[0].headers["host"] == billing.url.removeprefix("http://")
+    headers = billing.received[0].headers
+    assert headers["webhook-id"] == headers["x-lealtad-event-id"] == "pos-1"
+    assert abs(int(headers["webhook-timestamp"]) - time.time()) < 60
+    assert headers["host"] == billing.url.removeprefix("http://")
     body = billing.received[0].body
+    # The deprecated body-only signature still goes along for receivers written before.
     signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    assert billing.received[0].headers["x-lealtad-signature"] == signature
+    assert headers["x-lealtad-signature"] == signature
     assert set(Delivery.objects.values_list("status", flat=True)) == {"done"}
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from lealtad.channels.connectors import outbound, safehttp
+from lealtad.channels.connectors import safehttp, signing
 from tests.connectors.conftest import SECRET
 
 
@@ -57,7 +57,7 @@ def test_bad_addresses_are_refused(url: str, message: str, no_connections: None)
 
 def test_an_admin_may_allow_loopback(http_server):
     server = http_server()
-    signature = {"X-Lealtad-Signature": outbound.sign(SECRET, b"{}")}
+    signature = signing.headers(SECRET, "msg_1", b"{}")
     status = safehttp.post(f"{server.url}/in?x=1", b"{}", signature, allow_private=True)
     assert status == 200
     assert server.received[0].path == "/in?x=1"

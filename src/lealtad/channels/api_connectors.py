@@ -1,8 +1,9 @@
 """HTTP API for connectors: inbound webhooks, outbound subscriptions, rejects, dead letters.
 
 Everything but the inbound webhook needs ``hub.admin``. The inbound webhook is authenticated by
-the connector's shared secret instead of a token: the body must carry
-``X-Lealtad-Signature: sha256=<HMAC-SHA256 of the raw body>``.
+the connector's shared secret instead of a token, signed the Standard Webhooks way
+(``webhook-id``, ``webhook-timestamp``, ``webhook-signature``; :mod:`.connectors.signing`):
+a timestamp more than five minutes away or a ``webhook-id`` already received is refused.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
-from lealtad.channels.connectors import folders, inbound, outbound, registry
+from lealtad.channels.connectors import folders, inbound, registry, signing
 from lealtad.channels.connectors.spec import Connector
 from lealtad.channels.models import Reject, Subscription
 from lealtad.core import dispatcher
@@ -47,12 +48,27 @@ _WEBHOOK_DOC = {
     },
     "parameters": [
         {
-            "name": outbound.SIGNATURE_HEADER,
+            "name": signing.ID_HEADER,
             "in": "header",
             "required": True,
-            "schema": {"type": "string"},
-            "description": "sha256=<hex HMAC-SHA256 of the raw body with the connector's secret>",
-        }
+            "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+            "description": "The message's id, the same on every retry; a repeat is refused",
+        },
+        {
+            "name": signing.TIMESTAMP_HEADER,
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string", "pattern": "^[0-9]{1,12}$"},
+            "description": "Seconds since 1970; more than five minutes away is refused",
+        },
+        {
+            "name": signing.SIGNATURE_HEADER,
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string", "minLength": 1},
+            "description": "v1,<base64 HMAC-SHA256 of '{id}.{timestamp}.{body}' with the "
+            "connector's secret> (space-separated if several)",
+        },
     ],
 }
 
@@ -122,9 +138,10 @@ def webhook(request: HttpRequest, name: str) -> dict[str, Any]:
     connector = registry.get(name)
     if connector is None or not any(s.kind == "webhook" for s in connector.inbound):
         raise HttpError(404, f"no connector named {name!r} receives webhooks")
-    signature = request.headers.get(outbound.SIGNATURE_HEADER, "")
-    if not outbound.verify(connector.secret, request.body, signature):
-        raise HttpError(401, "missing or wrong X-Lealtad-Signature")
+    try:
+        msg_id = signing.verify(connector.secret, request.headers, request.body)
+    except signing.SignatureRefused as exc:
+        raise HttpError(401, str(exc)) from exc
     try:
         body = json.loads(request.body or b"null")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -136,7 +153,13 @@ def webhook(request: HttpRequest, name: str) -> dict[str, Any]:
         raise HttpError(400, "send one record or a list of records")
     if len(records) > settings.LEALTAD_MAX_BATCH:
         raise HttpError(413, f"at most {settings.LEALTAD_MAX_BATCH} records per request")
-    outcomes = inbound.receive(connector, records)
+    if not inbound.first_receipt(connector, msg_id):
+        raise HttpError(409, f"webhook-id {msg_id!r} was already received (a replay)")
+    try:
+        outcomes = inbound.receive(connector, records)
+    except Exception:
+        inbound.forget_receipt(connector, msg_id)  # not applied: the sender may retry
+        raise
     counts = {"created": 0, "duplicate": 0, "rejected": 0}
     for o in outcomes:
         counts[o.status] += 1

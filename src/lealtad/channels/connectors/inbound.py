@@ -26,20 +26,20 @@ from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from lealtad.channels import services
-from lealtad.channels.connectors import folders, registry, state_reports
+from lealtad.channels.connectors import folders, registry, signing, state_reports
 from lealtad.channels.connectors.mapping import InboundMapper, Mapped
 from lealtad.channels.connectors.owned_events import NOT_ABOUT_CUSTOMER
 from lealtad.channels.connectors.spec import Connector, Inbound
-from lealtad.channels.models import FileProgress, Reject
+from lealtad.channels.models import FileProgress, Reject, WebhookReceipt
 from lealtad.core.audit import Actor
 
 log = logging.getLogger(__name__)
@@ -576,6 +576,27 @@ def _fail(connector: Connector, stream: Inbound, path: Path, exc: _Unreadable) -
 
 
 # Webhooks ----------------------------------------------------------------------------------------
+
+
+def first_receipt(connector: Connector, webhook_id: str) -> bool:
+    """Record a signed webhook's id; ``False`` if it was already received (a replay). Ids
+    older than twice the signature's tolerance can no longer come with a valid signature and
+    are pruned on the way."""
+    now = timezone.now()
+    horizon = now - timedelta(seconds=2 * signing.TOLERANCE_SECONDS)
+    WebhookReceipt.objects.filter(connector=connector.name, received_at__lt=horizon).delete()
+    try:
+        with transaction.atomic():
+            WebhookReceipt.objects.create(
+                connector=connector.name, webhook_id=webhook_id[:200], received_at=now
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def forget_receipt(connector: Connector, webhook_id: str) -> None:
+    WebhookReceipt.objects.filter(connector=connector.name, webhook_id=webhook_id[:200]).delete()
 
 
 def route(connector: Connector, record: dict[str, Any]) -> Inbound | None:

@@ -2,8 +2,12 @@
 
 Called by the hub dispatcher (one hub subscriber per :class:`Subscription`), so each
 subscription has its own retries with backoff, dead letters and replay, and a failing one holds
-back no other. Deliveries are at least once: receivers deduplicate on ``X-Lealtad-Event-Id``
-(webhooks) or the ``event_id`` in each line (files).
+back no other. Deliveries are at least once: receivers deduplicate on ``webhook-id`` (webhooks)
+or the ``event_id`` in each line (files).
+
+Webhooks are signed the Standard Webhooks way (:mod:`.signing`): ``webhook-id``,
+``webhook-timestamp``, ``webhook-signature``. ``X-Lealtad-Signature`` (HMAC of the body alone,
+which cannot tell a replay) is still sent for receivers written before, and is deprecated.
 """
 
 from __future__ import annotations
@@ -19,11 +23,12 @@ from typing import Any
 
 from django.utils import timezone
 
-from lealtad.channels.connectors import mapping, registry, safehttp
+from lealtad.channels.connectors import mapping, registry, safehttp, signing
 from lealtad.channels.models import Subscription
 from lealtad.core import hub
+from lealtad.core.event_ids import is_safe_event_id
 
-SIGNATURE_HEADER = "X-Lealtad-Signature"
+LEGACY_SIGNATURE_HEADER = "X-Lealtad-Signature"
 EVENT_ID_HEADER = "X-Lealtad-Event-Id"
 EVENT_TYPE_HEADER = "X-Lealtad-Event-Type"
 
@@ -32,13 +37,17 @@ class NotDeliverable(Exception):
     """The subscription cannot format this message (its connector or mapping is missing)."""
 
 
-def sign(secret: str, body: bytes) -> str:
-    """``sha256=<hex>``: HMAC-SHA256 of the raw body with the shared secret."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def legacy_signature(secret: str, body: bytes) -> str:
+    """``sha256=<hex>``: HMAC-SHA256 of the raw body alone (deprecated: replayable)."""
+    return "sha256=" + hmac.new(signing.secret_key(secret), body, hashlib.sha256).hexdigest()
 
 
-def verify(secret: str, body: bytes, signature: str) -> bool:
-    return bool(secret) and hmac.compare_digest(sign(secret, body), signature.strip())
+def webhook_id(message: hub.Message) -> str:
+    """The message's ``webhook-id``: its event id, the same on every retry (a hash of it in
+    the rare stored id with characters a header should not carry)."""
+    if is_safe_event_id(message.event_id):
+        return message.event_id
+    return "msg_" + hashlib.sha256(message.event_id.encode()).hexdigest()[:32]
 
 
 def source_document(message: hub.Message) -> dict[str, Any]:
@@ -81,9 +90,11 @@ def deliver(sub: Subscription, message: hub.Message) -> None:
 
 def _post(sub: Subscription, message: hub.Message, record: dict[str, Any]) -> None:
     body = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str).encode()
-    headers = {EVENT_ID_HEADER: message.event_id, EVENT_TYPE_HEADER: message.event_type}
+    msg_id = webhook_id(message)
+    headers = {EVENT_ID_HEADER: msg_id, EVENT_TYPE_HEADER: message.event_type}
     if sub.secret:
-        headers[SIGNATURE_HEADER] = sign(sub.secret, body)
+        headers.update(signing.headers(sub.secret, msg_id, body))
+        headers[LEGACY_SIGNATURE_HEADER] = legacy_signature(sub.secret, body)
     safehttp.post(
         sub.url,
         body,
