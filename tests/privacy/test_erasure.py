@@ -180,6 +180,7 @@ def test_the_old_phone_finds_no_one_and_the_old_cedula_makes_a_new_customer(api,
     _erase(officer, person.customer_id)
     assert selectors.lookup(phone="0991234567") == []
     assert selectors.lookup(national_id=CEDULA) == []
+    assert person.customer_id not in [c.pk for c in selectors.search("")]
     assert api.get("/api/v1/customers/lookup?phone=0991234567").json() in ([], {"matches": []})
     again = post_events(
         api,

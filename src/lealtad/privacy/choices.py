@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RequestKind(models.TextChoices):
@@ -16,11 +17,11 @@ class RequestKind(models.TextChoices):
 
 
 class RequestStatus(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    VERIFIED = "verified", _("Identity verified")
-    IN_PROGRESS = "in_progress", _("In progress")
-    COMPLETED = "completed", _("Completed")
-    REJECTED = "rejected", _("Rejected")
+    RECEIVED = "received", pgettext_lazy("privacy request", "Received")
+    VERIFIED = "verified", pgettext_lazy("privacy request", "Identity verified")
+    IN_PROGRESS = "in_progress", pgettext_lazy("privacy request", "In progress")
+    COMPLETED = "completed", pgettext_lazy("privacy request", "Completed")
+    REJECTED = "rejected", pgettext_lazy("privacy request", "Rejected")
 
 
 OPEN_STATUSES = (RequestStatus.RECEIVED, RequestStatus.VERIFIED, RequestStatus.IN_PROGRESS)
@@ -28,15 +29,15 @@ CLOSED_STATUSES = (RequestStatus.COMPLETED, RequestStatus.REJECTED)
 
 
 class StepAction(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    VERIFIED = "verified", _("Identity verified")
+    RECEIVED = "received", pgettext_lazy("privacy request", "Received")
+    VERIFIED = "verified", pgettext_lazy("privacy request", "Identity verified")
     STARTED = "started", _("Taken on")
     EXPORTED = "exported", _("Copy of the data produced")
     RECTIFIED = "rectified", _("Data rectified")
     OBJECTED = "objected", _("Marketing consents withdrawn")
     ERASED = "erased", _("Data erased")
-    COMPLETED = "completed", _("Completed")
-    REJECTED = "rejected", _("Rejected")
+    COMPLETED = "completed", pgettext_lazy("privacy request", "Completed")
+    REJECTED = "rejected", pgettext_lazy("privacy request", "Rejected")
 
 
 class DataClass(models.TextChoices):
