@@ -213,7 +213,7 @@ def test_a_channel_token_reads_only_its_channels_orders(store_orders, token_clie
     assert {o["channel"] for o in orders} == {"pos"}
 
 
-def test_marketers_see_no_digits_of_a_card_on_file(store_orders, token_client):
+def test_marketers_see_no_digits_of_a_card_on_file(store_orders, token_client, make_user):
     customer = store_orders["customer"]
     marketer = token_client("marketer", ("customers:read",))
     methods = marketer.get(f"/api/v1/customers/{customer}/payment-methods").json()["methods"]
@@ -221,6 +221,10 @@ def test_marketers_see_no_digits_of_a_card_on_file(store_orders, token_client):
     agent = token_client("agent", ("customers:read",))
     methods = agent.get(f"/api/v1/customers/{customer}/payment-methods").json()["methods"]
     assert [m["last4"] for m in methods] == ["1111"]
+    marketing = Client()
+    marketing.force_login(make_user("marketer"))
+    card = marketing.get(f"/store/customer/?customer={customer}").content.decode()
+    assert "Rodrigo" in card and "1111" not in card
 
 
 def verified(user: Any) -> Client:

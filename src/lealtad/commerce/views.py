@@ -152,12 +152,14 @@ def _find_customer(text: str) -> Customer | None:
 @require_GET
 def customer_card(request: HttpRequest) -> HttpResponse:
     """htmx: the customer found by phone, email, national id or number, with what is on file."""
-    require(request, Capability.LOOKUP)
+    who = require(request, Capability.LOOKUP)
     customer = _find_customer(request.GET.get("customer", ""))
     context: dict[str, Any] = {"customer": customer, "sku": request.GET.get("sku", "")}
     if customer is not None:
         context["addresses"] = [a for a in Address.objects.filter(customer=customer, valid_to=None)]
-        context["cards"] = selectors.payment_methods(customer.pk)
+        # Cards on file are for placing the order: only those who sell see them (core.rules).
+        sells = who.can(Capability.SELL) and who.reader.shows("payment_card") >= rules.Show.LAST4
+        context["cards"] = selectors.payment_methods(customer.pk) if sells else []
     return render(request, "commerce/_customer_card.html", context)
 
 
