@@ -40,6 +40,7 @@ from lealtad.channels.connectors.mapping import InboundMapper, Mapped
 from lealtad.channels.connectors.owned_events import NOT_ABOUT_CUSTOMER
 from lealtad.channels.connectors.spec import Connector, Inbound
 from lealtad.channels.models import FileProgress, Reject, WebhookReceipt
+from lealtad.core import envelope
 from lealtad.core.audit import Actor
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,14 @@ def mapper(connector: Connector, stream: Inbound) -> InboundMapper:
         stream,
         timezone.get_default_timezone(),
         about_customer=stream.event_type not in NOT_ABOUT_CUSTOMER,
+        optional=_set_aside_fields(stream.event_type),
     )
+
+
+def _set_aside_fields(event_type: str) -> frozenset[str]:
+    """The payload fields of this event type a bad value of which is set aside, not refused."""
+    kind = envelope.event_type(event_type)
+    return getattr(kind.payload_model, "SET_ASIDE", frozenset()) if kind else frozenset()
 
 
 @dataclass(slots=True)
@@ -236,7 +244,11 @@ def _ingest(connector: Connector, mapped: list[tuple[int, Mapped]]) -> list[Outc
             events.append((i, m))
     if events:
         services.register_system(connector.system, connector.description)
-        results = services.ingest([m.event for _, m in events], actor(connector))
+        results = services.ingest(
+            [m.event for _, m in events],
+            actor(connector),
+            set_aside_before=[m.set_aside for _, m in events],
+        )
         for (i, m), result in zip(events, results, strict=True):
             errors = [
                 {"field": m.locate(e["field"]), "message": e["message"]} for e in result.errors

@@ -20,6 +20,7 @@ from typing import Any
 from lealtad.channels.connectors.spec import IGNORE, Connector, FieldRule, Inbound
 from lealtad.core.event_ids import is_safe_event_id
 from lealtad.core.normalize import fold
+from lealtad.core.set_aside import FieldIssue
 
 YES = {"si", "s", "yes", "y", "true", "1", "x", "verdadero"}
 NO = {"no", "n", "false", "0", "falso"}
@@ -228,6 +229,7 @@ class Mapped:
     event: dict[str, Any] | None
     problems: list[dict[str, str]] = field(default_factory=list)
     where: dict[str, str] = field(default_factory=dict)
+    set_aside: list[FieldIssue] = field(default_factory=list)  # optional fields left out
 
     def locate(self, path: str) -> str:
         """The external field behind a canonical path (``payload.amount`` → ``IMPORTE``)."""
@@ -247,11 +249,19 @@ class InboundMapper:
     """
 
     def __init__(
-        self, connector: Connector, stream: Inbound, tz: tzinfo, about_customer: bool = True
+        self,
+        connector: Connector,
+        stream: Inbound,
+        tz: tzinfo,
+        about_customer: bool = True,
+        optional: frozenset[str] = frozenset(),
     ) -> None:
         self.connector = connector
         self.stream = stream
         self.tz = tz
+        # Payload fields whose bad value is set aside rather than refusing the record
+        # (docs/data-quality.md): a customer's birth date that is no date, say.
+        self.optional = optional
         self.rules = tuple(r for r in stream.rules if r.target != IGNORE)
         self.prefix = f"{connector.name}:{stream.name}:"
         targets = {r.target for r in self.rules} | {t for t, _ in stream.constants}
@@ -414,8 +424,7 @@ class InboundMapper:
                 mapped = lookup_value(rule.value_map, value)
             if mapped is _MISSING:
                 known = ", ".join(repr(k) for k in rule.value_map if k)
-                message = f"{value!r} is not one of {known}"
-                out.problems.append({"field": rule.source, "message": message})
+                self._refuse(rule, value, how, f"{value!r} is not one of {known}", out)
                 return
             if _empty(mapped):
                 return
@@ -423,9 +432,24 @@ class InboundMapper:
         try:
             converted = convert_in(value, rule, self.tz)
         except Invalid as exc:
-            out.problems.append({"field": rule.source, "message": str(exc)})
+            self._refuse(rule, value, how, str(exc), out)
             return
         self._put(envelope, how, converted)
+
+    def _refuse(self, rule: FieldRule, value: Any, how: tuple, reason: str, out: Mapped) -> None:
+        """A value that cannot be converted: set aside when it feeds an optional payload field,
+        else the record is rejected naming the external field."""
+        kind, parts = how
+        if (
+            kind == "path"
+            and len(parts) >= 2
+            and parts[0] == "payload"
+            and parts[1] in self.optional
+        ):
+            raw = value if isinstance(value, str | int | float | bool) else str(value)
+            out.set_aside.append(FieldIssue(".".join(parts), raw, reason))
+        else:
+            out.problems.append({"field": rule.source, "message": reason})
 
     def _put(self, envelope: dict, how: tuple[str, tuple[str, ...]], value: Any) -> None:
         kind, parts = how
