@@ -56,6 +56,7 @@ def asgi_server(transactional_db: None) -> Iterator[str]:
 def _close_pool_connections(application: object) -> None:
     """Each pool thread keeps a database connection; close them all, or PostgreSQL refuses to
     drop the test database at the end of the session. The barrier gives each thread one task."""
+    from asgiref.sync import SyncToAsync
     from django.db import connections
 
     threads = application.threads  # type: ignore[attr-defined]
@@ -67,3 +68,6 @@ def _close_pool_connections(application: object) -> None:
 
     for future in [application.pool.submit(close) for _ in range(threads)]:  # type: ignore[attr-defined]
         future.result(timeout=15)
+    # Streamed answers (the CSV export) read the database from asgiref's one thread for
+    # thread-sensitive work, outside the pool: close its connection too.
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=15)
