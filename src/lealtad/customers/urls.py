@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lealtad.customers import views
+from lealtad.customers import quality_views, views
 
 app_name = "customers"
 urlpatterns = [
@@ -9,6 +9,9 @@ urlpatterns = [
     path("new/", views.create, name="create"),
     path("reviews/", views.reviews, name="reviews"),
     path("reviews/<int:review_id>/decide/", views.decide_review, name="decide_review"),
+    path("quality/", quality_views.quality_list, name="quality"),
+    path("quality/<int:issue_id>/fix/", quality_views.fix, name="quality_fix"),
+    path("quality/<int:issue_id>/dismiss/", quality_views.dismiss, name="quality_dismiss"),
     path("<int:customer_id>/", views.detail, name="detail"),
     path("<int:customer_id>/timeline/", views.timeline, name="timeline"),
     path("<int:customer_id>/edit/", views.edit, name="edit"),
