@@ -264,3 +264,28 @@ def test_fix_an_address_and_an_email(api):
 def test_roles_that_may_not_edit_customers_cannot_see_the_list(token_client):
     marketer = token_client("marketer", ("customers:read",))
     assert marketer.get("/api/v1/data-quality/issues").status_code == 403
+
+
+def test_cli_lists_open_issues_with_counts_by_field(api):
+    from typer.testing import CliRunner
+
+    from lealtad.cli import app
+
+    post_events(
+        api,
+        [
+            profile_event("q-1", {"phone": "0944255366"}, emails=["bad@"], gender="x"),
+            profile_event("q-2", {"phone": "0995555555"}, emails=["worse@", "ok@example.ec"]),
+        ],
+    )
+    result = CliRunner().invoke(app, ["customers", "quality"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "4 open issues"
+    assert lines[1].split() == ["email", "2"]
+    assert sorted(line.split()[0] for line in lines[2:4]) == ["gender", "phone"]
+    assert any("'worse@' [web]" in line for line in lines)
+    only = CliRunner().invoke(app, ["customers", "quality", "--field", "phone"])
+    assert only.output.splitlines()[0] == "1 open issue"
+    assert "+593944255366" in only.output
+    assert CliRunner().invoke(app, ["customers", "quality", "--status", "nope"]).exit_code == 2

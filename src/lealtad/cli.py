@@ -24,7 +24,7 @@ app = typer.Typer(
 )
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 events_app = typer.Typer(help="Canonical events.", no_args_is_help=True)
-customers_app = typer.Typer(help="Customer import and export.", no_args_is_help=True)
+customers_app = typer.Typer(help="Customer import, export and data quality.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(events_app, name="events")
 app.add_typer(customers_app, name="customers")
@@ -370,6 +370,8 @@ def customers_import(
         report = importing.import_csv(file, mapping, dry_run=dry_run, progress=bar)
     for problem in report.problems:
         typer.echo(problem, err=True)
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     typer.echo(report.summary())
     if report.problems:
         raise typer.Exit(1)
@@ -389,6 +391,35 @@ def customers_export(
     with output.open("w", encoding="utf-8", newline="") as handle, progress() as bar:
         count = exporting.export_csv(handle, progress=bar)
     typer.echo(f"exported {count} customers to {output}", err=True)
+
+
+@customers_app.command("quality")
+def customers_quality(
+    field: Annotated[str, typer.Option(help="Only this field (email, phone, birth_date …)")] = "",
+    channel: Annotated[str, typer.Option(help="Only issues from this channel")] = "",
+    status: Annotated[str, typer.Option(help="open, fixed or dismissed")] = "open",
+    limit: Annotated[int, typer.Option(help="Issues listed (the counts cover all)")] = 50,
+) -> None:
+    """Data-quality issues: optional fields set aside at ingest and phones flagged, with
+    counts by field (fix or dismiss them on the Data quality page or through the API)."""
+    _django()
+    from lealtad.customers import quality_selectors
+    from lealtad.customers.choices import IssueStatus
+
+    if status not in IssueStatus.values:
+        typer.echo(f"--status: one of {', '.join(IssueStatus.values)}", err=True)
+        raise typer.Exit(2)
+    rows = quality_selectors.issues(status=status, field=field, channel=channel)
+    counts = quality_selectors.counts_by_field(rows)
+    total = sum(counts.values())
+    typer.echo(f"{total} {status} issue{'s' if total != 1 else ''}")
+    for name, count in counts.items():
+        typer.echo(f"  {name:<20} {count:>8}")
+    for issue in rows[: max(limit, 0)]:
+        typer.echo(
+            f"#{issue.pk} customer {issue.customer_id} {issue.field} "
+            f"{issue.raw_value!r} [{issue.source_channel or '-'}]: {issue.reason}"
+        )
 
 
 def main() -> None:
