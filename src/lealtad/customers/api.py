@@ -13,6 +13,7 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from lealtad.core.access import Principal, principal, require
+from lealtad.core.api_errors import errors
 from lealtad.core.envelope import CustomerRef
 from lealtad.core.roles import Capability
 from lealtad.customers import presenters, selectors, services
@@ -216,13 +217,16 @@ class ConfirmIn(Schema):
 @router.post(
     "/consents/confirm",
     auth=None,
+    response={200: dict, **errors(404)},
     summary="The customer confirms a double opt-in (the token of the signed link)",
+    description="404 when the token names no pending consent: tampered, or expired after "
+    "`LEALTAD_CONSENT_CONFIRM_DAYS` (the message says which).",
 )
 def confirm_consent(request: HttpRequest, body: ConfirmIn) -> dict[str, Any]:
     try:
         change = services.confirm_consent(body.token)
     except services.ConsentRefused as exc:
-        raise HttpError(422, str(exc)) from exc
+        raise HttpError(404, str(exc)) from exc
     return presenters.consent_change(change)
 
 

@@ -21,5 +21,5 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         if request.method == "POST":
             change = services.confirm_consent(token)
     except services.ConsentRefused as exc:
-        return render(request, "customers/consent_confirm.html", {"problem": exc.field}, status=400)
+        return render(request, "customers/consent_confirm.html", {"problem": exc.field}, status=404)
     return render(request, "customers/consent_confirm.html", {"change": change})
