@@ -106,3 +106,18 @@ def test_dismiss_from_the_page_in_spanish(agent, odd) -> None:
     assert issue.status == "dismissed"
     assert AuditEntry.objects.filter(action="dismiss_data_quality").count() == 1
     assert "2 incidencias abiertas" in client.get(reverse("customers:quality")).content.decode()
+
+
+def test_a_form_takes_a_possible_number_and_lists_it_for_review(agent, odd) -> None:
+    client = signed_in(agent)
+    rosa = odd["birth_date"].customer_id
+    url = reverse("customers:add_phone", args=[rosa])
+    refused = client.post(url, {"number": "099 ABC 7370", "kind": "mobile"})
+    assert refused.status_code == 200 and "Not a valid phone number." in refused.content.decode()
+    saved = client.post(url, {"number": "(092) 2636145", "kind": "mobile"})
+    assert saved.status_code == 302
+    phone = Customer.objects.get(pk=rosa).phones.get()
+    assert (phone.e164, phone.validity) == ("+593922636145", "unassigned_range")
+    assert DataQualityIssue.objects.filter(customer_id=rosa, field="phone", kind="flagged").exists()
+    detail = client.get(reverse("customers:detail", args=[rosa])).content.decode()
+    assert "Range not known as assigned" in detail

@@ -235,8 +235,11 @@ class ProfileForm(SchemaForm):
             return None
         try:
             return PhoneIn(number=raw)
-        except (ValidationError, normalize.InvalidValue) as exc:
-            raise forms.ValidationError(gettext("Not a valid phone number.")) from exc
+        except ValidationError as exc:
+            why = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+            raise forms.ValidationError(gettext("Not a valid phone number.") + f" ({why})") from exc
+        except normalize.InvalidValue as exc:
+            raise forms.ValidationError(gettext("Not a valid phone number.") + f" ({exc})") from exc
 
     @classmethod
     def initial_for(cls, customer: Any) -> dict[str, Any]:
