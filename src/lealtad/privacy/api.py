@@ -9,6 +9,7 @@ from typing import Any, Literal
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
+from pydantic import ConfigDict, create_model
 
 from lealtad.core.access import require
 from lealtad.core.api_errors import errors
@@ -18,9 +19,14 @@ from lealtad.privacy.models import DataSubjectRequest, RetentionRun
 
 router = Router(tags=["privacy"])
 Kind = Literal["access", "rectification", "portability", "objection", "erasure"]
+DataClassName = Literal["interaction_bodies", "lapsed_prospects", "hub_messages", "closed_requests"]
 
 
-class RequestIn(Schema):
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RequestIn(Strict):
     customer_id: int
     kind: Kind
     channel: str = Field(default="", max_length=40)
@@ -28,32 +34,40 @@ class RequestIn(Schema):
     received_at: datetime | None = None
 
 
-class VerifyIn(Schema):
+class VerifyIn(Strict):
     method: str = Field(min_length=1, max_length=200)
 
 
-class RectifyIn(Schema):
-    changes: dict[str, Any]
+# The profile fields a rectification may correct, each optional; nothing else is accepted.
+ProfileChanges = create_model(  # type: ignore[call-overload]
+    "ProfileChanges",
+    __config__=ConfigDict(extra="forbid"),
+    **{name: (Any, None) for name in services.RECTIFIABLE},
+)
 
 
-class EraseIn(Schema):
+class RectifyIn(Strict):
+    changes: ProfileChanges  # type: ignore[valid-type]
+
+
+class EraseIn(Strict):
     confirm: int = Field(description="The customer number again: erasure cannot be undone")
 
 
-class NoteIn(Schema):
+class NoteIn(Strict):
     note: str = Field(default="", max_length=4000)
 
 
-class ReasonIn(Schema):
+class ReasonIn(Strict):
     reason: str = Field(min_length=1, max_length=4000)
 
 
-class PolicyIn(Schema):
+class PolicyIn(Strict):
     months: int = Field(ge=1, le=1200)
     active: bool
 
 
-class RunIn(Schema):
+class RunIn(Strict):
     dry_run: bool = True
 
 
@@ -189,7 +203,8 @@ def export(request: HttpRequest, request_id: int) -> HttpResponse:
 )
 def rectify(request: HttpRequest, request_id: int, body: RectifyIn) -> dict[str, Any]:
     who = _officer(request)
-    return _act(request_id, lambda r: services.rectify(r, body.changes, who))
+    changes = body.changes.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+    return _act(request_id, lambda r: services.rectify(r, changes, who))
 
 
 @router.post(
@@ -250,7 +265,7 @@ def policies(request: HttpRequest) -> dict[str, Any]:
     response={200: dict, **errors(400)},
     summary="Set a policy's term and switch it on or off",
 )
-def set_policy(request: HttpRequest, data_class: str, body: PolicyIn) -> dict[str, Any]:
+def set_policy(request: HttpRequest, data_class: DataClassName, body: PolicyIn) -> dict[str, Any]:
     who = _officer(request)
     try:
         policy = retention.set_policy(data_class, body.months, body.active, who)
