@@ -226,8 +226,3 @@ def keeps_row(section: str, row: Mapping[str, Any], reader: Reader) -> bool:
 
 def keep_rows(section: str, rows: list[dict[str, Any]], reader: Reader) -> list[dict[str, Any]]:
     return [row for row in rows if keeps_row(section, row, reader)]
-
-
-def audit_channels(reader: Reader) -> frozenset[str]:
-    """Channels whose audit entries and contacts a reader sees; empty means all."""
-    return reader.channels
