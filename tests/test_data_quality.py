@@ -289,3 +289,23 @@ def test_cli_lists_open_issues_with_counts_by_field(api):
     assert only.output.splitlines()[0] == "1 open issue"
     assert "+593944255366" in only.output
     assert CliRunner().invoke(app, ["customers", "quality", "--status", "nope"]).exit_code == 2
+
+
+def test_issues_follow_a_merge_and_come_back_when_it_is_undone(api):
+    from lealtad.core.audit import Actor
+    from lealtad.customers import services
+
+    post_events(
+        api,
+        [
+            profile_event("m-1", {"phone": "0996666666"}, birth_date="2999-01-01"),
+            profile_event("m-2", {"phone": "0997777777"}, emails=["x@@y"]),
+        ],
+    )
+    kept, gone = Customer.objects.order_by("pk")
+    ctx = services.ChangeContext(Actor.system("test"))
+    merge = services.merge_customers(kept, gone, ctx, "same person")
+    assert set(DataQualityIssue.objects.values_list("customer_id", flat=True)) == {kept.pk}
+    services.unmerge(merge, ctx, "not the same")
+    owners = dict(DataQualityIssue.objects.values_list("field", "customer_id"))
+    assert owners == {"birth_date": kept.pk, "email": gone.pk}

@@ -46,6 +46,7 @@ from lealtad.customers.models import (
     Consent,
     ConsentChange,
     Customer,
+    DataQualityIssue,
     Email,
     HouseholdMember,
     Identifier,
@@ -69,7 +70,8 @@ CHUNK_MERGES = 2_000  # merges per transaction, and per ``customer.merged_batch`
 # about 8 ms (its deliveries, savepoints and settling): minutes for a large dedupe.
 MERGED_BATCH = "customer.merged_batch"
 ID_BATCH = 1000  # ids per ``IN (…)``
-MOVED_WHOLE = (Address, Interaction, ConsentChange, Identifier)  # every row of the absorbed
+# every row of the absorbed (its open data-quality issues too)
+MOVED_WHOLE = (Address, Interaction, ConsentChange, Identifier, DataQualityIssue)
 MERGE_COLUMNS = (
     "survivor_id",
     "absorbed_id",
