@@ -2,15 +2,16 @@
 
 Schemathesis reads the schema the app serves, generates requests for every operation (valid
 ones and deliberately invalid ones, plus boundary "coverage" cases and unsupported methods)
-and sends them through the WSGI app with an admin's bearer token. Whatever it sends, the API
-must never answer with a 5xx, and where the schema declares something about a response
-(content type, body schema, headers) the answer must conform to it.
+and sends them through the WSGI app with an admin's bearer token. All of schemathesis' default
+checks run: never a 5xx, every status answered is declared with its body
+(``lealtad.core.api_errors``), content types and bodies conform, a schema-violating request is
+refused and a schema-valid one is not refused with 400/422, unsupported methods answer 405.
 
-Status-code conformance is not checked: the schema declares only each operation's success
-code, while 400/401/403/404/409/413/422 are described in prose (docs/customers.md).
+``CONTRACT_GAPS`` lists, per operation, the one check that does not pass yet and why; every
+other check runs on those operations too. Shrinking it is work to do (docs/security.md).
 
 Bounded on purpose: few examples per operation, derandomized, no shrinking and no example
-database, so it runs in seconds and fails the same way on every machine.
+database, so it runs in about a minute and fails the same way on every machine.
 """
 
 from __future__ import annotations
@@ -23,12 +24,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-)
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from lealtad.core import tokens
 from lealtad.core.models import Delivery, OutboxMessage
@@ -38,18 +34,57 @@ from tests.api_fixtures import make_event, post_events
 
 MAX_EXAMPLES = 15
 SCOPES = ["customers:read", "customers:write", "events:write", "audit:read", "hub:admin"]
-CHECKS = [
-    not_a_server_error,
-    content_type_conformance,
-    response_schema_conformance,
-    response_headers_conformance,
-]
+_FILE = "the uploaded CSV and its YAML mapping are checked row by row (422 with a report), "
+_RULES = "business rules the schema does not state yet: "
+# Operation -> (check or checks not yet met, why). Every other default check runs on them.
+CONTRACT_GAPS: dict[str, tuple[Any, str]] = {
+    "POST /api/v1/customers/import": (
+        positive_data_acceptance,
+        _FILE + "a content no JSON Schema can describe",
+    ),
+    "GET /api/v1/customers/lookup": (
+        positive_data_acceptance,
+        _RULES + "at least one key must be given",
+    ),
+    "POST /api/v1/customers": (
+        (negative_data_rejection, positive_data_acceptance),
+        "consents.granted accepts 0/1 as booleans (pydantic's lax mode); a consent's proof "
+        "must fit its channel",
+    ),
+    **{
+        f"{method} /api/v1/{path}": (positive_data_acceptance, _RULES + why)
+        for method, path, why in [
+            ("PATCH", "customers/{customer_id}", "emails, phones and addresses are validated"),
+            ("POST", "customers/{customer_id}/addresses", "address fields"),
+            ("POST", "customers/{customer_id}/consents", "consent proof and channel"),
+            ("POST", "customers/{customer_id}/emails", "a deliverable e-mail address"),
+            ("POST", "customers/{customer_id}/interactions", "a subject or a summary"),
+            ("POST", "customers/{customer_id}/payment-methods", "card number digits"),
+            ("POST", "customers/{customer_id}/phones", "a possible phone number"),
+            ("POST", "lists", "known channel"),
+            ("POST", "lists/{list_id}/checkout", "known channel, one payment"),
+            ("POST", "orders", "known channel, exactly one payment"),
+            ("POST", "orders/{number}/exchanges", "known channel and SKUs"),
+            ("POST", "orders/{number}/price-adjustments", "known channel, decimal amount"),
+            ("POST", "orders/{number}/returns", "known channel"),
+            ("POST", "orders/{number}/ship", "known channel"),
+            ("POST", "quotes", "known channel"),
+            ("POST", "transfers", "two different locations"),
+            ("POST", "transfers/{number}/receive", "known channel"),
+            ("POST", "transfers/{number}/ship", "known channel"),
+        ]
+    },
+}
 # Rows the seed creates; with the sequences reset they get these primary keys.
 SEEDED_CUSTOMERS = 3
 ID_PARAMETERS = {"customer_id", "review_id", "delivery_id", "absorbed_id"}
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
-schema.config.generation.update(max_examples=MAX_EXAMPLES, deterministic=True, no_shrink=True)
+# NUL characters are refused everywhere at the edge (400, docs/security.md), a rule stated
+# once for the whole API rather than as a pattern on every string: do not generate them.
+schema.config.generation.update(
+    max_examples=MAX_EXAMPLES, deterministic=True, no_shrink=True, allow_x00=False
+)
 
 
 def _toward_seeded_rows(values: dict[str, Any]) -> dict[str, Any]:
@@ -123,4 +158,6 @@ def bearer() -> dict[str, str]:
     suppress_health_check=list(HealthCheck),
 )
 def test_api_never_fails_and_conforms(case: Any, bearer: dict[str, str]) -> None:
-    case.call_and_validate(headers=bearer, checks=CHECKS)
+    gap = CONTRACT_GAPS.get(case.operation.label)
+    excluded = list(gap[0]) if gap and isinstance(gap[0], tuple) else [gap[0]] if gap else None
+    case.call_and_validate(headers=bearer, excluded_checks=excluded)

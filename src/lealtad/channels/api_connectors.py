@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -20,12 +20,14 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
+from pydantic import ConfigDict
 
 from lealtad.channels.connectors import folders, inbound, registry, signing
 from lealtad.channels.connectors.spec import Connector
 from lealtad.channels.models import Reject, Subscription
 from lealtad.core import dispatcher
 from lealtad.core.access import require
+from lealtad.core.api_errors import errors
 from lealtad.core.models import Delivery
 from lealtad.core.roles import Capability
 
@@ -132,6 +134,7 @@ def run(request: HttpRequest, name: str) -> dict[str, Any]:
     "/connectors/{name}/webhook",
     auth=None,
     openapi_extra=_WEBHOOK_DOC,
+    response={200: dict, **errors(401, 404, 409)},
     summary="Receive records from the system (HMAC-signed), one result per record",
 )
 def webhook(request: HttpRequest, name: str) -> dict[str, Any]:
@@ -181,9 +184,44 @@ def webhook(request: HttpRequest, name: str) -> dict[str, Any]:
 # Subscriptions -----------------------------------------------------------------------------------
 
 
+EventType = Annotated[str, Field(pattern=_EVENT_TYPE, max_length=80)]
+_CTRL = r"\\\x00-\x1f\x7f"
+_SEGMENT = rf"(?:[^/.{_CTRL}][^/{_CTRL}]*|\.[^/.{_CTRL}][^/{_CTRL}]*|\.\.[^/{_CTRL}]+|\.)"
+# A relative folder with no '..' segment, not starting with '~' (checked again, links
+# resolved, by channels.connectors.folders).
+_FOLDER = rf"^[^/.~\s{_CTRL}][^/{_CTRL}]*(?:/{_SEGMENT})*$"
+_PORT = r"(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5]?[0-9]{1,4}))?"
+_URL = rf"^https?://[A-Za-z0-9.-]+{_PORT}(?:[/?#][^\s]*)?$"
+# What the handler requires of each kind, said in the schema (JSON Schema if/then/else).
+_BY_KIND = {
+    "allOf": [
+        {
+            "if": {"properties": {"kind": {"const": "file"}}, "required": ["kind"]},
+            "then": {
+                "required": ["folder"],
+                "properties": {"folder": {"minLength": 1, "pattern": _FOLDER}},
+            },
+            "else": {
+                "required": ["url", "secret"],
+                "properties": {
+                    "url": {"minLength": 1, "pattern": _URL},
+                    "secret": {"minLength": 16},
+                },
+            },
+        },
+        {
+            "if": {"properties": {"mapping": {"minLength": 1}}, "required": ["mapping"]},
+            "then": {"required": ["connector"], "properties": {"connector": {"minLength": 1}}},
+        },
+    ]
+}
+
+
 class SubscriptionIn(Schema):
+    model_config = ConfigDict(json_schema_extra=_BY_KIND)
+
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,79}$")
-    event_types: list[str] = Field(min_length=1, max_length=50)
+    event_types: list[EventType] = Field(min_length=1, max_length=50)
     kind: Literal["webhook", "file"] = "webhook"
     url: str = Field(default="", max_length=500)
     folder: str = Field(default="", max_length=200)
@@ -199,7 +237,7 @@ class SubscriptionIn(Schema):
 class SubscriptionPatch(Schema):
     active: bool | None = None
     allow_private: bool | None = None
-    event_types: list[str] | None = Field(default=None, min_length=1, max_length=50)
+    event_types: list[EventType] | None = Field(default=None, min_length=1, max_length=50)
 
 
 def _subscription(row: Subscription) -> dict[str, Any]:
@@ -248,7 +286,7 @@ def _check(data: SubscriptionIn) -> None:
     if data.connector:
         connector = _connector(data.connector)
         if data.mapping and not any(o.name == data.mapping for o in connector.outbound):
-            raise HttpError(422, f"connector {data.connector!r} has no outbound {data.mapping!r}")
+            raise HttpError(404, f"connector {data.connector!r} has no outbound {data.mapping!r}")
     elif data.mapping:
         raise HttpError(422, "a mapping belongs to a connector: name the connector too")
 
@@ -259,7 +297,11 @@ def list_subscriptions(request: HttpRequest) -> dict[str, Any]:
     return {"subscriptions": [_subscription(s) for s in Subscription.objects.all()[:500]]}
 
 
-@router.post("/connectors/subscriptions", summary="Add an outbound subscription (no restart)")
+@router.post(
+    "/connectors/subscriptions",
+    response={200: dict, **errors(404, 409)},
+    summary="Add an outbound subscription (no restart)",
+)
 def add_subscription(request: HttpRequest, data: SubscriptionIn) -> dict[str, Any]:
     require(request, Capability.HUB_ADMIN)
     _check(data)
@@ -290,7 +332,11 @@ def change_subscription(
     return _subscription(row)
 
 
-@router.delete("/connectors/subscriptions/{subscription_id}", summary="Remove a subscription")
+@router.delete(
+    "/connectors/subscriptions/{subscription_id}",
+    response={200: dict, **errors(409)},
+    summary="Remove a subscription",
+)
 def remove_subscription(request: HttpRequest, subscription_id: int) -> dict[str, Any]:
     require(request, Capability.HUB_ADMIN)
     row = get_object_or_404(Subscription, pk=subscription_id)

@@ -40,6 +40,7 @@ from lealtad.commerce.services import orders as order_services
 from lealtad.commerce.services import returns as return_services
 from lealtad.core import rules
 from lealtad.core.access import principal, require
+from lealtad.core.api_errors import errors
 from lealtad.core.roles import Capability
 from lealtad.customers import selectors as customer_selectors
 
@@ -78,7 +79,11 @@ def _customer_id(request: HttpRequest, customer_id: int) -> int:
     return customer_id
 
 
-@router.get("/availability", summary="Where a variant is available, across all locations")
+@router.get(
+    "/availability",
+    response={200: dict, **errors(404)},
+    summary="Where a variant is available, across all locations",
+)
 def availability(request: HttpRequest, sku: str, location: str | None = None) -> HttpResponse:
     """The store clerk's "find my size": units not promised to an order, per location.
 

@@ -10,8 +10,8 @@ Two layers keep routers from repeating themselves:
 * :func:`declare_common_errors` runs over the generated document (``lealtad.api``) and gives
   every operation the statuses that come from the edge rather than from its handler: 400 (NUL
   characters, JSON nested too deep), 413 (body too large), 401/403 when it needs credentials,
-  422 when it takes parameters or a body (ninja's schema validation), 404 when its path names
-  a record.
+  422 when it takes parameters or a body (ninja's schema validation), 404 when its path or
+  body names a record.
 * A router declares the statuses its own handler chooses with :func:`errors`::
 
       @router.post("/customers", response={201: dict, **errors(409)})
@@ -80,8 +80,8 @@ def common_statuses(path: str, operation: dict[str, Any]) -> set[int]:
         statuses |= {401, 403}
     if operation.get("parameters") or operation.get("requestBody"):
         statuses.add(422)
-    if "{" in path:
-        statuses.add(404)
+    if "{" in path or operation.get("requestBody"):
+        statuses.add(404)  # the path or the body names a record (customer_id, sku…)
     return statuses
 
 

@@ -108,7 +108,7 @@ def search(request: HttpRequest, q: str = "", limit: int = 25) -> dict[str, Any]
     return {"results": [presenters.customer_summary(c) for c in rows]}
 
 
-@router.post("/customers", response={201: dict}, summary="Create a customer")
+@router.post("/customers", response={201: dict, **errors(409)}, summary="Create a customer")
 def create(request: HttpRequest, body: CustomerCreate) -> tuple[int, dict[str, Any]]:
     ctx = _ctx(request, Capability.CREATE, body.channel)
     _may_capture_consents(principal(request), body.profile.consents)
@@ -239,7 +239,11 @@ def audit_trail(request: HttpRequest, customer_id: int, limit: int = 100) -> dic
     return {"audit": presenters.view_360(view)["audit"][:limit]}
 
 
-@router.post("/customers/{customer_id}/merge", summary="Merge another customer into this one")
+@router.post(
+    "/customers/{customer_id}/merge",
+    response={200: dict, **errors(409)},
+    summary="Merge another customer into this one",
+)
 def merge(request: HttpRequest, customer_id: int, body: MergeIn) -> dict[str, Any]:
     ctx = _ctx(request, Capability.MERGE)
     try:
@@ -262,7 +266,11 @@ def merges(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     return {"merges": [presenters.merge(m) for m in rows]}
 
 
-@router.post("/merges/{merge_id}/undo", summary="Undo a merge: both customers come back")
+@router.post(
+    "/merges/{merge_id}/undo",
+    response={200: dict, **errors(409)},
+    summary="Undo a merge: both customers come back",
+)
 def undo_merge(request: HttpRequest, merge_id: int, body: UndoIn) -> dict[str, Any]:
     ctx = _ctx(request, Capability.MERGE)
     record = get_object_or_404(Merge, pk=merge_id)
@@ -296,7 +304,7 @@ def reviews(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@router.post("/identity/reviews/{review_id}/decision")
+@router.post("/identity/reviews/{review_id}/decision", response={200: dict, **errors(409)})
 def decide(request: HttpRequest, review_id: int, body: DecisionIn) -> dict[str, Any]:
     ctx = _ctx(request, Capability.MERGE)
     review = get_object_or_404(IdentityReview, pk=review_id)
