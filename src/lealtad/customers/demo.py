@@ -36,6 +36,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from lealtad.core.normalize import cedula_check_digit, fold
+from lealtad.core.normalize import phone as parse_phone
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -581,6 +582,11 @@ def curp_for(given: str, first: str, second: str, birth: str, female: bool, ordi
     return head + str((10 - total % 10) % 10)
 
 
+def _validity(e164: str) -> str:
+    """As ingest would flag it: a demo number may fall outside the ranges listed as assigned."""
+    return parse_phone(e164).validity
+
+
 def _mobile(ordinal: int, country: str) -> tuple[str, str]:
     """(E.164, as typed) — unique per ordinal."""
     if country == "PE":
@@ -675,7 +681,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "Household": ("id", "name", "declared_size", "created_at"),
     "HouseholdMember": ("household", "customer", "role"),
-    "Phone": ("customer", "e164", "raw", "kind", "is_mobile", "is_primary", "source", "created_at"),
+    "Phone": _words("customer e164 raw kind is_mobile is_primary source created_at validity"),
     "Email": ("customer", "address", "is_primary", "source", "created_at"),
     "Address": _words(
         "customer kind line1 line2 city region postal_code country valid_from valid_to source "
@@ -875,16 +881,36 @@ def generate_chunk(
             if nid:
                 identifiers.append((cid, "national_id", "", nid, created_at))
             mobile, typed = _mobile(ordinal, country)
-            phones.append((cid, mobile, typed, "mobile", True, True, preferred, created_at))
+            phones.append(
+                (cid, mobile, typed, "mobile", True, True, preferred, created_at, _validity(mobile))
+            )
             identifiers.append((cid, "phone", "", mobile, created_at))
             if landline is not None:
                 phones.append(
-                    (cid, landline[0], landline[1], "home", False, False, "pos", created_at)
+                    (
+                        cid,
+                        *landline,
+                        "home",
+                        False,
+                        False,
+                        "pos",
+                        created_at,
+                        _validity(landline[0]),
+                    )
                 )
             elif country == "EC" and r() < 0.08:
                 work = _landline(ordinal + 500_000, area, str(2 + int(r() * 5)))
                 phones.append(
-                    (cid, work[0], work[1], "work", False, False, "call_center", created_at)
+                    (
+                        cid,
+                        *work,
+                        "work",
+                        False,
+                        False,
+                        "call_center",
+                        created_at,
+                        _validity(work[0]),
+                    )
                 )
             has_email = r() < 0.88
             if has_email:
