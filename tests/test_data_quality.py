@@ -10,16 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from lealtad.channels.models import ReceivedEvent
 from lealtad.core.models import AuditEntry
 from lealtad.customers.models import Customer, DataQualityIssue, Email, Phone
 from tests.api_fixtures import make_event, post_events
+from tests.latam_phones import ecuador
 
 pytestmark = pytest.mark.django_db
 
 
-def profile_event(event_id: str, customer: dict[str, Any], **payload: Any) -> dict[str, Any]:
+def profile_event(event_id: str | None, customer: dict[str, Any], **payload: Any) -> dict[str, Any]:
     return make_event(
         event_id,
         type="customer.upserted",
@@ -309,3 +311,15 @@ def test_issues_follow_a_merge_and_come_back_when_it_is_undone(api):
     services.unmerge(merge, ctx, "not the same")
     owners = dict(DataQualityIssue.objects.values_list("field", "customer_id"))
     assert owners == {"birth_date": kept.pk, "email": gone.pk}
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(number=ecuador())
+def test_any_ecuadorian_number_as_people_type_it_is_taken_by_the_api(api, number):
+    raw, _, e164 = number
+    event = profile_event(None, {"name": "Ana Caiza"}, phones=[{"number": raw, "kind": "home"}])
+    result = only_result(post_events(api, event))
+    assert result["status"] == "created", result
+    assert Phone.objects.filter(customer_id=result["customer_id"], e164=e164).exists()
