@@ -174,5 +174,7 @@ def test_the_admin_add_page_shows_the_reason(home: Path) -> None:
         },
     )
     assert answer.status_code == 200
-    assert "is not allowed; name a folder below the base" in answer.content.decode()
+    page = answer.content.decode()
+    assert "La carpeta debe quedar dentro del directorio de datos de los conectores" in page
+    assert "is not allowed; name a folder below the base" in page
     assert not Subscription.objects.exists()

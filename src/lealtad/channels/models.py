@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 
 from lealtad.channels.connectors import folders
 
@@ -109,7 +110,11 @@ class Subscription(models.Model):
             try:
                 folders.confine(self.folder, self.folder_base())
             except folders.FolderRefused as exc:
-                raise ValidationError({"folder": str(exc)}) from exc
+                message = _(
+                    "The folder must stay inside the connector data directory (%(root)s): "
+                    "no ~, no .., no link leading out. %(reason)s"
+                ) % {"root": folders.data_root(), "reason": exc}
+                raise ValidationError({"folder": message}) from exc
 
 
 class Reject(models.Model):
