@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from pydantic import ConfigDict
+from pydantic.config import JsonDict
 
 from lealtad.channels.connectors import folders, inbound, registry, signing
 from lealtad.channels.connectors.spec import Connector
@@ -193,7 +194,7 @@ _FOLDER = rf"^[^/.~\s{_CTRL}][^/{_CTRL}]*(?:/{_SEGMENT})*$"
 _PORT = r"(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5]?[0-9]{1,4}))?"
 _URL = rf"^https?://[A-Za-z0-9.-]+{_PORT}(?:[/?#][^\s]*)?$"
 # What the handler requires of each kind, said in the schema (JSON Schema if/then/else).
-_BY_KIND = {
+_BY_KIND: dict[str, Any] = {
     "allOf": [
         {
             "if": {"properties": {"kind": {"const": "file"}}, "required": ["kind"]},
@@ -218,7 +219,7 @@ _BY_KIND = {
 
 
 class SubscriptionIn(Schema):
-    model_config = ConfigDict(json_schema_extra=_BY_KIND)
+    model_config = ConfigDict(json_schema_extra=cast(JsonDict, _BY_KIND))
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,79}$")
     event_types: list[EventType] = Field(min_length=1, max_length=50)
