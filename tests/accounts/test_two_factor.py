@@ -113,9 +113,10 @@ def test_a_password_only_session_of_staff_is_ended(staff: User) -> None:
     assert client.get("/admin/").status_code == 302
 
 
-def test_the_admin_role_owes_a_code_too(db: Any) -> None:
+@pytest.mark.parametrize("role", ["admin", "privacy_officer"])
+def test_the_admin_and_privacy_officer_roles_owe_a_code_too(db: Any, role: str) -> None:
     user = User.objects.create_user("ada", password=PASSWORD)
-    user.groups.add(Group.objects.get_or_create(name="admin")[0])
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
     client = Client()
     assert (
         client.post("/login/", {"username": "ada", "password": PASSWORD})["Location"]

@@ -14,6 +14,7 @@ from lealtad.core import tokens
 from lealtad.core.roles import Role
 from lealtad.customers.models import Customer
 from lealtad.privacy.models import DataSubjectRequest
+from tests.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 ALL_SCOPES = ["customers:read", "customers:write", "audit:read", "privacy:manage"]
@@ -27,15 +28,10 @@ def _user(role: Role) -> User:
 
 
 def _browser(role: Role) -> Client:
-    """Signed in; administrators owe a second factor, so their session is verified by one."""
+    """Signed in; administrators and privacy officers owe a second factor, so the session is
+    verified by one."""
     client = Client()
-    user = _user(role)
-    try:
-        from tests.two_factor import verified_login
-    except ImportError:  # a checkout without two-factor sign-in
-        client.force_login(user)
-    else:
-        verified_login(client, user)
+    verified_login(client, _user(role))
     return client
 
 

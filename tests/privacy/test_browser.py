@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group, User
 from playwright.sync_api import Page, expect
 
 from lealtad.customers.models import Customer
+from tests.two_factor import code_now, enrol
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct-horse-battery-staple-9"
@@ -17,9 +18,13 @@ PASSWORD = "correct-horse-battery-staple-9"
 def test_the_officer_erases_a_person_after_verifying_and_confirming(page: Page, live_server, story):
     user = User.objects.create_user("paola.privacidad", password=PASSWORD)
     user.groups.add(Group.objects.get_or_create(name="privacy_officer")[0])
+    device = enrol(user)  # the officer can erase people: the password alone does not sign in
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].primary")
+    expect(page).to_have_url(re.compile(r"/login/verify/"))
+    page.fill("#id_code", code_now(device))
     page.click("button[type=submit].primary")
     page.click("nav.mainnav >> text=Privacidad")
     expect(page.locator("h1")).to_have_text("Solicitudes de titulares")

@@ -1,7 +1,8 @@
 """Time-based one-time codes (TOTP, RFC 6238) as the second factor.
 
-Staff, superusers and the ``admin`` role hold the keys to every customer: their sign-in needs
-a code from an authenticator app as well as the password. Any other user who enrolled a device
+Staff, superusers, the ``admin`` role and the privacy officer (who can export and erase a
+person) hold the keys to every customer: their sign-in needs a code from an authenticator app
+as well as the password. Any other user who enrolled a device
 is asked for a code too. Devices are django-otp's ``TOTPDevice``; a device is *confirmed* only
 once its owner has typed a code it produced, so a secret shown but never scanned does not count.
 """
@@ -18,13 +19,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from lealtad.core.roles import Role, role_names
 
 DEVICE_NAME = "authenticator"
+_ROLES_WITH_TWO_FACTOR = {Role.ADMIN.value, Role.PRIVACY_OFFICER.value}
 
 
 def required_for(user: Any) -> bool:
     """Whether this user may not work without a verified second factor."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return bool(user.is_staff or user.is_superuser or Role.ADMIN.value in role_names(user))
+    if user.is_staff or user.is_superuser:
+        return True
+    return bool(_ROLES_WITH_TWO_FACTOR & role_names(user))
 
 
 def confirmed_device(user: Any) -> TOTPDevice | None:
