@@ -1,8 +1,10 @@
 """HTTP API of the commerce context: thin handlers over selectors and services.
 
-Errors: 404 unknown order/customer, 422 bad input (unknown SKU or location, more returned than
-bought, no such address or card on file), 409 not enough stock or a state that forbids the
-step, 402 payment declined. Nothing is written when a request is refused.
+Errors: 422 a body the schema refuses (every rule is stated in the OpenAPI), 404 a record
+named in the path or body that does not exist (order, customer, SKU, location, an address or
+card on file), 409 what the current state forbids (not enough stock, more returned than
+bought, a step the order's status does not allow), 402 payment declined. Nothing is written
+when a request is refused (docs/security.md, "The API contract").
 
 Selling needs ``commerce.sell``, shipping and delivering ``commerce.fulfil``, money back at
 someone's discretion ``commerce.refund`` (see :mod:`lealtad.core.roles`). Exchanges, partial
@@ -139,7 +141,7 @@ def quote(request: HttpRequest, body: QuoteIn) -> dict[str, Any]:
     variants = {v.sku: v for v in selectors.search_variants(list(merged))}
     missing = set(merged) - set(variants)
     if missing:
-        raise HttpError(422, f"unknown SKU {', '.join(sorted(missing))}")
+        raise HttpError(404, f"lines.sku: unknown SKU {', '.join(sorted(missing))}")
     now = timezone.now()
     prices = selectors.unit_prices(variants.values(), body.channel, now)
     country = (body.country or settings.LEALTAD_DEFAULT_REGION).upper()
@@ -176,7 +178,11 @@ def quote(request: HttpRequest, body: QuoteIn) -> dict[str, Any]:
     }
 
 
-@router.post("/orders", response={200: dict, 201: dict}, summary="Place an order on any channel")
+@router.post(
+    "/orders",
+    response={200: dict, 201: dict, **errors(402, 409)},
+    summary="Place an order on any channel",
+)
 def place_order(request: HttpRequest, body: OrderIn) -> tuple[int, dict[str, Any]]:
     """Reserves stock (never oversold), authorizes the payment; ``take_now`` also hands the
     goods over. A repeated ``idempotency_key`` (or ``Idempotency-Key`` header) answers 200
@@ -211,7 +217,11 @@ def customer_orders(request: HttpRequest, customer_id: int, limit: int = 50) -> 
     }
 
 
-@router.post("/orders/{number}/ship", summary="Ship an order, or part of it (stock leaves)")
+@router.post(
+    "/orders/{number}/ship",
+    response={200: dict, **errors(402, 409)},
+    summary="Ship an order, or part of it (stock leaves)",
+)
 def ship(request: HttpRequest, number: str, body: ShipIn) -> dict[str, Any]:
     """Every unit not yet shipped, or only ``lines`` (each from where it is reserved or from
     ``location``): one shipment per location, ``order.shipped`` for each. Each shipment
@@ -225,7 +235,11 @@ def ship(request: HttpRequest, number: str, body: ShipIn) -> dict[str, Any]:
     return presenters.order_detail(_order(request, number))
 
 
-@router.post("/orders/{number}/deliver", summary="The carrier delivered (all, or one shipment)")
+@router.post(
+    "/orders/{number}/deliver",
+    response={200: dict, **errors(409)},
+    summary="The carrier delivered (all, or one shipment)",
+)
 def deliver(
     request: HttpRequest, number: str, channel: str = "web", tracking: str | None = None
 ) -> dict[str, Any]:
@@ -237,7 +251,11 @@ def deliver(
     return presenters.order_detail(_order(request, number))
 
 
-@router.post("/orders/{number}/collect", summary="A pickup order handed over in the store")
+@router.post(
+    "/orders/{number}/collect",
+    response={200: dict, **errors(402, 409)},
+    summary="A pickup order handed over in the store",
+)
 def collect(request: HttpRequest, number: str, channel: str = "pos") -> dict[str, Any]:
     ctx = _ctx(request, Capability.SELL, channel)
     try:
@@ -249,6 +267,7 @@ def collect(request: HttpRequest, number: str, channel: str = "pos") -> dict[str
 
 @router.post(
     "/orders/{number}/cancel",
+    response={200: dict, **errors(409)},
     summary="Cancel an order, or what is left unshipped of it (units and hold released)",
 )
 def cancel(
@@ -264,7 +283,7 @@ def cancel(
 
 @router.post(
     "/orders/{number}/returns",
-    response={200: dict, 201: dict},
+    response={200: dict, 201: dict, **errors(409)},
     summary="Take a return at any channel (restock here, refund to the original payment)",
 )
 def take_return(request: HttpRequest, number: str, body: ReturnIn) -> tuple[int, dict]:
@@ -280,7 +299,7 @@ def take_return(request: HttpRequest, number: str, body: ReturnIn) -> tuple[int,
     }
 
 
-@router.post("/orders/{number}/price-adjustments", response={201: dict})
+@router.post("/orders/{number}/price-adjustments", response={201: dict, **errors(409)})
 def adjust(request: HttpRequest, number: str, body: AdjustmentIn) -> tuple[int, dict]:
     """Money back after the sale, to the original payment, with its reason."""
     ctx = _ctx(request, Capability.REFUND, body.channel)
@@ -316,7 +335,11 @@ def lists(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     return {"lists": [presenters.customer_list(c) for c in found]}
 
 
-@router.post("/lists", response={201: dict}, summary="Open a cart, shopping list or registry")
+@router.post(
+    "/lists",
+    response={201: dict, **errors(409)},
+    summary="Open a cart, shopping list or registry",
+)
 def create_list(request: HttpRequest, body: ListIn) -> tuple[int, dict]:
     ctx = _ctx(request, Capability.CREATE, body.channel)
     try:
@@ -326,7 +349,11 @@ def create_list(request: HttpRequest, body: ListIn) -> tuple[int, dict]:
     return 201, presenters.customer_list(row)
 
 
-@router.put("/lists/{list_id}/items", summary="Set the quantity of a SKU on a list (0 removes)")
+@router.put(
+    "/lists/{list_id}/items",
+    response={200: dict, **errors(409)},
+    summary="Set the quantity of a SKU on a list (0 removes)",
+)
 def set_list_item(request: HttpRequest, list_id: int, body: ListItemIn) -> dict[str, Any]:
     owner = get_object_or_404(CustomerList, pk=list_id)
     ctx = _ctx(request, Capability.CREATE, owner.channel or "web")

@@ -24,6 +24,7 @@ from lealtad.commerce.schemas import (
 from lealtad.commerce.services import CommerceError, SaleContext, carts, exchanges, transfers
 from lealtad.core import rules
 from lealtad.core.access import principal, require
+from lealtad.core.api_errors import errors
 from lealtad.core.roles import Capability
 
 router = Router(tags=["commerce"])
@@ -55,7 +56,7 @@ def _refused(exc: CommerceError) -> HttpError:
 
 @router.post(
     "/orders/{number}/exchanges",
-    response={200: dict, 201: dict},
+    response={200: dict, 201: dict, **errors(402, 409)},
     summary="Exchange goods of an order from any channel for replacements, as one operation",
 )
 def exchange(request: HttpRequest, number: str, body: ExchangeIn) -> tuple[int, dict[str, Any]]:
@@ -93,7 +94,7 @@ def _exchange_body(request: HttpRequest, number: str) -> dict[str, Any]:
 
 @router.post(
     "/lists/{list_id}/checkout",
-    response={200: dict, 201: dict},
+    response={200: dict, 201: dict, **errors(402, 409)},
     summary="Check a cart out into an order (priced and reserved now)",
 )
 def checkout(request: HttpRequest, list_id: int, body: CheckoutIn) -> tuple[int, dict[str, Any]]:
@@ -122,7 +123,7 @@ def _transfer(number: str) -> dict[str, Any]:
 
 @router.post(
     "/transfers",
-    response={200: dict, 201: dict},
+    response={200: dict, 201: dict, **errors(409)},
     summary="Ask for stock to move between locations (held at the source at once)",
 )
 def request_transfer(request: HttpRequest, body: TransferIn) -> tuple[int, dict[str, Any]]:
@@ -158,17 +159,29 @@ def _step(request: HttpRequest, number: str, channel: str, step: Any, *args: Any
     return _transfer(number)
 
 
-@router.post("/transfers/{number}/ship", summary="The units leave the source (in transit)")
+@router.post(
+    "/transfers/{number}/ship",
+    response={200: dict, **errors(409)},
+    summary="The units leave the source (in transit)",
+)
 def ship_transfer(request: HttpRequest, number: str, body: TransferShipIn) -> dict[str, Any]:
     return _step(request, number, body.channel, transfers.ship_transfer, body)
 
 
-@router.post("/transfers/{number}/receive", summary="The units arrived (what did not is short)")
+@router.post(
+    "/transfers/{number}/receive",
+    response={200: dict, **errors(409)},
+    summary="The units arrived (what did not is short)",
+)
 def receive_transfer(request: HttpRequest, number: str, body: TransferReceiveIn) -> dict[str, Any]:
     return _step(request, number, body.channel, transfers.receive_transfer, body)
 
 
-@router.post("/transfers/{number}/cancel", summary="Call off a transfer not yet shipped")
+@router.post(
+    "/transfers/{number}/cancel",
+    response={200: dict, **errors(409)},
+    summary="Call off a transfer not yet shipped",
+)
 def cancel_transfer(request: HttpRequest, number: str, channel: str = "web") -> dict[str, Any]:
     return _step(request, number, channel, transfers.cancel_transfer)
 

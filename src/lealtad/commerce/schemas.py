@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -36,7 +40,90 @@ def _channel(value: str) -> str:
     return value
 
 
-Channel = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_channel)]
+Channel = Annotated[
+    str,
+    Field(min_length=1, max_length=40, json_schema_extra={"enum": list(BUILTIN_CHANNELS)}),
+    AfterValidator(_channel),
+]
+"""A built-in channel; the published schema lists them, so a client knows before asking."""
+
+CARD_NUMBER_PATTERN = r"^[ -]*(?:[0-9][ -]*){12,19}$"
+"""12 to 19 digits, spaces and dashes between them as people type a card number."""
+
+
+def _card_number(value: str | None) -> str | None:
+    if value and not re.fullmatch(CARD_NUMBER_PATTERN, value):
+        raise ValueError("a card number has 12 to 19 digits (spaces and dashes allowed)")
+    return value
+
+
+CardNumber = Annotated[
+    str,
+    Field(max_length=30, json_schema_extra={"pattern": CARD_NUMBER_PATTERN}),
+    AfterValidator(_card_number),
+]
+_NO_CARD = {"anyOf": [{"type": "null"}, {"type": "string", "maxLength": 0}]}
+_ONE_PAYMENT = [
+    {  # a card on file, by id
+        "required": ["method_id"],
+        "properties": {"method_id": {"type": "integer"}, "on_file": {"const": False}},
+    },
+    {  # the customer's default card on file
+        "required": ["on_file"],
+        "properties": {"on_file": {"const": True}, "method_id": {"type": "null"}},
+    },
+    {  # a card number given now
+        "required": ["card_number"],
+        "properties": {
+            "card_number": {"type": "string", "minLength": 1},
+            "method_id": {"type": "null"},
+            "on_file": {"const": False},
+        },
+    },
+]
+for _way in _ONE_PAYMENT[:2]:
+    _way["properties"]["card_number"] = _NO_CARD
+
+
+_NOT_BLANK = {"type": "string", "pattern": r"\S"}
+_SHIP_TO_ONE_ADDRESS = {
+    "oneOf": [
+        {
+            "required": ["ship_address_id"],
+            "properties": {
+                "ship_address_id": {"type": "integer"},
+                "ship_address_kind": {"type": "null"},
+            },
+        },
+        {
+            "required": ["ship_address_kind"],
+            "properties": {
+                "ship_address_kind": {"type": "string"},
+                "ship_address_id": {"type": "null"},
+            },
+        },
+    ]
+}
+_SHIPPED = {"required": ["fulfilment"], "properties": {"fulfilment": {"const": "ship"}}}
+SHIP_RULE = {"if": _SHIPPED, "then": _SHIP_TO_ONE_ADDRESS}
+"""Shipping names one address: by id or by kind (the customer's current one), not both."""
+FULFIL_RULES = {
+    **SHIP_RULE,
+    "else": {"required": ["pickup_location"], "properties": {"pickup_location": _NOT_BLANK}},
+}
+"""What an order's fulfilment needs, stated in the schema: an address to ship to, or the
+store where it is picked up or taken now."""
+
+
+def check_fulfilment(
+    fulfilment: str, address_id: int | None, address_kind: str | None, pickup: str | None
+) -> None:
+    """The rule :data:`FULFIL_RULES` publishes, applied."""
+    if fulfilment == "ship":
+        if (address_id is None) == (address_kind is None):
+            raise ValueError("shipping needs ship_address_id or ship_address_kind")
+    elif not pickup:
+        raise ValueError(f"{fulfilment} needs pickup_location (the store)")
 
 
 class LineIn(_Strict):
@@ -48,10 +135,12 @@ class LineIn(_Strict):
 class PaymentIn(_Strict):
     """How the customer pays: a card on file (by id, or the default one) or a card number."""
 
+    model_config = ConfigDict(json_schema_extra={"oneOf": _ONE_PAYMENT})
+
     method_id: int | None = None
-    on_file: bool = False
-    card_number: str | None = Field(default=None, max_length=30)
-    save_card: bool = False
+    on_file: StrictBool = False
+    card_number: CardNumber | None = None
+    save_card: StrictBool = False
 
     @model_validator(mode="after")
     def _one(self) -> PaymentIn:
@@ -62,6 +151,8 @@ class PaymentIn(_Strict):
 
 
 class OrderIn(_Strict):
+    model_config = ConfigDict(json_schema_extra=FULFIL_RULES)
+
     customer_id: int = Field(ge=1)
     channel: Channel
     lines: list[LineIn] = Field(min_length=1, max_length=100)
@@ -80,11 +171,9 @@ class OrderIn(_Strict):
 
     @model_validator(mode="after")
     def _fulfilment(self) -> OrderIn:
-        if self.fulfilment == "ship":
-            if (self.ship_address_id is None) == (self.ship_address_kind is None):
-                raise ValueError("shipping needs ship_address_id or ship_address_kind")
-        elif not self.pickup_location:
-            raise ValueError(f"{self.fulfilment} needs pickup_location (the store)")
+        check_fulfilment(
+            self.fulfilment, self.ship_address_id, self.ship_address_kind, self.pickup_location
+        )
         return self
 
 
@@ -107,7 +196,7 @@ class ReturnIn(_Strict):
     location: str = Field(min_length=1, max_length=40, description="where the goods came back")
     reason: str = Field(min_length=3, max_length=250)
     lines: list[ReturnLineIn] = Field(min_length=1, max_length=100)
-    restock: bool = True
+    restock: StrictBool = True
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=120)
 
 
@@ -137,6 +226,8 @@ class ExchangeIn(_Strict):
     original payment (``payment`` only if the customer pays a difference with another card).
     """
 
+    model_config = ConfigDict(json_schema_extra=SHIP_RULE)
+
     channel: Channel
     location: str = Field(min_length=1, max_length=40, description="where the goods came back")
     reason: str = Field(min_length=3, max_length=250)
@@ -149,7 +240,7 @@ class ExchangeIn(_Strict):
         default=None, max_length=40, description="default: the receiving location"
     )
     payment: PaymentIn | None = None
-    restock: bool = True
+    restock: StrictBool = True
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=120)
 
     @model_validator(mode="after")
@@ -164,6 +255,8 @@ class ExchangeIn(_Strict):
 class CheckoutIn(_Strict):
     """A cart becomes an order: how it is fulfilled and paid (the lines are the cart's)."""
 
+    model_config = ConfigDict(json_schema_extra=FULFIL_RULES)
+
     channel: Channel | None = Field(default=None, description="default: the cart's channel")
     fulfilment: Fulfilment
     ship_address_id: int | None = Field(default=None, ge=1)
@@ -173,6 +266,13 @@ class CheckoutIn(_Strict):
     payment: PaymentIn
     coupon: str = Field(default="", max_length=40)
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=120)
+
+    @model_validator(mode="after")
+    def _fulfilment(self) -> CheckoutIn:
+        check_fulfilment(
+            self.fulfilment, self.ship_address_id, self.ship_address_kind, self.pickup_location
+        )
+        return self
 
 
 class TransferLineIn(_Strict):
@@ -188,12 +288,6 @@ class TransferIn(_Strict):
     channel: Channel = "web"
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=120)
 
-    @model_validator(mode="after")
-    def _two_places(self) -> TransferIn:
-        if self.from_location == self.to_location:
-            raise ValueError("a transfer goes between two different locations")
-        return self
-
 
 class TransferShipIn(_Strict):
     carrier: str = Field(default="", max_length=80)
@@ -208,16 +302,36 @@ class TransferReceiveIn(_Strict):
     channel: Channel = "web"
 
 
+MONEY_PATTERN = r"^0*(?:[1-9][0-9]{0,9}(?:\.[0-9]{1,2})?|\.(?:[1-9][0-9]?|0[1-9]))$"
+"""More than zero, at most 10 digits before the point and 2 after: ``12.50``."""
+
+
+def _money_text(value: object) -> object:
+    """Money travels as text: a JSON number would reach us as a binary float already."""
+    if not isinstance(value, str) or not re.fullmatch(MONEY_PATTERN, value.strip()):
+        raise ValueError('an amount is text such as "12.50": more than 0, at most 2 decimals')
+    return value.strip()
+
+
+MoneyText = Annotated[
+    Decimal,
+    BeforeValidator(_money_text),
+    WithJsonSchema(
+        {"type": "string", "pattern": MONEY_PATTERN, "maxLength": 24, "examples": ["12.50"]}
+    ),
+]
+
+
 class AdjustmentIn(_Strict):
-    amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
+    amount: MoneyText
     reason: str = Field(min_length=3, max_length=250)
     channel: Channel
 
 
 class CardIn(_Strict):
-    card_number: str = Field(min_length=12, max_length=30)
+    card_number: CardNumber = Field(min_length=12)
     label: str = Field(default="", max_length=80)
-    make_default: bool = True
+    make_default: StrictBool = True
 
 
 class ListIn(_Strict):

@@ -33,9 +33,12 @@ DESCRIPTIONS = {
     400: "Bad request: unreadable body, NUL characters, JSON nested too deeply, or a value "
     "the operation refuses",
     401: "No valid credentials (bearer token or session), or a bad webhook signature",
+    402: "The payment was declined (by the card's issuer or the gateway); nothing was written",
     403: "The caller's role or token scope does not allow this",
     404: "No such record",
-    409: "Conflicts with the current state (already exists, already decided…)",
+    409: "Conflicts with the current state (already exists, already decided, not enough "
+    "stock, more than is left…), or breaks a rule between fields that JSON Schema cannot "
+    "state (a transfer between two different locations)",
     413: "The request body is larger than this endpoint accepts, or the batch too long",
     422: "The request does not match the operation's schema, or a value fails a rule",
     429: "Too many attempts; try again later",

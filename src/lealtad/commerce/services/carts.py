@@ -48,7 +48,7 @@ def checkout(cart: CustomerList, data: CheckoutIn, ctx: SaleContext) -> tuple[Or
 def _order_in(cart: CustomerList, data: CheckoutIn) -> OrderIn:
     items = list(cart.items.select_related("variant").order_by("id"))
     if not items:
-        raise Invalid("the cart is empty")
+        raise Conflict("the cart is empty")
     try:
         return OrderIn(
             customer_id=cart.customer_id,

@@ -54,7 +54,6 @@ from lealtad.commerce.services import external_payments, returns
 from lealtad.commerce.services.common import (
     CommerceError,
     Conflict,
-    Invalid,
     PaymentFailed,
     SaleContext,
     customer_reference,
@@ -286,7 +285,7 @@ def _original_card(order: Order) -> PaymentIn:
         if f"{card.brand} ···{card.last4}" in labels:
             return PaymentIn(method_id=card.pk)
     if not cards:
-        raise Invalid(
+        raise Conflict(
             "payment: no card on file to charge a difference with; give payment "
             "(charged only if the replacements cost more)"
         )

@@ -6,7 +6,12 @@ from django.db import transaction
 
 from lealtad.commerce.models import CustomerList, ListItem, Variant
 from lealtad.commerce.schemas import ListIn, ListItemIn
-from lealtad.commerce.services.common import Conflict, Invalid, SaleContext, live_customer
+from lealtad.commerce.services.common import (
+    Conflict,
+    NotFound,
+    SaleContext,
+    live_customer,
+)
 
 
 @transaction.atomic
@@ -27,7 +32,7 @@ def set_item(owner: CustomerList, data: ListItemIn, ctx: SaleContext) -> ListIte
         raise Conflict("this cart was checked out: it can no longer change")
     variant = Variant.objects.filter(sku=data.sku, active=True).first()
     if variant is None:
-        raise Invalid(f"unknown SKU {data.sku}")
+        raise NotFound(f"sku: unknown SKU {data.sku}")
     item = ListItem.objects.filter(owner=owner, variant=variant).first()
     before = item.quantity if item else 0
     if data.quantity == 0:

@@ -224,7 +224,7 @@ def _locations(codes: set[str]) -> dict[str, Location]:
     found = selectors.active_locations(codes)
     missing = codes - set(found)
     if missing:
-        raise Invalid(f"unknown location {', '.join(sorted(missing))}")
+        raise NotFound(f"unknown location {', '.join(sorted(missing))}")
     return found
 
 
@@ -232,10 +232,10 @@ def _variants(skus: set[str]) -> dict[str, selectors.SaleItem]:
     found = selectors.sale_items(skus)
     missing = skus - set(found)
     if missing:
-        raise Invalid(f"unknown SKU {', '.join(sorted(missing))}")
+        raise NotFound(f"lines.sku: unknown SKU {', '.join(sorted(missing))}")
     currencies = {v.currency for v in found.values()}
     if len(currencies) > 1:
-        raise Invalid("one order is paid in one currency")
+        raise Conflict("lines: one order is paid in one currency")
     return found
 
 
@@ -297,7 +297,7 @@ def _address(customer: Customer, address_id: int | None, kind: str | None) -> di
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
-        raise Invalid("no such current address on file for this customer")
+        raise NotFound("ship_address: no such current address on file for this customer")
     return dict(zip(("id", *_ADDRESS), row, strict=True))
 
 
@@ -317,7 +317,7 @@ def _payment_source(customer: Customer, data: OrderIn) -> tuple[str, str]:
         cursor.execute(sql + " ORDER BY is_default DESC, id LIMIT 1", params)
         method = cursor.fetchone()
     if method is None:
-        raise Invalid("no such payment method on file for this customer")
+        raise NotFound("payment: no such payment method on file for this customer")
     token, brand, last4 = method
     return token, f"{brand} ···{last4}"
 
@@ -833,7 +833,7 @@ def adjust_price(order: Order, data: AdjustmentIn, ctx: SaleContext) -> PriceAdj
     if order.status == Order.Status.CANCELLED:
         raise Conflict("a cancelled order has nothing to adjust")
     if data.amount > refundable(order):
-        raise Invalid(f"at most {refundable(order)} {order.currency} can be given back")
+        raise Conflict(f"amount: at most {refundable(order)} {order.currency} can be given back")
     adjustment = PriceAdjustment.objects.create(
         order=order,
         amount=data.amount,

@@ -17,7 +17,12 @@ from lealtad.commerce import pricing
 from lealtad.commerce.models import Location, Order, OrderLine, Return, ReturnLine
 from lealtad.commerce.schemas import ReturnIn
 from lealtad.commerce.services import stock
-from lealtad.commerce.services.common import Conflict, Invalid, SaleContext, live_customer
+from lealtad.commerce.services.common import (
+    Conflict,
+    NotFound,
+    SaleContext,
+    live_customer,
+)
 from lealtad.commerce.services.orders import new_number, refund
 
 RETURNABLE = (
@@ -57,7 +62,7 @@ def take_return(order: Order, data: ReturnIn, ctx: SaleContext) -> tuple[Return,
 def receiving_location(code: str) -> Location:
     location = Location.objects.filter(code=code, active=True).first()
     if location is None:
-        raise Invalid(f"unknown location {code}")
+        raise NotFound(f"location: unknown location {code}")
     return location
 
 
@@ -83,9 +88,9 @@ def take_back(
     for sku, quantity in wanted.items():
         line = lines.get(sku)
         if line is None:
-            raise Invalid(f"{sku} is not on order {order.number}")
+            raise Conflict(f"{sku} is not on order {order.number}")
         if quantity > line.shipped - line.returned:
-            raise Invalid(
+            raise Conflict(
                 f"{sku}: {quantity} returned but only {line.shipped - line.returned} "
                 "received and not yet returned"
             )

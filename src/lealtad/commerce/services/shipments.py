@@ -29,7 +29,7 @@ from lealtad.commerce.schemas import ShipIn
 from lealtad.commerce.services import captures, stock
 from lealtad.commerce.services.common import (
     Conflict,
-    Invalid,
+    NotFound,
     OutOfStock,
     SaleContext,
     live_customer,
@@ -170,21 +170,21 @@ def _picks(order: Order, lines: list[OrderLine], data: ShipIn) -> list[_Pick]:
     per_sku: dict[str, int] = defaultdict(int)
     for item in data.lines:
         if item.sku not in by_sku:
-            raise Invalid(f"{item.sku} is not on order {order.number}")
+            raise Conflict(f"{item.sku} is not on order {order.number}")
         if item.location and item.location not in places:
-            raise Invalid(f"unknown location {item.location}")
+            raise NotFound(f"lines.location: unknown location {item.location}")
         wanted[(item.sku, item.location)] += item.quantity
         per_sku[item.sku] += item.quantity
     for sku, quantity in per_sku.items():
         left = by_sku[sku].to_ship
         if quantity > left:
-            raise Invalid(f"{sku}: {quantity} to ship but only {left} left to ship")
+            raise Conflict(f"{sku}: {quantity} to ship but only {left} left to ship")
     picks = []
     for (sku, code), quantity in wanted.items():
         line = by_sku[sku]
         source = places[code] if code else line.location
         if source is None:
-            raise Invalid(f"{sku} has no stock allocated: name the location it ships from")
+            raise Conflict(f"{sku} has no stock allocated: name the location it ships from")
         picks.append(_Pick(line, quantity, source))
     return picks
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 from lealtad.commerce.models import Location, Stock, Transfer, TransferLine, Variant
 from lealtad.commerce.schemas import TransferIn, TransferReceiveIn, TransferShipIn
 from lealtad.commerce.services import stock
-from lealtad.commerce.services.common import Conflict, Invalid, NotFound, OutOfStock, SaleContext
+from lealtad.commerce.services.common import Conflict, NotFound, OutOfStock, SaleContext
 from lealtad.commerce.services.orders import new_number
 
 
@@ -40,6 +40,9 @@ def request_transfer(data: TransferIn, ctx: SaleContext) -> tuple[Transfer, bool
         found = Transfer.objects.filter(idempotency_key=data.idempotency_key).first()
         if found is not None:
             return found, False
+    if data.from_location == data.to_location:
+        # A rule between two fields, which JSON Schema cannot state: 409, as documented.
+        raise Conflict("to_location: a transfer goes between two different locations")
     places = {
         loc.code: loc
         for loc in Location.objects.filter(
@@ -48,14 +51,14 @@ def request_transfer(data: TransferIn, ctx: SaleContext) -> tuple[Transfer, bool
     }
     for field, code in (("from_location", data.from_location), ("to_location", data.to_location)):
         if code not in places:
-            raise Invalid(f"{field}: unknown location {code}")
+            raise NotFound(f"{field}: unknown location {code}")
     wanted: dict[str, int] = defaultdict(int)
     for line in data.lines:
         wanted[line.sku] += line.quantity
     variants = {v.sku: v for v in Variant.objects.filter(sku__in=wanted, active=True)}
     missing = sorted(set(wanted) - set(variants))
     if missing:
-        raise Invalid(f"unknown SKU {', '.join(missing)}")
+        raise NotFound(f"lines.sku: unknown SKU {', '.join(missing)}")
     try:
         with transaction.atomic():
             return (
@@ -174,11 +177,11 @@ def receive_transfer(transfer: Transfer, data: TransferReceiveIn, ctx: SaleConte
         arrived = dict.fromkeys(lines, 0)
         for item in data.lines:
             if item.sku not in lines:
-                raise Invalid(f"{item.sku} is not on transfer {transfer.number}")
+                raise Conflict(f"{item.sku} is not on transfer {transfer.number}")
             arrived[item.sku] += item.quantity
         for sku, quantity in arrived.items():
             if quantity > lines[sku].quantity:
-                raise Invalid(f"{sku}: {quantity} received but {lines[sku].quantity} were sent")
+                raise Conflict(f"{sku}: {quantity} received but {lines[sku].quantity} were sent")
     transfer = _move(
         transfer,
         Transfer.Status.IN_TRANSIT,
