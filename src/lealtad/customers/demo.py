@@ -274,13 +274,14 @@ EMAIL_DOMAINS = {
     "PE": ("gmail.com",) * 6 + ("hotmail.com",) * 3 + ("yahoo.es", "outlook.com"),
     "MX": ("gmail.com",) * 6 + ("hotmail.com",) * 3 + ("outlook.com", "prodigy.net.mx"),
 }
+# (channel, how it was asked, the proof kept: docs/customers.md "Consents").
 CONSENT_METHODS = (
-    ("web", "Formulario web con casilla de aceptación"),
-    ("pos", "Firma en tienda"),
-    ("call_center", "Llamada grabada"),
-    ("mobile", "App móvil"),
-    ("email", "Respuesta a correo de confirmación"),
-    ("kiosk", "Aceptación en kiosco"),
+    ("web", "Formulario web con casilla de aceptación", "channel_event"),
+    ("pos", "Firma en tienda", "signed_form"),
+    ("call_center", "Llamada grabada", "recorded_call"),
+    ("mobile", "App móvil", "channel_event"),
+    ("email", "Respuesta a correo de confirmación", "double_opt_in"),
+    ("kiosk", "Aceptación en kiosco", "channel_event"),
 )
 CONSENT_RECORDERS = {"web": "sitio web", "mobile": "app", "email": "correo", "kiosk": "kiosco"}
 
@@ -690,7 +691,8 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "Identifier": ("customer", "kind", "system", "value", "created_at"),
     "Consent": ("customer", "channel", "purpose", "granted", "updated_at"),
     "ConsentChange": _words(
-        "customer channel purpose granted recorded_at recorded_by method source_channel event_id"
+        "customer channel purpose granted recorded_at recorded_by method source_channel event_id "
+        "proof proof_reference status confirmed_at"
     ),
     "Interaction": _words(
         "customer occurred_at channel kind direction subject summary agent location "
@@ -988,7 +990,8 @@ def generate_chunk(
                     )
                 )
             # Consents with their history
-            method_channel, method = pick(CONSENT_METHODS)
+            method_channel, method, proof = pick(CONSENT_METHODS)
+            proof_ref = f"{proof}-{ordinal:07d}"
             recorder = CONSENT_RECORDERS.get(method_channel, pick(("agente", "cajero", "vendedor")))
             wanted = [("sms", "service", True)]
             if has_email:
@@ -1020,11 +1023,17 @@ def generate_chunk(
                             method,
                             method_channel,
                             "",
+                            proof,
+                            proof_ref,
+                            "in_force",
+                            at if proof == "double_opt_in" else None,
                         )
                     )
                     at = days[int(r() * first_days)] + times[int(r() * n_times)]
+                confirmed = at if proof == "double_opt_in" else None
                 changes.append(
                     (cid, channel, purpose, granted, at, recorder, method, method_channel, "")
+                    + (proof, proof_ref, "in_force", confirmed)
                 )
                 consents.append((cid, channel, purpose, granted, at))
             # Contact history over the customer's channels, and its per-channel counts
