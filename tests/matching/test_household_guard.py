@@ -14,7 +14,7 @@ from datetime import date
 import numpy as np
 import pytest
 from django.utils import translation
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from lealtad.matching import Model, Person, Records, dedupe, train
@@ -136,6 +136,7 @@ def test_the_household_prior_is_saved_and_old_model_files_still_load() -> None:
     st.floats(0.0, 0.9),
     st.floats(0.05, 1.0),
 )
+@example(shares=[5e-324, 5e-324, 1.0], floor=0.0, ceiling=0.5)  # subnormal shares overflowed
 def test_bounds_on_m_keep_a_distribution(shares: list[float], floor: float, ceiling: float) -> None:
     m = np.array([0.0, *shares])
     m /= m.sum()

@@ -272,6 +272,10 @@ def expectation_maximisation(
     return lam, m, iteration, lam_h
 
 
+# Below this a share is taken as none: dividing by a subnormal share overflows to infinity.
+_TINY = float(np.finfo(float).tiny)
+
+
 def constrain(m: np.ndarray, bounds: tuple[float, float] | None) -> np.ndarray:
     """m with at least ``bounds[0]`` at the "exact" level and at most ``bounds[1]`` at
     "different", the other levels scaled to make up the rest.
@@ -287,11 +291,11 @@ def constrain(m: np.ndarray, bounds: tuple[float, float] | None) -> np.ndarray:
     out = m.copy()
     if out[1] < floor:
         rest = float(out[2:].sum())
-        out[2:] = out[2:] * ((1 - floor) / rest) if rest > 0 else (1 - floor) / (len(out) - 2)
+        out[2:] = out[2:] * ((1 - floor) / rest) if rest > _TINY else (1 - floor) / (len(out) - 2)
         out[1] = floor
     if out[-1] > ceiling:
         middle = float(out[1:-1].sum())
-        if middle > 0:
+        if middle > _TINY:
             out[1:-1] *= (1 - ceiling) / middle
         else:
             out[1:-1] = (1 - ceiling) / (len(out) - 2)
