@@ -59,9 +59,7 @@ def test_odd_optional_fields_are_set_aside_and_a_bad_key_still_rejects(home: Pat
     assert ana.birth_date is None and ana.gender == "female"
     assert luis.birth_date is not None and luis.gender == ""
     assert ana.phones.get().validity == "unassigned_range"
-    issues = {
-        (i.customer_id, i.field, i.kind): i.raw_value for i in DataQualityIssue.objects.all()
-    }
+    issues = {(i.customer_id, i.field, i.kind): i.raw_value for i in DataQualityIssue.objects.all()}
     assert issues == {
         (ana.pk, "birth_date", "set_aside"): "31/02/1980",
         (ana.pk, "phone", "flagged"): "+593944255366",
