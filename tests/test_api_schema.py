@@ -7,8 +7,14 @@ checks run: never a 5xx, every status answered is declared with its body
 (``lealtad.core.api_errors``), content types and bodies conform, a schema-violating request is
 refused and a schema-valid one is not refused with 400/422, unsupported methods answer 405.
 
-``CONTRACT_GAPS`` lists, per operation, the one check that does not pass yet and why; every
-other check runs on those operations too. Shrinking it is work to do (docs/security.md).
+Every rule a handler enforces is stated in the schema (enums, strict booleans, patterns,
+``oneOf``/``anyOf``/``if``-``then``), or, for values only a library can judge, as a named
+string format whose strategy is registered below (``phone``, ``email``, ``birth-date``). What a
+schema-valid request can still meet is the world's state: 404 for a record it names that does
+not exist, 409 for a state that forbids it (or a rule between fields JSON Schema cannot state),
+402 for a declined payment, each declared where it can happen. The CSV import is excluded
+from one check, for the reason given at ``UNCHECKABLE_ACCEPTANCE``; ``REMAINING_GAPS`` lists
+the operations where that same check does not pass yet, and why (work to do).
 
 Bounded on purpose: few examples per operation, derandomized, no shrinking and no example
 database, so it runs in about a minute and fails the same way on every machine.
@@ -16,6 +22,7 @@ database, so it runs in about a minute and fails the same way on every machine.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -24,60 +31,73 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
+from hypothesis import strategies as st
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from lealtad.core import tokens
+from lealtad.core import normalize, tokens
 from lealtad.core.models import Delivery, OutboxMessage
 from lealtad.customers.models import IdentityReview
 from lealtad.wsgi import application
 from tests.api_fixtures import make_event, post_events
+from tests.latam_phones import ANY_COUNTRY
 
 MAX_EXAMPLES = 15
 SCOPES = ["customers:read", "customers:write", "events:write", "audit:read", "hub:admin"]
-_FILE = "the uploaded CSV and its YAML mapping are checked row by row (422 with a report), "
-_RULES = "business rules the schema does not state yet: "
-# Operation -> (check or checks not yet met, why). Every other default check runs on them.
-CONTRACT_GAPS: dict[str, tuple[Any, str]] = {
-    "POST /api/v1/customers/import": (
-        positive_data_acceptance,
-        _FILE + "a content no JSON Schema can describe",
-    ),
-    "GET /api/v1/customers/lookup": (
-        positive_data_acceptance,
-        _RULES + "at least one key must be given",
-    ),
-    "POST /api/v1/customers": (
-        (negative_data_rejection, positive_data_acceptance),
-        "consents.granted accepts 0/1 as booleans (pydantic's lax mode); a consent's proof "
-        "must fit its channel",
-    ),
-    **{
-        f"{method} /api/v1/{path}": (positive_data_acceptance, _RULES + why)
-        for method, path, why in [
-            ("PATCH", "customers/{customer_id}", "emails, phones and addresses are validated"),
-            ("POST", "customers/{customer_id}/addresses", "address fields"),
-            ("POST", "customers/{customer_id}/consents", "consent proof and channel"),
-            ("POST", "customers/{customer_id}/emails", "a deliverable e-mail address"),
-            ("POST", "customers/{customer_id}/interactions", "a subject or a summary"),
-            ("POST", "customers/{customer_id}/payment-methods", "card number digits"),
-            ("POST", "customers/{customer_id}/phones", "a possible phone number"),
-            ("POST", "lists", "known channel"),
-            ("POST", "lists/{list_id}/checkout", "known channel, one payment"),
-            ("POST", "orders", "known channel, exactly one payment"),
-            ("POST", "orders/{number}/exchanges", "known channel and SKUs"),
-            ("POST", "orders/{number}/price-adjustments", "known channel, decimal amount"),
-            ("POST", "orders/{number}/returns", "known channel"),
-            ("POST", "orders/{number}/ship", "known channel"),
-            ("POST", "quotes", "known channel"),
-            ("POST", "transfers", "two different locations"),
-            ("POST", "transfers/{number}/receive", "known channel"),
-            ("POST", "transfers/{number}/ship", "known channel"),
-        ]
-    },
+
+
+def _accepted_email(address: str) -> bool:
+    try:
+        normalize.email(address)
+    except normalize.InvalidValue:
+        return False
+    return True
+
+
+def _dialable_here(drawn: tuple[str, str, str]) -> bool:
+    """A local form reads as the installation's region (Ecuador); others carry their +code."""
+    typed, region, _e164 = drawn
+    return region == "EC" or typed.lstrip().startswith("+")
+
+
+# The one operation where "schema-valid data is accepted" cannot be checked: the CSV import.
+# Its multipart body has two parts that only make sense together (the YAML `mapping` names the
+# columns the `file` must hold) while schemathesis draws each part on its own, and the file part
+# must stay `format: binary` to be sent as a file at all, so no named format can give it a CSV.
+# What the import accepts is checked row by row (422 with a report naming line and column),
+# tested in tests/test_import_export.py and tests/test_bulk_routes_http.py; every other check
+# (no 5xx, declared statuses and bodies, schema-violating requests refused) runs on it here.
+UNCHECKABLE_ACCEPTANCE = {"POST /api/v1/customers/import": [positive_data_acceptance]}
+# Not done yet (docs/security.md, "The API contract"): schema-valid requests these operations
+# still refuse with 422/400. The phone format: schemathesis' coverage phase ignores registered
+# format strategies and sends boundary strings built from the pattern and lengths (39 zeros),
+# no possible phone. Addresses: `valid_to` before `valid_from` (an order between two fields)
+# and control characters in text, which `normalize.clean` refuses and no pattern states yet.
+# Exchanges: a white-space-only `location` ("\x85") from the coverage phase.
+REMAINING_GAPS = {
+    label: [positive_data_acceptance]
+    for label in (
+        "GET /api/v1/customers/lookup",
+        "POST /api/v1/customers",
+        "PATCH /api/v1/customers/{customer_id}",
+        "POST /api/v1/customers/{customer_id}/phones",
+        "POST /api/v1/customers/{customer_id}/addresses",
+        "POST /api/v1/orders/{number}/exchanges",
+    )
 }
+
 # Rows the seed creates; with the sequences reset they get these primary keys.
 SEEDED_CUSTOMERS = 3
 ID_PARAMETERS = {"customer_id", "review_id", "delivery_id", "absorbed_id"}
+
+# The named formats the OpenAPI uses for values only a library can judge (core/api_errors.py
+# lists them): generated here as people type them, so that valid data is valid data.
+schemathesis.openapi.format("phone", ANY_COUNTRY.filter(_dialable_here).map(lambda drawn: drawn[0]))
+# Hypothesis' addresses include special-use domains (.test, .local) that email-validator
+# refuses as undeliverable names: valid addresses are those it accepts.
+schemathesis.openapi.format("email", st.emails().filter(_accepted_email))
+schemathesis.openapi.format(
+    "birth-date", st.dates(date(1900, 1, 1), date.today()).map(date.isoformat)
+)
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 # NUL characters are refused everywhere at the edge (400, docs/security.md), a rule stated
@@ -104,7 +124,12 @@ def _path_ids(context: Any, path_parameters: dict[str, Any] | None) -> Any:
 
 @schema.hook("map_body")
 def _body_ids(context: Any, body: Any) -> Any:
-    return _toward_seeded_rows(body) if isinstance(body, dict) else body
+    """In a body an id is at least 1 (the schema says so): 1..3 reach a row, 4 may not."""
+    if isinstance(body, dict):
+        for name, value in _toward_seeded_rows(body).items():
+            if name in ID_PARAMETERS and value == 0:
+                body[name] = SEEDED_CUSTOMERS + 1
+    return body
 
 
 def _admin(username: str) -> User:
@@ -158,6 +183,6 @@ def bearer() -> dict[str, str]:
     suppress_health_check=list(HealthCheck),
 )
 def test_api_never_fails_and_conforms(case: Any, bearer: dict[str, str]) -> None:
-    gap = CONTRACT_GAPS.get(case.operation.label)
-    excluded = list(gap[0]) if gap and isinstance(gap[0], tuple) else [gap[0]] if gap else None
+    label = case.operation.label
+    excluded = UNCHECKABLE_ACCEPTANCE.get(label) or REMAINING_GAPS.get(label)
     case.call_and_validate(headers=bearer, excluded_checks=excluded)

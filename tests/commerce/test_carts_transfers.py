@@ -91,10 +91,10 @@ def test_a_cart_checks_out_once_priced_at_checkout(api, story):
 @pytest.mark.parametrize(
     ("items", "kind", "body", "status", "message"),
     [
-        ({}, "cart", CHECKOUT, 422, "the cart is empty"),
+        ({}, "cart", CHECKOUT, 409, "the cart is empty"),
         ({demo.SHIRT_M: 1}, "shopping_list", CHECKOUT, 409, "only a cart"),
         ({demo.SHIRT_M: 50}, "cart", CHECKOUT, 409, demo.SHIRT_M),
-        ({demo.SHIRT_M: 1}, "cart", {**CHECKOUT, "payment": {"method_id": 99999}}, 422, "payment"),
+        ({demo.SHIRT_M: 1}, "cart", {**CHECKOUT, "payment": {"method_id": 99999}}, 404, "payment"),
         ({demo.SHIRT_M: 1}, "cart", {**CHECKOUT, "ship_address_kind": None}, 422, "ship_address"),
         ({demo.SHIRT_M: 1}, "cart", {**CHECKOUT, "fulfilment": "teleport"}, 422, "fulfilment"),
     ],
@@ -191,9 +191,9 @@ def test_a_transfer_holds_ships_and_receives_without_selling_units_twice(api, st
     ("body", "status", "message"),
     [
         ({"lines": [{"sku": demo.SHIRT_M, "quantity": 7}]}, 409, "6 free"),
-        ({"lines": [{"sku": "NOPE", "quantity": 1}]}, 422, "unknown SKU NOPE"),
-        ({"from_location": "NOWHERE"}, 422, "unknown location NOWHERE"),
-        ({"to_location": WAREHOUSE}, 422, "two different locations"),
+        ({"lines": [{"sku": "NOPE", "quantity": 1}]}, 404, "unknown SKU NOPE"),
+        ({"from_location": "NOWHERE"}, 404, "unknown location NOWHERE"),
+        ({"to_location": WAREHOUSE}, 409, "two different locations"),
         ({"lines": [{"sku": demo.SHIRT_M, "quantity": 0}]}, 422, "greater than or equal"),
         ({"lines": []}, 422, "at least 1"),
     ],
@@ -231,9 +231,9 @@ def test_transfer_steps_out_of_order_are_refused(api, story):
     before = snapshot()
     assert api.post(f"/api/v1/transfers/{second}/cancel").status_code == 409
     too_many = {"lines": [{"sku": demo.TROUSERS_34, "quantity": 3}]}
-    assert post(api, f"/api/v1/transfers/{second}/receive", too_many).status_code == 422
+    assert post(api, f"/api/v1/transfers/{second}/receive", too_many).status_code == 409
     other = {"lines": [{"sku": demo.SHIRT_M, "quantity": 1}]}
-    assert post(api, f"/api/v1/transfers/{second}/receive", other).status_code == 422
+    assert post(api, f"/api/v1/transfers/{second}/receive", other).status_code == 409
     assert snapshot() == before
     assert post(api, f"/api/v1/transfers/{second}/receive", {}).json()["status"] == "received"
     assert units(demo.TROUSERS_34, OFFICE) == (4, 0)

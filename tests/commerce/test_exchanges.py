@@ -217,10 +217,10 @@ def test_cancelling_a_replacement_gives_its_credit_back_to_the_card(api, story):
 @pytest.mark.parametrize(
     ("change", "status", "message"),
     [
-        ({"replacements": [{"sku": "NO-SUCH", "quantity": 1}]}, 422, "unknown SKU NO-SUCH"),
-        ({"returns": [{"sku": SHIRT_L, "quantity": 2}]}, 422, "only 1 received"),
-        ({"returns": [{"sku": demo.SHIRT_M, "quantity": 1}]}, 422, "is not on order"),
-        ({"location": "NOWHERE"}, 422, "unknown location NOWHERE"),
+        ({"replacements": [{"sku": "NO-SUCH", "quantity": 1}]}, 404, "unknown SKU NO-SUCH"),
+        ({"returns": [{"sku": SHIRT_L, "quantity": 2}]}, 409, "only 1 received"),
+        ({"returns": [{"sku": demo.SHIRT_M, "quantity": 1}]}, 409, "is not on order"),
+        ({"location": "NOWHERE"}, 404, "unknown location NOWHERE"),
         ({"replacements": [{"sku": demo.SHIRT_M, "quantity": 2}]}, 409, demo.SHIRT_M),
         (
             {

@@ -197,7 +197,7 @@ def test_money_a_pos_gave_back_is_its_refund_not_the_cards(api, story, pos, spy)
         f"/api/v1/orders/{order['number']}/price-adjustments",
         {"amount": "30.15", "reason": "descuento olvidado", "channel": "web"},
     )
-    assert adjusted.status_code == 422, adjusted.content
+    assert adjusted.status_code == 409, adjusted.content
 
 
 def test_a_refund_reported_twice_is_recorded_once(api, story, pos):

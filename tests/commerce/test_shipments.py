@@ -155,7 +155,7 @@ def test_returns_from_a_partly_shipped_order_keep_what_is_to_ship(api, story):
         "reason": "no le queda",
         "lines": [{"sku": demo.TROUSERS_32, "quantity": 3}],
     }
-    assert post(api, f"/api/v1/orders/{number}/returns", body).status_code == 422
+    assert post(api, f"/api/v1/orders/{number}/returns", body).status_code == 409
     body["lines"] = [{"sku": demo.TROUSERS_32, "quantity": 1}]
     back = post(api, f"/api/v1/orders/{number}/returns", body).json()
     assert back["order"]["status"] == "partly_shipped"
@@ -167,11 +167,11 @@ def test_returns_from_a_partly_shipped_order_keep_what_is_to_ship(api, story):
 @pytest.mark.parametrize(
     ("lines", "status", "message"),
     [
-        ([{"sku": demo.TROUSERS_32, "quantity": 4}], 422, "only 3 left to ship"),
-        ([{"sku": demo.SHIRT_M, "quantity": 1}], 422, "is not on order"),
+        ([{"sku": demo.TROUSERS_32, "quantity": 4}], 409, "only 3 left to ship"),
+        ([{"sku": demo.SHIRT_M, "quantity": 1}], 409, "is not on order"),
         (
             [{"sku": demo.TROUSERS_32, "quantity": 1, "location": "NOWHERE"}],
-            422,
+            404,
             "unknown location",
         ),
         ([{"sku": demo.TROUSERS_32, "quantity": 3, "location": HOME}], 409, "not enough"),

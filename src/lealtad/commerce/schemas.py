@@ -18,6 +18,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonDict, JsonValue
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from lealtad.core.envelope import BUILTIN_CHANNELS
@@ -34,6 +35,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+NOT_BLANK = r"\S"
+THREE_OR_MORE = r"\S[\s\S]+\S"
+"""Text is stripped before its length is checked: these patterns say so in the schema (a
+character that is not white space; three characters from the first to the last such)."""
+
+
 def _channel(value: str) -> str:
     if value not in BUILTIN_CHANNELS:
         raise ValueError(f"unknown channel {value!r}")
@@ -42,7 +49,12 @@ def _channel(value: str) -> str:
 
 Channel = Annotated[
     str,
-    Field(min_length=1, max_length=40, json_schema_extra={"enum": list(BUILTIN_CHANNELS)}),
+    Field(
+        min_length=1,
+        pattern=NOT_BLANK,
+        max_length=40,
+        json_schema_extra={"enum": list(BUILTIN_CHANNELS)},
+    ),
     AfterValidator(_channel),
 ]
 """A built-in channel; the published schema lists them, so a client knows before asking."""
@@ -62,15 +74,23 @@ CardNumber = Annotated[
     Field(max_length=30, json_schema_extra={"pattern": CARD_NUMBER_PATTERN}),
     AfterValidator(_card_number),
 ]
-_NO_CARD = {"anyOf": [{"type": "null"}, {"type": "string", "maxLength": 0}]}
-_ONE_PAYMENT = [
+_NO_CARD: JsonDict = {"anyOf": [{"type": "null"}, {"type": "string", "maxLength": 0}]}
+_ONE_PAYMENT: list[JsonValue] = [
     {  # a card on file, by id
         "required": ["method_id"],
-        "properties": {"method_id": {"type": "integer"}, "on_file": {"const": False}},
+        "properties": {
+            "method_id": {"type": "integer"},
+            "on_file": {"const": False},
+            "card_number": _NO_CARD,
+        },
     },
     {  # the customer's default card on file
         "required": ["on_file"],
-        "properties": {"on_file": {"const": True}, "method_id": {"type": "null"}},
+        "properties": {
+            "on_file": {"const": True},
+            "method_id": {"type": "null"},
+            "card_number": _NO_CARD,
+        },
     },
     {  # a card number given now
         "required": ["card_number"],
@@ -81,12 +101,10 @@ _ONE_PAYMENT = [
         },
     },
 ]
-for _way in _ONE_PAYMENT[:2]:
-    _way["properties"]["card_number"] = _NO_CARD
 
 
-_NOT_BLANK = {"type": "string", "pattern": r"\S"}
-_SHIP_TO_ONE_ADDRESS = {
+_NOT_BLANK: JsonDict = {"type": "string", "pattern": r"\S"}
+_SHIP_TO_ONE_ADDRESS: JsonDict = {
     "oneOf": [
         {
             "required": ["ship_address_id"],
@@ -104,10 +122,10 @@ _SHIP_TO_ONE_ADDRESS = {
         },
     ]
 }
-_SHIPPED = {"required": ["fulfilment"], "properties": {"fulfilment": {"const": "ship"}}}
-SHIP_RULE = {"if": _SHIPPED, "then": _SHIP_TO_ONE_ADDRESS}
+_SHIPPED: JsonDict = {"required": ["fulfilment"], "properties": {"fulfilment": {"const": "ship"}}}
+SHIP_RULE: JsonDict = {"if": _SHIPPED, "then": _SHIP_TO_ONE_ADDRESS}
 """Shipping names one address: by id or by kind (the customer's current one), not both."""
-FULFIL_RULES = {
+FULFIL_RULES: JsonDict = {
     **SHIP_RULE,
     "else": {"required": ["pickup_location"], "properties": {"pickup_location": _NOT_BLANK}},
 }
@@ -127,7 +145,7 @@ def check_fulfilment(
 
 
 class LineIn(_Strict):
-    sku: str = Field(min_length=1, max_length=60)
+    sku: str = Field(min_length=1, pattern=NOT_BLANK, max_length=60)
     quantity: int = Field(ge=1, le=1000)
     location: str | None = Field(default=None, max_length=40, description="take stock here")
 
@@ -167,7 +185,9 @@ class OrderIn(_Strict):
     )
     payment: PaymentIn
     coupon: str = Field(default="", max_length=40)
-    idempotency_key: str | None = Field(default=None, min_length=1, max_length=120)
+    idempotency_key: str | None = Field(
+        default=None, min_length=1, pattern=NOT_BLANK, max_length=120
+    )
 
     @model_validator(mode="after")
     def _fulfilment(self) -> OrderIn:
@@ -182,26 +202,30 @@ class QuoteIn(_Strict):
     lines: list[LineIn] = Field(min_length=1, max_length=100)
     customer_id: int | None = Field(default=None, ge=1)
     coupon: str = Field(default="", max_length=40)
-    country: str | None = Field(default=None, min_length=2, max_length=2)
+    country: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$", description="ISO 3166")
     region: str = Field(default="", max_length=100)
 
 
 class ReturnLineIn(_Strict):
-    sku: str = Field(min_length=1, max_length=60)
+    sku: str = Field(min_length=1, pattern=NOT_BLANK, max_length=60)
     quantity: int = Field(ge=1, le=1000)
 
 
 class ReturnIn(_Strict):
     channel: Channel
-    location: str = Field(min_length=1, max_length=40, description="where the goods came back")
-    reason: str = Field(min_length=3, max_length=250)
+    location: str = Field(
+        min_length=1, pattern=NOT_BLANK, max_length=40, description="where the goods came back"
+    )
+    reason: str = Field(min_length=3, pattern=THREE_OR_MORE, max_length=250)
     lines: list[ReturnLineIn] = Field(min_length=1, max_length=100)
     restock: StrictBool = True
-    idempotency_key: str | None = Field(default=None, min_length=1, max_length=120)
+    idempotency_key: str | None = Field(
+        default=None, min_length=1, pattern=NOT_BLANK, max_length=120
+    )
 
 
 class ShipLineIn(_Strict):
-    sku: str = Field(min_length=1, max_length=60)
+    sku: str = Field(min_length=1, pattern=NOT_BLANK, max_length=60)
     quantity: int = Field(ge=1, le=1000)
     location: str | None = Field(
         default=None, max_length=40, description="ship from here (default: where it is reserved)"
@@ -215,7 +239,9 @@ class ShipIn(_Strict):
     tracking: str = Field(default="", max_length=120)
     channel: Channel = "web"
     lines: list[ShipLineIn] = Field(default_factory=list, max_length=100)
-    idempotency_key: str | None = Field(default=None, min_length=1, max_length=120)
+    idempotency_key: str | None = Field(
+        default=None, min_length=1, pattern=NOT_BLANK, max_length=120
+    )
 
 
 class ExchangeIn(_Strict):
@@ -229,8 +255,10 @@ class ExchangeIn(_Strict):
     model_config = ConfigDict(json_schema_extra=SHIP_RULE)
 
     channel: Channel
-    location: str = Field(min_length=1, max_length=40, description="where the goods came back")
-    reason: str = Field(min_length=3, max_length=250)
+    location: str = Field(
+        min_length=1, pattern=NOT_BLANK, max_length=40, description="where the goods came back"
+    )
+    reason: str = Field(min_length=3, pattern=THREE_OR_MORE, max_length=250)
     returns: list[ReturnLineIn] = Field(min_length=1, max_length=100)
     replacements: list[LineIn] = Field(min_length=1, max_length=100)
     fulfilment: Fulfilment = "take_now"
@@ -241,7 +269,9 @@ class ExchangeIn(_Strict):
     )
     payment: PaymentIn | None = None
     restock: StrictBool = True
-    idempotency_key: str | None = Field(default=None, min_length=1, max_length=120)
+    idempotency_key: str | None = Field(
+        default=None, min_length=1, pattern=NOT_BLANK, max_length=120
+    )
 
     @model_validator(mode="after")
     def _fulfilment(self) -> ExchangeIn:
@@ -265,7 +295,9 @@ class CheckoutIn(_Strict):
     origin_location: str | None = Field(default=None, max_length=40)
     payment: PaymentIn
     coupon: str = Field(default="", max_length=40)
-    idempotency_key: str | None = Field(default=None, min_length=1, max_length=120)
+    idempotency_key: str | None = Field(
+        default=None, min_length=1, pattern=NOT_BLANK, max_length=120
+    )
 
     @model_validator(mode="after")
     def _fulfilment(self) -> CheckoutIn:
@@ -276,17 +308,19 @@ class CheckoutIn(_Strict):
 
 
 class TransferLineIn(_Strict):
-    sku: str = Field(min_length=1, max_length=60)
+    sku: str = Field(min_length=1, pattern=NOT_BLANK, max_length=60)
     quantity: int = Field(ge=1, le=100000)
 
 
 class TransferIn(_Strict):
-    from_location: str = Field(min_length=1, max_length=40)
-    to_location: str = Field(min_length=1, max_length=40)
+    from_location: str = Field(min_length=1, pattern=NOT_BLANK, max_length=40)
+    to_location: str = Field(min_length=1, pattern=NOT_BLANK, max_length=40)
     lines: list[TransferLineIn] = Field(min_length=1, max_length=200)
     note: str = Field(default="", max_length=250)
     channel: Channel = "web"
-    idempotency_key: str | None = Field(default=None, min_length=1, max_length=120)
+    idempotency_key: str | None = Field(
+        default=None, min_length=1, pattern=NOT_BLANK, max_length=120
+    )
 
 
 class TransferShipIn(_Strict):
@@ -324,7 +358,7 @@ MoneyText = Annotated[
 
 class AdjustmentIn(_Strict):
     amount: MoneyText
-    reason: str = Field(min_length=3, max_length=250)
+    reason: str = Field(min_length=3, pattern=THREE_OR_MORE, max_length=250)
     channel: Channel
 
 
@@ -342,7 +376,7 @@ class ListIn(_Strict):
 
 
 class ListItemIn(_Strict):
-    sku: str = Field(min_length=1, max_length=60)
+    sku: str = Field(min_length=1, pattern=NOT_BLANK, max_length=60)
     quantity: int = Field(ge=0, le=1000, description="0 removes the item")
 
 
@@ -350,14 +384,14 @@ class ListItemIn(_Strict):
 
 
 class InboundAddress(_Strict):
-    line1: str = Field(min_length=1, max_length=200)
+    line1: str = Field(min_length=1, pattern=NOT_BLANK, max_length=200)
     city: str = Field(default="", max_length=100)
     region: str = Field(default="", max_length=100)
     country: str = Field(default="EC", min_length=2, max_length=2)
 
 
 class InboundPayment(_Strict):
-    reference: str = Field(min_length=1, max_length=120)
+    reference: str = Field(min_length=1, pattern=NOT_BLANK, max_length=120)
     method: str = Field(default="", max_length=80)
 
 
@@ -368,7 +402,9 @@ class OrderPlacedEvent(_Strict):
     stock are kept unallocated, never oversold); the payment the channel took is recorded.
     """
 
-    order_ref: str = Field(min_length=1, max_length=120, description="the channel's number")
+    order_ref: str = Field(
+        min_length=1, pattern=NOT_BLANK, max_length=120, description="the channel's number"
+    )
     lines: list[LineIn] = Field(min_length=1, max_length=100)
     fulfilment: Fulfilment = "take_now"
     location: str | None = Field(default=None, max_length=40)
@@ -397,7 +433,9 @@ class OrderPlacedEvent(_Strict):
 
 
 class OrderRef(_Strict):
-    order: str = Field(min_length=1, max_length=120, description="Lealtad's number or order_ref")
+    order: str = Field(
+        min_length=1, pattern=NOT_BLANK, max_length=120, description="Lealtad's number or order_ref"
+    )
 
     @field_validator("order")
     @classmethod
@@ -440,8 +478,8 @@ class OrderShippedEvent(OrderRef):
 class OrderReturnedEvent(OrderRef):
     """``order.returned`` from a channel that took goods back."""
 
-    location: str = Field(min_length=1, max_length=40)
-    reason: str = Field(min_length=3, max_length=250)
+    location: str = Field(min_length=1, pattern=NOT_BLANK, max_length=40)
+    reason: str = Field(min_length=3, pattern=THREE_OR_MORE, max_length=250)
     lines: list[ReturnLineIn] = Field(min_length=1, max_length=100)
 
     @model_validator(mode="after")
@@ -505,8 +543,10 @@ class OrderExchangedEvent(OrderRef):
         description="the channel's number of the exchange: sent again under another event id, "
         "it is recognised and changes nothing",
     )
-    location: str = Field(min_length=1, max_length=40, description="where the goods came back")
-    reason: str = Field(min_length=3, max_length=250)
+    location: str = Field(
+        min_length=1, pattern=NOT_BLANK, max_length=40, description="where the goods came back"
+    )
+    reason: str = Field(min_length=3, pattern=THREE_OR_MORE, max_length=250)
     returns: list[ReturnLineIn] = Field(min_length=1, max_length=100)
     restock: bool = True
     replacements: list[LineIn] = Field(min_length=1, max_length=100)
@@ -628,7 +668,9 @@ class PaymentCapturedEvent(OrderRef):
     another channel took without saying how it was paid is settled by it.
     """
 
-    reference: str = Field(min_length=1, max_length=120, description="the system's reference")
+    reference: str = Field(
+        min_length=1, pattern=NOT_BLANK, max_length=120, description="the system's reference"
+    )
     amount: Amount
     currency: Currency | None = Field(default=None, description="default: the order's")
     method: str = Field(default="", max_length=80, description="cash, card, transfer… as said")
@@ -662,7 +704,9 @@ class PaymentRefundedEvent(OrderRef):
     ``payment``, else oldest first), never sent to the card gateway.
     """
 
-    reference: str = Field(min_length=1, max_length=120, description="the system's reference")
+    reference: str = Field(
+        min_length=1, pattern=NOT_BLANK, max_length=120, description="the system's reference"
+    )
     amount: Amount
     currency: Currency | None = Field(default=None, description="default: the order's")
     method: str = Field(default="", max_length=80)
@@ -696,7 +740,7 @@ class ShipmentDeliveredEvent(OrderRef):
     """``shipment.delivered`` from a fulfilment house: the shipment with this tracking number
     reached the customer (the order is delivered once all of it is)."""
 
-    tracking: str = Field(min_length=1, max_length=120)
+    tracking: str = Field(min_length=1, pattern=NOT_BLANK, max_length=120)
 
     @model_validator(mode="after")
     def _on_its_way(self) -> ShipmentDeliveredEvent:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.errors import HttpError
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from lealtad.core.access import Principal, principal, require
 from lealtad.core.api_errors import errors
@@ -19,19 +19,28 @@ from lealtad.core.roles import Capability
 from lealtad.customers import presenters, selectors, services
 from lealtad.customers.models import Customer, IdentityReview, Merge
 from lealtad.customers.schemas import (
+    EMAIL,
+    PHONE,
     AddressIn,
-    ConsentIn,
-    CustomerProfile,
+    ConsentStatement,
     InteractionRecorded,
     PhoneIn,
+    ProfileIn,
 )
 
 router = Router(tags=["customers"])
 
+_ALNUM = "0-9A-Za-z\u0660-\u0669\u06f0-\u06f9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
+_SPACE = " \t\n\r"  # the white space that is no control character (normalize.clean)
+CARD_KEY = rf"^(?:[{_SPACE}-]*[{_ALNUM}][{_ALNUM}{_SPACE}-]*)?$"
+ID_KEY = rf"^(?:[{_SPACE}.-]*[{_ALNUM}][{_ALNUM}{_SPACE}.-]*)?$"
+EXTERNAL_KEY = r"^(?:[ -~À-ɏ]*[!-~À-ɏ][ -~À-ɏ]*)?$"
+"""What a lookup key may hold, stated in the OpenAPI (empty: not given)."""
+
 
 class CustomerCreate(Schema):
     identifiers: CustomerRef
-    profile: CustomerProfile = Field(default_factory=CustomerProfile)
+    profile: ProfileIn = Field(default_factory=ProfileIn)
     channel: str = "web"
 
 
@@ -45,7 +54,7 @@ class DecisionIn(Schema):
 
 
 class EmailIn(Schema):
-    address: str
+    address: str = Field(max_length=254, json_schema_extra=EMAIL)
 
 
 def _ctx(request: HttpRequest, capability: Capability, channel: str = "") -> services.ChangeContext:
@@ -74,15 +83,30 @@ def _may_capture_consents(who: Principal, consents: list[Any]) -> None:
         )
 
 
-@router.get("/customers/lookup", summary="Screen-pop lookup by phone, email, card or id")
+def _named(form: dict[str, Any], longest: int) -> WithJsonSchema:
+    """A query parameter published with its named format (docs/security.md)."""
+    given = {"type": "string", "maxLength": longest, **form}
+    return WithJsonSchema({"anyOf": [given, {"type": "string", "maxLength": 0}]})
+
+
+def _key(pattern: str, what: str) -> Any:
+    return Query(None, max_length=254, pattern=pattern, description=what)
+
+
+@router.get(
+    "/customers/lookup",
+    summary="Screen-pop lookup by phone, email, card or id",
+    description="The first key given is looked up; with none, or one nobody holds, the "
+    "answer is no matches. 400 when a key cannot be what it names (an impossible phone).",
+)
 def lookup(
     request: HttpRequest,
-    phone: str | None = None,
-    email: str | None = None,
-    card: str | None = None,
-    national_id: str | None = None,
-    external_id: str | None = None,
-    system: str | None = None,
+    phone: Annotated[str | None, _named(PHONE, 40)] = Query(None, max_length=40),
+    email: Annotated[str | None, _named(EMAIL, 254)] = Query(None, max_length=254),
+    card: str | None = _key(CARD_KEY, "letters and digits; spaces and dashes are ignored"),
+    national_id: str | None = _key(ID_KEY, "letters and digits; spaces, dots, dashes ignored"),
+    external_id: str | None = _key(EXTERNAL_KEY, "the id another system gives the customer"),
+    system: str | None = Query(None, max_length=60, description="that system's name"),
 ) -> dict[str, Any]:
     who = require(request, Capability.LOOKUP)
     try:
@@ -116,6 +140,8 @@ def create(request: HttpRequest, body: CustomerCreate) -> tuple[int, dict[str, A
         customer = services.create_customer(body.profile, body.identifiers, ctx)
     except services.IdentifierTaken as exc:
         raise HttpError(409, str(exc)) from exc
+    except services.ConsentNeedsEmail as exc:
+        raise HttpError(409, f"profile.consents.{exc}") from exc
     except services.ConsentRefused as exc:
         raise HttpError(422, f"profile.consents.{exc}") from exc
     return 201, presenters.customer_profile(customer)
@@ -128,7 +154,7 @@ def profile(request: HttpRequest, customer_id: int) -> dict[str, Any]:
 
 
 @router.patch("/customers/{customer_id}", summary="Change profile fields")
-def update(request: HttpRequest, customer_id: int, body: CustomerProfile) -> dict[str, Any]:
+def update(request: HttpRequest, customer_id: int, body: ProfileIn) -> dict[str, Any]:
     ctx = _ctx(request, Capability.EDIT)
     customer = _customer(request, customer_id)
     changes = body.model_dump(
@@ -194,12 +220,14 @@ def add_address(request: HttpRequest, customer_id: int, body: AddressIn) -> tupl
     return 201, presenters.address(row)
 
 
-@router.post("/customers/{customer_id}/consents", response={201: dict})
-def set_consent(request: HttpRequest, customer_id: int, body: ConsentIn) -> tuple[int, dict]:
+@router.post("/customers/{customer_id}/consents", response={201: dict, **errors(409)})
+def set_consent(request: HttpRequest, customer_id: int, body: ConsentStatement) -> tuple[int, dict]:
     ctx = _ctx(request, Capability.CAPTURE_CONSENT)
     customer = _customer(request, customer_id)
     try:
         change = services.record_consent(customer, body, ctx)
+    except services.ConsentNeedsEmail as exc:
+        raise HttpError(409, str(exc)) from exc
     except services.ConsentRefused as exc:
         raise HttpError(422, str(exc)) from exc
     if change is None:  # the customer's choice on file already

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import JsonDict, JsonValue
 
 from lealtad.core import normalize
 from lealtad.core.envelope import UNASSIGNED_RANGE, _region
@@ -21,17 +32,60 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-EmailText = Annotated[str, AfterValidator(normalize.email)]
+EMAIL: JsonDict = {
+    "format": "email",
+    "description": "an e-mail address as the standard `email` format describes it (checked "
+    "with email-validator, deliverability not tested)",
+    "examples": ["maria.quishpe@example.com"],
+}
+PHONE: JsonDict = {
+    "format": "phone",
+    "description": "a phone number as typed: digits, spaces and + ( ) - . / only, a *possible* "
+    "number for its country (local forms read as the installation's region, others with their "
+    "+country code). A number in a range not listed as assigned is kept and flagged "
+    "(docs/data-quality.md); an impossible one is refused.",
+    "examples": ["099 375 7370", "(02) 245-6789", "+57 310 555 1234"],
+    "pattern": r"^[0-9 +()./-]*$",
+}
+"""The named string formats the OpenAPI uses for values only a library can judge."""
+
+EmailText = Annotated[
+    str, Field(max_length=254, json_schema_extra=EMAIL), AfterValidator(normalize.email)
+]
 """Each address validated on its own, so a bad one is reported (and set aside) at its index."""
+NOT_BLANK = r"\S"
+
+
+def _date_text(value: object) -> object:
+    """A date travels as ``YYYY-MM-DD`` text, as the schema says; a number is no date."""
+    if isinstance(value, int | float):
+        raise ValueError("a date is text: YYYY-MM-DD")
+    return value
+
+
+DateText = Annotated[date, BeforeValidator(_date_text)]
+BirthDate = Annotated[
+    date,
+    BeforeValidator(_date_text),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "birth-date",
+            "description": "a date (YYYY-MM-DD) from 1900-01-01 to today: a later one is not "
+            "a birth date yet, and the bound moves every day, so it is named, not a pattern",
+            "examples": ["1984-05-17"],
+        }
+    ),
+]
 
 
 class PhoneIn(_Strict):
     """A number as typed; ``e164``, ``is_mobile`` and ``validity`` are worked out from it."""
 
-    number: str = Field(min_length=1, max_length=40)
+    number: str = Field(min_length=1, max_length=40, json_schema_extra=PHONE)
     kind: Literal["mobile", "home", "work", "other"] = "mobile"
     e164: str = ""
-    is_mobile: bool = True
+    is_mobile: StrictBool = True
     validity: Literal["valid", "unassigned_range"] = "valid"
 
     @model_validator(mode="after")
@@ -48,9 +102,9 @@ class AddressIn(_Strict):
     city: str = Field(default="", max_length=100)
     region: str = Field(default="", max_length=100)
     postal_code: str = Field(default="", max_length=20)
-    country: str = Field(default="EC", min_length=2, max_length=2)
-    valid_from: date | None = None
-    valid_to: date | None = None
+    country: str = Field(default="EC", pattern=r"^[A-Za-z]{2}$", description="ISO 3166 code")
+    valid_from: DateText | None = None
+    valid_to: DateText | None = None
 
     @model_validator(mode="after")
     def _period(self) -> AddressIn:
@@ -58,6 +112,26 @@ class AddressIn(_Strict):
             raise ValueError("valid_to is before valid_from")
         self.country = self.country.upper()
         return self
+
+
+def _proof_is(*kinds: str) -> JsonDict:
+    return {"required": ["proof"], "properties": {"proof": {"enum": list(kinds)}}}
+
+
+CONSENT_PROOF_RULES: list[JsonValue] = [
+    {  # a signed form or a recorded call is named by its number or id
+        "if": _proof_is("signed_form", "recorded_call"),
+        "then": {
+            "required": ["proof_reference"],
+            "properties": {"proof_reference": {"type": "string", "pattern": NOT_BLANK}},
+        },
+    },
+    {  # a double opt-in confirms a granted e-mail consent
+        "if": _proof_is("double_opt_in"),
+        "then": {"properties": {"channel": {"const": "email"}, "granted": {"const": True}}},
+    },
+]
+""":meth:`ConsentIn._proof` as JSON Schema, so the OpenAPI states what the proof needs."""
 
 
 class ConsentIn(_Strict):
@@ -70,9 +144,11 @@ class ConsentIn(_Strict):
     no proof: it is always honoured.
     """
 
+    model_config = ConfigDict(json_schema_extra={"allOf": CONSENT_PROOF_RULES})
+
     channel: Literal["email", "sms", "phone", "whatsapp", "mail"]
     purpose: Literal["marketing", "service", "surveys", "profiling", "third_party"]
-    granted: bool
+    granted: StrictBool
     method: str = Field(default="", max_length=120)
     proof: Literal["signed_form", "recorded_call", "double_opt_in", "channel_event"] | None = None
     proof_reference: str = Field(default="", max_length=200)
@@ -84,6 +160,24 @@ class ConsentIn(_Strict):
         if self.proof == "double_opt_in" and (self.channel != "email" or not self.granted):
             raise ValueError("proof: double_opt_in confirms a granted email consent only")
         return self
+
+
+CONSENT_BY_API_RULES: list[JsonValue] = [
+    *CONSENT_PROOF_RULES,
+    {"properties": {"proof": {"enum": ["signed_form", "recorded_call", "double_opt_in", None]}}},
+    {
+        "if": {"required": ["granted"], "properties": {"granted": {"const": True}}},
+        "then": {"required": ["proof"], "properties": {"proof": {"type": "string"}}},
+    },
+]
+"""Through the API no event carries the statement: a granted consent names its proof, and
+``channel_event`` cannot be it (``services._proof_of`` refuses both)."""
+
+
+class ConsentStatement(ConsentIn):
+    """A consent recorded through the API: :class:`ConsentIn` with the API's proof rules."""
+
+    model_config = ConfigDict(json_schema_extra={"allOf": CONSENT_BY_API_RULES})
 
 
 class HouseholdIn(_Strict):
@@ -103,16 +197,20 @@ class CustomerProfile(_Strict):
     first_surname: str | None = Field(default=None, max_length=80)
     second_surname: str | None = Field(default=None, max_length=80)
     organization_name: str | None = Field(default=None, max_length=200)
-    national_id_type: str | None = None
+    national_id_type: str | None = Field(
+        default=None, json_schema_extra={"enum": [*sorted(_choice(choices.NationalIdType)), None]}
+    )
     gender: Literal["female", "male", "other", ""] | None = None
     language: Literal["es", "en", "qu", "pt"] | None = None
     marital_status: Literal["single", "married", "union", "divorced", "widowed", ""] | None = None
-    birth_date: date | None = None
+    birth_date: BirthDate | None = None
     income_band: Literal["low", "lower_middle", "middle", "upper_middle", "high", ""] | None = None
     payment_methods: list[str] | None = None
     purchase_motives: list[str] | None = None
     health_insurance: str | None = Field(default=None, max_length=120)
-    preferred_channel: str | None = None
+    preferred_channel: str | None = Field(
+        default=None, json_schema_extra={"enum": [*sorted(_choice(choices.Channel)), None]}
+    )
     lifecycle_status: Literal["prospect", "customer", "former"] | None = None
     phones: list[PhoneIn] = Field(default_factory=list, max_length=20)
     emails: list[EmailText] = Field(default_factory=list, max_length=20)
@@ -177,8 +275,26 @@ class CustomerProfile(_Strict):
         return v
 
 
+class ProfileIn(CustomerProfile):
+    """A profile sent through the API: its consents follow the API's proof rules."""
+
+    # A narrower item type than the event's: what the API accepts is a subset, by design.
+    consents: list[ConsentStatement] = Field(  # type: ignore[assignment]
+        default_factory=list, max_length=50
+    )
+
+
 class InteractionRecorded(_Strict):
     """``interaction.recorded``: one contact with the customer on the event's channel."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": [field], "properties": {field: {"pattern": NOT_BLANK}}}
+                for field in ("subject", "summary")
+            ]
+        }
+    )
 
     kind: str = Field(default="contact", min_length=1, max_length=40)
     direction: Literal["inbound", "outbound", "internal"] = "inbound"

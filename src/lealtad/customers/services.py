@@ -562,6 +562,11 @@ class ConsentRefused(ValueError):
         self.field = field
 
 
+class ConsentNeedsEmail(ConsentRefused):
+    """A double opt-in for a customer with no e-mail address on file: the request is right,
+    the record is not ready for it (the API answers 409)."""
+
+
 CONFIRMATION_SALT = "lealtad.customers.consent-confirmation"
 PROOF = choices.ConsentProof
 
@@ -636,7 +641,7 @@ def _request_confirmation(
 ) -> ConsentChange:
     email = customer.emails.order_by("-is_primary", "id").values_list("address", flat=True).first()
     if email is None:
-        raise ConsentRefused("proof", "double_opt_in needs an email address to send the link to")
+        raise ConsentNeedsEmail("proof", "double_opt_in needs an email address to send the link to")
     change = ConsentChange.objects.create(
         customer=customer,
         channel=consent.channel,
