@@ -1031,9 +1031,9 @@ def generate_chunk(
                     )
                     at = days[int(r() * first_days)] + times[int(r() * n_times)]
                 confirmed = at if proof == "double_opt_in" else None
+                provenance = (recorder, method, method_channel, "", proof, proof_ref)
                 changes.append(
-                    (cid, channel, purpose, granted, at, recorder, method, method_channel, "")
-                    + (proof, proof_ref, "in_force", confirmed)
+                    (cid, channel, purpose, granted, at, *provenance, "in_force", confirmed)
                 )
                 consents.append((cid, channel, purpose, granted, at))
             # Contact history over the customer's channels, and its per-channel counts
