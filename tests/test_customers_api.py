@@ -218,3 +218,47 @@ def test_session_api_calls_need_csrf(make_user, rodrigo):
         f"/api/v1/customers/{rodrigo}", data={"gender": "female"}, content_type="application/json"
     )
     assert response.status_code == 403
+
+
+def test_an_address_ending_before_it_starts_is_a_conflict_naming_both_dates(api, rodrigo):
+    """A rule between two fields JSON Schema cannot state: 409, as the OpenAPI declares."""
+    addresses = Customer.objects.get(pk=rodrigo).addresses.count()
+    reversed_period = {"line1": "Av. Shyris N35-17", "valid_from": "2024-05-01"}
+    response = api.post(
+        f"/api/v1/customers/{rodrigo}/addresses",
+        data={**reversed_period, "valid_to": "2024-04-30"},
+        content_type="application/json",
+    )
+    assert response.status_code == 409
+    assert response.json()["detail"] == "valid_to 2024-04-30 is before valid_from 2024-05-01"
+    created = api.post(
+        "/api/v1/customers",
+        data={
+            "identifiers": {"name": "Lucía Andrade"},
+            "profile": {
+                "addresses": [
+                    {"line1": "Calle Larga 4-12"},
+                    reversed_period | {"valid_to": "2023-01-01"},
+                ]
+            },
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 409
+    assert created.json()["detail"] == "profile.addresses.1: valid_to is before valid_from"
+    assert Customer.objects.get(pk=rodrigo).addresses.count() == addresses
+    assert not Customer.objects.filter(display_name__contains="Andrade").exists()
+
+
+@pytest.mark.parametrize("text", ["Quito\u202e", "Qu\x01ito", "Quito\x85Norte"])
+def test_an_address_with_a_control_character_is_refused(api, rodrigo, text):
+    addresses = Customer.objects.get(pk=rodrigo).addresses.count()
+    response = api.post(
+        f"/api/v1/customers/{rodrigo}/addresses",
+        data={"line1": "Av. Shyris N35-17", "city": text},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    (issue,) = response.json()["detail"]
+    assert issue["loc"][-1] == "city" and "control character" in issue["msg"]
+    assert Customer.objects.get(pk=rodrigo).addresses.count() == addresses

@@ -22,6 +22,7 @@ from pydantic.json_schema import JsonDict, JsonValue
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from lealtad.core.envelope import BUILTIN_CHANNELS
+from lealtad.core.text_schema import NOT_BLANK, THREE_OR_MORE
 
 if TYPE_CHECKING:
     from lealtad.commerce.models import Order
@@ -35,10 +36,8 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-NOT_BLANK = r"\S"
-THREE_OR_MORE = r"\S[\s\S]+\S"
-"""Text is stripped before its length is checked: these patterns say so in the schema (a
-character that is not white space; three characters from the first to the last such)."""
+# Text is stripped before its length is checked: NOT_BLANK and THREE_OR_MORE say so in the
+# schema, naming the white space pydantic strips (lealtad.core.text_schema).
 
 
 def _channel(value: str) -> str:
@@ -103,7 +102,7 @@ _ONE_PAYMENT: list[JsonValue] = [
 ]
 
 
-_NOT_BLANK: JsonDict = {"type": "string", "pattern": r"\S"}
+_NOT_BLANK: JsonDict = {"type": "string", "pattern": NOT_BLANK}
 _SHIP_TO_ONE_ADDRESS: JsonDict = {
     "oneOf": [
         {

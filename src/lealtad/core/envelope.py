@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
@@ -19,6 +19,16 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from lealtad.core import normalize
 from lealtad.core.event_ids import EVENT_ID_PATTERN, check_event_id
 from lealtad.core.set_aside import FieldIssue
+from lealtad.core.text_schema import (
+    CARD_KEY,
+    EMAIL,
+    EXTERNAL_SYSTEM,
+    ID_KEY,
+    NOT_BLANK_CLEAN_TEXT,
+    PHONE,
+    CleanText,
+    optional_named,
+)
 
 BUILTIN_CHANNELS = (
     "web",
@@ -48,13 +58,25 @@ class CustomerRef(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    email: str | None = Field(default=None, max_length=254)
-    phone: str | None = Field(default=None, max_length=40)
-    national_id: str | None = Field(default=None, max_length=20)
+    email: Annotated[str | None, optional_named(EMAIL, 254)] = Field(default=None, max_length=254)
+    phone: Annotated[str | None, optional_named(PHONE, 40)] = Field(default=None, max_length=40)
+    national_id: str | None = Field(
+        default=None, max_length=20, json_schema_extra={"pattern": ID_KEY}
+    )
     national_id_type: str | None = Field(default=None, max_length=12)
-    card: str | None = Field(default=None, max_length=64)
-    external_ids: dict[str, str] = Field(default_factory=dict)
-    name: str | None = Field(default=None, max_length=250)
+    card: str | None = Field(default=None, max_length=64, json_schema_extra={"pattern": CARD_KEY})
+    external_ids: dict[str, CleanText] = Field(
+        default_factory=dict,
+        json_schema_extra={
+            "propertyNames": {"maxLength": 60, "pattern": EXTERNAL_SYSTEM},
+            "additionalProperties": {
+                "type": "string",
+                "maxLength": 254,
+                "pattern": NOT_BLANK_CLEAN_TEXT,
+            },
+        },
+    )
+    name: CleanText | None = Field(default=None, max_length=250)
 
     @field_validator("email")
     @classmethod

@@ -16,12 +16,14 @@ from lealtad.core.access import Principal, principal, require
 from lealtad.core.api_errors import errors
 from lealtad.core.envelope import CustomerRef
 from lealtad.core.roles import Capability
+from lealtad.core.text_schema import CARD_KEY, EXTERNAL_KEY, ID_KEY
 from lealtad.customers import presenters, selectors, services
 from lealtad.customers.models import Customer, IdentityReview, Merge
 from lealtad.customers.schemas import (
     EMAIL,
+    PERIOD_REVERSED,
     PHONE,
-    AddressIn,
+    AddressStatement,
     ConsentStatement,
     InteractionRecorded,
     PhoneIn,
@@ -29,13 +31,6 @@ from lealtad.customers.schemas import (
 )
 
 router = Router(tags=["customers"])
-
-_ALNUM = "0-9A-Za-z\u0660-\u0669\u06f0-\u06f9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
-_SPACE = " \t\n\r"  # the white space that is no control character (normalize.clean)
-CARD_KEY = rf"^(?:[{_SPACE}-]*[{_ALNUM}][{_ALNUM}{_SPACE}-]*)?$"
-ID_KEY = rf"^(?:[{_SPACE}.-]*[{_ALNUM}][{_ALNUM}{_SPACE}.-]*)?$"
-EXTERNAL_KEY = r"^(?:[ -~À-ɏ]*[!-~À-ɏ][ -~À-ɏ]*)?$"
-"""What a lookup key may hold, stated in the OpenAPI (empty: not given)."""
 
 
 class CustomerCreate(Schema):
@@ -136,6 +131,9 @@ def search(request: HttpRequest, q: str = "", limit: int = 25) -> dict[str, Any]
 def create(request: HttpRequest, body: CustomerCreate) -> tuple[int, dict[str, Any]]:
     ctx = _ctx(request, Capability.CREATE, body.channel)
     _may_capture_consents(principal(request), body.profile.consents)
+    reversed_at = body.profile.reversed_period()
+    if reversed_at is not None:  # a rule between two fields: 409, as documented
+        raise HttpError(409, f"profile.addresses.{reversed_at}: {PERIOD_REVERSED}")
     try:
         customer = services.create_customer(body.profile, body.identifiers, ctx)
     except services.IdentifierTaken as exc:
@@ -213,10 +211,13 @@ def add_email(request: HttpRequest, customer_id: int, body: EmailIn) -> tuple[in
     return 201, {"address": row.address}
 
 
-@router.post("/customers/{customer_id}/addresses", response={201: dict})
-def add_address(request: HttpRequest, customer_id: int, body: AddressIn) -> tuple[int, dict]:
+@router.post("/customers/{customer_id}/addresses", response={201: dict, **errors(409)})
+def add_address(request: HttpRequest, customer_id: int, body: AddressStatement) -> tuple[int, dict]:
     ctx = _ctx(request, Capability.EDIT)
-    row = services.add_address(_customer(request, customer_id), body, ctx)
+    try:
+        row = services.add_address(_customer(request, customer_id), body, ctx)
+    except services.AddressPeriodReversed as exc:  # a rule between two fields: 409
+        raise HttpError(409, str(exc)) from exc
     return 201, presenters.address(row)
 
 

@@ -21,6 +21,13 @@ from pydantic.json_schema import JsonDict, JsonValue
 from lealtad.core import normalize
 from lealtad.core.envelope import UNASSIGNED_RANGE, _region
 from lealtad.core.set_aside import FieldIssue
+from lealtad.core.text_schema import (
+    EMAIL,
+    NOT_BLANK,
+    PHONE,
+    CleanText,
+    NotBlankCleanText,
+)
 from lealtad.customers import choices
 
 
@@ -32,28 +39,10 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-EMAIL: JsonDict = {
-    "format": "email",
-    "description": "an e-mail address as the standard `email` format describes it (checked "
-    "with email-validator, deliverability not tested)",
-    "examples": ["maria.quishpe@example.com"],
-}
-PHONE: JsonDict = {
-    "format": "phone",
-    "description": "a phone number as typed: digits, spaces and + ( ) - . / only, a *possible* "
-    "number for its country (local forms read as the installation's region, others with their "
-    "+country code). A number in a range not listed as assigned is kept and flagged "
-    "(docs/data-quality.md); an impossible one is refused.",
-    "examples": ["099 375 7370", "(02) 245-6789", "+57 310 555 1234"],
-    "pattern": r"^[0-9 +()./-]*$",
-}
-"""The named string formats the OpenAPI uses for values only a library can judge."""
-
 EmailText = Annotated[
     str, Field(max_length=254, json_schema_extra=EMAIL), AfterValidator(normalize.email)
 ]
 """Each address validated on its own, so a bad one is reported (and set aside) at its index."""
-NOT_BLANK = r"\S"
 
 
 def _date_text(value: object) -> object:
@@ -96,20 +85,39 @@ class PhoneIn(_Strict):
 
 
 class AddressIn(_Strict):
+    """A postal address with the period it holds; text with control characters is refused."""
+
     kind: Literal["home", "work", "billing", "shipping", "other"] = "home"
-    line1: str = Field(min_length=1, max_length=200)
-    line2: str = Field(default="", max_length=200)
-    city: str = Field(default="", max_length=100)
-    region: str = Field(default="", max_length=100)
-    postal_code: str = Field(default="", max_length=20)
+    line1: NotBlankCleanText = Field(max_length=200)
+    line2: CleanText = Field(default="", max_length=200)
+    city: CleanText = Field(default="", max_length=100)
+    region: CleanText = Field(default="", max_length=100)
+    postal_code: CleanText = Field(default="", max_length=20)
     country: str = Field(default="EC", pattern=r"^[A-Za-z]{2}$", description="ISO 3166 code")
     valid_from: DateText | None = None
     valid_to: DateText | None = None
 
     @model_validator(mode="after")
     def _period(self) -> AddressIn:
-        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
-            raise ValueError("valid_to is before valid_from")
+        self.country = self.country.upper()
+        if self.period_reversed():
+            raise ValueError(PERIOD_REVERSED)
+        return self
+
+    def period_reversed(self) -> bool:
+        return bool(self.valid_from and self.valid_to and self.valid_to < self.valid_from)
+
+
+PERIOD_REVERSED = "valid_to is before valid_from"
+
+
+class AddressStatement(AddressIn):
+    """An address sent through the API. ``valid_to`` before ``valid_from`` is a rule between
+    two fields that JSON Schema cannot state, so it is not a schema error (422) here: the
+    handler answers 409 naming both fields (docs/security.md, "The API contract")."""
+
+    @model_validator(mode="after")
+    def _period(self) -> AddressStatement:
         self.country = self.country.upper()
         return self
 
@@ -193,10 +201,10 @@ class CustomerProfile(_Strict):
     """
 
     kind: Literal["person", "organization"] | None = None
-    given_names: str | None = Field(default=None, max_length=120)
-    first_surname: str | None = Field(default=None, max_length=80)
-    second_surname: str | None = Field(default=None, max_length=80)
-    organization_name: str | None = Field(default=None, max_length=200)
+    given_names: CleanText | None = Field(default=None, max_length=120)
+    first_surname: CleanText | None = Field(default=None, max_length=80)
+    second_surname: CleanText | None = Field(default=None, max_length=80)
+    organization_name: CleanText | None = Field(default=None, max_length=200)
     national_id_type: str | None = Field(
         default=None, json_schema_extra={"enum": [*sorted(_choice(choices.NationalIdType)), None]}
     )
@@ -282,6 +290,13 @@ class ProfileIn(CustomerProfile):
     consents: list[ConsentStatement] = Field(  # type: ignore[assignment]
         default_factory=list, max_length=50
     )
+    addresses: list[AddressStatement] = Field(  # type: ignore[assignment]
+        default_factory=list, max_length=20
+    )
+
+    def reversed_period(self) -> int | None:
+        """The index of the first address whose ``valid_to`` is before its ``valid_from``."""
+        return next((i for i, a in enumerate(self.addresses) if a.period_reversed()), None)
 
 
 class InteractionRecorded(_Strict):

@@ -519,8 +519,16 @@ def add_email(customer: Customer, address: str, ctx: ChangeContext) -> Email:
     return row
 
 
+class AddressPeriodReversed(ValueError):
+    """An address whose ``valid_to`` is before its ``valid_from`` (the API answers 409)."""
+
+
 @transaction.atomic
 def add_address(customer: Customer, data: AddressIn, ctx: ChangeContext) -> Address:
+    if data.period_reversed():
+        raise AddressPeriodReversed(
+            f"valid_to {data.valid_to} is before valid_from {data.valid_from}"
+        )
     same = [
         a
         for a in customer.addresses.filter(kind=data.kind)
