@@ -14,6 +14,7 @@ MODULES = [
     "lealtad.lifetime_value.fitting",
     "lealtad.lifetime_value.gamma_gamma",
     "lealtad.lifetime_value.holdout",
+    "lealtad.lifetime_value.hypergeometric",
     "lealtad.lifetime_value.inputs",
     "lealtad.lifetime_value.pareto_nbd",
     "lealtad.lifetime_value.summary",

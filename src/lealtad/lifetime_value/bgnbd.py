@@ -22,9 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import digamma, gammaln, hyp2f1
+from scipy.special import digamma, gammaln
 
 from lealtad.lifetime_value.fitting import minimize_log
+from lealtad.lifetime_value.hypergeometric import hyp2f1
 from lealtad.lifetime_value.inputs import Collapsed, Floats, check_customers
 
 # Near a = 1 the closed forms divide 0 by 0; their limit is taken by nudging a this far.
@@ -102,14 +103,30 @@ class BgNbd:
 
 
 def _tail(r: float, a: float, b: float, x: Floats, big_t: Floats, alpha: float, t: Floats):
-    """``((alpha+T)/(alpha+T+t))^(r+x) · 2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t))`` of equation (10).
+    """``((alpha+T)/(alpha+T+t))^(r+x) · 2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t))``, the
+    hypergeometric part of equation (10), by the first of three equal forms that is finite.
 
-    Two Pfaff transformations turn it into ``(1+t/(alpha+T))^(1-a) · 2F1(a+b-1-r, a-1;
-    a+b+x-1; t/(alpha+T+t))``, whose first two parameters no longer grow with ``x``: the series
-    converges fast where the original overflows (x in the hundreds, or t ≫ alpha+T).
+    Two Pfaff transformations give ``(1+t/(alpha+T))^(1-a) · 2F1(a+b-1-r, a-1; a+b+x-1;
+    t/(alpha+T+t))``, whose first two parameters do not grow with ``x``: it converges where
+    the paper's form overflows (x in the hundreds, t ≫ alpha+T). One gives
+    ``2F1(r+x, a-1; a+b+x-1; -t/(alpha+T))``, finite where a is huge (a fit at its bound).
     """
-    z = t / (alpha + big_t + t)
-    return (1 + t / (alpha + big_t)) ** (1 - a) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+    with np.errstate(all="ignore"):
+        z = t / (alpha + big_t + t)
+        log_power = (1 - a) * np.log1p(t / (alpha + big_t))
+        value = np.exp(log_power) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+        value = np.broadcast_to(value, np.broadcast(value, x, big_t).shape).copy()
+        bad = ~np.isfinite(value)
+        if bad.any():
+            xb, zb = (np.broadcast_to(v, value.shape)[bad] for v in (x, z))
+            shift = np.broadcast_to(-t / (alpha + big_t), value.shape)[bad]
+            value[bad] = hyp2f1(r + xb, a - 1, a + b + xb - 1, shift)
+        bad = ~np.isfinite(value)
+        if bad.any():
+            xb, zb = (np.broadcast_to(v, value.shape)[bad] for v in (x, z))
+            log_first = (r + xb) * np.log1p(-zb)
+            value[bad] = np.exp(log_first) * hyp2f1(r + xb, b + xb, a + b + xb - 1, zb)
+    return value
 
 
 def _nudged(a: float) -> float:

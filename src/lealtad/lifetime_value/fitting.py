@@ -2,7 +2,8 @@
 
 All parameters of these models are positive, so the optimiser works on their logarithms: no
 constraint to enforce, and a step changes a parameter by a factor rather than an amount, which
-suits parameters whose fitted values span 0.1 to 100. Bounds on the logs (e^±20) keep a
+suits parameters whose fitted values span 0.1 to 100. Bounds on the logs (e^±10, with times
+scaled so the oldest customer's T is 10) keep a
 degenerate base (nobody ever repeats, one customer) from driving a parameter to 0 or infinity:
 the fit then stops at the bound and says it did, instead of returning NaN.
 
@@ -20,12 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import optimize
 
-LOG_BOUND = 20.0
+LOG_BOUND = 10.0
 Objective = Callable[[NDArray[np.float64]], tuple[float, NDArray[np.float64]]]
 ScalarObjective = Callable[[NDArray[np.float64]], float]
 
@@ -54,12 +56,27 @@ def minimize_log(
     to them (or the value alone when ``gradient`` is False: differences then approximate it).
     """
     x0 = np.clip(np.asarray(start, dtype=np.float64), -LOG_BOUND + 1, LOG_BOUND - 1)
+    objective = _guarded(objective, x0.size) if gradient else objective
     bounds = [(-LOG_BOUND, LOG_BOUND)] * x0.size
     options = {"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9, "maxls": 50}
     result = optimize.minimize(
         objective, x0, jac=gradient, method="L-BFGS-B", bounds=bounds, options=options
     )
     return _optimum(result)
+
+
+def _guarded(objective: Any, size: int) -> Objective:
+    """The objective with overflow far from the optimum turned into a wall the line search
+    backs off from, instead of NaN that would end the fit."""
+
+    def guarded(log_theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+        with np.errstate(all="ignore"):
+            value, grad = objective(log_theta)
+        if not (np.isfinite(value) and np.isfinite(grad).all()):
+            return 1e300, np.zeros(size)
+        return value, grad
+
+    return guarded
 
 
 def polish_log(objective: ScalarObjective, start: NDArray[np.float64]) -> Optimum:

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import gammaln, hyp2f1
+from scipy.special import gammaln
 
 from lealtad.lifetime_value.fitting import minimize_log, polish_log
+from lealtad.lifetime_value.hypergeometric import hyp2f1
 from lealtad.lifetime_value.inputs import Collapsed, Floats, check_customers
 
 
@@ -88,22 +89,33 @@ def _lifetime_integral(s: float, beta: float, big_t: Floats, t: Floats) -> Float
     return base * -np.expm1(-(s - 1) * log_ratio) / (s - 1)
 
 
-def _log_a0(params: tuple[float, ...], x: Floats, t_x: Floats, big_t: Floats) -> Floats:
+def _log_a0(
+    params: tuple[float, ...], x: Floats, t_x: Floats, big_t: Floats, resolve: bool = True
+) -> Floats:
     """log of the note's A0 term, with the usual branch on alpha ≥ beta so the
     hypergeometric argument stays in [0, 1)."""
     r, alpha, s, beta = params
     big = max(alpha, beta)
-    small_shape = np.full_like(x, s + 1.0) if alpha >= beta else r + x
+    shape = np.full_like(x, s + 1.0) if alpha >= beta else r + x
     gap = abs(alpha - beta)
     rsx = r + s + x
-    log_1 = np.log(hyp2f1(rsx, small_shape, rsx + 1, gap / (big + t_x))) - rsx * np.log(big + t_x)
-    log_2 = np.log(hyp2f1(rsx, small_shape, rsx + 1, gap / (big + big_t))) - rsx * np.log(
-        big + big_t
-    )
+    log_1 = _log_hyp(rsx, shape, gap, big, t_x, resolve) - rsx * np.log(big + t_x)
+    log_2 = _log_hyp(rsx, shape, gap, big, big_t, resolve) - rsx * np.log(big + big_t)
     # A0 = e^log_1 - e^log_2 with log_1 ≥ log_2; log1p(-exp) is exact when they are close.
     diff = np.minimum(log_2 - log_1, 0.0)
     with np.errstate(divide="ignore"):
         return log_1 + np.log(-np.expm1(diff))
+
+
+def _log_hyp(
+    rsx: Floats, shape: Floats, gap: float, big: float, t: Floats, resolve: bool
+) -> Floats:
+    """``log 2F1(rsx, shape; rsx+1; z)`` with ``z = gap/(big+t)``, by Euler's transformation
+    ``(1-z)^(1-shape) · 2F1(1, rsx+1-shape; rsx+1; z)``: the power is taken as a log, so a
+    customer with hundreds of purchases (shape r+x) does not overflow to infinity."""
+    z = gap / (big + t)
+    log_1mz = np.log(big - gap + t) - np.log(big + t)  # big - gap is min(alpha, beta)
+    return (1 - shape) * log_1mz + np.log(hyp2f1(1.0, rsx + 1 - shape, rsx + 1, z, resolve=resolve))
 
 
 def _log_odds_dead(params: tuple[float, ...], x: Floats, t_x: Floats, big_t: Floats) -> Floats:
@@ -131,11 +143,13 @@ def log_likelihood(
     return _rows(tuple(float(p) for p in params), x, t_x, big_t)
 
 
-def _rows(params: tuple[float, ...], x: Floats, t_x: Floats, big_t: Floats) -> Floats:
+def _rows(
+    params: tuple[float, ...], x: Floats, t_x: Floats, big_t: Floats, resolve: bool = True
+) -> Floats:
     r, alpha, s, beta = params
     head = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     log_alive = -(r + x) * np.log(alpha + big_t) - s * np.log(beta + big_t)
-    log_dead = np.log(s) - np.log(r + s + x) + _log_a0(params, x, t_x, big_t)
+    log_dead = np.log(s) - np.log(r + s + x) + _log_a0(params, x, t_x, big_t, resolve)
     return head + np.logaddexp(log_alive, log_dead)
 
 
@@ -158,7 +172,8 @@ def fit(
     total = w.sum()
 
     def objective(log_theta: Floats) -> float:
-        value = -float(w @ _rows(tuple(np.exp(log_theta)), x, t_x, big_t)) / total
+        with np.errstate(all="ignore"):  # a trial step far out may overflow: penalised
+            value = -float(w @ _rows(tuple(np.exp(log_theta)), x, t_x, big_t, False)) / total
         return value if np.isfinite(value) else 1e300
 
     first = minimize_log(objective, [0.0, 0.0, 0.0, 0.0], gradient=False)
