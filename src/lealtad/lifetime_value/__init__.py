@@ -25,6 +25,7 @@ Examples:
     True
 """
 
+from lealtad.lifetime_value import bgnbd, gamma_gamma, holdout, inputs, pareto_nbd
 from lealtad.lifetime_value.bgnbd import BgNbd
 from lealtad.lifetime_value.gamma_gamma import GammaGamma
 from lealtad.lifetime_value.holdout import HoldoutCheck
@@ -39,6 +40,11 @@ __all__ = [
     "ParetoNbd",
     "Scores",
     "Summary",
+    "bgnbd",
+    "gamma_gamma",
+    "holdout",
+    "inputs",
+    "pareto_nbd",
     "score",
     "summarize",
 ]
