@@ -26,7 +26,7 @@ from scipy.special import digamma, gammaln
 
 from lealtad.lifetime_value.fitting import minimize_log
 from lealtad.lifetime_value.hypergeometric import hyp2f1
-from lealtad.lifetime_value.inputs import Collapsed, Floats, check_customers
+from lealtad.lifetime_value.inputs import Collapsed, Floats, check_customers, distinct_pairs
 
 # Near a = 1 the closed forms divide 0 by 0; their limit is taken by nudging a this far.
 _A_NUDGE = 1e-7
@@ -97,7 +97,12 @@ class BgNbd:
         t = np.asarray(horizon, dtype=np.float64)
         r, alpha, a, b = self.params
         a = _nudged(a)
-        tail = _tail(r, a, b, x, big_t, alpha, t)
+        if t.ndim == 0 and x.size > 1000:
+            # The tail depends on (x, T) only, which far fewer customers differ in.
+            first, inverse = distinct_pairs(x, big_t)
+            tail = _tail(r, a, b, x[first], big_t[first], alpha, t)[inverse]
+        else:
+            tail = _tail(r, a, b, x, big_t, alpha, t)
         active = (a + b + x - 1) / (a - 1) * (1 - tail)
         return np.maximum(active * self.p_alive(x, t_x, big_t), 0.0)
 

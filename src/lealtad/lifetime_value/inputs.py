@@ -81,6 +81,15 @@ def _row_key(x: Floats, t_x: Floats, big_t: Floats) -> NDArray[np.int64]:
     return (rx.astype(np.int64) * sizes[1] + rt) * sizes[2] + rb
 
 
+def distinct_pairs(first: Floats, second: Floats) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Index of one row per distinct ``(first, second)`` pair, and each row's pair."""
+    ranks = [np.unique(column, return_inverse=True) for column in (first, second)]
+    (_, r1), (values_2, r2) = ranks
+    key = r1.astype(np.int64) * values_2.size + r2
+    _, index, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return index.astype(np.intp), inverse.astype(np.intp)
+
+
 @dataclass(frozen=True)
 class Collapsed:
     """Distinct ``(frequency, recency, T)`` rows, how many customers share each, and the map
