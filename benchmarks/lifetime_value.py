@@ -29,7 +29,7 @@ import numpy as np
 from harness import report
 
 from lealtad.lifetime_value import bgnbd, cdnow, gamma_gamma, holdout, pareto_nbd, score
-from lealtad.lifetime_value.summary import split
+from lealtad.lifetime_value.summary import CalibrationHoldout, split
 from lealtad.lifetime_value.synthetic import draw_bgnbd
 
 CDNOW_PARAMS = (0.243, 4.414, 0.793, 2.426)
@@ -108,9 +108,19 @@ def cdnow_section(repeats: int) -> None:
     if peers:
         report_warm("Pareto/NBD fit, lifetimes", peers["pn_ms"])
 
-    for label, model in (("BG/NBD", bg), ("Pareto/NBD", pn)):
+    holdout_tables(data, {"BG/NBD": bg, "Pareto/NBD": pn})
+
+
+def holdout_tables(data: CalibrationHoldout, models: dict[str, holdout.PurchaseModel]) -> None:
+    c = data.calibration
+    for label, model in models.items():
         check = holdout.compare(
-            model, x, t_x, age, actual=data.holdout_purchases, holdout_length=data.holdout_length
+            model,
+            c.frequency,
+            c.recency,
+            c.age,
+            actual=data.holdout_purchases,
+            holdout_length=data.holdout_length,
         )
         print(f"Holdout weeks 40-78, {label}: mean repeat purchases per calibration frequency")
         for line in check.lines():
