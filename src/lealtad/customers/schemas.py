@@ -179,7 +179,7 @@ CONSENT_BY_API_RULES: list[JsonValue] = [
     },
 ]
 """Through the API no event carries the statement: a granted consent names its proof, and
-``channel_event`` cannot be it (``services._proof_of`` refuses both)."""
+``channel_event`` cannot be it (``services.consents._proof_of`` refuses both)."""
 
 
 class ConsentStatement(ConsentIn):

@@ -1,0 +1,210 @@
+"""Shared pieces of the customers context's writes: the change context every use case
+takes (who acts, on which channel, into which batch), naming and the batch's pending rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from lealtad.core import audit, bulk, hub
+from lealtad.core.audit import Actor
+from lealtad.core.db import insert_new
+from lealtad.core.envelope import CustomerRef
+from lealtad.core.models import AuditEntry, OutboxMessage
+from lealtad.core.normalize import fold
+from lealtad.core.write_batch import WriteBatch
+from lealtad.customers.models import (
+    Customer,
+    DataQualityIssue,
+    Email,
+    Identifier,
+    Interaction,
+    Phone,
+)
+from lealtad.customers.names import display_name, split_full_name
+from lealtad.customers.schemas import PROFILE_FIELDS, CustomerProfile
+
+INTERACTION_COLUMNS = (
+    "customer_id",
+    "occurred_at",
+    "channel",
+    "kind",
+    "direction",
+    "subject",
+    "summary",
+    "agent",
+    "location",
+    "related_type",
+    "related_id",
+    "event_id",
+    "created_at",
+)
+AUDIT_COLUMNS = (
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "channel",
+    "action",
+    "entity_type",
+    "entity_id",
+    "customer_id",
+    "changes",
+    "event_id",
+)
+OUTBOX_COLUMNS = ("event_id", "event_type", "channel", "customer_id", "payload", "created_at")
+
+
+@dataclass
+class _Pending:
+    """Rows a batch collects and writes with one ``bulk_create`` per table."""
+
+    audits: list[AuditEntry] = field(default_factory=list)
+    outbox: list[OutboxMessage] = field(default_factory=list)
+    identifiers: list[Identifier] = field(default_factory=list)
+    interactions: list[Interaction] = field(default_factory=list)
+    phones: list[Phone] = field(default_factory=list)
+    emails: list[Email] = field(default_factory=list)
+    issues: list[DataQualityIssue] = field(default_factory=list)
+
+    def announce(self, event_type: str, payload: dict[str, Any], **kw: Any) -> None:
+        self.outbox.append(
+            OutboxMessage(event_type=event_type, payload=payload, created_at=timezone.now(), **kw)
+        )
+
+    def flush_contact_keys(self) -> None:
+        Identifier.objects.bulk_create(self.identifiers)
+        Phone.objects.bulk_create(self.phones, ignore_conflicts=True)
+        Email.objects.bulk_create(self.emails, ignore_conflicts=True)
+        self.identifiers, self.phones, self.emails = [], [], []
+
+    def flush(self) -> None:
+        self.flush_contact_keys()
+        DataQualityIssue.objects.bulk_create(self.issues)
+        self.issues = []
+        bulk.insert_rows(
+            Interaction,
+            INTERACTION_COLUMNS,
+            [tuple(getattr(i, c) for c in INTERACTION_COLUMNS) for i in self.interactions],
+        )
+        bulk.insert_rows(
+            AuditEntry,
+            AUDIT_COLUMNS,
+            [tuple(getattr(a, c) for c in AUDIT_COLUMNS) for a in self.audits],
+        )
+        bulk.insert_rows(
+            OutboxMessage,
+            OUTBOX_COLUMNS,
+            [tuple(getattr(o, c) for c in OUTBOX_COLUMNS) for o in self.outbox],
+        )
+
+
+def _naming(customer: Customer) -> None:
+    customer.display_name = display_name(
+        customer.given_names,
+        customer.first_surname,
+        customer.second_surname,
+        customer.organization_name,
+    )[:250] or str(customer.pk or "")
+    customer.search_name = fold(customer.display_name)
+
+
+def _snapshot(customer: Customer, fields: Sequence[str] = PROFILE_FIELDS) -> dict[str, Any]:
+    return {name: getattr(customer, name) for name in fields}
+
+
+def _new_customer(ref: CustomerRef, occurred_at: datetime, channel: str, actor: Actor) -> Customer:
+    given, first, second = split_full_name(ref.name or "")
+    customer = Customer(
+        given_names=given[:120],
+        first_surname=first[:80],
+        second_surname=second[:80],
+        first_contact_at=occurred_at,
+        first_contact_channel=channel,
+        created_by=actor.label,
+    )
+    if ref.national_id:
+        _set_national_id(customer, ref.national_id, ref.national_id_type or "")
+    _naming(customer)
+    customer.save()
+    if not customer.display_name:
+        customer.display_name = f"#{customer.pk}"
+        customer.save(update_fields=["display_name"])
+    return customer
+
+
+def _set_national_id(customer: Customer, value: str, id_type: str) -> None:
+    from lealtad.core.normalize import national_id
+
+    parsed = national_id(value, id_type)
+    customer.national_id = parsed.value
+    customer.national_id_type = parsed.type
+    customer.national_id_valid = parsed.valid
+
+
+@dataclass(frozen=True)
+class ChangeContext:
+    actor: Actor
+    event_id: str = ""
+    channel: str = ""
+    batch: WriteBatch | None = None  # collects audit entries and events (see core.write_batch)
+
+    def audit(self, action: str, entity: str, entity_id: Any, changes: dict, customer_id: int):
+        entry = audit.build(
+            self.actor,
+            action,
+            entity,
+            entity_id,
+            changes,
+            customer_id=customer_id,
+            event_id=self.event_id,
+            channel=self.channel,
+        )
+        if self.batch is not None:
+            self.batch.entries.append(entry)
+        else:
+            insert_new([entry])  # the row ``save`` wrote, without its machinery (see core.db)
+
+    def announce(self, event_type: str, customer_id: int, payload: dict[str, Any]) -> None:
+        announcement = hub.Announcement(
+            event_type,
+            {"customer_id": customer_id, **audit.jsonable(payload)},
+            f"{self.event_id or 'local'}#{event_type}#{uuid.uuid4().hex[:12]}",
+            self.channel,
+            customer_id,
+        )
+        if self.batch is not None:
+            self.batch.announcements.append(announcement)
+        else:
+            hub.publish_many([announcement])
+
+
+EDITABLE_FIELDS = (*PROFILE_FIELDS, "national_id", "national_id_type")
+
+
+def _storable(name: str, value: Any) -> Any:
+    """An explicit null clears a field: empty text or list where the column holds no null."""
+    field = Customer._meta.get_field(name)
+    if value is None and not getattr(field, "null", False):
+        return [] if name in ("payment_methods", "purchase_motives") else ""
+    return value
+
+
+def _profile_changes(profile: CustomerProfile, ref: CustomerRef) -> dict[str, Any]:
+    changes = {
+        name: getattr(profile, name)
+        for name in PROFILE_FIELDS
+        if getattr(profile, name) is not None
+    }
+    # ``ref.name`` names a customer only when it is created: how a channel spells a known
+    # customer ("JUAREZ O. RODRIGO") must not overwrite the record.
+    if ref.national_id:
+        changes["national_id"] = ref.national_id
+        if profile.national_id_type:
+            changes["national_id_type"] = profile.national_id_type
+    return changes
