@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Install the system packages Lealtad's tests need: a PostgreSQL server (the second CI
-# database), Chromium (browser tests through Playwright) and gettext (msgfmt compiles the
-# Spanish/English message catalogs). Idempotent: when everything is present, apt is skipped.
+# database), Chromium (browser tests through Playwright), gettext (msgfmt compiles the
+# Spanish/English message catalogs) and redis-server (the outbox relay to Redis Streams is
+# tested against a real server the tests start themselves). Idempotent: when everything is
+# present, apt is skipped.
 set -euo pipefail
 
 missing=()
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 command -v msgfmt >/dev/null || missing+=(gettext)
+[[ -x /usr/bin/redis-server ]] || missing+=(redis-server)
 
 if ((${#missing[@]} == 0)); then
-    echo "setup-system: postgresql, chromium and gettext already installed"
+    echo "setup-system: postgresql, chromium, gettext and redis-server already installed"
     exit 0
 fi
 
@@ -27,5 +30,5 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update
-# Install all three, not only the missing ones: apt skips what is already there.
-"${as_root[@]}" apt-get install -y --no-install-recommends postgresql chromium gettext
+# Install all four, not only the missing ones: apt skips what is already there.
+"${as_root[@]}" apt-get install -y --no-install-recommends postgresql chromium gettext redis-server
