@@ -363,6 +363,11 @@ class Payment(models.Model):
     sale (captured as it is authorized) and an order another channel took are one captured
     charge. So the captured and refunded charges are the money taken, and the authorized ones
     (less their captures) the money still held.
+
+    The card gateway is called only after the business transaction commits
+    (:mod:`lealtad.commerce.services.gateway_calls`): a capture or a refund is written
+    ``pending`` (a take-now sale's charge too) and becomes ``captured``/``refunded`` with the
+    gateway's reference once the gateway answered; a capture the gateway refused is ``failed``.
     """
 
     class Kind(models.TextChoices):
@@ -375,6 +380,8 @@ class Payment(models.Model):
         REFUNDED = "refunded", _("Refunded")
         VOIDED = "voided", _("Voided")
         SETTLED = "settled", _("Settled")  # an authorization its captures took all of
+        PENDING = "pending", _("Pending at the gateway")  # asked, the answer not recorded yet
+        FAILED = "failed", _("Refused by the gateway")  # a capture the card refused
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CHARGE)
