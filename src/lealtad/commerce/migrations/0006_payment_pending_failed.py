@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('commerce', '0005_orderline_cancelled'),
+        ("commerce", "0005_orderline_cancelled"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='payment',
-            name='status',
-            field=models.CharField(choices=[('authorized', 'Authorized'), ('captured', 'Captured'), ('refunded', 'Refunded'), ('voided', 'Voided'), ('settled', 'Settled'), ('pending', 'Pending at the gateway'), ('failed', 'Refused by the gateway')], max_length=12),
+            model_name="payment",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("authorized", "Authorized"),
+                    ("captured", "Captured"),
+                    ("refunded", "Refunded"),
+                    ("voided", "Voided"),
+                    ("settled", "Settled"),
+                    ("pending", "Pending at the gateway"),
+                    ("failed", "Refused by the gateway"),
+                ],
+                max_length=12,
+            ),
         ),
     ]
