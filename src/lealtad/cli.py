@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from lealtad.core.console import progress
 
 app = typer.Typer(
     help="Lealtad: one customer across every channel.",
@@ -28,7 +28,6 @@ customers_app = typer.Typer(help="Customer import, export and data quality.", no
 app.add_typer(token_app, name="token")
 app.add_typer(events_app, name="events")
 app.add_typer(customers_app, name="customers")
-console = Console(stderr=True)
 
 
 def _mount_context_commands() -> None:
@@ -49,16 +48,6 @@ def _django() -> None:
     import django
 
     django.setup()
-
-
-def progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    )
 
 
 @app.command()

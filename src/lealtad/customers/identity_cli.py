@@ -62,7 +62,7 @@ def dedupe_command(
 ) -> None:
     """Find duplicate customers: clusters, each pair's probability and what drove it."""
     _django()
-    from lealtad.cli import progress
+    from lealtad.core.console import progress
     from lealtad.customers import dedupe
 
     with progress() if apply else contextlib.nullcontext() as bar:  # the merges' progress

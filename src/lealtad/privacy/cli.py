@@ -259,7 +259,7 @@ def retention_command(
 ) -> None:
     """Apply the switched-on retention policies (or list what they would remove)."""
     who = _officer(as_user)
-    from lealtad.cli import progress
+    from lealtad.core.console import progress
     from lealtad.privacy import retention
 
     with progress() as bar:
