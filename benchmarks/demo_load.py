@@ -37,15 +37,15 @@ def lealtad_bin() -> str:
 def generator_floor(customers: int, per_customer: int, limit_seconds: float) -> float:
     """Seconds to only generate the rows (one core), extrapolated from a bounded sample."""
     sys.path.insert(0, str(ROOT / "src"))
-    from lealtad.customers import demo
+    from lealtad.customers.demo import generator
 
     today = datetime.now(UTC).date()
-    chunks = (customers + demo.CHUNK - 1) // demo.CHUNK
+    chunks = (customers + generator.CHUNK - 1) // generator.CHUNK
     start = time.perf_counter()
     done = 0
     for index in range(chunks):
-        count = min(demo.CHUNK, customers - index * demo.CHUNK)
-        demo.generate_chunk(1, index, count, 0, 0, per_customer, today, "2025-01-01 00:00:00")
+        count = min(generator.CHUNK, customers - index * generator.CHUNK)
+        generator.generate_chunk(1, index, count, 0, 0, per_customer, today, "2025-01-01 00:00:00")
         done += count
         if time.perf_counter() - start > limit_seconds:
             break

@@ -11,7 +11,8 @@ from django.db.models import Count, Sum
 
 from lealtad.core.models import AuditEntry
 from lealtad.core.normalize import cedula_ec_valid, curp_valid, email, fold
-from lealtad.customers import demo, selectors
+from lealtad.customers import selectors
+from lealtad.customers.demo import generator, loading, names, users
 from lealtad.customers.models import (
     ChannelActivity,
     Customer,
@@ -26,7 +27,7 @@ CREATED = "2025-06-01 12:00:00"
 
 
 def _chunk(seed: int, count: int = 300, index: int = 0):
-    return demo.generate_chunk(seed, index, count, 0, 0, 4, TODAY, CREATED)
+    return generator.generate_chunk(seed, index, count, 0, 0, 4, TODAY, CREATED)
 
 
 def test_same_seed_same_data_other_seed_other_names():
@@ -38,12 +39,12 @@ def test_same_seed_same_data_other_seed_other_names():
 
 
 def test_generated_people_look_local():
-    rows = demo.generate_chunk(3, 0, 3000, 0, 0, 1, TODAY, CREATED)
+    rows = generator.generate_chunk(3, 0, 3000, 0, 0, 1, TODAY, CREATED)
     customers = rows["Customer"]
     given = [c[2] for c in customers]
     surnames = {c[3] for c in customers} | {c[4] for c in customers}
     assert sum(" " in g for g in given) > 600  # two given names are common
-    assert surnames & set(demo.INDIGENOUS)
+    assert surnames & set(names.INDIGENOUS)
     assert any(s.startswith(("de la ", "del ", "de los ")) for s in surnames)
     assert any(ch in "áéíóúñ" for c in customers for ch in c[6])
     assert all(c[7] == fold(c[6]) for c in customers)  # search_name as services write it
@@ -55,7 +56,7 @@ def test_generated_people_look_local():
 
 
 def test_identifiers_and_contact_points_are_valid_and_unique():
-    rows = demo.generate_chunk(5, 0, 2000, 0, 0, 1, TODAY, CREATED)
+    rows = generator.generate_chunk(5, 0, 2000, 0, 0, 1, TODAY, CREATED)
     for c in rows["Customer"]:
         if c[9] == "cedula_ec" and c[10]:
             assert cedula_ec_valid(c[8]), c[8]
@@ -78,7 +79,7 @@ def test_identifiers_and_contact_points_are_valid_and_unique():
 
 @pytest.mark.django_db(transaction=True)
 def test_load_writes_a_consistent_base():
-    report = demo.load(customers=300, seed=11, interactions_per_customer=3, progress=None)
+    report = loading.load(customers=300, seed=11, interactions_per_customer=3, progress=None)
     assert "300 customers" in report and "900 interactions" in report
     assert Customer.objects.count() == 300
     assert Interaction.objects.count() == 300 * 3
@@ -102,22 +103,22 @@ def test_load_writes_a_consistent_base():
     assert AuditEntry.objects.filter(action="demo_load").count() == 1
     for username in ("gerente", "supervisor", "agente", "vendedor", "mercadeo", "tecnico"):
         user = User.objects.get(username=username)
-        assert user.check_password(demo.DEMO_PASSWORD)
+        assert user.check_password(users.DEMO_PASSWORD)
         assert user.groups.exists()
     assert User.objects.get(username="cajero").groups.get().name == "store_clerk"
 
     # A second load appends new people without colliding with the first one's keys.
-    demo.load(customers=50, seed=11, interactions_per_customer=1, progress=None)
+    loading.load(customers=50, seed=11, interactions_per_customer=1, progress=None)
     assert Customer.objects.count() == 350
     assert Identifier.objects.filter(kind="phone").count() == 350
-    assert demo.has_customers()
+    assert loading.has_customers()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_same_seed_loads_the_same_people():
-    demo.load(customers=120, seed=4, interactions_per_customer=1, progress=None, today=TODAY)
+    loading.load(customers=120, seed=4, interactions_per_customer=1, progress=None, today=TODAY)
     first = list(Customer.objects.order_by("id").values_list("display_name", "national_id"))
     Customer.objects.all().delete()
-    demo.load(customers=120, seed=4, interactions_per_customer=1, progress=None, today=TODAY)
+    loading.load(customers=120, seed=4, interactions_per_customer=1, progress=None, today=TODAY)
     again = list(Customer.objects.order_by("id").values_list("display_name", "national_id"))
     assert first == again

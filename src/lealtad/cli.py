@@ -211,7 +211,7 @@ def demo(
 ) -> None:
     """Load realistic Spanish-language demo customers and their multi-channel history."""
     _django()
-    from lealtad.customers import demo as demo_data
+    from lealtad.customers.demo import loading as demo_data
 
     if scenario is not None:
         if scenario != "cross-channel":

@@ -9,7 +9,7 @@ from django.test import Client
 from typer.testing import CliRunner
 
 from lealtad.cli import app
-from lealtad.customers.demo import DEMO_PASSWORD, DEMO_USERS
+from lealtad.customers.demo.users import DEMO_PASSWORD, DEMO_USERS
 from tests.two_factor import verified_login
 
 from .conftest import PASSWORD

@@ -1,0 +1,73 @@
+"""Strings every generated chunk shares, worked out once per day: dates, times of day,
+interaction templates per channel and city, payment and motive lists."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
+
+from lealtad.customers.demo.interactions import AGENT_CHANNELS, INTERACTIONS, STORE_CHANNELS
+from lealtad.customers.demo.places import AGENTS, CITIES, CITY_WEIGHTS, STORES
+from lealtad.customers.demo.profile_values import CHANNEL_WEIGHTS, MOTIVES, PAYMENT
+
+
+class Precomputed:
+    """Precomputed strings shared by every chunk: dates, times, interaction templates."""
+
+    def __init__(self, today: date) -> None:
+        self.today = today
+        self.days = [(today - timedelta(days=d)).isoformat() for d in range(0, 2400)]
+        # Contacts happen 08:00-19:59 Ecuador time, stored in UTC (13:00-00:59 → keep < 24h).
+        self.times = [
+            f" {h:02d}:{m:02d}:{s:02d}"
+            for h in range(13, 24)
+            for m in range(60)
+            for s in range(0, 60, 7)
+        ]
+        tpl = random.Random(20240501)
+        self.pools: dict[tuple[str, int], list[tuple[Any, ...]]] = {}
+        for channel, templates in INTERACTIONS.items():
+            for city in range(len(CITIES)):
+                pool = []
+                for _ in range(256):
+                    kind, direction, subject, summaries, related = templates[
+                        tpl.randrange(len(templates))
+                    ]
+                    agent = AGENTS[tpl.randrange(len(AGENTS))] if channel in AGENT_CHANNELS else ""
+                    stores = STORES[city]
+                    location = (
+                        stores[tpl.randrange(len(stores))] if channel in STORE_CHANNELS else ""
+                    )
+                    summary = summaries[tpl.randrange(len(summaries))]
+                    pool.append(
+                        (channel, kind, direction, subject, summary, agent, location, related)
+                    )
+                self.pools[(channel, city)] = pool
+        self.payments = [
+            json.dumps(sorted(tpl.sample(PAYMENT, k)), ensure_ascii=False)
+            for k in (1, 1, 2, 2, 2, 3)
+            for _ in range(8)
+        ]
+        self.motives = [
+            json.dumps(tpl.sample(MOTIVES, k), ensure_ascii=False)
+            for k in (1, 2, 2, 3)
+            for _ in range(8)
+        ]
+        self.cum_channels = list(cumulative(CHANNEL_WEIGHTS))
+        self.cum_cities = list(cumulative(CITY_WEIGHTS))
+
+
+def cumulative(weights: Sequence[int]) -> Iterable[float]:
+    total, acc = sum(weights), 0
+    for w in weights:
+        acc += w
+        yield acc / total
+
+
+@lru_cache(maxsize=4)
+def precomputed(today: date) -> Precomputed:
+    return Precomputed(today)
