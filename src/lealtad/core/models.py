@@ -1,4 +1,5 @@
-"""The hub's durable state: outbox, deliveries, audit trail and API tokens."""
+"""The hub's durable state: outbox, deliveries, stream relay positions, audit trail and API
+tokens."""
 
 from __future__ import annotations
 
@@ -57,6 +58,27 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subscriber} ← {self.message_id} ({self.status})"
+
+
+class StreamRelayPosition(models.Model):
+    """How far the outbox has been published to an external stream (Redis Streams).
+
+    The relay moves ``position`` only after the stream has taken every message up to it, so a
+    relay killed mid-publish starts again from here; the stream's entry ids are the outbox ids,
+    so what it had published past this point is recognised, not published twice. The truth
+    stays in the database: the stream is a copy the relay can rebuild from the outbox.
+    """
+
+    stream = models.CharField(max_length=200, unique=True)
+    # The highest outbox id published: every lower id was published or never committed.
+    position = models.BigIntegerField(default=0)
+    published = models.BigIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.stream} at {self.position}"
 
 
 class AuditTrailIsAppendOnly(PermissionError):
