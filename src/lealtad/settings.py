@@ -223,6 +223,16 @@ CONTENT_SECURITY_POLICY = {
 # Lealtad's own settings.
 LEALTAD_DEFAULT_REGION = os.environ.get("LEALTAD_DEFAULT_REGION", "EC").upper()
 LEALTAD_EMBEDDED_WORKERS = _flag("LEALTAD_EMBEDDED_WORKERS", True)
+# The outbox relay to Redis Streams (docs/streams.md): on when a URL is set. Every outbox
+# message is also added to one stream, trimmed to about MAXLEN entries (at least 1,000, so the
+# relay can always recognise the last messages it published before a crash).
+LEALTAD_REDIS_URL = os.environ.get("LEALTAD_REDIS_URL", "").strip()
+LEALTAD_REDIS_STREAM = os.environ.get("LEALTAD_REDIS_STREAM", "lealtad:events").strip()
+LEALTAD_REDIS_STREAM_MAXLEN = int(os.environ.get("LEALTAD_REDIS_STREAM_MAXLEN", "1000000"))
+if LEALTAD_REDIS_STREAM_MAXLEN < 1000:
+    raise ImproperlyConfigured("LEALTAD_REDIS_STREAM_MAXLEN must be at least 1000")
+if not LEALTAD_REDIS_STREAM:
+    raise ImproperlyConfigured("LEALTAD_REDIS_STREAM may not be empty")
 # Threads per server process running requests (lealtad.asgi); each keeps a DB connection.
 LEALTAD_SERVER_THREADS = int(os.environ.get("LEALTAD_SERVER_THREADS", "8"))
 LEALTAD_LOGIN_ATTEMPTS = int(os.environ.get("LEALTAD_LOGIN_ATTEMPTS", "5"))
