@@ -39,7 +39,7 @@ PUBLIC_OPERATIONS = {
 # Operations any authenticated caller may use: the JSON Schemas of the events (no data).
 SIGNED_IN_OPERATIONS = {("GET", "/api/v1/events/schemas")}
 # Pages anyone may open: signing in and out, the customer's own consent confirmation.
-PUBLIC_PAGES = {"web:login", "web:logout", "consent_confirm"}
+PUBLIC_PAGES = {"accounts:login", "web:logout", "consent_confirm"}
 _CAPABILITY = re.compile(r"Capability\.[A-Z_]+")
 _CALL = re.compile(r"\b(_?[a-z][a-z0-9_]*)\(")
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
-    return redirect("web:login")
+    return redirect("accounts:login")
 
 
 @login_required
