@@ -170,7 +170,7 @@ def main() -> None:
 
 
 def _apply(connector, rows: int, label: str) -> float:  # type: ignore[no-untyped-def]
-    from lealtad.channels.connectors import inbound
+    from lealtad.channels.connectors import inbound_files
     from lealtad.commerce.models import Stock
     from lealtad.core import dispatcher, hub
     from lealtad.core.models import OutboxMessage
@@ -178,7 +178,7 @@ def _apply(connector, rows: int, label: str) -> float:  # type: ignore[no-untype
     outbox = OutboxMessage.objects.count()
     load = _load()
     start, cpu = time.perf_counter(), time.process_time()
-    [report] = inbound.run(connector)
+    [report] = inbound_files.run(connector)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     print(f"  {label}:")
     print(f"    {report.summary()}")
@@ -229,13 +229,13 @@ def _load() -> str:
 
 def _floor(connector, stream, path: Path, sample: int) -> float:  # type: ignore[no-untyped-def]
     """Seconds per row to read and map (no validation, no database)."""
-    from lealtad.channels.connectors import inbound
+    from lealtad.channels.connectors import inbound, inbound_files
 
     mapper = inbound.mapper(connector, stream)
     now = datetime.now(UTC)
     start = time.perf_counter()
     done = 0
-    for _line, record in inbound._records(stream, path):
+    for _line, record in inbound_files.records(stream, path):
         mapper.fields(record, now)
         done += 1
         if done >= sample:

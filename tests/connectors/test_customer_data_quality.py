@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lealtad.channels.connectors import inbound, registry
+from lealtad.channels.connectors import inbound_files, registry
 from lealtad.channels.models import Reject
 from lealtad.customers.models import Customer, DataQualityIssue
 from tests.connectors.conftest import inbox
@@ -50,7 +50,7 @@ def test_odd_optional_fields_are_set_aside_and_a_bad_key_still_rejects(home: Pat
     folder = inbox(home, "tarjetas", "inbox/clientes")
     (folder / "clientes.csv").write_text(CLIENTES, encoding="utf-8")
 
-    [report] = inbound.run(registry.get("tarjetas"))
+    [report] = inbound_files.run(registry.get("tarjetas"))
 
     assert (report.records, report.created, report.rejected) == (3, 2, 1)
     assert Reject.objects.get().field == "CORREO"

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from lealtad.channels.connectors import folders, inbound, outbound, registry
+from lealtad.channels.connectors import folders, inbound_files, outbound, registry
 from lealtad.channels.models import Subscription
 from lealtad.core import hub
 from tests.two_factor import verified_login
@@ -85,7 +85,7 @@ def test_a_link_planted_after_loading_is_refused_at_run_time(home: Path, outside
     assert connector is not None
     (home / "data" / "tienda").mkdir(parents=True)
     (home / "data" / "tienda" / "entrada").symlink_to(outside)
-    [report] = inbound.run(connector)
+    [report] = inbound_files.run(connector)
     assert "outside the connector data directory" in report.failed
     assert (outside / "secreto.jsonl").exists()  # not read, not moved
 
@@ -99,7 +99,7 @@ def test_a_file_linking_out_of_its_folder_is_skipped(home: Path, outside: Path) 
     entrada.mkdir(parents=True)
     (entrada / "a.jsonl").symlink_to(outside / "secreto.jsonl")
     (entrada / "b.jsonl").write_text('{"ref": "ok-1", "tema": "Consulta", "correo": "c@d.ec"}\n')
-    reports = inbound.run(connector)
+    reports = inbound_files.run(connector)
     assert [(r.file, r.created) for r in reports] == [("b.jsonl", 1)]
     assert (entrada / "a.jsonl").is_symlink() and (outside / "secreto.jsonl").exists()
 

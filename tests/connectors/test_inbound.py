@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lealtad.channels.connectors import inbound, registry
+from lealtad.channels.connectors import inbound_files, inbound_replay, registry
 from lealtad.channels.models import ExternalRecord, ReceivedEvent, Reject
 from lealtad.commerce.models import Stock
 from lealtad.customers.models import Customer, Interaction
@@ -41,7 +41,7 @@ def test_bad_rows_are_rejected_with_line_and_field_and_the_rest_applied(install,
     install("billing")
     folder = inbox(home, "billing", "inbox/saldos")
     drop(folder, "saldos-20261123.csv", BALANCES, encoding="cp1252")
-    [report] = inbound.run(registry.get("billing"))
+    [report] = inbound_files.run(registry.get("billing"))
     assert (report.records, report.created, report.rejected) == (5, 2, 3)
     rejects = {r.line: (r.field, r.message) for r in Reject.objects.filter(connector="billing")}
     assert rejects == {
@@ -66,7 +66,7 @@ def test_bad_rows_are_rejected_with_line_and_field_and_the_rest_applied(install,
 def test_rejects_are_replayed_after_the_mapping_is_fixed(install, home, token_client):
     install("billing")
     drop(inbox(home, "billing", "inbox/saldos"), "s.csv", BALANCES)
-    inbound.run(registry.get("billing"))
+    inbound_files.run(registry.get("billing"))
     admin = token_client("admin", scopes=("hub:admin",))
     listed = admin.get("/api/v1/connectors/billing/rejects").json()["rejects"]
     assert [(r["line"], r["field"]) for r in listed] == [
@@ -96,7 +96,7 @@ def test_a_file_without_a_required_column_is_set_aside_then_requeued(install, ho
     stock_catalog(["SKU-1"])
     folder = inbox(home, "inventory", "inbox/existencias")
     drop(folder, "x.csv", "ITEM,WAREHOUSE,CANT,FECHA_HORA\nSKU-1,01,7,20261124100000\n")
-    [report] = inbound.run(registry.get("inventory"))
+    [report] = inbound_files.run(registry.get("inventory"))
     assert report.failed == "the file has no column BODEGA"
     assert (folder / "failed" / "x.csv").exists()
     reject = Reject.objects.get()
@@ -106,9 +106,9 @@ def test_a_file_without_a_required_column_is_set_aside_then_requeued(install, ho
     (folder / "failed" / "x.csv").write_text(
         "ITEM,BODEGA,CANT,FECHA_HORA\nSKU-1,01,7,20261124100000\n"
     )
-    replayed = inbound.replay_rejects(registry.get("inventory"))
+    replayed = inbound_replay.replay_rejects(registry.get("inventory"))
     assert replayed.files_requeued == 1
-    [report] = inbound.run(registry.get("inventory"))
+    [report] = inbound_files.run(registry.get("inventory"))
     assert report.created == 1
 
 
@@ -122,7 +122,7 @@ def test_broken_lines_are_rejected_and_the_rest_goes_on(install, home):
         "consignee": {"email": "mj@example.com"},
     }
     drop(folder, "e.jsonl", "\n".join([json.dumps(good), "{not json", '"text"']) + "\n")
-    [report] = inbound.run(registry.get("fulfilment"))
+    [report] = inbound_files.run(registry.get("fulfilment"))
     assert (report.created, report.rejected) == (1, 2)
     assert list(Reject.objects.values_list("line", "field")) == [(2, "(line)"), (3, "(line)")]
     interaction = Interaction.objects.get()

@@ -14,7 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from lealtad.channels.connectors import inbound, registry, state_reports
+from lealtad.channels.connectors import (
+    inbound,
+    inbound_files,
+    inbound_replay,
+    registry,
+    state_reports,
+)
 from lealtad.channels.connectors.spec import load_connector
 from lealtad.channels.models import FileProgress, ReceivedEvent, Reject, ReportedState
 from lealtad.commerce.models import Location, Stock, Variant
@@ -97,7 +103,7 @@ def test_a_big_file_with_bad_rows_rejects_them_with_line_and_field_and_applies_t
     lines[10_000] = "SKU-02499,01,3,0,"  # line 10001: no date
     drop(home, "existencias.csv", lines)
 
-    [report] = inbound.run(inventory)
+    [report] = inbound_files.run(inventory)
 
     rejects = {r.line: (r.field, r.message) for r in Reject.objects.all()}
     assert rejects == {
@@ -152,13 +158,13 @@ def test_the_same_file_again_changes_nothing(inventory, home):
     stock_catalog([_sku(n) for n in range(250)])
     drop(home, "a.csv", stock_file(1_000))
     drop(home, "b.csv", stock_file(1_000))  # delivered twice, under another name
-    first, second = inbound.run(inventory)
+    first, second = inbound_files.run(inventory)
     assert (first.created, first.changed) == (1_000, 1_000)
     assert (second.created, second.duplicate, second.changed, second.rejected) == (0, 1_000, 0, 0)
     assert OutboxMessage.objects.filter(event_type="stock.levels_changed").count() == 1
     assert AuditEntry.objects.filter(action="stock.levels_set").count() == 1
     drop(home, "a.csv", stock_file(1_000))  # and once more under its first name
-    [third] = inbound.run(inventory)
+    [third] = inbound_files.run(inventory)
     assert third.created == 0 and third.changed == 0
     assert len(levels()) == 1_000
 
@@ -167,13 +173,13 @@ def test_a_late_file_does_not_move_levels_back_and_a_new_one_writes_only_changes
     stock_catalog([_sku(n) for n in range(25)])
     drop(home, "1.csv", stock_file(100, "20261124100000"))
     drop(home, "2.csv", stock_file(100, "20261124090000", units=lambda n: 99))  # older
-    _, late = inbound.run(inventory)
+    _, late = inbound_files.run(inventory)
     assert (late.duplicate, late.changed) == (100, 0)
     assert stock_level("SKU-00003", "quito-norte") == (12, 0)
     before = levels()
 
     drop(home, "3.csv", stock_file(100, "20261124110000", units=lambda n: 7 if n == 13 else n % 50))
-    [newer] = inbound.run(inventory)
+    [newer] = inbound_files.run(inventory)
     assert (newer.created, newer.changed, newer.duplicate) == (100, 1, 0)
     assert levels() == {**before, ("SKU-00003", "quito-sur"): 7}
     assert announced()[-1] == {
@@ -198,7 +204,7 @@ def test_a_late_file_does_not_move_levels_back_and_a_new_one_writes_only_changes
             "SKU-00001,01,6,0,20261124130000",
         ],
     )
-    [mixed] = inbound.run(inventory)
+    [mixed] = inbound_files.run(inventory)
     assert (mixed.created, mixed.duplicate) == (1, 2)
     assert stock_level("SKU-00001", "quito-norte") == (5, 0)
 
@@ -214,7 +220,7 @@ def test_a_refused_level_keeps_no_reported_time_and_a_late_refused_one_is_a_repe
     drop(home, "1.csv", [HEADER, f"{_sku(0)},01,3,0,20261124100000"])  # below the 4 reserved
     drop(home, "2.csv", [HEADER, f"{_sku(0)},01,6,0,20261124090000"])  # older, but 10:00 failed
     drop(home, "3.csv", [HEADER, f"{_sku(0)},01,2,0,20261124080000"])  # refused, and too late
-    refused, applied, late = inbound.run(inventory)
+    refused, applied, late = inbound_files.run(inventory)
 
     assert (refused.rejected, refused.created, refused.changed) == (1, 0, 0)
     assert Reject.objects.get().message == (
@@ -241,7 +247,7 @@ def test_a_crash_mid_file_resumes_exactly_where_it_stopped(inventory, home, monk
 
     monkeypatch.setattr(stock_levels, "set_levels", killed_on_third_batch)
     with pytest.raises(KeyboardInterrupt):
-        inbound.run(inventory)
+        inbound_files.run(inventory)
     progress = FileProgress.objects.get()
     assert (progress.records_done, progress.status) == (10_000, "running")
     assert Stock.objects.count() == ReportedState.objects.count() == 10_000
@@ -249,7 +255,7 @@ def test_a_crash_mid_file_resumes_exactly_where_it_stopped(inventory, home, monk
     assert path.exists()
 
     monkeypatch.setattr(stock_levels, "set_levels", real)
-    [report] = inbound.run(inventory)
+    [report] = inbound_files.run(inventory)
     assert report.resumed_at == 10_000
     assert (report.records, report.created, report.duplicate) == (2_000, 2_000, 0)
     progress.refresh_from_db()
@@ -270,7 +276,7 @@ def test_subscribers_receive_every_level_that_changed(inventory, home):
     try:
         drop(home, "1.csv", stock_file(12_000))
         drop(home, "2.csv", stock_file(12_000, "20261124090000", lambda n: n % 50 + (n % 7 == 0)))
-        inbound.run(inventory)
+        inbound_files.run(inventory)
         dispatch()
     finally:
         hub.unsubscribe("test.stock_listener")
@@ -286,14 +292,14 @@ def test_rejected_levels_are_applied_on_replay_once_the_catalog_has_them(invento
         "s.csv",
         [HEADER, "SKU-00000,01,4,0,20261124080000", "SKU-00001,01,6,0,20261124080000"],
     )
-    [report] = inbound.run(inventory)
+    [report] = inbound_files.run(inventory)
     assert (report.created, report.rejected) == (1, 1)
     assert Reject.objects.get().field == "ITEM"
     Variant.objects.create(product=Variant.objects.get().product, sku="SKU-00001", price=1)
-    replayed = inbound.replay_rejects(inventory)
+    replayed = inbound_replay.replay_rejects(inventory)
     assert (replayed.resolved, replayed.still_rejected) == (1, 0)
     assert stock_level("SKU-00001", "quito-norte") == (6, 0)
-    assert inbound.replay_rejects(inventory).resolved == 0
+    assert inbound_replay.replay_rejects(inventory).resolved == 0
 
 
 def test_levels_posted_as_events_are_checked_and_applied_the_same_way(inventory, api):

@@ -124,7 +124,7 @@ class RejectAdmin(admin.ModelAdmin):
 
     @admin.action(description="Replay the selected rejects with the current mapping")
     def replay(self, request: HttpRequest, queryset: QuerySet) -> None:
-        from lealtad.channels.connectors import inbound, registry
+        from lealtad.channels.connectors import inbound_replay, registry
 
         total = {"resolved": 0, "still_rejected": 0, "files_requeued": 0}
         for name in sorted(set(queryset.values_list("connector", flat=True))):
@@ -133,7 +133,7 @@ class RejectAdmin(admin.ModelAdmin):
                 self.message_user(request, f"no connector named {name!r}", messages.ERROR)
                 continue
             ids = list(queryset.filter(connector=name).values_list("pk", flat=True))
-            report = inbound.replay_rejects(connector, ids)
+            report = inbound_replay.replay_rejects(connector, ids)
             for key in total:
                 total[key] += getattr(report, key)
         self.message_user(

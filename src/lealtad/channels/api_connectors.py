@@ -23,7 +23,14 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict
 from pydantic.config import JsonDict
 
-from lealtad.channels.connectors import folders, inbound, registry, signing
+from lealtad.channels.connectors import (
+    folders,
+    inbound_files,
+    inbound_replay,
+    inbound_webhooks,
+    registry,
+    signing,
+)
 from lealtad.channels.connectors.spec import Connector
 from lealtad.channels.models import Reject, Subscription
 from lealtad.core import dispatcher
@@ -127,7 +134,7 @@ def list_connectors(request: HttpRequest) -> dict[str, Any]:
 @router.post("/connectors/{name}/run", summary="Process the files waiting in its folders, once")
 def run(request: HttpRequest, name: str) -> dict[str, Any]:
     require(request, Capability.HUB_ADMIN)
-    reports = inbound.run(_connector(name))
+    reports = inbound_files.run(_connector(name))
     return {"files": [r.__dict__ for r in reports]}
 
 
@@ -157,12 +164,12 @@ def webhook(request: HttpRequest, name: str) -> dict[str, Any]:
         raise HttpError(400, "send one record or a list of records")
     if len(records) > settings.LEALTAD_MAX_BATCH:
         raise HttpError(413, f"at most {settings.LEALTAD_MAX_BATCH} records per request")
-    if not inbound.first_receipt(connector, msg_id):
+    if not inbound_webhooks.first_receipt(connector, msg_id):
         raise HttpError(409, f"webhook-id {msg_id!r} was already received (a replay)")
     try:
-        outcomes = inbound.receive(connector, records)
+        outcomes = inbound_webhooks.receive(connector, records)
     except Exception:
-        inbound.forget_receipt(connector, msg_id)  # not applied: the sender may retry
+        inbound_webhooks.forget_receipt(connector, msg_id)  # not applied: the sender may retry
         raise
     counts = {"created": 0, "duplicate": 0, "rejected": 0}
     for o in outcomes:
@@ -383,7 +390,7 @@ def rejects(
 @router.post("/connectors/{name}/rejects/replay", summary="Try open rejects again")
 def replay_rejects(request: HttpRequest, name: str, data: ReplayIn) -> dict[str, Any]:
     require(request, Capability.HUB_ADMIN)
-    report = inbound.replay_rejects(_connector(name), data.ids or None)
+    report = inbound_replay.replay_rejects(_connector(name), data.ids or None)
     return report.__dict__
 
 

@@ -75,15 +75,15 @@ def run(
 ) -> None:
     """Process the files waiting in NAME's inbound folders, once."""
     _django()
-    from lealtad.channels.connectors import inbound, registry
+    from lealtad.channels.connectors import inbound_files, registry
 
     registry.sync()
     connector = _connector(name)
     if progress:
         with _bars() as bars:
-            reports = inbound.run(connector, on_progress=_follow(bars))
+            reports = inbound_files.run(connector, on_progress=_follow(bars))
     else:
-        reports = inbound.run(connector)
+        reports = inbound_files.run(connector)
     for report in reports:
         typer.echo(report.summary())
     if not reports:
@@ -129,13 +129,13 @@ def watch(
     _django()
     from django.db import close_old_connections
 
-    from lealtad.channels.connectors import inbound, registry
+    from lealtad.channels.connectors import inbound_files, registry
 
     while True:
         close_old_connections()
         registry.sync()
         for connector in registry.all_connectors().values():
-            for report in inbound.run(connector):
+            for report in inbound_files.run(connector):
                 typer.echo(report.summary())
         time.sleep(interval)
 
@@ -149,13 +149,13 @@ def replay(
 ) -> None:
     """Try NAME's open rejects again (after fixing its mapping) and replay its dead letters."""
     _django()
-    from lealtad.channels.connectors import inbound, registry
+    from lealtad.channels.connectors import inbound_replay, registry
     from lealtad.channels.models import Subscription
     from lealtad.core import dispatcher
     from lealtad.core.models import Delivery
 
     registry.sync()
-    report = inbound.replay_rejects(_connector(name))
+    report = inbound_replay.replay_rejects(_connector(name))
     typer.echo(
         f"{name}: {report.resolved} rejects applied, {report.still_rejected} still rejected, "
         f"{report.files_requeued} files back in their folder"

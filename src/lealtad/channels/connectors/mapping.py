@@ -1,5 +1,5 @@
 """The data transformation engine: an external record → a canonical event, and a hub message
-→ an external record, following a connector's :class:`~.spec.FieldRule` list.
+→ an external record, following a connector's :class:`~.spec.MappingRule` list.
 
 Plain Python (no Django). Inbound, every problem is reported with the external field it came
 from, and :meth:`InboundMapper.locate` names the external field behind a canonical path, so a
@@ -12,211 +12,32 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
-from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from datetime import datetime, tzinfo
 from typing import Any
 
-from lealtad.channels.connectors.spec import IGNORE, Connector, FieldRule, Inbound
+from lealtad.channels.connectors.spec import Connector, Inbound
 from lealtad.core.event_ids import is_safe_event_id
-from lealtad.core.normalize import fold
+from lealtad.core.record_mapping import (
+    IGNORE,
+    MISSING,
+    Invalid,
+    MappingRule,
+    Required,
+    convert_out,
+    empty,
+    get_path,
+    lookup_value,
+    resolve_in,
+    set_path,
+)
 from lealtad.core.set_aside import FieldIssue
 
-YES = {"si", "s", "yes", "y", "true", "1", "x", "verdadero"}
-NO = {"no", "n", "false", "0", "falso"}
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 EVENT_ID_LIMIT = 120
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_MISSING = object()
-
-
-class Invalid(ValueError):
-    """A value that cannot be converted; the message is for the person fixing the data."""
-
-
-# Conversion --------------------------------------------------------------------------------------
-
-
-def _empty(value: Any) -> bool:
-    return value is None or value is _MISSING or (isinstance(value, str) and not value.strip())
-
-
-def lookup_value(value_map: dict[str, Any], value: Any) -> Any:
-    """The value map's entry for ``value``, exact first, then ignoring case and accents."""
-    text = str(value).strip() if not isinstance(value, bool) else str(value).lower()
-    if text in value_map:
-        return value_map[text]
-    folded = fold(text)
-    for key, mapped in value_map.items():
-        if fold(key) == folded:
-            return mapped
-    return _MISSING
-
-
-def to_decimal(value: Any, decimal_comma: bool = False) -> Decimal:
-    if isinstance(value, bool):
-        raise Invalid(f"{value!r} is not a number")
-    text = str(value).strip()
-    if decimal_comma:
-        text = text.replace(".", "").replace(",", ".")
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise Invalid(f"{value!r} is not a number") from None
-    if not number.is_finite():
-        raise Invalid(f"{value!r} is not a number")
-    return number
-
-
-def to_int(value: Any) -> int:
-    if isinstance(value, bool):
-        raise Invalid(f"{value!r} is not a whole number")
-    if isinstance(value, int):
-        return value
-    text = str(value).strip()
-    if text.lstrip("+-").isdigit():
-        try:
-            return int(text)
-        except ValueError:  # digits int() does not read, such as '²'
-            pass
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise Invalid(f"{value!r} is not a whole number")
-
-
-def to_date(value: Any, formats: tuple[str, ...]) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    for fmt in formats or DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    shown = " or ".join(formats or DATE_FORMATS)
-    raise Invalid(f"{value!r} is not a date in the form {shown}")
-
-
-def to_datetime(value: Any, formats: tuple[str, ...], tz: tzinfo) -> datetime:
-    moment = value if isinstance(value, datetime) else _parse_datetime(str(value), formats)
-    if moment is None:
-        shown = " or ".join(formats) if formats else "ISO 8601 (2026-11-24T10:15:00-05:00)"
-        raise Invalid(f"{value!r} is not a date and time in the form {shown}")
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
-
-
-def _parse_datetime(text: str, formats: tuple[str, ...]) -> datetime | None:
-    text = text.strip()
-    for fmt in formats:
-        try:
-            return datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    if formats:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def to_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    folded = fold(str(value))
-    if folded in YES:
-        return True
-    if folded in NO:
-        return False
-    raise Invalid(f"{value!r} is neither yes (sí/si/1/x/true) nor no (no/0/false)")
-
-
-@lru_cache(maxsize=4096)
-def _iso_date(text: str, formats: tuple[str, ...]) -> str:
-    return to_date(text, formats).isoformat()
-
-
-@lru_cache(maxsize=4096)
-def _iso_datetime(text: str, formats: tuple[str, ...], tz: tzinfo) -> str:
-    """Files repeat the same few timestamps; parsing each once matters at a million rows."""
-    return to_datetime(text, formats, tz).isoformat()
-
-
-def convert_in(value: Any, rule: FieldRule, tz: tzinfo) -> Any:
-    """An external value as the canonical event wants it (JSON-ready)."""
-    kind = rule.type
-    if kind == "int":
-        return to_int(value)
-    if kind == "decimal":
-        return str(to_decimal(value, rule.decimal_comma))
-    if kind == "date":
-        if isinstance(value, str):
-            return _iso_date(value, rule.formats)
-        return to_date(value, rule.formats).isoformat()
-    if kind == "datetime":
-        if isinstance(value, str):
-            return _iso_datetime(value, rule.formats, tz)
-        return to_datetime(value, rule.formats, tz).isoformat()
-    if kind == "bool":
-        return to_bool(value)
-    if isinstance(value, dict | list):
-        return value
-    return str(value).strip()
-
-
-def convert_out(value: Any, rule: FieldRule, tz: tzinfo) -> Any:
-    """A canonical value as the external system wants it (JSON-ready)."""
-    kind = rule.type
-    if kind == "int":
-        number = to_decimal(value)
-        if number != number.to_integral_value():
-            raise Invalid(f"{value!r} is not a whole number")
-        return int(number)
-    if kind == "decimal":
-        return str(to_decimal(value))
-    if kind == "date":
-        day = to_datetime(value, (), tz).date() if "T" in str(value) else to_date(value, ())
-        return day.strftime(rule.formats[0]) if rule.formats else day.isoformat()
-    if kind == "datetime":
-        moment = to_datetime(value, (), tz)
-        return moment.strftime(rule.formats[0]) if rule.formats else moment.isoformat()
-    if kind == "bool":
-        return to_bool(value)
-    if isinstance(value, dict | list):
-        return value
-    return "" if value is None else str(value)
-
-
-# Paths -------------------------------------------------------------------------------------------
 
 
 def _payload_field(parts: tuple[str, ...]) -> bool:
     return len(parts) == 2 and parts[0] == "payload"
-
-
-def get_path(data: Any, path: str) -> Any:
-    """``a.b.0.c`` in nested dicts and lists; a key holding the whole path wins (CSV columns
-    may contain dots)."""
-    if isinstance(data, dict) and path in data:
-        return data[path]
-    current = data
-    for part in path.split("."):
-        if isinstance(current, dict) and part in current:
-            current = current[part]
-        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
-            current = current[int(part)]
-        else:
-            return _MISSING
-    return current
-
-
-def set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    *parents, last = path.split(".")
-    for part in parents:
-        data = data.setdefault(part, {})
-    data[last] = value
 
 
 # Inbound -----------------------------------------------------------------------------------------
@@ -327,7 +148,7 @@ class InboundMapper:
         for how, constant in self.constants:
             self._put(envelope, how, constant)
         for rule, dotted, how in self.plan:
-            value = get_path(record, rule.source) if dotted else record.get(rule.source, _MISSING)
+            value = get_path(record, rule.source) if dotted else record.get(rule.source, MISSING)
             self._field(envelope, rule, value, how, out)
         if "occurred_at" not in envelope:
             envelope["occurred_at"] = received_at.isoformat()
@@ -409,34 +230,21 @@ class InboundMapper:
                 moments[value] = moment
         return mapped
 
-    def _field(self, envelope: dict, rule: FieldRule, value: Any, how: tuple, out: Mapped) -> None:
-        if value is _MISSING or value is None or (isinstance(value, str) and not value.strip()):
-            value = rule.default
-            if _empty(value) and rule.value_map is not None and "" in rule.value_map:
-                value = rule.value_map[""]
-            if _empty(value):
-                if rule.required:
-                    out.problems.append({"field": rule.source, "message": "is required"})
-                return
-        elif rule.value_map is not None:
-            mapped = rule.value_map.get(value, _MISSING) if isinstance(value, str) else _MISSING
-            if mapped is _MISSING:
-                mapped = lookup_value(rule.value_map, value)
-            if mapped is _MISSING:
-                known = ", ".join(repr(k) for k in rule.value_map if k)
-                self._refuse(rule, value, how, f"{value!r} is not one of {known}", out)
-                return
-            if _empty(mapped):
-                return
-            value = mapped
+    def _field(
+        self, envelope: dict, rule: MappingRule, value: Any, how: tuple, out: Mapped
+    ) -> None:
         try:
-            converted = convert_in(value, rule, self.tz)
+            converted = resolve_in(rule, value, self.tz)
+        except Required as exc:
+            out.problems.append({"field": rule.source, "message": str(exc)})
+            return
         except Invalid as exc:
             self._refuse(rule, value, how, str(exc), out)
             return
-        self._put(envelope, how, converted)
+        if converted is not MISSING:
+            self._put(envelope, how, converted)
 
-    def _refuse(self, rule: FieldRule, value: Any, how: tuple, reason: str, out: Mapped) -> None:
+    def _refuse(self, rule: MappingRule, value: Any, how: tuple, reason: str, out: Mapped) -> None:
         """A value that cannot be converted: set aside when it feeds an optional payload field,
         else the record is rejected naming the external field."""
         kind, parts = how
@@ -467,10 +275,10 @@ class InboundMapper:
         if self.stream.id_from:
             parts = []
             for name in self.stream.id_from:
-                value = record.get(name, _MISSING)
-                if value is _MISSING and "." in name:
+                value = record.get(name, MISSING)
+                if value is MISSING and "." in name:
                     value = get_path(record, name)
-                text = "" if value is _MISSING or value is None else str(value).strip()
+                text = "" if value is MISSING or value is None else str(value).strip()
                 if not text:
                     message = "is empty; the record's id is built from it (id_from)"
                     out.problems.append({"field": name, "message": message})
@@ -507,18 +315,18 @@ class OutboundMappingError(ValueError):
     then dead-lettered, and can be replayed once the mapping is fixed."""
 
 
-def map_out(source: dict[str, Any], rules: tuple[FieldRule, ...], tz: tzinfo) -> dict[str, Any]:
+def map_out(source: dict[str, Any], rules: tuple[MappingRule, ...], tz: tzinfo) -> dict[str, Any]:
     record: dict[str, Any] = {}
     for rule in rules:
-        value = get_path(source, rule.source) if rule.source else _MISSING
-        if _empty(value):
+        value = get_path(source, rule.source) if rule.source else MISSING
+        if empty(value):
             value = rule.default
         elif rule.value_map is not None:
             mapped = lookup_value(rule.value_map, value)
-            if mapped is _MISSING:
+            if mapped is MISSING:
                 raise OutboundMappingError(f"{rule.target}: {value!r} is not in its value_map")
             value = mapped
-        if _empty(value):
+        if empty(value):
             if rule.required:
                 raise OutboundMappingError(f"{rule.target}: {rule.source} is missing")
             set_path(record, rule.target, None)

@@ -2,8 +2,9 @@
 
 Plain Python (no Django): :func:`load_connector` turns the text of one connector file into a
 :class:`Connector` or raises :class:`ConnectorError` listing every problem, with where it is.
-The YAML is read the way the customer importer reads its mappings (only ``true``/``false``
-are booleans; ``01``, ``no`` and ``2024-01-31`` stay text), so value maps and codes survive.
+Each field becomes a :class:`~lealtad.core.record_mapping.MappingRule` of the one mapping
+engine, which the customer CSV import uses too; the YAML is read the same way (only
+``true``/``false`` are booleans; ``01``, ``no`` and ``2024-01-31`` stay text).
 See ``docs/connectors.md`` for the format.
 """
 
@@ -17,10 +18,15 @@ from typing import Any
 
 import yaml
 
-from lealtad.core.yamltext import TextLoader
+from lealtad.core.record_mapping import (
+    IGNORE,
+    TYPES,
+    MappingRule,
+    delimiter_option,
+    known_encoding,
+    load_yaml,
+)
 
-TYPES = ("str", "int", "decimal", "date", "datetime", "bool")
-IGNORE = "ignore"
 CUSTOMER_FIELDS = ("email", "phone", "national_id", "national_id_type", "card", "name")
 ENVELOPE_TARGETS = ("id", "occurred_at", "channel")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
@@ -38,32 +44,13 @@ class ConnectorError(ValueError):
 
 
 @dataclass(frozen=True)
-class FieldRule:
-    """One field's way across: from ``source`` to ``target``, converted on the way.
-
-    Inbound, ``source`` is the external field (a CSV column or a JSON path) and ``target`` a
-    canonical path (``payload.amount``, ``customer.national_id``, ``occurred_at``…); outbound
-    it is the other way round.
-    """
-
-    source: str
-    target: str
-    type: str = "str"
-    formats: tuple[str, ...] = ()
-    value_map: dict[str, Any] | None = None
-    default: Any = None
-    required: bool = False
-    decimal_comma: bool = False
-
-
-@dataclass(frozen=True)
 class Inbound:
     """Records arriving from the system (files dropped in a folder, or webhook posts)."""
 
     name: str
     kind: str  # file | webhook
     event_type: str
-    rules: tuple[FieldRule, ...]
+    rules: tuple[MappingRule, ...]
     constants: tuple[tuple[str, Any], ...] = ()
     id_from: tuple[str, ...] = ()
     folder: str = ""
@@ -82,7 +69,7 @@ class Outbound:
     name: str
     kind: str  # webhook | file
     event_types: tuple[str, ...]
-    mappings: dict[str, tuple[FieldRule, ...]] = field(default_factory=dict)
+    mappings: dict[str, tuple[MappingRule, ...]] = field(default_factory=dict)
     url: str = ""
     folder: str = ""
     format: str = "jsonl"  # files: jsonl | csv
@@ -91,7 +78,7 @@ class Outbound:
     max_attempts: int = 8
     timeout_seconds: float = 5.0
 
-    def rules_for(self, event_type: str) -> tuple[FieldRule, ...] | None:
+    def rules_for(self, event_type: str) -> tuple[MappingRule, ...] | None:
         return self.mappings.get(event_type, self.mappings.get("*"))
 
 
@@ -150,7 +137,7 @@ def load_connector(text: str, source: str = "connector") -> Connector:
     problems: list[str] = []
     text = expand(text, lambda name: problems.append(f"{source}: ${{{name}}} is not set"))
     try:
-        data = yaml.load(text, Loader=TextLoader)  # a SafeLoader subclass
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise ConnectorError([f"{source}: not valid YAML: {exc}"]) from exc
     if not isinstance(data, dict):
@@ -273,16 +260,13 @@ def _inbound(data: Any, where: str, bad: Bad) -> Inbound | None:
     folder = str(data.get("folder") or "")
     if kind == "file" and not folder:
         bad(f"{where}.folder", "a file inbound needs the folder it reads")
-    raw_delimiter = data.get("delimiter", ",")
-    delimiter = {"tab": "\t", "\\t": "\t"}.get(raw_delimiter, raw_delimiter)
-    if not isinstance(delimiter, str) or len(delimiter) != 1:
+    delimiter = delimiter_option(data.get("delimiter", ","))
+    if delimiter is None:
         bad(f"{where}.delimiter", "must be one character, e.g. ',' or ';' (or 'tab')")
         delimiter = ","
     encoding = str(data.get("encoding") or "utf-8-sig")
-    try:
-        "".encode(encoding)
-    except LookupError:
-        bad(f"{where}.encoding", f"unknown encoding {encoding!r}")
+    if not known_encoding(encoding):
+        bad(f"{where}.encoding", f"unknown encoding {encoding!r} (try utf-8 or cp1252)")
         encoding = "utf-8"
     id_from = tuple(str(f) for f in _as_list(data.get("id_from")))
     match = data.get("match") or {}
@@ -336,7 +320,7 @@ def _outbound(data: Any, where: str, bad: Bad) -> Outbound | None:
     secret = _secret(data.get("secret"), f"{where}.secret", bad)
     if kind == "webhook" and not secret:
         bad(f"{where}.secret", "a webhook is signed: give it a secret")
-    mappings: dict[str, tuple[FieldRule, ...]] = {}
+    mappings: dict[str, tuple[MappingRule, ...]] = {}
     if data.get("mapping") is not None:
         mappings["*"] = tuple(_rules(data["mapping"], f"{where}.mapping", bad, inbound=False))
     per_type = data.get("mappings") or {}
@@ -376,7 +360,7 @@ def _outbound(data: Any, where: str, bad: Bad) -> Outbound | None:
     )
 
 
-def _rules(data: Any, where: str, bad: Bad, inbound: bool) -> list[FieldRule]:
+def _rules(data: Any, where: str, bad: Bad, inbound: bool) -> list[MappingRule]:
     """Inbound: ``external: target`` or ``external: {to: target, …}``; outbound:
     ``external: source`` or ``external: {from: source, …}``."""
     if not isinstance(data, dict) or not data:
@@ -404,7 +388,7 @@ def _rules(data: Any, where: str, bad: Bad, inbound: bool) -> list[FieldRule]:
     return rules
 
 
-def _rule(key: str, other: Any, spec: dict, here: str, bad: Bad, inbound: bool) -> FieldRule:
+def _rule(key: str, other: Any, spec: dict, here: str, bad: Bad, inbound: bool) -> MappingRule:
     kind = spec.get("type", "str")
     if kind not in TYPES:
         bad(f"{here}.type", f"must be one of {', '.join(TYPES)}")
@@ -424,7 +408,7 @@ def _rule(key: str, other: Any, spec: dict, here: str, bad: Bad, inbound: bool) 
         bad(f"{here}.required", "must be true or false")
         required = False
     source, target = (key, str(other)) if inbound else (str(other), key)
-    return FieldRule(
+    return MappingRule(
         source=source,
         target=target,
         type=kind,
