@@ -32,8 +32,8 @@ from django.utils import timezone
 
 from lealtad.commerce import selectors_subject as commerce_subject
 from lealtad.core import erasure as core_erasure
-from lealtad.customers import erasure as customers_erasure
-from lealtad.customers import selectors_subject as customers_subject
+from lealtad.customers.selectors import subject as customers_subject
+from lealtad.customers.services import erasure as customers_erasure
 from lealtad.privacy import selectors, services
 from lealtad.privacy.choices import DataClass
 from lealtad.privacy.models import RetentionPolicy, RetentionRun

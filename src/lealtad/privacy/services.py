@@ -16,23 +16,23 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from lealtad.channels import erasure as channels_erasure
 from lealtad.channels import selectors as channels_selectors
 from lealtad.commerce import selectors_subject as commerce_subject
 from lealtad.commerce.services import erasure as commerce_erasure
+from lealtad.core import erasers
 from lealtad.core import erasure as core_erasure
 from lealtad.core.audit import Actor
-from lealtad.customers import erasure as customers_erasure
-from lealtad.customers import selectors_subject as customers_subject
+from lealtad.customers import selectors as customers_selectors
 from lealtad.customers import services as customers_services
-from lealtad.customers.models import Customer
 from lealtad.customers.schemas import ConsentIn
+from lealtad.customers.selectors import subject as customers_subject
+from lealtad.customers.services import erasure as customers_erasure
 from lealtad.privacy.choices import (
     OPEN_STATUSES,
     RequestKind,
@@ -40,6 +40,9 @@ from lealtad.privacy.choices import (
     StepAction,
 )
 from lealtad.privacy.models import DataSubjectRequest, RequestStep
+
+if TYPE_CHECKING:
+    from lealtad.customers.models import Customer
 
 EXPORT_FORMAT = "lealtad.subject-export/1"
 PRIVACY_CHANNEL = "privacy"
@@ -97,7 +100,7 @@ def _step(
 
 
 def _live_customer(customer_id: int) -> Customer:
-    customer = Customer.objects.filter(pk=customer_id).first()
+    customer = customers_selectors.get_customer(customer_id)
     if customer is None:
         raise RequestRefused(f"customer: no customer {customer_id}")
     if customer.merged_into_id:
@@ -200,7 +203,7 @@ def _in_progress(request: DataSubjectRequest, who: Officer) -> None:
 def subject_export(customer_id: int) -> dict[str, Any]:
     """One JSON document with everything Lealtad holds about the person, each context's part
     read through its own selectors."""
-    ids = customers_erasure.family(customer_id)
+    ids = customers_subject.family(customer_id)
     return {
         "format": EXPORT_FORMAT,
         "generated_at": timezone.now().isoformat(),
@@ -294,11 +297,11 @@ def erase_person(customer_id: int, who: Officer) -> dict[str, Any]:
     then hold the erasure's own entries, free of personal data).
     """
     with transaction.atomic():
-        ids = customers_erasure.family(customer_id)
+        ids = customers_subject.family(customer_id)
         redactor = customers_erasure.redactor_for(ids)
         counts: dict[str, Any] = {
             "commerce": commerce_erasure.anonymize_customer_records(ids, redactor),
-            "channels": channels_erasure.anonymize_customer_records(ids, redactor),
+            **erasers.erase_copies(ids, redactor),  # channels: its external records, files
         }
         done = customers_erasure.anonymize_customer(customer_id, who.customers_context())
         counts["customers"] = done.counts

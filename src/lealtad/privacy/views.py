@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lealtad.core.access import require
 from lealtad.core.roles import Capability
-from lealtad.customers import selectors_subject as customers_subject
+from lealtad.customers.selectors import subject as customers_subject
 from lealtad.privacy import retention, selectors, services
 from lealtad.privacy.choices import DataClass, RequestKind, RequestStatus
 from lealtad.privacy.models import DataSubjectRequest

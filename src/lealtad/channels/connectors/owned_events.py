@@ -8,7 +8,10 @@ What each applier does, honestly:
   winning over older ones;
 * types about a customer resolve the customer through the customers context (creating a
   prospect if no key is known, as every other event does) and announce the event on the hub;
-  those marked ``timeline`` also add an interaction to the customer's timeline;
+  those marked ``timeline`` also add an interaction to the customer's timeline. The customers
+  context is reached through the applier and payload model it registered with the core for
+  ``interaction.recorded`` (:func:`_customers`), not imported: customers imports channels
+  (its bulk import feeds the ingestion), so an import back would make a cycle;
 * ``stock.level_reported`` is about no customer and sets commerce's stock: it lives in
   :mod:`.state_reports` (registered from here), applied as sets, a file chunk at a time.
 
@@ -34,8 +37,6 @@ from lealtad.channels.models import ExternalRecord
 from lealtad.core import envelope
 from lealtad.core.audit import Actor
 from lealtad.core.envelope import ValidEvent
-from lealtad.customers import services as customer_services
-from lealtad.customers.schemas import InteractionRecorded
 
 
 class _Strict(BaseModel):
@@ -197,6 +198,7 @@ OWNED: tuple[Owned, ...] = (
     ),
 )
 NOT_ABOUT_CUSTOMER = frozenset([state_reports.STOCK_LEVEL])
+CUSTOMER_CONTACT = "interaction.recorded"
 
 
 def register_missing() -> list[str]:
@@ -211,7 +213,7 @@ def register_missing() -> list[str]:
 
 def _applier(owned: Owned) -> envelope.Applier:
     def apply(events: Sequence[ValidEvent], actor: Actor) -> list[int]:
-        ids = customer_services.apply_events(_for_customers(owned, events), actor)
+        ids = _customers().apply(_for_customers(owned, events), actor)
         _keep(owned, events, ids)
         return ids
 
@@ -223,13 +225,14 @@ def _for_customers(owned: Owned, events: Sequence[ValidEvent]) -> list[ValidEven
     """The events as the customers context applies them: the hub announces the validated
     payload (defaults filled in); with a timeline, each is recorded as an interaction too."""
     out = []
+    note_model = _customers().payload_model  # the customers context's InteractionRecorded
     for event in events:
         announced = _validated(event)
         if owned.timeline is None:
             out.append(ValidEvent(announced, event.payload))
             continue
         kind, subject = owned.timeline(event.payload)
-        note = InteractionRecorded(
+        note = note_model(
             kind=kind,
             direction="inbound",
             subject=subject[:200],
@@ -238,6 +241,15 @@ def _for_customers(owned: Owned, events: Sequence[ValidEvent]) -> list[ValidEven
         )
         out.append(ValidEvent(announced, note))
     return out
+
+
+def _customers() -> envelope.EventType:
+    """The customers context's ``interaction.recorded``: its applier resolves each event's
+    customer, records the interaction it carries (if any) and announces the event."""
+    registered = envelope.event_type(CUSTOMER_CONTACT)
+    if registered is None:  # the customers app registers it at start-up (its events module)
+        raise LookupError(f"no context registered {CUSTOMER_CONTACT!r}: is customers installed?")
+    return registered
 
 
 def _validated(event: ValidEvent) -> envelope.Envelope:

@@ -38,7 +38,8 @@ from lealtad.customers.models import (
     Merge,
     Phone,
 )
-from lealtad.customers.services import ChangeContext
+from lealtad.customers.selectors.subject import family
+from lealtad.customers.services.common import ChangeContext
 
 # Profile fields emptied, with the value each takes.
 _CLEARED: dict[str, Any] = {
@@ -67,18 +68,6 @@ class Erasure:
 
     customer_ids: list[int]
     counts: dict[str, int] = field(default_factory=dict)
-
-
-def family(customer_id: int) -> list[int]:
-    """The customer and every record merged into it, at any depth: one person."""
-    found = [customer_id]
-    frontier = [customer_id]
-    while frontier:
-        frontier = list(
-            Customer.objects.filter(merged_into__in=frontier).values_list("pk", flat=True)
-        )
-        found += [pk for pk in frontier if pk not in found]
-    return sorted(found)
 
 
 def personal_values(customer_ids: list[int]) -> list[str]:

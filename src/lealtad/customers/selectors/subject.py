@@ -14,7 +14,6 @@ from django.db.models import Exists, OuterRef, Q
 
 from lealtad.core.audit import jsonable
 from lealtad.core.models import AuditEntry
-from lealtad.customers.erasure import family
 from lealtad.customers.models import (
     Address,
     ChannelActivity,
@@ -58,6 +57,18 @@ PROFILE = (
     "created_by",
     "updated_at",
 )
+
+
+def family(customer_id: int) -> list[int]:
+    """The customer and every record merged into it, at any depth: one person."""
+    found = [customer_id]
+    frontier = [customer_id]
+    while frontier:
+        frontier = list(
+            Customer.objects.filter(merged_into__in=frontier).values_list("pk", flat=True)
+        )
+        found += [pk for pk in frontier if pk not in found]
+    return sorted(found)
 
 
 def _rows(queryset: Any, *fields: str) -> list[dict[str, Any]]:
