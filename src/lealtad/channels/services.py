@@ -19,8 +19,9 @@ from django.utils import timezone
 from pydantic import ValidationError
 
 from lealtad.channels.models import ExternalSystem, ReceivedEvent
-from lealtad.core import bulk, envelope, group_commit, normalize, set_aside
+from lealtad.core import envelope, group_commit, normalize, set_aside
 from lealtad.core.audit import Actor
+from lealtad.core.db import insert_new
 from lealtad.core.envelope import Envelope, ValidEvent
 from lealtad.core.set_aside import FieldIssue
 
@@ -202,28 +203,20 @@ def _applier(type_name: str) -> envelope.Applier:
 
 def _remember(fresh: Iterable[tuple[int, ValidEvent]], ids: list[int], actor: Actor) -> None:
     now = timezone.now()
-    columns = (
-        "event_id",
-        "event_type",
-        "channel",
-        "occurred_at",
-        "received_at",
-        "customer_id",
-        "received_by",
+    insert_new(
+        [
+            ReceivedEvent(
+                event_id=e.envelope.id,
+                event_type=e.envelope.type,
+                channel=e.envelope.channel,
+                occurred_at=e.envelope.occurred_at,
+                received_at=now,
+                customer_id=cid,
+                received_by=actor.label,
+            )
+            for (_, e), cid in zip(fresh, ids, strict=True)
+        ]
     )
-    rows = [
-        (
-            e.envelope.id,
-            e.envelope.type,
-            e.envelope.channel,
-            e.envelope.occurred_at,
-            now,
-            cid,
-            actor.label,
-        )
-        for (_, e), cid in zip(fresh, ids, strict=True)
-    ]
-    bulk.insert_rows(ReceivedEvent, columns, rows)
 
 
 def register_system(name: str, description: str = "") -> ExternalSystem:

@@ -24,16 +24,53 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: SQLite's busy handler alone
     fcntl = None  # type: ignore[assignment]
 
-_INSERTS: dict[tuple[type[models.Model], str, int], str] = {}
-_FIELDS: dict[type[models.Model], list[models.Field]] = {}
-
+_INSERTS: dict[tuple[type[models.Model], str, int, int], str] = {}
+_PLANS: dict[type[models.Model], _Plan] = {}
 
 ROWS_PER_INSERT = 100  # a bound on the statements cached, far below SQLite's variable limit
+
+# Fields whose value goes to the driver as the object holds it: ``get_db_prep_save`` of these
+# returns its input for every value a service puts there (text, numbers, booleans, None).
+_PLAIN = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.AutoField,
+    models.BigAutoField,
+)
+
+
+class _Plan:
+    """How one model's rows become INSERT parameters on one database: which fields, which of
+    them need the backend's adaptation (dates, JSON, decimals…) and which fill themselves in
+    (``auto_now``). Worked out once, so a row costs a tuple, not a method call per field."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.attnames = [f.attname for f in self.fields]
+        self.adapted = [
+            (i, f)
+            for i, f in enumerate(self.fields)
+            if not _plain(f) or getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        ]
+
+    def params(self, obj: models.Model, db: BaseDatabaseWrapper) -> list[Any]:
+        values = [getattr(obj, name) for name in self.attnames]
+        for i, field in self.adapted:
+            values[i] = field.get_db_prep_save(field.pre_save(obj, True), db)
+        return values
+
+
+def _plain(field: models.Field) -> bool:
+    if isinstance(field, models.ForeignKey):
+        return isinstance(field.target_field, (models.AutoField, models.BigAutoField))
+    return isinstance(field, _PLAIN)
 
 
 def insert_new(rows: Sequence[models.Model]) -> None:
     """INSERT new rows of one model, up to :data:`ROWS_PER_INSERT` a statement; their ids are
-    set. For a context's own rows, and the audit entries and outbox messages core writes.
+    set (or kept, when :func:`reserve_ids` gave them). The one way every context inserts.
 
     Values are prepared as the ORM prepares them (``pre_save`` fills ``auto_now`` dates, then
     ``get_db_prep_save``), so the row is the one ``save`` would write; no model signal is sent,
@@ -42,20 +79,59 @@ def insert_new(rows: Sequence[models.Model]) -> None:
     if not rows:
         return
     model = type(rows[0])
-    fields = _FIELDS.get(model)
-    if fields is None:
-        fields = _FIELDS[model] = [f for f in model._meta.concrete_fields if not f.primary_key]
     db = connections[DEFAULT_DB_ALIAS]  # the thread's own: ``connection`` resolves per use
+    plan = _PLANS.get(model)
+    if plan is None:
+        plan = _PLANS[model] = _Plan(model)
+    with_ids = rows[0].pk is not None
+    fields = [model._meta.pk, *plan.fields] if with_ids else plan.fields
     for start in range(0, len(rows), ROWS_PER_INSERT):
         part = rows[start : start + ROWS_PER_INSERT]
-        params = [f.get_db_prep_save(f.pre_save(obj, True), db) for obj in part for f in fields]
-        ids = [
-            found[0] for found in _returning(db, _insert_sql(db, model, fields, len(part)), params)
-        ]
+        params: list[Any] = []
+        for obj in part:
+            if with_ids:
+                params.append(obj.pk)
+            params.extend(plan.params(obj, db))
+        sql = _insert_sql(db, model, fields, len(part))
+        ids = [found[0] for found in _returning(db, sql, params)]
         for obj, pk in zip(part, ids, strict=True):
             obj.pk = pk
             obj._state.adding = False
             obj._state.db = db.alias
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """``count`` primary keys of ``model`` no other insert will take, for rows a batch builds
+    before it writes them: the rows that point at them (a customer's phones, the audit entry
+    naming a phone) are built in the same pass, and every table is then written with one
+    INSERT per hundred rows. Call it inside the write transaction.
+
+    SQLite: the table's AUTOINCREMENT counter is moved past the range (the transaction holds
+    the one write slot, so nobody else reads it meanwhile). PostgreSQL: the column's sequence.
+    """
+    if count <= 0:
+        return []
+    db = connections[DEFAULT_DB_ALIAS]
+    table, column = model._meta.db_table, model._meta.pk.column
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [db.ops.quote_name(table), column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            "UPDATE sqlite_sequence SET seq = seq + %s WHERE name = %s RETURNING seq",
+            [count, table],
+        )
+        found = cursor.fetchone()
+        if found is None:  # nothing was ever inserted: the counter starts at the table's max
+            cursor.execute(f"SELECT coalesce(max({column}), 0) FROM {db.ops.quote_name(table)}")
+            last = cursor.fetchone()[0] + count
+            cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, last])
+        else:
+            last = found[0]
+    return list(range(last - count + 1, last + 1))
 
 
 def _returning(db: BaseDatabaseWrapper, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -87,7 +163,7 @@ def _qmark(sql: str) -> str:
 def _insert_sql(
     db: BaseDatabaseWrapper, model: type[models.Model], fields: list[models.Field], count: int
 ) -> str:
-    key = (model, db.vendor, count)
+    key = (model, db.vendor, count, len(fields))
     sql = _INSERTS.get(key)
     if sql is None:
         quote = db.ops.quote_name

@@ -1,5 +1,10 @@
 """Canonical events applied in batches: ``customer.upserted`` and ``interaction.recorded``
-resolved to one customer each, their rows written with one insert per table.
+resolved to one customer each, every row of the batch written with one insert per table.
+
+One pass over the events, in order, with nothing read per event: the keys they name and the
+customers they reach are read once for the batch, new customers take reserved ids (so an event
+later in the batch finds a customer an earlier one created, by key or by the matcher), and
+every row goes into one :class:`~lealtad.core.write_batch.WriteBatch`.
 """
 
 from __future__ import annotations
@@ -12,22 +17,16 @@ from django.utils import timezone
 
 from lealtad.core import audit, normalize
 from lealtad.core.audit import Actor
+from lealtad.core.db import reserve_ids
 from lealtad.core.envelope import ValidEvent
+from lealtad.core.hub import Announcement
+from lealtad.core.write_batch import WriteBatch
 from lealtad.customers import choices, identity, quality_rows
-from lealtad.customers.models import (
-    Customer,
-    Email,
-    Identifier,
-    IdentityReview,
-    Interaction,
-    Phone,
-)
-from lealtad.customers.schemas import (
-    CustomerProfile,
-    InteractionRecorded,
-)
-from lealtad.customers.services.common import ChangeContext, _new_customer, _Pending
-from lealtad.customers.services.records import _apply_profile, join_household
+from lealtad.customers.models import Customer, IdentityReview, Interaction
+from lealtad.customers.schemas import CustomerProfile, InteractionRecorded, PhoneIn
+from lealtad.customers.services.common import ChangeContext, build_customer
+from lealtad.customers.services.profiles import ProfileChange, ProfileWriter
+from lealtad.customers.services.records import join_household
 
 
 class _BatchApplier:
@@ -35,49 +34,65 @@ class _BatchApplier:
 
     def __init__(self, actor: Actor) -> None:
         self.actor = actor
-        self.pending = _Pending()
+        self.batch = WriteBatch()
         self.owners: dict[identity.Key, int] = {}
+        self.writer = ProfileWriter(self.batch, self.owners)
+        self.customers: dict[int, Customer] = {}
 
     def run(self, events: Sequence[ValidEvent]) -> list[int]:
         keys = [identity.keys_of(e.envelope.customer) for e in events]
-        self.owners = identity.find_owners(k for ks in keys for k in ks)
+        self.owners.update(identity.find_owners(k for ks in keys for k in ks))
+        self._prepare(events, keys)
         ids = [self._one(event, event_keys) for event, event_keys in zip(events, keys, strict=True)]
-        self.pending.flush()
+        self.writer.write()
         return ids
+
+    def _prepare(self, events: Sequence[ValidEvent], keys: list[list[identity.Key]]) -> None:
+        """Read once what the events reach; reserve ids for the customers they may create."""
+        unknown = [not any(k in self.owners for k in ks) for ks in keys]
+        self.new_ids = iter(reserve_ids(Customer, sum(unknown)))
+        profiles = [
+            self._change(e, 0, created)
+            for e, created in zip(events, unknown, strict=True)
+            if isinstance(e.payload, CustomerProfile)
+        ]
+        known = sorted({self.owners[k] for ks in keys for k in ks if k in self.owners})
+        self.customers.update(Customer.objects.in_bulk(known))
+        self.writer.prepare(profiles, known, extra=len(events))
+
+    def _change(self, event: ValidEvent, customer_id: int, created: bool) -> ProfileChange:
+        env, profile = event.envelope, event.payload
+        assert isinstance(profile, CustomerProfile)
+        customer = self.customers.get(customer_id) or Customer(pk=customer_id)
+        ctx = ChangeContext(self.actor, env.id, env.channel, self.batch)
+        return ProfileChange(customer, profile, env.customer, ctx, env.occurred_at, created)
 
     def _one(self, event: ValidEvent, keys: list[identity.Key]) -> int:
         env = event.envelope
         found = identity.resolve(keys, self.owners)
         created = found.customer_id is None
-        customer_id: int = (
-            self._match_or_create(event) if found.customer_id is None else found.customer_id
-        )
+        customer_id = self._match_or_create(event) if created else found.customer_id
+        assert customer_id is not None
+        if not created:
+            self.writer.book.load([customer_id])  # a customer the matcher found: not read yet
         self._conflicts(env.id, customer_id, found.conflicts, keys)
         self._claim(customer_id, found.new_keys, env.id, env.channel)
-        self.pending.issues += quality_rows.set_aside_rows(
-            customer_id, event.issues, env.id, env.channel
-        )
+        self.batch.add(*quality_rows.set_aside_rows(customer_id, event.issues, env.id, env.channel))
         if isinstance(event.payload, CustomerProfile):
-            self.pending.flush_contact_keys()  # the profile's own writes must see them
             self._upsert(customer_id, event, created)
-            self._learn_keys_of(customer_id)
         elif isinstance(event.payload, InteractionRecorded):
             self._interaction(customer_id, event)
-        self.pending.announce(
+        self._announce(
             env.type,
             {**env.model_dump(mode="json"), "customer_id": customer_id},
-            event_id=env.id,
-            channel=env.channel,
-            customer_id=customer_id,
+            env.id,
+            env.channel,
+            customer_id,
         )
         return customer_id
 
-    def _learn_keys_of(self, customer_id: int) -> None:
-        """Keys a profile's contact points added, so later events in the batch find them."""
-        rows = Identifier.objects.filter(customer_id=customer_id).values_list(
-            "kind", "system", "value"
-        )
-        self.owners.update({(k, s, v): customer_id for k, s, v in rows})
+    def _announce(self, kind: str, payload: dict, event_id: str, channel: str, cid: int) -> None:
+        self.batch.announce(Announcement(kind, payload, event_id, channel, cid))
 
     def _match_or_create(self, event: ValidEvent) -> int:
         """No key known: the probabilistic matcher links, opens a review, or a new customer
@@ -89,7 +104,7 @@ class _BatchApplier:
         person = realtime.person_of(env.customer, profile)
         decision = realtime.resolve(person)
         if decision is not None and decision.action == "link" and decision.best is not None:
-            self.pending.audits.append(
+            self.batch.entries.append(
                 audit.build(
                     self.actor,
                     "probabilistic_link",
@@ -105,23 +120,29 @@ class _BatchApplier:
         customer = self._create(event)
         realtime.remember(replace(person, key=customer.pk))
         if decision is not None and decision.action == "review" and decision.best is not None:
-            IdentityReview.objects.create(
-                event_id=env.id,
-                customer_a_id=decision.best.key,
-                customer_b_id=customer.pk,
-                reason=f"probable match (p={decision.best.probability:.2f})",
-                evidence={
-                    "probability": decision.best.probability,
-                    "weight": decision.best.weight,
-                    "reason": decision.best.reason,
-                },
+            self.batch.add(
+                IdentityReview(
+                    event_id=env.id,
+                    customer_a_id=decision.best.key,
+                    customer_b_id=customer.pk,
+                    reason=f"probable match (p={decision.best.probability:.2f})",
+                    evidence={
+                        "probability": decision.best.probability,
+                        "weight": decision.best.weight,
+                        "reason": decision.best.reason,
+                    },
+                )
             )
-        return customer.pk
+        return int(customer.pk)
 
     def _create(self, event: ValidEvent) -> Customer:
         env = event.envelope
-        customer = _new_customer(env.customer, env.occurred_at, env.channel, self.actor)
-        self.pending.audits.append(
+        pk = next(self.new_ids, None) or reserve_ids(Customer, 1)[0]
+        customer = build_customer(pk, env.customer, env.occurred_at, env.channel, self.actor)
+        self.customers[pk] = customer
+        self.writer.book.loaded.add(pk)  # it holds nothing yet
+        self.batch.add(customer)
+        self.batch.entries.append(
             audit.build(
                 self.actor,
                 "create",
@@ -133,84 +154,70 @@ class _BatchApplier:
                 channel=env.channel,
             )
         )
-        self.pending.announce(
+        self._announce(
             "customer.created",
             {"customer_id": customer.pk, "source_event": env.id},
-            event_id=f"{env.id}#created",
-            channel=env.channel,
-            customer_id=customer.pk,
+            f"{env.id}#created",
+            env.channel,
+            customer.pk,
         )
         return customer
 
     def _conflicts(self, event_id: str, chosen: int, others: list[int], keys: list[Any]) -> None:
         for other in others:
             named = {f"{k[0]}{':' + k[1] if k[1] else ''}": k[2] for k in keys}
-            IdentityReview.objects.create(
-                event_id=event_id,
-                customer_a_id=chosen,
-                customer_b_id=other,
-                reason="one event named two customers",
-                evidence={"identifiers": named},
+            self.batch.add(
+                IdentityReview(
+                    event_id=event_id,
+                    customer_a_id=chosen,
+                    customer_b_id=other,
+                    reason="one event named two customers",
+                    evidence={"identifiers": named},
+                )
             )
 
     def _claim(self, customer_id: int, keys: list[identity.Key], event_id: str, channel: str):
-        for kind, system, value in keys:
-            self.owners[(kind, system, value)] = customer_id
-            self.pending.identifiers.append(
-                Identifier(customer_id=customer_id, kind=kind, system=system, value=value)
-            )
+        """The event's own keys, new to the base: the customer holds them from now on."""
+        ctx = ChangeContext(self.actor, event_id, channel, self.batch)
+        for key in keys:
+            kind, system, value = key
+            if not self.writer.claim(customer_id, key):
+                continue
             if kind == "email":
-                self.pending.emails.append(
-                    Email(customer_id=customer_id, address=value, source=channel)
-                )
+                self.writer.add_email(customer_id, value, ctx, audited=False)
             elif kind == "phone":
-                validity = normalize.phone(value).validity
-                self.pending.phones.append(
-                    Phone(
-                        customer_id=customer_id,
-                        e164=value,
-                        raw=value,
-                        source=channel,
-                        validity=validity,
-                    )
+                parsed = normalize.phone(value)
+                phone = PhoneIn.model_construct(
+                    number=value,
+                    e164=value,
+                    kind=choices.PhoneKind.MOBILE,
+                    is_mobile=True,
+                    validity=parsed.validity,
                 )
-                if validity != choices.PhoneValidity.VALID:
-                    self.pending.issues.append(
-                        quality_rows.flagged_phone_row(customer_id, value, channel, event_id)
-                    )
+                self.writer.add_phone(customer_id, phone, ctx, audited=False)
             label = f"{kind}:{system}" if system else kind
-            self.pending.audits.append(
-                audit.build(
-                    self.actor,
-                    "add_identifier",
-                    "customer",
-                    customer_id,
-                    {label: [None, value]},
-                    customer_id=customer_id,
-                    event_id=event_id,
-                    channel=channel,
-                )
+            ctx.audit(
+                "add_identifier", "customer", customer_id, {label: [None, value]}, customer_id
             )
 
     def _upsert(self, customer_id: int, event: ValidEvent, created: bool) -> None:
-        env, profile = event.envelope, event.payload
-        assert isinstance(profile, CustomerProfile)
-        customer = Customer.objects.get(pk=customer_id)
-        context = ChangeContext(self.actor, env.id, env.channel)
-        _apply_profile(customer, profile, env.customer, context, at=env.occurred_at)
-        if profile.household:
-            join_household(
-                customer,
-                profile.household.name,
-                profile.household.role,
-                context,
-                size=profile.household.size,
+        change = self._change(event, customer_id, created)
+        if not created and customer_id not in self.customers:
+            change.customer = self.customers[customer_id] = Customer.objects.get(pk=customer_id)
+        self.writer.apply(change)
+        household = change.profile.household
+        if household:
+            customer, ctx = change.customer, change.ctx
+            self.writer.later.append(
+                lambda: join_household(
+                    customer, household.name, household.role, ctx, size=household.size
+                )
             )
 
     def _interaction(self, customer_id: int, event: ValidEvent) -> None:
         env, data = event.envelope, event.payload
         assert isinstance(data, InteractionRecorded)
-        self.pending.interactions.append(
+        self.batch.add(
             Interaction(
                 customer_id=customer_id,
                 created_at=timezone.now(),
@@ -220,7 +227,7 @@ class _BatchApplier:
                 **data.model_dump(),
             )
         )
-        self.pending.audits.append(
+        self.batch.entries.append(
             audit.build(
                 self.actor,
                 "record_interaction",

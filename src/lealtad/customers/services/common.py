@@ -6,26 +6,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
-
-from lealtad.core import audit, bulk, hub
+from lealtad.core import audit, hub
 from lealtad.core.audit import Actor
 from lealtad.core.db import insert_new
 from lealtad.core.envelope import CustomerRef
-from lealtad.core.models import AuditEntry, OutboxMessage
 from lealtad.core.normalize import fold
 from lealtad.core.write_batch import WriteBatch
 from lealtad.customers.models import (
     Customer,
-    DataQualityIssue,
-    Email,
-    Identifier,
-    Interaction,
-    Phone,
 )
 from lealtad.customers.names import display_name, split_full_name
 from lealtad.customers.schemas import PROFILE_FIELDS, CustomerProfile
@@ -60,50 +52,6 @@ AUDIT_COLUMNS = (
 OUTBOX_COLUMNS = ("event_id", "event_type", "channel", "customer_id", "payload", "created_at")
 
 
-@dataclass
-class _Pending:
-    """Rows a batch collects and writes with one ``bulk_create`` per table."""
-
-    audits: list[AuditEntry] = field(default_factory=list)
-    outbox: list[OutboxMessage] = field(default_factory=list)
-    identifiers: list[Identifier] = field(default_factory=list)
-    interactions: list[Interaction] = field(default_factory=list)
-    phones: list[Phone] = field(default_factory=list)
-    emails: list[Email] = field(default_factory=list)
-    issues: list[DataQualityIssue] = field(default_factory=list)
-
-    def announce(self, event_type: str, payload: dict[str, Any], **kw: Any) -> None:
-        self.outbox.append(
-            OutboxMessage(event_type=event_type, payload=payload, created_at=timezone.now(), **kw)
-        )
-
-    def flush_contact_keys(self) -> None:
-        Identifier.objects.bulk_create(self.identifiers)
-        Phone.objects.bulk_create(self.phones, ignore_conflicts=True)
-        Email.objects.bulk_create(self.emails, ignore_conflicts=True)
-        self.identifiers, self.phones, self.emails = [], [], []
-
-    def flush(self) -> None:
-        self.flush_contact_keys()
-        DataQualityIssue.objects.bulk_create(self.issues)
-        self.issues = []
-        bulk.insert_rows(
-            Interaction,
-            INTERACTION_COLUMNS,
-            [tuple(getattr(i, c) for c in INTERACTION_COLUMNS) for i in self.interactions],
-        )
-        bulk.insert_rows(
-            AuditEntry,
-            AUDIT_COLUMNS,
-            [tuple(getattr(a, c) for c in AUDIT_COLUMNS) for a in self.audits],
-        )
-        bulk.insert_rows(
-            OutboxMessage,
-            OUTBOX_COLUMNS,
-            [tuple(getattr(o, c) for c in OUTBOX_COLUMNS) for o in self.outbox],
-        )
-
-
 def _naming(customer: Customer) -> None:
     customer.display_name = display_name(
         customer.given_names,
@@ -118,9 +66,14 @@ def _snapshot(customer: Customer, fields: Sequence[str] = PROFILE_FIELDS) -> dic
     return {name: getattr(customer, name) for name in fields}
 
 
-def _new_customer(ref: CustomerRef, occurred_at: datetime, channel: str, actor: Actor) -> Customer:
+def build_customer(
+    pk: int, ref: CustomerRef, occurred_at: datetime, channel: str, actor: Actor
+) -> Customer:
+    """A new customer as its first event names it, with its reserved id (see
+    :func:`lealtad.core.db.reserve_ids`); written when its batch is flushed."""
     given, first, second = split_full_name(ref.name or "")
     customer = Customer(
+        pk=pk,
         given_names=given[:120],
         first_surname=first[:80],
         second_surname=second[:80],
@@ -131,10 +84,8 @@ def _new_customer(ref: CustomerRef, occurred_at: datetime, channel: str, actor: 
     if ref.national_id:
         _set_national_id(customer, ref.national_id, ref.national_id_type or "")
     _naming(customer)
-    customer.save()
     if not customer.display_name:
         customer.display_name = f"#{customer.pk}"
-        customer.save(update_fields=["display_name"])
     return customer
 
 

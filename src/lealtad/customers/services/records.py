@@ -4,6 +4,7 @@ new customers and contacts.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -11,9 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from lealtad.core import audit
-from lealtad.core.db import insert_new, writer_turn
+from lealtad.core.db import insert_new, reserve_ids, writer_turn
 from lealtad.core.envelope import CustomerRef
 from lealtad.core.normalize import fold
+from lealtad.core.write_batch import WriteBatch
 from lealtad.customers import choices, identity, quality_rows
 from lealtad.customers.models import (
     Address,
@@ -35,13 +37,12 @@ from lealtad.customers.services.common import (
     EDITABLE_FIELDS,
     ChangeContext,
     _naming,
-    _new_customer,
-    _profile_changes,
     _set_national_id,
     _snapshot,
     _storable,
+    build_customer,
 )
-from lealtad.customers.services.consents import record_consent
+from lealtad.customers.services.profiles import ProfileChange, ProfileWriter
 
 
 @transaction.atomic
@@ -181,7 +182,9 @@ def join_household(
 
 
 def create_customer(profile: CustomerProfile, ref: CustomerRef, ctx: ChangeContext) -> Customer:
-    """Create from a form or the API; refuses identifiers another customer already holds."""
+    """Create from a form or the API; refuses identifiers another customer already holds.
+
+    A batch of one through the path ingestion takes (:mod:`.profiles`)."""
     keys = identity.keys_of(ref)
     owners = identity.find_owners(keys)
     if owners:
@@ -191,42 +194,25 @@ def create_customer(profile: CustomerProfile, ref: CustomerRef, ctx: ChangeConte
             next(iter(owners.values())),
         )
     with transaction.atomic():
-        customer = _new_customer(ref, timezone.now(), ctx.channel, ctx.actor)
-        ctx.audit(
-            "create",
-            "customer",
-            customer.pk,
-            {"display_name": [None, customer.display_name]},
-            customer.pk,
-        )
-        ctx.announce("customer.created", customer.pk, {})
-        for kind, system, value in keys:
-            Identifier.objects.create(customer=customer, kind=kind, system=system, value=value)
+        ctx = replace(ctx, batch=ctx.batch or WriteBatch())
+        assert ctx.batch is not None
+        writer = ProfileWriter(ctx.batch, {})
+        pk = reserve_ids(Customer, 1)[0]
+        customer = build_customer(pk, ref, timezone.now(), ctx.channel, ctx.actor)
+        change = ProfileChange(customer, profile, ref, ctx, created=True)
+        writer.prepare([change], extra=1)
+        ctx.batch.add(customer)
+        ctx.audit("create", "customer", pk, {"display_name": [None, customer.display_name]}, pk)
+        ctx.announce("customer.created", pk, {})
+        for key in keys:
+            writer.claim(pk, key)
         if ref.email:
-            add_email(customer, ref.email, ctx)
+            writer.add_email(pk, ref.email, ctx)
         if ref.phone:
-            add_phone(customer, PhoneIn(number=ref.phone), ctx)
-        _apply_profile(customer, profile, ref, ctx)
+            writer.add_phone(pk, PhoneIn(number=ref.phone), ctx)
+        writer.apply(change)
+        writer.write()
     return customer
-
-
-def _apply_profile(
-    customer: Customer,
-    profile: CustomerProfile,
-    ref: CustomerRef,
-    ctx: ChangeContext,
-    at: datetime | None = None,
-) -> None:
-    """Profile fields, then contact points, addresses and consents: each audited on its own."""
-    update_profile(customer, _profile_changes(profile, ref), ctx)
-    for phone in profile.phones:
-        add_phone(customer, phone, ctx)
-    for address in profile.emails:
-        add_email(customer, address, ctx)
-    for postal in profile.addresses:
-        add_address(customer, postal, ctx)
-    for consent in profile.consents:
-        record_consent(customer, consent, ctx, at=at)
 
 
 class IdentifierTaken(ValueError):
