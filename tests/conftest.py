@@ -1,6 +1,11 @@
 import pytest
 
-pytest_plugins = ["tests.browser_fixtures", "tests.api_fixtures", "tests.live_asgi"]
+pytest_plugins = [
+    "tests.browser_fixtures",
+    "tests.api_fixtures",
+    "tests.live_asgi",
+    "tests.redis_server",
+]
 
 
 @pytest.fixture(autouse=True)

@@ -34,6 +34,7 @@ def _mount_context_commands() -> None:
     """Command groups that contexts own (they import Django lazily inside each command)."""
     from lealtad.accounts.users_cli import app as users_app
     from lealtad.channels.connectors_cli import app as connectors_app
+    from lealtad.core.hub_cli import app as hub_app
     from lealtad.customers.identity_cli import app as identity_app
     from lealtad.privacy.cli import app as privacy_app
 
@@ -41,6 +42,7 @@ def _mount_context_commands() -> None:
     app.add_typer(connectors_app, name="connectors", help="Connectors to external systems.")
     app.add_typer(users_app, name="users", help="Users: create, passwords, two-factor reset.")
     app.add_typer(privacy_app, name="privacy", help="Privacy rights and retention.")
+    app.add_typer(hub_app, name="hub", help="The event hub: backlog, the Redis Streams relay.")
 
 
 def _django() -> None:
@@ -162,6 +164,8 @@ def _dispatcher_process(parent: int, batch: int = 50, pause: float = 0.5) -> Non
     100 ms once it has waited a while), and back-to-back dispatcher transactions left it no gap
     to take it (seconds of waiting for a 1000-event batch while the outbox had a backlog). Idle,
     it looks every ``pause`` seconds. ``lealtad dispatch`` (a worker of its own) is unchanged.
+    With ``LEALTAD_REDIS_URL`` set, the outbox relay to Redis Streams runs in a thread beside
+    it, so a Redis that is down or slow never holds back the subscribers.
     """
     _django()
     import logging
@@ -169,9 +173,11 @@ def _dispatcher_process(parent: int, batch: int = 50, pause: float = 0.5) -> Non
     from django.db import close_old_connections
 
     from lealtad.core.dispatcher import default_dispatcher
+    from lealtad.core.streams.relay import start_in_background
 
     log = logging.getLogger("lealtad.core.dispatcher")
     hub = default_dispatcher()
+    start_in_background()
     try:
         while os.getppid() == parent:
             started = time.monotonic()
@@ -188,13 +194,16 @@ def _dispatcher_process(parent: int, batch: int = 50, pause: float = 0.5) -> Non
 
 @app.command()
 def dispatch(once: bool = False) -> None:
-    """Run the hub dispatcher on its own (for a separate worker process)."""
+    """Run the hub dispatcher on its own (for a separate worker process), with the Redis
+    Streams relay beside it when LEALTAD_REDIS_URL is set (``lealtad hub relay-redis``)."""
     _django()
     from lealtad.core.dispatcher import EmbeddedWorker, default_dispatcher
+    from lealtad.core.streams.relay import start_in_background
 
     if once:
         typer.echo(f"settled {default_dispatcher().run_once(limit=100000)} messages")
         return
+    start_in_background()
     worker = EmbeddedWorker()
     worker.run()
 

@@ -15,6 +15,8 @@ from django.db import transaction
 
 from lealtad.core.models import AuditEntry, Delivery, OutboxMessage
 from lealtad.core.redaction import Redactor
+from lealtad.core.streams import relay_enabled
+from lealtad.core.streams.status import relay_position
 
 CHUNK = 500
 
@@ -40,14 +42,13 @@ def redact_customer_trail(customer_ids: Iterable[int], redactor: Redactor) -> di
 def delivered_messages_before(cutoff: datetime) -> list[int]:
     """Outbox rows every subscriber settled before ``cutoff``: what hub retention removes.
 
-    A message with a delivery still pending or dead-lettered stays (it may be replayed)."""
+    A message with a delivery still pending or dead-lettered stays (it may be replayed), and
+    so does one the Redis Streams relay has not published yet (docs/streams.md)."""
     unsettled = Delivery.objects.exclude(status=Delivery.Status.DONE).values("message_id")
-    return list(
-        OutboxMessage.objects.filter(dispatched_at__lt=cutoff)
-        .exclude(pk__in=unsettled)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    settled = OutboxMessage.objects.filter(dispatched_at__lt=cutoff).exclude(pk__in=unsettled)
+    if relay_enabled():
+        settled = settled.filter(pk__lte=relay_position())
+    return list(settled.order_by("pk").values_list("pk", flat=True))
 
 
 @transaction.atomic

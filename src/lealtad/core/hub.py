@@ -8,6 +8,7 @@ handlers without touching the hub.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -183,3 +184,26 @@ def to_message(row: OutboxMessage) -> Message:
         payload=row.payload,
         created_at=row.created_at,
     )
+
+
+def document(message: Message) -> dict[str, Any]:
+    """The message as a system outside Lealtad receives it: its payload (for ingested events,
+    the whole canonical envelope) plus ``event_id``, ``event_type``, ``channel``,
+    ``customer_id`` and ``published_at``.
+
+    One shape for every way out (an outbound webhook without a mapping, the Redis Streams
+    relay), so a receiver written for one reads the others.
+    """
+    return {
+        **message.payload,
+        "event_id": message.event_id,
+        "event_type": message.event_type,
+        "channel": message.channel,
+        "customer_id": message.customer_id,
+        "published_at": message.created_at.isoformat(),
+    }
+
+
+def document_json(message: Message) -> str:
+    """:func:`document` as compact JSON text, as a webhook's body carries it."""
+    return json.dumps(document(message), ensure_ascii=False, separators=(",", ":"), default=str)
