@@ -27,12 +27,11 @@ import functools
 import gc
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -40,7 +39,6 @@ from rich.progress import Progress
 
 from lealtad.core import audit
 from lealtad.core.models import AuditEntry, OutboxMessage
-from lealtad.customers import survivorship
 from lealtad.customers.models import (
     Address,
     Consent,
@@ -55,14 +53,19 @@ from lealtad.customers.models import (
     Merge,
     Phone,
 )
-from lealtad.customers.services import (
-    _RESTORED_FIELDS,
+from lealtad.customers.services.common import (
     AUDIT_COLUMNS,
     EDITABLE_FIELDS,
     OUTBOX_COLUMNS,
     ChangeContext,
     _naming,
     _snapshot,
+)
+from lealtad.customers.services.merges import (
+    _RESTORED_FIELDS,
+    fold_profile,
+    provenance_of,
+    survivorship_rules,
 )
 
 CHUNK_MERGES = 2_000  # merges per transaction, and per ``customer.merged_batch`` event
@@ -93,9 +96,6 @@ SURVIVOR_COLUMNS = (
     "updated_at",
 )
 
-Provenance = dict[str, tuple[str, datetime | None]]
-_EMPTY: tuple[Any, ...] = (None, "", [])  # what survivorship never chooses
-
 
 @dataclass(frozen=True)
 class Cluster:
@@ -112,60 +112,6 @@ class Outcome:
 
     merge_ids: list[int] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
-
-
-# Survivorship, shared with the single merge ---------------------------------------------
-
-
-def survivorship_rules() -> survivorship.Rules:
-    return survivorship.Rules(
-        order=tuple(settings.LEALTAD_SURVIVORSHIP_RULES),
-        sources=tuple(settings.LEALTAD_SURVIVORSHIP_SOURCES),
-    )
-
-
-def provenance_of(customer: Customer, entries: Iterable[tuple[Any, str, datetime]]) -> Provenance:
-    """For each profile field, the channel that last set it and when: the customer's first
-    contact, overridden by its ``update``/``merge`` audit entries (``changes, channel,
-    occurred_at``, oldest first)."""
-    found: Provenance = {
-        name: (customer.first_contact_channel, customer.created_at) for name in EDITABLE_FIELDS
-    }
-    for changes, channel, occurred_at in entries:
-        for name in changes:
-            if name in found:
-                found[name] = (channel, occurred_at)
-    return found
-
-
-def fold_profile(
-    survivor: Customer,
-    absorbed: Customer,
-    mine: Provenance,
-    theirs: Provenance,
-    rules: survivorship.Rules,
-) -> None:
-    """Give ``survivor`` the golden record of the two, field by field, and the earlier first
-    contact."""
-    for name in EDITABLE_FIELDS:
-        offered = getattr(absorbed, name)
-        if offered in _EMPTY or offered == getattr(survivor, name):
-            continue  # nothing the rules could change
-        winner = survivorship.choose(
-            name,
-            [
-                survivorship.Candidate(getattr(survivor, name), *mine[name], is_survivor=True),
-                survivorship.Candidate(offered, *theirs[name]),
-            ],
-            rules,
-        )
-        if winner is not None:
-            setattr(survivor, name, winner.value)
-    if absorbed.first_contact_at and (
-        not survivor.first_contact_at or absorbed.first_contact_at < survivor.first_contact_at
-    ):
-        survivor.first_contact_at = absorbed.first_contact_at
-        survivor.first_contact_channel = absorbed.first_contact_channel
 
 
 # Entry point ----------------------------------------------------------------------------

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
 from lealtad.core import audit
+from lealtad.customers import survivorship
 from lealtad.customers.models import (
     Address,
     Consent,
@@ -23,6 +26,9 @@ from lealtad.customers.models import (
     Phone,
 )
 from lealtad.customers.services.common import EDITABLE_FIELDS, ChangeContext, _naming, _snapshot
+
+Provenance = dict[str, tuple[str, datetime | None]]
+_EMPTY: tuple[Any, ...] = (None, "", [])  # what survivorship never chooses
 
 
 class MergeRefused(ValueError):
@@ -140,7 +146,6 @@ def _merge_snapshot(survivor: Customer, absorbed: Customer) -> dict[str, Any]:
 def _provenance(customer: Customer) -> dict[str, tuple[str, datetime | None]]:
     """For each profile field, the channel that last set it and when (from the audit trail)."""
     from lealtad.core.models import AuditEntry
-    from lealtad.customers.bulk_merge import provenance_of
 
     entries = AuditEntry.objects.filter(
         customer_id=customer.pk, entity_type="customer", action__in=["update", "merge"]
@@ -149,8 +154,6 @@ def _provenance(customer: Customer) -> dict[str, tuple[str, datetime | None]]:
 
 
 def _apply_survivorship(survivor: Customer, absorbed: Customer) -> None:
-    from lealtad.customers.bulk_merge import fold_profile, survivorship_rules
-
     mine, theirs = _provenance(survivor), _provenance(absorbed)
     fold_profile(survivor, absorbed, mine, theirs, survivorship_rules())
 
@@ -289,3 +292,57 @@ def decide_review(review: IdentityReview, decision: str, ctx: ChangeContext) -> 
         "review", "identity_review", review.pk, {"status": ["open", decision]}, review.customer_a_id
     )
     return review
+
+
+# Survivorship, shared with the bulk merge -------------------------------------------------
+
+
+def survivorship_rules() -> survivorship.Rules:
+    return survivorship.Rules(
+        order=tuple(settings.LEALTAD_SURVIVORSHIP_RULES),
+        sources=tuple(settings.LEALTAD_SURVIVORSHIP_SOURCES),
+    )
+
+
+def provenance_of(customer: Customer, entries: Iterable[tuple[Any, str, datetime]]) -> Provenance:
+    """For each profile field, the channel that last set it and when: the customer's first
+    contact, overridden by its ``update``/``merge`` audit entries (``changes, channel,
+    occurred_at``, oldest first)."""
+    found: Provenance = {
+        name: (customer.first_contact_channel, customer.created_at) for name in EDITABLE_FIELDS
+    }
+    for changes, channel, occurred_at in entries:
+        for name in changes:
+            if name in found:
+                found[name] = (channel, occurred_at)
+    return found
+
+
+def fold_profile(
+    survivor: Customer,
+    absorbed: Customer,
+    mine: Provenance,
+    theirs: Provenance,
+    rules: survivorship.Rules,
+) -> None:
+    """Give ``survivor`` the golden record of the two, field by field, and the earlier first
+    contact."""
+    for name in EDITABLE_FIELDS:
+        offered = getattr(absorbed, name)
+        if offered in _EMPTY or offered == getattr(survivor, name):
+            continue  # nothing the rules could change
+        winner = survivorship.choose(
+            name,
+            [
+                survivorship.Candidate(getattr(survivor, name), *mine[name], is_survivor=True),
+                survivorship.Candidate(offered, *theirs[name]),
+            ],
+            rules,
+        )
+        if winner is not None:
+            setattr(survivor, name, winner.value)
+    if absorbed.first_contact_at and (
+        not survivor.first_contact_at or absorbed.first_contact_at < survivor.first_contact_at
+    ):
+        survivor.first_contact_at = absorbed.first_contact_at
+        survivor.first_contact_channel = absorbed.first_contact_channel
