@@ -113,7 +113,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from lealtad.channels.connectors import registry
+    from lealtad.channels.connectors import registry, subscribers
 
     print(f"connector stock file benchmark: {args.rows:,} rows")
     print(f"  {_engine()}, LEALTAD_HOME={home}, {os.cpu_count()} CPUs, load {_load()}")
@@ -130,7 +130,7 @@ def main() -> None:
         if args.batch:
             example = example.replace("batch: 10000", f"batch: {args.batch}")
         (connectors / "inventory.yaml").write_text(example)
-        registry.sync()
+        subscribers.sync()
         if args.with_subscriber:
             from lealtad.core import hub
 

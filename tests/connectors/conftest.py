@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from lealtad.channels.connectors import registry
+from lealtad.channels.connectors import registry, subscribers
 from lealtad.core import dispatcher
 from lealtad.core.models import Delivery
 
@@ -123,9 +123,9 @@ def home(tmp_path: Path, settings: Any) -> Iterator[Path]:
     settings.LEALTAD_CONNECTORS_DIR = str(tmp_path / "connectors")
     settings.LEALTAD_CONNECTOR_DATA_DIR = str(tmp_path / "data")
     (tmp_path / "connectors").mkdir()
-    registry.forget()
+    subscribers.forget()
     yield tmp_path
-    registry.forget()
+    subscribers.forget()
 
 
 @pytest.fixture
@@ -138,7 +138,7 @@ def install(home: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
         monkeypatch.setenv(f"{prefix}_SECRET", secret)
         monkeypatch.setenv(f"{prefix}_ALLOW_PRIVATE", "true")  # the test servers are loopback
         shutil.copy(EXAMPLES / f"{_file(name)}.yaml", home / "connectors")
-        registry.sync()
+        subscribers.sync()
         assert registry.get(_file(name)) is not None, registry.problems()
 
     return put

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lealtad.channels.connectors import inbound_files, registry
+from lealtad.channels.connectors import inbound_files, registry, subscribers
 from lealtad.channels.models import Reject
 from lealtad.customers.models import Customer, DataQualityIssue
 from tests.connectors.conftest import inbox
@@ -45,7 +45,7 @@ CLIENTES = (
 
 def test_odd_optional_fields_are_set_aside_and_a_bad_key_still_rejects(home: Path) -> None:
     (home / "connectors" / "tarjetas.yaml").write_text(CONNECTOR)
-    registry.sync()
+    subscribers.sync()
     assert registry.get("tarjetas") is not None, registry.problems()
     folder = inbox(home, "tarjetas", "inbox/clientes")
     (folder / "clientes.csv").write_text(CLIENTES, encoding="utf-8")

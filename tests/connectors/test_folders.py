@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from lealtad.channels.connectors import folders, inbound_files, outbound, registry
+from lealtad.channels import folders
+from lealtad.channels.connectors import inbound_files, outbound, registry, subscribers
 from lealtad.channels.models import Subscription
 from lealtad.core import hub
 from tests.two_factor import verified_login
@@ -36,7 +37,7 @@ HOSTILE = ["~/entrada", "../otro/entrada", "entrada/../../fuera", "/etc"]
 
 def _write(home: Path, folder: str) -> None:
     (home / "connectors" / "tienda.yaml").write_text(CONNECTOR.format(folder=folder))
-    registry.forget()
+    subscribers.forget()
 
 
 @pytest.fixture

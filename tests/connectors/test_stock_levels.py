@@ -20,6 +20,7 @@ from lealtad.channels.connectors import (
     inbound_replay,
     registry,
     state_reports,
+    subscribers,
 )
 from lealtad.channels.connectors.spec import load_connector
 from lealtad.channels.models import FileProgress, ReceivedEvent, Reject, ReportedState
@@ -78,8 +79,8 @@ def inventory(install: Callable[..., None], home: Path) -> Any:
     install("inventory")
     path = home / "connectors" / "inventory.yaml"
     path.write_text(path.read_text().replace("batch: 10000", "batch: 5000"))
-    registry.forget()
-    registry.sync()
+    subscribers.forget()
+    subscribers.sync()
     found = registry.get("inventory")
     assert found is not None and found.stream("existencias").batch == 5000
     return found

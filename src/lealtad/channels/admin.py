@@ -53,9 +53,9 @@ class ReceivedEventAdmin(_ReadOnly):
 
 
 def _sync_hub() -> None:
-    from lealtad.channels.connectors import registry
+    from lealtad.channels.connectors import subscribers
 
-    transaction.on_commit(lambda: registry.sync_hub(force=True))
+    transaction.on_commit(lambda: subscribers.sync_hub(force=True))
 
 
 @admin.register(Subscription)

@@ -23,13 +23,14 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict
 from pydantic.config import JsonDict
 
+from lealtad.channels import folders
 from lealtad.channels.connectors import (
-    folders,
     inbound_files,
     inbound_replay,
     inbound_webhooks,
     registry,
     signing,
+    subscribers,
 )
 from lealtad.channels.connectors.spec import Connector
 from lealtad.channels.models import Reject, Subscription
@@ -96,7 +97,7 @@ def _connector(name: str) -> Connector:
 @router.get("/connectors", summary="Connectors, their streams and outbound entries")
 def list_connectors(request: HttpRequest) -> dict[str, Any]:
     require(request, Capability.HUB_ADMIN)
-    registry.sync()
+    subscribers.sync()
     open_rejects = {
         row["connector"]: row["n"]
         for row in Reject.objects.filter(status=Reject.Status.OPEN)
@@ -196,7 +197,7 @@ EventType = Annotated[str, Field(pattern=_EVENT_TYPE, max_length=80)]
 _CTRL = r"\\\x00-\x1f\x7f"
 _SEGMENT = rf"(?:[^/.{_CTRL}][^/{_CTRL}]*|\.[^/.{_CTRL}][^/{_CTRL}]*|\.\.[^/{_CTRL}]+|\.)"
 # A relative folder with no '..' segment, not starting with '~' (checked again, links
-# resolved, by channels.connectors.folders).
+# resolved, by channels.folders).
 _FOLDER = rf"^[^/.~\s{_CTRL}][^/{_CTRL}]*(?:/{_SEGMENT})*$"
 _PORT = r"(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5]?[0-9]{1,4}))?"
 _URL = rf"^https?://[A-Za-z0-9.-]+{_PORT}(?:[/?#][^\s]*)?$"
@@ -318,7 +319,7 @@ def add_subscription(request: HttpRequest, data: SubscriptionIn) -> dict[str, An
             row = Subscription.objects.create(**data.dict(), source=Subscription.Source.API)
     except IntegrityError as exc:
         raise HttpError(409, f"a subscription named {data.name!r} exists") from exc
-    registry.sync_hub(force=True)
+    subscribers.sync_hub(force=True)
     return _subscription(row)
 
 
@@ -336,7 +337,7 @@ def change_subscription(
     if data.allow_private is not None:
         row.allow_private = data.allow_private
     row.save()
-    registry.sync_hub(force=True)
+    subscribers.sync_hub(force=True)
     return _subscription(row)
 
 
@@ -351,7 +352,7 @@ def remove_subscription(request: HttpRequest, subscription_id: int) -> dict[str,
     if row.source == Subscription.Source.YAML:
         raise HttpError(409, "declared in its connector's YAML: pause it, or edit the file")
     row.delete()
-    registry.sync_hub(force=True)
+    subscribers.sync_hub(force=True)
     return {"id": subscription_id, "deleted": True}
 
 

@@ -47,10 +47,10 @@ def _connector(name: str):  # type: ignore[no-untyped-def]
 def list_() -> None:
     """Connectors found in LEALTAD_CONNECTORS_DIR, their streams and open rejects."""
     _django()
-    from lealtad.channels.connectors import registry
+    from lealtad.channels.connectors import registry, subscribers
     from lealtad.channels.models import Reject
 
-    registry.sync()
+    subscribers.sync()
     table = Table("name", "system", "inbound", "outbound", "open rejects")
     for c in registry.all_connectors().values():
         table.add_row(
@@ -75,9 +75,9 @@ def run(
 ) -> None:
     """Process the files waiting in NAME's inbound folders, once."""
     _django()
-    from lealtad.channels.connectors import inbound_files, registry
+    from lealtad.channels.connectors import inbound_files, subscribers
 
-    registry.sync()
+    subscribers.sync()
     connector = _connector(name)
     if progress:
         with _bars() as bars:
@@ -129,11 +129,11 @@ def watch(
     _django()
     from django.db import close_old_connections
 
-    from lealtad.channels.connectors import inbound_files, registry
+    from lealtad.channels.connectors import inbound_files, registry, subscribers
 
     while True:
         close_old_connections()
-        registry.sync()
+        subscribers.sync()
         for connector in registry.all_connectors().values():
             for report in inbound_files.run(connector):
                 typer.echo(report.summary())
@@ -149,12 +149,12 @@ def replay(
 ) -> None:
     """Try NAME's open rejects again (after fixing its mapping) and replay its dead letters."""
     _django()
-    from lealtad.channels.connectors import inbound_replay, registry
+    from lealtad.channels.connectors import inbound_replay, subscribers
     from lealtad.channels.models import Subscription
     from lealtad.core import dispatcher
     from lealtad.core.models import Delivery
 
-    registry.sync()
+    subscribers.sync()
     report = inbound_replay.replay_rejects(_connector(name))
     typer.echo(
         f"{name}: {report.resolved} rejects applied, {report.still_rejected} still rejected, "

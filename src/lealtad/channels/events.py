@@ -7,7 +7,7 @@
   :mod:`lealtad.channels.connectors.owned_events`.
 * Outbound subscribers are not declared here: each :class:`~lealtad.channels.models.
   Subscription` row gets its own hub subscriber at run time
-  (:func:`lealtad.channels.connectors.registry.sync`), so one failing destination never holds
+  (:func:`lealtad.channels.connectors.subscribers.sync`), so one failing destination never holds
   back another, and subscriptions come and go without a restart.
 * The eraser of the person's data in external records, rejects and outbound files
   (:mod:`lealtad.channels.erasure`) is registered with the core, which the privacy context asks.
@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 from lealtad.channels import erasure
-from lealtad.channels.connectors import registry
+from lealtad.channels.connectors import subscribers
 from lealtad.channels.connectors.owned_events import register_missing
 from lealtad.core import erasers, hub
 
@@ -24,6 +24,6 @@ OWNED_HERE = tuple(register_missing())
 
 # Keep every process's hub registry in step with the subscriptions table at the start of each
 # dispatcher pass, so a subscription added in one process reaches all (docs/connectors.md).
-hub.before_pass(registry.sync)
+hub.before_pass(subscribers.sync)
 
 erasers.erases_copies("channels")(erasure.anonymize_customer_records)

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
-from lealtad.channels.connectors import folders
+from lealtad.channels import folders
 
 
 class ExternalSystem(models.Model):

@@ -30,8 +30,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from lealtad.channels import services
-from lealtad.channels.connectors import folders, registry
+from lealtad.channels import folders, services
+from lealtad.channels.connectors import registry
 from lealtad.channels.connectors.inbound import (
     BROKEN_LINE,
     FILE_REJECT,
