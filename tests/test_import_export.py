@@ -23,8 +23,8 @@ from lealtad.cli import app
 from lealtad.core.audit import Actor
 from lealtad.core.models import AuditEntry
 from lealtad.core.roles import Role
-from lealtad.customers import exporting, importing
 from lealtad.customers.api_bulk import router
+from lealtad.customers.bulk import column_mapping, csv_export, csv_import
 from lealtad.customers.models import (
     Address,
     Consent,
@@ -113,7 +113,7 @@ def mapping(tmp_path: Path) -> Path:
 
 @pytest.mark.django_db
 def test_good_file_imports_every_row_normalized(tmp_path: Path, mapping: Path) -> None:
-    report = importing.import_csv(write_csv(tmp_path / "c.csv", GOOD_ROWS), mapping, False, None)
+    report = csv_import.import_csv(write_csv(tmp_path / "c.csv", GOOD_ROWS), mapping, False, None)
 
     assert report.problems == []
     assert (report.rows, report.created, report.updated, report.duplicate) == (4, 4, 0, 0)
@@ -150,11 +150,11 @@ def test_good_file_imports_every_row_normalized(tmp_path: Path, mapping: Path) -
 @pytest.mark.django_db
 def test_importing_the_same_file_again_changes_nothing(tmp_path: Path, mapping: Path) -> None:
     path = write_csv(tmp_path / "c.csv", GOOD_ROWS)
-    importing.import_csv(path, mapping, False, None)
+    csv_import.import_csv(path, mapping, False, None)
     customers, phones = Customer.objects.count(), Phone.objects.count()
     audits = AuditEntry.objects.count()
 
-    again = importing.import_csv(path, mapping, False, None)
+    again = csv_import.import_csv(path, mapping, False, None)
 
     assert again.problems == []
     assert (again.created, again.updated, again.duplicate) == (0, 0, 4)
@@ -175,9 +175,9 @@ def test_odd_optional_cells_are_set_aside_and_every_row_imported(
     rows[2][7] = "0944255366"  # line 4: possible, in a range not listed as assigned
     path = write_csv(tmp_path / "odd.csv", rows)
 
-    checked = importing.import_csv(path, mapping, True, None)
+    checked = csv_import.import_csv(path, mapping, True, None)
     assert checked.problems == [] and Customer.objects.count() == 0
-    report = importing.import_csv(path, mapping, False, None)
+    report = csv_import.import_csv(path, mapping, False, None)
 
     assert report.problems == [] and report.written
     assert (report.created, Customer.objects.count()) == (4, 4)
@@ -208,7 +208,7 @@ def test_two_bad_rows_import_nothing_and_both_are_reported(tmp_path: Path, mappi
     rows[1][9] = "jc@"  # line 3: the email the row is matched on
     rows[3][1] = "17-1004.68A\u202e"  # line 5: a control character in the national id
     rows[3][5] = "X"  # line 5: set aside, not a problem
-    report = importing.import_csv(write_csv(tmp_path / "bad.csv", rows), mapping, False, None)
+    report = csv_import.import_csv(write_csv(tmp_path / "bad.csv", rows), mapping, False, None)
 
     assert Customer.objects.count() == 0
     assert ReceivedEvent.objects.count() == 0
@@ -227,7 +227,7 @@ def test_required_column_bad_email_and_missing_identifier(tmp_path: Path, mappin
     rows = [list(r) for r in GOOD_ROWS[:2]]
     rows[0][3] = ""  # required surname
     rows[1][9] = "not-an-email"
-    report = importing.import_csv(write_csv(tmp_path / "bad.csv", rows), mapping, False, None)
+    report = csv_import.import_csv(write_csv(tmp_path / "bad.csv", rows), mapping, False, None)
     text = "\n".join(report.problems)
     assert "line 2, column 'Apellido paterno' (profile.first_surname): is required but empty" in (
         text
@@ -238,7 +238,7 @@ def test_required_column_bad_email_and_missing_identifier(tmp_path: Path, mappin
 
 @pytest.mark.django_db
 def test_dry_run_checks_but_writes_nothing(tmp_path: Path, mapping: Path) -> None:
-    report = importing.import_csv(write_csv(tmp_path / "c.csv", GOOD_ROWS), mapping, True, None)
+    report = csv_import.import_csv(write_csv(tmp_path / "c.csv", GOOD_ROWS), mapping, True, None)
     assert report.problems == []
     assert report.rows == 4
     assert "dry run" in report.summary()
@@ -249,9 +249,9 @@ def test_dry_run_checks_but_writes_nothing(tmp_path: Path, mapping: Path) -> Non
 @pytest.mark.django_db
 def test_bom_and_semicolons_and_the_shipped_example(tmp_path: Path, mapping: Path) -> None:
     path = write_csv(tmp_path / "excel.csv", GOOD_ROWS, delimiter=";", bom=True)
-    assert importing.import_csv(path, mapping, True, None).problems == []
+    assert csv_import.import_csv(path, mapping, True, None).problems == []
 
-    example = importing.import_csv(
+    example = csv_import.import_csv(
         EXAMPLES / "customers.csv", EXAMPLES / "mapping.yaml", False, None
     )
     assert example.problems == []
@@ -262,21 +262,21 @@ def test_bom_and_semicolons_and_the_shipped_example(tmp_path: Path, mapping: Pat
 def test_header_and_mapping_problems_are_clear(tmp_path: Path, mapping: Path) -> None:
     header_only = tmp_path / "h.csv"
     header_only.write_text("Codigo,Cedula,Extra\nC-1,1710034065,x\n", encoding="utf-8")
-    report = importing.import_csv(header_only, mapping, False, None)
+    report = csv_import.import_csv(header_only, mapping, False, None)
     text = "\n".join(report.problems)
     assert "line 1, column 'Nombres': the mapping uses this column but the CSV header lacks" in text
     assert "line 1, column 'Extra': not in the mapping" in text
 
     broken = tmp_path / "broken.yaml"
     broken.write_text("channel: pos\ncolumns: [unclosed\n", encoding="utf-8")
-    assert "not valid YAML" in importing.import_csv(header_only, broken, False, None).problems[0]
+    assert "not valid YAML" in csv_import.import_csv(header_only, broken, False, None).problems[0]
 
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text(
         "channel: nowhere\nsource_system: x\ncolumns:\n  Codigo: profile.shoe_size\n",
         encoding="utf-8",
     )
-    problems = importing.import_csv(header_only, wrong, False, None).problems
+    problems = csv_import.import_csv(header_only, wrong, False, None).problems
     assert problems == [
         "wrong.yaml: columns.Codigo: unknown field 'profile.shoe_size'; "
         "see docs/import-export.md for the fields"
@@ -284,16 +284,16 @@ def test_header_and_mapping_problems_are_clear(tmp_path: Path, mapping: Path) ->
     wrong.write_text("channel: nowhere\nsource_system: x\ncolumns: {Codigo: customer.card}\n")
     assert (
         "unknown channel 'nowhere'"
-        in importing.import_csv(header_only, wrong, False, None).problems[0]
+        in csv_import.import_csv(header_only, wrong, False, None).problems[0]
     )
 
-    with pytest.raises(importing.MappingError) as exc:
-        importing.load_mapping("columns: {}\n", "m.yaml")
+    with pytest.raises(column_mapping.MappingError) as exc:
+        column_mapping.load_mapping("columns: {}\n", "m.yaml")
     assert "m.yaml: channel: is required" in exc.value.problems
 
 
 def test_yaml_words_stay_text_in_value_maps() -> None:
-    mapping = importing.load_mapping(
+    mapping = column_mapping.load_mapping(
         "channel: pos\nsource_system: s\ncolumns:\n"
         "  Acepta:\n    field: consent.sms.marketing\n    value_map: {no: no, 01: si, on: si}\n"
     )
@@ -304,7 +304,7 @@ def test_yaml_words_stay_text_in_value_maps() -> None:
 def test_repeated_ids_in_one_file_are_reported(tmp_path: Path, mapping: Path) -> None:
     rows = [list(GOOD_ROWS[0]), list(GOOD_ROWS[1])]
     rows[1][0] = "C-1"
-    report = importing.import_csv(write_csv(tmp_path / "c.csv", rows), mapping, False, None)
+    report = csv_import.import_csv(write_csv(tmp_path / "c.csv", rows), mapping, False, None)
     assert report.problems == ["line 3, column 'Codigo' (id_column): the same id as line 2"]
 
 
@@ -312,7 +312,7 @@ def test_repeated_ids_in_one_file_are_reported(tmp_path: Path, mapping: Path) ->
 def test_a_failure_in_a_later_batch_rolls_back_the_whole_file(
     tmp_path: Path, mapping: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importing, "BATCH", 2)
+    monkeypatch.setattr(csv_import, "BATCH", 2)
     real_ingest = channel_services.ingest
     calls = []
 
@@ -324,7 +324,7 @@ def test_a_failure_in_a_later_batch_rolls_back_the_whole_file(
 
     monkeypatch.setattr(channel_services, "ingest", failing_second_batch)
     with pytest.raises(RuntimeError):
-        importing.import_csv(write_csv(tmp_path / "c.csv", GOOD_ROWS), mapping, False, None)
+        csv_import.import_csv(write_csv(tmp_path / "c.csv", GOOD_ROWS), mapping, False, None)
     assert calls == [2, 2]
     assert Customer.objects.count() == 0
     assert ReceivedEvent.objects.count() == 0
@@ -350,9 +350,9 @@ def test_cli_bad_file_exits_1_and_lists_problems(tmp_path: Path, mapping: Path) 
 # Export ----------------------------------------------------------------------------------------
 
 
-def _exported(chunk_size: int = exporting.CHUNK) -> list[dict[str, str]]:
+def _exported(chunk_size: int = csv_export.CHUNK) -> list[dict[str, str]]:
     buffer = io.StringIO()
-    exporting.export_csv(buffer, chunk_size=chunk_size)
+    csv_export.export_csv(buffer, chunk_size=chunk_size)
     return list(csv.DictReader(io.StringIO(buffer.getvalue())))
 
 
@@ -360,7 +360,7 @@ def _exported(chunk_size: int = exporting.CHUNK) -> list[dict[str, str]]:
 def test_export_lists_every_customer_with_external_ids_per_system(
     tmp_path: Path, mapping: Path
 ) -> None:
-    importing.import_csv(write_csv(tmp_path / "c.csv", GOOD_ROWS), mapping, False, None)
+    csv_import.import_csv(write_csv(tmp_path / "c.csv", GOOD_ROWS), mapping, False, None)
     crm = tmp_path / "crm.yaml"
     crm.write_text(
         "channel: call_center\nsource_system: crm_viejo\nid_column: id\n"
@@ -373,7 +373,7 @@ def test_export_lists_every_customer_with_external_ids_per_system(
         'id,cedula,nombre\n77,1710034065,María J. Juárez\n78,,"=HYPERLINK(""http://x.example"")"\n',
         encoding="utf-8",
     )
-    assert importing.import_csv(other, crm, False, None).problems == []
+    assert csv_import.import_csv(other, crm, False, None).problems == []
     survivor = Customer.objects.get(national_id="0926687856")
     absorbed = Customer.objects.get(identifiers__value="C-4")
     merge_customers(survivor, absorbed, ChangeContext(Actor("test")), "same person")
@@ -401,7 +401,7 @@ def test_export_lists_every_customer_with_external_ids_per_system(
 def test_export_reads_in_chunks_with_a_fixed_number_of_queries(
     tmp_path: Path, mapping: Path
 ) -> None:
-    importing.import_csv(write_csv(tmp_path / "c.csv", GOOD_ROWS), mapping, False, None)
+    csv_import.import_csv(write_csv(tmp_path / "c.csv", GOOD_ROWS), mapping, False, None)
     with CaptureQueriesContext(connection) as queries:
         assert len(_exported(chunk_size=2)) == 4
     # systems + 2 chunks x (customers, emails, phones, external ids) + the empty last chunk
@@ -426,7 +426,7 @@ def test_export_reads_in_chunks_with_a_fixed_number_of_queries(
     ],
 )
 def test_safe_cell(cell: object, expected: str) -> None:
-    assert exporting.safe_cell(cell) == expected
+    assert csv_export.safe_cell(cell) == expected
 
 
 # API -------------------------------------------------------------------------------------------
@@ -503,7 +503,7 @@ def test_any_name_is_imported_or_reported(names: list[str]) -> None:
     )
     with transaction.atomic():
         before = Customer.objects.count()
-        report = importing.import_data(tmp.getvalue(), mapping)
+        report = csv_import.import_data(tmp.getvalue(), mapping)
         if report.problems:
             assert Customer.objects.count() == before
             assert all(p.startswith(("line ", "upload.csv")) for p in report.problems)

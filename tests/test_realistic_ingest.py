@@ -15,7 +15,7 @@ import pytest
 
 from lealtad.channels.models import ReceivedEvent
 from lealtad.core import normalize
-from lealtad.customers import importing
+from lealtad.customers.bulk import csv_import
 from lealtad.customers.models import Customer, DataQualityIssue, Interaction, Phone
 from tests import latam_records
 from tests.api_fixtures import post_events
@@ -84,7 +84,7 @@ def test_the_same_set_as_a_legacy_csv_imports_every_row(tmp_path: Path):
         "  Nacimiento: profile.birth_date\n  Celular: customer.phone\n"
     )
 
-    report = importing.import_csv(path, mapping, False, None)
+    report = csv_import.import_csv(path, mapping, False, None)
 
     assert report.problems == [] and report.written
     assert report.created == len(persons) == Customer.objects.count()

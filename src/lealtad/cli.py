@@ -362,10 +362,10 @@ def customers_import(
 ) -> None:
     """Import customers from CSV; any bad row imports nothing and every bad row is listed."""
     _django()
-    from lealtad.customers import importing
+    from lealtad.customers.bulk import csv_import
 
     with progress() as bar:
-        report = importing.import_csv(file, mapping, dry_run=dry_run, progress=bar)
+        report = csv_import.import_csv(file, mapping, dry_run=dry_run, progress=bar)
     for problem in report.problems:
         typer.echo(problem, err=True)
     for warning in report.warnings:
@@ -381,13 +381,13 @@ def customers_export(
 ) -> None:
     """Export every customer as CSV, with its external ids per source system."""
     _django()
-    from lealtad.customers import exporting
+    from lealtad.customers.bulk import csv_export
 
     if output is None:
-        exporting.export_csv(sys.stdout)
+        csv_export.export_csv(sys.stdout)
         return
     with output.open("w", encoding="utf-8", newline="") as handle, progress() as bar:
-        count = exporting.export_csv(handle, progress=bar)
+        count = csv_export.export_csv(handle, progress=bar)
     typer.echo(f"exported {count} customers to {output}", err=True)
 
 

@@ -13,7 +13,8 @@ from ninja.files import UploadedFile
 from lealtad.core import audit
 from lealtad.core.access import require
 from lealtad.core.roles import Capability
-from lealtad.customers import exporting, importing, selectors
+from lealtad.customers import selectors
+from lealtad.customers.bulk import csv_export, csv_import
 from lealtad.customers.models import Customer
 
 router = Router(tags=["customers"])
@@ -34,7 +35,7 @@ def import_customers(
     dry_run: Form[bool] = False,
 ) -> tuple[int, dict[str, Any]]:
     who = require(request, Capability.IMPORT)
-    report = importing.import_data(
+    report = csv_import.import_data(
         file.file if file.file is not None else b"",
         mapping,
         dry_run=dry_run,
@@ -58,9 +59,9 @@ def export_customers(request: HttpRequest, bom: bool = False) -> StreamingHttpRe
     # A channel-bound token exports its channel's customers only (core.rules).
     only = selectors.visible_to(Customer.objects.all(), who.reader) if who.channels else None
     content = (
-        exporting.aiter_csv(bom=bom, customers=only)
+        csv_export.aiter_csv(bom=bom, customers=only)
         if isinstance(request, ASGIRequest)
-        else exporting.iter_csv(bom=bom, customers=only)
+        else csv_export.iter_csv(bom=bom, customers=only)
     )
     response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

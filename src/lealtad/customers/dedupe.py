@@ -38,7 +38,7 @@ from rich.progress import Progress
 
 from lealtad.core.audit import Actor
 from lealtad.customers import bulk_merge
-from lealtad.customers.exporting import safe_cell
+from lealtad.customers.bulk.csv_export import safe_cell
 from lealtad.customers.models import (
     Address,
     Customer,
