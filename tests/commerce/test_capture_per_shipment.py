@@ -261,7 +261,10 @@ def test_refunds_give_back_only_what_the_shipments_captured(api, story, card):
     assert order_services.refundable(Order.objects.get(number=number)) == Decimal("0.00")
 
 
-def test_a_refused_capture_ships_nothing_and_gives_back_what_it_took(api, story, card):
+def test_a_capture_refused_after_the_parcel_left_is_failed_told_and_held_again(api, story, card):
+    """The gateway is called once the shipment committed, so goods may have left when the
+    card refuses: the shipment stands, the refused capture is ``failed`` (audited and
+    announced for someone to collect), the others are taken and the rest stays held."""
     order = place(
         api,
         story,
@@ -272,12 +275,23 @@ def test_a_refused_capture_ships_nothing_and_gives_back_what_it_took(api, story,
     )
     card.refuse_capture = 2  # the second parcel's capture fails
     response = ship(api, order["number"])
-    assert response.status_code == 402, response.content
-    assert not Shipment.objects.filter(order__number=order["number"]).exists()
-    assert captures(order["number"]) == []
-    assert authorization(order["number"]).status == "authorized"
-    first = card.made("capture")[0]
-    assert card.made("refund") == [("refund", _ref(first), first[2], f"{_ref(first)}:undo")]
+    assert response.status_code == 200, response.content
+    assert Shipment.objects.filter(order__number=order["number"]).count() == 2
+    taken, refused = captures(order["number"])
+    assert (taken.status, refused.status) == ("captured", "failed")
+    assert refused.reference == ""
+    held = authorization(order["number"])
+    assert held.status == "authorized"  # what the refused capture asked is held again
+    assert card.made("refund") == []
+    [told] = announced("payment.capture_failed", order["number"])
+    assert (told["amount"], told["reason"]) == (str(refused.amount), "authorization expired")
+    [audit] = AuditEntry.objects.filter(action="capture_failed", entity_id=order["number"])
+    assert audit.changes["refused"] == [None, str(refused.amount)]
+    assert [e["amount"] for e in announced("payment.captured", order["number"])] == [
+        str(taken.amount)
+    ]
+    payments = api.get(f"/api/v1/orders/{order['number']}").json()["payments"]
+    assert payments[0]["held"] == str(held.amount - taken.amount)
 
 
 def _ref(call: tuple[Any, ...]) -> str:

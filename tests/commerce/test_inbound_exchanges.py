@@ -226,9 +226,13 @@ def test_a_repeated_exchange_changes_nothing(api, story, pos):
     assert after[-1] == before[-1]  # the stock
 
 
-def test_an_exchange_without_its_own_number_repeats_by_event_id(api, story, pos):
+def test_an_exchange_without_its_own_number_repeats_by_event_id(
+    api, story, pos, django_capture_on_commit_callbacks
+):
     order = place(api, story, SHIRT_L, lines=[{"sku": SHIRT_L, "quantity": 2}])
-    send(api, event("order.shipped", {"order": order["number"]}, channel="web"))
+    # The card is captured once the ingestion's transaction committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        send(api, event("order.shipped", {"order": order["number"]}, channel="web"))
     send(api, event("order.delivered", {"order": order["number"]}, channel="web"))
     first = event("order.exchanged", exchanged(order["number"], exchange_ref=""))
     assert send(api, first)["created"] == 1

@@ -17,7 +17,6 @@ from typing import Any
 
 from django.db import transaction
 
-from lealtad.channels.services import ingest
 from lealtad.commerce import selectors
 from lealtad.commerce.models import Exchange, Order, Return, Stock
 from lealtad.commerce.schemas import (
@@ -32,10 +31,11 @@ from lealtad.commerce.schemas import (
 from lealtad.commerce.services import SaleContext, exchanges, shipments
 from lealtad.commerce.services import catalog as catalog_services
 from lealtad.commerce.services import orders as order_services
+from lealtad.core import envelope
 from lealtad.core.audit import Actor
 from lealtad.core.dispatcher import default_dispatcher
-from lealtad.customers import identity
-from lealtad.customers.models import Interaction
+from lealtad.core.envelope import CustomerRef
+from lealtad.customers.selectors import references as customer_references
 
 STORE_HOME = "UIO-QUICENTRO"  # the store near the customer's home
 STORE_OFFICE = "UIO-AMAZONAS"  # the store near the office
@@ -128,46 +128,52 @@ def seed_catalog() -> None:
                 catalog_services.receive_stock(sku, location, units)
 
 
+def _apply_event(raw: dict[str, Any]) -> int | None:
+    """Apply one canonical event through the applier its type registered with core: the demo
+    runs inside Lealtad, no channel sends it, so it reaches no channel's intake (and commerce
+    imports nothing of the channels context, which imports commerce's stock services)."""
+    event = envelope.Envelope.model_validate(raw)
+    kind = envelope.event_type(event.type)
+    assert kind is not None, event.type
+    valid = envelope.ValidEvent(event, kind.payload_model.model_validate(event.payload))
+    with transaction.atomic():
+        found = kind.apply([valid], Actor.system("demo"))
+    return found[0] if found else None
+
+
 def seed_customer() -> Story:
     """The customer, with a home and an office address and a card on file."""
-    results = ingest(
-        [
-            {
-                "id": "story-000-customer",
-                "type": "customer.upserted",
-                "channel": "pos",
-                "occurred_at": "2025-03-01T10:00:00-05:00",
-                "customer": {**CUSTOMER, "national_id": "1710034065"},
-                "payload": {
-                    "given_names": "Rodrigo",
-                    "first_surname": "Juárez",
-                    "second_surname": "Ortega",
-                    "addresses": [
-                        {
-                            "kind": "home",
-                            "line1": "Av. 12 de Octubre N24-593 y Luis Cordero",
-                            "city": "Quito",
-                            "region": "Pichincha",
-                        },
-                        {
-                            "kind": "work",
-                            "line1": "Av. Amazonas N35-17 y Juan Pablo Sanz, piso 4",
-                            "city": "Quito",
-                            "region": "Pichincha",
-                        },
-                    ],
-                },
-            }
-        ],
-        Actor.system("demo"),
+    customer_id = _apply_event(
+        {
+            "id": "story-000-customer",
+            "type": "customer.upserted",
+            "channel": "pos",
+            "occurred_at": "2025-03-01T10:00:00-05:00",
+            "customer": {**CUSTOMER, "national_id": "1710034065"},
+            "payload": {
+                "given_names": "Rodrigo",
+                "first_surname": "Juárez",
+                "second_surname": "Ortega",
+                "addresses": [
+                    {
+                        "kind": "home",
+                        "line1": "Av. 12 de Octubre N24-593 y Luis Cordero",
+                        "city": "Quito",
+                        "region": "Pichincha",
+                    },
+                    {
+                        "kind": "work",
+                        "line1": "Av. Amazonas N35-17 y Juan Pablo Sanz, piso 4",
+                        "city": "Quito",
+                        "region": "Pichincha",
+                    },
+                ],
+            },
+        }
     )
-    customer_id = results[0].customer_id or identity.find_owners(
-        [("email", "", CUSTOMER["email"])]
-    ).get(("email", "", CUSTOMER["email"]))
+    customer_id = customer_id or customer_references.owner_of(CustomerRef(email=CUSTOMER["email"]))
     assert customer_id is not None
-    from lealtad.customers.models import Address
-
-    addresses = {a.kind: a.pk for a in Address.objects.filter(customer_id=customer_id)}
+    addresses = customer_references.address_ids_by_kind(customer_id)
     card = catalog_services.add_card(
         customer_id,
         CardIn(card_number=CARD, label="Visa personal"),
@@ -277,9 +283,7 @@ def cross_channel(progress: Any = None) -> str:
         .order_by("variant__sku", "location__code")
         .values_list("variant__sku", "location__code", "on_hand", "reserved")
     ]
-    timeline = Interaction.objects.filter(customer_id=story.customer_id, kind="order").order_by(
-        "occurred_at", "id"
-    )
+    timeline = customer_references.interactions_of_kind(story.customer_id, "order")
     step("7. Stock: " + ", ".join(levels))
     lines = "\n".join(f"   {i.channel:9} {i.subject}" for i in timeline)
     return "\n".join(steps) + "\n   Timeline:\n" + lines

@@ -58,6 +58,7 @@ from lealtad.commerce.services import (
     SaleContext,
     exchanges,
     external_payments,
+    gateway_calls,
     merges,
     shipments,
 )
@@ -66,9 +67,9 @@ from lealtad.commerce.services import returns as return_services
 from lealtad.core import envelope, hub, sections
 from lealtad.core.audit import Actor
 from lealtad.core.envelope import ValidEvent
-from lealtad.customers import identity
 from lealtad.customers import services as customer_services
 from lealtad.customers.schemas import CustomerProfile
+from lealtad.customers.selectors import references as customer_references
 
 
 @sections.provide("orders")
@@ -83,10 +84,9 @@ def orders_section(customer_id: int, capabilities: frozenset[Any]) -> list[dict[
 def _customer_for(event: ValidEvent, actor: Actor) -> int:
     """Who the event is about: the owner of its most trusted key, or a new customer."""
     ref = event.envelope.customer
-    keys = identity.keys_of(ref)
-    found = identity.resolve(keys, identity.find_owners(keys))
-    if found.customer_id is not None:
-        return found.customer_id
+    found = customer_references.owner_of(ref)
+    if found is not None:
+        return found
     ctx = customer_services.ChangeContext(actor, event.envelope.id, event.envelope.channel)
     return customer_services.create_customer(CustomerProfile(), ref, ctx).pk
 
@@ -272,3 +272,10 @@ def follow_customer_merge(message: hub.Message) -> None:
 @hub.subscriber("customer.unmerged", name="commerce.follow_unmerge")
 def follow_customer_unmerge(message: hub.Message) -> None:
     merges.follow_unmerge(message.payload["merge_id"])
+
+
+@hub.subscriber(*gateway_calls.REQUESTS, name="commerce.gateway_calls", transactional=False)
+def make_gateway_call(message: hub.Message) -> None:
+    """The card-gateway call a committed use case asked for (a capture, a void, a refund),
+    made again if the process stopped before making it: idempotent by the call's key."""
+    gateway_calls.make_requested(message.payload)

@@ -50,7 +50,7 @@ def payments(rows: Iterable[Payment], shipments: Iterable[Shipment] = ()) -> lis
     tracking = {s.pk: s.tracking for s in shipments}
     captured: dict[int, Decimal] = defaultdict(Decimal)
     for p in found:
-        if p.authorization_id is not None:
+        if p.authorization_id is not None and p.status != Payment.Status.FAILED:
             captured[p.authorization_id] += p.amount
     return [_payment(p, by_id, tracking, captured) for p in found]
 

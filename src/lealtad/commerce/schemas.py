@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic.json_schema import JsonDict, JsonValue
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from lealtad.commerce import returnable
 from lealtad.core.envelope import BUILTIN_CHANNELS
 from lealtad.core.text_schema import NOT_BLANK, THREE_OR_MORE
 
@@ -490,13 +491,9 @@ class OrderReturnedEvent(OrderRef):
             return self
         if not selectors.location_codes([self.location]):
             raise ValueError(f"unknown location {self.location}")
-        left = {line.sku: line.shipped - line.returned for line in order.lines.all()}
-        wanted: dict[str, int] = {}
-        for line in self.lines:
-            wanted[line.sku] = wanted.get(line.sku, 0) + line.quantity
-        for sku, quantity in wanted.items():
-            if quantity > left.get(sku, 0):
-                raise ValueError(f"{sku}: at most {left.get(sku, 0)} can come back")
+        lines = {line.sku: line for line in order.lines.all()}
+        for refused in returnable.excess(lines, self.lines)[:1]:
+            raise ValueError(f"{refused.sku}: at most {refused.left or 0} can come back")
         return self
 
 
@@ -592,35 +589,25 @@ class OrderExchangedEvent(OrderRef):
 
 def _returnable(order: Order, lines: list[ReturnLineIn]) -> list[Refusal]:
     """Each line's SKU is on the order and no more comes back than was received."""
-    left = {line.sku: line.shipped - line.returned for line in order.lines.all()}
-    taken: dict[str, int] = {}
-    problems: list[Refusal] = []
-    for i, line in enumerate(lines):
-        if line.sku not in left:
-            problems.append((("returns", i, "sku"), f"{line.sku} is not on order {order.number}"))
-            continue
-        taken[line.sku] = taken.get(line.sku, 0) + line.quantity
-        if taken[line.sku] > left[line.sku]:
-            problems.append(
-                (("returns", i, "quantity"), f"{line.sku}: at most {left[line.sku]} can come back")
-            )
-    return problems
+    on_order = {line.sku: line for line in order.lines.all()}
+    return [
+        (("returns", e.index, "sku"), f"{e.sku} is not on order {order.number}")
+        if e.left is None
+        else (("returns", e.index, "quantity"), f"{e.sku}: at most {e.left} can come back")
+        for e in returnable.excess(on_order, lines)
+    ]
 
 
 def _creditable(order: Order, lines: list[ReturnLineIn]) -> list[Refusal]:
     """What the goods coming back were paid is still on the order's payments (a price
     adjustment may have given some back): it pays for the replacements or goes back."""
-    from lealtad.commerce import pricing, selectors_inbound
-    from lealtad.commerce.services.returns import _priced
+    from lealtad.commerce import selectors_inbound
 
     by_sku = {line.sku: line for line in order.lines.all()}
-    wanted: dict[str, int] = {}
-    for line in lines:
-        wanted[line.sku] = wanted.get(line.sku, 0) + line.quantity
     worth = sum(
         (
-            pricing.refund_for(_priced(by_sku[sku]), q, by_sku[sku].returned)
-            for sku, q in wanted.items()
+            returnable.paid_for(by_sku[sku], q, by_sku[sku].returned)
+            for sku, q in returnable.wanted(lines).items()
         ),
         Decimal("0.00"),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from lealtad.commerce import pricing
+from lealtad.commerce import returnable
 from lealtad.commerce.models import Exchange, Order, Payment, Shipment
 
 ZERO = Decimal("0.00")
@@ -39,14 +39,7 @@ def cancelled_value(order: Order) -> Decimal:
     as a return shares its refund, so what is kept plus what is cancelled is the line."""
     value = ZERO
     for line in order.lines.filter(cancelled__gt=0):
-        base = pricing.cents(line.unit_price * line.quantity)
-        priced = pricing.PricedLine(
-            pricing.Line(line.sku, "", line.quantity, line.unit_price),
-            base,
-            line.discount,
-            line.tax,
-        )
-        value += pricing.refund_for(priced, line.cancelled, line.kept)
+        value += returnable.paid_for(line, line.cancelled, line.kept)
     return value
 
 

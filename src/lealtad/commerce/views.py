@@ -38,7 +38,8 @@ from lealtad.core.access import require
 from lealtad.core.audit import Actor
 from lealtad.core.roles import Capability, role_names
 from lealtad.customers import selectors as customer_selectors
-from lealtad.customers.models import Address, Customer
+from lealtad.customers.selectors import references as customer_references
+from lealtad.customers.selectors.references import Customer
 
 CHANNEL = "handheld"
 
@@ -156,7 +157,7 @@ def customer_card(request: HttpRequest) -> HttpResponse:
     customer = _find_customer(request.GET.get("customer", ""))
     context: dict[str, Any] = {"customer": customer, "sku": request.GET.get("sku", "")}
     if customer is not None:
-        context["addresses"] = [a for a in Address.objects.filter(customer=customer, valid_to=None)]
+        context["addresses"] = customer_references.current_addresses(customer.pk)
         # Cards on file are for placing the order: only those who sell see them (core.rules).
         sells = who.can(Capability.SELL) and who.reader.shows("payment_card") >= rules.Show.LAST4
         context["cards"] = selectors.payment_methods(customer.pk) if sells else []

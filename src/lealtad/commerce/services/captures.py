@@ -12,7 +12,9 @@ Each capture is a charge row of its own (``captured``) pointing at its authoriza
 shipment, with the gateway's capture reference: refunds give money back from these, never
 from money that was only held. The gateway is called with a key derived from the shipment
 (its idempotency key when the request had one), so a retried delivery of the same shipment
-cannot take the money twice.
+cannot take the money twice. The gateway is called only once the shipment's transaction
+committed (:mod:`.gateway_calls`): until it answered, a capture is ``pending``; a capture the
+card then refused is ``failed`` (the goods are gone: it is announced for someone to collect).
 """
 
 from __future__ import annotations
@@ -24,13 +26,15 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils import timezone
 
-from lealtad.commerce import gateway as gateways
-from lealtad.commerce import pricing
+from lealtad.commerce import pricing, returnable
 from lealtad.commerce.models import Order, OrderLine, Payment, Shipment
-from lealtad.commerce.services.common import PaymentFailed, SaleContext, insert_new
+from lealtad.commerce.services import gateway_calls
+from lealtad.commerce.services.common import SaleContext, insert_new
 
 ZERO = Decimal("0.00")
 TAKEN = (Payment.Status.CAPTURED, Payment.Status.REFUNDED)
+# Money a capture took or was asked to take (the gateway's answer comes after the commit).
+TAKEN_OR_ASKED = (*TAKEN, Payment.Status.PENDING)
 
 
 @dataclass
@@ -39,13 +43,6 @@ class Hold:
 
     authorization: Payment
     left: Decimal
-
-
-def _priced(line: OrderLine) -> pricing.PricedLine:
-    base = pricing.cents(line.unit_price * line.quantity)
-    return pricing.PricedLine(
-        pricing.Line(line.sku, "", line.quantity, line.unit_price), base, line.discount, line.tax
-    )
 
 
 def shipped_value(lines: Iterable[OrderLine], shipped: Mapping[int, int] | None = None) -> Decimal:
@@ -57,14 +54,14 @@ def shipped_value(lines: Iterable[OrderLine], shipped: Mapping[int, int] | None 
     for line in lines:
         count = line.shipped if shipped is None else shipped.get(line.pk, line.shipped)
         if count > 0:
-            value += pricing.refund_for(_priced(line), count)
+            value += returnable.paid_for(line, count)
     return value
 
 
 def taken(order: Order) -> Decimal:
     """Money already taken for the order, refunds not deducted: captures, a take-now sale
     captured whole, another order's credit (an exchange), another channel's payment."""
-    found = order.payments.filter(kind=Payment.Kind.CHARGE, status__in=TAKEN).aggregate(
+    found = order.payments.filter(kind=Payment.Kind.CHARGE, status__in=TAKEN_OR_ASKED).aggregate(
         sum=Sum("amount")
     )["sum"]
     return pricing.cents(found or ZERO)  # SQLite sums decimals through floats
@@ -81,6 +78,7 @@ def holds(order: Order) -> list[Hold]:
         return []
     captured = dict(
         Payment.objects.filter(authorization__in=found)
+        .exclude(status=Payment.Status.FAILED)
         .values("authorization")
         .annotate(sum=Sum("amount"))
         .values_list("authorization", "sum")
@@ -101,7 +99,7 @@ def capture(
     ``final``, take all that is left of them instead: nothing more will leave.
 
     ``key`` names the shipment (or the pickup) at the gateway, so a retry returns the same
-    capture. A gateway refusing the capture refuses the step (402): goods do not leave unpaid.
+    capture. The captures are ``pending`` until the gateway answers, after the commit.
     """
     made: list[Payment] = []
     for hold in holds(order):
@@ -125,18 +123,12 @@ def _take(
     final: bool,
 ) -> Payment:
     auth = hold.authorization
-    try:
-        done = gateways.gateway().capture(
-            auth.reference, amount, key=f"{key}:{auth.pk}", final=final
-        )
-    except gateways.PaymentDeclined as exc:
-        raise PaymentFailed(f"the card refused the capture of {amount}: {exc}") from exc
     row = Payment(
         order=order,
         kind=Payment.Kind.CHARGE,
-        status=Payment.Status.CAPTURED,
+        status=Payment.Status.PENDING,
         gateway=auth.gateway,
-        reference=done.reference,
+        reference="",
         method_label=auth.method_label,
         amount=amount,
         authorization=auth,
@@ -147,40 +139,35 @@ def _take(
     insert_new([row])
     before, hold.left = hold.left, hold.left - amount
     tracking = shipment.tracking if shipment is not None else None
-    ctx.audit(
-        "capture_payment",
-        "order",
-        order.number,
-        {
-            "captured": [None, amount],
-            "held": [before, hold.left],
-            "shipment": [None, tracking],
-            "reference": [None, row.reference],
-        },
-        order.customer_id,
-    )
-    ctx.announce(
-        "payment.captured",
-        f"{order.number}:CAP-{row.pk}",
-        order.customer_id,
-        {
-            "order": order.number,
-            "shipment": tracking,
-            "amount": amount,
-            "reference": row.reference,
-            "authorization": auth.reference,
-            "held": hold.left,
-            "final": final,
-        },
+    gateway_calls.request(
+        gateway_calls.Call(
+            gateway_calls.CAPTURE,
+            row.pk,
+            auth.reference,
+            order.number,
+            order.customer_id,
+            amount,
+            key=f"{key}:{auth.pk}",
+            final=final,
+            event_key=f"{order.number}:CAP-{row.pk}",
+            announce={
+                "order": order.number,
+                "shipment": tracking,
+                "amount": str(amount),
+                "authorization": auth.reference,
+                "held": str(hold.left),
+                "final": final,
+            },
+            audit={
+                "captured": [None, str(amount)],
+                "held": [str(before), str(hold.left)],
+                "shipment": [None, tracking],
+            },
+            **gateway_calls.asked_by(ctx),
+        ),
+        ctx,
     )
     return row
-
-
-def undo(made: Iterable[Payment]) -> None:
-    """Give back captures the gateway made for a step that then failed (its rows roll back):
-    the customer must not pay for goods that did not leave."""
-    for row in made:
-        gateways.gateway().refund(row.reference, row.amount, f"{row.reference}:undo")
 
 
 def void_rest(order: Order, ctx: SaleContext, reason: str) -> list[Payment]:
@@ -189,7 +176,12 @@ def void_rest(order: Order, ctx: SaleContext, reason: str) -> list[Payment]:
     released = []
     for hold in holds(order):
         auth = hold.authorization
-        gateways.gateway().void(auth.reference)
+        gateway_calls.request(
+            gateway_calls.Call(
+                gateway_calls.VOID, auth.pk, auth.reference, order.number, order.customer_id
+            ),
+            ctx,
+        )
         auth.status = Payment.Status.VOIDED
         auth.save(update_fields=["status"])
         ctx.audit(

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
-
 from lealtad.core import audit, hub
 from lealtad.core.audit import Actor
 
@@ -16,8 +14,9 @@ from lealtad.core.db import writer_turn as writer_turn
 from lealtad.core.write_batch import WriteBatch
 from lealtad.customers import selectors as customer_selectors
 from lealtad.customers import services as customer_services
-from lealtad.customers.models import Customer
 from lealtad.customers.schemas import InteractionRecorded
+from lealtad.customers.selectors import references as customer_references
+from lealtad.customers.selectors.references import Customer
 
 
 class CommerceError(ValueError):
@@ -123,12 +122,7 @@ def customer_reference(customer_id: int) -> Customer:
     """The live customer (or, if merged, the one it was merged into) with only its id read;
     any other field is read on first use. Placing an order needs the id alone, and reading
     the whole profile (twice, with the survivor) cost a fifth of the placement."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, merged_into_id FROM {Customer._meta.db_table} WHERE id = %s",
-            [customer_id],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    customer = customer_references.live_reference(customer_id)
+    if customer is None:
         raise NotFound(f"no customer {customer_id}")
-    return Customer.from_db(connection.alias, ["id"], [row[1] or row[0]])
+    return customer

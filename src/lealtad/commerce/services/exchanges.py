@@ -33,10 +33,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lealtad.commerce import gateway as gateways
+from lealtad.commerce import returnable
 from lealtad.commerce.models import (
     Exchange,
     Location,
     Order,
+    OrderLine,
     Payment,
     PaymentMethod,
     Return,
@@ -50,7 +52,7 @@ from lealtad.commerce.schemas import (
     PaymentIn,
     ReturnIn,
 )
-from lealtad.commerce.services import external_payments, returns
+from lealtad.commerce.services import external_payments, gateway_calls, returns
 from lealtad.commerce.services.common import (
     CommerceError,
     Conflict,
@@ -65,6 +67,7 @@ from lealtad.commerce.services.orders import (
     _place_with_retries,
     _Plan,
     _plan,
+    _quote,
     _variants,
     cancel_order,
     new_number,
@@ -75,6 +78,7 @@ from lealtad.commerce.services.orders import (
 ZERO = Decimal("0.00")
 
 
+@gateway_calls.after_commit()
 def exchange(order: Order, data: ExchangeIn, ctx: SaleContext) -> tuple[Exchange, bool]:
     """Take goods back and hand replacements; ``(exchange, False)`` on a repeated key."""
     if data.idempotency_key:
@@ -82,13 +86,58 @@ def exchange(order: Order, data: ExchangeIn, ctx: SaleContext) -> tuple[Exchange
         if found is not None:
             return found, False
     location = returns.receiving_location(data.location)
+    ready = _prepare(order, data)
     try:
-        return _exchange(order, data, location, ctx), True
-    except IntegrityError:
+        return _exchange(order, data, location, ctx, ready=ready), True
+    except BaseException as exc:
+        if ready.held is not None:  # the card's hold for a difference that was not written
+            gateways.gateway().void(ready.held.reference)
+        if not isinstance(exc, IntegrityError):
+            raise
         found = _by_key(data.idempotency_key, order) if data.idempotency_key else None
         if found is None:
             raise
         return found, False
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """What an exchange at Lealtad's own channel reads, and asks of the card, before its
+    transaction opens: the replacements' plan and, when they cost more than the goods coming
+    back, the card's authorization of the difference (no gateway call inside the
+    transaction)."""
+
+    number: str
+    plan: _Plan
+    held: gateways.GatewayResult | None
+
+
+def _prepare(order: Order, data: ExchangeIn) -> _Ready:
+    number = new_number("CAM")
+    plan = _plan(_replacement_order(order, data))
+    owed = _quote(plan, timezone.now()).total - _worth(order, data)
+    held = None
+    if owed > 0 and plan.token:
+        try:
+            held = gateways.gateway().authorize(plan.token, owed, plan.currency, number)
+        except gateways.PaymentDeclined as exc:
+            raise PaymentFailed(str(exc)) from exc
+    return _Ready(number, plan, held)
+
+
+def _worth(order: Order, data: ExchangeIn) -> Decimal:
+    """What the goods coming back were paid (as the return will refund them); what the
+    return refuses (more than was received) it refuses in the transaction."""
+    lines = {line.sku: line for line in OrderLine.objects.filter(order=order)}  # not a cache
+    wanted = returnable.wanted(data.returns)
+    return sum(
+        (
+            returnable.paid_for(lines[sku], q, lines[sku].returned)
+            for sku, q in wanted.items()
+            if sku in lines and q <= returnable.left(lines[sku])
+        ),
+        ZERO,
+    )
 
 
 @dataclass(frozen=True)
@@ -149,8 +198,9 @@ def _exchange(
     location: Location,
     ctx: SaleContext,
     outside: _Outside | None = None,
+    ready: _Ready | None = None,
 ) -> Exchange:
-    number = new_number("CAM")
+    number = ready.number if ready is not None else new_number("CAM")
     ret = returns.take_back(
         order,
         ReturnIn.model_construct(
@@ -167,16 +217,19 @@ def _exchange(
     )
     order.refresh_from_db()
     credits: list[Payment] = []
-    if outside is None:
+    if ready is not None:
+        plan = ready.plan
+    elif outside is None:
         plan = _plan(_replacement_order(order, data))
     else:
         plan = _outside_plan(order, data, location, outside)
+    held = ready.held if ready is not None else None
 
     def settle(replacement: Order, now: datetime) -> Payment:
         credits[:] = _credit(order, replacement, min(ret.refund_amount, replacement.total), ctx)
         owed = replacement.total - ret.refund_amount
         if owed > 0:
-            return _take_difference(replacement, owed, plan, outside, ctx, now)
+            return _take_difference(replacement, owed, plan, outside, held, ctx, now)
         if credits:
             return credits[-1]
         return Payment.objects.create(
@@ -353,13 +406,15 @@ def _take_difference(
     owed: Decimal,
     plan: _Plan,
     outside: _Outside | None,
+    held: gateways.GatewayResult | None,
     ctx: SaleContext,
     now: datetime,
 ) -> Payment:
-    """The customer pays the difference: on the card, or as the other channel says it took
-    it (without a settlement, an ``unpaid:`` placeholder a later ``payment.captured`` settles)."""
+    """The customer pays the difference: on the card (authorized before the transaction),
+    or as the other channel says it took it (without a settlement, an ``unpaid:``
+    placeholder a later ``payment.captured`` settles)."""
     if outside is None:
-        return _charge_difference(replacement, owed, plan.token, plan.method_label, ctx, now)
+        return _charge_difference(replacement, owed, held, plan.method_label, ctx, now)
     paid = outside.settlement
     reference = paid.reference if paid else f"unpaid:{replacement.number}"
     method = paid.method if paid else ""
@@ -381,19 +436,25 @@ def _give_difference(
 
 
 def _charge_difference(
-    replacement: Order, owed: Decimal, token: str, label: str, ctx: SaleContext, now: datetime
+    replacement: Order,
+    owed: Decimal,
+    held: gateways.GatewayResult | None,
+    label: str,
+    ctx: SaleContext,
+    now: datetime,
 ) -> Payment:
-    try:
-        auth = gateways.gateway().authorize(token, owed, replacement.currency, replacement.number)
-    except gateways.PaymentDeclined as exc:
-        raise PaymentFailed(str(exc)) from exc
+    if held is None or held.amount != owed:  # prices moved since the card was authorized
+        raise Conflict(
+            f"the replacements now cost {owed} more than the goods coming back, not "
+            f"{held.amount if held else ZERO}: make the exchange again"
+        )
     return Payment.objects.create(
         order=replacement,
         status=Payment.Status.AUTHORIZED,
         gateway=gateways.gateway().name,
-        reference=auth.reference,
+        reference=held.reference,
         method_label=label,
-        amount=auth.amount,
+        amount=held.amount,
         channel=ctx.channel,
         created_at=now,
     )
@@ -477,6 +538,7 @@ def _tell(
     )
 
 
+@gateway_calls.after_commit()
 @transaction.atomic
 def cancel(order: Order, reason: str, ctx: SaleContext) -> Order:
     """Cancel a placed order; a replacement's credit goes back to the original payment."""

@@ -17,7 +17,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -39,7 +39,7 @@ from lealtad.commerce.models import (
     Stock,
 )
 from lealtad.commerce.schemas import AdjustmentIn, LineIn, OrderIn, OrderPlacedEvent
-from lealtad.commerce.services import captures, stock
+from lealtad.commerce.services import captures, gateway_calls, stock
 from lealtad.commerce.services.common import (
     Conflict,
     Invalid,
@@ -53,7 +53,8 @@ from lealtad.commerce.services.common import (
 )
 from lealtad.core import group_commit
 from lealtad.core.write_batch import WriteBatch
-from lealtad.customers.models import Address, Customer
+from lealtad.customers.selectors import references as customer_references
+from lealtad.customers.selectors.references import Customer
 
 # Two tries: the first reserves what was read before the transaction began (it holds the
 # writer's lock only for the writes); if another order took those units in between, the second
@@ -107,7 +108,16 @@ def place_order(data: OrderIn, ctx: SaleContext) -> tuple[Order, bool]:
     Everything that is only read (customer, catalog, prices, promotions, tax, address, card,
     stock levels) is read before the transaction opens; the transaction holds the reservation
     and the rows written, so SQLite's single writer is busy for as short a time as possible.
+    The card is authorized before it and, for a sale taken now, captured after it.
     """
+    with gateway_calls.after_commit():
+        order, created = _place_order(data, ctx)
+    if created and order.fulfilment == Order.Fulfilment.TAKE_NOW:  # its capture answered
+        _attach(order, payments=list(Payment.objects.filter(order=order)))
+    return order, created
+
+
+def _place_order(data: OrderIn, ctx: SaleContext) -> tuple[Order, bool]:
     if data.idempotency_key:
         found = _by_key(data.idempotency_key, data.customer_id)
         if found is not None:
@@ -277,28 +287,12 @@ def _plan(data: OrderIn) -> _Plan:
     return plan
 
 
-_ADDRESS = ("kind", "line1", "line2", "city", "region", "postal_code", "country")
-
-
 def _address(customer: Customer, address_id: int | None, kind: str | None) -> dict[str, Any]:
-    """The current address asked for (by id, or the latest-starting of a kind; one with no
-    start counts as the oldest), as the order keeps it, ``id`` included."""
-    sql = (
-        f"SELECT id, {', '.join(_ADDRESS)} FROM {Address._meta.db_table} "
-        "WHERE customer_id = %s AND (valid_to IS NULL OR valid_to >= %s) AND "
-    )
-    today = connection.ops.adapt_datefield_value(date.today())
-    if address_id is not None:
-        sql, params = sql + "id = %s", [customer.pk, today, address_id]
-    else:
-        sql += "kind = %s ORDER BY valid_from IS NULL, valid_from DESC, id DESC LIMIT 1"
-        params = [customer.pk, today, kind]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
+    """The current address asked for, as the order keeps it, ``id`` included."""
+    found = customer_references.current_address(customer.pk, address_id, kind)
+    if found is None:
         raise NotFound("ship_address: no such current address on file for this customer")
-    return dict(zip(("id", *_ADDRESS), row, strict=True))
+    return found
 
 
 def _payment_source(customer: Customer, data: OrderIn) -> tuple[str, str]:
@@ -478,12 +472,13 @@ def _record(
         order.customer_id,
     )
     own.announce("order.placed", order.number, order.customer_id, order_payload(order, lines))
-    own.announce(
-        f"payment.{payment.status}",
-        order.number,
-        order.customer_id,
-        {"order": order.number, "amount": payment.amount, "reference": payment.reference},
-    )
+    if payment.status != Payment.Status.PENDING:  # else told once the gateway captured it
+        own.announce(
+            f"payment.{payment.status}",
+            order.number,
+            order.customer_id,
+            {"order": order.number, "amount": payment.amount, "reference": payment.reference},
+        )
     where = plan.origin.name if plan.origin else ""
     own.timeline(plan.customer, _subject(order, lines), "order", order.number, where)
     if own.batch is not None:
@@ -550,8 +545,8 @@ def _charge(
             created_at=now,
         )
     else:
-        held = held or _authorize(plan, order.number, order.total)
-        assert held is not None
+        # The card was authorized before the transaction opened: no gateway call in here.
+        assert held is not None, "a card order is authorized before its transaction"
         payment = Payment(
             order=order,
             status=Payment.Status.AUTHORIZED,
@@ -574,10 +569,25 @@ def _hand_over(order: Order, lines: list[OrderLine], payment: Payment, ctx: Sale
     OrderLine.objects.filter(order=order).update(shipped=F("quantity"))
     for line in lines:
         line.shipped = line.quantity
-    if payment.status == Payment.Status.AUTHORIZED:
-        gateways.gateway().capture(payment.reference, payment.amount)
-        payment.status = Payment.Status.CAPTURED
+    if payment.status == Payment.Status.AUTHORIZED:  # captured once the sale committed
+        payment.status = Payment.Status.PENDING
         payment.save(update_fields=["status"])
+        gateway_calls.request(
+            gateway_calls.Call(
+                gateway_calls.CAPTURE,
+                payment.pk,
+                payment.reference,
+                order.number,
+                order.customer_id,
+                payment.amount,
+                key=f"{order.number}:take-now",
+                final=True,
+                event_key=order.number,
+                announce={"order": order.number, "amount": str(payment.amount)},
+                **gateway_calls.asked_by(ctx),
+            ),
+            ctx,
+        )
     order.status = Order.Status.COMPLETED
     order.save(update_fields=["status", "updated_at"])
 
@@ -683,6 +693,7 @@ def _move(order: Order, before: tuple[str, ...], after: str) -> None:
     order.status = after
 
 
+@gateway_calls.after_commit()
 @transaction.atomic
 def cancel_order(order: Order, reason: str, ctx: SaleContext) -> Order:
     """Cancel a placed order, or what is left unshipped of a partly shipped one.
@@ -790,43 +801,51 @@ def refund(order: Order, amount: Decimal, key: str, ctx: SaleContext) -> list[Pa
         take = min(left, charge.amount - charge.refunded)
         if take <= 0:
             continue
-        if charge.gateway.startswith("external:"):
-            reference = f"{charge.reference}:refund:{key}"
-        else:  # one gateway call per capture, each with a key of its own
-            back = gateways.gateway().refund(charge.reference, take, f"{key}:{charge.pk}")
-            reference = back.reference
+        external = charge.gateway.startswith("external:")
         charge.refunded += take
         charge.status = (
             Payment.Status.REFUNDED if charge.refunded == charge.amount else charge.status
         )
         charge.save(update_fields=["refunded", "status"])
-        made.append(
-            Payment.objects.create(
-                order=order,
-                kind=Payment.Kind.REFUND,
-                status=Payment.Status.REFUNDED,
-                gateway=charge.gateway,
-                reference=reference,
-                method_label=charge.method_label,
-                amount=take,
-                original=charge,
-                channel=ctx.channel,
-                created_at=timezone.now(),
-            )
+        payment = Payment.objects.create(
+            order=order,
+            kind=Payment.Kind.REFUND,
+            status=Payment.Status.REFUNDED if external else Payment.Status.PENDING,
+            gateway=charge.gateway,
+            reference=f"{charge.reference}:refund:{key}" if external else "",
+            method_label=charge.method_label,
+            amount=take,
+            original=charge,
+            channel=ctx.channel,
+            created_at=timezone.now(),
         )
+        told = {"order": order.number, "amount": str(take), "to": charge.method_label}
+        if external:  # another system's money: recorded, never sent to the card gateway
+            ctx.announce("payment.refunded", f"{key}:{charge.pk}", order.customer_id, told)
+        else:  # one gateway call per capture, each with a key of its own, after the commit
+            gateway_calls.request(
+                gateway_calls.Call(
+                    gateway_calls.REFUND,
+                    payment.pk,
+                    charge.reference,
+                    order.number,
+                    order.customer_id,
+                    take,
+                    key=f"{key}:{charge.pk}",
+                    event_key=f"{key}:{charge.pk}",
+                    announce=told,
+                    **gateway_calls.asked_by(ctx),
+                ),
+                ctx,
+            )
+        made.append(payment)
         left -= take
         if left <= 0:
             break
-    for payment in made:
-        ctx.announce(
-            "payment.refunded",
-            f"{key}:{payment.original_id}",
-            order.customer_id,
-            {"order": order.number, "amount": payment.amount, "to": payment.method_label},
-        )
     return made
 
 
+@gateway_calls.after_commit()
 @transaction.atomic
 def adjust_price(order: Order, data: AdjustmentIn, ctx: SaleContext) -> PriceAdjustment:
     """Money back after the sale, to the original payment, with the reason."""

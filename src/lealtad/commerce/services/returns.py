@@ -13,10 +13,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lealtad.commerce import pricing
+from lealtad.commerce import returnable
 from lealtad.commerce.models import Location, Order, OrderLine, Return, ReturnLine
 from lealtad.commerce.schemas import ReturnIn
-from lealtad.commerce.services import stock
+from lealtad.commerce.services import gateway_calls, stock
 from lealtad.commerce.services.common import (
     Conflict,
     NotFound,
@@ -32,13 +32,6 @@ RETURNABLE = (
     Order.Status.COMPLETED,
     Order.Status.PARTLY_RETURNED,
 )
-
-
-def _priced(line: OrderLine) -> pricing.PricedLine:
-    base = pricing.cents(line.unit_price * line.quantity)
-    return pricing.PricedLine(
-        pricing.Line(line.sku, "", line.quantity, line.unit_price), base, line.discount, line.tax
-    )
 
 
 def take_return(order: Order, data: ReturnIn, ctx: SaleContext) -> tuple[Return, bool]:
@@ -66,6 +59,7 @@ def receiving_location(code: str) -> Location:
     return location
 
 
+@gateway_calls.after_commit()
 @transaction.atomic
 def take_back(
     order: Order,
@@ -82,18 +76,14 @@ def take_back(
     if order.status not in RETURNABLE:
         raise Conflict(f"order {order.number} is {order.status}: nothing to return yet")
     lines = {line.sku: line for line in order.lines.select_for_update()}
-    wanted: dict[str, int] = {}
-    for item in data.lines:
-        wanted[item.sku] = wanted.get(item.sku, 0) + item.quantity
-    for sku, quantity in wanted.items():
-        line = lines.get(sku)
-        if line is None:
-            raise Conflict(f"{sku} is not on order {order.number}")
-        if quantity > line.shipped - line.returned:
-            raise Conflict(
-                f"{sku}: {quantity} returned but only {line.shipped - line.returned} "
-                "received and not yet returned"
-            )
+    wanted = returnable.wanted(data.lines)
+    for refused in returnable.excess(lines, data.lines)[:1]:
+        if refused.left is None:
+            raise Conflict(f"{refused.sku} is not on order {order.number}")
+        raise Conflict(
+            f"{refused.sku}: {refused.asked} returned but only {refused.left} "
+            "received and not yet returned"
+        )
     now = timezone.now()
     ret = Return.objects.create(
         number=new_number("DEV"),
@@ -110,7 +100,7 @@ def take_back(
     total = Decimal("0.00")
     for sku, quantity in wanted.items():
         line = lines[sku]
-        amount = pricing.refund_for(_priced(line), quantity, line.returned)
+        amount = returnable.paid_for(line, quantity, line.returned)
         total += amount
         ReturnLine.objects.create(
             ret=ret, order_line=line, quantity=quantity, refund=amount, restocked=data.restock

@@ -9,7 +9,8 @@ leave from another location (the units are then taken from what is free there, a
 reservation held for them is released), which is how a backordered line of an external order
 ships once stock is found. Each shipment captures the paid share of what it carries from the
 card's authorization, and the one that completes the order captures what is left of it
-(:mod:`.captures`); collecting a pickup order captures the rest. Each shipment is its own
+(:mod:`.captures`; the gateway is asked once the shipment committed); collecting a pickup
+order captures the rest. Each shipment is its own
 ``order.shipped`` event; the order is ``delivered`` when every unit is shipped and every
 shipment delivered.
 """
@@ -26,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from lealtad.commerce.models import Location, Order, OrderLine, Payment, Shipment, Stock
 from lealtad.commerce.schemas import ShipIn
-from lealtad.commerce.services import captures, stock
+from lealtad.commerce.services import captures, gateway_calls, stock
 from lealtad.commerce.services.common import (
     Conflict,
     NotFound,
@@ -46,6 +47,7 @@ class _Pick:
     source: Location
 
 
+@gateway_calls.after_commit()
 def ship_order(order: Order, data: ShipIn, ctx: SaleContext) -> list[Shipment]:
     """Ship every unit not yet shipped, or only ``data.lines``; one shipment per location.
 
@@ -244,24 +246,19 @@ def _pay_for(
 ) -> list[Payment]:
     """Each shipment captures what the goods shipped so far were paid, less what was already
     taken (earlier captures, an exchange's credit); the last one of a completed order takes
-    what is left of the authorization. Should the gateway refuse one, those it already took
-    for this request are given back and nothing ships."""
+    what is left of the authorization. The gateway is asked once the shipment committed."""
     shipped = dict(shipped_before)
     already = captures.taken(order)
     made: list[Payment] = []
-    try:
-        for n, (shipment, group) in enumerate(parcels):
-            for pick in group:
-                shipped[pick.line.pk] += pick.quantity
-            due = captures.shipped_value(lines, shipped) - already
-            key = shipment.idempotency_key or f"{order.number}:{shipment.pk}"
-            final = complete and n == len(parcels) - 1
-            took = captures.capture(order, due, ctx, key=key, shipment=shipment, final=final)
-            already += sum((p.amount for p in took), captures.ZERO)
-            made += took
-    except Exception:
-        captures.undo(made)
-        raise
+    for n, (shipment, group) in enumerate(parcels):
+        for pick in group:
+            shipped[pick.line.pk] += pick.quantity
+        due = captures.shipped_value(lines, shipped) - already
+        key = shipment.idempotency_key or f"{order.number}:{shipment.pk}"
+        final = complete and n == len(parcels) - 1
+        took = captures.capture(order, due, ctx, key=key, shipment=shipment, final=final)
+        already += sum((p.amount for p in took), captures.ZERO)
+        made += took
     return made
 
 
@@ -318,6 +315,7 @@ def deliver_order(order: Order, ctx: SaleContext, tracking: str | None = None) -
     return order
 
 
+@gateway_calls.after_commit()
 @transaction.atomic
 def collect_order(order: Order, ctx: SaleContext) -> Order:
     """A pickup order handed to the customer at the store."""
