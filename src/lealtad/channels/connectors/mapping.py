@@ -103,6 +103,10 @@ class InboundMapper:
         ]
         if stream.id_from:
             self.where["id"] = ",".join(stream.id_from)
+        self._plan_lean_path()
+
+    def _plan_lean_path(self) -> None:
+        """What :meth:`fields` needs per rule and constant, worked out once."""
         # Per rule, the timestamps seen and what they became: a file repeats a few of them.
         self._moments: list[dict[str, str]] = [{} for _ in self.plan]
         self._lean = [

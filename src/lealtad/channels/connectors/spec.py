@@ -320,19 +320,7 @@ def _outbound(data: Any, where: str, bad: Bad) -> Outbound | None:
     secret = _secret(data.get("secret"), f"{where}.secret", bad)
     if kind == "webhook" and not secret:
         bad(f"{where}.secret", "a webhook is signed: give it a secret")
-    mappings: dict[str, tuple[MappingRule, ...]] = {}
-    if data.get("mapping") is not None:
-        mappings["*"] = tuple(_rules(data["mapping"], f"{where}.mapping", bad, inbound=False))
-    per_type = data.get("mappings") or {}
-    if not isinstance(per_type, dict):
-        bad(f"{where}.mappings", "must map event types to mappings")
-        per_type = {}
-    for event_type, spec in per_type.items():
-        if event_type not in types:
-            bad(f"{where}.mappings.{event_type}", "is not one of this outbound's event_types")
-        mappings[str(event_type)] = tuple(
-            _rules(spec, f"{where}.mappings.{event_type}", bad, inbound=False)
-        )
+    mappings = _outbound_mappings(data, types, where, bad)
     allow_private = data.get("allow_private", False)
     if not isinstance(allow_private, bool):
         bad(f"{where}.allow_private", "must be true or false")
@@ -358,6 +346,26 @@ def _outbound(data: Any, where: str, bad: Bad) -> Outbound | None:
         max_attempts=_int(data.get("max_attempts"), f"{where}.max_attempts", 1, 50, 8, bad),
         timeout_seconds=timeout,
     )
+
+
+def _outbound_mappings(
+    data: dict, types: tuple[str, ...], where: str, bad: Bad
+) -> dict[str, tuple[MappingRule, ...]]:
+    """``mapping`` for every event type (key ``*``) and ``mappings`` per event type."""
+    mappings: dict[str, tuple[MappingRule, ...]] = {}
+    if data.get("mapping") is not None:
+        mappings["*"] = tuple(_rules(data["mapping"], f"{where}.mapping", bad, inbound=False))
+    per_type = data.get("mappings") or {}
+    if not isinstance(per_type, dict):
+        bad(f"{where}.mappings", "must map event types to mappings")
+        per_type = {}
+    for event_type, spec in per_type.items():
+        if event_type not in types:
+            bad(f"{where}.mappings.{event_type}", "is not one of this outbound's event_types")
+        mappings[str(event_type)] = tuple(
+            _rules(spec, f"{where}.mappings.{event_type}", bad, inbound=False)
+        )
+    return mappings
 
 
 def _rules(data: Any, where: str, bad: Bad, inbound: bool) -> list[MappingRule]:
