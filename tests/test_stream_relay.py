@@ -280,3 +280,33 @@ def test_entries_carry_the_outbox_id_event_id_type_and_document():
     assert json.loads(entry.document) == json.loads(
         json.dumps(source_document(hub.to_message(row)), default=str)
     )
+
+
+@pytest.mark.django_db
+def test_an_erasure_removes_the_persons_entries_from_the_stream(api, token_client, relay_on):
+    from tests.privacy.conftest import open_verified
+
+    person = make_event("p-1", customer={"phone": "0991234567", "name": "Rodrigo Juárez Ortega"})
+    other = make_event("p-2", customer={"phone": "0987654321", "name": "María José Quishpe"})
+    results = post_events(api, [person, other]).json()["results"]
+    erased_id = results[0]["customer_id"]
+    relay = _relay()
+    _drain(relay)
+    assert "Juárez" in json.dumps([f for _, f in _entries(relay_on)], ensure_ascii=False)
+    officer = token_client("privacy_officer", ("customers:read", "audit:read", "privacy:manage"))
+    rid = open_verified(officer, erased_id, "erasure")["id"]
+    done = officer.post(
+        f"/api/v1/privacy/requests/{rid}/erase",
+        {"confirm": erased_id},
+        content_type="application/json",
+    )
+    assert done.status_code == 200, done.content
+    _drain(relay)
+    entries = _entries(relay_on)
+    text = json.dumps([f for _, f in entries], ensure_ascii=False)
+    assert "Juárez" not in text and "991234567" not in text
+    assert "Quishpe" in text  # the other person's entries stay
+    erasure = [
+        json.loads(f["document"]) for _, f in entries if f["event_type"] == "customer.erased"
+    ]
+    assert [e["customer_ids"] for e in erasure] == [[erased_id]]  # consumers learn of it

@@ -118,7 +118,10 @@ def test_a_relay_process_killed_mid_publish_loses_nothing(tmp_path, redis_url, s
 
 def test_the_example_warehouse_consumer_loads_each_event_once(tmp_path, redis_url, settings):
     settings.LEALTAD_REDIS_URL, settings.LEALTAD_REDIS_STREAM = redis_url, STREAM
-    _announce(50)
+    _announce(48)
+    with transaction.atomic():
+        hub.publish("test.happened", {"name": "Rosa Tipán"}, event_id="rosa-1", customer_id=7)
+        hub.publish("test.happened", {"name": "Luis Mamani"}, event_id="luis-1", customer_id=8)
     relay = OutboxRelay(RedisStream.from_settings(), horizon_for_database(0))
     for _ in range(5):  # a pass stops at the ids earlier tests rolled back; the next settles
         relay.run_once()
@@ -143,7 +146,13 @@ def test_the_example_warehouse_consumer_loads_each_event_once(tmp_path, redis_ur
     assert client.xpending(STREAM, "warehouse")["pending"] == 0
     client.xgroup_setid(STREAM, "warehouse", id="0")  # every entry delivered again
     assert "loaded 0 events, 50 duplicates skipped" in consume("--consumer", "loader-2")
+    with transaction.atomic():  # Rosa is erased in Lealtad: the warehouse follows
+        hub.publish("customer.erased", {"customer_ids": [7]}, event_id="erase-7", customer_id=7)
+    relay.run_once()
+    assert "loaded 1 events, 0 duplicates skipped" in consume()
     with sqlite3.connect(warehouse) as db:
         rows = db.execute("SELECT event_id, outbox_id FROM lealtad_event ORDER BY outbox_id")
         loaded = rows.fetchall()
+        documents = dict(db.execute("SELECT event_id, document FROM lealtad_event"))
     assert loaded == list(OutboxMessage.objects.order_by("pk").values_list("event_id", "pk"))
+    assert documents["rosa-1"] == '{"erased": true}' and "Mamani" in documents["luis-1"]

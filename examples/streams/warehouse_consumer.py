@@ -4,7 +4,8 @@ Needs only redis-py (``pip install redis``) and the standard library. It reads t
 outbox relay writes (docs/streams.md) in a consumer group, loads each entry into an SQLite
 table keyed by the event id, and acknowledges the entries only after the load committed. A
 loader that dies before acknowledging leaves its entries pending: the next loader claims them
-(XAUTOCLAIM) and loads them again, and the key turns the second load into nothing.
+(XAUTOCLAIM) and loads them again, and the key turns the second load into nothing. When
+Lealtad announces ``customer.erased``, the person's earlier events are erased here too.
 
     python examples/streams/warehouse_consumer.py --redis redis://127.0.0.1:6379/0 \\
         --db warehouse.sqlite3 --once
@@ -71,8 +72,19 @@ class Loader:
                 ).rowcount
                 self.loaded += inserted
                 self.duplicates += 1 - inserted
+                if fields["event_type"] == "customer.erased":
+                    self.erase(document["customer_ids"], int(entry_id.split("-")[0]))
         if entries:
             self.redis.xack(self.args.stream, self.args.group, *[e for e, _ in entries])
+
+    def erase(self, customer_ids: list[int], before: int) -> None:
+        """A person was erased in Lealtad: their events loaded before go too (keep the ids)."""
+        marks = ", ".join("?" * len(customer_ids))
+        self.db.execute(
+            f"UPDATE lealtad_event SET document = '{{\"erased\": true}}' "
+            f"WHERE customer_id IN ({marks}) AND outbox_id < ?",
+            (*customer_ids, before),
+        )
 
     def claim_abandoned(self) -> None:
         """Take over what other loaders read and never acknowledged (they died)."""

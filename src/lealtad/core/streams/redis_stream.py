@@ -113,6 +113,14 @@ class RedisStream:
                 ) from exc
             raise
 
+    def delete(self, outbox_ids: Sequence[int], page: int = 1000) -> int:
+        """Remove the entries of these outbox messages (an erased person's); how many went."""
+        removed = 0
+        for start in range(0, len(outbox_ids), page):
+            part = [entry_id(i) for i in outbox_ids[start : start + page]]
+            removed += int(self.redis.xdel(self.name, *part))
+        return removed
+
     def published_between(
         self, after: int, through: int, page: int = 1000
     ) -> Iterator[tuple[int, str]]:

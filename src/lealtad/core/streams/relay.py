@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import redis
 from django.db import close_old_connections, connection
@@ -31,6 +31,8 @@ from lealtad.core.streams.single_relay import relay_turn
 
 log = logging.getLogger(__name__)
 
+# The hub's announcement that people were erased (``customer_ids``): their entries go.
+ERASED = "customer.erased"
 CHUNK = 500  # entries a round trip; LEALTAD_REDIS_STREAM_MAXLEN is at least twice as many
 RelayError = (redis.RedisError, StreamConflict)
 Progress = Callable[[int], None]
@@ -74,6 +76,7 @@ class OutboxRelay:
             if not rows:
                 break
             self.stream.append([Entry.of(row) for row in rows])
+            self._forget_erased(rows)
             position = rows[-1].pk
             _advance(self.stream.name, position, len(rows))
             published += len(rows)
@@ -97,8 +100,21 @@ class OutboxRelay:
             _rewind(self.stream.name, end)
         elif end > position:
             recognised = self._recognise(position, end)
+            self._forget_erased(
+                list(OutboxMessage.objects.filter(pk__gt=position, pk__lte=end, event_type=ERASED))
+            )
             _advance(self.stream.name, end, recognised)
         return end
+
+    def _forget_erased(self, rows: Sequence[OutboxMessage]) -> None:
+        """For each erasure announced, delete the stream's earlier entries about the erased
+        people: the outbox rows were scrubbed, the copies in Redis go (a consumer that read
+        them erases its own on the announcement, docs/streams.md)."""
+        for row in rows:
+            if row.event_type == ERASED:
+                ids = [int(i) for i in row.payload.get("customer_ids", [])]
+                about = OutboxMessage.objects.filter(customer_id__in=ids, pk__lt=row.pk)
+                self.stream.delete(list(about.values_list("pk", flat=True)))
 
     def _recognise(self, position: int, end: int) -> int:
         """Check that the entries after ``position`` are this outbox's messages; count them."""
