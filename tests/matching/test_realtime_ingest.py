@@ -104,3 +104,37 @@ def test_a_server_builds_the_index_before_the_first_event_needs_it(settings, tmp
     )
     settings.LEALTAD_IDENTITY_REALTIME = False
     assert realtime.warm_up() is None  # turned off: never built
+
+
+def _stranger(event_id: str, **customer: Any) -> dict[str, Any]:
+    return make_event(
+        event_id,
+        type="customer.upserted",
+        channel="web",
+        customer={"name": "Wilmer Yánez Chuquimarca", **customer},
+        payload={
+            "birth_date": "1950-01-01",
+            "addresses": [{"line1": "Calle Sucre 1-23 y Bolívar", "city": "Cuenca"}],
+        },
+    )
+
+
+def test_a_person_twice_in_one_batch_is_one_customer(api, trained):
+    """The second event shares no key with the first; the matcher, run for the whole batch
+    at once, still finds the customer the first one created a moment before."""
+    first = _stranger("twice-1", email="wilmer.yanez@correo.ec")
+    second = _stranger("twice-2", email="wyanez@trabajo.ec")
+    results = post_events(api, [first, second]).json()["results"]
+    assert results[0]["status"] == results[1]["status"] == "created"
+    assert results[1]["customer_id"] == results[0]["customer_id"]
+    assert AuditEntry.objects.filter(action="probabilistic_link", event_id="twice-2").exists()
+
+
+def test_a_known_person_and_a_stranger_in_one_batch_each_get_their_own_decision(api, trained):
+    """Candidates found for the whole batch at once stay with the event they belong to."""
+    known = _upsert("alike-1", trained, birth_date=trained.birth_date.isoformat())
+    stranger = _stranger("alike-2", email="otro@correo.ec")
+    batch = post_events(api, [known, stranger]).json()["results"]
+    assert batch[0]["customer_id"] == trained.pk
+    assert batch[1]["customer_id"] != trained.pk
+    assert not IdentityReview.objects.filter(event_id__in=["alike-1", "alike-2"]).exists()

@@ -209,9 +209,10 @@ def test_the_matching_index_never_links_to_an_erased_customer(officer, person, m
     calls: list[bool] = []
 
     class StaleIndex:
-        def resolve(self, *_args: Any) -> Decision:
+        def query_many(self, people: Any) -> list[list[Match]]:
             calls.append(True)
-            return linked
+            assert linked.best is not None
+            return [[linked.best] for _ in people]
 
     _erase(officer, person.customer_id)
     monkeypatch.setattr(realtime, "_index", lambda: StaleIndex())

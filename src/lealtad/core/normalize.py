@@ -201,15 +201,37 @@ def _mobile_sample(country: str) -> str:
     return phonenumbers.national_significant_number(example) if example else ""
 
 
+# RFC 5322's dot-atom: the local part nearly every address has, which needs no further check.
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+
+
 @lru_cache(maxsize=65536)
 def email(raw: str) -> str:
-    """Validated address with the domain in lower case (the local part is kept as typed)."""
+    """Validated address with the domain in lower case (the local part is kept as typed).
+
+    An address whose local part is a plain dot-atom needs only its domain checked, and a
+    batch's addresses share a few domains: the domain's verdict is kept, so the full
+    validator (a quarter of a millisecond an address) runs once per domain, not per customer.
+    """
+    text = clean(raw).strip()
+    local, at, domain = text.rpartition("@")
+    if at and len(text) <= 254 and len(local) <= 64 and _DOT_ATOM.fullmatch(local):
+        try:
+            return f"{local.lower()}@{_email_domain(domain)}"
+        except EmailNotValidError as exc:
+            raise InvalidValue(f"not a valid email address: {raw!r} ({exc})") from exc
     try:
-        result = validate_email(clean(raw).strip(), check_deliverability=False)
+        result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
         raise InvalidValue(f"not a valid email address: {raw!r} ({exc})") from exc
     local, _, domain = result.normalized.rpartition("@")
     return f"{local.lower()}@{domain.lower()}"
+
+
+@lru_cache(maxsize=4096)
+def _email_domain(domain: str) -> str:
+    """The domain as the validator checks it in an address (syntax, special-use names)."""
+    return validate_email(f"x@{domain}", check_deliverability=False).domain.lower()
 
 
 def fold(text: str) -> str:

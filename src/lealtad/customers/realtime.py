@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,8 @@ from lealtad.customers import dedupe
 from lealtad.customers.models import Customer
 from lealtad.customers.names import split_full_name
 from lealtad.matching.fellegi_sunter import Model
-from lealtad.matching.realtime import Decision, Index
+from lealtad.matching.realtime import Decision, Index, Match
+from lealtad.matching.realtime import decide as decide_matches
 from lealtad.matching.records import Person
 
 logger = logging.getLogger(__name__)
@@ -140,27 +141,52 @@ def person_of(ref: CustomerRef, profile: Any = None, key: int = 0) -> Person:
     )
 
 
-def resolve(person: Person) -> Decision | None:
-    """Link, review or new for an event no key resolved; None when matching is off."""
+def candidates(people: Sequence[Person]) -> list[list[Match]] | None:
+    """Each person's best candidates, found together (see :meth:`Index.query_many`: a
+    candidate among the earlier ``people`` has the key ``-1 - position``); None when
+    matching is off. The index takes in the customers other processes created first."""
     with _lock:
         index = _index()
         if index is None:
             return None
-        upper, lower = dedupe.thresholds()
-        decision = index.resolve(person, upper, lower)
-    if (
-        decision.best is not None
-        and not Customer.objects.filter(
-            pk=decision.best.key, merged_into=None, erased_at=None
-        ).exists()
-    ):
+        return index.query_many(people)
+
+
+def alive(customer_ids: Iterable[int]) -> set[int]:
+    """The customers among these that a new record may still link to: the index may be
+    behind a merge or an erasure another process made."""
+    wanted = sorted({k for k in customer_ids if k > 0})
+    if not wanted:
+        return set()
+    return set(
+        Customer.objects.filter(pk__in=wanted, merged_into=None, erased_at=None).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def decide(matches: Sequence[Match], live: set[int]) -> Decision | None:
+    """Link, review or new for an event no key resolved, from its candidates (keys of
+    customers on file); None when the best one may no longer be linked to."""
+    upper, lower = dedupe.thresholds()
+    decision = decide_matches(sorted(matches, key=lambda m: -m.weight), upper, lower)
+    if decision.best is not None and decision.best.key not in live:
         return None  # the index is behind a merge or an erasure: stay deterministic
     return decision
 
 
-def remember(person: Person) -> None:
-    """Make a customer created by this process findable at once."""
+def resolve(person: Person) -> Decision | None:
+    """Link, review or new for one event no key resolved; None when matching is off."""
+    found = candidates([person])
+    if found is None:
+        return None
+    return decide(found[0], alive(m.key for m in found[0][:1]))
+
+
+def remember(people: Sequence[Person]) -> None:
+    """Make customers created by this process findable at once."""
     with _lock:
         if _state.index is not None:
-            _state.index.add(person)
-            _state.max_id = max(_state.max_id, person.key)
+            for person in people:
+                _state.index.add(person)
+                _state.max_id = max(_state.max_id, person.key)

@@ -122,59 +122,116 @@ class Index:
             if key:
                 self._extra_keys[(slot, key)].append(position)
 
-    def candidates(self, row: Row) -> np.ndarray:
-        found = []
-        for slot, key in enumerate(self._keys_of(row)):
-            if not key:
-                continue
-            keys, rows = self._slots[slot][2], self._slots[slot][3]
-            lo = int(np.searchsorted(keys, key, side="left"))
-            hi = int(np.searchsorted(keys, key, side="right"))
-            if hi > lo:
-                found.append(rows[lo : min(hi, lo + self.limit)])
-            extra = self._extra_keys.get((slot, key))
-            if extra:
-                found.append(np.array(extra[: self.limit], dtype=np.int64))
-        if not found:
-            return np.zeros(0, dtype=np.int64)
-        return distinct(np.concatenate(found))
-
     def query(self, person: Person, top: int = 5) -> list[Match]:
         """The best candidates for ``person``, most probable first."""
-        row = normalize(person)
-        rows = self.candidates(row)
-        if len(rows) == 0:
-            return []
-        mini, keys = self._mini(row, rows)
-        i = np.zeros(len(rows), dtype=np.int64)
-        j = np.arange(1, len(rows) + 1, dtype=np.int64)
-        levels = compare(mini, i, j, self.model.comparisons)
-        scores = fs.score(self.model, mini, j, i, levels=levels, tf=self._mini_tf(mini))
-        order = np.argsort(-scores.weight)[:top]
-        reasons = fs.explain(self.model, scores.parts[order], levels[order])
-        return [
-            Match(int(keys[k]), float(scores.probability[k]), float(scores.weight[k]), reason)
-            for k, reason in zip(order.tolist(), reasons, strict=True)
-        ]
+        return self.query_many([person], top)[0]
 
     def resolve(self, person: Person, upper: float, lower: float) -> Decision:
         """:func:`decide` on the best candidates of ``person``."""
         return decide(self.query(person), upper, lower)
 
-    def _mini(self, row: Row, rows: np.ndarray) -> tuple[Records, np.ndarray]:
-        """A small batch: the incoming row first, then the candidates."""
-        n = len(self.records)
-        base_rows = rows[rows < n]
-        extra_rows = [self._extra[k - n] for k in rows[rows >= n].tolist()]
+    def query_many(self, people: Sequence[Person], top: int = 5) -> list[list[Match]]:
+        """The best candidates of each of ``people``, most probable first, found together.
+
+        One blocking lookup per rule and one comparison pass for the whole batch, so a
+        thousand incoming records cost about what a dozen did one by one. A record is also
+        compared with the records before it in ``people`` (its candidates among them carry
+        the key ``-1 - position``): the caller decides whether such an earlier record became
+        a customer it may link to.
+        """
+        if not people:
+            return []
+        batch = Records.from_people(people)
+        query, found = self._pairs(batch)
+        if len(query) == 0:
+            return [[] for _ in people]
+        mini, left, right, keys = self._mini(batch, query, found)
+        levels = compare(mini, left, right, self.model.comparisons)
+        scores = fs.score(self.model, mini, right, left, levels=levels, tf=self._mini_tf(mini))
+        return self._best(len(people), query, keys, scores, levels, top)
+
+    def _pairs(self, batch: Records) -> tuple[np.ndarray, np.ndarray]:
+        """Candidate pairs (incoming row, position) with the positions numbered base first,
+        then records added since, then the batch's own rows; each pair once."""
+        total = len(self)
+        queries, found = [], []
+        for slot, (r, s, keys, rows) in enumerate(self._slots):
+            wanted = combine([part.keys(batch) for part in self._rules[r].slots[s]])
+            has = np.nonzero(wanted > 0)[0]
+            lo = np.searchsorted(keys, wanted[has], side="left")
+            hi = np.minimum(np.searchsorted(keys, wanted[has], side="right"), lo + self.limit)
+            counts = hi - lo
+            starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+            queries.append(np.repeat(has, counts))
+            found.append(rows[starts + np.arange(int(counts.sum()))])
+            for q, key in zip(has.tolist(), wanted[has].tolist(), strict=True):
+                extra = self._extra_keys.get((slot, key))
+                if extra:
+                    queries.append(np.full(min(len(extra), self.limit), q, dtype=np.int64))
+                    found.append(np.array(extra[: self.limit], dtype=np.int64))
+            earlier_q, earlier = _earlier_same_key(has, wanted[has], self.limit)
+            queries.append(earlier_q)
+            found.append(earlier + total)
+        query = np.concatenate(queries).astype(np.int64)
+        position = np.concatenate(found).astype(np.int64)
+        span = total + len(batch)
+        pair = distinct(query * span + position)
+        return pair // span, pair % span
+
+    def _mini(
+        self, batch: Records, query: np.ndarray, found: np.ndarray
+    ) -> tuple[Records, np.ndarray, np.ndarray, np.ndarray]:
+        """One small batch holding the incoming rows, then every candidate once; the pairs
+        as its row numbers; each candidate's key (``-1 - position`` for the batch's own)."""
+        n, total = len(self.records), len(self)
+        wanted = distinct(found)
+        base = wanted[wanted < n]
+        extra = [self._extra[k - n] for k in wanted[(wanted >= n) & (wanted < total)].tolist()]
+        own = wanted[wanted >= total] - total
         columns: dict[str, np.ndarray] = {}
         for name, values in self.records.columns.items():
-            head = np.empty(1 + len(extra_rows), dtype=values.dtype)
-            head[:] = [row[name]] + [r[name] for _, r in extra_rows]
-            columns[name] = np.concatenate([head[:1], values[base_rows], head[1:]])
+            added = np.empty(len(extra), dtype=values.dtype)
+            added[:] = [r[name] for _, r in extra]
+            columns[name] = np.concatenate(
+                [batch.columns[name], values[base], added, batch.columns[name][own]]
+            )
         keys = np.concatenate(
-            [self.records.keys[base_rows], np.array([k for k, _ in extra_rows], dtype=np.int64)]
+            [
+                self.records.keys[base],
+                np.array([k for k, _ in extra], dtype=np.int64),
+                -1 - own,
+            ]
         )
-        return Records(np.concatenate([[0], keys]).astype(np.int64), columns), keys
+        mini_keys = np.concatenate([np.zeros(len(batch), dtype=np.int64), keys])
+        right = len(batch) + np.searchsorted(wanted, found)
+        return Records(mini_keys, columns), query, right, keys[right - len(batch)]
+
+    def _best(
+        self,
+        count: int,
+        query: np.ndarray,
+        keys: np.ndarray,
+        scores: fs.Scores,
+        levels: np.ndarray,
+        top: int,
+    ) -> list[list[Match]]:
+        """Each incoming row's ``top`` pairs by weight, explained."""
+        order = np.lexsort((-scores.weight, query))
+        ranked = query[order]
+        first = np.searchsorted(ranked, np.arange(count), side="left")
+        last = np.minimum(np.searchsorted(ranked, np.arange(count), side="right"), first + top)
+        chosen = np.concatenate(
+            [order[a:b] for a, b in zip(first.tolist(), last.tolist(), strict=True)]
+        ).astype(np.int64)
+        reasons = (
+            fs.explain(self.model, scores.parts[chosen], levels[chosen]) if len(chosen) else []
+        )
+        out: list[list[Match]] = [[] for _ in range(count)]
+        for k, reason in zip(chosen.tolist(), reasons, strict=True):
+            out[int(query[k])].append(
+                Match(int(keys[k]), float(scores.probability[k]), float(scores.weight[k]), reason)
+            )
+        return out
 
     def _mini_tf(self, mini: Records) -> list[np.ndarray]:
         """The base's term frequency adjustments, re-indexed by the small batch's codes."""
@@ -187,3 +244,20 @@ class Index:
             codes = [self.records.code_of(c.tf_column, v) for v in vocab]
             out.append(np.array([base_tf[k] if k > 0 else 0.0 for k in codes]))
         return out
+
+
+def _earlier_same_key(
+    rows: np.ndarray, keys: np.ndarray, limit: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (row, earlier row) of a batch sharing a blocking key, each row with at most
+    ``limit`` of the nearest earlier rows of its key."""
+    order = np.lexsort((rows, keys))
+    key, row = keys[order], rows[order]
+    later, earlier = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    for back in range(1, limit + 1):
+        same = key[back:] == key[:-back]
+        if not same.any():
+            break
+        later.append(row[back:][same])
+        earlier.append(row[:-back][same])
+    return np.concatenate(later), np.concatenate(earlier)

@@ -27,6 +27,8 @@ from lealtad.customers.schemas import CustomerProfile, InteractionRecorded, Phon
 from lealtad.customers.services.common import ChangeContext, build_customer
 from lealtad.customers.services.profiles import ProfileChange, ProfileWriter
 from lealtad.customers.services.records import join_household
+from lealtad.matching.realtime import Decision
+from lealtad.matching.records import Person
 
 
 class _BatchApplier:
@@ -43,7 +45,11 @@ class _BatchApplier:
         keys = [identity.keys_of(e.envelope.customer) for e in events]
         self.owners.update(identity.find_owners(k for ks in keys for k in ks))
         self._prepare(events, keys)
-        ids = [self._one(event, event_keys) for event, event_keys in zip(events, keys, strict=True)]
+        ids = [
+            self._one(i, event, event_keys)
+            for i, (event, event_keys) in enumerate(zip(events, keys, strict=True))
+        ]
+        self._remember()
         self.writer.write()
         return ids
 
@@ -51,6 +57,7 @@ class _BatchApplier:
         """Read once what the events reach; reserve ids for the customers they may create."""
         unknown = [not any(k in self.owners for k in ks) for ks in keys]
         self.new_ids = iter(reserve_ids(Customer, sum(unknown)))
+        self._candidates([i for i, u in enumerate(unknown) if u], events)
         profiles = [
             self._change(e, 0, created)
             for e, created in zip(events, unknown, strict=True)
@@ -67,11 +74,52 @@ class _BatchApplier:
         ctx = ChangeContext(self.actor, env.id, env.channel, self.batch)
         return ProfileChange(customer, profile, env.customer, ctx, env.occurred_at, created)
 
-    def _one(self, event: ValidEvent, keys: list[identity.Key]) -> int:
+    def _candidates(self, positions: list[int], events: Sequence[ValidEvent]) -> None:
+        """The matcher's candidates for every event no key may resolve, found together
+        (:func:`lealtad.customers.realtime.candidates`), and which of them may be linked."""
+        from lealtad.customers import realtime  # it reads the base through dedupe → services
+
+        self.people: dict[int, Person] = {}
+        for i in positions:
+            profile = events[i].payload
+            wanted = profile if isinstance(profile, CustomerProfile) else None
+            self.people[i] = realtime.person_of(events[i].envelope.customer, wanted)
+        found = realtime.candidates(list(self.people.values())) if self.people else None
+        self.matches = dict(zip(self.people, found, strict=True)) if found is not None else {}
+        self.live = realtime.alive(m.key for ms in self.matches.values() for m in ms)
+        self.order = list(self.people)  # batch position of each queried person
+        self.created_at: dict[int, int] = {}  # batch position -> the customer it created
+        self.remembered: list[Person] = []
+
+    def _remember(self) -> None:
+        from lealtad.customers import realtime
+
+        realtime.remember(self.remembered)
+
+    def _decision(self, position: int) -> Decision | None:
+        """Link, review or new: earlier events of the batch count as the customers they
+        created (an event matched to one on file is already that customer's)."""
+        from lealtad.customers import realtime
+
+        matches = self.matches.get(position)
+        if matches is None:
+            return None
+        usable = []
+        for match in matches:
+            if match.key < 0:
+                created = self.created_at.get(self.order[-1 - match.key])
+                if created is None:
+                    continue
+                match = replace(match, key=created)
+                self.live.add(created)
+            usable.append(match)
+        return realtime.decide(usable, self.live)
+
+    def _one(self, position: int, event: ValidEvent, keys: list[identity.Key]) -> int:
         env = event.envelope
         found = identity.resolve(keys, self.owners)
         created = found.customer_id is None
-        customer_id = self._match_or_create(event) if created else found.customer_id
+        customer_id = self._match_or_create(position, event) if created else found.customer_id
         assert customer_id is not None
         if not created:
             self.writer.book.load([customer_id])  # a customer the matcher found: not read yet
@@ -94,15 +142,11 @@ class _BatchApplier:
     def _announce(self, kind: str, payload: dict, event_id: str, channel: str, cid: int) -> None:
         self.batch.announce(Announcement(kind, payload, event_id, channel, cid))
 
-    def _match_or_create(self, event: ValidEvent) -> int:
+    def _match_or_create(self, position: int, event: ValidEvent) -> int:
         """No key known: the probabilistic matcher links, opens a review, or a new customer
         is created (see :mod:`lealtad.customers.realtime`)."""
-        from lealtad.customers import realtime  # it reads the base through dedupe → services
-
         env = event.envelope
-        profile = event.payload if isinstance(event.payload, CustomerProfile) else None
-        person = realtime.person_of(env.customer, profile)
-        decision = realtime.resolve(person)
+        decision = self._decision(position)
         if decision is not None and decision.action == "link" and decision.best is not None:
             self.batch.entries.append(
                 audit.build(
@@ -118,7 +162,9 @@ class _BatchApplier:
             )
             return decision.best.key
         customer = self._create(event)
-        realtime.remember(replace(person, key=customer.pk))
+        self.created_at[position] = customer.pk
+        if position in self.people:
+            self.remembered.append(replace(self.people[position], key=customer.pk))
         if decision is not None and decision.action == "review" and decision.best is not None:
             self.batch.add(
                 IdentityReview(
