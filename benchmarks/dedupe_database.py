@@ -42,7 +42,7 @@ def worker(step: str, report_path: str) -> dict[str, Any]:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
     django.setup()
-    from lealtad.customers import dedupe
+    from lealtad.customers import dedupe, dedupe_run
 
     started = time.perf_counter()
     if step == "train":
@@ -53,7 +53,7 @@ def worker(step: str, report_path: str) -> dict[str, Any]:
             "lambda_household": model.lam_household,
         }
     else:
-        run = dedupe.run_dedupe(report=Path(report_path))
+        run = dedupe_run.run_dedupe(report=Path(report_path))
         out = run.summary()
     out["wall_s"] = time.perf_counter() - started
     own, children = (

@@ -149,7 +149,7 @@ def lealtad_worker(name: str) -> dict[str, Any]:
     django.setup()
     from django.core.management import call_command
 
-    from lealtad.customers import dedupe
+    from lealtad.customers import dedupe, dedupe_run
     from lealtad.customers.bulk import csv_import
     from lealtad.customers.models import Customer, Identifier
     from lealtad.matching import blocking
@@ -173,7 +173,7 @@ def lealtad_worker(name: str) -> dict[str, Any]:
     t1 = time.perf_counter()
     dedupe.train_model()
     t2 = time.perf_counter()
-    run = dedupe.run_dedupe(apply=True)
+    run = dedupe_run.run_dedupe(apply=True)
     t3 = time.perf_counter()
     out.update(train_s=t2 - t1, dedupe_s=t3 - t2, summary=run.summary())
     # What the hub then does with the merges (commerce and channel activity follow them,

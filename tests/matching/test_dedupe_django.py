@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lealtad.core.normalize import phone
-from lealtad.customers import dedupe
+from lealtad.customers import dedupe, dedupe_run
 from lealtad.customers.identity_cli import app
 from lealtad.customers.models import Address, Customer, Email, Identifier, Merge, Phone
 from lealtad.matching.synthetic import population
@@ -72,7 +72,7 @@ def test_train_then_report_then_apply(home: Path) -> None:
     assert not Merge.objects.exists()
     with report.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0])[:7] == list(dedupe.REPORT_COLUMNS)
+    assert list(rows[0])[:7] == list(dedupe_run.REPORT_COLUMNS)
     assert {"a_external:crm", "b_external:crm"} <= set(rows[0])
     assert all(float(r["probability"]) >= 0.5 for r in rows)
     linked = {

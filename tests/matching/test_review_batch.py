@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from lealtad.customers import dedupe
+from lealtad.customers import dedupe, dedupe_run
 from lealtad.customers.identity_cli import app
 from lealtad.customers.models import Customer, IdentityReview, Merge
 from tests.matching.test_dedupe_django import _load
@@ -64,9 +64,9 @@ def test_dry_run_opens_reviews_only_when_asked_and_never_twice(trained) -> None:
 
 
 def test_apply_opens_reviews_between_survivors(trained) -> None:
-    run = dedupe.run_dedupe(apply=True)
+    run = dedupe_run.run_dedupe(apply=True)
     assert run.merges > 0 and run.reviews > 0
     live = set(Customer.objects.filter(merged_into__isnull=True).values_list("pk", flat=True))
     for a, b in _pairs():
         assert a in live and b in live and a != b
-    assert dedupe.run_dedupe(apply=True).reviews == 0
+    assert dedupe_run.run_dedupe(apply=True).reviews == 0

@@ -63,10 +63,10 @@ def dedupe_command(
     """Find duplicate customers: clusters, each pair's probability and what drove it."""
     _django()
     from lealtad.core.console import progress
-    from lealtad.customers import dedupe
+    from lealtad.customers import dedupe_run
 
     with progress() if apply else contextlib.nullcontext() as bar:  # the merges' progress
-        run = dedupe.run_dedupe(
+        run = dedupe_run.run_dedupe(
             apply=apply,
             report=report,
             threshold=threshold,

@@ -15,7 +15,8 @@ The pieces, in the order a batch dedupe uses them:
 * :mod:`~lealtad.matching.pipeline` ties them together (``train`` and ``dedupe``);
   :mod:`~lealtad.matching.realtime` answers "who is this?" for one incoming record.
 
-The Django side (loading customers, merging, the CLI) is ``lealtad.customers.dedupe``.
+The Django side is ``lealtad.customers.dedupe`` (loading customers, training) and
+``lealtad.customers.dedupe_run`` (the batch dedupe that merges).
 """
 
 from lealtad.matching.fellegi_sunter import Model
