@@ -145,6 +145,7 @@ main() {
     check "ruff check" .venv/bin/ruff check src tests benchmarks
     check "ruff format" .venv/bin/ruff format --check src tests benchmarks
     check "mypy" .venv/bin/mypy src
+    check "import contracts" .venv/bin/lint-imports --no-cache
     check "migrations up to date" makemigrations_check
     [[ $db == postgres ]] || check "pytest on SQLite" pytest_sqlite "$@"
     [[ $db == sqlite ]] || check "pytest on PostgreSQL" pytest_postgres "$@"

@@ -42,7 +42,7 @@ from lealtad.privacy.choices import (
 from lealtad.privacy.models import DataSubjectRequest, RequestStep
 
 if TYPE_CHECKING:
-    from lealtad.customers.models import Customer
+    from lealtad.customers.selectors import Customer  # the type its selectors return
 
 EXPORT_FORMAT = "lealtad.subject-export/1"
 PRIVACY_CHANNEL = "privacy"
