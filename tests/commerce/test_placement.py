@@ -22,7 +22,7 @@ from lealtad.commerce import demo, selectors
 from lealtad.commerce import gateway as gateways
 from lealtad.commerce.models import ChannelPrice, Order, Promotion, Stock, Variant
 from lealtad.commerce.schemas import LineIn, OrderIn, PaymentIn
-from lealtad.commerce.services import OutOfStock, SaleContext
+from lealtad.commerce.services import OutOfStock, SaleContext, placement
 from lealtad.commerce.services import catalog as catalog_services
 from lealtad.commerce.services import orders as order_services
 from lealtad.core.audit import Actor
@@ -107,7 +107,7 @@ def _taken_in_between(
 ) -> None:
     """Another order takes ``quantity`` units of ``sku`` right after this order read the
     stock, before it reserves."""
-    real = order_services._stock_rows
+    real = placement._stock_rows
     done: list[bool] = []
 
     def read_then_lose_the_race(plan: Any, lock: bool = False) -> Any:
@@ -117,7 +117,7 @@ def _taken_in_between(
             order_services.place_order(_order(story, sku, quantity, **fields), _ctx())
         return rows
 
-    monkeypatch.setattr(order_services, "_stock_rows", read_then_lose_the_race)
+    monkeypatch.setattr(placement, "_stock_rows", read_then_lose_the_race)
 
 
 def test_units_taken_after_reading_the_stock_are_found_elsewhere(monkeypatch, story):

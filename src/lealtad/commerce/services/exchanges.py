@@ -20,62 +20,53 @@ events, applied by this same operation (:func:`record_external_exchange`): the m
 difference already moved there, so it is recorded as that channel's payment or refund and never
 sent to the card gateway, and the replacements are reserved where there are units, never
 oversold (like any order another channel took).
+
+What an exchange reads and authorizes before its transaction is :mod:`.exchange_plans`; how
+its money is settled, :mod:`.exchange_money`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lealtad.commerce import gateway as gateways
-from lealtad.commerce import returnable
 from lealtad.commerce.models import (
     Exchange,
     Location,
     Order,
-    OrderLine,
     Payment,
-    PaymentMethod,
     Return,
 )
 from lealtad.commerce.schemas import (
     ExchangeIn,
-    InboundAddress,
-    InboundPayment,
     OrderExchangedEvent,
-    OrderIn,
-    PaymentIn,
     ReturnIn,
 )
-from lealtad.commerce.services import external_payments, gateway_calls, returns
+from lealtad.commerce.services import gateway_calls, returns
 from lealtad.commerce.services.common import (
     CommerceError,
     Conflict,
-    PaymentFailed,
     SaleContext,
-    customer_reference,
     live_customer,
 )
-from lealtad.commerce.services.orders import (
-    _locations,
-    _merged,
-    _place_with_retries,
-    _Plan,
-    _plan,
-    _quote,
-    _variants,
-    cancel_order,
-    new_number,
-    refund,
-    refundable,
+from lealtad.commerce.services.exchange_money import _credit, _give_difference, _take_difference
+from lealtad.commerce.services.exchange_plans import (
+    ZERO,
+    _Outside,
+    _outside_plan,
+    _prepare,
+    _Ready,
+    _replacement_order,
 )
-
-ZERO = Decimal("0.00")
+from lealtad.commerce.services.order_plan import _Plan, _plan
+from lealtad.commerce.services.orders import cancel_order
+from lealtad.commerce.services.placement import _place_with_retries, new_number
+from lealtad.commerce.services.refunds import refund, refundable
 
 
 @gateway_calls.after_commit()
@@ -98,56 +89,6 @@ def exchange(order: Order, data: ExchangeIn, ctx: SaleContext) -> tuple[Exchange
         if found is None:
             raise
         return found, False
-
-
-@dataclass(frozen=True)
-class _Ready:
-    """What an exchange at Lealtad's own channel reads, and asks of the card, before its
-    transaction opens: the replacements' plan and, when they cost more than the goods coming
-    back, the card's authorization of the difference (no gateway call inside the
-    transaction)."""
-
-    number: str
-    plan: _Plan
-    held: gateways.GatewayResult | None
-
-
-def _prepare(order: Order, data: ExchangeIn) -> _Ready:
-    number = new_number("CAM")
-    plan = _plan(_replacement_order(order, data))
-    owed = _quote(plan, timezone.now()).total - _worth(order, data)
-    held = None
-    if owed > 0 and plan.token:
-        try:
-            held = gateways.gateway().authorize(plan.token, owed, plan.currency, number)
-        except gateways.PaymentDeclined as exc:
-            raise PaymentFailed(str(exc)) from exc
-    return _Ready(number, plan, held)
-
-
-def _worth(order: Order, data: ExchangeIn) -> Decimal:
-    """What the goods coming back were paid (as the return will refund them); what the
-    return refuses (more than was received) it refuses in the transaction."""
-    lines = {line.sku: line for line in OrderLine.objects.filter(order=order)}  # not a cache
-    wanted = returnable.wanted(data.returns)
-    return sum(
-        (
-            returnable.paid_for(lines[sku], q, lines[sku].returned)
-            for sku, q in wanted.items()
-            if sku in lines and q <= returnable.left(lines[sku])
-        ),
-        ZERO,
-    )
-
-
-@dataclass(frozen=True)
-class _Outside:
-    """An exchange another channel made: how it settled the difference, where it ships the
-    replacements, and when it happened."""
-
-    settlement: InboundPayment | None
-    ship_to: InboundAddress | None
-    occurred_at: datetime | None
 
 
 def record_external_exchange(
@@ -201,28 +142,10 @@ def _exchange(
     ready: _Ready | None = None,
 ) -> Exchange:
     number = ready.number if ready is not None else new_number("CAM")
-    ret = returns.take_back(
-        order,
-        ReturnIn.model_construct(
-            channel=data.channel,
-            location=data.location,
-            reason=data.reason,
-            lines=data.returns,
-            restock=data.restock,
-        ),
-        location,
-        ctx,
-        refund_now=False,
-        on_timeline=False,
-    )
+    ret = _goods_back(order, data, location, ctx)
     order.refresh_from_db()
     credits: list[Payment] = []
-    if ready is not None:
-        plan = ready.plan
-    elif outside is None:
-        plan = _plan(_replacement_order(order, data))
-    else:
-        plan = _outside_plan(order, data, location, outside)
+    plan = _replacements(order, data, location, outside, ready)
     held = ready.held if ready is not None else None
 
     def settle(replacement: Order, now: datetime) -> Payment:
@@ -247,20 +170,7 @@ def _exchange(
     if outside is not None and outside.occurred_at is not None:
         Order.objects.filter(pk=replacement.pk).update(placed_at=outside.occurred_at)
         replacement.placed_at = outside.occurred_at
-    handed = replacement.payments.order_by("-id").first()
-    for credit in credits:
-        if handed is None or credit.pk != handed.pk:
-            ctx.announce(
-                "payment.captured",
-                f"{number}:{credit.pk}",
-                order.customer_id,
-                {
-                    "order": replacement.number,
-                    "amount": credit.amount,
-                    "reference": credit.reference,
-                    "credit_from": order.number,
-                },
-            )
+    _announce_credits(credits, order, replacement, number, ctx)
     difference = replacement.total - ret.refund_amount
     if difference < 0:
         _give_difference(order, -difference, number, outside, ctx)
@@ -285,179 +195,57 @@ def _exchange(
     return found
 
 
-def _replacement_order(order: Order, data: ExchangeIn) -> OrderIn:
-    """The replacements as an order of their own, placed where the goods came back."""
-    payment = data.payment or _original_card(order)
-    return OrderIn(
-        customer_id=order.customer_id,
-        channel=data.channel,
-        lines=data.replacements,
-        fulfilment=data.fulfilment,
-        ship_address_id=data.ship_address_id,
-        ship_address_kind=data.ship_address_kind,
-        pickup_location=None
-        if data.fulfilment == "ship"
-        else (data.pickup_location or data.location),
-        origin_location=data.location,
-        payment=payment,
-        coupon="",
+def _goods_back(order: Order, data: ExchangeIn, location: Location, ctx: SaleContext) -> Return:
+    """The goods come back as a return; its money and timeline step are the exchange's."""
+    return returns.take_back(
+        order,
+        ReturnIn.model_construct(
+            channel=data.channel,
+            location=data.location,
+            reason=data.reason,
+            lines=data.returns,
+            restock=data.restock,
+        ),
+        location,
+        ctx,
+        refund_now=False,
+        on_timeline=False,
     )
 
 
-def _outside_plan(order: Order, data: ExchangeIn, location: Location, outside: _Outside) -> _Plan:
-    """The replacements as an order another channel took: no card to charge (the channel
-    settled the difference), taken from the receiving location unless shipped."""
-    merged = _merged(data.replacements)
-    variants = _variants({sku for sku, _ in merged})
-    places = _locations({code for _, code in merged if code} | {location.code})
-    ship_to = outside.ship_to if data.fulfilment == "ship" else None
-    return _Plan(
-        customer=customer_reference(order.customer_id),
-        channel=data.channel,
-        fulfilment=data.fulfilment,
-        lines=[
-            (variants[sku], q, places[code] if code else None) for (sku, code), q in merged.items()
-        ],
-        currency=next(iter(variants.values())).currency,
-        tax_country=ship_to.country if ship_to else location.country,
-        tax_region=ship_to.region if ship_to else location.tax_region,
-        ship_to=ship_to.model_dump() if ship_to else {},
-        pickup=None if ship_to else location,
-        origin=location,
-    )
-
-
-def _original_card(order: Order) -> PaymentIn:
-    """The card on file the original order was paid with (by its brand and last digits),
-    else the customer's default card; a difference is charged only if there is one to pay."""
-    labels = set(
-        order.payments.filter(kind=Payment.Kind.CHARGE).values_list("method_label", flat=True)
-    )
-    cards = list(PaymentMethod.objects.filter(customer_id=order.customer_id))
-    for card in cards:
-        if f"{card.brand} ···{card.last4}" in labels:
-            return PaymentIn(method_id=card.pk)
-    if not cards:
-        raise Conflict(
-            "payment: no card on file to charge a difference with; give payment "
-            "(charged only if the replacements cost more)"
-        )
-    return PaymentIn(on_file=True)
-
-
-def _credit(
-    original: Order, replacement: Order, amount: Decimal, ctx: SaleContext
-) -> list[Payment]:
-    """The returned goods' value pays for the replacements: each original charge gives its
-    share (oldest first) to the replacement order, without a round trip to the card."""
-    left = amount
-    made: list[Payment] = []
-    now = timezone.now()
-    charges = original.payments.select_for_update().filter(
-        kind=Payment.Kind.CHARGE,
-        status__in=[Payment.Status.CAPTURED, Payment.Status.REFUNDED],
-    )
-    for charge in charges.order_by("id"):
-        take = min(left, charge.amount - charge.refunded)
-        if take <= 0:
-            continue
-        charge.refunded += take
-        if charge.refunded == charge.amount:
-            charge.status = Payment.Status.REFUNDED
-        charge.save(update_fields=["refunded", "status"])
-        Payment.objects.create(
-            order=original,
-            kind=Payment.Kind.REFUND,
-            status=Payment.Status.REFUNDED,
-            gateway=charge.gateway,
-            reference=f"{charge.reference}:exchange:{replacement.number}",
-            method_label=_("credit to order %(number)s") % {"number": replacement.number},
-            amount=take,
-            original=charge,
-            channel=ctx.channel,
-            created_at=now,
-        )
-        made.append(
-            Payment.objects.create(
-                order=replacement,
-                status=Payment.Status.CAPTURED,
-                gateway=charge.gateway,
-                reference=charge.reference,
-                method_label=charge.method_label,
-                amount=take,
-                original=charge,
-                channel=ctx.channel,
-                created_at=now,
-            )
-        )
-        left -= take
-        if left <= 0:
-            break
-    if left > 0:
-        raise Conflict(
-            f"only {amount - left} of {amount} is left on order {original.number} to pay "
-            "for the replacements"
-        )
-    return made
-
-
-def _take_difference(
-    replacement: Order,
-    owed: Decimal,
-    plan: _Plan,
+def _replacements(
+    order: Order,
+    data: ExchangeIn,
+    location: Location,
     outside: _Outside | None,
-    held: gateways.GatewayResult | None,
-    ctx: SaleContext,
-    now: datetime,
-) -> Payment:
-    """The customer pays the difference: on the card (authorized before the transaction),
-    or as the other channel says it took it (without a settlement, an ``unpaid:``
-    placeholder a later ``payment.captured`` settles)."""
+    ready: _Ready | None,
+) -> _Plan:
+    if ready is not None:
+        return ready.plan
     if outside is None:
-        return _charge_difference(replacement, owed, held, plan.method_label, ctx, now)
-    paid = outside.settlement
-    reference = paid.reference if paid else f"unpaid:{replacement.number}"
-    method = paid.method if paid else ""
-    return external_payments.charge(replacement, owed, reference, method, ctx, now)
+        return _plan(_replacement_order(order, data))
+    return _outside_plan(order, data, location, outside)
 
 
-def _give_difference(
-    order: Order, amount: Decimal, number: str, outside: _Outside | None, ctx: SaleContext
+def _announce_credits(
+    credits: list[Payment], order: Order, replacement: Order, number: str, ctx: SaleContext
 ) -> None:
-    """The customer gets the difference back: on the original payment, or as the other
-    channel says it gave it."""
-    if outside is None:
-        refund(order, amount, number, ctx)
-        return
-    paid = outside.settlement
-    reference = paid.reference if paid else f"unrefunded:{number}"
-    method = paid.method if paid else ""
-    external_payments.give_back(order, amount, reference, method, ctx, key=number)
-
-
-def _charge_difference(
-    replacement: Order,
-    owed: Decimal,
-    held: gateways.GatewayResult | None,
-    label: str,
-    ctx: SaleContext,
-    now: datetime,
-) -> Payment:
-    if held is None or held.amount != owed:  # prices moved since the card was authorized
-        raise Conflict(
-            f"the replacements now cost {owed} more than the goods coming back, not "
-            f"{held.amount if held else ZERO}: make the exchange again"
-        )
-    return Payment.objects.create(
-        order=replacement,
-        status=Payment.Status.AUTHORIZED,
-        gateway=gateways.gateway().name,
-        reference=held.reference,
-        method_label=label,
-        amount=held.amount,
-        channel=ctx.channel,
-        created_at=now,
-    )
+    """Each credit the replacement received is money taken for it (the last one, when it pays
+    the whole replacement, was announced as the placement's payment)."""
+    handed = replacement.payments.order_by("-id").first()
+    for credit in credits:
+        if handed is None or credit.pk != handed.pk:
+            ctx.announce(
+                "payment.captured",
+                f"{number}:{credit.pk}",
+                order.customer_id,
+                {
+                    "order": replacement.number,
+                    "amount": credit.amount,
+                    "reference": credit.reference,
+                    "credit_from": order.number,
+                },
+            )
 
 
 def _tell(
@@ -471,7 +259,6 @@ def _tell(
     outside: _Outside | None = None,
 ) -> None:
     """Audit, the ``order.exchanged`` event and one step on the customer's timeline."""
-    settled = "charged" if found.difference > 0 else "refunded" if found.difference < 0 else "even"
     ctx.audit(
         "exchange_order",
         "exchange",
@@ -488,35 +275,65 @@ def _tell(
         "order.exchanged",
         found.number,
         order.customer_id,
-        {
-            "exchange": found.number,
-            "order": order.number,
-            "order_channel": order.channel,
-            "return": ret.number,
-            "replacement": replacement.number,
-            "location": location.code,
-            "reason": data.reason,
-            "returned": [{"sku": line.sku, "quantity": line.quantity} for line in data.returns],
-            "replacements": [
-                {"sku": line.sku, "quantity": line.quantity} for line in data.replacements
-            ],
-            "returned_value": found.returned_value,
-            "replacement_value": found.replacement_value,
-            "difference": found.difference,
-            "settled": settled,
-            "settled_by": ctx.channel if outside is not None else "lealtad",
-            "settlement": outside.settlement.reference
-            if outside is not None and outside.settlement
-            else None,
-        },
+        _exchanged(found, order, ret, replacement, data, location, ctx, outside),
     )
+    _on_timeline(found, order, replacement, data, location, ctx)
+
+
+def _exchanged(
+    found: Exchange,
+    order: Order,
+    ret: Return,
+    replacement: Order,
+    data: ExchangeIn,
+    location: Location,
+    ctx: SaleContext,
+    outside: _Outside | None,
+) -> dict[str, Any]:
+    """The ``order.exchanged`` event's payload."""
+    return {
+        "exchange": found.number,
+        "order": order.number,
+        "order_channel": order.channel,
+        "return": ret.number,
+        "replacement": replacement.number,
+        "location": location.code,
+        "reason": data.reason,
+        "returned": [{"sku": line.sku, "quantity": line.quantity} for line in data.returns],
+        "replacements": [
+            {"sku": line.sku, "quantity": line.quantity} for line in data.replacements
+        ],
+        "returned_value": found.returned_value,
+        "replacement_value": found.replacement_value,
+        "difference": found.difference,
+        "settled": _settled(found),
+        "settled_by": ctx.channel if outside is not None else "lealtad",
+        "settlement": outside.settlement.reference
+        if outside is not None and outside.settlement
+        else None,
+    }
+
+
+def _settled(found: Exchange) -> str:
+    return "charged" if found.difference > 0 else "refunded" if found.difference < 0 else "even"
+
+
+def _on_timeline(
+    found: Exchange,
+    order: Order,
+    replacement: Order,
+    data: ExchangeIn,
+    location: Location,
+    ctx: SaleContext,
+) -> None:
+    """One step on the customer's timeline for the whole exchange."""
     back = ", ".join(f"{line.sku} x{line.quantity}" for line in data.returns)
     taken = ", ".join(f"{line.sku} x{line.quantity}" for line in data.replacements)
     money = {
         "charged": _("%(amount)s charged") % {"amount": found.difference},
         "refunded": _("%(amount)s refunded") % {"amount": -found.difference},
         "even": _("no difference"),
-    }[settled]
+    }[_settled(found)]
     ctx.timeline(
         live_customer(order.customer_id),
         _(

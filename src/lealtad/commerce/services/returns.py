@@ -23,7 +23,8 @@ from lealtad.commerce.services.common import (
     SaleContext,
     live_customer,
 )
-from lealtad.commerce.services.orders import new_number, refund
+from lealtad.commerce.services.placement import new_number
+from lealtad.commerce.services.refunds import refund
 
 RETURNABLE = (
     Order.Status.PARTLY_SHIPPED,
@@ -76,15 +77,7 @@ def take_back(
     if order.status not in RETURNABLE:
         raise Conflict(f"order {order.number} is {order.status}: nothing to return yet")
     lines = {line.sku: line for line in order.lines.select_for_update()}
-    wanted = returnable.wanted(data.lines)
-    for refused in returnable.excess(lines, data.lines)[:1]:
-        if refused.left is None:
-            raise Conflict(f"{refused.sku} is not on order {order.number}")
-        raise Conflict(
-            f"{refused.sku}: {refused.asked} returned but only {refused.left} "
-            "received and not yet returned"
-        )
-    now = timezone.now()
+    _refuse_excess(order, lines, data)
     ret = Return.objects.create(
         number=new_number("DEV"),
         order=order,
@@ -94,11 +87,38 @@ def take_back(
         reason=data.reason,
         refund_amount=Decimal("0.00"),
         idempotency_key=data.idempotency_key,
-        created_at=now,
+        created_at=timezone.now(),
         created_by=ctx.actor.label[:150],
     )
+    ret.refund_amount = _bring_back(ret, lines, data, location)
+    ret.save(update_fields=["refund_amount"])
+    if refund_now:
+        refund(order, ret.refund_amount, ret.number, ctx)
+    before = order.status
+    order.status = _after_return(order, list(lines.values()))
+    order.save(update_fields=["status", "updated_at"])
+    _tell_returned(order, ret, location, data, before, ctx, on_timeline)
+    return ret
+
+
+def _refuse_excess(order: Order, lines: dict[str, OrderLine], data: ReturnIn) -> None:
+    """Only units received and not yet returned come back (:mod:`..returnable`)."""
+    for refused in returnable.excess(lines, data.lines)[:1]:
+        if refused.left is None:
+            raise Conflict(f"{refused.sku} is not on order {order.number}")
+        raise Conflict(
+            f"{refused.sku}: {refused.asked} returned but only {refused.left} "
+            "received and not yet returned"
+        )
+
+
+def _bring_back(
+    ret: Return, lines: dict[str, OrderLine], data: ReturnIn, location: Location
+) -> Decimal:
+    """The return's lines, each refunding its units' paid share, the units back on the
+    receiving location's shelf; what the return refunds in all."""
     total = Decimal("0.00")
-    for sku, quantity in wanted.items():
+    for sku, quantity in returnable.wanted(data.lines).items():
         line = lines[sku]
         amount = returnable.paid_for(line, quantity, line.returned)
         total += amount
@@ -109,13 +129,19 @@ def take_back(
         line.returned += quantity
         if data.restock:
             stock.put_back(line.variant_id, location, quantity)
-    ret.refund_amount = total
-    ret.save(update_fields=["refund_amount"])
-    if refund_now:
-        refund(order, total, ret.number, ctx)
-    before = order.status
-    order.status = _after_return(order, list(lines.values()))
-    order.save(update_fields=["status", "updated_at"])
+    return total
+
+
+def _tell_returned(
+    order: Order,
+    ret: Return,
+    location: Location,
+    data: ReturnIn,
+    before: str,
+    ctx: SaleContext,
+    on_timeline: bool,
+) -> None:
+    total = ret.refund_amount
     ctx.audit(
         "take_return",
         "return",
@@ -123,6 +149,7 @@ def take_back(
         {"order": [None, order.number], "refund": [None, total], "status": [before, order.status]},
         order.customer_id,
     )
+    wanted = returnable.wanted(data.lines)
     ctx.announce(
         "order.returned",
         ret.number,
@@ -138,22 +165,20 @@ def take_back(
             "restocked": data.restock,
         },
     )
-    if not on_timeline:
-        return ret
-    ctx.timeline(
-        live_customer(order.customer_id),
-        _("Return %(number)s of order %(order)s at %(where)s: %(reason)s")
-        % {
-            "number": ret.number,
-            "order": order.number,
-            "where": location.name,
-            "reason": data.reason,
-        },
-        "return",
-        ret.number,
-        location.name,
-    )
-    return ret
+    if on_timeline:
+        ctx.timeline(
+            live_customer(order.customer_id),
+            _("Return %(number)s of order %(order)s at %(where)s: %(reason)s")
+            % {
+                "number": ret.number,
+                "order": order.number,
+                "where": location.name,
+                "reason": data.reason,
+            },
+            "return",
+            ret.number,
+            location.name,
+        )
 
 
 def _after_return(order: Order, lines: list[OrderLine]) -> str:

@@ -35,7 +35,8 @@ from lealtad.commerce.services.common import (
     SaleContext,
     live_customer,
 )
-from lealtad.commerce.services.orders import _move, new_number
+from lealtad.commerce.services.orders import _move
+from lealtad.commerce.services.placement import new_number
 
 SHIPPABLE = (Order.Status.PLACED, Order.Status.PARTLY_SHIPPED)
 

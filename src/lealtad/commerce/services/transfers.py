@@ -24,7 +24,7 @@ from lealtad.commerce.models import Location, Stock, Transfer, TransferLine, Var
 from lealtad.commerce.schemas import TransferIn, TransferReceiveIn, TransferShipIn
 from lealtad.commerce.services import stock
 from lealtad.commerce.services.common import Conflict, NotFound, OutOfStock, SaleContext
-from lealtad.commerce.services.orders import new_number
+from lealtad.commerce.services.placement import new_number
 
 
 def get_transfer(number: str) -> Transfer:

@@ -1,0 +1,77 @@
+"""Goods brought back: returns, their lines, and exchanges (a return and its replacement
+order)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from lealtad.commerce.models.fields import money
+from lealtad.commerce.models.orders import Order, OrderLine
+from lealtad.commerce.models.stock import Location
+
+
+class Return(models.Model):
+    """Goods brought back on any channel against an order from any channel."""
+
+    number = models.CharField(max_length=20, unique=True)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns")
+    customer_id = models.BigIntegerField(db_index=True)
+    channel = models.CharField(max_length=40)
+    location = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=250)
+    refund_amount = money()
+    exchange_order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField()
+    created_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ReturnLine(models.Model):
+    ret = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+    refund = money()
+    restocked = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_line_id} x{self.quantity}"
+
+
+class Exchange(models.Model):
+    """Goods brought back and replacements taken, as one operation: the return and the
+    replacement order point at each other, and the price difference is charged or refunded
+    on the original payment."""
+
+    number = models.CharField(max_length=20, unique=True)
+    customer_id = models.BigIntegerField(db_index=True)
+    original_order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="exchanges")
+    ret = models.OneToOneField(Return, on_delete=models.PROTECT, related_name="exchange")
+    replacement = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="exchange_of")
+    channel = models.CharField(max_length=40)
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=250)
+    returned_value = money()  # what the goods brought back had cost
+    replacement_value = money()  # the replacements at today's price
+    difference = money()  # > 0 the customer paid more, < 0 the customer got money back
+    idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField()
+    created_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
