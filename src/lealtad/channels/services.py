@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from lealtad.channels.models import ExternalSystem, ReceivedEvent
 from lealtad.core import envelope, group_commit, normalize, set_aside
 from lealtad.core.audit import Actor
-from lealtad.core.db import insert_new
+from lealtad.core.db import insert_new, new_row
 from lealtad.core.envelope import Envelope, ValidEvent
 from lealtad.core.set_aside import FieldIssue
 
@@ -205,7 +205,8 @@ def _remember(fresh: Iterable[tuple[int, ValidEvent]], ids: list[int], actor: Ac
     now = timezone.now()
     insert_new(
         [
-            ReceivedEvent(
+            new_row(
+                ReceivedEvent,
                 event_id=e.envelope.id,
                 event_type=e.envelope.type,
                 channel=e.envelope.channel,

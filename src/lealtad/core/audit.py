@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from lealtad.core.db import insert_new
+from lealtad.core.db import insert_new, new_row
 from lealtad.core.models import AuditEntry
 
 
@@ -63,7 +63,8 @@ def build(
     channel: str = "",
 ) -> AuditEntry:
     """An unsaved entry, for services that write many in one ``bulk_create``."""
-    return AuditEntry(
+    return new_row(
+        AuditEntry,
         occurred_at=timezone.now(),
         actor_id=actor.user_id,
         actor_label=actor.label,

@@ -14,15 +14,18 @@ import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.base import ModelState
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not POSIX: SQLite's busy handler alone
     fcntl = None  # type: ignore[assignment]
+
+M = TypeVar("M", bound=models.Model)
 
 _INSERTS: dict[tuple[type[models.Model], str, int, int], str] = {}
 _PLANS: dict[type[models.Model], _Plan] = {}
@@ -66,6 +69,42 @@ def _plain(field: models.Field) -> bool:
     if isinstance(field, models.ForeignKey):
         return isinstance(field.target_field, (models.AutoField, models.BigAutoField))
     return isinstance(field, _PLAIN)
+
+
+_DEFAULTS: dict[type[models.Model], tuple[dict[str, Any], list[tuple[str, Any]]]] = {}
+
+
+def new_row(model: type[M], **values: Any) -> M:
+    """An unsaved row of ``model`` for :func:`insert_new`, by attribute name (``customer_id``,
+    not ``customer``), with the fields' defaults for the rest.
+
+    ``Model.__init__`` walks every field and descriptor for each instance: on the ingest path,
+    building the sixteen rows an event writes cost more than inserting them. A row built here
+    is the same object, with the same ``_state``, as one built by ``Model(**values)``.
+    """
+    defaults = _DEFAULTS.get(model)
+    if defaults is None:
+        defaults = _DEFAULTS[model] = _defaults(model)
+    fixed, computed = defaults
+    row = model.__new__(model)
+    state = row.__dict__
+    state.update(fixed)
+    for name, make in computed:
+        state[name] = make()
+    state.update(values)
+    state["_state"] = ModelState()
+    return row
+
+
+def _defaults(model: type[models.Model]) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+    fixed: dict[str, Any] = {}
+    computed: list[tuple[str, Any]] = []
+    for f in model._meta.concrete_fields:
+        if f.has_default() and callable(f.default):
+            computed.append((f.attname, f.default))
+        else:
+            fixed[f.attname] = f.get_default()
+    return fixed, computed
 
 
 def insert_new(rows: Sequence[models.Model]) -> None:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from lealtad.core import audit, normalize
 from lealtad.core.audit import Actor
-from lealtad.core.db import reserve_ids
+from lealtad.core.db import new_row, reserve_ids
 from lealtad.core.envelope import ValidEvent
 from lealtad.core.hub import Announcement
 from lealtad.core.write_batch import WriteBatch
@@ -264,7 +264,8 @@ class _BatchApplier:
         env, data = event.envelope, event.payload
         assert isinstance(data, InteractionRecorded)
         self.batch.add(
-            Interaction(
+            new_row(
+                Interaction,
                 customer_id=customer_id,
                 created_at=timezone.now(),
                 occurred_at=env.occurred_at,

@@ -12,7 +12,7 @@ from typing import Any
 
 from lealtad.core import audit, hub
 from lealtad.core.audit import Actor
-from lealtad.core.db import insert_new
+from lealtad.core.db import insert_new, new_row
 from lealtad.core.envelope import CustomerRef
 from lealtad.core.normalize import fold
 from lealtad.core.write_batch import WriteBatch
@@ -72,8 +72,9 @@ def build_customer(
     """A new customer as its first event names it, with its reserved id (see
     :func:`lealtad.core.db.reserve_ids`); written when its batch is flushed."""
     given, first, second = split_full_name(ref.name or "")
-    customer = Customer(
-        pk=pk,
+    customer = new_row(
+        Customer,
+        id=pk,
         given_names=given[:120],
         first_surname=first[:80],
         second_surname=second[:80],

@@ -21,7 +21,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from lealtad.core import audit
-from lealtad.core.db import reserve_ids
+from lealtad.core.db import new_row, reserve_ids
 from lealtad.core.envelope import CustomerRef
 from lealtad.core.normalize import fold
 from lealtad.core.write_batch import WriteBatch
@@ -196,7 +196,9 @@ class ProfileWriter:
             return False
         self.owners[key] = customer_id
         kind, system, value = key
-        self.batch.add(Identifier(customer_id=customer_id, kind=kind, system=system, value=value))
+        self.batch.add(
+            new_row(Identifier, customer_id=customer_id, kind=kind, system=system, value=value)
+        )
         return True
 
     def add_phone(
@@ -205,8 +207,9 @@ class ProfileWriter:
         held = self.book.phones[customer_id]
         if phone.e164 in held:
             return None
-        row = Phone(
-            pk=next(self.phone_ids, None),
+        row = new_row(
+            Phone,
+            id=next(self.phone_ids, None),
             customer_id=customer_id,
             e164=phone.e164,
             raw=phone.number,
@@ -234,8 +237,9 @@ class ProfileWriter:
         held = self.book.emails[customer_id]
         if address in held:
             return None
-        row = Email(
-            pk=next(self.email_ids, None),
+        row = new_row(
+            Email,
+            id=next(self.email_ids, None),
             customer_id=customer_id,
             address=address,
             is_primary=not held,
@@ -253,14 +257,16 @@ class ProfileWriter:
         if same in self.book.addresses[customer_id]:
             return
         self.book.addresses[customer_id].add(same)
-        row = Address(
-            pk=next(self.address_ids, None),
+        fields = data.model_dump()
+        row = new_row(
+            Address,
+            id=next(self.address_ids, None),
             customer_id=customer_id,
             source=ctx.channel,
-            **data.model_dump(),
+            **fields,
         )
         self.batch.add(row)
-        ctx.audit("add_address", "address", row.pk, audit.diff({}, data.model_dump()), customer_id)
+        ctx.audit("add_address", "address", row.pk, audit.diff({}, fields), customer_id)
 
     def record_consent(
         self, customer: Customer, consent: ConsentIn, ctx: ChangeContext, at: datetime | None
@@ -279,8 +285,9 @@ class ProfileWriter:
             return
         before = None if current is None else current.granted
         if current is None:
-            current = Consent(
-                pk=next(self.consent_ids, None),
+            current = new_row(
+                Consent,
+                id=next(self.consent_ids, None),
                 customer_id=customer.pk,
                 channel=consent.channel,
                 purpose=consent.purpose,
@@ -301,7 +308,8 @@ class ProfileWriter:
 def _history_row(
     customer_id: int, consent: ConsentIn, ctx: ChangeContext, when: datetime, proof: str, ref: str
 ) -> ConsentChange:
-    return ConsentChange(
+    return new_row(
+        ConsentChange,
         customer_id=customer_id,
         channel=consent.channel,
         purpose=consent.purpose,
