@@ -288,7 +288,8 @@ class Plan:
 
 
 def plan(args: argparse.Namespace) -> Plan:
-    rng, seen, run = random.Random(args.seed), set[str](), uuid.uuid4().hex[:12]
+    rng, run = random.Random(args.seed), uuid.uuid4().hex[:12]
+    seen: set[str] = set()
     warm = new_people(rng, SINGLE_CLIENTS, seen)
     batch = new_people(rng, args.batches * BATCH, seen)
     single = new_people(rng, args.singles, seen)
