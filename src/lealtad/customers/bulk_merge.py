@@ -37,8 +37,9 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from rich.progress import Progress
 
-from lealtad.core import audit
-from lealtad.core.models import AuditEntry, OutboxMessage
+from lealtad.core import audit, hub
+from lealtad.core.db import insert_new, new_row
+from lealtad.core.models import AuditEntry
 from lealtad.customers.models import (
     Address,
     Consent,
@@ -54,9 +55,7 @@ from lealtad.customers.models import (
     Phone,
 )
 from lealtad.customers.services.common import (
-    AUDIT_COLUMNS,
     EDITABLE_FIELDS,
-    OUTBOX_COLUMNS,
     ChangeContext,
     _naming,
     _snapshot,
@@ -75,18 +74,6 @@ MERGED_BATCH = "customer.merged_batch"
 ID_BATCH = 1000  # ids per ``IN (…)``
 # every row of the absorbed (its open data-quality issues too)
 MOVED_WHOLE = (Address, Interaction, ConsentChange, Identifier, DataQualityIssue)
-MERGE_COLUMNS = (
-    "survivor_id",
-    "absorbed_id",
-    "performed_by_id",
-    "performed_by_label",
-    "reason",
-    "moved",
-    "snapshot",
-    "performed_at",
-    "undone_by_label",
-    "undo_reason",
-)
 SURVIVOR_COLUMNS = (
     *EDITABLE_FIELDS,
     "first_contact_at",
@@ -459,36 +446,25 @@ class _Chunk:
     def _write_merges(self) -> dict[int, int]:
         """Insert the :class:`Merge` rows; their ids by absorbed customer."""
         actor = self.ctx.actor
-        _insert(
-            Merge,
-            MERGE_COLUMNS,
-            [
-                (
-                    p.survivor_id,
-                    p.absorbed_id,
-                    actor.user_id,
-                    actor.label,
-                    p.reason,
-                    p.moved,
-                    p.snapshot,
-                    p.at,
-                    "",
-                    "",
-                )
-                for p in self.planned
-            ],
-        )
-        ids: dict[int, int] = {}
-        first = self.planned[0].at
-        for of in _of_customers(sorted(p.absorbed_id for p in self.planned), "absorbed_id"):
-            rows = Merge.objects.filter(of, undone_at=None, performed_at__gte=first)
-            ids.update(rows.values_list("absorbed_id", "pk"))
-        return ids
+        rows = [
+            new_row(
+                Merge,
+                survivor_id=p.survivor_id,
+                absorbed_id=p.absorbed_id,
+                performed_by_id=actor.user_id,
+                performed_by_label=actor.label,
+                reason=p.reason,
+                moved=p.moved,
+                snapshot=p.snapshot,
+            )
+            for p in self.planned
+        ]
+        insert_new(rows)
+        return {row.absorbed_id: row.pk for row in rows}
 
     def _write_audit_and_events(self, merge_ids: dict[int, int], now: datetime) -> None:
         """Two audit entries per merge, as the single merge leaves; one event for the chunk."""
-        entries = [entry for p in self.planned for entry in self._audit_entries(p)]
-        _insert(AuditEntry, AUDIT_COLUMNS, entries)
+        insert_new([entry for p in self.planned for entry in self._audit_entries(p)])
         merges = [
             {
                 "merge_id": merge_ids[p.absorbed_id],
@@ -500,14 +476,10 @@ class _Chunk:
         ]
         event_id = f"{self.ctx.event_id or 'local'}#{MERGED_BATCH}#{uuid.uuid4().hex[:12]}"
         payload = {"count": len(merges), "merges": merges}
-        _insert(
-            OutboxMessage,
-            OUTBOX_COLUMNS,
-            [(event_id, MERGED_BATCH, self.ctx.channel, None, payload, now)],
-        )
+        hub.publish_many([hub.Announcement(MERGED_BATCH, payload, event_id, self.ctx.channel)])
 
-    def _audit_entries(self, p: _Planned) -> list[tuple[Any, ...]]:
-        """The single merge's two entries (see :func:`audit.build`), as rows to insert."""
+    def _audit_entries(self, p: _Planned) -> list[AuditEntry]:
+        """The single merge's two entries (see :func:`audit.build`)."""
         reason = {"reason": [None, p.reason]}
         survivor = p.changes | {"merged_customer": [None, p.absorbed_id]} | reason
         absorbed = {"merged_into": [None, p.survivor_id]} | reason
@@ -516,21 +488,19 @@ class _Chunk:
             self._entry(p.at, "merged_into", p.absorbed_id, absorbed),
         ]
 
-    def _entry(self, at: datetime, action: str, customer_id: int, changes: dict) -> tuple:
-        actor = self.ctx.actor
-        row = {
-            "occurred_at": at,
-            "actor_id": actor.user_id,
-            "actor_label": actor.label,
-            "channel": self.channel,
-            "action": action,
-            "entity_type": "customer",
-            "entity_id": str(customer_id),
-            "customer_id": customer_id,
-            "changes": changes,
-            "event_id": self.ctx.event_id,
-        }
-        return tuple(row[c] for c in AUDIT_COLUMNS)
+    def _entry(self, at: datetime, action: str, customer_id: int, changes: dict) -> AuditEntry:
+        entry = audit.build(
+            self.ctx.actor,
+            action,
+            "customer",
+            customer_id,
+            changes,
+            customer_id=customer_id,
+            event_id=self.ctx.event_id,
+            channel=self.channel,
+        )
+        entry.occurred_at = at
+        return entry
 
 
 # Set-based reads and writes ---------------------------------------------------------------
@@ -653,20 +623,6 @@ def _update(
         quote(where.column),
     )
     _execute_many(sql, [*fields, None], rows)
-
-
-def _insert(model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple]) -> None:
-    """``INSERT`` the rows (tuples in ``columns`` order) in one ``executemany``."""
-    if not rows:
-        return
-    fields: list[Any] = [model._meta.get_field(name) for name in columns]
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(model._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    _execute_many(sql, fields, rows)
 
 
 def _execute_many(sql: str, fields: Sequence[Any], rows: Sequence[tuple]) -> None:

@@ -9,10 +9,7 @@ callers use are re-exported here, so ``services.add_phone`` reads the same as be
 
 from lealtad.customers.services.batch import apply_events
 from lealtad.customers.services.common import (
-    AUDIT_COLUMNS,
     EDITABLE_FIELDS,
-    INTERACTION_COLUMNS,
-    OUTBOX_COLUMNS,
     ChangeContext,
     _naming,
     _snapshot,
@@ -47,10 +44,7 @@ from lealtad.customers.services.records import (
 )
 
 __all__ = [
-    "AUDIT_COLUMNS",
     "EDITABLE_FIELDS",
-    "INTERACTION_COLUMNS",
-    "OUTBOX_COLUMNS",
     "_RESTORED_FIELDS",
     "AddressPeriodReversed",
     "ChangeContext",

@@ -22,35 +22,6 @@ from lealtad.customers.models import (
 from lealtad.customers.names import display_name, split_full_name
 from lealtad.customers.schemas import PROFILE_FIELDS, CustomerProfile
 
-INTERACTION_COLUMNS = (
-    "customer_id",
-    "occurred_at",
-    "channel",
-    "kind",
-    "direction",
-    "subject",
-    "summary",
-    "agent",
-    "location",
-    "related_type",
-    "related_id",
-    "event_id",
-    "created_at",
-)
-AUDIT_COLUMNS = (
-    "occurred_at",
-    "actor_id",
-    "actor_label",
-    "channel",
-    "action",
-    "entity_type",
-    "entity_id",
-    "customer_id",
-    "changes",
-    "event_id",
-)
-OUTBOX_COLUMNS = ("event_id", "event_type", "channel", "customer_id", "payload", "created_at")
-
 
 def _naming(customer: Customer) -> None:
     customer.display_name = display_name(
