@@ -196,7 +196,7 @@ def test_promotions_and_taxes_kept_in_the_process_follow_changes(monkeypatch):
     assert order.promotions == []
     Promotion.objects.filter(code="WEB-PANTALONES-10").update(active=True)  # elsewhere
     clock = [1000.0]
-    monkeypatch.setattr(selectors.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(selectors.prices.time, "monotonic", lambda: clock[0])
     selectors.forget_pricing_rules()
     order, _ = order_services.place_order(_order(story, demo.TROUSERS_32, 1), ctx)
     assert order.promotions == ["WEB-PANTALONES-10"]

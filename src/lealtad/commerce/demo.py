@@ -80,6 +80,23 @@ def seed_catalog() -> None:
     for code, name, kind, address in LOCATIONS:
         city = "Guayaquil" if code.startswith("GYE") else "Quito"
         catalog_services.upsert_location(code, name, kind, address=address, city=city)
+    _seed_products()
+    catalog_services.upsert_promotion(
+        "WEB-PANTALONES-10",
+        name="10% en pantalones, solo en la web",
+        kind="percent",
+        value=Decimal("10"),
+        channels=["web"],
+        categories=["pantalones"],
+    )
+    with transaction.atomic():
+        for sku, where in STOCK.items():
+            for location, units in where.items():
+                catalog_services.receive_stock(sku, location, units)
+
+
+def _seed_products() -> None:
+    """The shirt in three sizes and the trousers that match it."""
     catalog_services.upsert_product(
         "CAM-OXF",
         "Camisa Oxford celeste",
@@ -114,18 +131,6 @@ def seed_catalog() -> None:
             for size in ("30", "32", "34")
         ],
     )
-    catalog_services.upsert_promotion(
-        "WEB-PANTALONES-10",
-        name="10% en pantalones, solo en la web",
-        kind="percent",
-        value=Decimal("10"),
-        channels=["web"],
-        categories=["pantalones"],
-    )
-    with transaction.atomic():
-        for sku, where in STOCK.items():
-            for location, units in where.items():
-                catalog_services.receive_stock(sku, location, units)
 
 
 def _apply_event(raw: dict[str, Any]) -> int | None:
@@ -194,15 +199,36 @@ def cross_channel(progress: Any = None) -> str:
 
     seed_catalog()
     story = seed_customer()
-    clerk = SaleContext(Actor(label="carlos.tienda", channel="handheld"), "handheld")
+    step(_asked_at_the_handheld())
+    step(_shipped_home(story))
+    second, told = _ordered_on_the_web(story)
+    step(told)
+    for told in _exchanged_at_the_store(second):
+        step(told)
+    default_dispatcher().run_once(limit=10000)
+    step(_history(story))
+    step(_stock())
+    timeline = customer_references.interactions_of_kind(story.customer_id, "order")
+    lines = "\n".join(f"   {i.channel:9} {i.subject}" for i in timeline)
+    return "\n".join(steps) + "\n   Timeline:\n" + lines
+
+
+_WAREHOUSE = SaleContext(Actor.system("bodega"), "web")
+
+
+def _asked_at_the_handheld() -> str:
     found = selectors.availability(SHIRT_M, STORE_HOME)
     assert found is not None
     elsewhere = ", ".join(f"{r['location']} {r['available']}" for r in found["locations"])
-    step(
+    return (
         f"1. Handheld at {STORE_HOME}: {SHIRT_M} here {found['here']['available']}; "
         f"elsewhere: {elsewhere}"
     )
 
+
+def _shipped_home(story: Story) -> str:
+    """The clerk orders the size the store lacks, shipped home; it leaves and arrives."""
+    clerk = SaleContext(Actor(label="carlos.tienda", channel="handheld"), "handheld")
     first, _ = order_services.place_order(
         OrderIn(
             customer_id=story.customer_id,
@@ -215,16 +241,18 @@ def cross_channel(progress: Any = None) -> str:
         ),
         clerk,
     )
-    step(
+    told = (
         f"2. Order {first.number} (handheld) shipped home from "
         f"{first.lines.values_list('location__code', flat=True).get()}, "
         f"{first.total} {first.currency}; "
         f"captured elsewhere: {first.captured_elsewhere}"
     )
-    warehouse = SaleContext(Actor.system("bodega"), "web")
-    shipments.ship_order(first, ShipIn(carrier="Servientrega"), warehouse)
-    shipments.deliver_order(first, warehouse)
+    shipments.ship_order(first, ShipIn(carrier="Servientrega"), _WAREHOUSE)
+    shipments.deliver_order(first, _WAREHOUSE)
+    return told
 
+
+def _ordered_on_the_web(story: Story) -> tuple[Order, str]:
     web = SaleContext(Actor(label="rodrigo.juarez (web)", channel="web"), "web")
     second, _ = order_services.place_order(
         OrderIn(
@@ -237,13 +265,16 @@ def cross_channel(progress: Any = None) -> str:
         ),
         web,
     )
-    step(
+    told = (
         f"3. Order {second.number} (web) to the office, {second.total} {second.currency} "
         f"with {', '.join(second.promotions) or 'no promotion'}"
     )
-    shipments.ship_order(second, ShipIn(carrier="Servientrega"), warehouse)
-    shipments.deliver_order(second, warehouse)
+    shipments.ship_order(second, ShipIn(carrier="Servientrega"), _WAREHOUSE)
+    shipments.deliver_order(second, _WAREHOUSE)
+    return second, told
 
+
+def _exchanged_at_the_store(second: Order) -> list[str]:
     store = SaleContext(Actor(label="andrea.tienda", channel="pos"), "pos")
     swap, _ = exchanges.exchange(
         second,
@@ -256,25 +287,27 @@ def cross_channel(progress: Any = None) -> str:
         ),
         store,
     )
-    step(
+    return [
         f"4. Return {swap.ret.number} at {STORE_OFFICE} (pos): {TROUSERS_32} back, "
-        f"{swap.returned_value} credited to the replacement"
-    )
-    step(
+        f"{swap.returned_value} credited to the replacement",
         f"5. Exchange {swap.number}: order {swap.replacement.number} (pos, take now) for size "
-        f"34, {swap.replacement_value}; difference {swap.difference} charged to the card"
-    )
-    default_dispatcher().run_once(limit=10000)
+        f"34, {swap.replacement_value}; difference {swap.difference} charged to the card",
+    ]
 
+
+def _history(story: Story) -> str:
     orders = Order.objects.filter(customer_id=story.customer_id)
     linked = Return.objects.filter(customer_id=story.customer_id, exchange_order__isnull=False)
-    step(
+    return (
         f"6. History: {orders.count()} orders, "
         f"{Return.objects.filter(customer_id=story.customer_id).count()} return, "
         f"{Exchange.objects.filter(customer_id=story.customer_id).count()} exchange "
         f"({linked.count()} return linked to its replacement); "
         f"captured sales {selectors.captured_sales()['orders']}"
     )
+
+
+def _stock() -> str:
     levels = [
         f"{sku}@{loc}={on_hand - reserved}"
         for sku, loc, on_hand, reserved in Stock.objects.filter(
@@ -283,7 +316,4 @@ def cross_channel(progress: Any = None) -> str:
         .order_by("variant__sku", "location__code")
         .values_list("variant__sku", "location__code", "on_hand", "reserved")
     ]
-    timeline = customer_references.interactions_of_kind(story.customer_id, "order")
-    step("7. Stock: " + ", ".join(levels))
-    lines = "\n".join(f"   {i.channel:9} {i.subject}" for i in timeline)
-    return "\n".join(steps) + "\n   Timeline:\n" + lines
+    return "7. Stock: " + ", ".join(levels)

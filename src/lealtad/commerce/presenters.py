@@ -11,9 +11,11 @@ from lealtad.commerce.models import (
     CustomerList,
     Exchange,
     Order,
+    OrderLine,
     Payment,
     PaymentMethod,
     Product,
+    Return,
     Shipment,
     Transfer,
 )
@@ -163,6 +165,39 @@ def order_row(o: Order) -> dict[str, Any]:
     }
 
 
+def _line(line: OrderLine) -> dict[str, Any]:
+    return {
+        "sku": line.sku,
+        "description": line.description,
+        "quantity": line.quantity,
+        "unit_price": money(line.unit_price),
+        "discount": money(line.discount),
+        "tax": money(line.tax),
+        "total": money(line.total),
+        "location": line.location.code if line.location else None,
+        "shipped": line.shipped,
+        "returned": line.returned,
+        "cancelled": line.cancelled,
+        "to_ship": line.to_ship,
+    }
+
+
+def _return(r: Return) -> dict[str, Any]:
+    return {
+        "number": r.number,
+        "channel": r.channel,
+        "location": r.location.code if r.location else None,
+        "reason": r.reason,
+        "refund": money(r.refund_amount),
+        "created_at": _iso(r.created_at),
+        "exchange_order": r.exchange_order.number if r.exchange_order else None,
+        "lines": [
+            {"order_line": rl.order_line_id, "quantity": rl.quantity, "refund": money(rl.refund)}
+            for rl in r.lines.all()
+        ],
+    }
+
+
 def order_detail(o: Order) -> dict[str, Any]:
     return {
         "number": o.number,
@@ -184,45 +219,10 @@ def order_detail(o: Order) -> dict[str, Any]:
         "external_ref": o.external_ref,
         "placed_at": _iso(o.placed_at),
         "placed_by": o.placed_by,
-        "lines": [
-            {
-                "sku": line.sku,
-                "description": line.description,
-                "quantity": line.quantity,
-                "unit_price": money(line.unit_price),
-                "discount": money(line.discount),
-                "tax": money(line.tax),
-                "total": money(line.total),
-                "location": line.location.code if line.location else None,
-                "shipped": line.shipped,
-                "returned": line.returned,
-                "cancelled": line.cancelled,
-                "to_ship": line.to_ship,
-            }
-            for line in o.lines.all()
-        ],
+        "lines": [_line(line) for line in o.lines.all()],
         "payments": payments(o.payments.all(), o.shipments.all()),
         "shipments": [shipment(s) for s in o.shipments.all()],
-        "returns": [
-            {
-                "number": r.number,
-                "channel": r.channel,
-                "location": r.location.code if r.location else None,
-                "reason": r.reason,
-                "refund": money(r.refund_amount),
-                "created_at": _iso(r.created_at),
-                "exchange_order": r.exchange_order.number if r.exchange_order else None,
-                "lines": [
-                    {
-                        "order_line": rl.order_line_id,
-                        "quantity": rl.quantity,
-                        "refund": money(rl.refund),
-                    }
-                    for rl in r.lines.all()
-                ],
-            }
-            for r in o.returns.all()
-        ],
+        "returns": [_return(r) for r in o.returns.all()],
         "adjustments": [
             {"amount": money(a.amount), "reason": a.reason, "channel": a.channel}
             for a in o.adjustments.all()

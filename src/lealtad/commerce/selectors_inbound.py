@@ -12,7 +12,7 @@ from lealtad.commerce.models import Exchange, Order, Payment, Shipment
 ZERO = Decimal("0.00")
 EXTERNAL = "external:"  # a payment's gateway when another system moved the money
 HELD = (Payment.Status.AUTHORIZED, Payment.Status.CAPTURED, Payment.Status.REFUNDED)
-TAKEN = (Payment.Status.CAPTURED, Payment.Status.REFUNDED)
+TAKEN = (Payment.Status.CAPTURED, Payment.Status.REFUNDED)  # money taken (refunds aside)
 
 
 def unpaid_reference(order: Order) -> str:

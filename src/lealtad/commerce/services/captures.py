@@ -28,11 +28,11 @@ from django.utils import timezone
 
 from lealtad.commerce import pricing, returnable
 from lealtad.commerce.models import Order, OrderLine, Payment, Shipment
+from lealtad.commerce.selectors_inbound import TAKEN
 from lealtad.commerce.services import gateway_calls
 from lealtad.commerce.services.common import SaleContext, insert_new
 
 ZERO = Decimal("0.00")
-TAKEN = (Payment.Status.CAPTURED, Payment.Status.REFUNDED)
 # Money a capture took or was asked to take (the gateway's answer comes after the commit).
 TAKEN_OR_ASKED = (*TAKEN, Payment.Status.PENDING)
 
@@ -138,7 +138,23 @@ def _take(
     )
     insert_new([row])
     before, hold.left = hold.left, hold.left - amount
-    tracking = shipment.tracking if shipment is not None else None
+    _ask(order, row, auth, key, final, before, hold.left, ctx)
+    return row
+
+
+def _ask(
+    order: Order,
+    row: Payment,
+    auth: Payment,
+    key: str,
+    final: bool,
+    before: Decimal,
+    left: Decimal,
+    ctx: SaleContext,
+) -> None:
+    """Ask the gateway for the capture once the transaction committed; its answer is
+    announced (``payment.captured``) and audited (``capture_payment``) as it is recorded."""
+    tracking = row.shipment.tracking if row.shipment is not None else None
     gateway_calls.request(
         gateway_calls.Call(
             gateway_calls.CAPTURE,
@@ -146,28 +162,27 @@ def _take(
             auth.reference,
             order.number,
             order.customer_id,
-            amount,
+            row.amount,
             key=f"{key}:{auth.pk}",
             final=final,
             event_key=f"{order.number}:CAP-{row.pk}",
             announce={
                 "order": order.number,
                 "shipment": tracking,
-                "amount": str(amount),
+                "amount": str(row.amount),
                 "authorization": auth.reference,
-                "held": str(hold.left),
+                "held": str(left),
                 "final": final,
             },
             audit={
-                "captured": [None, str(amount)],
-                "held": [str(before), str(hold.left)],
+                "captured": [None, str(row.amount)],
+                "held": [str(before), str(left)],
                 "shipment": [None, tracking],
             },
             **gateway_calls.asked_by(ctx),
         ),
         ctx,
     )
-    return row
 
 
 def void_rest(order: Order, ctx: SaleContext, reason: str) -> list[Payment]:

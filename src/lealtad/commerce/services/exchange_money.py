@@ -15,7 +15,7 @@ from lealtad.commerce.models import (
     Order,
     Payment,
 )
-from lealtad.commerce.services import external_payments
+from lealtad.commerce.services import captures, external_payments
 from lealtad.commerce.services.common import (
     Conflict,
     SaleContext,
@@ -24,7 +24,7 @@ from lealtad.commerce.services.exchange_plans import ZERO, _Outside
 from lealtad.commerce.services.order_plan import (
     _Plan,
 )
-from lealtad.commerce.services.refunds import refund
+from lealtad.commerce.services.refunds import given_back, left_on, refund, shares
 
 
 def _credit(
@@ -32,55 +32,50 @@ def _credit(
 ) -> list[Payment]:
     """The returned goods' value pays for the replacements: each original charge gives its
     share (oldest first) to the replacement order, without a round trip to the card."""
-    left = amount
-    made: list[Payment] = []
-    now = timezone.now()
-    charges = original.payments.select_for_update().filter(
-        kind=Payment.Kind.CHARGE,
-        status__in=[Payment.Status.CAPTURED, Payment.Status.REFUNDED],
+    charges = list(
+        original.payments.select_for_update()
+        .filter(kind=Payment.Kind.CHARGE, status__in=captures.TAKEN)
+        .order_by("id")
     )
-    for charge in charges.order_by("id"):
-        take = min(left, charge.amount - charge.refunded)
-        if take <= 0:
-            continue
-        charge.refunded += take
-        if charge.refunded == charge.amount:
-            charge.status = Payment.Status.REFUNDED
-        charge.save(update_fields=["refunded", "status"])
-        Payment.objects.create(
-            order=original,
-            kind=Payment.Kind.REFUND,
-            status=Payment.Status.REFUNDED,
-            gateway=charge.gateway,
-            reference=f"{charge.reference}:exchange:{replacement.number}",
-            method_label=_("credit to order %(number)s") % {"number": replacement.number},
-            amount=take,
-            original=charge,
-            channel=ctx.channel,
-            created_at=now,
-        )
-        made.append(
-            Payment.objects.create(
-                order=replacement,
-                status=Payment.Status.CAPTURED,
-                gateway=charge.gateway,
-                reference=charge.reference,
-                method_label=charge.method_label,
-                amount=take,
-                original=charge,
-                channel=ctx.channel,
-                created_at=now,
-            )
-        )
-        left -= take
-        if left <= 0:
-            break
-    if left > 0:
+    there = left_on(charges)
+    if amount > there:
         raise Conflict(
-            f"only {amount - left} of {amount} is left on order {original.number} to pay "
+            f"only {there} of {amount} is left on order {original.number} to pay "
             "for the replacements"
         )
-    return made
+    return [_credited(original, replacement, c, take, ctx) for c, take in shares(charges, amount)]
+
+
+def _credited(
+    original: Order, replacement: Order, charge: Payment, take: Decimal, ctx: SaleContext
+) -> Payment:
+    """The charge gives ``take`` to the replacement: a refund row on the original (no gateway
+    call) and a captured charge on the replacement with the original's gateway reference."""
+    now = timezone.now()
+    given_back(charge, take)
+    Payment.objects.create(
+        order=original,
+        kind=Payment.Kind.REFUND,
+        status=Payment.Status.REFUNDED,
+        gateway=charge.gateway,
+        reference=f"{charge.reference}:exchange:{replacement.number}",
+        method_label=_("credit to order %(number)s") % {"number": replacement.number},
+        amount=take,
+        original=charge,
+        channel=ctx.channel,
+        created_at=now,
+    )
+    return Payment.objects.create(
+        order=replacement,
+        status=Payment.Status.CAPTURED,
+        gateway=charge.gateway,
+        reference=charge.reference,
+        method_label=charge.method_label,
+        amount=take,
+        original=charge,
+        channel=ctx.channel,
+        created_at=now,
+    )
 
 
 def _take_difference(

@@ -28,7 +28,6 @@ from lealtad.commerce.schemas import (
 )
 from lealtad.commerce.services.common import (
     Conflict,
-    PaymentFailed,
     customer_reference,
 )
 from lealtad.commerce.services.order_plan import (
@@ -39,7 +38,7 @@ from lealtad.commerce.services.order_plan import (
     _quote,
     _variants,
 )
-from lealtad.commerce.services.placement import new_number
+from lealtad.commerce.services.placement import authorize, new_number
 
 ZERO = Decimal("0.00")
 
@@ -60,12 +59,7 @@ def _prepare(order: Order, data: ExchangeIn) -> _Ready:
     number = new_number("CAM")
     plan = _plan(_replacement_order(order, data))
     owed = _quote(plan, timezone.now()).total - _worth(order, data)
-    held = None
-    if owed > 0 and plan.token:
-        try:
-            held = gateways.gateway().authorize(plan.token, owed, plan.currency, number)
-        except gateways.PaymentDeclined as exc:
-            raise PaymentFailed(str(exc)) from exc
+    held = authorize(plan, number, owed) if owed > 0 else None
     return _Ready(number, plan, held)
 
 

@@ -27,6 +27,7 @@ its money is settled, :mod:`.exchange_money`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -147,25 +148,7 @@ def _exchange(
     credits: list[Payment] = []
     plan = _replacements(order, data, location, outside, ready)
     held = ready.held if ready is not None else None
-
-    def settle(replacement: Order, now: datetime) -> Payment:
-        credits[:] = _credit(order, replacement, min(ret.refund_amount, replacement.total), ctx)
-        owed = replacement.total - ret.refund_amount
-        if owed > 0:
-            return _take_difference(replacement, owed, plan, outside, held, ctx, now)
-        if credits:
-            return credits[-1]
-        return Payment.objects.create(
-            order=replacement,
-            status=Payment.Status.CAPTURED,
-            gateway="exchange",
-            reference=number,
-            amount=ZERO,
-            channel=ctx.channel,
-            created_at=now,
-        )
-
-    plan.settle = settle
+    plan.settle = _settlement(order, ret, plan, outside, held, number, credits, ctx)
     replacement = _place_with_retries(plan, ctx, external=outside is not None)
     if outside is not None and outside.occurred_at is not None:
         Order.objects.filter(pk=replacement.pk).update(placed_at=outside.occurred_at)
@@ -193,6 +176,39 @@ def _exchange(
     )
     _tell(found, order, ret, replacement, data, location, ctx, outside)
     return found
+
+
+def _settlement(
+    order: Order,
+    ret: Return,
+    plan: _Plan,
+    outside: _Outside | None,
+    held: gateways.GatewayResult | None,
+    number: str,
+    credits: list[Payment],
+    ctx: SaleContext,
+) -> Callable[[Order, datetime], Payment]:
+    """How the replacement is paid, in its placement's transaction: the returned goods'
+    credit first (noted in ``credits``), then the difference, or a zero charge when even."""
+
+    def settle(replacement: Order, now: datetime) -> Payment:
+        credits[:] = _credit(order, replacement, min(ret.refund_amount, replacement.total), ctx)
+        owed = replacement.total - ret.refund_amount
+        if owed > 0:
+            return _take_difference(replacement, owed, plan, outside, held, ctx, now)
+        if credits:
+            return credits[-1]
+        return Payment.objects.create(
+            order=replacement,
+            status=Payment.Status.CAPTURED,
+            gateway="exchange",
+            reference=number,
+            amount=ZERO,
+            channel=ctx.channel,
+            created_at=now,
+        )
+
+    return settle
 
 
 def _goods_back(order: Order, data: ExchangeIn, location: Location, ctx: SaleContext) -> Return:

@@ -22,6 +22,7 @@ from lealtad.commerce import selectors_inbound
 from lealtad.commerce.models import Order, Payment
 from lealtad.commerce.schemas import PaymentCapturedEvent, PaymentRefundedEvent
 from lealtad.commerce.services.common import Conflict, SaleContext
+from lealtad.commerce.services.refunds import given_back, left_on, shares
 
 ZERO = Decimal("0.00")
 
@@ -58,22 +59,19 @@ def give_back(
 ) -> list[Payment]:
     """Another system gave ``amount`` back: one refund row per charge it is counted against,
     each announced as ``payment.refunded`` (``key`` keeps the announcements' ids stable)."""
-    left = amount
-    made: list[Payment] = []
     charges = order.payments.select_for_update().filter(
         kind=Payment.Kind.CHARGE, status__in=selectors_inbound.TAKEN
     )
     if from_charge:
         charges = charges.filter(reference=from_charge)
+    found = list(charges.order_by("id"))
+    there = left_on(found)
+    if amount > there:
+        raise Conflict(f"only {there} of {amount} can be given back on this order")
     now = timezone.now()
-    for original in charges.order_by("id"):
-        take = min(left, original.amount - original.refunded)
-        if take <= 0:
-            continue
-        original.refunded += take
-        if original.refunded == original.amount:
-            original.status = Payment.Status.REFUNDED
-        original.save(update_fields=["refunded", "status"])
+    made: list[Payment] = []
+    for original, take in shares(found, amount):
+        given_back(original, take)
         made.append(
             Payment.objects.create(
                 order=order,
@@ -88,11 +86,13 @@ def give_back(
                 created_at=now,
             )
         )
-        left -= take
-        if left <= 0:
-            break
-    if left > 0:
-        raise Conflict(f"only {amount - left} of {amount} can be given back on this order")
+    _announce_refunds(order, made, reference, key, ctx)
+    return made
+
+
+def _announce_refunds(
+    order: Order, made: list[Payment], reference: str, key: str, ctx: SaleContext
+) -> None:
     for payment in made:
         ctx.announce(
             "payment.refunded",
@@ -106,7 +106,6 @@ def give_back(
                 "by": ctx.channel,
             },
         )
-    return made
 
 
 @transaction.atomic

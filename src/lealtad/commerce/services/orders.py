@@ -95,6 +95,15 @@ def cancel_order(order: Order, reason: str, ctx: SaleContext) -> Order:
     after = _after_cancel(order) if partial else Order.Status.CANCELLED
     before = order.status = status
     _move(order, (Order.Status.PLACED, Order.Status.PARTLY_SHIPPED), after)
+    _release_unshipped(lines)
+    left = _call_off(lines)
+    captures.void_rest(order, ctx, reason)
+    _tell_cancelled(order, before, reason, left, partial, ctx)
+    return order
+
+
+def _release_unshipped(lines: list[OrderLine]) -> None:
+    """The units not shipped give their reservations back."""
     stock.release(
         stock.Hold(
             Stock.objects.get(variant_id=line.variant_id, location_id=line.location_id).pk,
@@ -105,8 +114,16 @@ def cancel_order(order: Order, reason: str, ctx: SaleContext) -> Order:
         for line in lines
         if line.location_id is not None and line.to_ship > 0
     )
-    left = _call_off(lines)
-    captures.void_rest(order, ctx, reason)
+
+
+def _tell_cancelled(
+    order: Order,
+    before: str,
+    reason: str,
+    left: list[dict[str, Any]],
+    partial: bool,
+    ctx: SaleContext,
+) -> None:
     ctx.audit(
         "cancel_order",
         "order",
@@ -129,7 +146,6 @@ def cancel_order(order: Order, reason: str, ctx: SaleContext) -> Order:
     )
     customer = live_customer(order.customer_id)
     ctx.timeline(customer, text % {"number": order.number}, "order", order.number)
-    return order
 
 
 def _call_off(lines: list[OrderLine]) -> list[dict[str, Any]]:

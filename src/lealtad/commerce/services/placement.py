@@ -110,7 +110,7 @@ def _place_with_retries(plan: _Plan, ctx: SaleContext, external: bool = False) -
     # The card is authorized before the write transaction: a gateway's round trip must not
     # hold SQLite's one writer (or a group commit) while it waits. An order that then fails
     # to be written (its units sold meanwhile) gives the hold back.
-    held = _authorize(plan, number, priced.total)
+    held = authorize(plan, number, priced.total)
     try:
         order, lines, payment = _reserve_and_record(plan, ctx, priced, now, number, held, early)
     except BaseException:
@@ -162,7 +162,9 @@ def _reserve_and_record(
     raise AssertionError("unreachable")
 
 
-def _authorize(plan: _Plan, number: str, total: Decimal) -> gateways.GatewayResult | None:
+def authorize(plan: _Plan, number: str, total: Decimal) -> gateways.GatewayResult | None:
+    """Hold ``total`` on the plan's card, before any transaction opens (a declined card is
+    402, nothing written); none when someone else settles the money or there is no card."""
     if plan.settle is not None or plan.external_payment or not plan.token:
         return None
     try:

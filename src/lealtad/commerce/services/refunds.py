@@ -3,6 +3,7 @@ the gateway asked after the commit; price adjustments with their reason."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import transaction
@@ -29,8 +30,7 @@ def refundable(order: Order) -> Decimal:
     """What can still be given back: what the captures (and other payments taken) took, less
     what they gave back. Money only held by an authorization is not refundable: it is
     released when the rest of the order is cancelled."""
-    captured = order.payments.filter(kind=Payment.Kind.CHARGE, status__in=captures.TAKEN)
-    return sum((p.amount - p.refunded for p in captured), Decimal("0.00"))
+    return left_on(order.payments.filter(kind=Payment.Kind.CHARGE, status__in=captures.TAKEN))
 
 
 def refund(order: Order, amount: Decimal, key: str, ctx: SaleContext) -> list[Payment]:
@@ -45,57 +45,77 @@ def refund(order: Order, amount: Decimal, key: str, ctx: SaleContext) -> list[Pa
         .filter(kind=Payment.Kind.CHARGE, status__in=captures.TAKEN)
         .order_by("id")
     )
-    there = sum((c.amount - c.refunded for c in charges), Decimal("0.00"))
+    there = left_on(charges)
     if amount > there:  # before any gateway call: a refused refund moves no money
         raise Conflict(f"only {there} of {amount} can be refunded on this order")
-    left = amount
-    made = []
+    return [_give_back(order, charge, take, key, ctx) for charge, take in shares(charges, amount)]
+
+
+def left_on(charges: Iterable[Payment]) -> Decimal:
+    """What the charges took and have not given back yet."""
+    return sum((c.amount - c.refunded for c in charges), Decimal("0.00"))
+
+
+def shares(charges: Iterable[Payment], amount: Decimal) -> list[tuple[Payment, Decimal]]:
+    """How ``amount`` comes back from the charges: oldest first, each up to what it has left
+    (a refund, an exchange's credit, another channel's refund share it the same way)."""
+    found = []
     for charge in charges:
-        take = min(left, charge.amount - charge.refunded)
+        take = min(amount, charge.amount - charge.refunded)
         if take <= 0:
             continue
-        external = charge.gateway.startswith("external:")
-        charge.refunded += take
-        charge.status = (
-            Payment.Status.REFUNDED if charge.refunded == charge.amount else charge.status
-        )
-        charge.save(update_fields=["refunded", "status"])
-        payment = Payment.objects.create(
-            order=order,
-            kind=Payment.Kind.REFUND,
-            status=Payment.Status.REFUNDED if external else Payment.Status.PENDING,
-            gateway=charge.gateway,
-            reference=f"{charge.reference}:refund:{key}" if external else "",
-            method_label=charge.method_label,
-            amount=take,
-            original=charge,
-            channel=ctx.channel,
-            created_at=timezone.now(),
-        )
-        told = {"order": order.number, "amount": str(take), "to": charge.method_label}
-        if external:  # another system's money: recorded, never sent to the card gateway
-            ctx.announce("payment.refunded", f"{key}:{charge.pk}", order.customer_id, told)
-        else:  # one gateway call per capture, each with a key of its own, after the commit
-            gateway_calls.request(
-                gateway_calls.Call(
-                    gateway_calls.REFUND,
-                    payment.pk,
-                    charge.reference,
-                    order.number,
-                    order.customer_id,
-                    take,
-                    key=f"{key}:{charge.pk}",
-                    event_key=f"{key}:{charge.pk}",
-                    announce=told,
-                    **gateway_calls.asked_by(ctx),
-                ),
-                ctx,
-            )
-        made.append(payment)
-        left -= take
-        if left <= 0:
+        found.append((charge, take))
+        amount -= take
+        if amount <= 0:
             break
-    return made
+    return found
+
+
+def given_back(charge: Payment, take: Decimal) -> None:
+    """The charge gave ``take`` back: ``refunded`` once all of it came back."""
+    charge.refunded += take
+    if charge.refunded == charge.amount:
+        charge.status = Payment.Status.REFUNDED
+    charge.save(update_fields=["refunded", "status"])
+
+
+def _give_back(order: Order, charge: Payment, take: Decimal, key: str, ctx: SaleContext) -> Payment:
+    """One refund row; another system's money is recorded as given back, a card's is asked
+    of the gateway after the commit (one call per capture, each with a key of its own)."""
+    external = charge.gateway.startswith("external:")
+    given_back(charge, take)
+    payment = Payment.objects.create(
+        order=order,
+        kind=Payment.Kind.REFUND,
+        status=Payment.Status.REFUNDED if external else Payment.Status.PENDING,
+        gateway=charge.gateway,
+        reference=f"{charge.reference}:refund:{key}" if external else "",
+        method_label=charge.method_label,
+        amount=take,
+        original=charge,
+        channel=ctx.channel,
+        created_at=timezone.now(),
+    )
+    told = {"order": order.number, "amount": str(take), "to": charge.method_label}
+    if external:
+        ctx.announce("payment.refunded", f"{key}:{charge.pk}", order.customer_id, told)
+        return payment
+    gateway_calls.request(
+        gateway_calls.Call(
+            gateway_calls.REFUND,
+            payment.pk,
+            charge.reference,
+            order.number,
+            order.customer_id,
+            take,
+            key=f"{key}:{charge.pk}",
+            event_key=f"{key}:{charge.pk}",
+            announce=told,
+            **gateway_calls.asked_by(ctx),
+        ),
+        ctx,
+    )
+    return payment
 
 
 @gateway_calls.after_commit()

@@ -100,6 +100,14 @@ def _ship(order: Order, data: ShipIn, ctx: SaleContext) -> list[Shipment]:
     parcels = _record(order, picks, data)
     shipments = [shipment for shipment, _ in parcels]
     _pay_for(order, lines, shipped_before, parcels, complete, ctx)
+    _tell_shipped(order, before, shipments, complete, ctx)
+    return shipments
+
+
+def _tell_shipped(
+    order: Order, before: str, shipments: list[Shipment], complete: bool, ctx: SaleContext
+) -> None:
+    """The shipping's audit row, one ``order.shipped`` event per shipment, a timeline step."""
     ctx.audit(
         "ship_order",
         "order",
@@ -136,7 +144,6 @@ def _ship(order: Order, data: ShipIn, ctx: SaleContext) -> list[Shipment]:
         order.number,
         ", ".join(s.from_location.name for s in shipments),
     )
-    return shipments
 
 
 def _not_shippable(order: Order, lines: list[OrderLine]) -> str:

@@ -98,18 +98,7 @@ def set_levels(
         r.id for p, r in rows.items() if p in wanted and r.on_hand != levels[wanted[p]].on_hand
     ]
     rows.update(_rows(db.lock(sorted(moving))))  # what is written is decided on locked rows
-    changes: list[_Change] = []
-    for pair, index in wanted.items():
-        on_hand = levels[index].on_hand
-        row = rows.get(pair)
-        if row is None:
-            changes.append(_Change(index, pair, on_hand))
-        elif row.on_hand == on_hand:
-            continue
-        elif on_hand < row.reserved:
-            done.refused[index] = _below_reserved(row.reserved)
-        else:
-            changes.append(_Change(index, pair, on_hand, row.id, row.on_hand, row.reserved))
+    changes = _changes(levels, wanted, rows, done.refused)
     if newer is not None:
         accepted = [index for index in wanted.values() if index not in done.refused]
         applied = set(newer(accepted)) if accepted else set()
@@ -123,6 +112,29 @@ def set_levels(
     if changes:
         done.event_id = _announce(levels, changes, key, actor, channel)
     return done
+
+
+def _changes(
+    levels: Sequence[Level],
+    wanted: dict[Any, int],
+    rows: dict[Any, Any],
+    refused: dict[int, Refusal],
+) -> list[_Change]:
+    """What each wanted level changes, on the locked rows; a level below what is reserved is
+    refused (noted in ``refused`` by its index)."""
+    changes: list[_Change] = []
+    for pair, index in wanted.items():
+        on_hand = levels[index].on_hand
+        row = rows.get(pair)
+        if row is None:
+            changes.append(_Change(index, pair, on_hand))
+        elif row.on_hand == on_hand:
+            continue
+        elif on_hand < row.reserved:
+            refused[index] = _below_reserved(row.reserved)
+        else:
+            changes.append(_Change(index, pair, on_hand, row.id, row.on_hand, row.reserved))
+    return changes
 
 
 @dataclass(slots=True)
