@@ -117,21 +117,25 @@ class ProfileWriter:
         ``on_file`` hold and who owns the keys the profiles bring. ``extra``: phones and
         e-mails the caller adds besides the profiles' (an event's own keys)."""
         self.book.load(on_file)
-        wanted = {key for c in changes for key in _profile_keys(c)}
-        unknown = [k for k in wanted if k not in self.owners]
-        self.owners.update(identity.find_owners(unknown))
-        self._reserve(changes, extra)
+        self.learn_owners(key for c in changes for key in _profile_keys(c))
+        self.reserve(
+            phones=extra + sum(len(c.profile.phones) for c in changes),
+            emails=extra + sum(len(c.profile.emails) for c in changes),
+            addresses=sum(len(c.profile.addresses) for c in changes),
+            consents=sum(len(c.profile.consents) for c in changes),
+        )
 
-    def _reserve(self, changes: Sequence[ProfileChange], extra: int) -> None:
-        phones = extra + sum(len(c.profile.phones) for c in changes)
+    def learn_owners(self, keys: Iterable[identity.Key]) -> None:
+        """Who holds each of ``keys`` on file, for those the batch does not know yet."""
+        unknown = {k for k in keys if k not in self.owners}
+        self.owners.update(identity.find_owners(unknown))
+
+    def reserve(self, phones: int = 0, emails: int = 0, addresses: int = 0, consents: int = 0):
+        """Ids for at most this many new rows of each kind."""
         self.phone_ids = iter(reserve_ids(Phone, phones))
-        self.email_ids = iter(
-            reserve_ids(Email, extra + sum(len(c.profile.emails) for c in changes))
-        )
-        self.address_ids = iter(
-            reserve_ids(Address, sum(len(c.profile.addresses) for c in changes))
-        )
-        self.consent_ids = iter(reserve_ids(Consent, sum(len(c.profile.consents) for c in changes)))
+        self.email_ids = iter(reserve_ids(Email, emails))
+        self.address_ids = iter(reserve_ids(Address, addresses))
+        self.consent_ids = iter(reserve_ids(Consent, consents))
 
     def apply(self, change: ProfileChange) -> None:
         """Profile fields, then contact points, addresses and consents: each audited."""
@@ -252,10 +256,10 @@ class ProfileWriter:
             ctx.audit("add_email", "email", row.pk, {"email": [None, address]}, customer_id)
         return row
 
-    def add_address(self, customer_id: int, data: AddressIn, ctx: ChangeContext) -> None:
+    def add_address(self, customer_id: int, data: AddressIn, ctx: ChangeContext) -> Address | None:
         same = (data.kind, fold(data.line1), fold(data.city))
         if same in self.book.addresses[customer_id]:
-            return
+            return None
         self.book.addresses[customer_id].add(same)
         fields = data.model_dump()
         row = new_row(
@@ -267,6 +271,7 @@ class ProfileWriter:
         )
         self.batch.add(row)
         ctx.audit("add_address", "address", row.pk, audit.diff({}, fields), customer_id)
+        return row
 
     def record_consent(
         self, customer: Customer, consent: ConsentIn, ctx: ChangeContext, at: datetime | None
