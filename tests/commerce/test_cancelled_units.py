@@ -13,9 +13,10 @@ from django.test import Client
 from django.utils import translation
 
 from lealtad.channels.models import ExternalSystem
-from lealtad.commerce import demo, selectors_inbound
+from lealtad.commerce import demo
 from lealtad.commerce.events import orders_section
 from lealtad.commerce.models import Order, OrderLine, Stock
+from lealtad.commerce.selectors import inbound as selectors_inbound
 from lealtad.core.models import OutboxMessage
 from tests.commerce.inbound import errors, event, send
 

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.errors import HttpError
 
-from lealtad.commerce import presenters, selectors, selectors_operations
+from lealtad.commerce import presenters, selectors
 from lealtad.commerce.models import Order
 from lealtad.commerce.schemas import (
     CheckoutIn,
@@ -21,6 +21,7 @@ from lealtad.commerce.schemas import (
     TransferReceiveIn,
     TransferShipIn,
 )
+from lealtad.commerce.selectors import operations as selectors_operations
 from lealtad.commerce.services import CommerceError, SaleContext, carts, exchanges, transfers
 from lealtad.core import rules
 from lealtad.core.access import principal, require

@@ -38,7 +38,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from lealtad.commerce import presenters, selectors, selectors_inbound, selectors_operations
+from lealtad.commerce import presenters, selectors
 from lealtad.commerce.models import Order, Shipment
 from lealtad.commerce.schemas import (
     OrderDeliveredEvent,
@@ -53,6 +53,8 @@ from lealtad.commerce.schemas import (
     ShipIn,
     ShipmentDeliveredEvent,
 )
+from lealtad.commerce.selectors import inbound as selectors_inbound
+from lealtad.commerce.selectors import operations as selectors_operations
 from lealtad.commerce.services import (
     Conflict,
     SaleContext,

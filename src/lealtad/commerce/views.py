@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from pydantic import ValidationError
 
-from lealtad.commerce import selectors, selectors_operations
+from lealtad.commerce import selectors
 from lealtad.commerce.models import Exchange, Location, Order
 from lealtad.commerce.schemas import (
     ExchangeIn,
@@ -30,6 +30,7 @@ from lealtad.commerce.schemas import (
     TransferLineIn,
     TransferReceiveIn,
 )
+from lealtad.commerce.selectors import operations as selectors_operations
 from lealtad.commerce.services import CommerceError, SaleContext, exchanges, transfers
 from lealtad.commerce.services import orders as order_services
 from lealtad.commerce.services import returns as return_services

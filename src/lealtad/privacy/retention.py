@@ -30,7 +30,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from lealtad.commerce import selectors_subject as commerce_subject
+from lealtad.commerce.selectors import subject as commerce_subject
 from lealtad.core import erasure as core_erasure
 from lealtad.customers.selectors import subject as customers_subject
 from lealtad.customers.services import erasure as customers_erasure

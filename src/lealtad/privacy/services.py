@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lealtad.channels import selectors as channels_selectors
-from lealtad.commerce import selectors_subject as commerce_subject
+from lealtad.commerce.selectors import subject as commerce_subject
 from lealtad.commerce.services import erasure as commerce_erasure
 from lealtad.core import erasers
 from lealtad.core import erasure as core_erasure

@@ -85,8 +85,8 @@ class OrderExchangedEvent(OrderRef):
 
     @model_validator(mode="after")
     def _exchangeable(self) -> OrderExchangedEvent:
-        from lealtad.commerce import selectors, selectors_inbound
-        from lealtad.commerce.services.returns import RETURNABLE
+        from lealtad.commerce import selectors
+        from lealtad.commerce.selectors import inbound as selectors_inbound
 
         order = selectors.find_order(self.order)
         if order is None:
@@ -96,7 +96,7 @@ class OrderExchangedEvent(OrderRef):
             if made is not None:  # a repeat: answered with the exchange made the first time
                 return self
         problems: list[Refusal] = []
-        if order.status not in RETURNABLE:
+        if order.status not in selectors_inbound.RETURNABLE:
             problems.append(
                 (("order",), f"order {order.number} is {order.status}: nothing to exchange yet")
             )
@@ -126,7 +126,7 @@ def _returnable(order: Order, lines: list[ReturnLineIn]) -> list[Refusal]:
 def _creditable(order: Order, lines: list[ReturnLineIn]) -> list[Refusal]:
     """What the goods coming back were paid is still on the order's payments (a price
     adjustment may have given some back): it pays for the replacements or goes back."""
-    from lealtad.commerce import selectors_inbound
+    from lealtad.commerce.selectors import inbound as selectors_inbound
 
     by_sku = {line.sku: line for line in order.lines.all()}
     worth = sum(
@@ -188,7 +188,8 @@ class PaymentCapturedEvent(OrderRef):
 
     @model_validator(mode="after")
     def _due(self) -> PaymentCapturedEvent:
-        from lealtad.commerce import selectors, selectors_inbound
+        from lealtad.commerce import selectors
+        from lealtad.commerce.selectors import inbound as selectors_inbound
 
         order = selectors.find_order(self.order)
         if order is None or selectors_inbound.reported_payment(order, "charge", self.reference):
@@ -227,7 +228,8 @@ class PaymentRefundedEvent(OrderRef):
 
     @model_validator(mode="after")
     def _refundable(self) -> PaymentRefundedEvent:
-        from lealtad.commerce import selectors, selectors_inbound
+        from lealtad.commerce import selectors
+        from lealtad.commerce.selectors import inbound as selectors_inbound
 
         order = selectors.find_order(self.order)
         if order is None or selectors_inbound.reported_payment(order, "refund", self.reference):
@@ -255,7 +257,8 @@ class ShipmentDeliveredEvent(OrderRef):
 
     @model_validator(mode="after")
     def _on_its_way(self) -> ShipmentDeliveredEvent:
-        from lealtad.commerce import selectors, selectors_inbound
+        from lealtad.commerce import selectors
+        from lealtad.commerce.selectors import inbound as selectors_inbound
 
         order = selectors.find_order(self.order)
         if order is None:

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from lealtad.commerce import pricing, returnable
 from lealtad.commerce.models import Order, OrderLine, Payment, Shipment
-from lealtad.commerce.selectors_inbound import TAKEN
+from lealtad.commerce.selectors.inbound import TAKEN
 from lealtad.commerce.services import gateway_calls
 from lealtad.commerce.services.common import SaleContext, insert_new
 

@@ -18,9 +18,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from lealtad.commerce import selectors_inbound
 from lealtad.commerce.models import Order, Payment
 from lealtad.commerce.schemas import PaymentCapturedEvent, PaymentRefundedEvent
+from lealtad.commerce.selectors import inbound as selectors_inbound
 from lealtad.commerce.services.common import Conflict, SaleContext
 from lealtad.commerce.services.refunds import given_back, left_on, shares
 

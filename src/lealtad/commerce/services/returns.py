@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from lealtad.commerce import returnable
 from lealtad.commerce.models import Location, Order, OrderLine, Return, ReturnLine
 from lealtad.commerce.schemas import ReturnIn
+from lealtad.commerce.selectors.inbound import RETURNABLE
 from lealtad.commerce.services import gateway_calls, stock
 from lealtad.commerce.services.common import (
     Conflict,
@@ -25,14 +26,6 @@ from lealtad.commerce.services.common import (
 )
 from lealtad.commerce.services.placement import new_number
 from lealtad.commerce.services.refunds import refund
-
-RETURNABLE = (
-    Order.Status.PARTLY_SHIPPED,
-    Order.Status.SHIPPED,
-    Order.Status.DELIVERED,
-    Order.Status.COMPLETED,
-    Order.Status.PARTLY_RETURNED,
-)
 
 
 def take_return(order: Order, data: ReturnIn, ctx: SaleContext) -> tuple[Return, bool]:

@@ -13,6 +13,14 @@ ZERO = Decimal("0.00")
 EXTERNAL = "external:"  # a payment's gateway when another system moved the money
 HELD = (Payment.Status.AUTHORIZED, Payment.Status.CAPTURED, Payment.Status.REFUNDED)
 TAKEN = (Payment.Status.CAPTURED, Payment.Status.REFUNDED)  # money taken (refunds aside)
+# The statuses in which an order takes goods back (a return, an exchange).
+RETURNABLE = (
+    Order.Status.PARTLY_SHIPPED,
+    Order.Status.SHIPPED,
+    Order.Status.DELIVERED,
+    Order.Status.COMPLETED,
+    Order.Status.PARTLY_RETURNED,
+)
 
 
 def unpaid_reference(order: Order) -> str:
