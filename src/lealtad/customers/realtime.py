@@ -19,6 +19,7 @@ from typing import Any
 
 from django import db
 from django.conf import settings
+from django.db.models import Max
 
 from lealtad.core.envelope import CustomerRef
 from lealtad.customers import dedupe
@@ -85,10 +86,15 @@ def _index() -> Index | None:
         _state.index = Index(records, Model.load(path))
         _state.model_mtime, _state.erased_mtime = mtime, erased
         _state.max_id = int(records.keys.max()) if len(records) else 0
-    for person in dedupe.iter_people(after=_state.max_id):
-        _state.index.add(person)
-        _state.max_id = max(_state.max_id, person.key)
+    if _latest_customer() > _state.max_id:  # one index lookup; reading people is four scans
+        for person in dedupe.iter_people(after=_state.max_id):
+            _state.index.add(person)
+            _state.max_id = max(_state.max_id, person.key)
     return _state.index
+
+
+def _latest_customer() -> int:
+    return Customer.objects.aggregate(latest=Max("pk"))["latest"] or 0
 
 
 def warm_up() -> threading.Thread | None:
