@@ -10,7 +10,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-app = typer.Typer(help="The event hub: backlog, dead letters, the Redis Streams relay.")
+from lealtad.core.cli_errors import RefusalsShown
+
+app = typer.Typer(
+    help="The event hub: backlog, dead letters, the Redis Streams relay.", cls=RefusalsShown
+)
 console = Console(stderr=True)
 
 
@@ -74,6 +78,9 @@ def _stream_length() -> str:
 @app.command("relay-redis")
 def relay_redis(
     once: Annotated[bool, typer.Option(help="Publish what is waiting, then stop")] = False,
+    wait: Annotated[
+        float, typer.Option(help="With --once: seconds to wait for messages held back")
+    ] = 10.0,
 ) -> None:
     """Publish the outbox to the Redis stream (LEALTAD_REDIS_URL), at least once.
 
@@ -87,13 +94,13 @@ def relay_redis(
         typer.echo("LEALTAD_REDIS_URL is not set: the Redis Streams relay is off", err=True)
         raise typer.Exit(2)
     if once:
-        _relay_once()
+        _relay_once(wait)
     else:
         _relay_forever()
 
 
-def _relay_once() -> None:
-    from lealtad.core.streams.relay import OutboxRelay, RelayError
+def _relay_once(wait: float) -> None:
+    from lealtad.core.streams.relay import OutboxRelay, RelayError, drain
     from lealtad.core.streams.status import relay_status
 
     relay = OutboxRelay.from_settings()
@@ -105,18 +112,27 @@ def _relay_once() -> None:
         TimeRemainingColumn(),
         console=console,
     )
-    total = 0
+    done = [0]
+
+    def advance(count: int) -> None:
+        done[0] += count
+        bar.advance(task, count)
+
     with bar:
         task = bar.add_task(f"publishing to {relay.stream.name}", total=waiting)
         try:
-            while published := relay.run_once(progress=lambda n: bar.advance(task, n)):
-                total += published
+            total = drain(relay, wait, progress=advance)
         except RelayError as exc:
             bar.stop()
-            typer.echo(f"relay failed after {total} messages: {exc}", err=True)
+            typer.echo(f"relay failed after {done[0]} messages: {exc}", err=True)
             raise typer.Exit(1) from exc
     left = relay_status().lag
     typer.echo(f"published {total} messages to {relay.stream.name}; {left} waiting")
+    if left:
+        typer.echo(
+            f"{left} wait behind a transaction still open (PostgreSQL) or another relay's turn",
+            err=True,
+        )
 
 
 def _relay_forever() -> None:
