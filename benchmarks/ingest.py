@@ -320,7 +320,8 @@ def measure_floor(spans: dict[str, tuple[int, int]], events: int) -> None:
         return
     if connection.vendor == "sqlite":
         floor = sqlite_floor(str(connection.settings_dict["NAME"]), spans, events, BATCH)
-        how = "executemany into a scratch SQLite file (WAL, synchronous=FULL)"
+        keys = "on" if floor.foreign_keys else "off"
+        how = f"executemany into a scratch SQLite file (WAL, synchronous=FULL, foreign keys {keys})"
     else:
         floor = postgres_floor(connection, spans, events, BATCH)
         how = "COPY into a scratch schema"
