@@ -123,3 +123,18 @@ def test_lealtad_serve_relays_what_it_ingests(tmp_path: Path, redis_url: str) ->
         proc.wait(20)
     published = {fields["event_id"] for _, fields in client.xrange(STREAM)}
     assert {"serve-1", "serve-2"} <= published
+
+
+@pytest.mark.django_db
+def test_the_hub_status_api_shows_the_relay_lag_to_hub_admins_only(
+    settings, redis_url, token_client
+):
+    settings.LEALTAD_REDIS_URL, settings.LEALTAD_REDIS_STREAM = redis_url, STREAM
+    _announce(3)
+    admin = token_client("admin", ("hub:admin",))
+    body = admin.get("/api/v1/hub/status").json()
+    assert body["dispatcher"]["pending"] == 3
+    assert body["redis_relay"]["lag"] == 3 and body["redis_relay"]["stream"] == STREAM
+    assert token_client("agent", ("customers:read",)).get("/api/v1/hub/status").status_code == 403
+    settings.LEALTAD_REDIS_URL = ""
+    assert admin.get("/api/v1/hub/status").json()["redis_relay"] is None

@@ -1,4 +1,4 @@
-"""Hub administration: the dead-letter list and replay."""
+"""Hub administration: the dead-letter list and replay, the backlog and the relay's lag."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ from ninja import Router
 
 from lealtad.core import dispatcher, hub
 from lealtad.core.access import require
+from lealtad.core.hub_status import dispatcher_status
 from lealtad.core.models import Delivery
 from lealtad.core.roles import Capability
+from lealtad.core.streams import relay_enabled
+from lealtad.core.streams.status import relay_status
 
 router = Router(tags=["hub"])
 
@@ -52,3 +55,30 @@ def subscriptions(request: HttpRequest) -> dict[str, Any]:
             for s in hub.all_subscriptions()
         ]
     }
+
+
+@router.get("/hub/status", summary="The dispatcher's backlog and the Redis Streams relay's lag")
+def status(request: HttpRequest) -> dict[str, Any]:
+    """What ``lealtad hub status`` shows, for monitoring (docs/streams.md)."""
+    require(request, Capability.HUB_ADMIN)
+    hub_state = dispatcher_status()
+    answer: dict[str, Any] = {
+        "dispatcher": {
+            "pending": hub_state.pending,
+            "oldest_pending_at": hub_state.oldest_pending_at,
+            "dead_letters": hub_state.dead_letters,
+        },
+        "redis_relay": None,
+    }
+    if relay_enabled():
+        relay = relay_status()
+        answer["redis_relay"] = {
+            "stream": relay.stream,
+            "position": relay.position,
+            "published": relay.published,
+            "lag": relay.lag,
+            "oldest_waiting_at": relay.oldest_waiting_at,
+            "last_error": relay.last_error,
+            "failing_since": relay.failing_since,
+        }
+    return answer
