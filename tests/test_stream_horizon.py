@@ -119,3 +119,11 @@ def test_a_rolled_back_id_is_given_up_once_its_transaction_is_over(stream):
     assert _published(stream) == ["first"]
     _until(relay, stream, ["first", "next"])
     assert not OutboxMessage.objects.filter(event_id="late").exists()
+
+
+def test_outbox_ids_cannot_be_reserved_ahead_of_their_insert():
+    """The horizon's grace assumes an outbox id is taken by the INSERT that writes the row."""
+    from lealtad.core.db import reserve_ids
+
+    with pytest.raises(ValueError, match="never reserved"):
+        reserve_ids(OutboxMessage, 3)
