@@ -10,11 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from lealtad.core.cli_errors import RefusalsShown
-
-app = typer.Typer(
-    help="The event hub: backlog, dead letters, the Redis Streams relay.", cls=RefusalsShown
-)
+app = typer.Typer(help="The event hub: backlog, dead letters, the Redis Streams relay.")
 console = Console(stderr=True)
 
 
