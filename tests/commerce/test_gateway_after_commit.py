@@ -38,6 +38,10 @@ class _OutsideOnlyGateway(gateways.TestGateway):
         self.calls.append((kind, inside))
         assert not inside, f"gateway {kind} called inside a transaction"
 
+    def tokenize(self, card_number: str) -> Any:
+        self._note("tokenize")
+        return super().tokenize(card_number)
+
     def authorize(self, token: str, amount: Decimal, currency: str, key: str) -> Any:
         self._note("authorize")
         return super().authorize(token, amount, currency, key)
@@ -73,6 +77,8 @@ def _ok(response: Any) -> dict[str, Any]:
 def test_every_money_move_of_an_order_reaches_the_gateway_outside_a_transaction(
     api, story, outside
 ):
+    card = {"card_number": "5555 5555 5555 4444", "label": "otra"}
+    _ok(post(api, f"/api/v1/customers/{story.customer_id}/payment-methods", card))
     order = place(api, story, [{"sku": demo.TROUSERS_32, "quantity": 2}])
     number = order["number"]
     one = [{"sku": demo.TROUSERS_32, "quantity": 1}]
@@ -83,7 +89,12 @@ def test_every_money_move_of_an_order_reaches_the_gateway_outside_a_transaction(
     _ok(post(api, f"/api/v1/orders/{number}/returns", {**back, "lines": one}))
     adjustment = {"amount": "1.00", "reason": "bajó de precio", "channel": "call_center"}
     _ok(post(api, f"/api/v1/orders/{number}/price-adjustments", adjustment))
-    cancelled = place(api, story, [{"sku": demo.TROUSERS_32, "quantity": 1}])
+    cancelled = place(
+        api,
+        story,
+        [{"sku": demo.TROUSERS_32, "quantity": 1}],
+        payment={"card_number": "4000 0000 0000 0077"},
+    )
     _ok(api.post(f"/api/v1/orders/{cancelled['number']}/cancel"))
     taken = place(
         api,
@@ -94,11 +105,13 @@ def test_every_money_move_of_an_order_reaches_the_gateway_outside_a_transaction(
         ship_address_kind=None,
     )
     assert outside.kinds() == [
+        "tokenize",
         "authorize",
         "capture",
         "capture",
         "refund",
         "refund",
+        "tokenize",
         "authorize",
         "void",
         "authorize",

@@ -102,41 +102,50 @@ def upsert_promotion(code: str, **fields: Any) -> Promotion:
     return promo
 
 
-@transaction.atomic
 def add_card(customer_id: int, data: CardIn, ctx: SaleContext) -> PaymentMethod:
-    """Keep a card on file as the gateway's token (the number itself is never stored)."""
+    """Keep a card on file as the gateway's token (the number itself is never stored).
+
+    The gateway tokenizes the number before the transaction opens: no round trip to it
+    while rows are locked."""
     customer = live_customer(customer_id)
     gw = gateways.gateway()
     try:
         card = gw.tokenize(data.card_number)
     except gateways.PaymentDeclined as exc:
         raise Invalid(str(exc)) from exc
-    found = PaymentMethod.objects.filter(customer_id=customer.pk, token=card.token).first()
+    with transaction.atomic():
+        return _keep_card(customer.pk, card, gw.name, data, ctx)
+
+
+def _keep_card(
+    customer_id: int, card: gateways.CardToken, gateway: str, data: CardIn, ctx: SaleContext
+) -> PaymentMethod:
+    found = PaymentMethod.objects.filter(customer_id=customer_id, token=card.token).first()
     if found is not None:
         return found
     if data.make_default:
-        PaymentMethod.objects.filter(customer_id=customer.pk).update(is_default=False)
+        PaymentMethod.objects.filter(customer_id=customer_id).update(is_default=False)
     method = PaymentMethod.objects.create(
-        customer_id=customer.pk,
-        gateway=gw.name,
+        customer_id=customer_id,
+        gateway=gateway,
         token=card.token,
         brand=card.brand,
         last4=card.last4,
         label=data.label,
         is_default=data.make_default
-        or not PaymentMethod.objects.filter(customer_id=customer.pk).exists(),
+        or not PaymentMethod.objects.filter(customer_id=customer_id).exists(),
     )
     ctx.audit(
         "add_payment_method",
         "payment_method",
         method.pk,
         {"card": [None, f"{card.brand} ···{card.last4}"]},
-        customer.pk,
+        customer_id,
     )
     ctx.announce(
         "payment_method.added",
         f"PM-{method.pk}",
-        customer.pk,
+        customer_id,
         {"brand": card.brand, "last4": card.last4},
     )
     return method
