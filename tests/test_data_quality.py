@@ -66,7 +66,7 @@ def test_lookup_of_a_well_formed_number_nobody_has_is_200_with_no_match(api):
         response = api.get("/api/v1/customers/lookup", {"phone": number})
         assert (response.status_code, response.json()) == (200, {"matches": []})
     impossible = api.get("/api/v1/customers/lookup", {"phone": "099 ABC"})
-    assert impossible.status_code == 400
+    assert impossible.status_code == 422
     assert impossible.json()["detail"].startswith("phone: ")
 
 

@@ -14,6 +14,7 @@ from lealtad.core.access import SessionAuth, TokenAuth
 from lealtad.core.api import router as hub_router
 from lealtad.core.api_errors import declare_common_errors
 from lealtad.core.envelope import Envelope
+from lealtad.core.errors import DomainError
 from lealtad.customers.api import router as customers_router
 from lealtad.customers.api_bulk import router as customers_bulk_router
 from lealtad.customers.api_identity import router as identity_router
@@ -45,6 +46,15 @@ api.add_router("/", privacy_router)
 @api.exception_handler(PermissionDenied)
 def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc) or "forbidden"}, status=403)
+
+
+@api.exception_handler(DomainError)
+def refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """Every service refusal, answered here alone: the status its kind says, the ErrorOut body."""
+    body = {"detail": str(exc), "code": exc.code, "message": exc.message}
+    if exc.field:
+        body["field"] = exc.field
+    return api.create_response(request, body, status=exc.status)
 
 
 _schema = api.get_openapi_schema

@@ -15,16 +15,20 @@ from typing import Annotated
 
 import typer
 
+from lealtad.core.cli_errors import RefusalsShown
 from lealtad.core.console import progress
 
 app = typer.Typer(
     help="Lealtad: one customer across every channel.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    cls=RefusalsShown,  # a service's refusal: a red line and exit status 1 (core/cli_errors.py)
 )
-token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
-events_app = typer.Typer(help="Canonical events.", no_args_is_help=True)
-customers_app = typer.Typer(help="Customer import, export and data quality.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True, cls=RefusalsShown)
+events_app = typer.Typer(help="Canonical events.", no_args_is_help=True, cls=RefusalsShown)
+customers_app = typer.Typer(
+    help="Customer import, export and data quality.", no_args_is_help=True, cls=RefusalsShown
+)
 app.add_typer(token_app, name="token")
 app.add_typer(events_app, name="events")
 app.add_typer(customers_app, name="customers")
@@ -262,11 +266,7 @@ def token_create(
         typer.echo(f"no user {user!r}", err=True)
         raise typer.Exit(2)
     scopes = scope or ["customers:read"]
-    try:
-        key = tokens.create_token(found, name, scopes)
-    except tokens.InvalidScope as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from exc
+    key = tokens.create_token(found, name, scopes)
     typer.echo(f"Token {name!r} for {user} with scopes {', '.join(scopes)}:")
     typer.echo(key)
 

@@ -116,6 +116,7 @@ MIDDLEWARE = [
     "lealtad.accounts.middleware.RequireTwoFactorMiddleware",
     "lealtad.accounts.middleware.SignInLockoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "lealtad.core.refusals.RefusalMiddleware",  # a service refusal no view handled: a page
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

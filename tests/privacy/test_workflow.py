@@ -140,7 +140,7 @@ def test_rectification_corrects_the_profile_with_an_audited_change(officer, stor
     assert bad.status_code == 422  # only profile fields are in the schema
     assert "password" in str(bad.json()["detail"])
     empty = _post(officer, f"/requests/{rid}/rectify", {"changes": {}})
-    assert empty.status_code == 400 and empty.json()["detail"].startswith("changes:")
+    assert empty.status_code == 422 and empty.json()["detail"].startswith("changes:")
     fixed = _post(officer, f"/requests/{rid}/rectify", {"changes": {"second_surname": "Ortíz"}})
     assert fixed.status_code == 200
     entry = AuditEntry.objects.filter(customer_id=story.customer_id, action="update").latest("id")
@@ -150,8 +150,9 @@ def test_rectification_corrects_the_profile_with_an_audited_change(officer, stor
 
 def test_a_request_on_an_unknown_or_merged_customer_is_refused(officer, story):
     missing = _post(officer, "/requests", {"customer_id": 999999, "kind": "access"})
-    assert missing.status_code == 400
+    assert missing.status_code == 404
     assert missing.json()["detail"].startswith("customer:")
+    assert missing.json()["code"] == "privacy_request_refused"
 
 
 @hsettings(max_examples=25, deadline=None)

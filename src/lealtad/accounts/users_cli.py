@@ -11,7 +11,9 @@ from typing import Annotated, Any
 
 import typer
 
-app = typer.Typer(no_args_is_help=True)
+from lealtad.core.cli_errors import RefusalsShown
+
+app = typer.Typer(no_args_is_help=True, cls=RefusalsShown)
 
 
 def _django() -> None:

@@ -150,10 +150,7 @@ def webhook(request: HttpRequest, name: str) -> dict[str, Any]:
     connector = registry.get(name)
     if connector is None or not any(s.kind == "webhook" for s in connector.inbound):
         raise HttpError(404, f"no connector named {name!r} receives webhooks")
-    try:
-        msg_id = signing.verify(connector.secret, request.headers, request.body)
-    except signing.SignatureRefused as exc:
-        raise HttpError(401, str(exc)) from exc
+    msg_id = signing.verify(connector.secret, request.headers, request.body)  # refused: 401
     try:
         body = json.loads(request.body or b"null")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -290,8 +287,8 @@ def _check(data: SubscriptionIn) -> None:
         base = folders.data_root() / (data.connector or registry.SUBSCRIPTIONS_DIR)
         try:
             folders.confine(data.folder, base)
-        except folders.FolderRefused as exc:
-            raise HttpError(422, f"folder: {exc}") from exc
+        except folders.FolderRefused as exc:  # answered by lealtad.api, naming the field
+            raise exc.under("folder") from None
     if data.connector:
         connector = _connector(data.connector)
         if data.mapping and not any(o.name == data.mapping for o in connector.outbound):

@@ -19,7 +19,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
-app = typer.Typer(help="Connectors to external systems.", no_args_is_help=True)
+from lealtad.core.cli_errors import RefusalsShown
+
+app = typer.Typer(help="Connectors to external systems.", no_args_is_help=True, cls=RefusalsShown)
 console = Console(stderr=True)
 
 
@@ -174,14 +176,10 @@ def check(path: str) -> None:
     """Check a connector file without installing it."""
     from pathlib import Path
 
-    from lealtad.channels.connectors.spec import ConnectorError, load_connector
+    from lealtad.channels.connectors.spec import load_connector
 
-    try:
-        connector = load_connector(Path(path).read_text(encoding="utf-8"), path)
-    except ConnectorError as exc:
-        for problem in exc.problems:
-            console.print(f"[red]{problem}[/red]")
-        raise typer.Exit(1) from exc
+    # A file that cannot be used raises ConnectorError: the group shows every problem (exit 1).
+    connector = load_connector(Path(path).read_text(encoding="utf-8"), path)
     typer.echo(
         f"{connector.name}: {len(connector.inbound)} inbound, {len(connector.outbound)} outbound"
     )

@@ -14,10 +14,15 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from lealtad.core.errors import DomainError
 
 
-class FolderRefused(ValueError):
+class FolderRefused(DomainError):
     """The folder would lead out of the connector data directory; the message says why."""
+
+    code = "folder_refused"
 
 
 def data_root() -> Path:
@@ -29,16 +34,23 @@ def check_syntax(given: str) -> None:
     """What can be refused from the text alone (also used where no data directory is known)."""
     text = given.strip()
     if not text:
-        raise FolderRefused("a folder is required")
+        raise FolderRefused(_("a folder is required"))
     if text.startswith("~"):
         raise FolderRefused(
-            f"{given!r}: '~' (a home directory) is not allowed; "
-            "name a folder inside the connector data directory"
+            _(
+                "%(folder)r: '~' (a home directory) is not allowed; "
+                "name a folder inside the connector data directory"
+            ),
+            folder=given,
         )
     if "\\" in text or any(ord(c) < 32 for c in text):
-        raise FolderRefused(f"{given!r}: backslashes and control characters are not allowed")
+        raise FolderRefused(
+            _("%(folder)r: backslashes and control characters are not allowed"), folder=given
+        )
     if ".." in PurePosixPath(text).parts:
-        raise FolderRefused(f"{given!r}: '..' is not allowed; name a folder below the base")
+        raise FolderRefused(
+            _("%(folder)r: '..' is not allowed; name a folder below the base"), folder=given
+        )
 
 
 def confine(given: str, base: Path) -> Path:
@@ -50,7 +62,10 @@ def confine(given: str, base: Path) -> Path:
     resolved = (path if path.is_absolute() else base / path).resolve()
     if not resolved.is_relative_to(root):
         raise FolderRefused(
-            f"{given!r} leads to {resolved}, outside the connector data directory {root}"
+            _("%(folder)r leads to %(resolved)s, outside the connector data directory %(root)s"),
+            folder=given,
+            resolved=resolved,
+            root=root,
         )
     return resolved
 

@@ -16,7 +16,10 @@ Two layers keep routers from repeating themselves:
 
       @router.post("/customers", response={201: dict, **errors(409)})
 
-  Raising ``HttpError(409, …)`` then answers with the declared body.
+  A service's :class:`~lealtad.core.errors.DomainError` raised through the handler is then
+  answered with the declared body by the one handler in ``lealtad.api``
+  (``{"detail", "code", "message", "field"}``, the status its ``kind`` says); ``HttpError(409, …)``
+  serves the edge's own refusals.
 """
 
 from __future__ import annotations
@@ -56,9 +59,17 @@ class ValidationIssue(Schema):
 
 
 class ErrorOut(Schema):
-    """Every error the API answers: a sentence, or the list of fields that failed."""
+    """Every error the API answers: a sentence, or the list of fields that failed.
+
+    A refusal of a service (:class:`lealtad.core.errors.DomainError`) adds its stable
+    ``code``, its ``message`` (the sentence alone, in the request's language) and, when one
+    input is at fault, its dotted ``field``; ``detail`` is then ``"field: message"``.
+    """
 
     detail: str | list[ValidationIssue]
+    code: str | None = None
+    message: str | None = None
+    field: str | None = None
 
 
 def errors(*statuses: int) -> dict[int, Any]:

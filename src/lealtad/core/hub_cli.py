@@ -10,7 +10,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-app = typer.Typer(help="The event hub: backlog, dead letters, the Redis Streams relay.")
+from lealtad.core.cli_errors import RefusalsShown
+
+app = typer.Typer(
+    help="The event hub: backlog, dead letters, the Redis Streams relay.", cls=RefusalsShown
+)
 console = Console(stderr=True)
 
 

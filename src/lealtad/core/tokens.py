@@ -21,15 +21,19 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from lealtad.core.errors import DomainError
 from lealtad.core.models import ApiToken
 from lealtad.core.roles import valid_scope
 
 TOKEN_PREFIX = "lt_"
 
 
-class InvalidScope(ValueError):
-    pass
+class InvalidScope(DomainError):
+    """A token asked for a scope Lealtad does not know (docs/cli.md lists them)."""
+
+    code = "invalid_scope"
 
 
 def _hash(key: str) -> str:
@@ -39,7 +43,7 @@ def _hash(key: str) -> str:
 def create_token(user: Any, name: str, scopes: list[str]) -> str:
     bad = [s for s in scopes if not valid_scope(s)]
     if bad:
-        raise InvalidScope(f"unknown scope(s): {', '.join(bad)}")
+        raise InvalidScope(_("unknown scope(s): %(scopes)s"), field="scope", scopes=", ".join(bad))
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     ApiToken.objects.create(
         user=user, name=name, prefix=key[:10], key_hash=_hash(key), scopes=sorted(set(scopes))

@@ -92,7 +92,8 @@ def _key(pattern: str, what: str) -> Any:
     "/customers/lookup",
     summary="Screen-pop lookup by phone, email, card or id",
     description="The first key given is looked up; with none, or one nobody holds, the "
-    "answer is no matches. 400 when a key cannot be what it names (an impossible phone).",
+    "answer is no matches. 422 (`lookup_key_invalid`) when a key cannot be what it names "
+    "(an impossible phone).",
 )
 def lookup(
     request: HttpRequest,
@@ -104,18 +105,15 @@ def lookup(
     system: str | None = Query(None, max_length=60, description="that system's name"),
 ) -> dict[str, Any]:
     who = require(request, Capability.LOOKUP)
-    try:
-        found = selectors.lookup(
-            phone=phone,
-            email=email,
-            card=card,
-            national_id=national_id,
-            external_id=external_id,
-            system=system,
-            region=settings.LEALTAD_DEFAULT_REGION,
-        )
-    except selectors.LookupError_ as exc:
-        raise HttpError(400, str(exc)) from exc
+    found = selectors.lookup(
+        phone=phone,
+        email=email,
+        card=card,
+        national_id=national_id,
+        external_id=external_id,
+        system=system,
+        region=settings.LEALTAD_DEFAULT_REGION,
+    )
     found = selectors.only_visible(found, who.reader)
     return {"matches": [presenters.customer_summary(c) for c in found]}
 
@@ -133,15 +131,13 @@ def create(request: HttpRequest, body: CustomerCreate) -> tuple[int, dict[str, A
     _may_capture_consents(principal(request), body.profile.consents)
     reversed_at = body.profile.reversed_period()
     if reversed_at is not None:  # a rule between two fields: 409, as documented
-        raise HttpError(409, f"profile.addresses.{reversed_at}: {PERIOD_REVERSED}")
+        raise services.AddressPeriodReversed(
+            PERIOD_REVERSED, field=f"profile.addresses.{reversed_at}"
+        )
     try:
         customer = services.create_customer(body.profile, body.identifiers, ctx)
-    except services.IdentifierTaken as exc:
-        raise HttpError(409, str(exc)) from exc
-    except services.ConsentNeedsEmail as exc:
-        raise HttpError(409, f"profile.consents.{exc}") from exc
-    except services.ConsentRefused as exc:
-        raise HttpError(422, f"profile.consents.{exc}") from exc
+    except services.ConsentRefused as exc:  # answered by lealtad.api, at its place in the body
+        raise exc.under("profile.consents") from None
     return 201, presenters.customer_profile(customer)
 
 
@@ -214,10 +210,7 @@ def add_email(request: HttpRequest, customer_id: int, body: EmailIn) -> tuple[in
 @router.post("/customers/{customer_id}/addresses", response={201: dict, **errors(409)})
 def add_address(request: HttpRequest, customer_id: int, body: AddressStatement) -> tuple[int, dict]:
     ctx = _ctx(request, Capability.EDIT)
-    try:
-        row = services.add_address(_customer(request, customer_id), body, ctx)
-    except services.AddressPeriodReversed as exc:  # a rule between two fields: 409
-        raise HttpError(409, str(exc)) from exc
+    row = services.add_address(_customer(request, customer_id), body, ctx)
     return 201, presenters.address(row)
 
 
@@ -225,12 +218,7 @@ def add_address(request: HttpRequest, customer_id: int, body: AddressStatement) 
 def set_consent(request: HttpRequest, customer_id: int, body: ConsentStatement) -> tuple[int, dict]:
     ctx = _ctx(request, Capability.CAPTURE_CONSENT)
     customer = _customer(request, customer_id)
-    try:
-        change = services.record_consent(customer, body, ctx)
-    except services.ConsentNeedsEmail as exc:
-        raise HttpError(409, str(exc)) from exc
-    except services.ConsentRefused as exc:
-        raise HttpError(422, str(exc)) from exc
+    change = services.record_consent(customer, body, ctx)
     if change is None:  # the customer's choice on file already
         return 201, {**body.model_dump(), "status": "in_force", "unchanged": True}
     out = presenters.consent_change(change)
@@ -252,10 +240,7 @@ class ConfirmIn(Schema):
     "`LEALTAD_CONSENT_CONFIRM_DAYS` (the message says which).",
 )
 def confirm_consent(request: HttpRequest, body: ConfirmIn) -> dict[str, Any]:
-    try:
-        change = services.confirm_consent(body.token)
-    except services.ConsentRefused as exc:
-        raise HttpError(404, str(exc)) from exc
+    change = services.confirm_consent(body.token)
     return presenters.consent_change(change)
 
 
@@ -275,12 +260,9 @@ def audit_trail(request: HttpRequest, customer_id: int, limit: int = 100) -> dic
 )
 def merge(request: HttpRequest, customer_id: int, body: MergeIn) -> dict[str, Any]:
     ctx = _ctx(request, Capability.MERGE)
-    try:
-        record = services.merge_customers(
-            _customer(request, customer_id), _customer(request, body.absorbed_id), ctx, body.reason
-        )
-    except services.MergeRefused as exc:
-        raise HttpError(409, str(exc)) from exc
+    record = services.merge_customers(
+        _customer(request, customer_id), _customer(request, body.absorbed_id), ctx, body.reason
+    )
     return {"merge_id": record.pk, "survivor_id": customer_id, "absorbed_id": body.absorbed_id}
 
 
@@ -305,10 +287,7 @@ def undo_merge(request: HttpRequest, merge_id: int, body: UndoIn) -> dict[str, A
     record = get_object_or_404(Merge, pk=merge_id)
     _customer(request, record.survivor_id)
     _customer(request, record.absorbed_id)
-    try:
-        services.unmerge(record, ctx, body.reason)
-    except services.MergeRefused as exc:
-        raise HttpError(409, str(exc)) from exc
+    services.unmerge(record, ctx, body.reason)
     record.refresh_from_db()
     return presenters.merge(record)
 
@@ -339,8 +318,5 @@ def decide(request: HttpRequest, review_id: int, body: DecisionIn) -> dict[str, 
     review = get_object_or_404(IdentityReview, pk=review_id)
     _customer(request, review.customer_a_id)
     _customer(request, review.customer_b_id)
-    try:
-        review = services.decide_review(review, body.decision, ctx)
-    except services.MergeRefused as exc:
-        raise HttpError(409, str(exc)) from exc
+    review = services.decide_review(review, body.decision, ctx)
     return {"id": review.pk, "status": review.status}

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
 from lealtad.core.access import Principal, require
 from lealtad.core.api_errors import errors
@@ -114,12 +113,7 @@ def _decidable(request: HttpRequest, issue_id: int) -> tuple[Principal, services
 )
 def fix(request: HttpRequest, issue_id: int, body: FixIn) -> dict[str, Any]:
     _, ctx = _decidable(request, issue_id)
-    try:
-        row = quality.fix_issue(issue_id, body.value, ctx)
-    except quality.AlreadyDecided as exc:
-        raise HttpError(409, str(exc)) from exc
-    except quality.FixRefused as exc:
-        raise HttpError(422, str(exc)) from exc
+    row = quality.fix_issue(issue_id, body.value, ctx)
     return issue_out(row)
 
 
@@ -130,8 +124,5 @@ def fix(request: HttpRequest, issue_id: int, body: FixIn) -> dict[str, Any]:
 )
 def dismiss(request: HttpRequest, issue_id: int) -> dict[str, Any]:
     _, ctx = _decidable(request, issue_id)
-    try:
-        row = quality.dismiss_issue(issue_id, ctx)
-    except quality.AlreadyDecided as exc:
-        raise HttpError(409, str(exc)) from exc
+    row = quality.dismiss_issue(issue_id, ctx)
     return issue_out(row)

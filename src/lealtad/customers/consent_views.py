@@ -20,6 +20,8 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         change = services.pending_confirmation(token)
         if request.method == "POST":
             change = services.confirm_consent(token)
-    except services.ConsentRefused as exc:
-        return render(request, "customers/consent_confirm.html", {"problem": exc.field}, status=404)
+    except services.ConsentRefused as exc:  # the page says which link problem, in its words
+        return render(
+            request, "customers/consent_confirm.html", {"problem": exc.field}, status=exc.status
+        )
     return render(request, "customers/consent_confirm.html", {"change": change})

@@ -11,7 +11,11 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="Probabilistic identity resolution.", no_args_is_help=True)
+from lealtad.core.cli_errors import RefusalsShown
+
+app = typer.Typer(
+    help="Probabilistic identity resolution.", no_args_is_help=True, cls=RefusalsShown
+)
 
 
 def _django() -> None:

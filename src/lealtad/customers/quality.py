@@ -14,9 +14,11 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError
 
 from lealtad.core import normalize
+from lealtad.core.errors import DomainError
 from lealtad.customers import services
 from lealtad.customers.choices import IssueKind, IssueStatus
 from lealtad.customers.models import Customer, DataQualityIssue, Identifier, Phone
@@ -30,12 +32,17 @@ PROFILE_SCALARS = frozenset(CustomerProfile.SET_ASIDE) - {
 }
 
 
-class FixRefused(ValueError):
+class FixRefused(DomainError):
     """The corrected value does not pass either: nothing is written."""
+
+    code = "fix_refused"
 
 
 class AlreadyDecided(FixRefused):
     """The issue was fixed or dismissed already (perhaps by someone else a moment ago)."""
+
+    code = "issue_already_decided"
+    kind = "conflict"
 
 
 # Deciding (a person, from the page, the API or the CLI) ---------------------------------------
@@ -79,7 +86,7 @@ def _open(issue_id: int) -> DataQualityIssue:
     if issue is None:
         raise DataQualityIssue.DoesNotExist(f"no data-quality issue {issue_id}")
     if issue.status != IssueStatus.OPEN:
-        raise AlreadyDecided(f"this issue was already {issue.status}")
+        raise AlreadyDecided(_("this issue was already %(status)s"), status=issue.status)
     return issue
 
 
@@ -111,10 +118,10 @@ def _apply(
         if issue.field in PROFILE_SCALARS:
             return _fix_profile_field(issue.field, customer, value, ctx)
     except ValidationError as exc:
-        raise FixRefused(_message(issue.field, exc)) from exc
+        raise FixRefused(_message(issue.field, exc), field=issue.field) from exc
     except normalize.InvalidValue as exc:
-        raise FixRefused(f"{issue.field}: {exc}") from exc
-    raise FixRefused(f"{issue.field}: this field cannot be corrected here")
+        raise FixRefused(str(exc), field=issue.field) from exc
+    raise FixRefused(_("this field cannot be corrected here"), field=issue.field)
 
 
 def _fix_phone(
@@ -128,7 +135,7 @@ def _fix_phone(
 
 def _remove_phone(customer: Customer, e164: str, ctx: services.ChangeContext) -> None:
     """The flagged number the corrected one replaces, and the key it gave the customer."""
-    removed, _ = Phone.objects.filter(customer=customer, e164=e164).delete()
+    removed, _kinds = Phone.objects.filter(customer=customer, e164=e164).delete()
     Identifier.objects.filter(customer=customer, kind="phone", system="", value=e164).delete()
     if removed:
         ctx.audit("remove_phone", "phone", e164, {"phone": [e164, None]}, customer.pk)
@@ -159,13 +166,13 @@ def _date(text: str) -> date | str:
 
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise FixRefused("enter the corrected value")
+        raise FixRefused(_("enter the corrected value"))
     return value
 
 
 def _mapping(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise FixRefused("enter the corrected fields")
+        raise FixRefused(_("enter the corrected fields"))
     return {k: v for k, v in value.items() if v not in (None, "")}
 
 
@@ -175,4 +182,4 @@ def _message(name: str, exc: ValidationError) -> str:
         where = ".".join(str(p) for p in err["loc"])
         message = err["msg"].removeprefix("Value error, ")
         parts.append(f"{where}: {message}" if where and where != name else message)
-    return f"{name}: " + "; ".join(parts)
+    return "; ".join(parts)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from lealtad.core.access import require
 from lealtad.core.audit import Actor
+from lealtad.core.refusals import shown_as_message
 from lealtad.core.roles import Capability
 from lealtad.customers import choices, quality, quality_selectors, services
 from lealtad.customers.models import DataQualityIssue
@@ -74,11 +75,9 @@ def fix(request: HttpRequest, issue_id: int) -> HttpResponse:
     who = require(request, Capability.EDIT)
     issue = _issue(issue_id, who)
     value = _posted_value(request, issue.field)
-    try:
+    with shown_as_message(request, _("Not corrected: %(reason)s")) as outcome:
         quality.fix_issue(issue.pk, value, _context(request))
-    except quality.FixRefused as exc:
-        messages.error(request, _("Not corrected: %(reason)s") % {"reason": exc})
-    else:
+    if not outcome.refused:
         messages.success(request, _("Corrected and applied to %(name)s.") % _named(issue))
     return _back(request)
 
@@ -88,11 +87,9 @@ def fix(request: HttpRequest, issue_id: int) -> HttpResponse:
 def dismiss(request: HttpRequest, issue_id: int) -> HttpResponse:
     who = require(request, Capability.EDIT)
     issue = _issue(issue_id, who)
-    try:
+    with shown_as_message(request) as outcome:
         quality.dismiss_issue(issue.pk, _context(request))
-    except quality.AlreadyDecided as exc:
-        messages.error(request, str(exc))
-    else:
+    if not outcome.refused:
         messages.success(request, _("Dismissed for %(name)s.") % _named(issue))
     return _back(request)
 

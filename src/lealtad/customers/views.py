@@ -19,6 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lealtad.core.access import principal, require
 from lealtad.core.audit import Actor
+from lealtad.core.errors import DomainError
+from lealtad.core.refusals import add_to_form, shown_as_message
 from lealtad.core.roles import Capability
 from lealtad.customers import choices, forms, selectors, services
 from lealtad.customers.models import Customer, Identifier, IdentityReview
@@ -73,12 +75,8 @@ def create(request: HttpRequest) -> HttpResponse:
             profile, ref = built
             try:
                 customer = services.create_customer(profile, ref, _context(request))
-            except services.IdentifierTaken as exc:
-                form.add_error(
-                    None,
-                    _("These identifiers already belong to customer #%(id)s.")
-                    % {"id": exc.customer_id},
-                )
+            except DomainError as exc:
+                add_to_form(form, exc)
             else:
                 messages.success(request, _("Customer registered."))
                 return redirect("customers:detail", customer.pk)
@@ -241,8 +239,8 @@ def _save_consent(form: forms.ConsentForm, customer: Customer, ctx: services.Cha
         return False
     try:
         services.record_consent(customer, consent, ctx)
-    except services.ConsentRefused as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+    except DomainError as exc:
+        add_to_form(form, exc)
         return False
     return True
 
@@ -391,11 +389,9 @@ def decide_review(request: HttpRequest, review_id: int) -> HttpResponse:
     if decision not in forms.REVIEW_DECISIONS:
         messages.error(request, _("Unknown decision."))
         return redirect("customers:reviews")
-    try:
+    with shown_as_message(request) as outcome:
         services.decide_review(review, decision, _context(request))
-    except services.MergeRefused as exc:
-        messages.error(request, str(exc))
-    else:
+    if not outcome.refused:
         labels = {
             "merged": _("Customers merged."),
             "distinct": _("Marked as different people."),

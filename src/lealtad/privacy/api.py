@@ -107,11 +107,6 @@ def request_out(r: DataSubjectRequest) -> dict[str, Any]:
     }
 
 
-def _refused(exc: services.RequestRefused) -> HttpError:
-    field = str(exc).split(":", 1)[0]
-    return HttpError(409 if field == "status" else 400, str(exc))
-
-
 @router.get("/privacy/requests", summary="Data-subject requests, soonest due first")
 def list_requests(
     request: HttpRequest,
@@ -126,22 +121,19 @@ def list_requests(
 
 @router.post(
     "/privacy/requests",
-    response={201: dict, **errors(400)},
+    response={201: dict, **errors(409)},
     summary="Record a request as received (due LEALTAD_PRIVACY_DUE_DAYS later)",
 )
 def open_request(request: HttpRequest, body: RequestIn) -> tuple[int, dict[str, Any]]:
     who = _officer(request)
-    try:
-        made = services.open_request(
-            body.customer_id,
-            body.kind,
-            who,
-            channel=body.channel,
-            details=body.details,
-            received_at=body.received_at,
-        )
-    except services.RequestRefused as exc:
-        raise _refused(exc) from exc
+    made = services.open_request(
+        body.customer_id,
+        body.kind,
+        who,
+        channel=body.channel,
+        details=body.details,
+        received_at=body.received_at,
+    )
     return 201, request_out(_request(made.pk))
 
 
@@ -152,16 +144,13 @@ def get_request(request: HttpRequest, request_id: int) -> dict[str, Any]:
 
 
 def _act(request_id: int, action: Any) -> dict[str, Any]:
-    try:
-        action(_request(request_id))
-    except services.RequestRefused as exc:
-        raise _refused(exc) from exc
+    action(_request(request_id))
     return request_out(_request(request_id))
 
 
 @router.post(
     "/privacy/requests/{request_id}/verify",
-    response={200: dict, **errors(400, 409)},
+    response={200: dict, **errors(409)},
     summary="The person's identity was verified",
 )
 def verify(request: HttpRequest, request_id: int, body: VerifyIn) -> dict[str, Any]:
@@ -171,7 +160,7 @@ def verify(request: HttpRequest, request_id: int, body: VerifyIn) -> dict[str, A
 
 @router.post(
     "/privacy/requests/{request_id}/start",
-    response={200: dict, **errors(400, 409)},
+    response={200: dict, **errors(409)},
     summary="Take the request on",
 )
 def start(request: HttpRequest, request_id: int) -> dict[str, Any]:
@@ -181,15 +170,12 @@ def start(request: HttpRequest, request_id: int) -> dict[str, Any]:
 
 @router.get(
     "/privacy/requests/{request_id}/export",
-    response={200: Any, **errors(400, 409)},
+    response={200: Any, **errors(409)},
     summary="The person's data as one JSON document (access, portability)",
 )
 def export(request: HttpRequest, request_id: int) -> HttpResponse:
     who = _officer(request)
-    try:
-        body = services.export(_request(request_id), who)
-    except services.RequestRefused as exc:
-        raise _refused(exc) from exc
+    body = services.export(_request(request_id), who)
     answer = HttpResponse(body, content_type="application/json; charset=utf-8")
     answer["Content-Disposition"] = f'attachment; filename="lealtad-request-{request_id}.json"'
     answer["Cache-Control"] = "no-store"
@@ -198,7 +184,7 @@ def export(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @router.post(
     "/privacy/requests/{request_id}/rectify",
-    response={200: dict, **errors(400, 409)},
+    response={200: dict, **errors(409)},
     summary="Correct profile fields (rectification)",
 )
 def rectify(request: HttpRequest, request_id: int, body: RectifyIn) -> dict[str, Any]:
@@ -209,7 +195,7 @@ def rectify(request: HttpRequest, request_id: int, body: RectifyIn) -> dict[str,
 
 @router.post(
     "/privacy/requests/{request_id}/object",
-    response={200: dict, **errors(400, 409)},
+    response={200: dict, **errors(409)},
     summary="Withdraw every marketing consent (objection)",
 )
 def object_to_marketing(request: HttpRequest, request_id: int) -> dict[str, Any]:
@@ -219,7 +205,7 @@ def object_to_marketing(request: HttpRequest, request_id: int) -> dict[str, Any]
 
 @router.post(
     "/privacy/requests/{request_id}/erase",
-    response={200: dict, **errors(400, 409)},
+    response={200: dict, **errors(409)},
     summary="Anonymize the person everywhere (erasure); cannot be undone",
 )
 def erase(request: HttpRequest, request_id: int, body: EraseIn) -> dict[str, Any]:
@@ -229,7 +215,7 @@ def erase(request: HttpRequest, request_id: int, body: EraseIn) -> dict[str, Any
 
 @router.post(
     "/privacy/requests/{request_id}/complete",
-    response={200: dict, **errors(400, 409)},
+    response={200: dict, **errors(409)},
     summary="Close the request as answered",
 )
 def complete(request: HttpRequest, request_id: int, body: NoteIn) -> dict[str, Any]:
@@ -239,7 +225,7 @@ def complete(request: HttpRequest, request_id: int, body: NoteIn) -> dict[str, A
 
 @router.post(
     "/privacy/requests/{request_id}/reject",
-    response={200: dict, **errors(400, 409)},
+    response={200: dict, **errors(409)},
     summary="Reject the request, saying why",
 )
 def reject(request: HttpRequest, request_id: int, body: ReasonIn) -> dict[str, Any]:
@@ -262,15 +248,12 @@ def policies(request: HttpRequest) -> dict[str, Any]:
 
 @router.put(
     "/privacy/retention/policies/{data_class}",
-    response={200: dict, **errors(400)},
+    response={200: dict, **errors(404)},
     summary="Set a policy's term and switch it on or off",
 )
 def set_policy(request: HttpRequest, data_class: DataClassName, body: PolicyIn) -> dict[str, Any]:
     who = _officer(request)
-    try:
-        policy = retention.set_policy(data_class, body.months, body.active, who)
-    except services.RequestRefused as exc:
-        raise HttpError(404 if exc.args[0].startswith("data_class") else 400, str(exc)) from exc
+    policy = retention.set_policy(data_class, body.months, body.active, who)
     return _policy_out(policy)
 
 

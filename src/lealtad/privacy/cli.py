@@ -14,8 +14,10 @@ from typing import Annotated, Any
 
 import typer
 
-app = typer.Typer(help="Privacy rights and retention.", no_args_is_help=True)
-requests_app = typer.Typer(help="Data-subject requests.", no_args_is_help=True)
+from lealtad.core.cli_errors import RefusalsShown
+
+app = typer.Typer(help="Privacy rights and retention.", no_args_is_help=True, cls=RefusalsShown)
+requests_app = typer.Typer(help="Data-subject requests.", no_args_is_help=True, cls=RefusalsShown)
 app.add_typer(requests_app, name="requests")
 AsUser = Annotated[str, typer.Option("--as", help="Acting user (a privacy officer or admin)")]
 
@@ -60,12 +62,8 @@ def _request(request_id: int) -> Any:
 
 
 def _run(action: Any) -> Any:
-    from lealtad.privacy import services
-
-    try:
-        return action()
-    except services.RequestRefused as exc:
-        raise _fail(str(exc)) from exc
+    """Run a service step; a refusal is shown by the command group (core/cli_errors.py)."""
+    return action()
 
 
 def _show(r: Any) -> None:

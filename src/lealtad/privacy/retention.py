@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from lealtad.commerce.selectors import subject as commerce_subject
 from lealtad.core import erasure as core_erasure
@@ -82,9 +83,14 @@ def policies() -> list[Policy]:
 @transaction.atomic
 def set_policy(data_class: str, months: int, active: bool, who: services.Officer) -> Policy:
     if data_class not in DataClass.values:
-        raise services.RequestRefused(f"data_class: one of {', '.join(DataClass.values)}")
+        raise services.RequestRefused(
+            _("one of %(classes)s"),
+            field="data_class",
+            kind="not_found",
+            classes=", ".join(DataClass.values),
+        )
     if not 1 <= months <= 1200:
-        raise services.RequestRefused("months: between 1 and 1200")
+        raise services.RequestRefused(_("between 1 and 1200"), field="months")
     RetentionPolicy.objects.update_or_create(
         data_class=data_class,
         defaults={"months": months, "active": active, "updated_by": who.actor.label},

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from lealtad.channels import selectors as channels_selectors
 from lealtad.commerce.selectors import subject as commerce_subject
@@ -28,6 +29,7 @@ from lealtad.commerce.services import erasure as commerce_erasure
 from lealtad.core import erasers
 from lealtad.core import erasure as core_erasure
 from lealtad.core.audit import Actor
+from lealtad.core.errors import DomainError
 from lealtad.customers import selectors as customers_selectors
 from lealtad.customers import services as customers_services
 from lealtad.customers.schemas import ConsentIn
@@ -54,8 +56,18 @@ CONSENT_CHANNELS = ("email", "sms", "phone", "whatsapp", "mail")
 RECTIFIABLE = customers_services.EDITABLE_FIELDS
 
 
-class RequestRefused(ValueError):
-    """A step that the request's state or the input does not allow; the message says why."""
+class RequestRefused(DomainError):
+    """A step that the request's state or the input does not allow; the message says why.
+
+    Invalid input by default (422); a raise about the request's or the customer's state says
+    ``kind="conflict"`` (409), about a record that is not there ``kind="not_found"`` (404).
+    """
+
+    code = "privacy_request_refused"
+
+
+# A step the request's state does not allow (its status): 409.
+_STATE: dict[str, Any] = {"field": "status", "kind": "conflict"}
 
 
 @dataclass(frozen=True)
@@ -102,11 +114,16 @@ def _step(
 def _live_customer(customer_id: int) -> Customer:
     customer = customers_selectors.get_customer(customer_id)
     if customer is None:
-        raise RequestRefused(f"customer: no customer {customer_id}")
+        raise RequestRefused(
+            _("no customer %(id)s"), field="customer", kind="not_found", id=customer_id
+        )
     if customer.merged_into_id:
         raise RequestRefused(
-            f"customer: {customer_id} was merged into {customer.merged_into_id}; "
-            "open the request on that customer"
+            _("%(id)s was merged into %(survivor)s; open the request on that customer"),
+            field="customer",
+            kind="conflict",
+            id=customer_id,
+            survivor=customer.merged_into_id,
         )
     return customer
 
@@ -123,13 +140,17 @@ def open_request(
 ) -> DataSubjectRequest:
     """Record a request as received; it is due ``LEALTAD_PRIVACY_DUE_DAYS`` days later."""
     if kind not in RequestKind.values:
-        raise RequestRefused(f"kind: one of {', '.join(RequestKind.values)}")
+        raise RequestRefused(
+            _("one of %(kinds)s"), field="kind", kinds=", ".join(RequestKind.values)
+        )
     customer = _live_customer(customer_id)
     if customer.erased_at:
-        raise RequestRefused(f"customer: {customer_id} was erased")
+        raise RequestRefused(
+            _("%(id)s was erased"), field="customer", kind="conflict", id=customer_id
+        )
     received = received_at or timezone.now()
     if received > timezone.now() + timedelta(minutes=5):
-        raise RequestRefused("received_at: a request cannot be received in the future")
+        raise RequestRefused(_("a request cannot be received in the future"), field="received_at")
     request = DataSubjectRequest.objects.create(
         kind=kind,
         customer_id=customer.pk,
@@ -149,18 +170,25 @@ def _locked(request: DataSubjectRequest) -> DataSubjectRequest:
 
 def _require_open(request: DataSubjectRequest) -> None:
     if request.status not in OPEN_STATUSES:
-        raise RequestRefused(f"status: the request is already {request.status}")
+        raise RequestRefused(
+            _("the request is already %(status)s"), **_STATE, status=request.status
+        )
 
 
 def _require_verified(request: DataSubjectRequest) -> None:
     _require_open(request)
     if request.status == RequestStatus.RECEIVED:
-        raise RequestRefused("status: verify the person's identity first")
+        raise RequestRefused(_("verify the person's identity first"), **_STATE)
 
 
 def _require_kind(request: DataSubjectRequest, *kinds: str) -> None:
     if request.kind not in kinds:
-        raise RequestRefused(f"kind: this is not done for a {request.kind} request")
+        raise RequestRefused(
+            _("this is not done for a %(request_kind)s request"),
+            field="kind",
+            kind="conflict",
+            request_kind=request.kind,
+        )
 
 
 @transaction.atomic
@@ -169,9 +197,9 @@ def verify_identity(request: DataSubjectRequest, method: str, who: Officer) -> D
     request = _locked(request)
     _require_open(request)
     if request.status != RequestStatus.RECEIVED:
-        raise RequestRefused("status: the identity was already verified")
+        raise RequestRefused(_("the identity was already verified"), **_STATE)
     if not method.strip():
-        raise RequestRefused("method: say how the identity was verified")
+        raise RequestRefused(_("say how the identity was verified"), field="method")
     request.status = RequestStatus.VERIFIED
     request.verified_at = timezone.now()
     request.verified_by = who.actor.label
@@ -251,10 +279,15 @@ def rectify(
     _require_kind(request, RequestKind.RECTIFICATION)
     unknown = sorted(set(changes) - set(RECTIFIABLE))
     if unknown or not changes:
-        raise RequestRefused(
-            f"changes: give fields among {', '.join(RECTIFIABLE)}"
-            + (f" (not {', '.join(unknown)})" if unknown else "")
-        )
+        among = ", ".join(RECTIFIABLE)
+        if unknown:
+            raise RequestRefused(
+                _("give fields among %(among)s (not %(unknown)s)"),
+                field="changes",
+                among=among,
+                unknown=", ".join(unknown),
+            )
+        raise RequestRefused(_("give fields among %(among)s"), field="changes", among=among)
     customer = _live_customer(request.customer_id)
     changed = customers_services.update_profile(customer, changes, who.customers_context())
     _in_progress(request, who)
@@ -333,7 +366,9 @@ def erase(request: DataSubjectRequest, confirm: int | None, who: Officer) -> dic
         _require_kind(request, RequestKind.ERASURE)
         if confirm != request.customer_id:
             raise RequestRefused(
-                f"confirm: repeat the customer number ({request.customer_id}) to erase"
+                _("repeat the customer number (%(id)s) to erase"),
+                field="confirm",
+                id=request.customer_id,
             )
         counts = erase_person(request.customer_id, who)
         request.refresh_from_db()  # its details were erased with the person
@@ -359,7 +394,10 @@ def complete(request: DataSubjectRequest, note: str, who: Officer) -> DataSubjec
     needed = _DONE_BY[RequestKind(request.kind)]
     if not request.steps.filter(action=needed).exists():
         raise RequestRefused(
-            f"status: a {request.kind} request is completed once its action is done ({needed})"
+            _("a %(request_kind)s request is completed once its action is done (%(needed)s)"),
+            **_STATE,
+            request_kind=request.kind,
+            needed=needed,
         )
     request.status = RequestStatus.COMPLETED
     request.closed_at = timezone.now()
@@ -376,7 +414,7 @@ def reject(request: DataSubjectRequest, reason: str, who: Officer) -> DataSubjec
     request = _locked(request)
     _require_open(request)
     if not reason.strip():
-        raise RequestRefused("reason: say why the request is rejected")
+        raise RequestRefused(_("say why the request is rejected"), field="reason")
     request.status = RequestStatus.REJECTED
     request.closed_at = timezone.now()
     request.outcome = reason.strip()

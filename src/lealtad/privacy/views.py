@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lealtad.core.access import require
+from lealtad.core.refusals import shown_as_message
 from lealtad.core.roles import Capability
 from lealtad.customers.selectors import subject as customers_subject
 from lealtad.privacy import retention, selectors, services
@@ -63,7 +64,7 @@ def _open(request: HttpRequest, who: services.Officer) -> HttpResponse:
     if customer_id is None:
         messages.error(request, _("Customer: give the customer number."))
         return redirect("privacy:requests")
-    try:
+    with shown_as_message(request) as outcome:
         made = services.open_request(
             customer_id,
             request.POST.get("kind", ""),
@@ -71,8 +72,7 @@ def _open(request: HttpRequest, who: services.Officer) -> HttpResponse:
             channel=request.POST.get("channel", "")[:40],
             details=request.POST.get("details", "")[:4000],
         )
-    except services.RequestRefused as exc:
-        messages.error(request, str(exc))
+    if outcome.refused:
         return redirect("privacy:requests")
     due = date_format(timezone.localtime(made.due_at), "d/m/Y")
     messages.success(request, _("Request recorded; it is due on %(due)s.") % {"due": due})
@@ -129,11 +129,8 @@ def act(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
     who = _officer(request)
     if action not in ACTIONS:
         raise Http404(_("No such action."))
-    try:
+    with shown_as_message(request):
         ACTIONS[action](_get(request_id), request.POST, who)
-    except services.RequestRefused as exc:
-        messages.error(request, str(exc))
-    else:
         messages.success(request, _("Done."))
     return redirect("privacy:request", request_id)
 
@@ -143,10 +140,9 @@ def act(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
 def export(request: HttpRequest, request_id: int) -> HttpResponse:
     """The person's data as a JSON file download (recorded as a step of the request)."""
     who = _officer(request)
-    try:
+    with shown_as_message(request) as outcome:
         body = services.export(_get(request_id), who)
-    except services.RequestRefused as exc:
-        messages.error(request, str(exc))
+    if outcome.refused:
         return redirect("privacy:request", request_id)
     answer = HttpResponse(body, content_type="application/json; charset=utf-8")
     answer["Content-Disposition"] = f'attachment; filename="lealtad-request-{request_id}.json"'
@@ -162,7 +158,7 @@ def retention_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         what = request.POST.get("do", "")
         if what == "policy":
-            try:
+            with shown_as_message(request):
                 retention.set_policy(
                     request.POST.get("data_class", ""),
                     _int(request.POST.get("months")) or 0,
@@ -170,8 +166,6 @@ def retention_page(request: HttpRequest) -> HttpResponse:
                     who,
                 )
                 messages.success(request, _("Policy saved."))
-            except services.RequestRefused as exc:
-                messages.error(request, str(exc))
             return redirect("privacy:retention")
         if what in ("dry_run", "apply"):
             outcome = retention.run(who, dry_run=what == "dry_run", trigger="web")

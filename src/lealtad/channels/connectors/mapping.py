@@ -16,6 +16,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from lealtad.channels.connectors.spec import Connector, Inbound
+from lealtad.core.errors import DomainError
 from lealtad.core.event_ids import is_safe_event_id
 from lealtad.core.record_mapping import (
     IGNORE,
@@ -314,9 +315,11 @@ class InboundMapper:
 # Outbound ----------------------------------------------------------------------------------------
 
 
-class OutboundMappingError(ValueError):
+class OutboundMappingError(DomainError):
     """The message lacks what the external format needs; the delivery fails and is retried,
     then dead-lettered, and can be replayed once the mapping is fixed."""
+
+    code = "outbound_mapping_failed"
 
 
 def map_out(source: dict[str, Any], rules: tuple[MappingRule, ...], tz: tzinfo) -> dict[str, Any]:

@@ -22,6 +22,8 @@ import hmac
 import time
 from collections.abc import Mapping
 
+from lealtad.core.errors import DomainError
+
 ID_HEADER = "webhook-id"
 TIMESTAMP_HEADER = "webhook-timestamp"
 SIGNATURE_HEADER = "webhook-signature"
@@ -29,8 +31,12 @@ TOLERANCE_SECONDS = 5 * 60
 SECRET_PREFIX = "whsec_"
 
 
-class SignatureRefused(ValueError):
-    """The webhook is not signed as it must be; the message says what is wrong."""
+class SignatureRefused(DomainError):
+    """The webhook is not signed as it must be; the message says what is wrong (401: the
+    sender is not proven, whatever the body says)."""
+
+    code = "signature_refused"
+    kind = "unauthenticated"
 
 
 def secret_key(secret: str) -> bytes:

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from lealtad.core.errors import DomainError
 from lealtad.core.record_mapping import (
     IGNORE,
     TYPES,
@@ -35,8 +36,11 @@ DEFAULT_BATCH = 1000
 MAX_BATCH = 10_000
 
 
-class ConnectorError(ValueError):
-    """The connector file cannot be used; ``problems`` says every reason."""
+class ConnectorError(DomainError):
+    """The connector file cannot be used; ``problems`` says every reason (each names its
+    place in the file, in the YAML's own words, so they are not translated)."""
+
+    code = "connector_invalid"
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))

@@ -53,6 +53,7 @@ from lealtad.commerce.services import stock_levels
 from lealtad.core import array_params, envelope
 from lealtad.core.audit import Actor
 from lealtad.core.envelope import ValidEvent
+from lealtad.core.errors import DomainError
 
 STOCK_LEVEL = "stock.level_reported"
 KIND = "stock_level"  # ReportedState.kind of the kept reports
@@ -342,9 +343,12 @@ _SQLITE, _POSTGRES = _Sqlite(), _Postgres()
 # Ingestion (POST /api/v1/events) --------------------------------------------------------------
 
 
-class Refused(ValueError):
+class Refused(DomainError):
     """A level commerce refused after validation passed (the catalog or the reserved units
     changed in between): the batch is not applied, and sending it again reports why."""
+
+    code = "stock_level_refused"
+    kind = "conflict"
 
 
 def apply_events(events: Sequence[ValidEvent], actor: Actor) -> list[int]:

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, QuerySet, Value, When
 
 from lealtad.core import normalize, rules, sections
+from lealtad.core.errors import DomainError
 from lealtad.core.models import AuditEntry
 from lealtad.core.roles import Capability
 from lealtad.core.rules import Reader
@@ -23,8 +24,10 @@ from lealtad.customers.models import (
 )
 
 
-class LookupError_(ValueError):
+class LookupError_(DomainError):
     """A lookup value that cannot be normalized (bad phone, bad email…)."""
+
+    code = "lookup_key_invalid"
 
 
 def lookup(
@@ -62,7 +65,7 @@ def lookup(
                 found = found.filter(system=system)
             return _live(found.values("customer_id"))
     except normalize.InvalidValue as exc:
-        raise LookupError_(f"{given[0]}: {exc}") from exc
+        raise LookupError_(str(exc), field=given[0]) from exc
     return []  # no key given: no one to pop (a well-formed query, so not an error)
 
 

@@ -5,14 +5,18 @@ which proof, and the double opt-in that waits for the customer's confirmation.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from lealtad.core.audit import Actor
+from lealtad.core.errors import DomainError, Kind
 from lealtad.customers import choices
 from lealtad.customers.models import (
     Consent,
@@ -25,27 +29,41 @@ from lealtad.customers.schemas import (
 from lealtad.customers.services.common import ChangeContext
 
 
-class ConsentRefused(ValueError):
+class ConsentRefused(DomainError):
     """A consent that cannot be recorded as stated: ``field`` says which part is wrong."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
+    code = "consent_refused"
+
+    def __init__(
+        self,
+        field: str,
+        message: str | Promise,
+        *,
+        code: str | None = None,
+        kind: Kind | None = None,
+    ) -> None:
+        super().__init__(message, field=field, code=code, kind=kind)
 
 
 class ConsentNeedsEmail(ConsentRefused):
     """A double opt-in for a customer with no e-mail address on file: the request is right,
     the record is not ready for it (the API answers 409)."""
 
+    code = "consent_needs_email"
+    kind = "conflict"
+
 
 CONFIRMATION_SALT = "lealtad.customers.consent-confirmation"
+# A link that names no pending consent: there is nothing to confirm (404).
+_LINK_EXPIRED: dict[str, Any] = {"code": "consent_link_expired", "kind": "not_found"}
+_LINK_INVALID: dict[str, Any] = {"code": "consent_link_invalid", "kind": "not_found"}
 PROOF = choices.ConsentProof
 
 
 def _proof_of(consent: ConsentIn, ctx: ChangeContext) -> tuple[str, str]:
     """What proves the statement: what it names, else the channel event carrying it."""
     if consent.proof == PROOF.CHANNEL_EVENT and not ctx.event_id:
-        raise ConsentRefused("proof", "channel_event proves only a consent sent in an event")
+        raise ConsentRefused("proof", _("channel_event proves only a consent sent in an event"))
     if consent.proof:
         reference = consent.proof_reference
         if consent.proof == PROOF.CHANNEL_EVENT and not reference:
@@ -56,7 +74,7 @@ def _proof_of(consent: ConsentIn, ctx: ChangeContext) -> tuple[str, str]:
     if consent.granted:
         raise ConsentRefused(
             "proof",
-            "a granted consent needs its proof: signed_form, recorded_call or double_opt_in",
+            _("a granted consent needs its proof: signed_form, recorded_call or double_opt_in"),
         )
     return "", ""
 
@@ -81,7 +99,7 @@ def record_consent(
     if current and current.granted == consent.granted:
         return None
     before = None if current is None else current.granted
-    current, _ = Consent.objects.update_or_create(
+    current, _created = Consent.objects.update_or_create(
         customer=customer,
         channel=consent.channel,
         purpose=consent.purpose,
@@ -112,7 +130,9 @@ def _request_confirmation(
 ) -> ConsentChange:
     email = customer.emails.order_by("-is_primary", "id").values_list("address", flat=True).first()
     if email is None:
-        raise ConsentNeedsEmail("proof", "double_opt_in needs an email address to send the link to")
+        raise ConsentNeedsEmail(
+            "proof", _("double_opt_in needs an email address to send the link to")
+        )
     change = ConsentChange.objects.create(
         customer=customer,
         channel=consent.channel,
@@ -160,12 +180,14 @@ def pending_confirmation(token: str) -> ConsentChange:
     try:
         change_id = signing.loads(token, salt=CONFIRMATION_SALT, max_age=days * 86400)
     except signing.SignatureExpired as exc:
-        raise ConsentRefused("token", "the link has expired; ask for a new one") from exc
+        raise ConsentRefused(
+            "token", _("the link has expired; ask for a new one"), **_LINK_EXPIRED
+        ) from exc
     except signing.BadSignature as exc:
-        raise ConsentRefused("token", "the link is not valid") from exc
+        raise ConsentRefused("token", _("the link is not valid"), **_LINK_INVALID) from exc
     change = ConsentChange.objects.select_related("customer").filter(pk=change_id).first()
     if change is None or change.proof != PROOF.DOUBLE_OPT_IN:
-        raise ConsentRefused("token", "the link is not valid")
+        raise ConsentRefused("token", _("the link is not valid"), **_LINK_INVALID)
     return change
 
 

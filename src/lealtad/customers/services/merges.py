@@ -9,8 +9,10 @@ from typing import Any
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from lealtad.core import audit
+from lealtad.core.errors import DomainError
 from lealtad.customers import survivorship
 from lealtad.customers.models import (
     Address,
@@ -31,8 +33,11 @@ Provenance = dict[str, tuple[str, datetime | None]]
 _EMPTY: tuple[Any, ...] = (None, "", [])  # what survivorship never chooses
 
 
-class MergeRefused(ValueError):
-    pass
+class MergeRefused(DomainError):
+    """A merge, an undo or a review decision the customers' state does not allow."""
+
+    code = "merge_refused"
+    kind = "conflict"
 
 
 def merge_customers(survivor: Customer, absorbed: Customer, ctx: ChangeContext, reason: str):
@@ -47,9 +52,9 @@ def merge_customers(survivor: Customer, absorbed: Customer, ctx: ChangeContext, 
     from lealtad.customers.models import Merge
 
     if survivor.pk == absorbed.pk:
-        raise MergeRefused("a customer cannot be merged into itself")
+        raise MergeRefused(_("a customer cannot be merged into itself"))
     if absorbed.merged_into_id or survivor.merged_into_id:
-        raise MergeRefused("one of these customers was already merged")
+        raise MergeRefused(_("one of these customers was already merged"))
     with transaction.atomic():
         snapshot = _merge_snapshot(survivor, absorbed)
         moved: dict[str, list[int]] = {}
@@ -169,15 +174,15 @@ def unmerge(merge: Any, ctx: ChangeContext, reason: str) -> None:
 
     merge = Merge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at:
-        raise MergeRefused("this merge was already undone")
+        raise MergeRefused(_("this merge was already undone"))
     later = Merge.objects.filter(undone_at=None, performed_at__gt=merge.performed_at).filter(
         models.Q(survivor=merge.survivor) | models.Q(absorbed=merge.survivor)
     )
     if later.exists():
-        raise MergeRefused("undo the later merges of this customer first")
+        raise MergeRefused(_("undo the later merges of this customer first"))
     survivor, absorbed = merge.survivor, merge.absorbed
     if survivor.erased_at or absorbed.erased_at:
-        raise MergeRefused("this person's data was erased: the merge cannot be undone")
+        raise MergeRefused(_("this person's data was erased: the merge cannot be undone"))
     by_name = {
         m.__name__: m
         for m in (
@@ -277,13 +282,13 @@ def _merge_consents(survivor: Customer, absorbed: Customer) -> None:
 def decide_review(review: IdentityReview, decision: str, ctx: ChangeContext) -> IdentityReview:
     """A person's verdict on a pair: merge them, keep them apart, or look again later."""
     if review.status not in ("open", "deferred"):
-        raise MergeRefused("this review was already decided")
+        raise MergeRefused(_("this review was already decided"), code="review_already_decided")
     if decision == "merged":
         merge_customers(review.customer_a, review.customer_b, ctx, f"review #{review.pk}")
         review.refresh_from_db()
         return review
     if decision not in ("distinct", "deferred"):
-        raise MergeRefused(f"unknown decision {decision!r}")
+        raise MergeRefused(_("unknown decision %(decision)r"), kind="invalid", decision=decision)
     review.status = decision
     review.decided_at = timezone.now()
     review.decided_by = ctx.actor.label

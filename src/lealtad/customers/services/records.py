@@ -10,10 +10,13 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from lealtad.core import audit
 from lealtad.core.db import insert_new, reserve_ids, writer_turn
 from lealtad.core.envelope import CustomerRef
+from lealtad.core.errors import DomainError
 from lealtad.core.normalize import fold
 from lealtad.core.write_batch import WriteBatch
 from lealtad.customers import choices, identity, quality_rows
@@ -118,15 +121,21 @@ def add_email(customer: Customer, address: str, ctx: ChangeContext) -> Email:
     return row
 
 
-class AddressPeriodReversed(ValueError):
-    """An address whose ``valid_to`` is before its ``valid_from`` (the API answers 409)."""
+class AddressPeriodReversed(DomainError):
+    """An address whose ``valid_to`` is before its ``valid_from``: a rule between two fields
+    that JSON Schema cannot state, so a conflict (409) rather than a schema failure."""
+
+    code = "address_period_reversed"
+    kind = "conflict"
 
 
 @transaction.atomic
 def add_address(customer: Customer, data: AddressIn, ctx: ChangeContext) -> Address:
     if data.period_reversed():
         raise AddressPeriodReversed(
-            f"valid_to {data.valid_to} is before valid_from {data.valid_from}"
+            _("valid_to %(valid_to)s is before valid_from %(valid_from)s"),
+            valid_to=data.valid_to,
+            valid_from=data.valid_from,
         )
     same = [
         a
@@ -190,8 +199,9 @@ def create_customer(profile: CustomerProfile, ref: CustomerRef, ctx: ChangeConte
     if owners:
         taken = ", ".join(f"{k[0]}={k[2]}" for k in owners)
         raise IdentifierTaken(
-            f"already on file for customer {next(iter(owners.values()))}: {taken}",
+            _("these identifiers already belong to customer #%(customer_id)s: %(taken)s"),
             next(iter(owners.values())),
+            taken=taken,
         )
     with transaction.atomic():
         ctx = replace(ctx, batch=ctx.batch or WriteBatch())
@@ -215,9 +225,14 @@ def create_customer(profile: CustomerProfile, ref: CustomerRef, ctx: ChangeConte
     return customer
 
 
-class IdentifierTaken(ValueError):
-    def __init__(self, message: str, customer_id: int) -> None:
-        super().__init__(message)
+class IdentifierTaken(DomainError):
+    """A new customer's keys (e-mail, phone, national id…) already name another customer."""
+
+    code = "identifier_taken"
+    kind = "conflict"
+
+    def __init__(self, message: str | Promise, customer_id: int, **params: Any) -> None:
+        super().__init__(message, customer_id=customer_id, **params)
         self.customer_id = customer_id
 
 
