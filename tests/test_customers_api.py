@@ -64,7 +64,7 @@ def test_screen_pop_lookup(api, rodrigo, query):
 def test_lookup_unknown_and_invalid(api, rodrigo):
     assert api.get("/api/v1/customers/lookup?phone=0987000000").json()["matches"] == []
     refused = api.get("/api/v1/customers/lookup?phone=12")
-    assert refused.status_code == 422  # a service's invalid input (docs/decisions/0010)
+    assert refused.status_code == 422  # a service's invalid input (docs/decisions/0011)
     assert (refused.json()["code"], refused.json()["field"]) == ("lookup_key_invalid", "phone")
     # No key: a well-formed query that matches no one (not an error).
     assert api.get("/api/v1/customers/lookup").json() == {"matches": []}

@@ -1,4 +1,4 @@
-"""One domain error type, mapped in one place per channel (docs/decisions/0010).
+"""One domain error type, mapped in one place per channel (docs/decisions/0011).
 
 A service's refusal (:class:`lealtad.core.errors.DomainError`) reaches the person the same way
 from every door: the API answers its code, message and field with the status its kind says;

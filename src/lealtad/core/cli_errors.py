@@ -1,4 +1,4 @@
-"""Service refusals in the ``lealtad`` command, shown in one place (docs/decisions/0010).
+"""Service refusals in the ``lealtad`` command, shown in one place (decision 0011).
 
 Every command group is a :class:`RefusalsShown` (``typer.Typer(cls=RefusalsShown)``): when a
 command's service refuses (:class:`~lealtad.core.errors.DomainError`), the person reads the

@@ -1,4 +1,4 @@
-"""The one error type services raise when they refuse a request (docs/decisions/0010).
+"""The one error type services raise when they refuse a request (docs/decisions/0011).
 
 A service refuses for a handful of reasons — the input is wrong, the record's state forbids
 it, the record is not there, the caller may not — and three kinds of callers must tell the

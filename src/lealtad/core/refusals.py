@@ -1,4 +1,4 @@
-"""Service refusals on the web pages, shown in one place (docs/decisions/0010).
+"""Service refusals on the web pages, shown in one place (docs/decisions/0011).
 
 A view calls a service; when the service refuses (:class:`~lealtad.core.errors.DomainError`)
 the person sees why, in their language, and nothing was written. Three shapes cover the pages:
