@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from ninja import NinjaAPI
 
 from lealtad import __version__
@@ -50,8 +51,13 @@ def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 
 @api.exception_handler(DomainError)
 def refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    """Every service refusal, answered here alone: the status its kind says, the ErrorOut body."""
-    body = {"detail": str(exc), "code": exc.code, "message": exc.message}
+    """Every service refusal, answered here alone: the status its kind says, the ErrorOut body.
+
+    ``message`` speaks the request's language; ``detail`` stays in English whatever it asks,
+    as it always was, so integrations and logs that read it do not change with a header."""
+    with translation.override("en"):
+        detail = str(exc)
+    body = {"detail": detail, "code": exc.code, "message": exc.message}
     if exc.field:
         body["field"] = exc.field
     return api.create_response(request, body, status=exc.status)

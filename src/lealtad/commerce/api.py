@@ -35,7 +35,7 @@ from lealtad.commerce.schemas import (
     ReturnIn,
     ShipIn,
 )
-from lealtad.commerce.services import CommerceError, SaleContext, exchanges, shipments
+from lealtad.commerce.services import SaleContext, exchanges, shipments
 from lealtad.commerce.services import catalog as catalog_services
 from lealtad.commerce.services import lists as list_services
 from lealtad.commerce.services import orders as order_services
@@ -55,10 +55,6 @@ def _ctx(request: HttpRequest, capability: Capability, channel: str) -> SaleCont
     if not who.may_speak_for(channel):
         raise HttpError(403, f"this token may not act for channel {channel!r}")
     return SaleContext(who.actor, channel)
-
-
-def _refused(exc: CommerceError) -> HttpError:
-    return HttpError(exc.status, str(exc))
 
 
 def _order(request: HttpRequest, number: str) -> Any:
@@ -192,10 +188,7 @@ def place_order(request: HttpRequest, body: OrderIn) -> tuple[int, dict[str, Any
         body.idempotency_key = header[:120]
     ctx = _ctx(request, Capability.SELL, body.channel)
     _customer_id(request, body.customer_id)
-    try:
-        order, created = order_services.place_order(body, ctx)
-    except CommerceError as exc:
-        raise _refused(exc) from exc
+    order, created = order_services.place_order(body, ctx)
     # A new order comes back with its rows: presenting it reads nothing more.
     return (201 if created else 200), presenters.order_detail(
         order if created else _order(request, order.number)
@@ -228,10 +221,7 @@ def ship(request: HttpRequest, number: str, body: ShipIn) -> dict[str, Any]:
     captures its share of the payment, the last one what is left of it. A repeated
     ``idempotency_key`` answers without shipping (or capturing) again."""
     ctx = _ctx(request, Capability.FULFIL, body.channel)
-    try:
-        shipments.ship_order(_order(request, number), body, ctx)
-    except CommerceError as exc:
-        raise _refused(exc) from exc
+    shipments.ship_order(_order(request, number), body, ctx)
     return presenters.order_detail(_order(request, number))
 
 
@@ -244,10 +234,7 @@ def deliver(
     request: HttpRequest, number: str, channel: str = "web", tracking: str | None = None
 ) -> dict[str, Any]:
     ctx = _ctx(request, Capability.FULFIL, channel)
-    try:
-        shipments.deliver_order(_order(request, number), ctx, tracking[:120] if tracking else None)
-    except CommerceError as exc:
-        raise _refused(exc) from exc
+    shipments.deliver_order(_order(request, number), ctx, tracking[:120] if tracking else None)
     return presenters.order_detail(_order(request, number))
 
 
@@ -258,10 +245,7 @@ def deliver(
 )
 def collect(request: HttpRequest, number: str, channel: str = "pos") -> dict[str, Any]:
     ctx = _ctx(request, Capability.SELL, channel)
-    try:
-        shipments.collect_order(_order(request, number), ctx)
-    except CommerceError as exc:
-        raise _refused(exc) from exc
+    shipments.collect_order(_order(request, number), ctx)
     return presenters.order_detail(_order(request, number))
 
 
@@ -274,10 +258,7 @@ def cancel(
     request: HttpRequest, number: str, reason: str = "", channel: str = "web"
 ) -> dict[str, Any]:
     ctx = _ctx(request, Capability.SELL, channel)
-    try:
-        exchanges.cancel(_order(request, number), reason[:250], ctx)
-    except CommerceError as exc:
-        raise _refused(exc) from exc
+    exchanges.cancel(_order(request, number), reason[:250], ctx)
     return presenters.order_detail(_order(request, number))
 
 
@@ -288,10 +269,7 @@ def cancel(
 )
 def take_return(request: HttpRequest, number: str, body: ReturnIn) -> tuple[int, dict]:
     ctx = _ctx(request, Capability.SELL, body.channel)
-    try:
-        ret, created = return_services.take_return(_order(request, number), body, ctx)
-    except CommerceError as exc:
-        raise _refused(exc) from exc
+    ret, created = return_services.take_return(_order(request, number), body, ctx)
     return (201 if created else 200), {
         "return": ret.number,
         "refund": presenters.money(ret.refund_amount),
@@ -303,10 +281,7 @@ def take_return(request: HttpRequest, number: str, body: ReturnIn) -> tuple[int,
 def adjust(request: HttpRequest, number: str, body: AdjustmentIn) -> tuple[int, dict]:
     """Money back after the sale, to the original payment, with its reason."""
     ctx = _ctx(request, Capability.REFUND, body.channel)
-    try:
-        order_services.adjust_price(_order(request, number), body, ctx)
-    except CommerceError as exc:
-        raise _refused(exc) from exc
+    order_services.adjust_price(_order(request, number), body, ctx)
     return 201, presenters.order_detail(_order(request, number))
 
 
@@ -321,10 +296,7 @@ def payment_methods(request: HttpRequest, customer_id: int) -> dict[str, Any]:
 @router.post("/customers/{customer_id}/payment-methods", response={201: dict})
 def add_card(request: HttpRequest, customer_id: int, body: CardIn) -> tuple[int, dict]:
     ctx = _ctx(request, Capability.EDIT, "web")
-    try:
-        method = catalog_services.add_card(_customer_id(request, customer_id), body, ctx)
-    except CommerceError as exc:
-        raise _refused(exc) from exc
+    method = catalog_services.add_card(_customer_id(request, customer_id), body, ctx)
     return 201, presenters.payment_method(method)
 
 
@@ -342,10 +314,7 @@ def lists(request: HttpRequest, customer_id: int) -> dict[str, Any]:
 )
 def create_list(request: HttpRequest, body: ListIn) -> tuple[int, dict]:
     ctx = _ctx(request, Capability.CREATE, body.channel)
-    try:
-        row = list_services.create_list(body, ctx)
-    except CommerceError as exc:
-        raise _refused(exc) from exc
+    row = list_services.create_list(body, ctx)
     return 201, presenters.customer_list(row)
 
 
@@ -357,10 +326,7 @@ def create_list(request: HttpRequest, body: ListIn) -> tuple[int, dict]:
 def set_list_item(request: HttpRequest, list_id: int, body: ListItemIn) -> dict[str, Any]:
     owner = get_object_or_404(CustomerList, pk=list_id)
     ctx = _ctx(request, Capability.CREATE, owner.channel or "web")
-    try:
-        list_services.set_item(owner, body, ctx)
-    except CommerceError as exc:
-        raise _refused(exc) from exc
+    list_services.set_item(owner, body, ctx)
     owner.refresh_from_db()
     return presenters.customer_list(owner)
 

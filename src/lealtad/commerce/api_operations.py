@@ -22,7 +22,7 @@ from lealtad.commerce.schemas import (
     TransferShipIn,
 )
 from lealtad.commerce.selectors import operations as selectors_operations
-from lealtad.commerce.services import CommerceError, SaleContext, carts, exchanges, transfers
+from lealtad.commerce.services import SaleContext, carts, exchanges, transfers
 from lealtad.core import rules
 from lealtad.core.access import principal, require
 from lealtad.core.api_errors import errors
@@ -48,10 +48,6 @@ def _order(request: HttpRequest, number: str) -> Order:
     return found
 
 
-def _refused(exc: CommerceError) -> HttpError:
-    return HttpError(exc.status, str(exc))
-
-
 # Exchanges ---------------------------------------------------------------------------------
 
 
@@ -66,10 +62,7 @@ def exchange(request: HttpRequest, number: str, body: ExchangeIn) -> tuple[int, 
     charged to or refunded on the original payment. The return and the replacement order
     point at each other."""
     ctx = _ctx(request, Capability.SELL, body.channel)
-    try:
-        found, created = exchanges.exchange(_order(request, number), body, ctx)
-    except CommerceError as exc:
-        raise _refused(exc) from exc
+    found, created = exchanges.exchange(_order(request, number), body, ctx)
     return (201 if created else 200), _exchange_body(request, found.number)
 
 
@@ -105,10 +98,7 @@ def checkout(request: HttpRequest, list_id: int, body: CheckoutIn) -> tuple[int,
     if cart is None:
         raise HttpError(404, f"no list {list_id}")
     ctx = _ctx(request, Capability.SELL, body.channel or cart.channel or "web")
-    try:
-        order, created = carts.checkout(cart, body, ctx)
-    except CommerceError as exc:
-        raise _refused(exc) from exc
+    order, created = carts.checkout(cart, body, ctx)
     return (201 if created else 200), presenters.order_detail(_order(request, order.number))
 
 
@@ -129,10 +119,7 @@ def _transfer(number: str) -> dict[str, Any]:
 )
 def request_transfer(request: HttpRequest, body: TransferIn) -> tuple[int, dict[str, Any]]:
     ctx = _ctx(request, Capability.FULFIL, body.channel)
-    try:
-        found, created = transfers.request_transfer(body, ctx)
-    except CommerceError as exc:
-        raise _refused(exc) from exc
+    found, created = transfers.request_transfer(body, ctx)
     return (201 if created else 200), _transfer(found.number)
 
 
@@ -153,10 +140,7 @@ def transfer_detail(request: HttpRequest, number: str) -> dict[str, Any]:
 
 def _step(request: HttpRequest, number: str, channel: str, step: Any, *args: Any) -> dict:
     ctx = _ctx(request, Capability.FULFIL, channel)
-    try:
-        step(transfers.get_transfer(number), *args, ctx)
-    except CommerceError as exc:
-        raise _refused(exc) from exc
+    step(transfers.get_transfer(number), *args, ctx)
     return _transfer(number)
 
 

@@ -63,7 +63,8 @@ class ErrorOut(Schema):
 
     A refusal of a service (:class:`lealtad.core.errors.DomainError`) adds its stable
     ``code``, its ``message`` (the sentence alone, in the request's language) and, when one
-    input is at fault, its dotted ``field``; ``detail`` is then ``"field: message"``.
+    input is at fault, its dotted ``field``; ``detail`` is then ``"field: message"`` in
+    English, whatever the language asked.
     """
 
     detail: str | list[ValidationIssue]

@@ -26,8 +26,17 @@ from typing import Any, ClassVar, Literal
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-Kind = Literal["invalid", "conflict", "not_found", "forbidden", "unauthenticated"]
-KINDS: tuple[Kind, ...] = ("invalid", "conflict", "not_found", "forbidden", "unauthenticated")
+Kind = Literal[
+    "invalid", "conflict", "not_found", "forbidden", "unauthenticated", "payment_declined"
+]
+KINDS: tuple[Kind, ...] = (
+    "invalid",
+    "conflict",
+    "not_found",
+    "forbidden",
+    "unauthenticated",
+    "payment_declined",
+)
 
 HTTP_STATUS: dict[Kind, int] = {
     "invalid": 422,  # a value fails a rule: the status ninja gives a body failing its schema
@@ -35,6 +44,7 @@ HTTP_STATUS: dict[Kind, int] = {
     "not_found": 404,
     "forbidden": 403,
     "unauthenticated": 401,  # a webhook's signature does not prove its sender
+    "payment_declined": 402,  # the card's issuer or the gateway said no; nothing was written
 }
 
 

@@ -11,6 +11,7 @@ from lealtad.core.audit import Actor
 # Core's lean INSERT and SQLite writer queue, under the names commerce first gave them.
 from lealtad.core.db import insert_new as insert_new
 from lealtad.core.db import writer_turn as writer_turn
+from lealtad.core.errors import DomainError
 from lealtad.core.write_batch import WriteBatch
 from lealtad.customers import selectors as customer_selectors
 from lealtad.customers import services as customer_services
@@ -19,26 +20,30 @@ from lealtad.customers.selectors import references as customer_references
 from lealtad.customers.selectors.references import Customer
 
 
-class CommerceError(ValueError):
-    """A refused request: nothing was written. ``status`` is the HTTP answer."""
+class CommerceError(DomainError):
+    """A refused request: nothing was written. ``status`` (from the kind) is the HTTP answer."""
 
-    status = 400
+    code = "commerce_refused"
 
 
 class Invalid(CommerceError):
-    status = 422
+    code = "commerce_invalid"
 
 
 class NotFound(CommerceError):
-    status = 404
+    code = "commerce_not_found"
+    kind = "not_found"
 
 
 class Conflict(CommerceError):
-    status = 409
+    code = "commerce_conflict"
+    kind = "conflict"
 
 
 class OutOfStock(Conflict):
     """Not enough units where they were wanted; ``retry`` when another order took them first."""
+
+    code = "out_of_stock"
 
     def __init__(self, message: str, retry: bool = False) -> None:
         super().__init__(message)
@@ -46,7 +51,8 @@ class OutOfStock(Conflict):
 
 
 class PaymentFailed(CommerceError):
-    status = 402
+    code = "payment_failed"
+    kind = "payment_declined"
 
 
 @dataclass(frozen=True)
