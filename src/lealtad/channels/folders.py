@@ -14,13 +14,15 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
 
 from lealtad.core.errors import DomainError
 
 
 class FolderRefused(DomainError):
-    """The folder would lead out of the connector data directory; the message says why."""
+    """The folder would lead out of the connector data directory; the message says why.
+
+    In English, not translated: it is quoted inside connectors' problem reports and file
+    reports, which operators read in the connector file's own terms."""
 
     code = "folder_refused"
 
@@ -34,23 +36,16 @@ def check_syntax(given: str) -> None:
     """What can be refused from the text alone (also used where no data directory is known)."""
     text = given.strip()
     if not text:
-        raise FolderRefused(_("a folder is required"))
+        raise FolderRefused("a folder is required")
     if text.startswith("~"):
         raise FolderRefused(
-            _(
-                "%(folder)r: '~' (a home directory) is not allowed; "
-                "name a folder inside the connector data directory"
-            ),
-            folder=given,
+            f"{given!r}: '~' (a home directory) is not allowed; "
+            "name a folder inside the connector data directory"
         )
     if "\\" in text or any(ord(c) < 32 for c in text):
-        raise FolderRefused(
-            _("%(folder)r: backslashes and control characters are not allowed"), folder=given
-        )
+        raise FolderRefused(f"{given!r}: backslashes and control characters are not allowed")
     if ".." in PurePosixPath(text).parts:
-        raise FolderRefused(
-            _("%(folder)r: '..' is not allowed; name a folder below the base"), folder=given
-        )
+        raise FolderRefused(f"{given!r}: '..' is not allowed; name a folder below the base")
 
 
 def confine(given: str, base: Path) -> Path:
@@ -62,10 +57,7 @@ def confine(given: str, base: Path) -> Path:
     resolved = (path if path.is_absolute() else base / path).resolve()
     if not resolved.is_relative_to(root):
         raise FolderRefused(
-            _("%(folder)r leads to %(resolved)s, outside the connector data directory %(root)s"),
-            folder=given,
-            resolved=resolved,
-            root=root,
+            f"{given!r} leads to {resolved}, outside the connector data directory {root}"
         )
     return resolved
 
