@@ -63,10 +63,11 @@ from lealtad.commerce.services import (
     gateway_calls,
     merges,
     shipments,
+    stock_levels,
 )
 from lealtad.commerce.services import orders as order_services
 from lealtad.commerce.services import returns as return_services
-from lealtad.core import envelope, hub, sections
+from lealtad.core import envelope, hub, sections, stock_port
 from lealtad.core.audit import Actor
 from lealtad.core.envelope import ValidEvent
 from lealtad.customers import services as customer_services
@@ -207,6 +208,10 @@ _APPLIERS: dict[type[BaseModel], Callable[[Order, ValidEvent, SaleContext], None
     OrderDeliveredEvent: _order_delivered,
 }
 
+
+# The stock levels other systems report reach this context through the core (channels
+# applies the reports and cannot import commerce: docs/decisions/0008).
+stock_port.provide(stock_levels)
 
 envelope.register(
     "order.placed",

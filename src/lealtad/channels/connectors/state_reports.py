@@ -10,7 +10,8 @@ these streams are applied as sets, a chunk at a time, in the caller's transactio
 1. each record is mapped by the lean path of the mapper and its payload validated in one call
    for the chunk (a ``TypedDict`` mirror of the payload model: same rules, same messages);
    within a chunk, the newest report per key wins;
-2. commerce (:func:`lealtad.commerce.services.stock_levels.set_levels`) refuses the levels it
+2. commerce (:func:`lealtad.commerce.services.stock_levels.set_levels`, which channels reaches
+   through :mod:`lealtad.core.stock_port`) refuses the levels it
    cannot take (unknown SKU or location, below the units reserved): they are rejected with
    their field — unless they are no newer than the state applied (below), then they are
    ``duplicate`` like any repeat;
@@ -49,8 +50,7 @@ from pydantic import (
 from typing_extensions import TypedDict
 
 from lealtad.channels.models import ReportedState
-from lealtad.commerce.services import stock_levels
-from lealtad.core import array_params, envelope
+from lealtad.core import array_params, envelope, stock_port
 from lealtad.core.audit import Actor
 from lealtad.core.envelope import ValidEvent
 from lealtad.core.errors import DomainError
@@ -87,12 +87,12 @@ class StockLevelReported(StockLevelPayload):
     @field_validator("sku")
     @classmethod
     def _known_sku(cls, sku: str) -> str:
-        return _passes(stock_levels.check_sku(sku), sku)
+        return _passes(stock_port.keeper().check_sku(sku), sku)
 
     @field_validator("location")
     @classmethod
     def _known_location(cls, code: str) -> str:
-        return _passes(stock_levels.check_location(code), code)
+        return _passes(stock_port.keeper().check_location(code), code)
 
     @field_validator("on_hand")
     @classmethod
@@ -100,10 +100,10 @@ class StockLevelReported(StockLevelPayload):
         sku, location = info.data.get("sku"), info.data.get("location")
         if not (sku and location):
             return on_hand
-        return _passes(stock_levels.check_on_hand(sku, location, on_hand), on_hand)
+        return _passes(stock_port.keeper().check_on_hand(sku, location, on_hand), on_hand)
 
 
-def _passes(refusal: stock_levels.Refusal | None, value: Any) -> Any:
+def _passes(refusal: stock_port.Refusal | None, value: Any) -> Any:
     if refusal is not None:
         raise ValueError(refusal.message)
     return value
@@ -184,9 +184,10 @@ def apply(system: str, reports: Sequence[Report], key: str, actor: Actor) -> dic
         claimed.update(i for i, k in zip(accepted, keys, strict=True) if k in fresh)
         return claimed
 
-    done = stock_levels.set_levels(
+    stock = stock_port.keeper()
+    done = stock.set_levels(
         [
-            stock_levels.Level(
+            stock.Level(
                 r.payload["sku"], r.payload["location"], r.payload["on_hand"], r.occurred_at
             )
             for r in latest
