@@ -303,7 +303,8 @@ class ProfileWriter:
             self.book.consents[slot] = current
         else:
             current.granted, current.updated_at = consent.granted, when
-            current.save(update_fields=["granted", "updated_at"])
+            if not current._state.adding:  # on file; one added earlier in the batch is not yet
+                current.save(update_fields=["granted", "updated_at"])
         self.batch.add(_history_row(customer.pk, consent, ctx, when, proof, reference))
         key = f"consent:{consent.channel}/{consent.purpose}"
         ctx.audit("consent", "consent", current.pk, {key: [before, consent.granted]}, customer.pk)

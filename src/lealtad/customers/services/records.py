@@ -19,7 +19,7 @@ from lealtad.core.envelope import CustomerRef
 from lealtad.core.errors import DomainError
 from lealtad.core.normalize import fold
 from lealtad.core.write_batch import WriteBatch
-from lealtad.customers import choices, identity, quality_rows
+from lealtad.customers import identity
 from lealtad.customers.models import (
     Address,
     Customer,
@@ -78,47 +78,38 @@ def update_profile(customer: Customer, changes: dict[str, Any], ctx: ChangeConte
     return True
 
 
+def _writer_for(
+    customer: Customer, ctx: ChangeContext, keys: list[identity.Key], **rows: int
+) -> tuple[ProfileWriter, ChangeContext]:
+    """A batch of one for a single contact point, through the path ingestion takes."""
+    ctx = replace(ctx, batch=ctx.batch or WriteBatch())
+    assert ctx.batch is not None
+    writer = ProfileWriter(ctx.batch, {})
+    writer.book.load([customer.pk])
+    writer.learn_owners(keys)
+    writer.reserve(**rows)
+    return writer, ctx
+
+
 @transaction.atomic
 def add_phone(customer: Customer, phone: PhoneIn, ctx: ChangeContext) -> Phone:
-    found = Phone.objects.filter(customer=customer, e164=phone.e164).first()
-    if found:
-        return found
-    row = Phone.objects.create(
-        customer=customer,
-        e164=phone.e164,
-        raw=phone.number,
-        kind=phone.kind,
-        is_mobile=phone.is_mobile,
-        validity=phone.validity,
-        is_primary=not customer.phones.exists(),
-        source=ctx.channel,
-    )
-    if phone.validity != choices.PhoneValidity.VALID:
-        quality_rows.flagged_phone_row(customer.pk, row.e164, ctx.channel, ctx.event_id).save()
-    if phone.is_mobile:
-        Identifier.objects.get_or_create(
-            kind="phone", system="", value=phone.e164, defaults={"customer": customer}
-        )
-    ctx.audit("add_phone", "phone", row.pk, {"phone": [None, row.e164]}, customer.pk)
-    return row
+    """The phone, added (audited; a mobile becomes a key unless another customer holds it),
+    or the customer's row for it when it is on file already."""
+    keys = [("phone", "", phone.e164)] if phone.is_mobile else []
+    writer, ctx = _writer_for(customer, ctx, keys, phones=1)
+    row = writer.add_phone(customer.pk, phone, ctx)
+    writer.write()
+    return row or Phone.objects.get(customer=customer, e164=phone.e164)
 
 
 @transaction.atomic
 def add_email(customer: Customer, address: str, ctx: ChangeContext) -> Email:
-    found = Email.objects.filter(customer=customer, address=address).first()
-    if found:
-        return found
-    row = Email.objects.create(
-        customer=customer,
-        address=address,
-        is_primary=not customer.emails.exists(),
-        source=ctx.channel,
-    )
-    Identifier.objects.get_or_create(
-        kind="email", system="", value=address, defaults={"customer": customer}
-    )
-    ctx.audit("add_email", "email", row.pk, {"email": [None, address]}, customer.pk)
-    return row
+    """The address, added (audited, a key unless another customer holds it), or the
+    customer's row for it."""
+    writer, ctx = _writer_for(customer, ctx, [("email", "", address)], emails=1)
+    row = writer.add_email(customer.pk, address, ctx)
+    writer.write()
+    return row or Email.objects.get(customer=customer, address=address)
 
 
 class AddressPeriodReversed(DomainError):
@@ -131,28 +122,23 @@ class AddressPeriodReversed(DomainError):
 
 @transaction.atomic
 def add_address(customer: Customer, data: AddressIn, ctx: ChangeContext) -> Address:
+    """The address, added (audited), or the customer's address of that kind on the same
+    street and city (compared without accents or case)."""
     if data.period_reversed():
         raise AddressPeriodReversed(
             _("valid_to %(valid_to)s is before valid_from %(valid_from)s"),
             valid_to=data.valid_to,
             valid_from=data.valid_from,
         )
-    same = [
-        a
-        for a in customer.addresses.filter(kind=data.kind)
-        if fold(a.line1) == fold(data.line1) and fold(a.city) == fold(data.city)
-    ]
-    if same:
-        return same[0]
-    row = Address.objects.create(customer=customer, source=ctx.channel, **data.model_dump())
-    ctx.audit(
-        "add_address",
-        "address",
-        row.pk,
-        audit.diff({}, data.model_dump()),
-        customer.pk,
+    writer, ctx = _writer_for(customer, ctx, [], addresses=1)
+    row = writer.add_address(customer.pk, data, ctx)
+    writer.write()
+    if row is not None:
+        return row
+    same = customer.addresses.filter(kind=data.kind)
+    return next(
+        a for a in same if fold(a.line1) == fold(data.line1) and fold(a.city) == fold(data.city)
     )
-    return row
 
 
 @transaction.atomic
