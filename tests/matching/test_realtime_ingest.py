@@ -138,3 +138,21 @@ def test_a_known_person_and_a_stranger_in_one_batch_each_get_their_own_decision(
     assert batch[0]["customer_id"] == trained.pk
     assert batch[1]["customer_id"] != trained.pk
     assert not IdentityReview.objects.filter(event_id__in=["alike-1", "alike-2"]).exists()
+
+
+def test_serving_processes_share_one_index_snapshot(api, trained, monkeypatch):
+    """The first process builds the index once and saves it; the next maps the snapshot
+    instead of reading and normalizing the whole base again."""
+    from lealtad.customers import realtime
+    from lealtad.matching import snapshot
+
+    realtime.reset()
+    event = _upsert("shared-1", trained, birth_date=trained.birth_date.isoformat())
+    assert post_events(api, event).json()["results"][0]["customer_id"] == trained.pk
+    assert snapshot.stamp_of(dedupe.model_path().with_name("index")) is not None
+
+    realtime.reset()  # as a new worker starts
+    monkeypatch.setattr(dedupe, "load_records", lambda *a, **k: pytest.fail("rebuilt"))
+    again = _upsert("shared-2", trained, birth_date=trained.birth_date.isoformat())
+    assert post_events(api, again).json()["results"][0]["customer_id"] == trained.pk
+    assert isinstance(realtime._state.index.records, snapshot.MappedRecords)

@@ -10,6 +10,7 @@ ago on another channel is found. It is rebuilt when the model file changes.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import threading
 from collections.abc import Iterable, Sequence
@@ -25,6 +26,7 @@ from lealtad.core.envelope import CustomerRef
 from lealtad.customers import dedupe
 from lealtad.customers.models import Customer
 from lealtad.customers.names import split_full_name
+from lealtad.matching import snapshot
 from lealtad.matching.fellegi_sunter import Model
 from lealtad.matching.realtime import Decision, Index, Match
 from lealtad.matching.realtime import decide as decide_matches
@@ -82,15 +84,32 @@ def _index() -> Index | None:
         return None
     mtime, erased = path.stat().st_mtime, _erased_mtime()
     if _state.index is None or mtime != _state.model_mtime or erased != _state.erased_mtime:
-        records = dedupe.load_records()
-        _state.index = Index(records, Model.load(path))
+        _state.index, _state.max_id = _shared_index(path, {"model": mtime, "erased": erased})
         _state.model_mtime, _state.erased_mtime = mtime, erased
-        _state.max_id = int(records.keys.max()) if len(records) else 0
     if _latest_customer() > _state.max_id:  # one index lookup; reading people is four scans
         for person in dedupe.iter_people(after=_state.max_id):
             _state.index.add(person)
             _state.max_id = max(_state.max_id, person.key)
     return _state.index
+
+
+def _shared_index(model: Path, built_from: dict[str, float]) -> tuple[Index, int]:
+    """The index every serving process maps from one snapshot (:mod:`lealtad.matching.snapshot`),
+    and the last customer id in it. The first process to need a snapshot the model or an
+    erasure made stale builds it, under a lock file; the others wait and map it."""
+    directory = model.with_name("index")
+    with open(model.with_name("index.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stamp = snapshot.stamp_of(directory)
+        if stamp is None or {k: stamp.get(k) for k in built_from} != built_from:
+            records = dedupe.load_records()
+            last = int(records.keys.max()) if len(records) else 0
+            snapshot.save(
+                Index(records, Model.load(model)), directory, {**built_from, "last": last}
+            )
+        stamp = snapshot.stamp_of(directory)
+        assert stamp is not None
+        return snapshot.load(directory, Model.load(model)), int(stamp["last"])  # type: ignore[call-overload]
 
 
 def _latest_customer() -> int:

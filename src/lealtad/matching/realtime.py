@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -103,6 +104,24 @@ class Index:
         for c in model.comparisons:
             if c.tf_column:
                 records.code_of(c.tf_column, "")  # builds the value → code lookup now
+
+    @classmethod
+    def restore(
+        cls,
+        records: Any,
+        model: Model,
+        rules: Sequence[Rule],
+        limit: int,
+        slots: list[tuple[int, int, np.ndarray, np.ndarray]],
+        tf: list[np.ndarray],
+    ) -> Index:
+        """An index from what a build produced (see :mod:`lealtad.matching.snapshot`):
+        ``records`` only needs ``keys``, ``len``, ``columns_at`` and ``code_of``."""
+        index = cls.__new__(cls)
+        index.records, index.model, index.limit = records, model, limit
+        index._slots, index._tf, index._rules = slots, tf, list(rules)
+        index._extra, index._extra_keys = [], defaultdict(list)
+        return index
 
     def __len__(self) -> int:
         return len(self.records) + len(self._extra)
@@ -189,11 +208,11 @@ class Index:
         extra = [self._extra[k - n] for k in wanted[(wanted >= n) & (wanted < total)].tolist()]
         own = wanted[wanted >= total] - total
         columns: dict[str, np.ndarray] = {}
-        for name, values in self.records.columns.items():
+        for name, values in self.records.columns_at(base).items():
             added = np.empty(len(extra), dtype=values.dtype)
             added[:] = [r[name] for _, r in extra]
             columns[name] = np.concatenate(
-                [batch.columns[name], values[base], added, batch.columns[name][own]]
+                [batch.columns[name], values, added, batch.columns[name][own]]
             )
         keys = np.concatenate(
             [

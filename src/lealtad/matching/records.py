@@ -132,6 +132,10 @@ class Records:
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]
 
+    def columns_at(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Every column's values at ``rows``."""
+        return {name: values[rows] for name, values in self.columns.items()}
+
     def codes(self, column: str) -> np.ndarray:
         """Integer codes of a text column (0 = missing), shared within its vocabulary."""
         if column not in self._codes:
