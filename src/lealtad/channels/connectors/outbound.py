@@ -51,16 +51,8 @@ def webhook_id(message: hub.Message) -> str:
 
 
 def source_document(message: hub.Message) -> dict[str, Any]:
-    """What an outbound mapping reads: the message's payload (for ingested events, the whole
-    canonical envelope) plus ``event_id``, ``event_type``, ``channel`` and ``customer_id``."""
-    return {
-        **message.payload,
-        "event_id": message.event_id,
-        "event_type": message.event_type,
-        "channel": message.channel,
-        "customer_id": message.customer_id,
-        "published_at": message.created_at.isoformat(),
-    }
+    """What an outbound mapping reads: the document every way out carries (:func:`hub.document`)."""
+    return hub.document(message)
 
 
 def render(sub: Subscription, message: hub.Message, tz: tzinfo | None = None) -> dict[str, Any]:
