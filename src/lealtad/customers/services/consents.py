@@ -16,6 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from lealtad.core.audit import Actor
+from lealtad.core.db import new_row
 from lealtad.core.errors import DomainError, Kind
 from lealtad.customers import choices
 from lealtad.customers.models import (
@@ -105,8 +106,21 @@ def record_consent(
         purpose=consent.purpose,
         defaults={"granted": consent.granted, "updated_at": when},
     )
-    change = ConsentChange.objects.create(
-        customer=customer,
+    change = history_row(customer.pk, consent, ctx, when, proof, reference)
+    change.save()
+    key = f"consent:{consent.channel}/{consent.purpose}"
+    ctx.audit("consent", "consent", current.pk, {key: [before, consent.granted]}, customer.pk)
+    ctx.announce("consent.changed", customer.pk, consent.model_dump())
+    return change
+
+
+def history_row(
+    customer_id: int, consent: ConsentIn, ctx: ChangeContext, when: datetime, proof: str, ref: str
+) -> ConsentChange:
+    """The history row of a consent given or withdrawn, in force from ``when``."""
+    return new_row(
+        ConsentChange,
+        customer_id=customer_id,
         channel=consent.channel,
         purpose=consent.purpose,
         granted=consent.granted,
@@ -116,13 +130,9 @@ def record_consent(
         source_channel=ctx.channel,
         event_id=ctx.event_id,
         proof=proof,
-        proof_reference=reference,
+        proof_reference=ref,
         confirmed_at=when,
     )
-    key = f"consent:{consent.channel}/{consent.purpose}"
-    ctx.audit("consent", "consent", current.pk, {key: [before, consent.granted]}, customer.pk)
-    ctx.announce("consent.changed", customer.pk, consent.model_dump())
-    return change
 
 
 def _request_confirmation(

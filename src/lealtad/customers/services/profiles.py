@@ -29,7 +29,6 @@ from lealtad.customers import choices, identity, quality_rows
 from lealtad.customers.models import (
     Address,
     Consent,
-    ConsentChange,
     Customer,
     Email,
     Identifier,
@@ -45,7 +44,7 @@ from lealtad.customers.services.common import (
     _snapshot,
     _storable,
 )
-from lealtad.customers.services.consents import PROOF, _proof_of
+from lealtad.customers.services.consents import PROOF, _proof_of, history_row
 
 Later = Callable[[], object]
 
@@ -305,30 +304,10 @@ class ProfileWriter:
             current.granted, current.updated_at = consent.granted, when
             if not current._state.adding:  # on file; one added earlier in the batch is not yet
                 current.save(update_fields=["granted", "updated_at"])
-        self.batch.add(_history_row(customer.pk, consent, ctx, when, proof, reference))
+        self.batch.add(history_row(customer.pk, consent, ctx, when, proof, reference))
         key = f"consent:{consent.channel}/{consent.purpose}"
         ctx.audit("consent", "consent", current.pk, {key: [before, consent.granted]}, customer.pk)
         ctx.announce("consent.changed", customer.pk, consent.model_dump())
-
-
-def _history_row(
-    customer_id: int, consent: ConsentIn, ctx: ChangeContext, when: datetime, proof: str, ref: str
-) -> ConsentChange:
-    return new_row(
-        ConsentChange,
-        customer_id=customer_id,
-        channel=consent.channel,
-        purpose=consent.purpose,
-        granted=consent.granted,
-        recorded_at=when,
-        recorded_by=ctx.actor.label,
-        method=consent.method,
-        source_channel=ctx.channel,
-        event_id=ctx.event_id,
-        proof=proof,
-        proof_reference=ref,
-        confirmed_at=when,
-    )
 
 
 def _profile_keys(change: ProfileChange) -> list[identity.Key]:
