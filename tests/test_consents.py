@@ -184,3 +184,30 @@ def test_the_consent_page_asks_for_proof_and_shows_it(make_user):
     clerk = Client()
     clerk.force_login(make_user("store_clerk"))
     assert clerk.get(url).status_code == 403
+
+
+def test_a_consent_given_then_withdrawn_in_one_batch_ends_withdrawn_with_both_in_history(api):
+    """The batch writes the consent row once at its end; the second statement about the same
+    channel and purpose changes the row still waiting to be written (it once tried to save a
+    row not yet in the database, and the whole request failed)."""
+    withdrawn = {**MARKETING_BY_SMS, "granted": False}
+    first = make_event(
+        "sms-1",
+        type="customer.upserted",
+        channel="pos",
+        customer={"phone": "0991112244", "name": "Rosa Tipán"},
+        payload={"consents": [MARKETING_BY_SMS, withdrawn]},
+    )
+    second = make_event(
+        "sms-2",
+        type="customer.upserted",
+        channel="pos",
+        customer={"phone": "0991112244"},
+        payload={"consents": [MARKETING_BY_SMS]},
+    )
+    results = post_events(api, [first, second]).json()["results"]
+    assert [r["status"] for r in results] == ["created", "created"]
+    current = Consent.objects.get()
+    assert current.granted is True
+    history = ConsentChange.objects.order_by("id").values_list("granted", "event_id")
+    assert list(history) == [(True, "sms-1"), (False, "sms-1"), (True, "sms-2")]
