@@ -12,6 +12,7 @@ from lealtad.channels.api import router as events_router
 from lealtad.channels.api_connectors import router as connectors_router
 from lealtad.commerce.api import router as commerce_router
 from lealtad.core.access import SessionAuth, TokenAuth
+from lealtad.analytics.api import router as analytics_router
 from lealtad.core.api import router as hub_router
 from lealtad.core.api_errors import declare_common_errors
 from lealtad.core.envelope import Envelope
@@ -42,6 +43,7 @@ api.add_router("/", hub_router)
 api.add_router("/", commerce_router)
 api.add_router("/", connectors_router)
 api.add_router("/", privacy_router)
+api.add_router("/", analytics_router)
 
 
 @api.exception_handler(PermissionDenied)

@@ -37,6 +37,7 @@ app.add_typer(customers_app, name="customers")
 def _mount_context_commands() -> None:
     """Command groups that contexts own (they import Django lazily inside each command)."""
     from lealtad.accounts.users_cli import app as users_app
+    from lealtad.analytics.cli import app as analytics_app
     from lealtad.channels.connectors_cli import app as connectors_app
     from lealtad.core.hub_cli import app as hub_app
     from lealtad.customers.identity_cli import app as identity_app
@@ -47,6 +48,7 @@ def _mount_context_commands() -> None:
     app.add_typer(users_app, name="users", help="Users: create, passwords, two-factor reset.")
     app.add_typer(privacy_app, name="privacy", help="Privacy rights and retention.")
     app.add_typer(hub_app, name="hub", help="The event hub: backlog, the Redis Streams relay.")
+    app.add_typer(analytics_app, name="analytics", help="Customer analytics: refresh, cube.")
 
 
 def _django() -> None:

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "lealtad.channels",
     "lealtad.commerce",
     "lealtad.privacy",
+    "lealtad.analytics",
     "lealtad.web",
     "lealtad.accounts",
 ]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("rules/", rules_views.access_rules, name="access_rules"),
     path("store/", include("lealtad.commerce.urls")),
     path("privacy/", include("lealtad.privacy.urls")),
+    path("analytics/", include("lealtad.analytics.urls")),
     path("", include("lealtad.accounts.urls")),
     path("", include("lealtad.web.urls")),
 ]

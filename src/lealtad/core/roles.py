@@ -41,6 +41,10 @@ class Capability(StrEnum):
     FULFIL = "commerce.fulfil"
     REFUND = "commerce.refund"
     PRIVACY = "privacy.manage"
+    # Dashboards, the cube and each customer's value; and what shapes them (cost rates,
+    # scorecard targets, acquisition costs, who sees which stores, a manual refresh).
+    ANALYTICS_VIEW = "analytics.view"
+    ANALYTICS_MANAGE = "analytics.manage"
 
 
 class Role(StrEnum):
@@ -66,11 +70,13 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.ADMIN: frozenset(Capability),
     Role.MANAGER: frozenset(set(Capability) - {C.TOKENS, C.HUB_ADMIN, C.PRIVACY}),
     Role.SUPERVISOR: frozenset(
-        _READ | _COMMERCE | {C.VIEW_AUDIT, C.CREATE, C.EDIT, C.EDIT_CONSENTS, C.MERGE, C.INGEST}
+        _READ
+        | _COMMERCE
+        | {C.VIEW_AUDIT, C.CREATE, C.EDIT, C.EDIT_CONSENTS, C.MERGE, C.INGEST, C.ANALYTICS_VIEW}
     ),
     Role.AGENT: frozenset(_READ | {C.CREATE, C.EDIT, C.EDIT_CONSENTS, C.VIEW_AUDIT, C.SELL}),
     Role.SALES_REP: frozenset(_READ | {C.CREATE, C.EDIT, C.SELL}),
-    Role.MARKETER: frozenset({C.LOOKUP, C.VIEW, C.VIEW_CONSENTS, C.EXPORT}),
+    Role.MARKETER: frozenset({C.LOOKUP, C.VIEW, C.VIEW_CONSENTS, C.EXPORT, C.ANALYTICS_VIEW}),
     Role.TECHNICIAN: frozenset({C.LOOKUP, C.VIEW, C.VIEW_HISTORY, C.FULFIL}),
     Role.STORE_CLERK: frozenset({C.LOOKUP, C.VIEW, C.CREATE, C.SELL}),
     Role.API_CLIENT: frozenset(_READ | _COMMERCE | {C.CREATE, C.EDIT, C.INGEST}),
@@ -91,6 +97,8 @@ SCOPE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     "commerce:fulfil": frozenset({C.FULFIL}),
     "commerce:refund": frozenset({C.REFUND}),
     "privacy:manage": frozenset({C.PRIVACY}),
+    "analytics:read": frozenset({C.ANALYTICS_VIEW}),
+    "analytics:manage": frozenset({C.ANALYTICS_VIEW, C.ANALYTICS_MANAGE}),
 }
 CHANNEL_SCOPE_PREFIX = "channel:"
 

@@ -1,0 +1,1 @@
+"""Back-office screens for the analytics settings."""

@@ -1,0 +1,1 @@
+"""The analytics context's tables: one module per area, all re-exported here."""

@@ -1,0 +1,1 @@
+"""Reads of the analytics context: standings, tiers, cohorts, cube queries, scorecards."""
