@@ -59,6 +59,9 @@ class Variant(models.Model):
     sku = models.CharField(_("SKU"), max_length=60, unique=True)
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)  # {"size": "M"}
     price = money(_("price before tax"))
+    # What one unit costs the company (purchase or production), in the variant's currency;
+    # empty when unknown. The cube's margin is revenue minus this times the units sold.
+    unit_cost = money(_("unit cost"), null=True, blank=True)
     currency = models.CharField(_("currency"), max_length=3, default="USD")
     image_url = models.URLField(_("image URL"), max_length=500, blank=True)
     active = models.BooleanField(_("active"), default=True)
