@@ -139,6 +139,39 @@ def insert_new(rows: Sequence[models.Model]) -> None:
             obj._state.db = db.alias
 
 
+def upsert(rows: Sequence[models.Model], update: Sequence[str]) -> None:
+    """INSERT rows that carry their primary key, or UPDATE the ``update`` fields (attribute
+    names) of the ones already there: a read model replaced wholesale by a batch job (a
+    customer's standing after each analytics refresh) without reading it first. Prepared as
+    :func:`insert_new` prepares rows, a hundred a statement."""
+    if not rows:
+        return
+    model = type(rows[0])
+    db = connections[DEFAULT_DB_ALIAS]
+    plan = _PLANS.get(model)
+    if plan is None:
+        plan = _PLANS[model] = _Plan(model)
+    quote = db.ops.quote_name
+    pk = model._meta.pk
+    columns = [pk.column, *(f.column for f in plan.fields)]
+    changed = [quote(model._meta.get_field(name).column) for name in update]
+    row = f"({', '.join(['%s'] * len(columns))})"
+    with db.cursor() as cursor:
+        for start in range(0, len(rows), ROWS_PER_INSERT):
+            part = rows[start : start + ROWS_PER_INSERT]
+            params: list[Any] = []
+            for obj in part:
+                params.append(obj.pk)
+                params.extend(plan.params(obj, db))
+            cursor.execute(
+                f"INSERT INTO {quote(model._meta.db_table)} "
+                f"({', '.join(quote(c) for c in columns)}) VALUES {', '.join([row] * len(part))} "
+                f"ON CONFLICT ({quote(pk.column)}) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in changed),
+                params,
+            )
+
+
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     """``count`` primary keys of ``model`` no other insert will take, for rows a batch builds
     before it writes them: the rows that point at them (a customer's phones, the audit entry

@@ -152,3 +152,32 @@ class ConsentProof(models.TextChoices):
 class ConsentStatus(models.TextChoices):
     IN_FORCE = "in_force", _("In force")
     PENDING = "pending", _("Waiting for the customer's confirmation")
+
+
+class ValueTier(models.TextChoices):
+    """Seed 003's differentiation of customers by value (docs/analytics-value.md)."""
+
+    MVC = "mvc", _("Most valuable")
+    MGC = "mgc", _("Most growable")
+    REGULAR = "regular", _("Regular")
+    BELOW_ZERO = "below_zero", _("Below zero")
+    UNKNOWN = "unknown", _("No purchases yet")
+
+
+class LifecycleStage(models.TextChoices):
+    """Where a customer is in their life with the company, computed from what they did."""
+
+    PROSPECT = "prospect", _("Prospect")
+    FIRST_PURCHASE = "first_purchase", _("First purchase")
+    REPEAT = "repeat", _("Repeat")
+    LOYAL = "loyal", _("Loyal")
+    LAPSING = "lapsing", _("Lapsing")
+    LAPSED = "lapsed", _("Lapsed")
+    WON_BACK = "won_back", _("Won back")
+
+
+class ChurnBand(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    UNKNOWN = "", _("Not assessed")

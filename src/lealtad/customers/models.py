@@ -370,3 +370,47 @@ class DataQualityIssue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.field}: {self.reason} ({self.status})"
+
+
+class CustomerStanding(models.Model):
+    """What the analytics refresh learned of a customer: value tier, RFM, lifetime value,
+    churn risk and lifecycle stage, written back here so routing, segments and offers read it
+    with the record (one row per customer, replaced at each refresh through
+    :mod:`lealtad.customers.services.standing`). Computed, never typed in: not audited per
+    field; the changes that matter (tier, stage) are announced and put on the timeline.
+    """
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, primary_key=True, related_name="standing"
+    )
+    value_tier = models.CharField(
+        _("value tier"), max_length=12, choices=choices.ValueTier.choices, db_index=True
+    )
+    tier_since = models.DateField(_("tier since"), null=True)
+    rfm_recency = models.PositiveSmallIntegerField(default=0)
+    rfm_frequency = models.PositiveSmallIntegerField(default=0)
+    rfm_monetary = models.PositiveSmallIntegerField(default=0)
+    rfm_code = models.CharField(_("RFM"), max_length=8, blank=True, db_index=True)
+    historic_value = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    cost_to_serve = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    clv = models.DecimalField(_("lifetime value"), max_digits=14, decimal_places=2, default=0)
+    expected_purchases = models.FloatField(default=0)
+    expected_spend = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    p_alive = models.FloatField(_("P(alive)"), null=True)
+    churn_risk = models.FloatField(_("churn risk"), null=True)
+    churn_band = models.CharField(
+        max_length=8, choices=choices.ChurnBand.choices, blank=True, db_index=True
+    )
+    churn_drivers = models.JSONField(default=list, blank=True)
+    lifecycle_stage = models.CharField(
+        _("lifecycle stage"), max_length=16, choices=choices.LifecycleStage.choices, db_index=True
+    )
+    lifecycle_since = models.DateField(null=True)
+    orders = models.PositiveIntegerField(default=0)
+    last_purchase_on = models.DateField(null=True)
+    next_purchase_expected = models.DateField(null=True)
+    computed_at = models.DateTimeField()
+    run_id = models.BigIntegerField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.value_tier}/{self.lifecycle_stage}"

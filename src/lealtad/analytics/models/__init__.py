@@ -1,2 +1,4 @@
 """The analytics context's tables: one module per area, all re-exported here."""
+
+from lealtad.analytics.models.refresh import AnalyticsSettings, RefreshRun, TierChange  # noqa: F401
 from lealtad.analytics.models.scorecard import ScorecardTarget, TargetDirection  # noqa: F401
