@@ -1,0 +1,104 @@
+"""What serving each customer costs: contacts, cases, returns, shipments and discounts.
+
+Seed 003's below-zero customers are those whose cost to serve exceeds what they bring. The
+cost is counted from what the CRM already records, each kind times a rate the business sets
+(``CostRates``): a call or chat handled, a service case opened, a return processed, a parcel
+shipped, and the share of the discounts given that is a real cost (1.0 when every discount is
+margin given away; less when part of it would have been spent on promotion anyway).
+
+Examples:
+    >>> rates = CostRates(per_contact=2.0, per_case=15.0, per_return=8.0, per_shipment=6.0,
+    ...                   discount_share=0.5)
+    >>> cost = cost_to_serve(contacts=[3, 0], cases=[1, 0], returns=[2, 0],
+    ...                      shipments=[4, 1], discounts=[10.0, 0.0], rates=rates)
+    >>> cost.total.tolist()
+    [66.0, 6.0]
+    >>> cost.parts["returns"].tolist()
+    [16.0, 0.0]
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from lealtad.customer_value._columns import Floats, floats, note, same_length
+
+
+@dataclass(frozen=True)
+class CostRates:
+    """Money per event (in the shop's currency) and the share of discounts that is cost.
+
+    The defaults are a small retailer's order of magnitude (a handled contact a few units, a
+    service case an hour of work, a return the parcel back and the handling); set your own
+    in the analytics settings.
+    """
+
+    per_contact: float = 2.5
+    per_case: float = 15.0
+    per_return: float = 8.0
+    per_shipment: float = 6.0
+    discount_share: float = 1.0
+
+    def __post_init__(self) -> None:
+        for name, value in asdict(self).items():
+            if not (np.isfinite(value) and value >= 0):
+                raise ValueError(f"{name}: must be a number ≥ 0 (got {value!r})")
+        if self.discount_share > 1:
+            raise ValueError("discount_share: must be between 0 and 1")
+
+
+@dataclass(frozen=True)
+class CostToServe:
+    """Per customer: the total cost and each part of it (for "why is this customer below
+    zero"), plus what was wrong with the input."""
+
+    total: Floats
+    parts: dict[str, Floats]
+    warnings: list[str] = field(default_factory=list)
+
+
+def cost_to_serve(
+    contacts: ArrayLike,
+    cases: ArrayLike,
+    returns: ArrayLike,
+    shipments: ArrayLike,
+    discounts: ArrayLike,
+    rates: CostRates | None = None,
+) -> CostToServe:
+    """Each count times its rate, plus the discounts given times ``discount_share``.
+
+    Counts and discount money are per customer over the same period as the value they are
+    compared with. A negative or non-numeric entry cannot be a count: it is read as 0 and
+    noted in ``warnings``.
+
+    Raises:
+        ValueError: columns of different lengths.
+    """
+    rates = rates or CostRates()
+    columns = {
+        "contacts": floats(contacts, "contacts"),
+        "cases": floats(cases, "cases"),
+        "returns": floats(returns, "returns"),
+        "shipments": floats(shipments, "shipments"),
+        "discounts": floats(discounts, "discounts"),
+    }
+    size = same_length(**columns)
+    rate = {
+        "contacts": rates.per_contact,
+        "cases": rates.per_case,
+        "returns": rates.per_return,
+        "shipments": rates.per_shipment,
+        "discounts": rates.discount_share,
+    }
+    warnings: list[str] = []
+    total = np.zeros(size)
+    parts: dict[str, Floats] = {}
+    for name, column in columns.items():
+        bad = ~(np.isfinite(column) & (column >= 0))
+        note(warnings, bad, f"{name} value(s) negative or not a number were read as 0")
+        parts[name] = np.where(bad, 0.0, column) * rate[name]
+        total += parts[name]
+    return CostToServe(total, parts, warnings)
