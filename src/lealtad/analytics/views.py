@@ -1,3 +1,110 @@
-"""The analytics pages: dashboards, the customer-value page, the scorecard. Thin."""
+"""The analytics pages: the executive dashboard, each customer's value, the balanced
+scorecard. Thin: each page checks its capability, reads through the selectors (with the
+user's row-level scope) and acts through the services; the chart data is shaped in
+:mod:`lealtad.analytics.charts`."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from lealtad.analytics.selectors import scorecard as scorecard_selectors
+from lealtad.analytics.services import scorecard as scorecard_services
+from lealtad.core.access import require
+from lealtad.core.refusals import shown_as_message
+from lealtad.core.roles import Capability
+from lealtad.customers.choices import ValueTier
+from lealtad.customers.selectors import subject as customers_subject
+
+
+def tier_label(tier: str) -> str:
+    return str(ValueTier(tier).label) if tier in ValueTier.values else tier
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    who = require(request, Capability.ANALYTICS_VIEW)
+    context: dict[str, Any] = {"can_manage": who.can(Capability.ANALYTICS_MANAGE)}
+    return render(request, "analytics/dashboard.html", context)
+
+
+@login_required
+@require_POST
+def refresh_now(request: HttpRequest) -> HttpResponse:
+    require(request, Capability.ANALYTICS_MANAGE)
+    return redirect("analytics:dashboard")
+
+
+@login_required
+@require_GET
+def refresh_progress(request: HttpRequest) -> HttpResponse:
+    require(request, Capability.ANALYTICS_VIEW)
+    return render(request, "analytics/_refresh.html", {})
+
+
+@login_required
+@require_GET
+def customer_value(request: HttpRequest, customer_id: int) -> HttpResponse:
+    require(request, Capability.ANALYTICS_VIEW)
+    name = customers_subject.display_names([customer_id]).get(customer_id)
+    if name is None:
+        raise Http404(_("No such customer."))
+    figures: dict[str, Any] | None = None  # wired to selectors.value once it lands
+    drivers = (figures or {}).get("churn_drivers") or []
+    for held in (figures or {}).get("tier_history") or []:
+        held["label"] = tier_label(held["tier"])
+    top = max((abs(float(d.get("weight") or 0)) for d in drivers), default=0.0)
+    for driver in drivers:
+        weight = abs(float(driver.get("weight") or 0))
+        driver["bar"] = round(100 * weight / top) if top else 0
+    return render(
+        request,
+        "analytics/customer.html",
+        {"customer_id": customer_id, "name": name, "v": figures, "drivers": drivers},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scorecard(request: HttpRequest) -> HttpResponse:
+    who = require(request, Capability.ANALYTICS_VIEW)
+    today = timezone.localdate()
+    try:
+        period = scorecard_selectors.parse_period(request.GET.get("period", ""))
+    except scorecard_selectors.PeriodError:
+        period = scorecard_selectors.current_period(today)
+    if request.method == "POST":
+        require(request, Capability.ANALYTICS_MANAGE)
+        with shown_as_message(request, _("Target not set: %(reason)s")) as outcome:
+            made = scorecard_services.set_target(
+                request.POST.get("kpi", ""),
+                request.POST.get("period", ""),
+                request.POST.get("target", ""),
+                request.POST.get("direction") or None,
+                request.POST.get("amber_within") or None,
+                user=request.user,
+            )
+        if not outcome.refused:
+            label = scorecard_selectors.KPIS[made.kpi].label
+            messages.success(request, _("Target for %(kpi)s set.") % {"kpi": label})
+            return redirect(f"{request.path}?period={made.period}")
+        return redirect(f"{request.path}?period={request.POST.get('period', period.code)}")
+    board = scorecard_selectors.board(scope=None, period=period, today=today)
+    return render(
+        request,
+        "analytics/scorecard.html",
+        {
+            "board": board,
+            "period": period,
+            "periods": scorecard_selectors.recent_periods(today),
+            "can_manage": who.can(Capability.ANALYTICS_MANAGE),
+        },
+    )
