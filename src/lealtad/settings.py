@@ -284,3 +284,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LEALTAD_LOG_LEVEL", "WARNING")},
 }
+
+# Analytics (docs/analytics-value.md): the nightly refresh runs on the dispatcher's ticker
+# once a day after this hour (server's local time), unless switched off.
+LEALTAD_ANALYTICS_NIGHTLY = _flag("LEALTAD_ANALYTICS_NIGHTLY", True)
+LEALTAD_ANALYTICS_HOUR = int(os.environ.get("LEALTAD_ANALYTICS_HOUR", "2"))

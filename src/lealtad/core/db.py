@@ -153,8 +153,10 @@ def upsert(rows: Sequence[models.Model], update: Sequence[str]) -> None:
         plan = _PLANS[model] = _Plan(model)
     quote = db.ops.quote_name
     pk = model._meta.pk
+    assert pk is not None
     columns = [pk.column, *(f.column for f in plan.fields)]
-    changed = [quote(model._meta.get_field(name).column) for name in update]
+    by_attname = {f.attname: f.column for f in model._meta.concrete_fields}
+    changed = [quote(by_attname[name]) for name in update]
     row = f"({', '.join(['%s'] * len(columns))})"
     with db.cursor() as cursor:
         for start in range(0, len(rows), ROWS_PER_INSERT):

@@ -31,9 +31,7 @@ from lealtad.customers.choices import LifecycleStage, ValueTier
 from lealtad.customers.models import Customer, CustomerStanding, Interaction
 
 TIMELINE_CHANNEL = "analytics"
-_REPLACED = [
-    f.attname for f in CustomerStanding._meta.concrete_fields if not f.primary_key
-]
+_REPLACED = [f.attname for f in CustomerStanding._meta.concrete_fields if not f.primary_key]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +62,13 @@ class StandingOutcome:
     written: int = 0
     tier_changes: list[tuple[int, str, str]] = field(default_factory=list)
     stage_changes: list[tuple[int, str, str]] = field(default_factory=list)
+    first_assessed: list[tuple[int, str]] = field(default_factory=list)  # (customer, tier)
     became_customers: int = 0
 
     def add(self, other: StandingOutcome) -> None:
         self.written += other.written
         self.tier_changes += other.tier_changes
+        self.first_assessed += other.first_assessed
         self.stage_changes += other.stage_changes
         self.became_customers += other.became_customers
 
@@ -145,13 +145,19 @@ def _changes(
     outcome: StandingOutcome,
 ) -> None:
     old_tier, old_stage = (before[0], before[2]) if before else ("", "")
-    if before and old_tier != s.value_tier:
+    if not before:
+        outcome.first_assessed.append((s.customer_id, s.value_tier))
+    elif old_tier != s.value_tier:
         outcome.tier_changes.append((s.customer_id, old_tier, s.value_tier))
         batch.announce(
             hub.Announcement(
                 "customer.tier_changed",
-                {"customer_id": s.customer_id, "from": old_tier, "to": s.value_tier,
-                 "run_id": run_id},
+                {
+                    "customer_id": s.customer_id,
+                    "from": old_tier,
+                    "to": s.value_tier,
+                    "run_id": run_id,
+                },
                 f"tier-{run_id}-{s.customer_id}",
                 TIMELINE_CHANNEL,
                 s.customer_id,
@@ -165,9 +171,13 @@ def _changes(
         batch.announce(
             hub.Announcement(
                 "customer.lifecycle_changed",
-                {"customer_id": s.customer_id, "from": old_stage, "to": s.lifecycle_stage,
-                 "since": s.lifecycle_since.isoformat() if s.lifecycle_since else None,
-                 "run_id": run_id},
+                {
+                    "customer_id": s.customer_id,
+                    "from": old_stage,
+                    "to": s.lifecycle_stage,
+                    "since": s.lifecycle_since.isoformat() if s.lifecycle_since else None,
+                    "run_id": run_id,
+                },
                 f"stage-{run_id}-{s.customer_id}",
                 TIMELINE_CHANNEL,
                 s.customer_id,
@@ -213,8 +223,13 @@ def _prospects_who_bought(
     for pk in prospects:
         batch.entries.append(
             audit.build(
-                actor, "update", "customer", pk, {"lifecycle_status": ["prospect", "customer"]},
-                customer_id=pk, channel=TIMELINE_CHANNEL,
+                actor,
+                "update",
+                "customer",
+                pk,
+                {"lifecycle_status": ["prospect", "customer"]},
+                customer_id=pk,
+                channel=TIMELINE_CHANNEL,
             )
         )
     return len(prospects)

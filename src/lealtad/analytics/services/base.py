@@ -1,0 +1,152 @@
+"""The customer base as columns: every live customer, their purchases and returns, and what
+serving them cost — read from the cube's facts (DuckDB over the Parquet export) in a few
+set-based queries, so the refresh never loops over customers in Python or SQL.
+
+Customers are numbered 0..n-1 in the order of their ids; every per-customer column uses that
+numbering, and the transaction log names customers by it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+from numpy.typing import NDArray
+
+EPOCH = np.datetime64("1970-01-01", "D")
+
+_TRANSACTIONS = """
+    SELECT customer_id, day, revenue AS amount FROM orders WHERE status <> 'cancelled'
+    UNION ALL
+    SELECT customer_id, day, -amount FROM returns
+"""
+_SERVICE = """
+    SELECT customer_id,
+           sum(contacts) AS contacts, sum(returns) AS returns,
+           sum(shipments) AS shipments, sum(discount) AS discount, sum(channels) AS channels
+    FROM (
+        SELECT customer_id, count(*) AS contacts, 0 AS returns, 0 AS shipments,
+               0.0 AS discount, 0 AS channels
+        FROM contacts WHERE kind NOT IN ('order', 'lifecycle') GROUP BY 1
+        UNION ALL
+        SELECT customer_id, 0, count(*), 0, 0.0, 0 FROM returns GROUP BY 1
+        UNION ALL
+        SELECT customer_id, 0, 0, count(*) FILTER (WHERE store = ''), sum(discount),
+               count(DISTINCT channel)
+        FROM orders WHERE status <> 'cancelled' GROUP BY 1
+    ) GROUP BY 1
+"""
+
+
+@dataclass
+class Base:
+    """The base as of ``as_of``: ``ids`` sorted, and the log of transactions (returns have a
+    negative amount) with each row's customer position and day number."""
+
+    as_of: date
+    ids: NDArray[np.int64]
+    created_day: NDArray[np.int64]
+    tx_customer: NDArray[np.int64]
+    tx_day: NDArray[np.int64]
+    tx_amount: NDArray[np.float64]
+    contacts: NDArray[np.int64]
+    returns: NDArray[np.int64]
+    shipments: NDArray[np.int64]
+    discounts: NDArray[np.float64]
+    channels: NDArray[np.int64]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return int(self.ids.size)
+
+    @property
+    def as_of_day(self) -> int:
+        return day_number(self.as_of)
+
+
+def day_number(day: date) -> int:
+    return int((np.datetime64(day, "D") - EPOCH).astype(np.int64))
+
+
+def load(connection: object, as_of: date) -> Base:
+    """Read the base through a DuckDB connection where the fact tables are views."""
+    customers = connection.execute(  # type: ignore[attr-defined]
+        "SELECT customer_id, CAST(created_at AS DATE) AS day FROM customers ORDER BY 1"
+    ).fetchnumpy()
+    ids = np.asarray(customers["customer_id"], dtype=np.int64)
+    created = _days(customers["day"])
+    log = connection.execute(_TRANSACTIONS).fetchnumpy()  # type: ignore[attr-defined]
+    warnings: list[str] = []
+    position, known = _positions(ids, np.asarray(log["customer_id"], dtype=np.int64))
+    if not known.all():
+        warnings.append(
+            f"{int((~known).sum())} transaction(s) of customers no longer in the base "
+            "(merged or erased) left out"
+        )
+    amount = np.asarray(log["amount"], dtype=np.float64)[known]
+    service = _per_customer(ids, connection.execute(_SERVICE).fetchnumpy())  # type: ignore[attr-defined]
+    return Base(
+        as_of=as_of,
+        ids=ids,
+        created_day=created,
+        tx_customer=position[known],
+        tx_day=_days(log["day"])[known],
+        tx_amount=np.nan_to_num(amount, nan=0.0),
+        contacts=service["contacts"].astype(np.int64),
+        returns=service["returns"].astype(np.int64),
+        shipments=service["shipments"].astype(np.int64),
+        discounts=service["discount"],
+        channels=service["channels"].astype(np.int64),
+        warnings=warnings,
+    )
+
+
+def _days(values: object) -> NDArray[np.int64]:
+    """Day numbers from DuckDB's DATE column (datetime64; NULL becomes day 0)."""
+    array = np.asarray(values)
+    if hasattr(array, "mask"):
+        array = np.ma.filled(array, EPOCH)  # type: ignore[arg-type]
+    return (array.astype("datetime64[D]") - EPOCH).astype(np.int64)
+
+
+def _positions(
+    ids: NDArray[np.int64], wanted: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """Each wanted id's position in the sorted ``ids``, and whether it is there at all."""
+    if ids.size == 0:
+        return np.zeros(wanted.size, np.int64), np.zeros(wanted.size, bool)
+    position = np.searchsorted(ids, wanted).clip(0, ids.size - 1)
+    return position.astype(np.int64), ids[position] == wanted
+
+
+def _per_customer(
+    ids: NDArray[np.int64], found: dict[str, NDArray[np.generic]]
+) -> dict[str, NDArray[np.float64]]:
+    """Columns keyed by customer id, spread onto the base's numbering (0 where absent)."""
+    position, known = _positions(ids, np.asarray(found["customer_id"], dtype=np.int64))
+    out = {}
+    for name in ("contacts", "returns", "shipments", "discount", "channels"):
+        column = np.zeros(ids.size, np.float64)
+        values = np.nan_to_num(np.asarray(found[name], dtype=np.float64), nan=0.0)
+        column[position[known]] = values[known]
+        out[name] = column
+    return out
+
+
+def margin_share(connection: object, ids: NDArray[np.int64], assumed: float) -> NDArray[np.float64]:
+    """Each customer's margin as a share of what they spent: from the products' unit costs
+    where known, the ``assumed`` share of the sale where not; ``assumed`` for non-buyers."""
+    found = connection.execute(  # type: ignore[attr-defined]
+        "SELECT customer_id, sum(revenue - coalesce(cost, revenue * (1 - ?))) AS margin, "
+        "sum(revenue) AS revenue FROM orders WHERE status <> 'cancelled' GROUP BY 1",
+        [assumed],
+    ).fetchnumpy()
+    share = np.full(ids.size, assumed, np.float64)
+    position, known = _positions(ids, np.asarray(found["customer_id"], dtype=np.int64))
+    revenue = np.nan_to_num(np.asarray(found["revenue"], dtype=np.float64))
+    margin = np.nan_to_num(np.asarray(found["margin"], dtype=np.float64))
+    usable = known & (revenue > 0)
+    share[position[usable]] = np.clip(margin[usable] / revenue[usable], -1.0, 1.0)
+    return share
