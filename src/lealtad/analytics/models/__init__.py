@@ -3,3 +3,4 @@
 from lealtad.analytics.models.refresh import AnalyticsSettings, RefreshRun, TierChange  # noqa: F401
 from lealtad.analytics.models.scorecard import ScorecardTarget, TargetDirection  # noqa: F401
 from lealtad.analytics.models.cube import DataScope  # noqa: F401
+from lealtad.analytics.models.basket import AssociationRule  # noqa: F401

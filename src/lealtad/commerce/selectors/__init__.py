@@ -1,7 +1,7 @@
 """Read queries of the commerce context, by capability: :mod:`.catalog` (products, sale items,
 customer segments), :mod:`.availability` (units per location), :mod:`.prices` (prices in
 force, promotions, tax rates) and :mod:`.orders` (customers' orders, cards, lists, captured
-sales)."""
+sales) and :mod:`.baskets` (what was bought together, for the basket rules)."""
 
 from lealtad.commerce.selectors.availability import (
     active_locations,
@@ -13,6 +13,7 @@ from lealtad.commerce.selectors.availability import (
     product_availability,
     stock_level,
 )
+from lealtad.commerce.selectors.baskets import OrderBasket, customer_products, order_baskets
 from lealtad.commerce.selectors.catalog import (
     SaleItem,
     SegmentProvider,
@@ -45,6 +46,7 @@ from lealtad.commerce.selectors.prices import (
 
 __all__ = [
     "RULES_TTL",
+    "OrderBasket",
     "SaleItem",
     "SegmentProvider",
     "active_locations",
@@ -54,6 +56,7 @@ __all__ = [
     "channel_prices",
     "customer_lists",
     "customer_orders",
+    "customer_products",
     "customer_segments",
     "find_order",
     "forget_locations",
@@ -61,6 +64,7 @@ __all__ = [
     "location_codes",
     "location_rows",
     "locations",
+    "order_baskets",
     "order_detail",
     "payment_methods",
     "product",
