@@ -188,7 +188,7 @@ def _growth(
     return candidate & (headroom >= threshold), threshold
 
 
-def _positions(codes: ArrayLike, name: str) -> Ints:
+def tier_positions(codes: ArrayLike, name: str) -> Ints:
     """Each code's position in :data:`TIERS` ("" counts as ``unknown``: not tiered yet)."""
     array = np.asarray(codes).astype(str).ravel()
     if array.size == 0:
@@ -210,8 +210,8 @@ def migrations(previous: ArrayLike, current: ArrayLike) -> Ints:
     Raises:
         ValueError: a code not in :data:`TIERS`, or columns of different lengths.
     """
-    before = _positions(previous, "previous")
-    after = _positions(current, "current")
+    before = tier_positions(previous, "previous")
+    after = tier_positions(current, "current")
     same_length(previous=before, current=after)
     size = len(TIERS)
     counts = np.bincount(before * size + after, minlength=size * size)
@@ -225,7 +225,7 @@ def migrants(previous: ArrayLike, current: ArrayLike) -> Flags:
     Raises:
         ValueError: a code not in :data:`TIERS`, or columns of different lengths.
     """
-    before = _positions(previous, "previous")
-    after = _positions(current, "current")
+    before = tier_positions(previous, "previous")
+    after = tier_positions(current, "current")
     same_length(previous=before, current=after)
     return before != after
