@@ -72,3 +72,46 @@ def matrix_rows(
         }
         for label, row in zip(row_labels, counts, strict=False)
     ]
+
+
+def only(chart: dict[str, Any], *indexes: int) -> dict[str, Any]:
+    """The chart with some of its datasets (the others stay in its table)."""
+    return {**chart, "datasets": [chart["datasets"][i] for i in indexes]}
+
+
+def panel(
+    panel_id: str,
+    title: Any,
+    kind: str,
+    unit: str,
+    chart: dict[str, Any],
+    *,
+    note: Any = "",
+    table: dict[str, Any] | None = None,
+    wide: bool = False,
+    units: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """What the page's chart include needs: the canvas's data and kind, and the numbers as a
+    table (``table`` when it holds more than the chart draws); ``units`` per table column."""
+    shown = table or chart
+    column_units = list(units or [unit] * len(shown["datasets"]))
+    rows = [
+        {
+            "label": row["label"],
+            "cells": [{"value": v, "unit": column_units[j]} for j, v in enumerate(row["values"])],
+        }
+        for row in rows_of(shown)
+    ]
+    return {
+        "id": panel_id,
+        "data_id": f"{panel_id}-data",
+        "title": title,
+        "kind": kind,
+        "unit": unit,
+        "chart": chart,
+        "columns": [d["label"] for d in shown["datasets"]],
+        "rows": rows,
+        "empty": not chart["labels"],
+        "note": note,
+        "wide": wide,
+    }

@@ -15,7 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lealtad.analytics.models import RefreshRun
 from lealtad.analytics.selectors import scorecard as scorecard_selectors
+from lealtad.analytics.selectors import value as value_selectors
+from lealtad.analytics.services import refresh
 from lealtad.analytics.services import scorecard as scorecard_services
 from lealtad.core.access import require
 from lealtad.core.refusals import shown_as_message
@@ -32,22 +35,36 @@ def tier_label(tier: str) -> str:
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     who = require(request, Capability.ANALYTICS_VIEW)
-    context: dict[str, Any] = {"can_manage": who.can(Capability.ANALYTICS_MANAGE)}
+    context: dict[str, Any] = _refresh_panel(who)
     return render(request, "analytics/dashboard.html", context)
 
 
 @login_required
 @require_POST
 def refresh_now(request: HttpRequest) -> HttpResponse:
-    require(request, Capability.ANALYTICS_MANAGE)
+    """Start a refresh in the background; the dashboard then polls its progress."""
+    who = require(request, Capability.ANALYTICS_MANAGE)
+    with shown_as_message(request) as outcome:
+        refresh.start(who.actor, trigger=RefreshRun.Trigger.MANUAL)
+    if not outcome.refused:
+        messages.success(request, _("Refresh started."))
     return redirect("analytics:dashboard")
 
 
 @login_required
 @require_GET
 def refresh_progress(request: HttpRequest) -> HttpResponse:
-    require(request, Capability.ANALYTICS_VIEW)
-    return render(request, "analytics/_refresh.html", {})
+    """The refresh panel alone: htmx polls it while a run is going."""
+    who = require(request, Capability.ANALYTICS_VIEW)
+    return render(request, "analytics/_refresh.html", _refresh_panel(who))
+
+
+def _refresh_panel(who: Any) -> dict[str, Any]:
+    runs = value_selectors.refresh_runs(1)
+    return {
+        "run": runs[0] if runs else None,
+        "can_manage": who.can(Capability.ANALYTICS_MANAGE),
+    }
 
 
 @login_required
@@ -57,7 +74,7 @@ def customer_value(request: HttpRequest, customer_id: int) -> HttpResponse:
     name = customers_subject.display_names([customer_id]).get(customer_id)
     if name is None:
         raise Http404(_("No such customer."))
-    figures: dict[str, Any] | None = None  # wired to selectors.value once it lands
+    figures = value_selectors.customer_value(customer_id)
     drivers = (figures or {}).get("churn_drivers") or []
     for held in (figures or {}).get("tier_history") or []:
         held["label"] = tier_label(held["tier"])

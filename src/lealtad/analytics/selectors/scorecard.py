@@ -193,8 +193,8 @@ def parse_period(code: str) -> Period:
         return Period(f"{year}-{part}", date(year, first, 1), end)
     month = int(part)
     last = calendar.monthrange(year, month)[1]
-    end = date(year, month, last).toordinal() + 1
-    return Period(f"{year}-{month:02d}", date(year, month, 1), date.fromordinal(end))
+    end = date.fromordinal(date(year, month, last).toordinal() + 1)
+    return Period(f"{year}-{month:02d}", date(year, month, 1), end)
 
 
 def current_period(today: date, grain: str = "quarter") -> Period:

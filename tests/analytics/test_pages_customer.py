@@ -1,0 +1,81 @@
+"""The customer-value page: what a marketer reads of one customer after a refresh (tier,
+RFM, CLV, P(alive), churn risk with its drivers, lifecycle stage, next purchase), what it says
+before the first refresh, and who may open it."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from lealtad.core.audit import Actor
+from lealtad.customers.services.standing import Standing, record_standings
+from tests.analytics.test_pages_scorecard import signed_in
+from tests.web.conftest import build_rodrigo
+
+pytestmark = pytest.mark.django_db
+
+
+def assessed(customer: int) -> None:
+    record_standings(
+        [
+            Standing(
+                customer_id=customer,
+                value_tier="mvc",
+                lifecycle_stage="loyal",
+                lifecycle_since=date(2025, 6, 1),
+                rfm=(5, 4, 5),
+                historic_value=1840.5,
+                cost_to_serve=120.0,
+                clv=2310.75,
+                expected_purchases=3.2,
+                expected_spend=410.0,
+                p_alive=0.93,
+                churn_risk=0.12,
+                churn_band="low",
+                churn_drivers=[
+                    {"code": "recency", "label": "Bought 12 days ago", "weight": -0.8},
+                    {"code": "contacts", "label": "Three complaints this year", "weight": 0.4},
+                ],
+                orders=14,
+                last_purchase_on=date(2026, 11, 20),
+                next_purchase_expected=date(2026, 12, 18),
+            )
+        ],
+        run_id=None,
+        computed_at=timezone.now(),
+        actor=Actor(label="test"),
+    )
+
+
+def test_the_marketer_reads_the_customers_value() -> None:
+    customer = build_rodrigo()
+    assessed(customer)
+    page = signed_in("marketer").get(f"/analytics/customers/{customer}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Rodrigo Juárez Ortega" in html
+    numbers = re.sub(r"\s", "", html)  # Spanish groups thousands with a (no-break) space
+    for figure in ("2310,75", "93,0%", "12,0%", "18/12/2026", "545"):
+        assert figure in numbers, figure
+    for shown in ("Bought 12 days ago", "Three complaints this year"):
+        assert shown in html
+    assert 'data-bar="100"' in html and 'data-bar="50"' in html  # widths relative to the top
+    assert "lowers the risk" in html and "raises the risk" in html
+    assert f'href="/customers/{customer}/"' in html
+
+
+def test_before_the_first_refresh_the_page_says_so() -> None:
+    customer = build_rodrigo()
+    html = signed_in("manager").get(f"/analytics/customers/{customer}/").content.decode()
+    assert 'id="no-standing"' in html and 'id="value-kpis"' not in html
+
+
+def test_an_unknown_customer_is_404_and_a_clerk_is_403() -> None:
+    assert signed_in("manager").get("/analytics/customers/999999/").status_code == 404
+    customer = build_rodrigo()
+    assert signed_in("store_clerk").get(f"/analytics/customers/{customer}/").status_code == 403
+    assert Client().get(f"/analytics/customers/{customer}/").status_code == 302  # sign in first
