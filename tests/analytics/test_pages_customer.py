@@ -79,3 +79,10 @@ def test_an_unknown_customer_is_404_and_a_clerk_is_403() -> None:
     customer = build_rodrigo()
     assert signed_in("store_clerk").get(f"/analytics/customers/{customer}/").status_code == 403
     assert Client().get(f"/analytics/customers/{customer}/").status_code == 302  # sign in first
+
+
+def test_the_customer_page_links_to_the_value_page_for_those_who_may_see_it() -> None:
+    customer = build_rodrigo()
+    link = f'href="/analytics/customers/{customer}/"'
+    assert link in signed_in("supervisor").get(f"/customers/{customer}/").content.decode()
+    assert link not in signed_in("agent").get(f"/customers/{customer}/").content.decode()
