@@ -141,6 +141,7 @@ def _columns(
     con: duckdb.DuckDBPyConnection, scope: Any, until: dt.date | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     where, params = sales_filter(scope)
+    where += " AND customer_id IS NOT NULL"
     if until is not None:
         where += " AND day <= ?"
         params.append(until)
@@ -234,7 +235,7 @@ def _matrix(
 REFERENCE_SQL = """
 WITH pairs AS (
     SELECT customer_id, datediff('month', DATE '1970-01-01', day) AS m, sum(revenue) AS r
-    FROM orders WHERE {where} GROUP BY ALL
+    FROM orders WHERE {where} AND customer_id IS NOT NULL GROUP BY ALL
 ), first AS (SELECT customer_id, min(m) AS c FROM pairs GROUP BY ALL)
 SELECT first.c AS cohort, pairs.m - first.c AS since, count(*) AS active, sum(pairs.r) AS r
 FROM pairs JOIN first USING (customer_id) GROUP BY ALL
