@@ -80,14 +80,16 @@ def test_identifiers_and_contact_points_are_valid_and_unique():
 @pytest.mark.django_db(transaction=True)
 def test_load_writes_a_consistent_base():
     report = loading.load(customers=300, seed=11, interactions_per_customer=3, progress=None)
-    assert "300 customers" in report and "900 interactions" in report
+    interactions = Interaction.objects.count()
+    assert "300 customers" in report and f"{interactions:,} interactions" in report
     assert Customer.objects.count() == 300
-    assert Interaction.objects.count() == 300 * 3
+    # three contacts each; those who cost more than they bring (and the MVCs) contact more
+    assert 300 * 3 < interactions < 300 * 3 * 1.5
     assert not Customer.objects.annotate(n=Count("identifiers")).filter(n=0).exists()
     assert Identifier.objects.filter(kind="phone").count() == 300
     assert Phone.objects.filter(kind="mobile", is_mobile=True).count() == 300
     assert Email.objects.count() == Identifier.objects.filter(kind="email").count()
-    assert ChannelActivity.objects.aggregate(n=Sum("contacts"))["n"] == 900
+    assert ChannelActivity.objects.aggregate(n=Sum("contacts"))["n"] == interactions
     for customer in Customer.objects.all()[:40]:
         if customer.national_id_type == "cedula_ec" and customer.national_id_valid:
             assert cedula_ec_valid(customer.national_id)

@@ -226,6 +226,7 @@ def demo(
 ) -> None:
     """Load realistic Spanish-language demo customers and their multi-channel history."""
     _django()
+    from lealtad.commerce.demo_history import Purchases
     from lealtad.customers.demo import loading as demo_data
 
     if scenario is not None:
@@ -247,6 +248,7 @@ def demo(
             seed=seed,
             interactions_per_customer=interactions_per_customer,
             progress=bar,
+            shoppers=Purchases(seed),  # what the demo's buyers bought over 30 months
         )
     typer.echo(report)
 

@@ -45,6 +45,7 @@ from lealtad.customers.demo.profile_values import (
     LIFECYCLE,
     MARITAL,
 )
+from lealtad.customers.demo.shoppers import CONTACT_FACTOR, Shopper, draw_shopper
 from lealtad.customers.demo.tables import TABLE_ORDER
 
 CHUNK = 10_000  # customers per generated chunk and per transaction
@@ -113,6 +114,7 @@ class _Person:
     channels: list[int] = field(default_factory=list)
     preferred: str = ""
     has_email: bool = False
+    shopper: Shopper | None = None
 
     @property
     def ordinal(self) -> int:
@@ -140,6 +142,7 @@ class _Chunk:
         self.per_customer = per_customer
         self.created_at = created_at
         self.out: Rows = {name: [] for name in TABLE_ORDER}
+        self.out["Shopper"] = []  # not a table: who buys how, for commerce's demo orders
         # Closures, not methods: a million customers make some 30 million draws.
         r = self.r
 
@@ -271,6 +274,11 @@ class _Chunk:
         p.first_at = t.days[p.first_days] + t.times[int(r() * len(t.times))]
         p.channels = [self.weighted(t.cum_channels) for _ in range(1 + int(r() * 3))]
         p.preferred = CHANNELS[p.channels[0]]
+        p.shopper = shopper = draw_shopper(r, p.cid, p.preferred, CITIES[home.city][0], country)
+        self.out["Shopper"].append(shopper)
+        if shopper.acquired_days >= p.first_days:  # known before the first purchase
+            p.first_days = shopper.acquired_days + 1 + int(r() * 60)
+            p.first_at = t.days[p.first_days] + t.times[int(r() * len(t.times))]
         gender = ("female" if p.female else "male") if r() < 0.97 else ""
         language = "es"
         if r() < 0.03:
@@ -281,6 +289,8 @@ class _Chunk:
         income, payments = pick(INCOME), pick(t.payments)
         motives = pick(t.motives) if r() < 0.7 else "[]"
         insurance, lifecycle = pick(INSURANCE[country]), pick(LIFECYCLE)
+        if shopper.persona in ("prospect", "lapsed"):  # as a clerk would have marked them
+            lifecycle = "prospect" if shopper.persona == "prospect" else "former"
         created_at = self.created_at
         who = (p.cid, "person", p.names, p.first, p.second, "", display, search)
         profile = (nid, nid_type, valid, gender, language, marital, p.birth, income, payments)
@@ -405,10 +415,20 @@ class _Chunk:
         cid, ordinal, city, created_at = p.cid, p.ordinal, home.city, self.created_at
         interactions = self.out["Interaction"]
         seen_channels: dict[str, list[Any]] = {}
-        for n in range(self.per_customer):
-            channel_index = pick(channels) if r() < 0.85 else self.weighted(cum_channels)
-            tpl = pick(pools[(CHANNELS[channel_index], city)])
-            occurred = days[int(r() * first_days)] + times[int(r() * n_times)]
+        shopper = p.shopper
+        assert shopper is not None
+        # Customers who cost more than they bring call and complain through their buying years.
+        usual, complaints = self.per_customer, t.complaints[city]
+        contacts = usual * CONTACT_FACTOR.get(shopper.persona, 1)
+        buying_days = max(1, shopper.acquired_days)
+        for n in range(contacts):
+            if n < usual:
+                channel_index = pick(channels) if r() < 0.85 else self.weighted(cum_channels)
+                tpl = pick(pools[(CHANNELS[channel_index], city)])
+                occurred = days[int(r() * first_days)] + times[int(r() * n_times)]
+            else:
+                tpl = pick(complaints)
+                occurred = days[int(r() * buying_days)] + times[int(r() * n_times)]
             related = ""
             if tpl[7] == "invoice":
                 related = f"001-{city + 1:03d}-{ordinal * 10 + n % 10:09d}"

@@ -11,11 +11,12 @@ import multiprocessing
 import os
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from lealtad.customers.demo.generator import CHUNK, generate_chunk
+from lealtad.customers.demo.shoppers import Shopper
 from lealtad.customers.demo.tables import TABLE_ORDER
 from lealtad.customers.demo.users import DEMO_PASSWORD, ensure_demo_users
 from lealtad.customers.demo.writer import BulkWriter
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
 PARALLEL_FROM = 50_000  # below this many customers, generate in-process
+# Told each chunk's buyers (and the load's today) once their customers are written; returns
+# what it wrote, counted per kind ("orders": 1200). The CLI passes commerce's demo purchases
+# here: this context does not import commerce.
+ShoppersHook = Callable[[list[Shopper], date], dict[str, int]]
 
 
 def _generate_job(args: tuple[Any, ...]) -> dict[str, list[tuple[Any, ...]]]:
@@ -98,8 +103,12 @@ def load(
     progress: Progress | None = None,
     today: date | None = None,
     parallel: bool | None = None,
+    shoppers: ShoppersHook | None = None,
 ) -> str:
-    """Generate and write the demo data; returns a one-line report with counts and seconds."""
+    """Generate and write the demo data; returns a one-line report with counts and seconds.
+
+    ``shoppers`` gets each chunk's buyers (:class:`.shoppers.Shopper`) after the chunk is
+    written, to add what they bought."""
     from django.db.models import Max
 
     from lealtad.customers.models import Customer, Household
@@ -115,12 +124,13 @@ def load(
     users = ensure_demo_users()
     jobs = _chunks(seed, customers, customer_base, household_base, per_customer, today, created_at)
     parallel = customers >= PARALLEL_FROM if parallel is None else parallel
-    totals = _write_all(jobs, customers, parallel, progress)
+    totals, added = _write_all(jobs, customers, parallel, progress, shoppers, today)
     elapsed = time.perf_counter() - started
-    _audit(now, seed, totals, elapsed)
+    _audit(now, seed, {**totals, **added}, elapsed)
     logins = ", ".join(f"{u} ({role})" for u, role in users)
+    bought = "".join(f"{count:,} {name}, " for name, count in added.items())
     return (
-        f"Loaded {totals['Customer']:,} customers, {totals['Household']:,} households, "
+        f"Loaded {totals['Customer']:,} customers, {totals['Household']:,} households, {bought}"
         f"{totals['Interaction']:,} interactions, {totals['Identifier']:,} identifiers, "
         f"{totals['Phone']:,} phones, {totals['Email']:,} emails, "
         f"{totals['Address']:,} addresses, {totals['Consent']:,} consents "
@@ -130,10 +140,17 @@ def load(
 
 
 def _write_all(
-    jobs: list[tuple[Any, ...]], customers: int, parallel: bool, progress: Progress | None
-) -> dict[str, int]:
-    """Write every chunk as it is generated; returns the rows written per table."""
+    jobs: list[tuple[Any, ...]],
+    customers: int,
+    parallel: bool,
+    progress: Progress | None,
+    shoppers: ShoppersHook | None,
+    today: date,
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Write every chunk as it is generated; returns the rows written per table, ours and
+    those the ``shoppers`` hook wrote."""
     totals = dict.fromkeys(TABLE_ORDER, 0)
+    added: dict[str, int] = {}
     task = progress.add_task("demo customers", total=customers) if progress else None
     pool, workers = _pool(parallel)
     writer = BulkWriter()
@@ -141,8 +158,12 @@ def _write_all(
     try:
         for rows in _generated(jobs, pool, workers):
             writer.write(rows)
-            for name, values in rows.items():
-                totals[name] += len(values)
+            for name in TABLE_ORDER:
+                totals[name] += len(rows[name])
+            if shoppers is not None:
+                buyers: list[Shopper] = rows["Shopper"]  # type: ignore[assignment]
+                for name, count in shoppers(buyers, today).items():
+                    added[name] = added.get(name, 0) + count
             if progress is not None and task is not None:
                 progress.advance(task, len(rows["Customer"]))
     finally:
@@ -150,7 +171,7 @@ def _write_all(
         if pool is not None:
             pool.terminate()
             pool.join()
-    return totals
+    return totals, added
 
 
 def _audit(now: datetime, seed: int, totals: dict[str, int], elapsed: float) -> None:

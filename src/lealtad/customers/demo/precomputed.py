@@ -47,6 +47,16 @@ class Precomputed:
                         (channel, kind, direction, subject, summary, agent, location, related)
                     )
                 self.pools[(channel, city)] = pool
+        # What a customer who costs more to serve than they bring keeps contacting about.
+        self.complaints = {
+            city: [
+                tpl
+                for channel in ("call_center", "pos", "web", "email")
+                for tpl in self.pools[(channel, city)]
+                if tpl[1] in ("complaint", "follow_up", "service", "return")
+            ]
+            for city in range(len(CITIES))
+        }
         self.payments = [
             json.dumps(sorted(tpl.sample(PAYMENT, k)), ensure_ascii=False)
             for k in (1, 1, 2, 2, 2, 3)

@@ -1,0 +1,528 @@
+"""Two and a half years of purchases for the demo's buyers: a pure function of its arguments.
+
+Each buyer comes with a persona (see ``lealtad.customers.demo.shoppers``): when they first
+bought, on which channels, and how they behave. From it this draws their orders over time,
+what is in each basket (missions from :mod:`.demo_assortment`, so products bought together
+give market-basket rules with clear lift), the promotions that applied, how the order was
+fulfilled and paid, and what came back. Buyers on more channels buy more often and bigger
+baskets (seed 001's 1/2/3-channel curve: roughly x, 2-3x, 4-5x a year).
+
+Rows come out with their ids, in the columns :mod:`.demo_history` writes, as plain values
+(money as strings such as ``"12.34"``, times as UTC ``"YYYY-MM-DD HH:MM:SS"``): no Django
+here, so it is tested and timed alone. One random stream per call; a seed and the same
+buyers give the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Protocol
+
+from lealtad.commerce.demo_assortment import IMPULSE, MISSION_WEIGHTS, MISSIONS, TAX_RATES
+
+Rows = dict[str, list[tuple[Any, ...]]]
+TABLES = ("Order", "OrderLine", "Shipment", "Payment", "Return", "ReturnLine")
+# How much more often, and how much more per visit, a buyer on n channels buys.
+FREQUENCY = {1: 1.0, 2: 1.5, 3: 2.0}
+SECOND_MISSION = {1: 0.05, 2: 0.15, 3: 0.25}
+# Days between orders for a single-channel buyer of each persona (halved to doubled at random).
+GAP = {"regular": 75, "mvc": 100, "growing": 70, "lapsed": 70, "won_back": 70, "costly": 40}
+RETURN_RATE = {"costly": 0.35}  # share of orders with something brought back; others 0.04
+RETURN_REASONS = (
+    "No le queda la talla",
+    "Producto defectuoso",
+    "Ya no lo necesita",
+    "Llegó con el empaque dañado",
+    "Se equivocó de producto",
+)
+CARRIERS = ("Servientrega", "Tramaco", "Laar Courier")
+
+
+class Buyer(Protocol):
+    """What the customers' demo says of one buyer (its ``Shopper``)."""
+
+    @property
+    def customer_id(self) -> int: ...
+    @property
+    def persona(self) -> str: ...
+    @property
+    def acquired_days(self) -> int: ...
+    @property
+    def channels(self) -> tuple[str, ...]: ...
+    @property
+    def city(self) -> str: ...
+    @property
+    def country(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The written catalog as plain values: ids, prices in cents, where each city buys."""
+
+    skus: dict[str, tuple[int, int, str]]  # sku: (variant id, price in cents, description)
+    product_skus: dict[str, tuple[str, ...]]  # product code: its SKUs
+    category: dict[str, str]  # product code: category code
+    stores: dict[str, tuple[int, ...]]  # city: its store location ids
+    warehouses: dict[str, int]  # country: the location id orders ship from
+
+
+@dataclass
+class Ids:
+    """The next id of each table (the writer reads the current maxima first)."""
+
+    next: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 1))
+
+    def take(self, table: str) -> int:
+        value = self.next[table]
+        self.next[table] = value + 1
+        return value
+
+
+def money(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    cents = abs(cents)
+    return f"{sign}{cents // 100}.{cents % 100:02d}"
+
+
+def promotion_days(today: date, span: int) -> set[int]:
+    """Days ago that fell in a cyber week (late November, early July)."""
+    found = set()
+    for ago in range(span):
+        day = today - timedelta(days=ago)
+        if (day.month == 11 and day.day >= 24) or (day.month == 7 and day.day <= 7):
+            found.add(ago)
+    return found
+
+
+def purchases(seed: int, buyers: Sequence[Buyer], catalog: Catalog, ids: Ids, today: date) -> Rows:
+    """The rows of every order, line, shipment, payment and return of ``buyers``."""
+    first = buyers[0].customer_id if buyers else 0
+    draw = _Draw(random.Random(seed * 7_919 + first), catalog, ids, today)
+    for buyer in buyers:
+        if buyer.persona != "prospect" and buyer.channels:
+            draw.buyer(buyer)
+    return draw.out
+
+
+@dataclass
+class _Line:
+    sku: str
+    quantity: int
+    base: int = 0  # cents, before discount and tax
+    discount: int = 0
+    tax: int = 0
+    line_id: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.base - self.discount + self.tax
+
+
+class _Draw:
+    """One call's random stream and rows; draws happen in a fixed order."""
+
+    def __init__(self, rng: random.Random, catalog: Catalog, ids: Ids, today: date) -> None:
+        self.r, self.catalog, self.ids = rng.random, catalog, ids
+        span = 1000
+        self.days = [(today - timedelta(days=d)).isoformat() for d in range(span)]
+        self.cyber = promotion_days(today, span)
+        self.out: Rows = {name: [] for name in TABLES}
+        self.missions = {
+            persona: (list(weights), _cumulative(list(weights.values())))
+            for persona, weights in MISSION_WEIGHTS.items()
+        }
+
+    def pick(self, seq: Sequence[Any]) -> Any:
+        return seq[int(self.r() * len(seq))]
+
+    def at(self, ago: int, hour_from: int = 13) -> str:
+        """A time on that day, in UTC, within opening hours (08:00-18:59 in Ecuador)."""
+        r = self.r
+        hour = hour_from + int(r() * (24 - hour_from))
+        return f"{self.days[ago]} {hour:02d}:{int(r() * 60):02d}:{int(r() * 60):02d}"
+
+    # When -------------------------------------------------------------------------------
+
+    def order_days(self, persona: str, acquired: int, n_channels: int) -> list[int]:
+        """Days ago of each order, oldest first."""
+        r = self.r
+        if persona == "one_time":
+            return [acquired]
+        if persona == "occasional":
+            more = 1 + int(r() * 3)
+            return [acquired, *sorted((int(r() * acquired) for _ in range(more)), reverse=True)]
+        gap = GAP[persona] / FREQUENCY[n_channels]
+        stop = 0
+        if persona == "lapsed":
+            stop = 366 + int(r() * min(180, max(1, acquired - 400)))
+        elif persona == "won_back":
+            stop = 420 + int(r() * min(120, max(1, acquired - 500)))
+        found, ago = [], acquired
+        while ago >= stop:
+            found.append(ago)
+            ago -= max(1, int(gap * (0.5 + r())))
+            if persona == "growing":
+                gap = max(gap * 0.9, 20)  # buying more often as they go
+        if persona == "won_back":  # back after a long gap, in the last four months
+            found += sorted((int(r() * 120) for _ in range(2 + int(r() * 3))), reverse=True)
+        return found
+
+    # What -------------------------------------------------------------------------------
+
+    def basket(self, persona: str, n_channels: int, growth: float) -> list[_Line]:
+        r, catalog = self.r, self.catalog
+        names, cum = self.missions.get(persona, self.missions["default"])
+        wanted: dict[str, int] = {}
+        missions = 1 + (r() < SECOND_MISSION[n_channels] * growth)
+        extra = 0.2 if persona == "mvc" else 0.12 * growth
+        for _ in range(missions):
+            core, companions = MISSIONS[names[_index(cum, r())]]
+            chosen = [self.pick(core)] + [p for p, share in companions if r() < share]
+            if r() < 0.1:
+                chosen.append(self.pick(IMPULSE))
+            for product in chosen:
+                sku = self.pick(catalog.product_skus[product])
+                quantity = 1
+                if catalog.category[product] != "celulares" and r() < extra:
+                    quantity += 1 + int(r() * 2)
+                wanted[sku] = wanted.get(sku, 0) + quantity
+        return [_Line(sku, quantity) for sku, quantity in wanted.items()]
+
+    # One buyer --------------------------------------------------------------------------
+
+    def buyer(self, b: Buyer) -> None:
+        n_channels = min(3, len(b.channels))
+        days = self.order_days(b.persona, b.acquired_days, n_channels)
+        for n, ago in enumerate(days):
+            growth = 1.0 + (n / len(days) if b.persona == "growing" else 0.0)
+            channel = b.channels[0] if self.r() < 0.55 else self.pick(b.channels)
+            lines = self.basket(b.persona, n_channels, growth)
+            self.order(b, ago, channel, lines, first=n == 0)
+
+    def order(self, b: Buyer, ago: int, channel: str, lines: list[_Line], first: bool) -> None:
+        r, catalog = self.r, self.catalog
+        promotions = self.price(b, ago, channel, lines, first)
+        store = self.pick(catalog.stores.get(b.city) or catalog.stores[""])
+        if channel == "pos":
+            fulfilment, where = "take_now", store
+        elif channel in ("web", "mobile") and r() < 0.35:
+            fulfilment, where = "pickup", store
+        else:
+            fulfilment, where = "ship", catalog.warehouses.get(b.country, store)
+        order_id = self.ids.take("Order")
+        number = f"PED-DEMO{order_id:010d}"
+        placed = self.at(ago)
+        for line in lines:
+            line.line_id = self.ids.take("OrderLine")
+        back = self.bring_back(b.persona, ago, lines, fulfilment)
+        status = self.write_lines(order_id, lines, where, back)
+        if fulfilment == "ship" and status is None:
+            status = "delivered" if ago >= 3 else "shipped"
+        status = status or "completed"
+        shipped = (
+            self.ship(order_id, ago, placed, where, lines, b) if fulfilment == "ship" else None
+        )
+        total = sum(x.total for x in lines)
+        charge = self.pay(order_id, placed, channel, shipped, total, back)
+        if back is not None:
+            self.write_return(b, order_id, number, back, charge, store, channel)
+        subtotal = sum(x.base for x in lines)
+        discount, tax = sum(x.discount for x in lines), sum(x.tax for x in lines)
+        ship_to = (
+            json.dumps({"city": b.city, "country": b.country}) if fulfilment == "ship" else "{}"
+        )
+        self.out["Order"].append(
+            (
+                order_id,
+                number,
+                b.customer_id,
+                channel,
+                status,
+                fulfilment,
+                None,
+                ship_to,
+                store if fulfilment == "pickup" else None,
+                store if channel == "pos" else None,
+                False,
+                "USD",
+                b.country,
+                "",
+                TAX_RATES[b.country],
+                money(subtotal),
+                money(discount),
+                money(tax),
+                money(subtotal - discount + tax),
+                json.dumps(promotions),
+                "",
+                None,
+                "",
+                placed,
+                "demo",
+                placed,
+            )
+        )
+
+    def price(self, b: Buyer, ago: int, channel: str, lines: list[_Line], first: bool) -> list[str]:
+        """Base, discount and tax of each line (in cents, half up); the promotions applied."""
+        r, skus = self.r, self.catalog.skus
+        percent, applied = 0, []
+        if ago in self.cyber:
+            percent, applied = 20, ["CYBER-20"]
+        elif first and channel in ("web", "mobile"):
+            percent, applied = 10, ["BIENVENIDA-10"]
+        elif b.persona == "costly" and r() < 0.5:
+            percent, applied = 15, ["CORTESIA-15"]
+        in_basket = {line.sku for line in lines}
+        bundle = "FAR-VITC" in in_basket and bool(in_basket & {"FAR-PARA", "FAR-IBU"})
+        if bundle:
+            applied.append("COMBO-DOLOR")
+        rate = int(TAX_RATES[b.country].replace(".", ""))  # 0.1500 -> 1500 (per 10,000)
+        for line in lines:
+            line.base = skus[line.sku][1] * line.quantity
+            off = 15 if bundle and line.sku == "FAR-VITC" and not percent else percent
+            line.discount = (line.base * off + 50) // 100
+            line.tax = ((line.base - line.discount) * rate + 5_000) // 10_000
+        return applied
+
+    # Fulfilment, payment, returns -------------------------------------------------------
+
+    def write_lines(
+        self, order_id: int, lines: list[_Line], where: int, back: _Back | None
+    ) -> str | None:
+        """The order's lines (all handed over or shipped); the status a return leaves."""
+        skus, rows = self.catalog.skus, self.out["OrderLine"]
+        returned = back.quantities if back else {}
+        for x in lines:
+            variant, price, description = skus[x.sku]
+            came_back = returned.get(x.line_id, 0)
+            rows.append(
+                (
+                    x.line_id,
+                    order_id,
+                    variant,
+                    x.sku,
+                    description,
+                    x.quantity,
+                    money(price),
+                    money(x.discount),
+                    money(x.tax),
+                    money(x.total),
+                    where,
+                    x.quantity,
+                    came_back,
+                    0,
+                )
+            )
+        if back is None:
+            return None
+        whole = all(returned.get(x.line_id, 0) == x.quantity for x in lines)
+        return "returned" if whole else "partly_returned"
+
+    def ship(
+        self, order_id: int, ago: int, placed: str, where: int, lines: list[_Line], b: Buyer
+    ) -> tuple[int, str]:
+        """One shipment with everything, delivered after a few days; (its id, when it left)."""
+        shipment_id = self.ids.take("Shipment")
+        left = self.at(ago - 1, 14) if ago >= 1 else placed
+        arrived = self.at(ago - 3, 15) if ago >= 3 else None
+        carrier = self.pick(CARRIERS)
+        content = json.dumps([{"sku": x.sku, "quantity": x.quantity} for x in lines])
+        to = json.dumps({"city": b.city, "country": b.country})
+        self.out["Shipment"].append(
+            (
+                shipment_id,
+                order_id,
+                where,
+                "delivered" if arrived else "shipped",
+                carrier,
+                f"{carrier[:3].upper()}{shipment_id:09d}",
+                to,
+                content,
+                left,
+                arrived,
+                None,
+            )
+        )
+        return shipment_id, left
+
+    def pay(
+        self,
+        order_id: int,
+        placed: str,
+        channel: str,
+        shipped: tuple[int, str] | None,
+        total: int,
+        back: _Back | None,
+    ) -> int:
+        """A sale taken now is one captured charge; a card order is an authorization its
+        capture settled (at the shipment, or when collected). Returns the captured charge."""
+        rows, refunded = self.out["Payment"], back.refund if back else 0
+        if channel == "pos":
+            charge = self.ids.take("Payment")
+            label = self.pick(("Efectivo", "Visa débito", "Mastercard ···5100"))
+            rows.append(
+                (
+                    charge,
+                    order_id,
+                    "charge",
+                    "captured",
+                    "demo",
+                    f"demo-{charge}",
+                    label,
+                    money(total),
+                    money(refunded),
+                    None,
+                    None,
+                    None,
+                    channel,
+                    placed,
+                )
+            )
+            return charge
+        held, charge = self.ids.take("Payment"), self.ids.take("Payment")
+        shipment, taken = shipped if shipped else (None, placed)
+        rows.append(
+            (
+                held,
+                order_id,
+                "charge",
+                "settled",
+                "demo",
+                f"demo-{held}",
+                "Visa ···4242",
+                money(total),
+                "0.00",
+                None,
+                None,
+                None,
+                channel,
+                placed,
+            )
+        )
+        rows.append(
+            (
+                charge,
+                order_id,
+                "charge",
+                "captured",
+                "demo",
+                f"demo-{charge}",
+                "Visa ···4242",
+                money(total),
+                money(refunded),
+                None,
+                held,
+                shipment,
+                channel,
+                taken,
+            )
+        )
+        return charge
+
+    def bring_back(
+        self, persona: str, ago: int, lines: list[_Line], fulfilment: str
+    ) -> _Back | None:
+        """Whether something of the order came back, when, and its refund."""
+        r = self.r
+        if r() >= RETURN_RATE.get(persona, 0.04):
+            return None
+        after = 4 + int(r() * 12) if fulfilment == "ship" else 1 + int(r() * 14)
+        if ago - after < 0:
+            return None
+        chosen = lines if persona == "costly" and r() < 0.5 else [self.pick(lines)]
+        came_back = tuple((x.line_id, x.quantity, x.total) for x in chosen)
+        return _Back(ago - after, came_back, self.pick(RETURN_REASONS))
+
+    def write_return(
+        self,
+        b: Buyer,
+        order_id: int,
+        number: str,
+        back: _Back,
+        charge: int,
+        store: int,
+        channel: str,
+    ) -> None:
+        """The return at a store (or sent back to the warehouse from the web), refunded on the
+        charge it came from."""
+        ret = self.ids.take("Return")
+        at = self.at(back.ago)
+        where_channel = "pos" if channel == "pos" or self.r() < 0.6 else channel
+        location = (
+            store if where_channel == "pos" else self.catalog.warehouses.get(b.country, store)
+        )
+        self.out["Return"].append(
+            (
+                ret,
+                f"DEV-DEMO{ret:010d}",
+                order_id,
+                b.customer_id,
+                where_channel,
+                location,
+                back.reason,
+                money(back.refund),
+                None,
+                None,
+                at,
+                "demo",
+            )
+        )
+        for line_id, quantity, refund in back.lines:
+            self.out["ReturnLine"].append(
+                (self.ids.take("ReturnLine"), ret, line_id, quantity, money(refund), True)
+            )
+        refund_id = self.ids.take("Payment")
+        self.out["Payment"].append(
+            (
+                refund_id,
+                order_id,
+                "refund",
+                "refunded",
+                "demo",
+                f"demo-{refund_id}",
+                "",
+                money(back.refund),
+                "0.00",
+                charge,
+                None,
+                None,
+                where_channel,
+                at,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class _Back:
+    """What came back of an order: when (days ago), how many of which lines, the refund."""
+
+    ago: int
+    lines: tuple[tuple[int, int, int], ...]  # (order line id, units, refund in cents)
+    reason: str
+
+    @property
+    def quantities(self) -> dict[int, int]:
+        return {line_id: units for line_id, units, _ in self.lines}
+
+    @property
+    def refund(self) -> int:
+        return sum(refund for _, _, refund in self.lines)
+
+
+def _cumulative(weights: list[int]) -> list[float]:
+    total, acc, found = sum(weights), 0, []
+    for w in weights:
+        acc += w
+        found.append(acc / total)
+    return found
+
+
+def _index(cum: list[float], x: float) -> int:
+    for i, bound in enumerate(cum):
+        if x < bound:
+            return i
+    return len(cum) - 1
