@@ -2,5 +2,6 @@
 
 from lealtad.analytics.models.basket import AssociationRule  # noqa: F401
 from lealtad.analytics.models.cube import DataScope  # noqa: F401
+from lealtad.analytics.models.economics import AcquisitionCost, MaturityAssessment  # noqa: F401
 from lealtad.analytics.models.refresh import AnalyticsSettings, RefreshRun, TierChange  # noqa: F401
 from lealtad.analytics.models.scorecard import ScorecardTarget, TargetDirection  # noqa: F401
