@@ -2,3 +2,31 @@
 cube's incremental feed from commerce events, and the 360 sections it adds."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from lealtad.analytics.selectors import value
+from lealtad.analytics.services import facts, refresh
+from lealtad.core import hub, sections
+from lealtad.core.roles import Capability
+
+hub.before_pass(refresh.tick)
+
+
+@sections.provide("value")
+def value_section(customer_id: int, capabilities: frozenset[Any]) -> list[dict[str, Any]]:
+    """The customer's value on the 360: tier, lifetime value, churn risk and its drivers,
+    lifecycle stage — what an agent needs to treat a customer as what they are worth."""
+    if Capability.VIEW not in capabilities:
+        return []
+    found = value.customer_value(customer_id)
+    return [value.summary_of(found)] if found else []
+
+
+@hub.subscriber_many(*facts.ORDER_EVENTS, *facts.CONTACT_EVENTS, name="analytics.cube_feed")
+def feed_cube(messages: Sequence[hub.Message]) -> None:
+    """The cube's incremental feed: the orders and contacts these events name, re-read and
+    appended as delta files, visible to the next cube query (idempotent by message id)."""
+    facts.apply_messages(messages)
+    facts.compact_if_due()

@@ -57,6 +57,33 @@ def customer_value(customer_id: int) -> dict[str, Any] | None:
     }
 
 
+def summary_of(found: dict[str, Any]) -> dict[str, Any]:
+    """The short form the customer 360 shows (JSON-ready)."""
+    keys = (
+        "tier",
+        "tier_label",
+        "churn_band",
+        "churn_band_label",
+        "churn_drivers",
+        "lifecycle_stage",
+        "lifecycle_label",
+        "orders",
+    )
+    out = {key: found[key] for key in keys}
+    out["rfm"] = found["rfm"]["code"]
+    for key in ("clv", "historic_value", "p_alive", "churn_risk"):
+        out[key] = None if found[key] is None else float(found[key])
+    for key in (
+        "tier_since",
+        "lifecycle_since",
+        "last_purchase_on",
+        "next_purchase_expected",
+        "computed_at",
+    ):
+        out[key] = found[key].isoformat() if found[key] else None
+    return out
+
+
 def tier_history(customer_id: int) -> list[dict[str, Any]]:
     """Each tier the customer held, oldest first, with the day it began and ended."""
     changes = list(

@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lealtad.analytics.services.base import EPOCH, Base
+from lealtad.analytics.services.base import EPOCH, RECENT_DAYS, Base
 from lealtad.analytics.services.rules import Rules
+from lealtad.customer_value import churn as churn_engine
 from lealtad.customer_value import lifecycle as lifecycle_engine
 from lealtad.customer_value import rfm as rfm_engine
 from lealtad.customer_value.cost_to_serve import cost_to_serve
@@ -53,6 +54,7 @@ class Assessment:
     stages: NDArray[np.str_]
     stage_since: Ints  # day number the stage began (-1: unknown)
     usual_gap_days: Floats
+    churn: churn_engine.ChurnRisk
     next_purchase_day: Ints  # -1: none expected within the horizon
     figures: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -100,6 +102,8 @@ def assess(base: Base, rules: Rules, margin_share: Floats | None = None) -> Asse
         rules=rules.lifecycle,
     )
     warnings += stages.warnings
+    risk = _churn(base, inputs, lifetime, stages, rules)
+    warnings += risk.warnings
     return Assessment(
         rfm=scores,
         frequency=inputs.frequency,
@@ -112,10 +116,49 @@ def assess(base: Base, rules: Rules, margin_share: Floats | None = None) -> Asse
         stages=np.asarray(lifecycle_engine.STAGES)[stages.stage],
         stage_since=stages.since,
         usual_gap_days=stages.usual_gap_days,
+        churn=risk,
         next_purchase_day=_next_purchase(lifetime, today, rules.value.horizon_months),
         figures=figures,
         warnings=_unique(warnings),
     )
+
+
+def _churn(
+    base: Base,
+    inputs: rfm_engine.RfmInputs,
+    lifetime: Lifetime,
+    stages: lifecycle_engine.Lifecycle,
+    rules: Rules,
+) -> churn_engine.ChurnRisk:
+    """Risk from P(alive), time since the last purchase against the customer's usual gap,
+    fewer purchases lately than their own pace, and recent returns and contacts."""
+    today, window = base.as_of_day, RECENT_DAYS
+    bought = inputs.purchased
+    recent = (base.tx_day > today - window) & (base.tx_day <= today)
+    purchases = (base.tx_amount >= 0) & recent
+    recent_days = np.bincount(base.tx_customer[purchases], minlength=base.size)
+    tenure = np.maximum(today - _first_day(base), 1)
+    pace = stages.purchase_days / np.maximum(tenure, window) * window
+    usual = np.where(stages.purchase_days >= 2, pace, recent_days)  # no pace yet: no signal
+    return churn_engine.churn_risk(
+        p_alive=np.where(lifetime.valid, lifetime.p_alive, 1.0),
+        recency_days=np.maximum(inputs.recency_days, 0),
+        usual_gap_days=stages.usual_gap_days,
+        purchased=bought,
+        recent_purchases=recent_days,
+        usual_recent_purchases=usual,
+        recent_returns=base.recent_returns,
+        contacts=base.recent_contacts,
+        rules=rules.churn,
+    )
+
+
+def _first_day(base: Base) -> Ints:
+    """Each customer's first purchase day (the base's day for who never bought)."""
+    first = np.full(base.size, base.as_of_day, np.int64)
+    bought = (base.tx_amount >= 0) & (base.tx_day <= base.as_of_day)
+    np.minimum.at(first, base.tx_customer[bought], base.tx_day[bought])
+    return first
 
 
 def _lifetime(base: Base, rules: Rules, warnings: list[str]) -> tuple[Lifetime, dict[str, Any]]:

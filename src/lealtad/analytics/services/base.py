@@ -9,7 +9,7 @@ numbering, and the transaction log names customers by it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,22 +21,37 @@ _TRANSACTIONS = """
     UNION ALL
     SELECT customer_id, day, -amount FROM returns
 """
+# Contacts are the timeline's calls, visits and messages: not the order steps commerce puts
+# there, nor the lifecycle changes this context puts there. "Recent" is the last 90 days.
 _SERVICE = """
     SELECT customer_id,
-           sum(contacts) AS contacts, sum(returns) AS returns,
+           sum(contacts) AS contacts, sum(recent_contacts) AS recent_contacts,
+           sum(returns) AS returns, sum(recent_returns) AS recent_returns,
            sum(shipments) AS shipments, sum(discount) AS discount, sum(channels) AS channels
     FROM (
-        SELECT customer_id, count(*) AS contacts, 0 AS returns, 0 AS shipments,
-               0.0 AS discount, 0 AS channels
-        FROM contacts WHERE kind NOT IN ('order', 'lifecycle') GROUP BY 1
+        SELECT customer_id, count(*) AS contacts,
+               count(*) FILTER (WHERE day > $recent) AS recent_contacts,
+               0 AS returns, 0 AS recent_returns, 0 AS shipments, 0.0 AS discount, 0 AS channels
+        FROM contacts WHERE kind NOT IN ('order', 'lifecycle') AND day <= $as_of GROUP BY 1
         UNION ALL
-        SELECT customer_id, 0, count(*), 0, 0.0, 0 FROM returns GROUP BY 1
+        SELECT customer_id, 0, 0, count(*), count(*) FILTER (WHERE day > $recent), 0, 0.0, 0
+        FROM returns WHERE day <= $as_of GROUP BY 1
         UNION ALL
-        SELECT customer_id, 0, 0, count(*) FILTER (WHERE store = ''), sum(discount),
+        SELECT customer_id, 0, 0, 0, 0, count(*) FILTER (WHERE store = ''), sum(discount),
                count(DISTINCT channel)
-        FROM orders WHERE status <> 'cancelled' GROUP BY 1
+        FROM orders WHERE status <> 'cancelled' AND day <= $as_of GROUP BY 1
     ) GROUP BY 1
 """
+_COUNTS = (
+    "contacts",
+    "recent_contacts",
+    "returns",
+    "recent_returns",
+    "shipments",
+    "discount",
+    "channels",
+)
+RECENT_DAYS = 90
 
 
 @dataclass
@@ -51,7 +66,9 @@ class Base:
     tx_day: NDArray[np.int64]
     tx_amount: NDArray[np.float64]
     contacts: NDArray[np.int64]
+    recent_contacts: NDArray[np.int64]
     returns: NDArray[np.int64]
+    recent_returns: NDArray[np.int64]
     shipments: NDArray[np.int64]
     discounts: NDArray[np.float64]
     channels: NDArray[np.int64]
@@ -86,7 +103,11 @@ def load(connection: object, as_of: date) -> Base:
             "(merged or erased) left out"
         )
     amount = np.asarray(log["amount"], dtype=np.float64)[known]
-    service = _per_customer(ids, connection.execute(_SERVICE).fetchnumpy())  # type: ignore[attr-defined]
+    recent = as_of - timedelta(days=RECENT_DAYS)
+    service = _per_customer(
+        ids,
+        connection.execute(_SERVICE, {"as_of": as_of, "recent": recent}).fetchnumpy(),  # type: ignore[attr-defined]
+    )
     return Base(
         as_of=as_of,
         ids=ids,
@@ -95,7 +116,9 @@ def load(connection: object, as_of: date) -> Base:
         tx_day=_days(log["day"])[known],
         tx_amount=np.nan_to_num(amount, nan=0.0),
         contacts=service["contacts"].astype(np.int64),
+        recent_contacts=service["recent_contacts"].astype(np.int64),
         returns=service["returns"].astype(np.int64),
+        recent_returns=service["recent_returns"].astype(np.int64),
         shipments=service["shipments"].astype(np.int64),
         discounts=service["discount"],
         channels=service["channels"].astype(np.int64),
@@ -127,7 +150,7 @@ def _per_customer(
     """Columns keyed by customer id, spread onto the base's numbering (0 where absent)."""
     position, known = _positions(ids, np.asarray(found["customer_id"], dtype=np.int64))
     out = {}
-    for name in ("contacts", "returns", "shipments", "discount", "channels"):
+    for name in _COUNTS:
         column = np.zeros(ids.size, np.float64)
         values = np.nan_to_num(np.asarray(found[name], dtype=np.float64), nan=0.0)
         column[position[known]] = values[known]

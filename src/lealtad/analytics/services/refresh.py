@@ -29,9 +29,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from lealtad.analytics.models import RefreshRun, TierChange
+from lealtad.analytics.selectors import cube as cube_reader
 from lealtad.analytics.services import base as base_reader
+from lealtad.analytics.services import basket, facts, runs
 from lealtad.analytics.services import rules as rule_book
-from lealtad.analytics.services import runs
 from lealtad.analytics.services.assessment import Assessment, assess
 from lealtad.analytics.services.base import EPOCH
 from lealtad.core.audit import Actor
@@ -85,9 +86,6 @@ def _carry_out(
 
 
 def _steps(run_row: RefreshRun, actor: Actor, track: runs.Report) -> None:
-    from lealtad.analytics.selectors import cube as cube_reader
-    from lealtad.analytics.services import facts
-
     timings: dict[str, float] = {}
     with _timed(timings, "facts"):
         facts.export_all(progress=track)
@@ -101,8 +99,9 @@ def _steps(run_row: RefreshRun, actor: Actor, track: runs.Report) -> None:
         track("assess", 1, 1)
     with _timed(timings, "write_back"):
         outcome = _write_back(run_row, actor, base.ids, found, track)
+        facts.export_all(progress=track, tables=["customers"])  # the cube's tiers, fresh
     with _timed(timings, "basket"):
-        rules_mined = _mine_basket_rules(track)
+        rules_mined = _mine_basket_rules(run_row, track)
     run_row.customers = base.size
     run_row.tier_changes = len(outcome.tier_changes)
     run_row.stage_changes = len(outcome.stage_changes)
@@ -164,6 +163,7 @@ def _tier_history(
 def _standing(customer_id: int, i: int, found: Assessment) -> standing_service.Standing:
     life = found.lifetime
     valid = bool(life.valid[i])
+    bought = bool(found.frequency[i] > 0)
     return standing_service.Standing(
         customer_id=customer_id,
         value_tier=str(found.tiers[i]),
@@ -176,9 +176,9 @@ def _standing(customer_id: int, i: int, found: Assessment) -> standing_service.S
         expected_purchases=float(life.expected_purchases[i]),
         expected_spend=float(life.expected_spend[i]),
         p_alive=float(life.p_alive[i]) if valid else None,
-        churn_risk=float(found.churn_risk[i]) if found.churn_assessed[i] else None,
-        churn_band=str(found.churn_band[i]),
-        churn_drivers=found.churn_drivers[i],
+        churn_risk=float(found.churn.risk[i]) if bought else None,
+        churn_band=str(found.churn.band[i]) if bought else "",
+        churn_drivers=[{"code": c, "weight": w} for c, w in found.churn.listed(i)],
         orders=int(found.frequency[i]),
         last_purchase_on=_day(found.last_day[i]),
         next_purchase_expected=_day(found.next_purchase_day[i]),
@@ -191,14 +191,10 @@ def _day(number: int | np.integer) -> date | None:
     return (EPOCH + int(number)).astype(date)  # type: ignore[no-any-return]
 
 
-def _mine_basket_rules(track: runs.Report) -> int | None:
-    """The cross-sell rules, mined again from the orders (helper module of the basket)."""
-    try:
-        from lealtad.analytics.services import basket
-    except ImportError:  # pragma: no cover - the basket rules arrive with their own module
-        return None
+def _mine_basket_rules(run_row: RefreshRun, track: runs.Report) -> int:
+    """The cross-sell rules, mined again from every order's products."""
     track("basket rules", 0, 1)
-    mined: int = basket.mine_rules()
+    mined = basket.mine_rules(run_id=str(run_row.pk))
     track("basket rules", 1, 1)
     return mined
 

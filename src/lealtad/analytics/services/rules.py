@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from lealtad.analytics.models import AnalyticsSettings
 from lealtad.core import audit
 from lealtad.core.errors import DomainError
+from lealtad.customer_value.churn import ChurnRules
 from lealtad.customer_value.cost_to_serve import CostRates
 from lealtad.customer_value.lifecycle import LifecycleRules
 from lealtad.customer_value.tiers import TierRules
@@ -55,6 +56,7 @@ SECTIONS: dict[str, type] = {
     "tiers": TierRules,
     "costs": CostRates,
     "lifecycle": LifecycleRules,
+    "churn": ChurnRules,
 }
 
 
