@@ -132,6 +132,8 @@ def test_min_lift_and_max_length():
     assert {(r.antecedent, r.consequent) for r in lifted.rules} == {
         (r.antecedent, r.consequent) for r in wide.rules if r.lift >= 2.0
     }
+    best = basket.mine(baskets, basket.Settings(0.005, 0.1, max_rules=5))
+    assert best.rules == wide.rules[:5]
     pairs = basket.mine(baskets, basket.Settings(0.005, 0.1, max_length=2))
     assert max(len(i.items) for i in pairs.itemsets) == 2
     assert [r.lift for r in wide.rules] == sorted((r.lift for r in wide.rules), reverse=True)
@@ -160,6 +162,7 @@ def test_bad_baskets_are_named(baskets, message):
         ({"max_length": 0}, "max_length"),
         ({"max_consequent": 0}, "max_consequent"),
         ({"min_lift": float("nan")}, "min_lift"),
+        ({"max_rules": 0}, "max_rules"),
     ],
 )
 def test_bad_settings_are_named(kwargs, field):

@@ -44,13 +44,15 @@ Item = Hashable
 class Settings:
     """``min_support``: share of baskets (0-1]; ``max_length``: items per itemset (None: no
     limit); ``max_consequent``: items on a rule's right side (1 is the cross-sell case,
-    None: any split, as mlxtend's ``association_rules``)."""
+    None: any split, as mlxtend's ``association_rules``); ``max_rules``: keep the best rules by
+    lift (None: all; a stored rule set and a cross-sell lookup stay bounded)."""
 
     min_support: float = 0.01
     min_confidence: float = 0.5
     max_length: int | None = 4
     max_consequent: int | None = 1
     min_lift: float = 0.0
+    max_rules: int | None = None
 
     def __post_init__(self) -> None:
         if not 0 < self.min_support <= 1:
@@ -63,6 +65,8 @@ class Settings:
             raise ValueError("max_consequent: must be at least 1 (or None for any)")
         if not self.min_lift >= 0:
             raise ValueError("min_lift: must be ≥ 0")
+        if self.max_rules is not None and self.max_rules < 1:
+            raise ValueError("max_rules: must be at least 1 (or None for all)")
 
 
 @dataclass(frozen=True)
@@ -181,7 +185,7 @@ def derive_rules(
                     Rule(_order(body), _order(head), count, count / baskets, confidence, lift)
                 )
     rules.sort(key=lambda r: (-r.lift, -r.confidence, str(r.antecedent), str(r.consequent)))
-    return rules
+    return rules if settings.max_rules is None else rules[: settings.max_rules]
 
 
 def mine(baskets: Iterable[Iterable[Item]], settings: Settings | None = None) -> Mined:
