@@ -13,7 +13,6 @@ from lealtad.channels.api_connectors import router as connectors_router
 from lealtad.commerce.api import router as commerce_router
 from lealtad.core.access import SessionAuth, TokenAuth
 from lealtad.analytics.api import router as analytics_router
-from lealtad.analytics.api_cube import router as cube_router
 from lealtad.analytics.api_basket import router as basket_router
 from lealtad.core.api import router as hub_router
 from lealtad.core.api_errors import declare_common_errors
@@ -46,7 +45,6 @@ api.add_router("/", commerce_router)
 api.add_router("/", connectors_router)
 api.add_router("/", privacy_router)
 api.add_router("/", analytics_router)
-api.add_router("/", cube_router)
 api.add_router("/", basket_router)
 
 
