@@ -6,6 +6,7 @@ import os
 
 import typer
 
+from lealtad.analytics import cli_cube
 from lealtad.core.cli_errors import RefusalsShown
 
 app = typer.Typer(help="Customer analytics.", no_args_is_help=True, cls=RefusalsShown)
@@ -73,3 +74,6 @@ def value_command(customer_id: int) -> None:
         typer.echo(f"customer {customer_id} has not been assessed yet", err=True)
         raise typer.Exit(1)
     typer.echo(json.dumps(found, default=str, indent=2, ensure_ascii=False))
+
+
+cli_cube.register(app)  # facts-export, facts-compact, cube

@@ -88,6 +88,10 @@ class CubeQuery:
                 raise CubeError("measures", f"unknown measure {name!r}")
         if len(set(self.measures)) != len(self.measures):
             raise CubeError("measures", "a measure is named twice")
+        rows = tuple(Dimension.parse(d.label, "rows") for d in self.rows)
+        columns = tuple(Dimension.parse(d.label, "columns") for d in self.columns)
+        if (rows, columns) != (self.rows, self.columns):
+            return replace(self, rows=rows, columns=columns).checked()
         names = [d.name for d in self.dimensions]
         if len(set(names)) != len(names):
             raise CubeError("rows", "a dimension is named twice")

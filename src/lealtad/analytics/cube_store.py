@@ -1,0 +1,34 @@
+"""The process's one cube: a DuckDB connection over the fact store under
+``LEALTAD_HOME/analytics/facts``. Beside services and selectors (both use it) so neither
+imports the other."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from django.conf import settings
+
+from lealtad.olap.engine import Cube
+from lealtad.olap.store import FactStore
+
+_lock = threading.Lock()
+_cubes: dict[Path, Cube] = {}
+
+
+def facts_root() -> Path:
+    return Path(settings.LEALTAD_HOME) / "analytics" / "facts"
+
+
+def cube() -> Cube:
+    """The cube over the current home's facts (one per home: tests switch homes)."""
+    root = facts_root()
+    with _lock:
+        found = _cubes.get(root)
+        if found is None:
+            found = _cubes[root] = Cube(FactStore(root))
+        return found
+
+
+def store() -> FactStore:
+    return cube().store

@@ -1,0 +1,189 @@
+"""The cube's facts on disk: the full export to Parquet, the incremental feed from the hub's
+commerce and contact events, and compaction (docs/analytics-cube.md).
+
+The facts live under ``LEALTAD_HOME/analytics/facts``. A full export streams each table
+through its owning context's selectors in keyset chunks into a hidden directory renamed into
+place when complete, so a query sees the old snapshot or the new one, never half. Between
+exports the feed re-reads the orders and contacts that events name and writes them as small
+delta files that supersede earlier rows of the same order or contact: a cancellation or a
+return replaces the order's row, it does not add one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from django.db.models import Max
+
+from lealtad.analytics.cube_store import cube, store
+from lealtad.commerce.selectors import facts as commerce_facts
+from lealtad.core import hub
+from lealtad.core.models import OutboxMessage
+from lealtad.customers.selectors import facts as customer_facts
+from lealtad.olap.engine import compact
+from lealtad.olap.schema import TABLES
+
+Progress = Callable[[str, int, int], None]  # step, done, total
+
+# Events after which an order's rows are read again: anything that changes its status,
+# lines, units, returns or money. Their payload names the order by number.
+ORDER_EVENTS = (
+    "order.placed",
+    "order.shipped",
+    "order.delivered",
+    "order.completed",
+    "order.cancelled",
+    "order.returned",
+    "order.exchanged",
+    "order.price_adjusted",
+)
+CONTACT_EVENTS = ("interaction.recorded",)
+COMPACT_AFTER_FILES = 200  # deltas per table before the feed folds them into the base
+
+# The full export -------------------------------------------------------------------------------
+
+
+def _sources() -> dict[str, Callable[[], Iterator[dict[str, list[Any]]]]]:
+    return {
+        "customers": lambda: customer_facts.customer_chunks(),
+        "orders": lambda: commerce_facts.order_chunks(),
+        "order_lines": lambda: commerce_facts.line_chunks(),
+        "returns": lambda: commerce_facts.return_chunks(),
+        "contacts": lambda: customer_facts.contact_chunks(),
+    }
+
+
+def _counts() -> dict[str, int]:
+    return {**commerce_facts.counts(), **customer_facts.counts()}
+
+
+def export_all(progress: Progress | None = None, tables: Sequence[str] = TABLES) -> dict[str, int]:
+    """A fresh snapshot of every fact table; rows written per table.
+
+    The watermark (the newest outbox message when the export starts) and the start time go
+    with each snapshot: deltas the feed wrote before it are dropped, those after it stay laid
+    over it, and the feed's memory of handled messages forgets those the snapshot covers.
+    """
+    watermark = OutboxMessage.objects.aggregate(top=Max("id"))["top"] or 0
+    started = time.time_ns()
+    target = store()
+    totals = _counts()
+    written: dict[str, int] = {}
+    for table in tables:
+        writer = target.snapshot(table, watermark, started)
+        total = totals.get(table, 0)
+        step = f"facts:{table}"
+        if progress:
+            progress(step, 0, total)
+        try:
+            for chunk in _sources()[table]():
+                writer.write(chunk)
+                if progress:
+                    progress(step, writer.rows, max(total, writer.rows))
+        except BaseException:
+            writer.abort()
+            raise
+        writer.commit()
+        written[table] = writer.rows
+    if set(tables) == set(TABLES):
+        target.prune_ledger(watermark)
+    return written
+
+
+# The incremental feed ----------------------------------------------------------------------
+
+
+def _order_numbers(payload: dict[str, Any]) -> Iterator[str]:
+    for key in ("order", "replacement", "original_order"):
+        value = payload.get(key)
+        if isinstance(value, str):
+            yield value
+
+
+def apply_messages(messages: Sequence[hub.Message]) -> dict[str, int]:
+    """Turn a batch of hub messages into delta files; rows written per table.
+
+    Idempotent: messages already handled (the store's ledger) are skipped, so a repeated
+    delivery adds nothing. The rows are read after the messages' transactions committed,
+    so each delta holds the order's state now — the newest read of a key wins in the views.
+    """
+    target = store()
+    seen = target.applied()
+    fresh = [m for m in messages if m.id not in seen]
+    if not fresh:
+        return {}
+    numbers = {n for m in fresh if m.event_type in ORDER_EVENTS for n in _order_numbers(m.payload)}
+    order_ids = set(commerce_facts.order_ids_for_numbers(numbers).values())
+    contacts = _contact_ids(m for m in fresh if m.event_type in CONTACT_EVENTS)
+    customer_ids = {m.customer_id for m in fresh if m.customer_id}
+    version = time.time_ns()
+    written: dict[str, int] = {}
+    if order_ids:
+        for table, chunks in (
+            ("orders", commerce_facts.order_chunks(order_ids)),
+            ("order_lines", commerce_facts.line_chunks(order_ids)),
+            ("returns", commerce_facts.return_chunks(order_ids)),
+        ):
+            written[table] = target.append_delta(table, chunks, version)
+    if contacts:
+        written["contacts"] = target.append_delta(
+            "contacts", customer_facts.contact_chunks(contacts), version
+        )
+    if customer_ids:
+        written["customers"] = target.append_delta(
+            "customers", customer_facts.customer_chunks(customer_ids), version
+        )
+    target.mark_applied(m.id for m in fresh)
+    return written
+
+
+def _contact_ids(messages: Iterable[hub.Message]) -> list[int]:
+    ids: list[int] = []
+    events: list[str] = []
+    for message in messages:
+        found = message.payload.get("interaction_id")
+        if isinstance(found, int):
+            ids.append(found)
+        else:
+            events.append(message.event_id)
+    return ids + customer_facts.contact_ids_for_events(events)
+
+
+def compact_all(progress: Progress | None = None) -> dict[str, int]:
+    """Fold every table's deltas into a new base; rows per table compacted."""
+    done: dict[str, int] = {}
+    the_cube = cube()
+    for index, table in enumerate(TABLES):
+        if progress:
+            progress("compact", index, len(TABLES))
+        if the_cube.store.files(table).deltas:
+            done[table] = compact(the_cube, table)
+    if progress:
+        progress("compact", len(TABLES), len(TABLES))
+    return done
+
+
+def compact_if_due() -> dict[str, int]:
+    """Fold a table's deltas in once there are many of them, so queries stay quick."""
+    the_cube = cube()
+    done = {}
+    for table in TABLES:
+        if len(the_cube.store.files(table).deltas) >= COMPACT_AFTER_FILES:
+            done[table] = compact(the_cube, table)
+    return done
+
+
+def status() -> dict[str, Any]:
+    """Per table: the base's rows and watermark, and the delta files waiting."""
+    target = store()
+    out: dict[str, Any] = {}
+    for table in TABLES:
+        files = target.files(table)
+        out[table] = {
+            "base_files": len(files.base),
+            "delta_files": len(files.deltas),
+            "watermark": files.watermark,
+        }
+    return out
