@@ -13,6 +13,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from lealtad.analytics.choices import driver_label
 from lealtad.analytics.models import RefreshRun, TierChange
 from lealtad.customers.choices import ChurnBand, LifecycleStage, ValueTier
 from lealtad.customers.selectors import standing as customer_standing
@@ -45,7 +46,10 @@ def customer_value(customer_id: int) -> dict[str, Any] | None:
         "churn_risk": found["churn_risk"],
         "churn_band": found["churn_band"],
         "churn_band_label": str(ChurnBand(found["churn_band"]).label),
-        "churn_drivers": found["churn_drivers"],
+        "churn_drivers": [
+            {**driver, "label": driver_label(driver.get("code", ""))}
+            for driver in found["churn_drivers"]
+        ],
         "lifecycle_stage": found["lifecycle_stage"],
         "lifecycle_label": str(LifecycleStage(found["lifecycle_stage"]).label),
         "lifecycle_since": found["lifecycle_since"],
@@ -60,6 +64,7 @@ def customer_value(customer_id: int) -> dict[str, Any] | None:
 def summary_of(found: dict[str, Any]) -> dict[str, Any]:
     """The short form the customer 360 shows (JSON-ready)."""
     keys = (
+        "customer_id",
         "tier",
         "tier_label",
         "churn_band",
