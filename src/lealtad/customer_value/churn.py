@@ -149,17 +149,23 @@ def churn_risk(
     alive = _read(p_alive, "p_alive", 1.0, warnings)
     size = alive.size
     bought = np.ones(size, bool) if purchased is None else np.asarray(purchased, bool).ravel()
+    same_length(p_alive=alive, purchased=bought)
     signals = np.zeros((size, len(DRIVERS)))
     signals[:, 0] = 1 - np.clip(alive, 0.0, 1.0)
-    signals[:, 1] = _overdue(recency_days, usual_gap_days, rules, warnings)
-    signals[:, 2] = _fewer(recent_purchases, usual_recent_purchases, size, warnings)
+    columns = {
+        "recency_days": _overdue(recency_days, usual_gap_days, rules, warnings),
+        "recent_purchases": _fewer(recent_purchases, usual_recent_purchases, size, warnings),
+    }
     if recent_returns is not None:
         returns = np.maximum(_read(recent_returns, "recent_returns", 0.0, warnings), 0.0)
-        signals[:, 3] = 1 - 0.5 ** np.minimum(returns, 1e3)
+        columns["recent_returns"] = 1 - 0.5 ** np.minimum(returns, 1e3)
     if contacts is not None:
         seen = np.maximum(_read(contacts, "contacts", 0.0, warnings), 0.0)
-        signals[:, 4] = seen / (seen + rules.contacts_half_at)
-    same_length(p_alive=alive, purchased=bought, signals=signals[:, 0])
+        columns["contacts"] = seen / (seen + rules.contacts_half_at)
+    same_length(p_alive=alive, **columns)
+    for k, name in enumerate(("recency_days", "recent_purchases", "recent_returns", "contacts")):
+        if name in columns:
+            signals[:, k + 1] = columns[name]
     signals[~bought] = 0.0
     weights = np.array(
         [

@@ -117,8 +117,10 @@ def assign_tiers(
     worth = _column(value, "value", warnings)
     size = worth.size
     bought = np.asarray(purchased, dtype=bool).ravel()
-    profit = _column(margin, "margin", warnings) - _column(cost_to_serve, "cost", warnings)
-    same_length(value=worth, purchased=bought, margin=profit)
+    brought = _column(margin, "margin", warnings)
+    cost = _column(cost_to_serve, "cost_to_serve", warnings)
+    same_length(value=worth, purchased=bought, margin=brought, cost_to_serve=cost)
+    profit = brought - cost
     codes = np.full(size, "regular", dtype="U10")
     below = bought & (profit < rules.below_zero_under)
     mvc_from = _top_share_from(worth[bought], rules.mvc_share)
@@ -199,7 +201,7 @@ def tier_positions(codes: ArrayLike, name: str) -> Ints:
     position = known[inverse.ravel()]
     if (position < 0).any():
         row = int(np.argmax(position < 0))
-        raise ValueError(f"{name}: row {row} is {array[row]!r}, not one of {', '.join(TIERS)}")
+        raise ValueError(f"{name}: row {row} is {str(array[row])!r}, not one of {', '.join(TIERS)}")
     return position
 
 
