@@ -37,8 +37,8 @@ def assessed(customer: int) -> None:
                 churn_risk=0.12,
                 churn_band="low",
                 churn_drivers=[
-                    {"code": "recency", "label": "Bought 12 days ago", "weight": -0.8},
-                    {"code": "contacts", "label": "Three complaints this year", "weight": 0.4},
+                    {"code": "long_since_last_purchase", "weight": 0.6},
+                    {"code": "many_contacts", "weight": 0.3},
                 ],
                 orders=14,
                 last_purchase_on=date(2026, 11, 20),
@@ -61,10 +61,10 @@ def test_the_marketer_reads_the_customers_value() -> None:
     numbers = re.sub(r"\s", "", html)  # Spanish groups thousands with a (no-break) space
     for figure in ("2310,75", "93,0%", "12,0%", "18/12/2026", "545"):
         assert figure in numbers, figure
-    for shown in ("Bought 12 days ago", "Three complaints this year"):
-        assert shown in html
+    for shown in ("Long since the last purchase", "Many contacts lately"):
+        assert shown in html  # the drivers by their codes' labels
     assert 'data-bar="100"' in html and 'data-bar="50"' in html  # widths relative to the top
-    assert "lowers the risk" in html and "raises the risk" in html
+    assert "(60,0" in numbers and "(30,0" in numbers  # each one's share of the risk
     assert f'href="/customers/{customer}/"' in html
 
 

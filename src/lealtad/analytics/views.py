@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lealtad.analytics.models import RefreshRun
+from lealtad.analytics.selectors import basket, scope
+from lealtad.analytics.selectors import dashboard as board
 from lealtad.analytics.selectors import scorecard as scorecard_selectors
 from lealtad.analytics.selectors import value as value_selectors
 from lealtad.analytics.services import refresh
@@ -35,7 +37,24 @@ def tier_label(tier: str) -> str:
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     who = require(request, Capability.ANALYTICS_VIEW)
-    context: dict[str, Any] = _refresh_panel(who)
+    today = timezone.localdate()
+    filters = board.Filters.read(request.GET)
+    allowed = scope.scope_of(who)
+    seen = board.narrowed(allowed, filters)
+    context: dict[str, Any] = {
+        **_refresh_panel(who),
+        "filters": filters,
+        "periods": board.PERIODS,
+        "catalog": board.catalog(allowed),
+        "restricted": not allowed.unrestricted,
+        "kpis": board.kpis(seen, filters, today),
+        "panels": [
+            *board.tier_panels(seen, filters, today),
+            *board.channel_panels(seen, filters, today),
+        ],
+        "trend": board.revenue_trend(seen, filters, today),
+        "migration": board.migration(seen, today),
+    }
     return render(request, "analytics/dashboard.html", context)
 
 
@@ -85,7 +104,13 @@ def customer_value(request: HttpRequest, customer_id: int) -> HttpResponse:
     return render(
         request,
         "analytics/customer.html",
-        {"customer_id": customer_id, "name": name, "v": figures, "drivers": drivers},
+        {
+            "customer_id": customer_id,
+            "name": name,
+            "v": figures,
+            "drivers": drivers,
+            "suggestions": basket.cross_sell_for(customer_id, limit=5) if figures else [],
+        },
     )
 
 
@@ -114,12 +139,12 @@ def scorecard(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Target for %(kpi)s set.") % {"kpi": label})
             return redirect(f"{request.path}?period={made.period}")
         return redirect(f"{request.path}?period={request.POST.get('period', period.code)}")
-    board = scorecard_selectors.board(scope=None, period=period, today=today)
+    board_rows = scorecard_selectors.board(scope.scope_of(who), period, today)
     return render(
         request,
         "analytics/scorecard.html",
         {
-            "board": board,
+            "board": board_rows,
             "period": period,
             "periods": scorecard_selectors.recent_periods(today),
             "can_manage": who.can(Capability.ANALYTICS_MANAGE),

@@ -18,6 +18,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from lealtad.analytics.models import ScorecardTarget, TargetDirection
+from lealtad.analytics.selectors import scorecard_figures
 from lealtad.core.errors import DomainError
 
 PERSPECTIVES: tuple[tuple[str, Promise], ...] = (
@@ -248,8 +249,11 @@ def recent_periods(today: date) -> list[Period]:
 
 def kpi_values(scope: Any, period: Period, today: date) -> dict[str, float | None]:
     """Each KPI's value over ``period`` (up to ``today``) within ``scope``; None when the
-    data cannot say (no orders, no cost known …)."""
-    return dict.fromkeys(KPIS)
+    data cannot say (no orders, no cost known …) and for a period that has not begun."""
+    if period.start > today:
+        return dict.fromkeys(KPIS)
+    start, end = scorecard_figures.span(period.start, period.end, today)
+    return scorecard_figures.values(scope, start, end, period.previous().start)
 
 
 def board(scope: Any, period: Period, today: date) -> list[dict[str, Any]]:

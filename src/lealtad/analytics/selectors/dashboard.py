@@ -1,0 +1,174 @@
+"""The executive dashboard's figures, read through the cube and the other analytics
+selectors with the caller's row-level scope, and shaped for the page's charts and tables.
+
+The filters (period, channel, store) narrow what is read, never widen it: a channel or store
+chosen outside the caller's scope shows nothing, and the choices offered are the ones the
+scope lets the caller see (the cube's catalog).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from lealtad.analytics import charts
+from lealtad.analytics.selectors import cube, value
+from lealtad.customers.choices import ValueTier
+from lealtad.olap.query import CubeQuery, Dimension, Scope
+
+PERIODS = (
+    ("12m", _("Last 12 months")),
+    ("year", _("This year")),
+    ("last_year", _("Last year")),
+    ("all", _("All time")),
+)
+TIER_ORDER = ("mvc", "mgc", "regular", "below_zero", "unknown")
+
+
+def tier_label(tier: str) -> str:
+    return str(ValueTier(tier).label) if tier in ValueTier.values else tier
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: str = "12m"
+    channel: str = ""
+    store: str = ""
+
+    @classmethod
+    def read(cls, params: Any) -> Filters:
+        period = params.get("period", "12m")
+        return cls(
+            period=period if period in dict(PERIODS) else "12m",
+            channel=(params.get("channel") or "").strip()[:60],
+            store=(params.get("store") or "").strip()[:60],
+        )
+
+    def dates(self, today: date) -> tuple[date | None, date | None]:
+        if self.period == "year":
+            return date(today.year, 1, 1), today
+        if self.period == "last_year":
+            return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
+        if self.period == "all":
+            return None, None
+        return today - timedelta(days=365), today
+
+
+def narrowed(scope: Scope, filters: Filters) -> Scope:
+    """The scope with the chosen channel and store: within what it allowed, or nothing."""
+
+    def within(allowed: frozenset[str] | None, chosen: str) -> frozenset[str] | None:
+        if not chosen:
+            return allowed
+        return frozenset({chosen}) if allowed is None or chosen in allowed else frozenset()
+
+    return replace(
+        scope,
+        channels=within(scope.channels, filters.channel),
+        stores=within(scope.stores, filters.store),
+    )
+
+
+def _ask(
+    scope: Scope,
+    filters: Filters,
+    today: date,
+    measures: tuple[str, ...],
+    rows: tuple[Dimension, ...] = (),
+    columns: tuple[Dimension, ...] = (),
+) -> Any:
+    start, end = filters.dates(today)
+    asked = CubeQuery(measures=measures, rows=rows, columns=columns, date_from=start, date_to=end)
+    return cube.query(scope, asked)
+
+
+def kpis(scope: Scope, filters: Filters, today: date) -> dict[str, Any]:
+    found = _ask(
+        scope, filters, today, ("revenue", "margin", "orders", "customers", "average_order_value")
+    )
+    totals = dict(zip(found.measures, found.records[0][1], strict=True)) if found.records else {}
+    revenue = totals.get("revenue")
+    margin = totals.get("margin")
+    returns = _ask(scope, filters, today, ("returns",))
+    returned = returns.records[0][1][0] if returns.records else None
+    return {
+        "revenue": revenue,
+        "orders": totals.get("orders"),
+        "customers": totals.get("customers"),
+        "average_order": totals.get("average_order_value"),
+        "margin_pct": 100 * margin / revenue if revenue and margin is not None else None,
+        "returns_pct": 100 * returned / revenue if revenue and returned is not None else None,
+    }
+
+
+def _by(scope: Scope, filters: Filters, today: date, dimension: str) -> list[dict[str, Any]]:
+    found = _ask(scope, filters, today, ("revenue", "customers"), rows=(Dimension(dimension),))
+    return found.as_dicts()
+
+
+def tier_panels(scope: Scope, filters: Filters, today: date) -> list[dict[str, Any]]:
+    rows = {r["tier"]: r for r in _by(scope, filters, today, "tier")}
+    tiers = [t for t in TIER_ORDER if t in rows] + sorted(set(rows) - set(TIER_ORDER))
+    labels = [tier_label(t) for t in tiers]
+    revenue = charts.series(labels, (_("Revenue"), [rows[t]["revenue"] for t in tiers]))
+    customers = charts.series(labels, (_("Customers"), [rows[t]["customers"] for t in tiers]))
+    return [
+        charts.panel("tier-revenue", _("Revenue by value tier"), "doughnut", "money", revenue),
+        charts.panel("tier-customers", _("Customers by value tier"), "bar", "count", customers),
+    ]
+
+
+def channel_panels(scope: Scope, filters: Filters, today: date) -> list[dict[str, Any]]:
+    rows = sorted(_by(scope, filters, today, "channel"), key=lambda r: -(r["revenue"] or 0))
+    labels = [r["channel"] or "—" for r in rows]
+    revenue = charts.series(labels, (_("Revenue"), [r["revenue"] for r in rows]))
+    customers = charts.series(labels, (_("Customers"), [r["customers"] for r in rows]))
+    return [
+        charts.panel("channel-revenue", _("Revenue by channel"), "hbar", "money", revenue),
+        charts.panel("channel-customers", _("Customers by channel"), "hbar", "count", customers),
+    ]
+
+
+def revenue_trend(scope: Scope, filters: Filters, today: date) -> dict[str, Any]:
+    found = _ask(
+        scope,
+        filters,
+        today,
+        ("revenue",),
+        rows=(Dimension("date", "month"),),
+        columns=(Dimension("tier"),),
+    )
+    months = sorted({r["date:month"] for r in found.as_dicts()})
+    tiers = [t for t in TIER_ORDER if any(r["tier"] == t for r in found.as_dicts())]
+    cell = {(r["date:month"], r["tier"]): r["revenue"] for r in found.as_dicts()}
+    chart = charts.series(
+        [m[:7] for m in months],
+        *[(tier_label(t), [cell.get((m, t)) for m in months]) for t in tiers],
+    )
+    return charts.panel(
+        "revenue-trend", _("Revenue by month and tier"), "stacked", "money", chart, wide=True
+    )
+
+
+def migration(scope: Scope, today: date) -> dict[str, Any] | None:
+    """This month's migrants (tier on the last day of last month against today). Tiers are
+    per customer, not per store, so a caller limited to some stores does not see them."""
+    if not scope.unrestricted:
+        return None
+    found = value.migration_matrix(today.replace(day=1) - timedelta(days=1), today)
+    names = [tier_label(t) if t else _("not assessed") for t in found["from"]]
+    columns = [tier_label(t) for t in found["to"]]
+    return {
+        "columns": columns,
+        "rows": charts.matrix_rows(names, columns, found["counts"]),
+        "migrants": found["migrants"],
+        "start": found["start"],
+        "end": found["end"],
+    }
+
+
+def catalog(scope: Scope) -> dict[str, list[str]]:
+    return cube.catalog(scope)
