@@ -11,7 +11,6 @@ it never books.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -226,13 +225,18 @@ def line_chunks(order_ids: Iterable[int] | None = None, chunk: int = CHUNK) -> I
 
 
 def _returned(line_ids: list[int]) -> dict[int, tuple[int, float]]:
+    """Per line: units back and their refund before tax (revenue is before tax too)."""
     rows = (
         ReturnLine.objects.filter(order_line_id__in=line_ids)
-        .values("order_line_id")
+        .values("order_line_id", "order_line__order__tax_rate")
         .annotate(units=Sum("quantity"), refunded=Sum("refund"))
-        .values_list("order_line_id", "units", "refunded")
+        .values_list("order_line_id", "order_line__order__tax_rate", "units", "refunded")
     )
-    return {lid: (int(units or 0), float(refunded or 0)) for lid, units, refunded in rows}
+    return {lid: (int(units or 0), _net(refunded, rate)) for lid, rate, units, refunded in rows}
+
+
+def _net(amount: Decimal | None, tax_rate: Decimal | None) -> float:
+    return round(float(amount or 0) / (1 + float(tax_rate or 0)), 2)
 
 
 _RETURN_FIELDS = (
@@ -246,7 +250,8 @@ _RETURN_FIELDS = (
 
 
 def return_chunks(order_ids: Iterable[int] | None = None, chunk: int = CHUNK) -> Iterator[Chunk]:
-    """The ``returns`` fact: one row per return, its units and refund summed from its lines."""
+    """The ``returns`` fact: one row per return, its units and refund (before tax) summed
+    from its lines."""
     returns = _scope(Return.objects.all(), order_ids, "order_id")
     for rows in _pages(returns, _RETURN_FIELDS, chunk):
         sums = _return_sums([r[0] for r in rows])
@@ -270,16 +275,14 @@ def return_chunks(order_ids: Iterable[int] | None = None, chunk: int = CHUNK) ->
 
 
 def _return_sums(return_ids: list[int]) -> dict[int, tuple[int, float]]:
-    sums: dict[int, tuple[int, float]] = defaultdict(lambda: (0, 0.0))
+    """Per return: units and refund before tax."""
     rows = (
         ReturnLine.objects.filter(ret_id__in=return_ids)
-        .values("ret_id")
+        .values("ret_id", "ret__order__tax_rate")
         .annotate(units=Sum("quantity"), amount=Coalesce(Sum("refund"), Decimal(0)))
-        .values_list("ret_id", "units", "amount")
+        .values_list("ret_id", "ret__order__tax_rate", "units", "amount")
     )
-    for rid, units, amount in rows:
-        sums[rid] = (int(units or 0), float(amount))
-    return dict(sums)
+    return {rid: (int(units or 0), _net(amount, rate)) for rid, rate, units, amount in rows}
 
 
 def order_ids_for_numbers(numbers: Iterable[str]) -> dict[str, int]:
