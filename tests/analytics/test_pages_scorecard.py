@@ -191,3 +191,19 @@ def test_managers_and_marketers_start_at_the_dashboard(role: str, lands: str) ->
 def test_the_analytics_link_shows_for_those_who_may_see_analytics() -> None:
     assert 'href="/analytics/"' in signed_in("supervisor").get("/customers/").content.decode()
     assert 'href="/analytics/"' not in signed_in("agent").get("/customers/").content.decode()
+
+
+def test_the_admin_lists_the_targets_history_read_only() -> None:
+    from tests.two_factor import verified_login
+
+    boss = User.objects.create_user(
+        "jefa", password="x-correct-horse-9", is_staff=True, is_superuser=True
+    )
+    client = Client()
+    verified_login(client, boss)
+    made = targets.set_target("revenue", "2026", "1000", user=boss)
+    listing = client.get("/admin/analytics/scorecardtarget/")
+    assert listing.status_code == 200 and "jefa" in listing.content.decode()
+    assert client.get("/admin/analytics/scorecardtarget/add/").status_code == 403
+    page = client.get(f"/admin/analytics/scorecardtarget/{made.pk}/change/")
+    assert page.status_code == 200 and 'name="target"' not in page.content.decode()
