@@ -170,6 +170,8 @@ def test_cost_to_serve_by_hand_and_bad_counts():
     with pytest.raises(ValueError, match="one value per row"):
         cost_to_serve([1], [1, 2], [1], [1], [1.0])
     assert cost_to_serve([], [], [], [], []).total.size == 0
+    huge = cost_to_serve([1e308], [1e308], [1e308], [1e308], [1e308])
+    assert np.isfinite(huge.total).all()
 
 
 @settings(max_examples=100, deadline=None)

@@ -26,6 +26,8 @@ from numpy.typing import ArrayLike
 
 from lealtad.customer_value._columns import Floats, floats, note, same_length
 
+_LARGEST = float(np.finfo(np.float64).max) / 8
+
 
 @dataclass(frozen=True)
 class CostRates:
@@ -99,6 +101,7 @@ def cost_to_serve(
     for name, column in columns.items():
         bad = ~(np.isfinite(column) & (column >= 0))
         note(warnings, bad, f"{name} value(s) negative or not a number were read as 0")
-        parts[name] = np.where(bad, 0.0, column) * rate[name]
+        # held below float's largest / 8 so that five parts never add up to infinity
+        parts[name] = np.minimum(np.where(bad, 0.0, column) * rate[name], _LARGEST)
         total += parts[name]
     return CostToServe(total, parts, warnings)
