@@ -125,7 +125,7 @@ def maturity(request: HttpRequest) -> HttpResponse:
         answers = {q["id"]: request.POST.get(q["id"], "") for q in selectors.maturity_questions()}
         try:
             services.record_maturity_assessment(
-                {q: _whole(v) for q, v in answers.items()},
+                {q: _whole(v) for q, v in answers.items() if v.strip()},
                 request.POST.get("note", ""),
                 user=request.user,
             )
