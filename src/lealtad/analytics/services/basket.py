@@ -73,8 +73,8 @@ def mine_rules(
     chosen = settings_from(settings)
     rows = commerce_selectors.order_baskets() if baskets is None else baskets
     try:
-        clean = basket.transactions(_codes(row) for row in rows)
-        mined = basket.mine(clean, chosen) if clean else None
+        given = [_codes(row) for row in rows]
+        mined = basket.mine(given, chosen) if given else None
     except ValueError as exc:
         raise BasketRulesRefused(str(exc), field=str(exc).split(":", 1)[0]) from exc
     found, total = (mined.rules, mined.baskets) if mined else ([], 0)
