@@ -102,6 +102,7 @@ def cost_to_serve(
         bad = ~(np.isfinite(column) & (column >= 0))
         note(warnings, bad, f"{name} value(s) negative or not a number were read as 0")
         # held below float's largest / 8 so that five parts never add up to infinity
-        parts[name] = np.minimum(np.where(bad, 0.0, column) * rate[name], _LARGEST)
+        with np.errstate(over="ignore"):
+            parts[name] = np.minimum(np.where(bad, 0.0, column) * rate[name], _LARGEST)
         total += parts[name]
     return CostToServe(total, parts, warnings)
