@@ -77,26 +77,45 @@ class Purchases:
             self.catalog = ensure_catalog()
         ids = Ids({name: _next_id(MODELS[name]) for name in TABLES})
         rows = purchases(self.seed, buyers, self.catalog, ids, today)
-        with transaction.atomic(), connection.cursor() as cursor:
-            for name in TABLES:
-                if rows[name]:
-                    cursor.executemany(self.sql[name], rows[name])
+        with transaction.atomic():
+            connection.ensure_connection()
+            cursor = connection.connection.cursor()  # the driver's own: no wrapper per row
+            try:
+                for name in TABLES:
+                    if not rows[name]:
+                        continue
+                    if connection.vendor == "postgresql":
+                        with cursor.copy(self.sql[name]) as copy:
+                            for row in rows[name]:
+                                copy.write_row(row)
+                    else:
+                        cursor.executemany(self.sql[name], rows[name])
+            finally:
+                cursor.close()
             if connection.vendor == "postgresql":
-                from django.core.management.color import no_style
-
-                for statement in connection.ops.sequence_reset_sql(
-                    no_style(), list(MODELS.values())
-                ):
-                    cursor.execute(statement)
+                _reset_sequences()
         return {label: len(rows[name]) for name, label in LABELS.items()}
 
 
 def _insert(name: str) -> str:
+    """COPY on PostgreSQL, a plain INSERT (run with executemany) on SQLite."""
     meta = MODELS[name]._meta
     quote = connection.ops.quote_name
-    columns = [quote(_column(meta.get_field(f))) for f in COLUMNS[name].split()]
-    marks = ", ".join(["%s"] * len(columns))
-    return f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) VALUES ({marks})"
+    columns = ", ".join(quote(_column(meta.get_field(f))) for f in COLUMNS[name].split())
+    table = quote(meta.db_table)
+    if connection.vendor == "postgresql":
+        return f"COPY {table} ({columns}) FROM STDIN"
+    marks = ", ".join(["?"] * len(COLUMNS[name].split()))
+    return f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+
+
+def _reset_sequences() -> None:
+    """Rows were written with their ids: PostgreSQL's sequences go past them."""
+    from django.core.management.color import no_style
+
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), list(MODELS.values())):
+            cursor.execute(statement)
 
 
 def _column(field: Any) -> str:

@@ -20,6 +20,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from typing import Any, Protocol
 
 from lealtad.commerce.demo_assortment import IMPULSE, MISSION_WEIGHTS, MISSIONS, TAX_RATES
@@ -82,7 +83,9 @@ class Ids:
         return value
 
 
+@cache
 def money(cents: int) -> str:
+    """Cents as the decimal text the writer inserts (cached: prices repeat)."""
     sign = "-" if cents < 0 else ""
     cents = abs(cents)
     return f"{sign}{cents // 100}.{cents % 100:02d}"
@@ -201,7 +204,7 @@ class _Draw:
             growth = 1.0 + (n / len(days) if b.persona == "growing" else 0.0)
             channel = b.channels[0] if self.r() < 0.55 else self.pick(b.channels)
             lines = self.basket(b.persona, n_channels, growth)
-            self.order(b, ago, channel, lines, first=n == 0)
+            self.order(b, max(1, ago), channel, lines, first=n == 0)  # none later than yesterday
 
     def order(self, b: Buyer, ago: int, channel: str, lines: list[_Line], first: bool) -> None:
         r, catalog = self.r, self.catalog
@@ -221,7 +224,7 @@ class _Draw:
         back = self.bring_back(b.persona, ago, lines, fulfilment)
         status = self.write_lines(order_id, lines, where, back)
         if fulfilment == "ship" and status is None:
-            status = "delivered" if ago >= 3 else "shipped"
+            status = "delivered" if ago >= 4 else "shipped"
         status = status or "completed"
         shipped = (
             self.ship(order_id, ago, placed, where, lines, b) if fulfilment == "ship" else None
@@ -232,9 +235,7 @@ class _Draw:
             self.write_return(b, order_id, number, back, charge, store, channel)
         subtotal = sum(x.base for x in lines)
         discount, tax = sum(x.discount for x in lines), sum(x.tax for x in lines)
-        ship_to = (
-            json.dumps({"city": b.city, "country": b.country}) if fulfilment == "ship" else "{}"
-        )
+        ship_to = _place(b.city, b.country) if fulfilment == "ship" else "{}"
         self.out["Order"].append(
             (
                 order_id,
@@ -245,7 +246,7 @@ class _Draw:
                 fulfilment,
                 None,
                 ship_to,
-                store if fulfilment == "pickup" else None,
+                store if fulfilment != "ship" else None,  # the store it was handed over at
                 store if channel == "pos" else None,
                 False,
                 "USD",
@@ -256,7 +257,7 @@ class _Draw:
                 money(discount),
                 money(tax),
                 money(subtotal - discount + tax),
-                json.dumps(promotions),
+                _promotions(tuple(promotions)),
                 "",
                 None,
                 "",
@@ -327,11 +328,11 @@ class _Draw:
     ) -> tuple[int, str]:
         """One shipment with everything, delivered after a few days; (its id, when it left)."""
         shipment_id = self.ids.take("Shipment")
-        left = self.at(ago - 1, 14) if ago >= 1 else placed
-        arrived = self.at(ago - 3, 15) if ago >= 3 else None
+        left = self.at(ago - 1, 14) if ago >= 2 else placed
+        arrived = self.at(ago - 3, 15) if ago >= 4 else None
         carrier = self.pick(CARRIERS)
         content = json.dumps([{"sku": x.sku, "quantity": x.quantity} for x in lines])
-        to = json.dumps({"city": b.city, "country": b.country})
+        to = _place(b.city, b.country)
         self.out["Shipment"].append(
             (
                 shipment_id,
@@ -431,7 +432,7 @@ class _Draw:
         if r() >= RETURN_RATE.get(persona, 0.04):
             return None
         after = 4 + int(r() * 12) if fulfilment == "ship" else 1 + int(r() * 14)
-        if ago - after < 0:
+        if ago - after < 1:
             return None
         chosen = lines if persona == "costly" and r() < 0.5 else [self.pick(lines)]
         came_back = tuple((x.line_id, x.quantity, x.total) for x in chosen)
@@ -511,6 +512,16 @@ class _Back:
     @property
     def refund(self) -> int:
         return sum(refund for _, _, refund in self.lines)
+
+
+@cache
+def _place(city: str, country: str) -> str:
+    return json.dumps({"city": city, "country": country})
+
+
+@cache
+def _promotions(codes: tuple[str, ...]) -> str:
+    return json.dumps(list(codes))
 
 
 def _cumulative(weights: list[int]) -> list[float]:

@@ -388,7 +388,7 @@ class _Chunk:
                 confirmed = at if proof == "double_opt_in" else None
                 earlier = (p.cid, channel, purpose, not granted, at, *provenance, confirmed)
                 self.out["ConsentChange"].append(earlier)
-                at = t.days[int(r() * p.first_days)] + t.times[int(r() * len(t.times))]
+                at = t.days[1 + int(r() * p.first_days)] + t.times[int(r() * len(t.times))]
             confirmed = at if proof == "double_opt_in" else None
             change = (p.cid, channel, purpose, granted, at, *provenance, confirmed)
             self.out["ConsentChange"].append(change)
@@ -425,10 +425,10 @@ class _Chunk:
             if n < usual:
                 channel_index = pick(channels) if r() < 0.85 else self.weighted(cum_channels)
                 tpl = pick(pools[(CHANNELS[channel_index], city)])
-                occurred = days[int(r() * first_days)] + times[int(r() * n_times)]
+                occurred = days[1 + int(r() * first_days)] + times[int(r() * n_times)]
             else:
                 tpl = pick(complaints)
-                occurred = days[int(r() * buying_days)] + times[int(r() * n_times)]
+                occurred = days[1 + int(r() * buying_days)] + times[int(r() * n_times)]
             related = ""
             if tpl[7] == "invoice":
                 related = f"001-{city + 1:03d}-{ordinal * 10 + n % 10:09d}"
