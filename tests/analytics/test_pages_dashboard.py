@@ -88,6 +88,11 @@ def test_the_manager_sees_every_store(sales: None) -> None:
     channels = chart_data(html, "channel-customers")
     assert channels["labels"] == [POS] and channels["datasets"][0]["data"] == [4]
     assert 'data-chart="tier-revenue-data"' in html and 'id="scope-note"' not in html
+    curve = chart_data(html, "channel-curve")  # everyone bought through one channel
+    assert curve["labels"] == ["1"] and curve["datasets"][0]["data"][0] > 0
+    heat = html.split('id="cohort-heat"')[1].split("</section>")[0]
+    sizes = re.findall(r'<th scope="row">\d{4}-\d{2}</th><td class="num">(\d+)</td>', heat)
+    assert sum(map(int, sizes)) == 4 and "heat-9" in heat  # month 0: every cohort buys
 
 
 def test_a_store_manager_sees_only_their_store(sales: None) -> None:
@@ -102,6 +107,9 @@ def test_a_store_manager_sees_only_their_store(sales: None) -> None:
     stores = re.search(r'<select id="f-store".*?</select>', html, re.S).group(0)
     assert demo.STORE_HOME in stores and demo.STORE_OFFICE not in stores
     assert 'id="scope-note"' in html and 'id="migration"' not in html
+    heat = html.split('id="cohort-heat"')[1].split("</section>")[0]
+    sizes = re.findall(r'<th scope="row">\d{4}-\d{2}</th><td class="num">(\d+)</td>', heat)
+    assert sum(map(int, sizes)) == 3  # the office store's buyer is not in their cohorts
     # Asking for the other store by hand shows nothing, not the other store's figures.
     html = client.get(f"/analytics/?store={demo.STORE_OFFICE}").content.decode()
     assert kpi(html, "orders") == "0" and kpi(html, "revenue") in ("—", "0,00")

@@ -6,12 +6,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.test import Client
 from playwright.sync_api import Page, expect
 
 from lealtad.analytics.models import ScorecardTarget
+from lealtad.analytics.services import facts
+from lealtad.channels.models import ExternalSystem
+from lealtad.commerce import demo
+from lealtad.core import tokens
+from tests.analytics.test_pages_dashboard import buy
 
 from .conftest import PASSWORD
 from .test_browser import sign_in
@@ -48,6 +55,52 @@ def watched(page: Page) -> Iterator[tuple[Page, list[str]]]:
         ),
     )
     yield page, console
+
+
+@pytest.fixture
+def own_home(settings, tmp_path) -> None:
+    settings.LEALTAD_HOME = tmp_path  # the cube's facts for this test alone
+
+
+def pos_client() -> Client:
+    """A POS integration's token (tests/web's make_user differs from the API tests')."""
+    demo.seed_catalog()
+    ExternalSystem.objects.create(name="pos_cadena", description="POS de la cadena")
+    user = User.objects.create_user("pos", password=PASSWORD)
+    user.groups.add(Group.objects.get_or_create(name="admin")[0])
+    key = tokens.create_token(user, "pos", ["events:write", "customers:read"])
+    return Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+
+def test_the_dashboard_draws_its_charts_with_the_vendored_library(
+    watched, live_server, own_home
+) -> None:
+    api = pos_client()
+    today = datetime.now(UTC).date()
+    for n, who in enumerate(("ana", "beto", "carla")):
+        buy(api, f"{who}@example.ec", today - timedelta(days=3 + n), demo.STORE_HOME)
+    buy(api, "dario@example.ec", today - timedelta(days=2), demo.STORE_OFFICE, units=2)
+    facts.export_all()
+    page, console = watched
+    sign_in(page, live_server.url, manager().username)
+    expect(page).to_have_url(re.compile(r"/analytics/$"))
+    expect(page.locator("canvas[data-chart-ready]")).to_have_count(6)
+    assert page.evaluate("typeof window.Chart") == "function"
+    drawn = page.evaluate(
+        "[...document.querySelectorAll('canvas[data-chart]')]"
+        ".map(c => c.chart && c.chart.config.type)"
+    )
+    assert drawn == ["doughnut", "bar", "bar", "bar", "bar", "bar"]
+    # Every chart's numbers are in a table too.
+    page.locator("#channel-customers details summary").click()
+    expect(page.locator("#channel-customers table")).to_contain_text("4")
+    expect(page.locator("#cohort-heat td.heat-9").first).to_be_visible()
+    # The store filter submits itself and narrows the figures.
+    page.select_option("#f-store", demo.STORE_OFFICE)
+    expect(page).to_have_url(re.compile(r"store=UIO-AMAZONAS"))
+    expect(page.locator("#kpi-orders .value")).to_have_text("1")
+    expect(page.locator("canvas[data-chart-ready]").first).to_be_visible()
+    assert [*page.evaluate("window.__cspViolations"), *console] == []
 
 
 def manager(name: str = "marta.gerente") -> User:

@@ -54,6 +54,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ],
         "trend": board.revenue_trend(seen, filters, today),
         "migration": board.migration(seen, today),
+        "curve": board.channel_curve(seen),
+        "cohorts": board.cohort_heat(seen),
     }
     return render(request, "analytics/dashboard.html", context)
 

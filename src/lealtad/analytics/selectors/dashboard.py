@@ -15,7 +15,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from lealtad.analytics import charts
-from lealtad.analytics.selectors import cube, value
+from lealtad.analytics.selectors import cube, economics, value
 from lealtad.customers.choices import ValueTier
 from lealtad.olap.query import CubeQuery, Dimension, Scope
 
@@ -172,3 +172,48 @@ def migration(scope: Scope, today: date) -> dict[str, Any] | None:
 
 def catalog(scope: Scope) -> dict[str, list[str]]:
     return cube.catalog(scope)
+
+
+def channel_curve(scope: Scope) -> dict[str, Any] | None:
+    """Seed 001's curve: average annual sales of customers buying in 1, 2, 3+ channels, in
+    the latest whole year (else the latest year there is)."""
+    rows = economics.channel_curve(scope)
+    years = sorted({r["year"] for r in rows})
+    if not years:
+        return None
+    whole = [y for y in years if not any(r["partial"] for r in rows if r["year"] == y)]
+    year = (whole or years)[-1]
+    shown = [r for r in rows if r["year"] == year]
+    table = charts.series(
+        [r["label"] for r in shown],
+        (_("Average annual sales"), [r["average_annual_sales"] for r in shown]),
+        (_("Customers"), [r["customers"] for r in shown]),
+    )
+    note = _("Customers by how many channels they bought through in %(year)s.") % {"year": year}
+    if year not in whole:
+        note = f"{note} {_('The year is not over yet.')}"
+    return charts.panel(
+        "channel-curve",
+        _("Average annual sales by number of channels"),
+        "bar",
+        "money",
+        charts.only(table, 0),
+        note=note,
+        table=table,
+        units=("money", "count"),
+    )
+
+
+def cohort_heat(scope: Scope, months: int = 12, latest: int = 18) -> dict[str, Any] | None:
+    """Monthly acquisition cohorts (the latest ``latest``) by months since the first order:
+    the share of each cohort still buying, as a heat map table."""
+    found = economics.cohort_matrix(scope, "retention", months)
+    rows = found["cohorts"][-latest:]
+    if not rows:
+        return None
+    labels = [str(r["cohort"])[:7] for r in rows]
+    cells = [[None if v is None else 100 * v for v in r["cells"]] for r in rows]
+    heat = charts.heat_rows(labels, cells)
+    for row, source in zip(heat, rows, strict=True):
+        row["customers"] = source["customers"]
+    return {"months": list(range(months)), "rows": heat, "as_of": found["as_of"]}
