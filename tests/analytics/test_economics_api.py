@@ -220,3 +220,48 @@ class TestCostRule(HypothesisTestCase):
             assert AcquisitionCost.objects.count() == before
         else:
             assert valid and AcquisitionCost.objects.count() == before + 1
+
+
+def test_orders_taken_through_the_hub_reach_the_curve(token_client: Any) -> None:
+    """End to end: orders placed as events in two channels, exported to the cube's facts."""
+    from datetime import UTC, datetime, timedelta
+
+    from lealtad.analytics.services import facts
+    from lealtad.channels.models import ExternalSystem
+    from lealtad.commerce import demo
+    from tests.api_fixtures import post_events
+
+    demo.seed_catalog()
+    ExternalSystem.objects.create(name="pos_cadena", description="POS")
+    writer = token_client("admin")
+    day = datetime.now(UTC) - timedelta(days=3)
+    for n, (who, channel) in enumerate(
+        [("ana", "pos_cadena"), ("ana", "web"), ("beto", "pos_cadena")], start=1
+    ):
+        payload: dict[str, Any] = {
+            "order_ref": f"E-{n}",
+            "lines": [{"sku": "CAM-OXF-CEL-S", "quantity": 1}],
+        }
+        if channel == "pos_cadena":
+            payload["location"] = demo.STORE_HOME
+        else:  # bought online, collected at the office store
+            payload.update(fulfilment="pickup", location=demo.STORE_OFFICE)
+        event = {
+            "id": f"econ-{n}",
+            "type": "order.placed",
+            "channel": channel,
+            "occurred_at": (day + timedelta(hours=n)).isoformat(),
+            "customer": {"email": f"{who}@example.ec", "name": who.title()},
+            "payload": payload,
+        }
+        answer = post_events(writer, [event])
+        assert answer.status_code == 200 and answer.json()["created"] == 1, answer.content
+    facts.export_all()
+    reader = token_client("marketer", scopes=("analytics:read",))
+    curve = reader.get("/api/v1/analytics/channels/curve").json()
+    assert [(r["label"], r["customers"]) for r in curve] == [("1", 1), ("2", 1)]
+    cohorts = reader.get("/api/v1/analytics/cohorts?months=1").json()["cohorts"]
+    assert [c["customers"] for c in cohorts] == [2]
+    evidence = reader.get("/api/v1/analytics/maturity").json()["evidence"]["details"]
+    assert evidence["multichannel_customers"] == 0.5
+    assert evidence["cross_channel_pickups"] == 1.0
