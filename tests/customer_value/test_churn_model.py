@@ -81,6 +81,8 @@ def test_missing_values_and_unseen_levels_score():
     assert "spend (missing)" in model.feature_names and "plan=(missing)" in model.feature_names
     probability = model.predict({"spend": [float("nan")], "plan": ["never seen"]})
     assert 0 < probability[0] < 1
+    longer = model.predict({"spend": [10.0], "plan": ["a-longer-name"]})  # not level "a"
+    assert longer[0] == pytest.approx(model.predict({"spend": [10.0], "plan": ["zz"]})[0])
     [score] = model.score({"spend": [None], "plan": ["z"]}, top=2)
     assert {driver.feature for driver in score.drivers} == {"spend", "plan"}
 
