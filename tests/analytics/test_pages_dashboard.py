@@ -30,6 +30,7 @@ _ids = itertools.count(1)
 def own_home(settings: Any, tmp_path: Any) -> None:
     """Each test its own fact store (the cube is one per home)."""
     settings.LEALTAD_HOME = tmp_path
+    settings.LEALTAD_ANALYTICS_NIGHTLY = False  # no scheduled refresh behind the test's back
 
 
 @pytest.fixture

@@ -60,6 +60,7 @@ def watched(page: Page) -> Iterator[tuple[Page, list[str]]]:
 @pytest.fixture
 def own_home(settings, tmp_path) -> None:
     settings.LEALTAD_HOME = tmp_path  # the cube's facts for this test alone
+    settings.LEALTAD_ANALYTICS_NIGHTLY = False
 
 
 def pos_client() -> Client:
