@@ -4,50 +4,61 @@ before the first refresh, and who may open it."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
+from typing import Any
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
 from lealtad.core.audit import Actor
-from lealtad.customers.services.standing import Standing, record_standings
+from lealtad.customers.services import standing as standing_service
 from tests.analytics.test_pages_scorecard import signed_in
 from tests.web.conftest import build_rodrigo
 
 pytestmark = pytest.mark.django_db
 
 
+FIGURES: dict[str, Any] = {
+    "value_tier": "mvc",
+    "lifecycle_stage": "loyal",
+    "lifecycle_since": date(2025, 6, 1),
+    "rfm_recency": 5,
+    "rfm_frequency": 4,
+    "rfm_monetary": 5,
+    "historic_value": 1840.5,
+    "cost_to_serve": 120.0,
+    "clv": 2310.75,
+    "expected_purchases": 3.2,
+    "expected_spend": 410.0,
+    "p_alive": 0.93,
+    "churn_risk": 0.12,
+    "churn_band": "low",
+    "churn_drivers": [
+        {"code": "long_since_last_purchase", "weight": 0.6},
+        {"code": "many_contacts", "weight": 0.3},
+    ],
+    "orders": 14,
+    "last_purchase_on": date(2026, 11, 20),
+    "next_purchase_expected": date(2026, 12, 18),
+}
+
+
 def assessed(customer: int) -> None:
-    record_standings(
-        [
-            Standing(
-                customer_id=customer,
-                value_tier="mvc",
-                lifecycle_stage="loyal",
-                lifecycle_since=date(2025, 6, 1),
-                rfm=(5, 4, 5),
-                historic_value=1840.5,
-                cost_to_serve=120.0,
-                clv=2310.75,
-                expected_purchases=3.2,
-                expected_spend=410.0,
-                p_alive=0.93,
-                churn_risk=0.12,
-                churn_band="low",
-                churn_drivers=[
-                    {"code": "long_since_last_purchase", "weight": 0.6},
-                    {"code": "many_contacts", "weight": 0.3},
-                ],
-                orders=14,
-                last_purchase_on=date(2026, 11, 20),
-                next_purchase_expected=date(2026, 12, 18),
-            )
-        ],
-        run_id=None,
-        computed_at=timezone.now(),
-        actor=Actor(label="test"),
+    """The standing a refresh would write, through the customers context's service (rows in
+    its column order; the older dataclass form while that is what the service takes)."""
+    figures = {"customer_id": customer, **FIGURES}
+    if hasattr(standing_service, "COLUMNS"):
+        plain = {k: v.isoformat() if isinstance(v, date) else v for k, v in figures.items()}
+        plain["churn_drivers"] = json.dumps(figures["churn_drivers"])
+        rows: list[Any] = [tuple(plain[c] for c in standing_service.COLUMNS)]
+    else:
+        rfm = tuple(figures.pop(k) for k in ("rfm_recency", "rfm_frequency", "rfm_monetary"))
+        rows = [standing_service.Standing(rfm=rfm, **figures)]
+    standing_service.record_standings(
+        rows, run_id=None, computed_at=timezone.now(), actor=Actor(label="test")
     )
 
 
