@@ -13,6 +13,12 @@ after a warm-up call:
   fastest miner; ``--mlxtend-apriori`` adds its ``apriori``, which on 1,000 products takes
   minutes and gigabytes here).
 
+With ``--database N`` it then measures the nightly step end to end on the database that
+``LEALTAD_HOME`` / ``LEALTAD_DATABASE_URL`` name: N orders of those baskets (made once, with
+the project's insert helper, 1,000 products ``BSK-P…``), read back through
+``commerce.selectors.order_baskets`` and mined and stored by
+``analytics.services.basket.mine_rules``.
+
 Run: ``.venv/bin/python benchmarks/basket_rules.py`` (``--baskets``, ``--support``,
 ``--confidence``, ``--repeats``, ``--no-mlxtend``, ``--mlxtend-apriori``). Figures:
 ``docs/performance.md``.
@@ -68,6 +74,106 @@ def mlxtend_run(
     }
 
 
+def make_orders(baskets: list[list[str]]) -> None:
+    """Products and one order per basket, unless the base has them already."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from django.db import transaction
+
+    from lealtad.commerce.models import Order, OrderLine, Product, Variant
+    from lealtad.core.db import insert_new, new_row, reserve_ids
+
+    have = Order.objects.filter(number__startswith="BSK").count()
+    if have >= len(baskets):
+        print(f"database: {have:,} basket orders already there")
+        return
+    codes = sorted({code for row in baskets for code in row})
+    if not Product.objects.filter(code=f"BSK-{codes[0]}").exists():
+        with transaction.atomic():
+            products = [new_row(Product, code=f"BSK-{code}", name_es=code) for code in codes]
+            insert_new(products)
+            insert_new(
+                [new_row(Variant, product_id=p.pk, sku=p.code, price=Decimal(1)) for p in products]
+            )
+    variant = dict(Variant.objects.filter(sku__startswith="BSK-").values_list("sku", "pk"))
+    one, zero, now = Decimal(1), Decimal(0), datetime.now(UTC)
+    for start in range(have, len(baskets), 20_000):
+        part = baskets[start : start + 20_000]
+        with transaction.atomic():
+            ids = reserve_ids(Order, len(part))
+            insert_new(
+                [
+                    new_row(
+                        Order,
+                        id=oid,
+                        number=f"BSK{oid}",
+                        customer_id=1 + oid % 30_000,
+                        channel="pos",
+                        status="completed",
+                        fulfilment="take_now",
+                        currency="USD",
+                        tax_country="EC",
+                        tax_rate=zero,
+                        subtotal=one,
+                        discount=zero,
+                        tax=zero,
+                        total=one,
+                        placed_at=now,
+                    )
+                    for oid in ids
+                ]
+            )
+            insert_new(
+                [
+                    new_row(
+                        OrderLine,
+                        order_id=oid,
+                        variant_id=variant[f"BSK-{code}"],
+                        sku=f"BSK-{code}",
+                        description=code,
+                        quantity=1,
+                        unit_price=one,
+                        discount=zero,
+                        tax=zero,
+                        total=one,
+                    )
+                    for oid, row in zip(ids, part, strict=True)
+                    for code in row
+                ]
+            )
+        print(f"database: {start + len(part):,} orders", end="\r", flush=True)
+    print()
+
+
+def database_run(count: int, support: float, confidence: float) -> None:
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
+    import django
+    from django.core.management import call_command
+    from django.db import connection
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    from lealtad.analytics.services import basket as services
+    from lealtad.commerce import selectors
+
+    make_orders(basket.draw_baskets(count, seed=1))
+    print(f"database: {connection.vendor}")
+    start = time.perf_counter()
+    read = sum(1 for _ in selectors.order_baskets())
+    took_read = time.perf_counter() - start
+    chosen = basket.Settings(support, confidence, max_length=3, max_rules=5000)
+    start = time.perf_counter()
+    stored = services.mine_rules(None, chosen)
+    took_all = time.perf_counter() - start
+    report(f"order_baskets: {read:,} orders read", took_read, "s")
+    report(f"mine_rules: read, mine, store {stored:,} rules", took_all, "s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baskets", type=int, default=100_000)
@@ -76,6 +182,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--no-mlxtend", action="store_true")
     parser.add_argument("--mlxtend-apriori", action="store_true")
+    parser.add_argument("--database", type=int, default=0, metavar="N")
     args = parser.parse_args()
 
     baskets = basket.draw_baskets(args.baskets, seed=1)
@@ -134,6 +241,9 @@ def main() -> None:
         print(f"| {label} | {seconds:.3f} | {seconds / ours_s:.2f}x |")
     print()
     report(f"{args.baskets:,} baskets at {args.support:.1%} support", ours_s, "s", TARGET_SECONDS)
+    if args.database:
+        print()
+        database_run(args.database, args.support, args.confidence)
 
 
 if __name__ == "__main__":

@@ -106,7 +106,7 @@ def usage_signals(
     """The customers over ``ratio`` x allowance in each of the last ``periods`` periods.
 
     ``usage`` is customers x periods, oldest first (NaN: no reading). Vectorized: a million
-    customers over twelve periods take well under a second."""
+    customers over twelve periods take about half a second."""
     if not ratio > 0:
         raise ValueError("ratio: must be > 0")
     if periods < 1:

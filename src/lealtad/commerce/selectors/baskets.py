@@ -29,6 +29,7 @@ class OrderBasket:
 def order_baskets(chunk: int = CHUNK) -> Iterator[OrderBasket]:
     """Every order not cancelled, oldest id first, with its products."""
     after = 0
+    shared: dict[str, str] = {}  # one string object per product code, not one per line read
     while True:
         orders = list(
             Order.objects.filter(pk__gt=after)
@@ -44,7 +45,7 @@ def order_baskets(chunk: int = CHUNK) -> Iterator[OrderBasket]:
             order_id__gte=first, order_id__lte=last, quantity__gt=F("cancelled")
         ).values_list("order_id", "variant__product__code")
         for order_id, code in lines.iterator(chunk_size=chunk):
-            products.setdefault(order_id, set()).add(code)
+            products.setdefault(order_id, set()).add(shared.setdefault(code, code))
         for order_id, customer_id in orders:
             yield OrderBasket(order_id, customer_id, sorted(products.get(order_id, ())))
         after = last
