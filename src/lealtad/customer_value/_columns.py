@@ -67,10 +67,11 @@ def note(warnings: list[str], mask: Flags | int, message: str) -> None:
         warnings.append(f"{count} {message}")
 
 
-def finite_or(values: Floats, default: float, warnings: list[str], what: str) -> Floats:
-    """``values`` with NaN and infinities replaced by ``default``, counted in ``warnings``."""
-    bad = ~np.isfinite(values)
-    if bad.any():
-        note(warnings, bad, f"{what} not a finite number were read as {default:g}")
-        return np.where(bad, default, values)
-    return values
+USABLE = 1e200
+"""Beyond any count, day or amount a business has; a value past it is read as "not a number",
+which keeps every sum, product and ratio of the engine finite."""
+
+
+def usable(values: Floats) -> Flags:
+    """Where ``values`` are numbers the engine can compute with (not NaN, inf or absurd)."""
+    return np.abs(values) <= USABLE

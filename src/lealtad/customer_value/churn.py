@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lealtad.customer_value._columns import Flags, Floats, floats, note, same_length
+from lealtad.customer_value._columns import Flags, Floats, floats, note, same_length, usable
 
 DRIVERS: tuple[str, ...] = (
     "low_p_alive",
@@ -186,7 +186,7 @@ def churn_risk(
 
 def _read(values: ArrayLike, name: str, default: float, warnings: list[str]) -> Floats:
     column = floats(values, name)
-    bad = ~np.isfinite(column)
+    bad = ~usable(column)
     note(warnings, bad, f"{name} value(s) not a number were read as {default:g}")
     return np.where(bad, default, column)
 
@@ -200,7 +200,8 @@ def _overdue(
     same_length(recency_days=recency, usual_gap_days=gap)
     known = gap > 0
     fallback = float(np.median(gap[known])) if known.any() else rules.default_gap_days
-    ratio = recency / np.where(known, gap, fallback)
+    with np.errstate(over="ignore"):  # a huge ratio is held at 1e6 just below
+        ratio = recency / np.where(known, gap, fallback)
     ratio = np.minimum(ratio, 1e6)  # beyond this the signal is 1 to the last digit anyway
     return ratio**2 / (ratio**2 + rules.overdue_half_at**2)
 
@@ -216,7 +217,8 @@ def _fewer(
     seen = np.maximum(_read(recent, "recent_purchases", 0.0, warnings), 0.0)
     expected = np.maximum(_read(usual, "usual_recent_purchases", 0.0, warnings), 0.0)
     same_length(recent_purchases=seen, usual_recent_purchases=expected)
-    shortfall = 1 - seen / np.where(expected > 0, expected, 1.0)
+    with np.errstate(over="ignore"):  # a huge ratio is clipped to [0, 1] just below
+        shortfall = 1 - seen / np.where(expected > 0, expected, 1.0)
     return np.where(expected > 0, np.clip(shortfall, 0.0, 1.0), 0.0)
 
 

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike
 
-from lealtad.customer_value._columns import Floats, floats, note, same_length
+from lealtad.customer_value._columns import Floats, floats, note, same_length, usable
 
 _LARGEST = float(np.finfo(np.float64).max) / 8
 
@@ -99,7 +99,7 @@ def cost_to_serve(
     total = np.zeros(size)
     parts: dict[str, Floats] = {}
     for name, column in columns.items():
-        bad = ~(np.isfinite(column) & (column >= 0))
+        bad = ~(usable(column) & (column >= 0))
         note(warnings, bad, f"{name} value(s) negative or not a number were read as 0")
         # held below float's largest / 8 so that five parts never add up to infinity
         with np.errstate(over="ignore"):

@@ -52,6 +52,7 @@ from lealtad.customer_value._columns import (
     ints,
     note,
     same_length,
+    usable,
 )
 
 STAGES: tuple[str, ...] = (
@@ -209,7 +210,7 @@ def _purchase_rows(
     if amount is not None:
         money = floats(amount, "amount")
         same_length(customer_index=index, amount=money)
-        finite = np.isfinite(money)
+        finite = usable(money)
         note(warnings, ~finite, "transaction(s) with an amount that is not a number dropped")
         keep &= finite & (money >= 0)
     if not keep.all():

@@ -38,6 +38,7 @@ from lealtad.customer_value._columns import (
     ints,
     note,
     same_length,
+    usable,
 )
 
 Scores = NDArray[np.int8]
@@ -101,7 +102,7 @@ def rfm_inputs(
     same_length(customer_index=index, day_number=days, amount=money)
     as_of = int(as_of)
     warnings: list[str] = []
-    not_a_number = ~np.isfinite(money)
+    not_a_number = ~usable(money)
     future = days > as_of
     note(warnings, not_a_number, "transaction(s) with an amount that is not a number dropped")
     note(warnings, future & ~not_a_number, f"transaction(s) dated after day {as_of} dropped")
@@ -170,7 +171,7 @@ def rfm_scores(
     money = floats(monetary, "monetary")
     same_length(recency_days=recency, frequency=often, monetary=money)
     warnings: list[str] = []
-    finite = np.isfinite(recency) & np.isfinite(often) & np.isfinite(money)
+    finite = usable(recency) & usable(often) & usable(money)
     note(warnings, ~finite, "customer(s) with a value that is not a number were not scored")
     scored = finite & (often > 0)
     recency = recency[scored]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike
 
-from lealtad.customer_value._columns import floats, note, same_length
+from lealtad.customer_value._columns import floats, note, same_length, usable
 from lealtad.customer_value.tiers import TIERS, tier_positions
 
 
@@ -70,7 +70,9 @@ class TierCheck:
 def _error(predicted: float, actual: float) -> float | None:
     if actual == 0:
         return 0.0 if predicted == 0 else None
-    return (predicted - actual) / actual
+    with np.errstate(over="ignore"):
+        error = float(np.float64(predicted - actual) / np.float64(actual))
+    return error if np.isfinite(error) else None
 
 
 def tier_check(tiers: ArrayLike, *, predicted: ArrayLike, actual: ArrayLike) -> TierCheck:
@@ -108,6 +110,6 @@ def tier_check(tiers: ArrayLike, *, predicted: ArrayLike, actual: ArrayLike) -> 
 
 
 def _finite(values: np.ndarray, name: str, warnings: list[str]) -> np.ndarray:
-    bad = ~np.isfinite(values)
+    bad = ~usable(values)
     note(warnings, bad, f"{name} value(s) not a number were read as 0")
     return np.where(bad, 0.0, values)

@@ -42,7 +42,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lealtad.customer_value._columns import Flags, Floats, Ints, floats, note, same_length
+from lealtad.customer_value._columns import Flags, Floats, Ints, floats, note, same_length, usable
 
 TIERS: tuple[str, ...] = ("mvc", "mgc", "regular", "below_zero", "unknown")
 """The tier codes, in the order of the migration matrix's rows and columns."""
@@ -143,7 +143,7 @@ def assign_tiers(
 
 def _column(values: ArrayLike, name: str, warnings: list[str]) -> Floats:
     column = floats(values, name)
-    bad = ~np.isfinite(column)
+    bad = ~usable(column)
     note(warnings, bad, f"{name} value(s) not a number were read as 0")
     return np.where(bad, 0.0, column)
 
