@@ -199,3 +199,13 @@ def test_api_needs_the_analytics_capability_and_a_known_customer(shop, token_cli
     assert marketer.get("/api/v1/analytics/customers/987654/cross-sell").status_code == 404
     none_yet = marketer.get(f"/api/v1/analytics/customers/{shop.customer_id}/cross-sell")
     assert none_yet.json() == {"customer_id": shop.customer_id, "offers": []}
+
+
+def test_a_channel_token_reaches_only_its_channels_customers(shop, token_client):
+    order(shop, "TENT", "STOVE")
+    services.mine_rules(CAMPING, LOOSE)
+    elsewhere = token_client("supervisor", ("analytics:read", "channel:call_center"))
+    path = f"/api/v1/analytics/customers/{shop.customer_id}/cross-sell"
+    assert elsewhere.get(path).status_code == 404  # as if there were no such customer
+    unbound = token_client("supervisor", ("analytics:read",))
+    assert unbound.get(path).json()["offers"][0]["products"] == ["LAMP"]
