@@ -32,6 +32,7 @@ FREQUENCY = {1: 1.0, 2: 1.5, 3: 2.0}
 SECOND_MISSION = {1: 0.05, 2: 0.15, 3: 0.25}
 # Days between orders for a single-channel buyer of each persona (halved to doubled at random).
 GAP = {"regular": 75, "mvc": 100, "growing": 70, "lapsed": 70, "won_back": 70, "costly": 40}
+SHIP_FROM = 30_00  # cents: a smaller web order is collected at a store, not shipped
 RETURN_RATE = {"costly": 0.35}  # share of orders with something brought back; others 0.04
 RETURN_REASONS = (
     "No le queda la talla",
@@ -176,13 +177,17 @@ class _Draw:
 
     # What -------------------------------------------------------------------------------
 
-    def basket(self, persona: str, n_channels: int, growth: float) -> list[_Line]:
+    def basket(self, persona: str, n_channels: int, growth: float, least: int) -> list[_Line]:
+        """What one order holds: one mission or more, and at least ``least`` cents of it (a
+        phone order is worth its delivery)."""
         r, catalog = self.r, self.catalog
         names, cum = self.missions.get(persona, self.missions["default"])
         wanted: dict[str, int] = {}
         missions = 1 + (r() < SECOND_MISSION[n_channels] * growth)
-        extra = 0.2 if persona == "mvc" else 0.12 * growth
-        for _ in range(missions):
+        extra = 0.25 if persona == "mvc" else 0.18 * growth
+        done = value = 0
+        while done < missions or (value < least and done < 4):
+            done += 1
             core, companions = MISSIONS[names[_index(cum, r())]]
             chosen = [self.pick(core)] + [p for p, share in companions if r() < share]
             if r() < 0.1:
@@ -193,6 +198,7 @@ class _Draw:
                 if catalog.category[product] != "celulares" and r() < extra:
                     quantity += 1 + int(r() * 2)
                 wanted[sku] = wanted.get(sku, 0) + quantity
+                value += catalog.skus[sku][1] * quantity
         return [_Line(sku, quantity) for sku, quantity in wanted.items()]
 
     # One buyer --------------------------------------------------------------------------
@@ -203,7 +209,8 @@ class _Draw:
         for n, ago in enumerate(days):
             growth = 1.0 + (n / len(days) if b.persona == "growing" else 0.0)
             channel = b.channels[0] if self.r() < 0.55 else self.pick(b.channels)
-            lines = self.basket(b.persona, n_channels, growth)
+            least = SHIP_FROM if channel == "call_center" or b.persona == "one_time" else 0
+            lines = self.basket(b.persona, n_channels, growth, least)
             self.order(b, max(1, ago), channel, lines, first=n == 0)  # none later than yesterday
 
     def order(self, b: Buyer, ago: int, channel: str, lines: list[_Line], first: bool) -> None:
@@ -212,7 +219,7 @@ class _Draw:
         store = self.pick(catalog.stores.get(b.city) or catalog.stores[""])
         if channel == "pos":
             fulfilment, where = "take_now", store
-        elif channel in ("web", "mobile") and r() < 0.35:
+        elif channel in ("web", "mobile") and (r() < 0.35 or _base(lines) < SHIP_FROM):
             fulfilment, where = "pickup", store
         else:
             fulfilment, where = "ship", catalog.warehouses.get(b.country, store)
@@ -522,6 +529,10 @@ def _place(city: str, country: str) -> str:
 @cache
 def _promotions(codes: tuple[str, ...]) -> str:
     return json.dumps(list(codes))
+
+
+def _base(lines: list[_Line]) -> int:
+    return sum(line.base for line in lines)
 
 
 def _cumulative(weights: list[int]) -> list[float]:

@@ -45,7 +45,7 @@ from lealtad.customers.demo.profile_values import (
     LIFECYCLE,
     MARITAL,
 )
-from lealtad.customers.demo.shoppers import CONTACT_FACTOR, Shopper, draw_shopper
+from lealtad.customers.demo.shoppers import Shopper, contacts_for, draw_shopper
 from lealtad.customers.demo.tables import TABLE_ORDER
 
 CHUNK = 10_000  # customers per generated chunk and per transaction
@@ -417,12 +417,14 @@ class _Chunk:
         seen_channels: dict[str, list[Any]] = {}
         shopper = p.shopper
         assert shopper is not None
-        # Customers who cost more than they bring call and complain through their buying years.
+        # How often a person contacts the company goes with their persona; those who cost more
+        # than they bring complain (returns, claims, calls) through their buying years.
         usual, complaints = self.per_customer, t.complaints[city]
-        contacts = usual * CONTACT_FACTOR.get(shopper.persona, 1)
+        contacts = contacts_for(usual, shopper.persona)
         buying_days = max(1, shopper.acquired_days)
+        complaining = shopper.persona == "costly"
         for n in range(contacts):
-            if n < usual:
+            if n < usual or not complaining:
                 channel_index = pick(channels) if r() < 0.85 else self.weighted(cum_channels)
                 tpl = pick(pools[(CHANNELS[channel_index], city)])
                 occurred = days[1 + int(r() * first_days)] + times[int(r() * n_times)]

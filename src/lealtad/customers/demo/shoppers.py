@@ -38,8 +38,29 @@ for _name, _drawn in PERSONAS.items():
     _share = _drawn[0]
     _acc += _share
     _CUMULATIVE.append((_acc, _name))
-# How many more contacts than the others a persona makes (below-zero customers call a lot).
-CONTACT_FACTOR = {"costly": 3, "mvc": 2}
+# How much each persona contacts the company, against the others: a one-time buyer hardly
+# ever, the MVCs often, the below-zero customers all the time (complaints, returns, calls).
+# Scaled so that the demo's "interactions per customer" stays the average over everyone.
+_CONTACTS = {
+    "prospect": 0.5,
+    "one_time": 0.15,
+    "occasional": 0.4,
+    "regular": 1.0,
+    "mvc": 2.0,
+    "growing": 0.6,
+    "lapsed": 0.4,
+    "won_back": 0.8,
+    "costly": 4.0,
+}
+_MEAN = sum(PERSONAS[p][0] * f for p, f in _CONTACTS.items())
+CONTACT_FACTOR = {persona: factor / _MEAN for persona, factor in _CONTACTS.items()}
+
+
+def contacts_for(per_customer: int, persona: str) -> int:
+    """Contacts on the timeline of one person of this persona (at least one when any)."""
+    if per_customer <= 0:
+        return 0
+    return max(1, round(per_customer * CONTACT_FACTOR[persona]))
 
 
 class Shopper(NamedTuple):
