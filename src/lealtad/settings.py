@@ -289,3 +289,8 @@ LOGGING = {
 # once a day after this hour (server's local time), unless switched off.
 LEALTAD_ANALYTICS_NIGHTLY = _flag("LEALTAD_ANALYTICS_NIGHTLY", True)
 LEALTAD_ANALYTICS_HOUR = int(os.environ.get("LEALTAD_ANALYTICS_HOUR", "2"))
+# Between full exports the cube's facts follow the hub's events; a full export still runs
+# this often, so that rows written without an event (a bulk load) reach the cube.
+LEALTAD_ANALYTICS_FULL_EXPORT_DAYS = float(
+    os.environ.get("LEALTAD_ANALYTICS_FULL_EXPORT_DAYS", "7")
+)

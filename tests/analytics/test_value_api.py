@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 
 from lealtad.analytics.models import AnalyticsSettings, RefreshRun
 from lealtad.cli import app
-from tests.analytics.test_refresh import TODAY, buy, customer_id, run_refresh, shop
+from tests.analytics.test_refresh import TODAY, _own_home, buy, customer_id, run_refresh, shop
 
 pytestmark = pytest.mark.django_db
-FIXTURES = (shop,)
+FIXTURES = (shop, _own_home)
 
 
 @pytest.fixture

@@ -26,6 +26,9 @@ def refresh_command(
         False, "--if-stale", help="Only when no refresh has finished today (for start-up)"
     ),
     user: str = typer.Option("admin", "--as", help="Acting user, for the run and the audit"),
+    full_facts: bool = typer.Option(
+        False, "--full-facts", help="Export every fact afresh instead of folding in the feed"
+    ),
 ) -> None:
     """Recompute tiers, RFM, lifetime value, churn risk, lifecycle stages and the cube's
     facts, and write them back on every customer (with a progress bar)."""
@@ -52,7 +55,9 @@ def refresh_command(
                 tasks[step] = bar.add_task(step, total=max(total, 1))
             bar.update(tasks[step], completed=done, total=max(total, 1))  # type: ignore[arg-type]
 
-        run = refresh.run(Actor.system(user), trigger="cli", as_of=day, echo=echo)
+        run = refresh.run(
+            Actor.system(user), trigger="cli", as_of=day, echo=echo, full_facts=full_facts
+        )
     typer.echo(
         f"analytics: run {run.pk} assessed {run.customers} customers as of {run.as_of}; "
         f"{run.tier_changes} changed tier, {run.stage_changes} changed lifecycle stage"

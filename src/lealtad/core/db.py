@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -139,39 +139,38 @@ def insert_new(rows: Sequence[models.Model]) -> None:
             obj._state.db = db.alias
 
 
-def upsert(rows: Sequence[models.Model], update: Sequence[str]) -> None:
-    """INSERT rows that carry their primary key, or UPDATE the ``update`` fields (attribute
-    names) of the ones already there: a read model replaced wholesale by a batch job (a
-    customer's standing after each analytics refresh) without reading it first. Prepared as
-    :func:`insert_new` prepares rows, a hundred a statement."""
-    if not rows:
-        return
-    model = type(rows[0])
+def stage_rows(
+    model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> str:
+    """Load plain rows into a temporary table shaped like ``model``'s ``columns`` and give its
+    quoted name, for a batch job that then merges them with one set-based statement (a
+    million standings, an upsert and a join against the old values, not a million
+    statements). SQLite takes the rows through ``executemany``, PostgreSQL through COPY.
+    Values go to the driver as they are (text, numbers, ISO dates, JSON text, None).
+    Drop it with :func:`drop_stage` in the same transaction."""
     db = connections[DEFAULT_DB_ALIAS]
-    plan = _PLANS.get(model)
-    if plan is None:
-        plan = _PLANS[model] = _Plan(model)
     quote = db.ops.quote_name
-    pk = model._meta.pk
-    assert pk is not None
-    columns = [pk.column, *(f.column for f in plan.fields)]
-    by_attname = {f.attname: f.column for f in model._meta.concrete_fields}
-    changed = [quote(by_attname[name]) for name in update]
-    row = f"({', '.join(['%s'] * len(columns))})"
+    name = quote(f"stage_{model._meta.db_table}")
+    listed = ", ".join(quote(c) for c in columns)
     with db.cursor() as cursor:
-        for start in range(0, len(rows), ROWS_PER_INSERT):
-            part = rows[start : start + ROWS_PER_INSERT]
-            params: list[Any] = []
-            for obj in part:
-                params.append(obj.pk)
-                params.extend(plan.params(obj, db))
-            cursor.execute(
-                f"INSERT INTO {quote(model._meta.db_table)} "
-                f"({', '.join(quote(c) for c in columns)}) VALUES {', '.join([row] * len(part))} "
-                f"ON CONFLICT ({quote(pk.column)}) DO UPDATE SET "
-                + ", ".join(f"{c} = excluded.{c}" for c in changed),
-                params,
-            )
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {name} AS SELECT {listed} "
+            f"FROM {quote(model._meta.db_table)} WHERE 1 = 0"
+        )
+        if db.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {name} ({listed}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {name} ({listed}) VALUES ({marks})", rows)  # type: ignore[arg-type]
+    return name
+
+
+def drop_stage(name: str) -> None:
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Max
@@ -187,3 +188,15 @@ def status() -> dict[str, Any]:
             "watermark": files.watermark,
         }
     return out
+
+
+def oldest_snapshot() -> datetime | None:
+    """When the oldest table's snapshot began (None: a table has none yet)."""
+    target = store()
+    started = []
+    for table in TABLES:
+        files = target.files(table)
+        if not files.base:
+            return None
+        started.append(files.started)
+    return datetime.fromtimestamp(min(started) / 1e9, tz=UTC) if started else None

@@ -18,14 +18,17 @@ warnings on its run and finite figures written back; it never writes NaN.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from lealtad.analytics.models import RefreshRun, TierChange
@@ -37,10 +40,12 @@ from lealtad.analytics.services.assessment import Assessment, assess
 from lealtad.analytics.services.base import EPOCH
 from lealtad.core.audit import Actor
 from lealtad.core.db import insert_new, new_row
+from lealtad.core.models import OutboxMessage
+from lealtad.customer_value import churn as churn_engine
 from lealtad.customers.services import standing as standing_service
 
 log = logging.getLogger(__name__)
-CHUNK = 5000
+CHUNK = 50_000
 
 
 def run(
@@ -49,9 +54,10 @@ def run(
     trigger: str = RefreshRun.Trigger.MANUAL,
     as_of: date | None = None,
     echo: runs.Report | None = None,
+    full_facts: bool = False,
 ) -> RefreshRun:
     """Run a refresh to the end in this thread (the CLI's way); 409 while one runs."""
-    return _carry_out(runs.begin(trigger, actor, as_of), actor, echo)
+    return _carry_out(runs.begin(trigger, actor, as_of), actor, echo, full_facts=full_facts)
 
 
 def start(
@@ -71,11 +77,15 @@ def tick() -> None:
 
 
 def _carry_out(
-    run_row: RefreshRun, actor: Actor, echo: runs.Report | None, reraise: bool = True
+    run_row: RefreshRun,
+    actor: Actor,
+    echo: runs.Report | None,
+    reraise: bool = True,
+    full_facts: bool = False,
 ) -> RefreshRun:
     track = runs.Tracker(run_row, echo)
     try:
-        _steps(run_row, actor, track)
+        _steps(run_row, actor, track, full_facts)
     except Exception as exc:
         log.exception("analytics refresh %s failed", run_row.pk)
         runs.fail(run_row, f"{type(exc).__name__}: {exc}")
@@ -85,10 +95,35 @@ def _carry_out(
     return runs.finish(run_row)
 
 
-def _steps(run_row: RefreshRun, actor: Actor, track: runs.Report) -> None:
+def _bring_facts_up_to_date(track: runs.Report, full: bool) -> bool:
+    """The facts as of now: the hub's feed keeps them current between refreshes, so its
+    deltas are folded in; a full export runs the first time, when a table has no snapshot,
+    when the last one is older than ``LEALTAD_ANALYTICS_FULL_EXPORT_DAYS`` (orders written
+    without an event — a bulk load — reach the cube then) or when asked."""
+    oldest = facts.oldest_snapshot()
+    stale = (
+        oldest is None
+        or timezone.now() - oldest > timedelta(days=settings.LEALTAD_ANALYTICS_FULL_EXPORT_DAYS)
+        or _ahead_of_the_outbox()
+    )
+    if full or stale:
+        facts.export_all(progress=track)
+        return True
+    facts.compact_all(progress=track)
+    return False
+
+
+def _ahead_of_the_outbox() -> bool:
+    """Facts that saw outbox messages the database does not have were taken from another
+    database (restored from a backup, or replaced): they cannot be brought up to date."""
+    newest = OutboxMessage.objects.aggregate(top=Max("id"))["top"] or 0
+    return any(table["watermark"] > newest for table in facts.status().values())
+
+
+def _steps(run_row: RefreshRun, actor: Actor, track: runs.Report, full_facts: bool) -> None:
     timings: dict[str, float] = {}
     with _timed(timings, "facts"):
-        facts.export_all(progress=track)
+        full = _bring_facts_up_to_date(track, full_facts)
     rules = rule_book.current()
     with _timed(timings, "assess"):
         track("assess", 0, 1)
@@ -111,6 +146,7 @@ def _steps(run_row: RefreshRun, actor: Actor, track: runs.Report) -> None:
         "seconds": timings,
         "became_customers": outcome.became_customers,
         "basket_rules": rules_mined,
+        "facts": "full export" if full else "incremental",
     }
 
 
@@ -123,11 +159,12 @@ def _write_back(
 ) -> standing_service.StandingOutcome:
     total = standing_service.StandingOutcome()
     computed_at = timezone.now()
+    columns = _standing_columns(ids, found)
     for start, stop in _chunks(ids.size):
-        standings = [_standing(int(ids[i]), i, found) for i in range(start, stop)]
+        rows = list(zip(*(column[start:stop] for column in columns), strict=True))
         with transaction.atomic():
             outcome = standing_service.record_standings(
-                standings, run_id=run_row.pk, computed_at=computed_at, actor=actor
+                rows, run_id=run_row.pk, computed_at=computed_at, actor=actor
             )
             _tier_history(run_row, outcome, computed_at.date())
         total.add(outcome)
@@ -160,35 +197,68 @@ def _tier_history(
     )
 
 
-def _standing(customer_id: int, i: int, found: Assessment) -> standing_service.Standing:
+def _standing_columns(ids: np.ndarray, found: Assessment) -> list[list[Any]]:
+    """The columns of :data:`standing_service.COLUMNS`, as plain Python values."""
     life = found.lifetime
-    valid = bool(life.valid[i])
-    bought = bool(found.frequency[i] > 0)
-    return standing_service.Standing(
-        customer_id=customer_id,
-        value_tier=str(found.tiers[i]),
-        lifecycle_stage=str(found.stages[i]),
-        lifecycle_since=_day(found.stage_since[i]),
-        rfm=(int(found.rfm.recency[i]), int(found.rfm.frequency[i]), int(found.rfm.monetary[i])),
-        historic_value=float(found.historic_value[i]),
-        cost_to_serve=float(found.cost[i]),
-        clv=float(life.clv[i]),
-        expected_purchases=float(life.expected_purchases[i]),
-        expected_spend=float(life.expected_spend[i]),
-        p_alive=float(life.p_alive[i]) if valid else None,
-        churn_risk=float(found.churn.risk[i]) if bought else None,
-        churn_band=str(found.churn.band[i]) if bought else "",
-        churn_drivers=[{"code": c, "weight": w} for c, w in found.churn.listed(i)],
-        orders=int(found.frequency[i]),
-        last_purchase_on=_day(found.last_day[i]),
-        next_purchase_expected=_day(found.next_purchase_day[i]),
-    )
+    bought = found.frequency > 0
+    risk = found.churn
+    columns: dict[str, list[Any]] = {
+        "customer_id": ids.tolist(),
+        "value_tier": found.tiers.tolist(),
+        "lifecycle_stage": found.stages.tolist(),
+        "lifecycle_since": _iso_days(found.stage_since),
+        "rfm_recency": found.rfm.recency.tolist(),
+        "rfm_frequency": found.rfm.frequency.tolist(),
+        "rfm_monetary": found.rfm.monetary.tolist(),
+        "historic_value": _money(found.historic_value),
+        "cost_to_serve": _money(found.cost),
+        "clv": _money(life.clv),
+        "expected_purchases": np.round(life.expected_purchases, 4).tolist(),
+        "expected_spend": _money(life.expected_spend),
+        "p_alive": _where(life.valid, np.round(life.p_alive, 4)),
+        "churn_risk": _where(bought, np.round(risk.risk, 4)),
+        "churn_band": np.where(bought, risk.band, "").tolist(),
+        "churn_drivers": _drivers(risk, bought),
+        "orders": found.frequency.tolist(),
+        "last_purchase_on": _iso_days(found.last_day),
+        "next_purchase_expected": _iso_days(found.next_purchase_day),
+    }
+    return [columns[name] for name in standing_service.COLUMNS]
 
 
-def _day(number: int | np.integer) -> date | None:
-    if number < 0:
-        return None
-    return (EPOCH + int(number)).astype(date)  # type: ignore[no-any-return]
+def _money(values: np.ndarray) -> list[float]:
+    return np.round(np.nan_to_num(values), 2).tolist()  # type: ignore[no-any-return]
+
+
+def _where(mask: np.ndarray, values: np.ndarray) -> list[Any]:
+    kept = values.astype(object)
+    kept[~mask] = None
+    return kept.tolist()  # type: ignore[no-any-return]
+
+
+def _iso_days(days: np.ndarray) -> list[str | None]:
+    """Day numbers as ISO dates (what both databases take for a date), None for -1."""
+    kept = np.datetime_as_string(EPOCH + np.maximum(days, 0), unit="D").astype(object)
+    kept[days < 0] = None
+    return kept.tolist()  # type: ignore[no-any-return]
+
+
+def _drivers(risk: Any, bought: np.ndarray) -> list[str]:
+    """Each customer's churn drivers as JSON text: ``[{"code": …, "weight": …}, …]``, built
+    column by column (a driver slot at a time over every customer), not row by row."""
+    heads = np.array([f'{{"code": {json.dumps(c)}, "weight": ' for c in churn_engine.DRIVERS])
+    size, slots = risk.drivers.shape if risk.drivers.ndim == 2 else (bought.size, 0)
+    out = np.full(size, "[", dtype=object)
+    for slot in range(slots):
+        codes = risk.drivers[:, slot].astype(np.int64)
+        present = (codes >= 0) & bought
+        weights = np.char.mod("%.3f", risk.driver_weights[:, slot]).astype(object)
+        piece = np.full(size, "", dtype=object)
+        piece[present] = heads[codes[present]].astype(object) + weights[present] + "}"
+        if slot:
+            piece[present] = ", " + piece[present]
+        out = out + piece
+    return (out + "]").tolist()  # type: ignore[no-any-return]
 
 
 def _mine_basket_rules(run_row: RefreshRun, track: runs.Report) -> int:

@@ -21,40 +21,43 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext
 
 from lealtad.core import audit, hub
-from lealtad.core.db import new_row, upsert
+from lealtad.core.db import drop_stage, new_row, stage_rows
 from lealtad.core.write_batch import WriteBatch
-from lealtad.customers.choices import LifecycleStage, ValueTier
+from lealtad.customers.choices import LifecycleStage
 from lealtad.customers.models import Customer, CustomerStanding, Interaction
 
 TIMELINE_CHANNEL = "analytics"
-_REPLACED = [f.attname for f in CustomerStanding._meta.concrete_fields if not f.primary_key]
 
 
-@dataclass(frozen=True, slots=True)
-class Standing:
-    """One customer's figures as the refresh computed them (money in the base currency)."""
-
-    customer_id: int
-    value_tier: str
-    lifecycle_stage: str
-    lifecycle_since: date | None = None
-    rfm: tuple[int, int, int] = (0, 0, 0)
-    historic_value: float = 0.0
-    cost_to_serve: float = 0.0
-    clv: float = 0.0
-    expected_purchases: float = 0.0
-    expected_spend: float = 0.0
-    p_alive: float | None = None
-    churn_risk: float | None = None
-    churn_band: str = ""
-    churn_drivers: list[dict[str, Any]] = field(default_factory=list)
-    orders: int = 0
-    last_purchase_on: date | None = None
-    next_purchase_expected: date | None = None
+# What the refresh gives per customer, in this order: plain values (ISO dates, JSON text for
+# the drivers, None where a figure does not apply), so a million rows go straight to the
+# database. The service adds when the tier began, the RFM code, the time and the run.
+COLUMNS = (
+    "customer_id",
+    "value_tier",
+    "lifecycle_stage",
+    "lifecycle_since",
+    "rfm_recency",
+    "rfm_frequency",
+    "rfm_monetary",
+    "historic_value",
+    "cost_to_serve",
+    "clv",
+    "expected_purchases",
+    "expected_spend",
+    "p_alive",
+    "churn_risk",
+    "churn_band",
+    "churn_drivers",
+    "orders",
+    "last_purchase_on",
+    "next_purchase_expected",
+)
+_ADDED = ("tier_since", "rfm_code", "computed_at", "run_id")
 
 
 @dataclass
@@ -74,87 +77,114 @@ class StandingOutcome:
 
 
 def record_standings(
-    standings: Sequence[Standing], *, run_id: int | None, computed_at: datetime, actor: audit.Actor
+    rows: Sequence[Sequence[Any]],
+    *,
+    run_id: int | None,
+    computed_at: datetime,
+    actor: audit.Actor,
 ) -> StandingOutcome:
-    """Replace the standing of every customer in ``standings`` (one chunk, one transaction).
+    """Replace the standing of every customer in ``rows`` (tuples in :data:`COLUMNS` order)
+    in one transaction: the rows are staged in a temporary table and merged with one upsert,
+    and only the customers whose tier or stage changed come back to Python.
 
-    Customers that were merged away or erased since the refresh read its data are skipped.
+    Customers merged away or erased since the refresh read its data are skipped.
     """
-    ids = [s.customer_id for s in standings]
+    db = connection
+    day = db.ops.adapt_datefield_value(computed_at.date())
+    at = db.ops.adapt_datetimefield_value(computed_at)
+    rfm = COLUMNS.index("rfm_recency")
+    staged_rows = (
+        (*row, day, f"{row[rfm]}{row[rfm + 1]}{row[rfm + 2]}", at, run_id) for row in rows
+    )
     with transaction.atomic():
-        live = set(
-            Customer.objects.filter(
-                pk__in=ids, merged_into__isnull=True, erased_at__isnull=True
-            ).values_list("pk", flat=True)
-        )
-        before = {
-            row[0]: row[1:]
-            for row in CustomerStanding.objects.filter(customer_id__in=ids).values_list(
-                "customer_id", "value_tier", "tier_since", "lifecycle_stage"
-            )
-        }
-        kept = [s for s in standings if s.customer_id in live]
-        batch = WriteBatch()
-        outcome = StandingOutcome(written=len(kept))
-        rows = [_row(s, before.get(s.customer_id), run_id, computed_at) for s in kept]
-        upsert(rows, _REPLACED)
-        for s in kept:
-            _changes(s, before.get(s.customer_id), run_id, batch, outcome)
-        outcome.became_customers = _prospects_who_bought(kept, actor, batch)
-        batch.flush()
+        stage = stage_rows(CustomerStanding, (*COLUMNS, *_ADDED), staged_rows)
+        try:
+            changed = _changed(stage)
+            written = _merge(stage)
+            batch = WriteBatch()
+            outcome = StandingOutcome(written=written)
+            for found in changed:
+                _changes(found, run_id, batch, outcome)
+            outcome.became_customers = _prospects_who_bought(stage, actor, batch)
+            batch.flush()
+        finally:
+            drop_stage(stage)
     return outcome
 
 
-def _row(
-    s: Standing, before: tuple[Any, ...] | None, run_id: int | None, computed_at: datetime
-) -> CustomerStanding:
-    tier_since = before[1] if before and before[0] == s.value_tier else computed_at.date()
-    return new_row(
-        CustomerStanding,
-        customer_id=s.customer_id,
-        value_tier=s.value_tier,
-        tier_since=tier_since,
-        rfm_recency=s.rfm[0],
-        rfm_frequency=s.rfm[1],
-        rfm_monetary=s.rfm[2],
-        rfm_code="".join(str(v) for v in s.rfm),
-        historic_value=round(s.historic_value, 2),
-        cost_to_serve=round(s.cost_to_serve, 2),
-        clv=round(s.clv, 2),
-        expected_purchases=s.expected_purchases,
-        expected_spend=round(s.expected_spend, 2),
-        p_alive=s.p_alive,
-        churn_risk=s.churn_risk,
-        churn_band=s.churn_band,
-        churn_drivers=s.churn_drivers,
-        lifecycle_stage=s.lifecycle_stage,
-        lifecycle_since=s.lifecycle_since,
-        orders=s.orders,
-        last_purchase_on=s.last_purchase_on,
-        next_purchase_expected=s.next_purchase_expected,
-        computed_at=computed_at,
-        run_id=run_id,
+def _tables() -> tuple[str, str]:
+    quote = connection.ops.quote_name
+    return quote(CustomerStanding._meta.db_table), quote(Customer._meta.db_table)
+
+
+def _live(stage: str) -> str:
+    _, customers = _tables()
+    return (
+        f"FROM {stage} AS i JOIN {customers} AS c ON c.id = i.customer_id "
+        "AND c.merged_into_id IS NULL AND c.erased_at IS NULL"
     )
 
 
-def _changes(
-    s: Standing,
-    before: tuple[Any, ...] | None,
-    run_id: int | None,
-    batch: WriteBatch,
-    outcome: StandingOutcome,
-) -> None:
-    old_tier, old_stage = (before[0], before[2]) if before else ("", "")
-    if not before:
+def _changed(stage: str) -> list[_Change]:
+    standing, _ = _tables()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.customer_id, s.value_tier, i.value_tier, s.lifecycle_stage, "
+            f"i.lifecycle_stage, i.lifecycle_since {_live(stage)} "
+            f"LEFT JOIN {standing} AS s ON s.customer_id = i.customer_id "
+            "WHERE s.customer_id IS NULL OR s.value_tier <> i.value_tier "
+            "OR s.lifecycle_stage <> i.lifecycle_stage"
+        )
+        return [_Change(*row) for row in cursor.fetchall()]
+
+
+def _merge(stage: str) -> int:
+    """One INSERT … SELECT … ON CONFLICT for the whole stage; a tier kept keeps its start."""
+    standing, _ = _tables()
+    columns = [*COLUMNS, *_ADDED]
+    kept_start = (
+        f"tier_since = CASE WHEN {standing}.value_tier = excluded.value_tier "
+        f"THEN {standing}.tier_since ELSE excluded.tier_since END"
+    )
+    updates = [f"{c} = excluded.{c}" for c in columns if c not in ("customer_id", "tier_since")]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {standing} ({', '.join(columns)}) "
+            f"SELECT {', '.join('i.' + c for c in columns)} {_live(stage)} WHERE 1 = 1 "
+            f"ON CONFLICT (customer_id) DO UPDATE SET {', '.join([*updates, kept_start])}"
+        )
+        return int(cursor.rowcount)
+
+
+@dataclass(frozen=True)
+class _Change:
+    customer_id: int
+    old_tier: str | None
+    value_tier: str
+    old_stage: str | None
+    lifecycle_stage: str
+    lifecycle_since: Any
+
+    @property
+    def since(self) -> date | None:
+        found = self.lifecycle_since
+        if found is None or isinstance(found, date):
+            return found
+        return date.fromisoformat(str(found)[:10])
+
+
+def _changes(s: _Change, run_id: int | None, batch: WriteBatch, outcome: StandingOutcome) -> None:
+    first = s.old_tier is None
+    if first:
         outcome.first_assessed.append((s.customer_id, s.value_tier))
-    elif old_tier != s.value_tier:
-        outcome.tier_changes.append((s.customer_id, old_tier, s.value_tier))
+    elif s.old_tier != s.value_tier:
+        outcome.tier_changes.append((s.customer_id, s.old_tier or "", s.value_tier))
         batch.announce(
             hub.Announcement(
                 "customer.tier_changed",
                 {
                     "customer_id": s.customer_id,
-                    "from": old_tier,
+                    "from": s.old_tier,
                     "to": s.value_tier,
                     "run_id": run_id,
                 },
@@ -163,19 +193,19 @@ def _changes(
                 s.customer_id,
             )
         )
-    if old_stage == s.lifecycle_stage:
+    if s.old_stage == s.lifecycle_stage:
         return
-    batch.add(_timeline_entry(s, old_stage))
-    if before:
-        outcome.stage_changes.append((s.customer_id, old_stage, s.lifecycle_stage))
+    batch.add(_timeline_entry(s, s.old_stage or ""))
+    if not first:
+        outcome.stage_changes.append((s.customer_id, s.old_stage or "", s.lifecycle_stage))
         batch.announce(
             hub.Announcement(
                 "customer.lifecycle_changed",
                 {
                     "customer_id": s.customer_id,
-                    "from": old_stage,
+                    "from": s.old_stage,
                     "to": s.lifecycle_stage,
-                    "since": s.lifecycle_since.isoformat() if s.lifecycle_since else None,
+                    "since": s.since.isoformat() if s.since else None,
                     "run_id": run_id,
                 },
                 f"stage-{run_id}-{s.customer_id}",
@@ -185,8 +215,8 @@ def _changes(
         )
 
 
-def _timeline_entry(s: Standing, old_stage: str) -> Interaction:
-    day = s.lifecycle_since or datetime.now(UTC).date()
+def _timeline_entry(s: _Change, old_stage: str) -> Interaction:
+    day = s.since or datetime.now(UTC).date()
     label = str(LifecycleStage(s.lifecycle_stage).label)
     return new_row(
         Interaction,
@@ -205,21 +235,17 @@ def _timeline_entry(s: Standing, old_stage: str) -> Interaction:
     )
 
 
-def _prospects_who_bought(
-    standings: Sequence[Standing], actor: audit.Actor, batch: WriteBatch
-) -> int:
+def _prospects_who_bought(stage: str, actor: audit.Actor, batch: WriteBatch) -> int:
     """A customer who has bought is no longer a prospect (``lifecycle_status``)."""
-    buyers = [s.customer_id for s in standings if s.value_tier != ValueTier.UNKNOWN]
-    if not buyers:
-        return 0
-    prospects = list(
-        Customer.objects.filter(pk__in=buyers, lifecycle_status="prospect").values_list(
-            "pk", flat=True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.id {_live(stage)} "
+            "WHERE c.lifecycle_status = 'prospect' AND i.value_tier <> 'unknown'"
         )
-    )
-    if not prospects:
-        return 0
-    Customer.objects.filter(pk__in=prospects).update(lifecycle_status="customer")
+        prospects = [row[0] for row in cursor.fetchall()]
+    for start in range(0, len(prospects), 5000):
+        chunk = prospects[start : start + 5000]
+        Customer.objects.filter(pk__in=chunk).update(lifecycle_status="customer")
     for pk in prospects:
         batch.entries.append(
             audit.build(
