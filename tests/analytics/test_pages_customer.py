@@ -21,6 +21,13 @@ from tests.web.conftest import build_rodrigo
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def no_nightly_refresh(settings: Any) -> None:
+    """The hub's ticker would start the nightly refresh in a thread of its own, outside the
+    test's transaction; these tests are about the pages."""
+    settings.LEALTAD_ANALYTICS_NIGHTLY = False
+
+
 FIGURES: dict[str, Any] = {
     "value_tier": "mvc",
     "lifecycle_stage": "loyal",
