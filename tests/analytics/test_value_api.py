@@ -4,6 +4,7 @@ the rules an administrator tunes, refused knob by knob."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -102,3 +103,27 @@ def test_the_cli_prints_a_customers_value(assessed: int) -> None:
     result = CliRunner().invoke(app, ["analytics", "value", str(assessed)])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["customer_id"] == assessed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_started_over_the_api_runs_in_the_background(
+    token_client: Any, shop: str
+) -> None:
+    manager = token_client("manager", ("analytics:manage", "events:write"))
+    buy(manager, "fondo@example.ec", TODAY - timedelta(days=20))
+    started = manager.post("/api/v1/analytics/refresh", {}, content_type="application/json")
+    assert started.status_code == 202, started.content
+    run_id = started.json()["id"]
+    deadline = time.monotonic() + 60
+    found = started.json()
+    while found["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        found = manager.get(f"/api/v1/analytics/refresh/runs/{run_id}").json()
+    assert found["status"] == "done", found
+    assert found["customers"] == 1 and found["figures"]["facts"] == "full export"
+    assert (
+        manager.get(
+            f"/api/v1/analytics/customers/{customer_id('fondo@example.ec')}/value"
+        ).status_code
+        == 200
+    )
