@@ -42,14 +42,16 @@ class Kpi:
 
 H, L = TargetDirection.HIGHER.value, TargetDirection.LOWER.value
 _KPI_LIST = (
-    Kpi("revenue", "financial", _("Revenue"), "money", H, _("cube: orders.revenue")),
+    Kpi(
+        "revenue", "financial", _("Revenue"), "money", H, _("cube: revenue of orders not cancelled")
+    ),
     Kpi(
         "margin",
         "financial",
         _("Gross margin"),
         "percent",
         H,
-        _("cube: (revenue - cost) / revenue over order lines with a known cost"),
+        _("cube facts: (revenue - cost) / revenue over order lines with a known cost"),
     ),
     Kpi(
         "revenue_growth",
@@ -57,7 +59,7 @@ _KPI_LIST = (
         _("Revenue growth"),
         "growth",
         H,
-        _("cube: revenue against the previous period of the same length"),
+        _("cube: revenue against the same days of the previous period"),
     ),
     Kpi(
         "average_order",
@@ -81,7 +83,7 @@ _KPI_LIST = (
         _("Retention"),
         "percent",
         H,
-        _("cube: customers of the previous period who bought again in this one"),
+        _("cube facts: customers of the previous period who bought again in this one"),
     ),
     Kpi(
         "mvc_share",
@@ -97,7 +99,7 @@ _KPI_LIST = (
         _("Customers lapsing or lapsed"),
         "percent",
         L,
-        _("cube: customers dimension, lifecycle stage lapsing or lapsed / customers who bought"),
+        _("cube facts: customers who ever bought whose lifecycle stage is lapsing or lapsed"),
     ),
     Kpi(
         "fulfilled",
@@ -105,7 +107,7 @@ _KPI_LIST = (
         _("Orders fulfilled"),
         "percent",
         H,
-        _("cube: orders delivered, completed or picked up / orders not cancelled"),
+        _("cube facts: orders delivered, completed or (partly) returned / orders not cancelled"),
     ),
     Kpi(
         "returns_rate",
@@ -113,7 +115,7 @@ _KPI_LIST = (
         _("Returns rate"),
         "percent",
         L,
-        _("cube: returned revenue / revenue (order lines)"),
+        _("cube facts: returned revenue / revenue of order lines"),
     ),
     Kpi(
         "contacts_per_order",
@@ -121,7 +123,7 @@ _KPI_LIST = (
         _("Contacts per order"),
         "ratio",
         L,
-        _("cube: contacts / orders"),
+        _("cube: contacts (not order notices) / orders"),
     ),
     Kpi(
         "known_identity",
@@ -129,7 +131,7 @@ _KPI_LIST = (
         _("Customers with a known identity"),
         "percent",
         H,
-        _("customers context: profiles with a verified e-mail or phone / profiles"),
+        _("customers: live profiles with a valid national id, an e-mail or a phone"),
     ),
     Kpi(
         "consented",
@@ -137,7 +139,7 @@ _KPI_LIST = (
         _("Customers with marketing consent"),
         "percent",
         H,
-        _("customers context: profiles with a marketing consent in force / profiles"),
+        _("customers: live profiles with a marketing consent in force"),
     ),
     Kpi(
         "multichannel",
@@ -145,7 +147,7 @@ _KPI_LIST = (
         _("Multichannel customers"),
         "percent",
         H,
-        _("cube: customers who bought in two or more channels / customers who bought"),
+        _("cube facts: customers who bought in two or more channels / customers who bought"),
     ),
 )
 KPIS: dict[str, Kpi] = {k.code: k for k in _KPI_LIST}
