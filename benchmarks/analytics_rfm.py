@@ -32,7 +32,10 @@ from harness import report
 from lealtad.customer_value.churn import churn_risk
 from lealtad.customer_value.lifecycle import STAGES, lifecycle
 from lealtad.customer_value.rfm import RfmInputs, rfm_inputs, rfm_scores
+from lealtad.customer_value.tier_check import tier_check
 from lealtad.customer_value.tiers import assign_tiers
+from lealtad.lifetime_value import bgnbd, cdnow, gamma_gamma, score
+from lealtad.lifetime_value.summary import split
 
 AS_OF = 20_000  # a day number (2024-10-04); the log covers the three years before it
 
@@ -164,6 +167,49 @@ def engine_section(customer, day, amount, customers: int, inputs: RfmInputs, rep
     report(f"value tiers, {customers:,} (fastest {fastest:.2f} s)", median, "s")
 
 
+def cdnow_tier_section() -> None:
+    """Each tier's forecast against its holdout: CDNOW fitted on weeks 1-39, tiers by the
+    9-month value, expected against actual purchases in weeks 40-78."""
+    log = cdnow.transactions()
+    data = split(
+        log.customers,
+        log.dates,
+        log.amounts,
+        calibration_end=cdnow.CALIBRATION_END,
+        observation_end=cdnow.OBSERVATION_END,
+    )
+    c = data.calibration
+    purchases = bgnbd.fit(c.frequency, c.recency, c.age)
+    value = score(
+        purchases,
+        gamma_gamma.fit(c.frequency, c.monetary),
+        frequency=c.frequency,
+        recency=c.recency,
+        age=c.age,
+        monetary=c.monetary,
+        unit_days=7,
+        months=9,
+    )
+    spent = c.monetary * c.frequency
+    tiers = assign_tiers(
+        value=value.value,
+        margin=spent,
+        cost_to_serve=np.zeros(len(c)),
+        purchased=np.ones(len(c), bool),
+        predicted_value=value.value,
+        current_value=spent,
+        p_alive=value.p_alive,
+    )
+    expected = purchases.conditional_expected_purchases(
+        data.holdout_length, c.frequency, c.recency, c.age
+    )
+    check = tier_check(tiers.codes, predicted=expected, actual=data.holdout_purchases)
+    print("\nCDNOW tier check: mean purchases per customer in weeks 40-78")
+    for line in check.lines():
+        print("  " + line)
+    print(f"  all: expected {check.predicted_total:.0f}, actual {check.actual_total:.0f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
@@ -195,6 +241,7 @@ def main() -> None:
         print(f"| {name} | {seconds:.2f} |")
     print()
     engine_section(customer, day, amount, args.customers, inputs, args.repeats)
+    cdnow_tier_section()
 
 
 if __name__ == "__main__":

@@ -240,6 +240,7 @@ class _PerRow:
     gap after it reached them, and the usual gap so far."""
 
     stage: NDArray[np.int8]
+    first: Flags
     lapsing_after: Ints
     lapsed_after: Ints
     lapses: Flags
@@ -273,7 +274,7 @@ def _classify(rows: _Rows, as_of: int, rules: LifecycleRules) -> _PerRow:
     stage[_loyal(rows, nth, position, _start_of_group(run_starts), rules)] = LOYAL
     stage[came_back] = WON_BACK
     stage[first] = FIRST
-    return _PerRow(stage, lapsing_after, lapsed_after, lapses, lapsed, usual)
+    return _PerRow(stage, first, lapsing_after, lapsed_after, lapses, lapsed, usual)
 
 
 def _thresholds(usual: Floats, nth: Ints, rules: LifecycleRules) -> tuple[Ints, Ints]:
@@ -306,22 +307,37 @@ def _loyal(rows: _Rows, nth: Ints, position: Ints, run_start: Ints, rules: Lifec
 
 
 def _transitions(rows: _Rows, per_row: _PerRow) -> Transitions:
-    """Purchase, lapsing and lapsed events interleaved in order (three slots per purchase
-    row, so no sort), without the events that do not change the stage (repeat → repeat)."""
-    size = rows.customer.size
-    stage = np.empty((size, 3), dtype=np.int8)
-    stage[:, 0], stage[:, 1], stage[:, 2] = per_row.stage, LAPSING, LAPSED
-    day = np.empty((size, 3), dtype=np.int64)
-    day[:, 0] = rows.day
-    day[:, 1] = rows.day + per_row.lapsing_after + 1
-    day[:, 2] = rows.day + per_row.lapsed_after + 1
-    happened = np.ones((size, 3), dtype=bool)
-    happened[:, 1], happened[:, 2] = per_row.lapses, per_row.lapsed
-    customer = np.repeat(rows.customer, 3).reshape(size, 3)[happened]
-    stage, day = stage[happened], day[happened]
-    changes = np.ones(customer.size, dtype=bool)
-    changes[1:] = (customer[1:] != customer[:-1]) | (stage[1:] != stage[:-1])
-    return Transitions(customer[changes], stage[changes], day[changes])
+    """Purchase, lapsing and lapsed events in order, placed by a running count (no sort).
+
+    A lapsing or lapsed event always changes the stage, and so does the purchase after one;
+    a purchase right after a purchase changes it only if its stage differs (repeat → loyal,
+    not repeat → repeat), so only those are kept.
+    """
+    stage = per_row.stage
+    after_lapse = np.zeros(stage.size, dtype=bool)
+    after_lapse[1:] = per_row.lapses[:-1]
+    changed = np.ones(stage.size, dtype=bool)
+    changed[1:] = stage[1:] != stage[:-1]
+    kept = per_row.first | after_lapse | changed
+    counts = kept.astype(np.int64) + per_row.lapses + per_row.lapsed
+    starts = np.cumsum(counts) - counts
+    total = int(counts.sum())
+    customer = np.empty(total, dtype=np.int64)
+    stages = np.empty(total, dtype=np.int8)
+    day = np.empty(total, dtype=np.int64)
+    rows_kept = np.flatnonzero(kept)  # positions, gathered once: cheaper than masks
+    at = starts[rows_kept]
+    customer[at], stages[at] = rows.customer[rows_kept], stage[rows_kept]
+    day[at] = rows.day[rows_kept]
+    for event, lapse, after, offset in (
+        (LAPSING, per_row.lapses, per_row.lapsing_after, 0),
+        (LAPSED, per_row.lapsed, per_row.lapsed_after, 1),
+    ):
+        lapsed_rows = np.flatnonzero(lapse)
+        at = starts[lapsed_rows] + kept[lapsed_rows] + offset
+        customer[at], stages[at] = rows.customer[lapsed_rows], event
+        day[at] = rows.day[lapsed_rows] + after[lapsed_rows] + 1
+    return Transitions(customer, stages, day)
 
 
 def _last_of_each(customer: Ints) -> Ints:
