@@ -190,3 +190,43 @@ def test_one_refresh_at_a_time() -> None:
     assert run_refresh().status == "done"
     running.refresh_from_db()
     assert running.status == "failed"
+
+
+def test_where_the_base_knows_who_left_a_supervised_model_scores_the_risk(
+    api: Client, shop: str
+) -> None:
+    """Leavers bought once, long ago; stayers keep buying: the model learns it."""
+    events = []
+    for n in range(35):
+        buy(api, f"se-fue-{n}@example.ec", TODAY - timedelta(days=300 + n))
+        events.append(
+            {
+                "id": f"crm-left-{n}",
+                "type": "customer.upserted",
+                "channel": "web",
+                "occurred_at": datetime.now(UTC).isoformat(),
+                "customer": {"email": f"se-fue-{n}@example.ec"},
+                "payload": {"lifecycle_status": "former"},
+            }
+        )
+        for days in (5 + n, 60 + n):
+            buy(api, f"sigue-{n}@example.ec", TODAY - timedelta(days=days))
+    assert post_events(api, events).json()["created"] == 35
+    run = run_refresh()
+    assert run.figures["churn_model"]["leavers"] == 35
+    assert run.figures["churn_model"]["auc"] > 0.9
+    stays, leaves = standing("sigue-3@example.ec"), standing("se-fue-3@example.ec")
+    assert leaves.churn_risk > stays.churn_risk
+    assert leaves.churn_band == "high"
+    codes = {d["code"] for d in leaves.churn_drivers}
+    assert codes and codes <= {
+        "recency_days",
+        "purchases",
+        "spend",
+        "tenure_days",
+        "channels",
+        "contacts",
+        "returns",
+        "recent_contacts",
+        "recent_returns",
+    }

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from lealtad.analytics.services.base import EPOCH, RECENT_DAYS, Base
 from lealtad.analytics.services.rules import Rules
+from lealtad.analytics.services.supervised_churn import SupervisedChurn, fit_and_score
 from lealtad.customer_value import churn as churn_engine
 from lealtad.customer_value import lifecycle as lifecycle_engine
 from lealtad.customer_value import rfm as rfm_engine
@@ -55,14 +56,21 @@ class Assessment:
     stage_since: Ints  # day number the stage began (-1: unknown)
     usual_gap_days: Floats
     churn: churn_engine.ChurnRisk
+    supervised: SupervisedChurn | None  # where the base knows who left (replaces ``churn``)
     next_purchase_day: Ints  # -1: none expected within the horizon
     figures: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
 
-def assess(base: Base, rules: Rules, margin_share: Floats | None = None) -> Assessment:
+def assess(
+    base: Base,
+    rules: Rules,
+    margin_share: Floats | None = None,
+    left: NDArray[np.bool_] | None = None,
+) -> Assessment:
     """``margin_share``: each customer's margin as a share of their spend, where the products'
-    costs are known (the refresh reads it from the order facts); else the assumed margin."""
+    costs are known (the refresh reads it from the order facts); else the assumed margin.
+    ``left``: the customers known to have left, for the supervised churn model."""
     warnings = list(base.warnings)
     n, today = base.size, base.as_of_day
     inputs = rfm_engine.rfm_inputs(
@@ -104,6 +112,11 @@ def assess(base: Base, rules: Rules, margin_share: Floats | None = None) -> Asse
     warnings += stages.warnings
     risk = _churn(base, inputs, lifetime, stages, rules)
     warnings += risk.warnings
+    supervised = None
+    if left is not None:
+        supervised = fit_and_score(_features(base, inputs), left, inputs.purchased, rules.churn)
+        if supervised is not None:
+            figures["churn_model"] = {"auc": supervised.auc, "leavers": int(left.sum())}
     return Assessment(
         rfm=scores,
         frequency=inputs.frequency,
@@ -117,6 +130,7 @@ def assess(base: Base, rules: Rules, margin_share: Floats | None = None) -> Asse
         stage_since=stages.since,
         usual_gap_days=stages.usual_gap_days,
         churn=risk,
+        supervised=supervised,
         next_purchase_day=_next_purchase(lifetime, today, rules.value.horizon_months),
         figures=figures,
         warnings=_unique(warnings),
@@ -151,6 +165,21 @@ def _churn(
         contacts=base.recent_contacts,
         rules=rules.churn,
     )
+
+
+def _features(base: Base, inputs: rfm_engine.RfmInputs) -> dict[str, NDArray[Any]]:
+    """What the supervised churn model learns from, one value per customer."""
+    return {
+        "recency_days": np.maximum(inputs.recency_days, 0).astype(np.float64),
+        "purchases": inputs.frequency.astype(np.float64),
+        "spend": inputs.monetary,
+        "tenure_days": (base.as_of_day - _first_day(base)).astype(np.float64),
+        "channels": base.channels.astype(np.float64),
+        "contacts": base.contacts.astype(np.float64),
+        "returns": base.returns.astype(np.float64),
+        "recent_contacts": base.recent_contacts.astype(np.float64),
+        "recent_returns": base.recent_returns.astype(np.float64),
+    }
 
 
 def _first_day(base: Base) -> Ints:

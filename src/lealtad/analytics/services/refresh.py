@@ -42,6 +42,7 @@ from lealtad.core.audit import Actor
 from lealtad.core.db import insert_new, new_row
 from lealtad.core.models import OutboxMessage
 from lealtad.customer_value import churn as churn_engine
+from lealtad.customers.selectors import standing as customer_standing
 from lealtad.customers.services import standing as standing_service
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,8 @@ def _steps(run_row: RefreshRun, actor: Actor, track: runs.Report, full_facts: bo
         connection = cube_reader.connection()
         base = base_reader.load(connection, run_row.as_of)
         share = base_reader.margin_share(connection, base.ids, rules.value.assumed_margin)
-        found = assess(base, rules, share)
+        left = np.isin(base.ids, customer_standing.former_customer_ids())
+        found = assess(base, rules, share, left)
         track("assess", 1, 1)
     with _timed(timings, "write_back"):
         outcome = _write_back(run_row, actor, base.ids, found, track)
@@ -219,11 +221,25 @@ def _standing_columns(ids: np.ndarray, found: Assessment) -> list[list[Any]]:
         "churn_risk": _where(bought, np.round(risk.risk, 4)),
         "churn_band": np.where(bought, risk.band, "").tolist(),
         "churn_drivers": _drivers(risk, bought),
+        **(_supervised_columns(found.supervised) if found.supervised else {}),
         "orders": found.frequency.tolist(),
         "last_purchase_on": _iso_days(found.last_day),
         "next_purchase_expected": _iso_days(found.next_purchase_day),
     }
     return [columns[name] for name in standing_service.COLUMNS]
+
+
+def _supervised_columns(found: Any) -> dict[str, list[Any]]:
+    """The supervised model's risk, band and drivers, where the base knows who left."""
+    labelled = found.band != ""
+    return {
+        "churn_risk": _where(labelled, np.round(found.risk, 4)),
+        "churn_band": found.band.tolist(),
+        "churn_drivers": [
+            json.dumps([{"code": code, "weight": weight} for code, weight in drivers])
+            for drivers in found.drivers
+        ],
+    }
 
 
 def _money(values: np.ndarray) -> list[float]:

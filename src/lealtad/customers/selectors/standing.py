@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Sum
 
-from lealtad.customers.models import CustomerStanding
+from lealtad.customers.models import Customer, CustomerStanding
 
 FIELDS = [f.attname for f in CustomerStanding._meta.concrete_fields]
 
@@ -31,4 +31,14 @@ def tier_totals() -> list[dict[str, Any]]:
         CustomerStanding.objects.values("value_tier")
         .annotate(customers=Count("customer_id"), clv=Sum("clv"), value=Sum("historic_value"))
         .order_by("value_tier")
+    )
+
+
+def former_customer_ids() -> list[int]:
+    """Customers known to have left (``former``: a contract ended, an account closed), not
+    the ones merged into another record (those are ``former`` too, and never left)."""
+    return list(
+        Customer.objects.filter(lifecycle_status="former", merged_into__isnull=True)
+        .values_list("pk", flat=True)
+        .iterator(chunk_size=20000)
     )
