@@ -71,8 +71,6 @@ from lealtad.core import envelope, hub, sections, stock_port
 from lealtad.core.audit import Actor
 from lealtad.core.envelope import ValidEvent
 from lealtad.customers import services as customer_services
-from lealtad.customers.schemas import CustomerProfile
-from lealtad.customers.selectors import references as customer_references
 
 
 @sections.provide("orders")
@@ -86,12 +84,8 @@ def orders_section(customer_id: int, capabilities: frozenset[Any]) -> list[dict[
 
 def _customer_for(event: ValidEvent, actor: Actor) -> int:
     """Who the event is about: the owner of its most trusted key, or a new customer."""
-    ref = event.envelope.customer
-    found = customer_references.owner_of(ref)
-    if found is not None:
-        return found
     ctx = customer_services.ChangeContext(actor, event.envelope.id, event.envelope.channel)
-    return customer_services.create_customer(CustomerProfile(), ref, ctx).pk
+    return customer_services.customer_for(event.envelope.customer, ctx)
 
 
 def apply_order_events(events: Sequence[ValidEvent], actor: Actor) -> list[int]:

@@ -176,6 +176,17 @@ def join_household(
     return member
 
 
+def customer_for(ref: CustomerRef, ctx: ChangeContext) -> int:
+    """Who an event from another context is about: the owner of the reference's most
+    trusted key, or a new customer holding its keys (an order or a usage reading from a
+    person Lealtad has not met is how it meets them)."""
+    keys = identity.keys_of(ref)
+    found = identity.resolve(keys, identity.find_owners(keys)).customer_id
+    if found is not None:
+        return found
+    return create_customer(CustomerProfile(), ref, ctx).pk
+
+
 def create_customer(profile: CustomerProfile, ref: CustomerRef, ctx: ChangeContext) -> Customer:
     """Create from a form or the API; refuses identifiers another customer already holds.
 
