@@ -21,7 +21,8 @@ from typing import Any
 from django.db import connection, transaction
 
 from lealtad.commerce import demo_assortment as assortment
-from lealtad.commerce.demo_purchases import TABLES, Buyer, Catalog, Ids, purchases
+from lealtad.commerce.demo_purchases import purchases
+from lealtad.commerce.demo_settlement import TABLES, Buyer, Catalog, Ids
 from lealtad.commerce.models import (
     Category,
     Location,

@@ -18,78 +18,30 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
-from typing import Any, Protocol
 
 from lealtad.commerce.demo_assortment import IMPULSE, MISSION_WEIGHTS, MISSIONS, TAX_RATES
+from lealtad.commerce.demo_settlement import (
+    TABLES,
+    Buyer,
+    Catalog,
+    Ids,
+    Line,
+    Rows,
+    Settlement,
+    money,
+    place,
+)
 
-Rows = dict[str, list[tuple[Any, ...]]]
-TABLES = ("Order", "OrderLine", "Shipment", "Payment", "Return", "ReturnLine")
+__all__ = ["TABLES", "Buyer", "Catalog", "Ids", "purchases"]
+
 # How much more often, and how much more per visit, a buyer on n channels buys.
 FREQUENCY = {1: 1.0, 2: 1.5, 3: 2.0}
 SECOND_MISSION = {1: 0.05, 2: 0.15, 3: 0.25}
 # Days between orders for a single-channel buyer of each persona (halved to doubled at random).
 GAP = {"regular": 75, "mvc": 100, "growing": 70, "lapsed": 70, "won_back": 70, "costly": 40}
 SHIP_FROM = 30_00  # cents: a smaller web order is collected at a store, not shipped
-RETURN_RATE = {"costly": 0.35}  # share of orders with something brought back; others 0.04
-RETURN_REASONS = (
-    "No le queda la talla",
-    "Producto defectuoso",
-    "Ya no lo necesita",
-    "Llegó con el empaque dañado",
-    "Se equivocó de producto",
-)
-CARRIERS = ("Servientrega", "Tramaco", "Laar Courier")
-
-
-class Buyer(Protocol):
-    """What the customers' demo says of one buyer (its ``Shopper``)."""
-
-    @property
-    def customer_id(self) -> int: ...
-    @property
-    def persona(self) -> str: ...
-    @property
-    def acquired_days(self) -> int: ...
-    @property
-    def channels(self) -> tuple[str, ...]: ...
-    @property
-    def city(self) -> str: ...
-    @property
-    def country(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class Catalog:
-    """The written catalog as plain values: ids, prices in cents, where each city buys."""
-
-    skus: dict[str, tuple[int, int, str]]  # sku: (variant id, price in cents, description)
-    product_skus: dict[str, tuple[str, ...]]  # product code: its SKUs
-    category: dict[str, str]  # product code: category code
-    stores: dict[str, tuple[int, ...]]  # city: its store location ids
-    warehouses: dict[str, int]  # country: the location id orders ship from
-
-
-@dataclass
-class Ids:
-    """The next id of each table (the writer reads the current maxima first)."""
-
-    next: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 1))
-
-    def take(self, table: str) -> int:
-        value = self.next[table]
-        self.next[table] = value + 1
-        return value
-
-
-@cache
-def money(cents: int) -> str:
-    """Cents as the decimal text the writer inserts (cached: prices repeat)."""
-    sign = "-" if cents < 0 else ""
-    cents = abs(cents)
-    return f"{sign}{cents // 100}.{cents % 100:02d}"
 
 
 def promotion_days(today: date, span: int) -> set[int]:
@@ -112,21 +64,7 @@ def purchases(seed: int, buyers: Sequence[Buyer], catalog: Catalog, ids: Ids, to
     return draw.out
 
 
-@dataclass
-class _Line:
-    sku: str
-    quantity: int
-    base: int = 0  # cents, before discount and tax
-    discount: int = 0
-    tax: int = 0
-    line_id: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.base - self.discount + self.tax
-
-
-class _Draw:
+class _Draw(Settlement):
     """One call's random stream and rows; draws happen in a fixed order."""
 
     def __init__(self, rng: random.Random, catalog: Catalog, ids: Ids, today: date) -> None:
@@ -139,9 +77,6 @@ class _Draw:
             persona: (list(weights), _cumulative(list(weights.values())))
             for persona, weights in MISSION_WEIGHTS.items()
         }
-
-    def pick(self, seq: Sequence[Any]) -> Any:
-        return seq[int(self.r() * len(seq))]
 
     def at(self, ago: int, hour_from: int = 13) -> str:
         """A time on that day, in UTC, within opening hours (08:00-18:59 in Ecuador)."""
@@ -177,7 +112,7 @@ class _Draw:
 
     # What -------------------------------------------------------------------------------
 
-    def basket(self, persona: str, n_channels: int, growth: float, least: int) -> list[_Line]:
+    def basket(self, persona: str, n_channels: int, growth: float, least: int) -> list[Line]:
         """What one order holds: one mission or more, and at least ``least`` cents of it (a
         phone order is worth its delivery)."""
         r, catalog = self.r, self.catalog
@@ -199,7 +134,7 @@ class _Draw:
                     quantity += 1 + int(r() * 2)
                 wanted[sku] = wanted.get(sku, 0) + quantity
                 value += catalog.skus[sku][1] * quantity
-        return [_Line(sku, quantity) for sku, quantity in wanted.items()]
+        return [Line(sku, quantity) for sku, quantity in wanted.items()]
 
     # One buyer --------------------------------------------------------------------------
 
@@ -213,7 +148,7 @@ class _Draw:
             lines = self.basket(b.persona, n_channels, growth, least)
             self.order(b, max(1, ago), channel, lines, first=n == 0)  # none later than yesterday
 
-    def order(self, b: Buyer, ago: int, channel: str, lines: list[_Line], first: bool) -> None:
+    def order(self, b: Buyer, ago: int, channel: str, lines: list[Line], first: bool) -> None:
         r, catalog = self.r, self.catalog
         promotions = self.price(b, ago, channel, lines, first)
         store = self.pick(catalog.stores.get(b.city) or catalog.stores[""])
@@ -239,42 +174,19 @@ class _Draw:
         total = sum(x.total for x in lines)
         charge = self.pay(order_id, placed, channel, shipped, total, back)
         if back is not None:
-            self.write_return(b, order_id, number, back, charge, store, channel)
+            self.write_return(b, order_id, back, charge, store, channel)
         subtotal = sum(x.base for x in lines)
         discount, tax = sum(x.discount for x in lines), sum(x.tax for x in lines)
-        ship_to = _place(b.city, b.country) if fulfilment == "ship" else "{}"
-        self.out["Order"].append(
-            (
-                order_id,
-                number,
-                b.customer_id,
-                channel,
-                status,
-                fulfilment,
-                None,
-                ship_to,
-                store if fulfilment != "ship" else None,  # the store it was handed over at
-                store if channel == "pos" else None,
-                False,
-                "USD",
-                b.country,
-                "",
-                TAX_RATES[b.country],
-                money(subtotal),
-                money(discount),
-                money(tax),
-                money(subtotal - discount + tax),
-                _promotions(tuple(promotions)),
-                "",
-                None,
-                "",
-                placed,
-                "demo",
-                placed,
-            )
-        )
+        ship_to = place(b.city, b.country) if fulfilment == "ship" else "{}"
+        handed_at = store if fulfilment != "ship" else None  # the store it was handed over at
+        who = (order_id, number, b.customer_id, channel, status, fulfilment, None, ship_to)
+        where_taken = (handed_at, store if channel == "pos" else None, False, "USD")
+        tax_rate = (b.country, "", TAX_RATES[b.country])
+        amounts = (money(subtotal), money(discount), money(tax), money(subtotal - discount + tax))
+        rest = (_promotions(tuple(promotions)), "", None, "", placed, "demo", placed)
+        self.out["Order"].append((*who, *where_taken, *tax_rate, *amounts, *rest))
 
-    def price(self, b: Buyer, ago: int, channel: str, lines: list[_Line], first: bool) -> list[str]:
+    def price(self, b: Buyer, ago: int, channel: str, lines: list[Line], first: bool) -> list[str]:
         """Base, discount and tax of each line (in cents, half up); the promotions applied."""
         r, skus = self.r, self.catalog.skus
         percent, applied = 0, []
@@ -296,242 +208,13 @@ class _Draw:
             line.tax = ((line.base - line.discount) * rate + 5_000) // 10_000
         return applied
 
-    # Fulfilment, payment, returns -------------------------------------------------------
-
-    def write_lines(
-        self, order_id: int, lines: list[_Line], where: int, back: _Back | None
-    ) -> str | None:
-        """The order's lines (all handed over or shipped); the status a return leaves."""
-        skus, rows = self.catalog.skus, self.out["OrderLine"]
-        returned = back.quantities if back else {}
-        for x in lines:
-            variant, price, description = skus[x.sku]
-            came_back = returned.get(x.line_id, 0)
-            rows.append(
-                (
-                    x.line_id,
-                    order_id,
-                    variant,
-                    x.sku,
-                    description,
-                    x.quantity,
-                    money(price),
-                    money(x.discount),
-                    money(x.tax),
-                    money(x.total),
-                    where,
-                    x.quantity,
-                    came_back,
-                    0,
-                )
-            )
-        if back is None:
-            return None
-        whole = all(returned.get(x.line_id, 0) == x.quantity for x in lines)
-        return "returned" if whole else "partly_returned"
-
-    def ship(
-        self, order_id: int, ago: int, placed: str, where: int, lines: list[_Line], b: Buyer
-    ) -> tuple[int, str]:
-        """One shipment with everything, delivered after a few days; (its id, when it left)."""
-        shipment_id = self.ids.take("Shipment")
-        left = self.at(ago - 1, 14) if ago >= 2 else placed
-        arrived = self.at(ago - 3, 15) if ago >= 4 else None
-        carrier = self.pick(CARRIERS)
-        content = json.dumps([{"sku": x.sku, "quantity": x.quantity} for x in lines])
-        to = _place(b.city, b.country)
-        self.out["Shipment"].append(
-            (
-                shipment_id,
-                order_id,
-                where,
-                "delivered" if arrived else "shipped",
-                carrier,
-                f"{carrier[:3].upper()}{shipment_id:09d}",
-                to,
-                content,
-                left,
-                arrived,
-                None,
-            )
-        )
-        return shipment_id, left
-
-    def pay(
-        self,
-        order_id: int,
-        placed: str,
-        channel: str,
-        shipped: tuple[int, str] | None,
-        total: int,
-        back: _Back | None,
-    ) -> int:
-        """A sale taken now is one captured charge; a card order is an authorization its
-        capture settled (at the shipment, or when collected). Returns the captured charge."""
-        rows, refunded = self.out["Payment"], back.refund if back else 0
-        if channel == "pos":
-            charge = self.ids.take("Payment")
-            label = self.pick(("Efectivo", "Visa débito", "Mastercard ···5100"))
-            rows.append(
-                (
-                    charge,
-                    order_id,
-                    "charge",
-                    "captured",
-                    "demo",
-                    f"demo-{charge}",
-                    label,
-                    money(total),
-                    money(refunded),
-                    None,
-                    None,
-                    None,
-                    channel,
-                    placed,
-                )
-            )
-            return charge
-        held, charge = self.ids.take("Payment"), self.ids.take("Payment")
-        shipment, taken = shipped if shipped else (None, placed)
-        rows.append(
-            (
-                held,
-                order_id,
-                "charge",
-                "settled",
-                "demo",
-                f"demo-{held}",
-                "Visa ···4242",
-                money(total),
-                "0.00",
-                None,
-                None,
-                None,
-                channel,
-                placed,
-            )
-        )
-        rows.append(
-            (
-                charge,
-                order_id,
-                "charge",
-                "captured",
-                "demo",
-                f"demo-{charge}",
-                "Visa ···4242",
-                money(total),
-                money(refunded),
-                None,
-                held,
-                shipment,
-                channel,
-                taken,
-            )
-        )
-        return charge
-
-    def bring_back(
-        self, persona: str, ago: int, lines: list[_Line], fulfilment: str
-    ) -> _Back | None:
-        """Whether something of the order came back, when, and its refund."""
-        r = self.r
-        if r() >= RETURN_RATE.get(persona, 0.04):
-            return None
-        after = 4 + int(r() * 12) if fulfilment == "ship" else 1 + int(r() * 14)
-        if ago - after < 1:
-            return None
-        chosen = lines if persona == "costly" and r() < 0.5 else [self.pick(lines)]
-        came_back = tuple((x.line_id, x.quantity, x.total) for x in chosen)
-        return _Back(ago - after, came_back, self.pick(RETURN_REASONS))
-
-    def write_return(
-        self,
-        b: Buyer,
-        order_id: int,
-        number: str,
-        back: _Back,
-        charge: int,
-        store: int,
-        channel: str,
-    ) -> None:
-        """The return at a store (or sent back to the warehouse from the web), refunded on the
-        charge it came from."""
-        ret = self.ids.take("Return")
-        at = self.at(back.ago)
-        where_channel = "pos" if channel == "pos" or self.r() < 0.6 else channel
-        location = (
-            store if where_channel == "pos" else self.catalog.warehouses.get(b.country, store)
-        )
-        self.out["Return"].append(
-            (
-                ret,
-                f"DEV-DEMO{ret:010d}",
-                order_id,
-                b.customer_id,
-                where_channel,
-                location,
-                back.reason,
-                money(back.refund),
-                None,
-                None,
-                at,
-                "demo",
-            )
-        )
-        for line_id, quantity, refund in back.lines:
-            self.out["ReturnLine"].append(
-                (self.ids.take("ReturnLine"), ret, line_id, quantity, money(refund), True)
-            )
-        refund_id = self.ids.take("Payment")
-        self.out["Payment"].append(
-            (
-                refund_id,
-                order_id,
-                "refund",
-                "refunded",
-                "demo",
-                f"demo-{refund_id}",
-                "",
-                money(back.refund),
-                "0.00",
-                charge,
-                None,
-                None,
-                where_channel,
-                at,
-            )
-        )
-
-
-@dataclass(frozen=True)
-class _Back:
-    """What came back of an order: when (days ago), how many of which lines, the refund."""
-
-    ago: int
-    lines: tuple[tuple[int, int, int], ...]  # (order line id, units, refund in cents)
-    reason: str
-
-    @property
-    def quantities(self) -> dict[int, int]:
-        return {line_id: units for line_id, units, _ in self.lines}
-
-    @property
-    def refund(self) -> int:
-        return sum(refund for _, _, refund in self.lines)
-
-
-@cache
-def _place(city: str, country: str) -> str:
-    return json.dumps({"city": city, "country": country})
-
 
 @cache
 def _promotions(codes: tuple[str, ...]) -> str:
     return json.dumps(list(codes))
 
 
-def _base(lines: list[_Line]) -> int:
+def _base(lines: list[Line]) -> int:
     return sum(line.base for line in lines)
 
 
