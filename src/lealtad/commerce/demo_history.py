@@ -169,8 +169,6 @@ def ensure_catalog() -> Catalog:
 
 def _unit_costs() -> None:
     """What a unit costs the company: its price less the category's margin (25-60 %)."""
-    if not any(f.name == "unit_cost" for f in Variant._meta.get_fields()):
-        return  # a catalog without unit costs yet
     for code, _, _, category, price, _ in assortment.PRODUCTS:
         margin = Decimal(str(assortment.CATEGORIES[category][2]))
         cost = (Decimal(price) * (1 - margin)).quantize(Decimal("0.01"))
