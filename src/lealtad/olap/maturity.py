@@ -25,6 +25,7 @@ from typing import Any
 import duckdb
 
 from lealtad.olap.cohorts import sales_filter, scope_filter
+from lealtad.olap.economics import channel_set_sql
 
 STAGES = (1, 2, 3, 4)
 STAGE_NAMES = {1: "inform", 2: "interact", 3: "relate", 4: "maximize"}
@@ -116,65 +117,61 @@ TARGETS: dict[str, tuple[int, float]] = {
 }
 
 
-def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> float:
-    row = con.execute(sql, params).fetchone()
-    return float(row[0]) if row and row[0] is not None else 0.0
+def _row(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[float]:
+    """One row of figures, NULL as 0 (fetched whole: a half-read result blocks the cursor)."""
+    rows = con.execute(sql, params).fetchall()
+    return [float(v) if v is not None else 0.0 for v in rows[0]] if rows else []
 
 
 def measure_evidence(con: duckdb.DuckDBPyConnection, scope: Any = None) -> dict[str, float]:
-    """The raw indicators from the facts (shares in 0..1, counts as counts)."""
+    """The raw indicators from the facts (shares in 0..1, counts as counts): one pass over
+    the orders, one over the customers' channel sets, one each over returns and contacts."""
     where, p = sales_filter(scope)
     c_where, c_p = scope_filter(scope, columns=("channel",))
     digital = list(DIGITAL_CHANNELS)
     marks = ", ".join("?" for _ in digital)
-    per_customer = (
-        f"SELECT customer_id, count(DISTINCT channel) AS n FROM orders WHERE {where} "
-        "AND customer_id IS NOT NULL GROUP BY 1"
+    channels, ch_p = channel_set_sql(con, where, p)
+    online, identified, pickups = _row(
+        con,
+        f"SELECT avg((channel IN ({marks}))::INT), avg((customer_id IS NOT NULL)::INT), "
+        f"avg((store <> '')::INT) FILTER (WHERE channel IN ({marks})) FROM orders WHERE {where}",
+        [*digital, *digital, *p],
     )
-    found = {
-        "channels_with_orders": _one(
-            con, f"SELECT count(DISTINCT channel) FROM orders WHERE {where}", p
-        ),
-        "online_order_share": _one(
-            con,
-            f"SELECT avg((channel IN ({marks}))::INT) FROM orders WHERE {where}",
-            [*digital, *p],
-        ),
-        "multichannel_customers": _one(con, f"SELECT avg((n >= 2)::INT) FROM ({per_customer})", p),
-        "identified_orders": _one(
-            con, f"SELECT avg((customer_id IS NOT NULL)::INT) FROM orders WHERE {where}", p
-        ),
-        "one_history": _one(
-            con,
-            "SELECT avg((customer_id IN (SELECT customer_id FROM contacts "
-            f"WHERE TRUE{c_where}))::INT) FROM ({per_customer})",
-            [*c_p, *p],
-        ),
-        "cross_channel_pickups": _one(
-            con,
-            f"SELECT avg((store <> '')::INT) FROM orders WHERE {where} AND channel IN ({marks})",
-            [*p, *digital],
-        ),
-    }
+    used = _row(con, f"SELECT count(DISTINCT channel) FROM orders WHERE {where}", p)[0]
+    multichannel, one_history = _row(
+        con,
+        f"WITH per AS (SELECT customer_id, {channels} AS n FROM orders WHERE {where} "
+        "AND customer_id IS NOT NULL GROUP BY 1), "
+        f"talked AS (SELECT DISTINCT customer_id FROM contacts WHERE TRUE{c_where}) "
+        "SELECT avg((per.n >= 2)::INT), avg((talked.customer_id IS NOT NULL)::INT) "
+        "FROM per LEFT JOIN talked USING (customer_id)",
+        [*ch_p, *p, *c_p],
+    )
     o_where, o_p = sales_filter(scope, "o")
-    found["cross_channel_returns"] = _one(
+    (returns,) = _row(
         con,
         "SELECT avg((r.channel <> o.channel OR (r.store <> '' AND r.store <> o.store))::INT) "
         f"FROM returns r JOIN orders o USING (order_id) WHERE {o_where}",
         o_p,
     )
     # Contacts carry no store or region: a scope limited on those sees none of them.
-    contact_channels = _one(
-        con, f"SELECT count(DISTINCT channel) FROM contacts WHERE TRUE{c_where}", c_p
-    )
-    digital_contacts = _one(
+    contact_channels, digital_contacts = _row(
         con,
-        f"SELECT count(*) FROM contacts WHERE channel IN ({marks}){c_where}",
+        f"SELECT count(DISTINCT channel), count(*) FILTER (WHERE channel IN ({marks})) "
+        f"FROM contacts WHERE TRUE{c_where}",
         [*digital, *c_p],
     )
-    found["channels_in_use"] = 1.0 if found["channels_with_orders"] or contact_channels else 0.0
-    found["digital_presence"] = 1.0 if digital_contacts or found["online_order_share"] > 0 else 0.0
-    return found
+    return {
+        "channels_in_use": 1.0 if used or contact_channels else 0.0,
+        "digital_presence": 1.0 if digital_contacts or online > 0 else 0.0,
+        "online_order_share": online,
+        "channels_with_orders": used,
+        "multichannel_customers": multichannel,
+        "identified_orders": identified,
+        "one_history": one_history,
+        "cross_channel_returns": returns,
+        "cross_channel_pickups": pickups,
+    }
 
 
 def read_evidence(found: Mapping[str, float]) -> Reading:

@@ -4,13 +4,15 @@ segment-by-channel map and the maturity stage. Each reads the cube under the cal
 (``selectors.scope.scope_of``); the sums are in :mod:`lealtad.olap.cohorts`,
 :mod:`~lealtad.olap.economics` and :mod:`~lealtad.olap.maturity`.
 
-Answers are kept per fact-store signature: the same question asked again before new facts
-land (a dashboard reloaded, two tiles sharing a matrix) is not computed twice.
+Answers are kept per question: until the facts change, and for a minute after they do (a
+dashboard reloaded, two tiles sharing a matrix, the feed's deltas landing every few seconds
+do not recompute seconds of work). Entering a cost forgets them (:func:`forget`).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -53,6 +55,8 @@ QUESTION_TEXT = {
 }
 METRICS = ("retention", "revenue", "revenue_per_customer", "active")
 _KEPT = 32
+FRESH_FOR = 60.0  # seconds a slow answer outlives a change of the facts
+SLOW = 0.5  # seconds: answers quicker than this are simply computed again
 _lock = threading.Lock()
 _answers: OrderedDict[tuple, Any] = OrderedDict()
 
@@ -62,19 +66,28 @@ class EconomicsQueryError(DomainError):
 
 
 def _computed(key: tuple, compute: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
+    """The answer to ``key``: kept while the facts stay the same; one that took more than
+    ``SLOW`` to compute also for ``FRESH_FOR`` seconds after they change (the incremental feed
+    lands deltas every few seconds; monthly cohorts and yearly curves do not move with one
+    more order, and over ten million orders some of these take seconds)."""
     cube = cube_store.cube()
-    full = (str(cube_store.facts_root()), cube.store.signature(), *key)
+    full = (str(cube_store.facts_root()), *key)
+    signature = cube.store.signature()
+    now = time.monotonic()
     with _lock:
-        if full in _answers:
+        kept = _answers.get(full)
+        if kept is not None and (kept[0] == signature or (kept[3] and now - kept[1] < FRESH_FOR)):
             _answers.move_to_end(full)
-            return _answers[full]
+            return kept[2]
     cursor = cube.cursor()
     try:
         found = compute(cursor)
     finally:
         cursor.close()
+    slow = time.monotonic() - now > SLOW
     with _lock:
-        _answers[full] = found
+        _answers[full] = (signature, now, found, slow)
+        _answers.move_to_end(full)
         while len(_answers) > _KEPT:
             _answers.popitem(last=False)
     return found
