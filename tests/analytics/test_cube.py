@@ -379,3 +379,22 @@ def test_no_parameter_shows_another_stores_revenue(
     records = found.json()["records"]
     assert sum(r["revenue"] or 0 for r in records) <= own + 0.01
     assert all(r.get("store", HOME) == HOME for r in records)
+
+
+def test_new_segments_reach_the_orders_without_rewriting_them(story: demo.Story) -> None:
+    """A refresh exports the customers alone: the changed ones are laid over the orders'
+    copies, and a compaction writes them into the orders."""
+    from lealtad.customers.models import Customer
+
+    take(story, HOME)
+    facts.export_all()
+    asked = CubeQuery(("revenue",), rows=(Dimension("segment"),))
+    assert [k for k, _ in cube.query(EVERYTHING, asked).records] == [("unknown",)]
+    Customer.objects.filter(pk=story.customer_id).update(income_band="high")
+    assert facts.export_all(tables=["customers"]) == {"customers": 1}
+    assert cube_store.store().files("orders").deltas == ()
+    assert [k for k, _ in cube.query(EVERYTHING, asked).records] == [("high",)]
+    assert facts.export_all(tables=["customers"]) == {"customers": 0}  # nothing changed
+    facts.compact_all()
+    assert cube_store.store().files("customers").deltas == ()
+    assert [k for k, _ in cube.query(EVERYTHING, asked).records] == [("high",)]

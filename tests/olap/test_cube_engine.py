@@ -33,7 +33,7 @@ def facts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cube, pa.Table, pa.
     root = tmp_path_factory.mktemp("facts")
     store = FactStore(root)
     people = synthetic.customers(2_000)
-    orders, lines = synthetic.order_lines(30_000, 2_000)
+    orders, lines = synthetic.order_lines(30_000, 2_000, people=people)
     synthetic.write(store, "customers", people)
     synthetic.write(store, "orders", orders)
     synthetic.write(store, "order_lines", lines)

@@ -10,17 +10,25 @@ visible to the next query that starts after it is renamed into place.
 
 from __future__ import annotations
 
+import os
+import shutil
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from lealtad.olap.enrich import SOURCE
 from lealtad.olap.query import CubeError, CubeQuery, Dimension, Scope, fact_for
 from lealtad.olap.result import CubeResult, merge
 from lealtad.olap.schema import (
     DIMENSION_SQL,
+    ENRICHED,
+    ENRICHED_TABLES,
     FACT_COLUMNS,
     MEASURES,
     SUPERSEDE_KEY,
@@ -37,6 +45,7 @@ _DUCK_TYPES = {
     "date32[day]": "DATE",
     "timestamp[us, tz=UTC]": "TIMESTAMPTZ",
 }
+RESULTS_KEPT = 512  # answers kept per process until the facts change
 CATALOG_DIMENSIONS = ("channel", "store", "region", "segment", "tier", "product", "category")
 
 
@@ -44,13 +53,45 @@ def _columns(table: str) -> str:
     return ", ".join(name for name, _ in FACT_COLUMNS[table])
 
 
+def _query_key(query: CubeQuery) -> tuple:
+    return (
+        query.measures,
+        query.rows,
+        query.columns,
+        tuple(sorted(query.filters.items())),
+        query.date_from,
+        query.date_to,
+    )
+
+
 def _files_sql(paths: Sequence[str]) -> str:
     # Paths are the store's own file names (never user input); quoted for SQL all the same.
     return "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
 
 
-def view_sql(table: str, files: Files) -> str:
-    """The SELECT behind a table's view: base, deltas laid over it, or an empty typed set."""
+def view_sql(table: str, files: Files, customer_deltas: Sequence[str] = ()) -> str:
+    """The SELECT behind a table's view: base with the customers' later changes laid over
+    the copies of their segment, tier and region (orders and lines)."""
+    inner = _rows_sql(table, files)
+    if table not in ENRICHED_TABLES or not customer_deltas:
+        return inner
+    changed = (
+        f"(SELECT customer_id, segment, tier, region FROM read_parquet("
+        f"{_files_sql(customer_deltas)}) QUALIFY {VERSION} = max({VERSION}) "
+        "OVER (PARTITION BY customer_id))"
+    )
+    plain = ", ".join(f"v.{n}" for n, _ in FACT_COLUMNS[table] if n not in ENRICHED)
+    laid = ", ".join(
+        f"COALESCE(cd.{source}, v.{target}) AS {target}" for target, source in SOURCE.items()
+    )
+    return (
+        f"SELECT {plain}, {laid} FROM ({inner}) v "
+        f"LEFT JOIN {changed} cd ON cd.customer_id = v.customer_id"
+    )
+
+
+def _rows_sql(table: str, files: Files) -> str:
+    """Base rows, deltas laid over them, or an empty typed set."""
     cols = _columns(table)
     if not files.base and not files.deltas:
         typed = ", ".join(
@@ -88,6 +129,8 @@ class Cube:
         self._lock = threading.Lock()
         self._signature: tuple | None = None
         self._catalog_cache: dict[tuple, dict[str, list[str]]] = {}
+        self._results: OrderedDict[tuple, CubeResult] = OrderedDict()
+        self.caching = True
 
     def close(self) -> None:
         self._con.close()
@@ -100,10 +143,13 @@ class Cube:
         with self._lock:
             if signature == self._signature:
                 return
+            customer_deltas = dict(signature)["customers"].deltas
             for table, files in signature:
-                self._con.execute(f"CREATE OR REPLACE VIEW {table} AS {view_sql(table, files)}")
+                text = view_sql(table, files, customer_deltas)
+                self._con.execute(f"CREATE OR REPLACE VIEW {table} AS {text}")
             self._signature = signature
             self._catalog_cache.clear()
+            self._results.clear()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         self.refresh()
@@ -127,8 +173,25 @@ class Cube:
     # Queries ------------------------------------------------------------------------------
 
     def query(self, query: CubeQuery, scope: Scope) -> CubeResult:
+        """The answer, from the cache while no snapshot or delta has landed since."""
         query = query.checked()
         started = time.perf_counter()
+        self.refresh()
+        key = (self._signature, _query_key(query), scope)
+        with self._lock:
+            cached = self._results.get(key) if self.caching else None
+            if cached is not None:
+                self._results.move_to_end(key)
+        if cached is not None:
+            return replace(cached, elapsed_ms=(time.perf_counter() - started) * 1000)
+        result = self._compute(query, scope, started)
+        with self._lock:
+            self._results[key] = result
+            while len(self._results) > RESULTS_KEPT:
+                self._results.popitem(last=False)
+        return result
+
+    def _compute(self, query: CubeQuery, scope: Scope, started: float) -> CubeResult:
         by_fact: dict[str, list[str]] = {}
         for measure in query.measures:
             by_fact.setdefault(fact_for(measure, query), []).append(measure)
@@ -189,7 +252,7 @@ def dimension_sql(fact: str, dimension: Dimension) -> str:
     if dimension.name == "date":
         return _GRAIN_SQL[dimension.grain]
     expr = DIMENSION_SQL[fact][dimension.name]
-    if expr.startswith("c."):
+    if expr.startswith(("c.", "f.c_")):
         fallback = "'unknown'" if dimension.name in ("segment", "tier") else "''"
         return f"COALESCE({expr}, {fallback})"
     return expr
@@ -244,11 +307,12 @@ def fact_sql(
     return text, params
 
 
-def compact(cube: Cube, table: str) -> int:
-    """Fold a table's deltas into a new base (the view's rows, written once); rows kept."""
+def compact(cube: Cube, table: str, *, force: bool = False) -> int:
+    """Fold a table's deltas (and, for orders and lines, the customers' changes) into a new
+    base: the view's rows, written once; rows kept. ``force``: rewrite with no deltas."""
     store = cube.store
     files = store.files(table)
-    if not files.deltas:
+    if not files.deltas and not force:
         return 0
     started = time.time_ns()
     folder = store.table_dir(table) / f".compact-{started}"
@@ -256,7 +320,7 @@ def compact(cube: Cube, table: str) -> int:
     target = str(folder / "part-00000.parquet").replace("'", "''")
     cursor = cube.cursor()
     try:
-        view = view_sql(table, files)
+        view = view_sql(table, files, store.files("customers").deltas)
         cursor.execute(
             f"COPY ({view}) TO '{target}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 256000)"
         )
@@ -269,3 +333,33 @@ def compact(cube: Cube, table: str) -> int:
 
 
 __all__ = ["TABLES", "Cube", "CubeError", "compact", "fact_sql", "view_sql"]
+
+
+def changes_as_delta(cube: Cube, table: str, folder: Path) -> int:
+    """Lay a fresh full read of ``table`` (a snapshot written to ``folder``, not swapped in)
+    over the current one as a delta of the rows that differ; rows written. The customers'
+    new tiers after a refresh reach the orders' copies this way without rewriting them."""
+    key = SUPERSEDE_KEY[table]
+    cols = [n for n, _ in FACT_COLUMNS[table]]
+    differs = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in cols if c != key)
+    version = time.time_ns()
+    tmp, final = cube.store.delta_path(table, version)
+    fresh = _files_sql([str(p) for p in sorted(folder.glob("*.parquet"))])
+    target = str(tmp).replace("'", "''")
+    cursor = cube.cursor()
+    try:
+        cursor.execute(
+            f"COPY (SELECT n.*, CAST({version} AS BIGINT) AS {VERSION} "
+            f"FROM read_parquet({fresh}) n LEFT JOIN {table} o ON o.{key} = n.{key} "
+            f"WHERE o.{key} IS NULL OR {differs}) TO '{target}' (FORMAT parquet)"
+        )
+        found = cursor.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()
+    finally:
+        cursor.close()
+    rows = int(found[0]) if found else 0
+    if rows:
+        os.replace(tmp, final)
+    else:
+        tmp.unlink(missing_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    return rows

@@ -16,6 +16,7 @@ it just before a swap still finds its files.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -30,7 +31,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lealtad.olap.schema import SUPERSEDE_KEY, TABLES, VERSION, arrow_schema
+from lealtad.olap.schema import ENRICHED, SUPERSEDE_KEY, TABLES, VERSION, arrow_schema
 
 ROW_GROUP = 256_000
 BASE_PREFIX = "base-"
@@ -56,7 +57,10 @@ def chunk_table(table: str, chunk: Mapping[str, Sequence[Any]], version: int | N
         if column.name == VERSION:
             arrays.append(pa.array([version] * length, pa.int64()))
             continue
-        values: Any = chunk[column.name]
+        values: Any = chunk.get(column.name)
+        if values is None and column.name in ENRICHED:
+            arrays.append(pa.nulls(length, column.type))
+            continue
         if isinstance(values, pa.Array | pa.ChunkedArray):
             arrays.append(values.cast(column.type))
         else:
@@ -92,13 +96,19 @@ class SnapshotWriter:
             self._writer.write_table(pa.concat_tables(self._pending), row_group_size=ROW_GROUP)
         self._pending, self._pending_rows = [], 0
 
-    def commit(self) -> Path:
+    def finish(self) -> Path:
+        """Close the files without swapping them in (for a caller that compares first)."""
         self._flush()
         self._writer.close()
+        return self.tmp
+
+    def commit(self) -> Path:
+        self.finish()
         return self.store.swap_in(self.table, self.tmp, self.watermark, self.started, self.rows)
 
     def abort(self) -> None:
-        self._writer.close()
+        with contextlib.suppress(Exception):
+            self._writer.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
@@ -196,6 +206,13 @@ class FactStore:
         pq.write_table(data, tmp, compression="zstd")
         os.replace(tmp, folder / name)
         return data.num_rows
+
+    def delta_path(self, table: str, version: int) -> tuple[Path, Path]:
+        """(hidden, final) names for a delta another writer (DuckDB's COPY) produces."""
+        folder = self.table_dir(table) / "delta"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"d-{version:020d}-{uuid.uuid4().hex[:8]}.parquet"
+        return folder / f".{name}", folder / name
 
     def applied(self) -> set[int]:
         """Message ids already folded into deltas (read on from where this process stopped)."""

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pyarrow as pa
 
-from lealtad.olap.schema import arrow_schema
+from lealtad.olap.enrich import CustomerLookup
+from lealtad.olap.schema import ENRICHED, arrow_schema
 from lealtad.olap.store import FactStore
 
 CHANNELS = np.array(["store", "web", "call_center", "app", "partner"])
@@ -51,15 +52,22 @@ def customers(n: int, seed: int = 7) -> pa.Table:
 
 
 def order_lines(
-    lines: int, customers_n: int, seed: int = 11, first_order: int = 1, first_line: int = 1
+    lines: int,
+    customers_n: int,
+    seed: int = 11,
+    first_order: int = 1,
+    first_line: int = 1,
+    people: pa.Table | None = None,
 ) -> tuple[pa.Table, pa.Table]:
-    """(orders, order_lines): about three lines an order."""
+    """(orders, order_lines): about three lines an order, in the order they were placed (as
+    the export reads them, by id); with ``people``, each carries its customer's segment,
+    tier and region as the export copies them."""
     rng = np.random.default_rng(seed)
     n_orders = max(1, lines // 3)
     order_of_line = np.sort(rng.integers(0, n_orders, lines))
     order_ids = np.arange(first_order, first_order + n_orders, dtype=np.int64)
     customer = rng.integers(1, customers_n + 1, n_orders).astype(np.int64)
-    days = rng.integers(0, DAYS, n_orders)
+    days = np.sort(rng.integers(0, DAYS, n_orders))
     seconds = rng.integers(0, 86_400, n_orders)
     channel = CHANNELS[rng.integers(0, len(CHANNELS), n_orders)]
     store = STORES[rng.integers(0, len(STORES), n_orders)]
@@ -90,6 +98,7 @@ def order_lines(
             pa.array(cost, from_pandas=True),
             pa.array(returned),
             pa.array(returned * price),
+            *_blank(lines),
         ],
         schema=arrow_schema("order_lines"),
     )
@@ -114,10 +123,26 @@ def order_lines(
             pa.array(cost_sum),
             pa.array(units),
             pa.array(count),
+            *_blank(n_orders),
         ],
         schema=arrow_schema("orders"),
     )
+    if people is not None:
+        lookup = CustomerLookup(people)
+        order_table = _enriched(order_table, lookup)
+        line_table = _enriched(line_table, lookup)
     return order_table, line_table
+
+
+def _blank(rows: int) -> list[pa.Array]:
+    return [pa.nulls(rows, pa.string()) for _ in ENRICHED]
+
+
+def _enriched(table: pa.Table, lookup: CustomerLookup) -> pa.Table:
+    found = lookup.enrich({"customer_id": table["customer_id"]})
+    for name in ENRICHED:
+        table = table.set_column(table.schema.get_field_index(name), name, found[name])
+    return table
 
 
 def write(store: FactStore, table: str, data: pa.Table, batch: int = 1_000_000) -> None:

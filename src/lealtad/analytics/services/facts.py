@@ -23,8 +23,10 @@ from lealtad.commerce.selectors import facts as commerce_facts
 from lealtad.core import hub
 from lealtad.core.models import OutboxMessage
 from lealtad.customers.selectors import facts as customer_facts
-from lealtad.olap.engine import compact
-from lealtad.olap.schema import TABLES
+from lealtad.olap.engine import changes_as_delta, compact
+from lealtad.olap.enrich import CustomerLookup
+from lealtad.olap.schema import ENRICHED_TABLES, TABLES
+from lealtad.olap.store import SnapshotWriter
 
 Progress = Callable[[str, int, int], None]  # step, done, total
 
@@ -61,36 +63,65 @@ def _counts() -> dict[str, int]:
 
 
 def export_all(progress: Progress | None = None, tables: Sequence[str] = TABLES) -> dict[str, int]:
-    """A fresh snapshot of every fact table; rows written per table.
+    """A fresh snapshot of every fact table (or of ``tables``); rows written per table.
 
     The watermark (the newest outbox message when the export starts) and the start time go
     with each snapshot: deltas the feed wrote before it are dropped, those after it stay laid
     over it, and the feed's memory of handled messages forgets those the snapshot covers.
+    The customers go first: orders and lines carry a copy of each customer's segment, tier
+    and region. Customers exported alone (after a refresh wrote new tiers) are laid over the
+    current ones as a delta of the customers that changed, so the orders' copies stay right
+    without rewriting every order.
     """
     watermark = OutboxMessage.objects.aggregate(top=Max("id"))["top"] or 0
     started = time.time_ns()
     target = store()
     totals = _counts()
+    # Customers first: orders and lines copy from them.
+    wanted = sorted(set(tables) & set(TABLES), key=lambda t: (t != "customers", t))
+    alone = (
+        wanted == ["customers"]
+        and bool(target.files("orders").base)
+        and bool(target.files("customers").base)
+    )
     written: dict[str, int] = {}
-    for table in tables:
+    lookup: CustomerLookup | None = None
+    for table in wanted:
+        if table in ENRICHED_TABLES and lookup is None:
+            lookup = CustomerLookup(cube().arrow(_LOOKUP_SQL))
         writer = target.snapshot(table, watermark, started)
-        total = totals.get(table, 0)
-        step = f"facts:{table}"
-        if progress:
-            progress(step, 0, total)
         try:
-            for chunk in _sources()[table]():
-                writer.write(chunk)
-                if progress:
-                    progress(step, writer.rows, max(total, writer.rows))
+            _write(writer, table, lookup, totals.get(table, 0), progress)
         except BaseException:
             writer.abort()
             raise
-        writer.commit()
-        written[table] = writer.rows
-    if set(tables) == set(TABLES):
+        if alone:
+            written[table] = changes_as_delta(cube(), table, writer.finish())
+        else:
+            writer.commit()
+            written[table] = writer.rows
+    if set(wanted) == set(TABLES):
         target.prune_ledger(watermark)
     return written
+
+
+_LOOKUP_SQL = "SELECT customer_id, segment, tier, region FROM customers"
+
+
+def _write(
+    writer: SnapshotWriter,
+    table: str,
+    lookup: CustomerLookup | None,
+    total: int,
+    progress: Progress | None,
+) -> None:
+    step = f"facts:{table}"
+    if progress:
+        progress(step, 0, total)
+    for chunk in _sources()[table]():
+        writer.write(lookup.enrich(chunk) if lookup and table in ENRICHED_TABLES else chunk)
+        if progress:
+            progress(step, writer.rows, max(total, writer.rows))
 
 
 # The incremental feed ----------------------------------------------------------------------
@@ -153,27 +184,30 @@ def _contact_ids(messages: Iterable[hub.Message]) -> list[int]:
 
 
 def compact_all(progress: Progress | None = None) -> dict[str, int]:
-    """Fold every table's deltas into a new base; rows per table compacted."""
+    """Fold every table's deltas into a new base; rows per table compacted. Orders and
+    lines are rewritten first whenever the customers changed, so their copies of segment,
+    tier and region take the customers' changes before those deltas are folded away."""
     done: dict[str, int] = {}
     the_cube = cube()
-    for index, table in enumerate(TABLES):
+    customers_changed = bool(the_cube.store.files("customers").deltas)
+    order = [t for t in TABLES if t != "customers"] + ["customers"]
+    for index, table in enumerate(order):
         if progress:
-            progress("compact", index, len(TABLES))
-        if the_cube.store.files(table).deltas:
-            done[table] = compact(the_cube, table)
+            progress("compact", index, len(order))
+        force = customers_changed and table in ENRICHED_TABLES
+        if the_cube.store.files(table).deltas or force:
+            done[table] = compact(the_cube, table, force=force)
     if progress:
-        progress("compact", len(TABLES), len(TABLES))
+        progress("compact", len(order), len(order))
     return done
 
 
 def compact_if_due() -> dict[str, int]:
     """Fold a table's deltas in once there are many of them, so queries stay quick."""
     the_cube = cube()
-    done = {}
-    for table in TABLES:
-        if len(the_cube.store.files(table).deltas) >= COMPACT_AFTER_FILES:
-            done[table] = compact(the_cube, table)
-    return done
+    if any(len(the_cube.store.files(t).deltas) >= COMPACT_AFTER_FILES for t in TABLES):
+        return compact_all()
+    return {}
 
 
 def status() -> dict[str, Any]:
