@@ -220,6 +220,9 @@ def demo(
     seed: int = 7,
     interactions_per_customer: int = 10,
     if_empty: Annotated[bool, typer.Option(help="Do nothing when customers exist")] = False,
+    purchases: Annotated[
+        bool, typer.Option(help="Add 30 months of orders, returns and payments (commerce)")
+    ] = True,
     scenario: Annotated[
         str | None, typer.Option(help="Play a story instead: cross-channel (seed 000)")
     ] = None,
@@ -248,7 +251,7 @@ def demo(
             seed=seed,
             interactions_per_customer=interactions_per_customer,
             progress=bar,
-            shoppers=Purchases(seed),  # what the demo's buyers bought over 30 months
+            shoppers=Purchases(seed) if purchases else None,  # what they bought in 30 months
         )
     typer.echo(report)
 
