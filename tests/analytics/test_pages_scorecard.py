@@ -23,10 +23,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def no_nightly_refresh(settings: Any) -> None:
+def no_nightly_refresh(settings: Any, tmp_path: Any) -> None:
     """The hub's ticker would start the nightly refresh in a thread of its own, outside the
-    test's transaction; these tests are about the pages."""
+    test's transaction; these tests are about the pages. An empty fact store of their own."""
     settings.LEALTAD_ANALYTICS_NIGHTLY = False
+    settings.LEALTAD_HOME = tmp_path
 
 
 def user_in(role: str, name: str | None = None) -> User:
