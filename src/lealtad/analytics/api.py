@@ -15,7 +15,7 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict
 
 from lealtad.analytics.models import RefreshRun
-from lealtad.analytics.selectors import value
+from lealtad.analytics.selectors import usage, value
 from lealtad.analytics.services import refresh, rules
 from lealtad.core.access import require
 from lealtad.core.roles import Capability
@@ -71,6 +71,24 @@ def customer_value(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     if found is None:
         raise HttpError(404, f"customer {customer_id} has not been assessed yet")
     return found
+
+
+@router.get("/analytics/customers/{customer_id}/upsell", summary="Plans a customer outgrew")
+def customer_upsell(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    """Per unit (hours, GB …) the plan the customer uses more than it gives, month after
+    month, and the smallest plan that would cover them (``usage.recorded`` events)."""
+    who = require(request, Capability.ANALYTICS_VIEW)
+    if readable(customer_id, who.reader) is None:
+        raise HttpError(404, f"no customer {customer_id}")
+    return {"upsell": usage.upsell_for(customer_id, timezone.localdate())}
+
+
+@router.get("/analytics/upsell", summary="Customers who outgrew their plan")
+def outgrown(request: HttpRequest, unit: str, limit: int = 500) -> dict[str, Any]:
+    """Everyone over their plan in ``unit`` for the last months in a row, most over first."""
+    require(request, Capability.ANALYTICS_VIEW)
+    found = usage.outgrown(unit, timezone.localdate())
+    return {"unit": unit, "customers": found[: max(1, min(limit, 5000))], "total": len(found)}
 
 
 @router.get("/analytics/tiers", summary="Customers and lifetime value per value tier")

@@ -6,12 +6,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils import timezone
+
+from lealtad.analytics.schemas import UsageRecorded
 from lealtad.analytics.selectors import value
-from lealtad.analytics.services import facts, refresh
-from lealtad.core import hub, sections
+from lealtad.analytics.selectors.usage import upsell_for
+from lealtad.analytics.services import facts, refresh, usage
+from lealtad.core import envelope, hub, sections
 from lealtad.core.roles import Capability
 
 hub.before_pass(refresh.tick)
+
+envelope.register(
+    "usage.recorded",
+    UsageRecorded,
+    usage.apply_usage_events,
+    "What a customer used of their plan in one period (hours, GB, transactions …): the "
+    "evidence for an up-sell when they use more than the plan gives, month after month.",
+)
 
 
 @sections.provide("value")
@@ -21,7 +33,9 @@ def value_section(customer_id: int, capabilities: frozenset[Any]) -> list[dict[s
     if Capability.VIEW not in capabilities:
         return []
     found = value.customer_value(customer_id)
-    return [value.summary_of(found)] if found else []
+    if found is None:
+        return []
+    return [{**value.summary_of(found), "upsell": upsell_for(customer_id, timezone.localdate())}]
 
 
 @hub.subscriber_many(*facts.ORDER_EVENTS, *facts.CONTACT_EVENTS, name="analytics.cube_feed")

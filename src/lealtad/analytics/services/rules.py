@@ -51,12 +51,28 @@ class ValueRules:
             raise ValueError("assumed_margin: between 0 and 1")
 
 
+@dataclass(frozen=True)
+class UsageRules:
+    """When a customer has outgrown their plan: over ``ratio`` x its allowance in each of the
+    last ``periods`` months (one heavy month is noise, a run ending now is a need)."""
+
+    ratio: float = 1.2
+    periods: int = 3
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.ratio <= 100:
+            raise ValueError("ratio: between 1 and 100")
+        if not 1 <= self.periods <= 12:
+            raise ValueError("periods: between 1 and 12")
+
+
 SECTIONS: dict[str, type] = {
     "value": ValueRules,
     "tiers": TierRules,
     "costs": CostRates,
     "lifecycle": LifecycleRules,
     "churn": ChurnRules,
+    "usage": UsageRules,
 }
 
 
