@@ -20,12 +20,14 @@ Run: ``.venv/bin/python benchmarks/cohorts.py`` (``--orders 1000000`` for a quic
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -122,6 +124,26 @@ def pandas_cells(cube: Cube) -> dict[tuple[int, int], tuple[int, float]]:
     return out
 
 
+def others(cursor: Any, repeats: int) -> None:
+    """The rest of the channel economics over the same orders (no target: for the record)."""
+    from lealtad.olap import economics, maturity
+
+    costs = [
+        economics.CostEntry(i, start, start.replace(day=28), channel, "", 1000.0)
+        for i, (start, channel) in enumerate(
+            (dt.date(2024, m, 1), c) for m in range(1, 13) for c in ("web", "pos")
+        )
+    ]
+    for label, fn in (
+        ("channel curve (1/2/3+ channels per year)", lambda: economics.channel_curve(cursor)),
+        ("CAC of 24 cost entries", lambda: economics.acquisition_costs(cursor, costs)),
+        ("segment x channel map", lambda: economics.segment_channel_map(cursor, costs)),
+        ("maturity evidence", lambda: maturity.measure_evidence(cursor)),
+    ):
+        median, fastest, _ = timed(fn, max(1, repeats // 2))
+        report(f"{label} (fastest {fastest:.2f} s)", median, "s")
+
+
 def same(a: dict, b: dict) -> bool:
     if a.keys() != b.keys():
         return False
@@ -163,6 +185,7 @@ def main() -> int:
             theirs = pandas_cells(cube)
             report("pandas groupby (one run)", pandas_cells.seconds, "s")  # type: ignore[attr-defined]
             ok = ok and same(ours, theirs)
+        others(cursor, args.repeats)
         cursor.close()
         cube.close()
         print(

@@ -215,13 +215,17 @@ _CELLS = """
                count(*) AS customers, sum(p.revenue) AS revenue
         FROM per_channel p LEFT JOIN customers c USING (customer_id) GROUP BY 1, 2
     ),
+    spent AS (
+        SELECT a.customer_id, sum(o.revenue) AS value
+        FROM acquired a JOIN orders o ON o.customer_id = a.customer_id
+        WHERE o.day < a.day + {year} AND {sales}
+        GROUP BY 1
+    ),
     first_year AS (
         SELECT a.customer_id, a.segment, a.channel,
-               a.day <= (SELECT d FROM as_of) - INTERVAL {year} DAY AS matured,
-               COALESCE(sum(o.revenue), 0) AS value
-        FROM acquired a LEFT JOIN orders o ON o.customer_id = a.customer_id
-             AND o.day < a.day + INTERVAL {year} DAY AND {sales}
-        GROUP BY 1, 2, 3, 4
+               a.day <= (SELECT d FROM as_of) - {year} AS matured,
+               COALESCE(s.value, 0) AS value
+        FROM acquired a LEFT JOIN spent s USING (customer_id)
     ),
     acq AS (
         SELECT segment, channel, count(*) AS acquired, count(*) FILTER (WHERE matured) AS matured,
