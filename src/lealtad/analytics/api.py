@@ -80,14 +80,14 @@ def customer_upsell(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     who = require(request, Capability.ANALYTICS_VIEW)
     if readable(customer_id, who.reader) is None:
         raise HttpError(404, f"no customer {customer_id}")
-    return {"upsell": usage.upsell_for(customer_id, timezone.localdate())}
+    return {"upsell": usage.upsell_for(customer_id, timezone.localdate(), rules.current().usage)}
 
 
 @router.get("/analytics/upsell", summary="Customers who outgrew their plan")
 def outgrown(request: HttpRequest, unit: str, limit: int = 500) -> dict[str, Any]:
     """Everyone over their plan in ``unit`` for the last months in a row, most over first."""
     require(request, Capability.ANALYTICS_VIEW)
-    found = usage.outgrown(unit, timezone.localdate())
+    found = usage.outgrown(unit, timezone.localdate(), rules.current().usage)
     return {"unit": unit, "customers": found[: max(1, min(limit, 5000))], "total": len(found)}
 
 

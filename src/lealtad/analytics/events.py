@@ -11,7 +11,7 @@ from django.utils import timezone
 from lealtad.analytics.schemas import UsageRecorded
 from lealtad.analytics.selectors import value
 from lealtad.analytics.selectors.usage import upsell_for
-from lealtad.analytics.services import facts, refresh, usage
+from lealtad.analytics.services import facts, refresh, rules, usage
 from lealtad.core import envelope, hub, sections
 from lealtad.core.roles import Capability
 
@@ -35,7 +35,12 @@ def value_section(customer_id: int, capabilities: frozenset[Any]) -> list[dict[s
     found = value.customer_value(customer_id)
     if found is None:
         return []
-    return [{**value.summary_of(found), "upsell": upsell_for(customer_id, timezone.localdate())}]
+    return [
+        {
+            **value.summary_of(found),
+            "upsell": upsell_for(customer_id, timezone.localdate(), rules.current().usage),
+        }
+    ]
 
 
 @hub.subscriber_many(*facts.ORDER_EVENTS, *facts.CONTACT_EVENTS, name="analytics.cube_feed")

@@ -8,13 +8,18 @@ so no one has to type it in; the signal is :func:`lealtad.customer_value.upsell.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from lealtad.analytics.models import UsageReading
-from lealtad.analytics.services import rules as rule_book
 from lealtad.customer_value.upsell import Plan, UsageSignal, usage_signals
+
+
+class UsageRulesLike(Protocol):
+    ratio: float
+    periods: int
+
 
 MONTHS = 12
 
@@ -35,7 +40,9 @@ def ladder(unit: str) -> list[Plan]:
     )
 
 
-def outgrown(unit: str, today: date, customer_ids: list[int] | None = None) -> list[dict[str, Any]]:
+def outgrown(
+    unit: str, today: date, rules: UsageRulesLike, customer_ids: list[int] | None = None
+) -> list[dict[str, Any]]:
     """Customers over their plan for the last months in a row, most over first."""
     months = months_until(today)
     rows = UsageReading.objects.filter(unit=unit, period__in=months)
@@ -54,25 +61,24 @@ def outgrown(unit: str, today: date, customer_ids: list[int] | None = None) -> l
         used[i, months.index(period)] = value
         if period >= latest[i]:
             latest[i], allowance[i], plan[i] = period, allows, code
-    usage_rules = rule_book.current().usage
     signals = usage_signals(
         customers,
         allowance,
         used,
         ladder(unit),
-        ratio=usage_rules.ratio,
-        periods=usage_rules.periods,
+        ratio=rules.ratio,
+        periods=rules.periods,
     )
     out = [_signal(s, unit, plan[where[int(s.customer)]]) for s in signals]  # type: ignore[call-overload]
     return sorted(out, key=lambda s: -s["peak_usage"] / s["allowance"])
 
 
-def upsell_for(customer_id: int, today: date) -> list[dict[str, Any]]:
+def upsell_for(customer_id: int, today: date, rules: UsageRulesLike) -> list[dict[str, Any]]:
     """The customer's plans they have outgrown (one per unit), for the 360 and the offers."""
     units = UsageReading.objects.filter(customer_id=customer_id).values_list("unit", flat=True)
     out = []
     for unit in sorted(set(units)):
-        out += outgrown(unit, today, [customer_id])
+        out += outgrown(unit, today, rules, [customer_id])
     return out
 
 
