@@ -169,3 +169,20 @@ def test_a_future_period_has_no_figures(sales: None) -> None:
     assert html.status_code == 200
     # The picker offers recent periods; a future one asked by hand shows no figures.
     assert scorecard_value(html.content.decode(), "revenue") == "—"
+
+
+def test_lifetime_value_by_tier_after_a_refresh_for_unrestricted_users_only(sales: None) -> None:
+    from lealtad.analytics.services import refresh
+
+    run = refresh.run(Actor.system("test"), trigger="cli")
+    assert run.status == "done", run.error
+    html = signed_in("manager").get("/analytics/").content.decode()
+    clv = chart_data(html, "tier-clv")
+    assert clv["labels"] and all(v is not None for v in clv["datasets"][0]["data"])
+    user_in("manager", "tienda.quicentro")
+    scopes.set_scope("tienda.quicentro", stores=[demo.STORE_HOME], actor=Actor.system("test"))
+    client = Client()
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.get(username="tienda.quicentro"))
+    assert 'id="tier-clv"' not in client.get("/analytics/").content.decode()

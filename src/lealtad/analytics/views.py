@@ -55,6 +55,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "trend": board.revenue_trend(seen, filters, today),
         "migration": board.migration(seen, today),
         "curve": board.channel_curve(seen),
+        "clv": board.lifetime_value(seen),
         "cohorts": board.cohort_heat(seen),
     }
     return render(request, "analytics/dashboard.html", context)

@@ -153,6 +153,33 @@ def revenue_trend(scope: Scope, filters: Filters, today: date) -> dict[str, Any]
     )
 
 
+def lifetime_value(scope: Scope) -> dict[str, Any] | None:
+    """Average and total lifetime value per tier from the last refresh. Per customer, not per
+    store, so only for a caller whose scope is everything."""
+    if not scope.unrestricted:
+        return None
+    rows = [r for r in value.tier_overview() if r["customers"]]
+    if not rows:
+        return None
+    table = charts.series(
+        [r["label"] for r in rows],
+        (_("Average lifetime value"), [r["avg_clv"] for r in rows]),
+        (_("Customers"), [r["customers"] for r in rows]),
+        (_("Total lifetime value"), [r["clv_total"] for r in rows]),
+        (_("Value so far"), [r["historic_value"] for r in rows]),
+    )
+    return charts.panel(
+        "tier-clv",
+        _("Lifetime value by tier"),
+        "bar",
+        "money",
+        charts.only(table, 0),
+        note=_("Expected from now on, discounted; from the last refresh."),
+        table=table,
+        units=("money", "count", "money", "money"),
+    )
+
+
 def migration(scope: Scope, today: date) -> dict[str, Any] | None:
     """This month's migrants (tier on the last day of last month against today). Tiers are
     per customer, not per store, so a caller limited to some stores does not see them."""
