@@ -73,6 +73,21 @@ def test_prospects_returns_future_rows_and_joining_days():
     assert result.last_purchase_day.tolist() == [-1, 7, -1, -1]
 
 
+def test_a_day_is_netted_like_lifetime_value_does():
+    result = lifecycle(
+        [0, 0, 1, 1, 2, 3, 3],
+        [5, 5, 6, 6, 7, 8, 9],
+        as_of=20,
+        customers=4,
+        amount=[100.0, -150.0, 30.0, -30.0, 0.0, 40.0, -10.0],
+    )
+    # 0 returned more than they bought that day; 1 voided the sale; 2 got a free item;
+    # 3 bought on day 8 and returned part of it the next day (a return alone is no purchase)
+    assert _stages(result) == ["prospect", "prospect", "first_purchase", "first_purchase"]
+    assert result.last_purchase_day.tolist() == [-1, -1, 7, 8]
+    assert result.warnings == []
+
+
 def test_empty_log_and_bad_input():
     result = lifecycle([], [], as_of=10, customers=2)
     assert _stages(result) == ["prospect", "prospect"]
@@ -148,21 +163,42 @@ rules_strategy = st.builds(
 logs = st.lists(st.tuples(st.integers(0, 4), st.integers(0, 600)), max_size=60)
 
 
+def _purchase_days_of(rows: list[tuple[int, float]]) -> list[int]:
+    """Days whose amounts net above zero, or to zero without a return."""
+    by_day: dict[int, list[float]] = {}
+    for day, amount in rows:
+        by_day.setdefault(day, []).append(amount)
+    return [
+        day
+        for day, amounts in by_day.items()
+        if sum(amounts) > 0 or (sum(amounts) == 0 and min(amounts) >= 0)
+    ]
+
+
 @settings(max_examples=200, deadline=None)
-@given(logs, rules_strategy, st.integers(300, 700), st.randoms())
-def test_agrees_with_the_one_customer_reading_in_any_row_order(rows, rules, as_of, random):
+@given(
+    logs,
+    rules_strategy,
+    st.integers(300, 700),
+    st.randoms(),
+    st.lists(st.sampled_from([-20.0, -5.0, 0.0, 5.0, 20.0]), min_size=60, max_size=60),
+)
+def test_agrees_with_the_one_customer_reading_in_any_row_order(rows, rules, as_of, random, amounts):
     random.shuffle(rows)
     customers = [c for c, _ in rows]
     days = [d for _, d in rows]
-    result = lifecycle(customers, days, as_of=as_of, customers=5, rules=rules)
-    listed = result.transitions.listed()
-    for customer in range(5):
-        expected = _reference([d for c, d in rows if c == customer], as_of, rules)
-        got = [(stage, day) for c, stage, day in listed if c == customer]
-        assert got == expected
-        current = STAGES[result.stage[customer]]
-        assert current == (expected[-1][0] if expected else "prospect")
-        assert result.since[customer] == (expected[-1][1] if expected else -1)
+    for money in (None, amounts[: len(rows)]):
+        result = lifecycle(customers, days, as_of=as_of, customers=5, rules=rules, amount=money)
+        listed = result.transitions.listed()
+        for customer in range(5):
+            mine = [(d, 1.0 if money is None else money[i]) for i, (c, d) in enumerate(rows)]
+            mine = [row for row, (c, _) in zip(mine, rows, strict=True) if c == customer]
+            expected = _reference(_purchase_days_of(mine), as_of, rules)
+            got = [(stage, day) for c, stage, day in listed if c == customer]
+            assert got == expected
+            current = STAGES[result.stage[customer]]
+            assert current == (expected[-1][0] if expected else "prospect")
+            assert result.since[customer] == (expected[-1][1] if expected else -1)
 
 
 @settings(max_examples=200, deadline=None)

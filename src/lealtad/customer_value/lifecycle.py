@@ -22,7 +22,8 @@ brings anything but lapsing or lapsed, and a purchase day never does.
 
 "More than n days" is exact: last purchase on day 100, threshold 30, lapsing on day 131 (the
 first day with more than 30 days without a purchase), which ``as_of`` must have reached.
-Purchases on one day are one purchase day; returns (negative amounts) are not purchases.
+Purchases on one day are one purchase day; a day whose amounts net below zero (returns), or
+to zero with a return among them (a voided sale), is not a purchase day.
 
 Examples:
     >>> rules = LifecycleRules(loyal_purchases=3, loyal_window_days=60)
@@ -161,7 +162,10 @@ def lifecycle(
     1,000,000 customers and 10,000,000 rows take a few seconds.
 
     Dropped and counted in ``warnings``: rows after ``as_of``, rows whose amount is not a
-    number. Rows with a negative amount (returns) are not purchases and are dropped silently.
+    number. With ``amount``, a customer's rows of one day are netted, as ``lifetime_value``
+    does: a day worth less than zero (returns only, or returns larger than the purchase), or
+    zero with a return among them (a voided sale), is not a purchase day; a day worth exactly
+    zero with no return (a free item) is.
 
     Raises:
         ValueError: columns of different lengths, a customer index outside 0..customers-1,
@@ -207,31 +211,51 @@ def _purchase_rows(
     same_length(customer_index=index, day_number=days)
     keep = days <= as_of
     note(warnings, ~keep, f"transaction(s) dated after day {as_of} dropped")
+    money = None
     if amount is not None:
         money = floats(amount, "amount")
         same_length(customer_index=index, amount=money)
         finite = usable(money)
         note(warnings, ~finite, "transaction(s) with an amount that is not a number dropped")
-        keep &= finite & (money >= 0)
+        keep &= finite
     if not keep.all():
         index, days = index[keep], days[keep]
+        money = None if money is None else money[keep]
     if index.size == 0:
         return _Rows(index, days), count
-    ordered = (np.diff(index) >= 0).all() and ((np.diff(days) >= 0) | (np.diff(index) > 0)).all()
-    if not ordered:
-        low, high = int(days.min()), int(days.max())
-        fits = (high - low + 1) * max(count, 1) < 2**62
-        order = (
-            np.argsort(index * (high - low + 1) + (days - low), kind="stable")
-            if fits
-            else np.lexsort((days, index))
-        )
+    order = _order(index, days, count)
+    if order is not None:
         index, days = index[order], days[order]
+        money = None if money is None else money[order]
     new = np.ones(index.size, dtype=bool)
     new[1:] = (index[1:] != index[:-1]) | (days[1:] != days[:-1])
-    if not new.all():
-        index, days = index[new], days[new]
+    purchase = _purchase_days(money, new)
+    index, days = index[new], days[new]
+    if purchase is not None:
+        index, days = index[purchase], days[purchase]
     return _Rows(index, days), count
+
+
+def _order(index: Ints, days: Ints, count: int) -> Ints | None:
+    """The order that sorts rows by customer then day (None when they already are)."""
+    step = np.diff(index)
+    if (step >= 0).all() and ((np.diff(days) >= 0) | (step > 0)).all():
+        return None
+    low, high = int(days.min()), int(days.max())
+    if (high - low + 1) * max(count, 1) < 2**62:  # one integer key sorts faster than two
+        return np.argsort(index * (high - low + 1) + (days - low), kind="stable")
+    return np.lexsort((days, index))
+
+
+def _purchase_days(money: Floats | None, new: Flags) -> Flags | None:
+    """Which customer-days are purchases (None: all): a day whose amounts net below zero, or
+    to zero with a return among them (a voided sale), is not; as in ``lifetime_value``."""
+    if money is None:
+        return None
+    first = np.flatnonzero(new)
+    net = np.add.reduceat(money, first)
+    lowest = np.minimum.reduceat(money, first)
+    return (net > 0) | ((net == 0) & (lowest >= 0))
 
 
 @dataclass(frozen=True)
