@@ -143,3 +143,34 @@ def test_any_labelled_base_fits_to_finite_probabilities(rows):
     assert np.all(np.isfinite(probability)) and np.all((probability > 0) & (probability < 1))
     for score in model.score(columns, top=5):
         assert len(score.drivers) == 2 and all(math.isfinite(d.contribution) for d in score.drivers)
+
+
+def test_a_large_base_is_learned_from_a_sample_and_stays_calibrated():
+    rng = np.random.default_rng(5)
+    n = 20_000
+    columns = {"recency": rng.gamma(2.0, 30.0, n), "plan": rng.choice(["a", "b", "c"], n)}
+    logit = 0.02 * columns["recency"] + (columns["plan"] == "c") - 4.0
+    churned = rng.random(n) < 1 / (1 + np.exp(-logit))
+    small = churn_model.fit(columns, churned, settings=churn_model.Settings(max_rows=2_000))
+    whole = churn_model.fit(columns, churned, settings=churn_model.Settings(max_rows=None))
+    sampled, offset = churn_model.sample(churned.astype(np.int64), 2_000)
+    assert sampled is not None and sampled.size == 2_000 and offset > 0  # leavers over-kept
+    assert churned[sampled].sum() == min(int(churned.sum()), 1_000)  # the rare class whole
+    # the intercept takes the sampling back: the mean risk is the base's churn rate
+    assert small.predict(columns).mean() == pytest.approx(churned.mean(), abs=0.01)
+    assert np.abs(small.predict(columns) - whole.predict(columns)).mean() < 0.02
+    folds = churn_model.cross_validate(
+        columns, churned, settings=churn_model.Settings(max_rows=2_000)
+    )
+    assert all(fold.train_rows <= 2_000 for fold in folds)
+    assert np.mean([fold.auc for fold in folds]) > 0.7
+
+
+def test_numeric_labels_are_checked_at_once():
+    with pytest.raises(ValueError, match="churned: row 2 is 2"):
+        churn_model.labels(np.array([0, 1, 2, 1]))
+    with pytest.raises(ValueError, match="churned: row 1 is nan"):
+        churn_model.labels(np.array([0.0, np.nan, 1.0]))
+    assert churn_model.labels(np.array([True, False])).tolist() == [1, 0]
+    with pytest.raises(ValueError, match="max_rows: must be at least 100"):
+        churn_model.Settings(max_rows=10)

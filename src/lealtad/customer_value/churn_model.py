@@ -59,6 +59,7 @@ class Settings:
     max_levels: int = 100
     top_drivers: int = 3
     log_companions: bool = True
+    max_rows: int | None = 100_000
 
     def __post_init__(self) -> None:
         if not self.regularization > 0:
@@ -67,6 +68,8 @@ class Settings:
             raise ValueError("max_levels: must be ≥ 1")
         if self.top_drivers < 0:
             raise ValueError("top_drivers: must be ≥ 0")
+        if self.max_rows is not None and self.max_rows < 100:
+            raise ValueError("max_rows: must be at least 100 (or None for every row)")
 
 
 class Driver(NamedTuple):
@@ -190,6 +193,12 @@ def labels(churned: ArrayLike) -> NDArray[np.int64]:
     values = np.asarray(churned)
     if values.ndim != 1:
         raise ValueError("churned: must be one label per customer")
+    if values.dtype.kind in "biuf":  # booleans or 0/1 numbers: checked at once
+        bad = np.flatnonzero(~np.isin(values, (0, 1)))
+        if bad.size:
+            row = int(bad[0])
+            raise ValueError(f"churned: row {row} is {values[row].item()!r}, not a yes/no label")
+        return _both_classes(values.astype(np.int64))
     out = np.empty(values.size, dtype=np.int64)
     for row, value in enumerate(values.tolist()):
         if isinstance(value, (bool, int, float)) and value in (0, 1):
@@ -200,11 +209,15 @@ def labels(churned: ArrayLike) -> NDArray[np.int64]:
             out[row] = 1 if text in TRUE_LABELS else 0
         else:
             raise ValueError(f"churned: row {row} is {value!r}, not a yes/no label")
-    if out.size and out.min() == out.max():
-        which = "negative (stayed)" if out[0] == 1 else "positive (churned)"
-        raise ValueError(f"churned: no {which} labels; the model needs both")
+    return _both_classes(out)
+
+
+def _both_classes(out: NDArray[np.int64]) -> NDArray[np.int64]:
     if not out.size:
         raise ValueError("churned: no customers")
+    if out.min() == out.max():
+        which = "negative (stayed)" if out[0] == 1 else "positive (churned)"
+        raise ValueError(f"churned: no {which} labels; the model needs both")
     return out
 
 
@@ -277,7 +290,9 @@ def _numeric_encoder(name: str, numbers: Floats, settings: Settings) -> _Numeric
     if missing.all():
         raise ValueError(f"{name}: every value is missing")
     present = numbers[~missing]
-    log = settings.log_companions and present.min() >= 0 and np.unique(present).size > 2
+    low, high = present.min(), present.max()
+    between = bool(np.any((present != low) & (present != high)))  # a third value: a measure
+    log = settings.log_companions and low >= 0 and between
     encoder = _Numeric(
         name, float(np.median(present)), np.zeros(0), np.zeros(0), log, bool(missing.any())
     )
@@ -340,11 +355,44 @@ def fit(
     encoders = _encoders(columns, names, set(categorical), settings, y.size)
     model = ChurnModel(encoders, np.zeros(0), 0.0)
     z, _, _ = model._encode(columns)
+    rows, offset = sample(y, settings.max_rows)
     learner = LogisticRegression(C=settings.regularization, max_iter=2000)
-    learner.fit(z, y)
+    learner.fit(z if rows is None else z[rows], y if rows is None else y[rows])
     model.coef = learner.coef_[0].astype(np.float64)
-    model.intercept = float(learner.intercept_[0])
+    model.intercept = float(learner.intercept_[0]) - offset
     return model
+
+
+def sample(
+    y: NDArray[np.int64], max_rows: int | None, seed: int = 0
+) -> tuple[NDArray[np.int64] | None, float]:
+    """At most ``max_rows`` rows to learn from, and the log-odds offset the sample adds.
+
+    Why: 18 coefficients are learned as well from 100,000 customers as from a million, in a
+    tenth of the time (a refresh fits nightly). The rarer class is kept whole up to half the
+    rows, the other sampled at random; a class kept at rate p1 against p0 shifts every
+    log-odds by log(p1 / p0) (case-control sampling), which is taken back from the
+    intercept so the probabilities stay calibrated to the whole base."""
+    if max_rows is None or y.size <= max_rows:
+        return None, 0.0
+    rng = np.random.default_rng(seed)
+    positive, negative = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    if positive.size <= negative.size:
+        keep_positive = min(positive.size, max_rows // 2)
+        keep_negative = max_rows - keep_positive
+    else:
+        keep_negative = min(negative.size, max_rows // 2)
+        keep_positive = max_rows - keep_negative
+    rows = np.sort(
+        np.concatenate(
+            [
+                rng.choice(positive, keep_positive, replace=False),
+                rng.choice(negative, keep_negative, replace=False),
+            ]
+        )
+    )
+    rates = (keep_positive / positive.size) / (keep_negative / negative.size)
+    return rows, float(np.log(rates))
 
 
 def _rows(columns: Columns, names: Sequence[str], index: NDArray[np.int64]) -> dict[str, Any]:
@@ -362,7 +410,8 @@ def cross_validate(
     settings: Settings | None = None,
 ) -> list[FoldScore]:
     """Stratified ``folds``-fold AUC of :func:`fit` (shuffled with ``seed``): the check that
-    the model ranks leavers above stayers on customers it did not see."""
+    the model ranks leavers above stayers on customers it did not see. A base larger than
+    the settings' ``max_rows`` (per training fold) is checked on a sample of that size."""
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 
@@ -370,6 +419,10 @@ def cross_validate(
     names = list(features) if features is not None else [str(name) for name in columns]
     for name in names:
         _column(columns, name, y.size)
+    limit = (settings or Settings()).max_rows
+    kept, _ = sample(y, None if limit is None else limit * folds // (folds - 1))
+    if kept is not None:  # AUC compares ranks within each class: sampling keeps it unbiased
+        columns, y = _rows(columns, names, kept), y[kept]
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     scores = []
     for number, (train, test) in enumerate(splitter.split(np.zeros(y.size), y), start=1):
@@ -404,4 +457,5 @@ __all__ = [
     "cross_validate",
     "fit",
     "labels",
+    "sample",
 ]
