@@ -398,3 +398,40 @@ def test_new_segments_reach_the_orders_without_rewriting_them(story: demo.Story)
     facts.compact_all()
     assert cube_store.store().files("customers").deltas == ()
     assert [k for k, _ in cube.query(EVERYTHING, asked).records] == [("high",)]
+
+
+def test_the_command_line_exports_and_asks(shop: demo.Story, make_user) -> None:
+    from typer.testing import CliRunner
+
+    from lealtad.cli import app
+
+    runner = CliRunner()
+    exported = runner.invoke(app, ["analytics", "facts-export", "--table", "orders"])
+    assert exported.exit_code == 0, exported.output
+    assert "orders: 3 rows" in exported.output
+    wrong = runner.invoke(app, ["analytics", "facts-export", "--table", "invoices"])
+    assert wrong.exit_code == 2
+    asked = runner.invoke(
+        app, ["analytics", "cube", "revenue,orders", "--rows", "store", "--format", "csv"]
+    )
+    assert asked.exit_code == 0, asked.output
+    assert HOME in asked.output and OFFICE in asked.output
+    make_user("manager", "manager-cli")
+    scopes.set_scope("manager-cli", stores=[OFFICE], actor=Actor.system("test"))
+    scoped = runner.invoke(
+        app,
+        [
+            "analytics",
+            "cube",
+            "revenue",
+            "--rows",
+            "store",
+            "--as",
+            "manager-cli",
+            "--format",
+            "csv",
+        ],
+    )
+    assert OFFICE in scoped.output and HOME not in scoped.output
+    bad = runner.invoke(app, ["analytics", "cube", "profit"])
+    assert bad.exit_code != 0 and "measures" in bad.output
