@@ -186,3 +186,19 @@ def test_lifetime_value_by_tier_after_a_refresh_for_unrestricted_users_only(sale
 
     client.force_login(User.objects.get(username="tienda.quicentro"))
     assert 'id="tier-clv"' not in client.get("/analytics/").content.decode()
+
+
+def test_a_store_manager_opens_the_value_of_their_stores_customers_only(sales: None) -> None:
+    from django.contrib.auth.models import User
+
+    from lealtad.customers.models import Customer
+
+    user_in("manager", "tienda.quicentro")
+    scopes.set_scope("tienda.quicentro", stores=[demo.STORE_HOME], actor=Actor.system("test"))
+    client = Client()
+    client.force_login(User.objects.get(username="tienda.quicentro"))
+    home = Customer.objects.get(emails__address="ana@example.ec").pk
+    office = Customer.objects.get(emails__address="dario@example.ec").pk
+    assert client.get(f"/analytics/customers/{home}/").status_code == 200
+    assert client.get(f"/analytics/customers/{office}/").status_code == 404
+    assert signed_in("marketer").get(f"/analytics/customers/{office}/").status_code == 200

@@ -25,8 +25,8 @@ from lealtad.analytics.services import scorecard as scorecard_services
 from lealtad.core.access import require
 from lealtad.core.refusals import shown_as_message
 from lealtad.core.roles import Capability
+from lealtad.customers import selectors as customers_selectors
 from lealtad.customers.choices import ValueTier
-from lealtad.customers.selectors import subject as customers_subject
 
 
 def tier_label(tier: str) -> str:
@@ -92,10 +92,11 @@ def _refresh_panel(who: Any) -> dict[str, Any]:
 @login_required
 @require_GET
 def customer_value(request: HttpRequest, customer_id: int) -> HttpResponse:
-    require(request, Capability.ANALYTICS_VIEW)
-    name = customers_subject.display_names([customer_id]).get(customer_id)
-    if name is None:
+    who = require(request, Capability.ANALYTICS_VIEW)
+    found = customers_selectors.readable(customer_id, who.reader)
+    if found is None or not board.customer_in_scope(scope.scope_of(who), customer_id):
         raise Http404(_("No such customer."))
+    name = found.display_name
     figures = value_selectors.customer_value(customer_id)
     drivers = (figures or {}).get("churn_drivers") or []
     for held in (figures or {}).get("tier_history") or []:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from lealtad.analytics import charts
 from lealtad.analytics.selectors import cube, economics, value
 from lealtad.customers.choices import ValueTier
+from lealtad.olap.engine import scope_sql
 from lealtad.olap.query import CubeQuery, Dimension, Scope
 
 PERIODS = (
@@ -195,6 +196,28 @@ def migration(scope: Scope, today: date) -> dict[str, Any] | None:
         "start": found["start"],
         "end": found["end"],
     }
+
+
+def customer_in_scope(scope: Scope, customer_id: int) -> bool:
+    """Whether a caller limited to some stores, channels or regions may see this customer's
+    value: they bought (an order not cancelled) somewhere the scope allows."""
+    if scope.unrestricted:
+        return True
+    where, params = scope_sql("orders", scope)
+    join = (
+        "LEFT JOIN customers c ON c.customer_id = f.customer_id"
+        if any("c." in w for w in where)
+        else ""
+    )
+    text = (
+        f"SELECT 1 FROM orders f {join} WHERE f.customer_id = ? AND f.status <> 'cancelled' "
+        f"AND {' AND '.join(where) or 'true'} LIMIT 1"
+    )
+    cursor = cube.connection()
+    try:
+        return cursor.execute(text, [customer_id, *params]).fetchone() is not None
+    finally:
+        cursor.close()
 
 
 def catalog(scope: Scope) -> dict[str, list[str]]:
