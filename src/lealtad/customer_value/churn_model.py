@@ -354,10 +354,12 @@ def fit(
         raise ValueError(f"{unknown[0]}: named categorical but not a feature column")
     encoders = _encoders(columns, names, set(categorical), settings, y.size)
     model = ChurnModel(encoders, np.zeros(0), 0.0)
-    z, _, _ = model._encode(columns)
     rows, offset = sample(y, settings.max_rows)
+    if rows is not None:  # standardized on the whole base (above), learned on the sample
+        columns, y = _rows(columns, names, rows), y[rows]
+    z, _, _ = model._encode(columns)
     learner = LogisticRegression(C=settings.regularization, max_iter=2000)
-    learner.fit(z if rows is None else z[rows], y if rows is None else y[rows])
+    learner.fit(z, y)
     model.coef = learner.coef_[0].astype(np.float64)
     model.intercept = float(learner.intercept_[0]) - offset
     return model
