@@ -54,8 +54,9 @@ def _facts(lines: int, customers: int) -> None:
 def _forget() -> None:
     """As if new facts had just landed: no kept answer, no kept catalog."""
     from lealtad.analytics import cube_store
-    from lealtad.analytics.selectors import economics
+    from lealtad.analytics.selectors import economics, scorecard_figures
 
+    scorecard_figures._kept.clear()
     engine = cube_store.cube()
     engine._results.clear()
     engine._catalog_cache.clear()

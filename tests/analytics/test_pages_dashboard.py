@@ -202,3 +202,15 @@ def test_a_store_manager_opens_the_value_of_their_stores_customers_only(sales: N
     assert client.get(f"/analytics/customers/{home}/").status_code == 200
     assert client.get(f"/analytics/customers/{office}/").status_code == 404
     assert signed_in("marketer").get(f"/analytics/customers/{office}/").status_code == 200
+
+
+def test_the_scorecard_reads_new_facts_once_they_land(sales: None, api: Client) -> None:
+    if TODAY.timetuple().tm_yday <= 21:
+        pytest.skip("the sales straddle new year")
+    client = signed_in("manager")
+    url = f"/analytics/scorecard/?period={TODAY.year}"
+    assert scorecard_value(client.get(url).content.decode(), "active_customers") == "4"
+    assert scorecard_value(client.get(url).content.decode(), "active_customers") == "4"
+    buy(api, "elena@example.ec", TODAY - timedelta(days=1), demo.STORE_OFFICE)
+    facts.export_all()
+    assert scorecard_value(client.get(url).content.decode(), "active_customers") == "5"

@@ -8,15 +8,21 @@ shown as '—', never a made-up zero.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from lealtad.analytics import cube_store
 from lealtad.analytics.selectors import cube
 from lealtad.customers.selectors import coverage
 from lealtad.olap.engine import scope_sql
 from lealtad.olap.query import CubeQuery, Scope
 
+KEEP = 64  # scorecards kept (scope x period), the oldest dropped first
+_kept: OrderedDict[tuple, dict[str, float | None]] = OrderedDict()
+_lock = threading.Lock()
 FULFILLED = ("delivered", "completed", "returned", "partly_returned")
 AT_RISK = ("lapsing", "lapsed")
 
@@ -111,7 +117,31 @@ def _at_risk(scope: Scope, end: date) -> tuple[Any, ...]:
 
 def values(scope: Scope, start: date, end: date, previous_start: date) -> dict[str, float | None]:
     """Every KPI over [start, end] (end: the period's last day, or today while it runs);
-    growth and retention compare with the same number of days from ``previous_start``."""
+    growth and retention compare with the same number of days from ``previous_start``.
+
+    The cube's figures are kept until new facts land (as the cube keeps its answers): a
+    scorecard read again costs nothing, one read after new orders reads them. The identity
+    and consent shares come from the customers context each time."""
+    key = (cube_store.cube().store.signature(), scope, start, end, previous_start)
+    with _lock:
+        found = _kept.get(key)
+    if found is None:
+        found = _from_facts(scope, start, end, previous_start)
+        with _lock:
+            _kept[key] = found
+            while len(_kept) > KEEP:
+                _kept.popitem(last=False)
+    known = coverage.identity_coverage() if scope.unrestricted else None
+    return {
+        **found,
+        "known_identity": _ratio(known["known"], known["customers"]) if known else None,
+        "consented": _ratio(known["consented"], known["customers"]) if known else None,
+    }
+
+
+def _from_facts(
+    scope: Scope, start: date, end: date, previous_start: date
+) -> dict[str, float | None]:
     previous = (previous_start, previous_start + (end - start))
     now = _measures(scope, start, end)
     before = _measures(scope, *previous)
@@ -120,7 +150,6 @@ def values(scope: Scope, start: date, end: date, previous_start: date) -> dict[s
     fulfilled, live, multi, buyers, was, kept = _orders(scope, start, end, previous)
     lapsing, ever = _at_risk(scope, end)
     revenue, orders = now.get("revenue"), now.get("orders")
-    known = coverage.identity_coverage() if scope.unrestricted else None
     growth = _ratio((revenue or 0) - (before.get("revenue") or 0), before.get("revenue"))
     return {
         "revenue": revenue,
@@ -134,8 +163,6 @@ def values(scope: Scope, start: date, end: date, previous_start: date) -> dict[s
         "fulfilled": _ratio(fulfilled, live),
         "returns_rate": _ratio(returned, line_revenue),
         "contacts_per_order": _ratio(_contacts(scope, start, end), orders, 1.0),
-        "known_identity": _ratio(known["known"], known["customers"]) if known else None,
-        "consented": _ratio(known["consented"], known["customers"]) if known else None,
         "multichannel": _ratio(multi, buyers),
     }
 
