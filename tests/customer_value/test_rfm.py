@@ -198,3 +198,13 @@ def test_quantile_scores_split_distinct_values_evenly(values, bins):
     # mid-rank quantiles: bin sizes differ by at most one customer (plus the rounding of 2n)
     assert counts.max() - counts.min() <= 2
     assert (np.diff(scores) >= 0).all()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(-50, 5000), min_size=1, max_size=80), st.integers(2, 9))
+def test_counting_and_sorting_score_whole_numbers_alike(values, bins):
+    whole = np.asarray(values, dtype=np.float64)  # counted: whole numbers in a narrow range
+    shifted = whole + 0.5  # sorted: not whole numbers
+    assert (quantile_scores(whole, bins) == quantile_scores(shifted, bins)).all()
+    spread = whole * 1e9  # whole numbers, but a range too wide to count
+    assert (quantile_scores(whole, bins) == quantile_scores(spread, bins)).all()

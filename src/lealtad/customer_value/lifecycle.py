@@ -243,7 +243,7 @@ def _order(index: Ints, days: Ints, count: int) -> Ints | None:
         return None
     low, high = int(days.min()), int(days.max())
     if (high - low + 1) * max(count, 1) < 2**62:  # one integer key sorts faster than two
-        return np.argsort(index * (high - low + 1) + (days - low), kind="stable")
+        return np.argsort(index * (high - low + 1) + (days - low))
     return np.lexsort((days, index))
 
 

@@ -129,18 +129,26 @@ def quantile_scores(values: Floats, bins: int) -> Scores:
     """Scores 1..bins by mid-rank percentile (see the module): equal values score equal.
 
     Integer arithmetic on the positions, so a boundary never depends on float rounding.
+    Whole numbers in a narrow range (days, purchase counts) are counted instead of sorted.
     """
     size = values.size
     if size == 0:
         return np.zeros(0, np.int8)
-    order = np.argsort(values, kind="stable")
-    ordered = values[order]
+    low, high = float(values.min()), float(values.max())
+    if high - low <= 4 * size + 1024 and (values == np.floor(values)).all():
+        offset = (values - low).astype(np.int64)
+        counts = np.bincount(offset)
+        up_to = np.cumsum(counts)
+        position_sum = (2 * up_to - counts)[offset]  # below + (below + equal)
+        return (1 + (position_sum * bins) // (2 * size)).astype(np.int8)
+    order = np.argsort(values)  # ties score alike, so their order does not matter (and the
+    ordered = values[order]  # default sort is several times faster than the stable one)
     starts = np.ones(size, dtype=bool)
     starts[1:] = ordered[1:] != ordered[:-1]
     first = np.flatnonzero(starts)
     group = np.cumsum(starts) - 1
     ends = np.append(first[1:], size)
-    position_sum = first[group] + ends[group]  # below + (below + equal), per sorted row
+    position_sum = first[group] + ends[group]
     scores = np.empty(size, np.int8)
     scores[order] = 1 + (position_sum * bins) // (2 * size)
     return scores
