@@ -206,8 +206,10 @@ def acquisition_costs(
 _CELLS = """
     WITH {acquired}, costs AS ({values}),
     as_of AS (SELECT max(day) AS d FROM orders WHERE status <> 'cancelled'),
-    per_channel AS (
-        SELECT o.customer_id, o.channel, sum(o.revenue) AS revenue FROM orders o
+    per_channel AS MATERIALIZED (
+        SELECT o.customer_id, o.channel, sum(o.revenue) AS revenue,
+               sum(o.revenue) FILTER (WHERE o.day < f.day + {year}) AS early
+        FROM orders o LEFT JOIN firsts f USING (customer_id)
         WHERE {sales} AND o.customer_id IS NOT NULL GROUP BY 1, 2
     ),
     buying AS (
@@ -215,12 +217,7 @@ _CELLS = """
                count(*) AS customers, sum(p.revenue) AS revenue
         FROM per_channel p LEFT JOIN customers c USING (customer_id) GROUP BY 1, 2
     ),
-    spent AS (
-        SELECT a.customer_id, sum(o.revenue) AS value
-        FROM acquired a JOIN orders o ON o.customer_id = a.customer_id
-        WHERE o.day < a.day + {year} AND {sales}
-        GROUP BY 1
-    ),
+    spent AS (SELECT customer_id, sum(early) AS value FROM per_channel GROUP BY 1),
     first_year AS (
         SELECT a.customer_id, a.segment, a.channel,
                a.day <= (SELECT d FROM as_of) - {year} AS matured,
@@ -263,7 +260,7 @@ def segment_channel_map(
     values, v_params = _costs_values(costs)
     sales, s_params = sales_filter(scope, "o")
     sql = _CELLS.format(acquired=acquired, values=values, sales=sales, year=YEAR_DAYS)
-    rows = con.execute(sql, [*a_params, *v_params, *s_params, *s_params]).fetchall()
+    rows = con.execute(sql, [*a_params, *v_params, *s_params]).fetchall()
     return [_cell(row) for row in rows]
 
 
