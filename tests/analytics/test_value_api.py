@@ -127,3 +127,22 @@ def test_a_refresh_started_over_the_api_runs_in_the_background(
         ).status_code
         == 200
     )
+
+
+def test_each_tiers_forecast_is_checked_against_what_happened(
+    manager: Client, api: Client, shop: str
+) -> None:
+    for n in range(12):  # steady buyers: every four weeks for a year and a half
+        for weeks in range(2, 78, 4):
+            buy(api, f"constante-{n}@example.ec", TODAY - timedelta(weeks=weeks))
+    for n in range(6):  # bought twice long ago, never since
+        for weeks in (70, 60):
+            buy(api, f"ausente-{n}@example.ec", TODAY - timedelta(weeks=weeks))
+    run_refresh()  # the facts the check reads
+    found = manager.get("/api/v1/analytics/holdout?weeks=26").json()
+    purchases = {row["tier"]: row for row in found["purchases"]["tiers"]}
+    assert found["purchases"]["actual_total"] == 12 * 6  # weeks 2, 6 … 22 ago
+    assert sum(row["customers"] for row in purchases.values()) == 18
+    best = purchases["mvc"]
+    assert best["actual_mean"] > 5 and best["predicted_mean"] > 3  # steady buyers kept buying
+    assert manager.get("/api/v1/analytics/holdout?weeks=2").status_code == 422

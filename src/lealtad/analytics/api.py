@@ -16,6 +16,7 @@ from pydantic import ConfigDict
 
 from lealtad.analytics.models import RefreshRun
 from lealtad.analytics.selectors import usage, value
+from lealtad.analytics.services import holdout as holdout_check
 from lealtad.analytics.services import refresh, rules
 from lealtad.core.access import require
 from lealtad.core.roles import Capability
@@ -89,6 +90,14 @@ def outgrown(request: HttpRequest, unit: str, limit: int = 500) -> dict[str, Any
     require(request, Capability.ANALYTICS_VIEW)
     found = usage.outgrown(unit, timezone.localdate(), rules.current().usage)
     return {"unit": unit, "customers": found[: max(1, min(limit, 5000))], "total": len(found)}
+
+
+@router.get("/analytics/holdout", summary="Each tier's forecast against what happened")
+def holdout(request: HttpRequest, weeks: int = 26) -> dict[str, Any]:
+    """The base assessed as it stood ``weeks`` ago, each tier's forecast purchases and spend
+    for those weeks against what its customers actually did (relative error per tier)."""
+    require(request, Capability.ANALYTICS_VIEW)
+    return holdout_check.tier_holdout(weeks, timezone.localdate())
 
 
 @router.get("/analytics/tiers", summary="Customers and lifetime value per value tier")

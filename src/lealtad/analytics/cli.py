@@ -82,3 +82,19 @@ def value_command(customer_id: int) -> None:
 
 
 cli_cube.register(app)  # facts-export, facts-compact, cube
+
+
+@app.command("holdout")
+def holdout_command(
+    weeks: int = typer.Option(26, "--weeks", help="How far back the forecast starts"),
+) -> None:
+    """Each tier's forecast made ``weeks`` ago against what its customers did since."""
+    _django()
+    import json
+
+    from django.utils import timezone
+
+    from lealtad.analytics.services import holdout
+
+    found = holdout.tier_holdout(weeks, timezone.localdate())
+    typer.echo(json.dumps(found, default=str, indent=2))
