@@ -208,9 +208,10 @@ def _stock_shelves() -> None:
 def _read_catalog() -> Catalog:
     skus: dict[str, tuple[int, int, str]] = {}
     product_skus: dict[str, list[str]] = {}
-    for sku, product, description, price, _ in assortment.variants():
-        variant_id = Variant.objects.filter(sku=sku).values_list("id", flat=True).get()
-        skus[sku] = (variant_id, int(Decimal(price) * 100), description)
+    wanted = assortment.variants()
+    ids = dict(Variant.objects.filter(sku__in=[v[0] for v in wanted]).values_list("sku", "id"))
+    for sku, product, description, price, _ in wanted:
+        skus[sku] = (ids[sku], int(Decimal(price) * 100), description)
         product_skus.setdefault(product, []).append(sku)
     locations = dict(Location.objects.values_list("code", "id"))
     stores: dict[str, list[int]] = {}
