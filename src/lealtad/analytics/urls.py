@@ -5,6 +5,7 @@ from lealtad.analytics import views, views_economics
 app_name = "analytics"
 urlpatterns: list[URLPattern] = [
     path("", views.dashboard, name="dashboard"),
+    path("parts/<slug:part>/", views.dashboard_part, name="dashboard_part"),
     path("refresh/", views.refresh_now, name="refresh"),
     path("refresh/progress/", views.refresh_progress, name="refresh_progress"),
     path("customers/<int:customer_id>/", views.customer_value, name="customer"),

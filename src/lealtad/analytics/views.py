@@ -54,11 +54,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ],
         "trend": board.revenue_trend(seen, filters, today),
         "migration": board.migration(seen, today),
-        "curve": board.channel_curve(seen),
         "clv": board.lifetime_value(seen),
-        "cohorts": board.cohort_heat(seen),
+        "query": request.GET.urlencode(),
     }
     return render(request, "analytics/dashboard.html", context)
+
+
+# The dashboard's panels over the customers' whole history, read after the page has shown
+# (htmx asks for each on load): they take the longest, and the rest need not wait for them.
+LATER_PARTS = {"curve": board.channel_curve, "cohorts": board.cohort_heat}
+
+
+@login_required
+@require_GET
+def dashboard_part(request: HttpRequest, part: str) -> HttpResponse:
+    who = require(request, Capability.ANALYTICS_VIEW)
+    if part not in LATER_PARTS:
+        raise Http404(_("No such panel."))
+    seen = board.narrowed(scope.scope_of(who), board.Filters.read(request.GET))
+    found = LATER_PARTS[part](seen)
+    return render(request, "analytics/_part.html", {"part": part, "found": found})
 
 
 @login_required
