@@ -30,6 +30,7 @@ from lealtad.olap.schema import (
     ENRICHED,
     ENRICHED_TABLES,
     FACT_COLUMNS,
+    FACT_FILTER,
     MEASURES,
     SUPERSEDE_KEY,
     TABLES,
@@ -287,6 +288,8 @@ def fact_sql(
 ) -> tuple[str, list[Any]]:
     dims = [dimension_sql(fact, d) for d in query.dimensions]
     where, params = scope_sql(fact, scope)
+    if fact in FACT_FILTER:
+        where.insert(0, FACT_FILTER[fact])
     for name, values in sorted(query.filters.items()):
         where.append(_in(dimension_sql(fact, Dimension(name)), list(values), params))
     if query.date_from is not None:
