@@ -2,7 +2,8 @@
 
 The nightly refresh calls :func:`mine_rules` with no arguments: the baskets are every order
 not cancelled (``commerce.selectors.order_baskets``, streamed in chunks) and the settings the
-defaults (or what the refresh's rules say). The whole rule set is replaced in one transaction,
+``basket`` section of the refresh's rules (``services.rules``; the engine's
+``basket.Settings`` defaults while it has none). The whole rule set is replaced in one transaction,
 so a reader sees the old rules or the new ones, never half of each; the mining itself (pyfim,
 a fraction of a second for 100,000 baskets) runs before the transaction opens.
 """
@@ -18,14 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lealtad.analytics.models import AssociationRule
+from lealtad.analytics.services import rules as rule_book
 from lealtad.commerce import selectors as commerce_selectors
 from lealtad.core.db import insert_new, new_row
 from lealtad.core.errors import DomainError
 from lealtad.customer_value import basket
 
-DEFAULTS = basket.Settings(
-    min_support=0.002, min_confidence=0.1, max_length=3, max_consequent=1, max_rules=5000
-)
+DEFAULTS = basket.Settings()
 
 
 class BasketRulesRefused(DomainError):
@@ -36,9 +36,11 @@ class BasketRulesRefused(DomainError):
 
 def settings_from(given: basket.Settings | Mapping[str, Any] | None) -> basket.Settings:
     """The engine's settings from a dataclass, a mapping of knobs (a stored JSON section)
-    or None (:data:`DEFAULTS`); a bad knob is refused naming it."""
+    or None (the refresh's rules' ``basket`` section when it has one, else :data:`DEFAULTS`);
+    a bad knob is refused naming it."""
     if given is None:
-        return DEFAULTS
+        stored = getattr(rule_book.current(), "basket", None)
+        return stored if isinstance(stored, basket.Settings) else DEFAULTS
     if isinstance(given, basket.Settings):
         return given
     known = set(basket.Settings.__dataclass_fields__)
