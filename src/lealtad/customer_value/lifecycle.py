@@ -279,7 +279,8 @@ def _classify(rows: _Rows, as_of: int, rules: LifecycleRules) -> _PerRow:
     position = np.arange(size)
     start = _start_of_group(first)
     nth = position - start  # purchase days before this one, for this customer
-    usual = np.where(nth > 0, (rows.day - rows.day[start]) / np.maximum(nth, 1), 0.0)
+    usual = (rows.day - rows.day[start]).astype(np.float64)  # 0 on a first purchase day
+    usual /= np.maximum(nth, 1)
     lapsing_after, lapsed_after = _thresholds(usual, nth, rules)
     last = np.ones(size, dtype=bool)
     last[:-1] = first[1:]
@@ -304,11 +305,16 @@ def _classify(rows: _Rows, as_of: int, rules: LifecycleRules) -> _PerRow:
 def _thresholds(usual: Floats, nth: Ints, rules: LifecycleRules) -> tuple[Ints, Ints]:
     """Days without a purchase after which a customer is lapsing, and lapsed."""
     alone = nth == 0
-    lapsing = np.maximum(rules.min_lapsing_days, np.ceil(rules.lapsing_gaps * usual))
-    lapsing = np.where(alone, rules.lapsing_days, lapsing).astype(np.int64)
-    lapsed = np.maximum(rules.min_lapsed_days, np.ceil(rules.lapsed_gaps * usual))
-    lapsed = np.where(alone, rules.lapsed_days, lapsed).astype(np.int64)
-    return lapsing, np.maximum(lapsed, lapsing + 1)
+    lapsing = np.multiply(usual, rules.lapsing_gaps)  # in place from here: 10M rows are
+    np.ceil(lapsing, out=lapsing)  # 80 MB a column, and every new one is page faults
+    np.maximum(lapsing, rules.min_lapsing_days, out=lapsing)
+    lapsing[alone] = rules.lapsing_days
+    lapsed = np.multiply(usual, rules.lapsed_gaps)
+    np.ceil(lapsed, out=lapsed)
+    np.maximum(lapsed, rules.min_lapsed_days, out=lapsed)
+    lapsed[alone] = rules.lapsed_days
+    np.maximum(lapsed, lapsing + 1, out=lapsed)
+    return lapsing.astype(np.int64), lapsed.astype(np.int64)
 
 
 def _start_of_group(starts: Flags) -> Ints:
