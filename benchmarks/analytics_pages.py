@@ -97,6 +97,8 @@ def main() -> None:
     filters = board.Filters(period="12m")
 
     def dashboard(scope: Scope) -> Callable[[], Any]:
+        """The page itself (the first paint): catalog, KPIs, tier, channel and trend tiles."""
+
         def read() -> Any:
             seen = board.narrowed(scope, filters)
             return (
@@ -105,11 +107,14 @@ def main() -> None:
                 board.tier_panels(seen, filters, today),
                 board.channel_panels(seen, filters, today),
                 board.revenue_trend(seen, filters, today),
-                board.channel_curve(seen),
-                board.cohort_heat(seen),
             )
 
         return read
+
+    def later_parts(scope: Scope) -> Callable[[], Any]:
+        """What htmx asks for after the page: the channel curve and the cohorts."""
+        seen = board.narrowed(scope, filters)
+        return lambda: (board.channel_curve(seen), board.cohort_heat(seen))
 
     def bare_tiles(scope: Scope) -> Callable[[], Any]:
         start, end = filters.dates(today)
@@ -142,9 +147,11 @@ def main() -> None:
 
     store = Scope(stores=frozenset({"S01"}))
     rows = [
-        ("dashboard, everything", dashboard(EVERYTHING)),
+        ("dashboard page, everything", dashboard(EVERYTHING)),
         ("  its 5 cube tiles bare (peer)", bare_tiles(EVERYTHING)),
-        ("dashboard, one store's manager", dashboard(store)),
+        ("  then curve + cohorts (htmx)", later_parts(EVERYTHING)),
+        ("dashboard page, one store's manager", dashboard(store)),
+        ("  then curve + cohorts (htmx)", later_parts(store)),
         ("scorecard 2025, everything (14 KPIs)", scorecard_year(EVERYTHING)),
         ("scorecard 2025, one store's manager", scorecard_year(store)),
     ]
