@@ -80,9 +80,8 @@ class _Draw(Settlement):
 
     def at(self, ago: int, hour_from: int = 13) -> str:
         """A time on that day, in UTC, within opening hours (08:00-18:59 in Ecuador)."""
-        r = self.r
-        hour = hour_from + int(r() * (24 - hour_from))
-        return f"{self.days[ago]} {hour:02d}:{int(r() * 60):02d}:{int(r() * 60):02d}"
+        times = _times(hour_from)
+        return self.days[ago] + times[int(self.r() * len(times))]
 
     # When -------------------------------------------------------------------------------
 
@@ -216,6 +215,17 @@ def _promotions(codes: tuple[str, ...]) -> str:
 
 def _base(lines: list[Line]) -> int:
     return sum(line.base for line in lines)
+
+
+@cache
+def _times(hour_from: int) -> list[str]:
+    """Times of day from ``hour_from`` (UTC) to midnight, every 7 seconds."""
+    return [
+        f" {hour:02d}:{minute:02d}:{second:02d}"
+        for hour in range(hour_from, 24)
+        for minute in range(60)
+        for second in range(0, 60, 7)
+    ]
 
 
 def _cumulative(weights: list[int]) -> list[float]:
