@@ -209,3 +209,8 @@ def test_a_channel_token_reaches_only_its_channels_customers(shop, token_client)
     assert elsewhere.get(path).status_code == 404  # as if there were no such customer
     unbound = token_client("supervisor", ("analytics:read",))
     assert unbound.get(path).json()["offers"][0]["products"] == ["LAMP"]
+
+
+def test_without_settings_the_defaults_apply(db):
+    assert services.mine_rules(CAMPING) == len(basket.mine(CAMPING).rules) > 0
+    assert services.settings_from(None) == basket.Settings()
