@@ -435,3 +435,32 @@ def test_the_command_line_exports_and_asks(shop: demo.Story, make_user) -> None:
     assert OFFICE in scoped.output and HOME not in scoped.output
     bad = runner.invoke(app, ["analytics", "cube", "profit"])
     assert bad.exit_code != 0 and "measures" in bad.output
+
+
+def test_partners_and_channel_tokens_see_their_channels_only(shop, make_user, token_client) -> None:
+    partner = make_user("manager", "partner-web")
+    scopes.set_scope("partner-web", partner=True, actor=Actor.system("test"))
+    assert scope_for(partner).channels == frozenset()  # no channel listed: nothing
+    assert cube.query(scope_for(partner), CubeQuery(("revenue",))).records[0][1] == (None,)
+    scopes.set_scope("partner-web", channels=["web"], partner=True, actor=Actor.system("test"))
+    assert scope_for(partner).channels == frozenset({"web"})
+    client = token_client("manager", ("analytics:read", "channel:web"))
+    body = client.get("/api/v1/analytics/cube?measures=revenue&rows=channel").json()
+    assert body["records"] == []  # every sale of the shop was at the till (pos)
+    client = token_client("manager", ("analytics:read", "channel:pos"))
+    body = client.get("/api/v1/analytics/cube?measures=revenue&rows=channel").json()
+    assert [r["channel"] for r in body["records"]] == ["pos"]
+
+
+def test_the_admin_lists_and_edits_scopes(shop, make_user) -> None:
+    from django.contrib.auth.models import User
+
+    admin_user = User.objects.create_superuser("root", password="x-Secret-9")
+    make_user("manager", "scoped")
+    scopes.set_scope("scoped", stores=[HOME], actor=Actor.system("test"))
+    from tests.two_factor import verified_login
+
+    client = Client()
+    verified_login(client, admin_user)
+    page = client.get("/admin/analytics/datascope/")
+    assert page.status_code == 200 and b"scoped" in page.content
