@@ -225,3 +225,34 @@ def test_the_scorecard_reads_new_facts_once_they_land(sales: None, api: Client) 
     buy(api, "elena@example.ec", TODAY - timedelta(days=1), demo.STORE_OFFICE)
     facts.export_all()
     assert scorecard_value(client.get(url).content.decode(), "active_customers") == "5"
+
+
+def test_the_value_page_suggests_what_buyers_of_the_same_took_too(sales: None, api: Client) -> None:
+    from lealtad.analytics.services import basket
+    from lealtad.customers.models import Customer
+    from tests.analytics.test_pages_customer import assessed
+
+    for who in ("gil", "hugo", "ines", "juan"):
+        n = next(_ids)
+        event = {
+            "id": f"{POS}-{n}",
+            "type": "order.placed",
+            "channel": POS,
+            "occurred_at": datetime.combine(TODAY, datetime.min.time(), UTC).isoformat(),
+            "customer": {"email": f"{who}@example.ec", "name": who.title()},
+            "payload": {
+                "order_ref": f"T-{n}",
+                "lines": [
+                    {"sku": demo.SHIRT_M, "quantity": 1},
+                    {"sku": demo.TROUSERS_32, "quantity": 1},
+                ],
+                "location": demo.WAREHOUSE,
+            },
+        }
+        assert post_events(api, [event]).json()["created"] == 1
+    assert basket.mine_rules() > 0
+    ana = Customer.objects.get(emails__address="ana@example.ec").pk  # bought the shirt only
+    assessed(ana)
+    html = signed_in("marketer").get(f"/analytics/customers/{ana}/").content.decode()
+    offers = html.split('id="cross-sell"')[1].split("</section>")[0]
+    assert "PAN-" in offers and "CAM-" in offers  # trousers, because of the shirt
