@@ -216,3 +216,13 @@ def test_the_admin_lists_the_targets_history_read_only() -> None:
     assert client.get("/admin/analytics/scorecardtarget/add/").status_code == 403
     page = client.get(f"/admin/analytics/scorecardtarget/{made.pk}/change/")
     assert page.status_code == 200 and 'name="target"' not in page.content.decode()
+
+
+def test_a_refused_period_comes_back_escaped_and_an_old_period_stays_chosen() -> None:
+    client = signed_in("manager")
+    answer = client.post(
+        "/analytics/scorecard/", {"kpi": "revenue", "period": "20&x=1", "target": "1"}
+    )
+    assert answer.status_code == 302 and answer["Location"].endswith("?period=20%26x%3D1")
+    html = client.get("/analytics/scorecard/?period=2019").content.decode()
+    assert '<option value="2019" selected>' in html

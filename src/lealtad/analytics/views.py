@@ -6,6 +6,7 @@ user's row-level scope) and acts through the services; the chart data is shaped 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -156,16 +157,20 @@ def scorecard(request: HttpRequest) -> HttpResponse:
         if not outcome.refused:
             label = scorecard_selectors.KPIS[made.kpi].label
             messages.success(request, _("Target for %(kpi)s set.") % {"kpi": label})
-            return redirect(f"{request.path}?period={made.period}")
-        return redirect(f"{request.path}?period={request.POST.get('period', period.code)}")
+            return redirect(f"{request.path}?{urlencode({'period': made.period})}")
+        asked = request.POST.get("period", "")[:7] or period.code
+        return redirect(f"{request.path}?{urlencode({'period': asked})}")
     board_rows = scorecard_selectors.board(scope.scope_of(who), period, today)
+    periods = scorecard_selectors.recent_periods(today)
+    if period.code not in {p.code for p in periods}:
+        periods.insert(0, period)  # one typed into the address stays chosen in the picker
     return render(
         request,
         "analytics/scorecard.html",
         {
             "board": board_rows,
             "period": period,
-            "periods": scorecard_selectors.recent_periods(today),
+            "periods": periods,
             "can_manage": who.can(Capability.ANALYTICS_MANAGE),
         },
     )
