@@ -230,3 +230,24 @@ def test_a_date_without_grain_is_by_month(facts) -> None:
     found = facts[0].query(CubeQuery(("orders",), rows=(Dimension("date"),)), EVERYTHING)
     assert found.dimensions == ("date:month",)
     assert all(key[0].endswith("-01") for key, _ in found.records)
+
+
+def test_files_written_before_the_customer_copies_still_read(tmp_path: Path) -> None:
+    """A snapshot from before orders carried c_segment/c_tier/c_region: read, copies empty."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from lealtad.olap.schema import ENRICHED
+
+    orders, _ = synthetic.order_lines(300, 10)
+    folder = tmp_path / "orders" / "base-000001"
+    folder.mkdir(parents=True)
+    pq.write_table(orders.drop_columns(list(ENRICHED)), folder / "part-00000.parquet")
+    (folder / "_meta.json").write_text(json.dumps({"watermark": 0, "started": 1, "rows": 1}))
+    store = FactStore(tmp_path)
+    fresh = {k: [v] for k, v in {**orders.slice(0, 1).to_pylist()[0], "order_id": 10**9}.items()}
+    store.append_delta("orders", [fresh], time.time_ns())
+    found = Cube(store).query(CubeQuery(("orders",), rows=(Dimension("tier"),)), EVERYTHING)
+    assert found.records[0][0] == ("unknown",)
+    assert found.records[0][1][0] > 0

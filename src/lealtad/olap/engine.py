@@ -10,6 +10,7 @@ visible to the next query that starts after it is renamed into place.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import threading
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow.parquet as pq
 
 from lealtad.olap.enrich import SOURCE
 from lealtad.olap.query import CubeError, CubeQuery, Dimension, Scope, fact_for
@@ -91,9 +93,25 @@ def view_sql(table: str, files: Files, customer_deltas: Sequence[str] = ()) -> s
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _file_columns(path: str) -> frozenset[str]:
+    return frozenset(pq.read_schema(path).names)
+
+
+def _columns_of(table: str, paths: Sequence[str], *, by_name: bool = False) -> str:
+    """The fact's columns as these files have them; a column files written before it existed
+    lack (the customer copies) reads as empty. ``by_name``: read with ``union_by_name``,
+    where a column any file has is there (empty in the others)."""
+    sets = [_file_columns(p) for p in paths]
+    present = frozenset.union(*sets) if by_name else frozenset.intersection(*sets)
+    return ", ".join(
+        name if name in present else f"CAST(NULL AS {_DUCK_TYPES[str(kind)]}) AS {name}"
+        for name, kind in FACT_COLUMNS[table]
+    )
+
+
 def _rows_sql(table: str, files: Files) -> str:
     """Base rows, deltas laid over them, or an empty typed set."""
-    cols = _columns(table)
     if not files.base and not files.deltas:
         typed = ", ".join(
             f"CAST(NULL AS {_DUCK_TYPES[str(kind)]}) AS {name}"
@@ -101,18 +119,20 @@ def _rows_sql(table: str, files: Files) -> str:
         )
         return f"SELECT {typed} WHERE false"
     if not files.deltas:
+        cols = _columns_of(table, files.base)
         return f"SELECT {cols} FROM read_parquet({_files_sql(files.base)})"
     key = SUPERSEDE_KEY[table]
+    read_deltas = f"read_parquet({_files_sql(files.deltas)}, union_by_name = true)"
     deltas = (
-        f"(SELECT * FROM read_parquet({_files_sql(files.deltas)}) "
+        f"(SELECT * FROM {read_deltas} "
         f"QUALIFY {VERSION} = max({VERSION}) OVER (PARTITION BY {key}))"
     )
-    latest = f"SELECT {cols} FROM {deltas}"
+    latest = f"SELECT {_columns_of(table, files.deltas, by_name=True)} FROM {deltas}"
     if not files.base:
         return latest
     base = (
-        f"SELECT {cols} FROM read_parquet({_files_sql(files.base)}) "
-        f"WHERE {key} NOT IN (SELECT {key} FROM read_parquet({_files_sql(files.deltas)}))"
+        f"SELECT {_columns_of(table, files.base)} FROM read_parquet({_files_sql(files.base)}) "
+        f"WHERE {key} NOT IN (SELECT {key} FROM {read_deltas})"
     )
     return f"{base} UNION ALL {latest}"
 
