@@ -116,6 +116,7 @@ def tier_panels(scope: Scope, filters: Filters, today: date) -> list[dict[str, A
     labels = [tier_label(t) for t in tiers]
     revenue = charts.series(labels, (_("Revenue"), [rows[t]["revenue"] for t in tiers]))
     customers = charts.series(labels, (_("Customers"), [rows[t]["customers"] for t in tiers]))
+    customers["each"] = True  # the doughnut's colour for each tier
     return [
         charts.panel("tier-revenue", _("Revenue by value tier"), "doughnut", "money", revenue),
         charts.panel("tier-customers", _("Customers by value tier"), "bar", "count", customers),
@@ -169,12 +170,13 @@ def lifetime_value(scope: Scope) -> dict[str, Any] | None:
         (_("Total lifetime value"), [r["clv_total"] for r in rows]),
         (_("Value so far"), [r["historic_value"] for r in rows]),
     )
+    shown = {**charts.only(table, 0), "each": True}
     return charts.panel(
         "tier-clv",
         _("Lifetime value by tier"),
         "bar",
         "money",
-        charts.only(table, 0),
+        shown,
         note=_("Expected from now on, discounted; from the last refresh."),
         table=table,
         units=("money", "count", "money", "money"),

@@ -3,7 +3,8 @@
 // The Content-Security-Policy forbids inline script, so a chart is two inert pieces of markup:
 //   <canvas data-chart="tiers-data" data-kind="bar" data-format="money"></canvas>
 //   {{ tiers|json_script:"tiers-data" }}   ->  {"labels": [...], "datasets": [{"label", "data"}]}
-// Kinds: bar, hbar, line, stacked (stacked bars), doughnut. The cohort heat map is a table with
+// Kinds: bar, hbar, line, stacked (stacked bars), doughnut; "each": true in the data colours
+// every bar by its category. The cohort heat map is a table with
 // colour classes chosen on the server (no canvas), and every chart has its numbers in a table.
 (function () {
   "use strict";
@@ -28,9 +29,11 @@
     var lang = document.documentElement.lang || "es";
     var fmt = formatter(format, lang);
     var round = kind === "doughnut";
+    // data.each: one colour per category (value tiers keep the doughnut's colours in a bar).
+    var perLabel = round || data.each;
     var datasets = (data.datasets || []).map(function (set, i) {
-      var colour = round ? data.labels.map(function (_, j) { return PALETTE[j % PALETTE.length]; })
-                         : PALETTE[i % PALETTE.length];
+      var colour = perLabel ? data.labels.map(function (_, j) { return PALETTE[j % PALETTE.length]; })
+                            : PALETTE[i % PALETTE.length];
       return {
         label: set.label, data: set.data, backgroundColor: colour, borderColor: colour,
         fill: false, tension: 0.2, spanGaps: true
