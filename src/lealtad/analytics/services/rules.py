@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from lealtad.analytics.models import AnalyticsSettings
 from lealtad.core import audit
 from lealtad.core.errors import DomainError
+from lealtad.customer_value import basket
 from lealtad.customer_value.churn import ChurnRules
 from lealtad.customer_value.cost_to_serve import CostRates
 from lealtad.customer_value.lifecycle import LifecycleRules
@@ -73,6 +74,7 @@ SECTIONS: dict[str, type] = {
     "lifecycle": LifecycleRules,
     "churn": ChurnRules,
     "usage": UsageRules,
+    "basket": basket.Settings,
 }
 
 
