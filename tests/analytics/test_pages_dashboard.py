@@ -16,6 +16,7 @@ from lealtad.analytics.services import facts, scopes
 from lealtad.channels.models import ExternalSystem
 from lealtad.commerce import demo
 from lealtad.core.audit import Actor
+from lealtad.olap.query import Scope
 from tests.analytics.test_pages_scorecard import signed_in, user_in
 from tests.api_fixtures import post_events
 
@@ -256,3 +257,32 @@ def test_the_value_page_suggests_what_buyers_of_the_same_took_too(sales: None, a
     html = signed_in("marketer").get(f"/analytics/customers/{ana}/").content.decode()
     offers = html.split('id="cross-sell"')[1].split("</section>")[0]
     assert "PAN-" in offers and "CAM-" in offers  # trousers, because of the shirt
+
+
+def test_migrants_by_month_counts_moves_up_and_down_the_ladder(db: Any) -> None:
+    """Tier histories as a refresh records them (TierChange rows of one run)."""
+    from lealtad.analytics.models import RefreshRun, TierChange
+    from lealtad.analytics.selectors import dashboard as board
+    from lealtad.analytics.services import runs
+    from lealtad.olap.query import EVERYTHING
+
+    run = runs.begin(RefreshRun.Trigger.CLI, Actor.system("test"))
+    this_month = TODAY.replace(day=1)
+    before = this_month - timedelta(days=40)
+    history = {
+        1: [("", "regular", before), ("regular", "mvc", this_month)],  # up
+        2: [("", "mvc", before), ("mvc", "below_zero", this_month)],  # down
+        3: [("", "mgc", before)],  # stayed
+        4: [("", "regular", this_month)],  # first assessed: not a migrant
+    }
+    for customer, moves in history.items():
+        for was, now, day in moves:
+            TierChange.objects.create(
+                customer_id=customer, from_tier=was, to_tier=now, changed_on=day, run=run
+            )
+    panel = board.migrants_by_month(EVERYTHING, TODAY, months=3)
+    assert panel is not None
+    last = panel["rows"][-1]
+    assert last["label"] == TODAY.strftime("%Y-%m")
+    assert [c["value"] for c in last["cells"]] == [1, 1]
+    assert board.migrants_by_month(Scope(stores=frozenset({"S1"})), TODAY) is None

@@ -55,6 +55,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ],
         "trend": board.revenue_trend(seen, filters, today),
         "migration": board.migration(seen, today),
+        "migrants_trend": board.migrants_by_month(seen, today),
         "clv": board.lifetime_value(seen),
         "query": request.GET.urlencode(),
     }

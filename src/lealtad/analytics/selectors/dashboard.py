@@ -183,6 +183,36 @@ def lifetime_value(scope: Scope) -> dict[str, Any] | None:
     )
 
 
+# Seed 003's ladder, most valuable first; a move up it is an upgrade.
+LADDER = ("mvc", "mgc", "regular", "below_zero")
+
+
+def migrants_by_month(scope: Scope, today: date, months: int = 12) -> dict[str, Any] | None:
+    """Customers who moved up or down the value ladder in each of the last months (first
+    assessments and moves from or to 'no purchases yet' are not counted). Unrestricted only,
+    as tiers are per customer."""
+    if not scope.unrestricted:
+        return None
+    labels, up, down = [], [], []
+    for found in value.monthly_migrations(months, today):
+        rise = fall = 0
+        for i, was in enumerate(found["from"]):
+            for j, now in enumerate(found["to"]):
+                if was in LADDER and now in LADDER and was != now:
+                    n = found["counts"][i][j]
+                    if LADDER.index(now) < LADDER.index(was):
+                        rise += n
+                    else:
+                        fall += n
+        labels.append(found["end"].strftime("%Y-%m"))
+        up.append(rise)
+        down.append(fall)
+    if not any(up) and not any(down):
+        return None
+    chart = charts.series(labels, (_("Moved up"), up), (_("Moved down"), down))
+    return charts.panel("migrants-trend", _("Migrants by month"), "stacked", "count", chart)
+
+
 def migration(scope: Scope, today: date) -> dict[str, Any] | None:
     """This month's migrants (tier on the last day of last month against today). Tiers are
     per customer, not per store, so a caller limited to some stores does not see them."""
