@@ -224,3 +224,14 @@ def test_any_seed_gives_sane_rows(seed, count, back):
     numbers = [o[1] for o in rows["Order"]]
     assert len(set(numbers)) == len(numbers)
     assert tuple(rows) == demo_purchases.TABLES
+
+
+def test_who_never_bought_has_no_sale_on_the_timeline():
+    buyers, rows = drawn(7)
+    people = generator.generate_chunk(7, 0, 2000, 0, 0, 4, TODAY, CREATED)
+    prospects = {b.customer_id for b in buyers if b.persona == "prospect"}
+    assert prospects and not prospects & {o[O_CUSTOMER] for o in rows["Order"]}
+    theirs = [i for i in people["Interaction"] if i[0] in prospects]
+    assert theirs
+    assert not {i[3] for i in theirs} & {"purchase", "return", "payment", "complaint"}
+    assert not {i[9] for i in theirs} & {"order", "invoice", "case"}

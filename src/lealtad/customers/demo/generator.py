@@ -421,6 +421,8 @@ class _Chunk:
         # than they bring complain (returns, claims, calls) through their buying years.
         usual, complaints = self.per_customer, t.complaints[city]
         contacts = contacts_for(usual, shopper.persona)
+        if shopper.persona == "prospect":  # nothing bought: nothing of a sale on the timeline
+            pools = t.unbought
         buying_days = max(1, shopper.acquired_days)
         complaining = shopper.persona == "costly"
         for n in range(contacts):

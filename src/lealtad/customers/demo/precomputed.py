@@ -14,6 +14,8 @@ from lealtad.customers.demo.interactions import AGENT_CHANNELS, INTERACTIONS, ST
 from lealtad.customers.demo.places import AGENTS, CITIES, CITY_WEIGHTS, STORES
 from lealtad.customers.demo.profile_values import CHANNEL_WEIGHTS, MOTIVES, PAYMENT
 
+_BOUGHT_KINDS = {"purchase", "return", "redemption", "payment", "installation", "complaint"}
+
 
 class Precomputed:
     """Precomputed strings shared by every chunk: dates, times, interaction templates."""
@@ -47,6 +49,19 @@ class Precomputed:
                         (channel, kind, direction, subject, summary, agent, location, related)
                     )
                 self.pools[(channel, city)] = pool
+        # What someone who never bought contacts the company about: no purchase, return,
+        # payment or order on their timeline (a store's are all sales: they call instead).
+        self.unbought: dict[tuple[str, int], list[tuple[Any, ...]]] = {}
+        for (channel, city), pool in self.pools.items():
+            kept = [
+                tpl
+                for tpl in pool
+                if tpl[1] not in _BOUGHT_KINDS and tpl[7] not in ("order", "invoice", "case")
+            ]
+            self.unbought[(channel, city)] = kept
+        for (channel, city), kept in self.unbought.items():
+            if not kept:
+                self.unbought[(channel, city)] = self.unbought[("call_center", city)]
         # What a customer who costs more to serve than they bring keeps contacting about.
         self.complaints = {
             city: [
