@@ -100,6 +100,10 @@ def test_the_manager_sees_every_store(sales: None) -> None:
     sizes = re.findall(r'<th scope="row">\d{4}-\d{2}</th><td class="num">(\d+)</td>', heat)
     assert sum(map(int, sizes)) == 4 and "heat-9" in heat  # month 0: every cohort buys
     assert client.get("/analytics/parts/nonsense/").status_code == 404
+    assert 'id="migrants" hx-get="/analytics/parts/migrants/?"' in html
+    migrants = client.get("/analytics/parts/migrants/").content.decode()
+    assert 'id="migration"' in migrants  # the matrix, and the KPI tile at the top, updated:
+    assert 'id="kpi-migrants" hx-swap-oob="true"' in migrants
 
 
 def test_a_store_manager_sees_only_their_store(sales: None) -> None:
@@ -113,7 +117,8 @@ def test_a_store_manager_sees_only_their_store(sales: None) -> None:
     assert kpi(html, "orders") == "4" and kpi(html, "customers") == "3"
     stores = re.search(r'<select id="f-store".*?</select>', html, re.S).group(0)
     assert demo.STORE_HOME in stores and demo.STORE_OFFICE not in stores
-    assert 'id="scope-note"' in html and 'id="migration"' not in html
+    assert 'id="scope-note"' in html and 'id="migrants"' not in html
+    assert 'id="migration"' not in client.get("/analytics/parts/migrants/").content.decode()
     heat = client.get("/analytics/parts/cohorts/").content.decode()
     sizes = re.findall(r'<th scope="row">\d{4}-\d{2}</th><td class="num">(\d+)</td>', heat)
     assert sum(map(int, sizes)) == 3  # the office store's buyer is not in their cohorts

@@ -96,6 +96,9 @@ def test_the_dashboard_draws_its_charts_with_the_vendored_library(
     page.locator("#channel-customers details summary").click()
     expect(page.locator("#channel-customers table")).to_contain_text("4")
     expect(page.locator("#cohort-heat td.heat-9").first).to_be_visible()
+    # The migrants panel comes after the page and fills the KPI tile at the top too.
+    expect(page.locator("#migration")).to_be_visible()
+    expect(page.locator("#kpi-migrants .value")).to_have_text("0")
     # The store filter submits itself and narrows the figures.
     page.select_option("#f-store", demo.STORE_OFFICE)
     expect(page).to_have_url(re.compile(r"store=UIO-AMAZONAS"))

@@ -5,6 +5,8 @@ user's row-level scope) and acts through the services; the chart data is shaped 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,6 +30,7 @@ from lealtad.core.refusals import shown_as_message
 from lealtad.core.roles import Capability
 from lealtad.customers import selectors as customers_selectors
 from lealtad.customers.choices import ValueTier
+from lealtad.olap.query import Scope
 
 
 def tier_label(tier: str) -> str:
@@ -54,8 +57,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             *board.channel_panels(seen, filters, today),
         ],
         "trend": board.revenue_trend(seen, filters, today),
-        "migration": board.migration(seen, today),
-        "migrants_trend": board.migrants_by_month(seen, today),
+        "migrants_shown": seen.unrestricted,
         "clv": board.lifetime_value(seen),
         "query": request.GET.urlencode(),
     }
@@ -64,7 +66,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 # The dashboard's panels over the customers' whole history, read after the page has shown
 # (htmx asks for each on load): they take the longest, and the rest need not wait for them.
-LATER_PARTS = {"curve": board.channel_curve, "cohorts": board.cohort_heat}
+# The migrants too: every month's matrix reads the whole tier history.
+LATER_PARTS: dict[str, Callable[[Scope, date], Any]] = {
+    "curve": lambda seen, _today: board.channel_curve(seen),
+    "cohorts": lambda seen, _today: board.cohort_heat(seen),
+    "migrants": lambda seen, today: {
+        "matrix": board.migration(seen, today),
+        "trend": board.migrants_by_month(seen, today),
+    },
+}
 
 
 @login_required
@@ -74,7 +84,7 @@ def dashboard_part(request: HttpRequest, part: str) -> HttpResponse:
     if part not in LATER_PARTS:
         raise Http404(_("No such panel."))
     seen = board.narrowed(scope.scope_of(who), board.Filters.read(request.GET))
-    found = LATER_PARTS[part](seen)
+    found = LATER_PARTS[part](seen, timezone.localdate())
     return render(request, "analytics/_part.html", {"part": part, "found": found})
 
 
