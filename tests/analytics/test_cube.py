@@ -464,3 +464,19 @@ def test_the_admin_lists_and_edits_scopes(shop, make_user) -> None:
     verified_login(client, admin_user)
     page = client.get("/admin/analytics/datascope/")
     assert page.status_code == 200 and b"scoped" in page.content
+
+
+def test_many_deltas_are_folded_in_the_background(story: demo.Story, monkeypatch) -> None:
+    import time
+
+    monkeypatch.setattr(facts, "COMPACT_AFTER_FILES", 1)
+    facts.export_all()
+    take(story, HOME)
+    dispatch()  # the feed writes its deltas, then starts the compaction
+    deadline = time.monotonic() + 30
+    while cube_store.store().files("orders").deltas and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert cube_store.store().files("orders").deltas == ()
+    while facts._compacting.locked() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert by_store()[HOME][1] == 1

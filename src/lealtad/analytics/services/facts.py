@@ -11,6 +11,8 @@ return replaces the order's row, it does not add one.
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -29,6 +31,7 @@ from lealtad.olap.schema import ENRICHED_TABLES, TABLES
 from lealtad.olap.store import SnapshotWriter
 
 Progress = Callable[[str, int, int], None]  # step, done, total
+log = logging.getLogger(__name__)
 
 # Events after which an order's rows are read again: anything that changes its status,
 # lines, units, returns or money. Their payload names the order by number.
@@ -202,12 +205,29 @@ def compact_all(progress: Progress | None = None) -> dict[str, int]:
     return done
 
 
-def compact_if_due() -> dict[str, int]:
-    """Fold a table's deltas in once there are many of them, so queries stay quick."""
+_compacting = threading.Lock()
+
+
+def compact_if_due() -> bool:
+    """Fold the deltas in, in the background, once a table has many of them, so queries stay
+    quick. Compaction touches only the fact files (no database), so it never holds the
+    dispatcher's transaction; one at a time per process. True when one was started."""
     the_cube = cube()
-    if any(len(the_cube.store.files(t).deltas) >= COMPACT_AFTER_FILES for t in TABLES):
-        return compact_all()
-    return {}
+    if not any(len(the_cube.store.files(t).deltas) >= COMPACT_AFTER_FILES for t in TABLES):
+        return False
+    if not _compacting.acquire(blocking=False):
+        return False
+
+    def run() -> None:
+        try:
+            compact_all()
+        except Exception:
+            log.exception("cube compaction failed; the deltas stay and are read as they are")
+        finally:
+            _compacting.release()
+
+    threading.Thread(target=run, name="cube-compaction", daemon=True).start()
+    return True
 
 
 def status() -> dict[str, Any]:
