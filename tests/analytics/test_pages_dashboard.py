@@ -193,7 +193,9 @@ def test_lifetime_value_by_tier_after_a_refresh_for_unrestricted_users_only(sale
 
     run = refresh.run(Actor.system("test"), trigger="cli")
     assert run.status == "done", run.error
-    html = signed_in("manager").get("/analytics/").content.decode()
+    client = signed_in("manager")
+    assert 'hx-get="/analytics/parts/clv/?"' in client.get("/analytics/").content.decode()
+    html = client.get("/analytics/parts/clv/").content.decode()
     clv = chart_data(html, "tier-clv")
     assert clv["labels"] and all(v is not None for v in clv["datasets"][0]["data"])
     user_in("manager", "tienda.quicentro")
@@ -203,6 +205,7 @@ def test_lifetime_value_by_tier_after_a_refresh_for_unrestricted_users_only(sale
 
     client.force_login(User.objects.get(username="tienda.quicentro"))
     assert 'id="tier-clv"' not in client.get("/analytics/").content.decode()
+    assert 'id="tier-clv-data"' not in client.get("/analytics/parts/clv/").content.decode()
 
 
 def test_a_store_manager_opens_the_value_of_their_stores_customers_only(sales: None) -> None:

@@ -58,7 +58,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ],
         "trend": board.revenue_trend(seen, filters, today),
         "migrants_shown": seen.unrestricted,
-        "clv": board.lifetime_value(seen),
         "query": request.GET.urlencode(),
     }
     return render(request, "analytics/dashboard.html", context)
@@ -70,6 +69,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 LATER_PARTS: dict[str, Callable[[Scope, date], Any]] = {
     "curve": lambda seen, _today: board.channel_curve(seen),
     "cohorts": lambda seen, _today: board.cohort_heat(seen),
+    "clv": lambda seen, _today: board.lifetime_value(seen),  # every customer's standing
     "migrants": lambda seen, today: {
         "matrix": board.migration(seen, today),
         "trend": board.migrants_by_month(seen, today),
