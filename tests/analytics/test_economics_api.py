@@ -101,23 +101,24 @@ def test_a_manager_enters_a_cost_and_sees_its_cac(token_client: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("change", "field"),
+    ("change", "field", "status"),
     [
-        ({"period_end": "2023-12-31"}, "period_end"),
-        ({"amount": "-5"}, "amount"),
-        ({"amount": "1.005"}, "amount"),
-        ({"channel": "carrier_pigeon"}, "channel"),
-        ({"currency": "us$"}, "currency"),
-        ({"segment": "x" * 61}, "segment"),
-        ({"campaign": "bad\x07name"}, "campaign"),
+        ({"period_end": "2023-12-31"}, "period_end", 409),  # a rule between two fields
+        ({"amount": "-5"}, "amount", 422),
+        ({"amount": "1.005"}, "amount", 422),
+        ({"amount": 12.5}, "amount", 422),  # money travels as text
+        ({"channel": "carrier_pigeon"}, "channel", 404),  # no such channel
+        ({"currency": "us$"}, "currency", 422),
+        ({"segment": "x" * 61}, "segment", 422),
+        ({"campaign": "bad\x07name"}, "campaign", 422),
     ],
 )
 def test_a_bad_cost_is_refused_naming_its_field(
-    token_client: Any, change: dict[str, Any], field: str
+    token_client: Any, change: dict[str, Any], field: str, status: int
 ) -> None:
     client = token_client("manager", scopes=("analytics:manage",))
     answer = post(client, "/api/v1/analytics/acquisition-costs", cost(**change))
-    assert answer.status_code == 422, answer.content
+    assert answer.status_code == status, answer.content
     assert field in str(answer.json())
     assert not AcquisitionCost.objects.exists()
 
@@ -131,9 +132,9 @@ def test_cohorts_answer_each_metric_and_refuse_bad_ones(api: Client) -> None:
     retention = api.get("/api/v1/analytics/cohorts?months=3").json()["cohorts"][0]
     assert retention["cells"] == [1.0, 0.0, 0.5]
     bad = api.get("/api/v1/analytics/cohorts?metric=profit")
-    assert bad.status_code == 422 and bad.json()["field"] == "metric"
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "metric"
     bad = api.get("/api/v1/analytics/cohorts?months=0")
-    assert bad.status_code == 422 and bad.json()["field"] == "months"
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "months"
 
 
 def test_no_facts_at_all_answer_empty_figures(api: Client) -> None:
@@ -177,11 +178,11 @@ def test_maturity_assessment_and_evidence(token_client: Any) -> None:
     assert first["evidence"]["details"]["multichannel_customers"] == pytest.approx(1 / 4)
     answers = {q: 4 for q in maturity.QUESTIONS}
     bad = post(client, "/api/v1/analytics/maturity", {"answers": {**answers, "unified_view": 5}})
-    assert bad.status_code == 422 and bad.json()["field"] == "answers.unified_view"
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "unified_view"
     missing = dict(answers)
     del missing["web_presence"]
     bad = post(client, "/api/v1/analytics/maturity", {"answers": missing})
-    assert bad.status_code == 422 and bad.json()["field"] == "answers.web_presence"
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "web_presence"
     assert not MaturityAssessment.objects.exists()
     made = post(client, "/api/v1/analytics/maturity", {"answers": answers, "note": "optimists"})
     assert made.status_code == 201, made.content
@@ -265,3 +266,17 @@ def test_orders_taken_through_the_hub_reach_the_curve(token_client: Any) -> None
     evidence = reader.get("/api/v1/analytics/maturity").json()["evidence"]["details"]
     assert evidence["multichannel_customers"] == 0.5
     assert evidence["cross_channel_pickups"] == 1.0
+
+
+def test_the_selectors_refuse_a_bad_question_naming_it() -> None:
+    """The dashboards call the selectors directly: they refuse as the API does."""
+    from lealtad.analytics.selectors import economics as selectors
+
+    for call, field in (
+        (lambda: selectors.cohort_matrix(None, metric="profit"), "metric"),
+        (lambda: selectors.cohort_matrix(None, months=64), "months"),
+        (lambda: selectors.products_per_customer(None, by="sku"), "by"),
+    ):
+        with pytest.raises(DomainError) as refused:
+            call()
+        assert refused.value.field == field and refused.value.status == 422

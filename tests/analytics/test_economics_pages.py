@@ -85,20 +85,20 @@ def test_a_manager_enters_a_cost_and_reads_its_cac() -> None:
 
 
 @pytest.mark.parametrize(
-    ("change", "field", "words"),
+    ("change", "field", "words", "status"),
     [
-        ({"period_end": "2023-12-01"}, "period_end", "cannot end before it starts"),
-        ({"amount": "-1"}, "amount", "cannot be negative"),
-        ({"amount": "mucho"}, "amount", "must be a number"),
-        ({"channel": "telepathy"}, "channel", "Unknown channel"),
-        ({"period_start": "31/01/2024"}, "period_start", "YYYY-MM-DD"),
+        ({"period_end": "2023-12-01"}, "period_end", "cannot end before it starts", 409),
+        ({"amount": "-1"}, "amount", "cannot be negative", 422),
+        ({"amount": "mucho"}, "amount", "must be a number", 422),
+        ({"channel": "telepathy"}, "channel", "Unknown channel", 404),
+        ({"period_start": "31/01/2024"}, "period_start", "YYYY-MM-DD", 422),
     ],
 )
 def test_a_refused_cost_is_shown_beside_its_field_and_kept_in_the_form(
-    change: dict[str, str], field: str, words: str
+    change: dict[str, str], field: str, words: str, status: int
 ) -> None:
     answer = signed_in("manager").post(PAGES[1], cost_form(campaign="Mi campaña", **change))
-    assert answer.status_code == 422
+    assert answer.status_code == status
     html = answer.content.decode()
     box = re.search(rf'<div class="field has-error"><label for="{field}">.*?</div>', html, re.S)
     assert box and words in box.group(0)

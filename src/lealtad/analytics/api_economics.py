@@ -4,19 +4,22 @@ maturity stage (read; a manager records an assessment). Thin: capability, scope,
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
-from pydantic import ConfigDict
+from ninja import Field, Query, Router, Schema
+from pydantic import BeforeValidator, ConfigDict, WithJsonSchema, create_model
 
 from lealtad.analytics.selectors import economics as selectors
 from lealtad.analytics.selectors.scope import scope_of
 from lealtad.analytics.services import economics as services
 from lealtad.core.access import require
 from lealtad.core.roles import Capability
+from lealtad.core.text_schema import CleanText
+from lealtad.olap import maturity as maturity_core
 
 router = Router(tags=["analytics"])
 
@@ -25,25 +28,58 @@ class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
+AMOUNT_PATTERN = r"^0*[0-9]{1,13}(?:\.[0-9]{1,2})?$"
+"""Zero or more, at most 13 digits before the point and 2 after: ``1500.00``."""
+
+
+def _amount_text(value: object) -> object:
+    """Money travels as text (a JSON number would arrive as a binary float already)."""
+    if not isinstance(value, str) or not re.fullmatch(AMOUNT_PATTERN, value.strip()):
+        raise ValueError('an amount is text such as "1500.00": 0 or more, at most 2 decimals')
+    return value.strip()
+
+
+AmountText = Annotated[
+    Decimal,
+    BeforeValidator(_amount_text),
+    WithJsonSchema(
+        {"type": "string", "pattern": AMOUNT_PATTERN, "maxLength": 24, "examples": ["1500.00"]}
+    ),
+]
+
+
 class AcquisitionCostIn(Strict):
     period_start: date
-    period_end: date
-    channel: str = Field(max_length=60, description="A channel Lealtad knows (web, pos, …)")
-    segment: str = Field(default="", max_length=60, description="'' = every segment")
-    campaign: str = Field(default="", max_length=120)
-    amount: Decimal = Field(description="What winning customers cost in the period (≥ 0)")
-    currency: str = Field(min_length=3, max_length=3, description="ISO 4217 code (USD)")
+    period_end: date = Field(description="The period's last day (not before its start: 409)")
+    channel: CleanText = Field(
+        min_length=1, max_length=60, description="A channel Lealtad knows (web, pos…; 404 if not)"
+    )
+    segment: CleanText = Field(default="", max_length=60, description="'' = every segment")
+    campaign: CleanText = Field(default="", max_length=120)
+    amount: AmountText = Field(description="What winning customers cost in the period")
+    currency: str = Field(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code (USD)")
+
+
+MaturityAnswers = create_model(  # type: ignore[call-overload]
+    "MaturityAnswers",
+    __config__=ConfigDict(extra="forbid"),
+    **{q: (int, Field(ge=0, le=4)) for q in maturity_core.QUESTIONS},
+)
 
 
 class MaturityIn(Strict):
-    answers: dict[str, Any] = Field(
+    answers: MaturityAnswers = Field(  # type: ignore[valid-type]
         description="Every question of GET /analytics/maturity answered 0 (no) to 4 (fully)"
     )
-    note: str = Field(default="", max_length=2000)
+    note: CleanText = Field(default="", max_length=2000)
 
 
 @router.get("/analytics/cohorts", summary="Monthly acquisition cohorts", response=dict[str, Any])
-def cohorts(request: HttpRequest, metric: str = "retention", months: int = 24) -> dict[str, Any]:
+def cohorts(
+    request: HttpRequest,
+    metric: Literal["retention", "revenue", "revenue_per_customer", "active"] = "retention",
+    months: int = Query(24, ge=1, le=63, description="Months since the first purchase"),
+) -> dict[str, Any]:
     who = require(request, Capability.ANALYTICS_VIEW)
     return selectors.cohort_matrix(scope_of(who), metric=metric, months=months)
 
@@ -77,7 +113,9 @@ def channel_map(request: HttpRequest) -> dict[str, Any]:
     summary="How many distinct products (or categories) customers buy",
     response=dict[str, Any],
 )
-def products_per_customer(request: HttpRequest, by: str = "product") -> dict[str, Any]:
+def products_per_customer(
+    request: HttpRequest, by: Literal["product", "category"] = "product"
+) -> dict[str, Any]:
     who = require(request, Capability.ANALYTICS_VIEW)
     return selectors.products_per_customer(scope_of(who), by=by)
 
@@ -138,5 +176,6 @@ def get_maturity(request: HttpRequest) -> dict[str, Any]:
 )
 def post_maturity(request: HttpRequest, body: MaturityIn) -> tuple[int, dict[str, Any]]:
     who = require(request, Capability.ANALYTICS_MANAGE)
-    services.record_maturity_assessment(body.answers, body.note, user=who.user)
+    answers: Any = body.answers
+    services.record_maturity_assessment(answers.model_dump(), body.note, user=who.user)
     return 201, selectors.maturity(scope_of(who))

@@ -70,10 +70,13 @@ def checked_cost(data: Mapping[str, Any]) -> dict[str, Any]:
     start = _date(data.get("period_start"), "period_start")
     end = _date(data.get("period_end"), "period_end")
     if end < start:
-        raise EconomicsError(_("The period cannot end before it starts."), field="period_end")
+        # A rule between two fields (JSON Schema cannot state it): a conflict, as elsewhere.
+        raise EconomicsError(
+            _("The period cannot end before it starts."), field="period_end", kind="conflict"
+        )
     channel = _text(data.get("channel"), "channel", 60)
     if channel not in channel_services.known_channels():
-        raise EconomicsError(_("Unknown channel."), field="channel")
+        raise EconomicsError(_("Unknown channel."), field="channel", kind="not_found")
     currency = _text(data.get("currency"), "currency", 3).upper()
     if not _CURRENCY.match(currency):
         raise EconomicsError(
