@@ -16,3 +16,10 @@ def _fresh_realtime_index():
     realtime.reset()
     yield
     realtime.reset()
+
+
+@pytest.fixture(autouse=True)
+def _no_nightly_analytics(settings):
+    """The dispatcher's ticker would start the nightly analytics refresh in a thread that
+    outlives the test (it is due whenever the test database has no run today)."""
+    settings.LEALTAD_ANALYTICS_NIGHTLY = False

@@ -44,7 +44,9 @@ def shop(db: Any) -> str:
     return POS
 
 
-def buy(api: Client, email: str, day: date, units: int = 1, sku: str = "CAM-OXF-CEL-L") -> None:
+def buy(
+    api: Client, email: str, day: date, units: int = 1, sku: str = "CAM-OXF-CEL-L", *more: str
+) -> None:
     n = next(_ids)
     event = {
         "id": f"{POS}-{n}",
@@ -54,7 +56,7 @@ def buy(api: Client, email: str, day: date, units: int = 1, sku: str = "CAM-OXF-
         "customer": {"email": email, "name": f"Cliente {email.split('@')[0].title()}"},
         "payload": {
             "order_ref": f"T-{n}",
-            "lines": [{"sku": sku, "quantity": units}],
+            "lines": [{"sku": s, "quantity": units} for s in (sku, *more)],
             "location": demo.WAREHOUSE,
         },
     }
@@ -230,3 +232,29 @@ def test_where_the_base_knows_who_left_a_supervised_model_scores_the_risk(
         "recent_contacts",
         "recent_returns",
     }
+
+
+def test_the_refresh_mines_what_is_bought_together(api: Client, shop: str) -> None:
+    for n in range(6):  # a shirt with trousers, six times; a shirt alone, twice
+        buy(api, f"par-{n}@example.ec", TODAY - timedelta(days=n + 1), 1, "CAM-OXF-CEL-L",
+            demo.TROUSERS_32)
+    for n in range(2):
+        buy(api, f"sola-{n}@example.ec", TODAY - timedelta(days=n + 1))
+    run = run_refresh()
+    assert run.figures["basket_rules"] >= 2
+    from lealtad.analytics.selectors import basket
+
+    found = [(r.antecedent, r.consequent, r.lift) for r in basket.rules(50, 0, None)]
+    pairs = {(a[0], c[0]) for a, c, _ in found}
+    assert len(pairs) == 2 and all(a != c for a, c in pairs), found  # each way round
+
+
+def test_facts_from_another_database_are_exported_afresh(base: dict[str, str]) -> None:
+    assert run_refresh().figures["facts"] == "full export"
+    assert run_refresh().figures["facts"] == "incremental"
+    from lealtad.analytics import cube_store
+
+    (cube_store.facts_root() / "DATABASE").write_text("sqlite:/elsewhere.sqlite3:2020-01-01")
+    again = run_refresh()
+    assert again.figures["facts"] == "full export"
+    assert standing(base["loyal"]).value_tier == "mvc"

@@ -21,8 +21,20 @@ _TRANSACTIONS = """
     UNION ALL
     SELECT customer_id, day, -amount FROM returns
 """
-# Contacts are the timeline's calls, visits and messages: not the order steps commerce puts
-# there, nor the lifecycle changes this context puts there. "Recent" is the last 90 days.
+# Contacts that cost the company someone's time: the timeline's calls, visits, messages,
+# complaints — not its transactions (the order steps commerce puts there, purchases, payments,
+# returns counted on their own, redemptions, registrations, log-ins) nor the lifecycle
+# changes this context puts there. "Recent" is the last 90 days.
+NOT_SERVICE = (
+    "order",
+    "lifecycle",
+    "purchase",
+    "payment",
+    "return",
+    "redemption",
+    "registration",
+    "login",
+)
 _SERVICE = """
     SELECT customer_id,
            sum(contacts) AS contacts, sum(recent_contacts) AS recent_contacts,
@@ -32,7 +44,7 @@ _SERVICE = """
         SELECT customer_id, count(*) AS contacts,
                count(*) FILTER (WHERE day > $recent) AS recent_contacts,
                0 AS returns, 0 AS recent_returns, 0 AS shipments, 0.0 AS discount, 0 AS channels
-        FROM contacts WHERE kind NOT IN ('order', 'lifecycle') AND day <= $as_of GROUP BY 1
+        FROM contacts WHERE NOT list_contains($not_service, kind) AND day <= $as_of GROUP BY 1
         UNION ALL
         SELECT customer_id, 0, 0, count(*), count(*) FILTER (WHERE day > $recent), 0, 0.0, 0
         FROM returns WHERE day <= $as_of GROUP BY 1
@@ -106,7 +118,9 @@ def load(connection: object, as_of: date) -> Base:
     recent = as_of - timedelta(days=RECENT_DAYS)
     service = _per_customer(
         ids,
-        connection.execute(_SERVICE, {"as_of": as_of, "recent": recent}).fetchnumpy(),  # type: ignore[attr-defined]
+        connection.execute(  # type: ignore[attr-defined]
+            _SERVICE, {"as_of": as_of, "recent": recent, "not_service": list(NOT_SERVICE)}
+        ).fetchnumpy(),
     )
     return Base(
         as_of=as_of,
@@ -173,3 +187,16 @@ def margin_share(connection: object, ids: NDArray[np.int64], assumed: float) -> 
     usable = known & (revenue > 0)
     share[position[usable]] = np.clip(margin[usable] / revenue[usable], -1.0, 1.0)
     return share
+
+
+def baskets(connection: object) -> list[list[str]]:
+    """Every order's products (orders not cancelled), for the market-basket rules: one
+    DuckDB aggregation over the line facts instead of a read of every line from the
+    database."""
+    table = connection.sql(  # type: ignore[attr-defined]
+        "SELECT list(DISTINCT l.product) AS products FROM order_lines AS l "
+        "JOIN orders AS o ON o.order_id = l.order_id "
+        "WHERE o.status <> 'cancelled' AND l.product <> '' GROUP BY l.order_id"
+    ).to_arrow_table()
+    found: list[list[str]] = table.column("products").to_pylist()
+    return found

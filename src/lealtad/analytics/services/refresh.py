@@ -23,14 +23,17 @@ import logging
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Max
 from django.utils import timezone
 
+from lealtad.analytics import cube_store
 from lealtad.analytics.models import RefreshRun, TierChange
 from lealtad.analytics.selectors import cube as cube_reader
 from lealtad.analytics.services import base as base_reader
@@ -101,17 +104,41 @@ def _bring_facts_up_to_date(track: runs.Report, full: bool) -> bool:
     deltas are folded in; a full export runs the first time, when a table has no snapshot,
     when the last one is older than ``LEALTAD_ANALYTICS_FULL_EXPORT_DAYS`` (orders written
     without an event — a bulk load — reach the cube then) or when asked."""
-    oldest = facts.oldest_snapshot()
-    stale = (
-        oldest is None
-        or timezone.now() - oldest > timedelta(days=settings.LEALTAD_ANALYTICS_FULL_EXPORT_DAYS)
-        or _ahead_of_the_outbox()
-    )
+    stale = _facts_stale()
     if full or stale:
         facts.export_all(progress=track)
+        _stamp_file().write_text(_database_stamp(), encoding="utf-8")
         return True
     facts.compact_all(progress=track)
     return False
+
+
+def _facts_stale() -> bool:
+    oldest = facts.oldest_snapshot()
+    if oldest is None or timezone.now() - oldest > timedelta(
+        days=settings.LEALTAD_ANALYTICS_FULL_EXPORT_DAYS
+    ):
+        return True
+    stamp = _stamp_file()
+    if not stamp.exists() or stamp.read_text(encoding="utf-8").strip() != _database_stamp():
+        return True
+    return _ahead_of_the_outbox()
+
+
+def _stamp_file() -> Path:
+    return cube_store.facts_root() / "DATABASE"
+
+
+def _database_stamp() -> str:
+    """Which database the facts were taken from: its engine, name and when it was first
+    migrated (a database recreated under the same name migrates again)."""
+    first = (
+        MigrationRecorder.Migration.objects.order_by("applied")
+        .values_list("applied", flat=True)
+        .first()
+    )
+    name = connection.settings_dict.get("NAME", "")
+    return f"{connection.vendor}:{name}:{first.isoformat() if first else ''}"
 
 
 def _ahead_of_the_outbox() -> bool:
@@ -278,9 +305,10 @@ def _drivers(risk: Any, bought: np.ndarray) -> list[str]:
 
 
 def _mine_basket_rules(run_row: RefreshRun, track: runs.Report) -> int:
-    """The cross-sell rules, mined again from every order's products."""
+    """The cross-sell rules, mined again from every order's products (read from the facts)."""
     track("basket rules", 0, 1)
-    mined = basket.mine_rules(run_id=str(run_row.pk))
+    orders = base_reader.baskets(cube_reader.connection())
+    mined = basket.mine_rules(orders, run_id=str(run_row.pk))
     track("basket rules", 1, 1)
     return mined
 
