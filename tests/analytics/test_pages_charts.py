@@ -82,3 +82,36 @@ def test_figures_read_in_the_language_of_the_page() -> None:
         assert kpi_value(0.931, "probability") == "93,1 %"
     with translation.override("en"):
         assert kpi_value(1234.5, "money") == "1,234.50" and kpi_value(4, "growth") == "+4.0 %"
+
+
+values = st.frozensets(st.sampled_from(["S1", "S2", "S3", "web", "pos", ""]), max_size=3)
+limits = st.one_of(st.none(), values)
+
+
+@given(limits, limits, st.text(max_size=8), st.text(max_size=8), st.text(max_size=12))
+def test_filters_only_narrow_the_scope(
+    stores: frozenset[str] | None,
+    channels: frozenset[str] | None,
+    store: str,
+    channel: str,
+    period: str,
+) -> None:
+    """Whatever the address says, the dashboard never reads a row the scope hides."""
+    from lealtad.analytics.selectors.dashboard import PERIODS, Filters, narrowed
+    from lealtad.olap.query import Scope
+
+    scope = Scope(stores=stores, channels=channels)
+    filters = Filters.read({"store": store, "channel": channel, "period": period})
+    seen = narrowed(scope, filters)
+    assert filters.period in dict(PERIODS)
+    for allowed, got, chosen in (
+        (stores, seen.stores, filters.store),
+        (channels, seen.channels, filters.channel),
+    ):
+        if allowed is not None:
+            assert got is not None and got <= allowed
+        if chosen:
+            assert got is not None and got <= {chosen}
+        else:
+            assert got == allowed
+    assert seen.regions == scope.regions
