@@ -142,6 +142,8 @@ def test_new_orders_reach_the_cube_through_the_hub(story: demo.Story) -> None:
     assert OFFICE not in by_store()
     dispatch()
     assert by_store()[OFFICE] == (pytest.approx(revenue(fresh)), 1)
+    # The customer is as the cube has them: no customers delta to lay over every order.
+    assert cube_store.store().files("customers").deltas == ()
 
 
 def test_a_cancellation_supersedes_the_order_row(story: demo.Story) -> None:

@@ -72,16 +72,24 @@ def _files_sql(paths: Sequence[str]) -> str:
     return "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
 
 
-def view_sql(table: str, files: Files, customer_deltas: Sequence[str] = ()) -> str:
+def view_sql(
+    table: str, files: Files, customers: Files | None = None, *, complete: bool = False
+) -> str:
     """The SELECT behind a table's view: base with the customers' later changes laid over
-    the copies of their segment, tier and region (orders and lines)."""
+    the copies of their segment, tier and region (orders and lines). Only customers the
+    customers base already had can have changed; new ones' rows carry their copies.
+    ``complete`` lays every customer delta over (compaction: rows that missed a copy)."""
     inner = _rows_sql(table, files)
-    if table not in ENRICHED_TABLES or not customer_deltas:
+    if table not in ENRICHED_TABLES or customers is None or not customers.deltas:
         return inner
-    changed = (
+    changed = None if complete else _replaced_keys("customer_id", customers)
+    if changed == []:
+        return inner
+    only = "" if changed is None else f" WHERE customer_id IN ({', '.join(map(str, changed))})"
+    latest = (
         f"(SELECT customer_id, segment, tier, region FROM read_parquet("
-        f"{_files_sql(customer_deltas)}) QUALIFY {VERSION} = max({VERSION}) "
-        "OVER (PARTITION BY customer_id))"
+        f"{_files_sql(customers.deltas)}, union_by_name = true){only} "
+        f"QUALIFY {VERSION} = max({VERSION}) OVER (PARTITION BY customer_id))"
     )
     plain = ", ".join(f"v.{n}" for n, _ in FACT_COLUMNS[table] if n not in ENRICHED)
     laid = ", ".join(
@@ -89,7 +97,7 @@ def view_sql(table: str, files: Files, customer_deltas: Sequence[str] = ()) -> s
     )
     return (
         f"SELECT {plain}, {laid} FROM ({inner}) v "
-        f"LEFT JOIN {changed} cd ON cd.customer_id = v.customer_id"
+        f"LEFT JOIN {latest} cd ON cd.customer_id = v.customer_id"
     )
 
 
@@ -130,11 +138,49 @@ def _rows_sql(table: str, files: Files) -> str:
     latest = f"SELECT {_columns_of(table, files.deltas, by_name=True)} FROM {deltas}"
     if not files.base:
         return latest
-    base = (
-        f"SELECT {_columns_of(table, files.base)} FROM read_parquet({_files_sql(files.base)}) "
-        f"WHERE {key} NOT IN (SELECT {key} FROM {read_deltas})"
-    )
+    base = f"SELECT {_columns_of(table, files.base)} FROM read_parquet({_files_sql(files.base)})"
+    replaced = _replaced_keys(key, files)
+    if replaced is None:
+        base += f" WHERE {key} NOT IN (SELECT {key} FROM {read_deltas})"
+    elif replaced:
+        # Our own files' integer keys, not user input: inlined, the scan filters them itself.
+        base += f" WHERE {key} NOT IN ({', '.join(str(int(k)) for k in replaced)})"
     return f"{base} UNION ALL {latest}"
+
+
+INLINE_KEYS = 5_000
+
+
+@functools.lru_cache(maxsize=4096)
+def _keys_in(path: str, key: str) -> tuple[int, ...]:
+    return tuple(pq.read_table(path, columns=[key])[key].to_pylist())
+
+
+@functools.lru_cache(maxsize=4096)
+def _largest_key(path: str, key: str) -> int | None:
+    """The key's largest value in a file, from the row groups' statistics (no data read)."""
+    meta = pq.ParquetFile(path).metadata
+    index = meta.schema.to_arrow_schema().get_field_index(key)
+    top = None
+    for group in range(meta.num_row_groups):
+        stats = meta.row_group(group).column(index).statistics
+        if stats is None or not stats.has_min_max:
+            return None
+        top = stats.max if top is None else max(top, stats.max)
+    return top
+
+
+def _replaced_keys(key: str, files: Files) -> list[int] | None:
+    """The delta keys the base holds too (new orders' keys lie above the base's largest, so
+    most deltas replace nothing); None when too many to list."""
+    tops = [_largest_key(p, key) for p in files.base]
+    if any(t is None for t in tops):
+        return None
+    top = max((t for t in tops if t is not None), default=None)
+    if top is None:
+        return []
+    found = sorted({k for p in files.deltas for k in _keys_in(p, key) if k <= top})
+    return found if len(found) <= INLINE_KEYS else None
 
 
 class Cube:
@@ -164,9 +210,9 @@ class Cube:
         with self._lock:
             if signature == self._signature:
                 return
-            customer_deltas = dict(signature)["customers"].deltas
+            customers = dict(signature)["customers"]
             for table, files in signature:
-                text = view_sql(table, files, customer_deltas)
+                text = view_sql(table, files, customers)
                 self._con.execute(f"CREATE OR REPLACE VIEW {table} AS {text}")
             self._signature = signature
             self._catalog_cache.clear()
@@ -343,7 +389,7 @@ def compact(cube: Cube, table: str, *, force: bool = False) -> int:
     target = str(folder / "part-00000.parquet").replace("'", "''")
     cursor = cube.cursor()
     try:
-        view = view_sql(table, files, store.files("customers").deltas)
+        view = view_sql(table, files, store.files("customers"), complete=True)
         cursor.execute(
             f"COPY ({view}) TO '{target}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 256000)"
         )

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import pyarrow as pa
 from django.db.models import Max
 
 from lealtad.analytics.cube_store import cube, store
@@ -27,8 +28,8 @@ from lealtad.core.models import OutboxMessage
 from lealtad.customers.selectors import facts as customer_facts
 from lealtad.olap.engine import changes_as_delta, compact
 from lealtad.olap.enrich import CustomerLookup
-from lealtad.olap.schema import ENRICHED_TABLES, TABLES
-from lealtad.olap.store import SnapshotWriter
+from lealtad.olap.schema import ENRICHED_TABLES, TABLES, arrow_schema
+from lealtad.olap.store import SnapshotWriter, chunk_table
 
 Progress = Callable[[str, int, int], None]  # step, done, total
 log = logging.getLogger(__name__)
@@ -155,23 +156,50 @@ def apply_messages(messages: Sequence[hub.Message]) -> dict[str, int]:
     customer_ids = {m.customer_id for m in fresh if m.customer_id}
     version = time.time_ns()
     written: dict[str, int] = {}
+    people = _customers_now(customer_ids)
+    lookup = CustomerLookup(people)
     if order_ids:
         for table, chunks in (
             ("orders", commerce_facts.order_chunks(order_ids)),
             ("order_lines", commerce_facts.line_chunks(order_ids)),
             ("returns", commerce_facts.return_chunks(order_ids)),
         ):
+            if table in ENRICHED_TABLES:
+                chunks = (lookup.enrich(c) for c in chunks)
             written[table] = target.append_delta(table, chunks, version)
     if contacts:
         written["contacts"] = target.append_delta(
             "contacts", customer_facts.contact_chunks(contacts), version
         )
-    if customer_ids:
-        written["customers"] = target.append_delta(
-            "customers", customer_facts.customer_chunks(customer_ids), version
-        )
+    changed = _changed_customers(people)
+    if changed.num_rows:
+        written["customers"] = target.append_delta("customers", [_columns(changed)], version)
     target.mark_applied(m.id for m in fresh)
     return written
+
+
+def _customers_now(customer_ids: set[int]) -> pa.Table:
+    """The customers an event named, as the customers context has them now."""
+    parts = [chunk_table("customers", c) for c in customer_facts.customer_chunks(customer_ids)]
+    return pa.concat_tables(parts) if parts else arrow_schema("customers").empty_table()
+
+
+def _changed_customers(people: pa.Table) -> pa.Table:
+    """Those of ``people`` the cube does not have as they are (new, or changed): an order
+    event re-reads its customer, and most are unchanged — writing them would make the views
+    lay the customers over every order for nothing."""
+    if not people.num_rows:
+        return people
+    ids = people["customer_id"].to_pylist()
+    marks = ", ".join("?" for _ in ids)
+    known = cube().arrow(f"SELECT * FROM customers WHERE customer_id IN ({marks})", ids)
+    have = {tuple(row.values()) for row in known.cast(people.schema).to_pylist()}
+    keep = [tuple(row.values()) not in have for row in people.to_pylist()]
+    return people.filter(pa.array(keep, pa.bool_()))
+
+
+def _columns(table: pa.Table) -> dict[str, Any]:
+    return {name: table[name] for name in table.column_names}
 
 
 def _contact_ids(messages: Iterable[hub.Message]) -> list[int]:
