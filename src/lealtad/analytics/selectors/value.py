@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import connection
+import numpy as np
 from django.utils import timezone
 
 from lealtad.analytics.choices import driver_label
@@ -124,49 +124,72 @@ def tier_overview() -> list[dict[str, Any]]:
     return rows
 
 
+class TierTimeline:
+    """The whole tier history read once, sorted by customer and day, so the tier every
+    customer held on any day is a binary search (a year of monthly matrices over a million
+    customers is one read and a few numpy passes, not one scan of the history per month)."""
+
+    def __init__(self) -> None:
+        rows = TierChange.objects.order_by("customer_id", "changed_on", "id").values_list(
+            "customer_id", "to_tier", "changed_on"
+        )
+        customers, tiers, days = [], [], []
+        codes = {tier: k for k, tier in enumerate(TIERS)}
+        for customer, tier, day in rows.iterator(chunk_size=50_000):
+            customers.append(customer)
+            tiers.append(codes.get(tier, TIERS.index("unknown")))
+            days.append(day.toordinal())
+        self.customer = np.asarray(customers, dtype=np.int64)
+        self.tier = np.asarray(tiers, dtype=np.int64)
+        self.day = np.asarray(days, dtype=np.int64)
+        self.people = np.unique(self.customer)
+        self._key = self.customer * _DAYS + self.day
+
+    def held_on(self, day: date) -> np.ndarray:
+        """Each customer's tier position on ``day`` (-1: not yet assessed)."""
+        if not self.people.size:
+            return np.zeros(0, np.int64)
+        at = np.searchsorted(self._key, self.people * _DAYS + day.toordinal(), "right") - 1
+        found = (at >= 0) & (self.customer[np.maximum(at, 0)] == self.people)
+        return np.where(found, self.tier[np.maximum(at, 0)], -1)
+
+    def matrix(self, start: date, end: date) -> dict[str, Any]:
+        """How many customers held each tier on ``start`` and each on ``end`` (the migrants
+        are off the diagonal); '' stands for customers not yet assessed on ``start``."""
+        was, now = self.held_on(start) + 1, self.held_on(end)
+        seen = now >= 0
+        size = len(TIERS)
+        counts = np.bincount(was[seen] * size + now[seen], minlength=(size + 1) * size)
+        matrix = counts.reshape(size + 1, size).tolist()
+        moved = sum(matrix[i + 1][j] for i in range(size) for j in range(size) if i != j)
+        return {
+            "start": start,
+            "end": end,
+            "from": ["", *TIERS],
+            "to": TIERS,
+            "counts": matrix,
+            "migrants": moved,
+        }
+
+
+_DAYS = 4_000_000  # above any date's ordinal: customer * _DAYS + day orders by both
+
+
 def migration_matrix(start: date, end: date) -> dict[str, Any]:
-    """How many customers held each tier on ``start`` and each tier on ``end`` (the migrants
-    are off the diagonal); '' stands for customers not yet assessed on ``start``."""
-    table = connection.ops.quote_name(TierChange._meta.db_table)
-    held = (
-        "SELECT customer_id, to_tier FROM (SELECT customer_id, to_tier, ROW_NUMBER() OVER "
-        "(PARTITION BY customer_id ORDER BY changed_on DESC, id DESC) AS n "
-        f"FROM {table} WHERE changed_on <= %s) AS latest WHERE n = 1"
-    )
-    sql = (
-        f"SELECT COALESCE(s.to_tier, ''), e.to_tier, COUNT(*) FROM ({held}) AS e "
-        f"LEFT JOIN ({held}) AS s ON s.customer_id = e.customer_id GROUP BY 1, 2"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [end, start])
-        counts = cursor.fetchall()
-    rows = ["", *TIERS]
-    matrix = [[0] * len(TIERS) for _ in rows]
-    for was, now, n in counts:
-        if was in rows and now in TIERS:
-            matrix[rows.index(was)][TIERS.index(now)] = n
-    migrants = sum(
-        n for i, line in enumerate(matrix) for j, n in enumerate(line) if i and rows[i] != TIERS[j]
-    )
-    return {
-        "start": start,
-        "end": end,
-        "from": rows,
-        "to": TIERS,
-        "counts": matrix,
-        "migrants": migrants,
-    }
+    """How many customers held each tier on ``start`` and each tier on ``end``."""
+    return TierTimeline().matrix(start, end)
 
 
 def monthly_migrations(months: int = 12, today: date | None = None) -> list[dict[str, Any]]:
     """The migration matrix of each of the last ``months`` calendar months, oldest first."""
     today = today or timezone.localdate()
     first = today.replace(day=1)
+    timeline = TierTimeline()
     out = []
     for back in range(months - 1, -1, -1):
         month_start = _add_months(first, -back)
         month_end = min(_add_months(month_start, 1) - timedelta(days=1), today)
-        out.append(migration_matrix(month_start - timedelta(days=1), month_end))
+        out.append(timeline.matrix(month_start - timedelta(days=1), month_end))
     return out
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -91,7 +91,7 @@ def in_background(work: Callable[[], object]) -> threading.Thread:
         try:
             work()
         finally:
-            close_old_connections()
+            connection.close()  # the thread's own: kept open, it would outlive the thread
 
     thread = threading.Thread(target=target, name="analytics-refresh", daemon=True)
     thread.start()
