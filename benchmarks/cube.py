@@ -213,7 +213,7 @@ def report(rows, every, cold, warm, peer, pandas_ms, fed, after_delta) -> None: 
         "counted; target <= 5 s)"
     )
     line(
-        "tile over the base with 20 deltas x 3 tables",
+        "tile over the base with 20 deltas x 2 tables",
         statistics.median(after_delta),
         p99(after_delta),
     )
