@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from lealtad.analytics.models import AnalyticsSettings, RefreshRun
 from lealtad.cli import app
 from tests.analytics.test_refresh import TODAY, _own_home, buy, customer_id, run_refresh, shop
+from tests.api_fixtures import post_events
 
 pytestmark = pytest.mark.django_db
 FIXTURES = (shop, _own_home)
@@ -146,3 +147,27 @@ def test_each_tiers_forecast_is_checked_against_what_happened(
     best = purchases["mvc"]
     assert best["actual_mean"] > 5 and best["predicted_mean"] > 3  # steady buyers kept buying
     assert manager.get("/api/v1/analytics/holdout?weeks=2").status_code == 422
+
+
+def test_erasing_a_person_erases_their_value_usage_and_tier_history(
+    api: Client, assessed: int
+) -> None:
+    from lealtad.analytics.models import TierChange, UsageReading
+    from lealtad.core.audit import Actor
+    from lealtad.customers.models import CustomerStanding
+    from lealtad.privacy import services as privacy
+
+    usage = {
+        "id": "billing-erase-1",
+        "type": "usage.recorded",
+        "channel": "web",
+        "occurred_at": "2026-11-30T10:00:00-05:00",
+        "customer": {"email": "valor@example.ec"},
+        "payload": {"period": "2026-11", "unit": "GB", "plan": "5GB", "allowance": 5, "used": 9},
+    }
+    assert post_events(api, [usage]).json()["created"] == 1
+    assert CustomerStanding.objects.filter(customer_id=assessed).exists()
+    privacy.erase_person(assessed, privacy.Officer(Actor.system("privacidad")))
+    assert not CustomerStanding.objects.filter(customer_id=assessed).exists()
+    assert not UsageReading.objects.filter(customer_id=assessed).exists()
+    assert not TierChange.objects.filter(customer_id=assessed).exists()

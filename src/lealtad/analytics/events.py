@@ -11,11 +11,12 @@ from django.utils import timezone
 from lealtad.analytics.schemas import UsageRecorded
 from lealtad.analytics.selectors import value
 from lealtad.analytics.selectors.usage import upsell_for
-from lealtad.analytics.services import facts, refresh, rules, usage
-from lealtad.core import envelope, hub, sections
+from lealtad.analytics.services import erasure, facts, refresh, rules, usage
+from lealtad.core import envelope, erasers, hub, sections
 from lealtad.core.roles import Capability
 
 hub.before_pass(refresh.tick)
+erasers.erases_copies("analytics")(erasure.erase_customers)
 
 envelope.register(
     "usage.recorded",

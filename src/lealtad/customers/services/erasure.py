@@ -28,6 +28,7 @@ from lealtad.customers.models import (
     Consent,
     ConsentChange,
     Customer,
+    CustomerStanding,
     DataQualityIssue,
     Email,
     Household,
@@ -110,7 +111,8 @@ def anonymize_customer(customer_id: int, ctx: ChangeContext) -> Erasure:
     """
     ids = family(customer_id)
     counts: dict[str, int] = {}
-    for model in (Phone, Email, Address, Identifier, Consent, ConsentChange, DataQualityIssue):
+    profiled = (Phone, Email, Address, Identifier, Consent, ConsentChange, DataQualityIssue)
+    for model in (*profiled, CustomerStanding):  # the standing: a profile of the person
         counts[model._meta.model_name or ""] = model.objects.filter(customer_id__in=ids).delete()[0]
     counts["household_member"] = _leave_households(ids)
     counts["interaction"] = Interaction.objects.filter(customer_id__in=ids).update(
