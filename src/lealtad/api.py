@@ -13,6 +13,7 @@ from lealtad.channels.api_connectors import router as connectors_router
 from lealtad.commerce.api import router as commerce_router
 from lealtad.core.access import SessionAuth, TokenAuth
 from lealtad.analytics.api import router as analytics_router
+from lealtad.analytics.api_cube import router as cube_router
 from lealtad.analytics.api_basket import router as basket_router
 from lealtad.analytics.api_economics import router as economics_router
 from lealtad.core.api import router as hub_router
@@ -46,6 +47,7 @@ api.add_router("/", commerce_router)
 api.add_router("/", connectors_router)
 api.add_router("/", privacy_router)
 api.add_router("/", analytics_router)
+api.add_router("/", cube_router)
 api.add_router("/", economics_router)
 api.add_router("/", basket_router)
 
