@@ -116,7 +116,7 @@ class FactStore:
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
         self._ledger_lock = threading.Lock()
-        self._applied: set[int] = set()
+        self._applied: set[str] = set()
         self._ledger_offset = 0
 
     def table_dir(self, table: str) -> Path:
@@ -214,8 +214,10 @@ class FactStore:
         name = f"d-{version:020d}-{uuid.uuid4().hex[:8]}.parquet"
         return folder / f".{name}", folder / name
 
-    def applied(self) -> set[int]:
-        """Message ids already folded into deltas (read on from where this process stopped)."""
+    def applied(self) -> set[str]:
+        """Messages already folded into deltas, as ``id:stamp`` keys (the outbox id and when
+        the message was written: an id alone repeats when the database is another one, a
+        restored backup or a test's), read on from where this process stopped."""
         ledger = self.root / "_feed" / "applied.ids"
         with self._ledger_lock:
             if ledger.exists():
@@ -225,17 +227,17 @@ class FactStore:
                     handle.seek(self._ledger_offset)
                     data = handle.read()
                 complete = data[: data.rfind(b"\n") + 1]
-                self._applied.update(int(x) for x in complete.split())
+                self._applied.update(x.decode() for x in complete.split())
                 self._ledger_offset += len(complete)
             return set(self._applied)
 
-    def mark_applied(self, message_ids: Iterable[int]) -> None:
-        ids = sorted(set(message_ids))
-        if not ids:
+    def mark_applied(self, keys: Iterable[str]) -> None:
+        wanted = sorted(set(keys))
+        if not wanted:
             return
         folder = self.root / "_feed"
         folder.mkdir(parents=True, exist_ok=True)
-        data = "".join(f"{i}\n" for i in ids).encode()
+        data = "".join(f"{k}\n" for k in wanted).encode()
         fd = os.open(folder / "applied.ids", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(fd, data)
@@ -244,13 +246,13 @@ class FactStore:
             os.close(fd)
 
     def prune_ledger(self, watermark: int) -> None:
-        """Forget applied ids at or below a watermark every table's base has passed."""
+        """Forget messages at or below a watermark every table's base has passed."""
         ledger = self.root / "_feed" / "applied.ids"
         if not ledger.exists():
             return
-        keep = sorted(i for i in self.applied() if i > watermark)
+        keep = sorted(k for k in self.applied() if int(k.split(":")[0]) > watermark)
         tmp = ledger.with_suffix(".tmp")
-        tmp.write_text("".join(f"{i}\n" for i in keep))
+        tmp.write_text("".join(f"{k}\n" for k in keep))
         os.replace(tmp, ledger)
         with self._ledger_lock:
             self._applied, self._ledger_offset = set(), 0

@@ -147,7 +147,7 @@ def apply_messages(messages: Sequence[hub.Message]) -> dict[str, int]:
     """
     target = store()
     seen = target.applied()
-    fresh = [m for m in messages if m.id not in seen]
+    fresh = [m for m in messages if _ledger_key(m) not in seen]
     if not fresh:
         return {}
     numbers = {n for m in fresh if m.event_type in ORDER_EVENTS for n in _order_numbers(m.payload)}
@@ -174,8 +174,12 @@ def apply_messages(messages: Sequence[hub.Message]) -> dict[str, int]:
     changed = _changed_customers(people)
     if changed.num_rows:
         written["customers"] = target.append_delta("customers", [_columns(changed)], version)
-    target.mark_applied(m.id for m in fresh)
+    target.mark_applied(_ledger_key(m) for m in fresh)
     return written
+
+
+def _ledger_key(message: hub.Message) -> str:
+    return f"{message.id}:{int(message.created_at.timestamp() * 1_000_000)}"
 
 
 def _customers_now(customer_ids: set[int]) -> pa.Table:
