@@ -58,6 +58,6 @@ def user_in(role: str, name: str | None = None) -> User:
 
 
 def signed_in(role: str, name: str | None = None) -> Client:
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")  # the pages' English texts are asserted
     client.force_login(user_in(role, name))
     return client

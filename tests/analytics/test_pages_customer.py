@@ -80,7 +80,7 @@ def test_the_marketer_reads_the_customers_value() -> None:
     numbers = re.sub(r"\s", "", html)  # Spanish groups thousands with a (no-break) space
     for figure in ("2310,75", "93,0%", "12,0%", "18/12/2026", "545"):
         assert figure in numbers, figure
-    for shown in ("Long since the last purchase", "Many contacts lately"):
+    for shown in ("Mucho tiempo desde la última compra", "Muchos contactos últimamente"):
         assert shown in html  # the drivers by their codes' labels
     assert 'data-bar="100"' in html and 'data-bar="50"' in html  # widths relative to the top
     assert "(60,0" in numbers and "(30,0" in numbers  # each one's share of the risk

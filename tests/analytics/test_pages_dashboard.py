@@ -123,7 +123,7 @@ def test_a_store_manager_sees_only_their_store(sales: None) -> None:
     sizes = re.findall(r'<th scope="row">\d{4}-\d{2}</th><td class="num">(\d+)</td>', heat)
     assert sum(map(int, sizes)) == 3  # the office store's buyer is not in their cohorts
     heat = client.get(f"/analytics/parts/cohorts/?store={demo.STORE_OFFICE}").content.decode()
-    assert "No data for this selection." in heat  # nor by asking for the other store
+    assert "No hay datos para esta selección." in heat  # nor by asking for the other store
     # Asking for the other store by hand shows nothing, not the other store's figures.
     html = client.get(f"/analytics/?store={demo.STORE_OFFICE}").content.decode()
     assert kpi(html, "orders") == "0" and kpi(html, "revenue") in ("—", "0,00")
@@ -145,10 +145,10 @@ def test_the_dashboard_before_any_facts_says_there_is_no_data(db: Any) -> None:
     client = signed_in("manager")
     answer = client.get("/analytics/")
     assert answer.status_code == 200
-    assert "No data for this selection." in answer.content.decode()
+    assert "No hay datos para esta selección." in answer.content.decode()
     for part in ("curve", "cohorts"):
         shown = client.get(f"/analytics/parts/{part}/").content.decode()
-        assert "No data for this selection." in shown
+        assert "No hay datos para esta selección." in shown
 
 
 def scorecard_value(html: str, kpi_code: str) -> str:

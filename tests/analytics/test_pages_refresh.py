@@ -25,7 +25,7 @@ def quiet(settings: Any, tmp_path: Any) -> None:
 @pytest.mark.django_db
 def test_the_panel_polls_while_a_run_goes_and_stops_when_it_ends() -> None:
     client = signed_in("marketer")
-    assert "No refresh has run yet" in client.get("/analytics/").content.decode()
+    assert "Aún no se ha hecho ninguna actualización" in client.get("/analytics/").content.decode()
     run = runs.begin(RefreshRun.Trigger.MANUAL, Actor.system("test"))
     runs.Tracker(run)("assess", 40, 100)
     fragment = client.get("/analytics/refresh/progress/").content.decode()
@@ -46,7 +46,7 @@ def test_only_managers_start_a_refresh_and_only_one_at_a_time() -> None:
     runs.begin(RefreshRun.Trigger.SCHEDULE, Actor.system("nightly"))
     answer = signed_in("manager").post("/analytics/refresh/", follow=True)
     shown = [str(m) for m in answer.context["messages"]]
-    assert shown == ["A refresh is already running; wait for it to finish."]
+    assert shown == ["Ya hay una actualización en curso; espere a que termine."]
     assert RefreshRun.objects.count() == 1
 
 
@@ -57,7 +57,7 @@ def test_refresh_now_runs_in_the_background_and_the_panel_reports_it(monkeypatch
     monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
     client = signed_in("manager")
     answer = client.post("/analytics/refresh/", follow=True)
-    assert [str(m) for m in answer.context["messages"]] == ["Refresh started."]
+    assert [str(m) for m in answer.context["messages"]] == ["Actualización iniciada."]
     run = RefreshRun.objects.get(trigger=RefreshRun.Trigger.MANUAL)
     assert run.trigger == "manual" and run.requested_by == "manager"
     deadline = time.monotonic() + 60

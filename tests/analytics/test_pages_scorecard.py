@@ -118,7 +118,7 @@ def test_a_bad_target_is_refused_naming_its_field_and_writes_nothing(
     answer = client.post("/analytics/scorecard/", post, follow=True)
     assert answer.status_code == 200
     shown = [str(m) for m in answer.context["messages"]]
-    assert len(shown) == 1 and shown[0].startswith("Target not set") and field in shown[0]
+    assert len(shown) == 1 and shown[0].startswith("Meta no fijada") and field in shown[0]
     assert not ScorecardTarget.objects.exists()
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lealtad.analytics.models import ScorecardTarget, TargetDirection
 from lealtad.analytics.selectors import scorecard_figures
@@ -80,7 +81,8 @@ _KPI_LIST = (
     Kpi(
         "retention",
         "customer",
-        _("Retention"),
+        # In context: privacy's "Retention" (of personal data) is another word in Spanish.
+        pgettext_lazy("kpi", "Retention"),
         "percent",
         H,
         _("cube facts: customers of the previous period who bought again in this one"),
