@@ -8,14 +8,14 @@ from django.utils import translation
 from ninja import NinjaAPI
 
 from lealtad import __version__
+from lealtad.analytics.api import router as analytics_router
+from lealtad.analytics.api_basket import router as basket_router
+from lealtad.analytics.api_cube import router as cube_router
+from lealtad.analytics.api_economics import router as economics_router
 from lealtad.channels.api import router as events_router
 from lealtad.channels.api_connectors import router as connectors_router
 from lealtad.commerce.api import router as commerce_router
 from lealtad.core.access import SessionAuth, TokenAuth
-from lealtad.analytics.api import router as analytics_router
-from lealtad.analytics.api_cube import router as cube_router
-from lealtad.analytics.api_basket import router as basket_router
-from lealtad.analytics.api_economics import router as economics_router
 from lealtad.core.api import router as hub_router
 from lealtad.core.api_errors import declare_common_errors
 from lealtad.core.envelope import Envelope
