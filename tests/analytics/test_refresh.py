@@ -236,8 +236,14 @@ def test_where_the_base_knows_who_left_a_supervised_model_scores_the_risk(
 
 def test_the_refresh_mines_what_is_bought_together(api: Client, shop: str) -> None:
     for n in range(6):  # a shirt with trousers, six times; a shirt alone, twice
-        buy(api, f"par-{n}@example.ec", TODAY - timedelta(days=n + 1), 1, "CAM-OXF-CEL-L",
-            demo.TROUSERS_32)
+        buy(
+            api,
+            f"par-{n}@example.ec",
+            TODAY - timedelta(days=n + 1),
+            1,
+            "CAM-OXF-CEL-L",
+            demo.TROUSERS_32,
+        )
     for n in range(2):
         buy(api, f"sola-{n}@example.ec", TODAY - timedelta(days=n + 1))
     run = run_refresh()
