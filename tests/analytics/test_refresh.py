@@ -117,6 +117,7 @@ def test_a_refresh_writes_each_customer_what_they_are_worth(base: dict[str, str]
     assert loyal.p_alive is not None and loyal.p_alive > 0.5
     assert loyal.clv > 0 and loyal.expected_purchases > 0
     assert gone.lifecycle_stage == "lapsed" and gone.last_purchase_on < TODAY - timedelta(400)
+    assert gone.value_tier != "mgc"  # to win back, not to grow
     assert new.lifecycle_stage == "first_purchase"
     assert (unknown.value_tier, unknown.lifecycle_stage, unknown.orders) == (
         "unknown",

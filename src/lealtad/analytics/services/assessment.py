@@ -23,7 +23,7 @@ from lealtad.customer_value import churn as churn_engine
 from lealtad.customer_value import lifecycle as lifecycle_engine
 from lealtad.customer_value import rfm as rfm_engine
 from lealtad.customer_value.cost_to_serve import cost_to_serve
-from lealtad.customer_value.tiers import assign_tiers
+from lealtad.customer_value.tiers import Tiers, assign_tiers
 from lealtad.lifetime_value import bgnbd, gamma_gamma, pareto_nbd, score, summarize
 
 Floats = NDArray[np.float64]
@@ -88,18 +88,6 @@ def assess(
     )
     warnings += cost.warnings
     bought = inputs.purchased
-    tiers = assign_tiers(
-        value=np.where(lifetime.valid, lifetime.clv, inputs.monetary),
-        margin=margin,
-        cost_to_serve=cost.total,
-        purchased=bought,
-        predicted_value=lifetime.clv if lifetime.valid.any() else None,
-        current_value=_spend_since(base, today - YEAR_DAYS),
-        p_alive=np.where(lifetime.valid, lifetime.p_alive, 1.0),
-        rules=rules.tiers,
-    )
-    warnings += tiers.warnings
-    figures["tiers"] = {"mvc_from": _finite(tiers.mvc_from), "mgc_from": _finite(tiers.mgc_from)}
     stages = lifecycle_engine.lifecycle(
         base.tx_customer,
         base.tx_day,
@@ -110,13 +98,12 @@ def assess(
         rules=rules.lifecycle,
     )
     warnings += stages.warnings
+    tiers = _tiers(base, inputs, lifetime, stages, margin, cost.total, rules)
+    warnings += tiers.warnings
+    figures["tiers"] = {"mvc_from": _finite(tiers.mvc_from), "mgc_from": _finite(tiers.mgc_from)}
     risk = _churn(base, inputs, lifetime, stages, rules)
     warnings += risk.warnings
-    supervised = None
-    if left is not None:
-        supervised = fit_and_score(_features(base, inputs), left, inputs.purchased, rules.churn)
-        if supervised is not None:
-            figures["churn_model"] = {"auc": supervised.auc, "leavers": int(left.sum())}
+    supervised = _supervised(base, inputs, left, rules, figures)
     return Assessment(
         rfm=scores,
         frequency=inputs.frequency,
@@ -135,6 +122,47 @@ def assess(
         figures=figures,
         warnings=_unique(warnings),
     )
+
+
+def _tiers(
+    base: Base,
+    inputs: rfm_engine.RfmInputs,
+    lifetime: Lifetime,
+    stages: lifecycle_engine.Lifecycle,
+    margin: Floats,
+    cost: Floats,
+    rules: Rules,
+) -> Tiers:
+    """Seed 003's tiers, valued by lifetime value where the models could give it.
+
+    Who has lapsed (or is lapsing) is a customer to win back, not to grow: whatever the
+    purchase model still gives them, they are not among the most growable."""
+    away = np.isin(stages.stage, [lifecycle_engine.LAPSING, lifecycle_engine.LAPSED])
+    return assign_tiers(
+        value=np.where(lifetime.valid, lifetime.clv, inputs.monetary),
+        margin=margin,
+        cost_to_serve=cost,
+        purchased=inputs.purchased,
+        predicted_value=lifetime.clv if lifetime.valid.any() else None,
+        current_value=_spend_since(base, base.as_of_day - YEAR_DAYS),
+        p_alive=np.where(away, 0.0, np.where(lifetime.valid, lifetime.p_alive, 1.0)),
+        rules=rules.tiers,
+    )
+
+
+def _supervised(
+    base: Base,
+    inputs: rfm_engine.RfmInputs,
+    left: NDArray[np.bool_] | None,
+    rules: Rules,
+    figures: dict[str, Any],
+) -> SupervisedChurn | None:
+    if left is None:
+        return None
+    found = fit_and_score(_features(base, inputs), left, inputs.purchased, rules.churn)
+    if found is not None:
+        figures["churn_model"] = {"auc": found.auc, "leavers": int(left.sum())}
+    return found
 
 
 def _churn(

@@ -195,7 +195,8 @@ def _changes(s: _Change, run_id: int | None, batch: WriteBatch, outcome: Standin
         )
     if s.old_stage == s.lifecycle_stage:
         return
-    batch.add(_timeline_entry(s, s.old_stage or ""))
+    if not (first and s.lifecycle_stage == LifecycleStage.PROSPECT):  # a prospect: no news
+        batch.add(_timeline_entry(s, s.old_stage or ""))
     if not first:
         outcome.stage_changes.append((s.customer_id, s.old_stage or "", s.lifecycle_stage))
         batch.announce(
