@@ -162,6 +162,8 @@ def stage_rows(
             with cursor.cursor.copy(f"COPY {name} ({listed}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
+            cursor.execute(f"ANALYZE {name}")  # a temporary table has no statistics: plans
+            # joining it to a million rows would guess its size wrong
         else:
             marks = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {name} ({listed}) VALUES ({marks})", rows)  # type: ignore[arg-type]

@@ -281,9 +281,10 @@ def _where(mask: np.ndarray, values: np.ndarray) -> list[Any]:
 
 def _iso_days(days: np.ndarray) -> list[str | None]:
     """Day numbers as ISO dates (what both databases take for a date), None for -1."""
-    kept = np.datetime_as_string(EPOCH + np.maximum(days, 0), unit="D").astype(object)
-    kept[days < 0] = None
-    return kept.tolist()  # type: ignore[no-any-return]
+    unique, where = np.unique(days, return_inverse=True)  # a few thousand days at most
+    kept = np.datetime_as_string(EPOCH + np.maximum(unique, 0), unit="D").astype(object)
+    kept[unique < 0] = None
+    return kept[where].tolist()  # type: ignore[no-any-return]
 
 
 def _drivers(risk: Any, bought: np.ndarray) -> list[str]:
@@ -295,7 +296,8 @@ def _drivers(risk: Any, bought: np.ndarray) -> list[str]:
     for slot in range(slots):
         codes = risk.drivers[:, slot].astype(np.int64)
         present = (codes >= 0) & bought
-        weights = np.char.mod("%.3f", risk.driver_weights[:, slot]).astype(object)
+        shares, where = np.unique(np.round(risk.driver_weights[:, slot], 3), return_inverse=True)
+        weights = shares.astype("U8").astype(object)[where]
         piece = np.full(size, "", dtype=object)
         piece[present] = heads[codes[present]].astype(object) + weights[present] + "}"
         if slot:
