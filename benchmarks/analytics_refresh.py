@@ -5,7 +5,9 @@ and PostgreSQL. The base is made once per ``LEALTAD_HOME`` (or database) and reu
 customers, orders over three years (a few heavy buyers, many occasional ones), one line each,
 and some returns, written with the project's own insert helper. Then one refresh runs as the
 nightly job would, and its stages' seconds are printed (facts export, assessment, write-back,
-basket rules), with the refresh a second time (standings already there: the nightly case).
+basket rules), with the refresh a second time a day later (standings already there, every
+buyer's figures moved by a day: the nightly case; ``--day`` starts further on, so a base
+refreshed before is assessed on a day it has not seen).
 
     LEALTAD_HOME=/tmp/bench-refresh .venv/bin/python benchmarks/analytics_refresh.py \\
         --customers 1000000
@@ -132,12 +134,12 @@ def _orders(rng: np.random.Generator, ids: list[int], today: datetime) -> list[t
     return out
 
 
-def refresh_once() -> dict[str, float]:
+def refresh_once(as_of: date) -> dict[str, float]:
     from lealtad.analytics.services import refresh
     from lealtad.core.audit import Actor
 
     started = time.perf_counter()
-    run = refresh.run(Actor.system("benchmark"), trigger="cli", as_of=date.today())
+    run = refresh.run(Actor.system("benchmark"), trigger="cli", as_of=as_of)
     total = time.perf_counter() - started
     seconds = dict(run.figures.get("seconds", {}))
     seconds["total"] = round(total, 1)
@@ -153,6 +155,13 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument(
+        "--day",
+        type=int,
+        default=0,
+        help="assess as of today + DAY (each further run one day later, as nightly runs are: "
+        "every buyer's figures move a little)",
+    )
     args = parser.parse_args()
     _setup()
     from django.db import connection
@@ -161,7 +170,7 @@ def main() -> None:
     print(f"database: {connection.vendor}")
     print(f"{'run':<8}{'facts':>8}{'assess':>8}{'write':>8}{'basket':>8}{'total':>8}  target")
     for n in range(1, args.runs + 1):
-        s = refresh_once()
+        s = refresh_once(date.today() + timedelta(days=args.day + n - 1))
         print(
             f"{n:<8}{s.get('facts', 0):>8.1f}{s.get('assess', 0):>8.1f}"
             f"{s.get('write_back', 0):>8.1f}{s.get('basket', 0):>8.1f}{s['total']:>8.1f}  60 s"

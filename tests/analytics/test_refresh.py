@@ -265,3 +265,21 @@ def test_facts_from_another_database_are_exported_afresh(base: dict[str, str]) -
     again = run_refresh()
     assert again.figures["facts"] == "full export"
     assert standing(base["loyal"]).value_tier == "mvc"
+
+
+def test_only_the_figures_that_moved_are_rewritten(api: Client, base: dict[str, str]) -> None:
+    run_refresh()
+    before = {row.customer_id: row for row in CustomerStanding.objects.all()}
+    buy(api, base["new"], TODAY - timedelta(days=1), 4)
+    dispatch()
+    second = run_refresh()
+    after = {row.customer_id: row for row in CustomerStanding.objects.all()}
+    new, unknown = customer_id(base["new"]), customer_id(base["prospect"])
+    assert after[new].orders == 2 and after[new].run_id == second.pk  # moved: rewritten
+    assert after[unknown].run_id == before[unknown].run_id  # a prospect still: left alone
+    assert after[unknown].computed_at == before[unknown].computed_at
+    from lealtad.analytics import cube_store
+
+    for cid in (new, unknown):  # the cube's customers carry the tiers of the last refresh
+        (tier,) = cube_store.cube().sql("SELECT tier FROM customers WHERE customer_id = ?", [cid])
+        assert tier[0] == after[cid].value_tier

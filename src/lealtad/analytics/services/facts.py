@@ -182,6 +182,19 @@ def _ledger_key(message: hub.Message) -> str:
     return f"{message.id}:{int(message.created_at.timestamp() * 1_000_000)}"
 
 
+def refresh_customers(customer_ids: Sequence[int], chunk: int = 20_000) -> int:
+    """Lay these customers' current rows over the cube's (the ones whose tier or stage a
+    refresh just changed) as delta files, without exporting every customer; rows written."""
+    target = store()
+    written = 0
+    for start in range(0, len(customer_ids), chunk):
+        version = time.time_ns()
+        changed = _changed_customers(_customers_now(set(customer_ids[start : start + chunk])))
+        if changed.num_rows:
+            written += target.append_delta("customers", [_columns(changed)], version)
+    return written
+
+
 def _customers_now(customer_ids: set[int]) -> pa.Table:
     """The customers an event named, as the customers context has them now."""
     parts = [chunk_table("customers", c) for c in customer_facts.customer_chunks(customer_ids)]

@@ -50,6 +50,7 @@ from lealtad.customers.services import standing as standing_service
 
 log = logging.getLogger(__name__)
 CHUNK = 50_000
+FULL_CUSTOMER_EXPORT = 100_000  # more changed customers than this: export them all
 
 
 def run(
@@ -163,7 +164,7 @@ def _steps(run_row: RefreshRun, actor: Actor, track: runs.Report, full_facts: bo
         track("assess", 1, 1)
     with _timed(timings, "write_back"):
         outcome = _write_back(run_row, actor, base.ids, found, track)
-        facts.export_all(progress=track, tables=["customers"])  # the cube's tiers, fresh
+        _customers_to_the_cube(outcome, track)
     with _timed(timings, "basket"):
         rules_mined = _mine_basket_rules(run_row, track)
     run_row.customers = base.size
@@ -177,6 +178,20 @@ def _steps(run_row: RefreshRun, actor: Actor, track: runs.Report, full_facts: bo
         "basket_rules": rules_mined,
         "facts": "full export" if full else "incremental",
     }
+
+
+def _customers_to_the_cube(outcome: standing_service.StandingOutcome, track: runs.Report) -> None:
+    """The cube's customers carry the tier and stage: the ones that changed are laid over it
+    (a first assessment of most of the base exports the customers afresh instead)."""
+    moved = sorted(
+        {c for c, _, _ in outcome.tier_changes}
+        | {c for c, _, _ in outcome.stage_changes}
+        | {c for c, _ in outcome.first_assessed}
+    )
+    if len(moved) > FULL_CUSTOMER_EXPORT:
+        facts.export_all(progress=track, tables=["customers"])
+    elif moved:
+        facts.refresh_customers(moved)
 
 
 def _write_back(

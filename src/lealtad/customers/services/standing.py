@@ -139,7 +139,12 @@ def _changed(stage: str) -> list[_Change]:
 
 
 def _merge(stage: str) -> int:
-    """One INSERT … SELECT … ON CONFLICT for the whole stage; a tier kept keeps its start."""
+    """One INSERT … SELECT … ON CONFLICT for the whole stage; rows changed.
+
+    A tier kept keeps its start. A customer whose figures are all what they were is not
+    rewritten (a prospect, a customer whose rounded figures did not move): on PostgreSQL an
+    update is a new row version to write and vacuum, so only what moved is paid for; their
+    ``computed_at`` stays the time their figures were last found to change."""
     standing, _ = _tables()
     columns = [*COLUMNS, *_ADDED]
     kept_start = (
@@ -147,11 +152,17 @@ def _merge(stage: str) -> int:
         f"THEN {standing}.tier_since ELSE excluded.tier_since END"
     )
     updates = [f"{c} = excluded.{c}" for c in columns if c not in ("customer_id", "tier_since")]
+    figures = [c for c in COLUMNS if c != "customer_id"]
+    moved = (
+        f"({', '.join(f'{standing}.{c}' for c in figures)}) IS DISTINCT FROM "
+        f"({', '.join(f'excluded.{c}' for c in figures)})"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {standing} ({', '.join(columns)}) "
             f"SELECT {', '.join('i.' + c for c in columns)} {_live(stage)} WHERE 1 = 1 "
-            f"ON CONFLICT (customer_id) DO UPDATE SET {', '.join([*updates, kept_start])}"
+            f"ON CONFLICT (customer_id) DO UPDATE SET {', '.join([*updates, kept_start])} "
+            f"WHERE {moved}"
         )
         return int(cursor.rowcount)
 
