@@ -39,13 +39,6 @@ HOME, OFFICE = demo.STORE_HOME, demo.STORE_OFFICE
 MANAGE = ("analytics:manage",)
 
 
-@pytest.fixture(autouse=True)
-def _own_home(settings: Any, tmp_path: Any) -> None:
-    """Each test's facts in its own directory (the database starts over per test too)."""
-    settings.LEALTAD_HOME = tmp_path
-    settings.LEALTAD_ANALYTICS_NIGHTLY = False  # the dispatcher's ticker starts no refresh
-
-
 @pytest.fixture
 def story(db: Any) -> demo.Story:
     demo.seed_catalog()

@@ -33,11 +33,6 @@ GETS = (
 )
 
 
-@pytest.fixture(autouse=True)
-def own_home(settings: Any, tmp_path: Any) -> None:
-    settings.LEALTAD_HOME = tmp_path
-
-
 @pytest.fixture
 def api(token_client: Any) -> Client:
     """An administrator's token that may read the analytics."""

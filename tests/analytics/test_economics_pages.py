@@ -4,7 +4,6 @@ questionnaire they enter, and what a refused entry looks like."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 
@@ -14,11 +13,6 @@ from tests.analytics.economics_fixtures import shop_facts, signed_in
 
 pytestmark = pytest.mark.django_db
 PAGES = ("/analytics/economics/", "/analytics/economics/costs/", "/analytics/economics/maturity/")
-
-
-@pytest.fixture(autouse=True)
-def own_home(settings: Any, tmp_path: Any) -> None:
-    settings.LEALTAD_HOME = tmp_path
 
 
 def cost_form(**over: str) -> dict[str, str]:

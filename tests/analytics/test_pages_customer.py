@@ -21,14 +21,6 @@ from tests.web.conftest import build_rodrigo
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def no_nightly_refresh(settings: Any, tmp_path: Any) -> None:
-    """The hub's ticker would start the nightly refresh in a thread of its own, outside the
-    test's transaction; these tests are about the pages. An empty fact store of their own."""
-    settings.LEALTAD_ANALYTICS_NIGHTLY = False
-    settings.LEALTAD_HOME = tmp_path
-
-
 FIGURES: dict[str, Any] = {
     "value_tier": "mvc",
     "lifecycle_stage": "loyal",

@@ -27,13 +27,6 @@ TODAY = datetime.now(UTC).date()
 _ids = itertools.count(1)
 
 
-@pytest.fixture(autouse=True)
-def own_home(settings: Any, tmp_path: Any) -> None:
-    """Each test its own fact store (the cube is one per home)."""
-    settings.LEALTAD_HOME = tmp_path
-    settings.LEALTAD_ANALYTICS_NIGHTLY = False  # no scheduled refresh behind the test's back
-
-
 @pytest.fixture
 def shop(db: Any) -> None:
     demo.seed_catalog()

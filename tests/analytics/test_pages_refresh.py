@@ -16,12 +16,6 @@ from lealtad.core.audit import Actor
 from tests.analytics.test_pages_scorecard import signed_in
 
 
-@pytest.fixture(autouse=True)
-def quiet(settings: Any, tmp_path: Any) -> None:
-    settings.LEALTAD_HOME = tmp_path
-    settings.LEALTAD_ANALYTICS_NIGHTLY = False  # no scheduled run behind the test's back
-
-
 @pytest.mark.django_db
 def test_the_panel_polls_while_a_run_goes_and_stops_when_it_ends() -> None:
     client = signed_in("marketer")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -20,14 +19,6 @@ from lealtad.analytics.services import scorecard as targets
 from lealtad.core.errors import DomainError
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def no_nightly_refresh(settings: Any, tmp_path: Any) -> None:
-    """The hub's ticker would start the nightly refresh in a thread of its own, outside the
-    test's transaction; these tests are about the pages. An empty fact store of their own."""
-    settings.LEALTAD_ANALYTICS_NIGHTLY = False
-    settings.LEALTAD_HOME = tmp_path
 
 
 def user_in(role: str, name: str | None = None) -> User:

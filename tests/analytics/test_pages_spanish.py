@@ -5,8 +5,6 @@ here (a KPI's retention is not privacy's retention of data)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.test import Client
 
@@ -15,12 +13,6 @@ from tests.analytics.test_pages_scorecard import user_in
 from tests.web.conftest import build_rodrigo
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def own_home(settings: Any, tmp_path: Any) -> None:
-    settings.LEALTAD_HOME = tmp_path
-    settings.LEALTAD_ANALYTICS_NIGHTLY = False
 
 
 def signed_in(role: str, language: str, name: str | None = None) -> Client:

@@ -30,13 +30,6 @@ TODAY = datetime.now(UTC).date()
 _ids = itertools.count(1)
 
 
-@pytest.fixture(autouse=True)
-def _own_home(settings: Any, tmp_path: Any) -> None:
-    """Each test's facts in their own directory: the database starts over per test too."""
-    settings.LEALTAD_HOME = tmp_path
-    settings.LEALTAD_ANALYTICS_NIGHTLY = False
-
-
 @pytest.fixture
 def shop(db: Any) -> str:
     demo.seed_catalog()

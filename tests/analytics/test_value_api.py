@@ -15,11 +15,11 @@ from typer.testing import CliRunner
 
 from lealtad.analytics.models import AnalyticsSettings, RefreshRun
 from lealtad.cli import app
-from tests.analytics.test_refresh import TODAY, _own_home, buy, customer_id, run_refresh, shop
+from tests.analytics.test_refresh import TODAY, buy, customer_id, run_refresh, shop
 from tests.api_fixtures import post_events
 
 pytestmark = pytest.mark.django_db
-FIXTURES = (shop, _own_home)
+FIXTURES = (shop,)
 
 
 @pytest.fixture
