@@ -1,0 +1,1 @@
+"""The contact center's pure engine: routing, metrics, staffing, simulation, IVR, dialer."""
