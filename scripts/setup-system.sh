@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install the system packages Lealtad's tests need: a PostgreSQL server (the second CI
 # database), Chromium (browser tests through Playwright), gettext (msgfmt compiles the
-# Spanish/English message catalogs) and redis-server (the outbox relay to Redis Streams is
-# tested against a real server the tests start themselves). Idempotent: when everything is
+# Spanish/English message catalogs), redis-server (the outbox relay to Redis Streams is
+# tested against a real server the tests start themselves) and espeak-ng (the IVR renders its
+# prompts to audio offline). Idempotent: when everything is
 # present, apt is skipped.
 set -euo pipefail
 
@@ -11,9 +12,10 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 command -v msgfmt >/dev/null || missing+=(gettext)
 [[ -x /usr/bin/redis-server ]] || missing+=(redis-server)
+command -v espeak-ng >/dev/null || missing+=(espeak-ng)
 
 if ((${#missing[@]} == 0)); then
-    echo "setup-system: postgresql, chromium, gettext and redis-server already installed"
+    echo "setup-system: postgresql, chromium, gettext, redis-server and espeak-ng already installed"
     exit 0
 fi
 
@@ -30,5 +32,6 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update
-# Install all four, not only the missing ones: apt skips what is already there.
-"${as_root[@]}" apt-get install -y --no-install-recommends postgresql chromium gettext redis-server
+# Install them all, not only the missing ones: apt skips what is already there.
+"${as_root[@]}" apt-get install -y --no-install-recommends postgresql chromium gettext redis-server \
+    espeak-ng

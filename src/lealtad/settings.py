@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "lealtad.commerce",
     "lealtad.privacy",
     "lealtad.analytics",
+    "lealtad.contactcenter",
     "lealtad.web",
     "lealtad.accounts",
 ]

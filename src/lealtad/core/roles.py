@@ -45,6 +45,11 @@ class Capability(StrEnum):
     # scorecard targets, acquisition costs, who sees which stores, a manual refresh).
     ANALYTICS_VIEW = "analytics.view"
     ANALYTICS_MANAGE = "analytics.manage"
+    # The contact center: take contacts at the agent desktop; watch and shape the center
+    # (wallboard, reports, queues, skills, staffing, dialer lists); drive it from a PBX or IVR.
+    CONTACT_HANDLE = "contactcenter.handle"
+    CONTACT_SUPERVISE = "contactcenter.supervise"
+    TELEPHONY = "contactcenter.telephony"
 
 
 class Role(StrEnum):
@@ -73,13 +78,16 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
         _READ
         | _COMMERCE
         | {C.VIEW_AUDIT, C.CREATE, C.EDIT, C.EDIT_CONSENTS, C.MERGE, C.INGEST, C.ANALYTICS_VIEW}
+        | {C.CONTACT_HANDLE, C.CONTACT_SUPERVISE}
     ),
-    Role.AGENT: frozenset(_READ | {C.CREATE, C.EDIT, C.EDIT_CONSENTS, C.VIEW_AUDIT, C.SELL}),
-    Role.SALES_REP: frozenset(_READ | {C.CREATE, C.EDIT, C.SELL}),
+    Role.AGENT: frozenset(
+        _READ | {C.CREATE, C.EDIT, C.EDIT_CONSENTS, C.VIEW_AUDIT, C.SELL, C.CONTACT_HANDLE}
+    ),
+    Role.SALES_REP: frozenset(_READ | {C.CREATE, C.EDIT, C.SELL, C.CONTACT_HANDLE}),
     Role.MARKETER: frozenset({C.LOOKUP, C.VIEW, C.VIEW_CONSENTS, C.EXPORT, C.ANALYTICS_VIEW}),
     Role.TECHNICIAN: frozenset({C.LOOKUP, C.VIEW, C.VIEW_HISTORY, C.FULFIL}),
     Role.STORE_CLERK: frozenset({C.LOOKUP, C.VIEW, C.CREATE, C.SELL}),
-    Role.API_CLIENT: frozenset(_READ | _COMMERCE | {C.CREATE, C.EDIT, C.INGEST}),
+    Role.API_CLIENT: frozenset(_READ | _COMMERCE | {C.CREATE, C.EDIT, C.INGEST, C.TELEPHONY}),
     Role.CONSENT_CAPTURER: frozenset({C.CAPTURE_CONSENT}),
     # Answers data-subject requests (access, erasure …) and runs retention: nobody else does.
     Role.PRIVACY_OFFICER: frozenset(_READ | {C.VIEW_AUDIT, C.PRIVACY}),
@@ -99,6 +107,9 @@ SCOPE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     "privacy:manage": frozenset({C.PRIVACY}),
     "analytics:read": frozenset({C.ANALYTICS_VIEW}),
     "analytics:manage": frozenset({C.ANALYTICS_VIEW, C.ANALYTICS_MANAGE}),
+    "contactcenter:handle": frozenset({C.CONTACT_HANDLE}),
+    "contactcenter:supervise": frozenset({C.CONTACT_SUPERVISE}),
+    "telephony:write": frozenset({C.TELEPHONY}),
 }
 CHANNEL_SCOPE_PREFIX = "channel:"
 

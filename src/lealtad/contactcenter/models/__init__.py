@@ -1,0 +1,15 @@
+from lealtad.contactcenter.models.agents import Agent, AgentSkill, Skill
+from lealtad.contactcenter.models.contacts import CenterEvent, Contact
+from lealtad.contactcenter.models.queues import CenterSettings, Queue, QueueOverflow, WrapUpCode
+
+__all__ = [
+    "Agent",
+    "AgentSkill",
+    "CenterEvent",
+    "CenterSettings",
+    "Contact",
+    "Queue",
+    "QueueOverflow",
+    "Skill",
+    "WrapUpCode",
+]
