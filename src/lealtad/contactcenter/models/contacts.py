@@ -41,6 +41,8 @@ class Contact(models.Model):
     # Its place in line: a transfer or a call-back keeps the first arrival's moment.
     place_at = models.DateTimeField()
     arrived_at = models.DateTimeField()
+    # When it entered its current queue: relaxation and overflow count from here.
+    queued_at = models.DateTimeField(null=True, blank=True)
     offered_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     released_at = models.DateTimeField(null=True, blank=True)
