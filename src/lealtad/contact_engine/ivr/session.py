@@ -183,6 +183,8 @@ class Session:
             action = Voicemail(node.queue, self._data(), to, node.max_seconds, node.priority)
             return self._finish(node.name, said, action)
         assert isinstance(node, HangupNode)
+        if not node.prompt:  # a hangup says the flow's goodbye unless it has its own words
+            said.append(self._message("goodbye"))
         return self._finish(node.name, said, Hangup("completed"))
 
     def _finish(self, node: str, said: list[Prompt], action: Any) -> Step:
