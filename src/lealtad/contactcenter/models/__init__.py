@@ -1,5 +1,6 @@
 from lealtad.contactcenter.models.agents import Agent, AgentSkill, Skill
 from lealtad.contactcenter.models.contacts import CenterEvent, Contact
+from lealtad.contactcenter.models.ivr import IvrFlow, IvrSession, IvrSessionStatus
 from lealtad.contactcenter.models.queues import CenterSettings, Queue, QueueOverflow, WrapUpCode
 
 __all__ = [
@@ -8,6 +9,9 @@ __all__ = [
     "CenterEvent",
     "CenterSettings",
     "Contact",
+    "IvrFlow",
+    "IvrSession",
+    "IvrSessionStatus",
     "Queue",
     "QueueOverflow",
     "Skill",
