@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -39,6 +40,7 @@ def _mount_context_commands() -> None:
     from lealtad.accounts.users_cli import app as users_app
     from lealtad.analytics.cli import app as analytics_app
     from lealtad.channels.connectors_cli import app as connectors_app
+    from lealtad.contactcenter.cli import app as contactcenter_app
     from lealtad.core.hub_cli import app as hub_app
     from lealtad.customers.identity_cli import app as identity_app
     from lealtad.privacy.cli import app as privacy_app
@@ -49,6 +51,9 @@ def _mount_context_commands() -> None:
     app.add_typer(privacy_app, name="privacy", help="Privacy rights and retention.")
     app.add_typer(hub_app, name="hub", help="The event hub: backlog, the Redis Streams relay.")
     app.add_typer(analytics_app, name="analytics", help="Customer analytics: refresh, cube.")
+    app.add_typer(
+        contactcenter_app, name="contactcenter", help="The contact center: the ACD router …"
+    )
 
 
 def _django() -> None:
@@ -145,6 +150,14 @@ def serve(
         )
         hub.daemon = True
         hub.start()
+    acd = None
+    if dispatcher and settings.LEALTAD_EMBEDDED_WORKERS:
+        # The contact center's ACD router: one per database, in a process of its own.
+        acd = multiprocessing.get_context("spawn").Process(
+            target=_router_process, args=(os.getpid(),), name="lealtad-acd"
+        )
+        acd.daemon = True
+        acd.start()
     typer.echo(f"Lealtad at http://{host}:{port}/  (API docs at /api/docs)")
     try:
         uvicorn.run(
@@ -157,9 +170,29 @@ def serve(
             access_log=False,
         )
     finally:
-        if hub is not None and hub.is_alive():
-            hub.terminate()
-            hub.join(10)
+        for child in (hub, acd):
+            if child is not None and child.is_alive():
+                child.terminate()
+                child.join(10)
+
+
+def _router_process(parent: int) -> None:
+    """The contact center's router for ``serve``, ending with its parent."""
+    _django()
+    import threading
+
+    from lealtad.contactcenter.services import runtime
+
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(1.0):
+            if os.getppid() != parent:
+                stop.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    with contextlib.suppress(KeyboardInterrupt):
+        runtime.run(stop)
 
 
 def _dispatcher_process(parent: int, batch: int = 50, pause: float = 0.5) -> None:

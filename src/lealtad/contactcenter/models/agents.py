@@ -10,7 +10,8 @@ from lealtad.contactcenter.choices import AgentState
 
 
 def default_capacity() -> dict[str, int]:
-    return {"voice": 1, "callback": 1, "voicemail": 1, "chat": 3, "email": 2}
+    """Call-backs and voicemails take the voice slot (one call at a time)."""
+    return {"voice": 1, "chat": 3, "email": 2}
 
 
 class Skill(models.Model):
@@ -71,3 +72,6 @@ class AgentSkill(models.Model):
                 name="cc_proficiency_1_10",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id}:{self.skill_id}={self.proficiency}"

@@ -51,6 +51,9 @@ class QueueOverflow(models.Model):
             models.UniqueConstraint(fields=["queue", "to_queue"], name="cc_overflow_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.queue_id} → {self.to_queue_id} after {self.after_seconds} s"
+
 
 class WrapUpCode(models.Model):
     """What the contact was about (seed 002's taxonomy) and how it ended."""
@@ -87,3 +90,6 @@ class CenterSettings(models.Model):
     class Meta:
         verbose_name = _("contact center settings")
         verbose_name_plural = _("contact center settings")
+
+    def __str__(self) -> str:
+        return str(_("contact center settings"))
