@@ -139,6 +139,9 @@ class CallOffered(CallEvent):
         object.__setattr__(self, "direction", Direction(self.direction))
         object.__setattr__(self, "collected", _frozen(self.collected))
 
+    def __hash__(self) -> int:  # the collected data is a read-only mapping, not hashable
+        return hash((self.key, self.at, self.caller_id, tuple(sorted(self.collected.items()))))
+
 
 @dataclass(frozen=True, kw_only=True)
 class AgentCallEvent(CallEvent):

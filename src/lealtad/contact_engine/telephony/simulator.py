@@ -318,6 +318,23 @@ class SwitchSimulator:
 
     # --- what happens on its own -----------------------------------------------------
 
+    def place_call(
+        self,
+        caller_id: str = "",
+        queue: str = "general",
+        *,
+        patience: float | None = None,
+        talk: float | None = None,
+    ) -> str:
+        """A caller rings in now (outside the arrival curve: a test, or a person trying the
+        demo); patience and talk time are drawn when not given. Returns the call_ref."""
+        callers = self.config.callers
+        if patience is None:
+            patience = self._behaviour.expovariate(1 / callers.patience_mean)
+        if talk is None:
+            talk = self._behaviour.expovariate(1 / callers.talk_mean)
+        return self._ring_in(caller_id, queue, patience, talk)
+
     def _arrive(self) -> None:
         curve = self.config.arrivals
         assert curve is not None
@@ -329,23 +346,25 @@ class SwitchSimulator:
         queue = callers.draw_queue(self._arrivals)
         patience = self._arrivals.expovariate(1 / callers.patience_mean)
         talk = self._arrivals.expovariate(1 / callers.talk_mean)
+        self._ring_in(caller_id, queue, patience, talk)
+
+    def _ring_in(self, caller_id: str, queue: str, patience: float, talk: float) -> str:
+        if not queue:
+            raise TelephonyError("must not be empty", field="queue")
+        talk_mean = self.config.callers.talk_mean
+        ref = self._next_ref()
         call = _Call(
-            self._next_ref(),
-            Direction.INBOUND,
-            caller_id,
-            queue,
-            CallState.WAITING,
-            callers.talk_mean,
-            talk_left=talk,
+            ref, Direction.INBOUND, caller_id, queue, CallState.WAITING, talk_mean, talk_left=talk
         )
         if not self._trunk_free():
             self.stats.blocked += 1
             self._emit(CallBlocked, call, caller_id=caller_id, dialled=_line(queue))
-            return
-        self.calls[call.ref] = call
+            return ref
+        self.calls[ref] = call
         self.stats.offered += 1
         self._emit(CallOffered, call, caller_id=caller_id, dialled=_line(queue), queue=queue)
         self._wait(call, patience)
+        return ref
 
     def _on_pickup(self, call: _Call, agent: str) -> None:
         call.ringing = ""
