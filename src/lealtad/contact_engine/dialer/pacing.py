@@ -88,9 +88,10 @@ class FloorState:
 
     ``agents_available`` are ready and have no call (in preview mode: accepted a record and have
     no line yet). ``agents_busy`` are talking or wrapping up. ``agents_about_to_free`` is how
-    many busy agents are expected free within the time a call takes to be answered, if the
-    caller knows (agents near the end of wrap-up); left ``None``, the pacer estimates it from
-    the handle time and the time to answer.
+    many busy agents will be free within the time a call takes to be answered, if the caller
+    knows (agents at the end of wrap-up): they count as free and the other busy agents as not;
+    left ``None``, the pacer gives every busy agent the chance to free up that the mean handle
+    time and time to answer imply.
     """
 
     agents_available: int
@@ -136,7 +137,7 @@ def expected_abandon_share(
     free_chance); both in the normal approximation, so E[max(A - M, 0)] has a closed form.
     """
     mean_answers = lines * answer_rate
-    if mean_answers <= 0:
+    if mean_answers <= 0 or lines <= agents_sure:  # every possible answer has an agent
         return 0.0
     mu = mean_answers - agents_sure - agents_busy * free_chance
     var = mean_answers * (1 - answer_rate) + agents_busy * free_chance * (1 - free_chance)
@@ -146,7 +147,8 @@ def expected_abandon_share(
     z = mu / sigma
     cdf = 0.5 * (1 + math.erf(z / math.sqrt(2)))
     pdf = math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
-    return (mu * cdf + sigma * pdf) / mean_answers
+    # A call cannot be abandoned twice: the approximation overshoots when answers are few.
+    return min((mu * cdf + sigma * pdf) / mean_answers, 1.0)
 
 
 class _Mean:
@@ -294,19 +296,20 @@ class Pacer:
         covered = max(0, sure - in_flight)
         if self.settings.mode is not DialMode.PREDICTIVE or self._braking:
             return self._limit(covered, floor, in_flight)
-        free_chance = self._free_chance(floor)
         most = self._limit(10**9, floor, in_flight)
-        sure = max(sure, 0)
-        lines = self._most_lines(in_flight, covered, most, sure, floor.agents_busy, free_chance)
-        expected_agents = sure + floor.agents_busy * free_chance
+        sure_now = float(max(sure, 0))
+        busy, free_chance = floor.agents_busy, self._free_chance(floor)
+        if floor.agents_about_to_free is not None:  # known to be ending: counted as free
+            sure_now, busy, free_chance = sure_now + floor.agents_about_to_free, 0, 0.0
+        lines = self._most_lines(in_flight, covered, most, sure_now, busy, free_chance)
+        expected_agents = sure_now + busy * free_chance
         self._ratio = (in_flight + lines) / expected_agents if expected_agents > 0 else 0.0
         return lines
 
     def _free_chance(self, floor: FloorState) -> float:
+        """The chance a busy agent frees up while a line rings (exponential handle times)."""
         if floor.agents_busy == 0:
             return 0.0
-        if floor.agents_about_to_free is not None:
-            return floor.agents_about_to_free / floor.agents_busy
         return 1 - math.exp(-self._ring.value / self._handle.value)
 
     def _limit(self, lines: int, floor: FloorState, in_flight: int) -> int:
@@ -318,7 +321,7 @@ class Pacer:
         return max(0, min(lines, room))
 
     def _most_lines(
-        self, in_flight: int, low: int, high: int, sure: int, busy: int, free_chance: float
+        self, in_flight: int, low: int, high: int, sure: float, busy: int, free_chance: float
     ) -> int:
         """The largest n in [low, high] whose expected abandon share stays under the target
         (the share grows with n, so a bisection finds it)."""
