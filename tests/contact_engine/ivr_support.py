@@ -15,16 +15,20 @@ CARD = "4111111111111111"  # passes Luhn
 CEDULA = "1710034065"  # a valid Ecuadorian cédula
 
 BANK_BOOK = {
-    CARD: {"account_status": {"balance": "1.234,50 dólares", "available": "1.000,00 dólares"}},
+    CARD: {"account_status": {"balance": "1.234,50 USD", "status": "Activo"}},
 }
 TELECOM_BOOK = {
     CEDULA: {
         "billing_summary": {"amount_due": "$ 32,40", "due_date": "15 de marzo"},
-        "account_status": {"plan": "Libre 40", "line_status": "activo", "data_left": "12 GB"},
+        "account_status": {"status": "Activo", "open_orders": 1, "last_order_status": "Enviado"},
     },
     "+593991234567": {
         "billing_summary": {"amount_due": "$ 18,00", "due_date": "2 de abril"},
-        "account_status": {"plan": "Prepago", "line_status": "suspendido", "data_left": "0 GB"},
+        "account_status": {
+            "status": "Inactive",
+            "open_orders": 0,
+            "last_order_status": "Delivered",
+        },
     },
 }
 

@@ -59,19 +59,19 @@ def test_balance_self_service_renders_the_hosts_answer():
     assert (step.expect.min_digits, step.expect.max_digits) == (16, 16)
     assert step.expect.terminator == "#"
     step = session.input(CARD + "#")
-    assert host.asked == [("account_status", {"account_number": CARD})]
+    assert host.asked == [("account_status", {"account_number": CARD, "language": "es"})]
     assert step.text.startswith(
-        "Su saldo es 1.234,50 dólares. Su saldo disponible es 1.000,00 dólares. Para repetir"
+        "Su saldo pendiente es 1.234,50 USD. Estado de su cuenta: Activo. Para repetir"
     )
     said = next(p for p in step.prompts if p.id == "bank.say_balance")
     assert said.dynamic
     assert next(p for p in step.prompts if p.id == "bank.after_balance").dynamic is False
     step = session.input("1")  # hear it again
-    assert step.text.startswith("Su saldo es 1.234,50 dólares.")
+    assert step.text.startswith("Su saldo pendiente es 1.234,50 USD.")
     step = session.input("0")
     assert isinstance(step.action, RouteToQueue)
     assert step.action.data["variables"]["account_number"] == CARD
-    assert step.action.data["variables"]["balance"] == "1.234,50 dólares"
+    assert step.action.data["variables"]["balance"] == "1.234,50 USD"
 
 
 def test_a_mistyped_account_is_refused_at_once_and_three_misses_reach_an_adviser():
@@ -145,7 +145,10 @@ def test_telecom_billing_for_an_unknown_caller_by_cedula():
     assert step.text.startswith("Ese número de cédula no es válido.")
     step = session.input(CEDULA + "#")
     assert step.text.startswith("Su factura es de $ 32,40 y vence el 15 de marzo.")
-    assert host.asked[-1] == ("billing_summary", {"cedula": CEDULA, "caller_id": "+593900000000"})
+    assert host.asked[-1] == (
+        "billing_summary",
+        {"cedula": CEDULA, "caller_id": "+593900000000", "language": "es"},
+    )
     step = session.input("9")
     assert step.action == Hangup("completed")
     assert step.text == "Gracias por llamar a Lealtad Móvil."  # the flow's own goodbye prompt
@@ -158,7 +161,7 @@ def test_telecom_account_status_for_a_known_caller_in_english_with_an_open_order
     assert step.text.startswith("Hello Ana, your order is on its way. For your bill, press 1.")
     step = session.input("2")
     assert step.text.startswith(
-        "Your Prepago plan is suspendido. You have 0 GB of data left. For the main menu"
+        "Your account is Inactive. Orders on the way: 0. Your last order is: Delivered. For the"
     )
     step = session.input("1")
     assert step.node == "main_menu"

@@ -42,7 +42,7 @@ DICT_VERSION = 1
 
 class Host(Protocol):
     """Answers a lookup node's question (``account_status``, ``billing_summary``) with the
-    variables it asked with and the facts of the call. Returns the values the next prompts
+    variables it asked with (plus ``language``, the call's language) and the facts of the call. Returns the values the next prompts
     render, or None when there is nothing to tell (no such account). Raising means the system
     behind is down: the flow takes the node's ``failed`` path."""
 
@@ -194,6 +194,7 @@ class Session:
 
     def _lookup(self, node: LookupNode) -> str:
         asked = {n: self.variables.get(n, str(self.facts.get(n, ""))) for n in node.using}
+        asked["language"] = self.language  # so the host speaks the call's language
         try:
             if self.host is None:
                 raise LookupError("no host to answer")
