@@ -42,9 +42,10 @@ DICT_VERSION = 1
 
 class Host(Protocol):
     """Answers a lookup node's question (``account_status``, ``billing_summary``) with the
-    variables it asked with (plus ``language``, the call's language) and the facts of the call. Returns the values the next prompts
-    render, or None when there is nothing to tell (no such account). Raising means the system
-    behind is down: the flow takes the node's ``failed`` path."""
+    variables it asked with (plus ``language``, the call's language) and the call's facts.
+    Returns the values the next prompts render, or None when there is nothing to tell (no
+    such account). Raising means the system behind is down: the flow takes the node's
+    ``failed`` path."""
 
     def answer(
         self, question: str, variables: Mapping[str, str], facts: Mapping[str, Any]
