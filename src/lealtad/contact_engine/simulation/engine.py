@@ -249,7 +249,7 @@ def run_general(scenario: Scenario, calls: Calls, on_progress: Progress | None =
         i, now = ia, next_arrival
         ia += 1
         next_arrival = arrived[ia] if ia < n else INF
-        if on_progress is not None and not ia & 0xFFFF:
+        if on_progress is not None and not ia & 0x3FFF:
             on_progress(ia / n)
         q = queue_of[i]
         pool = strict[q]
