@@ -16,6 +16,7 @@ fixed pool of threads. Each pool thread keeps its database connection between re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -101,13 +102,33 @@ class PooledASGIHandler(ASGIHandler):
                 self.pool, context.run, self._respond, scope, body_file
             )
             try:
-                await self.send_response(response, send)
+                if response.streaming:
+                    await self._send_until_disconnect(response, send, receive)
+                else:
+                    await self.send_response(response, send)
             finally:
                 if response.streaming:
                     # Closing fires request_finished; a streamed body is done only now.
                     await sync_to_async(response.close, thread_sensitive=True)()
         finally:
             body_file.close()
+
+    async def _send_until_disconnect(self, response: Any, send: Any, receive: Any) -> None:
+        """Stream a body until it ends or the client goes. uvicorn drops writes to a closed
+        connection silently, so a body that never ends by itself (a live screen's events,
+        lealtad.core.live) would otherwise be iterated for ever: on disconnect the sending is
+        cancelled, which closes the body's generator."""
+        sending = asyncio.ensure_future(self.send_response(response, send))
+        listening = asyncio.ensure_future(self.listen_for_disconnect(receive))
+        try:
+            await asyncio.wait({sending, listening}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            listening.cancel()
+            sending.cancel()  # no-op when the body ended by itself
+            with contextlib.suppress(asyncio.CancelledError, RequestAborted, AssertionError):
+                await listening
+        with contextlib.suppress(asyncio.CancelledError):
+            await sending  # a failure while sending is raised here
 
     def _respond(self, scope: dict[str, Any], body_file: Any) -> Any:
         """Signals, request, middleware and view, in a pool thread (its own DB connection)."""
