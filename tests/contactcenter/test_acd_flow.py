@@ -95,8 +95,6 @@ def test_a_transfer_keeps_the_place_in_line(center):
     RouterRuntime().step()
     early.refresh_from_db()
     late.refresh_from_db()
-    print(list(CenterEvent.objects.values_list("kind", "contact_id", "agent_id", "queue")))
-    print(Agent.objects.get(pk=center["luis"].pk).capacity)
     assert early.status == ContactStatus.OFFERED  # ahead of the later caller
     assert late.status == ContactStatus.QUEUED
 

@@ -30,7 +30,8 @@ VOICE_SLOTS = (Medium.VOICE, Medium.CALLBACK, Medium.VOICEMAIL)
 
 
 def _locked(contact_id: int) -> Contact:
-    found = Contact.objects.select_for_update().select_related("queue").filter(pk=contact_id)
+    found = Contact.objects.select_for_update(of=("self",)).select_related("queue")
+    found = found.filter(pk=contact_id)
     contact = found.first()
     if contact is None:
         raise NotThere(_("There is no contact %(id)s."), field="contact", id=contact_id)
