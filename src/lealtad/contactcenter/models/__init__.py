@@ -1,7 +1,6 @@
 from lealtad.contactcenter.models.agents import Agent, AgentSkill, Skill
 from lealtad.contactcenter.models.contacts import CenterEvent, Contact
-from lealtad.contactcenter.models.cti import CtiCall as CtiCall, CtiPending as CtiPending  # noqa: I001
-from lealtad.contactcenter.models.cti import CtiSwitch as CtiSwitch
+from lealtad.contactcenter.models.cti import CtiCall, CtiPending, CtiSwitch
 from lealtad.contactcenter.models.ivr import IvrFlow, IvrSession, IvrSessionStatus
 from lealtad.contactcenter.models.queues import CenterSettings, Queue, QueueOverflow, WrapUpCode
 
@@ -11,6 +10,9 @@ __all__ = [
     "CenterEvent",
     "CenterSettings",
     "Contact",
+    "CtiCall",
+    "CtiPending",
+    "CtiSwitch",
     "IvrFlow",
     "IvrSession",
     "IvrSessionStatus",

@@ -66,3 +66,6 @@ class CtiPending(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["call", "seq"], name="cc_cti_pending_once"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.call_id}#{self.seq}"
