@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lealtad.contactcenter import telephony
 from lealtad.contactcenter.choices import LIVE_STATUSES, AgentState, ContactStatus, Medium
 from lealtad.contactcenter.errors import CenterRefused, NotThere, WrongState
 from lealtad.contactcenter.models import Contact, Queue
@@ -119,7 +120,9 @@ def offer(contact_id: int, agent_id: int, at: datetime | None = None) -> bool:
     return True
 
 
-def answer(contact_id: int, actor: Actor, agent_id: int | None = None) -> Contact:
+def answer(
+    contact_id: int, actor: Actor, agent_id: int | None = None, from_switch: bool = False
+) -> Contact:
     now = timezone.now()
     with transaction.atomic():
         contact = _locked(contact_id)
@@ -133,6 +136,8 @@ def answer(contact_id: int, actor: Actor, agent_id: int | None = None) -> Contac
         agent = agents.locked_agent(contact.agent_id)  # type: ignore[arg-type]
         journal.record("contact.answered", contact=contact, at=now)
         agents.move(agent, AgentState.BUSY, "contact", now)
+        if not from_switch:
+            _tell_switch(contact, "answer")
     return contact
 
 
@@ -163,15 +168,16 @@ def expire_offer(contact_id: int, at: datetime | None = None) -> bool:
     return True
 
 
-def hold(contact_id: int, actor: Actor) -> Contact:
-    return _toggle(contact_id, S.HANDLING, S.HELD, "contact.held")
+def hold(contact_id: int, actor: Actor, from_switch: bool = False) -> Contact:
+    return _toggle(contact_id, S.HANDLING, S.HELD, "hold", from_switch)
 
 
-def retrieve(contact_id: int, actor: Actor) -> Contact:
-    return _toggle(contact_id, S.HELD, S.HANDLING, "contact.retrieved")
+def retrieve(contact_id: int, actor: Actor, from_switch: bool = False) -> Contact:
+    return _toggle(contact_id, S.HELD, S.HANDLING, "retrieve", from_switch)
 
 
-def _toggle(contact_id: int, before: str, after: str, kind: str) -> Contact:
+def _toggle(contact_id: int, before: str, after: str, verb: str, from_switch: bool) -> Contact:
+    kind = {"hold": "contact.held", "retrieve": "contact.retrieved"}[verb]
     with transaction.atomic():
         contact = _locked(contact_id)
         if contact.status == after:
@@ -180,19 +186,29 @@ def _toggle(contact_id: int, before: str, after: str, kind: str) -> Contact:
         contact.status = after
         contact.save(update_fields=["status"])
         journal.record(kind, contact=contact)
+        if not from_switch:
+            _tell_switch(contact, verb)
     return contact
 
 
-def conference(contact_id: int, party: str, actor: Actor) -> Contact:
+def _tell_switch(contact: Contact, verb: str, *args: Any, **kwargs: Any) -> None:
+    """The desktop's action, carried out on the switch the call is on (after commit)."""
+    extension = contact.agent.extension if contact.agent is not None else ""
+    telephony.after_commit(contact.source, contact.external_ref, verb, extension, *args, **kwargs)
+
+
+def conference(contact_id: int, party: str, actor: Actor, from_switch: bool = False) -> Contact:
     """A three-way call: the contact stays with its agent; the journal says who joined."""
     with transaction.atomic():
         contact = _locked(contact_id)
         _expect(contact, S.HANDLING, S.HELD)
         journal.record("contact.conferenced", contact=contact, data={"party": party[:120]})
+        if not from_switch:
+            _tell_switch(contact, "conference", party)
     return contact
 
 
-def transfer(contact_id: int, to_queue: str, actor: Actor) -> Contact:
+def transfer(contact_id: int, to_queue: str, actor: Actor, from_switch: bool = False) -> Contact:
     """To another queue, keeping its place in line (never to the back); the agent wraps up."""
     target = _queue(to_queue)
     now = timezone.now()
@@ -200,6 +216,8 @@ def transfer(contact_id: int, to_queue: str, actor: Actor) -> Contact:
         contact = _locked(contact_id)
         _expect(contact, S.QUEUED, S.OFFERED, S.HANDLING, S.HELD)
         agent_id, was = contact.agent_id, contact.status
+        if not from_switch and was in (S.HANDLING, S.HELD):
+            _tell_switch(contact, "transfer", to_queue=target.name)
         journal.record(
             "contact.transferred", contact=contact, at=now, data={"to_queue": target.name}
         )
@@ -211,7 +229,7 @@ def transfer(contact_id: int, to_queue: str, actor: Actor) -> Contact:
     return contact
 
 
-def release(contact_id: int, actor: Actor) -> Contact:
+def release(contact_id: int, actor: Actor, from_switch: bool = False) -> Contact:
     """The conversation ended: the agent wraps it up (its wrap-up time counts as handling)."""
     now = timezone.now()
     with transaction.atomic():
@@ -222,6 +240,8 @@ def release(contact_id: int, actor: Actor) -> Contact:
         contact.status, contact.released_at = S.WRAP_UP, now
         contact.save(update_fields=["status", "released_at"])
         journal.record("contact.released", contact=contact, at=now)
+        if not from_switch:
+            _tell_switch(contact, "release")
         agent = agents.locked_agent(contact.agent_id)  # type: ignore[arg-type]
         if not Contact.objects.filter(agent=agent, status__in=LIVE_STATUSES).exists():
             agents.move(agent, AgentState.WRAP_UP, "contact", now)
