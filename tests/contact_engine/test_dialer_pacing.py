@@ -155,7 +155,7 @@ def test_expected_abandon_share_grows_with_lines(rate, sure, lines):
 @pytest.mark.slow
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    answer_rate=st.floats(0.05, 0.75),
+    answer_rate=st.floats(0.05, 0.7),
     agents=st.integers(2, 25),
     talk=st.sampled_from([30.0, 120.0, 400.0]),
     seed=st.integers(0, 10_000),
