@@ -58,7 +58,8 @@ def log_erlang_b(agents: ArrayLike, load: ArrayLike) -> Array:
         log_pmf = np.where(a > 0, n * np.log(np.where(a > 0, a, 1.0)) - a - gammaln(n + 1), 0.0)
         log_pmf = np.where((a == 0) & (n > 0), -np.inf, log_pmf)
         log_cdf = np.log(gammaincc(n + 1, a))
-    return np.asarray(log_pmf - log_cdf, dtype=np.float64)
+    # B <= 1 always; rounding can put pmf / cdf a hair above 1 when the load swamps n
+    return np.asarray(np.minimum(log_pmf - log_cdf, 0.0), dtype=np.float64)
 
 
 def erlang_b(agents: ArrayLike, load: ArrayLike) -> Any:
@@ -153,13 +154,15 @@ def _log_m_series(b: Array, x: Array) -> Array:
 def log_kummer_one(b: ArrayLike, x: ArrayLike) -> Array:
     """log M(1; b; x) for b > 1, x >= 0: the sum behind Erlang A's waiting states.
 
-    Summed directly while x is four standard deviations below b - 1 (the terms shrink
-    geometrically); otherwise from ``M(1; b; x) = Gamma(b) x^(1-b) e^x P(b-1, x)``, where
-    P(b - 1, x) is then above ~3e-5 and its logarithm loses nothing.
+    Summed directly while x is below b - 1 and either b is small or x is four standard
+    deviations below b - 1 (the terms then shrink geometrically); otherwise from
+    ``M(1; b; x) = Gamma(b) x^(1-b) e^x P(b-1, x)``, where P(b - 1, x) is then above ~3e-5
+    and its logarithm loses nothing.
     """
     bb, xx = np.broadcast_arrays(_as_array(b), _as_array(x))
     out = np.empty(bb.shape, dtype=np.float64)
-    small = xx < bb - 1.0 - 4.0 * np.sqrt(bb)
+    below = xx < bb - 1.0
+    small = (xx < bb - 1.0 - 4.0 * np.sqrt(bb)) | (below & (bb < 400.0)) | (xx <= 0.0)
     if np.any(small):
         out[small] = _log_m_series(bb[small], xx[small])
     large = ~small
