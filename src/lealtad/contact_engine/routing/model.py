@@ -40,6 +40,8 @@ class AgentState(StrEnum):
     TRAINING = "training"
     ADMIN = "admin"
     NOT_READY = "not_ready"
+    VACATION = "vacation"  # planned absences: counted by the metrics, never routed to
+    SICKNESS = "sickness"
 
 
 @dataclass(frozen=True)
