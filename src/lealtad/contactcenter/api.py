@@ -19,7 +19,6 @@ from lealtad.core.access import Principal, require
 from lealtad.core.roles import Capability
 
 router = Router(tags=["contact center"])
-C = Capability
 
 
 class Strict(Schema):
@@ -109,8 +108,8 @@ def agent_out(found: Agent) -> dict[str, Any]:
 
 def _own_agent(request: HttpRequest, agent_id: int) -> Principal:
     """An agent acts for themself; a supervisor for anyone."""
-    who = require(request, C.CONTACT_HANDLE)
-    if who.can(C.CONTACT_SUPERVISE):
+    who = require(request, Capability.CONTACT_HANDLE)
+    if who.can(Capability.CONTACT_SUPERVISE):
         return who
     mine = selectors.agent_for_user(who.user)
     if mine is None or mine.pk != agent_id:
@@ -121,10 +120,10 @@ def _own_agent(request: HttpRequest, agent_id: int) -> Principal:
 def _own_contact(request: HttpRequest, contact_id: int) -> tuple[Principal, Contact]:
     found = selectors.contact(contact_id)
     if found is None:
-        require(request, C.CONTACT_HANDLE)
+        require(request, Capability.CONTACT_HANDLE)
         raise HttpError(404, f"no contact {contact_id}")
-    who = require(request, C.CONTACT_HANDLE)
-    if not who.can(C.CONTACT_SUPERVISE):
+    who = require(request, Capability.CONTACT_HANDLE)
+    if not who.can(Capability.CONTACT_SUPERVISE):
         mine = selectors.agent_for_user(who.user)
         if mine is None or found.agent_id != mine.pk:
             raise HttpError(403, "this contact is not yours")
@@ -133,7 +132,7 @@ def _own_contact(request: HttpRequest, contact_id: int) -> tuple[Principal, Cont
 
 @router.get("/contactcenter/me", summary="The signed-in agent and their live contacts")
 def me(request: HttpRequest) -> dict[str, Any]:
-    who = require(request, C.CONTACT_HANDLE)
+    who = require(request, Capability.CONTACT_HANDLE)
     mine = selectors.agent_for_user(who.user)
     if mine is None:
         raise HttpError(404, "you are not set up as an agent")
@@ -143,13 +142,13 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/contactcenter/agents", summary="Agents and their states")
 def list_agents(request: HttpRequest) -> list[dict[str, Any]]:
-    require(request, C.CONTACT_SUPERVISE)
+    require(request, Capability.CONTACT_SUPERVISE)
     return [agent_out(a) for a in selectors.agents()]
 
 
 @router.post("/contactcenter/agents", summary="Add an agent", response={201: dict})
 def add_agent(request: HttpRequest, body: AgentIn) -> tuple[int, dict[str, Any]]:
-    require(request, C.CONTACT_SUPERVISE)
+    require(request, Capability.CONTACT_SUPERVISE)
     found = setup.save_agent(
         body.name,
         username=body.username,
@@ -184,7 +183,7 @@ def logout(request: HttpRequest, agent_id: int) -> dict[str, Any]:
 def receive(request: HttpRequest, body: ContactIn) -> tuple[int, dict[str, Any]]:
     """An e-mail, chat, web call-back or call arrives and waits in its queue. Repeating the
     same ``source`` and ``external_ref`` returns the contact already received."""
-    who = require(request, C.TELEPHONY)
+    who = require(request, Capability.TELEPHONY)
     return 201, contact_out(contacts.receive(body, who.actor))
 
 
@@ -241,7 +240,7 @@ def link(request: HttpRequest, contact_id: int, body: LinkIn) -> dict[str, Any]:
 
 @router.post("/contactcenter/contacts/{contact_id}/abandon", summary="The customer hung up")
 def abandon(request: HttpRequest, contact_id: int) -> dict[str, Any]:
-    who = require(request, C.TELEPHONY)
+    who = require(request, Capability.TELEPHONY)
     if selectors.contact(contact_id) is None:
         raise HttpError(404, f"no contact {contact_id}")
     return contact_out(contacts.abandon(contact_id, who.actor))
@@ -249,7 +248,7 @@ def abandon(request: HttpRequest, contact_id: int) -> dict[str, Any]:
 
 @router.get("/contactcenter/queues", summary="Queues and who waits in them")
 def list_queues(request: HttpRequest) -> list[dict[str, Any]]:
-    require(request, C.CONTACT_HANDLE)
+    require(request, Capability.CONTACT_HANDLE)
     waiting: dict[str, int] = {}
     for found in selectors.waiting():
         waiting[found.queue.name] = waiting.get(found.queue.name, 0) + 1  # type: ignore[union-attr]
@@ -269,13 +268,13 @@ def list_queues(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post("/contactcenter/queues", summary="Add or change a queue", response={201: dict})
 def save_queue(request: HttpRequest, body: QueueIn) -> tuple[int, dict[str, Any]]:
-    require(request, C.CONTACT_SUPERVISE)
+    require(request, Capability.CONTACT_SUPERVISE)
     found = setup.save_queue(**body.model_dump())
     return 201, {"name": found.name, "label": found.label, "skill": found.skill.name}
 
 
 @router.post("/contactcenter/skills", summary="Add or rename a skill", response={201: dict})
 def save_skill(request: HttpRequest, body: SkillIn) -> tuple[int, dict[str, Any]]:
-    require(request, C.CONTACT_SUPERVISE)
+    require(request, Capability.CONTACT_SUPERVISE)
     found = setup.save_skill(body.name, body.label)
     return 201, {"name": found.name, "label": found.label}
