@@ -1,0 +1,96 @@
+"""The CTI endpoint (``POST /api/v1/contactcenter/cti/events``): how a real PBX drives
+Lealtad. One event, a list, or ``{"events": [...]}``; each event is read and applied on its
+own and gets its own result, so one bad event never holds back the rest. Thin: capability,
+body, :mod:`lealtad.contactcenter.cti`. The event shapes: docs/contactcenter-cti.md."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import Router
+from ninja.errors import HttpError
+
+from lealtad.contact_engine.telephony import EVENT_TYPES, SwitchEvent, WireError, from_wire
+from lealtad.contactcenter import cti
+from lealtad.core.access import require
+from lealtad.core.api_errors import errors
+from lealtad.core.roles import Capability
+
+router = Router(tags=["contact center"])
+
+_BODY_DOC = {
+    "requestBody": {
+        "required": True,
+        "description": "One CTI event, a list of them, or {'events': [...]}. Every event has "
+        "type (one of " + ", ".join(sorted(EVENT_TYPES)) + "), switch_id, epoch, at "
+        "(ISO 8601 with offset) and, for call events, call_ref and seq (1, 2, 3 … per call).",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"type": "object"},
+                        {"type": "array", "minItems": 1, "items": {"type": "object"}},
+                    ]
+                }
+            }
+        },
+    }
+}
+
+
+def _events_from(request: HttpRequest) -> list[Any]:
+    try:
+        body = json.loads(request.body or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise HttpError(400, f"the body is not JSON: {exc}") from exc
+    wrapped = isinstance(body, dict) and "events" in body
+    events = body["events"] if wrapped else body if isinstance(body, list) else [body]
+    if not isinstance(events, list) or not events:
+        raise HttpError(400, "send one CTI event object or a list of them")
+    if len(events) > settings.LEALTAD_MAX_BATCH:
+        raise HttpError(413, f"at most {settings.LEALTAD_MAX_BATCH} events per request")
+    return events
+
+
+def _key(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        return {}
+    return {k: raw[k] for k in ("type", "switch_id", "epoch", "call_ref", "seq") if k in raw}
+
+
+@router.post(
+    "/contactcenter/cti/events",
+    openapi_extra=_BODY_DOC,
+    response={200: dict, **errors(413)},
+    summary="CTI events from a PBX (one or a batch; a result per event)",
+)
+def post_events(request: HttpRequest) -> dict[str, Any]:
+    who = require(request, Capability.TELEPHONY)
+    raws = _events_from(request)
+    results: list[dict[str, Any] | None] = [None] * len(raws)
+    parsed: list[tuple[int, SwitchEvent]] = []
+    for i, raw in enumerate(raws):
+        try:
+            parsed.append((i, from_wire(raw)))
+        except WireError as exc:
+            error = {"code": "invalid_event", "field": exc.field, "message": exc.reason}
+            results[i] = {**_key(raw), "status": "refused", "error": error}
+    applied = cti.apply_events([e for _, e in parsed], who.actor)
+    for (i, _event), result in zip(parsed, applied, strict=True):
+        out: dict[str, Any] = {**_key(raws[i]), "status": result.status}
+        if result.contact_id is not None:
+            out["contact_id"] = result.contact_id
+        if result.note:
+            out["note"] = result.note
+        if result.error is not None:
+            err = result.error
+            out["error"] = {"code": err.code, "field": err.field, "message": err.message}
+        results[i] = out
+    counts: dict[str, int] = {"applied": 0, "duplicate": 0, "held": 0, "refused": 0}
+    for r in results:
+        assert r is not None
+        counts[r["status"]] += 1
+    return {**counts, "results": results}
