@@ -43,7 +43,9 @@ from lealtad.core.audit import Actor
 from lealtad.core.errors import DomainError
 
 EXAMPLES = Path(lealtad.__file__).resolve().parents[2] / "examples" / "ivr"
-_engine_flows: dict[int, Flow] = {}  # by row id: a saved version never changes
+# Parsed flows by their text: a saved version never changes, and keying by the text (not the
+# row id) stays right when ids start over (a restored database, a test's rollback).
+_engine_flows: dict[str, Flow] = {}
 
 
 class FlowRefused(CenterRefused):
@@ -56,9 +58,11 @@ class FlowRefused(CenterRefused):
 
 
 def engine_flow(row: IvrFlow) -> Flow:
-    found = _engine_flows.get(row.pk)
+    found = _engine_flows.get(row.yaml_text)
     if found is None:
-        found = _engine_flows[row.pk] = Flow.from_yaml(row.yaml_text)
+        if len(_engine_flows) > 256:
+            _engine_flows.clear()
+        found = _engine_flows[row.yaml_text] = Flow.from_yaml(row.yaml_text)
     return found
 
 
