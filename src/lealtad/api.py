@@ -16,6 +16,7 @@ from lealtad.channels.api import router as events_router
 from lealtad.channels.api_connectors import router as connectors_router
 from lealtad.commerce.api import router as commerce_router
 from lealtad.contactcenter.api import router as contactcenter_router
+from lealtad.contactcenter.api_cti import router as cti_router
 from lealtad.contactcenter.api_ivr import router as ivr_router
 from lealtad.core.access import SessionAuth, TokenAuth
 from lealtad.core.api import router as hub_router
@@ -54,6 +55,7 @@ api.add_router("/", economics_router)
 api.add_router("/", basket_router)
 api.add_router("/", contactcenter_router)
 api.add_router("/", ivr_router)
+api.add_router("/", cti_router)
 
 
 @api.exception_handler(PermissionDenied)
