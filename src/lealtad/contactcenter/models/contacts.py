@@ -84,6 +84,8 @@ class CenterEvent(models.Model):
     kind = models.CharField(max_length=40)
     contact_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     agent_id = models.BigIntegerField(null=True, blank=True)
+    # Whose contact it was (first-contact resolution counts per customer).
+    customer_id = models.BigIntegerField(null=True, blank=True)
     queue = models.CharField(max_length=60, blank=True)
     medium = models.CharField(max_length=20, blank=True)
     tier = models.CharField(max_length=20, blank=True)

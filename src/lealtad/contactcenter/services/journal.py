@@ -50,6 +50,7 @@ def record(
         kind=kind,
         contact_id=contact.pk if contact is not None else None,
         agent_id=agent_id,
+        customer_id=contact.customer_id if contact is not None else None,
         queue=contact.queue.name if contact is not None and contact.queue is not None else "",
         medium=contact.medium if contact is not None else "",
         tier=contact.tier if contact is not None else "",
