@@ -18,6 +18,7 @@ from lealtad.commerce.api import router as commerce_router
 from lealtad.contactcenter.api import router as contactcenter_router
 from lealtad.contactcenter.api_cti import router as cti_router
 from lealtad.contactcenter.api_ivr import router as ivr_router
+from lealtad.contactcenter.api_staffing import router as staffing_router
 from lealtad.contactcenter.api_whatif import router as whatif_router
 from lealtad.core.access import SessionAuth, TokenAuth
 from lealtad.core.api import router as hub_router
@@ -56,6 +57,7 @@ api.add_router("/", economics_router)
 api.add_router("/", basket_router)
 api.add_router("/", contactcenter_router)
 api.add_router("/", ivr_router)
+api.add_router("/", staffing_router)
 api.add_router("/", cti_router)
 api.add_router("/", whatif_router)
 
