@@ -1,0 +1,304 @@
+"""The dialer job: for every running call list, ask the pacer how many lines to start, pick
+the entries the rules allow now, dial them on a switch, and act on what the switch reports.
+
+A line a person answers becomes an outbound voice contact offered to a free agent of the
+list's queue (``contacts.start_outbound``); with no agent free it waits at most the two
+seconds the abandonment rule allows, then the dialer hangs up and counts it abandoned. Every
+outcome is written on the entry (attempts, last result, when to try again) and on its
+attempt row, so a restarted job loses nothing but the pacer's warm statistics (it starts
+again from its priors, which are cautious).
+
+The switch is any ``TelephonyAdapter``: the built-in simulator decides in demos and tests
+whether a line connects, rings out, is busy or reaches a machine; a real PBX does it live.
+Whoever reads the switch's events hands them to :meth:`DialerJob.apply` first: it answers
+whether the event was one of the dialer's calls.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from lealtad.contact_engine.dialer import (
+    CallResult,
+    DialMode,
+    EntryFacts,
+    FloorState,
+    Pacer,
+    PacingSettings,
+    Refusal,
+    check_entry,
+)
+from lealtad.contact_engine.dialer.zones import zone_for
+from lealtad.contact_engine.telephony.adapter import (
+    CallAbandoned,
+    CallFailed,
+    CallOffered,
+    DialOutcome,
+    SwitchEvent,
+    TelephonyAdapter,
+    TelephonyError,
+)
+from lealtad.contactcenter.choices import AgentState
+from lealtad.contactcenter.models import (
+    Agent,
+    CallList,
+    CallListEntry,
+    DialAttempt,
+    DoNotCallNumber,
+)
+from lealtad.contactcenter.models.dialer import EntryStatus, ListStatus
+from lealtad.contactcenter.services import contacts
+from lealtad.contactcenter.services.agents import HOLDING
+from lealtad.contactcenter.services.dialer import rules_for
+from lealtad.core.audit import Actor
+from lealtad.core.errors import DomainError
+from lealtad.customers.selectors import dialing
+
+ABANDON_AFTER = timedelta(seconds=2)
+RESULT_OF = {
+    DialOutcome.NO_ANSWER: CallResult.NO_ANSWER,
+    DialOutcome.BUSY: CallResult.BUSY,
+    DialOutcome.MACHINE: CallResult.MACHINE,
+    DialOutcome.BLOCKED: CallResult.BUSY,
+}
+NEVER = {
+    Refusal.NO_PHONE,
+    Refusal.DO_NOT_CALL,
+    Refusal.NO_CONSENT,
+    Refusal.FINISHED,
+    Refusal.MAX_ATTEMPTS,
+}
+
+
+@dataclass
+class StepReport:
+    dialled: int = 0
+    connected: int = 0
+    abandoned: int = 0
+    held_back: int = 0
+
+
+def _agents(call_list: CallList):  # type: ignore[no-untyped-def]
+    queue = call_list.queue
+    return Agent.objects.filter(
+        active=True,
+        skills__skill_id=queue.skill_id,
+        skills__proficiency__gte=queue.min_proficiency,
+    )
+
+
+def floor_of(call_list: CallList) -> FloorState:
+    """The list's queue's agents as the pacer counts them: free (available, holding nothing)
+    and busy (talking or wrapping up)."""
+    agents = _agents(call_list)
+    free = agents.filter(state=AgentState.AVAILABLE).exclude(contacts__status__in=HOLDING)
+    busy = agents.filter(state__in=[AgentState.BUSY, AgentState.WRAP_UP])
+    return FloorState(agents_available=free.distinct().count(), agents_busy=busy.distinct().count())
+
+
+def _free_agent(call_list: CallList) -> Agent | None:
+    """The longest-idle free agent of the list's queue."""
+    agents = _agents(call_list).filter(state=AgentState.AVAILABLE)
+    agents = agents.exclude(contacts__status__in=HOLDING).distinct()
+    return agents.order_by(F("idle_since").asc(nulls_first=True), "pk").first()
+
+
+class DialerJob:
+    def __init__(self, adapter: TelephonyAdapter, actor: Actor | None = None) -> None:
+        self.adapter = adapter
+        self.actor = actor or Actor.system("dialer")
+        self.pacers: dict[int, Pacer] = {}
+
+    def pacer(self, call_list: CallList) -> Pacer:
+        if call_list.pk not in self.pacers:
+            mode = DialMode(call_list.mode)
+            settings = PacingSettings(mode=mode, abandon_cap=call_list.abandon_cap)
+            self.pacers[call_list.pk] = Pacer(settings)
+        return self.pacers[call_list.pk]
+
+    # --- one pass -----------------------------------------------------------------------
+    def step(self, now: datetime | None = None) -> StepReport:
+        """One pass over the running lists (preview lists dial only when an agent accepts)."""
+        now = now or timezone.now()
+        report = StepReport()
+        running = CallList.objects.select_related("queue").filter(status=ListStatus.RUNNING)
+        for call_list in running.exclude(mode=DialMode.PREVIEW):
+            self._serve_waiting(call_list, now, report)
+            lines = self.pacer(call_list).lines_to_dial(floor_of(call_list))
+            if lines:
+                self._dial_due(call_list, lines, now, report)
+        return report
+
+    def _dial_due(self, call_list: CallList, lines: int, now: datetime, report: StepReport):  # type: ignore[no-untyped-def]
+        due = (
+            call_list.entries.filter(status=EntryStatus.PENDING)
+            .exclude(next_try_at__gt=now)
+            .order_by(F("next_try_at").asc(nulls_first=True), "pk")
+        )
+        batch = list(due[: lines * 4])
+        facts = dialing.dialing_facts([e.customer_id for e in batch], call_list.purpose)
+        blocked = set(
+            DoNotCallNumber.objects.filter(
+                e164__in=[f.phone for f in facts.values() if f.phone]
+            ).values_list("e164", flat=True)
+        )
+        rules = rules_for(call_list)
+        for entry in batch:
+            if report.dialled >= lines:
+                break
+            fact = facts.get(entry.customer_id)
+            verdict = check_entry(_entry_facts(entry, fact, blocked), now, rules)
+            if not verdict.dialable:
+                report.held_back += 1
+                _hold_back(entry, verdict.reason, verdict.retry_at)
+                continue
+            assert fact is not None
+            if self._dial(call_list, entry, fact.phone, now):
+                report.dialled += 1
+
+    def _dial(self, call_list: CallList, entry: CallListEntry, phone: str, now: datetime) -> bool:
+        with transaction.atomic():
+            attempt = DialAttempt.objects.create(
+                entry=entry, number=phone, switch_id=self.adapter.switch_id, started_at=now
+            )
+            entry.status, entry.attempts, entry.last_attempt_at = (
+                "dialling",
+                entry.attempts + 1,
+                now,
+            )
+            entry.refusal = ""
+            entry.save(update_fields=["status", "attempts", "last_attempt_at", "refusal"])
+            CallList.objects.filter(pk=call_list.pk).update(dialled=F("dialled") + 1)
+        try:
+            ref = self.adapter.dial(phone, queue=call_list.queue.name)
+        except TelephonyError:
+            _end(attempt, CallResult.BUSY, now, call_list.max_attempts)
+            return False
+        DialAttempt.objects.filter(pk=attempt.pk).update(call_ref=ref)
+        self.pacer(call_list).dialled(1)
+        return True
+
+    # --- what the switch reports ----------------------------------------------------------
+    def apply(self, event: SwitchEvent, now: datetime | None = None) -> bool:
+        """Acts on a switch event if it is about one of the dialer's lines."""
+        call_ref = getattr(event, "call_ref", "")
+        if not call_ref or not isinstance(event, CallFailed | CallOffered | CallAbandoned):
+            return False
+        attempt = (
+            DialAttempt.objects.select_related("entry__call_list__queue")
+            .filter(switch_id=event.switch_id, call_ref=call_ref, result="")
+            .first()
+        )
+        if attempt is None:
+            return False
+        now = now or event.at
+        call_list = attempt.entry.call_list
+        pacer = self.pacer(call_list)
+        if isinstance(event, CallFailed):
+            if pacer.lines_in_flight:  # a job restarted since the dial has no line to end
+                pacer.unanswered()
+            _end(attempt, RESULT_OF[event.outcome], now, call_list.max_attempts)
+        elif isinstance(event, CallOffered) and not attempt.answered:
+            ring = (now - attempt.started_at).total_seconds()
+            if pacer.lines_in_flight:
+                pacer.answered(ring_seconds=max(ring, 0.0))
+            DialAttempt.objects.filter(pk=attempt.pk).update(answered=True, answered_at=now)
+            CallList.objects.filter(pk=call_list.pk).update(answered=F("answered") + 1)
+            attempt.answered, attempt.answered_at = True, now
+            self._connect(call_list, attempt, now)
+        elif isinstance(event, CallAbandoned) and attempt.answered:
+            self._abandon(call_list, attempt, now, hang_up=False)
+        return True
+
+    def _serve_waiting(self, call_list: CallList, now: datetime, report: StepReport) -> None:
+        """Answered lines still waiting: an agent now, or abandoned after two seconds."""
+        waiting = DialAttempt.objects.filter(
+            entry__call_list=call_list, answered=True, result=""
+        ).order_by("answered_at", "pk")
+        for attempt in waiting.select_related("entry"):
+            if self._connect(call_list, attempt, now):
+                report.connected += 1
+            elif attempt.answered_at and now - attempt.answered_at >= ABANDON_AFTER:
+                self._abandon(call_list, attempt, now, hang_up=True)
+                report.abandoned += 1
+
+    def _connect(self, call_list: CallList, attempt: DialAttempt, now: datetime) -> bool:
+        agent = _free_agent(call_list)
+        if agent is None:
+            return False
+        entry = attempt.entry
+        try:
+            contact = contacts.start_outbound(
+                entry.customer_id,
+                call_list.queue.name,
+                agent.pk,
+                self.actor,
+                phone=attempt.number,
+                source=attempt.switch_id,
+                external_ref=attempt.call_ref,
+            )
+        except DomainError:
+            return False  # the agent was taken meanwhile: the next pass tries again
+        with transaction.atomic():
+            DialAttempt.objects.filter(pk=attempt.pk).update(contact_id=contact.pk)
+            attempt.contact_id = contact.pk
+            _end(attempt, CallResult.CONNECTED, now, call_list.max_attempts)
+            CallListEntry.objects.filter(pk=entry.pk).update(contact_id=contact.pk)
+            CallList.objects.filter(pk=call_list.pk).update(connected=F("connected") + 1)
+        pacer = self.pacer(call_list)
+        if pacer.answered_waiting:
+            pacer.connected()
+        return True
+
+    def _abandon(self, call_list: CallList, attempt: DialAttempt, now: datetime, hang_up: bool):  # type: ignore[no-untyped-def]
+        with transaction.atomic():
+            _end(attempt, CallResult.ABANDONED, now, call_list.max_attempts)
+            CallList.objects.filter(pk=call_list.pk).update(abandoned=F("abandoned") + 1)
+        pacer = self.pacer(call_list)
+        if pacer.answered_waiting:
+            pacer.abandoned()
+        if hang_up:
+            with contextlib.suppress(TelephonyError):  # the caller hung up first
+                self.adapter.release(attempt.call_ref)
+
+
+def _entry_facts(entry: CallListEntry, fact, blocked: set[str]) -> EntryFacts:  # type: ignore[no-untyped-def]
+    if fact is None:  # merged or erased since the list was built
+        return EntryFacts(phone=None, phone_consent=False, do_not_call=False)
+    return EntryFacts(
+        phone=fact.phone or None,
+        phone_consent=fact.phone_consent,
+        do_not_call=fact.phone_refused or fact.phone in blocked,
+        time_zone=zone_for(fact.country, fact.region),
+        attempts=entry.attempts,
+        last_result=CallResult(entry.last_result) if entry.last_result else None,
+        last_attempt_at=entry.last_attempt_at,
+    )
+
+
+def _hold_back(entry: CallListEntry, reason: Refusal | None, retry_at: datetime | None) -> None:
+    status = EntryStatus.CLOSED if reason in NEVER else EntryStatus.PENDING
+    CallListEntry.objects.filter(pk=entry.pk).update(
+        status=status, refusal=reason or "", next_try_at=retry_at
+    )
+
+
+def _end(attempt: DialAttempt, result: CallResult, now: datetime, max_attempts: int) -> None:
+    """The attempt's result on the attempt and on its entry, with when to try again."""
+    DialAttempt.objects.filter(pk=attempt.pk).update(result=result, ended_at=now)
+    entry = attempt.entry
+    if result is CallResult.CONNECTED:
+        status = EntryStatus.DONE
+    elif entry.attempts >= max_attempts:
+        status = EntryStatus.CLOSED
+    else:
+        status = EntryStatus.PENDING
+    CallListEntry.objects.filter(pk=entry.pk).update(
+        status=status, last_result=result, next_try_at=None
+    )
