@@ -19,7 +19,6 @@ from lealtad.core.access import require
 from lealtad.core.roles import Capability
 
 router = Router(tags=["contact center"])
-C = Capability
 PREFIX = "/api/v1/contactcenter/ivr"
 
 
@@ -96,7 +95,7 @@ def flow_out(row: IvrFlow, with_yaml: bool = False) -> dict[str, Any]:
 def start(request: HttpRequest, body: SessionIn) -> tuple[int, dict[str, Any]]:
     """The first step of the flow for this caller (menus chosen by caller id). The same
     ``source`` and ``call_id`` again answers the session already started."""
-    who = require(request, C.TELEPHONY)
+    who = require(request, Capability.TELEPHONY)
     found, step = ivr.start_session(
         body.flow, body.call_id, who.actor, caller_id=body.caller_id, source=body.source
     )
@@ -105,7 +104,7 @@ def start(request: HttpRequest, body: SessionIn) -> tuple[int, dict[str, Any]]:
 
 @router.post("/contactcenter/ivr/sessions/{session_id}/input", summary="The caller pressed keys")
 def press(request: HttpRequest, session_id: str, body: InputIn) -> dict[str, Any]:
-    who = require(request, C.TELEPHONY)
+    who = require(request, Capability.TELEPHONY)
     found, step = ivr.press(session_id, body.digits, who.actor, seq=body.seq)
     return session_out(found, step)
 
@@ -114,14 +113,14 @@ def press(request: HttpRequest, session_id: str, body: InputIn) -> dict[str, Any
     "/contactcenter/ivr/sessions/{session_id}/timeout", summary="The caller pressed nothing in time"
 )
 def silence(request: HttpRequest, session_id: str, body: TimeoutIn) -> dict[str, Any]:
-    who = require(request, C.TELEPHONY)
+    who = require(request, Capability.TELEPHONY)
     found, step = ivr.time_out(session_id, who.actor, seq=body.seq)
     return session_out(found, step)
 
 
 @router.get("/contactcenter/ivr/sessions/{session_id}", summary="An IVR session and its step")
 def get_session(request: HttpRequest, session_id: str) -> dict[str, Any]:
-    require(request, C.TELEPHONY)
+    require(request, Capability.TELEPHONY)
     found = ivr_selectors.ivr_session(session_id)
     if found is None:
         raise HttpError(404, "no such IVR session")
@@ -135,7 +134,7 @@ def get_session(request: HttpRequest, session_id: str) -> dict[str, Any]:
 def prompt_audio(request: HttpRequest, prompt_id: str, lang: str = "es") -> FileResponse:
     """``prompt_id`` is a step's audio key (``t`` + 40 hex) or a flow's prompt id
     (``bank.main_menu``) in ``lang``, from the active version of that flow."""
-    require(request, C.TELEPHONY)
+    require(request, Capability.TELEPHONY)
     try:
         wav = ivr.prompt_wav(prompt_id, lang)
     except prompts.AudioUnavailable as error:
@@ -147,7 +146,7 @@ def prompt_audio(request: HttpRequest, prompt_id: str, lang: str = "es") -> File
 
 @router.get("/contactcenter/ivr/flows", summary="IVR flows and their versions")
 def list_flows(request: HttpRequest) -> list[dict[str, Any]]:
-    require(request, C.CONTACT_SUPERVISE)
+    require(request, Capability.CONTACT_SUPERVISE)
     return [flow_out(row) for row in ivr_selectors.flows()]
 
 
@@ -156,13 +155,13 @@ def list_flows(request: HttpRequest) -> list[dict[str, Any]]:
 )
 def save_flow(request: HttpRequest, body: FlowIn) -> tuple[int, dict[str, Any]]:
     """The whole flow is checked first; a refusal lists every problem by node and field."""
-    who = require(request, C.CONTACT_SUPERVISE)
+    who = require(request, Capability.CONTACT_SUPERVISE)
     return 201, flow_out(ivr.save_flow(body.yaml, who.actor, activate=body.activate), True)
 
 
 @router.get("/contactcenter/ivr/flows/{name}", summary="The active version of a flow")
 def get_flow(request: HttpRequest, name: str) -> dict[str, Any]:
-    require(request, C.CONTACT_SUPERVISE)
+    require(request, Capability.CONTACT_SUPERVISE)
     row = ivr_selectors.active_flow(name)
     if row is None:
         raise HttpError(404, f"no active IVR flow {name}")
@@ -174,5 +173,5 @@ def get_flow(request: HttpRequest, name: str) -> dict[str, Any]:
     summary="Make a saved version the one new calls start on",
 )
 def activate(request: HttpRequest, name: str, version: int) -> dict[str, Any]:
-    who = require(request, C.CONTACT_SUPERVISE)
+    who = require(request, Capability.CONTACT_SUPERVISE)
     return flow_out(ivr.activate_flow(name, version, who.actor))
