@@ -193,20 +193,36 @@ def get_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
     return contact_out(found)
 
 
-Step = Literal["answer", "decline", "hold", "retrieve", "release"]
-
-
-@router.post("/contactcenter/contacts/{contact_id}/{step}", summary="Answer, hold, release…")
-def contact_step(request: HttpRequest, contact_id: int, step: Step) -> dict[str, Any]:
+@router.post("/contactcenter/contacts/{contact_id}/answer", summary="Answer the offered contact")
+def answer(request: HttpRequest, contact_id: int) -> dict[str, Any]:
     who, _found = _own_contact(request, contact_id)
-    action = {
-        "answer": contacts.answer,
-        "decline": contacts.decline,
-        "hold": contacts.hold,
-        "retrieve": contacts.retrieve,
-        "release": contacts.release,
-    }[step]
-    return contact_out(action(contact_id, who.actor))
+    return contact_out(contacts.answer(contact_id, who.actor))
+
+
+@router.post("/contactcenter/contacts/{contact_id}/decline", summary="Refuse the offer")
+def decline(request: HttpRequest, contact_id: int) -> dict[str, Any]:
+    """It goes on at once to the next agent in its place; you go to not ready."""
+    who, _found = _own_contact(request, contact_id)
+    return contact_out(contacts.decline(contact_id, who.actor))
+
+
+@router.post("/contactcenter/contacts/{contact_id}/hold", summary="Put the call on hold")
+def hold(request: HttpRequest, contact_id: int) -> dict[str, Any]:
+    who, _found = _own_contact(request, contact_id)
+    return contact_out(contacts.hold(contact_id, who.actor))
+
+
+@router.post("/contactcenter/contacts/{contact_id}/retrieve", summary="Take it off hold")
+def retrieve(request: HttpRequest, contact_id: int) -> dict[str, Any]:
+    who, _found = _own_contact(request, contact_id)
+    return contact_out(contacts.retrieve(contact_id, who.actor))
+
+
+@router.post("/contactcenter/contacts/{contact_id}/release", summary="End the conversation")
+def release(request: HttpRequest, contact_id: int) -> dict[str, Any]:
+    """The agent goes to wrap-up (a code and outcome close it; the wrap-up time ends it)."""
+    who, _found = _own_contact(request, contact_id)
+    return contact_out(contacts.release(contact_id, who.actor))
 
 
 @router.post("/contactcenter/contacts/{contact_id}/transfer", summary="Transfer to a queue")
