@@ -108,6 +108,15 @@ def test_arrivals_follow_the_curve():
     assert not any(isinstance(e, CallOffered) for e in later)  # the curve has ended
 
 
+def test_a_switch_can_open_in_the_middle_of_the_day():
+    curve = ArrivalCurve.typical_day(5000)
+    sim = SwitchSimulator(SwitchConfig(trunks=10_000, arrivals=curve), seed=4, now=15 * 3600.0)
+    first = sim.advance(15 * 3600.0 + 600)
+    assert first and all(e.at >= sim.at(15 * 3600.0) for e in first)
+    with pytest.raises(ValueError, match="now"):
+        SwitchSimulator(SwitchConfig(), now=-1)
+
+
 def test_typical_day_is_closed_at_night_and_peaks_in_the_morning():
     curve = ArrivalCurve.typical_day(2000)
     assert sum(curve.expected) == pytest.approx(2000)

@@ -125,11 +125,15 @@ class _Call:
 class SwitchSimulator:
     """A PBX in a box: implements ``TelephonyAdapter``; see the module docstring."""
 
-    def __init__(self, config: SwitchConfig, *, seed: int = 0) -> None:
+    def __init__(self, config: SwitchConfig, *, seed: int = 0, now: float = 0.0) -> None:
+        """``now`` starts the clock later in the curve (a demo opened at 15:00 starts with
+        the afternoon's traffic, not with the whole morning at once)."""
+        if now < 0:
+            raise ValueError(f"now: {now} must not be negative")
         self.config = config
         self.switch_id = config.switch_id
         self.epoch = 0
-        self.now = 0.0
+        self.now = now
         self.stats = SwitchStats()
         self.calls: dict[str, _Call] = {}
         self.phones: dict[str, str] = dict.fromkeys(config.phones, "")  # phone -> call_ref
@@ -141,7 +145,7 @@ class SwitchSimulator:
         self._numbered = 0
         self._out: list[SwitchEvent] = []
         if config.arrivals is not None:
-            first = config.arrivals.next_arrival(0.0, self._arrivals)
+            first = config.arrivals.next_arrival(now, self._arrivals)
             if first is not None:
                 self._schedule(first, "arrival", -1, None)
 
