@@ -17,8 +17,10 @@ whether the event was one of the dialer's calls.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -110,15 +112,25 @@ def _free_agent(call_list: CallList) -> Agent | None:
 
 
 class DialerJob:
-    def __init__(self, adapter: TelephonyAdapter, actor: Actor | None = None) -> None:
+    def __init__(
+        self,
+        adapter: TelephonyAdapter,
+        actor: Actor | None = None,
+        pacing: Mapping[str, Any] | None = None,
+    ) -> None:
+        """``pacing`` overrides the pacer's settings (its priors, window, limits) for every
+        list; the mode and the cap are always the list's own."""
         self.adapter = adapter
         self.actor = actor or Actor.system("dialer")
+        self.pacing = dict(pacing or {})
         self.pacers: dict[int, Pacer] = {}
 
     def pacer(self, call_list: CallList) -> Pacer:
         if call_list.pk not in self.pacers:
             mode = DialMode(call_list.mode)
-            settings = PacingSettings(mode=mode, abandon_cap=call_list.abandon_cap)
+            settings = PacingSettings(
+                **{**self.pacing, "mode": mode, "abandon_cap": call_list.abandon_cap}
+            )
             self.pacers[call_list.pk] = Pacer(settings)
         return self.pacers[call_list.pk]
 
@@ -243,6 +255,9 @@ class DialerJob:
                 source=attempt.switch_id,
                 external_ref=attempt.call_ref,
             )
+            # Progressive and predictive calls are passed to the agent, who cannot reject
+            # them: answered at once (the switch is told to bridge the agent's phone).
+            contacts.answer(contact.pk, self.actor, agent_id=agent.pk)
         except DomainError:
             return False  # the agent was taken meanwhile: the next pass tries again
         with transaction.atomic():

@@ -1,0 +1,188 @@
+"""The dialer job against the built-in switch simulator: lines paced to the free agents,
+answered lines passed to an agent as outbound contacts, the rules holding entries back with
+their reason, results and retries on the entries, and the two-second abandonment rule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from lealtad.contact_engine.telephony.adapter import DialOutcome
+from lealtad.contact_engine.telephony.simulator import SwitchConfig, SwitchSimulator
+from lealtad.contact_engine.telephony.traffic import DialProfile
+from lealtad.contactcenter import telephony
+from lealtad.contactcenter.choices import ContactStatus
+from lealtad.contactcenter.models import CallList, CallListEntry, Contact, DialAttempt
+from lealtad.contactcenter.services import agents, dialer, setup
+from lealtad.contactcenter.services.dialer_job import DialerJob
+from lealtad.customers import services as customer_services
+from lealtad.customers.schemas import ConsentIn
+
+from .conftest import ACTOR
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MONDAY_0930_QUITO = datetime(2026, 12, 7, 14, 30, tzinfo=UTC)  # 08:30 in Mexico City
+
+
+@pytest.fixture
+def floor(center):
+    for name, agent in center.items():
+        setup.save_agent(
+            agent.name, skills={"general": 8}, extension=f"ext-{name}", agent_id=agent.pk
+        )
+        agents.log_in(agent.pk, ACTOR)
+    return center
+
+
+def customer(make_customer, phone, *, consent=True, region="", country="EC"):
+    made = make_customer(phone=phone)
+    ctx = customer_services.ChangeContext(ACTOR, "", "call_center")
+    if consent is not None:
+        statement = ConsentIn(
+            channel="phone",
+            purpose="marketing",
+            granted=consent,
+            proof="signed_form" if consent else None,
+            proof_reference="F-1" if consent else "",
+        )
+        customer_services.record_consent(made, statement, ctx)
+    if country != "EC" or region:
+        from lealtad.customers.schemas import AddressIn
+
+        address = AddressIn(line1="Av. Reforma 1", region=region, country=country)
+        customer_services.add_address(made, address, ctx)
+    return made
+
+
+def switch(scripted, ring=5.0):
+    config = SwitchConfig(
+        switch_id="sim",
+        trunks=30,
+        phones=("ext-ana", "ext-luis"),
+        dialing=DialProfile(scripted=scripted, ring_mean=ring, patience_mean=60.0),
+        start=MONDAY_0930_QUITO,
+    )
+    sim = SwitchSimulator(config, seed=3)
+    telephony.register_switch(sim)
+    return sim
+
+
+def run(job, sim, seconds):
+    """The switch and the job second by second, as the dialer's loop runs them."""
+    for _ in range(int(seconds)):
+        for event in sim.advance(sim.now + 1):
+            job.apply(event)
+        job.step(sim.at(sim.now))
+
+
+def test_progressive_dials_one_line_per_free_agent_and_connects_the_answer(floor, make_customer):
+    answers = customer(make_customer, "0991000001")
+    rings_out = customer(make_customer, "0991000002")
+    later = customer(make_customer, "0991000003")
+    dialer.create_list("renew", "general", "progressive", ACTOR)
+    csv = "customer_id\n" + "".join(f"{c.pk}\n" for c in (answers, rings_out, later))
+    dialer.add_from_csv("renew", csv, ACTOR)
+    dialer.move_list("renew", "start", ACTOR)
+    sim = switch(
+        {
+            "+593991000001": DialOutcome.ANSWERED,
+            "+593991000002": DialOutcome.NO_ANSWER,
+            "+593991000003": DialOutcome.MACHINE,
+        }
+    )
+    job = DialerJob(sim)
+
+    report = job.step(MONDAY_0930_QUITO)
+    assert report.dialled == 2  # two free agents, two lines; the third entry waits
+    assert DialAttempt.objects.filter(result="").count() == 2
+
+    run(job, sim, 120)
+    contact = Contact.objects.get(customer_id=answers.pk)
+    assert contact.direction == "outbound"
+    assert contact.status == ContactStatus.HANDLING
+    assert contact.agent is not None
+    reached = CallListEntry.objects.get(customer_id=answers.pk)
+    assert (reached.status, reached.last_result, reached.contact_id) == (
+        "done",
+        "connected",
+        contact.pk,
+    )
+    missed = CallListEntry.objects.get(customer_id=rings_out.pk)
+    assert (missed.status, missed.last_result, missed.attempts) == ("pending", "no_answer", 1)
+    third = CallListEntry.objects.get(customer_id=later.pk)
+    assert (third.attempts, third.last_result) == (1, "machine")  # after the no-answer
+    totals = CallList.objects.get(name="renew")
+    assert (totals.answered, totals.connected, totals.abandoned) == (1, 1, 0)
+
+
+def test_the_rules_hold_entries_back_and_say_why(floor, make_customer):
+    no_consent = customer(make_customer, "0991000011", consent=None)
+    refused = customer(make_customer, "0991000012", consent=False)
+    on_registry = customer(make_customer, "0991000013")
+    in_mexico = customer(make_customer, "+525512345678", country="MX", region="Ciudad de México")
+    fine = customer(make_customer, "0991000015")
+    dialer.add_do_not_call(["0991000013"], "registry", ACTOR)
+    dialer.create_list("offers", "general", "progressive", ACTOR)
+    ids = (no_consent, refused, on_registry, in_mexico, fine)
+    dialer.add_from_csv("offers", "customer_id\n" + "".join(f"{c.pk}\n" for c in ids), ACTOR)
+    dialer.move_list("offers", "start", ACTOR)
+    job = DialerJob(switch({}))
+
+    report = job.step(MONDAY_0930_QUITO)
+    assert report.dialled == 1
+    entries = {e.customer_id: e for e in CallListEntry.objects.all()}
+    assert (entries[no_consent.pk].status, entries[no_consent.pk].refusal) == (
+        "closed",
+        "no_consent",
+    )
+    assert entries[refused.pk].refusal == "do_not_call"
+    assert entries[on_registry.pk].refusal == "do_not_call"
+    mexico = entries[in_mexico.pk]
+    assert (mexico.status, mexico.refusal) == ("pending", "outside_hours")
+    assert mexico.next_try_at == datetime(2026, 12, 7, 15, 0, tzinfo=UTC)  # 09:00 there
+    assert entries[fine.pk].status == "dialling"
+    assert DialAttempt.objects.get().number == "+593991000015"
+
+
+def test_an_answer_with_no_agent_is_abandoned_after_two_seconds(floor, make_customer):
+    people = [customer(make_customer, f"09920000{n:02d}") for n in range(12)]
+    agents.set_state(floor["luis"].pk, "break", ACTOR)  # one agent left
+    dialer.create_list("blitz", "general", "predictive", ACTOR)
+    dialer.add_from_csv("blitz", "customer_id\n" + "".join(f"{c.pk}\n" for c in people), ACTOR)
+    dialer.move_list("blitz", "start", ACTOR)
+    everyone = {f"+5939920000{n:02d}": DialOutcome.ANSWERED for n in range(12)}
+    sim = switch(everyone, ring=1.0)
+    job = DialerJob(sim, pacing={"prior_answer_rate": 0.05})  # expects few answers: dials ahead
+
+    report = job.step(MONDAY_0930_QUITO)
+    assert report.dialled >= 2  # predictive dials ahead of its one free agent
+    run(job, sim, 30)
+    attempts = DialAttempt.objects.exclude(result="")
+    assert attempts.filter(result="connected").count() == 1
+    abandoned = attempts.filter(result="abandoned")
+    assert abandoned.count() == report.dialled - 1
+    entry = abandoned.first().entry
+    assert (entry.status, entry.last_result) == ("pending", "abandoned")
+    assert CallList.objects.get(name="blitz").abandoned == report.dialled - 1
+    assert sim.trunks_in_use == 1  # the dialer hung up every abandoned line
+
+    agents.set_state(floor["luis"].pk, "available", ACTOR)
+    job.step(sim.at(sim.now) + timedelta(hours=1))  # no call back within 72 h of an abandon
+    entry.refresh_from_db()
+    assert entry.refusal == "retry_too_soon"
+    assert entry.attempts == 1
+
+
+def test_paused_and_preview_lists_do_not_dial(floor, make_customer):
+    c = customer(make_customer, "0991000031")
+    dialer.create_list("quiet", "general", "progressive", ACTOR)
+    dialer.create_list("look", "general", "preview", ACTOR)
+    for name in ("quiet", "look"):
+        dialer.add_from_csv(name, f"customer_id\n{c.pk}\n", ACTOR)
+    dialer.move_list("quiet", "start", ACTOR)
+    dialer.move_list("quiet", "pause", ACTOR)
+    dialer.move_list("look", "start", ACTOR)
+    assert DialerJob(switch({})).step(MONDAY_0930_QUITO).dialled == 0
+    assert not DialAttempt.objects.exists()
