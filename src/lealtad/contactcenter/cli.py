@@ -14,9 +14,11 @@ import threading
 import typer
 
 from lealtad.contactcenter.cli_cti import demo_command
+from lealtad.contactcenter.cli_simulate import simulate_command
 from lealtad.core.cli_errors import RefusalsShown
 
 app = typer.Typer(help="The contact center.", no_args_is_help=True, cls=RefusalsShown)
+app.command("simulate")(simulate_command)
 app.command("demo")(demo_command)
 
 
