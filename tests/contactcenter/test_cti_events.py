@@ -274,3 +274,17 @@ def test_a_talking_agent_who_answers_another_call_ends_their_wrap_up(phones):
     apply(second(CallOffered, caller_id="", queue="general"), second(CallAnswered, agent="201"))
     assert contact_of(first).status == S.DONE
     assert contact_of(second).status == S.HANDLING and state(phones["201"]) == AgentState.BUSY
+
+
+def test_a_fact_that_contradicts_lealtad_is_ignored_and_does_not_hold_the_call_back(phones):
+    call = Call()
+    apply(call(CallOffered, caller_id="", queue="billing"))  # only Ana has billing
+    RouterRuntime().step()
+    assert contact_of(call).agent_id == phones["201"].pk
+    agents.set_state(phones["202"].pk, "break", ACTOR)
+    [odd] = apply(call(CallAnswered, agent="202"))  # Luis, on a break, says he has it
+    assert odd.status == "ignored" and "not ringing at Luis" in odd.note
+    assert contact_of(call).status == S.OFFERED  # nothing changed …
+    [gone] = apply(call(CallReleased))  # … and the next event is not held back
+    assert gone.status == "applied" and contact_of(call).status == S.ABANDONED
+    assert state(phones["201"]) == AgentState.AVAILABLE

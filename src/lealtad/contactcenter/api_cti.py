@@ -89,7 +89,7 @@ def post_events(request: HttpRequest) -> dict[str, Any]:
             err = result.error
             out["error"] = {"code": err.code, "field": err.field, "message": err.message}
         results[i] = out
-    counts: dict[str, int] = {"applied": 0, "duplicate": 0, "held": 0, "refused": 0}
+    counts = dict.fromkeys(("applied", "ignored", "duplicate", "held", "refused"), 0)
     for r in results:
         assert r is not None
         counts[r["status"]] += 1

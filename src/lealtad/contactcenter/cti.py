@@ -45,8 +45,9 @@ SYSTEM = Actor.system("cti")
 
 @dataclass(frozen=True)
 class EventResult:
-    """What became of one posted event: ``applied``, ``duplicate``, ``held`` (waiting for
-    an earlier event of its call) or ``refused`` (nothing written; ``error`` says why)."""
+    """What became of one posted event: ``applied``, ``ignored`` (its turn taken, nothing
+    to change: Lealtad was already past it), ``duplicate``, ``held`` (waiting for an earlier
+    event of its call) or ``refused`` (nothing written; ``error`` says why)."""
 
     status: str
     contact_id: int | None = None
@@ -154,21 +155,35 @@ def _call_event(event: CallEvent, actor: Actor) -> EventResult:
     elif event.seq > call.last_seq + 1:
         CtiPending.objects.create(call=call, seq=event.seq, event=to_wire(event))
         return EventResult("held", call.contact_id, f"waiting for seq {call.last_seq + 1}")
-    note = _apply(call, event, actor)
+    status, note = _apply(call, event, actor)
     drained = _drain(call, actor)
     if drained:
         note += f"; then {drained} held events"
-    return EventResult("applied", call.contact_id, note)
+    return EventResult(status, call.contact_id, note)
 
 
-def _apply(call: CtiCall, event: CallEvent, actor: Actor) -> str:
+def _apply(call: CtiCall, event: CallEvent, actor: Actor) -> tuple[str, str]:
+    """Apply one event in its turn: ``("applied", note)``, or ``("ignored", why)`` when
+    Lealtad has already moved past what it says (an echo of the agent's own step at the
+    desktop, a hold after the hang-up): the turn is used up so later events are not held
+    back. A fact Lealtad cannot place (an unknown agent or queue) is refused instead."""
     if call.ended and not isinstance(event, FIRST_EVENTS):
-        note = "the call had already ended"
-    else:
-        note = HANDLERS[type(event)](call, event, actor)
+        return _used(call, event, "ignored", "the call had already ended")
+    try:
+        with transaction.atomic():
+            note = HANDLERS[type(event)](call, event, actor)
+    except WrongState as conflict:
+        if call.pk is None:
+            raise
+        call.refresh_from_db()
+        return _used(call, event, "ignored", f"no change: {conflict.message}")
+    return _used(call, event, "applied", note)
+
+
+def _used(call: CtiCall, event: CallEvent, status: str, note: str) -> tuple[str, str]:
     call.last_seq = event.seq
     call.save()
-    return note
+    return status, note
 
 
 def _drain(call: CtiCall, actor: Actor, *, skip_gaps: bool = False) -> int:
