@@ -156,6 +156,43 @@ def test_agents_leaving_finish_their_call_and_take_no_more():
     assert not answered[calls.arrived >= 900].any()
 
 
+def test_figures_per_interval_add_up_and_show_the_late_shift():
+    load = _load(_queue("q"), 30, intervals=3)
+    result = simulate(Scenario((load,), (AgentGroup("late", {"q": 5}, (0, 40, 40)),)), seed=9)
+    per_interval = result.by_queue_interval["q"]
+    assert len(per_interval) == 3
+    for name in ("offered", "answered", "abandoned", "waiting", "answered_within"):
+        assert sum(getattr(f, name) for f in per_interval) == getattr(result.by_queue["q"], name)
+    first, second = per_interval[0], per_interval[1]
+    assert first.service_level < 0.1 < 0.9 < second.service_level
+
+
+@st.composite
+def single_skill_centers(draw: st.DrawFn) -> Scenario:
+    load = QueueLoad(
+        queue=_queue("q", min_proficiency=draw(st.integers(1, 5))),
+        arrivals=tuple(draw(st.lists(st.integers(0, 60), min_size=1, max_size=4))),
+        handle_time=Distribution(
+            draw(st.floats(5, 900)), draw(st.sampled_from(["exponential", "lognormal", "constant"]))
+        ),
+        patience=draw(st.one_of(st.none(), st.floats(1, 600).map(Distribution))),
+        tier_mix=draw(st.sampled_from([{"regular": 1.0}, {"mvc": 0.3, "regular": 0.7}])),
+    )
+    group = AgentGroup("g", {"q": 5}, draw(st.integers(1, 12)))
+    return Scenario((load,), (group,), interval_seconds=600.0, policy=Policy.FCFS)
+
+
+@settings(max_examples=60, deadline=None)
+@given(scenario=single_skill_centers(), seed=st.integers(0, 2**32 - 1))
+def test_fast_path_equals_the_event_loop_on_any_single_skill_center(scenario, seed):
+    assert fast_path_applies(scenario)
+    fast = simulate(scenario, seed=seed)
+    general = simulate(scenario, seed=seed, engine="general")
+    assert fast.engine == "fast"
+    assert fast.by_queue_tier == general.by_queue_tier
+    assert fast.total.wait_seconds == pytest.approx(general.total.wait_seconds)
+
+
 def test_no_agents_finite_patience_all_abandon_infinite_all_wait():
     group = AgentGroup("other", {"other": 5}, 3)
     patient = _load(_queue("q"), 5, patience=None)
@@ -272,6 +309,7 @@ def test_no_group_ever_has_more_calls_than_agents(scenario: Scenario, seed: int)
         (lambda: Distribution(10.0, "gamma"), "kind"),
         (lambda: Distribution(10.0, "lognormal", -1.0), "cv"),
         (lambda: _load(_queue("q"), -1), "arrivals[0]"),
+        (lambda: _load(_queue("q"), 1, intervals=0), "arrivals: give"),
         (lambda: QueueLoad(_queue("q"), (1.5,), Distribution(9.0), replay=True), "arrivals[0]"),
         (lambda: QueueLoad(_queue("q"), (1,), Distribution(9.0), tier_mix={}), "tier_mix"),
         (

@@ -41,6 +41,9 @@ def test_a_supervisor_gets_the_simulated_day(center, supervisor):
     assert set(body["queues"]) == {"billing"}
     assert body["policy"] == "fcfs" and body["interval_seconds"] == 900
     assert 0 < body["occupancy"]["billing-agents"] <= 1
+    intervals = body["queue_intervals"]["billing"]
+    assert len(intervals) == 8
+    assert sum(f["offered"] for f in intervals) == total["offered"]
     assert (Contact.objects.count(), CenterEvent.objects.count()) == before  # writes nothing
 
 

@@ -41,6 +41,7 @@ class WhatIfOut(Schema):
     queues: dict[str, FiguresOut]
     tiers: dict[str, FiguresOut]
     queue_tiers: list[QueueTierOut]
+    queue_intervals: dict[str, list[FiguresOut]]
     occupancy: dict[str, float]
     overall_occupancy: float
     calls: int

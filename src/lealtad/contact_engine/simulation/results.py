@@ -66,6 +66,8 @@ class SimulationResult:
     by_queue: dict[str, Figures]
     by_tier: dict[str, Figures]
     by_queue_tier: dict[tuple[str, str], Figures]
+    #: Per queue, one Figures per interval, by the interval the caller arrived in.
+    by_queue_interval: dict[str, list[Figures]]
     occupancy: dict[str, float]
     overall_occupancy: float
     calls: int
@@ -86,6 +88,10 @@ class SimulationResult:
                 {"queue": queue, "tier": tier, **f.to_dict()}
                 for (queue, tier), f in self.by_queue_tier.items()
             ],
+            "queue_intervals": {
+                queue: [f.to_dict() for f in figures]
+                for queue, figures in self.by_queue_interval.items()
+            },
             "occupancy": dict(self.occupancy),
             "overall_occupancy": self.overall_occupancy,
             "calls": self.calls,
@@ -114,6 +120,7 @@ def summarize(
     by_tier = {tier: _figures(grid[:, t].sum(axis=0)) for t, tier in enumerate(tiers)}
     occupancy, overall = _occupancy(scenario, calls, outcome)
     return SimulationResult(
+        by_queue_interval=_by_interval(scenario, calls, outcome, queues),
         total=_figures(sums.sum(axis=0)),
         by_queue=by_queue,
         by_tier=by_tier,
@@ -150,6 +157,17 @@ def _cell_sums(
         [np.bincount(cell, weights=np.asarray(c, dtype=float), minlength=cells) for c in columns],
         axis=1,
     )
+
+
+def _by_interval(
+    scenario: Scenario, calls: Calls, outcome: Outcome, queues: list[str]
+) -> dict[str, list[Figures]]:
+    intervals = scenario.intervals
+    slot = np.minimum((calls.arrived // scenario.interval_seconds).astype(np.int64), intervals - 1)
+    cell = calls.queue * intervals + slot
+    sums = _cell_sums(scenario, calls, outcome, cell, len(queues) * intervals)
+    grid = sums.reshape(len(queues), intervals, -1)
+    return {queue: [_figures(row) for row in grid[q]] for q, queue in enumerate(queues)}
 
 
 def _figures(row: np.ndarray) -> Figures:

@@ -62,6 +62,8 @@ class QueueLoad:
     def __post_init__(self) -> None:
         name = self.queue.name
         object.__setattr__(self, "arrivals", tuple(float(a) for a in self.arrivals))
+        if not self.arrivals:
+            raise ValueError(f"queue {name!r} arrivals: give at least one interval")
         for index, value in enumerate(self.arrivals):
             if not value >= 0:
                 raise ValueError(f"queue {name!r} arrivals[{index}]: {value} is negative")
