@@ -132,34 +132,96 @@ class _Layout:
 
 def run_general(scenario: Scenario, calls: Calls, on_progress: Progress | None = None) -> Outcome:
     """Any center: skills, overflow, relaxation, priority classes, staffing per interval."""
-    layout = _Layout(scenario)
-    starts, class_of_tier = priority_classes(scenario)
-    arrived = calls.arrived.tolist()
-    queue_of = calls.queue.tolist()
-    handle = calls.handle.tolist()
-    deadline = (calls.arrived + calls.patience).tolist()
-    klass = np.asarray(class_of_tier, dtype=np.int64)[calls.tier].tolist() if len(calls) else []
-    n = len(arrived)
-    status = [0] * n
-    wait = [0.0] * n
-    served_by = [-1] * n
-    lines_of: list[list[tuple[deque[int], float]]] = [
-        [(deque(), start) for start in starts] for _ in scenario.queues
-    ]
-    agents = len(layout.group_of)
-    stamp = [0] * agents
-    leaving = [False] * agents
-    online = [False] * agents
-    heap: list[tuple[float, int]] = []
-    group_of, routes, pools = layout.group_of, layout.routes, layout.pools
-    strict, wide, widen = layout.strict, layout.wide, layout.widen
+    return _Center(scenario, calls).run(on_progress)
 
-    def take_next(a: int, now: float) -> None:
+
+class _Center:
+    """The run's state as flat lists indexed by call or agent (fast to read in CPython)."""
+
+    def __init__(self, scenario: Scenario, calls: Calls) -> None:
+        self.scenario, self.calls = scenario, calls
+        self.layout = layout = _Layout(scenario)
+        starts, class_of_tier = priority_classes(scenario)
+        self.arrived: list[float] = calls.arrived.tolist()
+        self.queue_of: list[int] = calls.queue.tolist()
+        self.handle: list[float] = calls.handle.tolist()
+        self.deadline: list[float] = (calls.arrived + calls.patience).tolist()
+        classes = np.asarray(class_of_tier, dtype=np.int64)
+        self.klass: list[int] = classes[calls.tier].tolist() if len(calls) else []
+        n = self.n = len(self.arrived)
+        self.status = [0] * n
+        self.wait = [0.0] * n
+        self.served_by = [-1] * n
+        self.lines_of: list[list[tuple[deque[int], float]]] = [
+            [(deque(), start) for start in starts] for _ in scenario.queues
+        ]
+        agents = len(layout.group_of)
+        self.stamp = [0] * agents
+        self.leaving = [False] * agents
+        self.online = [False] * agents
+        self.heap: list[tuple[float, int]] = []
+
+    def run(self, on_progress: Progress | None) -> Outcome:
+        """Events and arrivals in time order; an event at an arrival's instant goes first."""
+        scenario, n, heap, arrived = self.scenario, self.n, self.heap, self.arrived
+        leaving, online, take_next, arrive = self.leaving, self.online, self.take_next, self.arrive
+        self.restaff(0, 0.0)
+        for k in range(1, scenario.intervals):
+            if any(group.staffed(k) != group.staffed(k - 1) for group in scenario.groups):
+                heappush(heap, (k * scenario.interval_seconds, -n - 1 - k))
+        stop = INF if scenario.drain else scenario.horizon
+        ia = 0
+        next_arrival = arrived[0] if n else INF
+        while True:
+            if heap and heap[0][0] <= next_arrival:
+                now, x = heappop(heap)
+                if now > stop:
+                    break
+                if x >= -n and x < 0:
+                    self.widen(-x - 1, now)
+                elif x < 0:
+                    self.restaff(-x - n - 1, now)
+                elif leaving[x]:
+                    leaving[x] = online[x] = False
+                else:
+                    take_next(x, now)
+                continue
+            if ia >= n:
+                break
+            arrive(ia, next_arrival)
+            ia += 1
+            next_arrival = arrived[ia] if ia < n else INF
+            if on_progress is not None and not ia & 0x3FFF:
+                on_progress(ia / n)
+        return _outcome(self.status, self.wait, self.served_by, self.calls, stop, "general")
+
+    def arrive(self, i: int, now: float) -> None:
+        """The best idle qualified agent answers at once, else the caller joins the line."""
+        q = self.queue_of[i]
+        pool = self.layout.strict[q]
+        stamp = self.stamp
+        while pool:
+            _, a, st = heappop(pool)
+            if stamp[a] == st:
+                stamp[a] += 1
+                self.status[i] = ANSWERED
+                self.served_by[i] = self.layout.group_of[a]
+                heappush(self.heap, (now + self.handle[i], a))
+                return
+        self.lines_of[q][self.klass[i]][0].append(i)
+        deadline = self.deadline[i]
+        for threshold in self.layout.widen[q]:
+            if now + threshold < deadline:
+                heappush(self.heap, (now + threshold, -i - 1))
+
+    def take_next(self, a: int, now: float) -> None:
         """A free agent takes the best caller they may serve, or waits in their idle pools."""
+        status, deadline, arrived = self.status, self.deadline, self.arrived
+        routes = self.layout.routes[self.layout.group_of[a]]
         best, best_key, best_line = -1, INF, None
-        for threshold, _pool, _offset, q in routes[group_of[a]]:
+        for threshold, _pool, _offset, q in routes:
             limit = now - threshold
-            for line, start in lines_of[q]:
+            for line, start in self.lines_of[q]:
                 while line:
                     i = line[0]
                     if status[i]:
@@ -173,138 +235,63 @@ def run_general(scenario: Scenario, calls: Calls, on_progress: Progress | None =
                         break
         if best_line is not None:
             best_line.popleft()
-            status[best] = ANSWERED
-            wait[best] = now - arrived[best]
-            served_by[best] = group_of[a]
-            heappush(heap, (now + handle[best], a))
+            self.answer(best, a, now)
             return
-        stamp[a] += 1
-        for _threshold, pool, offset, _q in routes[group_of[a]]:
-            heappush(pools[pool], (now + offset, a, stamp[a]))
+        self.stamp[a] += 1
+        pools, stamp = self.layout.pools, self.stamp[a]
+        for _threshold, pool, offset, _q in routes:
+            heappush(pools[pool], (now + offset, a, stamp))
 
-    def restaff(interval: int, now: float) -> None:
-        for g, group in enumerate(scenario.groups):
+    def answer(self, i: int, a: int, now: float) -> None:
+        self.status[i] = ANSWERED
+        self.wait[i] = now - self.arrived[i]
+        self.served_by[i] = self.layout.group_of[a]
+        heappush(self.heap, (now + self.handle[i], a))
+
+    def widen(self, i: int, now: float) -> None:
+        """A caller has waited long enough for more agents: the best idle one of those answers."""
+        if self.status[i] or self.deadline[i] <= now:
+            return
+        waited = now - self.arrived[i] + 1e-9
+        stamp = self.stamp
+        best_pool = None
+        best_key = INF
+        for threshold, pool in self.layout.wide[self.queue_of[i]]:
+            if threshold > waited:
+                break
+            while pool and stamp[pool[0][1]] != pool[0][2]:
+                heappop(pool)
+            if pool and pool[0][0] < best_key:
+                best_key, best_pool = pool[0][0], pool
+        if best_pool is not None:
+            _, a, _ = heappop(best_pool)
+            stamp[a] += 1
+            self.answer(i, a, now)
+
+    def restaff(self, interval: int, now: float) -> None:
+        """Each group to its head count for the interval: leaving agents finish their call."""
+        online, leaving, stamp = self.online, self.leaving, self.stamp
+        idle = {a for pool in self.layout.pools for _, a, st in pool if stamp[a] == st}
+        for g, group in enumerate(self.scenario.groups):
             target = group.staffed(interval)
-            members = layout.members[g]
+            members = self.layout.members[g]
             staffed = [a for a in members if online[a] and not leaving[a]]
             for a in members:
-                if len(staffed) >= target:
-                    break
-                if online[a] and leaving[a]:
+                if len(staffed) < target and online[a] and leaving[a]:
                     leaving[a] = False
                     staffed.append(a)
             for a in members:
-                if len(staffed) >= target:
-                    break
-                if not online[a]:
+                if len(staffed) < target and not online[a]:
                     online[a] = True
                     staffed.append(a)
-                    take_next(a, now)
-            idle = {a for pool in pools for _, a, st in pool if stamp[a] == st}
-            for a in sorted(staffed, key=lambda a: a not in idle)[: max(len(staffed) - target, 0)]:
+                    self.take_next(a, now)
+            excess = max(len(staffed) - target, 0)
+            for a in sorted(staffed, key=lambda a: a not in idle)[:excess]:
                 if a in idle:
                     online[a] = False
                     stamp[a] += 1
                 else:
                     leaving[a] = True
-
-    restaff(0, 0.0)
-    for k in range(1, scenario.intervals):
-        if any(group.staffed(k) != group.staffed(k - 1) for group in scenario.groups):
-            heappush(heap, (k * scenario.interval_seconds, -n - 1 - k))
-    stop = INF if scenario.drain else scenario.horizon
-    ia = 0
-    next_arrival = arrived[0] if n else INF
-    while True:
-        if heap and heap[0][0] <= next_arrival:
-            now, x = heappop(heap)
-            if now > stop:
-                break
-            if x >= 0:
-                if leaving[x]:
-                    leaving[x] = online[x] = False
-                else:
-                    take_next(x, now)
-            elif x >= -n:
-                _widen(
-                    -x - 1,
-                    now,
-                    arrived,
-                    deadline,
-                    status,
-                    wait,
-                    served_by,
-                    queue_of,
-                    handle,
-                    wide,
-                    stamp,
-                    group_of,
-                    heap,
-                )
-            else:
-                restaff(-x - n - 1, now)
-            continue
-        if ia >= n:
-            break
-        i, now = ia, next_arrival
-        ia += 1
-        next_arrival = arrived[ia] if ia < n else INF
-        if on_progress is not None and not ia & 0x3FFF:
-            on_progress(ia / n)
-        q = queue_of[i]
-        pool = strict[q]
-        while pool:
-            _, a, st = heappop(pool)
-            if stamp[a] == st:
-                stamp[a] += 1
-                status[i] = ANSWERED
-                served_by[i] = group_of[a]
-                heappush(heap, (now + handle[i], a))
-                break
-        else:
-            lines_of[q][klass[i]][0].append(i)
-            for threshold in widen[q]:
-                if now + threshold < deadline[i]:
-                    heappush(heap, (now + threshold, -i - 1))
-    return _outcome(status, wait, served_by, calls, stop, "general")
-
-
-def _widen(
-    i,
-    now,
-    arrived,
-    deadline,
-    status,
-    wait,
-    served_by,
-    queue_of,
-    handle,
-    wide,
-    stamp,
-    group_of,
-    heap,
-) -> None:  # type: ignore[no-untyped-def]
-    """A caller has waited long enough for more agents: the best idle one of those answers."""
-    if status[i] or deadline[i] <= now:
-        return
-    waited = now - arrived[i] + 1e-9
-    best_pool = None
-    best_key = INF
-    for threshold, pool in wide[queue_of[i]]:
-        if threshold > waited:
-            break
-        while pool and stamp[pool[0][1]] != pool[0][2]:
-            heappop(pool)
-        if pool and pool[0][0] < best_key:
-            best_key, best_pool = pool[0][0], pool
-    if best_pool is None:
-        return
-    _, a, _ = heappop(best_pool)
-    stamp[a] += 1
-    status[i] = ANSWERED
-    wait[i] = now - arrived[i]
-    served_by[i] = group_of[a]
-    heappush(heap, (now + handle[i], a))
 
 
 def run_fast(scenario: Scenario, calls: Calls) -> Outcome:
