@@ -17,6 +17,7 @@ from lealtad.channels.api_connectors import router as connectors_router
 from lealtad.commerce.api import router as commerce_router
 from lealtad.contactcenter.api import router as contactcenter_router
 from lealtad.contactcenter.api_cti import router as cti_router
+from lealtad.contactcenter.api_dialer import router as dialer_router
 from lealtad.contactcenter.api_ivr import router as ivr_router
 from lealtad.contactcenter.api_staffing import router as staffing_router
 from lealtad.contactcenter.api_whatif import router as whatif_router
@@ -60,6 +61,7 @@ api.add_router("/", ivr_router)
 api.add_router("/", staffing_router)
 api.add_router("/", cti_router)
 api.add_router("/", whatif_router)
+api.add_router("/", dialer_router)
 
 
 @api.exception_handler(PermissionDenied)
