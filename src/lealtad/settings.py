@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "lealtad.privacy",
     "lealtad.analytics",
     "lealtad.contactcenter",
+    "lealtad.service",
     "lealtad.web",
     "lealtad.accounts",
 ]

@@ -1,0 +1,112 @@
+"""The service desk's coded values and the words users see (Spanish and English).
+
+The case taxonomy is seed 002's: what a contact is about, by category and subtype.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseCategory(models.TextChoices):
+    PRE_SALE = "pre_sale", _("Pre-sale inquiry")
+    POST_SALE = "post_sale", _("Post-sale inquiry")
+    COMPLAINT = "complaint", _("Complaint")
+    ACCOUNT = "account_maintenance", _("Account maintenance")
+    BILLING = "billing_inquiry", _("Billing inquiry")
+    OTHER = "other", _("Other")
+    INTERNAL = "internal", _("Internal help desk")
+
+
+SUBTYPES: dict[str, dict[str, str]] = {
+    "pre_sale": {
+        "price": _("Price"),
+        "features": _("Features"),
+        "branch_location": _("Branch location"),
+        "credit_limit": _("Credit limits"),
+    },
+    "post_sale": {
+        "service_problem": _("Service problem"),
+        "complaint": _("Complaint"),
+        "account_maintenance": _("Account maintenance"),
+        "billing": _("Billing"),
+    },
+    "complaint": {
+        "billing_error": _("Billing error"),
+        "telemarketing": _("Telemarketing"),
+        "direct_mail": _("Direct mail"),
+        "advertising": _("Advertising"),
+        "price": _("Price"),
+        "quality": _("Quality"),
+    },
+    "account_maintenance": {
+        "name": _("Name"),
+        "address": _("Address"),
+        "product_change": _("Product features added or changed"),
+        "cancellation": _("Cancellation"),
+    },
+    "billing_inquiry": {
+        "price_plan": _("Price plans"),
+        "billing_cycle": _("Billing cycle"),
+        "special_offer": _("Special offers"),
+        "reconciliation": _("Reconciliation"),
+        "rate_change": _("Rate changes"),
+    },
+    "other": {
+        "center_complaint": _("Complaint about the center"),
+        "comment": _("Comment"),
+        "misdirected": _("Misdirected"),
+    },
+    "internal": {
+        "it": _("IT"),
+        "hr": _("Human resources"),
+        "facilities": _("Facilities"),
+        "change": _("Change request"),
+    },
+}
+
+
+class CaseStatus(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING_CUSTOMER = "pending_customer", _("Waiting for the customer")
+    PENDING_PART = "pending_part", _("Waiting for a part")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = ("new", "open", "pending_customer", "pending_part")
+PAUSING_STATUSES = ("pending_customer", "pending_part")
+
+
+class CaseOutcome(models.TextChoices):
+    RESOLVED = "resolved", _("Resolved")
+    COMMITMENT = "commitment", _("Commitment (follow-up)")
+    ESCALATED = "escalated", _("Escalated")
+    TRANSFERRED = "transferred", _("Transferred")
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class EntryKind(models.TextChoices):
+    """What a line of a case's history is: the SLA clock is a fold over them."""
+
+    OPENED = "opened", _("Opened")
+    STATUS = "status", _("Status changed")
+    REPLY = "reply", _("Reply to the customer")
+    MESSAGE = "message", _("Message from the customer")
+    NOTE = "note", _("Internal note")
+    ASSIGNED = "assigned", _("Assigned")
+    ESCALATED = "escalated", _("Escalated")
+    SLA = "sla", _("SLA changed")
+
+
+class GroupLevel(models.IntegerChoices):
+    LEVEL_1 = 1, _("Level 1")
+    EXPERTS = 2, _("Level 2 experts")
+    SPECIALISTS = 3, _("Specialists")
+    DIFFICULT = 4, _("Difficult cases")

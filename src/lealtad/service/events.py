@@ -1,0 +1,3 @@
+"""Hub wiring of the service desk."""
+
+from __future__ import annotations
