@@ -4,6 +4,7 @@ The case taxonomy is seed 002's: what a contact is about, by category and subtyp
 """
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,7 +18,7 @@ class CaseCategory(models.TextChoices):
     INTERNAL = "internal", _("Internal help desk")
 
 
-SUBTYPES: dict[str, dict[str, str]] = {
+SUBTYPES: dict[str, dict[str, Promise]] = {
     "pre_sale": {
         "price": _("Price"),
         "features": _("Features"),
