@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 
-from lealtad.contactcenter.models import CallList, CallListEntry
+from lealtad.contactcenter.models import Agent, CallList, CallListEntry
 
 LIST_FIELDS = (
     "name",
@@ -67,3 +67,9 @@ def entry_out(entry: CallListEntry) -> dict[str, Any]:
         "refusal": entry.refusal,
         "contact_id": entry.contact_id,
     }
+
+
+def agent_extensions() -> list[str]:
+    """The phones of the active agents, as a switch knows them."""
+    rows = Agent.objects.filter(active=True).exclude(extension="")
+    return list(rows.values_list("extension", flat=True))
