@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from lealtad.contactcenter.models.agents import Agent
 from lealtad.contactcenter.models.queues import Queue
 
 
@@ -29,6 +30,7 @@ class ListStatus(models.TextChoices):
 
 class EntryStatus(models.TextChoices):
     PENDING = "pending", _("To call")
+    PREVIEWING = "previewing", _("With an agent in preview")
     DIALLING = "dialling", _("Dialling")
     DONE = "done", _("Reached")
     CLOSED = "closed", _("Not to be called")  # a rule that never lets go, or attempts used up
@@ -75,6 +77,11 @@ class CallListEntry(models.Model):
     next_try_at = models.DateTimeField(null=True, blank=True)
     refusal = models.CharField(max_length=20, blank=True)  # why the last check held it back
     contact_id = models.BigIntegerField(null=True, blank=True)  # the connected contact
+    # Preview mode: the agent reading the record (and, once accepted, taking its call).
+    reserved_for = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reserved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
