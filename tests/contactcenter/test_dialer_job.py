@@ -186,3 +186,41 @@ def test_paused_and_preview_lists_do_not_dial(floor, make_customer):
     dialer.move_list("look", "start", ACTOR)
     assert DialerJob(switch({})).step(MONDAY_0930_QUITO).dialled == 0
     assert not DialAttempt.objects.exists()
+
+
+def test_preview_reserves_the_record_and_rings_from_the_agents_phone(floor, make_customer):
+    from lealtad.contactcenter.errors import WrongState
+    from lealtad.contactcenter.services.dialer_preview import preview_decide, preview_next
+
+    first, second = (customer(make_customer, f"09930000{n:02d}") for n in range(2))
+    dialer.create_list("look", "general", "preview", ACTOR)
+    dialer.add_from_csv("look", f"customer_id\n{first.pk}\n{second.pk}\n", ACTOR)
+    dialer.move_list("look", "start", ACTOR)
+    sim = switch({"+593993000000": DialOutcome.ANSWERED})
+    job = DialerJob(sim)
+    ana, luis = floor["ana"].pk, floor["luis"].pk
+
+    mine = preview_next("look", ana, MONDAY_0930_QUITO)
+    assert (mine.customer_id, mine.status) == (first.pk, "previewing")
+    assert preview_next("look", ana, MONDAY_0930_QUITO).pk == mine.pk  # still reading it
+    theirs = preview_next("look", luis, MONDAY_0930_QUITO)
+    assert theirs.customer_id == second.pk  # never the same customer to two agents
+    with pytest.raises(WrongState):
+        preview_decide(theirs.pk, ana, accept=True, job=job, now=MONDAY_0930_QUITO)
+
+    passed = preview_decide(theirs.pk, luis, accept=False, job=job, now=MONDAY_0930_QUITO)
+    assert (passed.status, passed.last_result, passed.attempts) == ("pending", "rejected", 0)
+    assert preview_next("look", luis, MONDAY_0930_QUITO) is None  # rejected: not for a day
+
+    dialled = preview_decide(mine.pk, ana, accept=True, job=job, now=MONDAY_0930_QUITO)
+    assert (dialled.status, dialled.attempts) == ("dialling", 1)
+    assert sim.phones["ext-ana"]  # the line rings from Ana's phone
+    run(job, sim, 60)
+    contact = Contact.objects.get(customer_id=first.pk)
+    assert (contact.agent_id, contact.status, contact.direction) == (ana, "handling", "outbound")
+    dialled.refresh_from_db()
+    assert (dialled.status, dialled.last_result, dialled.reserved_for_id) == (
+        "done",
+        "connected",
+        None,
+    )

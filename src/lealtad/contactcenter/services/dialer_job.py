@@ -17,7 +17,7 @@ whether the event was one of the dialer's calls.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,6 +39,7 @@ from lealtad.contact_engine.dialer import (
 from lealtad.contact_engine.dialer.zones import zone_for
 from lealtad.contact_engine.telephony.adapter import (
     CallAbandoned,
+    CallAnswered,
     CallFailed,
     CallOffered,
     DialOutcome,
@@ -63,6 +64,8 @@ from lealtad.core.errors import DomainError
 from lealtad.customers.selectors import dialing
 
 ABANDON_AFTER = timedelta(seconds=2)
+PREVIEW_HOLD = timedelta(minutes=2)  # a record read longer than this goes back to the list
+_RUNNING: list[DialerJob] = []
 RESULT_OF = {
     DialOutcome.NO_ANSWER: CallResult.NO_ANSWER,
     DialOutcome.BUSY: CallResult.BUSY,
@@ -140,6 +143,9 @@ class DialerJob:
         now = now or timezone.now()
         report = StepReport()
         running = CallList.objects.select_related("queue").filter(status=ListStatus.RUNNING)
+        CallListEntry.objects.filter(
+            status=EntryStatus.PREVIEWING, reserved_at__lt=now - PREVIEW_HOLD
+        ).update(status=EntryStatus.PENDING, reserved_for=None, reserved_at=None)
         for call_list in running.exclude(mode=DialMode.PREVIEW):
             self._serve_waiting(call_list, now, report)
             lines = self.pacer(call_list).lines_to_dial(floor_of(call_list))
@@ -148,33 +154,20 @@ class DialerJob:
         return report
 
     def _dial_due(self, call_list: CallList, lines: int, now: datetime, report: StepReport):  # type: ignore[no-untyped-def]
-        due = (
-            call_list.entries.filter(status=EntryStatus.PENDING)
-            .exclude(next_try_at__gt=now)
-            .order_by(F("next_try_at").asc(nulls_first=True), "pk")
-        )
-        batch = list(due[: lines * 4])
-        facts = dialing.dialing_facts([e.customer_id for e in batch], call_list.purpose)
-        blocked = set(
-            DoNotCallNumber.objects.filter(
-                e164__in=[f.phone for f in facts.values() if f.phone]
-            ).values_list("e164", flat=True)
-        )
-        rules = rules_for(call_list)
-        for entry in batch:
+        for entry, phone in dialable_entries(call_list, lines * 4, now, report):
+            if self._dial(call_list, entry, phone, now):
+                report.dialled += 1
             if report.dialled >= lines:
                 break
-            fact = facts.get(entry.customer_id)
-            verdict = check_entry(_entry_facts(entry, fact, blocked), now, rules)
-            if not verdict.dialable:
-                report.held_back += 1
-                _hold_back(entry, verdict.reason, verdict.retry_at)
-                continue
-            assert fact is not None
-            if self._dial(call_list, entry, fact.phone, now):
-                report.dialled += 1
 
-    def _dial(self, call_list: CallList, entry: CallListEntry, phone: str, now: datetime) -> bool:
+    def _dial(
+        self,
+        call_list: CallList,
+        entry: CallListEntry,
+        phone: str,
+        now: datetime,
+        agent: Agent | None = None,
+    ) -> bool:
         with transaction.atomic():
             attempt = DialAttempt.objects.create(
                 entry=entry, number=phone, switch_id=self.adapter.switch_id, started_at=now
@@ -188,7 +181,10 @@ class DialerJob:
             entry.save(update_fields=["status", "attempts", "last_attempt_at", "refusal"])
             CallList.objects.filter(pk=call_list.pk).update(dialled=F("dialled") + 1)
         try:
-            ref = self.adapter.dial(phone, queue=call_list.queue.name)
+            if agent is not None:  # preview: the line rings out from the agent's phone
+                ref = self.adapter.dial(phone, agent=agent.extension)
+            else:
+                ref = self.adapter.dial(phone, queue=call_list.queue.name)
         except TelephonyError:
             _end(attempt, CallResult.BUSY, now, call_list.max_attempts)
             return False
@@ -196,11 +192,16 @@ class DialerJob:
         self.pacer(call_list).dialled(1)
         return True
 
+    def dial_for_agent(self, entry: CallListEntry, phone: str, agent: Agent, now: datetime) -> bool:
+        """Preview: the agent accepted the record; its line rings from the agent's phone."""
+        return self._dial(entry.call_list, entry, phone, now, agent)
+
     # --- what the switch reports ----------------------------------------------------------
     def apply(self, event: SwitchEvent, now: datetime | None = None) -> bool:
         """Acts on a switch event if it is about one of the dialer's lines."""
         call_ref = getattr(event, "call_ref", "")
-        if not call_ref or not isinstance(event, CallFailed | CallOffered | CallAbandoned):
+        kinds = CallFailed | CallOffered | CallAnswered | CallAbandoned
+        if not call_ref or not isinstance(event, kinds):
             return False
         attempt = (
             DialAttempt.objects.select_related("entry__call_list__queue")
@@ -216,14 +217,17 @@ class DialerJob:
             if pacer.lines_in_flight:  # a job restarted since the dial has no line to end
                 pacer.unanswered()
             _end(attempt, RESULT_OF[event.outcome], now, call_list.max_attempts)
-        elif isinstance(event, CallOffered) and not attempt.answered:
+        elif isinstance(event, CallOffered | CallAnswered) and not attempt.answered:
             ring = (now - attempt.started_at).total_seconds()
             if pacer.lines_in_flight:
                 pacer.answered(ring_seconds=max(ring, 0.0))
             DialAttempt.objects.filter(pk=attempt.pk).update(answered=True, answered_at=now)
             CallList.objects.filter(pk=call_list.pk).update(answered=F("answered") + 1)
             attempt.answered, attempt.answered_at = True, now
-            self._connect(call_list, attempt, now)
+            if isinstance(event, CallAnswered):  # preview: the agent's phone is on the call
+                self._connect(call_list, attempt, now, attempt.entry.reserved_for, True)
+            else:
+                self._connect(call_list, attempt, now)
         elif isinstance(event, CallAbandoned) and attempt.answered:
             self._abandon(call_list, attempt, now, hang_up=False)
         return True
@@ -240,8 +244,15 @@ class DialerJob:
                 self._abandon(call_list, attempt, now, hang_up=True)
                 report.abandoned += 1
 
-    def _connect(self, call_list: CallList, attempt: DialAttempt, now: datetime) -> bool:
-        agent = _free_agent(call_list)
+    def _connect(
+        self,
+        call_list: CallList,
+        attempt: DialAttempt,
+        now: datetime,
+        agent: Agent | None = None,
+        from_switch: bool = False,
+    ) -> bool:
+        agent = agent or _free_agent(call_list)
         if agent is None:
             return False
         entry = attempt.entry
@@ -257,7 +268,7 @@ class DialerJob:
             )
             # Progressive and predictive calls are passed to the agent, who cannot reject
             # them: answered at once (the switch is told to bridge the agent's phone).
-            contacts.answer(contact.pk, self.actor, agent_id=agent.pk)
+            contacts.answer(contact.pk, self.actor, agent_id=agent.pk, from_switch=from_switch)
         except DomainError:
             return False  # the agent was taken meanwhile: the next pass tries again
         with transaction.atomic():
@@ -281,6 +292,32 @@ class DialerJob:
         if hang_up:
             with contextlib.suppress(TelephonyError):  # the caller hung up first
                 self.adapter.release(attempt.call_ref)
+
+
+def dialable_entries(
+    call_list: CallList, scan: int, now: datetime, report: StepReport | None = None
+) -> Iterator[tuple[CallListEntry, str]]:
+    """The list's due entries the rules allow now, with the number to dial, oldest due first;
+    the ones held back get their reason and their next try written as they are met."""
+    due = (
+        call_list.entries.filter(status=EntryStatus.PENDING)
+        .exclude(next_try_at__gt=now)
+        .order_by(F("next_try_at").asc(nulls_first=True), "pk")
+    )
+    batch = list(due[:scan])
+    facts = dialing.dialing_facts([e.customer_id for e in batch], call_list.purpose)
+    phones = [f.phone for f in facts.values() if f.phone]
+    blocked = set(DoNotCallNumber.objects.filter(e164__in=phones).values_list("e164", flat=True))
+    rules = rules_for(call_list)
+    for entry in batch:
+        fact = facts.get(entry.customer_id)
+        verdict = check_entry(_entry_facts(entry, fact, blocked), now, rules)
+        if verdict.dialable and fact is not None:
+            yield entry, fact.phone
+            continue
+        if report is not None:
+            report.held_back += 1
+        _hold_back(entry, verdict.reason, verdict.retry_at)
 
 
 def _entry_facts(entry: CallListEntry, fact, blocked: set[str]) -> EntryFacts:  # type: ignore[no-untyped-def]
@@ -315,5 +352,14 @@ def _end(attempt: DialAttempt, result: CallResult, now: datetime, max_attempts: 
     else:
         status = EntryStatus.PENDING
     CallListEntry.objects.filter(pk=entry.pk).update(
-        status=status, last_result=result, next_try_at=None
+        status=status, last_result=result, next_try_at=None, reserved_for=None, reserved_at=None
     )
+
+
+def register_job(job: DialerJob) -> None:
+    """The process's dialer, for the preview accepts that arrive over the API."""
+    _RUNNING[:] = [job]
+
+
+def running_job() -> DialerJob | None:
+    return _RUNNING[0] if _RUNNING else None
