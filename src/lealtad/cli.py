@@ -44,6 +44,7 @@ def _mount_context_commands() -> None:
     from lealtad.core.hub_cli import app as hub_app
     from lealtad.customers.identity_cli import app as identity_app
     from lealtad.privacy.cli import app as privacy_app
+    from lealtad.service.cli import app as service_app
 
     app.add_typer(identity_app, name="identity", help="Identity resolution: train, dedupe.")
     app.add_typer(connectors_app, name="connectors", help="Connectors to external systems.")
@@ -54,6 +55,7 @@ def _mount_context_commands() -> None:
     app.add_typer(
         contactcenter_app, name="contactcenter", help="The contact center: the ACD router …"
     )
+    app.add_typer(service_app, name="service", help="The service desk: cases, knowledge base …")
 
 
 def _django() -> None:

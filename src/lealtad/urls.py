@@ -19,6 +19,8 @@ urlpatterns = [
     path("store/", include("lealtad.commerce.urls")),
     path("privacy/", include("lealtad.privacy.urls")),
     path("analytics/", include("lealtad.analytics.urls")),
+    path("contactcenter/", include("lealtad.contactcenter.urls")),
+    path("service/", include("lealtad.service.urls")),
     path("", include("lealtad.accounts.urls")),
     path("", include("lealtad.web.urls")),
 ]

@@ -50,6 +50,10 @@ class Capability(StrEnum):
     CONTACT_HANDLE = "contactcenter.handle"
     CONTACT_SUPERVISE = "contactcenter.supervise"
     TELEPHONY = "contactcenter.telephony"
+    # The service desk: work cases (reply, resolve, use the knowledge base); supervise it
+    # (backlog, breaches, reassignment, SLA policies, groups, knowledge-base editing).
+    SERVICE_HANDLE = "service.handle"
+    SERVICE_SUPERVISE = "service.supervise"
 
 
 class Role(StrEnum):
@@ -78,14 +82,16 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
         _READ
         | _COMMERCE
         | {C.VIEW_AUDIT, C.CREATE, C.EDIT, C.EDIT_CONSENTS, C.MERGE, C.INGEST, C.ANALYTICS_VIEW}
-        | {C.CONTACT_HANDLE, C.CONTACT_SUPERVISE}
+        | {C.CONTACT_HANDLE, C.CONTACT_SUPERVISE, C.SERVICE_HANDLE, C.SERVICE_SUPERVISE}
     ),
     Role.AGENT: frozenset(
-        _READ | {C.CREATE, C.EDIT, C.EDIT_CONSENTS, C.VIEW_AUDIT, C.SELL, C.CONTACT_HANDLE}
+        _READ
+        | {C.CREATE, C.EDIT, C.EDIT_CONSENTS, C.VIEW_AUDIT, C.SELL, C.CONTACT_HANDLE}
+        | {C.SERVICE_HANDLE}
     ),
     Role.SALES_REP: frozenset(_READ | {C.CREATE, C.EDIT, C.SELL, C.CONTACT_HANDLE}),
     Role.MARKETER: frozenset({C.LOOKUP, C.VIEW, C.VIEW_CONSENTS, C.EXPORT, C.ANALYTICS_VIEW}),
-    Role.TECHNICIAN: frozenset({C.LOOKUP, C.VIEW, C.VIEW_HISTORY, C.FULFIL}),
+    Role.TECHNICIAN: frozenset({C.LOOKUP, C.VIEW, C.VIEW_HISTORY, C.FULFIL, C.SERVICE_HANDLE}),
     Role.STORE_CLERK: frozenset({C.LOOKUP, C.VIEW, C.CREATE, C.SELL}),
     Role.API_CLIENT: frozenset(_READ | _COMMERCE | {C.CREATE, C.EDIT, C.INGEST, C.TELEPHONY}),
     Role.CONSENT_CAPTURER: frozenset({C.CAPTURE_CONSENT}),
@@ -110,6 +116,8 @@ SCOPE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     "contactcenter:handle": frozenset({C.CONTACT_HANDLE}),
     "contactcenter:supervise": frozenset({C.CONTACT_SUPERVISE}),
     "telephony:write": frozenset({C.TELEPHONY}),
+    "service:handle": frozenset({C.SERVICE_HANDLE}),
+    "service:supervise": frozenset({C.SERVICE_HANDLE, C.SERVICE_SUPERVISE}),
 }
 CHANNEL_SCOPE_PREFIX = "channel:"
 
