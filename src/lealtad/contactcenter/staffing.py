@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import numpy as np
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from lealtad.contact_engine.staffing import forecast as fc
 from lealtad.contact_engine.staffing.errors import StaffingError
@@ -85,9 +85,14 @@ class StaffingIn(Strict):
     def _one_source(self) -> StaffingIn:
         if (self.queues is None) == (not self.from_history):
             raise ValueError("give either queues (posted intervals) or from_history, not both")
-        if DAY % self.interval_seconds:
-            raise ValueError("interval_seconds must divide a day")
         return self
+
+    @field_validator("interval_seconds")
+    @classmethod
+    def _divides_a_day(cls, value: int) -> int:
+        if DAY % value:
+            raise ValueError("must divide a day (300, 600, 900, 1800, 3600…)")
+        return value
 
 
 def request_from(**fields: Any) -> StaffingIn:
