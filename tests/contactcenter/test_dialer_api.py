@@ -96,3 +96,49 @@ def test_an_agent_may_not_run_the_dialer(token_client, center):
     )
     assert answer.status_code == 403
     assert not CallList.objects.exists()
+
+
+def test_an_agent_previews_and_decides(make_user, center, make_customer):
+    from django.test import Client
+
+    from lealtad.contactcenter.services import agents, dialer, setup
+    from lealtad.core import tokens
+    from lealtad.customers import services as customer_services
+    from lealtad.customers.schemas import ConsentIn
+
+    from .conftest import ACTOR
+
+    user = make_user("agent")
+    ana = setup.save_agent("Ana", user=user, skills={"general": 5})
+    agents.log_in(ana.pk, ACTOR)
+    client = Client(
+        HTTP_AUTHORIZATION=f"Bearer {tokens.create_token(user, 't', ['contactcenter:handle'])}"
+    )
+    person = make_customer()
+    grant = ConsentIn(
+        channel="phone",
+        purpose="marketing",
+        granted=True,
+        proof="signed_form",
+        proof_reference="F-9",
+    )
+    customer_services.record_consent(person, grant, customer_services.ChangeContext(ACTOR))
+    dialer.create_list(
+        "look",
+        "general",
+        "preview",
+        ACTOR,
+        hours={day: "00:00-23:59" for day in ("weekdays", "saturday", "sunday")},
+    )
+    dialer.add_from_csv("look", f"customer_id\n{person.pk}\n", ACTOR)
+    dialer.move_list("look", "start", ACTOR)
+
+    shown = post(client, "/lists/look/preview", {})
+    assert (shown["customer_id"], shown["status"]) == (person.pk, "previewing")
+    assert shown["customer_name"]
+    decision = f"/entries/{shown['id']}/decision"
+    no_dialer = client.post(f"{BASE}{decision}", {"accept": True}, content_type="application/json")
+    assert no_dialer.status_code == 409  # nothing dials when no dialer runs
+    rejected = post(client, decision, {"accept": False})
+    assert (rejected["status"], rejected["last_result"]) == ("pending", "rejected")
+    assert client.post(f"{BASE}/lists/look/preview").status_code == 204

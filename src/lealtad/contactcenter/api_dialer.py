@@ -10,9 +10,10 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
+from lealtad.contactcenter import selectors
 from lealtad.contactcenter.errors import NotThere
 from lealtad.contactcenter.selectors import dialer as reads
-from lealtad.contactcenter.services import dialer
+from lealtad.contactcenter.services import dialer, dialer_preview
 from lealtad.core.access import require
 from lealtad.core.roles import Capability
 
@@ -118,15 +119,62 @@ def add_segment(request: HttpRequest, name: str, body: CallListSegmentIn) -> dic
     return {"added": added}
 
 
-@router.post("/contactcenter/dialer/lists/{name}/{action}", summary="Start, pause or finish a list")
-def move(
-    request: HttpRequest, name: str, action: Literal["start", "pause", "finish"]
-) -> dict[str, Any]:
+def _move(request: HttpRequest, name: str, action: str) -> dict[str, Any]:
     who = require(request, Capability.CONTACT_SUPERVISE)
     return reads.list_figures(dialer.move_list(name, action, who.actor))
+
+
+@router.post("/contactcenter/dialer/lists/{name}/start", summary="Start or resume a list")
+def start(request: HttpRequest, name: str) -> dict[str, Any]:
+    return _move(request, name, "start")
+
+
+@router.post("/contactcenter/dialer/lists/{name}/pause", summary="Pause a list")
+def pause(request: HttpRequest, name: str) -> dict[str, Any]:
+    return _move(request, name, "pause")
+
+
+@router.post("/contactcenter/dialer/lists/{name}/finish", summary="Finish a list for good")
+def finish(request: HttpRequest, name: str) -> dict[str, Any]:
+    return _move(request, name, "finish")
 
 
 @router.post("/contactcenter/dialer/do-not-call", summary="Add numbers nobody may dial")
 def do_not_call(request: HttpRequest, body: DoNotCallIn) -> dict[str, Any]:
     who = require(request, Capability.CONTACT_SUPERVISE)
     return {"added": dialer.add_do_not_call(body.numbers, body.source, who.actor, body.region)}
+
+
+class PreviewDecisionIn(Strict):
+    accept: bool
+
+
+def _my_agent_id(request: HttpRequest) -> int:
+    who = require(request, Capability.CONTACT_HANDLE)
+    agent = selectors.agent_for_user(who.user)
+    if agent is None:
+        raise NotThere(field="agent")
+    return agent.pk
+
+
+@router.post(
+    "/contactcenter/dialer/lists/{name}/preview",
+    summary="The next record for the signed-in agent to preview",
+    response={200: dict, 204: None},
+)
+def preview(request: HttpRequest, name: str) -> Any:
+    entry = dialer_preview.preview_next(name, _my_agent_id(request))
+    if entry is None:
+        return 204, None
+    out = reads.entry_out(entry)
+    out["customer_name"] = reads.customer_names([entry.customer_id]).get(entry.customer_id, "")
+    return out
+
+
+@router.post(
+    "/contactcenter/dialer/entries/{entry_id}/decision",
+    summary="Accept (dial now) or reject the previewed record",
+)
+def decide(request: HttpRequest, entry_id: int, body: PreviewDecisionIn) -> dict[str, Any]:
+    entry = dialer_preview.preview_decide(entry_id, _my_agent_id(request), body.accept)
+    return reads.entry_out(entry)

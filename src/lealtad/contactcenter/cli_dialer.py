@@ -168,7 +168,7 @@ def run_command(
     from lealtad.contact_engine.telephony.simulator import SwitchConfig, SwitchSimulator
     from lealtad.contactcenter import telephony
     from lealtad.contactcenter.selectors import dialer as reads
-    from lealtad.contactcenter.services.dialer_job import DialerJob
+    from lealtad.contactcenter.services.dialer_job import DialerJob, register_job
     from lealtad.core.console import progress
 
     phones = tuple(sorted(reads.agent_extensions()))
@@ -177,6 +177,7 @@ def run_command(
     )
     telephony.register_switch(sim)
     job = DialerJob(sim, _actor())
+    register_job(job)
     with progress() as bar:
         task = bar.add_task("dialling", total=minutes * 60)
         for second in range(1, minutes * 60 + 1):

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 
 from lealtad.contactcenter.models import Agent, CallList, CallListEntry
+from lealtad.customers.selectors import subject
 
 LIST_FIELDS = (
     "name",
@@ -73,3 +74,8 @@ def agent_extensions() -> list[str]:
     """The phones of the active agents, as a switch knows them."""
     rows = Agent.objects.filter(active=True).exclude(extension="")
     return list(rows.values_list("extension", flat=True))
+
+
+def customer_names(customer_ids: list[int]) -> dict[int, str]:
+    """Names to show beside entries (the desktop's screen pop shows the whole customer)."""
+    return subject.display_names(customer_ids)
