@@ -16,10 +16,12 @@ import typer
 from lealtad.contactcenter.cli_cti import demo_command
 from lealtad.contactcenter.cli_dialer import app as dialer_app
 from lealtad.contactcenter.cli_simulate import simulate_command
+from lealtad.contactcenter.cli_staffing import staffing_command
 from lealtad.core.cli_errors import RefusalsShown
 
 app = typer.Typer(help="The contact center.", no_args_is_help=True, cls=RefusalsShown)
 app.command("simulate")(simulate_command)
+app.command("staffing")(staffing_command)
 app.command("demo")(demo_command)
 app.add_typer(dialer_app, name="dialer")
 
