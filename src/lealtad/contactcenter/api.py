@@ -30,7 +30,7 @@ class StateIn(Strict):
     reason: str = Field(default="", max_length=60)
 
 
-class TransferIn(Strict):
+class ContactTransferIn(Strict):
     queue: str = Field(min_length=1, max_length=60)
 
 
@@ -226,7 +226,7 @@ def release(request: HttpRequest, contact_id: int) -> dict[str, Any]:
 
 
 @router.post("/contactcenter/contacts/{contact_id}/transfer", summary="Transfer to a queue")
-def transfer(request: HttpRequest, contact_id: int, body: TransferIn) -> dict[str, Any]:
+def transfer(request: HttpRequest, contact_id: int, body: ContactTransferIn) -> dict[str, Any]:
     """To another queue in the place it had in line (never to the back)."""
     who, _found = _own_contact(request, contact_id)
     return contact_out(contacts.transfer(contact_id, body.queue, who.actor))
