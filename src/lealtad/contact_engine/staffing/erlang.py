@@ -154,21 +154,25 @@ def _log_m_series(b: Array, x: Array) -> Array:
 def log_kummer_one(b: ArrayLike, x: ArrayLike) -> Array:
     """log M(1; b; x) for b > 1, x >= 0: the sum behind Erlang A's waiting states.
 
-    Summed directly while x is below b - 1 and either b is small or x is four standard
-    deviations below b - 1 (the terms then shrink geometrically); otherwise from
-    ``M(1; b; x) = Gamma(b) x^(1-b) e^x P(b-1, x)``, where P(b - 1, x) is then above ~3e-5
-    and its logarithm loses nothing.
+    From ``M(1; b; x) = Gamma(b) x^(1-b) e^x P(b-1, x)`` wherever the regularized incomplete
+    gamma P is a normal float (scipy computes it to full relative precision); where it
+    underflows — x far below b, a queue so underloaded that hardly anyone waits — the series
+    is summed directly, and there its terms shrink at once.
     """
     bb, xx = np.broadcast_arrays(_as_array(b), _as_array(x))
     out = np.empty(bb.shape, dtype=np.float64)
-    below = xx < bb - 1.0
-    small = (xx < bb - 1.0 - 4.0 * np.sqrt(bb)) | (below & (bb < 400.0)) | (xx <= 0.0)
-    if np.any(small):
-        out[small] = _log_m_series(bb[small], xx[small])
-    large = ~small
-    if np.any(large):
-        bl, xl = bb[large], xx[large]
-        out[large] = gammaln(bl) + xl - (bl - 1.0) * np.log(xl) + np.log(gammainc(bl - 1.0, xl))
+    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
+        p = gammainc(bb - 1.0, xx)
+        closed = (p > 1e-250) & (xx > 0)
+        out[closed] = (
+            gammaln(bb[closed])
+            + xx[closed]
+            - (bb[closed] - 1.0) * np.log(xx[closed])
+            + np.log(p[closed])
+        )
+    series = ~closed
+    if np.any(series):
+        out[series] = _log_m_series(bb[series], xx[series])
     return out
 
 
