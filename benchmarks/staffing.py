@@ -201,6 +201,18 @@ def bank_day() -> None:
             f" bias {100 * ours.bias:+.1f} %  | seasonal naive MAPE {100 * naive_fc.mape:.1f} %"
             f" WAPE {100 * naive_fc.wape:.1f} %"
         )
+    ours_w, naive_w = [], []
+    for cut in range(len(history.days) - 20, len(history.days)):
+        fitted = fc.fit(history.counts[:cut], history.weekdays[:cut])
+        truth = fc.aggregate(history.counts[cut], 3)
+        guess = fc.aggregate(fitted.forecast(history.weekdays[cut : cut + 1])[0], 3)
+        ours_w.append(fc.accuracy(truth, guess).wape)
+        week_before = np.flatnonzero(history.weekdays[:cut] == history.weekdays[cut])[-1]
+        naive_w.append(fc.accuracy(truth, fc.aggregate(history.counts[week_before], 3)).wape)
+    print(
+        f"  rolling origin, last 20 days, per 15 min: ours WAPE {100 * np.mean(ours_w):.1f} %"
+        f" (worst day {100 * max(ours_w):.1f} %) | seasonal naive {100 * np.mean(naive_w):.1f} %"
+    )
     predicted, actual = fc.aggregate(predicted5, 3), fc.aggregate(actual5, 3)
     shrink = Shrinkage({"breaks": 0.12, "training": 0.08, "admin": 0.10})
     plan = staff(predicted, 240, Target(0.8, within=20), INTERVAL, shrink)
