@@ -112,11 +112,14 @@ class DialAttempt(models.Model):
 
     class Meta:
         ordering = ["id"]
+        indexes = [models.Index(fields=["switch_id", "call_ref"], name="cc_dial_attempt_call")]
         constraints = [
+            # A switch numbers its calls afresh after a restart: a call id names one open
+            # line at a time, not one line forever.
             models.UniqueConstraint(
                 fields=["switch_id", "call_ref"],
-                condition=~models.Q(call_ref=""),
-                name="cc_dial_attempt_call_once",
+                condition=~models.Q(call_ref="") & models.Q(result=""),
+                name="cc_dial_attempt_open_call_once",
             )
         ]
 
