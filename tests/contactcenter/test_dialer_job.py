@@ -224,3 +224,64 @@ def test_preview_reserves_the_record_and_rings_from_the_agents_phone(floor, make
         "connected",
         None,
     )
+
+
+def test_two_lists_on_one_queue_share_its_agents(floor, make_customer):
+    people = [customer(make_customer, f"09940000{n:02d}") for n in range(6)]
+    for name, group in (("one", people[:3]), ("two", people[3:])):
+        dialer.create_list(name, "general", "progressive", ACTOR)
+        dialer.add_from_csv(name, "customer_id\n" + "".join(f"{c.pk}\n" for c in group), ACTOR)
+        dialer.move_list(name, "start", ACTOR)
+    report = DialerJob(switch({})).step(MONDAY_0930_QUITO)
+    assert report.dialled == 2  # two free agents, whatever the number of lists
+
+
+def test_a_switch_restart_ends_the_dialers_lines(floor, make_customer):
+    from lealtad.contact_engine.telephony.adapter import SwitchRestarted
+
+    people = [customer(make_customer, f"09950000{n:02d}") for n in range(2)]
+    dialer.create_list("care", "general", "progressive", ACTOR)
+    dialer.add_from_csv("care", "customer_id\n" + "".join(f"{c.pk}\n" for c in people), ACTOR)
+    dialer.move_list("care", "start", ACTOR)
+    sim = switch({})
+    job = DialerJob(sim)
+    assert job.step(MONDAY_0930_QUITO).dialled == 2
+    sim.restart()
+    events = sim.advance(1)
+    assert any(isinstance(e, SwitchRestarted) for e in events)
+    for event in events:
+        job.apply(event)
+    assert set(DialAttempt.objects.values_list("result", flat=True)) == {"no_answer"}
+    assert job.pacer(CallList.objects.get(name="care")).lines_in_flight == 0
+
+
+def test_lines_the_switch_never_reports_end_and_a_new_job_takes_over(floor, make_customer):
+    people = [customer(make_customer, f"09960000{n:02d}") for n in range(3)]
+    dialer.create_list("care", "general", "progressive", ACTOR)
+    dialer.add_from_csv("care", "customer_id\n" + "".join(f"{c.pk}\n" for c in people), ACTOR)
+    dialer.move_list("care", "start", ACTOR)
+    assert DialerJob(switch({})).step(MONDAY_0930_QUITO).dialled == 2
+    successor = DialerJob(switch({}))  # the first job died with its two lines open
+    assert successor.step(MONDAY_0930_QUITO + timedelta(seconds=10)).dialled == 0
+    later = successor.step(MONDAY_0930_QUITO + timedelta(seconds=130))
+    assert DialAttempt.objects.filter(result="no_answer").count() == 2  # silent lines ended
+    assert later.dialled == 1  # the third customer (the others wait two hours to retry)
+
+
+def test_a_call_id_reused_by_a_silently_restarted_switch_ends_the_old_line(floor, make_customer):
+    people = [customer(make_customer, f"09970000{n:02d}") for n in range(16)]
+    dialer.create_list("blitz", "general", "predictive", ACTOR)
+    dialer.add_from_csv("blitz", "customer_id\n" + "".join(f"{c.pk}\n" for c in people), ACTOR)
+    dialer.move_list("blitz", "start", ACTOR)
+    first = DialerJob(switch({}), pacing={"prior_answer_rate": 0.05})
+    old = first.step(MONDAY_0930_QUITO).dialled
+    assert old >= 2
+    # The switch came back numbering its calls from sim-000001 and said nothing; a new job.
+    pacing = {"prior_answer_rate": 0.02, "max_lines_per_agent": 8}
+    successor = DialerJob(switch({}), pacing=pacing)
+    new = successor.step(MONDAY_0930_QUITO + timedelta(seconds=5)).dialled
+    assert new >= 1
+    reused = DialAttempt.objects.filter(call_ref="sim-000001").order_by("pk")
+    assert [a.result for a in reused] == ["no_answer", ""]  # the old line ended, the new open
+    refs = list(DialAttempt.objects.filter(result="").values_list("call_ref", flat=True))
+    assert len(refs) == len(set(refs))

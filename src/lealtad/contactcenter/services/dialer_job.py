@@ -17,6 +17,7 @@ whether the event was one of the dialer's calls.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,6 +45,7 @@ from lealtad.contact_engine.telephony.adapter import (
     CallOffered,
     DialOutcome,
     SwitchEvent,
+    SwitchRestarted,
     TelephonyAdapter,
     TelephonyError,
 )
@@ -65,6 +67,7 @@ from lealtad.customers.selectors import dialing
 
 ABANDON_AFTER = timedelta(seconds=2)
 PREVIEW_HOLD = timedelta(minutes=2)  # a record read longer than this goes back to the list
+SILENT_LINE = timedelta(seconds=120)  # longer than any ring-out a switch allows
 _RUNNING: list[DialerJob] = []
 RESULT_OF = {
     DialOutcome.NO_ANSWER: CallResult.NO_ANSWER,
@@ -134,7 +137,13 @@ class DialerJob:
             settings = PacingSettings(
                 **{**self.pacing, "mode": mode, "abandon_cap": call_list.abandon_cap}
             )
-            self.pacers[call_list.pk] = Pacer(settings)
+            pacer = self.pacers[call_list.pk] = Pacer(settings)
+            # A restarted job takes over the lines its predecessor left open.
+            open_lines = DialAttempt.objects.filter(entry__call_list=call_list, result="")
+            waiting = open_lines.filter(answered=True).count()
+            pacer.dialled(open_lines.count())
+            for _ in range(waiting):
+                pacer.answered()
         return self.pacers[call_list.pk]
 
     # --- one pass -----------------------------------------------------------------------
@@ -146,12 +155,37 @@ class DialerJob:
         CallListEntry.objects.filter(
             status=EntryStatus.PREVIEWING, reserved_at__lt=now - PREVIEW_HOLD
         ).update(status=EntryStatus.PENDING, reserved_for=None, reserved_at=None)
-        for call_list in running.exclude(mode=DialMode.PREVIEW):
+        self._end_silent_lines(now)
+        dialling = list(running.exclude(mode=DialMode.PREVIEW))
+        for call_list in dialling:
             self._serve_waiting(call_list, now, report)
-            lines = self.pacer(call_list).lines_to_dial(floor_of(call_list))
+            floor = self._floor(call_list, dialling)
+            lines = self.pacer(call_list).lines_to_dial(floor)
             if lines:
                 self._dial_due(call_list, lines, now, report)
         return report
+
+    def _floor(self, call_list: CallList, dialling: list[CallList]) -> FloorState:
+        """The queue's agents less those the other lists of the same queue have claimed:
+        their answered calls waiting, and the answers their lines in flight will bring."""
+        floor = floor_of(call_list)
+        claimed = 0.0
+        for other in dialling:
+            if other.pk != call_list.pk and other.queue_id == call_list.queue_id:
+                theirs = self.pacer(other)
+                share = 1.0 if other.mode != DialMode.PREDICTIVE else theirs.answer_rate
+                claimed += theirs.answered_waiting + theirs.lines_in_flight * share
+        free = max(0, floor.agents_available - math.ceil(claimed))
+        return FloorState(agents_available=free, agents_busy=floor.agents_busy)
+
+    def _end_silent_lines(self, now: datetime) -> None:
+        """A line the switch never reported on (lost events, a switch that died) is ended
+        as unanswered after ``SILENT_LINE``, so it holds no agent and no pacer slot."""
+        silent = DialAttempt.objects.select_related("entry__call_list").filter(
+            result="", answered=False, started_at__lt=now - SILENT_LINE
+        )
+        for attempt in silent:
+            self._ended_unanswered(attempt, CallResult.NO_ANSWER, now)
 
     def _dial_due(self, call_list: CallList, lines: int, now: datetime, report: StepReport):  # type: ignore[no-untyped-def]
         for entry, phone in dialable_entries(call_list, lines * 4, now, report):
@@ -188,6 +222,13 @@ class DialerJob:
         except TelephonyError:
             _end(attempt, CallResult.BUSY, now, call_list.max_attempts)
             return False
+        # The switch just gave this id to a new call: a line still open under it belongs to
+        # a life of the switch before a restart nobody reported, and is over.
+        stale = DialAttempt.objects.select_related("entry__call_list").filter(
+            switch_id=self.adapter.switch_id, call_ref=ref, result=""
+        )
+        for old in stale:
+            self._ended_unanswered(old, CallResult.NO_ANSWER, now)
         DialAttempt.objects.filter(pk=attempt.pk).update(call_ref=ref)
         self.pacer(call_list).dialled(1)
         return True
@@ -199,6 +240,9 @@ class DialerJob:
     # --- what the switch reports ----------------------------------------------------------
     def apply(self, event: SwitchEvent, now: datetime | None = None) -> bool:
         """Acts on a switch event if it is about one of the dialer's lines."""
+        if isinstance(event, SwitchRestarted):
+            self.switch_restarted(event.switch_id, now or event.at)
+            return False  # the others who read the switch need it too
         call_ref = getattr(event, "call_ref", "")
         kinds = CallFailed | CallOffered | CallAnswered | CallAbandoned
         if not call_ref or not isinstance(event, kinds):
@@ -214,9 +258,7 @@ class DialerJob:
         call_list = attempt.entry.call_list
         pacer = self.pacer(call_list)
         if isinstance(event, CallFailed):
-            if pacer.lines_in_flight:  # a job restarted since the dial has no line to end
-                pacer.unanswered()
-            _end(attempt, RESULT_OF[event.outcome], now, call_list.max_attempts)
+            self._ended_unanswered(attempt, RESULT_OF[event.outcome], now)
         elif isinstance(event, CallOffered | CallAnswered) and not attempt.answered:
             ring = (now - attempt.started_at).total_seconds()
             if pacer.lines_in_flight:
@@ -231,6 +273,28 @@ class DialerJob:
         elif isinstance(event, CallAbandoned) and attempt.answered:
             self._abandon(call_list, attempt, now, hang_up=False)
         return True
+
+    def _ended_unanswered(self, attempt: DialAttempt, result: CallResult, now: datetime) -> None:
+        call_list = attempt.entry.call_list
+        pacer = self.pacer(call_list)
+        if pacer.lines_in_flight:
+            pacer.unanswered()
+        _end(attempt, result, now, call_list.max_attempts)
+
+    def switch_restarted(self, switch_id: str, now: datetime) -> int:
+        """The switch dropped every call: open lines end unanswered, answered ones that
+        waited for an agent count as abandoned (a person answered and nobody spoke)."""
+        lines = DialAttempt.objects.select_related("entry__call_list").filter(
+            switch_id=switch_id, result=""
+        )
+        ended = 0
+        for attempt in lines:
+            if attempt.answered:
+                self._abandon(attempt.entry.call_list, attempt, now, hang_up=False)
+            else:
+                self._ended_unanswered(attempt, CallResult.NO_ANSWER, now)
+            ended += 1
+        return ended
 
     def _serve_waiting(self, call_list: CallList, now: datetime, report: StepReport) -> None:
         """Answered lines still waiting: an agent now, or abandoned after two seconds."""
