@@ -129,3 +129,9 @@ def test_do_not_call_numbers_normalized_once(db):
         dialer.add_do_not_call(["0991234567", "call me"], "registry", ACTOR)
     assert refused.value.field == "numbers[1]"
     assert DoNotCallNumber.objects.count() == 2
+
+
+def test_a_spreadsheets_csv_with_a_bom_and_many_rows(campaign, make_customer):
+    a, b = make_customer(), make_customer()
+    rows = "".join(f"{a.pk}\n{b.pk}\n" for _ in range(6000))  # 12,000 rows, asked in chunks
+    assert dialer.add_from_csv("winback", "\ufeff Customer_ID \n" + rows, ACTOR) == 2

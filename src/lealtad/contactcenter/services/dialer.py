@@ -112,8 +112,10 @@ def get_list(name: str) -> CallList:
 
 
 def _customer_ids_from_csv(text: str) -> list[int]:
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "customer_id" not in [f.strip() for f in reader.fieldnames]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if reader.fieldnames:  # a spreadsheet's header may carry spaces or a BOM
+        reader.fieldnames = [name.strip().lower() for name in reader.fieldnames]
+    if not reader.fieldnames or "customer_id" not in reader.fieldnames:
         raise _refuse("csv", _("The first line must name a customer_id column."))
     ids: list[int] = []
     for number, row in enumerate(reader, start=2):

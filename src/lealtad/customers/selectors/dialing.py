@@ -15,6 +15,8 @@ from django.db.models import Q
 
 from lealtad.customers.models import Address, Consent, Customer, CustomerStanding, Phone
 
+CHUNK = 5000
+
 
 @dataclass(frozen=True)
 class DialingFacts:
@@ -70,12 +72,16 @@ def dialing_facts(customer_ids: Iterable[int], purpose: str) -> dict[int, Dialin
 
 
 def live_customer_ids(customer_ids: Iterable[int]) -> set[int]:
-    """Which of these ids are customers that exist and were neither merged nor erased."""
-    return set(
-        Customer.objects.filter(
-            pk__in=list(customer_ids), merged_into__isnull=True, erased_at__isnull=True
-        ).values_list("pk", flat=True)
-    )
+    """Which of these ids are customers that exist and were neither merged nor erased
+    (asked in chunks: a list may name hundreds of thousands)."""
+    ids, live = list(customer_ids), set()
+    for start in range(0, len(ids), CHUNK):
+        live |= set(
+            Customer.objects.filter(
+                pk__in=ids[start : start + CHUNK], merged_into__isnull=True, erased_at__isnull=True
+            ).values_list("pk", flat=True)
+        )
+    return live
 
 
 def customers_in_segment(
