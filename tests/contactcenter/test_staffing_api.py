@@ -131,6 +131,14 @@ def test_a_day_is_planned_from_the_recorded_weeks(center, supervisor):
     assert max(tuesday["agents"]) < max(plan["agents"])
 
 
+def test_a_weekday_never_recorded_in_weeks_of_history_is_closed(center, supervisor):
+    _history("billing", weeks=4, per_slot={0: 40, 1: 20, 2: 20, 3: 20, 4: 20})
+    sunday = MONDAY - dt.timedelta(days=1)
+    plan = supervisor.get(URL, {"date": sunday.isoformat(), "queue": "billing"}).json()
+    assert plan["queues"]["billing"]["method"] == "closed on this weekday"
+    assert set(plan["agents"]) == {0}
+
+
 def test_history_reads_what_the_contact_services_journal(center, supervisor):
     """A real call (received, offered, answered, released, wrapped) is the history."""
     agents.log_in(center["ana"].pk, ACTOR)

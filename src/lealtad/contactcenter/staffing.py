@@ -206,7 +206,7 @@ def _from_history(
     forecasts: dict[str, QueueForecast] = {}
     about: dict[str, Any] = {}
     for name in names:
-        calls, method = _forecast_day(arrivals.get(name), day.weekday(), slots)
+        calls, method = _forecast_day(arrivals.get(name), day, slots)
         times = handle.get(name, [])
         aht = float(np.mean(times)) if times else DEFAULT_AHT
         forecasts[name] = QueueForecast(calls, aht)
@@ -246,18 +246,24 @@ def _recorded(
 
 
 def _forecast_day(
-    days: dict[dt.date, np.ndarray] | None, weekday: int, slots: int
+    days: dict[dt.date, np.ndarray] | None, planned: dt.date, slots: int
 ) -> tuple[np.ndarray, str]:
-    """The day's expected arrivals per slot from the recorded days (days without a recorded
-    arrival are not in the journal, so they count as closed, not as zero-volume days)."""
+    """The day's expected arrivals per slot from the recorded days.
+
+    Days without a recorded arrival are not in the journal: they count as closed, not as
+    zero-volume days. A weekday never seen in more than a week of history was closed (no
+    Sunday in four weeks: nobody on Sunday); with less than a week, the plan falls back to one
+    time-of-day shape over all recorded days."""
     if not days:
         return np.zeros(slots), "no history"
     ordered = sorted(days)
     counts = np.array([days[d] for d in ordered])
     weekdays = np.array([d.weekday() for d in ordered])
-    if weekday in set(weekdays.tolist()):
+    if planned.weekday() in set(weekdays.tolist()):
         model = fc.fit(counts, weekdays)
-        return model.forecast([weekday])[0], "weekday x time of day"
+        return model.forecast([planned.weekday()])[0], "weekday x time of day"
+    if (planned - ordered[0]).days > 7:
+        return np.zeros(slots), "closed on this weekday"
     model = fc.fit(counts, np.zeros(len(ordered), dtype=np.int64))
     return model.forecast([0])[0], "time of day (no history for this weekday)"
 
