@@ -160,11 +160,14 @@ def _open_clock(now: datetime) -> float:
 
 @dataclass
 class AutoAgents:
-    """The agents the demo drives: answer what rings, wrap up a little after the call."""
+    """The agents the demo drives: answer what rings, wrap up a little after the call
+    (without ``wrap_ups`` they leave it to the router's wrap-up timer)."""
 
     switch: SwitchSimulator
     team: list[DemoAgent]
     rng: random.Random
+    wrap_ups: bool = True
+    ring_seconds: float = 2.0
     ringing_since: dict[int, float] = field(default_factory=dict)
     wrap_until: dict[int, float] = field(default_factory=dict)
 
@@ -185,7 +188,7 @@ class AutoAgents:
         for contact in selectors.live_contacts(member.agent_id):
             if contact.status == ContactStatus.OFFERED:
                 self._answer(contact, member, now)
-            elif contact.status == ContactStatus.WRAP_UP:
+            elif contact.status == ContactStatus.WRAP_UP and self.wrap_ups:
                 self._wrap_up(contact, now)
 
     @staticmethod
@@ -197,7 +200,7 @@ class AutoAgents:
 
     def _answer(self, contact: Contact, member: DemoAgent, now: float) -> None:
         rings = self.ringing_since.setdefault(contact.pk, now)
-        if now - rings < 2.0:  # a phone rings a moment before anyone picks up
+        if now - rings < self.ring_seconds:  # a phone rings a moment before it is picked up
             return
         self.ringing_since.pop(contact.pk, None)
         call = cti.call_for_contact(contact.pk)
