@@ -40,6 +40,7 @@ def test_the_page_plans_the_recorded_monday_with_a_chart_and_a_table(supervisor)
     assert len(set(billing["data"])) == 1 and billing["data"][0] > 0  # a flat 40 per slot
     calls = _chart(html, "staffing-calls")
     assert [d["data"] for d in calls["datasets"] if d["label"] == "billing"] == [[40.0] * 8]
+    assert "general: general, premier" in html  # one skill, one pool, its queues named
     table = html[html.index('id="staffing-table"') :]
     assert table.count("<tr>") == 8 + 1  # the header and the eight busy quarter hours
     assert "6 days of history, 1200 handled contacts" in html  # 3 x (40 + 10) x 8

@@ -57,20 +57,26 @@ def _fields(form: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def _pool_label(pool: dict[str, Any]) -> str:
+    """A pool by its name, and its queues when it has several (``general: general, premier``)."""
+    queues = pool["queues"]
+    return pool["name"] if queues == [pool["name"]] else f"{pool['name']}: {', '.join(queues)}"
+
+
 def _charts(plan: dict[str, Any], shown: list[int]) -> dict[str, Any]:
     labels = [plan["intervals"][i] for i in shown]
     return {
         "agents": {
             "labels": labels,
             "datasets": [
-                {"label": pool["name"], "data": [pool["agents"][i] for i in shown]}
+                {"label": _pool_label(pool), "data": [pool["agents"][i] for i in shown]}
                 for pool in plan["pools"]
             ],
         },
         "calls": {
             "labels": labels,
             "datasets": [
-                {"label": pool["name"], "data": [pool["calls"][i] for i in shown]}
+                {"label": _pool_label(pool), "data": [pool["calls"][i] for i in shown]}
                 for pool in plan["pools"]
             ],
         },
@@ -104,6 +110,7 @@ def staffing_page(request: HttpRequest) -> HttpResponse:
     ]
     context.update(
         plan=plan,
+        pool_labels=[_pool_label(pool) for pool in plan["pools"]],
         rows=rows,
         charts=_charts(plan, shown),
         separate=sum(p["separate_agent_intervals"] for p in plan["pools"]),
