@@ -212,3 +212,14 @@ def test_bad_scenario_names_its_field():
         OutboundScenario(agents=0)
     with pytest.raises(ValueError, match=r"^answer_rate: with its swing"):
         OutboundScenario(answer_rate=0.9, answer_rate_swing=0.2)
+
+
+def test_a_connect_found_abandoned_is_counted_as_one():
+    p = pacer(window=100)
+    feed(p, answered=60, abandoned=0)
+    p.abandoned_after_all()
+    stats = p.stats()
+    assert (stats.connected, stats.abandoned) == (59, 1)
+    assert stats.window_abandon_rate == pytest.approx(1 / 60)
+    with pytest.raises(ValueError, match=r"^connected"):
+        pacer().abandoned_after_all()

@@ -56,12 +56,12 @@ def customer(make_customer, phone, *, consent=True, region="", country="EC"):
     return made
 
 
-def switch(scripted, ring=5.0):
+def switch(scripted, ring=5.0, patience=60.0):
     config = SwitchConfig(
         switch_id="sim",
         trunks=30,
         phones=("ext-ana", "ext-luis"),
-        dialing=DialProfile(scripted=scripted, ring_mean=ring, patience_mean=60.0),
+        dialing=DialProfile(scripted=scripted, ring_mean=ring, patience_mean=patience),
         start=MONDAY_0930_QUITO,
     )
     sim = SwitchSimulator(config, seed=3)
@@ -285,3 +285,23 @@ def test_a_call_id_reused_by_a_silently_restarted_switch_ends_the_old_line(floor
     assert [a.result for a in reused] == ["no_answer", ""]  # the old line ended, the new open
     refs = list(DialAttempt.objects.filter(result="").values_list("call_ref", flat=True))
     assert len(refs) == len(set(refs))
+
+
+def test_a_person_who_hangs_up_before_the_agent_is_bridged_is_abandoned(floor, make_customer):
+    person = customer(make_customer, "0998000001")
+    dialer.create_list("care", "general", "progressive", ACTOR)
+    dialer.add_from_csv("care", f"customer_id\n{person.pk}\n", ACTOR)
+    dialer.move_list("care", "start", ACTOR)
+    sim = switch({"+593998000001": DialOutcome.ANSWERED}, patience=0.01)
+    job = DialerJob(sim)
+    job.step(MONDAY_0930_QUITO)
+    events = sim.advance(60)  # answered, then gone before the dialer could hand it over
+    for event in events:
+        job.apply(event)
+    attempt = DialAttempt.objects.get()
+    assert attempt.result == "abandoned"
+    totals = CallList.objects.get(name="care")
+    assert (totals.connected, totals.abandoned) == (0, 1)
+    contact = Contact.objects.get(customer_id=person.pk)
+    assert contact.status == ContactStatus.WRAP_UP  # its agent is not left on a dead call
+    assert job.pacer(totals).stats().abandoned == 1

@@ -207,6 +207,20 @@ class Pacer:
         """An answered call found no agent in time and was dropped."""
         self._outcome(abandoned=True)
 
+    def abandoned_after_all(self) -> None:
+        """A call counted connected turns out abandoned: the person hung up before the agent
+        was bridged (the switch says so after the dialer handed the call over)."""
+        if self.connected_total <= 0:
+            raise ValueError("connected: no connected call to count as abandoned")
+        self.connected_total -= 1
+        self.abandoned_total += 1
+        for i in range(len(self._window) - 1, -1, -1):
+            if self._window[i] == 0:
+                self._window[i] = 1
+                self._window_abandons += 1
+                break
+        self._steer()
+
     def handled(self, handle_seconds: float) -> None:
         """An agent finished a call (talk and wrap-up)."""
         _check(handle_seconds >= 0, "handle_seconds", "0 or more", handle_seconds)

@@ -252,6 +252,8 @@ class DialerJob:
             .filter(switch_id=event.switch_id, call_ref=call_ref, result="")
             .first()
         )
+        if attempt is None and isinstance(event, CallAbandoned):
+            return self._hung_up_before_bridged(event, now or event.at)
         if attempt is None:
             return False
         now = now or event.at
@@ -295,6 +297,39 @@ class DialerJob:
                 self._ended_unanswered(attempt, CallResult.NO_ANSWER, now)
             ended += 1
         return ended
+
+    def _hung_up_before_bridged(self, event: CallAbandoned, now: datetime) -> bool:
+        """The person hung up while the dialer was handing the call to an agent: the line
+        counted connected was abandoned; its contact ends so the agent is free."""
+        attempt = (
+            DialAttempt.objects.select_related("entry__call_list")
+            .filter(
+                switch_id=event.switch_id,
+                call_ref=event.call_ref,
+                result=CallResult.CONNECTED,
+                ended_at__gte=now - SILENT_LINE,
+            )
+            .order_by("-pk")
+            .first()
+        )
+        if attempt is None:
+            return False
+        call_list = attempt.entry.call_list
+        with transaction.atomic():
+            DialAttempt.objects.filter(pk=attempt.pk).update(result=CallResult.ABANDONED)
+            CallListEntry.objects.filter(pk=attempt.entry_id).update(
+                status=EntryStatus.PENDING, last_result=CallResult.ABANDONED, contact_id=None
+            )
+            CallList.objects.filter(pk=call_list.pk).update(
+                connected=F("connected") - 1, abandoned=F("abandoned") + 1
+            )
+        pacer = self.pacer(call_list)
+        if pacer.connected_total:
+            pacer.abandoned_after_all()
+        if attempt.contact_id is not None:
+            with contextlib.suppress(DomainError):  # the CTI may have ended it already
+                contacts.release(attempt.contact_id, self.actor, from_switch=True)
+        return True
 
     def _serve_waiting(self, call_list: CallList, now: datetime, report: StepReport) -> None:
         """Answered lines still waiting: an agent now, or abandoned after two seconds."""
