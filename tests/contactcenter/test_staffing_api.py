@@ -120,7 +120,8 @@ def test_a_day_is_planned_from_the_recorded_weeks(center, supervisor):
     assert plan["date"] == "2026-11-02" and len(plan["intervals"]) == 96
     about = plan["queues"]["billing"]
     assert about["source"] == "history" and about["method"] == "weekday x time of day"
-    assert about["history_days"] == 20 and about["handled"] == 20 * 8 * 24  # 4 weeks' calls
+    # four weeks of arrivals; the handle time from the last week's calls
+    assert about["history_days"] == 20 and about["handled"] == (40 + 4 * 20) * 8
     (pool,) = plan["pools"]
     nine = plan["intervals"].index("09:00")
     assert pool["calls"][nine : nine + 8] == [40.0] * 8  # Mondays, not the weekly mean

@@ -43,7 +43,7 @@ def test_the_page_plans_the_recorded_monday_with_a_chart_and_a_table(supervisor)
     assert "general: general, premier" in html  # one skill, one pool, its queues named
     table = html[html.index('id="staffing-table"') :]
     assert table.count("<tr>") == 8 + 1  # the header and the eight busy quarter hours
-    assert "6 days of history, 1200 handled contacts" in html  # 3 x (40 + 10) x 8
+    assert "6 days of history, 400 handled contacts" in html  # the last week: (40 + 10) x 8
 
 
 def test_erlang_a_and_shrinkage_change_the_plan(supervisor):

@@ -36,7 +36,7 @@ DAY = 86_400
 MOST_INTERVALS = 7 * 96
 DEFAULT_AHT = 300.0
 
-Count = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
+Calls = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
 Seconds = Annotated[float, Field(gt=0, le=DAY, allow_inf_nan=False)]
 Share = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
 
@@ -47,7 +47,7 @@ class Strict(BaseModel):
 
 class QueueIntervals(Strict):
     queue: str = Field(min_length=1, max_length=60, description="A queue's name")
-    calls: list[Count] = Field(
+    calls: list[Calls] = Field(
         min_length=1, max_length=MOST_INTERVALS, description="Expected contacts per interval"
     )
     aht_seconds: Seconds | list[Seconds] = Field(
@@ -222,21 +222,42 @@ def _from_history(
 def _recorded(
     names: list[str], first: dt.datetime, end: dt.datetime, interval: int
 ) -> tuple[dict[str, dict[dt.date, np.ndarray]], dict[str, list[float]]]:
-    """Arrivals per queue, local day and slot; handle seconds (answered to wrapped) per queue."""
+    """Arrivals per queue, local day and slot; handle seconds (answered to wrapped) per queue.
+
+    The arrivals are binned with numpy against the local midnights of the window (a day with
+    a clock change is 23 or 25 hours; its last slot takes the extra hour), not converted one
+    by one; the handle times come from the last week of the window only, which is plenty for
+    a mean and keeps the pairing of answered and wrapped rows small."""
     slots = DAY // interval
+    first_day = timezone.localtime(first).date()
+    days = [first_day + dt.timedelta(days=k) for k in range((end - first).days + 2)]
+    midnights = np.array(
+        [timezone.make_aware(dt.datetime.combine(d, dt.time.min)).timestamp() for d in days]
+    )
     arrivals: dict[str, dict[dt.date, np.ndarray]] = defaultdict(dict)
+    rows = (
+        selectors.journal_between(first, end)
+        .filter(kind="contact.arrived", queue__in=names)
+        .values_list("queue", "at")
+    )
+    by_queue: dict[str, list[float]] = defaultdict(list)
+    for queue, at in rows:
+        by_queue[queue].append(at.timestamp())
+    for queue, stamps in by_queue.items():
+        seconds = np.asarray(stamps)
+        day = np.searchsorted(midnights, seconds, side="right") - 1
+        slot = np.minimum((seconds - midnights[day]) // interval, slots - 1).astype(np.int64)
+        counts = np.zeros((len(days), slots))
+        np.add.at(counts, (day, slot), 1)
+        for index in np.flatnonzero(counts.sum(axis=1)):
+            arrivals[queue][days[index]] = counts[index]
     answered: dict[int, tuple[dt.datetime, str]] = {}
     handle: dict[str, list[float]] = defaultdict(list)
-    rows = selectors.journal_between(first, end).filter(
-        kind__in=("contact.arrived", "contact.answered", "contact.wrapped")
+    recent = selectors.journal_between(max(first, end - dt.timedelta(days=7)), end).filter(
+        kind__in=("contact.answered", "contact.wrapped")
     )
-    for kind, at, queue, contact_id in rows.values_list("kind", "at", "queue", "contact_id"):
-        if kind == "contact.arrived" and queue in names:
-            local = timezone.localtime(at)
-            day = arrivals[queue].setdefault(local.date(), np.zeros(slots))
-            seconds = local.hour * 3600 + local.minute * 60 + local.second
-            day[min(seconds // interval, slots - 1)] += 1
-        elif kind == "contact.answered" and contact_id is not None:
+    for kind, at, queue, contact_id in recent.values_list("kind", "at", "queue", "contact_id"):
+        if kind == "contact.answered" and contact_id is not None:
             answered[contact_id] = (at, queue)
         elif kind == "contact.wrapped" and contact_id in answered:
             began, queue_answered = answered.pop(contact_id)
