@@ -81,6 +81,36 @@ def show(title: str, r, minutes: float) -> None:
         report("restart to first offer, worst", ordered[-1], "s")
 
 
+def cti_rate(calls: int = 2000, batch: int = 100) -> None:
+    """How fast CTI events are applied (offered then abandoned: no agent, no router)."""
+    from datetime import UTC, datetime
+
+    from lealtad.contact_engine.telephony import CallAbandoned, CallOffered
+    from lealtad.contactcenter import cti
+    from lealtad.contactcenter.services import setup
+
+    setup.save_skill("general", "General")
+    setup.save_queue("general", "General", "general")
+    setup.update_settings(trunks=100_000)
+    at = datetime.now(UTC)
+    events = []
+    for n in range(calls):
+        common = {"switch_id": "rate-pbx", "epoch": 0, "at": at, "call_ref": f"r{n}"}
+        events.append(CallOffered(**common, seq=1, caller_id="", queue="general"))
+        events.append(CallAbandoned(**common, seq=2, waited=3.0))
+    started = time.perf_counter()
+    for i in range(0, len(events), batch):
+        results = cti.apply_events(events[i : i + batch])
+        assert all(r.status == "applied" for r in results), results
+    seconds = time.perf_counter() - started
+    print("\nCTI events applied (offered + abandoned, batches of 100)")
+    report("events per second", len(events) / seconds, "ev/s")
+    again = time.perf_counter()
+    for i in range(0, len(events), batch):
+        cti.apply_events(events[i : i + batch])
+    report("repeats recognised per second", len(events) / (time.perf_counter() - again), "ev/s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=20)
@@ -110,6 +140,8 @@ def main() -> None:
         )
         show("peer: the same hour, no kill", calm, args.minutes)
         ok = ok and calm.ok
+    reset_center()
+    cti_rate()
     print(
         f"\n{'ALL TARGETS MET' if ok else 'TARGETS MISSED'} in {time.monotonic() - started:.0f} s"
         f" (load now {os.getloadavg()[0]:.2f})"
