@@ -223,3 +223,16 @@ def test_a_connect_found_abandoned_is_counted_as_one():
     assert stats.window_abandon_rate == pytest.approx(1 / 60)
     with pytest.raises(ValueError, match=r"^connected"):
         pacer().abandoned_after_all()
+
+
+def test_a_resumed_pacer_goes_on_from_the_campaigns_figures():
+    p = pacer(window=100)
+    p.resume(answered=400, unanswered=1600, connected=388, abandoned=12)
+    stats = p.stats()
+    assert stats.answer_rate == pytest.approx(0.2)
+    assert stats.abandon_rate == pytest.approx(0.03)
+    assert stats.lines_in_flight == 0
+    feed(p, answered=50, abandoned=0)
+    assert p.stats().braking  # 2.7% since the start: near the cap, whatever the window says
+    with pytest.raises(ValueError, match=r"^connected"):
+        pacer().resume(answered=1, unanswered=0, connected=2, abandoned=0)

@@ -305,3 +305,17 @@ def test_a_person_who_hangs_up_before_the_agent_is_bridged_is_abandoned(floor, m
     contact = Contact.objects.get(customer_id=person.pk)
     assert contact.status == ContactStatus.WRAP_UP  # its agent is not left on a dead call
     assert job.pacer(totals).stats().abandoned == 1
+
+
+def test_a_new_job_goes_on_from_the_lists_figures(floor, make_customer):
+    person = customer(make_customer, "0998100001")
+    dialer.create_list("care", "general", "predictive", ACTOR)
+    dialer.add_from_csv("care", f"customer_id\n{person.pk}\n", ACTOR)
+    dialer.move_list("care", "start", ACTOR)
+    CallList.objects.filter(name="care").update(
+        dialled=1000, answered=250, connected=243, abandoned=7
+    )
+    pacer = DialerJob(switch({})).pacer(CallList.objects.get(name="care"))
+    stats = pacer.stats()
+    assert stats.answer_rate == pytest.approx(0.25)
+    assert stats.abandon_rate == pytest.approx(0.028)

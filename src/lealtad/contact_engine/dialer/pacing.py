@@ -157,12 +157,12 @@ class _Mean:
 
     def __init__(self, prior: float, weight: int, memory: int) -> None:
         self.value = prior
-        self._seen = weight
+        self.seen = weight
         self._memory = memory
 
     def add(self, x: float) -> None:
-        self._seen += 1
-        self.value += (x - self.value) / min(self._seen, self._memory)
+        self.seen += 1
+        self.value += (x - self.value) / min(self.seen, self._memory)
 
 
 class Pacer:
@@ -206,6 +206,22 @@ class Pacer:
     def abandoned(self) -> None:
         """An answered call found no agent in time and was dropped."""
         self._outcome(abandoned=True)
+
+    def resume(self, answered: int, unanswered: int, connected: int, abandoned: int) -> None:
+        """Carry over a campaign's resolved lines from before a restart: the answer rate and
+        the abandonment since the start (which the brake watches) go on from there."""
+        for name, value in (("answered", answered), ("unanswered", unanswered)):
+            _check(value >= 0, name, "0 or more", value)
+        _check(0 <= connected + abandoned <= answered, "connected", "at most answered", connected)
+        lines = answered + unanswered
+        self.dialled_total += lines
+        self.answered_total += answered
+        self.unanswered_total += unanswered
+        self.connected_total += connected
+        self.abandoned_total += abandoned
+        if lines:
+            self._answer.value = answered / lines
+            self._answer.seen = max(self._answer.seen, min(lines, self.settings.memory))
 
     def abandoned_after_all(self) -> None:
         """A call counted connected turns out abandoned: the person hung up before the agent

@@ -138,10 +138,19 @@ class DialerJob:
                 **{**self.pacing, "mode": mode, "abandon_cap": call_list.abandon_cap}
             )
             pacer = self.pacers[call_list.pk] = Pacer(settings)
-            # A restarted job takes over the lines its predecessor left open.
+            # A restarted job goes on from the list's counters (its answer rate, and the
+            # abandonment since the start that the brake watches) and takes over the lines
+            # its predecessor left open.
             open_lines = DialAttempt.objects.filter(entry__call_list=call_list, result="")
-            waiting = open_lines.filter(answered=True).count()
-            pacer.dialled(open_lines.count())
+            still, waiting = open_lines.count(), open_lines.filter(answered=True).count()
+            done = call_list.connected + call_list.abandoned
+            pacer.resume(
+                answered=done,
+                unanswered=max(0, call_list.dialled - call_list.answered - (still - waiting)),
+                connected=call_list.connected,
+                abandoned=call_list.abandoned,
+            )
+            pacer.dialled(still)
             for _ in range(waiting):
                 pacer.answered()
         return self.pacers[call_list.pk]
