@@ -147,6 +147,8 @@ def test_bad_pools_are_refused_by_name(pools, message):
         (lambda: staff([10, 20], [200, 0], Target(0.8)), "aht[1]"),
         (lambda: staff([10], 200, Target(0.8), interval_seconds=0), "interval_seconds"),
         (lambda: Target(service_level=1.5), "service_level"),
+        (lambda: Target(service_level=1.0), "service_level"),  # Erlang never reaches 100 %
+        (lambda: staff([100], 200, Target(None, max_occupancy=1e-12)), "target"),
         (lambda: Target(service_level=0.8, within=-2), "within"),
         (lambda: Target(service_level=None, max_abandon=0.05), "max_abandon"),
         (lambda: Target(service_level=None), "target"),

@@ -6,7 +6,6 @@ body, ``staffing.plan``."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
@@ -15,6 +14,7 @@ from pydantic import Field
 
 from lealtad.contactcenter import staffing
 from lealtad.core.access import require
+from lealtad.core.api_errors import errors
 from lealtad.core.roles import Capability
 
 router = Router(tags=["contact center"])
@@ -62,16 +62,16 @@ class StaffingOut(Schema):
 
 
 class HistoryQuery(Schema):
-    date: dt.date | None = None
+    date: staffing.Day | None = None
     weeks: int = Field(default=4, ge=1, le=26)
     queue: list[str] | None = None
-    interval_seconds: int = Field(default=900, ge=300, le=3600)
-    service_level: float | None = Field(default=0.8, gt=0, le=1)
-    within_seconds: float = Field(default=15, ge=0, le=3600)
-    patience_seconds: float | None = Field(default=None, gt=0, le=86_400)
+    interval_seconds: staffing.IntervalSeconds = 900
+    service_level: float | None = Field(default=0.8, gt=0, lt=1, allow_inf_nan=False)
+    within_seconds: float = Field(default=15, ge=0, le=3600, allow_inf_nan=False)
+    patience_seconds: float | None = Field(default=None, ge=1, le=86_400, allow_inf_nan=False)
 
 
-@router.get("/contactcenter/staffing", response=StaffingOut)
+@router.get("/contactcenter/staffing", response={200: StaffingOut, **errors(404, 409)})
 def staffing_from_history(request: HttpRequest, query: Query[HistoryQuery]) -> dict[str, Any]:
     """A day planned from the recorded arrivals of the last ``weeks`` (default: tomorrow)."""
     require(request, Capability.CONTACT_SUPERVISE)
@@ -88,7 +88,7 @@ def staffing_from_history(request: HttpRequest, query: Query[HistoryQuery]) -> d
     return staffing.plan(body)
 
 
-@router.post("/contactcenter/staffing", response=StaffingOut)
+@router.post("/contactcenter/staffing", response={200: StaffingOut, **errors(404, 409)})
 def staffing_plan(request: HttpRequest, body: staffing.StaffingIn) -> dict[str, Any]:
     """Agents per interval for posted volumes (or ``from_history``). Queues that share agents
     are staffed as one pool (default: the queues of one skill); ``saving`` is what that pooling

@@ -18,7 +18,15 @@ from typing import Annotated, Any
 import numpy as np
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+)
 
 from lealtad.contact_engine.staffing import forecast as fc
 from lealtad.contact_engine.staffing.errors import StaffingError
@@ -37,8 +45,35 @@ MOST_INTERVALS = 7 * 96
 DEFAULT_AHT = 300.0
 
 Calls = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
-Seconds = Annotated[float, Field(gt=0, le=DAY, allow_inf_nan=False)]
+#: Handle times, waits and patience: at least a second (a shorter one means nothing here).
+Seconds = Annotated[float, Field(ge=1, le=DAY, allow_inf_nan=False)]
 Share = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+
+
+def _iso_day(value: Any) -> Any:
+    """A day as ``YYYY-MM-DD`` (or a date): not a number of seconds since 1970."""
+    if isinstance(value, dt.date) or (isinstance(value, str) and len(value) == 10):
+        return value
+    raise ValueError("a day as YYYY-MM-DD")
+
+
+Day = Annotated[dt.date, BeforeValidator(_iso_day)]
+INTERVALS = (300, 600, 900, 1800, 3600)
+
+
+def _one_of_the_intervals(value: int) -> int:
+    if value not in INTERVALS:
+        raise ValueError(f"one of {', '.join(map(str, INTERVALS))}")
+    return value
+
+
+#: Interval lengths that divide a day, stated in the schema as an enum (an odd one: 422).
+#: Not a Literal: query strings ("900") must still be read as numbers.
+IntervalSeconds = Annotated[
+    int,
+    AfterValidator(_one_of_the_intervals),
+    WithJsonSchema({"type": "integer", "enum": list(INTERVALS)}),
+]
 
 
 class Strict(BaseModel):
@@ -58,19 +93,21 @@ class QueueIntervals(Strict):
 class StaffingIn(Strict):
     """Posted intervals (``queues``) or ``from_history``; one target for every interval."""
 
-    queues: list[QueueIntervals] | None = Field(default=None, max_length=50)
+    queues: list[QueueIntervals] | None = Field(default=None, min_length=1, max_length=50)
     from_history: bool = False
     history_queues: list[str] | None = Field(
         default=None, max_length=50, description="From history: these queues (none: all)"
     )
-    date: dt.date | None = Field(default=None, description="From history: the day to plan")
+    date: Day | None = Field(default=None, description="From history: the day to plan")
     weeks: int = Field(default=4, ge=1, le=26, description="From history: weeks to learn from")
-    interval_seconds: int = Field(default=900, ge=300, le=3600)
-    service_level: Share | None = Field(default=0.8, description="Share answered within")
+    interval_seconds: IntervalSeconds = 900
+    service_level: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] | None = Field(
+        default=0.8, description="Share answered within (Erlang never reaches 1)"
+    )
     within_seconds: float = Field(default=15, ge=0, le=3600, allow_inf_nan=False)
     max_asa_seconds: Seconds | None = None
-    max_abandon: Share | None = None
-    max_occupancy: Share | None = None
+    max_abandon: Annotated[float, Field(ge=0.0001, lt=1, allow_inf_nan=False)] | None = None
+    max_occupancy: Annotated[float, Field(ge=0.05, le=1, allow_inf_nan=False)] | None = None
     patience_seconds: Seconds | None = Field(
         default=None, description="Mean patience: Erlang A (abandonment); none: Erlang C"
     )
@@ -80,19 +117,6 @@ class StaffingIn(Strict):
     pools: dict[str, list[str]] | None = Field(
         default=None, description="Queues that share agents; none: the queues of one skill"
     )
-
-    @model_validator(mode="after")
-    def _one_source(self) -> StaffingIn:
-        if (self.queues is None) == (not self.from_history):
-            raise ValueError("give either queues (posted intervals) or from_history, not both")
-        return self
-
-    @field_validator("interval_seconds")
-    @classmethod
-    def _divides_a_day(cls, value: int) -> int:
-        if DAY % value:
-            raise ValueError("must divide a day (300, 600, 900, 1800, 3600…)")
-        return value
 
 
 def request_from(**fields: Any) -> StaffingIn:
@@ -109,7 +133,17 @@ def request_from(**fields: Any) -> StaffingIn:
 
 
 def plan(request: StaffingIn) -> dict[str, Any]:
-    """The plan the API, the CLI and the page show; refusals name the request's field."""
+    """The plan the API, the CLI and the page show; refusals name the request's field.
+
+    Rules between fields that the schema cannot state (one source of volumes, equal lengths,
+    shrinkage adding up to less than 1, a target to meet…) are refused as conflicts (409),
+    as everywhere in the API; the schema's own rules answer 422."""
+    if (request.queues is None) == (not request.from_history):
+        raise CenterRefused(
+            _("Give either queues (posted intervals) or from_history, not both."),
+            field="from_history",
+            kind="conflict",
+        )
     target = _refused_unless(
         lambda: Target(
             service_level=request.service_level,
@@ -145,6 +179,7 @@ def _refused_unless(make: Any, prefix: str = "", names: list[str] | None = None)
         raise CenterRefused(
             _("The staffing request is not valid: %(reason)s"),
             field=f"{prefix}{field}",
+            kind="conflict",
             reason=exc.reason,
         ) from exc
 
@@ -158,6 +193,7 @@ def _posted(request: StaffingIn) -> tuple[dict[str, QueueForecast], dict[str, An
             raise CenterRefused(
                 _("Queue %(name)s is listed twice."),
                 field=f"queues[{index}].queue",
+                kind="conflict",
                 name=item.queue,
             )
         seen.add(item.queue)
@@ -165,12 +201,14 @@ def _posted(request: StaffingIn) -> tuple[dict[str, QueueForecast], dict[str, An
             raise CenterRefused(
                 _("Every queue needs the same number of intervals (%(count)s)."),
                 field=f"queues[{index}].calls",
+                kind="conflict",
                 count=max(lengths),
             )
         if isinstance(item.aht_seconds, list) and len(item.aht_seconds) != len(item.calls):
             raise CenterRefused(
                 _("Give one handle time, or one per interval."),
                 field=f"queues[{index}].aht_seconds",
+                kind="conflict",
             )
     forecasts = {q.queue: QueueForecast(q.calls, q.aht_seconds) for q in queues}
     about = {q.queue: {"source": "posted", "history_days": 0, "handled": 0} for q in queues}

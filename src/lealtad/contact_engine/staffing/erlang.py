@@ -93,7 +93,8 @@ def erlang_c_service_level(
     """Share of callers answered within ``within`` seconds (Erlang C: nobody abandons)."""
     n, a, h, t = _as_array(agents), _as_array(load), _as_array(aht), _as_array(within)
     c = _as_array(erlang_c(n, a))
-    sl = 1.0 - c * np.exp(-(n - a) * t / h)
+    with np.errstate(over="ignore"):  # unstable (n <= A): masked below
+        sl = 1.0 - c * np.exp(-(n - a) * t / h)
     return _unwrap(np.where(n > a, sl, 0.0))
 
 
@@ -198,7 +199,18 @@ class ErlangA:
 def _erlang_a_parts(
     agents: Array, arrival_rate: Array, aht: Array, patience: Array, within: Array
 ) -> dict[str, Array]:
-    """The log-space pieces every Erlang A figure is built from (all arrays, broadcast)."""
+    """The log-space pieces every Erlang A figure is built from (all arrays, broadcast).
+
+    Extreme inputs (a patience of a microsecond, a day-long wait) overflow or underflow
+    intermediate exponentials to inf or 0, which is the right limit; only NaN would be wrong.
+    """
+    with np.errstate(over="ignore", under="ignore"):
+        return _erlang_a_parts_raw(agents, arrival_rate, aht, patience, within)
+
+
+def _erlang_a_parts_raw(
+    agents: Array, arrival_rate: Array, aht: Array, patience: Array, within: Array
+) -> dict[str, Array]:
     n, lam, h, pat, t = np.broadcast_arrays(agents, arrival_rate, aht, patience, within)
     load = lam * h
     a = n * pat / h  # n mu / theta

@@ -50,7 +50,7 @@ class Target:
         for name in ("service_level", "max_abandon", "max_occupancy"):
             value = getattr(self, name)
             if value is not None and not (
-                0.0 < value < 1.0 or (name != "max_abandon" and value == 1.0)
+                0.0 < value < 1.0 or (name == "max_occupancy" and value == 1.0)
             ):
                 raise StaffingError(name, f"must be a share between 0 and 1, got {value}")
         if not math.isfinite(self.within) or self.within < 0:
@@ -195,14 +195,17 @@ def _smallest(meets: Callable[[Array], NDArray[np.bool_]], lower: Array, start: 
     """Smallest n > lower with meets(n), per element: double up, then bisect (monotone)."""
     lo = lower.copy()  # known to fail (or 0 agents)
     hi = np.maximum(start, lo + 1)
-    for _ in range(64):
+    most = 100 * hi + 1_000_000  # a target this far beyond the load is a mistake, not a plan
+    while True:
         ok = meets(hi)
         if ok.all():
             break
         lo = np.where(ok, lo, hi)
         hi = np.where(ok, hi, np.maximum(hi * 2, hi + 1))
-    else:  # pragma: no cover - would need more agents than a float holds
-        raise StaffingError("target", "no staffing meets it")
+        if np.any(hi > most):
+            raise StaffingError(
+                "target", "no staffing meets it (an occupancy or abandonment bound near 0?)"
+            )
     while True:
         gap = hi - lo > 1
         if not gap.any():
