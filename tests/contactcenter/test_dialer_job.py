@@ -319,3 +319,25 @@ def test_a_new_job_goes_on_from_the_lists_figures(floor, make_customer):
     stats = pacer.stats()
     assert stats.answer_rate == pytest.approx(0.25)
     assert stats.abandon_rate == pytest.approx(0.028)
+
+
+def test_the_dialer_and_the_cti_feed_make_one_contact_of_a_call(floor, make_customer):
+    from lealtad.contactcenter import cti
+    from lealtad.contactcenter.models import CtiCall
+
+    person = customer(make_customer, "0998200001")
+    dialer.create_list("care", "general", "progressive", ACTOR)
+    dialer.add_from_csv("care", f"customer_id\n{person.pk}\n", ACTOR)
+    dialer.move_list("care", "start", ACTOR)
+    sim = switch({"+593998200001": DialOutcome.ANSWERED}, patience=600.0)
+    job = DialerJob(sim)
+    job.step(MONDAY_0930_QUITO)
+    for _ in range(30):  # the dialer reads each event first, then the CTI feed applies it
+        events = sim.advance(sim.now + 1)
+        for event in events:
+            job.apply(event)
+        cti.apply_events(events)
+    contact = Contact.objects.get(customer_id=person.pk)  # one, not two
+    assert contact.status == ContactStatus.HANDLING
+    assert CtiCall.objects.get().contact_id == contact.pk
+    assert sim.calls[DialAttempt.objects.get().call_ref].state == "talking"  # agent bridged

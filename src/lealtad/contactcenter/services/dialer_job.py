@@ -17,9 +17,9 @@ whether the event was one of the dialer's calls.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,14 +30,10 @@ from django.utils import timezone
 from lealtad.contact_engine.dialer import (
     CallResult,
     DialMode,
-    EntryFacts,
     FloorState,
     Pacer,
     PacingSettings,
-    Refusal,
-    check_entry,
 )
-from lealtad.contact_engine.dialer.zones import zone_for
 from lealtad.contact_engine.telephony.adapter import (
     CallAbandoned,
     CallAnswered,
@@ -49,22 +45,25 @@ from lealtad.contact_engine.telephony.adapter import (
     TelephonyAdapter,
     TelephonyError,
 )
-from lealtad.contactcenter.choices import AgentState
 from lealtad.contactcenter.models import (
     Agent,
     CallList,
     CallListEntry,
     DialAttempt,
-    DoNotCallNumber,
 )
 from lealtad.contactcenter.models.dialer import EntryStatus, ListStatus
 from lealtad.contactcenter.services import contacts
-from lealtad.contactcenter.services.agents import HOLDING
-from lealtad.contactcenter.services.dialer import rules_for
+from lealtad.contactcenter.services.dialer_rows import (
+    StepReport,
+    dialable_entries,
+    end_attempt,
+    floor_of,
+    free_agent,
+)
 from lealtad.core.audit import Actor
 from lealtad.core.errors import DomainError
-from lealtad.customers.selectors import dialing
 
+log = logging.getLogger(__name__)
 ABANDON_AFTER = timedelta(seconds=2)
 PREVIEW_HOLD = timedelta(minutes=2)  # a record read longer than this goes back to the list
 SILENT_LINE = timedelta(seconds=120)  # longer than any ring-out a switch allows
@@ -75,46 +74,6 @@ RESULT_OF = {
     DialOutcome.MACHINE: CallResult.MACHINE,
     DialOutcome.BLOCKED: CallResult.BUSY,
 }
-NEVER = {
-    Refusal.NO_PHONE,
-    Refusal.DO_NOT_CALL,
-    Refusal.NO_CONSENT,
-    Refusal.FINISHED,
-    Refusal.MAX_ATTEMPTS,
-}
-
-
-@dataclass
-class StepReport:
-    dialled: int = 0
-    connected: int = 0
-    abandoned: int = 0
-    held_back: int = 0
-
-
-def _agents(call_list: CallList):  # type: ignore[no-untyped-def]
-    queue = call_list.queue
-    return Agent.objects.filter(
-        active=True,
-        skills__skill_id=queue.skill_id,
-        skills__proficiency__gte=queue.min_proficiency,
-    )
-
-
-def floor_of(call_list: CallList) -> FloorState:
-    """The list's queue's agents as the pacer counts them: free (available, holding nothing)
-    and busy (talking or wrapping up)."""
-    agents = _agents(call_list)
-    free = agents.filter(state=AgentState.AVAILABLE).exclude(contacts__status__in=HOLDING)
-    busy = agents.filter(state__in=[AgentState.BUSY, AgentState.WRAP_UP])
-    return FloorState(agents_available=free.distinct().count(), agents_busy=busy.distinct().count())
-
-
-def _free_agent(call_list: CallList) -> Agent | None:
-    """The longest-idle free agent of the list's queue."""
-    agents = _agents(call_list).filter(state=AgentState.AVAILABLE)
-    agents = agents.exclude(contacts__status__in=HOLDING).distinct()
-    return agents.order_by(F("idle_since").asc(nulls_first=True), "pk").first()
 
 
 class DialerJob:
@@ -130,6 +89,7 @@ class DialerJob:
         self.actor = actor or Actor.system("dialer")
         self.pacing = dict(pacing or {})
         self.pacers: dict[int, Pacer] = {}
+        self._epochs: dict[str, int] = {}
 
     def pacer(self, call_list: CallList) -> Pacer:
         if call_list.pk not in self.pacers:
@@ -229,7 +189,7 @@ class DialerJob:
             else:
                 ref = self.adapter.dial(phone, queue=call_list.queue.name)
         except TelephonyError:
-            _end(attempt, CallResult.BUSY, now, call_list.max_attempts)
+            end_attempt(attempt, CallResult.BUSY, now, call_list.max_attempts)
             return False
         # The switch just gave this id to a new call: a line still open under it belongs to
         # a life of the switch before a restart nobody reported, and is over.
@@ -249,6 +209,7 @@ class DialerJob:
     # --- what the switch reports ----------------------------------------------------------
     def apply(self, event: SwitchEvent, now: datetime | None = None) -> bool:
         """Acts on a switch event if it is about one of the dialer's lines."""
+        self._epochs[event.switch_id] = event.epoch
         if isinstance(event, SwitchRestarted):
             self.switch_restarted(event.switch_id, now or event.at)
             return False  # the others who read the switch need it too
@@ -278,7 +239,7 @@ class DialerJob:
             CallList.objects.filter(pk=call_list.pk).update(answered=F("answered") + 1)
             attempt.answered, attempt.answered_at = True, now
             if isinstance(event, CallAnswered):  # preview: the agent's phone is on the call
-                self._connect(call_list, attempt, now, attempt.entry.reserved_for, True)
+                self._connect(call_list, attempt, now, attempt.entry.reserved_for, bridged=True)
             else:
                 self._connect(call_list, attempt, now)
         elif isinstance(event, CallAbandoned) and attempt.answered:
@@ -290,7 +251,7 @@ class DialerJob:
         pacer = self.pacer(call_list)
         if pacer.lines_in_flight:
             pacer.unanswered()
-        _end(attempt, result, now, call_list.max_attempts)
+        end_attempt(attempt, result, now, call_list.max_attempts)
 
     def switch_restarted(self, switch_id: str, now: datetime) -> int:
         """The switch dropped every call: open lines end unanswered, answered ones that
@@ -346,11 +307,22 @@ class DialerJob:
             entry__call_list=call_list, answered=True, result=""
         ).order_by("answered_at", "pk")
         for attempt in waiting.select_related("entry"):
-            if self._connect(call_list, attempt, now):
+            handed = self._connect(call_list, attempt, now)
+            if handed == "connected":
                 report.connected += 1
+            elif handed == "abandoned":
+                report.abandoned += 1
             elif attempt.answered_at and now - attempt.answered_at >= ABANDON_AFTER:
                 self._abandon(call_list, attempt, now, hang_up=True)
                 report.abandoned += 1
+
+    def _contact_keys(self, attempt: DialAttempt) -> tuple[str, str]:
+        """The contact's (source, external_ref) as the CTI feed writes them (see
+        ``cti_handlers.source_of`` and ``external_ref_of``): when both read the switch, the
+        dialer's contact and the CTI's are one. A call id is unique within one life (epoch)
+        of the switch only."""
+        epoch = self._epochs.get(attempt.switch_id, getattr(self.adapter, "epoch", 0))
+        return f"cti:{attempt.switch_id}"[:60], f"{epoch}:{attempt.call_ref}"
 
     def _connect(
         self,
@@ -358,41 +330,58 @@ class DialerJob:
         attempt: DialAttempt,
         now: datetime,
         agent: Agent | None = None,
-        from_switch: bool = False,
-    ) -> bool:
-        agent = agent or _free_agent(call_list)
+        bridged: bool = False,
+    ) -> str | None:
+        """Hands an answered line to an agent: ``connected``, ``abandoned`` (the person hung
+        up before the agent was on the line), or ``None`` while no agent is free."""
+        agent = agent or free_agent(call_list)
         if agent is None:
-            return False
-        entry = attempt.entry
+            return None
+        source, ref = self._contact_keys(attempt)
         try:
             contact = contacts.start_outbound(
-                entry.customer_id,
+                attempt.entry.customer_id,
                 call_list.queue.name,
                 agent.pk,
                 self.actor,
                 phone=attempt.number,
-                source=attempt.switch_id,
-                external_ref=attempt.call_ref,
+                source=source,
+                external_ref=ref,
             )
             # Progressive and predictive calls are passed to the agent, who cannot reject
-            # them: answered at once (the switch is told to bridge the agent's phone).
-            contacts.answer(contact.pk, self.actor, agent_id=agent.pk, from_switch=from_switch)
+            # them: answered at once, and the dialer bridges the agent's phone itself.
+            contacts.answer(contact.pk, self.actor, agent_id=agent.pk, from_switch=True)
         except DomainError:
-            return False  # the agent was taken meanwhile: the next pass tries again
+            return None  # the agent was taken meanwhile: the next pass tries again
+        if not bridged and not self._bridge(attempt, agent):
+            with contextlib.suppress(DomainError):
+                contacts.release(contact.pk, self.actor, from_switch=True)
+            self._abandon(call_list, attempt, now, hang_up=False)
+            return "abandoned"
         with transaction.atomic():
             DialAttempt.objects.filter(pk=attempt.pk).update(contact_id=contact.pk)
             attempt.contact_id = contact.pk
-            _end(attempt, CallResult.CONNECTED, now, call_list.max_attempts)
-            CallListEntry.objects.filter(pk=entry.pk).update(contact_id=contact.pk)
+            end_attempt(attempt, CallResult.CONNECTED, now, call_list.max_attempts)
+            CallListEntry.objects.filter(pk=attempt.entry_id).update(contact_id=contact.pk)
             CallList.objects.filter(pk=call_list.pk).update(connected=F("connected") + 1)
         pacer = self.pacer(call_list)
         if pacer.answered_waiting:
             pacer.connected()
+        return "connected"
+
+    def _bridge(self, attempt: DialAttempt, agent: Agent) -> bool:
+        """Puts the agent's phone on the line; False when the person already hung up."""
+        try:
+            self.adapter.answer(attempt.call_ref, agent.extension)
+        except TelephonyError as exc:
+            if exc.field == "call_ref":
+                return False
+            log.warning("switch %s: agent %s not bridged: %s", attempt.switch_id, agent.pk, exc)
         return True
 
     def _abandon(self, call_list: CallList, attempt: DialAttempt, now: datetime, hang_up: bool):  # type: ignore[no-untyped-def]
         with transaction.atomic():
-            _end(attempt, CallResult.ABANDONED, now, call_list.max_attempts)
+            end_attempt(attempt, CallResult.ABANDONED, now, call_list.max_attempts)
             CallList.objects.filter(pk=call_list.pk).update(abandoned=F("abandoned") + 1)
         pacer = self.pacer(call_list)
         if pacer.answered_waiting:
@@ -400,68 +389,6 @@ class DialerJob:
         if hang_up:
             with contextlib.suppress(TelephonyError):  # the caller hung up first
                 self.adapter.release(attempt.call_ref)
-
-
-def dialable_entries(
-    call_list: CallList, scan: int, now: datetime, report: StepReport | None = None
-) -> Iterator[tuple[CallListEntry, str]]:
-    """The list's due entries the rules allow now, with the number to dial, oldest due first;
-    the ones held back get their reason and their next try written as they are met."""
-    due = (
-        call_list.entries.filter(status=EntryStatus.PENDING)
-        .exclude(next_try_at__gt=now)
-        .order_by(F("next_try_at").asc(nulls_first=True), "pk")
-    )
-    batch = list(due[:scan])
-    facts = dialing.dialing_facts([e.customer_id for e in batch], call_list.purpose)
-    phones = [f.phone for f in facts.values() if f.phone]
-    blocked = set(DoNotCallNumber.objects.filter(e164__in=phones).values_list("e164", flat=True))
-    rules = rules_for(call_list)
-    for entry in batch:
-        fact = facts.get(entry.customer_id)
-        verdict = check_entry(_entry_facts(entry, fact, blocked), now, rules)
-        if verdict.dialable and fact is not None:
-            yield entry, fact.phone
-            continue
-        if report is not None:
-            report.held_back += 1
-        _hold_back(entry, verdict.reason, verdict.retry_at)
-
-
-def _entry_facts(entry: CallListEntry, fact, blocked: set[str]) -> EntryFacts:  # type: ignore[no-untyped-def]
-    if fact is None:  # merged or erased since the list was built
-        return EntryFacts(phone=None, phone_consent=False, do_not_call=False)
-    return EntryFacts(
-        phone=fact.phone or None,
-        phone_consent=fact.phone_consent,
-        do_not_call=fact.phone_refused or fact.phone in blocked,
-        time_zone=zone_for(fact.country, fact.region),
-        attempts=entry.attempts,
-        last_result=CallResult(entry.last_result) if entry.last_result else None,
-        last_attempt_at=entry.last_attempt_at,
-    )
-
-
-def _hold_back(entry: CallListEntry, reason: Refusal | None, retry_at: datetime | None) -> None:
-    status = EntryStatus.CLOSED if reason in NEVER else EntryStatus.PENDING
-    CallListEntry.objects.filter(pk=entry.pk).update(
-        status=status, refusal=reason or "", next_try_at=retry_at
-    )
-
-
-def _end(attempt: DialAttempt, result: CallResult, now: datetime, max_attempts: int) -> None:
-    """The attempt's result on the attempt and on its entry, with when to try again."""
-    DialAttempt.objects.filter(pk=attempt.pk).update(result=result, ended_at=now)
-    entry = attempt.entry
-    if result is CallResult.CONNECTED:
-        status = EntryStatus.DONE
-    elif entry.attempts >= max_attempts:
-        status = EntryStatus.CLOSED
-    else:
-        status = EntryStatus.PENDING
-    CallListEntry.objects.filter(pk=entry.pk).update(
-        status=status, last_result=result, next_try_at=None, reserved_for=None, reserved_at=None
-    )
 
 
 def register_job(job: DialerJob) -> None:

@@ -20,7 +20,8 @@ from lealtad.contactcenter.errors import NotThere, WrongState
 from lealtad.contactcenter.models import Agent, CallList, CallListEntry
 from lealtad.contactcenter.models.dialer import DialMode, EntryStatus, ListStatus
 from lealtad.contactcenter.services.dialer import get_list
-from lealtad.contactcenter.services.dialer_job import DialerJob, dialable_entries, running_job
+from lealtad.contactcenter.services.dialer_job import DialerJob, running_job
+from lealtad.contactcenter.services.dialer_rows import dialable_entries
 from lealtad.customers.selectors import dialing
 
 
