@@ -83,7 +83,8 @@ def hang_up(event) -> None:  # type: ignore[no-untyped-def]
     from lealtad.core.audit import Actor
 
     actor = Actor.system("bench")
-    found = Contact.objects.filter(source=event.switch_id, external_ref=event.call_ref).first()
+    keys = {"source": f"cti:{event.switch_id}", "external_ref": f"{event.epoch}:{event.call_ref}"}
+    found = Contact.objects.filter(**keys).first()
     if found is not None and found.status in ("handling", "held"):
         contacts.release(found.pk, actor, from_switch=True)
         contacts.wrap_up(found.pk, actor)
