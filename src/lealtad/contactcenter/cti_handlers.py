@@ -101,7 +101,7 @@ def end_call(call: CtiCall, actor: Actor) -> str:
         contacts.abandon(contact.pk, actor)
         return "abandoned"
     if contact.status in TALKING:
-        contacts.release(contact.pk, actor)
+        contacts.release(contact.pk, actor, from_switch=True)
         return "released"
     return f"already {contact.status}"
 
@@ -164,7 +164,7 @@ def _take(contact: Contact, agent: Agent, actor: Actor) -> str:
             status=contact.status,
             name=agent.name,
         )
-    contacts.answer(contact.pk, actor, agent_id=agent.pk)
+    contacts.answer(contact.pk, actor, agent_id=agent.pk, from_switch=True)
     return "answered"
 
 
@@ -179,13 +179,13 @@ def on_answered(call: CtiCall, event: CallAnswered, actor: Actor) -> str:
 
 def on_held(call: CtiCall, event: CallHeld, actor: Actor) -> str:
     agent_with_extension(event.agent)
-    contacts.hold(_contact(call).pk, actor)
+    contacts.hold(_contact(call).pk, actor, from_switch=True)
     return "held"
 
 
 def on_retrieved(call: CtiCall, event: CallRetrieved, actor: Actor) -> str:
     agent_with_extension(event.agent)
-    contacts.retrieve(_contact(call).pk, actor)
+    contacts.retrieve(_contact(call).pk, actor, from_switch=True)
     return "retrieved"
 
 
@@ -193,12 +193,12 @@ def on_transferred(call: CtiCall, event: CallTransferred, actor: Actor) -> str:
     agent_with_extension(event.agent)
     contact = _contact(call)
     if event.to_queue:
-        contacts.transfer(contact.pk, event.to_queue, actor)
+        contacts.transfer(contact.pk, event.to_queue, actor, from_switch=True)
         call.agent = ""
         return "transferred to a queue"
     target = agent_with_extension(event.to_agent, field="to_agent")
     queue = contact.queue.name if contact.queue is not None else _queue_for(target, "")
-    contacts.transfer(contact.pk, queue, actor)  # keeps its place in line
+    contacts.transfer(contact.pk, queue, actor, from_switch=True)  # keeps its place in line
     contact.refresh_from_db()
     call.agent = event.to_agent
     _take(contact, target, actor)
@@ -208,7 +208,7 @@ def on_transferred(call: CtiCall, event: CallTransferred, actor: Actor) -> str:
 def on_conferenced(call: CtiCall, event: CallConferenced, actor: Actor) -> str:
     agent_with_extension(event.agent)
     party = agent_with_extension(event.party, field="party")
-    contacts.conference(_contact(call).pk, party.name, actor)
+    contacts.conference(_contact(call).pk, party.name, actor, from_switch=True)
     return "conferenced"
 
 
