@@ -132,6 +132,22 @@ def test_a_day_is_planned_from_the_recorded_weeks(center, supervisor):
     assert max(tuesday["agents"]) < max(plan["agents"])
 
 
+def test_arrivals_land_on_the_wall_clock_across_a_clock_change(center, supervisor, settings):
+    """Santiago moved its clocks from 00:00 to 01:00 on Sunday 6 September 2026: a call at
+    10:00 that day is in the 10:00 slot (only 9 hours after midnight)."""
+    settings.TIME_ZONE = "America/Santiago"
+    sundays = [dt.date(2026, 9, 6) - dt.timedelta(weeks=k) for k in range(3)]
+    rows = []
+    for n, day in enumerate(sundays):
+        at = timezone.make_aware(dt.datetime.combine(day, dt.time(10, 5)))
+        rows.append(CenterEvent(at=at, kind="contact.arrived", contact_id=900 + n, queue="billing"))
+    CenterEvent.objects.bulk_create(rows)
+    plan = supervisor.get(URL, {"date": "2026-09-13", "queue": "billing", "weeks": 3}).json()
+    calls = plan["pools"][0]["calls"]
+    assert calls[plan["intervals"].index("10:00")] == pytest.approx(1.0)
+    assert sum(calls) == pytest.approx(1.0)
+
+
 def test_a_weekday_never_recorded_in_weeks_of_history_is_closed(center, supervisor):
     _history("billing", weeks=4, per_slot={0: 40, 1: 20, 2: 20, 3: 20, 4: 20})
     sunday = MONDAY - dt.timedelta(days=1)

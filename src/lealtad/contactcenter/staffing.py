@@ -262,9 +262,10 @@ def _recorded(
 ) -> tuple[dict[str, dict[dt.date, np.ndarray]], dict[str, list[float]]]:
     """Arrivals per queue, local day and slot; handle seconds (answered to wrapped) per queue.
 
-    The arrivals are binned with numpy against the local midnights of the window (a day with
-    a clock change is 23 or 25 hours; its last slot takes the extra hour), not converted one
-    by one; the handle times come from the last week of the window only, which is plenty for
+    The arrivals are binned with numpy against the local midnights of the window, not
+    converted one by one (only the rows of a day with a clock change, 23 or 25 hours long,
+    are read on the wall clock one at a time; a 25-hour day's repeated hour lands in the same
+    slots twice); the handle times come from the last week of the window only, which is plenty for
     a mean and keeps the pairing of answered and wrapped rows small."""
     slots = DAY // interval
     first_day = timezone.localtime(first).date()
@@ -281,10 +282,16 @@ def _recorded(
     by_queue: dict[str, list[float]] = defaultdict(list)
     for queue, at in rows:
         by_queue[queue].append(at.timestamp())
+    clock_change = np.append(np.diff(midnights) != DAY, False)  # a 23- or 25-hour day
+    zone = timezone.get_current_timezone()
     for queue, stamps in by_queue.items():
         seconds = np.asarray(stamps)
         day = np.searchsorted(midnights, seconds, side="right") - 1
-        slot = np.minimum((seconds - midnights[day]) // interval, slots - 1).astype(np.int64)
+        wall = seconds - midnights[day]
+        for i in np.flatnonzero(clock_change[day]):  # the few rows of such days: one by one
+            local = dt.datetime.fromtimestamp(seconds[i], tz=zone)
+            wall[i] = local.hour * 3600 + local.minute * 60 + local.second
+        slot = np.minimum(wall // interval, slots - 1).astype(np.int64)
         counts = np.zeros((len(days), slots))
         np.add.at(counts, (day, slot), 1)
         for index in np.flatnonzero(counts.sum(axis=1)):
