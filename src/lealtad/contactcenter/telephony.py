@@ -35,11 +35,25 @@ def switch(switch_id: str) -> TelephonyAdapter | None:
     return _SWITCHES.get(switch_id)
 
 
-def after_commit(source: str, call_ref: str, verb: str, *args: Any, **kwargs: Any) -> None:
+def _call_of(source: str, external_ref: str) -> tuple[TelephonyAdapter, str] | None:
+    """The switch and its call id for a contact the CTI feed created: its ``source`` is
+    ``cti:<switch id>`` and its ``external_ref`` ``<epoch>:<call ref>`` (``cti_handlers``). A
+    call of an earlier life of the switch (it restarted since) is gone: nothing to command."""
+    if not source.startswith("cti:") or ":" not in external_ref:
+        return None
+    adapter = _SWITCHES.get(source.removeprefix("cti:"))
+    epoch, _sep, call_ref = external_ref.partition(":")
+    if adapter is None or str(adapter.epoch) != epoch or not call_ref:
+        return None
+    return adapter, call_ref
+
+
+def after_commit(source: str, external_ref: str, verb: str, *args: Any, **kwargs: Any) -> None:
     """Send ``verb`` to the contact's switch once the caller's transaction commits."""
-    adapter = _SWITCHES.get(source)
-    if adapter is None or not call_ref:
+    found = _call_of(source, external_ref)
+    if found is None:
         return  # not a switch's call (an e-mail, a chat, a call entered by hand)
+    adapter, call_ref = found
 
     def send() -> None:
         try:
