@@ -119,3 +119,13 @@ def test_beyond_the_trunks_a_call_is_blocked(center):
     _call()
     second = _call()
     assert second.status == ContactStatus.BLOCKED
+
+
+def test_a_call_the_switch_refused_counts_as_all_trunks_busy(center):
+    refused = contacts.receive(
+        ContactIn(queue="general", source="cti:pbx1", external_ref="0:c9"),
+        ACTOR,
+        blocked_by_switch=True,
+    )
+    assert refused.status == ContactStatus.BLOCKED
+    assert CenterEvent.objects.get(contact_id=refused.pk).kind == "contact.blocked"

@@ -62,8 +62,13 @@ def _existing(data: ContactIn) -> Contact | None:
     return Contact.objects.filter(source=data.source, external_ref=data.external_ref).first()
 
 
-def receive(data: ContactIn, actor: Actor, at: datetime | None = None) -> Contact:
-    """A contact arrives and waits in its queue; the same outside reference twice is one."""
+def receive(
+    data: ContactIn, actor: Actor, at: datetime | None = None, blocked_by_switch: bool = False
+) -> Contact:
+    """A contact arrives and waits in its queue; the same outside reference twice is one.
+
+    A call the switch itself refused (all its trunks busy) is recorded as blocked, so the
+    wallboard's all-trunks-busy counts it as Lealtad's own trunk limit does."""
     found = _existing(data)
     if found is not None:
         return found
@@ -91,7 +96,7 @@ def receive(data: ContactIn, actor: Actor, at: datetime | None = None) -> Contac
             queued_at=now,
             **standing,
         )
-        blocked = data.medium == Medium.VOICE and _trunks_full()
+        blocked = blocked_by_switch or (data.medium == Medium.VOICE and _trunks_full())
         if blocked:
             contact.status, contact.ended_at = S.BLOCKED, now
         contact.save()
