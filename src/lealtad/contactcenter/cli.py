@@ -15,6 +15,7 @@ import typer
 
 from lealtad.contactcenter.cli_cti import demo_command
 from lealtad.contactcenter.cli_dialer import app as dialer_app
+from lealtad.contactcenter.cli_ivr import app as ivr_app
 from lealtad.contactcenter.cli_simulate import simulate_command
 from lealtad.contactcenter.cli_staffing import staffing_command
 from lealtad.core.cli_errors import RefusalsShown
@@ -24,6 +25,7 @@ app.command("simulate")(simulate_command)
 app.command("staffing")(staffing_command)
 app.command("demo")(demo_command)
 app.add_typer(dialer_app, name="dialer")
+app.add_typer(ivr_app, name="ivr")
 
 
 def _django() -> None:
