@@ -321,6 +321,17 @@ def resume_id(request: HttpRequest) -> int | None:
     return None
 
 
+REFRESH = "live.refresh"
+
+
+@dataclass(frozen=True)
+class _Options:
+    pick: Pick | None = None
+    render: Render | None = None
+    coalesce: float = 0.0
+    refresh: float = 0.0
+
+
 def stream(
     request: HttpRequest,
     topic: Topic,
@@ -328,6 +339,7 @@ def stream(
     pick: Pick | None = None,
     render: Render | None = None,
     coalesce: float = 0.0,
+    refresh: float = 0.0,
 ) -> HttpResponse | StreamingHttpResponse:
     """The SSE answer for a view (which has checked the caller's capability first).
 
@@ -335,7 +347,9 @@ def stream(
     event's data); ``render`` turns a batch of picked events into the messages to send (runs in
     a worker thread, may read the database and render templates; it keeps the journal ids);
     ``coalesce`` waits that many seconds after each send so a busy journal is rendered at most
-    that often (a wallboard folds many events into one picture).
+    that often (a wallboard folds many events into one picture); ``refresh`` calls ``render``
+    with one :data:`REFRESH` event (the current id) when nothing came for that many seconds
+    (a wallboard's waits grow while nothing happens).
     """
     try:
         start = resume_id(request)
@@ -350,16 +364,12 @@ def stream(
         )
         busy["Retry-After"] = "5"
         return busy
-    return EventStreamResponse(_messages(topic, start, pick, render, coalesce, slot), slot)
+    options = _Options(pick, render, coalesce, refresh if render is not None else 0.0)
+    return EventStreamResponse(_messages(topic, start, options, slot), slot)
 
 
 async def _messages(
-    topic: Topic,
-    start: int | None,
-    pick: Pick | None,
-    render: Render | None,
-    coalesce: float,
-    slot: _Slot,
+    topic: Topic, start: int | None, options: _Options, slot: _Slot
 ) -> AsyncIterator[bytes]:
     feed = _feed(topic)
     ready = feed.join()
@@ -367,7 +377,7 @@ async def _messages(
         yield f"retry: {retry_ms()}\n\n".encode()
         await ready.wait()
         start = feed.last if start is None else start
-        async with contextlib.aclosing(_follow(feed, start, pick, render, coalesce)) as chunks:
+        async with contextlib.aclosing(_follow(feed, start, options)) as chunks:
             async for chunk in chunks:
                 yield chunk
     finally:
@@ -375,49 +385,55 @@ async def _messages(
         slot.release()
 
 
-async def _follow(
-    feed: _Feed, last: int, pick: Pick | None, render: Render | None, coalesce: float
-) -> AsyncGenerator[bytes, None]:
+async def _catch_up(feed: _Feed, last: int) -> list[Event]:
+    if feed.covers(last):
+        return feed.after(last)
+    return [
+        _as_event(row) for row in await _in_reader(feed.topic.since, last, feed.topic.fetch_limit)
+    ]
+
+
+async def _follow(feed: _Feed, last: int, options: _Options) -> AsyncGenerator[bytes, None]:
     loop = asyncio.get_running_loop()
-    beat = heartbeat_seconds()
-    deadline = loop.time() + max_age_seconds()
-    told, next_beat, behind = last, loop.time() + beat, 0
+    beat, deadline = heartbeat_seconds(), loop.time() + max_age_seconds()
+    told, behind = last, 0
+    next_beat = loop.time() + beat
+    next_refresh = loop.time() + options.refresh if options.refresh else float("inf")
     while loop.time() < deadline:
         tick = feed.tick
-        if feed.covers(last):
-            batch, behind = feed.after(last), 0
-        else:
-            batch = [
-                _as_event(row)
-                for row in await _in_reader(feed.topic.since, last, feed.topic.fetch_limit)
-            ]
-            behind += len(batch)
-            if behind > feed.topic.max_backlog:
-                last, behind = feed.last, 0
-                yield format_event(Event(last, "resync", {"last": last}))
-                told = last
-                continue
+        covered = feed.covers(last)
+        batch = await _catch_up(feed, last)
+        behind = 0 if covered else behind + len(batch)
+        if behind > feed.topic.max_backlog:
+            last, behind = feed.last, 0
+            yield format_event(Event(last, "resync", {"last": last}))
+            told = last
+            continue
+        now = loop.time()
+        if not batch and now >= next_refresh:
+            batch = [Event(last, REFRESH, {})]
         if batch:
             last = batch[-1].id
-            messages = await _messages_for(batch, pick, render)
+            messages = await _messages_for(batch, options)
             if messages:
                 yield b"".join(map(format_event, messages))
                 told, next_beat = messages[-1].id, loop.time() + beat
-                if coalesce:
-                    await asyncio.sleep(coalesce)
+                next_refresh = loop.time() + options.refresh if options.refresh else next_refresh
+                if options.coalesce:
+                    await asyncio.sleep(options.coalesce)
             continue
-        now = loop.time()
         if now >= next_beat:
             yield (f": keep-alive\nid: {last}\n\n" if last != told else ": keep-alive\n\n").encode()
             told, next_beat = last, now + beat
+        wake = max(0.0, min(next_beat, next_refresh, deadline) - now)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(tick.wait(), max(0.0, min(next_beat, deadline) - now))
+            await asyncio.wait_for(tick.wait(), wake)
 
 
-async def _messages_for(
-    batch: list[Event], pick: Pick | None, render: Render | None
-) -> Sequence[Event]:
-    chosen = [event for event in batch if pick(event)] if pick else batch
+async def _messages_for(batch: list[Event], options: _Options) -> Sequence[Event]:
+    pick, render = options.pick, options.render
+    refresh = len(batch) == 1 and batch[0].name == REFRESH
+    chosen = [event for event in batch if refresh or pick is None or pick(event)]
     if not chosen or render is None:
         return chosen
     # asgiref's one thread for thread-sensitive work: one more database connection per
