@@ -1,5 +1,7 @@
 from lealtad.service.models.cases import Attachment, Case, CaseEntry
 from lealtad.service.models.desk import BusinessCalendar, GroupMember, SlaPolicy, SupportGroup
+from lealtad.service.models.mail import InboundMail, Mailbox, OutboundMail
+from lealtad.service.models.knowledge import *  # noqa: F403  (the knowledge base: its __all__)
 
 __all__ = [
     "Attachment",
@@ -7,6 +9,9 @@ __all__ = [
     "Case",
     "CaseEntry",
     "GroupMember",
+    "InboundMail",
+    "Mailbox",
+    "OutboundMail",
     "SlaPolicy",
     "SupportGroup",
 ]
