@@ -103,7 +103,7 @@ class BusinessCalendar:
 
     @classmethod
     def always_open(cls, name: str = "24x7", timezone: str = "UTC") -> BusinessCalendar:
-        """A 24×7 desk: every instant is business time, holidays included."""
+        """A 24x7 desk: every instant is business time, holidays included."""
         return cls(name, timezone, {d: FULL_DAY for d in range(7)})
 
     @cached_property
@@ -132,6 +132,15 @@ class BusinessCalendar:
 
     def add_business_seconds(self, start: datetime, seconds: float) -> datetime:
         return add_business_seconds(self, start, seconds)
+
+    def reach(self, start: datetime, seconds: float) -> datetime:
+        """The earliest instant by which ``seconds`` more business time than at ``start`` has
+        elapsed. Unlike :meth:`add_business_seconds`, zero seconds from a closed instant
+        gives the last closing time: a target reached exactly at 18:00 was due at 18:00."""
+        seg = self.segments
+        origin = seg.position(np.array([seg.check(to_micros(start, "start"), "start")]))
+        amount = round(max(seconds, 0.0) * MICROS)
+        return from_micros(int(seg.instant(origin + amount)[0]), self.zone)
 
     def is_open(self, moment: datetime) -> bool:
         t = self.segments.check(to_micros(moment), "moment")
@@ -177,7 +186,7 @@ def _check_intervals(day: int, intervals: tuple[Interval, ...]) -> None:
         closes_minutes = closes.hour * 60 + closes.minute or 24 * 60
         if opens.hour * 60 + opens.minute >= closes_minutes or (i and opens < last):
             raise SlaInputError(
-                "weekly_hours", f"weekday {day}: interval {opens}–{closes} is empty or overlaps"
+                "weekly_hours", f"weekday {day}: interval {opens}-{closes} is empty or overlaps"
             )
         last = closes
 

@@ -122,7 +122,7 @@ class _Fold:
         for threshold, attr in ((goal * p.warning_ratio, "warning_at"), (goal, "breached_at")):
             if getattr(tally, attr) is None and tally.elapsed + gained > threshold:
                 short = max(threshold - tally.elapsed, 0.0)
-                setattr(tally, attr, p.calendar.add_business_seconds(start, short))
+                setattr(tally, attr, p.calendar.reach(start, short))
         tally.elapsed += gained
 
     def apply(self, event: CaseEvent) -> None:
@@ -198,9 +198,9 @@ def _clock(fold: _Fold, target: Target, now: datetime) -> ClockState:
         if running:
             cal = p.calendar
             if due_at is None:
-                due_at = cal.add_business_seconds(now, goal - tally.elapsed)
+                due_at = cal.reach(now, goal - tally.elapsed)
             if warning_at is None:
-                warning_at = cal.add_business_seconds(now, goal * p.warning_ratio - tally.elapsed)
+                warning_at = cal.reach(now, goal * p.warning_ratio - tally.elapsed)
     return ClockState(
         goal, tally.elapsed, running, tally.met_at, due_at, warning_at, tally.breached_at
     )

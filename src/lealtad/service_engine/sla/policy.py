@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 from lealtad.service_engine.sla.calendar import BusinessCalendar, to_micros
 from lealtad.service_engine.sla.errors import SlaInputError
@@ -18,12 +18,12 @@ DEFAULT_PAUSE = frozenset({"waiting_customer", "waiting_part"})
 DEFAULT_RESOLVED = frozenset({"resolved", "closed"})
 
 
-class Target(str, Enum):
+class Target(StrEnum):
     FIRST_RESPONSE = "first_response"
     RESOLUTION = "resolution"
 
 
-class Trigger(str, Enum):
+class Trigger(StrEnum):
     WARNING = "warning"
     BREACH = "breach"
 
@@ -80,7 +80,7 @@ class PolicyPeriod:
     policy: SlaPolicy | None
 
 
-class EventKind(str, Enum):
+class EventKind(StrEnum):
     OPENED = "opened"
     STATUS = "status"
     PUBLIC_REPLY = "public_reply"  # an agent's answer the customer sees: the first response

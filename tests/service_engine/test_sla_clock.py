@@ -1,0 +1,235 @@
+"""The SLA clock folded from history, with one test per bug of the open desks (issue 14)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lealtad.service_engine.sla import (
+    NONE,
+    BusinessCalendar,
+    CaseEvent,
+    CaseHistory,
+    ClockBatch,
+    EscalationStep,
+    EventKind,
+    PolicyPeriod,
+    SlaPolicy,
+    Target,
+    Trigger,
+    evaluate,
+    evaluate_many,
+)
+from lealtad.service_engine.sla.calendar import to_micros
+
+QUITO = ZoneInfo("America/Guayaquil")
+EC = BusinessCalendar.office("ec", "America/Guayaquil", country="EC", years=(2020, 2030))
+TIER2 = EscalationStep(Target.FIRST_RESPONSE, Trigger.BREACH, "tier2")
+WARN_SUP = EscalationStep(Target.RESOLUTION, Trigger.WARNING, "supervisors")
+GOLD = SlaPolicy("gold", EC, 60, 8 * 60, escalations=(TIER2, WARN_SUP))
+SILVER = SlaPolicy("silver", EC, 4 * 60, 16 * 60, escalations=(TIER2,))
+HOUR = 3600.0
+
+
+def ec(*args: int) -> datetime:
+    return datetime(*args, tzinfo=QUITO)
+
+
+OPEN = ec(2026, 12, 1, 9)  # Tuesday 09:00
+
+
+def event(at: datetime, kind: EventKind, status: str | None = None) -> CaseEvent:
+    return CaseEvent(at, kind, status)
+
+
+def history(*events: CaseEvent) -> CaseHistory:
+    return CaseHistory([event(OPEN, EventKind.OPENED), *events])
+
+
+def test_a_fresh_case_runs_on_business_hours_and_warns_at_80_percent() -> None:
+    state = evaluate(history(), [PolicyPeriod(OPEN, GOLD)], ec(2026, 12, 1, 9, 50))
+    first = state.first_response
+    assert first.due_at == ec(2026, 12, 1, 10)
+    assert first.warning_at == ec(2026, 12, 1, 9, 48)
+    assert state.warnings == (Target.FIRST_RESPONSE,)
+    assert not first.breached and state.escalations == ()
+    # Resolution: 8 business hours from 09:00 crosses lunch: due 18:00 the same day.
+    assert state.resolution.due_at == ec(2026, 12, 1, 18)
+
+
+def test_a_breach_escalates_to_the_next_tier() -> None:
+    state = evaluate(history(), [PolicyPeriod(OPEN, GOLD)], ec(2026, 12, 1, 11))
+    assert state.first_response.breached_at == ec(2026, 12, 1, 10)
+    assert [(e.to_group, e.at) for e in state.escalations] == [("tier2", ec(2026, 12, 1, 10))]
+
+
+def test_osticket_internal_note_is_never_the_first_response() -> None:
+    h = history(
+        event(ec(2026, 12, 1, 9, 5), EventKind.INTERNAL_NOTE),
+        event(ec(2026, 12, 1, 9, 10), EventKind.CUSTOMER_MESSAGE),
+    )
+    state = evaluate(h, [PolicyPeriod(OPEN, GOLD)], ec(2026, 12, 1, 11))
+    assert state.first_response.met_at is None
+    assert state.first_response.breached
+    replied = evaluate(
+        CaseHistory([*h.events, event(ec(2026, 12, 1, 9, 30), EventKind.PUBLIC_REPLY)]),
+        [PolicyPeriod(OPEN, GOLD)],
+        ec(2026, 12, 1, 11),
+    )
+    assert replied.first_response.met_at == ec(2026, 12, 1, 9, 30)
+    assert not replied.first_response.breached
+    assert all(e.target is not Target.FIRST_RESPONSE for e in replied.escalations)
+
+
+def test_zammad_sla_change_keeps_the_pause_and_the_time_already_paused() -> None:
+    # Opened 09:00, waiting for the customer 10:00-12:00 (paused), SLA switched at 11:00.
+    h = history(
+        event(ec(2026, 12, 1, 9, 30), EventKind.PUBLIC_REPLY),
+        event(ec(2026, 12, 1, 10), EventKind.STATUS, "waiting_customer"),
+    )
+    periods = [PolicyPeriod(OPEN, GOLD), PolicyPeriod(ec(2026, 12, 1, 11), SILVER)]
+    at_noon = evaluate(h, periods, ec(2026, 12, 1, 12))
+    assert at_noon.policy == "silver"
+    assert at_noon.paused and at_noon.resolution.due_at is None
+    assert at_noon.paused_seconds == 2 * HOUR
+    assert at_noon.resolution.elapsed_seconds == 1 * HOUR  # not recounted from creation
+    resumed = evaluate(
+        CaseHistory([*h.events, event(ec(2026, 12, 1, 12), EventKind.STATUS, "open")]),
+        periods,
+        ec(2026, 12, 1, 12),
+    )
+    # 15 silver hours left from 12:00: 1 h to lunch, 4 h after, 8 h Wed, 2 h Thu → 11:00.
+    assert resumed.resolution.due_at == ec(2026, 12, 3, 11)
+    assert resumed.paused_seconds == 2 * HOUR
+
+
+def test_lunch_and_holidays_still_count_as_closed_after_an_sla_change() -> None:
+    # Friday 7 August 2026; Monday 10 August is a holiday in Ecuador.
+    opened = ec(2026, 8, 7, 12)
+    h = CaseHistory([event(opened, EventKind.OPENED)])
+    periods = [PolicyPeriod(opened, GOLD), PolicyPeriod(ec(2026, 8, 7, 13, 30), SILVER)]
+    state = evaluate(h, periods, ec(2026, 8, 11, 9, 30))
+    # 12-13 (1 h), 14-18 (4 h), Tue 9:00-9:30: lunch, the weekend and the holiday excluded.
+    assert state.resolution.elapsed_seconds == 5.5 * HOUR
+    # 10.5 silver hours left: Tue 9:30-13 and 14-18 (7.5 h), Wed 9-12 (3 h).
+    assert state.resolution.due_at == ec(2026, 8, 12, 12)
+
+
+def test_glpi_deactivated_sla_clears_its_escalations() -> None:
+    h = history()
+    periods = [PolicyPeriod(OPEN, GOLD)]
+    assert evaluate(h, periods, ec(2026, 12, 1, 17)).escalations
+    off = evaluate(h, [*periods, PolicyPeriod(ec(2026, 12, 1, 16), None)], ec(2026, 12, 1, 17))
+    assert off.policy is None
+    assert off.escalations == () and off.warnings == ()
+    assert off.first_response.due_at is None and off.resolution.due_at is None
+
+
+def test_a_tighter_policy_already_past_its_target_breaches_when_it_takes_over() -> None:
+    relaxed = SlaPolicy("bronze", EC, 8 * 60, 40 * 60)
+    change = ec(2026, 12, 1, 11)
+    periods = [PolicyPeriod(OPEN, relaxed), PolicyPeriod(change, GOLD)]
+    state = evaluate(history(), periods, ec(2026, 12, 1, 11, 30))
+    assert state.first_response.breached_at == change
+
+
+def test_reopening_a_resolved_case_resumes_the_resolution_clock() -> None:
+    h = history(
+        event(ec(2026, 12, 1, 10), EventKind.STATUS, "resolved"),
+        event(ec(2026, 12, 2, 9), EventKind.STATUS, "open"),
+    )
+    resolved = evaluate(CaseHistory(h.events[:2]), [PolicyPeriod(OPEN, GOLD)], ec(2026, 12, 2))
+    assert resolved.resolution.met_at == ec(2026, 12, 1, 10)
+    state = evaluate(h, [PolicyPeriod(OPEN, GOLD)], ec(2026, 12, 2, 10))
+    assert state.resolution.met_at is None
+    assert state.resolution.elapsed_seconds == 2 * HOUR
+    assert state.resolution.due_at == ec(2026, 12, 2, 17)
+
+
+def test_events_after_now_are_not_seen() -> None:
+    h = history(event(ec(2026, 12, 1, 12), EventKind.PUBLIC_REPLY))
+    assert (
+        evaluate(h, [PolicyPeriod(OPEN, GOLD)], ec(2026, 12, 1, 9, 30)).first_response.met_at
+        is None
+    )
+
+
+pause_windows = st.lists(
+    st.tuples(st.integers(0, 30 * 24), st.integers(1, 72)), min_size=0, max_size=4
+)
+
+
+def _with_pauses(windows: list[tuple[int, int]]) -> CaseHistory:
+    """Pauses over the union of the windows (hours from opening), as status changes."""
+    merged: list[list[int]] = []
+    for start_h, length_h in sorted(windows):
+        if merged and start_h <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], start_h + length_h)
+        else:
+            merged.append([start_h, start_h + length_h])
+    events = [event(OPEN, EventKind.OPENED)]
+    for start_h, end_h in merged:
+        events.append(event(OPEN + timedelta(hours=start_h), EventKind.STATUS, "waiting_part"))
+        events.append(event(OPEN + timedelta(hours=end_h), EventKind.STATUS, "open"))
+    return CaseHistory(events)
+
+
+@settings(max_examples=120, deadline=None)
+@given(pause_windows, st.tuples(st.integers(0, 30 * 24), st.integers(1, 72)))
+def test_a_pause_never_shortens_the_remaining_time(
+    windows: list[tuple[int, int]], extra: tuple[int, int]
+) -> None:
+    periods = [PolicyPeriod(OPEN, SlaPolicy("long", EC, 60 * 60, 200 * 60))]
+    now = OPEN + timedelta(days=40)
+    before = evaluate(_with_pauses(windows), periods, now).resolution
+    after = evaluate(_with_pauses([*windows, extra]), periods, now).resolution
+    assert after.elapsed_seconds <= before.elapsed_seconds
+    if before.breached_at and after.breached_at:
+        assert after.breached_at >= before.breached_at
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 20 * 24 * 60), st.integers(0, 10 * 24 * 60), st.booleans())
+def test_the_batch_job_agrees_with_the_fold(snap_min: int, later_min: int, paused: bool) -> None:
+    """Snapshot the fold at one moment, extrapolate with the batch to a later one: the same
+    due time, warning time, elapsed time and breach as folding again at that later moment."""
+    h = history(
+        event(
+            OPEN + timedelta(minutes=1), EventKind.STATUS, "waiting_customer" if paused else "open"
+        )
+    )
+    periods = [PolicyPeriod(OPEN, GOLD)]
+    snap_at = OPEN + timedelta(minutes=1 + snap_min)
+    now = snap_at + timedelta(minutes=later_min)
+    snap = evaluate(h, periods, snap_at).resolution
+    batch = ClockBatch.from_states([(0, snap_at, snap, GOLD.warning_ratio)])
+    result = evaluate_many([EC], batch, now)
+    truth = evaluate(h, periods, now).resolution
+    assert result.elapsed_seconds[0] == truth.elapsed_seconds
+    assert bool(result.breached[0]) == truth.breached
+    if truth.running:
+        assert result.due_at[0] == to_micros(truth.due_at)  # type: ignore[arg-type]
+        assert result.warning_at[0] == to_micros(truth.warning_at)  # type: ignore[arg-type]
+    else:
+        assert result.due_at[0] == NONE
+
+
+def test_batch_refuses_rows_that_do_not_line_up() -> None:
+    import pytest
+
+    from lealtad.service_engine.sla import SlaInputError
+
+    with pytest.raises(SlaInputError) as err:
+        ClockBatch(
+            np.zeros(2, np.int64),
+            np.zeros(1, np.int64),
+            np.zeros(2),
+            np.zeros(2),
+            np.zeros(2),
+            np.zeros(2, bool),
+        )
+    assert err.value.field == "as_of"
