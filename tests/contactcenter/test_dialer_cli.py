@@ -85,7 +85,7 @@ def test_run_dials_the_running_lists_on_the_simulated_switch(center, make_custom
     )
     lists.add_from_csv("care", "customer_id\n" + "".join(f"{p.pk}\n" for p in people), ACTOR)
     lists.move_list("care", "start", ACTOR)
-    result = dialer("run", "--minutes", "2")
+    result = dialer("run", "--minutes", "2", "--fast")
     assert result.exit_code == 0, result.output
     assert "care" in result.output
     assert DialAttempt.objects.count() >= 2

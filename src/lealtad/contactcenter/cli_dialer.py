@@ -157,16 +157,21 @@ def simulate_command(
 
 @app.command("run")
 def run_command(
-    minutes: int = typer.Option(10, help="Simulated minutes to dial"),
+    minutes: int = typer.Option(10, help="Minutes to dial"),
+    fast: bool = typer.Option(False, "--fast", help="Simulated time, as fast as it goes"),
     seed: int = typer.Option(1),
 ) -> None:
     """Run the dialer over the running lists against the built-in switch simulator (agents'
-    phones are their extensions), second by second, and print each list's figures."""
+    phones are their extensions) in real time, the CTI feed applying the switch's events
+    after the dialer (so hang-ups free the agents), and print each list's figures. The
+    router (``lealtad contactcenter route``) ends the agents' wrap-ups."""
     _django()
+    import time
+
     from django.utils import timezone
 
     from lealtad.contact_engine.telephony.simulator import SwitchConfig, SwitchSimulator
-    from lealtad.contactcenter import telephony
+    from lealtad.contactcenter import cti, telephony
     from lealtad.contactcenter.selectors import dialer as reads
     from lealtad.contactcenter.services.dialer_job import DialerJob, register_job
     from lealtad.core.console import progress
@@ -178,11 +183,16 @@ def run_command(
     telephony.register_switch(sim)
     job = DialerJob(sim, _actor())
     register_job(job)
+    began = time.monotonic()
     with progress() as bar:
         task = bar.add_task("dialling", total=minutes * 60)
         for second in range(1, minutes * 60 + 1):
-            for event in sim.advance(second):
+            if not fast:
+                time.sleep(max(0.0, began + second - time.monotonic()))
+            events = sim.advance(second)
+            for event in events:
                 job.apply(event)
+            cti.apply_events(events)
             job.step(sim.at(second))
             bar.advance(task)
     lists_command()
