@@ -74,7 +74,8 @@ def _check(new: NewCase) -> None:
         raise CaseRefused(
             _("%(s)s is not a subtype of %(c)s."), field="subtype", s=new.subtype, c=new.category
         )
-    if new.customer_id is None and new.requester_id is None:
+    # A mail from an unknown sender opens a case flagged for triage (service/services/inbound).
+    if new.customer_id is None and new.requester_id is None and not new.extra.get("triage"):
         raise CaseRefused(_("A case is for a customer or an employee."), field="customer_id")
     if not 1 <= new.priority <= 4:
         raise CaseRefused(_("Priority is 1 to 4."), field="priority")
