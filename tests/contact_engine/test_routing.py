@@ -388,3 +388,27 @@ def test_a_restored_router_makes_the_same_offers():
     assert pairs(live.route(70.0)) == pairs(restored.route(70.0))
     assert live.due(100.0) == restored.due(100.0)
     assert live.snapshot() == restored.snapshot()
+
+
+def test_the_documented_example_runs_as_the_docs_say():
+    """docs/contactcenter-routing.md, "An example": the table is this run."""
+    fraud = QueueSpec("fraud", "fraud", overflow=((30.0, "billing"),))
+    router = Router([BILLING, fraud])
+    router.add_agent(AgentSpec(1, {"billing": 7}))  # Ana
+    router.add_agent(AgentSpec(2, {"billing": 3}))  # Ben
+    router.add_agent(AgentSpec(3, {"billing": 6, "fraud": 5}, {Medium.CHAT: 3, Medium.EMAIL: 2}, 3))
+    for agent_id in (1, 2, 3):
+        router.login(agent_id, 0.0)
+    router.arrive(call(100, 5.0), 5.0)
+    assert pairs(router.route(5.0)) == [(100, 1)]
+    router.arrive(call(101, 6.0, tier="mvc"), 6.0)
+    assert router.route(6.0) == [] and router.next_change(6.0) == 25.0
+    assert router.due(25.0) == [("offer_expired", 100)]
+    router.expire_offer(100, 25.0)
+    assert router.route(25.0) == [] and router.agent(1)["state"] == AgentState.NOT_READY
+    assert [c.id for c in router.waiting()] == [101, 100] and router.next_change(25.0) == 65.0
+    assert pairs(router.route(65.0)) == [(100, 2)]
+    router.set_state(1, AgentState.AVAILABLE, 70.0)
+    assert pairs(router.route(70.0)) == [(101, 1)]
+    router.arrive(call(102, 71.0, "fraud", medium=Medium.CHAT), 71.0)
+    assert pairs(router.route(71.0)) == [(102, 3)] and router.agent(3)["load"] == {"chat": 1}
