@@ -220,3 +220,16 @@ def test_refusals_name_what_is_wrong(pbx, flows, token_client):
         == 403
     )
     assert pbx.get(f"{BASE}/flows").status_code == 403
+
+
+def test_a_caller_hanging_up_in_the_ivr_ends_the_session_where_it_was(pbx, flows):
+    first = start(pbx, "bank", "call-9")
+    press(pbx, first, "1")
+    url = f"{BASE}/sessions/{first['session_id']}/hangup"
+    ended = pbx.post(url)
+    assert ended.status_code == 200 and ended.json()["status"] == "ended"
+    assert pbx.post(url).json()["status"] == "ended"  # a repeat changes nothing
+    session = IvrSession.objects.get(pk=first["session_id"])
+    assert session.state["hung_up_at"] == "main_menu" and session.ended_at is not None
+    assert "left the IVR" in press(pbx, first, "1", status=409)["detail"]
+    assert Contact.objects.count() == 0

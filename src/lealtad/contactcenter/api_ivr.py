@@ -118,6 +118,15 @@ def silence(request: HttpRequest, session_id: str, body: TimeoutIn) -> dict[str,
     return session_out(found, step)
 
 
+@router.post(
+    "/contactcenter/ivr/sessions/{session_id}/hangup", summary="The caller hung up inside the IVR"
+)
+def hang_up(request: HttpRequest, session_id: str) -> dict[str, Any]:
+    who = require(request, Capability.TELEPHONY)
+    found = ivr.hang_up(session_id, who.actor)
+    return session_out(found, found.state.get("step") or {})
+
+
 @router.get("/contactcenter/ivr/sessions/{session_id}", summary="An IVR session and its step")
 def get_session(request: HttpRequest, session_id: str) -> dict[str, Any]:
     require(request, Capability.TELEPHONY)

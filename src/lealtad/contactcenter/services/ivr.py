@@ -222,6 +222,19 @@ def _move(
     return row, row.state["step"]
 
 
+def hang_up(session_id: str, actor: Actor) -> IvrSession:
+    """The caller hung up inside the IVR (the PBX says so): the session ends where it was, so
+    no session waits forever for keys that will never come. Repeating it changes nothing."""
+    with transaction.atomic():
+        row = _locked(session_id)
+        if row.status == IvrSessionStatus.ACTIVE:
+            row.status = IvrSessionStatus.ENDED
+            row.ended_at = timezone.now()
+            row.state = {**row.state, "hung_up_at": row.state.get("node")}
+            row.save(update_fields=["status", "ended_at", "state", "updated_at"])
+    return row
+
+
 def _locked(session_id: str) -> IvrSession:
     found = ivr_selectors.ivr_session(session_id)
     if found is None:
