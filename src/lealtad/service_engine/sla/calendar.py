@@ -136,11 +136,12 @@ class BusinessCalendar:
     def reach(self, start: datetime, seconds: float) -> datetime:
         """The earliest instant by which ``seconds`` more business time than at ``start`` has
         elapsed. Unlike :meth:`add_business_seconds`, zero seconds from a closed instant
-        gives the last closing time: a target reached exactly at 18:00 was due at 18:00."""
+        gives the last closing time: a target reached exactly at 18:00 was due at 18:00.
+        Negative ``seconds`` look back: when a target already overrun was crossed."""
         seg = self.segments
         origin = seg.position(np.array([seg.check(to_micros(start, "start"), "start")]))
-        amount = round(max(seconds, 0.0) * MICROS)
-        return from_micros(int(seg.instant(origin + amount)[0]), self.zone)
+        position = np.maximum(origin + round(seconds * MICROS), 0)
+        return from_micros(int(seg.instant(position)[0]), self.zone)
 
     def is_open(self, moment: datetime) -> bool:
         t = self.segments.check(to_micros(moment), "moment")
