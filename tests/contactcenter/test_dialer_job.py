@@ -341,3 +341,25 @@ def test_the_dialer_and_the_cti_feed_make_one_contact_of_a_call(floor, make_cust
     assert contact.status == ContactStatus.HANDLING
     assert CtiCall.objects.get().contact_id == contact.pk
     assert sim.calls[DialAttempt.objects.get().call_ref].state == "talking"  # agent bridged
+
+
+def test_a_wrap_up_of_do_not_call_closes_the_entry_and_blocks_the_number(floor, make_customer):
+    from lealtad.contactcenter.models import DoNotCallNumber
+    from lealtad.contactcenter.services import contacts
+
+    setup.save_wrap_up_code("do_not_call", "Asked not to be called")
+    person = customer(make_customer, "0998300001")
+    dialer.create_list("care", "general", "progressive", ACTOR)
+    dialer.add_from_csv("care", f"customer_id\n{person.pk}\n", ACTOR)
+    dialer.move_list("care", "start", ACTOR)
+    sim = switch({"+593998300001": DialOutcome.ANSWERED})
+    job = DialerJob(sim)
+    job.step(MONDAY_0930_QUITO)
+    run(job, sim, 20)
+    contact = Contact.objects.get(customer_id=person.pk)
+    contacts.release(contact.pk, ACTOR)
+    contacts.wrap_up(contact.pk, ACTOR, code="do_not_call")
+    job.step(sim.at(sim.now))
+    entry = CallListEntry.objects.get()
+    assert (entry.status, entry.last_result) == ("done", "refused")
+    assert DoNotCallNumber.objects.filter(e164="+593998300001").exists()

@@ -59,6 +59,7 @@ from lealtad.contactcenter.services.dialer_rows import (
     end_attempt,
     floor_of,
     free_agent,
+    sync_wrap_ups,
 )
 from lealtad.core.audit import Actor
 from lealtad.core.errors import DomainError
@@ -125,6 +126,7 @@ class DialerJob:
             status=EntryStatus.PREVIEWING, reserved_at__lt=now - PREVIEW_HOLD
         ).update(status=EntryStatus.PENDING, reserved_for=None, reserved_at=None)
         self._end_silent_lines(now)
+        sync_wrap_ups()
         dialling = list(running.exclude(mode=DialMode.PREVIEW))
         for call_list in dialling:
             self._serve_waiting(call_list, now, report)

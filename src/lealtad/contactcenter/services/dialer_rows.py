@@ -12,11 +12,12 @@ from django.db.models import F
 
 from lealtad.contact_engine.dialer import CallResult, EntryFacts, FloorState, Refusal, check_entry
 from lealtad.contact_engine.dialer.zones import zone_for
-from lealtad.contactcenter.choices import AgentState
+from lealtad.contactcenter.choices import AgentState, ContactStatus
 from lealtad.contactcenter.models import (
     Agent,
     CallList,
     CallListEntry,
+    Contact,
     DialAttempt,
     DoNotCallNumber,
 )
@@ -127,3 +128,37 @@ def end_attempt(attempt: DialAttempt, result: CallResult, now: datetime, max_att
     CallListEntry.objects.filter(pk=entry.pk).update(
         status=status, last_result=result, next_try_at=None, reserved_for=None, reserved_at=None
     )
+
+
+# Wrap-up codes an agent gives a dialled call that close its entry for good.
+CLOSING_CODES = {"wrong_number": CallResult.WRONG_NUMBER, "do_not_call": CallResult.REFUSED}
+
+
+def sync_wrap_ups() -> int:
+    """Entries reached whose contact was wrapped up as a wrong number or a request not to be
+    called again: the entry says so, and a refusal puts the number on the do-not-call list."""
+    wrapped = Contact.objects.filter(
+        status=ContactStatus.DONE, direction="outbound", wrap_up_code__in=list(CLOSING_CODES)
+    )
+    entries = CallListEntry.objects.filter(
+        status=EntryStatus.DONE,
+        last_result=CallResult.CONNECTED,
+        contact_id__in=wrapped.values("pk"),
+    )
+    done = 0
+    for entry in entries:
+        found = (
+            Contact.objects.filter(pk=entry.contact_id or 0)
+            .values("wrap_up_code", "caller_id")
+            .first()
+        )
+        if found is None:
+            continue
+        result = CLOSING_CODES[found["wrap_up_code"]]
+        CallListEntry.objects.filter(pk=entry.pk).update(last_result=result)
+        if result is CallResult.REFUSED and found["caller_id"]:
+            DoNotCallNumber.objects.get_or_create(
+                e164=found["caller_id"], defaults={"source": "asked on a call"}
+            )
+        done += 1
+    return done
