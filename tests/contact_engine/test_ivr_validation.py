@@ -236,3 +236,10 @@ def test_messages_in_a_language_with_no_default_must_be_written():
         (None, "messages.no_input.pt"),
         (None, "messages.goodbye.pt"),
     ]
+
+
+def test_a_broken_node_does_not_hide_an_unknown_target_elsewhere():
+    text = GOOD.replace("store: account_number", "store: 2cuenta").replace(
+        "0: agents", "0: agentes"
+    )
+    assert where(text) == [("account", "store"), ("menu", "choices.0")]

@@ -74,6 +74,7 @@ def parse_flow(text: str) -> dict[str, Any]:
     for dup, line in getattr(raw_nodes, "duplicates", ()):
         reader.problem(dup, None, "this node name is used twice", line)
     fields["nodes"] = nodes
+    _check_targets(reader, fields, {str(k) for k in raw_nodes})
     if not reader.problems:
         _check_graph(reader, fields)
         _check_names(reader, fields)
@@ -157,17 +158,20 @@ def _read_messages(reader: Reader, value: Any, languages: list[str]) -> dict[str
     return messages
 
 
-def _check_graph(reader: Reader, fields: dict[str, Any]) -> None:
-    nodes: dict[str, Node] = fields["nodes"]
-    if fields["start"] and fields["start"] not in nodes:
+def _check_targets(reader: Reader, fields: dict[str, Any], declared: set[str]) -> None:
+    """Targets name declared nodes, checked even when some nodes had mistakes of their own,
+    so one pass over the file shows both."""
+    if fields["start"] and fields["start"] not in declared:
         reader.problem(None, "start", f"unknown node {fields['start']!r}")
-        return
-    for node in nodes.values():
+    for node in fields["nodes"].values():
         for field, target in node.targets():
-            if target not in nodes:
+            if target not in declared:
                 reader.problem(node.name, field, f"unknown node {target!r}")
-    if reader.problems:
-        return
+
+
+def _check_graph(reader: Reader, fields: dict[str, Any]) -> None:
+    """Reachability and loops, once every node was read and every target is known."""
+    nodes: dict[str, Node] = fields["nodes"]
     reached = _reachable(nodes, fields["start"])
     for name in nodes:
         if name not in reached:
