@@ -412,3 +412,21 @@ def test_the_documented_example_runs_as_the_docs_say():
     assert pairs(router.route(70.0)) == [(101, 1)]
     router.arrive(call(102, 71.0, "fraud", medium=Medium.CHAT), 71.0)
     assert pairs(router.route(71.0)) == [(102, 3)] and router.agent(3)["load"] == {"chat": 1}
+
+
+def test_new_skills_take_effect_at_once_and_queues_can_be_reconfigured():
+    router = router_with([AgentSpec(1, {"fraud": 5}, VOICE)])
+    assert router.next_change(0.0) == 0.0  # a login not yet routed: call route now
+    assert router.route(0.0) == []
+    assert router.next_change(0.0) is None  # nothing waits, nothing rings
+    router.arrive(call(10, 0.0), 0.0)
+    assert router.route(0.0) == []
+    router.update_agent(AgentSpec(1, {"fraud": 5, "billing": 5}, VOICE))
+    assert pairs(router.route(1.0)) == [(10, 1)]
+    router.arrive(call(11, 2.0), 2.0)
+    with pytest.raises(RoutingError) as caught:
+        router.set_queues([QueueSpec("fraud", "fraud")])
+    assert caught.value.code == "queue_in_use"
+    router.set_queues([QueueSpec("billing", "fraud")])  # billing now served by fraud agents
+    router.decline(10, 3.0)
+    assert [c.id for c in router.waiting("billing")] == [10, 11]

@@ -448,7 +448,7 @@ class Router(RouterState):
             router._restore_agent(row)
         for row in data["contacts"]:
             router._restore_contact(row)
-        router._rebuild_indexes()
+        router._rebuild_indexes(skills_changed=False)  # add_agent filed each agent's heaps
         return router
 
     def _restore_agent(self, row: dict[str, Any]) -> None:
@@ -490,7 +490,7 @@ class Router(RouterState):
             agent.handling[spec.id] = spec.medium.slot
         agent.state = agent.shown_state()
 
-    def _rebuild_indexes(self) -> None:
+    def _rebuild_indexes(self, skills_changed: bool = True) -> None:
         """Recount loads and re-file every waiting contact and free agent from the records."""
         self._heaps.clear()
         self._timers.clear()
@@ -498,7 +498,8 @@ class Router(RouterState):
             self._waiting_by_key[name] = SortedList()
             self._waiting_by_age[name] = SortedList()
         for agent in self._agents.values():
-            agent.heaps = self._heaps_for(agent.spec)
+            if skills_changed:
+                agent.heaps = self._heaps_for(agent.spec)
             agent.load = {}
             for slot in (*agent.offered.values(), *agent.handling.values()):
                 agent.load[slot] = agent.load.get(slot, 0) + 1

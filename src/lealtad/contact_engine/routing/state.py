@@ -161,7 +161,7 @@ class RouterState:
         self._set_queues(queues)
         self._rebuild_indexes()
 
-    def _rebuild_indexes(self) -> None:
+    def _rebuild_indexes(self, skills_changed: bool = True) -> None:
         raise NotImplementedError  # the router recounts its indexes
 
     @property
