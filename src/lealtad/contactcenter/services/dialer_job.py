@@ -126,7 +126,7 @@ class DialerJob:
             status=EntryStatus.PREVIEWING, reserved_at__lt=now - PREVIEW_HOLD
         ).update(status=EntryStatus.PENDING, reserved_for=None, reserved_at=None)
         self._end_silent_lines(now)
-        sync_wrap_ups()
+        sync_wrap_ups(now)
         dialling = list(running.exclude(mode=DialMode.PREVIEW))
         for call_list in dialling:
             self._serve_waiting(call_list, now, report)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import F
 
@@ -134,17 +134,22 @@ def end_attempt(attempt: DialAttempt, result: CallResult, now: datetime, max_att
 CLOSING_CODES = {"wrong_number": CallResult.WRONG_NUMBER, "do_not_call": CallResult.REFUSED}
 
 
-def sync_wrap_ups() -> int:
+def sync_wrap_ups(now: datetime) -> int:
     """Entries reached whose contact was wrapped up as a wrong number or a request not to be
-    called again: the entry says so, and a refusal puts the number on the do-not-call list."""
-    wrapped = Contact.objects.filter(
-        status=ContactStatus.DONE, direction="outbound", wrap_up_code__in=list(CLOSING_CODES)
-    )
-    entries = CallListEntry.objects.filter(
+    called again: the entry says so, and a refusal puts the number on the do-not-call list.
+    Only the last day's connected entries are looked at (a wrap-up takes minutes)."""
+    recent = CallListEntry.objects.filter(
         status=EntryStatus.DONE,
         last_result=CallResult.CONNECTED,
-        contact_id__in=wrapped.values("pk"),
+        last_attempt_at__gte=now - timedelta(days=1),
+        contact_id__isnull=False,
     )
+    wrapped = Contact.objects.filter(
+        pk__in=recent.values("contact_id"),
+        status=ContactStatus.DONE,
+        wrap_up_code__in=list(CLOSING_CODES),
+    )
+    entries = recent.filter(contact_id__in=wrapped.values("pk"))
     done = 0
     for entry in entries:
         found = (
