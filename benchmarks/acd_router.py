@@ -226,6 +226,23 @@ def bench_arrival_to_free_agent(agents: int, skills: int, decisions: int, rng: r
     return [(f"contact arrives, agents free -> offer ({agents:,} agents)", *_percentiles(samples))]
 
 
+def bench_restore(agents: int, skills: int, waiting: int, rng: random.Random) -> list[tuple]:
+    """A restarted runtime: the whole state back from its snapshot (or the same rows)."""
+    router, _naive, now, _next = _busy_center(agents, skills, waiting, rng)
+    data = router.snapshot()
+    samples = []
+    for _ in range(7):
+        took, restored = _timed(Router.restore, data)
+        samples.append(took / 1000.0)
+        assert restored.route(now) == []  # type: ignore[attr-defined]
+    return [
+        (
+            f"restore from snapshot, ms ({agents:,} agents, {waiting:,} waiting)",
+            *_percentiles(samples),
+        )
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--agents", type=int, default=2000)
@@ -243,8 +260,10 @@ def main() -> None:
     rows += bench_decisions(args.decision_agents, args.skills, args.waiting, args.decisions, rng)
     gc.collect()
     rows += bench_arrival_to_free_agent(args.decision_agents, args.skills, args.decisions, rng)
+    gc.collect()
+    rows += bench_restore(args.decision_agents, args.skills, args.waiting, rng)
     gc.enable()
-    print(f"{'decision':<62} {'p50 us':>9} {'p99 us':>9} {'max us':>9}")
+    print(f"{'decision':<62} {'p50 us':>9} {'p99 us':>9} {'max us':>9}  (restore: ms)")
     for name, p50, p99, worst in rows:
         print(f"{name:<62} {p50:>9.1f} {p99:>9.1f} {worst:>9.1f}")
 
