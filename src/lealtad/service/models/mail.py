@@ -71,6 +71,8 @@ class InboundMail(models.Model):
     via = models.CharField(max_length=10, default="smtp")  # smtp, lmtp, imap
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL)
     entry = models.ForeignKey(CaseEntry, null=True, blank=True, on_delete=models.SET_NULL)
+    # Outlook's conversation (from Thread-Index), so a later mail of it finds the case.
+    conversation = models.CharField(max_length=32, blank=True, db_index=True)
     # Set when the case has no customer: a person must decide who wrote.
     needs_triage = models.BooleanField(default=False)
 
