@@ -288,3 +288,17 @@ def test_a_fact_that_contradicts_lealtad_is_ignored_and_does_not_hold_the_call_b
     [gone] = apply(call(CallReleased))  # … and the next event is not held back
     assert gone.status == "applied" and contact_of(call).status == S.ABANDONED
     assert state(phones["201"]) == AgentState.AVAILABLE
+
+
+def test_wrap_ups_past_their_end_close_even_with_no_router(phones):
+    setup.update_settings(wrap_up_seconds=0)
+    call = Call()
+    apply(
+        call(CallOffered, caller_id="", queue="general"),
+        call(CallAnswered, agent="201"),
+        call(CallReleased),
+    )
+    assert state(phones["201"]) == AgentState.WRAP_UP
+    cti._swept[0] = 0.0  # the sweep runs at most once a second
+    apply()  # the next batch from the PBX, whatever it holds
+    assert contact_of(call).status == S.DONE and state(phones["201"]) == AgentState.AVAILABLE

@@ -23,6 +23,7 @@ undo the others.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -33,9 +34,12 @@ from django.utils.translation import gettext_lazy as _
 
 from lealtad.contact_engine.telephony import CallEvent, SwitchEvent, SwitchRestarted, to_wire
 from lealtad.contact_engine.telephony.wire import from_wire
+from lealtad.contactcenter.choices import ContactStatus
 from lealtad.contactcenter.cti_handlers import FIRST_EVENTS, HANDLERS, end_call
 from lealtad.contactcenter.errors import NotThere, WrongState
-from lealtad.contactcenter.models import CtiCall, CtiPending, CtiSwitch
+from lealtad.contactcenter.models import Contact, CtiCall, CtiPending, CtiSwitch
+from lealtad.contactcenter.services import contacts
+from lealtad.contactcenter.services.setup import center_settings
 from lealtad.core.audit import Actor
 from lealtad.core.errors import DomainError
 
@@ -63,6 +67,7 @@ def apply_events(events: Sequence[SwitchEvent], actor: Actor = SYSTEM) -> list[E
     """Apply a batch in order, one transaction each; events of calls not yet known are
     tried again after the rest of the batch (their first event may come later in it)."""
     skip_open_gaps(actor=actor)
+    end_overdue_wrap_ups()
     results: list[EventResult] = [apply_event(e, actor) for e in events]
     waiting = [i for i, r in enumerate(results) if r.code == "unknown_call"]
     waiting.sort(key=lambda i: getattr(events[i], "seq", 0))  # a call's events in its order
@@ -218,6 +223,25 @@ def skip_open_gaps(older_than: timedelta = GAP_TIMEOUT, actor: Actor = SYSTEM) -
             if call is not None:
                 done += _drain(call, actor, skip_gaps=True)
     return done
+
+
+_swept = [0.0]
+
+
+def end_overdue_wrap_ups(every: float = 1.0) -> int:
+    """Close the wrap-ups past their end (at most once per ``every`` seconds). The router
+    does it too; this keeps agents usable while no router runs (killed, restarting on a
+    busy machine), since a call's end must free its agent within wrap-up + 5 s. Whoever
+    comes first closes it, once: the contact service checks the status under lock."""
+    if time.monotonic() - _swept[0] < every:
+        return 0
+    _swept[0] = time.monotonic()
+    now = timezone.now()
+    wrap_up = timedelta(seconds=center_settings().wrap_up_seconds)
+    due = Contact.objects.filter(
+        status=ContactStatus.WRAP_UP, released_at__lte=now - wrap_up
+    ).values_list("pk", flat=True)
+    return sum(contacts.end_wrap_up(pk, at=now) for pk in list(due))
 
 
 def call_for_contact(contact_id: int) -> CtiCall | None:
