@@ -76,6 +76,13 @@ def rendered(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     return live.stream(request, MEMORY, render=render)
 
 
+def refreshed(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    def render(events: list[live.Event]) -> list[live.Event]:
+        return [live.Event(events[-1].id, "picture", f"{len(events)} {events[-1].name}")]
+
+    return live.stream(request, MEMORY, render=render, refresh=0.3)
+
+
 def slow(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     return live.stream(request, SLOW)
 
@@ -88,6 +95,7 @@ urlpatterns = [
     path("test/live/memory/", memory),
     path("test/live/rendered/", rendered),
     path("test/live/slow/", slow),
+    path("test/live/refreshed/", refreshed),
     path("test/live/outbox/", outbox),
     *lealtad_urls,
 ]

@@ -171,6 +171,17 @@ def test_render_turns_events_into_fragments_in_a_worker_thread(asgi_server: str)
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_refreshing_stream_renders_again_when_nothing_comes(asgi_server: str) -> None:
+    JOURNAL.append("n", "before")
+    with sse(f"{asgi_server}/test/live/refreshed/") as stream:
+        started = time.monotonic()
+        assert stream.next_event() == {"id": "1", "event": "picture", "data": "1 live.refresh"}
+        assert 0.2 < time.monotonic() - started < 1.5
+        JOURNAL.append("n", "new")
+        assert stream.next_event() == {"id": "2", "event": "picture", "data": "1 n"}
+
+
+@pytest.mark.django_db(transaction=True)
 def test_rows_committed_in_a_journal_table_reach_the_stream(asgi_server: str) -> None:
     with sse(f"{asgi_server}/test/live/outbox/") as stream:
         row = OutboxMessage.objects.create(
