@@ -6,5 +6,7 @@ from __future__ import annotations
 import typer
 
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.service.cli_mail import app as mail_app
 
 app = typer.Typer(help="The service desk.", no_args_is_help=True, cls=RefusalsShown)
+app.add_typer(mail_app, name="mail")

@@ -1,3 +1,5 @@
 """Hub wiring of the service desk."""
 
 from __future__ import annotations
+
+from lealtad.service.services import mailbox, outbound  # noqa: F401  (mail: subscribers, poll tick)
