@@ -105,3 +105,22 @@ def test_the_demo_clock_reads_as_a_time_of_day(seconds):
     text = demo.clock_text(seconds)
     assert len(text) == 8 and text.count(":") == 2
     assert demo.clock_text(3661) == "01:01:01"
+
+
+def test_the_demo_command_sets_the_center_up_and_runs_a_stretch_of_the_day(db):
+    from typer.testing import CliRunner
+
+    from lealtad.cli import app
+
+    runner = CliRunner()
+    made = runner.invoke(app, ["contactcenter", "demo", "--setup-only"])
+    assert made.exit_code == 0, made.output
+    assert "agente1" in made.output and Agent.objects.count() == 12
+    ran = runner.invoke(
+        app, ["contactcenter", "demo", "--speed", "600", "--until", "10", "--route"]
+    )
+    assert ran.exit_code == 0, ran.output
+    assert "calls offered" in ran.output
+    assert Contact.objects.filter(source=f"cti:{demo.SWITCH_ID}").exists()
+    bad = runner.invoke(app, ["contactcenter", "demo", "--speed", "0"])
+    assert bad.exit_code != 0 and "--speed" in bad.output
