@@ -25,6 +25,7 @@ from lealtad.service_engine.mail.html_text import html_to_text
 
 MSGID = re.compile(r"<([^<>\s]+)>")
 FALLBACK_CHARSETS = ("utf-8", "cp1252")
+BOUNDARY_LINE = re.compile(r"(?m)^--([^\s]{1,70}?)(?:--)?[ \t]*\r?$")
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,9 @@ def _walk(
             if isinstance(sub, Message):
                 _walk(sub, limits, texts, htmls, attachments, reports, defects)
         return
+    if part.get_content_maintype() == "multipart":
+        _recover(part, limits, texts, htmls, attachments, reports, defects)
+        return
     filename = _filename(part)
     inline_text = kind in ("text/plain", "text/html") and filename is None
     if inline_text and part.get_content_disposition() != "attachment":
@@ -177,6 +181,32 @@ def _walk(
         (htmls if kind == "text/html" else texts).append(body)
         return
     attachments.append(_attachment(part, filename or "attachment", limits))
+
+
+def _recover(
+    part: Message,
+    limits: MailLimits,
+    texts: list[str],
+    htmls: list[str],
+    attachments: list[Attachment],
+    reports: list[DeliveryReport],
+    defects: list[str],
+) -> None:
+    """A multipart whose declared boundary never appears: re-read it with the boundary its
+    body actually uses, or keep the body as text; either way the customer's words stay."""
+    body = str(part.get_payload())
+    found = BOUNDARY_LINE.search(body)
+    if found:
+        head = f'Content-Type: multipart/mixed; boundary="{found.group(1)}"\r\n\r\n'
+        parser = BytesFeedParser(policy=policy.default)
+        parser.feed((head + body).encode("utf-8", errors="surrogateescape"))
+        rebuilt = parser.close()
+        if rebuilt.is_multipart():
+            defects.append("boundary_recovered")
+            _walk(rebuilt, limits, texts, htmls, attachments, reports, defects)
+            return
+    defects.append("multipart_read_as_text")
+    texts.append(body)
 
 
 def _filename(part: Message) -> str | None:
@@ -218,8 +248,8 @@ def _attachment(part: Message, filename: str, limits: MailLimits) -> Attachment:
     if estimate > limits.max_attachment_bytes:
         reason = f"larger than {limits.max_attachment_bytes:,} bytes: metadata kept, content not"
         return Attachment(filename, kind, estimate, None, reason)
-    data = part.get_payload(decode=True)
-    return _kept(filename, kind, data if isinstance(data, bytes) else b"", limits)
+    decoded = part.get_payload(decode=True)
+    return _kept(filename, kind, decoded if isinstance(decoded, bytes) else b"", limits)
 
 
 def _kept(filename: str, kind: str, data: bytes, limits: MailLimits) -> Attachment:
