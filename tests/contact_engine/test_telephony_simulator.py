@@ -419,3 +419,37 @@ def test_any_command_sequence_keeps_the_switch_consistent(seed, script):
     for key, numbers in seqs.items():
         assert numbers == list(range(1, len(numbers) + 1)), key
         assert ends[key] <= 1
+
+
+def test_a_flat_day_with_agents_answering_in_turn_is_erlang_a():
+    """The callers are M/M/n+M: ten phones answering the longest waiting caller give the
+    abandonment Erlang A predicts (the test answers once a simulated second)."""
+    from lealtad.contact_engine.staffing.erlang import erlang_a_abandon
+
+    phones = tuple(f"p{i}" for i in range(10))
+    sim = SwitchSimulator(
+        SwitchConfig(
+            trunks=10**6,
+            phones=phones,
+            arrivals=ArrivalCurve.flat(190, hours=100),
+            callers=CallerProfile(patience_mean=120, talk_mean=180),
+        ),
+        seed=3,
+    )
+    waiting: list[str] = []
+    offered = abandoned = 0
+    while sim.now < 100 * 3600 or sim.calls:
+        for event in sim.advance(sim.now + 1.0):
+            if isinstance(event, CallOffered):
+                waiting.append(event.call_ref)
+                offered += 1
+            elif isinstance(event, CallAbandoned):
+                waiting.remove(event.call_ref)
+                abandoned += 1
+        for phone in [p for p, call in sim.phones.items() if not call]:
+            if waiting:
+                sim.answer(waiting.pop(0), phone)
+        sim.take_events()
+    expected = erlang_a_abandon(10, 190 / 3600, 180, 120)
+    assert offered > 18_000
+    assert abandoned / offered == pytest.approx(expected, abs=0.015)
