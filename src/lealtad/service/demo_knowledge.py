@@ -5,8 +5,11 @@ first, English for half of them). The labelled suggestion test set
 
 from __future__ import annotations
 
+from typing import Any
+
 from lealtad.core.audit import Actor
 from lealtad.service.services.knowledge import ArticleDraft, Version, save_article
+from lealtad.service.services.knowledge_trees import save_script, save_tree
 
 # key, category, subtype, public FAQ?, Spanish title, Spanish body, English title, English body
 ARTICLES: list[tuple[str, str, str, bool, str, str, str, str]] = [
@@ -443,3 +446,101 @@ def load(actor: Actor | None = None) -> int:
             actor,
         )
     return len(ARTICLES)
+
+
+TREES: list[tuple[str, str, str, str, dict[str, Any]]] = [
+    (
+        "sin-internet",
+        "es",
+        "Sin internet en casa",
+        "post_sale",
+        {
+            "start": {
+                "question": "¿Qué luz del módem está encendida?",
+                "answers": [
+                    {"label": "LOS en rojo", "next": "corte"},
+                    {"label": "Todas en verde", "next": "reinicio"},
+                    {"label": "Ninguna", "next": "energia"},
+                ],
+            },
+            "corte": {
+                "solution": "Corte de fibra: registrar avería y agendar técnico.",
+                "article": "internet-caido",
+            },
+            "energia": {
+                "question": "¿El módem está enchufado y el tomacorriente funciona?",
+                "answers": [
+                    {"label": "Sí", "next": "cambio-equipo"},
+                    {"label": "No", "next": "enchufar"},
+                ],
+            },
+            "enchufar": {"solution": "Conectar el módem a un tomacorriente que funcione."},
+            "cambio-equipo": {
+                "solution": "Módem averiado: cambio de equipo en tienda o visita técnica."
+            },
+            "reinicio": {
+                "question": "Tras reiniciar el módem 30 segundos, ¿navega?",
+                "answers": [
+                    {"label": "Sí", "next": "resuelto"},
+                    {"label": "No", "next": "lento"},
+                ],
+            },
+            "resuelto": {
+                "solution": "Resuelto con el reinicio del módem.",
+                "article": "internet-caido",
+            },
+            "lento": {
+                "solution": "Medir velocidad por cable y abrir avería técnica.",
+                "article": "internet-lento",
+            },
+        },
+    ),
+]
+
+SCRIPTS: list[tuple[str, str, str, list[dict[str, str]]]] = [
+    (
+        "retencion-cancelacion",
+        "es",
+        "Retención ante una solicitud de baja",
+        [
+            {
+                "say": "Lamento que quiera dejarnos. ¿Me cuenta qué le llevó a pedir la baja?",
+                "note": "Escuchar sin interrumpir.",
+            },
+            {
+                "say": "Entiendo. Veo que lleva {años} años con nosotros; quisiera ofrecerle una alternativa.",
+                "note": "Revisar ofertas de retención en la ficha.",
+            },
+            {
+                "say": "Puedo aplicarle un descuento del 30% por seis meses o pasarle a un plan más económico.",
+                "note": "Máximo una oferta y una contraoferta.",
+            },
+            {
+                "say": "Si aun así prefiere la baja, la registro ahora y le explico la devolución del equipo.",
+                "note": "Respetar la decisión: sin insistir más.",
+            },
+        ],
+    ),
+    (
+        "retencion-cancelacion",
+        "en",
+        "Retention when a customer asks to cancel",
+        [
+            {"say": "I'm sorry you want to leave. May I ask what made you decide?"},
+            {"say": "I can offer 30% off for six months or a cheaper plan."},
+            {
+                "say": "If you still prefer to cancel, I'll record it now and explain returning the equipment."
+            },
+        ],
+    ),
+]
+
+
+def load_trees(actor: Actor | None = None) -> int:
+    """The demo troubleshooting tree and agent scripts (after ``load``: they link articles)."""
+    actor = actor or Actor.system("demo")
+    for key, language, title, category, nodes in TREES:
+        save_tree(key, language, title, nodes, actor, category=category)
+    for process, language, title, steps in SCRIPTS:
+        save_script(process, language, title, steps, actor)
+    return len(TREES) + len(SCRIPTS)
