@@ -5,6 +5,7 @@ pytest_plugins = [
     "tests.api_fixtures",
     "tests.live_asgi",
     "tests.redis_server",
+    "tests.dovecot_server",
 ]
 
 
