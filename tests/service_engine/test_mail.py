@@ -81,6 +81,7 @@ def test_gmail_reply_to_our_mail_joins_by_the_signed_token() -> None:
         4711,
         "signed_token",
     )
+    assert decision.sender_is_customer is True
 
 
 def test_a_reply_to_a_known_message_id_joins_that_case() -> None:
@@ -213,7 +214,7 @@ def test_two_auto_responders_looping_are_cut_after_the_limit() -> None:
     ]
     assert [d.action for d in actions[:5]] == [Action.NEW_CASE] * 5
     assert all(d.action is Action.DROP and d.reason == "loop" for d in actions[5:])
-    # A minute of quiet later, the same sender is a person again.
+    # Minutes of quiet later, the same sender is a person again.
     later = run(corpus.responder(99), guard, start + timedelta(minutes=5))[1]
     assert later.action is Action.NEW_CASE
 
@@ -282,6 +283,7 @@ def test_our_reply_threads_and_the_customers_answer_comes_back_to_the_case() -> 
         4711,
         "signed_token",
     )
+    assert decision.sender_is_customer is False  # a colleague the mail was forwarded to
 
 
 def test_automatic_notifications_say_so() -> None:
@@ -311,3 +313,14 @@ def test_a_token_verifies_only_with_its_own_secret(case_id: int, other: bytes) -
 def test_any_bytes_parse_without_raising(raw: bytes) -> None:
     mail = parse_message(raw)
     classify(mail, loop_id=LOOP_ID)
+
+
+def test_the_loop_guard_forgets_quiet_senders_but_not_busy_ones() -> None:
+    guard = LoopGuard(limit=2, max_senders=3)
+    start = datetime(2026, 12, 4, 10, tzinfo=UTC)
+    for i in range(3):
+        guard.hit(f"quiet{i}@x.ec", start)
+    guard.hit("busy@x.ec", start + timedelta(minutes=5))
+    guard.hit("busy@x.ec", start + timedelta(minutes=5, seconds=1))
+    assert guard.hit("busy@x.ec", start + timedelta(minutes=5, seconds=2)) == 3
+    assert len(guard._seen) <= 3

@@ -233,3 +233,26 @@ def test_batch_refuses_rows_that_do_not_line_up() -> None:
             np.zeros(2, bool),
         )
     assert err.value.field == "as_of"
+
+
+def test_the_batch_keeps_each_row_on_its_own_calendar() -> None:
+    """Rows of several calendars, interleaved: each row extrapolated on its own hours."""
+    always = BusinessCalendar.always_open("24x7", "America/Guayaquil")
+    snap = ec(2026, 12, 4, 17)  # Friday 17:00
+    now = ec(2026, 12, 7, 10)  # Monday 10:00
+    n = 6
+    batch = ClockBatch(
+        calendar_index=np.array([1, 0, 1, 0, 0, 1], dtype=np.int64),
+        as_of=np.full(n, to_micros(snap), dtype=np.int64),
+        elapsed_seconds=np.zeros(n),
+        target_seconds=np.full(n, 4 * HOUR),
+        warning_ratio=np.full(n, 0.8),
+        running=np.array([True, True, True, True, False, True]),
+    )
+    result = evaluate_many([EC, always], batch, now)
+    office, nonstop = 2 * HOUR, 65 * HOUR
+    assert list(result.elapsed_seconds) == [nonstop, office, nonstop, office, 0, nonstop]
+    assert list(result.breached) == [True, False, True, False, False, True]
+    assert result.due_at[1] == to_micros(ec(2026, 12, 7, 12))
+    assert result.due_at[0] == to_micros(ec(2026, 12, 4, 21))
+    assert result.due_at[4] == NONE

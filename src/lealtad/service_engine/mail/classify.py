@@ -50,9 +50,12 @@ class LoopGuard:
 
     limit: int = 5
     window: timedelta = timedelta(minutes=1)
+    max_senders: int = 100_000  # past this, senders quiet for a window are forgotten
     _seen: dict[str, deque[datetime]] = field(default_factory=dict)
 
     def hit(self, sender: str, at: datetime) -> int:
+        if len(self._seen) >= self.max_senders:
+            self._seen = {s: t for s, t in self._seen.items() if t and at - t[-1] < self.window}
         times = self._seen.setdefault(sender, deque())
         while times and at - times[0] >= self.window:
             times.popleft()

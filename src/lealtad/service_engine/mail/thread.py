@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol
 
@@ -48,6 +48,10 @@ class Decision:
     case_id: int | None
     reason: str
     detail: str
+    # On a join: is the sender that case's customer? A signed token also comes back from a
+    # colleague the customer forwarded our mail to; the service shows such mail as a third
+    # party's, and never sends the case's thread to that address unasked.
+    sender_is_customer: bool | None = None
 
 
 def conversation_of(thread_index: str) -> str | None:
@@ -76,6 +80,9 @@ def decide(
     prefix: str = "CASO",
 ) -> Decision:
     found = _thread(mail, lookup, secret, prefix)
+    if found.action is Action.JOIN and found.case_id is not None:
+        owner = bool(mail.sender) and lookup.is_customer_of(found.case_id, mail.sender)
+        found = replace(found, sender_is_customer=owner)
     if classification.kind is not MailKind.PERSON:
         case_id = found.case_id if found.action is Action.JOIN else None
         if mail.report and mail.report.original_message_id and case_id is None:

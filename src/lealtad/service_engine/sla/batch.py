@@ -86,8 +86,15 @@ def evaluate_many(
     elapsed = batch.elapsed_seconds.copy()
     due = np.full(n, NONE, dtype=np.int64)
     warn = np.full(n, NONE, dtype=np.int64)
+    # One sort groups the running rows by calendar; each group is then a slice, so many
+    # calendars cost one pass, not one pass each.
+    running = np.flatnonzero(batch.running)
+    by_calendar = running[np.argsort(batch.calendar_index[running], kind="stable")]
+    edges = np.searchsorted(
+        batch.calendar_index[by_calendar], np.arange(len(calendars) + 1), side="left"
+    )
     for index, calendar in enumerate(calendars):
-        rows = np.flatnonzero((batch.calendar_index == index) & batch.running)
+        rows = by_calendar[edges[index] : edges[index + 1]]
         if rows.size:
             _extrapolate(calendar, batch, rows, now_us, elapsed, due, warn)
     has_target = ~np.isnan(batch.target_seconds)
