@@ -1,7 +1,8 @@
 from lealtad.service.models.cases import Attachment, Case, CaseEntry
 from lealtad.service.models.desk import BusinessCalendar, GroupMember, SlaPolicy, SupportGroup
-from lealtad.service.models.mail import InboundMail, Mailbox, OutboundMail
+from lealtad.service.models.field import *  # noqa: F403  (RMA, field service: its __all__)
 from lealtad.service.models.knowledge import *  # noqa: F403  (the knowledge base: its __all__)
+from lealtad.service.models.mail import InboundMail, Mailbox, OutboundMail
 
 __all__ = [
     "Attachment",
