@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from lealtad.service.models import Article, ArticleFeedback, ArticleVersion, KnowledgeTerm
+from lealtad.service.models import (
+    Article,
+    ArticleFeedback,
+    ArticleVersion,
+    Case,
+    CaseEntry,
+    KnowledgeTerm,
+)
 from lealtad.service.services.knowledge import KnowledgeRefused
 from lealtad.service_engine.search import LANGUAGES, Candidate, fts5_match, tsquery
 from lealtad.service_engine.search.query import Terms, terms
@@ -235,3 +242,18 @@ def unhelpful(limit: int = 50) -> list[Article]:
 
 def feedback_for(key: str, limit: int = 100) -> list[ArticleFeedback]:
     return list(ArticleFeedback.objects.filter(article__key=key)[:limit])
+
+
+def case_text(case_id: int) -> str | None:
+    """What suggestions read from a case: subject, description and the customer's last
+    message (None when there is no such case)."""
+    case = Case.objects.filter(pk=case_id).values("subject", "description").first()
+    if case is None:
+        return None
+    last = (
+        CaseEntry.objects.filter(case_id=case_id, kind="message")
+        .order_by("-at", "-id")
+        .values_list("body", flat=True)
+        .first()
+    )
+    return " ".join(p for p in (case["subject"], case["description"], last or "") if p)
