@@ -91,8 +91,13 @@ def parse_message(raw: bytes | Iterable[bytes], limits: MailLimits | None = None
 
 def _inbound(message: Message, limits: MailLimits, size: int) -> InboundMail:
     defects = [type(d).__name__ for d in message.defects]
-    headers = {k.lower(): _raw_header(message, k) for k in dict.fromkeys(message.keys())}
-    sender_name, sender = parseaddr(headers.get("from", ""))
+    # Raw (unfolded) values for the classifier and threading: parsing every header through
+    # the policy's registry costs more than the rest of the mail. Only the headers shown
+    # to people (From, Subject) are decoded (RFC 2047) through the policy.
+    headers: dict[str, str] = {}
+    for key, value in message.raw_items():
+        headers.setdefault(key.lower(), " ".join(str(value).split()))
+    sender_name, sender = parseaddr(_decoded_header(message, "from"))
     texts: list[str] = []
     htmls: list[str] = []
     attachments: list[Attachment] = []
@@ -110,7 +115,7 @@ def _inbound(message: Message, limits: MailLimits, size: int) -> InboundMail:
         recipients=tuple(
             a.lower() for _, a in getaddresses([headers.get("to", ""), headers.get("cc", "")]) if a
         ),
-        subject=" ".join(headers.get("subject", "").split()),
+        subject=" ".join(_decoded_header(message, "subject").split()),
         date=_date(headers.get("date", "")),
         text=text,
         attachments=tuple(attachments),
@@ -122,13 +127,13 @@ def _inbound(message: Message, limits: MailLimits, size: int) -> InboundMail:
     )
 
 
-def _raw_header(message: Message, name: str) -> str:
-    """The header as text; a value the structured parser chokes on is read raw."""
+def _decoded_header(message: Message, name: str) -> str:
+    """The header decoded for people; a value the structured parser chokes on is read raw."""
     try:
         return str(message.get(name, ""))
     except Exception:
-        for key, value in message.raw_items() if hasattr(message, "raw_items") else ():
-            if key.lower() == name.lower():
+        for key, value in message.raw_items():
+            if key.lower() == name:
                 return str(value)
         return ""
 
