@@ -324,3 +324,29 @@ def test_the_loop_guard_forgets_quiet_senders_but_not_busy_ones() -> None:
     guard.hit("busy@x.ec", start + timedelta(minutes=5, seconds=1))
     assert guard.hit("busy@x.ec", start + timedelta(minutes=5, seconds=2)) == 3
     assert len(guard._seen) <= 3
+
+
+CORPUS = [
+    corpus.gmail_new(),
+    corpus.outlook_reply(),
+    corpus.dsn_bounce("x.c1.00000000000000000000@lealtad.ec"),
+    corpus.broken_mime(),
+    corpus.html_only(),
+    corpus.unknown_charset(),
+]
+
+
+@given(
+    st.sampled_from(CORPUS),
+    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=20),
+    st.integers(0, 10_000),
+)
+def test_mangled_real_mail_parses_classifies_and_threads_without_raising(
+    raw: bytes, flips: list[tuple[int, int]], cut: int
+) -> None:
+    data = bytearray(raw[: max(cut, 1)] if cut < len(raw) else raw)
+    for position, value in flips:
+        if data:
+            data[position % len(data)] = value
+    _mail, decision = run(bytes(data))
+    assert decision.action in set(Action)

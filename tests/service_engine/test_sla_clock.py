@@ -256,3 +256,41 @@ def test_the_batch_keeps_each_row_on_its_own_calendar() -> None:
     assert result.due_at[1] == to_micros(ec(2026, 12, 7, 12))
     assert result.due_at[0] == to_micros(ec(2026, 12, 4, 21))
     assert result.due_at[4] == NONE
+
+
+def test_a_warning_step_escalates_after_its_delay_in_business_minutes() -> None:
+    # Resolution warning at 80 % of 8 h = 6 h 24 min after 09:00 → 16:24; +30 min → 16:54.
+    step = EscalationStep(Target.RESOLUTION, Trigger.WARNING, "supervisors", after_minutes=30)
+    policy = SlaPolicy("p", EC, None, 8 * 60, escalations=(step,))
+    h = history()
+    assert evaluate(h, [PolicyPeriod(OPEN, policy)], ec(2026, 12, 1, 16, 50)).escalations == ()
+    due = evaluate(h, [PolicyPeriod(OPEN, policy)], ec(2026, 12, 1, 17)).escalations
+    assert [(e.to_group, e.at) for e in due] == [("supervisors", ec(2026, 12, 1, 16, 54))]
+
+
+def test_a_resolved_case_escalates_no_more() -> None:
+    h = history(event(ec(2026, 12, 1, 9, 30), EventKind.STATUS, "resolved"))
+    state = evaluate(h, [PolicyPeriod(OPEN, GOLD)], ec(2026, 12, 3, 9))
+    assert state.resolution.met_at == ec(2026, 12, 1, 9, 30)
+    assert not state.resolution.breached
+    assert all(e.target is not Target.RESOLUTION for e in state.escalations)
+
+
+def test_bad_policies_are_refused_naming_the_field() -> None:
+    import pytest
+
+    from lealtad.service_engine.sla import SlaInputError
+
+    cases = [
+        ({"first_response_minutes": 0}, "first_response_minutes"),
+        ({"warning_ratio": 1.5}, "warning_ratio"),
+        ({"pause_statuses": frozenset({"resolved"})}, "pause_statuses"),
+    ]
+    for override, name in cases:
+        kwargs = {"first_response_minutes": 60, "resolution_minutes": 480, **override}
+        with pytest.raises(SlaInputError) as err:
+            SlaPolicy("bad", EC, **kwargs)  # type: ignore[arg-type]
+        assert err.value.field == name
+    with pytest.raises(SlaInputError) as err:
+        CaseEvent(OPEN, EventKind.STATUS)
+    assert err.value.field == "status"
