@@ -81,8 +81,8 @@ class Sink:
         return "250 OK"
 
 
-@pytest.fixture
-def smtp_sink(settings):
+@pytest.fixture(name="smtp_sink")
+def smtp_sink_fixture(settings):
     sink = Sink(free_port())
     controller = Controller(sink, hostname="127.0.0.1", port=sink.port, decode_data=False)
     controller.start()
@@ -93,8 +93,8 @@ def smtp_sink(settings):
     controller.stop()
 
 
-@pytest.fixture
-def mail_home(settings, tmp_path):
+@pytest.fixture(name="mail_home")
+def mail_home_fixture(settings, tmp_path):
     """Spool and attachments under a home of the test's own."""
     settings.LEALTAD_HOME = tmp_path / "home"
     settings.LEALTAD_SERVICE_MAIL_DOMAIN = "tienda.ec"

@@ -19,14 +19,14 @@ from tests.service.mail_fixtures import (
     desk_mailbox,
     free_port,
     mail,
-    mail_home,  # noqa: F401
+    mail_home_fixture,  # noqa: F401
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def listener(mail_home):  # noqa: F811
+def listener(mail_home):
     port = free_port()
     server = mail_server.listener("127.0.0.1", port)
     server.start()

@@ -31,8 +31,14 @@ def max_message_bytes() -> int:
 
 
 def _mailbox(address: str) -> Mailbox | None:
+    """Our mailbox for a recipient; ``soporte+c42-…@`` (the Reply-To with a case token) is
+    ``soporte@``."""
     close_old_connections()
-    return Mailbox.objects.filter(address=address.strip().lower(), active=True).first()
+    address = address.strip().lower()
+    local, _at, domain = address.rpartition("@")
+    candidates = [address, f"{local.split('+', 1)[0]}@{domain}"]
+    found = {b.address: b for b in Mailbox.objects.filter(address__in=candidates, active=True)}
+    return found.get(candidates[0]) or found.get(candidates[1])
 
 
 def _spool_all(raw: bytes, boxes: list[Mailbox], via: str) -> None:

@@ -112,7 +112,7 @@ def send(case: Case, kind: str, key: str, body: str, message_id: str = "") -> Ou
         desk_for(case),
         case_id=case.pk,
         to=to,
-        subject=case.subject,
+        subject=f"[{case.number}] {case.subject}",  # the number as people see it
         body=body,
         answering=_answering(case),
         automatic=kind != "reply",
