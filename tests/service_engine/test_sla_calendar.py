@@ -156,3 +156,21 @@ def test_more_business_time_is_never_due_earlier(
     due_big = add_business_seconds(calendar, start, big)
     assert start <= due_small <= due_big
     assert business_seconds(calendar, start, due_big) == pytest.approx(big, abs=1e-6)
+
+
+def test_a_calendar_rebuilt_per_request_is_compiled_once_and_never_confused() -> None:
+    again = BusinessCalendar.office(
+        "ec again", "America/Guayaquil", country="EC", years=(2020, 2030)
+    )
+    assert again.segments is EC.segments
+    other = BusinessCalendar.office(
+        "ec+",
+        "America/Guayaquil",
+        country="EC",
+        extra_holidays=[date(2026, 3, 2)],
+        years=(2020, 2030),
+    )
+    assert other.segments is not EC.segments
+    day = datetime(2026, 3, 2, tzinfo=QUITO)
+    assert business_seconds(other, day, day + timedelta(days=1)) == 0
+    assert business_seconds(EC, day, day + timedelta(days=1)) == 8 * HOUR
