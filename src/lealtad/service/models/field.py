@@ -29,8 +29,6 @@ __all__ = [
     "WorkOrderPart",
 ]
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
-
 
 class Rma(models.Model):
     class Status(models.TextChoices):
@@ -57,7 +55,7 @@ class Rma(models.Model):
     inspection = models.TextField(_("inspection"), blank=True)
     faulty = models.BooleanField(null=True)
     resolution = models.CharField(max_length=10, choices=Resolution.choices, blank=True)
-    refund_amount = models.DecimalField(default=0, **MONEY)
+    refund_amount = models.DecimalField(default=0, max_digits=12, decimal_places=2)
     created_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
     created_by = models.CharField(max_length=150, blank=True)
@@ -96,7 +94,7 @@ class Technician(models.Model):
     zones = models.JSONField(_("zones"), default=list, blank=True)
     day_start = models.TimeField(_("day starts"), default="08:00")
     day_end = models.TimeField(_("day ends"), default="17:00")
-    hourly_rate = models.DecimalField(_("hourly rate"), default=0, **MONEY)
+    hourly_rate = models.DecimalField(_("hourly rate"), default=0, max_digits=12, decimal_places=2)
     location = models.CharField(_("van / stock location"), max_length=40, blank=True)
     active = models.BooleanField(default=True)
 
@@ -128,8 +126,8 @@ class WorkOrder(models.Model):
     starts_at = models.DateTimeField(null=True, blank=True, db_index=True)
     ends_at = models.DateTimeField(null=True, blank=True)
     minutes_worked = models.PositiveIntegerField(default=0)
-    labour_cost = models.DecimalField(default=0, **MONEY)
-    parts_cost = models.DecimalField(default=0, **MONEY)
+    labour_cost = models.DecimalField(default=0, max_digits=12, decimal_places=2)
+    parts_cost = models.DecimalField(default=0, max_digits=12, decimal_places=2)
     report = models.TextField(_("technician's report"), blank=True)
     created_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -146,7 +144,7 @@ class SparePart(models.Model):
     sku = models.CharField(max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=200)
     supplier = models.CharField(_("supplier"), max_length=120)
-    unit_cost = models.DecimalField(_("unit cost"), **MONEY)
+    unit_cost = models.DecimalField(_("unit cost"), max_digits=12, decimal_places=2)
     reorder_quantity = models.PositiveIntegerField(_("order this many"), default=10)
 
     class Meta:
@@ -178,7 +176,7 @@ class WorkOrderPart(models.Model):
     part = models.ForeignKey(SparePart, on_delete=models.PROTECT)
     location = models.CharField(max_length=40)
     quantity = models.PositiveIntegerField()
-    unit_cost = models.DecimalField(**MONEY)
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2)
 
     def __str__(self) -> str:
         return f"{self.part_id} x{self.quantity}"
@@ -210,7 +208,7 @@ class PurchaseOrderLine(models.Model):
     order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
     part = models.ForeignKey(SparePart, on_delete=models.PROTECT)
     quantity = models.PositiveIntegerField()
-    unit_cost = models.DecimalField(**MONEY)
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2)
 
     def __str__(self) -> str:
         return f"{self.part_id} x{self.quantity}"

@@ -1,0 +1,143 @@
+"""Reads for contracts, RMAs, field service, spare parts and defects.
+
+``support_level_of`` is what the SLA helper asks: the best level among the customer's
+contracts in force at a moment (premium over plus over basic)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from lealtad.service.models import (
+    DefectAlert,
+    PartStock,
+    PurchaseOrder,
+    Rma,
+    ServiceContract,
+    Technician,
+    WorkOrder,
+)
+
+LEVEL_ORDER = {"basic": 1, "plus": 2, "premium": 3}
+
+
+def contracts_in_force(customer_id: int, on: date) -> QuerySet[ServiceContract]:
+    return ServiceContract.objects.filter(
+        customer_id=customer_id, cancelled=False, starts_on__lte=on, ends_on__gte=on
+    )
+
+
+def support_level_of(customer_id: int | None, at: datetime | date | None = None) -> str | None:
+    """The customer's support level at ``at`` (now when omitted), ``None`` without a contract."""
+    if customer_id is None:
+        return None
+    when = at or timezone.now()
+    on = timezone.localdate(when) if isinstance(when, datetime) else when
+    levels = contracts_in_force(customer_id, on).values_list("support_level", flat=True)
+    return max(levels, key=lambda level: LEVEL_ORDER.get(level, 0), default=None)
+
+
+def contract(number: str) -> ServiceContract | None:
+    return ServiceContract.objects.filter(number=number).first()
+
+
+def customer_contracts(customer_id: int) -> list[ServiceContract]:
+    return list(ServiceContract.objects.filter(customer_id=customer_id))
+
+
+def return_required(customer_id: int, on: date) -> bool:
+    """Whether an RMA needs the goods back: not when a contract in force waives it."""
+    return not contracts_in_force(customer_id, on).filter(return_required=False).exists()
+
+
+def rma(number: str) -> Rma | None:
+    return Rma.objects.filter(number=number).prefetch_related("lines").first()
+
+
+def rmas(customer_id: int | None = None, status: str = "", limit: int = 100) -> list[Rma]:
+    found = Rma.objects.prefetch_related("lines")
+    if customer_id is not None:
+        found = found.filter(customer_id=customer_id)
+    if status:
+        found = found.filter(status=status)
+    return list(found[:limit])
+
+
+def work_order(number: str) -> WorkOrder | None:
+    return (
+        WorkOrder.objects.filter(number=number)
+        .select_related("case", "technician")
+        .prefetch_related("parts__part")
+        .first()
+    )
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return start, start + timedelta(days=1)
+
+
+def technician_day(technician_id: int, day: date) -> list[WorkOrder]:
+    """A technician's visits of the day, in order (their mobile page)."""
+    start, end = _day_bounds(day)
+    return list(
+        WorkOrder.objects.filter(
+            technician_id=technician_id, starts_at__gte=start, starts_at__lt=end
+        )
+        .exclude(status=WorkOrder.Status.CANCELLED)
+        .select_related("case")
+        .order_by("starts_at")
+    )
+
+
+def board(day: date) -> dict[str, object]:
+    """The dispatcher's board: each technician's visits that day, and what waits unplanned."""
+    start, end = _day_bounds(day)
+    planned = (
+        WorkOrder.objects.filter(starts_at__gte=start, starts_at__lt=end)
+        .exclude(status=WorkOrder.Status.CANCELLED)
+        .select_related("case", "technician")
+        .order_by("starts_at")
+    )
+    rows: dict[int, list[WorkOrder]] = {}
+    for order in planned:
+        rows.setdefault(order.technician_id or 0, []).append(order)
+    technicians = list(Technician.objects.filter(active=True))
+    return {
+        "technicians": [(t, rows.get(t.pk, [])) for t in technicians],
+        "waiting": list(
+            WorkOrder.objects.filter(status=WorkOrder.Status.OPEN).select_related("case")[:200]
+        ),
+    }
+
+
+def technician_for_user(user_id: int | None) -> Technician | None:
+    if user_id is None:
+        return None
+    return Technician.objects.filter(user_id=user_id, active=True).first()
+
+
+def below_minimum() -> list[PartStock]:
+    return list(
+        PartStock.objects.filter(on_hand__lt=F("minimum")).select_related("part").order_by("id")
+    )
+
+
+def stock(location: str = "") -> list[PartStock]:
+    found = PartStock.objects.select_related("part").order_by("part__sku", "location")
+    return list(found.filter(location=location) if location else found)
+
+
+def purchase_orders(status: str = "", limit: int = 100) -> list[PurchaseOrder]:
+    found = PurchaseOrder.objects.prefetch_related("lines__part")
+    return list((found.filter(status=status) if status else found)[:limit])
+
+
+def purchase_order(number: str) -> PurchaseOrder | None:
+    return PurchaseOrder.objects.filter(number=number).prefetch_related("lines__part").first()
+
+
+def defect_alerts(limit: int = 100) -> list[DefectAlert]:
+    return list(DefectAlert.objects.all()[:limit])
