@@ -26,6 +26,7 @@ from lealtad.service_engine.search.rank import highlight, reasons, score_candida
 from lealtad.service_engine.search.text import stems as all_stems
 
 CANDIDATES = 60
+SUGGEST_STEMS = 8  # the rarest stems of a case's text the database is asked for
 
 
 @dataclass(frozen=True)
@@ -154,30 +155,52 @@ def _window(text: str, matched: tuple[str, ...], language: str, width: int = 220
 def search(
     text: str, scope: Scope | None = None, *, limit: int = 10, typing: bool = False
 ) -> list[Hit]:
-    """Articles holding every word asked for (or, if none does, any of them), best first."""
+    """Articles holding every word asked for (or, if none does, the rarest of them), best
+    first."""
     scope = scope or Scope()
     _language(scope)
     query = terms(text, scope.language, typing=typing)
-    found = candidates(query, scope, every=True) or candidates(query, scope, every=False)
-    return _rank(text, query, found, scope, limit)
+    found = candidates(query, scope, every=True)
+    known = _frequencies(query.stems)
+    if not found:
+        found = candidates(_rarest(query, known[0]), scope, every=False)
+    return _rank(text, query, found, scope, limit, known)
 
 
-def suggest(text: str, scope: Scope | None = None, *, limit: int = 3) -> list[Hit]:
+def _rarest(query: Terms, frequencies: dict[str, int]) -> Terms:
+    """The query's rarest stems the knowledge base holds: a word in every article finds
+    nothing and costs the engine the most."""
+    known = sorted((s for s in query.stems if frequencies.get(s)), key=lambda s: frequencies[s])
+    return Terms(tuple(known[:SUGGEST_STEMS]), query.prefix)
+
+
+def suggest(
+    text: str, scope: Scope | None = None, *, limit: int = 3, typing: bool = False
+) -> list[Hit]:
     """The articles a case's text (subject, description, last message) is most likely about.
 
-    Any word may match: a customer's description has many words no article has."""
+    Any word may match: a customer's description has many words no article has. Only its
+    rarest known stems go to the database; the ranking then weighs all of them."""
     scope = scope or Scope()
     _language(scope)
-    query = terms(text, scope.language, typing=False, limit=40)
-    found = candidates(query, scope, every=False)
-    return _rank(text, query, found, scope, limit)
+    query = terms(text, scope.language, typing=typing, limit=40)
+    known = _frequencies(query.stems)
+    found = candidates(_rarest(query, known[0]), scope, every=False)
+    return _rank(text, query, found, scope, limit, known)
 
 
-def _rank(text: str, query: Terms, found: list[Candidate], scope: Scope, limit: int) -> list[Hit]:
+def _rank(
+    text: str,
+    query: Terms,
+    found: list[Candidate],
+    scope: Scope,
+    limit: int,
+    known: tuple[dict[str, int], int] | None = None,
+) -> list[Hit]:
     if not found:
         return []
     asked = tuple(all_stems(text, scope.language))
-    frequencies, total = _frequencies(query.stems)
+    frequencies, total = known or _frequencies(query.stems)
     best = score_candidates(asked, found, frequencies, total, prefix=query.prefix, limit=limit)
     return _hits(text, query, best, scope)
 
