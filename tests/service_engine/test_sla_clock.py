@@ -294,3 +294,10 @@ def test_bad_policies_are_refused_naming_the_field() -> None:
     with pytest.raises(SlaInputError) as err:
         CaseEvent(OPEN, EventKind.STATUS)
     assert err.value.field == "status"
+    opened_later = CaseHistory([event(OPEN, EventKind.OPENED)], opened_at=OPEN)
+    with pytest.raises(SlaInputError) as err:
+        evaluate(opened_later, [PolicyPeriod(OPEN, GOLD)], OPEN - timedelta(hours=1))
+    assert err.value.field == "now"
+    with pytest.raises(SlaInputError) as err:
+        evaluate(history(), [PolicyPeriod(OPEN, GOLD)], datetime(2026, 12, 2, 9))
+    assert err.value.field == "now"

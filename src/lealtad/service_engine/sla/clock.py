@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from lealtad.service_engine.sla.calendar import to_micros
+from lealtad.service_engine.sla.errors import SlaInputError
 from lealtad.service_engine.sla.policy import (
     DEFAULT_RESOLVED,
     CaseEvent,
@@ -155,6 +156,8 @@ def evaluate(
         to_micros(period.start, f"policy_by_time[{i}].start")
     events = [e for e in history.ordered() if e.at <= now]
     opened = history.opened_at or (events[0].at if events else now)
+    if opened > now:
+        raise SlaInputError("now", f"{now.isoformat()} is before the case opened ({opened})")
     periods = sorted(policy_by_time, key=lambda p: p.start)
     moments = sorted({opened, now, *(e.at for e in events), *(p.start for p in periods)})
     fold = _Fold(history.initial_status, _policy_at(periods, opened))
