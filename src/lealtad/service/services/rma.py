@@ -280,8 +280,12 @@ def _refund_kept(
         amount = min(share, left - total)
         if amount <= 0:
             break
-        data = AdjustmentIn(
-            amount=amount, reason=f"{rma.number}: {rma.reason}"[:250], channel=rma.channel
+        data = AdjustmentIn.model_validate(  # money travels as text ("12.50")
+            {
+                "amount": str(amount),
+                "reason": f"{rma.number}: {rma.reason}"[:250],
+                "channel": rma.channel,
+            }
         )
         adjustment = refunds.adjust_price(order, data, ctx)
         total += amount
