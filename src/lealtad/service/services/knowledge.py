@@ -72,7 +72,8 @@ def plain(body_html: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", text)).strip()
 
 
-def _check(draft: ArticleDraft) -> None:
+def check(draft: ArticleDraft) -> None:
+    """Refuse a draft naming the field at fault (the import checks every row before saving)."""
     if not KEY.match(draft.key):
         raise KnowledgeRefused(_("Use lower-case letters, digits and hyphens."), field="key")
     if draft.category not in CaseCategory.values:
@@ -115,7 +116,7 @@ def _stems(version: ArticleVersion) -> list[str]:
 def save_article(draft: ArticleDraft, actor: Actor) -> Article:
     """Create or replace an article (by key) with the versions given; a language left out
     is removed. Nothing is written when any part is refused."""
-    _check(draft)
+    check(draft)
     now = timezone.now()
     with transaction.atomic():
         article, _made = Article.objects.select_for_update().get_or_create(
