@@ -98,7 +98,11 @@ def apply_event(event: SwitchEvent, actor: Actor = SYSTEM) -> EventResult:
 
 
 def _switch(switch_id: str) -> CtiSwitch:
-    CtiSwitch.objects.get_or_create(switch_id=switch_id)
+    """The switch's row, locked: a switch's events are applied one at a time."""
+    found = CtiSwitch.objects.select_for_update().filter(switch_id=switch_id).first()
+    if found is not None:
+        return found
+    CtiSwitch.objects.get_or_create(switch_id=switch_id)  # a first event; two may race
     return CtiSwitch.objects.select_for_update().get(switch_id=switch_id)
 
 
