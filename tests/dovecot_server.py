@@ -34,6 +34,19 @@ class ImapServer:
         client.login(self.user, self.password)
         return client
 
+    def ready(self) -> None:
+        """The auth process starts after the banner: wait until a log-in goes through."""
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                self.client().logout()
+                return
+            except imaplib.IMAP4.error as exc:
+                if b"UNAVAILABLE" not in str(exc).encode() or time.monotonic() > deadline:
+                    log = (self.root / "dovecot.log").read_text(errors="replace")[-2000:]
+                    raise RuntimeError(f"dovecot refuses log-ins: {exc}; {log}") from exc
+                time.sleep(0.2)
+
     def append(self, raw: bytes, folder: str = "INBOX") -> None:
         """Deliver a mail the way a mail client files one (IMAP APPEND)."""
         client = self.client()
@@ -113,18 +126,22 @@ def dovecot() -> Iterator[ImapServer]:
     root = Path(tempfile.mkdtemp(prefix="lealtad-dovecot-"))
     root.chmod(0o755)
     for sub in ("run", "state", "home"):
-        (root / sub).mkdir()
+        (root / sub).mkdir(mode=0o755)
+        (root / sub).chmod(0o755)  # whatever the umask: the mail user walks through it
     user, password = "desk", "s3cret-desk"
     (root / "home" / user).mkdir()
     os.chown(root / "home" / user, owner.pw_uid, owner.pw_gid)
     (root / "passwd").write_text(f"{user}:{{PLAIN}}{password}::::::\n")
+    (root / "passwd").chmod(0o644)  # read by dovecot's auth process (user dovecot)
     port = _free_port()
     conf = root / "dovecot.conf"
     conf.write_text(_config(root, port, owner.pw_uid, owner.pw_gid))
     proc = subprocess.Popen([DOVECOT, "-F", "-c", str(conf)], stderr=subprocess.PIPE)
     try:
         _wait(port, root / "dovecot.log", proc)
-        yield ImapServer("127.0.0.1", port, user, password, root)
+        server = ImapServer("127.0.0.1", port, user, password, root)
+        server.ready()
+        yield server
     finally:
         proc.terminate()
         try:

@@ -39,7 +39,9 @@ def customer(email: str, name: str = "Ana") -> int:
 
 def desk_mailbox(**more) -> Mailbox:
     SupportGroup.objects.get_or_create(name="nivel1", defaults={"label": "Nivel 1", "level": 1})
-    settings = mailbox.MailboxSettings(address=DESK, group="nivel1", category="post_sale", **more)
+    settings = mailbox.MailboxSettings(
+        **{"address": DESK, "group": "nivel1", "category": "post_sale", **more}
+    )
     return mailbox.save_mailbox(settings)
 
 
