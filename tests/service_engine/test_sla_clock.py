@@ -301,3 +301,31 @@ def test_bad_policies_are_refused_naming_the_field() -> None:
     with pytest.raises(SlaInputError) as err:
         evaluate(history(), [PolicyPeriod(OPEN, GOLD)], datetime(2026, 12, 2, 9))
     assert err.value.field == "now"
+
+
+def test_a_relaxed_policy_lifts_a_breach_of_the_stricter_one_it_replaced() -> None:
+    # Gold (1 h first response) breached at 10:00; at 11:00 the case moves to silver (4 h):
+    # 2 h elapsed of 4: due at 13:00 (the last 2 h before lunch), not breached, no escalation.
+    periods = [PolicyPeriod(OPEN, GOLD), PolicyPeriod(ec(2026, 12, 1, 11), SILVER)]
+    state = evaluate(history(), periods, ec(2026, 12, 1, 11))
+    first = state.first_response
+    assert not first.breached and first.remaining_seconds == 2 * HOUR
+    assert first.due_at == ec(2026, 12, 1, 13)
+    assert state.escalations == ()
+    later = evaluate(history(), periods, ec(2026, 12, 1, 14, 30)).first_response
+    assert later.breached_at == ec(2026, 12, 1, 13)
+
+
+def test_a_stricter_policy_counts_the_time_spent_on_the_old_calendar() -> None:
+    # 24x7 from Friday 17:00 (100 h target); at Monday 09:00 the case moves to an office
+    # policy with a 60 h target, which the non-stop hours had passed at Monday 05:00.
+    always = BusinessCalendar.always_open("24x7", "America/Guayaquil")
+    nonstop = SlaPolicy("nonstop", always, None, 100 * 60)
+    office = SlaPolicy("office", EC, None, 60 * 60)
+    opened = ec(2026, 12, 4, 17)
+    periods = [PolicyPeriod(opened, nonstop), PolicyPeriod(ec(2026, 12, 7, 9), office)]
+    h = CaseHistory([event(opened, EventKind.OPENED)])
+    state = evaluate(h, periods, ec(2026, 12, 7, 10)).resolution
+    assert state.elapsed_seconds == 64 * HOUR + 1 * HOUR  # 64 h non-stop, then 1 office hour
+    # 60 h were reached on Monday 05:00 under 24x7; office took over at 09:00: breach then.
+    assert state.breached_at == ec(2026, 12, 7, 9)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from lealtad.service_engine.sla.calendar import to_micros
+from lealtad.service_engine.sla.calendar import BusinessCalendar, to_micros
 from lealtad.service_engine.sla.errors import SlaInputError
 from lealtad.service_engine.sla.policy import (
     DEFAULT_RESOLVED,
@@ -80,22 +80,46 @@ class SlaState:
     escalations: tuple[EscalationDue, ...]
 
 
+@dataclass(frozen=True)
+class _Stretch:
+    """A stretch in which a target's clock ran: from ``start``, ``gained`` business seconds
+    on ``calendar``, with ``before`` already elapsed."""
+
+    start: datetime
+    before: float
+    gained: float
+    calendar: BusinessCalendar
+
+
 @dataclass
 class _Tally:
     """Running totals of one target through the fold."""
 
     elapsed: float = 0.0
     met_at: datetime | None = None
-    warning_at: datetime | None = None
-    breached_at: datetime | None = None
+    stretches: list[_Stretch] = field(default_factory=list)
+
+    def crossed(self, threshold: float, since: datetime) -> datetime | None:
+        """When the elapsed time first went past ``threshold``, but not before ``since``
+        (the policy that sets it took over then: no promise is broken before it is made)."""
+        for stretch in self.stretches:
+            if stretch.before + stretch.gained > threshold:
+                at = stretch.calendar.reach(stretch.start, threshold - stretch.before)
+                return max(at, since)
+        return None
 
 
 @dataclass
 class _Fold:
     status: str
     policy: SlaPolicy | None = None
+    since: datetime | None = None  # when the policy in force took over
     paused_seconds: float = 0.0
     tallies: dict[Target, _Tally] = field(default_factory=lambda: {t: _Tally() for t in Target})
+
+    def adopt(self, policy: SlaPolicy | None, moment: datetime) -> None:
+        if policy != self.policy or self.since is None:
+            self.policy, self.since = policy, moment
 
     def paused(self) -> bool:
         return self.policy is not None and self.status in self.policy.pause_statuses
@@ -110,21 +134,14 @@ class _Fold:
         p = self.policy
         if p is None or end <= start:
             return
-        if self.paused():
-            self.paused_seconds += p.calendar.business_seconds(start, end)
-        for target in Target:
-            if self.running(target):
-                self._run(target, p, start, end)
-
-    def _run(self, target: Target, p: SlaPolicy, start: datetime, end: datetime) -> None:
-        tally, goal = self.tallies[target], p.target_seconds(target)
-        assert goal is not None
         gained = p.calendar.business_seconds(start, end)
-        for threshold, attr in ((goal * p.warning_ratio, "warning_at"), (goal, "breached_at")):
-            if getattr(tally, attr) is None and tally.elapsed + gained > threshold:
-                short = max(threshold - tally.elapsed, 0.0)
-                setattr(tally, attr, p.calendar.reach(start, short))
-        tally.elapsed += gained
+        if self.paused():
+            self.paused_seconds += gained
+        for target in Target:
+            if self.running(target) and gained > 0:
+                tally = self.tallies[target]
+                tally.stretches.append(_Stretch(start, tally.elapsed, gained, p.calendar))
+                tally.elapsed += gained
 
     def apply(self, event: CaseEvent) -> None:
         first, resolution = self.tallies[Target.FIRST_RESPONSE], self.tallies[Target.RESOLUTION]
@@ -160,14 +177,14 @@ def evaluate(
         raise SlaInputError("now", f"{now.isoformat()} is before the case opened ({opened})")
     periods = sorted(policy_by_time, key=lambda p: p.start)
     moments = sorted({opened, now, *(e.at for e in events), *(p.start for p in periods)})
-    fold = _Fold(history.initial_status, _policy_at(periods, opened))
+    fold = _Fold(history.initial_status)
+    fold.adopt(_policy_at(periods, opened), opened)
     pending = iter(events)
     event = next(pending, None)
     previous = opened
     for moment in (m for m in moments if opened <= m <= now):
         fold.advance(previous, moment)
-        fold.policy = _policy_at(periods, moment)
-        _revisit_thresholds(fold, moment)
+        fold.adopt(_policy_at(periods, moment), moment)
         while event is not None and event.at <= moment:
             fold.apply(event)
             event = next(pending, None)
@@ -175,38 +192,22 @@ def evaluate(
     return _state(fold, now)
 
 
-def _revisit_thresholds(fold: _Fold, moment: datetime) -> None:
-    """A new, tighter policy may already be past its thresholds the moment it takes over."""
-    p = fold.policy
-    if p is None:
-        return
-    for target in Target:
-        goal, tally = p.target_seconds(target), fold.tallies[target]
-        if goal is None or tally.met_at is not None:
-            continue
-        if tally.warning_at is None and tally.elapsed > goal * p.warning_ratio:
-            tally.warning_at = moment
-        if tally.breached_at is None and tally.elapsed > goal:
-            tally.breached_at = moment
-
-
 def _clock(fold: _Fold, target: Target, now: datetime) -> ClockState:
+    """The target measured against the policy in force now, over all the time elapsed."""
     tally, p = fold.tallies[target], fold.policy
     goal = p.target_seconds(target) if p else None
     running = fold.running(target)
-    due_at = warning_at = None
-    if p is not None and goal is not None and tally.met_at is None:
-        due_at = tally.breached_at
-        warning_at = tally.warning_at
-        if running:
-            cal = p.calendar
-            if due_at is None:
-                due_at = cal.reach(now, goal - tally.elapsed)
-            if warning_at is None:
-                warning_at = cal.reach(now, goal * p.warning_ratio - tally.elapsed)
-    return ClockState(
-        goal, tally.elapsed, running, tally.met_at, due_at, warning_at, tally.breached_at
-    )
+    if p is None or goal is None or fold.since is None:
+        return ClockState(goal, tally.elapsed, running, tally.met_at, None, None, None)
+    breached_at = tally.crossed(goal, fold.since)
+    warning_at = tally.crossed(goal * p.warning_ratio, fold.since)
+    due_at = breached_at
+    if tally.met_at is not None:
+        due_at = warning_at = None
+    elif running:
+        due_at = due_at or p.calendar.reach(now, goal - tally.elapsed)
+        warning_at = warning_at or p.calendar.reach(now, goal * p.warning_ratio - tally.elapsed)
+    return ClockState(goal, tally.elapsed, running, tally.met_at, due_at, warning_at, breached_at)
 
 
 def _state(fold: _Fold, now: datetime) -> SlaState:
