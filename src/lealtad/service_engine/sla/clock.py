@@ -10,7 +10,9 @@ and only a public reply counts as the first response, never an internal note (os
 
 Between two consecutive moments (an event or a policy change) the state is constant, so
 each stretch adds ``business_seconds`` of its policy's calendar to the targets whose clock
-runs, and notes when a warning or breach threshold was crossed inside it.
+runs. Warnings and breaches are then measured against the policy in force *now* over all
+that elapsed time: a relaxed policy lifts the stricter one's breach, and a stricter one
+that is already past its target breaches the moment it takes over, not before.
 """
 
 from __future__ import annotations
