@@ -3,7 +3,8 @@
 # database), Chromium (browser tests through Playwright), gettext (msgfmt compiles the
 # Spanish/English message catalogs), redis-server (the outbox relay to Redis Streams is
 # tested against a real server the tests start themselves) and espeak-ng (the IVR renders its
-# prompts to audio offline). Idempotent: when everything is
+# prompts to audio offline) and dovecot-imapd (the service desk's IMAP polling is tested
+# against a Dovecot the tests start). Idempotent: when everything is
 # present, apt is skipped.
 set -euo pipefail
 
@@ -13,9 +14,10 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql
 command -v msgfmt >/dev/null || missing+=(gettext)
 [[ -x /usr/bin/redis-server ]] || missing+=(redis-server)
 command -v espeak-ng >/dev/null || missing+=(espeak-ng)
+[[ -x /usr/sbin/dovecot ]] || missing+=(dovecot-imapd)
 
 if ((${#missing[@]} == 0)); then
-    echo "setup-system: postgresql, chromium, gettext, redis-server and espeak-ng already installed"
+    echo "setup-system: postgresql, chromium, gettext, redis-server, espeak-ng and dovecot-imapd already installed"
     exit 0
 fi
 
@@ -34,4 +36,4 @@ export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update
 # Install them all, not only the missing ones: apt skips what is already there.
 "${as_root[@]}" apt-get install -y --no-install-recommends postgresql chromium gettext redis-server \
-    espeak-ng
+    espeak-ng dovecot-imapd
