@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -329,3 +330,81 @@ def test_a_stricter_policy_counts_the_time_spent_on_the_old_calendar() -> None:
     assert state.elapsed_seconds == 64 * HOUR + 1 * HOUR  # 64 h non-stop, then 1 office hour
     # 60 h were reached on Monday 05:00 under 24x7; office took over at 09:00: breach then.
     assert state.breached_at == ec(2026, 12, 7, 9)
+
+
+STATUSES = ["open", "waiting_customer", "waiting_part", "resolved", "in_progress"]
+steps = st.lists(
+    st.tuples(
+        st.integers(1, 3 * 24 * 60),
+        st.sampled_from(["status", "reply", "note", "policy"]),
+        st.integers(0, 4),
+    ),
+    max_size=12,
+)
+
+
+def _random_case(
+    script: list[tuple[int, str, int]],
+) -> tuple[CaseHistory, list[PolicyPeriod], datetime]:
+    events, periods, at = [event(OPEN, EventKind.OPENED)], [PolicyPeriod(OPEN, GOLD)], OPEN
+    policies = [GOLD, SILVER, None, GOLD, SILVER]
+    for minutes, kind, pick in script:
+        at = at + timedelta(minutes=minutes)
+        if kind == "status":
+            events.append(event(at, EventKind.STATUS, STATUSES[pick]))
+        elif kind == "reply":
+            events.append(event(at, EventKind.PUBLIC_REPLY))
+        elif kind == "note":
+            events.append(event(at, EventKind.INTERNAL_NOTE))
+        else:
+            periods.append(PolicyPeriod(at, policies[pick]))
+    return CaseHistory(events), periods, at
+
+
+@settings(max_examples=150, deadline=None)
+@given(steps, st.integers(0, 5 * 24 * 60))
+def test_any_history_obeys_the_clocks_invariants(
+    script: list[tuple[int, str, int]], after: int
+) -> None:
+    h, periods, last = _random_case(script)
+    now = last + timedelta(minutes=after)
+    state = evaluate(h, periods, now)
+    open_time = EC.business_seconds(OPEN, now)
+    res = state.resolution
+    # Counted time never exceeds the business time since opening, pauses included.
+    assert 0 <= res.elapsed_seconds <= open_time + 1e-6
+    assert res.elapsed_seconds + state.paused_seconds <= open_time + 1e-6
+    # Notes never answer; the first public reply does.
+    replies = [e.at for e in h.events if e.kind is EventKind.PUBLIC_REPLY]
+    assert state.first_response.met_at == (min(replies) if replies else None)
+    # Restating the policy in force changes nothing.
+    restated = [*periods, PolicyPeriod(last, _policy_now(periods, last))]
+    assert evaluate(h, restated, now) == state
+    # No SLA now: nothing due, nothing to escalate.
+    if state.policy is None:
+        assert state.escalations == () and res.due_at is None
+
+
+def _policy_now(periods: list[PolicyPeriod], at: datetime) -> SlaPolicy | None:
+    return [p.policy for p in sorted(periods, key=lambda p: p.start) if p.start <= at][-1]
+
+
+@settings(max_examples=100, deadline=None)
+@given(steps, st.integers(0, 5 * 24 * 60))
+def test_the_batch_extrapolates_any_history_like_the_fold(
+    script: list[tuple[int, str, int]], after: int
+) -> None:
+    h, periods, last = _random_case(script)
+    now = last + timedelta(minutes=after)
+    policy = _policy_now(periods, last)
+    for target in Target:
+        snap = getattr(evaluate(h, periods, last), target.value)
+        truth = getattr(evaluate(h, periods, now), target.value)
+        ratio = policy.warning_ratio if policy else 0.8
+        result = evaluate_many([EC], ClockBatch.from_states([(0, last, snap, ratio)]), now)
+        assert result.elapsed_seconds[0] == pytest.approx(truth.elapsed_seconds, abs=1e-6)
+        if truth.running and not truth.breached:
+            assert result.due_at[0] == to_micros(truth.due_at)  # type: ignore[arg-type]
+            assert not result.breached[0]
+        if truth.running and truth.breached:
+            assert result.breached[0]
