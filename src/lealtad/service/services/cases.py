@@ -8,6 +8,7 @@ contexts follow.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -127,7 +128,7 @@ def open_case(new: NewCase, actor: Actor, at: datetime | None = None) -> Case:
     now = at or timezone.now()
     with transaction.atomic():
         case = Case.objects.create(
-            number=f"TMP-{now.timestamp()}",
+            number=f"T-{uuid.uuid4().hex[:17]}",  # fits the 20 characters until renumbered
             customer_id=new.customer_id,
             requester_id=new.requester_id,
             category=new.category,
