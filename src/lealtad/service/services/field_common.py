@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db import models
@@ -26,6 +27,11 @@ class FieldState(DomainError):
 
     code = "field_state"
     kind = "conflict"
+
+
+def placeholder() -> str:
+    """A unique number to create a row under until its id names it (fits 20 characters)."""
+    return f"T-{uuid.uuid4().hex[:17]}"
 
 
 def numbered(row: models.Model, prefix: str) -> str:

@@ -23,6 +23,7 @@ from lealtad.service.services.field_common import (
     FieldState,
     announce,
     numbered,
+    placeholder,
 )
 
 OPEN_PO = (PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.SENT)
@@ -117,7 +118,7 @@ def reorder(row: PartStock) -> PurchaseOrder | None:
     )
     if order is None:
         order = PurchaseOrder.objects.create(
-            number=f"TMP-{timezone.now().timestamp()}-{row.pk}",
+            number=placeholder(),
             supplier=part.supplier,
             location=row.location,
             created_at=timezone.now(),

@@ -34,6 +34,7 @@ from lealtad.service.services.field_common import (
     FieldState,
     announce,
     numbered,
+    placeholder,
 )
 
 CENTS = Decimal("0.01")
@@ -114,7 +115,7 @@ def authorize(new: NewRma, actor: Actor) -> Rma:
         if needs_return is None:
             needs_return = not waives_return(new.customer_id, timezone.localdate())
         rma = Rma.objects.create(
-            number=f"TMP-{timezone.now().timestamp()}",
+            number=placeholder(),
             customer_id=new.customer_id,
             case_id=new.case_id,
             return_required=needs_return,

@@ -24,6 +24,7 @@ from lealtad.service.services.field_common import (
     FieldState,
     announce,
     numbered,
+    placeholder,
 )
 from lealtad.service_engine import dispatch
 
@@ -52,7 +53,7 @@ def open_work_order(new: NewWorkOrder, actor: Actor) -> WorkOrder:
         if case.status not in OPEN_STATUSES:
             raise FieldState(_("Case %(n)s is not open."), field="case_id", n=case.number)
         order = WorkOrder.objects.create(
-            number=f"TMP-{timezone.now().timestamp()}",
+            number=placeholder(),
             case=case,
             skill=new.skill.strip(),
             zone=new.zone.strip(),
