@@ -280,3 +280,8 @@ def case_text(case_id: int) -> str | None:
         .first()
     )
     return " ".join(p for p in (case["subject"], case["description"], last or "") if p)
+
+
+def article_versions(key: str) -> list[ArticleVersion]:
+    """Every language of an article (the editor shows them side by side)."""
+    return list(ArticleVersion.objects.select_related("article").filter(article__key=key))
