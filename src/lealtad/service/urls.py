@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
+from lealtad.service.views_knowledge import urlpatterns as knowledge_urls
+
 app_name = "service"
 
 urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns += knowledge_urls
