@@ -104,14 +104,14 @@ def test_an_unknown_account_asks_again_and_a_system_down_goes_to_an_adviser():
 def test_fraud_jumps_to_the_fraud_desk_with_the_top_priority():
     session, _ = Session.start(example("bank"), KNOWN)
     step = session.input("2")
-    assert step.action == RouteToQueue("fraud_premier", step.action.data, priority=9)
+    assert step.action == RouteToQueue("fraud", step.action.data, priority=9)
     assert step.terminal
 
 
 def test_voicemail_asks_for_a_call_back_to_the_caller_id():
     session, _ = Session.start(example("bank"), KNOWN)
     step = session.input("3")
-    assert step.action == Voicemail("callbacks", step.action.data, "+593991234567", 120, 1)
+    assert step.action == Voicemail("general", step.action.data, "+593991234567", 120, 1)
     assert "sin perder su lugar" in step.text
 
 
@@ -182,7 +182,7 @@ def test_telecom_stolen_phone_after_hours_and_failures():
     session, _ = Session.start(example("telecom"), {**KNOWN, "tier": "premier"})
     step = session.input("3")
     assert isinstance(step.action, RouteToQueue)
-    assert (step.action.queue, step.action.priority) == ("fraud_premier", 9)
+    assert (step.action.queue, step.action.priority) == ("fraud", 9)
 
     session, step = Session.start(example("telecom"), {**KNOWN, "after_hours": True})
     assert isinstance(step.action, Voicemail) and step.action.callback_to == "+593991234567"
@@ -193,14 +193,14 @@ def test_telecom_stolen_phone_after_hours_and_failures():
     )
     step = session.input("1")
     assert isinstance(step.action, RouteToQueue)
-    assert (step.action.queue, step.action.priority) == ("technical", 5)
+    assert (step.action.queue, step.action.priority) == ("premier", 5)
     assert step.action.data["variables"] == {"want": "billing"}
 
     session, _ = Session.start(example("telecom"), {"caller_id": "+593900000000"}, BookHost({}))
     session.input("2")
     step = session.input(CEDULA)
     assert step.text.startswith("No encontramos una cuenta con esos datos.")
-    assert isinstance(step.action, RouteToQueue) and step.action.queue == "technical"
+    assert isinstance(step.action, RouteToQueue) and step.action.queue == "general"
 
 
 @pytest.mark.parametrize(

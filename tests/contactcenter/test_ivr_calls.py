@@ -95,11 +95,11 @@ def test_fraud_reaches_the_fraud_queue_with_the_ivr_data_on_the_contact(pbx, flo
     answer = press(pbx, first, "2")
     assert answer["status"] == "queued"
     action = answer["step"]["action"]
-    assert (action["type"], action["queue"], action["priority"]) == ("queue", "fraud_premier", 9)
+    assert (action["type"], action["queue"], action["priority"]) == ("queue", "fraud", 9)
     contact = Contact.objects.get(pk=answer["contact_id"])
     assert answer["step"]["contact_id"] == contact.pk
     assert (contact.queue.name, contact.medium, contact.status) == (
-        "fraud_premier",
+        "fraud",
         "voice",
         "queued",
     )
@@ -129,7 +129,7 @@ def test_an_unknown_caller_identified_by_cedula_reaches_support_linked(pbx, flow
     press(pbx, first, "1")  # back to the main menu
     answer = press(pbx, first, "4")
     contact = Contact.objects.get(pk=answer["contact_id"])
-    assert contact.queue.name == "technical" and contact.customer_id == story.customer_id
+    assert contact.queue.name == "general" and contact.customer_id == story.customer_id
     assert contact.ivr_data["variables"]["cedula"] == RODRIGO_CEDULA
     assert contact.caller_id == "+593987650000"
 
@@ -149,7 +149,7 @@ def test_a_voicemail_becomes_a_call_back_keeping_the_callers_place(pbx, flows):
     )
     contact = Contact.objects.get(pk=answer["contact_id"])
     session = IvrSession.objects.get(pk=first["session_id"])
-    assert (contact.medium, contact.queue.name) == ("voicemail", "callbacks")
+    assert (contact.medium, contact.queue.name) == ("voicemail", "general")
     assert contact.place_at == session.started_at < contact.arrived_at
     assert contact.external_ref == "call-4:voicemail"
     assert contact.ivr_data["language"] == "en"
@@ -195,7 +195,7 @@ def test_silence_goes_through_the_flows_retries(pbx, flows):
         texts.append(answer.json()["step"]["text"])
     assert texts[0].startswith("No escuchamos ninguna opción. Para conocer su factura")
     assert answer.json()["status"] == "queued"  # on_fail: support
-    assert answer.json()["step"]["action"]["queue"] == "technical"
+    assert answer.json()["step"]["action"]["queue"] == "general"
 
 
 def test_refusals_name_what_is_wrong(pbx, flows, token_client):

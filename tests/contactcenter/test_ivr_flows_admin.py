@@ -104,7 +104,7 @@ def test_a_flow_routing_to_a_queue_or_asking_a_question_the_center_lacks(supervi
     assert refused["detail"] == "yaml: node sales, field queue: there is no queue 'ventas'"
     bank = (EXAMPLES / "bank.yaml").read_text(encoding="utf-8")
     refused = save(supervisor, bank, status=422)  # its queues are not set up in this center
-    assert "node fraud, field queue: there is no queue 'fraud_premier'" in refused["detail"]
+    assert "node fraud, field queue: there is no queue 'fraud'" in refused["detail"]
     asks = SMALL.replace("1: sales", "1: ask").replace(
         "  sales:\n", "  ask:\n    kind: lookup\n    question: weather\n    next: sales\n  sales:\n"
     )
@@ -134,3 +134,12 @@ def test_only_supervisors_manage_flows(token_client, center):
         == 403
     )
     assert agent.get(f"{BASE}/flows/small").status_code == 403
+
+
+def test_the_demo_center_has_the_example_flows_on_its_own_queues(db):
+    from lealtad.contactcenter import demo
+
+    demo.ensure_center(agent_count=2)
+    demo.ensure_center(agent_count=2)  # a second run keeps the same versions
+    active = sorted((r.name, r.version) for r in IvrFlow.objects.filter(active=True))
+    assert active == [("bank", 1), ("telecom", 1)]

@@ -35,7 +35,7 @@ from lealtad.contactcenter import cti, selectors
 from lealtad.contactcenter.choices import AgentState, ContactStatus
 from lealtad.contactcenter.cti_commands import SwitchMirror
 from lealtad.contactcenter.models import Contact, CtiSwitch
-from lealtad.contactcenter.services import agents, contacts, setup
+from lealtad.contactcenter.services import agents, contacts, ivr, setup
 from lealtad.contactcenter.services.runtime import RouterRuntime
 from lealtad.core.audit import Actor
 from lealtad.core.errors import DomainError
@@ -123,6 +123,7 @@ def ensure_center(agent_count: int = 12) -> list[DemoAgent]:
             setup.save_queue(name, label, skill, level=level, overflows=list(overflow))
     for code, label, category, outcome in CODES:
         setup.save_wrap_up_code(code, label, category, outcome)
+    ivr.seed_examples(ACTOR)  # the IVR's example flows (examples/ivr), on these queues
     setup.update_settings(trunks=60, wrap_up_seconds=20, offer_timeout_seconds=15)
     group, _ = Group.objects.get_or_create(name="agent")
     hashed = make_password(DEMO_PASSWORD)
