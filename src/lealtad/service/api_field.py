@@ -1,0 +1,431 @@
+"""Field service over HTTP (``/api/v1/service/...``): contracts, RMAs, work orders and their
+dispatch, spare parts and purchase orders, quality defects. Thin: capability, body, service.
+
+Technicians' and agents' work needs ``service.handle``; dispatching, purchase orders,
+contracts and stock counts need ``service.supervise``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja import Router, Schema
+from pydantic import Field
+
+from lealtad.core.access import require
+from lealtad.core.api_errors import errors
+from lealtad.core.roles import Capability
+from lealtad.service.models import PurchaseOrder, Rma, ServiceContract, WorkOrder
+from lealtad.service.selectors import field as selectors
+from lealtad.service.services import contracts, defects, parts, rma, workorders
+from lealtad.service.services.field_common import FieldNotFound
+
+router = Router(tags=["service desk: field service"])
+HANDLE, SUPERVISE = Capability.SERVICE_HANDLE, Capability.SERVICE_SUPERVISE
+Text = Field(min_length=1, max_length=120)
+
+
+class ContractIn(Schema):
+    number: str = Field(min_length=1, max_length=40)
+    customer_id: int = Field(ge=1)
+    support_level: str = Field(max_length=10)
+    starts_on: date
+    ends_on: date
+    coverage: str = Field(default="business", max_length=10)
+    serials: list[str] = Field(default_factory=list, max_length=500)
+    product_skus: list[str] = Field(default_factory=list, max_length=500)
+    return_required: bool = True
+
+
+class ContractOut(Schema):
+    number: str
+    customer_id: int
+    support_level: str
+    coverage: str
+    starts_on: date
+    ends_on: date
+    serials: list[str]
+    return_required: bool
+    cancelled: bool
+
+
+class LevelOut(Schema):
+    customer_id: int
+    support_level: str | None
+
+
+class RmaLineSchema(Schema):
+    order_number: str = Field(min_length=1, max_length=40)
+    sku: str = Field(min_length=1, max_length=60)
+    quantity: int = Field(default=1, ge=1, le=1000)
+    serial: str = Field(default="", max_length=80)
+
+
+class RmaIn(Schema):
+    customer_id: int = Field(ge=1)
+    reason: str = Field(max_length=250)
+    lines: list[RmaLineSchema] = Field(max_length=100)
+    case_id: int | None = None
+    channel: str = Field(default="web", max_length=40)
+    return_required: bool | None = None
+
+
+class RmaLineOut(RmaLineSchema):
+    commerce_reference: str
+
+
+class RmaOut(Schema):
+    number: str
+    customer_id: int
+    status: str
+    return_required: bool
+    reason: str
+    received_location: str
+    faulty: bool | None
+    resolution: str
+    refund_amount: Decimal
+    lines: list[RmaLineOut]
+
+
+class ReceiveIn(Schema):
+    location: str = Field(min_length=1, max_length=40)
+    channel: str = Field(default="", max_length=40)
+
+
+class InspectIn(Schema):
+    faulty: bool
+    note: str = Field(default="", max_length=5000)
+
+
+class ResolveIn(Schema):
+    resolution: str = Field(max_length=10)
+    refund_amount: Decimal | None = Field(default=None, max_digits=12, decimal_places=2)
+
+
+class WorkOrderIn(Schema):
+    case_id: int
+    skill: str = Text
+    zone: str = Text
+    minutes: int = Field(default=60, ge=1, le=1440)
+    address: str = Field(default="", max_length=250)
+
+
+class DispatchIn(Schema):
+    day: date
+    earliest: datetime | None = None
+
+
+class ScheduleIn(Schema):
+    technician_id: int
+    starts_at: datetime
+
+
+class PartUseIn(Schema):
+    sku: str = Field(min_length=1, max_length=60)
+    quantity: int = Field(ge=1, le=10_000)
+    location: str = Field(default="", max_length=40)
+
+
+class CloseIn(Schema):
+    minutes_worked: int = Field(ge=0, le=1440)
+    report: str = Field(default="", max_length=10_000)
+
+
+class WorkOrderOut(Schema):
+    number: str
+    case: str
+    status: str
+    skill: str
+    zone: str
+    technician: str | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    minutes_worked: int
+    labour_cost: Decimal
+    parts_cost: Decimal
+
+
+class StockIn(Schema):
+    on_hand: int = Field(ge=0)
+    minimum: int = Field(ge=0)
+
+
+class StockOut(Schema):
+    sku: str
+    name: str
+    location: str
+    on_hand: int
+    minimum: int
+
+
+class PurchaseOrderOut(Schema):
+    number: str
+    supplier: str
+    location: str
+    status: str
+    lines: list[dict[str, Any]]
+
+
+class DefectIn(Schema):
+    product_sku: str = Field(min_length=1, max_length=60)
+    description: str = Field(min_length=1, max_length=5000)
+    case_id: int | None = None
+    code: str = Field(default="", max_length=60)
+    serial: str = Field(default="", max_length=80)
+
+
+class DefectOut(Schema):
+    id: int
+    product_sku: str
+    alert_raised: bool
+
+
+class AlertOut(Schema):
+    id: int
+    product_sku: str
+    count: int
+    window_days: int
+    threshold: int
+    raised_at: datetime
+    acknowledged_at: datetime | None
+
+
+def _contract_out(c: ServiceContract) -> dict[str, Any]:
+    return {f: getattr(c, f) for f in ContractOut.model_fields}
+
+
+def _rma_out(r: Rma) -> dict[str, Any]:
+    fields = {f: getattr(r, f) for f in RmaOut.model_fields if f != "lines"}
+    lines = [{f: getattr(ln, f) for f in RmaLineOut.model_fields} for ln in r.lines.order_by("id")]
+    return {**fields, "lines": lines}
+
+
+def _work_order_out(o: WorkOrder) -> dict[str, Any]:
+    fields = {
+        f: getattr(o, f) for f in WorkOrderOut.model_fields if f not in ("case", "technician")
+    }
+    return {
+        **fields,
+        "case": o.case.number,
+        "technician": o.technician.name if o.technician else None,
+    }
+
+
+def _po_out(po: PurchaseOrder) -> dict[str, Any]:
+    lines = [
+        {"sku": ln.part.sku, "quantity": ln.quantity, "unit_cost": str(ln.unit_cost)}
+        for ln in po.lines.all()
+    ]
+    return {
+        "number": po.number,
+        "supplier": po.supplier,
+        "location": po.location,
+        "status": po.status,
+        "lines": lines,
+    }
+
+
+# Contracts ---------------------------------------------------------------------------------
+
+
+@router.post("/service/contracts", response={201: ContractOut, **errors(409, 422)})
+def create_contract(request: HttpRequest, body: ContractIn) -> tuple[int, dict[str, Any]]:
+    who = require(request, SUPERVISE)
+    made = contracts.create_contract(contracts.NewContract(**body.dict()), who.actor)
+    return 201, _contract_out(made)
+
+
+@router.get("/service/contracts/{number}", response={200: ContractOut, **errors(404)})
+def get_contract(request: HttpRequest, number: str) -> dict[str, Any]:
+    require(request, HANDLE)
+    found = selectors.contract(number)
+    if found is None:
+        raise FieldNotFound(_("There is no contract %(n)s."), field="number", n=number)
+    return _contract_out(found)
+
+
+@router.get("/service/customers/{customer_id}/support-level", response={200: LevelOut})
+def support_level(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    require(request, HANDLE)
+    return {"customer_id": customer_id, "support_level": selectors.support_level_of(customer_id)}
+
+
+# RMA -----------------------------------------------------------------------------------------
+
+
+@router.post("/service/rmas", response={201: RmaOut, **errors(404, 409, 422)})
+def authorize_rma(request: HttpRequest, body: RmaIn) -> tuple[int, dict[str, Any]]:
+    who = require(request, HANDLE)
+    data = body.dict()
+    lines = [rma.RmaLineIn(**ln) for ln in data.pop("lines")]
+    made = rma.authorize(rma.NewRma(lines=lines, **data), who.actor)
+    return 201, _rma_out(made)
+
+
+@router.get("/service/rmas/{number}", response={200: RmaOut, **errors(404)})
+def get_rma(request: HttpRequest, number: str) -> dict[str, Any]:
+    require(request, HANDLE)
+    found = selectors.rma(number)
+    if found is None:
+        raise FieldNotFound(_("There is no RMA %(n)s."), field="number", n=number)
+    return _rma_out(found)
+
+
+@router.post("/service/rmas/{number}/receive", response={200: RmaOut, **errors(404, 409, 422)})
+def receive_rma(request: HttpRequest, number: str, body: ReceiveIn) -> dict[str, Any]:
+    who = require(request, HANDLE)
+    return _rma_out(rma.receive(number, body.location, who.actor, body.channel))
+
+
+@router.post("/service/rmas/{number}/inspect", response={200: RmaOut, **errors(404, 409, 422)})
+def inspect_rma(request: HttpRequest, number: str, body: InspectIn) -> dict[str, Any]:
+    who = require(request, HANDLE)
+    return _rma_out(rma.inspect(number, body.faulty, body.note, who.actor))
+
+
+@router.post("/service/rmas/{number}/resolve", response={200: RmaOut, **errors(404, 409, 422)})
+def resolve_rma(request: HttpRequest, number: str, body: ResolveIn) -> dict[str, Any]:
+    who = require(request, HANDLE)
+    return _rma_out(rma.resolve(number, body.resolution, who.actor, body.refund_amount))
+
+
+# Work orders -----------------------------------------------------------------------------------
+
+
+def _order(number: str) -> WorkOrder:
+    found = selectors.work_order(number)
+    if found is None:
+        raise FieldNotFound(_("There is no work order %(n)s."), field="number", n=number)
+    return found
+
+
+@router.post("/service/work-orders", response={201: WorkOrderOut, **errors(404, 409, 422)})
+def open_work_order(request: HttpRequest, body: WorkOrderIn) -> tuple[int, dict[str, Any]]:
+    who = require(request, HANDLE)
+    made = workorders.open_work_order(workorders.NewWorkOrder(**body.dict()), who.actor)
+    return 201, _work_order_out(_order(made.number))
+
+
+@router.get("/service/work-orders/{number}", response={200: WorkOrderOut, **errors(404)})
+def get_work_order(request: HttpRequest, number: str) -> dict[str, Any]:
+    require(request, HANDLE)
+    return _work_order_out(_order(number))
+
+
+@router.post(
+    "/service/work-orders/{number}/dispatch", response={200: WorkOrderOut, **errors(404, 409, 422)}
+)
+def dispatch_work_order(request: HttpRequest, number: str, body: DispatchIn) -> dict[str, Any]:
+    who = require(request, SUPERVISE)
+    workorders.dispatch_order(number, body.day, who.actor, body.earliest)
+    return _work_order_out(_order(number))
+
+
+@router.post(
+    "/service/work-orders/{number}/schedule", response={200: WorkOrderOut, **errors(404, 409, 422)}
+)
+def schedule_work_order(request: HttpRequest, number: str, body: ScheduleIn) -> dict[str, Any]:
+    who = require(request, SUPERVISE)
+    workorders.schedule(number, body.technician_id, body.starts_at, who.actor)
+    return _work_order_out(_order(number))
+
+
+@router.post(
+    "/service/work-orders/{number}/parts", response={200: WorkOrderOut, **errors(404, 409, 422)}
+)
+def use_part(request: HttpRequest, number: str, body: PartUseIn) -> dict[str, Any]:
+    who = require(request, HANDLE)
+    workorders.use_part(number, body.sku, body.quantity, who.actor, body.location)
+    return _work_order_out(_order(number))
+
+
+@router.post(
+    "/service/work-orders/{number}/close", response={200: WorkOrderOut, **errors(404, 409, 422)}
+)
+def close_work_order(request: HttpRequest, number: str, body: CloseIn) -> dict[str, Any]:
+    who = require(request, HANDLE)
+    workorders.close(number, body.minutes_worked, body.report, who.actor)
+    return _work_order_out(_order(number))
+
+
+# Spare parts and purchase orders ------------------------------------------------------------------
+
+
+@router.get("/service/parts/stock", response={200: list[StockOut]})
+def part_stock(
+    request: HttpRequest, location: str = "", below_minimum: bool = False
+) -> list[dict[str, Any]]:
+    require(request, HANDLE)
+    rows = selectors.below_minimum() if below_minimum else selectors.stock(location)
+    return [
+        {
+            "sku": r.part.sku,
+            "name": r.part.name,
+            "location": r.location,
+            "on_hand": r.on_hand,
+            "minimum": r.minimum,
+        }
+        for r in rows
+        if not location or r.location == location
+    ]
+
+
+@router.put("/service/parts/{sku}/stock/{location}", response={200: StockOut, **errors(404, 422)})
+def count_stock(request: HttpRequest, sku: str, location: str, body: StockIn) -> dict[str, Any]:
+    require(request, SUPERVISE)
+    row = parts.set_stock(sku, location, body.on_hand, body.minimum)
+    return {
+        "sku": row.part.sku,
+        "name": row.part.name,
+        "location": row.location,
+        "on_hand": row.on_hand,
+        "minimum": row.minimum,
+    }
+
+
+@router.get("/service/purchase-orders", response={200: list[PurchaseOrderOut]})
+def list_purchase_orders(request: HttpRequest, status: str = "") -> list[dict[str, Any]]:
+    require(request, SUPERVISE)
+    return [_po_out(po) for po in selectors.purchase_orders(status)]
+
+
+@router.post(
+    "/service/purchase-orders/{number}/send", response={200: PurchaseOrderOut, **errors(404, 409)}
+)
+def send_purchase_order(request: HttpRequest, number: str) -> dict[str, Any]:
+    who = require(request, SUPERVISE)
+    parts.send_purchase_order(number, who.actor)
+    return _po_out(selectors.purchase_order(number))  # type: ignore[arg-type]
+
+
+@router.post(
+    "/service/purchase-orders/{number}/receive",
+    response={200: PurchaseOrderOut, **errors(404, 409)},
+)
+def receive_purchase_order(request: HttpRequest, number: str) -> dict[str, Any]:
+    who = require(request, SUPERVISE)
+    parts.receive_purchase_order(number, who.actor)
+    return _po_out(selectors.purchase_order(number))  # type: ignore[arg-type]
+
+
+# Quality defects -------------------------------------------------------------------------------
+
+
+@router.post("/service/defects", response={201: DefectOut, **errors(404, 422)})
+def record_defect(request: HttpRequest, body: DefectIn) -> tuple[int, dict[str, Any]]:
+    who = require(request, HANDLE)
+    defect, alert = defects.record_defect(defects.NewDefect(**body.dict()), who.actor)
+    return 201, {
+        "id": defect.pk,
+        "product_sku": defect.product_sku,
+        "alert_raised": alert is not None,
+    }
+
+
+@router.get("/service/defects/alerts", response={200: list[AlertOut]})
+def defect_alerts(request: HttpRequest) -> list[dict[str, Any]]:
+    require(request, HANDLE)
+    return [{f: getattr(a, f) for f in AlertOut.model_fields} for a in selectors.defect_alerts()]
