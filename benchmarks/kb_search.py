@@ -31,9 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def setup_django() -> None:
-    if "LEALTAD_DATABASE_URL" not in os.environ:
+    if "LEALTAD_DATABASE_URL" not in os.environ or "LEALTAD_HOME" not in os.environ:
         os.environ["LEALTAD_HOME"] = tempfile.mkdtemp(prefix="kb-bench-")
-    os.environ.setdefault("LEALTAD_HOME", tempfile.mkdtemp(prefix="kb-bench-"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
     import django
     from django.core.management import call_command
@@ -66,6 +65,7 @@ def load(articles: int, rng: random.Random) -> None:
     Article.objects.all().delete()
     KnowledgeTerm.objects.all().delete()
     demo_knowledge.load()
+    print(f"top-3 accuracy among the 41 demo articles alone: {accuracy():.1f} %")
     domain, made = vocabulary(rng)
     weights = [1 / (i + 1) for i in range(len(made))]
     now = timezone.now()
@@ -115,6 +115,13 @@ def load(articles: int, rng: random.Random) -> None:
     rebuild_terms()
 
 
+def accuracy() -> float:
+    from tests.service.knowledge_suggest_set import CASES
+
+    top3 = accuracy()
+    return 100 * hits / len(CASES)
+
+
 def measure(queries: int, rng: random.Random) -> None:
     from django.db import connection
     from django.db.models import Q
@@ -151,7 +158,7 @@ def measure(queries: int, rng: random.Random) -> None:
             t0 = time.perf_counter()
             kb.suggest(text[:end], typing=True)
             typing_ms.append((time.perf_counter() - t0) * 1000)
-    hits = sum(1 for key, text in CASES if key in [h.key for h in kb.suggest(text)])
+    top3 = accuracy()
     peer_ms = []
     for q in asked[:30]:
         t0 = time.perf_counter()

@@ -7,7 +7,7 @@ articles in the same order, each with the words that matched.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import connection
 
@@ -20,13 +20,20 @@ from lealtad.service.models import (
     KnowledgeTerm,
 )
 from lealtad.service.services.knowledge import KnowledgeRefused
-from lealtad.service_engine.search import LANGUAGES, Candidate, fts5_match, tsquery
-from lealtad.service_engine.search.query import Terms, terms
+from lealtad.service_engine.search import LANGUAGES, Candidate
+from lealtad.service_engine.search.query import (
+    Shape,
+    Terms,
+    fts5_shape,
+    shape,
+    terms,
+    tsquery_shape,
+)
 from lealtad.service_engine.search.rank import highlight, reasons, score_candidates
 from lealtad.service_engine.search.text import stems as all_stems
 
 CANDIDATES = 60
-SUGGEST_STEMS = 8  # the rarest stems of a case's text the database is asked for
+INNER = 400  # the engine's best matches the scope then filters
 
 
 @dataclass(frozen=True)
@@ -71,32 +78,49 @@ def _filters(scope: Scope) -> tuple[str, list[str | bool | int]]:
     return sql, params
 
 
-def candidates(
-    query: Terms, scope: Scope, *, every: bool, limit: int = CANDIDATES
-) -> list[Candidate]:
-    """The engine's best ``limit`` matches, by its own rank (the order is redone later)."""
-    if not query:
+def candidates(found: Shape, scope: Scope, *, limit: int = CANDIDATES) -> list[Candidate]:
+    """The engine's best ``limit`` matches by its own rank (the order is redone later).
+
+    The engine ranks its matches alone first (joining every match to its row before the
+    limit costs four times as much), then the scope filters the best few hundred; only when
+    that leaves too few is the scope applied to every match."""
+    if not found:
         return []
+    first = _query(found, scope, limit, inner=INNER)
+    return first if len(first) >= limit else _query(found, scope, limit, inner=0)
+
+
+def _query(found: Shape, scope: Scope, limit: int, *, inner: int) -> list[Candidate]:
     where, params = _filters(scope)
     if connection.vendor == "postgresql":
-        sql = (
-            "SELECT v.id, v.search_title, v.search_body FROM service_articleversion v,"
-            " to_tsquery('simple', %s) q WHERE v.search_vector @@ q"
-            + where
-            + " ORDER BY ts_rank(v.search_vector, q) DESC, v.id LIMIT %s"
-        )
-        args = [tsquery(query, every=every), *params, limit]
+        source = "service_articleversion v, to_tsquery('simple', %s) q"
+        match, rank = "v.search_vector @@ q", "ts_rank(v.search_vector, q) DESC"
+        if inner:
+            source = (
+                "(SELECT i.id, ts_rank(i.search_vector, q) AS r FROM service_articleversion i,"
+                " to_tsquery('simple', %s) q WHERE i.search_vector @@ q ORDER BY r DESC"
+                " LIMIT %s) f JOIN service_articleversion v ON v.id = f.id"
+            )
+            match, rank = "TRUE", "f.r DESC"
+        expression = tsquery_shape(found)
     else:
-        sql = (
-            "SELECT v.id, v.search_title, v.search_body FROM service_kb_fts f"
-            " JOIN service_articleversion v ON v.id = f.rowid"
-            " WHERE service_kb_fts MATCH %s"
-            + where
-            + " ORDER BY bm25(service_kb_fts, 3.0, 1.0), v.id LIMIT %s"
-        )
-        args = [fts5_match(query, every=every), *params, limit]
+        source = "service_kb_fts f JOIN service_articleversion v ON v.id = f.rowid"
+        match, rank = "service_kb_fts MATCH %s", "bm25(service_kb_fts, 3.0, 1.0)"
+        if inner:
+            source = (
+                "(SELECT rowid AS id, bm25(service_kb_fts, 3.0, 1.0) AS r FROM service_kb_fts"
+                " WHERE service_kb_fts MATCH %s ORDER BY r LIMIT %s) f"
+                " JOIN service_articleversion v ON v.id = f.id"
+            )
+            match, rank = "1", "f.r"
+        expression = fts5_shape(found)
+    sql = (
+        f"SELECT v.id, v.search_title, v.search_body FROM {source} WHERE {match}{where}"
+        f" ORDER BY {rank}, v.id LIMIT %s"
+    )
+    args: list[str | bool | int] = [expression, inner] if inner else [expression]
     with connection.cursor() as cursor:
-        cursor.execute(sql, args)
+        cursor.execute(sql, [*args, *params, limit])
         return [Candidate(pk, title, body) for pk, title, body in cursor.fetchall()]
 
 
@@ -155,23 +179,19 @@ def _window(text: str, matched: tuple[str, ...], language: str, width: int = 220
 def search(
     text: str, scope: Scope | None = None, *, limit: int = 10, typing: bool = False
 ) -> list[Hit]:
-    """Articles holding every word asked for (or, if none does, the rarest of them), best
+    """Articles holding every word asked for (or, if none does, the rarer of them), best
     first."""
     scope = scope or Scope()
     _language(scope)
     query = terms(text, scope.language, typing=typing)
-    found = candidates(query, scope, every=True)
     known = _frequencies(query.stems)
+    every = shape(query, *known, every=True)
+    found = candidates(every, scope)
+    if len(found) < limit and every.titles_only:
+        found = candidates(replace(every, titles_only=False), scope)
     if not found:
-        found = candidates(_rarest(query, known[0]), scope, every=False)
+        found = candidates(shape(query, *known, every=False), scope)
     return _rank(text, query, found, scope, limit, known)
-
-
-def _rarest(query: Terms, frequencies: dict[str, int]) -> Terms:
-    """The query's rarest stems the knowledge base holds: a word in every article finds
-    nothing and costs the engine the most."""
-    known = sorted((s for s in query.stems if frequencies.get(s)), key=lambda s: frequencies[s])
-    return Terms(tuple(known[:SUGGEST_STEMS]), query.prefix)
 
 
 def suggest(
@@ -179,13 +199,13 @@ def suggest(
 ) -> list[Hit]:
     """The articles a case's text (subject, description, last message) is most likely about.
 
-    Any word may match: a customer's description has many words no article has. Only its
-    rarest known stems go to the database; the ranking then weighs all of them."""
+    Any word may match: a customer's description has many words no article has. The engine
+    is asked for the rare ones and pairs of the common ones; the ranking weighs them all."""
     scope = scope or Scope()
     _language(scope)
     query = terms(text, scope.language, typing=typing, limit=40)
     known = _frequencies(query.stems)
-    found = candidates(_rarest(query, known[0]), scope, every=False)
+    found = candidates(shape(query, *known, every=False), scope)
     return _rank(text, query, found, scope, limit, known)
 
 
