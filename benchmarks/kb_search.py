@@ -116,9 +116,11 @@ def load(articles: int, rng: random.Random) -> None:
 
 
 def accuracy() -> float:
+    """Top-3 accuracy of suggestions on the labelled set, in %."""
+    from lealtad.service.selectors import knowledge as kb
     from tests.service.knowledge_suggest_set import CASES
 
-    top3 = accuracy()
+    hits = sum(1 for key, text in CASES if key in [h.key for h in kb.suggest(text)])
     return 100 * hits / len(CASES)
 
 
@@ -173,13 +175,7 @@ def measure(queries: int, rng: random.Random) -> None:
     report("search p99", percentile(search_ms, 99), "ms", 50)
     report("suggest while typing p50", percentile(typing_ms, 50), "ms")
     report("suggest while typing p95", percentile(typing_ms, 95), "ms", 100)
-    report(
-        f"top-3 accuracy ({len(CASES)} labelled cases)",
-        100 * hits / len(CASES),
-        "%",
-        80,
-        lower=False,
-    )
+    report(f"top-3 accuracy ({len(CASES)} cases) among all", top3, "%", 80, lower=False)
     report("peer: icontains per word p50", percentile(peer_ms, 50), "ms")
     report("peer: icontains per word p99", percentile(peer_ms, 99), "ms")
 
