@@ -15,16 +15,16 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
 from pydantic import Field
 
-from lealtad.core.access import require
+from lealtad.core.access import Principal, require
 from lealtad.core.api_errors import errors
 from lealtad.core.roles import Capability
+from lealtad.customers.selectors import readable
 from lealtad.service.models import PurchaseOrder, Rma, ServiceContract, WorkOrder
 from lealtad.service.selectors import field as selectors
 from lealtad.service.services import contracts, defects, parts, rma, workorders
 from lealtad.service.services.field_common import FieldNotFound
 
 router = Router(tags=["service desk: field service"])
-HANDLE, SUPERVISE = Capability.SERVICE_HANDLE, Capability.SERVICE_SUPERVISE
 Text = Field(min_length=1, max_length=120)
 
 
@@ -193,6 +193,12 @@ class AlertOut(Schema):
     acknowledged_at: datetime | None
 
 
+def _customer(who: Principal, customer_id: int) -> None:
+    """Record-level access: a customer the caller may not read is not there for them."""
+    if readable(customer_id, who.reader) is None:
+        raise FieldNotFound(_("There is no customer %(c)s."), field="customer_id", c=customer_id)
+
+
 def _contract_out(c: ServiceContract) -> dict[str, Any]:
     return {f: getattr(c, f) for f in ContractOut.model_fields}
 
@@ -233,15 +239,18 @@ def _po_out(po: PurchaseOrder) -> dict[str, Any]:
 
 @router.post("/service/contracts", response={201: ContractOut, **errors(409, 422)})
 def create_contract(request: HttpRequest, body: ContractIn) -> tuple[int, dict[str, Any]]:
-    who = require(request, SUPERVISE)
+    who = require(request, Capability.SERVICE_SUPERVISE)
+    _customer(who, body.customer_id)
     made = contracts.create_contract(contracts.NewContract(**body.dict()), who.actor)
     return 201, _contract_out(made)
 
 
 @router.get("/service/contracts/{number}", response={200: ContractOut, **errors(404)})
 def get_contract(request: HttpRequest, number: str) -> dict[str, Any]:
-    require(request, HANDLE)
+    who = require(request, Capability.SERVICE_HANDLE)
     found = selectors.contract(number)
+    if found is not None:
+        _customer(who, found.customer_id)
     if found is None:
         raise FieldNotFound(_("There is no contract %(n)s."), field="number", n=number)
     return _contract_out(found)
@@ -249,7 +258,8 @@ def get_contract(request: HttpRequest, number: str) -> dict[str, Any]:
 
 @router.get("/service/customers/{customer_id}/support-level", response={200: LevelOut})
 def support_level(request: HttpRequest, customer_id: int) -> dict[str, Any]:
-    require(request, HANDLE)
+    who = require(request, Capability.SERVICE_HANDLE)
+    _customer(who, customer_id)
     return {"customer_id": customer_id, "support_level": selectors.support_level_of(customer_id)}
 
 
@@ -258,7 +268,8 @@ def support_level(request: HttpRequest, customer_id: int) -> dict[str, Any]:
 
 @router.post("/service/rmas", response={201: RmaOut, **errors(404, 409, 422)})
 def authorize_rma(request: HttpRequest, body: RmaIn) -> tuple[int, dict[str, Any]]:
-    who = require(request, HANDLE)
+    who = require(request, Capability.SERVICE_HANDLE)
+    _customer(who, body.customer_id)
     data = body.dict()
     lines = [rma.RmaLineIn(**ln) for ln in data.pop("lines")]
     made = rma.authorize(rma.NewRma(lines=lines, **data), who.actor)
@@ -267,8 +278,10 @@ def authorize_rma(request: HttpRequest, body: RmaIn) -> tuple[int, dict[str, Any
 
 @router.get("/service/rmas/{number}", response={200: RmaOut, **errors(404)})
 def get_rma(request: HttpRequest, number: str) -> dict[str, Any]:
-    require(request, HANDLE)
+    who = require(request, Capability.SERVICE_HANDLE)
     found = selectors.rma(number)
+    if found is not None:
+        _customer(who, found.customer_id)
     if found is None:
         raise FieldNotFound(_("There is no RMA %(n)s."), field="number", n=number)
     return _rma_out(found)
@@ -276,19 +289,19 @@ def get_rma(request: HttpRequest, number: str) -> dict[str, Any]:
 
 @router.post("/service/rmas/{number}/receive", response={200: RmaOut, **errors(404, 409, 422)})
 def receive_rma(request: HttpRequest, number: str, body: ReceiveIn) -> dict[str, Any]:
-    who = require(request, HANDLE)
+    who = require(request, Capability.SERVICE_HANDLE)
     return _rma_out(rma.receive(number, body.location, who.actor, body.channel))
 
 
 @router.post("/service/rmas/{number}/inspect", response={200: RmaOut, **errors(404, 409, 422)})
 def inspect_rma(request: HttpRequest, number: str, body: InspectIn) -> dict[str, Any]:
-    who = require(request, HANDLE)
+    who = require(request, Capability.SERVICE_HANDLE)
     return _rma_out(rma.inspect(number, body.faulty, body.note, who.actor))
 
 
 @router.post("/service/rmas/{number}/resolve", response={200: RmaOut, **errors(404, 409, 422)})
 def resolve_rma(request: HttpRequest, number: str, body: ResolveIn) -> dict[str, Any]:
-    who = require(request, HANDLE)
+    who = require(request, Capability.SERVICE_HANDLE)
     return _rma_out(rma.resolve(number, body.resolution, who.actor, body.refund_amount))
 
 
@@ -304,14 +317,14 @@ def _order(number: str) -> WorkOrder:
 
 @router.post("/service/work-orders", response={201: WorkOrderOut, **errors(404, 409, 422)})
 def open_work_order(request: HttpRequest, body: WorkOrderIn) -> tuple[int, dict[str, Any]]:
-    who = require(request, HANDLE)
+    who = require(request, Capability.SERVICE_HANDLE)
     made = workorders.open_work_order(workorders.NewWorkOrder(**body.dict()), who.actor)
     return 201, _work_order_out(_order(made.number))
 
 
 @router.get("/service/work-orders/{number}", response={200: WorkOrderOut, **errors(404)})
 def get_work_order(request: HttpRequest, number: str) -> dict[str, Any]:
-    require(request, HANDLE)
+    require(request, Capability.SERVICE_HANDLE)
     return _work_order_out(_order(number))
 
 
@@ -319,7 +332,7 @@ def get_work_order(request: HttpRequest, number: str) -> dict[str, Any]:
     "/service/work-orders/{number}/dispatch", response={200: WorkOrderOut, **errors(404, 409, 422)}
 )
 def dispatch_work_order(request: HttpRequest, number: str, body: DispatchIn) -> dict[str, Any]:
-    who = require(request, SUPERVISE)
+    who = require(request, Capability.SERVICE_SUPERVISE)
     workorders.dispatch_order(number, body.day, who.actor, body.earliest)
     return _work_order_out(_order(number))
 
@@ -328,7 +341,7 @@ def dispatch_work_order(request: HttpRequest, number: str, body: DispatchIn) -> 
     "/service/work-orders/{number}/schedule", response={200: WorkOrderOut, **errors(404, 409, 422)}
 )
 def schedule_work_order(request: HttpRequest, number: str, body: ScheduleIn) -> dict[str, Any]:
-    who = require(request, SUPERVISE)
+    who = require(request, Capability.SERVICE_SUPERVISE)
     workorders.schedule(number, body.technician_id, body.starts_at, who.actor)
     return _work_order_out(_order(number))
 
@@ -337,7 +350,7 @@ def schedule_work_order(request: HttpRequest, number: str, body: ScheduleIn) -> 
     "/service/work-orders/{number}/parts", response={200: WorkOrderOut, **errors(404, 409, 422)}
 )
 def use_part(request: HttpRequest, number: str, body: PartUseIn) -> dict[str, Any]:
-    who = require(request, HANDLE)
+    who = require(request, Capability.SERVICE_HANDLE)
     workorders.use_part(number, body.sku, body.quantity, who.actor, body.location)
     return _work_order_out(_order(number))
 
@@ -346,7 +359,7 @@ def use_part(request: HttpRequest, number: str, body: PartUseIn) -> dict[str, An
     "/service/work-orders/{number}/close", response={200: WorkOrderOut, **errors(404, 409, 422)}
 )
 def close_work_order(request: HttpRequest, number: str, body: CloseIn) -> dict[str, Any]:
-    who = require(request, HANDLE)
+    who = require(request, Capability.SERVICE_HANDLE)
     workorders.close(number, body.minutes_worked, body.report, who.actor)
     return _work_order_out(_order(number))
 
@@ -358,7 +371,7 @@ def close_work_order(request: HttpRequest, number: str, body: CloseIn) -> dict[s
 def part_stock(
     request: HttpRequest, location: str = "", below_minimum: bool = False
 ) -> list[dict[str, Any]]:
-    require(request, HANDLE)
+    require(request, Capability.SERVICE_HANDLE)
     rows = selectors.below_minimum() if below_minimum else selectors.stock(location)
     return [
         {
@@ -375,7 +388,7 @@ def part_stock(
 
 @router.put("/service/parts/{sku}/stock/{location}", response={200: StockOut, **errors(404, 422)})
 def count_stock(request: HttpRequest, sku: str, location: str, body: StockIn) -> dict[str, Any]:
-    require(request, SUPERVISE)
+    require(request, Capability.SERVICE_SUPERVISE)
     row = parts.set_stock(sku, location, body.on_hand, body.minimum)
     return {
         "sku": row.part.sku,
@@ -388,7 +401,7 @@ def count_stock(request: HttpRequest, sku: str, location: str, body: StockIn) ->
 
 @router.get("/service/purchase-orders", response={200: list[PurchaseOrderOut]})
 def list_purchase_orders(request: HttpRequest, status: str = "") -> list[dict[str, Any]]:
-    require(request, SUPERVISE)
+    require(request, Capability.SERVICE_SUPERVISE)
     return [_po_out(po) for po in selectors.purchase_orders(status)]
 
 
@@ -396,7 +409,7 @@ def list_purchase_orders(request: HttpRequest, status: str = "") -> list[dict[st
     "/service/purchase-orders/{number}/send", response={200: PurchaseOrderOut, **errors(404, 409)}
 )
 def send_purchase_order(request: HttpRequest, number: str) -> dict[str, Any]:
-    who = require(request, SUPERVISE)
+    who = require(request, Capability.SERVICE_SUPERVISE)
     parts.send_purchase_order(number, who.actor)
     return _po_out(selectors.purchase_order(number))  # type: ignore[arg-type]
 
@@ -406,7 +419,7 @@ def send_purchase_order(request: HttpRequest, number: str) -> dict[str, Any]:
     response={200: PurchaseOrderOut, **errors(404, 409)},
 )
 def receive_purchase_order(request: HttpRequest, number: str) -> dict[str, Any]:
-    who = require(request, SUPERVISE)
+    who = require(request, Capability.SERVICE_SUPERVISE)
     parts.receive_purchase_order(number, who.actor)
     return _po_out(selectors.purchase_order(number))  # type: ignore[arg-type]
 
@@ -416,7 +429,7 @@ def receive_purchase_order(request: HttpRequest, number: str) -> dict[str, Any]:
 
 @router.post("/service/defects", response={201: DefectOut, **errors(404, 422)})
 def record_defect(request: HttpRequest, body: DefectIn) -> tuple[int, dict[str, Any]]:
-    who = require(request, HANDLE)
+    who = require(request, Capability.SERVICE_HANDLE)
     defect, alert = defects.record_defect(defects.NewDefect(**body.dict()), who.actor)
     return 201, {
         "id": defect.pk,
@@ -427,5 +440,5 @@ def record_defect(request: HttpRequest, body: DefectIn) -> tuple[int, dict[str, 
 
 @router.get("/service/defects/alerts", response={200: list[AlertOut]})
 def defect_alerts(request: HttpRequest) -> list[dict[str, Any]]:
-    require(request, HANDLE)
+    require(request, Capability.SERVICE_HANDLE)
     return [{f: getattr(a, f) for f in AlertOut.model_fields} for a in selectors.defect_alerts()]
