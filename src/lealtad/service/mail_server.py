@@ -17,7 +17,7 @@ from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from lealtad.service.models import Mailbox
 from lealtad.service.services import inbound
@@ -33,11 +33,13 @@ def max_message_bytes() -> int:
 def _mailbox(address: str) -> Mailbox | None:
     """Our mailbox for a recipient; ``soporte+c42-…@`` (the Reply-To with a case token) is
     ``soporte@``."""
-    close_old_connections()
     address = address.strip().lower()
     local, _at, domain = address.rpartition("@")
     candidates = [address, f"{local.split('+', 1)[0]}@{domain}"]
-    found = {b.address: b for b in Mailbox.objects.filter(address__in=candidates, active=True)}
+    try:
+        found = {b.address: b for b in Mailbox.objects.filter(address__in=candidates, active=True)}
+    finally:
+        connection.close()  # a pool thread's connection, not to be left open between mails
     return found.get(candidates[0]) or found.get(candidates[1])
 
 
