@@ -5,6 +5,7 @@ contracts in force at a moment (premium over plus over basic)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import F, QuerySet
@@ -92,7 +93,13 @@ def technician_day(technician_id: int, day: date) -> list[WorkOrder]:
     )
 
 
-def board(day: date) -> dict[str, object]:
+@dataclass
+class Board:
+    technicians: list[tuple[Technician, list[WorkOrder]]]
+    waiting: list[WorkOrder]
+
+
+def board(day: date) -> Board:
     """The dispatcher's board: each technician's visits that day, and what waits unplanned."""
     start, end = _day_bounds(day)
     planned = (
@@ -105,12 +112,8 @@ def board(day: date) -> dict[str, object]:
     for order in planned:
         rows.setdefault(order.technician_id or 0, []).append(order)
     technicians = list(Technician.objects.filter(active=True))
-    return {
-        "technicians": [(t, rows.get(t.pk, [])) for t in technicians],
-        "waiting": list(
-            WorkOrder.objects.filter(status=WorkOrder.Status.OPEN).select_related("case")[:200]
-        ),
-    }
+    waiting = WorkOrder.objects.filter(status=WorkOrder.Status.OPEN).select_related("case")
+    return Board([(t, rows.get(t.pk, [])) for t in technicians], list(waiting[:200]))
 
 
 def technician_for_user(user_id: int | None) -> Technician | None:
