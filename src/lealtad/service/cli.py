@@ -6,9 +6,11 @@ from __future__ import annotations
 import typer
 
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.service.cli_field import app as field_app
 from lealtad.service.cli_knowledge import app as knowledge_app
 from lealtad.service.cli_mail import app as mail_app
 
 app = typer.Typer(help="The service desk.", no_args_is_help=True, cls=RefusalsShown)
 app.add_typer(mail_app, name="mail")
 app.add_typer(knowledge_app, name="kb")
+app.add_typer(field_app, name="field")
