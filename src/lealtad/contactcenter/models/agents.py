@@ -47,6 +47,9 @@ class Agent(models.Model):
     state = models.CharField(max_length=20, choices=AgentState.choices, default="logged_out")
     state_reason = models.CharField(max_length=60, blank=True)
     state_since = models.DateTimeField(null=True, blank=True)
+    # What the agent chose (or was put in after a missed offer), which decides whether new
+    # contacts are offered; ``state`` shows busy or wrap-up over it while contacts are held.
+    presence = models.CharField(max_length=20, choices=AgentState.choices, default="logged_out")
     # When the agent last became free of every contact: the longest idle is offered first.
     idle_since = models.DateTimeField(null=True, blank=True)
 

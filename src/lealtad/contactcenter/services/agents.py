@@ -26,6 +26,18 @@ CHOSEN = (
     AgentState.SICKNESS,
 )
 HOLDING = (*LIVE_STATUSES, ContactStatus.WRAP_UP)
+DERIVED = (AgentState.BUSY, AgentState.WRAP_UP)  # shown over the presence while holding
+
+
+def choose_presence(agent: Agent, presence: str, reason: str = "") -> None:
+    """While contacts are held only the presence changes (a missed offer: not ready; ready
+    again: available): it decides new offers and shows once the contacts end. Journalled as
+    ``agent.presence``, which the router follows and the time categories ignore."""
+    if agent.presence == presence:
+        return
+    agent.presence = presence
+    agent.save(update_fields=["presence"])
+    journal.record("agent.presence", agent=agent, state=presence, reason=reason)
 
 
 def locked_agent(agent_id: int) -> Agent:
@@ -45,9 +57,11 @@ def move(agent: Agent, state: str, reason: str = "", now=None) -> None:
     if state == agent.state and reason == agent.state_reason:
         return
     agent.state, agent.state_reason, agent.state_since = state, reason, now
+    if state not in DERIVED:
+        agent.presence = state
     if state == AgentState.AVAILABLE:
         agent.idle_since = now  # the longest idle is offered first
-    agent.save(update_fields=["state", "state_reason", "state_since", "idle_since"])
+    agent.save(update_fields=["state", "state_reason", "state_since", "idle_since", "presence"])
     journal.record("agent.state", agent=agent, at=now, state=state, reason=reason)
 
 
@@ -77,7 +91,8 @@ def set_state(agent_id: int, state: str, actor: Actor, reason: str = "") -> Agen
         if state != AgentState.AVAILABLE and holds_contacts(agent.pk):
             raise WrongState(_("Finish your contacts first."), field="state")
         if state == AgentState.AVAILABLE and holds_contacts(agent.pk):
-            return agent  # still busy with a contact: available again when it ends
+            choose_presence(agent, state, reason)  # more contacts welcome on free slots
+            return agent
         move(agent, state, reason or state)
     return agent
 

@@ -117,7 +117,7 @@ def offer(contact_id: int, agent_id: int, at: datetime | None = None) -> bool:
     with transaction.atomic():
         contact = _locked(contact_id)
         agent = agents.locked_agent(agent_id)
-        if contact.status != S.QUEUED or agent.state not in (AgentState.AVAILABLE, AgentState.BUSY):
+        if contact.status != S.QUEUED or agent.presence != AgentState.AVAILABLE:
             return False
         contact.status, contact.agent, contact.offered_at = S.OFFERED, agent, now
         contact.save(update_fields=["status", "agent", "offered_at"])
@@ -147,12 +147,22 @@ def answer(
 
 
 def _back_in_line(contact: Contact, kind: str, now: datetime) -> None:
-    """The offered agent did not take it: it goes back in ITS place, the agent to not-ready."""
+    """The offered agent did not take it: it goes back in ITS place, the agent to not-ready,
+    and the agent's other ringing offers go back too (a not-ready agent rings no more)."""
     agent = agents.locked_agent(contact.agent_id)  # type: ignore[arg-type]
     contact.status, contact.agent, contact.offered_at = S.QUEUED, None, None
     contact.save(update_fields=["status", "agent", "offered_at"])
     journal.record(kind, contact=contact, agent=agent, at=now)
-    if not agents.holds_contacts(agent.pk):
+    ringing = Contact.objects.select_for_update(of=("self",)).select_related("queue")
+    for other in ringing.filter(agent=agent, status=S.OFFERED):
+        other.status, other.agent, other.offered_at = S.QUEUED, None, None
+        other.save(update_fields=["status", "agent", "offered_at"])
+        journal.record(
+            "contact.offer_expired", contact=other, agent=agent, at=now, reason="not_ready"
+        )
+    if agents.holds_contacts(agent.pk):
+        agents.choose_presence(agent, AgentState.NOT_READY, kind.split(".")[1])
+    else:
         agents.move(agent, AgentState.NOT_READY, kind.split(".")[1], now)
 
 
@@ -297,7 +307,7 @@ def _agent_after_contact(agent_id: int, now: datetime) -> None:
     elif Contact.objects.filter(agent=agent, status=S.WRAP_UP).exists():
         agents.move(agent, AgentState.WRAP_UP, "contact", now)
     elif agent.state in (AgentState.BUSY, AgentState.WRAP_UP):
-        agents.move(agent, AgentState.AVAILABLE, "", now)
+        agents.move(agent, agent.presence or AgentState.AVAILABLE, "", now)
 
 
 def abandon(contact_id: int, actor: Actor | None = None, at: datetime | None = None) -> Contact:

@@ -23,7 +23,7 @@ from lealtad.contact_engine.routing.priority import PriorityWeights
 from lealtad.contact_engine.routing.router import Router
 from lealtad.contactcenter.choices import AgentState, ContactStatus
 from lealtad.contactcenter.models import Agent, CenterEvent, Contact, Queue
-from lealtad.contactcenter.services import contacts
+from lealtad.contactcenter.services import contacts, follow
 from lealtad.contactcenter.services.setup import center_settings
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def _agents(wrap_up: float, wrapping: dict[int, list[list[Any]]]) -> list[dict[s
     out = []
     for a in rows:
         logged_in = a.state not in OUT
-        presence = a.state if a.state not in (AgentState.BUSY, AgentState.WRAP_UP) else "available"
+        presence = a.presence if a.presence not in OUT else "available"
         out.append(
             {
                 "id": a.pk,
@@ -119,6 +119,10 @@ def snapshot_from_rows(offer_timeout: float, wrap_up: float) -> dict[str, Any]:
     return {"queues": queues, "agents": _agents(wrap_up, wrapping), "contacts": contacts_out}
 
 
+def _last_line() -> int:
+    return CenterEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
 def _weights() -> tuple[PriorityWeights, float, float]:
     found = center_settings()
     weights = PriorityWeights(
@@ -130,32 +134,58 @@ def _weights() -> tuple[PriorityWeights, float, float]:
 
 
 class RouterRuntime:
-    """One pass at a time: rebuild if the journal moved, apply due timeouts, make offers."""
+    """One pass at a time: follow the journal, apply due timeouts, make offers.
 
-    def __init__(self) -> None:
+    The router is rebuilt from the rows when the runtime starts, when a journal line cannot
+    be followed (:mod:`.follow`), when an offer lost a race, and every ``reconcile_every``
+    seconds (the center's shape — agents, skills, queues — changes without journal lines).
+    """
+
+    def __init__(self, reconcile_every: float = 10.0) -> None:
         self.router: Router | None = None
-        self.seen = -1
+        self.seen = 0
+        self.reconcile_every = reconcile_every
+        self.built_at = 0.0
+        self.rebuilds = 0
 
     def rebuild(self) -> Router:
+        # The journal's position first: lines after it are followed next pass, and a line the
+        # snapshot already reflects is recognised (or makes the next pass rebuild again).
+        self.seen = _last_line()
         weights, timeout, wrap_up = _weights()
         data = snapshot_from_rows(timeout, wrap_up)
         data.update(weights=weights.to_dict(), offer_timeout=timeout, wrap_up=wrap_up)
         self.router = Router.restore(data)
+        self.built_at, self.rebuilds = time.monotonic(), self.rebuilds + 1
         return self.router
+
+    def current(self) -> Router:
+        """The router, moved by every journal line since it was last brought up to date."""
+        stale = time.monotonic() - self.built_at > self.reconcile_every
+        if self.router is None or stale:
+            return self.rebuild()
+        while True:
+            lines = list(CenterEvent.objects.filter(id__gt=self.seen).order_by("id")[:5000])
+            if not lines:
+                return self.router
+            try:
+                follow.apply_lines(self.router, lines)
+            except follow.Diverged as exc:
+                log.info("router rebuilt from the rows: %s", exc)
+                return self.rebuild()
+            self.seen = lines[-1].pk
 
     def step(self, now: datetime | None = None) -> int:
         """One pass; the number of decisions written (offers, timeouts)."""
         now = now or timezone.now()
-        last = CenterEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        router = self.router if self.router is not None and last == self.seen else self.rebuild()
-        self.seen = last
-        written = self._timeouts(router, now)
-        if written:
-            router = self.rebuild()
+        written = self._timeouts(self.current(), now)
+        router = self.current()
         for offer in router.route(now.timestamp()):
-            written += contacts.offer(offer.contact_id, offer.agent_id, at=now)
-        if written:
-            self.router = None  # our own writes moved the journal: rebuild next pass
+            if contacts.offer(offer.contact_id, offer.agent_id, at=now):
+                written += 1
+            else:
+                self.router = None  # it lost a race: the rows say what is true
+                break
         return written
 
     def _timeouts(self, router: Router, now: datetime) -> int:
