@@ -112,7 +112,8 @@ def format_event(event: Event) -> bytes:
     lines += [
         f"data: {line}" for line in data.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     ]
-    return ("\n".join(lines) + "\n\n").encode()
+    # A lone surrogate (never in JSON, possible in a str) cannot be UTF-8: "?" instead.
+    return ("\n".join(lines) + "\n\n").encode("utf-8", "replace")
 
 
 def _as_event(row: Event | tuple[int, str, Any]) -> Event:
