@@ -75,6 +75,7 @@ def show(title: str, r, minutes: float) -> None:
     report("worst wrap-up past its end (router dead)", r.wrap_up_overstay, "s", 5)
     report("worst offer past its timeout", r.offer_overstay, "s", 5)
     report("observations past the allowance", r.stuck_seen, "", 0)
+    report("router exits not caused by the drill", r.router_crashes, "", 0)
     if r.restarts_to_first_offer:
         ordered = sorted(r.restarts_to_first_offer)
         report("restart to first offer, median", ordered[len(ordered) // 2], "s")

@@ -34,3 +34,4 @@ def test_killing_the_router_loses_no_contact_and_strands_no_agent(tmp_path):
     assert report.agents_not_available == 0
     assert report.wrap_up_overstay <= SLACK and report.offer_overstay <= SLACK
     assert report.stuck_seen == 0
+    assert report.router_crashes == 0  # see the router.log under tmp_path when not

@@ -21,6 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.db.models import Count
 from django.utils import timezone
@@ -61,6 +62,7 @@ class DrillReport:
     offer_overstay: float = 0.0  # worst seconds past the offer timeout
     stuck_seen: int = 0  # observations past the allowance (wrap-up or timeout + 5 s)
     restarts_to_first_offer: list[float] = field(default_factory=list)
+    router_crashes: int = 0  # router exits not caused by the drill (see router.log)
 
     @property
     def ok(self) -> bool:
@@ -70,6 +72,7 @@ class DrillReport:
             or self.live_left
             or self.agents_not_available
             or self.stuck_seen
+            or self.router_crashes
         )
 
 
@@ -79,6 +82,16 @@ class RouterProcess:
     def __init__(self, env: Mapping[str, str]) -> None:
         self.env = dict(env)
         self.proc: subprocess.Popen[bytes] | None = None
+        self.crashes = 0  # exits the drill did not cause (a broken router shows here)
+        home = Path(self.env.get("LEALTAD_HOME") or ".")
+        home.mkdir(parents=True, exist_ok=True)
+        self.log = home / "router.log"
+
+    def check(self) -> None:
+        """Count and replace a router that stopped by itself."""
+        if self.proc is not None and self.proc.poll() is not None:
+            self.crashes += 1
+            self.start()
 
     def start(self) -> None:
         command = [
@@ -90,13 +103,14 @@ class RouterProcess:
             "--poll",
             "0.05",
         ]
-        self.proc = subprocess.Popen(
-            command,
-            env=self.env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                command,
+                env=self.env,
+                start_new_session=True,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -188,6 +202,7 @@ def run_drill(
             cti.apply_events(switch.advance(max(target, switch.now)))
             _watch(report, wrap_up, offer_timeout)
             _note_first_offers(report, restart_marks)
+            router.check()
             if kill_at and elapsed >= kill_at[0]:
                 kill_at.pop(0)
                 router.kill()
@@ -202,6 +217,7 @@ def run_drill(
         _settle(autos, switch, wrap_up, offer_timeout, report)
     finally:
         router.stop()
+        report.router_crashes = router.crashes
     report.wall_seconds = time.monotonic() - started
     report.simulated_seconds = switch.now
     _reconcile(report, switch)
