@@ -10,7 +10,7 @@ listener acknowledged must have exactly one row in the inbound log, each answer 
 joined its case, and no spool file may be left. The peer, in the same run: the same mails
 with no kill.
 
-    .venv/bin/python benchmarks/mail_ingest.py [--mails 1000] [--kills 5]
+    .venv/bin/python benchmarks/mail_ingest.py [--mails 1000] [--kills 5] [--kill-every 5]
 
 SQLite by default (a fresh home); ``LEALTAD_DATABASE_URL`` for PostgreSQL (an empty database).
 """
@@ -25,6 +25,7 @@ import smtplib
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -150,24 +151,36 @@ class Listener:
             self.proc.wait(timeout=60)
 
 
-def deliver(
-    listener: Listener, batch: list[tuple[str, str, bytes]], kill_at: set[int]
-) -> tuple[int, int]:
-    """Send every mail as an MTA would: until it is acknowledged. Returns (kills, retries)."""
-    kills = retries = 0
+class Killer(threading.Thread):
+    """SIGKILLs the listener every ``every`` seconds (whatever it is doing: in an SMTP
+    session, spooling, in the middle of applying a mail) and starts it again at once."""
+
+    def __init__(self, listener: Listener, kills: int, every: float, seed: int) -> None:
+        super().__init__(daemon=True)
+        self.listener, self.kills, self.every = listener, kills, every
+        self.rng = random.Random(seed)
+        self.done = 0
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while self.done < self.kills:
+            if self.stopping.wait(self.every * self.rng.uniform(0.5, 1.5)):
+                return
+            self.listener.kill()
+            self.done += 1
+            self.listener.start()
+
+
+def deliver(listener: Listener, batch: list[tuple[str, str, bytes]]) -> int:
+    """Send every mail as an MTA would: again until it is acknowledged. Returns the retries."""
+    retries = 0
     client: smtplib.SMTP | None = None
-    for n, (_mid, _kind, raw) in enumerate(batch):
-        if n in kill_at:
-            listener.kill()
-            kills += 1
-            client = None
-            listener.start()
+    for _mid, _kind, raw in batch:
         while True:
             try:
                 if client is None:
                     client = smtplib.SMTP("127.0.0.1", listener.port, timeout=30)
-                sender = "bounce@otro.ec"
-                client.sendmail(sender, [DESK], raw)
+                client.sendmail("bounce@otro.ec", [DESK], raw)
                 break
             except (smtplib.SMTPException, OSError):
                 retries += 1
@@ -175,7 +188,7 @@ def deliver(
                 time.sleep(0.05)
     if client is not None:
         client.quit()
-    return kills, retries
+    return retries
 
 
 def wait_applied(total: int, timeout: float) -> None:
@@ -213,18 +226,20 @@ def check(batch: list[tuple[str, str, bytes]]) -> tuple[int, int, int]:
     return lost, doubled, len(missed)
 
 
-def one_run(env: dict[str, str], batch, kills: int, seed: int) -> Run:
+def one_run(env: dict[str, str], batch, kills: int, every: float, seed: int) -> Run:
     from lealtad.service.models import InboundMail
     from lealtad.service.services import inbound
 
     listener = Listener(env, free_port())
     listener.start()
-    rng = random.Random(seed)
-    kill_at = set(rng.sample(range(1, len(batch)), kills)) if kills else set()
+    killer = Killer(listener, kills, every, seed)
     before = InboundMail.objects.count()
     start = time.perf_counter()
-    done_kills, retries = deliver(listener, batch, kill_at)
+    killer.start()
+    retries = deliver(listener, batch)
     wait_applied(before + len(batch), timeout=600)
+    killer.stopping.set()
+    killer.join()
     wall = time.perf_counter() - start
     listener.stop()
     lost, doubled, unjoined = check(batch)
@@ -232,7 +247,7 @@ def one_run(env: dict[str, str], batch, kills: int, seed: int) -> Run:
         len(batch),
         len(batch),
         wall,
-        done_kills,
+        killer.done,
         lost,
         doubled,
         unjoined,
@@ -259,6 +274,7 @@ def main() -> None:
     parser.add_argument("--mails", type=int, default=1000)
     parser.add_argument("--kills", type=int, default=5)
     parser.add_argument("--customers", type=int, default=400)
+    parser.add_argument("--kill-every", type=float, default=5.0, help="seconds, on average")
     parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="lealtad-mail-bench-"))
@@ -267,10 +283,12 @@ def main() -> None:
     from django.db import connection
 
     print(f"mail ingest on {connection.vendor}, {args.mails} mails, {os.cpu_count()} cores")
-    killed = one_run(env, mails(args.mails, args.customers, 1, "k"), args.kills, 7)
+    killed = one_run(env, mails(args.mails, args.customers, 1, "k"), args.kills, args.kill_every, 7)
     show(f"with {args.kills} kills of the listener:", killed)
     if not args.no_baseline:
-        calm = one_run(env, mails(args.mails, args.customers, 2, "c", first=args.customers), 0, 7)
+        calm = one_run(
+            env, mails(args.mails, args.customers, 2, "c", first=args.customers), 0, 1, 7
+        )
         show("the peer, no kill:", calm)
     ok = killed.lost == killed.doubled == killed.answers_not_joined == killed.spool_left == 0
     sys.exit(0 if ok else 1)

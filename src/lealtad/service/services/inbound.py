@@ -101,6 +101,8 @@ def _spooled(path: Path) -> Spooled:
 def drain(limit: int | None = None, wait: bool = True) -> Counter[str]:
     """Apply what is spooled, oldest first; returns how many mails got each decision."""
     done: Counter[str] = Counter()
+    if not pending():
+        return done  # the dispatcher's tick: no lock file, no directory, when there is nothing
     with _applier_lock(wait) as mine:
         if not mine:
             return done  # another process is applying the spool
