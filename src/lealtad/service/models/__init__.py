@@ -18,3 +18,4 @@ __all__ = [
     "SlaPolicy",
     "SupportGroup",
 ]
+from lealtad.service.models.sla import CaseClock  # noqa: F401  (the SLA snapshot)
