@@ -116,6 +116,10 @@ def board(day: date) -> Board:
     return Board([(t, rows.get(t.pk, [])) for t in technicians], list(waiting[:200]))
 
 
+def technician(pk: int) -> Technician | None:
+    return Technician.objects.filter(pk=pk).first()
+
+
 def technician_for_user(user_id: int | None) -> Technician | None:
     if user_id is None:
         return None
