@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
+from lealtad.service.views_field import urlpatterns as field_urls
 from lealtad.service.views_knowledge import urlpatterns as knowledge_urls
+from lealtad.service.views_surveys import urlpatterns as survey_urls
 
 app_name = "service"
 
 urlpatterns: list[URLPattern | URLResolver] = []
 urlpatterns += knowledge_urls
+urlpatterns += field_urls
+urlpatterns += survey_urls
