@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lealtad.service_engine.search import Candidate, analyse, fold, fts5_match, stems, tsquery
-from lealtad.service_engine.search.query import terms
+from lealtad.service_engine.search.query import fts5_shape, shape, terms, tsquery_shape
 from lealtad.service_engine.search.rank import highlight, reasons, score_candidates
 
 
@@ -70,3 +70,39 @@ def test_reasons_show_the_customers_own_words_and_highlight_marks_them():
     pieces = highlight("Su factura llega el 1", matched, "es")
     assert [p for p, hit in pieces if hit] == ["factura", "llega"]
     assert "".join(p for p, _ in pieces) == "Su factura llega el 1"
+
+
+def test_common_words_are_only_asked_for_in_pairs_and_unknown_ones_not_at_all():
+    query = terms("me cobraron dos veces la factura del internet lento xyzzy", "es")
+    frequencies = {"cobr": 50, "vec": 200, "factur": 16000, "internet": 6000, "lent": 3000}
+    found = shape(query, frequencies, 100_000, every=False)
+    assert ("cobr",) in found.groups and ("vec",) in found.groups
+    assert ("factur",) not in found.groups and ("internet", "factur") in found.groups
+    assert all("xyzzy" not in group for group in found.groups)
+    assert fts5_shape(found).startswith('("cobr") OR ("vec") OR ')
+    alone = shape(terms("factura", "es"), {"factur": 16000}, 100_000, every=True)
+    assert alone.titles_only
+    assert fts5_shape(alone) == '{search_title} : (("factur"))'
+    assert tsquery_shape(alone) == "(factur:A)"
+
+
+@given(
+    st.lists(st.sampled_from(["factura", "internet", "lento", "modem", "cobro", "xq"]), max_size=8),
+    st.dictionaries(
+        st.sampled_from(["factur", "internet", "lent", "modem", "cobr"]), st.integers(0, 100_000)
+    ),
+    st.booleans(),
+    st.booleans(),
+)
+def test_a_shape_asks_only_for_the_querys_stems(words, frequencies, every, typing):
+    query = terms(" ".join(words) + ("" if typing else " "), "es", typing=typing)
+    found = shape(query, frequencies, 100_000, every=every)
+    asked = {s for group in found.groups for s in group}
+    assert asked <= set(query.stems)
+    if not every:
+        assert all(frequencies.get(s) for s in asked)
+        # a common stem alone only when it is the one known: then in titles only
+        alone = [g for g in found.groups if len(g) == 1 and frequencies[g[0]] > 1000]
+        assert not alone or (found.titles_only and len(found.groups) == 1)
+    expr = tsquery_shape(found)
+    assert all(ch.isalnum() or ch in " &|:*()" for ch in expr)
