@@ -306,3 +306,18 @@ def test_a_lone_surrogate_in_data_is_replaced_not_a_failure() -> None:
 def test_an_event_name_with_a_line_break_is_refused() -> None:
     with pytest.raises(ValueError, match="line break"):
         live.format_event(live.Event(1, "offer\ndata: injected", ""))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_server_shutting_down_ends_every_stream(asgi_server: str) -> None:
+    """uvicorn waits for responses to end before it exits; SIGTERM ends the streams (the signal
+    hook is installed only in a server's main thread, so the test calls what it runs)."""
+    with sse(f"{asgi_server}/test/live/memory/") as stream:
+        wait_until(lambda: live.open_streams() == 1)
+        time.sleep(0.2)  # the stream is following the feed
+        live._end_all_streams()
+        started = time.monotonic()
+        with pytest.raises(EOFError):
+            stream.next()
+        assert time.monotonic() - started < 1.0
+    wait_until(lambda: live.open_streams() == 0)

@@ -29,6 +29,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import signal
 import threading
 import weakref
 from bisect import bisect_right
@@ -146,6 +148,7 @@ class _Feed:
         self.clients = 0
         self.tick = asyncio.Event()  # replaced on each batch: setting it wakes every client
         self.nudged = asyncio.Event()
+        self.closing = False  # the server is shutting down: every stream ends now
         self.ready = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
 
@@ -245,6 +248,47 @@ def nudge(topic_name: str) -> None:
     for loop, feed in targets:
         if not loop.is_closed():
             loop.call_soon_threadsafe(feed.nudged.set)
+
+
+def _end_all_streams() -> None:
+    """The server is stopping: end every stream of every loop in this process (uvicorn waits
+    for responses to complete, and a live stream never completes by itself)."""
+    with _feeds_lock:
+        targets = [(loop, feed) for loop, by in _feeds.items() for feed in by.values()]
+    for loop, feed in targets:
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(_close_feed, feed)
+
+
+def _close_feed(feed: _Feed) -> None:
+    feed.closing = True
+    woken, feed.tick = feed.tick, asyncio.Event()
+    woken.set()
+
+
+_hooked = False
+
+
+def _hook_shutdown() -> None:
+    """Chain a SIGTERM/SIGINT handler before the server's own (installed when it started), once
+    per process. Only the main thread may: a server run in another thread (tests) is left as
+    is, its streams end when their clients go."""
+    global _hooked
+    if _hooked or threading.current_thread() is not threading.main_thread():
+        return
+    _hooked = True
+    for number in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(number)
+
+        def handler(sig: int, frame: Any, previous: Any = previous) -> None:
+            _end_all_streams()
+            if callable(previous):
+                previous(sig, frame)
+            elif previous == signal.SIG_DFL:  # nobody else listens: do what it would have
+                signal.signal(sig, signal.SIG_DFL)
+                os.kill(os.getpid(), sig)
+
+        signal.signal(number, handler)
 
 
 # --- streams per worker ---------------------------------------------------------------------------
@@ -372,6 +416,7 @@ def stream(
 async def _messages(
     topic: Topic, start: int | None, options: _Options, slot: _Slot
 ) -> AsyncIterator[bytes]:
+    _hook_shutdown()
     feed = _feed(topic)
     ready = feed.join()
     try:
@@ -400,7 +445,7 @@ async def _follow(feed: _Feed, last: int, options: _Options) -> AsyncGenerator[b
     told, behind = last, 0
     next_beat = loop.time() + beat
     next_refresh = loop.time() + options.refresh if options.refresh else float("inf")
-    while loop.time() < deadline:
+    while loop.time() < deadline and not feed.closing:
         tick = feed.tick
         covered = feed.covers(last)
         batch = await _catch_up(feed, last)
