@@ -165,6 +165,11 @@ def test_bad_requests_are_refused_naming_the_field(story):
         (NewRma(story.customer_id, "x", [RmaLineIn(number, SHIRT_L)]), FieldRefused, "reason"),
         (NewRma(story.customer_id, "Rota", []), FieldRefused, "lines"),
         (
+            NewRma(story.customer_id, "Rota", [RmaLineIn(number, SHIRT_L)], channel="pigeon"),
+            FieldRefused,
+            "channel",
+        ),
+        (
             NewRma(story.customer_id, "Rota", [RmaLineIn("PED-NADA", SHIRT_L)]),
             FieldNotFound,
             "lines.0.order_number",

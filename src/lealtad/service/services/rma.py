@@ -26,6 +26,7 @@ from lealtad.commerce.selectors.orders import find_order
 from lealtad.commerce.services import exchanges, refunds, returns
 from lealtad.commerce.services.common import SaleContext
 from lealtad.core.audit import Actor
+from lealtad.core.envelope import BUILTIN_CHANNELS
 from lealtad.service.models import Case, Rma, RmaLine
 from lealtad.service.services.contracts import waives_return
 from lealtad.service.services.field_common import (
@@ -99,8 +100,14 @@ def _check_line(
     return order
 
 
+def _check_channel(channel: str) -> None:
+    if channel not in BUILTIN_CHANNELS:
+        raise FieldRefused(_("There is no channel %(c)s."), field="channel", c=channel)
+
+
 def authorize(new: NewRma, actor: Actor) -> Rma:
     """Authorize the return of goods from one or several of the customer's orders."""
+    _check_channel(new.channel)
     reason = new.reason.strip()
     if not 3 <= len(reason) <= 250:
         raise FieldRefused(_("Give a reason (3 to 250 characters)."), field="reason")
@@ -146,6 +153,8 @@ def _locked(number: str) -> Rma:
 
 def receive(number: str, location: str, actor: Actor, channel: str = "") -> Rma:
     """The goods arrived at ``location`` (any store or warehouse, whatever channel sold them)."""
+    if channel:
+        _check_channel(channel)
     with transaction.atomic():
         rma = _locked(number)
         if not rma.return_required:
