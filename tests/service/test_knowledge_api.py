@@ -106,3 +106,19 @@ def test_a_walk_through_the_api_ends_on_the_case(agent, demo):
     assert CaseEntry.objects.filter(case=case, kind="note").count() == 1
     script = agent.get(f"{KB}/scripts/retencion-cancelacion", {"language": "en"}).json()
     assert script["title"].startswith("Retention")
+
+
+def test_a_supervisor_writes_a_script_and_suggestions_follow_typing(agent, supervisor, demo):
+    body = {"title": "Mudanza", "steps": [{"say": "¿A qué dirección se muda?"}]}
+    url = f"{KB}/scripts/traslado/es"
+    assert agent.put(url, body, content_type="application/json").status_code == 403
+    assert supervisor.put(url, body, content_type="application/json").status_code == 200
+    assert agent.get(f"{KB}/scripts/traslado").json()["steps"][0]["say"].startswith("¿A qué")
+    empty = supervisor.put(url, {"title": "x", "steps": []}, content_type="application/json")
+    assert empty.status_code == 422
+    typed = agent.post(
+        f"{KB}/suggest",
+        {"text": "se me perdio el celular, quiero bloq", "typing": True},
+        content_type="application/json",
+    ).json()
+    assert typed[0]["key"] == "robo-perdida"

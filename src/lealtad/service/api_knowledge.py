@@ -50,6 +50,7 @@ class SuggestIn(Strict):
     case_id: int | None = Field(default=None, ge=1, description="Read the case's text instead")
     language: Lang = "es"
     limit: int = Field(default=3, ge=1, le=20)
+    typing: bool = Field(default=False, description="The last word is still being typed")
 
 
 class FeedbackIn(Strict):
@@ -71,6 +72,16 @@ class WalkIn(Strict):
     tree: str = Field(max_length=80)
     language: Lang = "es"
     case_id: int | None = Field(default=None, ge=1)
+
+
+class StepIn(Strict):
+    say: str = Field(min_length=1, max_length=2000)
+    note: str = Field(default="", max_length=2000)
+
+
+class ScriptIn(Strict):
+    title: str = Field(min_length=1, max_length=200)
+    steps: list[StepIn] = Field(min_length=1, max_length=100)
 
 
 class AnswerIn(Strict):
@@ -125,7 +136,8 @@ def suggest(request: HttpRequest, body: SuggestIn) -> list[dict[str, Any]]:
         if found is None:
             raise KnowledgeNotFound("There is no such case.", field="case_id")
         text = f"{found} {text}"
-    return [_hit(h) for h in kb.suggest(text, kb.Scope(language=body.language), limit=body.limit)]
+    scope = kb.Scope(language=body.language)
+    return [_hit(h) for h in kb.suggest(text, scope, limit=body.limit, typing=body.typing)]
 
 
 def _article_out(key: str, language: str) -> dict[str, Any]:
@@ -288,4 +300,19 @@ def script(request: HttpRequest, process: str, language: Lang = "es") -> dict[st
         "language": found.language,
         "title": found.title,
         "steps": found.steps,
+    }
+
+
+@router.put(f"{PREFIX}/scripts/{{process}}/{{language}}", response={200: dict[str, Any]})
+def save_script(
+    request: HttpRequest, process: str, language: Lang, body: ScriptIn
+) -> dict[str, Any]:
+    require(request, Capability.SERVICE_SUPERVISE)
+    steps = [s.dict() for s in body.steps]
+    saved = knowledge_trees.save_script(process, language, body.title, steps, _actor(request))
+    return {
+        "process": saved.process,
+        "language": saved.language,
+        "title": saved.title,
+        "steps": saved.steps,
     }
