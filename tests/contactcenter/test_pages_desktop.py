@@ -242,8 +242,11 @@ def test_without_javascript_a_control_posts_and_the_page_comes_back(desk: dict[s
     assert Contact.objects.get(pk=call.pk).status == ContactStatus.HANDLING
 
 
-def test_the_desktop_speaks_spanish(desk: dict[str, Any]):
-    offered_call(desk)
-    page = desk["client"].get("/contactcenter/desktop/", HTTP_ACCEPT_LANGUAGE="es").content
-    text = page.decode()
-    assert 'lang="es' in text
+def test_the_desktop_speaks_spanish_and_english(desk: dict[str, Any]):
+    agents.log_in(desk["me"].pk, ACTOR)
+    spanish = desk["client"].get("/contactcenter/desktop/", HTTP_ACCEPT_LANGUAGE="es").content
+    english = desk["client"].get("/contactcenter/desktop/", HTTP_ACCEPT_LANGUAGE="en").content
+    assert 'lang="es' in spanish.decode() and 'lang="en' in english.decode()
+    # The state the agent may choose, in the page's language.
+    assert "Administración" in spanish.decode()
+    assert ">Admin<" in english.decode() and "Administración" not in english.decode()
