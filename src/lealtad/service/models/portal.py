@@ -19,6 +19,9 @@ class PortalLink(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
     language = models.CharField(max_length=5, default="es")
 
+    def __str__(self) -> str:
+        return f"portal link {self.pk} for customer {self.customer_id}"
+
 
 class CommunityQuestion(models.Model):
     customer_id = models.BigIntegerField(db_index=True)
@@ -33,10 +36,18 @@ class CommunityQuestion(models.Model):
     accepted_by = models.CharField(max_length=150, blank=True, default="")
     faq_key = models.CharField(max_length=80, blank=True, default="")
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class CommunityAnswer(models.Model):
-    question = models.ForeignKey(CommunityQuestion, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(
+        CommunityQuestion, on_delete=models.CASCADE, related_name="answers"
+    )
     customer_id = models.BigIntegerField(null=True, blank=True)
     author = models.CharField(max_length=150)
     body = models.TextField()
     created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"answer {self.pk} to question {self.question_id}"

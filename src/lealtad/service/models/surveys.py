@@ -44,3 +44,6 @@ class Survey(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["category", "product_sku"], name="survey_cat_product")]
+
+    def __str__(self) -> str:
+        return f"survey {self.origin}"

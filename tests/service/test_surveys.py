@@ -1,0 +1,205 @@
+"""Surveys: scheduled by the hub when a case is resolved, mailed by the dispatcher's tick to a
+real SMTP server (aiosmtpd) with a signed answer link, answered once, on the timeline; an
+unhappy answer opens a follow-up case; unanswered ones go on the dialer's call list; the
+root-cause report and its CSV."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client
+from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lealtad.contactcenter.models import CallList, CallListEntry
+from lealtad.contactcenter.services import dialer, setup
+from lealtad.core.dispatcher import default_dispatcher
+from lealtad.customers.models import Interaction
+from lealtad.service.models import Case, SupportGroup, Survey
+from lealtad.service.selectors import surveys as reads
+from lealtad.service.services import cases, surveys
+from lealtad.service.services.cases import NewCase
+from lealtad.service.services.surveys import Answer, SurveyAnswered, SurveyRefused
+from tests.service.mail_fixtures import (  # noqa: F401
+    ACTOR,
+    customer,
+    smtp_sink_fixture,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _desk(db) -> None:
+    SupportGroup.objects.get_or_create(name="nivel1", defaults={"label": "Nivel 1", "level": 1})
+
+
+def _resolved_case(email: str = "ana@cliente.ec", sku: str = "ROUTER-1") -> Case:
+    cid = customer(email)
+    case = cases.open_case(
+        NewCase(
+            subject="Sin internet",
+            category="post_sale",
+            subtype="service_problem",
+            customer_id=cid,
+            product_sku=sku,
+        ),
+        ACTOR,
+    )
+    cases.resolve(case.pk, ACTOR, note_text="Reiniciado")
+    default_dispatcher().run_once()  # the hub delivers case.resolved: a survey is scheduled
+    return Case.objects.get(pk=case.pk)
+
+
+def _due(survey: Survey) -> None:
+    past = timezone.now() - timedelta(minutes=1)
+    Survey.objects.filter(pk=survey.pk).update(email_due_at=past)
+
+
+def _survey_mails(sink) -> list:
+    """The case's own acknowledgement and resolution notices go to the same sink."""
+    return [m for m in sink.received if "/service/surveys/answer/" in m.get_body().get_content()]
+
+
+def test_a_resolved_case_schedules_one_survey_due_within_24_hours():
+    case = _resolved_case()
+    survey = Survey.objects.get()
+    assert survey.case_id == case.pk and survey.customer_id == case.customer_id
+    assert survey.email_due_at - case.resolved_at <= timedelta(hours=24)
+    assert survey.phone_due_at - case.resolved_at <= timedelta(hours=48)
+    default_dispatcher().run_once()  # the same event again: nothing new
+    assert Survey.objects.count() == 1
+
+
+def test_the_tick_mails_the_due_survey_once_with_a_signed_link(smtp_sink):
+    _resolved_case()
+    survey = Survey.objects.get()
+    surveys.tick()
+    assert _survey_mails(smtp_sink) == []  # not due yet
+    _due(survey)
+    surveys.tick()
+    surveys.tick()
+    assert len(_survey_mails(smtp_sink)) == 1
+    mail = _survey_mails(smtp_sink)[0]
+    assert mail["To"] == "ana@cliente.ec"
+    body = mail.get_body().get_content()
+    link = re.search(r"http://\S+/service/surveys/answer/(\S+)/\?csat=2", body)
+    assert link is not None
+    page = Client().get(f"/service/surveys/answer/{link[1]}/?csat=2")
+    assert page.status_code == 200 and b'value="2" checked' in page.content
+    assert Survey.objects.get(pk=survey.pk).status == Survey.Status.EMAILED
+
+
+def test_a_refused_delivery_stays_due_for_the_next_pass(settings):
+    from tests.service.mail_fixtures import free_port
+
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nobody listens
+    _resolved_case()
+    survey = Survey.objects.get()
+    _due(survey)
+    assert surveys.send_due_emails() == 0
+    again = Survey.objects.get(pk=survey.pk)
+    assert again.emailed_at is None and "mail refused" in again.note
+
+
+def test_a_happy_answer_lands_on_the_timeline_and_opens_nothing():
+    case = _resolved_case()
+    survey = Survey.objects.get()
+    surveys.answer(survey.pk, Answer(csat=5, nps=10, comment="Excelente"))
+    step = Interaction.objects.get(customer_id=case.customer_id, kind="survey")
+    assert "CSAT 5/5" in step.summary and "NPS 10/10" in step.summary
+    assert Case.objects.count() == 1
+
+
+@pytest.mark.parametrize(("csat", "nps"), [(2, 9), (5, 6), (1, None), (None, 0)])
+def test_an_unhappy_answer_opens_a_follow_up_case(csat, nps):
+    case = _resolved_case()
+    survey = surveys.answer(Survey.objects.get().pk, Answer(csat=csat, nps=nps, comment="Mal"))
+    follow = Case.objects.get(pk=survey.follow_up_case_id)
+    assert follow.customer_id == case.customer_id and follow.category == "complaint"
+    assert case.number in follow.subject and follow.product_sku == "ROUTER-1"
+
+
+def test_a_second_answer_is_refused_and_the_first_kept():
+    _resolved_case()
+    survey = Survey.objects.get()
+    token = surveys.token(survey)
+    first = Client().post(f"/service/surveys/answer/{token}/", {"csat": "4", "nps": "8"})
+    assert first.status_code == 200
+    second = Client().post(f"/service/surveys/answer/{token}/", {"csat": "1", "nps": "0"})
+    assert second.status_code == 409
+    kept = Survey.objects.get(pk=survey.pk)
+    assert (kept.csat, kept.nps, kept.follow_up_case_id) == (4, 8, None)
+    with pytest.raises(SurveyAnswered):
+        surveys.answer(survey.pk, Answer(csat=1, nps=None))
+
+
+def test_a_forged_or_altered_link_answers_404_and_writes_nothing():
+    _resolved_case()
+    survey = Survey.objects.get()
+    token = surveys.token(survey)
+    assert Client().post(f"/service/surveys/answer/{token}x/", {"csat": "1"}).status_code == 404
+    assert Client().get("/service/surveys/answer/nada/").status_code == 404
+    assert Survey.objects.get(pk=survey.pk).answered_at is None
+
+
+@settings(max_examples=30, deadline=None)
+@given(csat=st.one_of(st.none(), st.integers(-5, 12)), nps=st.one_of(st.none(), st.integers(-5, 15)))
+def test_scores_out_of_range_are_refused_by_name(csat, nps):
+    survey, _made = Survey.objects.get_or_create(
+        origin="case-hyp", defaults={"customer_id": 1, "created_at": timezone.now()}
+    )
+    valid = (csat is None or 1 <= csat <= 5) and (nps is None or 0 <= nps <= 10)
+    valid = valid and not (csat is None and nps is None)
+    if valid:
+        surveys._check(Answer(csat=csat, nps=nps))
+        return
+    with pytest.raises(SurveyRefused) as refused:
+        surveys.answer(survey.pk, Answer(csat=csat, nps=nps))
+    assert refused.value.field in ("csat", "nps")
+    assert Survey.objects.get(pk=survey.pk).answered_at is None
+
+
+def test_without_a_call_list_the_phone_survey_is_marked_not_retried():
+    _resolved_case()
+    survey = Survey.objects.get()
+    Survey.objects.filter(pk=survey.pk).update(phone_due_at=timezone.now())
+    assert surveys.list_due_calls() == 0
+    marked = Survey.objects.get(pk=survey.pk)
+    assert "not listed" in marked.note and marked.phone_due_at is None
+
+
+def test_unanswered_surveys_go_on_the_dialers_call_list_once():
+    setup.save_skill("encuestas")
+    setup.save_queue("encuestas", "Encuestas", "encuestas")
+    dialer.create_list("encuesta-48h", "encuestas", "preview", ACTOR, purpose="surveys")
+    case = _resolved_case()
+    answered = _resolved_case("otro@cliente.ec")
+    Survey.objects.update(phone_due_at=timezone.now())
+    surveys.answer(Survey.objects.get(case_id=answered.pk).pk, Answer(csat=5, nps=9))
+    assert surveys.list_due_calls() == 1
+    assert surveys.list_due_calls() == 0
+    entries = CallListEntry.objects.filter(call_list=CallList.objects.get(name="encuesta-48h"))
+    assert [e.customer_id for e in entries] == [case.customer_id]
+
+
+def test_the_root_cause_report_groups_by_category_and_product_and_exports_csv():
+    for n, (sku, csat) in enumerate([("ROUTER-1", 1), ("ROUTER-1", 2), ("=CMD()", 5)]):
+        case = _resolved_case(f"c{n}@cliente.ec", sku=sku)
+        surveys.answer(Survey.objects.get(case_id=case.pk).pk, Answer(csat=csat, nps=None))
+    rows = reads.root_causes()
+    assert (rows[0].product_sku, rows[0].answered, rows[0].unhappy) == ("ROUTER-1", 2, 2)
+    assert rows[0].csat_avg == 1.5
+    text = reads.root_causes_csv(rows)
+    assert "'=CMD()" in text  # a formula cell is defused
+    boss = User.objects.create_user("jefa", password="x-Secret-9")
+    boss.groups.add(Group.objects.get_or_create(name="supervisor")[0])
+    browser = Client()
+    browser.force_login(boss)
+    page = browser.get("/service/surveys/report/?format=csv")
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/csv")
+    assert b"ROUTER-1" in page.content
