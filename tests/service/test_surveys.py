@@ -148,7 +148,10 @@ def test_a_forged_or_altered_link_answers_404_and_writes_nothing():
 
 
 @settings(max_examples=30, deadline=None)
-@given(csat=st.one_of(st.none(), st.integers(-5, 12)), nps=st.one_of(st.none(), st.integers(-5, 15)))
+@given(
+    csat=st.one_of(st.none(), st.integers(-5, 12)),
+    nps=st.one_of(st.none(), st.integers(-5, 15)),
+)
 def test_scores_out_of_range_are_refused_by_name(csat, nps):
     survey, _made = Survey.objects.get_or_create(
         origin="case-hyp", defaults={"customer_id": 1, "created_at": timezone.now()}
