@@ -66,6 +66,9 @@ def tsquery(query: Terms, *, every: bool) -> str:
     return (" & " if every else " | ").join(parts)
 
 
+PAIRED = 4  # the rarest common stems paired with each other (6 pairs)
+
+
 @dataclass(frozen=True)
 class Shape:
     """What the engine is asked: any of ``groups`` (each: all its stems), or the typed
@@ -104,7 +107,7 @@ def shape(
         rarest = min(frequencies.get(s, 0) for s in query.stems)
         return Shape((query.stems,), query.prefix, titles_only=rarest > common, every=True)
     rare = [s for s in known if frequencies[s] <= common][:8]
-    frequent = [s for s in known if frequencies[s] > common][:6]
+    frequent = [s for s in known if frequencies[s] > common][:PAIRED]
     groups: list[tuple[str, ...]] = [(s,) for s in rare]
     groups += [(a, b) for i, a in enumerate(frequent) for b in frequent[i + 1 :]]
     if not groups and frequent:
