@@ -121,6 +121,7 @@ class Run:
     answers_not_joined: int
     spool_left: int
     retries: int
+    down: float
 
 
 class Listener:
@@ -160,15 +161,18 @@ class Killer(threading.Thread):
         self.listener, self.kills, self.every = listener, kills, every
         self.rng = random.Random(seed)
         self.done = 0
+        self.down = 0.0  # seconds from each kill until the new listener answered
         self.stopping = threading.Event()
 
     def run(self) -> None:
         while self.done < self.kills:
             if self.stopping.wait(self.every * self.rng.uniform(0.5, 1.5)):
                 return
+            killed = time.perf_counter()
             self.listener.kill()
             self.done += 1
             self.listener.start()
+            self.down += time.perf_counter() - killed
 
 
 def deliver(listener: Listener, batch: list[tuple[str, str, bytes]]) -> int:
@@ -253,6 +257,7 @@ def one_run(env: dict[str, str], batch, kills: int, every: float, seed: int) -> 
         unjoined,
         len(inbound.pending()),
         retries,
+        killer.down,
     )
 
 
@@ -263,6 +268,9 @@ def show(title: str, run: Run) -> None:
     report("SMTP attempts retried by the sender", run.retries, "")
     report("wall time, first send to last applied", run.wall, "s")
     report("threaded per minute", run.mails / run.wall * 60, "mails/min", 1000, lower=False)
+    if run.kills:
+        report("listener down, restarting (Django start-up)", run.down, "s")
+        report("per minute of the listener up", run.mails / (run.wall - run.down) * 60, "mails/min")
     report("mails lost", run.lost, "", 0)
     report("mails applied twice", run.doubled, "", 0)
     report("answers not joined to their case", run.answers_not_joined, "", 0)

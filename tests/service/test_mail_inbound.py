@@ -263,3 +263,19 @@ def test_a_mail_the_core_refuses_is_kept_and_logged_as_failed(listener, settings
     assert row.decision == "failed" and "too_large" in row.reason
     assert (inbound.spool_root() / "failed" / path.name).exists()
     assert CaseEntry.objects.count() == 0
+
+
+def test_the_listener_speaks_lmtp_behind_an_mta(mail_home):
+    desk_mailbox()
+    customer("ana@cliente.ec")
+    port = free_port()
+    server = mail_server.listener("127.0.0.1", port, lmtp=True)
+    server.start()
+    try:
+        with smtplib.LMTP("127.0.0.1", port) as client:
+            refused = client.sendmail("ana@cliente.ec", [DESK, "nadie@tienda.ec"], mail())
+    finally:
+        server.stop()
+    assert list(refused) == ["nadie@tienda.ec"]
+    assert inbound.drain() == {"new_case": 1}
+    assert InboundMail.objects.get().via == "lmtp"
