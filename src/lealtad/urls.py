@@ -21,6 +21,7 @@ urlpatterns = [
     path("analytics/", include("lealtad.analytics.urls")),
     path("contactcenter/", include("lealtad.contactcenter.urls")),
     path("service/", include("lealtad.service.urls")),
+    path("portal/", include("lealtad.service.views_portal")),
     path("", include("lealtad.accounts.urls")),
     path("", include("lealtad.web.urls")),
 ]
