@@ -66,6 +66,13 @@ def test_a_visit_in_another_zone_leaves_room_to_drive():
     assert same_zone[0] == (at(9), END)
 
 
+def test_visits_of_other_days_neither_block_nor_stretch_the_day():
+    tomorrow = Booking(END + timedelta(hours=15), END + timedelta(hours=17), "sur")
+    yesterday = Booking(DAY - timedelta(hours=20), DAY - timedelta(hours=18), "sur")
+    slots = free_slots(DAY, END, [yesterday, tomorrow], 60, zone="norte", travel_minutes=30)
+    assert slots == [(DAY, END)]
+
+
 def test_earliest_pushes_the_visit_later():
     plan = choose(Visit("boiler", "norte", 60, earliest=at(13)), [tech(1)])
     assert plan is not None and plan.start == at(13)
@@ -104,5 +111,5 @@ def test_a_plan_never_overlaps_what_is_booked_and_stays_in_the_day(booked, minut
         return
     new = Booking(plan.start, plan.end, "norte")
     assert not overlaps([*clean, new])
-    assert DAY <= plan.start and plan.end <= END
+    assert plan.start >= DAY and plan.end <= END
     assert plan.end - plan.start == timedelta(minutes=minutes)

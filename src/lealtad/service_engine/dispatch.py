@@ -82,7 +82,8 @@ def free_slots(
     travel = timedelta(minutes=travel_minutes)
     found: list[tuple[datetime, datetime]] = []
     cursor, before_zone = day_start, zone
-    for booked in sorted(bookings, key=lambda b: (b.start, b.end)):
+    within = [b for b in bookings if b.start < day_end and b.end > day_start]
+    for booked in sorted(within, key=lambda b: (b.start, b.end)):
         _gap(found, cursor, booked.start, need, travel, zone, before_zone, booked.zone, earliest)
         if booked.end > cursor:
             cursor, before_zone = booked.end, booked.zone
