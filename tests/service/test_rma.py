@@ -86,6 +86,21 @@ def test_a_web_order_comes_back_in_a_store_and_is_refunded_to_the_card(story):
     assert resolved["orders"] == [number] and Decimal(resolved["refund"]) == paid
 
 
+def test_an_rma_from_a_case_writes_its_steps_on_the_case(story):
+    from lealtad.service.models import CaseEntry, SupportGroup
+    from lealtad.service.services import cases
+
+    SupportGroup.objects.create(name="nivel1", label="Nivel 1", level=1)
+    case = cases.open_case(
+        cases.NewCase(subject="Camisa rota", category="complaint", customer_id=story.customer_id),
+        AGENT,
+    )
+    made = authorized(story, [shipped(story)], case_id=case.pk)
+    rma.receive(made.number, demo.STORE_HOME, AGENT)
+    notes = CaseEntry.objects.filter(case=case, kind="note").values_list("data", flat=True)
+    assert [n["rma"] for n in notes] == [made.number, made.number]
+
+
 def test_one_rma_covers_several_orders_of_the_customer(story):
     first, second = shipped(story), shipped(story)
     made = authorized(story, [first, second])

@@ -27,7 +27,9 @@ from lealtad.commerce.services import exchanges, refunds, returns
 from lealtad.commerce.services.common import SaleContext
 from lealtad.core.audit import Actor
 from lealtad.core.envelope import BUILTIN_CHANNELS
+from lealtad.service.choices import EntryKind
 from lealtad.service.models import Case, Rma, RmaLine
+from lealtad.service.services import cases
 from lealtad.service.services.contracts import waives_return
 from lealtad.service.services.field_common import (
     FieldNotFound,
@@ -141,6 +143,7 @@ def authorize(new: NewRma, actor: Actor) -> Rma:
                 serial=line.serial.strip(),
             )
         _announce(rma, "rma.authorized")
+        _on_case(rma, actor)
     return rma
 
 
@@ -169,6 +172,7 @@ def receive(number: str, location: str, actor: Actor, channel: str = "") -> Rma:
         rma.channel = channel or rma.channel
         rma.save(update_fields=["status", "received_at", "received_location", "channel"])
         _announce(rma, "rma.received")
+        _on_case(rma, actor)
     return rma
 
 
@@ -218,6 +222,7 @@ def resolve(
         )
         rma.save(update_fields=["status", "resolution", "resolved_at", "refund_amount"])
         _announce(rma, "rma.resolved")
+        _on_case(rma, actor)
     return rma
 
 
@@ -340,6 +345,17 @@ def cancel(number: str, actor: Actor) -> Rma:
         rma.save(update_fields=["status"])
         _announce(rma, "rma.cancelled")
     return rma
+
+
+def _on_case(rma: Rma, actor: Actor) -> None:
+    """A line on the case's history (internal) when the RMA came from a case."""
+    if rma.case_id is None:
+        return
+    case = Case.objects.get(pk=rma.case_id)
+    text = f"{rma.number}: {rma.get_status_display()}"
+    if rma.resolution:
+        text += f" ({rma.get_resolution_display()}, {rma.refund_amount})"
+    cases.entry(case, EntryKind.NOTE, actor, body=text, data={"rma": rma.number})
 
 
 def _announce(rma: Rma, event_type: str, lines: list[RmaLine] | None = None) -> None:
