@@ -7,7 +7,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lealtad.core.audit import Actor
 from lealtad.core.models import OutboxMessage
@@ -278,3 +281,45 @@ def test_a_defect_needs_a_product_a_description_and_a_real_case():
         defects.record_defect(defects.NewDefect("CALD-X200", ""), ACTOR)
     with pytest.raises(FieldNotFound):
         defects.record_defect(defects.NewDefect("CALD-X200", "Fuga", case_id=999_999), ACTOR)
+
+
+# Stock under any sequence of takes and deliveries -------------------------------------------
+
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("take"), st.integers(1, 4)),
+        st.tuples(st.just("send"), st.just(0)),
+        st.tuples(st.just("receive"), st.just(0)),
+    ),
+    max_size=25,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps)
+def test_stock_never_goes_negative_and_one_order_is_open_at_a_time(moves):
+    PurchaseOrder.objects.all().delete()
+    stocked(on_hand=6, minimum=3)
+    expected = 6
+    for kind, n in moves:
+        open_pos = list(PurchaseOrder.objects.exclude(status="received"))
+        if kind == "take":
+            try:
+                with transaction.atomic():
+                    parts.take("VAL-GAS", "VAN-1", n)
+                expected -= n
+            except FieldState:
+                assert n > expected  # refused only when too few
+        elif kind == "send" and open_pos and open_pos[0].status == "draft":
+            parts.send_purchase_order(open_pos[0].number, ACTOR)
+        elif kind == "receive" and open_pos:
+            parts.receive_purchase_order(open_pos[0].number, ACTOR)
+            expected += sum(line.quantity for line in open_pos[0].lines.all())
+        row = PartStock.objects.get()
+        assert row.on_hand == expected >= 0
+        still_open = PurchaseOrder.objects.exclude(status="received")
+        assert still_open.count() <= 1
+        if row.on_hand < row.minimum and kind == "take":
+            assert still_open.exists()  # falling below the minimum always leaves one on order
