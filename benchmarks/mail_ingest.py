@@ -10,7 +10,7 @@ listener acknowledged must have exactly one row in the inbound log, each answer 
 joined its case, and no spool file may be left. The peer, in the same run: the same mails
 with no kill.
 
-    .venv/bin/python benchmarks/mail_ingest.py [--mails 1000] [--kills 5] [--kill-every 5]
+    .venv/bin/python benchmarks/mail_ingest.py [--mails 1000] [--kills 5]
 
 SQLite by default (a fresh home); ``LEALTAD_DATABASE_URL`` for PostgreSQL (an empty database).
 """
@@ -153,21 +153,26 @@ class Listener:
 
 
 class Killer(threading.Thread):
-    """SIGKILLs the listener every ``every`` seconds (whatever it is doing: in an SMTP
-    session, spooling, in the middle of applying a mail) and starts it again at once."""
+    """SIGKILLs the listener ``kills`` times, spread over the run by the mails sent so far
+    (whatever the listener is doing then: in an SMTP session, spooling, applying a mail), and
+    starts it again at once."""
 
-    def __init__(self, listener: Listener, kills: int, every: float, seed: int) -> None:
+    def __init__(self, listener: Listener, kills: int, total: int, seed: int) -> None:
         super().__init__(daemon=True)
-        self.listener, self.kills, self.every = listener, kills, every
-        self.rng = random.Random(seed)
+        rng = random.Random(seed)
+        step = total / (kills + 1)
+        self.at = [int(step * (k + 1) + rng.uniform(-step / 3, step / 3)) for k in range(kills)]
+        self.listener = listener
+        self.sent = 0  # updated by the sender
         self.done = 0
         self.down = 0.0  # seconds from each kill until the new listener answered
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        while self.done < self.kills:
-            if self.stopping.wait(self.every * self.rng.uniform(0.5, 1.5)):
-                return
+        for threshold in self.at:
+            while self.sent < threshold:
+                if self.stopping.wait(0.01):
+                    return
             killed = time.perf_counter()
             self.listener.kill()
             self.done += 1
@@ -175,7 +180,7 @@ class Killer(threading.Thread):
             self.down += time.perf_counter() - killed
 
 
-def deliver(listener: Listener, batch: list[tuple[str, str, bytes]]) -> int:
+def deliver(listener: Listener, batch: list[tuple[str, str, bytes]], killer: Killer) -> int:
     """Send every mail as an MTA would: again until it is acknowledged. Returns the retries."""
     retries = 0
     client: smtplib.SMTP | None = None
@@ -185,6 +190,7 @@ def deliver(listener: Listener, batch: list[tuple[str, str, bytes]]) -> int:
                 if client is None:
                     client = smtplib.SMTP("127.0.0.1", listener.port, timeout=30)
                 client.sendmail("bounce@otro.ec", [DESK], raw)
+                killer.sent += 1
                 break
             except (smtplib.SMTPException, OSError):
                 retries += 1
@@ -230,17 +236,17 @@ def check(batch: list[tuple[str, str, bytes]]) -> tuple[int, int, int]:
     return lost, doubled, len(missed)
 
 
-def one_run(env: dict[str, str], batch, kills: int, every: float, seed: int) -> Run:
+def one_run(env: dict[str, str], batch, kills: int, seed: int) -> Run:
     from lealtad.service.models import InboundMail
     from lealtad.service.services import inbound
 
     listener = Listener(env, free_port())
     listener.start()
-    killer = Killer(listener, kills, every, seed)
+    killer = Killer(listener, kills, len(batch), seed)
     before = InboundMail.objects.count()
     start = time.perf_counter()
     killer.start()
-    retries = deliver(listener, batch)
+    retries = deliver(listener, batch, killer)
     wait_applied(before + len(batch), timeout=600)
     killer.stopping.set()
     killer.join()
@@ -282,7 +288,6 @@ def main() -> None:
     parser.add_argument("--mails", type=int, default=1000)
     parser.add_argument("--kills", type=int, default=5)
     parser.add_argument("--customers", type=int, default=400)
-    parser.add_argument("--kill-every", type=float, default=5.0, help="seconds, on average")
     parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="lealtad-mail-bench-"))
@@ -291,12 +296,10 @@ def main() -> None:
     from django.db import connection
 
     print(f"mail ingest on {connection.vendor}, {args.mails} mails, {os.cpu_count()} cores")
-    killed = one_run(env, mails(args.mails, args.customers, 1, "k"), args.kills, args.kill_every, 7)
+    killed = one_run(env, mails(args.mails, args.customers, 1, "k"), args.kills, 7)
     show(f"with {args.kills} kills of the listener:", killed)
     if not args.no_baseline:
-        calm = one_run(
-            env, mails(args.mails, args.customers, 2, "c", first=args.customers), 0, 1, 7
-        )
+        calm = one_run(env, mails(args.mails, args.customers, 2, "c", first=args.customers), 0, 7)
         show("the peer, no kill:", calm)
     ok = killed.lost == killed.doubled == killed.answers_not_joined == killed.spool_left == 0
     sys.exit(0 if ok else 1)

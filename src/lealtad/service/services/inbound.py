@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from lealtad.service.models import InboundMail, Mailbox
@@ -119,6 +119,8 @@ def apply_file(item: Spooled, box: Mailbox) -> str:
     raw = item.path.read_bytes()
     try:
         decision = apply(raw, box, item.via, item.received_at)
+    except (OperationalError, InterfaceError, OSError):
+        raise  # the database or the disk, not the mail: the file stays for the next drain
     except Exception as exc:  # a mail that cannot be applied is logged, never dropped
         log.exception("inbound mail %s could not be applied", item.path.name)
         decision = _failed(raw, box, item, exc)
