@@ -140,3 +140,71 @@ def test_an_unknown_rma_or_order_is_404(technician_api, customer_id):
         content_type="application/json",
     )
     assert answer.status_code == 404 and answer.json()["field"] == "lines.0.order_number"
+
+
+def test_technicians_parts_and_alerts_over_the_api(technician_api, supervisor_api, db):
+    body = {"name": "Ana", "skills": ["aire"], "zones": ["sur"], "day_start": "09:00"}
+    assert (
+        technician_api.post(
+            f"{BASE}/technicians", body, content_type="application/json"
+        ).status_code
+        == 403
+    )
+    made = supervisor_api.post(f"{BASE}/technicians", body, content_type="application/json")
+    assert made.status_code == 201 and made.json()["day_start"] == "09:00:00"
+    bad = supervisor_api.post(
+        f"{BASE}/technicians", {**body, "skills": [" "]}, content_type="application/json"
+    )
+    assert bad.status_code == 422 and bad.json()["field"] == "skills"
+    part = supervisor_api.put(
+        f"{BASE}/parts/FILTRO-A",
+        {"name": "Filtro", "supplier": "Frío SA", "unit_cost": "3.10"},
+        content_type="application/json",
+    )
+    assert part.status_code == 200 and part.json()["supplier"] == "Frío SA"
+    from lealtad.service.services import defects
+
+    for _ in range(5):
+        _d, alert = defects.record_defect(defects.NewDefect("AC-9000", "Gotea"), Actor.system("t"))
+    seen = technician_api.get(f"{BASE}/defects/alerts").json()
+    assert [a["product_sku"] for a in seen] == ["AC-9000"] and seen[0]["acknowledged_at"] is None
+    acked = supervisor_api.post(f"{BASE}/defects/alerts/{alert.pk}/acknowledge")
+    assert acked.status_code == 200 and acked.json()["acknowledged_at"] is not None
+    assert supervisor_api.post(f"{BASE}/defects/alerts/999999/acknowledge").status_code == 404
+
+
+def test_an_rma_over_the_api_and_a_refusal_for_cancelling_a_received_one(technician_api):
+    from tests.service.test_rma import SHIRT_L, shipped
+
+    demo.seed_catalog()
+    story = demo.seed_customer()
+    number = shipped(story)
+    made = technician_api.post(
+        f"{BASE}/rmas",
+        {
+            "customer_id": story.customer_id,
+            "reason": "Costura rota",
+            "lines": [{"order_number": number, "sku": SHIRT_L}],
+        },
+        content_type="application/json",
+    )
+    assert made.status_code == 201, made.content
+    rma_number = made.json()["number"]
+    step = technician_api.post(
+        f"{BASE}/rmas/{rma_number}/receive",
+        {"location": demo.STORE_HOME, "channel": "pos"},
+        content_type="application/json",
+    )
+    assert step.status_code == 200 and step.json()["status"] == "received"
+    assert technician_api.post(f"{BASE}/rmas/{rma_number}/cancel").status_code == 409
+    technician_api.post(
+        f"{BASE}/rmas/{rma_number}/inspect", {"faulty": True}, content_type="application/json"
+    )
+    done = technician_api.post(
+        f"{BASE}/rmas/{rma_number}/resolve",
+        {"resolution": "refund"},
+        content_type="application/json",
+    )
+    assert done.status_code == 200 and done.json()["lines"][0]["commerce_reference"].startswith(
+        "DEV"
+    )

@@ -6,7 +6,7 @@ contracts and stock counts need ``service.supervise``."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from lealtad.core.roles import Capability
 from lealtad.customers.selectors import readable
 from lealtad.service.models import PurchaseOrder, Rma, ServiceContract, WorkOrder
 from lealtad.service.selectors import field as selectors
-from lealtad.service.services import contracts, defects, parts, rma, workorders
+from lealtad.service.services import contracts, defects, parts, rma, technicians, workorders
 from lealtad.service.services.field_common import FieldNotFound
 
 router = Router(tags=["service desk: field service"])
@@ -146,6 +146,34 @@ class WorkOrderOut(Schema):
     minutes_worked: int
     labour_cost: Decimal
     parts_cost: Decimal
+
+
+class TechnicianIn(Schema):
+    name: str = Field(min_length=1, max_length=120)
+    skills: list[str] = Field(max_length=50)
+    zones: list[str] = Field(default_factory=list, max_length=50)
+    day_start: time = time(8)
+    day_end: time = time(17)
+    hourly_rate: Decimal = Field(default=Decimal(0), max_digits=12, decimal_places=2)
+    location: str = Field(default="", max_length=40)
+    user_id: int | None = None
+
+
+class TechnicianOut(Schema):
+    id: int
+    name: str
+    skills: list[str]
+    zones: list[str]
+    day_start: time
+    day_end: time
+    location: str
+
+
+class PartIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    supplier: str = Field(min_length=1, max_length=120)
+    unit_cost: Decimal = Field(max_digits=12, decimal_places=2)
+    reorder_quantity: int = Field(default=10, ge=1, le=1_000_000)
 
 
 class StockIn(Schema):
@@ -305,6 +333,22 @@ def resolve_rma(request: HttpRequest, number: str, body: ResolveIn) -> dict[str,
     return _rma_out(rma.resolve(number, body.resolution, who.actor, body.refund_amount))
 
 
+@router.post("/service/rmas/{number}/cancel", response={200: RmaOut, **errors(404, 409)})
+def cancel_rma(request: HttpRequest, number: str) -> dict[str, Any]:
+    who = require(request, Capability.SERVICE_HANDLE)
+    return _rma_out(rma.cancel(number, who.actor))
+
+
+# Technicians -------------------------------------------------------------------------------
+
+
+@router.post("/service/technicians", response={201: TechnicianOut, **errors(422)})
+def add_technician(request: HttpRequest, body: TechnicianIn) -> tuple[int, dict[str, Any]]:
+    require(request, Capability.SERVICE_SUPERVISE)
+    made = technicians.add_technician(technicians.NewTechnician(**body.dict()))
+    return 201, {f: getattr(made, f) for f in TechnicianOut.model_fields}
+
+
 # Work orders -----------------------------------------------------------------------------------
 
 
@@ -386,6 +430,13 @@ def part_stock(
     ]
 
 
+@router.put("/service/parts/{sku}", response={200: dict[str, str], **errors(422)})
+def save_part(request: HttpRequest, sku: str, body: PartIn) -> dict[str, str]:
+    require(request, Capability.SERVICE_SUPERVISE)
+    part = parts.save_part(parts.NewPart(sku=sku, **body.dict()))
+    return {"sku": part.sku, "name": part.name, "supplier": part.supplier}
+
+
 @router.put("/service/parts/{sku}/stock/{location}", response={200: StockOut, **errors(404, 422)})
 def count_stock(request: HttpRequest, sku: str, location: str, body: StockIn) -> dict[str, Any]:
     require(request, Capability.SERVICE_SUPERVISE)
@@ -442,3 +493,12 @@ def record_defect(request: HttpRequest, body: DefectIn) -> tuple[int, dict[str, 
 def defect_alerts(request: HttpRequest) -> list[dict[str, Any]]:
     require(request, Capability.SERVICE_HANDLE)
     return [{f: getattr(a, f) for f in AlertOut.model_fields} for a in selectors.defect_alerts()]
+
+
+@router.post(
+    "/service/defects/alerts/{alert_id}/acknowledge", response={200: AlertOut, **errors(404)}
+)
+def acknowledge_alert(request: HttpRequest, alert_id: int) -> dict[str, Any]:
+    who = require(request, Capability.SERVICE_SUPERVISE)
+    alert = defects.acknowledge(alert_id, who.actor)
+    return {f: getattr(alert, f) for f in AlertOut.model_fields}
