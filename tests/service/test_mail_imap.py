@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lealtad.core.dispatcher import default_dispatcher
 from lealtad.service.models import Case, CaseEntry, InboundMail, Mailbox
@@ -49,6 +51,17 @@ def test_the_password_is_stored_sealed_and_a_tampered_one_is_refused(mail_home):
     # Saving again without a password keeps the stored one.
     desk_mailbox(imap_host="imap.tienda.ec", imap_user="desk")
     assert mailbox.unseal(Mailbox.objects.get(pk=box.pk).imap_password) == "clave-Secreta"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=200))
+def test_any_password_comes_back_as_it_was_sealed(password):
+    sealed = mailbox.seal(password)
+    assert mailbox.unseal(sealed) == password
+    if password:
+        assert mailbox.seal(password) != sealed  # a fresh nonce every time
+    if len(password) >= 6:
+        assert password not in sealed
 
 
 def test_bad_mailbox_settings_are_refused_and_write_nothing(mail_home):

@@ -157,3 +157,25 @@ def test_the_api_replies_by_mail_and_shows_the_inbound_log(listener, smtp_sink, 
         f"/api/v1/service/cases/{case.pk}/mail-reply", {"body": ""}, content_type="application/json"
     )
     assert empty.status_code == 422
+
+
+def test_a_bounce_of_our_acknowledgement_is_logged_on_its_case(listener, smtp_sink):
+    case = _opened_by_mail(listener)
+    ack_id = str(smtp_sink.received[0]["Message-ID"])
+    dsn = (
+        b"From: MAILER-DAEMON@mx.cliente.ec\r\nTo: soporte@tienda.ec\r\n"
+        b"Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn2@mx.cliente.ec>\r\n"
+        b"MIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        b"--B\r\nContent-Type: text/plain\r\n\r\nMailbox full.\r\n"
+        b"--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\n"
+        b"Final-Recipient: rfc822; ana@cliente.ec\r\nAction: failed\r\nStatus: 5.2.2\r\n\r\n"
+        b"--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        b"Message-ID: " + ack_id.encode() + b"\r\nSubject: ack\r\n\r\n--B--\r\n"
+    )
+    _send(listener, dsn)
+    assert inbound.drain() == {"bounce": 1}
+    row = InboundMail.objects.get(message_id="dsn2@mx.cliente.ec")
+    assert row.case_id == case.pk and case.entries.count() == 1
+    default_dispatcher().run_once()
+    assert len(smtp_sink.received) == 1  # a bounce is never answered
