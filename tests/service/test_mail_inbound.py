@@ -11,7 +11,7 @@ import pytest
 from lealtad.core.models import OutboxMessage
 from lealtad.service import mail_server
 from lealtad.service.models import Attachment, Case, CaseEntry, InboundMail
-from lealtad.service.services import cases, inbound
+from lealtad.service.services import cases, inbound, mailbox
 from tests.service.mail_fixtures import (
     ACTOR,
     DESK,
@@ -279,3 +279,16 @@ def test_the_listener_speaks_lmtp_behind_an_mta(mail_home):
     assert list(refused) == ["nadie@tienda.ec"]
     assert inbound.drain() == {"new_case": 1}
     assert InboundMail.objects.get().via == "lmtp"
+
+
+def test_one_mail_to_two_of_our_mailboxes_is_one_case(listener):
+    desk_mailbox()
+    mailbox.save_mailbox(mailbox.MailboxSettings(address="ventas@tienda.ec", category="pre_sale"))
+    customer("ana@cliente.ec")
+    raw = mail(message_id="both@cliente.ec", to="soporte@tienda.ec, ventas@tienda.ec")
+    with smtplib.SMTP("127.0.0.1", listener, timeout=30) as client:
+        client.sendmail("ana@cliente.ec", [DESK, "ventas@tienda.ec"], raw)
+    assert inbound.drain() == {"new_case": 1, "joined": 1}
+    case = _only_case()
+    assert case.entries.count() == 1
+    assert set(InboundMail.objects.values_list("case_id", flat=True)) == {case.pk}

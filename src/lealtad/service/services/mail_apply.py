@@ -96,6 +96,15 @@ class _Lookup:
 
 
 def decide_and_write(read: Read, box: Mailbox, received_at: datetime) -> Outcome:
+    twin = (
+        InboundMail.objects.filter(message_id=read.message_id, case__isnull=False)
+        .exclude(mailbox=box)
+        .select_related("mailbox")
+        .first()
+    )
+    if twin is not None:  # one mail sent to two of our addresses is one request
+        reason = f"the same mail came in by {twin.mailbox.address}: already on its case"
+        return Outcome("joined", reason, twin.case_id, twin.entry_id, twin.needs_triage)
     mail = read.mail
     guard = engine.LoopGuard()
     if mail.sender:
