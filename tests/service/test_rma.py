@@ -191,7 +191,7 @@ def test_bad_requests_are_refused_naming_the_field(story):
         ),
         (
             NewRma(story.customer_id + 1, "Rota", [RmaLineIn(number, SHIRT_L)]),
-            FieldRefused,
+            FieldNotFound,
             "lines.0.order_number",
         ),
         (

@@ -6,15 +6,17 @@ contracts and stock counts need ``service.supervise``."""
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Router
+from ninja import Path, Router
 
 from lealtad.core.access import Principal, require
 from lealtad.core.api_errors import errors
 from lealtad.core.roles import Capability
+from lealtad.core.text_schema import NOT_BLANK
 from lealtad.customers.selectors import readable
 from lealtad.service.api_field_schemas import (
     AlertOut,
@@ -46,6 +48,9 @@ from lealtad.service.models import PurchaseOrder, Rma, ServiceContract, WorkOrde
 from lealtad.service.selectors import field as selectors
 from lealtad.service.services import contracts, defects, parts, rma, technicians, workorders
 from lealtad.service.services.field_common import FieldNotFound
+
+# A path segment the services need not blank (a SKU, a location).
+PathText = Annotated[str, Path(pattern=NOT_BLANK, max_length=60)]
 
 router = Router(tags=["service desk: field service"])
 
@@ -94,7 +99,7 @@ def _po_out(po: PurchaseOrder) -> dict[str, Any]:
 # Contracts ---------------------------------------------------------------------------------
 
 
-@router.post("/service/contracts", response={201: ContractOut, **errors(409, 422)})
+@router.post("/service/contracts", response={201: ContractOut, **errors(404, 409, 422)})
 def create_contract(request: HttpRequest, body: ContractIn) -> tuple[int, dict[str, Any]]:
     who = require(request, Capability.SERVICE_SUPERVISE)
     _customer(who, body.customer_id)
@@ -113,7 +118,9 @@ def get_contract(request: HttpRequest, number: str) -> dict[str, Any]:
     return _contract_out(found)
 
 
-@router.get("/service/customers/{customer_id}/support-level", response={200: LevelOut})
+@router.get(
+    "/service/customers/{customer_id}/support-level", response={200: LevelOut, **errors(404)}
+)
 def support_level(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     who = require(request, Capability.SERVICE_HANDLE)
     _customer(who, customer_id)
@@ -147,7 +154,7 @@ def get_rma(request: HttpRequest, number: str) -> dict[str, Any]:
 @router.post("/service/rmas/{number}/receive", response={200: RmaOut, **errors(404, 409, 422)})
 def receive_rma(request: HttpRequest, number: str, body: ReceiveIn) -> dict[str, Any]:
     who = require(request, Capability.SERVICE_HANDLE)
-    return _rma_out(rma.receive(number, body.location, who.actor, body.channel))
+    return _rma_out(rma.receive(number, body.location, who.actor, body.channel or ""))
 
 
 @router.post("/service/rmas/{number}/inspect", response={200: RmaOut, **errors(404, 409, 422)})
@@ -171,10 +178,12 @@ def cancel_rma(request: HttpRequest, number: str) -> dict[str, Any]:
 # Technicians -------------------------------------------------------------------------------
 
 
-@router.post("/service/technicians", response={201: TechnicianOut, **errors(422)})
+@router.post("/service/technicians", response={201: TechnicianOut, **errors(404, 409, 422)})
 def add_technician(request: HttpRequest, body: TechnicianIn) -> tuple[int, dict[str, Any]]:
     require(request, Capability.SERVICE_SUPERVISE)
-    made = technicians.add_technician(technicians.NewTechnician(**body.dict()))
+    fields = body.dict()
+    fields["hourly_rate"] = fields["hourly_rate"] or Decimal(0)
+    made = technicians.add_technician(technicians.NewTechnician(**fields))
     return 201, {f: getattr(made, f) for f in TechnicianOut.model_fields}
 
 
@@ -260,14 +269,16 @@ def part_stock(
 
 
 @router.put("/service/parts/{sku}", response={200: dict[str, str], **errors(422)})
-def save_part(request: HttpRequest, sku: str, body: PartIn) -> dict[str, str]:
+def save_part(request: HttpRequest, sku: PathText, body: PartIn) -> dict[str, str]:
     require(request, Capability.SERVICE_SUPERVISE)
     part = parts.save_part(parts.NewPart(sku=sku, **body.dict()))
     return {"sku": part.sku, "name": part.name, "supplier": part.supplier}
 
 
 @router.put("/service/parts/{sku}/stock/{location}", response={200: StockOut, **errors(404, 422)})
-def count_stock(request: HttpRequest, sku: str, location: str, body: StockIn) -> dict[str, Any]:
+def count_stock(
+    request: HttpRequest, sku: PathText, location: PathText, body: StockIn
+) -> dict[str, Any]:
     require(request, Capability.SERVICE_SUPERVISE)
     row = parts.set_stock(sku, location, body.on_hand, body.minimum)
     return {

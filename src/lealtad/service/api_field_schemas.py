@@ -4,24 +4,41 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StrictBool
 
-Text = Field(min_length=1, max_length=120)
+from lealtad.commerce.schemas import Channel, MoneyText
+from lealtad.core.text_schema import NOT_BLANK, THREE_OR_MORE
+
+# Every rule the services hold a body to is stated here, so a schema-valid body is never
+# refused with 422 (tests/test_api_schema.py): what is left is the world's state (404, 409).
+Level = Literal["basic", "plus", "premium"]
+CoverageHours = Literal["business", "extended", "24x7"]
+Resolution = Literal["repair", "replace", "refund"]
+
+
+def text(longest: int, default: str | None = None) -> Any:
+    """A text that is not blank (after the strip the services do)."""
+    if default is None:
+        return Field(min_length=1, max_length=longest, pattern=NOT_BLANK)
+    return Field(default=default, min_length=1, max_length=longest, pattern=NOT_BLANK)
+
+
+Text = text(120)
 
 
 class ContractIn(Schema):
-    number: str = Field(min_length=1, max_length=40)
+    number: str = text(40)
     customer_id: int = Field(ge=1)
-    support_level: str = Field(max_length=10)
+    support_level: Level
     starts_on: date
-    ends_on: date
-    coverage: str = Field(default="business", max_length=10)
+    ends_on: date = Field(description="on or after starts_on (409 otherwise)")
+    coverage: CoverageHours = "business"
     serials: list[str] = Field(default_factory=list, max_length=500)
     product_skus: list[str] = Field(default_factory=list, max_length=500)
-    return_required: bool = True
+    return_required: StrictBool = True
 
 
 class ContractOut(Schema):
@@ -42,19 +59,19 @@ class LevelOut(Schema):
 
 
 class RmaLineSchema(Schema):
-    order_number: str = Field(min_length=1, max_length=40)
-    sku: str = Field(min_length=1, max_length=60)
+    order_number: str = text(40)
+    sku: str = text(60)
     quantity: int = Field(default=1, ge=1, le=1000)
     serial: str = Field(default="", max_length=80)
 
 
 class RmaIn(Schema):
     customer_id: int = Field(ge=1)
-    reason: str = Field(max_length=250)
-    lines: list[RmaLineSchema] = Field(max_length=100)
+    reason: str = Field(min_length=3, max_length=250, pattern=THREE_OR_MORE)
+    lines: list[RmaLineSchema] = Field(min_length=1, max_length=100)
     case_id: int | None = None
-    channel: str = Field(default="web", max_length=40)
-    return_required: bool | None = None
+    channel: Channel = "web"
+    return_required: StrictBool | None = None
 
 
 class RmaLineOut(RmaLineSchema):
@@ -75,18 +92,20 @@ class RmaOut(Schema):
 
 
 class ReceiveIn(Schema):
-    location: str = Field(min_length=1, max_length=40)
-    channel: str = Field(default="", max_length=40)
+    location: str = text(40)
+    channel: Channel | None = None
 
 
 class InspectIn(Schema):
-    faulty: bool
+    faulty: StrictBool
     note: str = Field(default="", max_length=5000)
 
 
 class ResolveIn(Schema):
-    resolution: str = Field(max_length=10)
-    refund_amount: Decimal | None = Field(default=None, max_digits=12, decimal_places=2)
+    resolution: Resolution
+    refund_amount: MoneyText | None = Field(
+        default=None, description="only without the goods back; at most what they were paid"
+    )
 
 
 class WorkOrderIn(Schema):
@@ -108,9 +127,9 @@ class ScheduleIn(Schema):
 
 
 class PartUseIn(Schema):
-    sku: str = Field(min_length=1, max_length=60)
+    sku: str = text(60)
     quantity: int = Field(ge=1, le=10_000)
-    location: str = Field(default="", max_length=40)
+    location: str = Field(default="", max_length=40, description="default: the technician's van")
 
 
 class CloseIn(Schema):
@@ -133,12 +152,12 @@ class WorkOrderOut(Schema):
 
 
 class TechnicianIn(Schema):
-    name: str = Field(min_length=1, max_length=120)
-    skills: list[str] = Field(max_length=50)
+    name: str = Text
+    skills: list[Annotated[str, text(60)]] = Field(min_length=1, max_length=50)
     zones: list[str] = Field(default_factory=list, max_length=50)
     day_start: time = time(8)
-    day_end: time = time(17)
-    hourly_rate: Decimal = Field(default=Decimal(0), max_digits=12, decimal_places=2)
+    day_end: time = Field(default=time(17), description="after day_start (409 otherwise)")
+    hourly_rate: MoneyText | None = None
     location: str = Field(default="", max_length=40)
     user_id: int | None = None
 
@@ -154,9 +173,9 @@ class TechnicianOut(Schema):
 
 
 class PartIn(Schema):
-    name: str = Field(min_length=1, max_length=200)
-    supplier: str = Field(min_length=1, max_length=120)
-    unit_cost: Decimal = Field(max_digits=12, decimal_places=2)
+    name: str = text(200)
+    supplier: str = Text
+    unit_cost: MoneyText
     reorder_quantity: int = Field(default=10, ge=1, le=1_000_000)
 
 
@@ -182,8 +201,8 @@ class PurchaseOrderOut(Schema):
 
 
 class DefectIn(Schema):
-    product_sku: str = Field(min_length=1, max_length=60)
-    description: str = Field(min_length=1, max_length=5000)
+    product_sku: str = text(60)
+    description: str = text(5000)
     case_id: int | None = None
     code: str = Field(default="", max_length=60)
     serial: str = Field(default="", max_length=80)

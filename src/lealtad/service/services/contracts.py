@@ -40,7 +40,9 @@ def _check(new: NewContract) -> None:
     if new.coverage not in Coverage.values:
         raise FieldRefused(_("There is no coverage %(c)s."), field="coverage", c=new.coverage)
     if new.ends_on < new.starts_on:
-        raise FieldRefused(_("A contract cannot end before it starts."), field="ends_on")
+        raise FieldRefused(
+            _("A contract cannot end before it starts."), field="ends_on", kind="conflict"
+        )
     if new.customer_id <= 0:
         raise FieldRefused(_("A contract is for a customer."), field="customer_id")
 

@@ -74,13 +74,17 @@ def _check_line(
             _("There is no order %(o)s."), field=f"{where}.order_number", o=line.order_number
         )
     if order.customer_id != customer_id:
-        raise FieldRefused(
-            _("Order %(o)s is not this customer's."), field=f"{where}.order_number", o=order.number
+        raise FieldNotFound(  # another customer's order is not there for this one
+            _("There is no order %(o)s."), field=f"{where}.order_number", o=line.order_number
         )
     ordered = [ol for ol in order.lines.all() if ol.sku == line.sku]
     if not ordered:
         raise FieldRefused(
-            _("%(s)s is not on order %(o)s."), field=f"{where}.sku", s=line.sku, o=order.number
+            _("%(s)s is not on order %(o)s."),
+            field=f"{where}.sku",
+            kind="conflict",
+            s=line.sku,
+            o=order.number,
         )
     received = sum(ol.shipped - ol.returned for ol in ordered)
     pending = (
@@ -95,6 +99,7 @@ def _check_line(
         raise FieldRefused(
             _("Only %(n)s of %(s)s on order %(o)s can still come back."),
             field=f"{where}.quantity",
+            kind="conflict",
             n=max(received - pending, 0),
             s=line.sku,
             o=order.number,
@@ -246,6 +251,7 @@ def _refund(rma: Rma, lines: list[RmaLine], ctx: SaleContext, asked: Decimal | N
             raise FieldRefused(
                 _("A refund with the goods back is what they were paid; give no amount."),
                 field="refund_amount",
+                kind="conflict",
             )
         return _refund_returned(rma, lines, ctx)
     return _refund_kept(rma, lines, ctx, asked)
@@ -288,6 +294,7 @@ def _refund_kept(
         raise FieldRefused(
             _("A refund is more than 0 and at most %(p)s, what these goods were paid."),
             field="refund_amount",
+            kind="conflict",
             p=paid,
         )
     total = Decimal("0.00")
@@ -313,7 +320,9 @@ def _refund_kept(
 def _replace(rma: Rma, lines: list[RmaLine], ctx: SaleContext) -> None:
     if not rma.return_required:
         raise FieldRefused(
-            _("A replacement needs the goods back; refund or repair instead."), field="resolution"
+            _("A replacement needs the goods back; refund or repair instead."),
+            field="resolution",
+            kind="conflict",
         )
     for order_number, mine in _by_order(lines).items():
         data = ExchangeIn(

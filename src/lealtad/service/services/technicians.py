@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from datetime import time
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from lealtad.service.models import Technician
-from lealtad.service.services.field_common import FieldRefused
+from lealtad.service.services.field_common import FieldNotFound, FieldRefused
 
 
 @dataclass
@@ -31,7 +32,9 @@ def add_technician(new: NewTechnician) -> Technician:
     if not skills:
         raise FieldRefused(_("A technician has at least one skill."), field="skills")
     if new.day_end <= new.day_start:
-        raise FieldRefused(_("The day ends after it starts."), field="day_end")
+        raise FieldRefused(_("The day ends after it starts."), field="day_end", kind="conflict")
+    if new.user_id is not None and not get_user_model().objects.filter(pk=new.user_id).exists():
+        raise FieldNotFound(_("There is no user %(u)s."), field="user_id", u=new.user_id)
     if new.hourly_rate < 0:
         raise FieldRefused(_("A rate cannot be negative."), field="hourly_rate")
     return Technician.objects.create(

@@ -158,6 +158,7 @@ def schedule(number: str, technician_id: int, starts_at: datetime, actor: Actor)
             raise FieldRefused(
                 _("%(t)s does not have the skill %(k)s."),
                 field="technician",
+                kind="conflict",
                 t=tech.name,
                 k=order.skill,
             )
@@ -201,7 +202,9 @@ def use_part(
             )
         where = location or (order.technician.location if order.technician else "")
         if not where:
-            raise FieldRefused(_("Say which location the parts come from."), field="location")
+            raise FieldRefused(
+                _("Say which location the parts come from."), field="location", kind="conflict"
+            )
         part, _po = parts.take(sku, where, quantity)
         used = WorkOrderPart.objects.create(
             work_order=order, part=part, location=where, quantity=quantity, unit_cost=part.unit_cost
