@@ -13,6 +13,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -207,19 +208,17 @@ def question_page(request: HttpRequest, customer_id: int, question_id: int) -> H
     return render(request, T + "question.html", context)
 
 
+@login_required
 @require_GET
 def staff_questions(request: HttpRequest) -> HttpResponse:
     """The supervisors' view of the community: accept, and turn an accepted answer into an FAQ."""
-    if not request.user.is_authenticated:
-        return redirect(reverse("accounts:login") + "?next=" + request.path)
     require(request, Capability.SERVICE_SUPERVISE)
     return render(request, T + "staff.html", {"questions": reads.questions(limit=200)})
 
 
+@login_required
 @require_POST
 def staff_decide(request: HttpRequest, question_id: int) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect(reverse("accounts:login") + "?next=" + request.path)
     require(request, Capability.SERVICE_SUPERVISE)
     actor = Actor.for_user(request.user, channel="web")
     with shown_as_message(request) as outcome:
