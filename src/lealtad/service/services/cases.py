@@ -30,6 +30,7 @@ from lealtad.service.choices import (
     EntryKind,
 )
 from lealtad.service.models import Case, CaseEntry, SupportGroup
+from lealtad.service.services import sla
 
 
 class CaseRefused(DomainError):
@@ -158,6 +159,7 @@ def open_case(new: NewCase, actor: Actor, at: datetime | None = None) -> Case:
             status=CaseStatus.NEW,
             data=new.extra,
         )
+        sla.refresh(case, now)
         _announce(case, "case.opened")
     return case
 
@@ -184,6 +186,7 @@ def set_status(case_id: int, status: str, actor: Actor, note: str = "") -> Case:
             case.closed_at = now
         case.save(update_fields=["status", "updated_at", "closed_at"])
         entry(case, EntryKind.STATUS, actor, at=now, status=status, body=note)
+        sla.refresh(case, now)
         if status == CaseStatus.CLOSED:
             _announce(case, "case.closed")
     return case
@@ -247,6 +250,7 @@ def _write(
             message_id=message_id,
             in_reply_to=in_reply_to,
         )
+        sla.refresh(case, now)
     return case
 
 
@@ -264,6 +268,7 @@ def assign(case_id: int, actor: Actor, group: str = "", assignee_id: int | None 
             actor,
             data={"group": case.group.name if case.group else "", "assignee": assignee_id},
         )
+        sla.refresh(case)
     return case
 
 
@@ -295,6 +300,7 @@ def resolve(
             body=note_text,
             data={"outcome": outcome},
         )
+        sla.refresh(case, now)
         _announce(case, "case.resolved")
     return case
 
