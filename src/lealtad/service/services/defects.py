@@ -7,10 +7,11 @@ the window that raised the last one has passed."""
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +49,7 @@ def record_defect(
     found_at = at or timezone.now()
     sku = new.product_sku.strip()
     with transaction.atomic():
+        _one_at_a_time(sku)
         if new.case_id is not None and not Case.objects.filter(pk=new.case_id).exists():
             raise FieldNotFound(_("There is no case %(c)s."), field="case_id", c=new.case_id)
         defect = Defect.objects.create(
@@ -60,6 +62,20 @@ def record_defect(
             reported_by=actor.label[:150],
         )
         return defect, _maybe_alert(sku, found_at, threshold, window_days)
+
+
+_LOCK_SPACE = 0x5EF7  # the defects' own key space among PostgreSQL's advisory locks
+
+
+def _one_at_a_time(sku: str) -> None:
+    """Defects of one product are counted one transaction at a time, so two recorded at once
+    cannot both raise (or both miss) the alert. SQLite has one writer at a time already."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [_LOCK_SPACE, zlib.crc32(sku.encode()) - 2**31],
+            )
 
 
 def _maybe_alert(sku: str, at: datetime, threshold: int, window_days: int) -> DefectAlert | None:
