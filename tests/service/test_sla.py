@@ -1,0 +1,144 @@
+"""The SLA on real cases: the policy chosen, the clock after each change, the job's warnings,
+breaches and escalations (each once)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from lealtad.core.audit import Actor
+from lealtad.core.models import OutboxMessage
+from lealtad.service.models import (
+    BusinessCalendar,
+    Case,
+    CaseClock,
+    CaseEntry,
+    SlaPolicy,
+    SupportGroup,
+)
+from lealtad.service.services import cases, sla, sla_job
+from lealtad.service.services.cases import NewCase
+
+pytestmark = pytest.mark.django_db
+ACTOR = Actor.system("test")
+
+
+@pytest.fixture(autouse=True)
+def _desk(db: None) -> None:
+    experts = SupportGroup.objects.create(name="expertos", label="Expertos", level=2)
+    SupportGroup.objects.create(name="nivel1", label="Nivel 1", level=1, escalates_to=experts)
+    always = BusinessCalendar.objects.create(
+        name="24x7", label="24x7", time_zone="UTC", always_open=True
+    )
+    SlaPolicy.objects.create(
+        name="mvc",
+        label="MVC",
+        calendar=always,
+        first_response_minutes=30,
+        resolution_minutes=240,
+        value_tiers=["mvc"],
+        rank=10,
+    )
+    SlaPolicy.objects.create(
+        name="estandar",
+        label="Estándar",
+        calendar=always,
+        first_response_minutes=120,
+        resolution_minutes=1440,
+        rank=50,
+    )
+
+
+def _open(tier: str = "unknown", **more: object) -> Case:
+    new = NewCase(
+        subject="Cobro duplicado",
+        category="billing_inquiry",
+        customer_id=7,
+        value_tier=tier,
+        **more,  # type: ignore[arg-type]
+    )
+    return cases.open_case(new, ACTOR)
+
+
+def test_the_first_matching_policy_applies_and_is_written_into_the_history():
+    mvc, plain = _open("mvc"), _open("low")
+    assert mvc.sla_policy.name == "mvc" and plain.sla_policy.name == "estandar"
+    due = mvc.first_response_due - mvc.created_at
+    assert timedelta(minutes=29) < due <= timedelta(minutes=30)
+    assert plain.resolution_due - plain.created_at == pytest.approx(
+        timedelta(hours=24), abs=timedelta(seconds=2)
+    )
+    lines = CaseEntry.objects.filter(case=mvc, kind="sla")
+    assert [line.data for line in lines] == [{"policy": "mvc"}]
+
+
+def test_a_note_is_not_a_response_a_reply_is_and_waiting_pauses_the_clock():
+    case = _open()
+    cases.note(case.pk, "Revisar", ACTOR)
+    case.refresh_from_db()
+    assert case.first_response_due is not None
+    cases.reply(case.pk, "Ya lo revisamos", ACTOR)
+    case.refresh_from_db()
+    assert case.first_response_due is None and case.resolution_due is not None
+    cases.set_status(case.pk, "pending_customer", ACTOR)
+    case.refresh_from_db()
+    assert case.resolution_due is None
+    assert CaseClock.objects.get(pk=case.pk).resolution_running is False
+
+
+def test_a_priority_change_moves_the_policy_keeping_the_time_elapsed():
+    SlaPolicy.objects.create(
+        name="urgente",
+        label="Urgente",
+        calendar=BusinessCalendar.objects.get(name="24x7"),
+        first_response_minutes=10,
+        resolution_minutes=60,
+        priorities=[4],
+        rank=5,
+    )
+    case = _open()
+    Case.objects.filter(pk=case.pk).update(priority=4)
+    case.refresh_from_db()
+    sla.refresh_case(case.pk)
+    case.refresh_from_db()
+    assert case.sla_policy.name == "urgente"
+    assert [e.data["policy"] for e in case.entries.filter(kind="sla")] == ["estandar", "urgente"]
+    assert case.first_response_due - case.created_at <= timedelta(minutes=10)
+
+
+def test_the_job_warns_breaches_and_escalates_each_once():
+    case = _open("mvc")
+    start = case.created_at
+    report = sla_job.run(start + timedelta(minutes=25))
+    assert report.warnings == [(case.pk, "first_response")] and report.breaches == []
+    report = sla_job.run(start + timedelta(minutes=31))
+    assert report.breaches == [(case.pk, "first_response")]
+    assert report.escalated == [case.pk]
+    case.refresh_from_db()
+    assert case.sla_breached and case.group.name == "expertos"
+    assert case.entries.filter(kind="escalated").count() == 1
+    again = sla_job.run(start + timedelta(minutes=40))
+    assert again.warnings == [] and again.breaches == [] and again.escalated == []
+    events = OutboxMessage.objects.filter(event_type__startswith="case.sla_")
+    assert sorted(events.values_list("event_type", flat=True)) == [
+        "case.sla_breached",
+        "case.sla_warning",
+    ]
+
+
+def test_a_resolved_or_answered_case_never_breaches_in_the_job():
+    answered, resolved = _open("mvc"), _open("mvc")
+    cases.reply(answered.pk, "Hola", ACTOR)
+    cases.resolve(resolved.pk, ACTOR, note_text="Listo")
+    report = sla_job.run(timezone.now() + timedelta(minutes=60))
+    assert (answered.pk, "first_response") not in report.breaches
+    assert all(case_id != resolved.pk for case_id, _ in report.breaches + report.warnings)
+
+
+def test_a_case_with_no_matching_policy_has_no_clock():
+    SlaPolicy.objects.all().delete()
+    case = _open()
+    assert case.sla_policy is None and case.first_response_due is None
+    assert sla_job.run(timezone.now() + timedelta(days=3)).breaches == []
