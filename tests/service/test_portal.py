@@ -191,3 +191,19 @@ def test_a_supervisor_makes_the_faq_from_the_staff_page():
     other = Client()
     other.force_login(agent)
     assert other.get("/portal/community/staff/").status_code == 403
+
+
+def test_a_supervisor_publishes_an_accepted_answer_through_the_api(token_client):
+    ana = customer("ana@cliente.ec")
+    asked = community.ask(ana, "¿Puedo pagar en cuotas?", "Con tarjeta")
+    given = community.answer(asked.pk, "Sí, hasta 12 meses", "Luis")
+    boss = token_client("supervisor", scopes=("service:supervise",))
+    base = f"/api/v1/service/community/questions/{asked.pk}"
+    assert boss.post(f"{base}/faq").status_code == 409  # nothing accepted yet
+    accepted = boss.post(f"{base}/accept", {"answer_id": given.pk}, content_type="application/json")
+    assert accepted.status_code == 200
+    made = boss.post(f"{base}/faq")
+    assert made.status_code == 200 and made.json()["faq_key"].startswith("community-")
+    assert boss.post(f"{base}/faq").status_code == 409
+    agent = token_client("agent", scopes=("service:handle",))
+    assert agent.post(f"{base}/faq").status_code == 403

@@ -206,3 +206,22 @@ def test_the_root_cause_report_groups_by_category_and_product_and_exports_csv():
     page = browser.get("/service/surveys/report/?format=csv")
     assert page.status_code == 200 and page["Content-Type"].startswith("text/csv")
     assert b"ROUTER-1" in page.content
+
+
+def test_an_agent_records_the_phone_answer_once_through_the_api(token_client):
+    _resolved_case()
+    survey = Survey.objects.get()
+    agent = token_client("agent", scopes=("service:handle",))
+    url = f"/api/v1/service/surveys/{survey.pk}/phone-answer"
+    first = agent.post(url, {"csat": 3, "nps": 7}, content_type="application/json")
+    assert first.status_code == 200 and first.json()["status"] == "answered"
+    second = agent.post(url, {"csat": 1}, content_type="application/json")
+    assert second.status_code == 409
+    assert agent.post(url, {"csat": 9}, content_type="application/json").status_code == 422
+    kept = Survey.objects.get(pk=survey.pk)
+    assert (kept.csat, kept.nps, kept.answered_by) == (3, 7, "phone")
+    assert agent.get("/api/v1/service/surveys/report").status_code == 403
+    boss = token_client("supervisor", scopes=("service:supervise",))
+    rows = boss.get("/api/v1/service/surveys/report").json()
+    assert rows[0]["category"] == "post_sale" and rows[0]["answered"] == 1
+    assert agent.get("/api/v1/service/surveys/999999").status_code == 404
