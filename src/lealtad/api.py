@@ -34,6 +34,8 @@ from lealtad.privacy.api import router as privacy_router
 from lealtad.service.api_field import router as service_field_router
 from lealtad.service.api_knowledge import router as service_kb_router
 from lealtad.service.api_mail import router as service_mail_router
+from lealtad.service.api_portal import router as service_community_router
+from lealtad.service.api_surveys import router as service_surveys_router
 
 api = NinjaAPI(
     title="Lealtad API",
@@ -68,6 +70,8 @@ api.add_router("/", dialer_router)
 api.add_router("/", service_mail_router)
 api.add_router("/", service_kb_router)
 api.add_router("/", service_field_router)
+api.add_router("/", service_surveys_router)
+api.add_router("/", service_community_router)
 
 
 @api.exception_handler(PermissionDenied)
