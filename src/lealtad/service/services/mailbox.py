@@ -15,6 +15,7 @@ import hmac
 import imaplib
 import logging
 import os
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -232,7 +233,17 @@ def poll_due_mailboxes() -> int:
     return fetched
 
 
+_last_tick = [0.0]
+
+
 @hub.before_pass
 def poll_due() -> None:
-    """The dispatcher's tick: poll the mailboxes that are due, apply what was spooled."""
+    """The dispatcher's tick: poll the mailboxes that are due, apply what was spooled.
+
+    A busy dispatcher runs many passes a second; looking once a second is enough (the
+    shortest poll interval is 5 s)."""
+    now = time.monotonic()
+    if now - _last_tick[0] < 1.0:
+        return
+    _last_tick[0] = now
     poll_due_mailboxes()
