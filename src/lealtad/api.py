@@ -31,6 +31,7 @@ from lealtad.customers.api_bulk import router as customers_bulk_router
 from lealtad.customers.api_identity import router as identity_router
 from lealtad.customers.api_quality import router as quality_router
 from lealtad.privacy.api import router as privacy_router
+from lealtad.service.api import router as service_cases_router
 from lealtad.service.api_field import router as service_field_router
 from lealtad.service.api_knowledge import router as service_kb_router
 from lealtad.service.api_mail import router as service_mail_router
@@ -67,6 +68,7 @@ api.add_router("/", staffing_router)
 api.add_router("/", cti_router)
 api.add_router("/", whatif_router)
 api.add_router("/", dialer_router)
+api.add_router("/", service_cases_router)
 api.add_router("/", service_mail_router)
 api.add_router("/", service_kb_router)
 api.add_router("/", service_field_router)
