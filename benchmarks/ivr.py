@@ -156,7 +156,7 @@ def api(calls: int) -> None:
 
 
 def audio(home: Path) -> None:
-    from lealtad.contactcenter import prompts
+    from lealtad.contactcenter.services import prompts
 
     print("Audio (espeak-ng)")
     texts = [f"Su saldo pendiente es {n},50 USD. Estado de su cuenta: Activo." for n in range(20)]

@@ -11,7 +11,7 @@ import pytest
 from lealtad.contact_engine.telephony.adapter import DialOutcome
 from lealtad.contact_engine.telephony.simulator import SwitchConfig, SwitchSimulator
 from lealtad.contact_engine.telephony.traffic import DialProfile
-from lealtad.contactcenter import telephony
+from lealtad.contactcenter.services import telephony
 from lealtad.contactcenter.choices import ContactStatus
 from lealtad.contactcenter.models import CallList, CallListEntry, Contact, DialAttempt
 from lealtad.contactcenter.services import agents, dialer, setup

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from lealtad.contactcenter.ivr_host import ContactCenterHost, caller_facts
+from lealtad.contactcenter.selectors.ivr_host import ContactCenterHost, caller_facts
 from lealtad.contactcenter.models import Contact
 from lealtad.contactcenter.services import ivr
 from lealtad.core.envelope import CustomerRef

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from lealtad.contactcenter import prompts
+from lealtad.contactcenter.services import prompts
 from lealtad.contactcenter.services import ivr
 
 from .conftest import ACTOR

@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 
 from lealtad.contact_engine.telephony.simulator import CallState, SwitchConfig, SwitchSimulator
-from lealtad.contactcenter import telephony
+from lealtad.contactcenter.services import telephony
 from lealtad.contactcenter.choices import ContactStatus
 from lealtad.contactcenter.cti import apply_events
 from lealtad.contactcenter.models import Contact

@@ -11,10 +11,9 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from pydantic import ConfigDict
 
-from lealtad.contactcenter import prompts
 from lealtad.contactcenter.models import IvrFlow, IvrSession
 from lealtad.contactcenter.selectors import ivr as ivr_selectors
-from lealtad.contactcenter.services import ivr
+from lealtad.contactcenter.services import ivr, prompts
 from lealtad.core.access import require
 from lealtad.core.roles import Capability
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from lealtad.contactcenter import whatif
+from lealtad.contactcenter.selectors import whatif
 from lealtad.core.access import require
 from lealtad.core.roles import Capability
 

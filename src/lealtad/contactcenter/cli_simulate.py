@@ -83,7 +83,7 @@ def _run_file(path: Path, policy: Policy | None, seed: int | None) -> Simulation
     import django
 
     django.setup()
-    from lealtad.contactcenter import whatif
+    from lealtad.contactcenter.selectors import whatif
 
     body = _read(path)
     if policy is not None:

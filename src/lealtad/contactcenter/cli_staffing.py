@@ -72,7 +72,7 @@ def staffing_command(
     if shrinkage:
         fields["shrinkage"] = _shares(shrinkage)
     _django()
-    from lealtad.contactcenter import staffing
+    from lealtad.contactcenter.selectors import staffing
 
     plan = staffing.plan(staffing.request_from(**fields))
     if as_json:

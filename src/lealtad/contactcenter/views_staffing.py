@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from lealtad.contactcenter import staffing
+from lealtad.contactcenter.selectors import staffing
 from lealtad.core.access import require
 from lealtad.core.errors import DomainError
 from lealtad.core.roles import Capability

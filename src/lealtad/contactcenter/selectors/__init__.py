@@ -8,7 +8,15 @@ from typing import Any
 from django.db.models import QuerySet
 
 from lealtad.contactcenter.choices import LIVE_STATUSES, ContactStatus
-from lealtad.contactcenter.models import Agent, CenterEvent, Contact, Queue, Skill, WrapUpCode
+from lealtad.contactcenter.models import (
+    Agent,
+    CenterEvent,
+    CenterSettings,
+    Contact,
+    Queue,
+    Skill,
+    WrapUpCode,
+)
 
 
 def agent_for_user(user: Any) -> Agent | None:
@@ -75,3 +83,8 @@ def last_journal_id() -> int:
 
 def wrap_up_codes() -> QuerySet[WrapUpCode]:
     return WrapUpCode.objects.filter(active=True)
+
+
+def center_settings() -> CenterSettings:
+    """The center's settings as they stand (their defaults before anyone saved them)."""
+    return CenterSettings.objects.filter(pk=1).first() or CenterSettings(pk=1)

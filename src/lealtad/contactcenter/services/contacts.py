@@ -15,12 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lealtad.contactcenter import telephony
 from lealtad.contactcenter.choices import LIVE_STATUSES, AgentState, ContactStatus, Medium
 from lealtad.contactcenter.errors import CenterRefused, NotThere, WrongState
 from lealtad.contactcenter.models import Contact, Queue
 from lealtad.contactcenter.schemas import ContactIn
-from lealtad.contactcenter.services import agents, journal
+from lealtad.contactcenter.services import agents, journal, telephony
 from lealtad.contactcenter.services.identify import standing_for, who_is
 from lealtad.contactcenter.services.setup import center_settings
 from lealtad.core import hub

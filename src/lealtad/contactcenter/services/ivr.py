@@ -32,13 +32,13 @@ from lealtad.contact_engine.ivr import (
     Voicemail,
 )
 from lealtad.contact_engine.ivr.nodes import LookupNode, QueueNode, VoicemailNode, placeholders
-from lealtad.contactcenter import prompts, selectors
+from lealtad.contactcenter import selectors
 from lealtad.contactcenter.errors import CenterRefused, NotThere, WrongState
-from lealtad.contactcenter.ivr_host import QUESTIONS, ContactCenterHost, caller_facts
 from lealtad.contactcenter.models import IvrFlow, IvrSession, IvrSessionStatus
 from lealtad.contactcenter.schemas import ContactIn
 from lealtad.contactcenter.selectors import ivr as ivr_selectors
-from lealtad.contactcenter.services import contacts, setup
+from lealtad.contactcenter.selectors.ivr_host import QUESTIONS, ContactCenterHost, caller_facts
+from lealtad.contactcenter.services import contacts, prompts, setup
 from lealtad.core.audit import Actor
 from lealtad.core.errors import DomainError
 

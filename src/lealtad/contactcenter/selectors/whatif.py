@@ -32,7 +32,6 @@ from lealtad.contact_engine.simulation.engine import Progress
 from lealtad.contactcenter import selectors
 from lealtad.contactcenter.errors import CenterRefused, NotThere
 from lealtad.contactcenter.models import Queue
-from lealtad.contactcenter.services import setup
 
 #: Bounds that keep one request to a few seconds of one core.
 MOST_CALLS = 2_000_000
@@ -143,7 +142,7 @@ def _heads(agents: int | list[int]) -> int | tuple[int, ...]:
 
 def _weights() -> PriorityWeights:
     """The live router's head starts (CenterSettings), so a what-if ranks callers as it does."""
-    settings = setup.center_settings()
+    settings = selectors.center_settings()
     return PriorityWeights(
         tier_seconds=dict(settings.tier_head_start),
         churn_seconds=settings.churn_head_start_seconds,
