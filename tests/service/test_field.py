@@ -97,6 +97,28 @@ def test_the_support_level_is_the_best_contract_in_force_at_the_moment():
     assert selectors.support_level_of(41, date(2026, 3, 1)) is None
 
 
+def test_support_of_names_the_contract_and_its_coverage_and_serials_find_it():
+    contracts.create_contract(
+        contracts.NewContract(
+            "CT-7",
+            41,
+            "plus",
+            date(2026, 1, 1),
+            date(2026, 12, 31),
+            coverage="24x7",
+            serials=["SN-1", "SN-2"],
+        ),
+        ACTOR,
+    )
+    contract("CT-8", "plus", date(2026, 1, 1), date(2026, 6, 30))
+    support = selectors.support_of(41, date(2026, 3, 1))
+    assert support == selectors.Support("plus", "24x7", "CT-7")
+    assert selectors.support_of(None) is None
+    assert selectors.contract_for_serial("SN-2", date(2026, 3, 1)).number == "CT-7"
+    assert selectors.contract_for_serial("SN-2", date(2027, 3, 1)) is None
+    assert selectors.contract_for_serial("SN-9", date(2026, 3, 1)) is None
+
+
 def test_bad_contracts_are_refused():
     with pytest.raises(FieldRefused) as refused:
         contract("CT-9", "gold", date(2026, 1, 1), date(2026, 2, 1))

@@ -22,6 +22,7 @@ from lealtad.service.models import (
 )
 
 LEVEL_ORDER = {"basic": 1, "plus": 2, "premium": 3}
+COVERAGE_ORDER = {"business": 1, "extended": 2, "24x7": 3}
 
 
 def contracts_in_force(customer_id: int, on: date) -> QuerySet[ServiceContract]:
@@ -38,6 +39,52 @@ def support_level_of(customer_id: int | None, at: datetime | date | None = None)
     on = timezone.localdate(when) if isinstance(when, datetime) else when
     levels = contracts_in_force(customer_id, on).values_list("support_level", flat=True)
     return max(levels, key=lambda level: LEVEL_ORDER.get(level, 0), default=None)
+
+
+@dataclass(frozen=True)
+class Support:
+    """What a customer's best contract in force promises: for the SLA policy and the agent."""
+
+    level: str
+    coverage: str
+    contract: str
+
+
+def support_of(customer_id: int | None, at: datetime | date | None = None) -> Support | None:
+    """The contract that sets the customer's support at ``at``: the highest level, then the
+    widest coverage, then the latest to end."""
+    if customer_id is None:
+        return None
+    when = at or timezone.now()
+    on = timezone.localdate(when) if isinstance(when, datetime) else when
+    found = list(contracts_in_force(customer_id, on))
+    if not found:
+        return None
+    best = max(
+        found,
+        key=lambda c: (
+            LEVEL_ORDER.get(c.support_level, 0),
+            COVERAGE_ORDER.get(c.coverage, 0),
+            c.ends_on,
+        ),
+    )
+    return Support(best.support_level, best.coverage, best.number)
+
+
+def contract_for_serial(serial: str, on: date) -> ServiceContract | None:
+    """The contract in force that covers a product serial (a technician reads it off the
+    device)."""
+    wanted = serial.strip()
+    if not wanted:
+        return None
+    # The JSON's text narrows the rows on both databases; the list check is exact.
+    candidates = ServiceContract.objects.filter(
+        cancelled=False, starts_on__lte=on, ends_on__gte=on, serials__icontains=wanted
+    ).order_by("-ends_on")
+    for found in candidates:
+        if wanted in found.serials:
+            return found
+    return None
 
 
 def contract(number: str) -> ServiceContract | None:
