@@ -52,3 +52,12 @@ def test_stock_counts_and_refusals():
     assert got.exit_code == 0 and "VAL-GAS@VAN-1: 4 (minimum 2)" in got.output
     bad = runner.invoke(app, ["field", "stock", "NADA", "VAN-1", "--on-hand", "4"])
     assert bad.exit_code == 1 and "NADA" in bad.output
+
+
+def test_the_demo_loads_once():
+    first = runner.invoke(app, ["field", "demo"])
+    assert first.exit_code == 0 and "4 technicians added" in first.output, first.output
+    again = runner.invoke(app, ["field", "demo"])
+    assert "0 technicians added" in again.output
+    board = runner.invoke(app, ["field", "board", "--day", "2026-12-07"])
+    assert "Carla Pérez:" in board.output and "Marco Villacís:" in board.output

@@ -204,3 +204,13 @@ def defect_alerts_command() -> None:
             f"{alert.raised_at:%Y-%m-%d} {alert.product_sku}: {alert.count} in "
             f"{alert.window_days} days"
         )
+
+
+@app.command("demo")
+def demo_command() -> None:
+    """Load demo technicians, spare parts and stock (idempotent)."""
+    _django()
+    from lealtad.service import demo_field
+
+    done = demo_field.load()
+    typer.echo(f"{done['technicians']} technicians added, {done['parts']} parts saved")
