@@ -93,3 +93,10 @@ def test_the_board_dispatches_and_technicians_may_not(make_user):
     )
     assert refused.status_code == 200  # a second dispatch replans; never a server error
 
+
+def test_a_supervisor_looks_at_a_technicians_day(make_user):
+    order = visit(user=None)
+    client, _ = signed_in(make_user, "supervisor")
+    page = client.get(f"/service/field/today/?day=2026-12-07&technician={order.technician_id}")
+    assert page.status_code == 200 and order.number in page.content.decode()
+    assert client.get("/service/field/defects/").status_code == 200
