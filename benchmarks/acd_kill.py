@@ -87,8 +87,7 @@ def cti_rate(calls: int = 2000, batch: int = 100) -> None:
     from datetime import UTC, datetime
 
     from lealtad.contact_engine.telephony import CallAbandoned, CallOffered
-    from lealtad.contactcenter import cti
-    from lealtad.contactcenter.services import setup
+    from lealtad.contactcenter.services import cti, setup
 
     setup.save_skill("general", "General")
     setup.save_queue("general", "General", "general")

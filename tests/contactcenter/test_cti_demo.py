@@ -16,11 +16,11 @@ from lealtad.contact_engine.telephony import (
     SwitchSimulator,
 )
 from lealtad.contact_engine.telephony.simulator import CallState
-from lealtad.contactcenter import cti, demo
+from lealtad.contactcenter import demo
 from lealtad.contactcenter.choices import AgentState, ContactStatus
-from lealtad.contactcenter.cti_commands import SwitchMirror
 from lealtad.contactcenter.models import Agent, Contact, CtiCall
-from lealtad.contactcenter.services import agents, contacts, setup
+from lealtad.contactcenter.services import agents, contacts, cti, setup
+from lealtad.contactcenter.services.cti_commands import SwitchMirror
 from lealtad.contactcenter.services.runtime import RouterRuntime
 
 from .conftest import ACTOR

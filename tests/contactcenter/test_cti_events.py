@@ -21,10 +21,9 @@ from lealtad.contact_engine.telephony import (
     CallTransferred,
     SwitchRestarted,
 )
-from lealtad.contactcenter import cti
 from lealtad.contactcenter.choices import AgentState, ContactStatus
 from lealtad.contactcenter.models import Agent, CenterEvent, Contact, CtiCall, CtiPending
-from lealtad.contactcenter.services import agents, setup
+from lealtad.contactcenter.services import agents, cti, setup
 from lealtad.contactcenter.services.runtime import RouterRuntime
 
 from .conftest import ACTOR

@@ -17,10 +17,9 @@ from lealtad.contact_engine.telephony import (
     SwitchSimulator,
     disturb,
 )
-from lealtad.contactcenter import cti
 from lealtad.contactcenter.choices import AgentState, ContactStatus
 from lealtad.contactcenter.models import Agent, Contact, CtiPending
-from lealtad.contactcenter.services import agents, setup
+from lealtad.contactcenter.services import agents, cti, setup
 
 from .conftest import ACTOR
 

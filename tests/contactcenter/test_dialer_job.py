@@ -11,10 +11,9 @@ import pytest
 from lealtad.contact_engine.telephony.adapter import DialOutcome
 from lealtad.contact_engine.telephony.simulator import SwitchConfig, SwitchSimulator
 from lealtad.contact_engine.telephony.traffic import DialProfile
-from lealtad.contactcenter.services import telephony
 from lealtad.contactcenter.choices import ContactStatus
 from lealtad.contactcenter.models import CallList, CallListEntry, Contact, DialAttempt
-from lealtad.contactcenter.services import agents, dialer, setup
+from lealtad.contactcenter.services import agents, dialer, setup, telephony
 from lealtad.contactcenter.services.dialer_job import DialerJob
 from lealtad.customers import services as customer_services
 from lealtad.customers.schemas import ConsentIn
@@ -322,8 +321,8 @@ def test_a_new_job_goes_on_from_the_lists_figures(floor, make_customer):
 
 
 def test_the_dialer_and_the_cti_feed_make_one_contact_of_a_call(floor, make_customer):
-    from lealtad.contactcenter import cti
     from lealtad.contactcenter.models import CtiCall
+    from lealtad.contactcenter.services import cti
 
     person = customer(make_customer, "0998200001")
     dialer.create_list("care", "general", "progressive", ACTOR)

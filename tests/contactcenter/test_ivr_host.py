@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from lealtad.contactcenter.selectors.ivr_host import ContactCenterHost, caller_facts
 from lealtad.contactcenter.models import Contact
+from lealtad.contactcenter.selectors.ivr_host import ContactCenterHost, caller_facts
 from lealtad.contactcenter.services import ivr
 from lealtad.core.envelope import CustomerRef
 from lealtad.customers import services as customer_services

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from lealtad.contactcenter.services import prompts
-from lealtad.contactcenter.services import ivr
+from lealtad.contactcenter.services import ivr, prompts
 
 from .conftest import ACTOR
 

@@ -7,11 +7,10 @@ import pytest
 from django.db import transaction
 
 from lealtad.contact_engine.telephony.simulator import CallState, SwitchConfig, SwitchSimulator
-from lealtad.contactcenter.services import telephony
 from lealtad.contactcenter.choices import ContactStatus
-from lealtad.contactcenter.cti import apply_events
 from lealtad.contactcenter.models import Contact
-from lealtad.contactcenter.services import agents, contacts, setup
+from lealtad.contactcenter.services import agents, contacts, setup, telephony
+from lealtad.contactcenter.services.cti import apply_events
 from lealtad.contactcenter.services.runtime import RouterRuntime
 
 from .conftest import ACTOR

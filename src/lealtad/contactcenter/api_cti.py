@@ -1,7 +1,7 @@
 """The CTI endpoint (``POST /api/v1/contactcenter/cti/events``): how a real PBX drives
 Lealtad. One event, a list, or ``{"events": [...]}``; each event is read and applied on its
 own and gets its own result, so one bad event never holds back the rest. Thin: capability,
-body, :mod:`lealtad.contactcenter.cti`. The event shapes: docs/contactcenter-cti.md."""
+body, :mod:`lealtad.contactcenter.services.cti`. The event shapes: docs/contactcenter-cti.md."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ninja import Router
 from ninja.errors import HttpError
 
 from lealtad.contact_engine.telephony import EVENT_TYPES, SwitchEvent, WireError, from_wire
-from lealtad.contactcenter import cti
+from lealtad.contactcenter.services import cti
 from lealtad.core.access import require
 from lealtad.core.api_errors import errors
 from lealtad.core.roles import Capability

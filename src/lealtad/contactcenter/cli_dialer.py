@@ -171,9 +171,8 @@ def run_command(
     from django.utils import timezone
 
     from lealtad.contact_engine.telephony.simulator import SwitchConfig, SwitchSimulator
-    from lealtad.contactcenter import cti
-    from lealtad.contactcenter.services import telephony
     from lealtad.contactcenter.selectors import dialer as reads
+    from lealtad.contactcenter.services import cti, telephony
     from lealtad.contactcenter.services.dialer_job import DialerJob, register_job
     from lealtad.core.console import progress
 

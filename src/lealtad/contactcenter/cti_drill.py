@@ -32,11 +32,10 @@ from lealtad.contact_engine.telephony import (
     SwitchConfig,
     SwitchSimulator,
 )
-from lealtad.contactcenter import cti
 from lealtad.contactcenter.choices import LIVE_STATUSES, AgentState, ContactStatus
 from lealtad.contactcenter.demo import AutoAgents, DemoAgent
 from lealtad.contactcenter.models import Agent, CenterEvent, Contact
-from lealtad.contactcenter.services import agents, setup
+from lealtad.contactcenter.services import agents, cti, setup
 from lealtad.core.audit import Actor
 
 SWITCH_ID = "drill-pbx"

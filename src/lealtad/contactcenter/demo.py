@@ -31,11 +31,11 @@ from lealtad.contact_engine.telephony import (
     TelephonyError,
     drive,
 )
-from lealtad.contactcenter import cti, selectors
+from lealtad.contactcenter import selectors
 from lealtad.contactcenter.choices import AgentState, ContactStatus
-from lealtad.contactcenter.cti_commands import SwitchMirror
 from lealtad.contactcenter.models import Contact, CtiSwitch
-from lealtad.contactcenter.services import agents, contacts, ivr, setup
+from lealtad.contactcenter.services import agents, contacts, cti, ivr, setup
+from lealtad.contactcenter.services.cti_commands import SwitchMirror
 from lealtad.contactcenter.services.runtime import RouterRuntime
 from lealtad.core.audit import Actor
 from lealtad.core.errors import DomainError

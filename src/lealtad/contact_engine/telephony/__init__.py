@@ -1,7 +1,7 @@
 """Telephony: the adapter a PBX connector implements, its CTI events, and a switch simulator.
 
 Plain Python with no Django: the contact center applies these events through its services
-(``lealtad.contactcenter.cti``), and the demo, the tests and the kill benchmark drive the
+(``lealtad.contactcenter.services.cti``), and the demo, the tests and the kill benchmark drive the
 simulator with an explicit clock.
 """
 

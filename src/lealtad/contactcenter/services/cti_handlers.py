@@ -5,7 +5,7 @@ the truth about routing (who it was offered to, the place in line). Each handler
 switch fact into the contact service that records it, and refuses — writing nothing — when
 the fact names an agent or a queue Lealtad does not know, or contradicts what Lealtad
 decided (answered by another agent than the one it rings). Runs inside the caller's
-transaction; :mod:`lealtad.contactcenter.cti` decides order and repeats.
+transaction; :mod:`lealtad.contactcenter.services.cti` decides order and repeats.
 """
 
 from __future__ import annotations

@@ -35,10 +35,10 @@ from django.utils.translation import gettext_lazy as _
 from lealtad.contact_engine.telephony import CallEvent, SwitchEvent, SwitchRestarted, to_wire
 from lealtad.contact_engine.telephony.wire import from_wire
 from lealtad.contactcenter.choices import ContactStatus
-from lealtad.contactcenter.cti_handlers import FIRST_EVENTS, HANDLERS, end_call
 from lealtad.contactcenter.errors import NotThere, WrongState
 from lealtad.contactcenter.models import Contact, CtiCall, CtiPending, CtiSwitch
 from lealtad.contactcenter.services import contacts
+from lealtad.contactcenter.services.cti_handlers import FIRST_EVENTS, HANDLERS, end_call
 from lealtad.contactcenter.services.setup import center_settings
 from lealtad.core.audit import Actor
 from lealtad.core.errors import DomainError

@@ -14,8 +14,9 @@ import logging
 from collections.abc import Callable
 
 from lealtad.contact_engine.telephony import TelephonyAdapter, TelephonyError
-from lealtad.contactcenter import cti, selectors
+from lealtad.contactcenter import selectors
 from lealtad.contactcenter.models import Agent, CenterEvent, CtiCall
+from lealtad.contactcenter.services import cti
 
 log = logging.getLogger(__name__)
 
