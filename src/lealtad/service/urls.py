@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
+from lealtad.service.views_cases import urlpatterns as cases_urls
 from lealtad.service.views_field import urlpatterns as field_urls
 from lealtad.service.views_knowledge import urlpatterns as knowledge_urls
 from lealtad.service.views_surveys import urlpatterns as survey_urls
@@ -14,3 +15,4 @@ urlpatterns: list[URLPattern | URLResolver] = []
 urlpatterns += knowledge_urls
 urlpatterns += field_urls
 urlpatterns += survey_urls
+urlpatterns += cases_urls
