@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.service.cli_cases import app as cases_app
 from lealtad.service.cli_field import app as field_app
 from lealtad.service.cli_knowledge import app as knowledge_app
 from lealtad.service.cli_mail import app as mail_app
@@ -14,3 +15,4 @@ app = typer.Typer(help="The service desk.", no_args_is_help=True, cls=RefusalsSh
 app.add_typer(mail_app, name="mail")
 app.add_typer(knowledge_app, name="kb")
 app.add_typer(field_app, name="field")
+app.add_typer(cases_app, name="cases")
