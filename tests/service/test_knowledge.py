@@ -129,3 +129,16 @@ def test_a_suggestion_says_which_words_matched():
     best = kb.suggest("Me cobraron dos veces la factura, cobro duplicado")[0]
     assert best.key == "cobro-doble"
     assert "duplicado" in best.matched
+
+
+def test_a_titles_only_query_skips_bodies_on_either_database():
+    from lealtad.service_engine.search.query import Shape
+
+    knowledge.save_article(_draft(), ACTOR)  # "factura" in the title
+    body_only = [Version("es", "Pagos", "<p>La factura se paga en el banco.</p>")]
+    knowledge.save_article(_draft(key="pagos", versions=body_only), ACTOR)
+    titles = kb.candidates(Shape((("factur",),), titles_only=True), kb.Scope())
+    everywhere = kb.candidates(Shape((("factur",),)), kb.Scope())
+    keys = dict(ArticleVersion.objects.values_list("id", "article__key"))
+    assert [keys[c.key] for c in titles] == ["ciclo"]
+    assert sorted(keys[c.key] for c in everywhere) == ["ciclo", "pagos"]
