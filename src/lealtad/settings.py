@@ -296,3 +296,11 @@ LEALTAD_ANALYTICS_HOUR = int(os.environ.get("LEALTAD_ANALYTICS_HOUR", "2"))
 LEALTAD_ANALYTICS_FULL_EXPORT_DAYS = float(
     os.environ.get("LEALTAD_ANALYTICS_FULL_EXPORT_DAYS", "7")
 )
+
+# Live screens over Server-Sent Events (core/live.py): open streams a worker serves before it
+# answers 503, a heartbeat comment this often, a stream's longest life (the browser then
+# reconnects where it was) and the reconnection delay the browser is told.
+LEALTAD_LIVE_MAX_STREAMS = int(os.environ.get("LEALTAD_LIVE_MAX_STREAMS", "1000"))
+LEALTAD_LIVE_HEARTBEAT = float(os.environ.get("LEALTAD_LIVE_HEARTBEAT", "15"))
+LEALTAD_LIVE_MAX_AGE = float(os.environ.get("LEALTAD_LIVE_MAX_AGE", "600"))
+LEALTAD_LIVE_RETRY_MS = int(os.environ.get("LEALTAD_LIVE_RETRY_MS", "2000"))

@@ -17,9 +17,10 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from lealtad.contactcenter import selectors
+from lealtad.contactcenter.services import journal
 from lealtad.core import live
 
-TOPIC_NAME = "contactcenter"
+TOPIC_NAME = journal.LIVE_TOPIC
 
 
 def _since(after: int, limit: int) -> list[live.Event]:

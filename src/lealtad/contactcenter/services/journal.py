@@ -14,8 +14,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from lealtad.contactcenter.models import Agent, CenterEvent, Contact
+from lealtad.core import live
 from lealtad.core.db import insert_new
 
+LIVE_TOPIC = "contactcenter"  # the topic the desktop and the wallboard follow
 # An arbitrary constant of our own: the advisory lock of the center's journal.
 _JOURNAL_LOCK = 0x4C45414C
 
@@ -60,7 +62,13 @@ def record(
         key=key,
     )
     insert_new([row])
+    # This process's live screens look at once (others find the line on their next tick).
+    transaction.on_commit(_nudge_screens)
     return row
+
+
+def _nudge_screens() -> None:
+    live.nudge(LIVE_TOPIC)
 
 
 def seen(key: str) -> bool:
