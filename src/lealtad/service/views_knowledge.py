@@ -46,7 +46,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     language = _language(request)
     scope = kb.Scope(language=language)
     hits = kb.search(q, scope, typing=bool(request.GET.get("partial"))) if q.strip() else []
-    context = {"q": q, "language": language, "hits": hits}
+    context: dict[str, Any] = {"q": q, "language": language, "hits": hits}
     if request.GET.get("partial"):
         return render(request, T + "_results.html", context)
     context["trees"] = tree_reads.trees(language)
