@@ -142,3 +142,44 @@ def test_a_case_with_no_matching_policy_has_no_clock():
     case = _open()
     assert case.sla_policy is None and case.first_response_due is None
     assert sla_job.run(timezone.now() + timedelta(days=3)).breaches == []
+
+
+def _member(group: str, name: str, make_user, skills=(), max_open=25):
+    from lealtad.service.models import GroupMember
+
+    return GroupMember.objects.create(
+        group=SupportGroup.objects.get(name=group),
+        user=make_user("agent", username=name),
+        skills=list(skills),
+        max_open=max_open,
+    )
+
+
+def test_a_new_case_goes_to_the_least_loaded_member_with_the_skill(make_user):
+    billing = _member("nivel1", "ana", make_user, skills=["billing_inquiry"])
+    anyone = _member("nivel1", "beto", make_user)
+    _member("nivel1", "caro", make_user, skills=["complaint"])
+    first, second, third = _open(), _open(), _open()
+    assert {first.assignee_id, second.assignee_id} == {billing.user_id, anyone.user_id}
+    assert third.assignee_id in {billing.user_id, anyone.user_id}
+    billing.refresh_from_db()
+    anyone.refresh_from_db()
+    assert billing.open_cases + anyone.open_cases == 3
+    cases.resolve(third.pk, ACTOR)
+    owner = billing if third.assignee_id == billing.user_id else anyone
+    before = owner.open_cases
+    owner.refresh_from_db()
+    assert owner.open_cases == before - 1
+
+
+def test_a_full_member_gets_nothing_and_employees_go_to_the_help_desk(make_user):
+    _member("nivel1", "dani", make_user, max_open=1)
+    assert _open().assignee_id is not None
+    assert _open().assignee_id is None
+    SupportGroup.objects.create(name="it", label="TI", level=1, internal=True)
+    employee = make_user("agent", username="emp")
+    case = cases.open_case(
+        NewCase(subject="Sin VPN", category="internal", subtype="it", requester_id=employee.pk),
+        ACTOR,
+    )
+    assert Case.objects.get(pk=case.pk).group.name == "it"
