@@ -30,7 +30,7 @@ from lealtad.service.choices import (
     EntryKind,
 )
 from lealtad.service.models import Case, CaseEntry, SupportGroup
-from lealtad.service.services import sla
+from lealtad.service.services import sla, sla_assign
 
 
 class CaseRefused(DomainError):
@@ -159,6 +159,7 @@ def open_case(new: NewCase, actor: Actor, at: datetime | None = None) -> Case:
             status=CaseStatus.NEW,
             data=new.extra,
         )
+        sla_assign.route(case)
         sla.refresh(case, now)
         _announce(case, "case.opened")
     return case
@@ -181,6 +182,8 @@ def set_status(case_id: int, status: str, actor: Actor, note: str = "") -> Case:
         if case.status == status:
             return case
         now = timezone.now()
+        if status == CaseStatus.CLOSED and case.status in OPEN_STATUSES:
+            sla_assign.counted(case.group_id, case.assignee_id, -1)
         case.status, case.updated_at = status, now
         if status == CaseStatus.CLOSED:
             case.closed_at = now
@@ -228,6 +231,8 @@ def _write(
         now = timezone.now()
         status = ""
         if reopen and case.status in (*PAUSING_STATUSES, CaseStatus.RESOLVED):
+            if case.status == CaseStatus.RESOLVED:
+                sla_assign.counted(case.group_id, case.assignee_id, +1)
             status = CaseStatus.OPEN
         elif case.status == CaseStatus.CLOSED:
             raise CaseState(_("Case %(n)s is closed."), field="case", n=case.number)
@@ -257,11 +262,15 @@ def _write(
 def assign(case_id: int, actor: Actor, group: str = "", assignee_id: int | None = None) -> Case:
     with transaction.atomic():
         case = locked(case_id)
+        if case.status in OPEN_STATUSES:
+            sla_assign.counted(case.group_id, case.assignee_id, -1)
         if group:
             case.group = _group(group)
         case.assignee_id = assignee_id
         case.updated_at = timezone.now()
         case.save(update_fields=["group", "assignee", "updated_at"])
+        if case.status in OPEN_STATUSES:
+            sla_assign.counted(case.group_id, case.assignee_id, +1)
         entry(
             case,
             EntryKind.ASSIGNED,
@@ -288,6 +297,7 @@ def resolve(
         if case.status not in OPEN_STATUSES:
             raise CaseState(_("Case %(n)s is not open."), field="case", n=case.number)
         now = timezone.now()
+        sla_assign.counted(case.group_id, case.assignee_id, -1)
         case.status, case.outcome, case.follow_up_on = CaseStatus.RESOLVED, outcome, follow_up_on
         case.resolved_at = case.updated_at = now
         case.save()
