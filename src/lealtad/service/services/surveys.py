@@ -232,9 +232,14 @@ def _address(customer_id: int) -> str:
     return first.address if first is not None else ""
 
 
-def _mail(survey: Survey, to: str) -> EmailMessage:
-    link = f"{getattr(settings, 'LEALTAD_PUBLIC_URL', 'http://localhost:8000').rstrip('/')}"
-    link += reverse("service:survey_answer", args=[token(survey)])
+def answer_base() -> str:
+    """The answer page's address up to its token (the signed token completes it)."""
+    link = str(getattr(settings, "LEALTAD_PUBLIC_URL", "http://localhost:8000")).rstrip("/")
+    return link + reverse("service:survey_answer", args=["TOKEN"]).replace("TOKEN/", "")
+
+
+def _mail(survey: Survey, to: str, base: str) -> EmailMessage:
+    link = f"{base}{token(survey)}/"
     with translation.override(survey.language):
         lines = [_("How did we do? Answer with one click:"), ""]
         lines += [f"{n}/5: {link}?csat={n}" for n in range(5, 0, -1)]
@@ -249,34 +254,48 @@ def _mail(survey: Survey, to: str) -> EmailMessage:
 
 
 def send_due_emails(now: datetime | None = None, limit: int = 200) -> int:
-    """Mails the surveys that are due; a refused delivery stays due for the next pass."""
+    """Mails the surveys that are due over one SMTP connection; a refused delivery stays due
+    for the next pass. The sent ones are marked in one statement at the end of the batch: a
+    crash in between mails at most one batch twice, and the answer page takes one answer."""
     now = now or timezone.now()
-    due = Survey.objects.filter(
-        status=Survey.Status.SCHEDULED, email_due_at__lte=now, emailed_at__isnull=True
-    ).order_by("email_due_at")[:limit]
-    sent = 0
-    connection = None
+    due = list(
+        Survey.objects.filter(
+            status=Survey.Status.SCHEDULED, email_due_at__lte=now, emailed_at__isnull=True
+        ).order_by("email_due_at")[:limit]
+    )
+    if not due:
+        return 0
+    sent: list[Survey] = []
+    connection = get_connection("django.core.mail.backends.smtp.EmailBackend", timeout=30)
+    try:
+        _send_batch(due, connection, now, sent)
+    finally:
+        connection.close()
+        Survey.objects.bulk_update(sent, ["emailed_at", "email_to", "status"])
+    return len(sent)
+
+
+def _send_batch(due: list[Survey], connection: Any, now: datetime, sent: list[Survey]) -> None:
+    base = answer_base()
+    addresses: dict[int, str] = {}  # several surveys of one customer: one lookup
     for survey in due:
-        to = _address(survey.customer_id)
+        if survey.customer_id not in addresses:
+            addresses[survey.customer_id] = _address(survey.customer_id)
+        to = addresses[survey.customer_id]
         if not to:
             Survey.objects.filter(pk=survey.pk).update(note="no e-mail address", email_due_at=None)
             continue
-        connection = connection or get_connection(
-            "django.core.mail.backends.smtp.EmailBackend", timeout=30
-        )
-        message = _mail(survey, to)
+        message = _mail(survey, to, base)
         message.connection = connection
         try:
+            connection.open()  # once: a no-op while the connection stays open
             message.send()
         except OSError as exc:
             log.warning("survey %s not sent: %s", survey.pk, exc)
             Survey.objects.filter(pk=survey.pk).update(note=f"mail refused: {exc}"[:200])
-            break  # the server is down: the next pass tries again
-        Survey.objects.filter(pk=survey.pk, emailed_at__isnull=True).update(
-            emailed_at=now, email_to=to, status=Survey.Status.EMAILED
-        )
-        sent += 1
-    return sent
+            return  # the server is down: the next pass tries again
+        survey.emailed_at, survey.email_to, survey.status = now, to, Survey.Status.EMAILED
+        sent.append(survey)
 
 
 def list_due_calls(now: datetime | None = None, limit: int = 500) -> int:
