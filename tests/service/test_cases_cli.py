@@ -50,3 +50,14 @@ def test_bad_input_is_named():
     bad = runner.invoke(app, ["cases", "open", "X", "--category", "nada", "--customer", "1"])
     assert bad.exit_code != 0 and "category" in bad.output
     assert Case.objects.count() == 0
+
+
+def test_demo_loads_once(db):
+    first = runner.invoke(app, ["cases", "demo"])
+    assert first.exit_code == 0, first.output
+    assert SlaPolicy.objects.filter(name__in=["mvc", "estandar"]).count() == 2
+    assert BusinessCalendar.objects.filter(country__in=["EC", "CO"]).count() >= 2
+    assert SupportGroup.objects.get(name="nivel1").escalates_to.name == "expertos"
+    groups = SupportGroup.objects.count()
+    again = runner.invoke(app, ["cases", "demo"])
+    assert "0 cases opened" in again.output and SupportGroup.objects.count() == groups

@@ -131,3 +131,13 @@ def sla_run_command() -> None:
         f"{report.open_cases} open cases; {len(report.warnings)} warnings, "
         f"{len(report.breaches)} breaches, {len(report.escalated)} escalated"
     )
+
+
+@app.command("demo")
+def demo_command() -> None:
+    """Load demo groups, calendars (EC, CO), two SLA policies and cases (idempotent)."""
+    _django()
+    from lealtad.service import demo
+
+    done = demo.load()
+    typer.echo(f"{done['groups']} groups; {done['cases']} cases opened")
