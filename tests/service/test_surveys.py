@@ -225,3 +225,20 @@ def test_an_agent_records_the_phone_answer_once_through_the_api(token_client):
     rows = boss.get("/api/v1/service/surveys/report").json()
     assert rows[0]["category"] == "post_sale" and rows[0]["answered"] == 1
     assert agent.get("/api/v1/service/surveys/999999").status_code == 404
+
+
+def test_the_shell_sends_what_is_due_and_writes_the_report(smtp_sink, tmp_path):
+    from typer.testing import CliRunner
+
+    from lealtad.service.cli import app
+
+    case = _resolved_case()
+    _due(Survey.objects.get())
+    runner = CliRunner()
+    sent = runner.invoke(app, ["surveys", "send-due"])
+    assert sent.exit_code == 0 and "1 mailed" in sent.output
+    assert len(_survey_mails(smtp_sink)) == 1
+    surveys.answer(Survey.objects.get(case_id=case.pk).pk, Answer(csat=2, nps=3))
+    out = tmp_path / "report.csv"
+    assert runner.invoke(app, ["surveys", "report", "--out", str(out)]).exit_code == 0
+    assert out.read_text().splitlines()[1].startswith("post_sale,service_problem,ROUTER-1,1,1")
