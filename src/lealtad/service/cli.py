@@ -10,9 +10,11 @@ from lealtad.service.cli_cases import app as cases_app
 from lealtad.service.cli_field import app as field_app
 from lealtad.service.cli_knowledge import app as knowledge_app
 from lealtad.service.cli_mail import app as mail_app
+from lealtad.service.cli_surveys import app as surveys_app
 
 app = typer.Typer(help="The service desk.", no_args_is_help=True, cls=RefusalsShown)
 app.add_typer(mail_app, name="mail")
 app.add_typer(knowledge_app, name="kb")
 app.add_typer(field_app, name="field")
 app.add_typer(cases_app, name="cases")
+app.add_typer(surveys_app, name="surveys")
