@@ -8,4 +8,5 @@ bash scripts/install.sh
 .venv/bin/lealtad init                                  # migrates; prints the admin login
 .venv/bin/lealtad demo --if-empty --customers 2000 --seed 7   # no-op when customers exist
 .venv/bin/lealtad analytics refresh --if-stale          # tiers, CLV, churn, cube: once a day
-exec .venv/bin/lealtad serve --host 127.0.0.1 --port 8000
+# --demo-center: a simulated contact center rings calls all day (log in as agente1)
+exec .venv/bin/lealtad serve --host 127.0.0.1 --port 8000 --demo-center

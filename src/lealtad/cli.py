@@ -9,6 +9,7 @@ import os
 import secrets
 import socket
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -134,6 +135,9 @@ def serve(
     http: Annotated[
         str, typer.Option(help="HTTP parser: auto (httptools if installed), h11, httptools")
     ] = "auto",
+    demo_center: Annotated[
+        bool, typer.Option(help="Also run the simulated contact center (demo calls in real time)")
+    ] = False,
 ) -> None:
     """Serve the ASGI app under uvicorn, with the hub's dispatcher in a child process."""
     _django()
@@ -160,6 +164,13 @@ def serve(
         )
         acd.daemon = True
         acd.start()
+    center = None
+    if demo_center:
+        center = multiprocessing.get_context("spawn").Process(
+            target=_demo_center_process, args=(os.getpid(),), name="lealtad-demo-center"
+        )
+        center.daemon = True
+        center.start()
     typer.echo(f"Lealtad at http://{host}:{port}/  (API docs at /api/docs)")
     try:
         uvicorn.run(
@@ -172,19 +183,14 @@ def serve(
             access_log=False,
         )
     finally:
-        for child in (hub, acd):
+        for child in (hub, acd, center):
             if child is not None and child.is_alive():
                 child.terminate()
                 child.join(10)
 
 
-def _router_process(parent: int) -> None:
-    """The contact center's router for ``serve``, ending with its parent."""
-    _django()
-    import threading
-
-    from lealtad.contactcenter.services import runtime
-
+def _stop_with(parent: int) -> threading.Event:
+    """An event set when the parent process is gone (the child then winds down)."""
     stop = threading.Event()
 
     def watch() -> None:
@@ -193,8 +199,26 @@ def _router_process(parent: int) -> None:
                 stop.set()
 
     threading.Thread(target=watch, daemon=True).start()
+    return stop
+
+
+def _demo_center_process(parent: int) -> None:
+    """The simulated contact center for ``serve --demo-center``: the switch simulator rings a
+    day's calls through CTI, demo agents answer (agente1 and agente2 are left for people)."""
+    _django()
+    from lealtad.contactcenter import demo
+
     with contextlib.suppress(KeyboardInterrupt):
-        runtime.run(stop)
+        demo.DemoCenter(calls_per_day=3000).run(speed=1.0, stop=_stop_with(parent))
+
+
+def _router_process(parent: int) -> None:
+    """The contact center's router for ``serve``, ending with its parent."""
+    _django()
+    from lealtad.contactcenter.services import runtime
+
+    with contextlib.suppress(KeyboardInterrupt):
+        runtime.run(_stop_with(parent))
 
 
 def _dispatcher_process(parent: int, batch: int = 50, pause: float = 0.5) -> None:
