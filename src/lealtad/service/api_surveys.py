@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
@@ -56,7 +57,7 @@ def report(request: HttpRequest, format: Literal["json", "csv"] = "json") -> Any
 def _survey(survey_id: int) -> Survey:
     found = Survey.objects.filter(pk=survey_id).first()
     if found is None:
-        raise SurveyNotFound("There is no survey %(id)s.", field="survey", id=survey_id)
+        raise SurveyNotFound(_("There is no survey %(id)s."), field="survey", id=survey_id)
     return found
 
 

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from lealtad.core.access import require
@@ -27,7 +28,7 @@ def _score(raw: str | None, field: str) -> int | None:
     if raw is None or raw.strip() == "":
         return None
     if not raw.strip().isdigit():
-        raise SurveyRefused("%(v)r is not a number.", field=field, v=raw[:20])
+        raise SurveyRefused(_("%(v)r is not a number."), field=field, v=raw[:20])
     return int(raw)
 
 
