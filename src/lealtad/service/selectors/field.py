@@ -20,8 +20,9 @@ from lealtad.service.models import (
     Technician,
     WorkOrder,
 )
+from lealtad.service.services import contracts
 
-LEVEL_ORDER = {"basic": 1, "plus": 2, "premium": 3}
+LEVEL_ORDER = contracts.LEVEL_ORDER
 COVERAGE_ORDER = {"business": 1, "extended": 2, "24x7": 3}
 
 
@@ -33,12 +34,7 @@ def contracts_in_force(customer_id: int, on: date) -> QuerySet[ServiceContract]:
 
 def support_level_of(customer_id: int | None, at: datetime | date | None = None) -> str | None:
     """The customer's support level at ``at`` (now when omitted), ``None`` without a contract."""
-    if customer_id is None:
-        return None
-    when = at or timezone.now()
-    on = timezone.localdate(when) if isinstance(when, datetime) else when
-    levels = contracts_in_force(customer_id, on).values_list("support_level", flat=True)
-    return max(levels, key=lambda level: LEVEL_ORDER.get(level, 0), default=None)
+    return contracts.support_level_of(customer_id, at)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,13 @@
 """Service contracts: a customer's support level over a period, for some products or serials.
 
-The SLA helper asks ``selectors.field.support_level_of`` which level a customer has at a
-moment; RMAs ask whether the contract lets goods stay with the customer."""
+``support_level_of`` is the one reading of a customer's level at a moment: services (the SLA
+policy) call it here, ``selectors.field`` answers with it; RMAs ask ``waives_return`` whether
+a contract lets the goods stay with the customer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -91,3 +92,20 @@ def waives_return(customer_id: int, on: date) -> bool:
         ends_on__gte=on,
         return_required=False,
     ).exists()
+
+
+LEVEL_ORDER = {"basic": 1, "plus": 2, "premium": 3}
+
+
+def support_level_of(customer_id: int | None, at: datetime | date | None = None) -> str | None:
+    """The best support level among the customer's contracts in force at ``at`` (now when
+    omitted), ``None`` without one (a read kept in services so services can use it without a
+    services -> selectors import, which would close a cycle)."""
+    if customer_id is None:
+        return None
+    when = at or timezone.now()
+    on = timezone.localdate(when) if isinstance(when, datetime) else when
+    levels = ServiceContract.objects.filter(
+        customer_id=customer_id, cancelled=False, starts_on__lte=on, ends_on__gte=on
+    ).values_list("support_level", flat=True)
+    return max(levels, key=lambda level: LEVEL_ORDER.get(level, 0), default=None)
