@@ -20,6 +20,7 @@ from lealtad.core import hub
 from lealtad.service import models as m
 from lealtad.service.choices import EntryKind
 from lealtad.service.services.sla import SYSTEM, engine_calendar
+from lealtad.service.services.sla_assign import counted
 from lealtad.service_engine import sla as engine
 
 COLUMNS = (
@@ -160,6 +161,7 @@ def _escalate(case: m.Case, now: datetime) -> bool:
     if target is None or not target.active:
         return False
     m.Case.objects.filter(pk=case.pk).update(group=target, assignee=None, updated_at=now)
+    counted(case.group_id, case.assignee_id, -1)
     m.CaseEntry.objects.create(
         case=case,
         at=now,
