@@ -5,54 +5,29 @@ body, :mod:`lealtad.contactcenter.services.cti`. The event shapes: docs/contactc
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router
-from ninja.errors import HttpError
 
 from lealtad.contact_engine.telephony import EVENT_TYPES, SwitchEvent, WireError, from_wire
 from lealtad.contactcenter.services import cti
+from lealtad.core import batch_body
 from lealtad.core.access import require
 from lealtad.core.api_errors import errors
 from lealtad.core.roles import Capability
 
 router = Router(tags=["contact center"])
 
-_BODY_DOC = {
-    "requestBody": {
-        "required": True,
-        "description": "One CTI event, a list of them, or {'events': [...]}. Every event has "
-        "type (one of " + ", ".join(sorted(EVENT_TYPES)) + "), switch_id, epoch, at "
-        "(ISO 8601 with offset) and, for call events, call_ref and seq (1, 2, 3 … per call).",
-        "content": {
-            "application/json": {
-                "schema": {
-                    "oneOf": [
-                        {"type": "object"},
-                        {"type": "array", "minItems": 1, "items": {"type": "object"}},
-                    ]
-                }
-            }
-        },
-    }
-}
+_BODY_DOC = batch_body.body_doc(
+    "One CTI event, a list of them, or {'events': [...]}. Every event has "
+    "type (one of " + ", ".join(sorted(EVENT_TYPES)) + "), switch_id, epoch, at "
+    "(ISO 8601 with offset) and, for call events, call_ref and seq (1, 2, 3 … per call)."
+)
 
 
 def _events_from(request: HttpRequest) -> list[Any]:
-    try:
-        body = json.loads(request.body or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise HttpError(400, f"the body is not JSON: {exc}") from exc
-    wrapped = isinstance(body, dict) and "events" in body
-    events = body["events"] if wrapped else body if isinstance(body, list) else [body]
-    if not isinstance(events, list) or not events:
-        raise HttpError(400, "send one CTI event object or a list of them")
-    if len(events) > settings.LEALTAD_MAX_BATCH:
-        raise HttpError(413, f"at most {settings.LEALTAD_MAX_BATCH} events per request")
-    return events
+    return batch_body.items_from(request, "CTI event", objects_only=False)
 
 
 def _key(raw: Any) -> dict[str, Any]:
