@@ -97,8 +97,8 @@ def run(agents: int, minutes: int) -> None:
     from lealtad.contact_engine.telephony.adapter import CallReleased
     from lealtad.contact_engine.telephony.simulator import SwitchConfig, SwitchSimulator
     from lealtad.contact_engine.telephony.traffic import DialProfile
-    from lealtad.contactcenter.services import telephony
     from lealtad.contactcenter.models import CallList
+    from lealtad.contactcenter.services import telephony
     from lealtad.contactcenter.services.dialer_job import DialerJob
 
     phones = tuple(f"ext-{n}" for n in range(agents))
