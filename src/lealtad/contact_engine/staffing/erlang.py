@@ -5,7 +5,8 @@ thousand agents (or a hundred thousand) never meet a factorial: Erlang B is a Po
 probability over a Poisson distribution function, and Erlang A's queue sum is the confluent
 hypergeometric series ``M(1; b; x)``, taken from the incomplete gamma function, and summed
 term by term only where that underflows (a queue so underloaded that hardly anyone waits).
-The functions take numpy arrays as well as scalars and broadcast, because a week of intervals is staffed in one pass (``plan.py``).
+The functions take numpy arrays as well as scalars and broadcast, because a week of intervals
+is staffed in one pass (``plan.py``).
 
 Erlang A follows Garnett, Mandelbaum and Reiman (2002) and Mandelbaum and Zeltyn (2005): the
 offered ("virtual") wait V of an arrival has density ``n mu pi_n exp(y (1 - e^{-theta v}) - n mu
