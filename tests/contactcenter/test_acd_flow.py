@@ -129,3 +129,28 @@ def test_a_call_the_switch_refused_counts_as_all_trunks_busy(center):
     )
     assert refused.status == ContactStatus.BLOCKED
     assert CenterEvent.objects.get(contact_id=refused.pk).kind == "contact.blocked"
+
+
+def test_a_wrap_up_can_open_a_service_case_through_the_hub(center, make_customer):
+    from lealtad.contactcenter.services import setup
+    from lealtad.service.models import Case
+
+    setup.save_wrap_up_code("plan-change", "Cambio de plan", "account_maintenance")
+    customer = make_customer()
+    agents.log_in(center["ana"].pk, ACTOR)
+    call = _call("general", customer_id=customer.pk, subject="Quiere cambiar de plan")
+    RouterRuntime().step()
+    contacts.answer(call.pk, ACTOR)
+    contacts.wrap_up(
+        call.pk, ACTOR, code="plan-change", outcome="escalated", notes="Pide 100 h", open_case=True
+    )
+    OutboxDispatcher().run_once()
+    OutboxDispatcher().run_once()
+    case = Case.objects.get(contact_id=call.pk)
+    assert (case.customer_id, case.category, case.channel) == (
+        customer.pk,
+        "account_maintenance",
+        "call_center",
+    )
+    assert case.description == "Pide 100 h"
+    assert Case.objects.count() == 1

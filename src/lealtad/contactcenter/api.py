@@ -242,7 +242,13 @@ def conference(request: HttpRequest, contact_id: int, body: ConferenceIn) -> dic
 def wrap_up(request: HttpRequest, contact_id: int, body: WrapUpIn) -> dict[str, Any]:
     who, _found = _own_contact(request, contact_id)
     done = contacts.wrap_up(
-        contact_id, who.actor, body.code, body.outcome, body.notes, body.follow_up_on
+        contact_id,
+        who.actor,
+        body.code,
+        body.outcome,
+        body.notes,
+        body.follow_up_on,
+        open_case=body.open_case,
     )
     return contact_out(done)
 

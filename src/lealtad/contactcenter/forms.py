@@ -38,6 +38,11 @@ class WrapUpForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    open_case = forms.BooleanField(
+        label=_("Open a service case for it"),
+        required=False,
+        help_text=_("The service desk takes it on, with these notes, within its SLA."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -36,6 +36,9 @@ class WrapUpIn(BaseModel):
     outcome: Literal["resolved", "commitment", "escalated", "transferred"] = "resolved"
     notes: str = Field(default="", max_length=5000)
     follow_up_on: date | None = None
+    open_case: bool = Field(
+        default=False, description="Have the service desk open a case for it (through the hub)"
+    )
 
 
 class ContactOut(BaseModel):

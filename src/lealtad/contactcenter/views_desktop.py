@@ -262,6 +262,7 @@ def wrap_up(request: HttpRequest, contact_id: int) -> HttpResponse:
                 outcome=data["outcome"],
                 notes=data["notes"],
                 follow_up_on=data["follow_up_on"],
+                open_case=data["open_case"],
             )
         except DomainError as exc:
             error = exc

@@ -9,3 +9,4 @@ class ServiceConfig(AppConfig):
 
     def ready(self) -> None:
         from lealtad.service import events  # noqa: F401  (hub wiring)
+        from lealtad.service.services import from_contacts  # noqa: F401  (contact.ended)

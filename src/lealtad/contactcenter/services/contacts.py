@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lealtad.contactcenter.choices import LIVE_STATUSES, AgentState, ContactStatus, Medium
 from lealtad.contactcenter.errors import CenterRefused, NotThere, WrongState
-from lealtad.contactcenter.models import Contact, Queue
+from lealtad.contactcenter.models import Contact, Queue, WrapUpCode
 from lealtad.contactcenter.schemas import ContactIn
 from lealtad.contactcenter.services import agents, journal, telephony
 from lealtad.contactcenter.services.identify import standing_for, who_is
@@ -269,7 +269,10 @@ def wrap_up(
     outcome: str = "resolved",
     notes: str = "",
     follow_up_on: date | None = None,
+    open_case: bool = False,
 ) -> Contact:
+    """The contact closes with its code, outcome and notes; with ``open_case`` the service
+    desk opens a case for it when it hears of the end (``contact.ended``)."""
     if outcome == "commitment" and follow_up_on is None:
         raise CenterRefused(_("A commitment needs a follow-up date."), field="follow_up_on")
     now = timezone.now()
@@ -285,7 +288,7 @@ def wrap_up(
         contact.save()
         journal.record("contact.wrapped", contact=contact, at=now, reason=outcome)
         _agent_after_contact(contact.agent_id, now)  # type: ignore[arg-type]
-        _announce_end(contact)
+        _announce_end(contact, open_case=open_case)
     return contact
 
 
@@ -362,15 +365,23 @@ def start_outbound(
     return contact
 
 
-def _announce_end(contact: Contact) -> None:
+def _announce_end(contact: Contact, open_case: bool = False) -> None:
     """``contact.ended`` for the customer's timeline and whoever else listens."""
     hub.publish(
         "contact.ended",
-        ended_payload(contact),
+        {**ended_payload(contact), "open_case": open_case, "case_category": _category(contact)},
         event_id=f"contact-{contact.pk}#contact.ended",
         channel="call_center",
         customer_id=contact.customer_id,
     )
+
+
+def _category(contact: Contact) -> str:
+    """What the wrap-up code says the contact was about (its category in the taxonomy)."""
+    if not contact.wrap_up_code:
+        return ""
+    found = WrapUpCode.objects.filter(code=contact.wrap_up_code).first()
+    return found.category if found is not None else ""
 
 
 def ended_payload(contact: Contact) -> dict[str, Any]:
