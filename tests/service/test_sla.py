@@ -183,3 +183,29 @@ def test_a_full_member_gets_nothing_and_employees_go_to_the_help_desk(make_user)
         ACTOR,
     )
     assert Case.objects.get(pk=case.pk).group.name == "it"
+
+
+def test_the_dispatcher_tick_runs_the_job_at_most_once_a_minute(monkeypatch):
+    monkeypatch.setattr(sla_job, "_last_run", [float("-inf")])  # as in a fresh process
+    case = _open("mvc")
+    CaseClock.objects.filter(pk=case.pk).update(first_elapsed=2000.0)  # 33 min: breached
+    sla_job.tick()
+    ran_at = sla_job._last_run[0]
+    assert case.entries.filter(kind="escalated").count() == 1
+    sla_job.tick()
+    assert sla_job._last_run[0] == ran_at
+
+
+def test_the_clock_as_an_agent_reads_it_counts_down_and_pauses():
+    from lealtad.service.selectors import cases as reads
+
+    case = _open()
+    later = timezone.now() + timedelta(minutes=20)
+    first, resolution = reads.clock_of(reads.case(case.pk), later)["targets"]
+    assert 95 * 60 < first["remaining"] <= 100 * 60 and not first["paused"]
+    cases.reply(case.pk, "Hola", ACTOR)
+    cases.set_status(case.pk, "pending_customer", ACTOR)
+    first, resolution = reads.clock_of(reads.case(case.pk), later)["targets"]
+    assert first["met_at"] is not None and resolution["paused"]
+    soon = reads.queue(reads.QueueFilter(breach_soon=True), timezone.now() + timedelta(hours=2))
+    assert case.pk not in [c.pk for c in soon]  # paused: no due time, never "soon"
