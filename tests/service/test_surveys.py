@@ -182,12 +182,14 @@ def test_unanswered_surveys_go_on_the_dialers_call_list_once():
     dialer.create_list("encuesta-48h", "encuestas", "preview", ACTOR, purpose="surveys")
     case = _resolved_case()
     answered = _resolved_case("otro@cliente.ec")
+    gone = Survey.objects.create(origin="case-gone", customer_id=999_999, created_at=timezone.now())
     Survey.objects.update(phone_due_at=timezone.now())
     surveys.answer(Survey.objects.get(case_id=answered.pk).pk, Answer(csat=5, nps=9))
     assert surveys.list_due_calls() == 1
     assert surveys.list_due_calls() == 0
     entries = CallListEntry.objects.filter(call_list=CallList.objects.get(name="encuesta-48h"))
     assert [e.customer_id for e in entries] == [case.customer_id]
+    assert Survey.objects.get(pk=gone.pk).note == "customer gone"  # set aside, not blocking
 
 
 def test_the_root_cause_report_groups_by_category_and_product_and_exports_csv():

@@ -29,6 +29,7 @@ from lealtad.core.errors import DomainError
 from lealtad.customers import selectors as customer_reads
 from lealtad.customers import services as customer_services
 from lealtad.customers.schemas import InteractionRecorded
+from lealtad.customers.selectors.dialing import live_customer_ids
 from lealtad.service.models import Case, Survey
 from lealtad.service.services import cases
 
@@ -311,6 +312,13 @@ def list_due_calls(now: datetime | None = None, limit: int = 500) -> int:
     )
     if not due:
         return 0
+    live = live_customer_ids([cid for _pk, cid in due])
+    gone = [pk for pk, cid in due if cid not in live]  # merged or erased: one bad row would
+    if gone:  # refuse the whole file, so they are set aside first
+        Survey.objects.filter(pk__in=gone).update(phone_due_at=None, note="customer gone")
+        due = [(pk, cid) for pk, cid in due if cid in live]
+        if not due:
+            return 0
     text = "customer_id\n" + "".join(f"{cid}\n" for _pk, cid in due)
     try:
         dialer.add_from_csv(phone_list(), text, ACTOR)
