@@ -88,3 +88,13 @@ def test_the_supervisor_sees_breaches_and_reassigns_but_an_agent_cannot(make_use
     boss.post(f"/service/desk/reassign/{late.pk}/", {"group": "nivel1"})
     late.refresh_from_db()
     assert late.group.name == "nivel1"
+
+
+def test_the_case_page_suggests_knowledge_base_articles(make_user):
+    from lealtad.service import demo_knowledge
+
+    demo_knowledge.load()
+    agent = _client(make_user, "agent")
+    case = _open("Internet lento, se corta la conexión")
+    panel = agent.get(f"/service/cases/{case.pk}/").content.decode().split('id="kb-suggestions"')[1]
+    assert "/service/kb/a/" in panel and "No suggestions" not in panel

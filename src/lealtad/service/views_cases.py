@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import translation
 from django.views.decorators.http import require_GET, require_POST
 
 from lealtad.core.access import principal, require
@@ -79,9 +80,11 @@ def _customer(customer_id: int | None) -> dict[str, Any] | None:
 
 
 def _suggestions(case: Any) -> list[kb.Hit]:
+    """Articles in the agent's language (Spanish unless the page is in English)."""
     text = f"{case.subject} {case.description}"
+    language = "en" if (translation.get_language() or "es").startswith("en") else "es"
     try:
-        return kb.suggest(text, kb.Scope(language="es"), limit=3)
+        return kb.suggest(text, kb.Scope(language=language), limit=3)
     except Exception:
         return []
 
