@@ -34,7 +34,7 @@ def desk(center: dict[str, Any], make_user: Any) -> dict[str, Any]:
     user: User = make_user("agent", "ana.quishpe")
     agent = setup.save_agent("Ana Quishpe", user=user, skills={"general": 9, "billing": 9})
     setup.save_wrap_up_code("billing-inquiry", "Billing inquiry", "billing")
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     return {**center, "me": agent, "client": client, "user": user}
 
@@ -51,11 +51,13 @@ def offered_call(desk: dict[str, Any], **more: Any) -> Contact:
 
 
 def test_the_desktop_asks_for_the_handle_capability(desk: dict[str, Any], make_user: Any):
-    assert Client().get("/contactcenter/desktop/").status_code == 302  # to the sign-in
-    marketer = Client()
+    assert (
+        Client(HTTP_ACCEPT_LANGUAGE="en").get("/contactcenter/desktop/").status_code == 302
+    )  # to the sign-in
+    marketer = Client(HTTP_ACCEPT_LANGUAGE="en")
     marketer.force_login(make_user("marketer"))
     assert marketer.get("/contactcenter/desktop/").status_code == 403
-    no_agent = Client()
+    no_agent = Client(HTTP_ACCEPT_LANGUAGE="en")
     no_agent.force_login(make_user("agent", "sin.puesto"))
     page = no_agent.get("/contactcenter/desktop/")
     assert page.status_code == 404

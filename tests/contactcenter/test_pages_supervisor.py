@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def boss(center: dict[str, Any], make_user: Any) -> Client:
     BOARD.reset()
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(make_user("supervisor", "sofia.super"))
     return client
 
@@ -34,7 +34,7 @@ def cell(page: str, row: str, counter: str) -> str:
 
 
 def test_only_supervisors_see_the_wallboard(center: dict[str, Any], make_user: Any):
-    agent = Client()
+    agent = Client(HTTP_ACCEPT_LANGUAGE="en")
     agent.force_login(make_user("agent"))
     for url in ("wallboard/", "wallboard/stream/", "reports/", "agents/", "setup/"):
         assert agent.get(f"/contactcenter/{url}").status_code == 403, url

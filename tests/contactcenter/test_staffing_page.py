@@ -17,7 +17,7 @@ URL = "/contactcenter/staffing/"
 
 @pytest.fixture
 def supervisor(center, make_user) -> Client:
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(make_user("supervisor"))
     return client
 
@@ -73,7 +73,7 @@ def test_a_refused_plan_says_why_and_writes_nothing(supervisor):
 
 
 def test_agents_may_not_see_the_staffing_page(center, make_user):
-    agent = Client()
+    agent = Client(HTTP_ACCEPT_LANGUAGE="en")
     agent.force_login(make_user("agent"))
     assert agent.get(URL).status_code == 403
-    assert Client().get(URL).status_code == 302  # to the sign-in page
+    assert Client(HTTP_ACCEPT_LANGUAGE="en").get(URL).status_code == 302  # to the sign-in page
