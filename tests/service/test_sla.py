@@ -209,3 +209,34 @@ def test_the_clock_as_an_agent_reads_it_counts_down_and_pauses():
     assert first["met_at"] is not None and resolution["paused"]
     soon = reads.queue(reads.QueueFilter(breach_soon=True), timezone.now() + timedelta(hours=2))
     assert case.pk not in [c.pk for c in soon]  # paused: no due time, never "soon"
+
+
+def test_a_broken_calendar_never_stops_the_desk_and_the_admin_refuses_it():
+    from lealtad.service.admin import CalendarForm
+
+    BusinessCalendar.objects.filter(name="24x7").update(time_zone="Mars/Olympus", always_open=False)
+    case = _open()  # opened and worked although the engine refuses the calendar
+    cases.reply(case.pk, "Hola", ACTOR)
+    assert Case.objects.get(pk=case.pk).status == "open"
+    form = CalendarForm(
+        data={
+            "name": "x",
+            "label": "X",
+            "time_zone": "Mars/Olympus",
+            "country": "EC",
+            "hours": '{"mon": [["08:00", "13:00"]]}',
+            "extra_holidays": "[]",
+        }
+    )
+    assert not form.is_valid() and "Mars/Olympus" in str(form.errors)
+    good = CalendarForm(
+        data={
+            "name": "y",
+            "label": "Y",
+            "time_zone": "America/Bogota",
+            "country": "CO",
+            "hours": '{"mon": [["08:00", "13:00"]]}',
+            "extra_holidays": '["2026-12-24"]',
+        }
+    )
+    assert good.is_valid(), good.errors

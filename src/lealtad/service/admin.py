@@ -3,9 +3,16 @@ SLA policies. Cases are worked in the desk's pages, not here (read-only list).""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 
 from lealtad.service.models import BusinessCalendar, Case, GroupMember, SlaPolicy, SupportGroup
+from lealtad.service.services.sla import engine_calendar
+from lealtad.service_engine.sla import SlaInputError
+
+CALENDAR_FIELDS = ("name", "time_zone", "country", "hours", "always_open", "extra_holidays")
 
 
 class MemberInline(admin.TabularInline):
@@ -22,8 +29,27 @@ class SupportGroupAdmin(admin.ModelAdmin):
     inlines = [MemberInline]
 
 
+class CalendarForm(forms.ModelForm):
+    class Meta:
+        model = BusinessCalendar
+        fields = ["name", "label", "time_zone", "country", "hours", "always_open", "extra_holidays"]
+
+    def clean(self) -> dict[str, Any]:
+        """The engine must accept the calendar (time zone, hours, holidays' country)."""
+        data = super().clean() or {}
+        try:
+            calendar = engine_calendar(
+                BusinessCalendar(**{k: v for k, v in data.items() if k in CALENDAR_FIELDS})
+            )
+            _ = calendar.closed_dates
+        except (SlaInputError, ValueError, AttributeError, TypeError) as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return data
+
+
 @admin.register(BusinessCalendar)
 class BusinessCalendarAdmin(admin.ModelAdmin):
+    form = CalendarForm
     list_display = ("name", "label", "time_zone", "country", "always_open")
 
 

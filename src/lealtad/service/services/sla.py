@@ -10,6 +10,7 @@ time already elapsed and paused.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, time
 from typing import Any
 
@@ -22,6 +23,7 @@ from lealtad.service import models as m
 from lealtad.service.choices import OPEN_STATUSES, PAUSING_STATUSES, EntryKind
 from lealtad.service_engine import sla as engine
 
+log = logging.getLogger(__name__)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SYSTEM = Actor.system("sla")
 _KINDS = {
@@ -143,10 +145,19 @@ def _recorded_policy(entries: list[m.CaseEntry]) -> str | None:
     return found
 
 
-def refresh(case: m.Case, now: datetime | None = None) -> engine.SlaState:
+def refresh(case: m.Case, now: datetime | None = None) -> engine.SlaState | None:
     """Recompute the case's SLA from its history and store it on the case and its clock.
-    Runs inside the caller's transaction, after the change it follows."""
-    now = now or timezone.now()
+    Runs inside the caller's transaction, after the change it follows. A calendar the
+    engine refuses (a bad time zone or hours saved outside the admin) is logged and leaves
+    the stored SLA as it was: a broken calendar must not stop agents working cases."""
+    try:
+        return _refresh(case, now or timezone.now())
+    except engine.SlaInputError:
+        log.exception("SLA of case %s not recomputed", case.pk)
+        return None
+
+
+def _refresh(case: m.Case, now: datetime) -> engine.SlaState:
     entries = list(case.entries.order_by("at", "id"))
     recorded = _recorded_policy(entries)
     if case.status in OPEN_STATUSES:
@@ -199,6 +210,6 @@ def _store_clock(
     )
 
 
-def refresh_case(case_id: int, now: datetime | None = None) -> engine.SlaState:
+def refresh_case(case_id: int, now: datetime | None = None) -> engine.SlaState | None:
     with transaction.atomic():
         return refresh(m.Case.objects.get(pk=case_id), now)
