@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lealtad.contact_engine.telephony import (
     CallAbandoned,
@@ -281,7 +281,8 @@ def test_a_fact_that_contradicts_lealtad_is_ignored_and_does_not_hold_the_call_b
     RouterRuntime().step()
     assert contact_of(call).agent_id == phones["201"].pk
     agents.set_state(phones["202"].pk, "break", ACTOR)
-    [odd] = apply(call(CallAnswered, agent="202"))  # Luis, on a break, says he has it
+    with translation.override("en"):
+        [odd] = apply(call(CallAnswered, agent="202"))  # Luis, on a break, says he has it
     assert odd.status == "ignored" and "not ringing at Luis" in odd.note
     assert contact_of(call).status == S.OFFERED  # nothing changed …
     [gone] = apply(call(CallReleased))  # … and the next event is not held back
