@@ -21,6 +21,7 @@ from lealtad.core.audit import Actor
 from lealtad.customers.selectors.standing import standing_of
 from lealtad.service import models as m
 from lealtad.service.choices import OPEN_STATUSES, PAUSING_STATUSES, EntryKind
+from lealtad.service.services.contracts import support_level_of
 from lealtad.service_engine import sla as engine
 
 log = logging.getLogger(__name__)
@@ -65,22 +66,6 @@ def engine_policy(row: m.SlaPolicy) -> engine.SlaPolicy:
         warning_ratio=row.warn_at,
         pause_statuses=frozenset(PAUSING_STATUSES),
     )
-
-
-LEVEL_ORDER = {"basic": 1, "plus": 2, "premium": 3}
-
-
-def support_level_of(customer_id: int | None, at: datetime) -> str | None:
-    """The contract support level in force (as ``selectors.field.support_level_of``; read
-    here because the knowledge selectors import services, and a services -> selectors import
-    would close a cycle)."""
-    if customer_id is None:
-        return None
-    on = timezone.localdate(at)
-    levels = m.ServiceContract.objects.filter(
-        customer_id=customer_id, cancelled=False, starts_on__lte=on, ends_on__gte=on
-    ).values_list("support_level", flat=True)
-    return max(levels, key=lambda level: LEVEL_ORDER.get(level, 0), default=None)
 
 
 def conditions_of(case: m.Case, at: datetime) -> dict[str, Any]:
