@@ -240,3 +240,29 @@ def test_a_broken_calendar_never_stops_the_desk_and_the_admin_refuses_it():
         }
     )
     assert good.is_valid(), good.errors
+
+
+def test_a_premium_contract_gets_its_policy_and_an_expired_one_does_not():
+    from lealtad.service.models import ServiceContract
+
+    SlaPolicy.objects.create(
+        name="premium",
+        label="Premium",
+        calendar=BusinessCalendar.objects.get(name="24x7"),
+        first_response_minutes=15,
+        resolution_minutes=120,
+        support_levels=["premium"],
+        rank=1,
+    )
+    today = timezone.localdate()
+    ServiceContract.objects.create(
+        number="C-1",
+        customer_id=7,
+        support_level="premium",
+        starts_on=today - timedelta(days=30),
+        ends_on=today + timedelta(days=30),
+        created_at=timezone.now(),
+    )
+    assert _open().sla_policy.name == "premium"
+    ServiceContract.objects.filter(number="C-1").update(ends_on=today - timedelta(days=1))
+    assert _open().sla_policy.name == "estandar"
