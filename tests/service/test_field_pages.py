@@ -18,7 +18,7 @@ DAY = date(2026, 12, 7)
 
 
 def signed_in(make_user, role: str) -> tuple[Client, object]:
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     user = make_user(role)
     client.force_login(user)
     return client, user

@@ -37,8 +37,8 @@ def _link_in(sink) -> str:
     return found[1]
 
 
-def _signed_in(sink, email: str = "ana@cliente.ec") -> Client:
-    browser = Client()
+def _signed_in(sink, email: str = "ana@cliente.ec", language: str = "en") -> Client:
+    browser = Client(HTTP_ACCEPT_LANGUAGE=language)
     assert browser.post("/portal/login/", {"email": email}).status_code == 200
     response = browser.get(_link_in(sink))
     assert response.status_code == 302 and response["Location"] == "/portal/"
@@ -50,22 +50,24 @@ def test_a_link_by_mail_signs_in_once(smtp_sink):
     browser = _signed_in(smtp_sink)
     assert browser.get("/portal/").status_code == 200
     assert PortalLink.objects.get().customer_id == ana
-    again = Client().get(_link_in(smtp_sink))
+    again = Client(HTTP_ACCEPT_LANGUAGE="en").get(_link_in(smtp_sink))
     assert again.status_code == 401 and b"already used" in again.content
-    assert Client().get("/portal/").status_code == 302  # that second browser is not in
+    assert (
+        Client(HTTP_ACCEPT_LANGUAGE="en").get("/portal/").status_code == 302
+    )  # that second browser is not in
 
 
 def test_an_expired_link_is_refused(smtp_sink):
     customer("ana@cliente.ec")
-    Client().post("/portal/login/", {"email": "ana@cliente.ec"})
+    Client(HTTP_ACCEPT_LANGUAGE="en").post("/portal/login/", {"email": "ana@cliente.ec"})
     PortalLink.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    response = Client().get(_link_in(smtp_sink))
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").get(_link_in(smtp_sink))
     assert response.status_code == 401 and b"expired" in response.content
 
 
 def test_a_strangers_address_gets_the_same_answer_and_no_mail(smtp_sink):
     customer("ana@cliente.ec")
-    response = Client().post("/portal/login/", {"email": "nadie@otro.ec"})
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").post("/portal/login/", {"email": "nadie@otro.ec"})
     assert response.status_code == 200 and b'id="link-sent"' in response.content
     assert smtp_sink.received == [] and not PortalLink.objects.exists()
 
@@ -123,7 +125,7 @@ def test_a_case_without_a_description_is_refused_and_nothing_opened(smtp_sink):
 
 def test_pages_without_a_portal_session_go_to_the_portal_sign_in():
     for url in ("/portal/", "/portal/cases/new/", "/portal/consents/", "/portal/community/"):
-        response = Client().get(url)
+        response = Client(HTTP_ACCEPT_LANGUAGE="en").get(url)
         assert response.status_code == 302 and response["Location"].startswith("/portal/login/")
 
 
@@ -155,7 +157,7 @@ def test_faqs_behind_the_knowledge_base_selector(smtp_sink):
         ACTOR,
     )
     customer("ana@cliente.ec")
-    browser = _signed_in(smtp_sink)
+    browser = _signed_in(smtp_sink, language="es")  # the FAQ is written in Spanish only
     assert "Cómo reiniciar el router" in browser.get("/portal/?q=router").content.decode()
 
 
@@ -181,14 +183,14 @@ def test_a_supervisor_makes_the_faq_from_the_staff_page():
     given = community.answer(asked.pk, "Sí, de 10 a 18", "Luis")
     boss = User.objects.create_user("jefa", password="x-Secret-9")
     boss.groups.add(Group.objects.get_or_create(name="supervisor")[0])
-    browser = Client()
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
     browser.force_login(boss)
     browser.post(f"/portal/community/staff/{asked.pk}/", {"accept": str(given.pk)})
     browser.post(f"/portal/community/staff/{asked.pk}/")
     assert CommunityQuestion.objects.get().faq_key.startswith("community-")
     agent = User.objects.create_user("agente", password="x-Secret-9")
     agent.groups.add(Group.objects.get_or_create(name="agent")[0])
-    other = Client()
+    other = Client(HTTP_ACCEPT_LANGUAGE="en")
     other.force_login(agent)
     assert other.get("/portal/community/staff/").status_code == 403
 
