@@ -32,7 +32,7 @@ from lealtad.service.api_field_schemas import (
     PartUseIn,
     PurchaseOrderOut,
     ReceiveIn,
-    ResolveIn,
+    RmaResolveIn,
     RmaIn,
     RmaLineOut,
     RmaOut,
@@ -164,7 +164,7 @@ def inspect_rma(request: HttpRequest, number: str, body: InspectIn) -> dict[str,
 
 
 @router.post("/service/rmas/{number}/resolve", response={200: RmaOut, **errors(404, 409, 422)})
-def resolve_rma(request: HttpRequest, number: str, body: ResolveIn) -> dict[str, Any]:
+def resolve_rma(request: HttpRequest, number: str, body: RmaResolveIn) -> dict[str, Any]:
     who = require(request, Capability.SERVICE_HANDLE)
     return _rma_out(rma.resolve(number, body.resolution, who.actor, body.refund_amount))
 

@@ -101,7 +101,7 @@ class InspectIn(Schema):
     note: str = Field(default="", max_length=5000)
 
 
-class ResolveIn(Schema):
+class RmaResolveIn(Schema):
     resolution: Resolution
     refund_amount: MoneyText | None = Field(
         default=None, description="only without the goods back; at most what they were paid"
