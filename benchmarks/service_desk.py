@@ -97,7 +97,8 @@ def load(n: int, group_id: int, calendar_id: int, policy_id: int) -> None:
         channel="web",
     )
     cols = [f.column for f in case_fields]
-    sql = f"INSERT INTO {Case._meta.db_table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
+    marks = ", ".join(["%s"] * len(cols))
+    sql = f"INSERT INTO {Case._meta.db_table} ({', '.join(cols)}) VALUES ({marks})"
     clock_fields = [f for f in CaseClock._meta.concrete_fields]
     clock_cols = [f.column for f in clock_fields]
     clock_sql = (
@@ -241,7 +242,8 @@ def bench_pages(agents: int, views: int) -> None:
         f"p95 {p(times, 0.95) * 1000:.0f} ms, {len(times) / wall:.0f} pages/s — goal p95 <= 1 s"
     )
     print(
-        f"peer, one agent alone: p50 {p(single, 0.5) * 1000:.0f} ms, p95 {p(single, 0.95) * 1000:.0f} ms"
+        f"peer, one agent alone: p50 {p(single, 0.5) * 1000:.0f} ms, "
+        f"p95 {p(single, 0.95) * 1000:.0f} ms"
     )
 
 
