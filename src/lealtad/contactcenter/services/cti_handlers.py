@@ -161,7 +161,7 @@ def _take(contact: Contact, agent: Agent, actor: Actor) -> str:
             _("Contact %(id)s is %(status)s in Lealtad, not ringing at %(name)s."),
             field="agent",
             id=contact.pk,
-            status=contact.status,
+            status=contact.get_status_display(),
             name=agent.name,
         )
     contacts.answer(contact.pk, actor, agent_id=agent.pk, from_switch=True)
