@@ -51,6 +51,10 @@ class Case(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     cost = models.DecimalField(_("cost of support"), max_digits=12, decimal_places=2, default=0)
+    # Where an imported case came from (another help desk, a file): the same source and
+    # reference twice is the same case, so a repeated import changes nothing.
+    source = models.CharField(max_length=40, blank=True)
+    external_ref = models.CharField(max_length=80, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -59,6 +63,13 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["status", "resolution_due"], name="svc_case_due"),
             models.Index(fields=["group", "status"], name="svc_case_group"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_ref"],
+                condition=~models.Q(external_ref=""),
+                name="svc_case_external_ref",
+            )
         ]
 
     def __str__(self) -> str:
