@@ -71,6 +71,11 @@ class SupportGroup(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     active = models.BooleanField(default=True)
+    # What handling a case costs this group (an hour of level 1, a day of a specialist):
+    # charged once per case that passed through the group, when the case is resolved.
+    cost_per_case = models.DecimalField(
+        _("handling cost per case"), max_digits=10, decimal_places=2, default=0
+    )
 
     class Meta:
         ordering = ["level", "name"]
