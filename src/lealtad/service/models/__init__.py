@@ -19,3 +19,4 @@ __all__ = [
     "SupportGroup",
 ]
 from lealtad.service.models.sla import CaseClock  # noqa: F401  (the SLA snapshot)
+from lealtad.service.models.costing import CaseCharge  # noqa: F401  (handling charges)
