@@ -8,8 +8,6 @@ contexts follow.
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -23,64 +21,20 @@ from lealtad.core.errors import DomainError
 from lealtad.service.choices import (
     OPEN_STATUSES,
     PAUSING_STATUSES,
-    SUBTYPES,
-    CaseCategory,
     CaseOutcome,
     CaseStatus,
     EntryKind,
 )
 from lealtad.service.models import Case, CaseEntry, SupportGroup
-from lealtad.service.services import sla, sla_assign
+from lealtad.service.services import opening, sla, sla_assign
+from lealtad.service.services.opening import CaseNotFound, CaseRefused, NewCase
 
-
-class CaseRefused(DomainError):
-    code = "case_refused"
-    kind = "invalid"
-
-
-class CaseNotFound(DomainError):
-    code = "not_found"
-    kind = "not_found"
+__all__ = ["CaseNotFound", "CaseRefused", "CaseState", "NewCase"]
 
 
 class CaseState(DomainError):
     code = "case_state"
     kind = "conflict"
-
-
-@dataclass
-class NewCase:
-    subject: str
-    category: str
-    subtype: str = ""
-    description: str = ""
-    customer_id: int | None = None
-    requester_id: int | None = None
-    channel: str = "web"
-    priority: int = 2
-    group: str = ""
-    order_number: str = ""
-    product_sku: str = ""
-    contract_number: str = ""
-    contact_id: int | None = None
-    value_tier: str = "unknown"
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _check(new: NewCase) -> None:
-    if not new.subject.strip():
-        raise CaseRefused(_("A case needs a subject."), field="subject")
-    if new.category not in CaseCategory.values:
-        raise CaseRefused(_("There is no category %(c)s."), field="category", c=new.category)
-    if new.subtype and new.subtype not in SUBTYPES.get(new.category, {}):
-        raise CaseRefused(
-            _("%(s)s is not a subtype of %(c)s."), field="subtype", s=new.subtype, c=new.category
-        )
-    # A mail from an unknown sender opens a case flagged for triage (service/services/inbound).
-    if new.customer_id is None and new.requester_id is None and not new.extra.get("triage"):
-        raise CaseRefused(_("A case is for a customer or an employee."), field="customer_id")
-    if not 1 <= new.priority <= 4:
-        raise CaseRefused(_("Priority is 1 to 4."), field="priority")
 
 
 def _group(name: str) -> SupportGroup | None:
@@ -90,10 +44,6 @@ def _group(name: str) -> SupportGroup | None:
     if found is None:
         raise CaseNotFound(_("There is no support group %(g)s."), field="group", g=name)
     return found
-
-
-def _number(pk: int) -> str:
-    return f"CASO-{pk:06d}"
 
 
 def entry(
@@ -125,44 +75,8 @@ def entry(
 
 
 def open_case(new: NewCase, actor: Actor, at: datetime | None = None) -> Case:
-    _check(new)
-    now = at or timezone.now()
-    with transaction.atomic():
-        case = Case.objects.create(
-            number=f"T-{uuid.uuid4().hex[:17]}",  # fits the 20 characters until renumbered
-            customer_id=new.customer_id,
-            requester_id=new.requester_id,
-            category=new.category,
-            subtype=new.subtype,
-            channel=new.channel,
-            subject=new.subject.strip()[:200],
-            description=new.description,
-            priority=new.priority,
-            group=_group(new.group),
-            order_number=new.order_number,
-            product_sku=new.product_sku,
-            contract_number=new.contract_number,
-            contact_id=new.contact_id,
-            value_tier=new.value_tier,
-            created_at=now,
-            updated_at=now,
-        )
-        case.number = _number(case.pk)
-        case.save(update_fields=["number"])
-        entry(
-            case,
-            EntryKind.OPENED,
-            actor,
-            at=now,
-            public=True,
-            body=new.description,
-            status=CaseStatus.NEW,
-            data=new.extra,
-        )
-        sla_assign.route(case)
-        sla.refresh(case, now)
-        _announce(case, "case.opened")
-    return case
+    """One case: a batch of one (``opening.open_cases``)."""
+    return opening.open_cases([new], actor, at)[0]
 
 
 def locked(case_id: int) -> Case:
@@ -318,20 +232,4 @@ def resolve(
 def _announce(case: Case, event_type: str) -> None:
     if case.customer_id is None:
         return  # an employee's case is not a customer's story
-    hub.publish(
-        event_type,
-        {
-            "case_id": case.pk,
-            "number": case.number,
-            "category": case.category,
-            "subtype": case.subtype,
-            "subject": case.subject,
-            "channel": case.channel,
-            "status": case.status,
-            "outcome": case.outcome,
-            "contact_id": case.contact_id,
-        },
-        event_id=f"{case.number}#{event_type}#{case.updated_at.timestamp()}",
-        channel=case.channel,
-        customer_id=case.customer_id,
-    )
+    hub.publish_many([opening.announcement(case, event_type)])

@@ -6,6 +6,7 @@ a contract lets the goods stay with the customer."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -103,9 +104,22 @@ def support_level_of(customer_id: int | None, at: datetime | date | None = None)
     services -> selectors import, which would close a cycle)."""
     if customer_id is None:
         return None
+    return support_levels_of([customer_id], at).get(customer_id)
+
+
+def support_levels_of(
+    customer_ids: Iterable[int], at: datetime | date | None = None
+) -> dict[int, str]:
+    """:func:`support_level_of` for many customers in one query (those without a contract in
+    force are left out)."""
     when = at or timezone.now()
     on = timezone.localdate(when) if isinstance(when, datetime) else when
-    levels = ServiceContract.objects.filter(
-        customer_id=customer_id, cancelled=False, starts_on__lte=on, ends_on__gte=on
-    ).values_list("support_level", flat=True)
-    return max(levels, key=lambda level: LEVEL_ORDER.get(level, 0), default=None)
+    rows = ServiceContract.objects.filter(
+        customer_id__in=set(customer_ids), cancelled=False, starts_on__lte=on, ends_on__gte=on
+    ).values_list("customer_id", "support_level")
+    best: dict[int, str] = {}
+    for customer_id, level in rows:
+        held = best.get(customer_id)
+        if held is None or LEVEL_ORDER.get(level, 0) > LEVEL_ORDER.get(held, 0):
+            best[customer_id] = level
+    return best

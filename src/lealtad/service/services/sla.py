@@ -18,10 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from lealtad.core.audit import Actor
-from lealtad.customers.selectors.standing import standing_of
+from lealtad.customers.selectors.standing import current_tiers
 from lealtad.service import models as m
 from lealtad.service.choices import OPEN_STATUSES, PAUSING_STATUSES, EntryKind
-from lealtad.service.services.contracts import support_level_of
+from lealtad.service.services.contracts import support_levels_of
 from lealtad.service_engine import sla as engine
 
 log = logging.getLogger(__name__)
@@ -70,23 +70,32 @@ def engine_policy(row: m.SlaPolicy) -> engine.SlaPolicy:
 
 def conditions_of(case: m.Case, at: datetime) -> dict[str, Any]:
     """What the policies' conditions look at: value tier, support level, priority."""
-    tier = case.value_tier
-    if case.customer_id is not None:
-        standing = standing_of(case.customer_id)
-        if standing and standing.get("value_tier"):
-            tier = standing["value_tier"]
-    return {
-        "value_tier": tier,
-        "support_level": support_level_of(case.customer_id, at),
-        "priority": case.priority,
-    }
+    return _conditions([case], at)[0]
+
+
+def _conditions(cases: list[m.Case], at: datetime) -> list[dict[str, Any]]:
+    """:func:`conditions_of` for many cases, with one read of tiers and one of contracts."""
+    customers = [c.customer_id for c in cases if c.customer_id is not None]
+    tiers = current_tiers(customers) if customers else {}
+    levels = support_levels_of(customers, at) if customers else {}
+    return [
+        {
+            "value_tier": tiers.get(case.customer_id or 0) or case.value_tier,
+            "support_level": levels.get(case.customer_id or 0),
+            "priority": case.priority,
+        }
+        for case in cases
+    ]
 
 
 def policy_for(case: m.Case, at: datetime | None = None) -> m.SlaPolicy | None:
-    """The first active policy (by rank) whose conditions all match; empty means any.
-    A policy naming segments matches nothing until marketing's segments exist."""
-    facts = conditions_of(case, at or timezone.now())
-    for policy in m.SlaPolicy.objects.filter(active=True).select_related("calendar"):
+    """The first active policy (by rank) whose conditions all match; empty means any."""
+    return _choose(conditions_of(case, at or timezone.now()), _Policies.load().active)
+
+
+def _choose(facts: dict[str, Any], active: list[m.SlaPolicy]) -> m.SlaPolicy | None:
+    """A policy naming segments matches nothing until marketing's segments exist."""
+    for policy in active:
         if policy.segments:
             continue
         if policy.value_tiers and facts["value_tier"] not in policy.value_tiers:
@@ -99,8 +108,30 @@ def policy_for(case: m.Case, at: datetime | None = None) -> m.SlaPolicy | None:
     return None
 
 
+class _Policies:
+    """Every policy by name, the active ones by rank, and each one's engine policy compiled
+    once (a calendar with its holidays is dear to build for every case of a batch)."""
+
+    def __init__(self, rows: list[m.SlaPolicy]) -> None:
+        self.by_name = {p.name: p for p in rows}
+        self.active = [p for p in rows if p.active]
+        self._engines: dict[str, engine.SlaPolicy] = {}
+
+    @classmethod
+    def load(cls) -> _Policies:
+        return cls(list(m.SlaPolicy.objects.select_related("calendar").order_by("rank", "name")))
+
+    def engine(self, name: str) -> engine.SlaPolicy | None:
+        row = self.by_name.get(name)
+        if row is None:
+            return None
+        if name not in self._engines:
+            self._engines[name] = engine_policy(row)
+        return self._engines[name]
+
+
 def history_of(
-    entries: list[m.CaseEntry], policies: dict[str, m.SlaPolicy]
+    entries: list[m.CaseEntry], policies: _Policies
 ) -> tuple[engine.CaseHistory, list[engine.PolicyPeriod]]:
     """The case's history lines as the engine's events and policy periods."""
     events: list[engine.CaseEvent] = []
@@ -108,8 +139,7 @@ def history_of(
     opened = entries[0].at if entries else None
     for line in entries:
         if line.kind == EntryKind.SLA and "policy" in line.data:
-            row = policies.get(line.data["policy"] or "")
-            periods.append(engine.PolicyPeriod(line.at, engine_policy(row) if row else None))
+            periods.append(engine.PolicyPeriod(line.at, policies.engine(line.data["policy"] or "")))
             continue
         if line.kind == EntryKind.OPENED:
             events.append(engine.CaseEvent(line.at, engine.EventKind.OPENED))
@@ -135,64 +165,113 @@ def refresh(case: m.Case, now: datetime | None = None) -> engine.SlaState | None
     Runs inside the caller's transaction, after the change it follows. A calendar the
     engine refuses (a bad time zone or hours saved outside the admin) is logged and leaves
     the stored SLA as it was: a broken calendar must not stop agents working cases."""
+    at = now or timezone.now()
+    entries = list(case.entries.order_by("at", "id"))
+    folded = _fold(case, entries, conditions_of(case, at), _Policies.load(), at)
+    if folded is None:
+        return None
+    state, line, clock = folded
+    if line is not None:
+        line.save()
+    _store(case)
+    values = {name: getattr(clock, name) for name in _CLOCK_FIELDS}
+    m.CaseClock.objects.update_or_create(case=case, defaults=values)
+    return state
+
+
+def refresh_opened(cases: list[m.Case], entries: dict[int, list[m.CaseEntry]], now: datetime):
+    """:func:`refresh` for cases this transaction just opened, whose history lines are all in
+    ``entries`` (by case id): the same fold, with set-based reads and bulk writes."""
+    policies = _Policies.load()
+    lines: list[m.CaseEntry] = []
+    clocks: list[m.CaseClock] = []
+    for case, facts in zip(cases, _conditions(cases, now), strict=True):
+        folded = _fold(case, entries.get(case.pk, []), facts, policies, now, opening=True)
+        if folded is None:
+            continue
+        _state, line, clock = folded
+        lines += [line] if line is not None else []
+        clocks.append(clock)
+    m.CaseEntry.objects.bulk_create(lines, batch_size=2000)
+    m.Case.objects.bulk_update(cases, _SLA_FIELDS, batch_size=2000)
+    m.CaseClock.objects.bulk_create(clocks, batch_size=2000)
+
+
+_SLA_FIELDS = ["sla_policy", "first_response_due", "resolution_due", "sla_breached"]
+
+
+def _fold(
+    case: m.Case,
+    entries: list[m.CaseEntry],
+    facts: dict[str, Any],
+    policies: _Policies,
+    now: datetime,
+    opening: bool = False,
+) -> tuple[engine.SlaState, m.CaseEntry | None, m.CaseClock] | None:
+    """The SLA state folded from the history (plus the policy line to write when the policy
+    in force changes), set on ``case`` (unsaved) and as its clock row (unsaved)."""
+    recorded = _recorded_policy(entries)
+    line = None
+    if case.status in OPEN_STATUSES:
+        chosen = _choose(facts, policies.active)
+        name = chosen.name if chosen else ""
+        if recorded != name and not (recorded is None and not name):
+            # A case being opened (an imported one too) owes its policy from its opening; a
+            # policy that starts to apply later counts from now on, never backwards.
+            since = entries[0].at if opening and entries else now
+            line = m.CaseEntry(
+                case=case, at=since, kind=EntryKind.SLA, author=SYSTEM.label, data={"policy": name}
+            )
+            entries = sorted([*entries, line], key=lambda e: e.at)
     try:
-        return _refresh(case, now or timezone.now())
+        history, periods = history_of(entries, policies)
+        state = engine.evaluate(history, periods, max(now, entries[0].at) if entries else now)
     except engine.SlaInputError:
         log.exception("SLA of case %s not recomputed", case.pk)
         return None
-
-
-def _refresh(case: m.Case, now: datetime) -> engine.SlaState:
-    entries = list(case.entries.order_by("at", "id"))
-    recorded = _recorded_policy(entries)
-    if case.status in OPEN_STATUSES:
-        chosen = policy_for(case, now)
-        name = chosen.name if chosen else ""
-        if recorded != name and not (recorded is None and not name):
-            entries.append(_sla_line(case, now, {"policy": name}))
-    policies = {p.name: p for p in m.SlaPolicy.objects.select_related("calendar")}
-    history, periods = history_of(entries, policies)
-    state = engine.evaluate(history, periods, max(now, entries[0].at) if entries else now)
-    policy = policies.get(state.policy or "")
+    policy = policies.by_name.get(state.policy or "")
     case.sla_policy = policy
     case.first_response_due = state.first_response.due_at
     case.resolution_due = state.resolution.due_at
     case.sla_breached = state.first_response.breached or state.resolution.breached
-    m.Case.objects.filter(pk=case.pk).update(
-        sla_policy=policy,
-        first_response_due=case.first_response_due,
-        resolution_due=case.resolution_due,
-        sla_breached=case.sla_breached,
-    )
-    _store_clock(case, policy, state, now)
-    return state
+    return state, line, _clock(case, policy, state, now)
 
 
-def _sla_line(case: m.Case, at: datetime, data: dict[str, Any]) -> m.CaseEntry:
-    return m.CaseEntry.objects.create(
-        case=case, at=at, kind=EntryKind.SLA, author=SYSTEM.label, data=data
-    )
+def _store(case: m.Case) -> None:
+    m.Case.objects.filter(pk=case.pk).update(**{f: getattr(case, f) for f in _SLA_FIELDS})
 
 
-def _store_clock(
+def _clock(
     case: m.Case, policy: m.SlaPolicy | None, state: engine.SlaState, now: datetime
-) -> None:
+) -> m.CaseClock:
     first, resolution = state.first_response, state.resolution
-    m.CaseClock.objects.update_or_create(
+    return m.CaseClock(
         case=case,
-        defaults={
-            "calendar_id": policy.calendar_id if policy else None,
-            "as_of": now,
-            "warn_at": policy.warn_at if policy else 0.8,
-            "open": case.status in OPEN_STATUSES,
-            "first_elapsed": first.elapsed_seconds,
-            "first_target": first.target_seconds,
-            "first_running": first.running and first.met_at is None,
-            "resolution_elapsed": resolution.elapsed_seconds,
-            "resolution_target": resolution.target_seconds,
-            "resolution_running": resolution.running and resolution.met_at is None,
-        },
+        calendar_id=policy.calendar_id if policy else None,
+        as_of=now,
+        warn_at=policy.warn_at if policy else 0.8,
+        open=case.status in OPEN_STATUSES,
+        first_elapsed=first.elapsed_seconds,
+        first_target=first.target_seconds,
+        first_running=first.running and first.met_at is None,
+        resolution_elapsed=resolution.elapsed_seconds,
+        resolution_target=resolution.target_seconds,
+        resolution_running=resolution.running and resolution.met_at is None,
     )
+
+
+_CLOCK_FIELDS = (
+    "calendar_id",
+    "as_of",
+    "warn_at",
+    "open",
+    "first_elapsed",
+    "first_target",
+    "first_running",
+    "resolution_elapsed",
+    "resolution_target",
+    "resolution_running",
+)
 
 
 def refresh_case(case_id: int, now: datetime | None = None) -> engine.SlaState | None:

@@ -16,47 +16,74 @@ from lealtad.service.models import Case, CaseEntry, GroupMember, SupportGroup
 ROUTER = "routing"
 
 
-def internal_group(case: Case) -> SupportGroup | None:
-    """The help desk group named like the subtype (it, hr …), else the first internal one."""
-    groups = SupportGroup.objects.filter(active=True, internal=True)
-    return groups.filter(name=case.subtype).first() or groups.first()
+def internal_groups() -> dict[str, SupportGroup]:
+    """The active help desk groups by name, the first of them also under ``""``."""
+    groups = list(SupportGroup.objects.filter(active=True, internal=True).order_by("id"))
+    found = {g.name: g for g in groups}
+    if groups:
+        found.setdefault("", groups[0])
+    return found
 
 
-def pick_member(case: Case) -> GroupMember | None:
-    if case.group_id is None:
-        return None
-    wanted = {case.category, case.subtype, case.product_sku} - {""}
-    members = (
-        GroupMember.objects.filter(group_id=case.group_id, open_cases__lt=F("max_open"))
-        .order_by("open_cases", "id")
-        .only("id", "user_id", "skills", "open_cases")
-    )
-    for member in members:
-        if not member.skills or wanted & set(member.skills):
-            return member
-    return None
+def _wanted(case: Case) -> set[str]:
+    return {case.category, case.subtype, case.product_sku} - {""}
+
+
+def _pick(case: Case, members: list[GroupMember]) -> GroupMember | None:
+    """The least loaded member with room and the skill (no skills: takes anything)."""
+    wanted = _wanted(case)
+    fits = [
+        m for m in members if m.open_cases < m.max_open and (not m.skills or wanted & set(m.skills))
+    ]
+    return min(fits, key=lambda m: (m.open_cases, m.pk), default=None)
 
 
 def route(case: Case) -> None:
     """Inside the opening transaction: the right group for an employee, then an assignee."""
-    if case.customer_id is None and case.requester_id is not None:
-        group = internal_group(case)
-        if group is not None and group.pk != case.group_id:
+    route_many([case])
+
+
+def route_many(cases: list[Case]) -> None:
+    """Route newly opened cases, counting each assignment before the next so a batch spreads
+    over the members as one-by-one opening would. Inside the opening transaction."""
+    help_desks = internal_groups() if any(_employees(cases)) else {}
+    for case in _employees(cases):
+        group = help_desks.get(case.subtype) or help_desks.get("")
+        if group is not None:
             case.group = group
-    member = pick_member(case)
-    if member is None:
-        if case.group_id is not None:
-            Case.objects.filter(pk=case.pk).update(group_id=case.group_id)
-        return
-    case.assignee_id = member.user_id
-    Case.objects.filter(pk=case.pk).update(group_id=case.group_id, assignee_id=member.user_id)
-    counted(case.group_id, member.user_id, +1)
-    CaseEntry.objects.create(
+    group_ids = {c.group_id for c in cases if c.group_id is not None}
+    members: dict[int, list[GroupMember]] = {g: [] for g in group_ids}
+    for row in GroupMember.objects.filter(group_id__in=group_ids).only(
+        "id", "group_id", "user_id", "skills", "max_open", "open_cases"
+    ):
+        members[row.group_id].append(row)
+    lines: list[CaseEntry] = []
+    taken: dict[GroupMember, int] = {}
+    for case in cases:
+        member = _pick(case, members.get(case.group_id, [])) if case.group_id else None
+        if member is None:
+            continue
+        case.assignee_id = member.user_id
+        member.open_cases += 1
+        taken[member] = taken.get(member, 0) + 1
+        lines.append(_assigned_line(case))
+    Case.objects.bulk_update(cases, ["group", "assignee"], batch_size=2000)
+    for member, count in taken.items():
+        counted(member.group_id, member.user_id, count)
+    CaseEntry.objects.bulk_create(lines, batch_size=2000)
+
+
+def _employees(cases: list[Case]) -> list[Case]:
+    return [c for c in cases if c.customer_id is None and c.requester_id is not None]
+
+
+def _assigned_line(case: Case) -> CaseEntry:
+    return CaseEntry(
         case=case,
         at=case.created_at,
         kind=EntryKind.ASSIGNED,
         author=ROUTER,
-        data={"group": case.group.name if case.group else "", "assignee": member.user_id},
+        data={"group": case.group.name if case.group else "", "assignee": case.assignee_id},
     )
 
 
