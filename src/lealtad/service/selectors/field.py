@@ -91,6 +91,19 @@ def customer_contracts(customer_id: int) -> list[ServiceContract]:
     return list(ServiceContract.objects.filter(customer_id=customer_id))
 
 
+def contracts_list(state: str = "", limit: int = 200) -> list[ServiceContract]:
+    """The contracts page: ``in_force`` today, ``ended``, ``cancelled``, or all (newest first)."""
+    today = timezone.localdate()
+    found = ServiceContract.objects.all()
+    if state == "in_force":
+        found = found.filter(cancelled=False, starts_on__lte=today, ends_on__gte=today)
+    elif state == "ended":
+        found = found.filter(cancelled=False, ends_on__lt=today)
+    elif state == "cancelled":
+        found = found.filter(cancelled=True)
+    return list(found[:limit])
+
+
 def return_required(customer_id: int, on: date) -> bool:
     """Whether an RMA needs the goods back: not when a contract in force waives it."""
     return not contracts_in_force(customer_id, on).filter(return_required=False).exists()
@@ -100,10 +113,17 @@ def rma(number: str) -> Rma | None:
     return Rma.objects.filter(number=number).prefetch_related("lines").first()
 
 
-def rmas(customer_id: int | None = None, status: str = "", limit: int = 100) -> list[Rma]:
+def rmas(
+    customer_id: int | None = None,
+    status: str = "",
+    limit: int = 100,
+    case_id: int | None = None,
+) -> list[Rma]:
     found = Rma.objects.prefetch_related("lines")
     if customer_id is not None:
         found = found.filter(customer_id=customer_id)
+    if case_id is not None:
+        found = found.filter(case_id=case_id)
     if status:
         found = found.filter(status=status)
     return list(found[:limit])
