@@ -32,6 +32,7 @@ from lealtad.customers.api_identity import router as identity_router
 from lealtad.customers.api_quality import router as quality_router
 from lealtad.privacy.api import router as privacy_router
 from lealtad.service.api import router as service_cases_router
+from lealtad.service.api_case_import import router as service_case_import_router
 from lealtad.service.api_field import router as service_field_router
 from lealtad.service.api_knowledge import router as service_kb_router
 from lealtad.service.api_mail import router as service_mail_router
@@ -68,6 +69,7 @@ api.add_router("/", staffing_router)
 api.add_router("/", cti_router)
 api.add_router("/", whatif_router)
 api.add_router("/", dialer_router)
+api.add_router("/", service_case_import_router)
 api.add_router("/", service_cases_router)
 api.add_router("/", service_mail_router)
 api.add_router("/", service_kb_router)

@@ -84,6 +84,42 @@ def open_command(
     console.print(f"{case.number} opened; first response due {case.first_response_due}")
 
 
+@app.command("import")
+def import_command(
+    path: str = typer.Argument(..., help="CSV file (see docs/service.md, Importing cases)"),
+    source: str = typer.Option("import", "--source", help="Where the cases come from"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only check the file"),
+) -> None:
+    """Import cases from CSV: all rows or none; a repeated import opens nothing twice."""
+    _django()
+    from lealtad.core.audit import Actor
+    from lealtad.core.console import console, progress
+    from lealtad.service.services import case_import
+
+    with open(path, "rb") as stream:
+        rows = case_import.read_csv(stream)
+    with progress() as bar:
+        task = bar.add_task("importing cases", total=len(rows))
+        report = case_import.import_cases(
+            rows,
+            source=source,
+            actor=Actor.system("cli"),
+            dry_run=dry_run,
+            progress=lambda done: bar.advance(task, done),
+        )
+    for warning in report.warnings:
+        console.print(f"[yellow]{warning}[/yellow]")
+    for problem in report.problems:
+        console.print(f"[red]{problem}[/red]")
+    if not report.ok:
+        raise typer.Exit(1)
+    verb = "would open" if dry_run else "opened"
+    console.print(
+        f"{report.rows} rows: {verb} {report.opened or report.rows - report.already}, "
+        f"{report.already} already imported, {report.triage} for triage"
+    )
+
+
 @app.command("show")
 def show_command(case: str = typer.Argument(..., help="CASO-000123 or the id")) -> None:
     """The case, its SLA clock and its thread."""
