@@ -91,6 +91,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # django-ninja's templates and static files: the API docs (Swagger UI) are served from
+    # Lealtad itself, not from a CDN, so they work offline and under the CSP.
+    "ninja",
     "lealtad.core",
     "lealtad.customers",
     "lealtad.channels",
