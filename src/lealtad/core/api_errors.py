@@ -108,7 +108,11 @@ def declare_common_errors(schema: dict[str, Any]) -> dict[str, Any]:
     components[ERROR_COMPONENT] = error_schema
     for path, item in schema.get("paths", {}).items():
         for operation in item.values():
-            responses = operation.setdefault("responses", {})
+            # ninja keys a handler's own statuses by int; JSON turns every key into a string,
+            # so 404 and "404" side by side would be one key written twice (a parser refuses
+            # the document: Swagger UI showed nothing). One string key per status.
+            responses = {str(k): v for k, v in operation.get("responses", {}).items()}
             for status in sorted(common_statuses(path, operation)):
                 responses.setdefault(str(status), _error_response(status))
+            operation["responses"] = responses
     return schema
