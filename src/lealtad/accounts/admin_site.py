@@ -15,8 +15,11 @@ class LealtadAdminSite(OTPAdminSite):
     straight in; at ``/admin/login/`` the password and the code are asked together.
     """
 
-    site_header = _("Lealtad back office")
+    # The product's name in the header and the tab, whatever the language; the index page says
+    # what it is in the reader's words (Django's own "Site administration" read as a demo).
+    site_header = "Lealtad"
     site_title = "Lealtad"
+    index_title = _("Back office")
     login_form = AdminSignInForm
     login_template = "accounts/admin_login.html"
 

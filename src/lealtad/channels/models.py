@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lealtad.channels import folders
 
@@ -19,6 +20,8 @@ class ExternalSystem(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = gettext_lazy("external system")
+        verbose_name_plural = gettext_lazy("external systems")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -37,6 +40,8 @@ class ReceivedEvent(models.Model):
     received_by = models.CharField(max_length=150)
 
     class Meta:
+        verbose_name = gettext_lazy("received event")
+        verbose_name_plural = gettext_lazy("received events")
         ordering = ["-received_at", "-id"]
 
     def __str__(self) -> str:
@@ -88,6 +93,8 @@ class Subscription(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = gettext_lazy("webhook subscription")
+        verbose_name_plural = gettext_lazy("webhook subscriptions")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -140,6 +147,8 @@ class Reject(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("rejected record")
+        verbose_name_plural = gettext_lazy("rejected records")
         ordering = ["id"]
         indexes = [models.Index(fields=["connector", "status"], name="reject_open_idx")]
 
@@ -168,8 +177,9 @@ class FileProgress(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = gettext_lazy("file progress")
+        verbose_name_plural = gettext_lazy("file progress")
         ordering = ["-started_at", "-id"]
-        verbose_name_plural = "file progress"
         constraints = [
             models.UniqueConstraint(
                 fields=["connector", "stream", "file_name", "fingerprint"], name="file_once"
@@ -196,6 +206,8 @@ class ExternalRecord(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = gettext_lazy("external record")
+        verbose_name_plural = gettext_lazy("external records")
         ordering = ["system", "kind", "key"]
         constraints = [
             models.UniqueConstraint(fields=["system", "kind", "key"], name="external_record_key")

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "lealtad.core"
     label = "core"
-    verbose_name = "Lealtad core"
+    verbose_name = _("Event hub and audit")
 
     def ready(self) -> None:
         from django.db.backends.signals import connection_created

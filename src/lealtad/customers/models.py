@@ -17,6 +17,8 @@ class Household(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -76,6 +78,8 @@ class Customer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         ordering = ["id"]
         indexes = [models.Index(fields=["national_id"], name="customer_national_id_idx")]
 
@@ -97,6 +101,8 @@ class HouseholdMember(models.Model):
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.OTHER)
 
     class Meta:
+        verbose_name = _("household member")
+        verbose_name_plural = _("household members")
         constraints = [
             models.UniqueConstraint(fields=["household", "customer"], name="household_member_once")
         ]
@@ -121,6 +127,8 @@ class Phone(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("phone")
+        verbose_name_plural = _("phones")
         ordering = ["-is_primary", "id"]
         constraints = [
             models.UniqueConstraint(fields=["customer", "e164"], name="phone_once_per_customer")
@@ -140,6 +148,8 @@ class Email(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("e-mail")
+        verbose_name_plural = _("e-mails")
         ordering = ["-is_primary", "id"]
         constraints = [
             models.UniqueConstraint(fields=["customer", "address"], name="email_once_per_customer")
@@ -166,8 +176,9 @@ class Address(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
         ordering = ["valid_to", "-valid_from", "id"]
-        verbose_name_plural = "addresses"
 
     def __str__(self) -> str:
         return f"{self.line1}, {self.city}"
@@ -186,6 +197,8 @@ class Identifier(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("identifier")
+        verbose_name_plural = _("identifiers")
         ordering = ["kind", "system", "value"]
         constraints = [
             models.UniqueConstraint(fields=["kind", "system", "value"], name="identifier_unique")
@@ -205,6 +218,8 @@ class Consent(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
         ordering = ["channel", "purpose"]
         constraints = [
             models.UniqueConstraint(
@@ -240,6 +255,8 @@ class ConsentChange(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("consent change")
+        verbose_name_plural = _("consent changes")
         ordering = ["-recorded_at", "-id"]
 
     def __str__(self) -> str:
@@ -264,6 +281,8 @@ class Interaction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(fields=["customer", "-occurred_at"], name="timeline_idx"),
@@ -306,6 +325,8 @@ class IdentityReview(models.Model):
     decided_by = models.CharField(max_length=150, blank=True)
 
     class Meta:
+        verbose_name = _("identity review")
+        verbose_name_plural = _("identity reviews")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -330,6 +351,8 @@ class Merge(models.Model):
     undo_reason = models.CharField(max_length=250, blank=True)
 
     class Meta:
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
         ordering = ["-performed_at"]
 
     def __str__(self) -> str:

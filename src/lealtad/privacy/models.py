@@ -39,8 +39,9 @@ class DataSubjectRequest(models.Model):
     created_by = models.CharField(max_length=150)
 
     class Meta:
-        ordering = ["due_at", "id"]
         verbose_name = _("data-subject request")
+        verbose_name_plural = _("data-subject requests")
+        ordering = ["due_at", "id"]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.kind} customer {self.customer_id} ({self.status})"
@@ -60,6 +61,8 @@ class RequestStep(models.Model):
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("request step")
+        verbose_name_plural = _("request steps")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -77,8 +80,9 @@ class RetentionPolicy(models.Model):
     updated_by = models.CharField(max_length=150, blank=True)
 
     class Meta:
+        verbose_name = _("retention policy")
+        verbose_name_plural = _("retention policies")
         ordering = ["data_class"]
-        verbose_name_plural = "retention policies"
 
     def __str__(self) -> str:
         return f"{self.data_class}: {self.months} months{'' if self.active else ' (off)'}"
@@ -95,6 +99,8 @@ class RetentionRun(models.Model):
     results = models.JSONField(default=dict)
 
     class Meta:
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:

@@ -37,6 +37,8 @@ class RefreshRun(models.Model):
     error = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("analytics refresh")
+        verbose_name_plural = _("analytics refreshes")
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:
@@ -54,6 +56,8 @@ class TierChange(models.Model):
     run = models.ForeignKey(RefreshRun, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
+        verbose_name = _("tier change")
+        verbose_name_plural = _("tier changes")
         ordering = ["customer_id", "changed_on", "id"]
         indexes = [
             models.Index(fields=["customer_id", "changed_on"], name="tierchange_customer_idx"),

@@ -5,6 +5,7 @@ uses 90."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class UsageReading(models.Model):
@@ -22,6 +23,8 @@ class UsageReading(models.Model):
     recorded_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("usage reading")
+        verbose_name_plural = _("usage readings")
         ordering = ["customer_id", "unit", "period"]
         constraints = [
             models.UniqueConstraint(

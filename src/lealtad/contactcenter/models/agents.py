@@ -68,6 +68,8 @@ class AgentSkill(models.Model):
     proficiency = models.PositiveSmallIntegerField(_("proficiency (1-10)"), default=5)
 
     class Meta:
+        verbose_name = _("agent skill")
+        verbose_name_plural = _("agent skills")
         constraints = [
             models.UniqueConstraint(fields=["agent", "skill"], name="cc_agent_skill_once"),
             models.CheckConstraint(

@@ -96,6 +96,8 @@ class CenterEvent(models.Model):
     key = models.CharField(max_length=200, null=True, blank=True, unique=True)
 
     class Meta:
+        verbose_name = _("center event")
+        verbose_name_plural = _("center events")
         ordering = ["id"]
 
     def __str__(self) -> str:

@@ -46,6 +46,8 @@ class QueueOverflow(models.Model):
     to_queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
+        verbose_name = _("queue overflow")
+        verbose_name_plural = _("queue overflows")
         ordering = ["queue", "after_seconds"]
         constraints = [
             models.UniqueConstraint(fields=["queue", "to_queue"], name="cc_overflow_once"),
