@@ -90,7 +90,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "lealtad.accounts.apps.AuthenticatorsConfig",  # django_otp.plugins.otp_totp, named
     # django-ninja's templates and static files: the API docs (Swagger UI) are served from
     # Lealtad itself, not from a CDN, so they work offline and under the CSP.
     "ninja",
