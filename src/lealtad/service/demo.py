@@ -1,6 +1,11 @@
 """Service desk demo data: support groups by level (with escalation), internal help desks,
 business calendars for Ecuador and Colombia, two SLA policies (most valuable customers
-faster) and open and closed cases for some demo customers. Idempotent."""
+faster) and open and closed cases for some demo customers. Idempotent.
+
+:func:`load_all` is the whole desk for ``lealtad demo``: these cases, the knowledge base,
+field service with the day's visits, mail threads, a contract and an RMA in progress, and
+answered surveys (an unhappy one with its follow-up case). Each area's demo is its own module
+(``demo_*``); every one recognises what it made before by a key, so a second run adds nothing."""
 
 from __future__ import annotations
 
@@ -8,13 +13,11 @@ from typing import Any
 
 from django.db import transaction
 
-from lealtad.core.audit import Actor
-from lealtad.customers import selectors as customers
-from lealtad.customers.selectors.standing import standing_of
-from lealtad.service.models import BusinessCalendar, Case, SlaPolicy, SupportGroup
+from lealtad.service import demo_field, demo_knowledge, demo_mail, demo_returns, demo_surveys
+from lealtad.service.demo_common import ACTOR, demo_customers, made_before, open_demo_case
+from lealtad.service.models import Article, BusinessCalendar, SlaPolicy, SupportGroup
 from lealtad.service.services import cases
 
-ACTOR = Actor.system("demo")
 DAY = [["08:00", "13:00"], ["14:00", "18:00"]]
 WEEK = {"mon": DAY, "tue": DAY, "wed": DAY, "thu": DAY, "fri": DAY, "sat": [["09:00", "13:00"]]}
 GROUPS = (  # name, label, level, internal, escalates to
@@ -91,25 +94,42 @@ def _work(case_id: int, what: str) -> None:
 
 
 def load() -> dict[str, Any]:
-    """Groups, calendars, policies, and cases for demo customers that have none yet."""
+    """Groups, calendars, policies, and cases for demo customers (once: each under its key)."""
     with transaction.atomic():
         _setup()
     opened = 0
-    for index, customer in enumerate(customers.search("", limit=len(CASES))):
-        if Case.objects.filter(customer_id=customer.pk).exists():
+    for index, customer_id in enumerate(demo_customers(len(CASES))):
+        key = f"case-{index}"
+        if made_before(key) is not None:
             continue
-        subject, category, subtype, priority, what = CASES[index % len(CASES)]
-        standing = standing_of(customer.pk) or {}
-        new = cases.NewCase(
-            subject=subject,
-            category=category,
-            subtype=subtype,
-            customer_id=customer.pk,
-            priority=priority,
-            channel="web",
-            value_tier=standing.get("value_tier") or "unknown",
+        subject, category, subtype, priority, what = CASES[index]
+        case = open_demo_case(
+            key, customer_id, subject, category, subtype=subtype, priority=priority
         )
-        case = cases.open_case(new, ACTOR)
         _work(case.pk, what)
         opened += 1
     return {"groups": SupportGroup.objects.count(), "cases": opened}
+
+
+def _knowledge() -> int:
+    """The demo articles, tree and scripts, unless they are there (a second run would only
+    refresh them, and an article someone edited since would lose the edit)."""
+    keys = [row[0] for row in demo_knowledge.ARTICLES]
+    if Article.objects.filter(key__in=keys).count() == len(keys):
+        return 0
+    count = int(demo_knowledge.load(ACTOR))
+    demo_knowledge.load_trees(ACTOR)
+    return count
+
+
+def load_all() -> dict[str, int]:
+    """The whole service desk's demo, each area after what it needs (idempotent)."""
+    done: dict[str, int] = {"cases": load()["cases"]}
+    done["articles"] = _knowledge()
+    done["technicians"] = demo_field.load()["technicians"]
+    people = demo_customers(40)
+    done["work_orders"] = demo_field.load_visits(people[len(CASES) :])
+    done["mail_threads"] = demo_mail.load(people)
+    done.update(demo_returns.load(people))
+    done["surveys"] = demo_surveys.load()
+    return done
