@@ -313,6 +313,10 @@ def demo(
             shoppers=Purchases(seed) if purchases else None,  # what they bought in 30 months
         )
     typer.echo(report)
+    from lealtad.service import demo as service_demo
+
+    done = service_demo.load_all()  # the service desk for some of these customers
+    typer.echo("service desk: " + ", ".join(f"{n} {what}" for what, n in done.items()))
 
 
 @token_app.command("create")

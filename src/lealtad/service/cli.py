@@ -10,6 +10,7 @@ from lealtad.service.cli_cases import app as cases_app
 from lealtad.service.cli_field import app as field_app
 from lealtad.service.cli_knowledge import app as knowledge_app
 from lealtad.service.cli_mail import app as mail_app
+from lealtad.service.cli_metrics import app as metrics_app
 from lealtad.service.cli_surveys import app as surveys_app
 
 app = typer.Typer(help="The service desk.", no_args_is_help=True, cls=RefusalsShown)
@@ -18,3 +19,17 @@ app.add_typer(knowledge_app, name="kb")
 app.add_typer(field_app, name="field")
 app.add_typer(cases_app, name="cases")
 app.add_typer(surveys_app, name="surveys")
+app.add_typer(metrics_app, name="metrics")
+
+
+@app.command("demo")
+def demo_command() -> None:
+    """Load the whole service desk's demo for the demo customers: cases, knowledge base, field
+    visits, mail threads, a contract, an RMA, answered surveys (idempotent)."""
+    from lealtad.service.cli_cases import _django
+
+    _django()
+    from lealtad.service import demo
+
+    done = demo.load_all()
+    typer.echo(", ".join(f"{n} {what.replace('_', ' ')}" for what, n in done.items()))
