@@ -328,6 +328,11 @@ def resolution(scope: Scope) -> list[dict[str, Any]]:
 # Cost of support -----------------------------------------------------------------------
 
 
+def _money(value: Any) -> Decimal:
+    """Money to the cent (SQLite sums decimals without their places)."""
+    return Decimal(value or 0).quantize(CENT)
+
+
 def _handling() -> Subquery:
     """What the case was charged for handling (0 when nothing yet)."""
     charged = (
@@ -367,9 +372,9 @@ def cost_per_case(scope: Scope, limit: int | None = None) -> list[dict[str, Any]
             "category": r["category"],
             "channel": r["channel"],
             "resolved_at": r["resolved_at"],
-            "handling": r["handling"],
-            "field": r["cost"] - r["handling"],
-            "total": r["cost"],
+            "handling": _money(r["handling"]),
+            "field": _money(r["cost"] - r["handling"]),
+            "total": _money(r["cost"]),
         }
         for r in (rows[:limit] if limit else rows)
     ]
@@ -388,8 +393,8 @@ def cost_summary(scope: Scope) -> list[dict[str, Any]]:
     out = [{"group": ALL, **{k: sum((g[k] or 0 for g in per_group), 0) for k in counts}}]
     out += per_group
     for row in out:
-        row["total"] = Decimal(row["total"] or 0)
-        row["handling"] = Decimal(row["handling"] or 0)
+        row["total"] = _money(row["total"])
+        row["handling"] = _money(row["handling"])
         row["field"] = row["total"] - row["handling"]
         row["per_case"] = (row["total"] / row["cases"]).quantize(CENT) if row["cases"] else None
     return out
@@ -414,7 +419,8 @@ def cost_per_customer(scope: Scope, limit: int | None = None) -> list[dict[str, 
         .values_list("case__customer_id", "total")
     )
     for row in found:
-        row["handling"] = charged.get(row["customer_id"], Decimal(0))
+        row["total"] = _money(row["total"])
+        row["handling"] = _money(charged.get(row["customer_id"]))
         row["field"] = row["total"] - row["handling"]
     return found
 
