@@ -36,6 +36,7 @@ from lealtad.service.api_case_import import router as service_case_import_router
 from lealtad.service.api_field import router as service_field_router
 from lealtad.service.api_knowledge import router as service_kb_router
 from lealtad.service.api_mail import router as service_mail_router
+from lealtad.service.api_metrics import router as service_metrics_router
 from lealtad.service.api_portal import router as service_community_router
 from lealtad.service.api_surveys import router as service_surveys_router
 
@@ -76,6 +77,7 @@ api.add_router("/", service_kb_router)
 api.add_router("/", service_field_router)
 api.add_router("/", service_surveys_router)
 api.add_router("/", service_community_router)
+api.add_router("/", service_metrics_router)
 
 
 @api.exception_handler(PermissionDenied)
