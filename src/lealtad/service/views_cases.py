@@ -26,6 +26,7 @@ from lealtad.service.models import SupportGroup
 from lealtad.service.selectors import cases as reads
 from lealtad.service.selectors import knowledge as kb
 from lealtad.service.services import cases
+from lealtad.service.services.escalation import escalate
 
 T = "service/cases/"
 
@@ -112,7 +113,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
-    """reply | note | status | resolve, then back to the case page."""
+    """reply | note | status | resolve | escalate, then back to the case page."""
     require(request, Capability.SERVICE_HANDLE)
     actor, post = _actor(request), request.POST
     with shown_as_message(request):
@@ -122,6 +123,8 @@ def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
             cases.note(case_id, post.get("body", ""), actor)
         elif action == "status":
             cases.set_status(case_id, post.get("status", ""), actor, post.get("body", ""))
+        elif action == "escalate":
+            escalate(case_id, actor, post.get("body", ""))
         elif action == "resolve":
             follow = post.get("follow_up_on") or None
             cases.resolve(

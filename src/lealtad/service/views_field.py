@@ -87,6 +87,30 @@ def close(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def open_order(request: HttpRequest, case_id: int) -> HttpResponse:
+    """From the case page: a visit waiting on the dispatch board (no technician chosen yet)."""
+    require(request, Capability.SERVICE_HANDLE)
+    post = request.POST
+    with shown_as_message(request) as outcome:
+        typed = post.get("minutes", "").strip()
+        minutes = _int(typed) if typed else 60
+        new = workorders.NewWorkOrder(
+            case_id,
+            post.get("skill", ""),
+            post.get("zone", ""),
+            -1 if minutes is None else minutes,  # not a number: the service names the field
+            post.get("address", ""),
+        )
+        order = workorders.open_work_order(new, _actor(request))
+    if not outcome.refused:
+        messages.success(
+            request, _("%(n)s opened; it waits on the dispatch board.") % {"n": order.number}
+        )
+    return redirect(reverse("service:case", args=[case_id]))
+
+
+@login_required
 @require_GET
 def board_page(request: HttpRequest) -> HttpResponse:
     require(request, Capability.SERVICE_SUPERVISE)
@@ -123,5 +147,6 @@ urlpatterns = [
     path("field/orders/<str:number>/close", close, name="field_close"),
     path("field/board/", board_page, name="field_board"),
     path("field/orders/<str:number>/dispatch", dispatch, name="field_dispatch"),
+    path("field/cases/<int:case_id>/work-order", open_order, name="field_open_order"),
     path("field/defects/", alerts_page, name="field_alerts"),
 ]
