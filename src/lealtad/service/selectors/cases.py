@@ -61,6 +61,26 @@ def case(case_id: int) -> Case | None:
     return Case.objects.select_related("group", "sla_policy", "assignee").filter(pk=case_id).first()
 
 
+def of_customer(customer_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    """The customer's cases for their 360 page, newest first, as plain values (the section
+    is JSON in the API too); the words in the reader's language."""
+    rows = Case.objects.filter(customer_id=customer_id).select_related("group")
+    return [
+        {
+            "id": c.pk,
+            "number": c.number,
+            "subject": c.subject,
+            "status": c.status,
+            "status_label": str(c.get_status_display()),
+            "category_label": str(c.get_category_display()),
+            "channel": c.channel,
+            "group": c.group.label if c.group else "",
+            "opened_at": c.created_at.isoformat(),
+        }
+        for c in rows.order_by("-created_at", "-id")[:limit]
+    ]
+
+
 def by_number(number: str) -> Case | None:
     return Case.objects.filter(number=number).first()
 
