@@ -27,7 +27,7 @@ def case_for_contact(message: hub.Message) -> Case | None:
     if found is not None:
         return found
     category = payload.get("case_category") or ""
-    subject = payload.get("subject") or _("Call from the contact center")
+    subject = payload.get("subject") or _first_line(payload.get("notes") or "")
     return cases.open_case(
         cases.NewCase(
             subject=subject,
@@ -40,6 +40,15 @@ def case_for_contact(message: hub.Message) -> Case | None:
         ),
         ACTOR,
     )
+
+
+def _first_line(notes: str) -> str:
+    """A call has no subject of its own: the agent's notes say what it was about (their first
+    line, as a mail's subject would), else it is just a call."""
+    line = next((text.strip() for text in notes.splitlines() if text.strip()), "")
+    if len(line) > 120:
+        line = line[:119].rstrip() + "…"
+    return line or _("Call from the contact center")
 
 
 @hub.subscriber("contact.ended", name="service.case_from_contact")
