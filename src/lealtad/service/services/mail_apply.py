@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +19,7 @@ from django.utils.translation import gettext as _
 from lealtad.core.audit import Actor
 from lealtad.core.errors import DomainError
 from lealtad.service.models import Attachment, Case, CaseEntry, InboundMail, Mailbox, OutboundMail
-from lealtad.service.services import cases
+from lealtad.service.services import attachments, cases
 from lealtad.service_engine import mail as engine
 from lealtad.service_engine.mail.parse import MailLimits, parse_message
 
@@ -212,17 +210,13 @@ def _new_customer(read: Read) -> tuple[int | None, str]:
         return None, f"unknown sender, not a customer's address ({exc}): triage"
 
 
-def attachments_root() -> Path:
-    return Path(settings.LEALTAD_HOME) / "service" / "attachments"
-
-
 def _keep_attachments(read: Read, entry: CaseEntry) -> None:
     rows = []
     for part in getattr(read.mail, "attachments", []) or []:
         stored = digest = ""
         if part.content is not None:
             digest = hashlib.sha256(part.content).hexdigest()
-            stored = _store(part.content, digest)
+            stored = attachments.store(part.content, digest)
         rows.append(
             Attachment(
                 entry=entry,
@@ -234,21 +228,6 @@ def _keep_attachments(read: Read, entry: CaseEntry) -> None:
             )
         )
     Attachment.objects.bulk_create(rows)
-
-
-def _store(data: bytes, sha256: str) -> str:
-    """Files are named by their hash: the same file twice is stored once."""
-    root = attachments_root()
-    path = root / sha256[:2] / sha256
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    return str(path.relative_to(settings.LEALTAD_HOME))
 
 
 def conversation(read: Read) -> str:
