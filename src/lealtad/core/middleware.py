@@ -6,7 +6,9 @@
   upload with no length cannot fill memory or disk either.
 * NUL characters: PostgreSQL text cannot hold U+0000 and no customer datum needs it, so a
   request carrying one (in the query string, a form, a JSON body, a multipart field or an
-  uploaded file) is answered 400 naming where, the same on SQLite and PostgreSQL.
+  uploaded file) is answered 400 naming where, the same on SQLite and PostgreSQL. A case
+  reply's attachments are the exception: binary files kept as files, never as text
+  (``body_limits.takes_binary_files``).
 * JSON depth: a JSON body nested deeper than :data:`MAX_JSON_DEPTH` is answered 400. No event
   or record needs more than a handful of levels, and Python's parser fails with a
   ``RecursionError`` (a 500) long before the size limit is reached.
@@ -71,9 +73,12 @@ def _multipart_nul(request: HttpRequest) -> str | None:
     for name, values in request.POST.lists():
         if "\x00" in name or any("\x00" in v for v in values):
             return f"form field {name!r}"
+    binary = body_limits.takes_binary_files(request.path)  # attachments, stored as files
     for name, uploads in request.FILES.lists():
         for upload in uploads:
-            if where := _file_nul(upload):
+            if "\x00" in (upload.name or ""):
+                return f"the name of a file in {name!r}"
+            if not binary and (where := _file_nul(upload)):
                 return f"file {name!r} ({upload.name}), {where}"
     return None
 
