@@ -109,9 +109,32 @@ def set_status(case_id: int, status: str, actor: Actor, note: str = "") -> Case:
     return case
 
 
+REPLIED = "case.replied"
+
+
 def reply(case_id: int, body: str, actor: Actor, message_id: str = "") -> Case:
-    """A public answer to the customer: the first one meets the first-response target."""
-    return _write(case_id, EntryKind.REPLY, body, actor, public=True, message_id=message_id)
+    """A public answer to the customer: the first one meets the first-response target.
+
+    The hub hears ``case.replied`` in the same transaction, whoever answered (page, API, mail
+    API): the customer's timeline follows it and the mail subscriber sends the answer."""
+    with transaction.atomic():
+        case = _write(case_id, EntryKind.REPLY, body, actor, public=True, message_id=message_id)
+        line = case.entries.filter(kind=EntryKind.REPLY).latest("id")
+        if case.customer_id is not None or case.requester_id is None:
+            hub.publish(
+                REPLIED,
+                {
+                    "case_id": case.pk,
+                    "number": case.number,
+                    "subject": case.subject,
+                    "entry_id": line.pk,
+                    "message_id": line.message_id,
+                },
+                event_id=f"{case.number}#reply#{line.pk}",
+                channel="email",
+                customer_id=case.customer_id,
+            )
+    return case
 
 
 def note(case_id: int, body: str, actor: Actor) -> Case:

@@ -2,7 +2,7 @@
 opened with its number, case resolved).
 
 Nothing is sent inside a transaction: the case services announce ``case.opened`` and
-``case.resolved``, :func:`reply` announces ``case.replied`` with the reply, and the hub's
+``case.resolved``, ``cases.reply`` announces ``case.replied`` with the reply, and the hub's
 dispatcher hands them after commit to the subscribers here, which send by Django's SMTP
 backend. A subscriber may run twice (at least once): the ``OutboundMail`` row keyed by the
 event id makes the second run send nothing. Every mail carries a Message-ID with our signed
@@ -12,6 +12,7 @@ case token, so the customer's answer finds its case even if their client drops t
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from email.message import EmailMessage
 from typing import Any
@@ -21,40 +22,46 @@ from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lealtad.core import hub
 from lealtad.core.audit import Actor
 from lealtad.customers import selectors as customers
-from lealtad.service.models import Case, Mailbox, OutboundMail
-from lealtad.service.services import cases, mail_apply
+from lealtad.service.models import Attachment, Case, Mailbox, OutboundMail
+from lealtad.service.services import attachments, cases, mail_apply
+from lealtad.service.services.attachments import Upload
 from lealtad.service_engine import mail as engine
 from lealtad.service_engine.mail import token as engine_token
 
 log = logging.getLogger(__name__)
 
-REPLIED = "case.replied"
+REPLIED = cases.REPLIED
 
 
 def mail_domain() -> str:
     return getattr(settings, "LEALTAD_SERVICE_MAIL_DOMAIN", "") or "lealtad.local"
 
 
-def reply(case_id: int, body: str, actor: Actor) -> Case:
-    """An agent's public answer, recorded on the case and mailed to the customer after commit.
+def reply(case_id: int, body: str, actor: Actor, files: Sequence[Upload] = ()) -> Case:
+    """An agent's public answer, with its files, recorded on the case and mailed to the
+    customer after commit (``cases.reply`` announces ``case.replied``; :func:`replied` sends).
 
     The Message-ID is chosen now and kept on the history line, so the customer's answer to it
-    finds this case by its id as well as by the signed token inside it."""
+    finds this case by its id as well as by the signed token inside it. The files are checked
+    whole first and written to the store before the transaction: a refused file writes no
+    reply, and a reply that fails leaves at most an unreferenced file behind."""
+    found = Case.objects.filter(pk=case_id).first()
+    if found is None:
+        raise cases.CaseNotFound(gettext_lazy("There is no case %(id)s."), field="case", id=case_id)
+    if not body.strip():
+        raise cases.CaseRefused(gettext_lazy("Write something first."), field="body")
+    limit = attachments.limit_for(found)
+    kept = [attachments.write(f, limit) for f in attachments.check(files, limit)]
     message_id = engine_token.message_id(case_id, mail_apply.secret(), mail_domain())
     with transaction.atomic():
         case = cases.reply(case_id, body, actor, message_id=message_id)
-        if recipient(case):
-            hub.publish(
-                REPLIED,
-                {"case_id": case.pk, "number": case.number, "message_id": message_id},
-                event_id=f"{case.number}#reply#{message_id}",
-                channel="email",
-                customer_id=case.customer_id,
-            )
+        line = case.entries.get(message_id=message_id)
+        attachments.attach(line, kept)
     return case
 
 
@@ -99,8 +106,16 @@ def desk_for(case: Case) -> engine.Mailbox:
     return engine.Mailbox(address, name, mail_apply.secret(), mail_apply.loop_id())
 
 
-def send(case: Case, kind: str, key: str, body: str, message_id: str = "") -> OutboundMail | None:
-    """Send one mail about a case once per key; None when the case has no address to write."""
+def send(
+    case: Case,
+    kind: str,
+    key: str,
+    body: str,
+    message_id: str = "",
+    files: Sequence[Attachment] = (),
+) -> OutboundMail | None:
+    """Send one mail about a case once per key; None when the case has no address to write.
+    A file whose content was not kept (over an inbound limit) cannot travel and is left out."""
     done = OutboundMail.objects.filter(key=key).first()
     if done is not None:
         return done
@@ -122,6 +137,7 @@ def send(case: Case, kind: str, key: str, body: str, message_id: str = "") -> Ou
         mail.replace_header("Message-ID", f"<{message_id}>")
     if kind == "resolved":  # not an answer to a mail: a notice (RFC 3834)
         mail.replace_header("Auto-Submitted", "auto-generated")
+    _attach(mail, files)
     _deliver(mail)
     row, _created = OutboundMail.objects.get_or_create(
         key=key[:250],
@@ -134,6 +150,18 @@ def send(case: Case, kind: str, key: str, body: str, message_id: str = "") -> Ou
         },
     )
     return row
+
+
+def _attach(mail: EmailMessage, files: Sequence[Attachment]) -> None:
+    for row in files:
+        path = attachments.path_of(row)
+        if path is None:
+            log.warning("attachment %s of case mail has no stored content", row.pk)
+            continue
+        main, _slash, sub = row.content_type.partition("/")
+        if not sub or main == "multipart":
+            main, sub = "application", "octet-stream"
+        mail.add_attachment(path.read_bytes(), maintype=main, subtype=sub, filename=row.filename)
 
 
 def _deliver(mail: EmailMessage) -> None:
@@ -175,11 +203,22 @@ def resolved(message: hub.Message) -> None:
 
 @hub.subscriber(REPLIED, name="service.mail.reply", transactional=False)
 def replied(message: hub.Message) -> None:
+    """The reply's text and files, as the history line holds them (found by its id, or by
+    its Message-ID for an event announced before the id was carried)."""
     case = _case(message.payload)
     if case is None:
         return
+    entry_id = int(message.payload.get("entry_id") or 0)
     message_id = str(message.payload.get("message_id", ""))
-    entry = case.entries.filter(message_id=message_id).first()
+    lines = case.entries.filter(kind="reply")
+    entry = (
+        lines.filter(pk=entry_id).first()
+        if entry_id
+        else lines.filter(message_id=message_id).first()
+        if message_id
+        else None
+    )
     if entry is None:
         return
-    send(case, "reply", message.event_id, entry.body, message_id=message_id)
+    files = list(entry.attachments.all())
+    send(case, "reply", message.event_id, entry.body, entry.message_id, files=files)
