@@ -3,12 +3,16 @@ assign, resolve. Thin: capability, body, service or selector."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any, Literal
 
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
+from ninja.errors import HttpError, ValidationError
 from pydantic import ConfigDict
+from pydantic import ValidationError as PydanticError
 
 from lealtad.core.access import require
 from lealtad.core.api_errors import errors
@@ -16,7 +20,7 @@ from lealtad.core.audit import Actor
 from lealtad.core.roles import Capability
 from lealtad.service.models import Case, CaseEntry
 from lealtad.service.selectors import cases as reads
-from lealtad.service.services import cases
+from lealtad.service.services import cases, outbound
 from lealtad.service.services.cases import CaseNotFound, NewCase
 
 router = Router(tags=["service desk: cases"])
@@ -105,7 +109,14 @@ def _line(line: CaseEntry) -> dict[str, Any]:
         "status": line.status,
         "data": line.data,
         "attachments": [
-            {"filename": a.filename, "size": a.size, "sha256": a.sha256}
+            {
+                "id": a.pk,
+                "filename": a.filename,
+                "size": a.size,
+                "sha256": a.sha256,
+                "content_type": a.content_type,
+                "stored": bool(a.stored),
+            }
             for a in line.attachments.all()
         ],
     }
@@ -153,10 +164,60 @@ def get_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
     return {**summary(found), "thread": [_line(x) for x in reads.thread(case_id)], "sla": clock}
 
 
-@router.post(PREFIX + "/{case_id}/reply", response={200: dict[str, Any], **errors(404, 409, 422)})
-def reply(request: HttpRequest, case_id: int, body: TextIn) -> dict[str, Any]:
+_REPLY_DOC = {
+    "requestBody": {
+        "required": True,
+        "description": 'The answer as JSON (`{"body": "…"}`), or as a multipart form with '
+        "`body` and any number of `files` (each at most the case's mailbox's largest "
+        "attachment, 20 MiB unless set; at most 10 files).",
+        "content": {
+            "application/json": {"schema": TextIn.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["body"],
+                    "properties": {
+                        "body": {"type": "string", "minLength": 1, "maxLength": 100_000},
+                        "files": {
+                            "type": "array",
+                            "maxItems": 10,
+                            "items": {"type": "string", "format": "binary"},
+                        },
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+def _reply_input(request: HttpRequest) -> tuple[TextIn, list[UploadedFile]]:
+    """The answer and its files, from JSON or a multipart form (one schema for both)."""
+    if request.content_type == "multipart/form-data":
+        data: Any = {"body": request.POST.get("body", "")}
+        files = request.FILES.getlist("files")
+    else:
+        try:
+            data, files = json.loads(request.body or b"null"), []
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise HttpError(400, f"the body is not JSON: {exc}") from exc
+    try:
+        return TextIn.model_validate(data), files
+    except PydanticError as exc:
+        raise ValidationError([dict(e) for e in exc.errors(include_url=False)]) from exc
+
+
+@router.post(
+    PREFIX + "/{case_id}/reply",
+    openapi_extra=_REPLY_DOC,
+    response={200: dict[str, Any], **errors(404, 409, 422)},
+)
+def reply(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    """A public answer, mailed to the customer with its files (JSON, or multipart with
+    ``files``); the files are listed on the case's thread."""
     require(request, Capability.SERVICE_HANDLE)
-    cases.reply(case_id, body.body, _actor(request))
+    body, files = _reply_input(request)
+    outbound.reply(case_id, body.body, _actor(request), files)
     return summary(_found(case_id))
 
 

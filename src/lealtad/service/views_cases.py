@@ -6,10 +6,11 @@ Thin: capability, form, service or selector; refusals shown as the page's messag
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import translation
@@ -22,10 +23,11 @@ from lealtad.core.roles import Capability
 from lealtad.customers.selectors import get_customer
 from lealtad.customers.selectors.standing import standing_of
 from lealtad.service.choices import CaseCategory, CaseOutcome, CaseStatus
-from lealtad.service.models import SupportGroup
+from lealtad.service.models import Attachment, SupportGroup
 from lealtad.service.selectors import cases as reads
 from lealtad.service.selectors import knowledge as kb
-from lealtad.service.services import cases
+from lealtad.service.selectors import mail as mail_reads
+from lealtad.service.services import attachments, cases, outbound
 from lealtad.service.services.escalation import escalate
 
 T = "service/cases/"
@@ -118,7 +120,7 @@ def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
     actor, post = _actor(request), request.POST
     with shown_as_message(request):
         if action == "reply":
-            cases.reply(case_id, post.get("body", ""), actor)
+            outbound.reply(case_id, post.get("body", ""), actor, request.FILES.getlist("files"))
         elif action == "note":
             cases.note(case_id, post.get("body", ""), actor)
         elif action == "status":
@@ -137,6 +139,27 @@ def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
         else:
             raise Http404
     return redirect(reverse("service:case", args=[case_id]))
+
+
+@login_required
+@require_GET
+def attachment_file(request: HttpRequest, case_id: int, attachment_id: int) -> FileResponse:
+    """A file on the case's thread, for whoever may work the case (an agent or supervisor)."""
+    require(request, Capability.SERVICE_HANDLE)
+    found = mail_reads.attachment(case_id, attachment_id)
+    path = attachments.path_of(found) if found is not None else None
+    if found is None or path is None:
+        raise Http404
+    return download(found, path)
+
+
+def download(found: Attachment, path: Path) -> FileResponse:
+    """Always as a download (never shown inline: an uploaded HTML file runs no script here)."""
+    name = found.filename or "attachment"
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=name)
+    response["Content-Type"] = "application/octet-stream"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required
@@ -170,6 +193,7 @@ def can_supervise(request: HttpRequest) -> bool:
 urlpatterns = [
     path("cases/", queue_page, name="queue"),
     path("cases/<int:case_id>/", case_page, name="case"),
+    path("cases/<int:case_id>/files/<int:attachment_id>/", attachment_file, name="case_attachment"),
     path("cases/<int:case_id>/<slug:action>/", case_act, name="case_act"),
     path("desk/", desk_page, name="desk"),
     path("desk/reassign/<int:case_id>/", reassign, name="reassign"),

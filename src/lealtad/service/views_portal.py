@@ -14,7 +14,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import translation
@@ -26,9 +27,11 @@ from lealtad.core.audit import Actor
 from lealtad.core.refusals import shown_as_message
 from lealtad.core.roles import Capability
 from lealtad.service.choices import SUBTYPES, CaseCategory
+from lealtad.service.selectors import mail as mail_reads
 from lealtad.service.selectors import portal as reads
-from lealtad.service.services import community, portal
+from lealtad.service.services import attachments, community, portal
 from lealtad.service.services.portal import PortalNotFound
+from lealtad.service.views_cases import download
 
 T = "service/portal/"
 SESSION_CUSTOMER, SESSION_LINK = "portal_customer", "portal_link"
@@ -38,11 +41,11 @@ def _language() -> str:
     return "en" if (translation.get_language() or "es").startswith("en") else "es"
 
 
-def signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def signed_in(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """The portal's own check: a customer signed in by an e-mailed link."""
 
     @wraps(view)
-    def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         customer_id = request.session.get(SESSION_CUSTOMER)
         if not customer_id:
             return redirect(reverse("portal:login") + "?next=" + request.path)
@@ -130,6 +133,21 @@ def case_page(request: HttpRequest, customer_id: int, case_id: int) -> HttpRespo
             return redirect("portal:case", case_id=case_id)
     context = {"case": case, "thread": reads.public_thread(case)}
     return render(request, T + "case.html", context)
+
+
+@require_GET
+@signed_in
+def attachment_file(
+    request: HttpRequest, customer_id: int, case_id: int, attachment_id: int
+) -> FileResponse:
+    """A file on a public line of the customer's own case (an internal note's never)."""
+    if reads.my_case(customer_id, case_id) is None:
+        raise PortalNotFound(_("There is no case %(id)s."), field="case", id=case_id)
+    found = mail_reads.attachment(case_id, attachment_id, public_only=True)
+    path = attachments.path_of(found) if found is not None else None
+    if found is None or path is None:
+        raise PortalNotFound(_("There is no such file."), field="file")
+    return download(found, path)
 
 
 CONSENT_CHANNELS = ("email", "sms", "phone", "whatsapp")
@@ -239,6 +257,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("cases/new/", new_case, name="new_case"),
     path("cases/<int:case_id>/", case_page, name="case"),
+    path("cases/<int:case_id>/files/<int:attachment_id>/", attachment_file, name="attachment"),
     path("consents/", consents_page, name="consents"),
     path("community/", community_page, name="community"),
     path("community/<int:question_id>/", question_page, name="question"),
