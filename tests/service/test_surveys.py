@@ -18,7 +18,10 @@ from hypothesis import strategies as st
 from lealtad.contactcenter.models import CallList, CallListEntry
 from lealtad.contactcenter.services import dialer, setup
 from lealtad.core.dispatcher import default_dispatcher
-from lealtad.customers.models import Interaction
+from lealtad.customers import selectors as customer_reads
+from lealtad.customers import services as customer_services
+from lealtad.customers.models import Customer, Interaction
+from lealtad.customers.schemas import ConsentIn
 from lealtad.service.models import Case, SupportGroup, Survey
 from lealtad.service.selectors import surveys as reads
 from lealtad.service.services import cases, surveys
@@ -38,8 +41,29 @@ def _desk(db) -> None:
     SupportGroup.objects.get_or_create(name="nivel1", defaults={"label": "Nivel 1", "level": 1})
 
 
-def _resolved_case(email: str = "ana@cliente.ec", sku: str = "ROUTER-1") -> Case:
+def _consent(customer_id: int, granted: bool = True, channel: str = "email") -> None:
+    """The customer's statement for surveys on ``channel``, proved by a signed form."""
+    ctx = customer_services.ChangeContext(actor=ACTOR, channel="test")
+    statement = ConsentIn(
+        channel=channel,
+        purpose="surveys",
+        granted=granted,
+        proof="signed_form" if granted else None,
+        proof_reference="F-1" if granted else "",
+    )
+    found = customer_reads.get_customer(customer_id)
+    assert found is not None
+    customer_services.record_consent(found, statement, ctx)
+
+
+def _resolved_case(
+    email: str = "ana@cliente.ec", sku: str = "ROUTER-1", consent: bool | None = True
+) -> Case:
+    """A case resolved for a new customer who consented to survey mail (``consent``; None:
+    said nothing)."""
     cid = customer(email)
+    if consent is not None:
+        _consent(cid, consent)
     case = cases.open_case(
         NewCase(
             subject="Sin internet",
@@ -244,3 +268,76 @@ def test_the_shell_sends_what_is_due_and_writes_the_report(smtp_sink, tmp_path):
     out = tmp_path / "report.csv"
     assert runner.invoke(app, ["surveys", "report", "--out", str(out)]).exit_code == 0
     assert out.read_text().splitlines()[1].startswith("post_sale,service_problem,ROUTER-1,1,1")
+
+
+def _mailed_language(sink) -> str:
+    body = _survey_mails(sink)[0].get_body().get_content()
+    return "en" if "How did we do?" in body else "es"
+
+
+@pytest.mark.parametrize("consent", [None, False])
+def test_without_an_email_consent_for_surveys_no_mail_goes_and_the_survey_says_why(
+    smtp_sink, consent
+):
+    _resolved_case(consent=consent)
+    survey = Survey.objects.get()
+    _due(survey)
+    assert surveys.send_due_emails() == 0
+    assert _survey_mails(smtp_sink) == []
+    skipped = Survey.objects.get(pk=survey.pk)
+    assert skipped.status == Survey.Status.SKIPPED and skipped.email_due_at is None
+    reason = "refused e-mail for surveys" if consent is False else "no consent to e-mail"
+    assert reason in skipped.note and skipped.emailed_at is None
+    assert skipped.phone_due_at is not None  # the dialer still may call (it asks phone consent)
+    surveys.tick()
+    assert _survey_mails(smtp_sink) == []
+
+
+def test_a_consent_for_another_purpose_or_channel_does_not_count(smtp_sink):
+    case = _resolved_case(consent=None)
+    _consent(case.customer_id, channel="sms")
+    ctx = customer_services.ChangeContext(actor=ACTOR, channel="test")
+    marketing = ConsentIn(
+        channel="email", purpose="marketing", granted=True, proof="signed_form", proof_reference="F"
+    )
+    customer_services.record_consent(Customer.objects.get(pk=case.customer_id), marketing, ctx)
+    _due(Survey.objects.get())
+    assert surveys.send_due_emails() == 0
+    assert Survey.objects.get().status == Survey.Status.SKIPPED
+
+
+def test_a_consent_withdrawn_after_scheduling_stops_the_mail(smtp_sink):
+    case = _resolved_case()
+    _consent(case.customer_id, granted=False)
+    _due(Survey.objects.get())
+    surveys.send_due_emails()
+    assert _survey_mails(smtp_sink) == []
+    assert "refused" in Survey.objects.get().note
+
+
+def test_one_customer_without_consent_does_not_hold_back_the_others(smtp_sink):
+    _resolved_case("sin@cliente.ec", consent=None)
+    _resolved_case("con@cliente.ec")
+    for survey in Survey.objects.all():
+        _due(survey)
+    assert surveys.send_due_emails() == 1
+    assert [m["To"] for m in _survey_mails(smtp_sink)] == ["con@cliente.ec"]
+    statuses = sorted(Survey.objects.values_list("status", flat=True))
+    assert statuses == [Survey.Status.EMAILED, Survey.Status.SKIPPED]
+
+
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [("en", "en"), ("es", "es"), ("es-EC", "es"), ("EN", "en"), ("qu", "es")],
+)
+def test_the_mail_is_written_in_the_customers_language(smtp_sink, stored, expected):
+    case = _resolved_case()
+    Customer.objects.filter(pk=case.customer_id).update(language=stored)
+    survey = Survey.objects.get()
+    _due(survey)
+    assert surveys.send_due_emails() == 1
+    assert _mailed_language(smtp_sink) == expected
+    mail = _survey_mails(smtp_sink)[0]
+    spanish = "¿Cómo lo hicimos?" if expected == "es" else "How did we do?"
+    assert mail["Subject"] == spanish
+    assert Survey.objects.get(pk=survey.pk).language == expected

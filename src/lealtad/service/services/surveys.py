@@ -6,6 +6,10 @@ Seed 002 asks by e-mail within 24 hours and by phone within 48 hours. The e-mail
 little (a case reopened in the next hour is not yet a story to rate); the phone call is put
 on the dialer's list at 24 hours if the mail was not answered, so the dialer has a day to reach
 the customer. The due times are columns: no timer lives in a process.
+
+The e-mail goes only to a customer who consented to e-mail for the ``surveys`` purpose
+(asked through the customers' selectors right before sending), in the customer's language;
+without consent it is skipped and the survey says why. The dialer checks phone consent itself.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from lealtad.customers import selectors as customer_reads
 from lealtad.customers import services as customer_services
 from lealtad.customers.schemas import InteractionRecorded
 from lealtad.customers.selectors.dialing import live_customer_ids
+from lealtad.customers.selectors.mailing import MailingFacts, mailing_facts
 from lealtad.service.models import Case, Survey
 from lealtad.service.services import cases
 
@@ -39,6 +44,7 @@ ACTOR = Actor.system("surveys")
 UNHAPPY_CSAT = 2  # 1-2 of 5
 UNHAPPY_NPS = 6  # detractors: 0-6 of 10
 TOKEN_MAX_AGE = timedelta(days=30)
+PURPOSE = "surveys"  # the consent purpose the e-mail needs (channel email)
 
 
 class SurveyRefused(DomainError):
@@ -227,21 +233,15 @@ def _on_timeline(survey: Survey, at: datetime) -> None:
     )
 
 
-def _address(customer_id: int) -> str:
-    customer = customer_reads.get_customer(customer_id)
-    first = customer.emails.first() if customer is not None else None
-    return first.address if first is not None else ""
-
-
 def answer_base() -> str:
     """The answer page's address up to its token (the signed token completes it)."""
     link = str(getattr(settings, "LEALTAD_PUBLIC_URL", "http://localhost:8000")).rstrip("/")
     return link + reverse("service:survey_answer", args=["TOKEN"]).replace("TOKEN/", "")
 
 
-def _mail(survey: Survey, to: str, base: str) -> EmailMessage:
+def _mail(survey: Survey, to: str, base: str, language: str) -> EmailMessage:
     link = f"{base}{token(survey)}/"
-    with translation.override(survey.language):
+    with translation.override(language):
         lines = [_("How did we do? Answer with one click:"), ""]
         lines += [f"{n}/5: {link}?csat={n}" for n in range(5, 0, -1)]
         lines += ["", _("Thank you.")]
@@ -251,6 +251,27 @@ def _mail(survey: Survey, to: str, base: str) -> EmailMessage:
         "\n".join(lines),
         getattr(settings, "DEFAULT_FROM_EMAIL", "noreply@localhost"),
         [to],
+    )
+
+
+def why_not_mailed(facts: MailingFacts | None) -> str:
+    """Why a survey may not be mailed to this customer ('' when it may): the customer must
+    exist, have an address and have consented to e-mail for surveys."""
+    if facts is None:
+        return "customer gone"
+    if not facts.email:
+        return "no e-mail address"
+    if facts.refused:
+        return f"the customer refused e-mail for {PURPOSE}"
+    if not facts.consent:
+        return f"no consent to e-mail for {PURPOSE}"
+    return ""
+
+
+def _skip(survey: Survey, reason: str) -> None:
+    """The e-mail is not sent, for good (the phone call at its time still may be)."""
+    Survey.objects.filter(pk=survey.pk).update(
+        status=Survey.Status.SKIPPED, note=f"e-mail skipped: {reason}"[:200], email_due_at=None
     )
 
 
@@ -272,21 +293,21 @@ def send_due_emails(now: datetime | None = None, limit: int = 200) -> int:
         _send_batch(due, connection, now, sent)
     finally:
         connection.close()
-        Survey.objects.bulk_update(sent, ["emailed_at", "email_to", "status"])
+        Survey.objects.bulk_update(sent, ["emailed_at", "email_to", "status", "language"])
     return len(sent)
 
 
 def _send_batch(due: list[Survey], connection: Any, now: datetime, sent: list[Survey]) -> None:
     base = answer_base()
-    addresses: dict[int, str] = {}  # several surveys of one customer: one lookup
+    # Asked now, not when scheduled: a consent withdrawn since stops the mail.
+    facts = mailing_facts({survey.customer_id for survey in due}, PURPOSE)
     for survey in due:
-        if survey.customer_id not in addresses:
-            addresses[survey.customer_id] = _address(survey.customer_id)
-        to = addresses[survey.customer_id]
-        if not to:
-            Survey.objects.filter(pk=survey.pk).update(note="no e-mail address", email_due_at=None)
+        found = facts.get(survey.customer_id)
+        reason = why_not_mailed(found)
+        if found is None or reason:
+            _skip(survey, reason)
             continue
-        message = _mail(survey, to, base)
+        message = _mail(survey, found.email, base, found.language)
         message.connection = connection
         try:
             connection.open()  # once: a no-op while the connection stays open
@@ -295,7 +316,8 @@ def _send_batch(due: list[Survey], connection: Any, now: datetime, sent: list[Su
             log.warning("survey %s not sent: %s", survey.pk, exc)
             Survey.objects.filter(pk=survey.pk).update(note=f"mail refused: {exc}"[:200])
             return  # the server is down: the next pass tries again
-        survey.emailed_at, survey.email_to, survey.status = now, to, Survey.Status.EMAILED
+        survey.emailed_at, survey.email_to, survey.status = now, found.email, Survey.Status.EMAILED
+        survey.language = found.language
         sent.append(survey)
 
 
