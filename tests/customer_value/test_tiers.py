@@ -153,20 +153,24 @@ def test_tiers_partition_the_base_by_the_rules(case):
 
 
 def test_cost_to_serve_by_hand_and_bad_counts():
-    cost = cost_to_serve([2, -1], [1, 0], [0, float("nan")], [3, 1], [20.0, 5.0])
+    cost = cost_to_serve([2, -1], [15.0, 0], [0, float("nan")], [3, 1], [20.0, 5.0])
     rates = CostRates()
-    expected_first = 2 * rates.per_contact + rates.per_case + 3 * rates.per_shipment + 20.0
+    expected_first = 2 * rates.per_contact + 15.0 + 3 * rates.per_shipment + 20.0
     assert cost.total.tolist() == [expected_first, rates.per_shipment + 5.0]
     assert sorted(cost.warnings) == [
         "1 contacts value(s) negative or not a number were read as 0",
         "1 returns value(s) negative or not a number were read as 0",
     ]
-    assert set(cost.parts) == {"contacts", "cases", "returns", "shipments", "discounts"}
+    assert set(cost.parts) == {"contacts", "support", "returns", "shipments", "discounts"}
     assert np.allclose(sum(cost.parts.values()), cost.total)
-    with pytest.raises(ValueError, match="per_case: must be a number ≥ 0"):
-        CostRates(per_case=-1.0)
+    half = cost_to_serve([0], [15.0], [0], [0], [0.0], CostRates(support_share=0.5))
+    assert half.parts["support"].tolist() == [7.5]
+    with pytest.raises(ValueError, match="per_contact: must be a number ≥ 0"):
+        CostRates(per_contact=-1.0)
     with pytest.raises(ValueError, match="discount_share"):
         CostRates(discount_share=1.5)
+    with pytest.raises(ValueError, match="support_share"):
+        CostRates(support_share=1.5)
     with pytest.raises(ValueError, match="one value per row"):
         cost_to_serve([1], [1, 2], [1], [1], [1.0])
     assert cost_to_serve([], [], [], [], []).total.size == 0

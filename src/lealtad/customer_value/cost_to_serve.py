@@ -1,15 +1,17 @@
-"""What serving each customer costs: contacts, cases, returns, shipments and discounts.
+"""What serving each customer costs: contacts, support, returns, shipments and discounts.
 
 Seed 003's below-zero customers are those whose cost to serve exceeds what they bring. The
 cost is counted from what the CRM already records, each kind times a rate the business sets
-(``CostRates``): a call or chat handled, a service case opened, a return processed, a parcel
-shipped, and the share of the discounts given that is a real cost (1.0 when every discount is
-margin given away; less when part of it would have been spent on promotion anyway).
+(``CostRates``): a call or chat handled, a return processed, a parcel shipped, and the share
+of the discounts given that is a real cost (1.0 when every discount is margin given away;
+less when part of it would have been spent on promotion anyway). Support is money already:
+what the service desk's cases cost (each group's handling and the field work), counted at
+``support_share`` (1.0: all of it).
 
 Examples:
-    >>> rates = CostRates(per_contact=2.0, per_case=15.0, per_return=8.0, per_shipment=6.0,
+    >>> rates = CostRates(per_contact=2.0, per_return=8.0, per_shipment=6.0,
     ...                   discount_share=0.5)
-    >>> cost = cost_to_serve(contacts=[3, 0], cases=[1, 0], returns=[2, 0],
+    >>> cost = cost_to_serve(contacts=[3, 0], support=[15.0, 0.0], returns=[2, 0],
     ...                      shipments=[4, 1], discounts=[10.0, 0.0], rates=rates)
     >>> cost.total.tolist()
     [66.0, 6.0]
@@ -31,25 +33,28 @@ _LARGEST = float(np.finfo(np.float64).max) / 8
 
 @dataclass(frozen=True)
 class CostRates:
-    """Money per event (in the shop's currency) and the share of discounts that is cost.
+    """Money per event (in the shop's currency) and the shares of discounts and of support
+    money that are cost.
 
     The defaults are a small retailer's order of magnitude (a handled contact a few units, a
-    service case an hour of work, a return the parcel back and the handling); set your own
-    in the analytics settings.
+    return the parcel back and the handling); set your own in the analytics settings. A
+    service case is priced by the service desk itself (each support group's cost per case,
+    plus field work), so it comes in as money, not as a count times a rate.
     """
 
     per_contact: float = 2.5
-    per_case: float = 15.0
     per_return: float = 8.0
     per_shipment: float = 6.0
     discount_share: float = 1.0
+    support_share: float = 1.0
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
             if not (np.isfinite(value) and value >= 0):
                 raise ValueError(f"{name}: must be a number ≥ 0 (got {value!r})")
-        if self.discount_share > 1:
-            raise ValueError("discount_share: must be between 0 and 1")
+        for name in ("discount_share", "support_share"):
+            if getattr(self, name) > 1:
+                raise ValueError(f"{name}: must be between 0 and 1")
 
 
 @dataclass(frozen=True)
@@ -64,16 +69,17 @@ class CostToServe:
 
 def cost_to_serve(
     contacts: ArrayLike,
-    cases: ArrayLike,
+    support: ArrayLike,
     returns: ArrayLike,
     shipments: ArrayLike,
     discounts: ArrayLike,
     rates: CostRates | None = None,
 ) -> CostToServe:
-    """Each count times its rate, plus the discounts given times ``discount_share``.
+    """Each count times its rate, plus the discounts given times ``discount_share`` and the
+    support money times ``support_share``.
 
-    Counts and discount money are per customer over the same period as the value they are
-    compared with. A negative or non-numeric entry cannot be a count: it is read as 0 and
+    Counts and money are per customer over the same period as the value they are compared
+    with. A negative or non-numeric entry cannot be a count or a cost: it is read as 0 and
     noted in ``warnings``.
 
     Raises:
@@ -82,7 +88,7 @@ def cost_to_serve(
     rates = rates or CostRates()
     columns = {
         "contacts": floats(contacts, "contacts"),
-        "cases": floats(cases, "cases"),
+        "support": floats(support, "support"),
         "returns": floats(returns, "returns"),
         "shipments": floats(shipments, "shipments"),
         "discounts": floats(discounts, "discounts"),
@@ -90,7 +96,7 @@ def cost_to_serve(
     size = same_length(**columns)
     rate = {
         "contacts": rates.per_contact,
-        "cases": rates.per_case,
+        "support": rates.support_share,
         "returns": rates.per_return,
         "shipments": rates.per_shipment,
         "discounts": rates.discount_share,

@@ -84,7 +84,7 @@ def assess(
     share = margin_share if margin_share is not None else np.full(n, rules.value.assumed_margin)
     margin = inputs.monetary * share
     cost = cost_to_serve(
-        base.contacts, np.zeros(n), base.returns, base.shipments, base.discounts, rules.costs
+        base.contacts, base.support_cost, base.returns, base.shipments, base.discounts, rules.costs
     )
     warnings += cost.warnings
     bought = inputs.purchased

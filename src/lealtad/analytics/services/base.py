@@ -1,6 +1,8 @@
 """The customer base as columns: every live customer, their purchases and returns, and what
 serving them cost — read from the cube's facts (DuckDB over the Parquet export) in a few
-set-based queries, so the refresh never loops over customers in Python or SQL.
+set-based queries, so the refresh never loops over customers in Python or SQL. The service
+desk's support money per customer is not in the facts: it comes from the service desk
+through :mod:`lealtad.core.support_costs` (one grouped query there).
 
 Customers are numbered 0..n-1 in the order of their ids; every per-customer column uses that
 numbering, and the transaction log names customers by it.
@@ -8,11 +10,15 @@ numbering, and the transaction log names customers by it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
+from django.utils import timezone
 from numpy.typing import NDArray
+
+from lealtad.core import support_costs
 
 EPOCH = np.datetime64("1970-01-01", "D")
 
@@ -84,6 +90,7 @@ class Base:
     shipments: NDArray[np.int64]
     discounts: NDArray[np.float64]
     channels: NDArray[np.int64]
+    support_cost: NDArray[np.float64]  # money: the service desk's cases resolved by as_of
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -136,8 +143,29 @@ def load(connection: object, as_of: date) -> Base:
         shipments=service["shipments"].astype(np.int64),
         discounts=service["discount"],
         channels=service["channels"].astype(np.int64),
+        support_cost=support_column(ids, support_by_customer(as_of)),
         warnings=warnings,
     )
+
+
+def support_by_customer(as_of: date) -> Mapping[int, float]:
+    """The support money of every customer's cases resolved up to the end of ``as_of`` (the
+    installation's day), over all history like the contacts and returns counted beside it."""
+    until = timezone.make_aware(datetime.combine(as_of + timedelta(days=1), time.min))
+    return support_costs.by_customer(None, until)
+
+
+def support_column(ids: NDArray[np.int64], money: Mapping[int, float]) -> NDArray[np.float64]:
+    """Money keyed by customer id, spread onto the base's numbering (0 where absent; the cases
+    of customers no longer in the base, merged or erased, are left out)."""
+    column = np.zeros(ids.size, np.float64)
+    if not money:
+        return column
+    wanted = np.fromiter(money.keys(), dtype=np.int64, count=len(money))
+    values = np.fromiter(money.values(), dtype=np.float64, count=len(money))
+    position, known = _positions(ids, wanted)
+    column[position[known]] = np.nan_to_num(values[known], nan=0.0)
+    return column
 
 
 def _days(values: object) -> NDArray[np.int64]:

@@ -96,7 +96,16 @@ class Rules:
 
 
 def _build(stored: dict[str, Any]) -> Rules:
-    return Rules({name: kind(**stored.get(name, {})) for name, kind in SECTIONS.items()})
+    """The sections from what is stored; a knob no longer known (``costs.per_case``, which
+    the service desk's money replaced) is left aside, not a reason to drop the others."""
+    return Rules(
+        {name: kind(**_known(kind, stored.get(name, {}))) for name, kind in SECTIONS.items()}
+    )
+
+
+def _known(kind: type, knobs: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in dataclasses.fields(kind)}
+    return {knob: value for knob, value in knobs.items() if knob in names}
 
 
 def current() -> Rules:

@@ -45,7 +45,7 @@ DONE = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
 AGES = (("lt1d", 0, 1), ("1to3d", 1, 3), ("3to7d", 3, 7), ("gt7d", 7, None))
 LONGEST_DAYS = 1096  # three years: a longer period is a mistake, not a report
 ALL = "*"  # the row of every group (or tier, or category) together
-MONEY = DecimalField(max_digits=14, decimal_places=2)
+MONEY: DecimalField[Decimal, Decimal] = DecimalField(max_digits=14, decimal_places=2)
 CENT = Decimal("0.01")
 
 
@@ -126,7 +126,7 @@ def _with_reasons(rows: QuerySet[Case]) -> QuerySet[Case]:
     )
     # An assignment naming a group other than the case's group now (where it went, or where
     # it came from when the entry records it) means the case was handed between groups.
-    elsewhere = Q()
+    elsewhere: Any = Q()
     for key in ("group", "from"):
         elsewhere |= Exists(
             _entries(EntryKind.ASSIGNED)
@@ -333,7 +333,7 @@ def _money(value: Any) -> Decimal:
     return Decimal(value or 0).quantize(CENT)
 
 
-def _handling() -> Subquery:
+def _handling() -> Coalesce:
     """What the case was charged for handling (0 when nothing yet)."""
     charged = (
         CaseCharge.objects.filter(case=OuterRef("pk"))
@@ -385,12 +385,14 @@ def cost_summary(scope: Scope) -> list[dict[str, Any]]:
     (``*``) and per group."""
     counts = {"cases": Count("id"), "total": Sum("cost"), "handling": Sum("handling")}
     rows = scope.resolved().annotate(handling=_handling())
-    per_group = [
+    per_group: list[dict[str, Any]] = [
         {"group": g["group__name"] or "", **{k: g[k] for k in counts}}
         for g in rows.values("group__name").annotate(**counts).order_by("group__name")
     ]
     # summed here, not aggregated: aggregate() loses the handling subquery (see first_contact)
-    out = [{"group": ALL, **{k: sum((g[k] or 0 for g in per_group), 0) for k in counts}}]
+    out: list[dict[str, Any]] = [
+        {"group": ALL, **{k: sum((g[k] or 0 for g in per_group), 0) for k in counts}}
+    ]
     out += per_group
     for row in out:
         row["total"] = _money(row["total"])
@@ -435,4 +437,4 @@ def support_cost_by_customer(since: datetime | None, until: datetime) -> dict[in
     found = (
         rows.values("customer_id").annotate(total=Sum("cost")).values_list("customer_id", "total")
     )
-    return {int(c): float(t) for c, t in found if t}
+    return {int(c): float(t) for c, t in found if c is not None and t}
