@@ -14,9 +14,13 @@ from functools import lru_cache
 from typing import Protocol
 
 from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.module_loading import import_string
 
 DEFAULT_GATEWAY = "lealtad.commerce.gateway.TestGateway"
+HOSTED_SALT = "lealtad.commerce.test-gateway.hosted-card"
 
 
 class PaymentDeclined(Exception):
@@ -59,6 +63,15 @@ class PaymentGateway(Protocol):
     def refund(self, reference: str, amount: Decimal, key: str) -> GatewayResult:
         """Give back up to what the capture ``reference`` took, to the card it came from."""
 
+    def hosted_form(self, return_url: str) -> str:
+        """The gateway's own page where a new card is typed, so its number never reaches
+        Lealtad; the page sends the browser back to ``return_url`` with ``hosted_card`` (a
+        reference to the card it took) added to the query."""
+
+    def hosted_card(self, reference: str) -> CardToken:
+        """The card a hosted form took (its token and last digits); an unknown or forged
+        reference raises :class:`PaymentDeclined`."""
+
 
 class TestGateway:
     """Deterministic and offline: a card number ending in 0002 is declined, others pass.
@@ -99,6 +112,20 @@ class TestGateway:
 
     def refund(self, reference: str, amount: Decimal, key: str) -> GatewayResult:
         return GatewayResult(self._ref("ref", reference, key), amount)
+
+    def hosted_form(self, return_url: str) -> str:
+        return f"{reverse('commerce:test_gateway_form')}?{urlencode({'return': return_url})}"
+
+    def hosted_card(self, reference: str) -> CardToken:
+        try:
+            token, brand, last4 = signing.loads(reference, salt=HOSTED_SALT)
+        except (signing.BadSignature, ValueError, TypeError) as exc:
+            raise PaymentDeclined("the gateway has no card entry with this reference") from exc
+        return CardToken(token=token, brand=brand, last4=last4)
+
+    def hosted_reference(self, card: CardToken) -> str:
+        """What the test gateway's page hands back: the card, signed (no state to keep)."""
+        return signing.dumps([card.token, card.brand, card.last4], salt=HOSTED_SALT)
 
     @staticmethod
     def _ref(kind: str, *parts: str) -> str:

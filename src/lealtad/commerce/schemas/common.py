@@ -71,31 +71,30 @@ CardNumber = Annotated[
     AfterValidator(_card_number),
 ]
 _NO_CARD: JsonDict = {"anyOf": [{"type": "null"}, {"type": "string", "maxLength": 0}]}
+_NOT_GIVEN: JsonDict = {"type": "null"}
+InStore = Literal["cash", "till"]
+"""Paid in the store, not through the card gateway: cash taken by the clerk, or at the till
+(the till reports the payment later, as another system's ``payment.captured``)."""
+
+
+def _one_of(name: str, given: JsonDict) -> JsonDict:
+    """The alternative where ``name`` says how the customer pays and the others are absent."""
+    absent: dict[str, JsonValue] = {
+        "method_id": _NOT_GIVEN,
+        "on_file": {"const": False},
+        "card_number": _NO_CARD,
+        "in_store": _NOT_GIVEN,
+        "hosted_card": _NOT_GIVEN,
+    }
+    return {"required": [name], "properties": {**absent, name: given}}
+
+
 _ONE_PAYMENT: list[JsonValue] = [
-    {  # a card on file, by id
-        "required": ["method_id"],
-        "properties": {
-            "method_id": {"type": "integer"},
-            "on_file": {"const": False},
-            "card_number": _NO_CARD,
-        },
-    },
-    {  # the customer's default card on file
-        "required": ["on_file"],
-        "properties": {
-            "on_file": {"const": True},
-            "method_id": {"type": "null"},
-            "card_number": _NO_CARD,
-        },
-    },
-    {  # a card number given now
-        "required": ["card_number"],
-        "properties": {
-            "card_number": {"type": "string", "minLength": 1},
-            "method_id": {"type": "null"},
-            "on_file": {"const": False},
-        },
-    },
+    _one_of("method_id", {"type": "integer"}),  # a card on file, by id
+    _one_of("on_file", {"const": True}),  # the customer's default card on file
+    _one_of("card_number", {"type": "string", "minLength": 1}),  # a card number given now
+    _one_of("in_store", {"type": "string"}),  # cash, or paid at the till
+    _one_of("hosted_card", {"type": "string"}),  # a new card typed on the gateway's own page
 ]
 
 

@@ -24,6 +24,7 @@ from lealtad.commerce.schemas.common import (
     CardNumber,
     Channel,
     Fulfilment,
+    InStore,
     ListKind,
     MoneyText,
     _Strict,
@@ -38,20 +39,34 @@ class LineIn(_Strict):
 
 
 class PaymentIn(_Strict):
-    """How the customer pays: a card on file (by id, or the default one) or a card number."""
+    """How the customer pays: a card on file (by id, or the default one), a card number, a
+    new card typed on the gateway's hosted form (``hosted_card``: the reference the form
+    gave back), or in the store (``in_store``: cash, or at the till)."""
 
     model_config = ConfigDict(json_schema_extra={"oneOf": _ONE_PAYMENT})
 
     method_id: int | None = None
     on_file: StrictBool = False
     card_number: CardNumber | None = None
+    in_store: InStore | None = None
+    hosted_card: str | None = Field(default=None, min_length=1, pattern=NOT_BLANK, max_length=400)
     save_card: StrictBool = False
 
     @model_validator(mode="after")
     def _one(self) -> PaymentIn:
-        given = sum([self.method_id is not None, self.on_file, bool(self.card_number)])
+        given = sum(
+            [
+                self.method_id is not None,
+                self.on_file,
+                bool(self.card_number),
+                self.in_store is not None,
+                self.hosted_card is not None,
+            ]
+        )
         if given != 1:
-            raise ValueError("give exactly one of method_id, on_file or card_number")
+            raise ValueError(
+                "give exactly one of method_id, on_file, card_number, in_store or hosted_card"
+            )
         return self
 
 
@@ -74,6 +89,11 @@ class OrderIn(_Strict):
     coupon: str = Field(default="", max_length=40)
     idempotency_key: str | None = Field(
         default=None, min_length=1, pattern=NOT_BLANK, max_length=120
+    )
+    expected_total: MoneyText | None = Field(
+        default=None,
+        description="the total the customer agreed to pay: the order is refused (409) if the "
+        "total comes out otherwise (a price or promotion changed since it was shown)",
     )
 
     @model_validator(mode="after")

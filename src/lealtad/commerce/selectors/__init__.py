@@ -32,6 +32,7 @@ from lealtad.commerce.selectors.orders import (
     customer_lists,
     customer_orders,
     find_order,
+    last_purchases,
     order_detail,
     payment_methods,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "find_order",
     "forget_locations",
     "forget_pricing_rules",
+    "last_purchases",
     "location_codes",
     "location_rows",
     "locations",

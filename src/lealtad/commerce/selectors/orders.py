@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Max, Prefetch, Q, Sum
 
 from lealtad.commerce.models import (
     CustomerList,
@@ -29,6 +29,20 @@ def customer_lists(customer_id: int) -> list[CustomerList]:
     return list(
         CustomerList.objects.filter(customer_id=customer_id).prefetch_related("items__variant")
     )
+
+
+def last_purchases(customer_ids: list[int]) -> dict[int, Order]:
+    """Each customer's latest order that was not cancelled (with its store), so a clerk can
+    tell apart customers who match the same text: two queries on the customer's order index."""
+    live = Order.objects.filter(customer_id__in=customer_ids).exclude(status=Order.Status.CANCELLED)
+    latest = live.values("customer_id").annotate(at=Max("placed_at")).order_by()
+    wanted = Q(pk__in=[])
+    for row in latest:
+        wanted |= Q(customer_id=row["customer_id"], placed_at=row["at"])
+    found: dict[int, Order] = {}
+    for order in live.filter(wanted).select_related("origin_location").order_by("-id"):
+        found.setdefault(order.customer_id, order)
+    return found
 
 
 def find_order(ref: str) -> Order | None:

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
@@ -25,6 +26,7 @@ from lealtad.commerce.services.common import (
     Conflict,
     Invalid,
     NotFound,
+    PaymentFailed,
     customer_reference,
 )
 from lealtad.customers.selectors import references as customer_references
@@ -52,6 +54,8 @@ class _Plan:
     method_label: str = ""
     external_ref: str = ""
     external_payment: str = ""  # an external channel's own payment reference
+    in_store: str = ""  # paid in the store: "cash" (taken now) or "till" (reported later)
+    expected_total: Decimal | None = None  # what the customer agreed to pay, if they were asked
     # Who pays, when the caller settles the money itself (an exchange pays with the returned
     # goods' value and charges only the difference): called in the order's transaction.
     settle: Callable[[Order, datetime], Payment] | None = None
@@ -106,6 +110,8 @@ def _plan(data: OrderIn) -> _Plan:
         origin=locations.get(data.origin_location or ""),
         coupon=data.coupon,
         idempotency_key=data.idempotency_key,
+        in_store=data.payment.in_store or "",
+        expected_total=data.expected_total,
     )
     if data.fulfilment == "ship":
         address = _address(customer, data.ship_address_id, data.ship_address_kind)
@@ -129,8 +135,21 @@ def _address(customer: Customer, address_id: int | None, kind: str | None) -> di
     return found
 
 
+# How an order paid in the store is labelled on its payment (kept as data, shown translated).
+IN_STORE_LABELS = {"cash": "cash", "till": "till"}
+
+
 def _payment_source(customer: Customer, data: OrderIn) -> tuple[str, str]:
+    """The card token to authorize and the payment's label; no token when paid in the store."""
     pay = data.payment
+    if pay.in_store:
+        return "", IN_STORE_LABELS[pay.in_store]
+    if pay.hosted_card:
+        try:
+            card = gateways.gateway().hosted_card(pay.hosted_card)
+        except gateways.PaymentDeclined as exc:
+            raise PaymentFailed(str(exc)) from exc
+        return card.token, f"{card.brand} ···{card.last4}"
     if pay.card_number:
         try:
             card = gateways.gateway().tokenize(pay.card_number)
@@ -171,3 +190,4 @@ def _quote(plan: _Plan, at: datetime) -> pricing.Quote:
         coupon=plan.coupon,
     )
     return pricing.quote(lines, selectors.promotions(at), rate, context)
+

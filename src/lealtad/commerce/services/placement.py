@@ -105,6 +105,7 @@ def _place_with_retries(plan: _Plan, ctx: SaleContext, external: bool = False) -
             return _place(plan, ctx, external=True)
     now = timezone.now()
     priced = _quote(plan, now)
+    _as_confirmed(plan, priced)
     number = new_number("PED")
     early = _allocate(plan, _stock_rows(plan))  # no units anywhere: the card is not touched
     # The card is authorized before the write transaction: a gateway's round trip must not
@@ -160,6 +161,16 @@ def _reserve_and_record(
             if not exc.retry or last:
                 raise
     raise AssertionError("unreachable")
+
+
+def _as_confirmed(plan: _Plan, priced: pricing.Quote) -> None:
+    """A customer who was shown a total pays that total or nothing: a price or promotion that
+    changed since is a refusal before the card is touched, not a surprise on the statement."""
+    if plan.expected_total is not None and priced.total != plan.expected_total:
+        raise Conflict(
+            _("the total is now %(total)s %(currency)s, not the %(expected)s confirmed")
+            % {"total": priced.total, "currency": plan.currency, "expected": plan.expected_total}
+        )
 
 
 def authorize(plan: _Plan, number: str, total: Decimal) -> gateways.GatewayResult | None:
@@ -312,7 +323,7 @@ def _charge(
             order=order,
             status=Payment.Status.CAPTURED,
             gateway=f"external:{plan.channel}",
-            reference=plan.external_payment or f"unpaid:{order.number}",
+            reference=plan.external_payment or _in_store_reference(plan, order),
             method_label=plan.method_label,
             amount=order.total,
             channel=ctx.channel,
@@ -333,6 +344,13 @@ def _charge(
         )
     insert_new([payment])
     return payment
+
+
+def _in_store_reference(plan: _Plan, order: Order) -> str:
+    """Cash the clerk took is paid; anything else not through the gateway (paid at the till,
+    or another channel's order that did not say) is the ``unpaid:`` placeholder the till's
+    report later settles (:mod:`.external_payments`)."""
+    return f"cash:{order.number}" if plan.in_store == "cash" else f"unpaid:{order.number}"
 
 
 def _hand_over(order: Order, lines: list[OrderLine], payment: Payment, ctx: SaleContext) -> None:
