@@ -41,6 +41,9 @@ def test_find_my_size_elsewhere_and_ship_it_home(phone: Page, live_server):
     expect(phone.locator("#customer-card")).to_contain_text("Rodrigo Juárez Ortega")
     expect(phone.locator("#customer-card")).to_contain_text("···1111")
     phone.locator("#order-form button[type=submit]").click()
+    expect(phone.locator("#review-payment")).to_contain_text("···1111")  # asked, not charged
+    assert not Order.objects.exists()
+    phone.locator("#confirm").click()
     expect(phone.locator("#order-number")).to_have_text(re.compile(r"^PED-"))
     expect(phone.locator("#lines")).to_contain_text("Bodega Central Quito")
     assert fits_the_screen(phone)

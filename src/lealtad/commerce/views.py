@@ -1,5 +1,6 @@
-"""The store handheld: find a product, see stock everywhere, order for a customer, take a return
-or an exchange, ask for and receive stock transfers.
+"""The store handheld: find a product, see stock everywhere, take a return or an exchange, ask
+for and receive stock transfers; the sale itself (customer box, review, order) is
+:mod:`.views_sale`.
 
 Thin views over the commerce selectors and services; built for a phone-sized screen. The
 store the device belongs to is kept in the session (``?store=`` changes it).
@@ -14,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from pydantic import ValidationError
 
 from lealtad.commerce import selectors
@@ -22,8 +23,6 @@ from lealtad.commerce.models import Exchange, Location, Order
 from lealtad.commerce.schemas import (
     ExchangeIn,
     LineIn,
-    OrderIn,
-    PaymentIn,
     ReturnIn,
     ReturnLineIn,
     TransferIn,
@@ -32,15 +31,11 @@ from lealtad.commerce.schemas import (
 )
 from lealtad.commerce.selectors import operations as selectors_operations
 from lealtad.commerce.services import CommerceError, SaleContext, exchanges, transfers
-from lealtad.commerce.services import orders as order_services
 from lealtad.commerce.services import returns as return_services
 from lealtad.core import rules
 from lealtad.core.access import require
 from lealtad.core.audit import Actor
 from lealtad.core.roles import Capability, role_names
-from lealtad.customers import selectors as customer_selectors
-from lealtad.customers.selectors import references as customer_references
-from lealtad.customers.selectors.references import Customer
 
 CHANNEL = "handheld"
 
@@ -138,64 +133,6 @@ def _quantity(raw: str | None) -> int:
         return max(0, int(raw or 0))
     except ValueError:
         return 0
-
-
-def _find_customer(text: str) -> Customer | None:
-    text = text.strip()
-    if not text:
-        return None
-    if text.isdigit() and len(text) <= 7:
-        return customer_selectors.get_customer(int(text))
-    found = list(customer_selectors.search(text, limit=1))
-    return found[0] if found else None
-
-
-@login_required
-@require_GET
-def customer_card(request: HttpRequest) -> HttpResponse:
-    """htmx: the customer found by phone, email, national id or number, with what is on file."""
-    who = require(request, Capability.LOOKUP)
-    customer = _find_customer(request.GET.get("customer", ""))
-    context: dict[str, Any] = {"customer": customer, "sku": request.GET.get("sku", "")}
-    if customer is not None:
-        context["addresses"] = customer_references.current_addresses(customer.pk)
-        # Cards on file are for placing the order: only those who sell see them (core.rules).
-        sells = who.can(Capability.SELL) and who.reader.shows("payment_card") >= rules.Show.LAST4
-        context["cards"] = selectors.payment_methods(customer.pk) if sells else []
-    return render(request, "commerce/_customer_card.html", context)
-
-
-@login_required
-@require_POST
-def place_order(request: HttpRequest) -> HttpResponse:
-    require(request, Capability.SELL)
-    store = _store(request)
-    sku = request.POST.get("sku", "")
-    how = request.POST.get("fulfilment", "")
-    fields: dict[str, Any] = {}
-    if how.startswith("address:"):
-        fields = {"fulfilment": "ship", "ship_address_id": how.removeprefix("address:") or None}
-    elif how in ("pickup", "take_now"):
-        fields = {"fulfilment": how, "pickup_location": store.code if store else None}
-    try:
-        data = OrderIn(
-            customer_id=int(request.POST.get("customer_id") or 0),
-            channel=CHANNEL,
-            lines=[LineIn(sku=sku, quantity=_quantity(request.POST.get("quantity")) or 1)],
-            origin_location=store.code if store else None,
-            payment=PaymentIn(method_id=int(request.POST.get("card") or 0) or None)
-            if request.POST.get("card")
-            else PaymentIn(on_file=True),
-            idempotency_key=request.POST.get("idempotency_key") or None,
-            **fields,
-        )
-        order, _created = order_services.place_order(data, _ctx(request))
-    except (ValidationError, ValueError, CommerceError) as exc:
-        message = _errors(exc) if isinstance(exc, ValidationError) else str(exc)
-        messages.error(request, _("The order was not placed: %(why)s") % {"why": message})
-        return redirect("commerce:variant", sku) if sku else redirect("commerce:handheld")
-    messages.success(request, _("Order %(number)s placed.") % {"number": order.number})
-    return redirect("commerce:order", order.number)
 
 
 @login_required
