@@ -44,7 +44,7 @@ PUBLIC_PAGES = {"accounts:login", "web:logout", "consent_confirm"}
 # customers in by an e-mailed link in its own session (tests/service/test_portal.py checks that
 # its pages send a visitor to the portal's sign-in and show only the customer's own records).
 _PORTAL = ("login", "link", "logout", "home", "new_case", "case", "consents")
-_PORTAL += ("community", "question")
+_PORTAL += ("community", "question", "attachment")
 PUBLIC_PAGES |= {"service:survey_answer"} | {f"portal:{name}" for name in _PORTAL}
 _CAPABILITY = re.compile(r"Capability\.[A-Z_]+")
 _CALL = re.compile(r"\b(_?[a-z][a-z0-9_]*)\(")
