@@ -1,4 +1,4 @@
-"""Customer pages: search, register, the customer 360 (agent desktop), edits, review queue.
+"""Customer pages: register, the customer 360 (agent desktop), edits, review queue.
 
 Thin views: every page checks the reader's capability, reads through the selectors and writes
 through the services, which validate, audit and announce.
@@ -37,31 +37,6 @@ def _customer(customer_id: int) -> Customer:
     if customer is None:
         raise Http404(_("No such customer."))
     return customer
-
-
-@login_required
-@require_GET
-def search(request: HttpRequest) -> HttpResponse:
-    require(request, Capability.LOOKUP)
-    query = request.GET.get("q", "")
-    return render(
-        request,
-        "customers/search.html",
-        {"query": query, "results": list(selectors.search(query))},
-    )
-
-
-@login_required
-@require_GET
-def search_results(request: HttpRequest) -> HttpResponse:
-    """The results table alone, for htmx as the user types."""
-    require(request, Capability.LOOKUP)
-    query = request.GET.get("q", "")
-    return render(
-        request,
-        "customers/_results.html",
-        {"query": query, "results": list(selectors.search(query))},
-    )
 
 
 @login_required

@@ -126,7 +126,13 @@ def reaches_all(customers: list[Customer], reader: Reader | None) -> bool:
 
 
 def search(query: str, limit: int = 25, reader: Reader | None = None) -> QuerySet[Customer]:
-    """Name fragment (accent- and case-insensitive), phone, email or national id.
+    """The first ``limit`` customers :func:`matching` the query."""
+    return matching(query, reader)[:limit]
+
+
+def matching(query: str, reader: Reader | None = None) -> QuerySet[Customer]:
+    """Name fragment (accent- and case-insensitive), phone, email or national id, in a fixed
+    order (so pages of the result do not overlap), nothing sliced: the caller pages.
 
     Ten digits may be a mobile or a cédula (Guayas cédulas start with 09 too): both are tried.
     """
@@ -136,20 +142,27 @@ def search(query: str, limit: int = 25, reader: Reader | None = None) -> QuerySe
     except normalize.InvalidValue:  # a control character: nobody is named so
         return live.none()
     if not text:
-        return live.order_by("-updated_at")[:limit]
+        return live.order_by("-updated_at", "-pk")
     digits = "".join(ch for ch in text if ch in "0123456789")
     if "@" in text:
         ids = Identifier.objects.filter(kind="email", value__startswith=text.lower())
-        return live.filter(pk__in=ids.values("customer_id"))[:limit]
-    if len(digits) >= 6 and len(digits) >= len(text.replace(" ", "")) - 2:
+        return live.filter(pk__in=ids.values("customer_id")).order_by("pk")
+    if looks_like_a_number(text, digits):
         by_id = models.Q(national_id__startswith=digits)
         try:
             e164 = normalize.phone(text).e164
         except normalize.InvalidValue:
-            return live.filter(by_id)[:limit]
+            return live.filter(by_id).order_by("pk")
         by_phone = Phone.objects.filter(e164=e164).values("customer_id")
-        return live.filter(models.Q(pk__in=by_phone) | by_id)[:limit]
-    return live.filter(search_name__contains=normalize.fold(text)).order_by("search_name")[:limit]
+        return live.filter(models.Q(pk__in=by_phone) | by_id).order_by("pk")
+    return live.filter(search_name__contains=normalize.fold(text)).order_by("search_name", "pk")
+
+
+def looks_like_a_number(text: str, digits: str) -> bool:
+    """Six digits or more and little else: a phone or an id, typed with the separators people
+    use ("(02) 2636-145", "099.123.4567", "+593 …"), not a name."""
+    bare = "".join(ch for ch in text if ch not in " ()+-./")
+    return len(digits) >= 6 and len(digits) >= len(bare) - 2
 
 
 def get_customer(customer_id: int) -> Customer | None:
