@@ -1,11 +1,11 @@
 from django.urls import path
 
-from lealtad.customers import quality_views, views
+from lealtad.customers import quality_views, search_views, views
 
 app_name = "customers"
 urlpatterns = [
-    path("", views.search, name="search"),
-    path("results/", views.search_results, name="results"),
+    path("", search_views.search, name="search"),
+    path("results/", search_views.results, name="results"),
     path("new/", views.create, name="create"),
     path("reviews/", views.reviews, name="reviews"),
     path("reviews/<int:review_id>/decide/", views.decide_review, name="decide_review"),
