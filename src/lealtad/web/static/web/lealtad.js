@@ -19,6 +19,21 @@
     });
   }
 
+  // <input data-arrows="#results a[data-row]">: Down and Up move between the input and those
+  // links (the customer search's results), so a clerk never needs the mouse.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    var input = document.querySelector("input[data-arrows]");
+    if (!input) return;
+    var links = Array.prototype.slice.call(document.querySelectorAll(input.dataset.arrows));
+    var at = event.target === input ? -1 : links.indexOf(event.target);
+    if (at === -1 && event.target !== input) return;
+    var next = at + (event.key === "ArrowDown" ? 1 : -1);
+    if (next >= links.length) return;
+    event.preventDefault();
+    (next < 0 ? input : links[next]).focus();
+  });
+
   if (window.htmx) {
     window.htmx.onLoad(setUp);
   } else {
