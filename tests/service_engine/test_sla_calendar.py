@@ -174,3 +174,20 @@ def test_a_calendar_rebuilt_per_request_is_compiled_once_and_never_confused() ->
     day = datetime(2026, 3, 2, tzinfo=QUITO)
     assert business_seconds(other, day, day + timedelta(days=1)) == 0
     assert business_seconds(EC, day, day + timedelta(days=1)) == 8 * HOUR
+
+
+@given(calendars, instants, st.integers(-(10**14), 10**14))
+def test_one_instant_answers_as_the_vectorised_path_does(
+    cal: BusinessCalendar, moment: datetime, offset: int
+) -> None:
+    import numpy as np
+
+    seg = cal.segments
+    micros = min(max(int(moment.timestamp() * 1_000_000), seg.low), seg.high)
+    assert seg.position_of(micros) == int(seg.position(np.array([micros]))[0])
+    position = max(seg.position_of(micros) + offset, 0)
+    if position <= int(seg.through[-1]):
+        assert seg.instant_of(position) == int(seg.instant(np.array([position]))[0])
+    else:
+        with pytest.raises(SlaInputError):
+            seg.instant_of(position)

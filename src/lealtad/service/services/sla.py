@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lealtad.core.audit import Actor
+from lealtad.core.db import new_row
 from lealtad.customers.selectors.standing import current_tiers
 from lealtad.service import models as m
 from lealtad.service.choices import OPEN_STATUSES, PAUSING_STATUSES, EntryKind
@@ -179,22 +180,24 @@ def refresh(case: m.Case, now: datetime | None = None) -> engine.SlaState | None
     return state
 
 
-def refresh_opened(cases: list[m.Case], entries: dict[int, list[m.CaseEntry]], now: datetime):
-    """:func:`refresh` for cases this transaction just opened, whose history lines are all in
-    ``entries`` (by case id): the same fold, with set-based reads and bulk writes."""
+def fold_opened(
+    cases: list[m.Case], entries: dict[int, list[m.CaseEntry]], now: datetime
+) -> tuple[list[m.CaseEntry], list[m.CaseClock]]:
+    """:func:`refresh` for cases being opened (not yet written), whose whole history is in
+    ``entries`` (by case id): the same fold, with one read of what the policies look at.
+    Sets the SLA on the cases; answers the policy lines and clock rows to write with them."""
     policies = _Policies.load()
     lines: list[m.CaseEntry] = []
     clocks: list[m.CaseClock] = []
     for case, facts in zip(cases, _conditions(cases, now), strict=True):
-        folded = _fold(case, entries.get(case.pk, []), facts, policies, now, opening=True)
+        history = sorted(entries.get(case.pk, []), key=lambda e: e.at)
+        folded = _fold(case, history, facts, policies, now, opening=True)
         if folded is None:
             continue
         _state, line, clock = folded
         lines += [line] if line is not None else []
         clocks.append(clock)
-    m.CaseEntry.objects.bulk_create(lines, batch_size=2000)
-    m.Case.objects.bulk_update(cases, _SLA_FIELDS, batch_size=2000)
-    m.CaseClock.objects.bulk_create(clocks, batch_size=2000)
+    return lines, clocks
 
 
 _SLA_FIELDS = ["sla_policy", "first_response_due", "resolution_due", "sla_breached"]
@@ -219,8 +222,13 @@ def _fold(
             # A case being opened (an imported one too) owes its policy from its opening; a
             # policy that starts to apply later counts from now on, never backwards.
             since = entries[0].at if opening and entries else now
-            line = m.CaseEntry(
-                case=case, at=since, kind=EntryKind.SLA, author=SYSTEM.label, data={"policy": name}
+            line = new_row(
+                m.CaseEntry,
+                case_id=case.pk,
+                at=since,
+                kind=EntryKind.SLA,
+                author=SYSTEM.label,
+                data={"policy": name},
             )
             entries = sorted([*entries, line], key=lambda e: e.at)
     try:
@@ -245,8 +253,9 @@ def _clock(
     case: m.Case, policy: m.SlaPolicy | None, state: engine.SlaState, now: datetime
 ) -> m.CaseClock:
     first, resolution = state.first_response, state.resolution
-    return m.CaseClock(
-        case=case,
+    return new_row(
+        m.CaseClock,
+        case_id=case.pk,
         calendar_id=policy.calendar_id if policy else None,
         as_of=now,
         warn_at=policy.warn_at if policy else 0.8,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db.models import F
 
+from lealtad.core.db import new_row
 from lealtad.service.choices import EntryKind
 from lealtad.service.models import Case, CaseEntry, GroupMember, SupportGroup
 
@@ -38,14 +39,11 @@ def _pick(case: Case, members: list[GroupMember]) -> GroupMember | None:
     return min(fits, key=lambda m: (m.open_cases, m.pk), default=None)
 
 
-def route(case: Case) -> None:
-    """Inside the opening transaction: the right group for an employee, then an assignee."""
-    route_many([case])
-
-
-def route_many(cases: list[Case]) -> None:
-    """Route newly opened cases, counting each assignment before the next so a batch spreads
-    over the members as one-by-one opening would. Inside the opening transaction."""
+def assign_new(cases: list[Case]) -> list[CaseEntry]:
+    """Route cases being opened (not yet written): the right group for an employee, then the
+    least loaded member, counting each assignment before the next so a batch spreads over the
+    members as one-by-one opening would. Sets ``group``/``assignee`` on the cases, moves the
+    members' counters, and answers the history lines to write with them."""
     help_desks = internal_groups() if any(_employees(cases)) else {}
     for case in _employees(cases):
         group = help_desks.get(case.subtype) or help_desks.get("")
@@ -67,10 +65,9 @@ def route_many(cases: list[Case]) -> None:
         member.open_cases += 1
         taken[member] = taken.get(member, 0) + 1
         lines.append(_assigned_line(case))
-    Case.objects.bulk_update(cases, ["group", "assignee"], batch_size=2000)
     for member, count in taken.items():
         counted(member.group_id, member.user_id, count)
-    CaseEntry.objects.bulk_create(lines, batch_size=2000)
+    return lines
 
 
 def _employees(cases: list[Case]) -> list[Case]:
@@ -78,8 +75,9 @@ def _employees(cases: list[Case]) -> list[Case]:
 
 
 def _assigned_line(case: Case) -> CaseEntry:
-    return CaseEntry(
-        case=case,
+    return new_row(
+        CaseEntry,
+        case_id=case.pk,
         at=case.created_at,
         kind=EntryKind.ASSIGNED,
         author=ROUTER,

@@ -153,9 +153,9 @@ class BusinessCalendar:
         gives the last closing time: a target reached exactly at 18:00 was due at 18:00.
         Negative ``seconds`` look back: when a target already overrun was crossed."""
         seg = self.segments
-        origin = seg.position(np.array([seg.check(to_micros(start, "start"), "start")]))
-        position = np.maximum(origin + round(seconds * MICROS), 0)
-        return from_micros(int(seg.instant(position)[0]), self.zone)
+        origin = seg.position_of(seg.check(to_micros(start, "start"), "start"))
+        position = max(origin + round(seconds * MICROS), 0)
+        return from_micros(seg.instant_of(position), self.zone)
 
     def is_open(self, moment: datetime) -> bool:
         t = self.segments.check(to_micros(moment), "moment")
@@ -186,6 +186,22 @@ class CompiledSegments:
         safe = np.maximum(k, 0)
         inside = np.clip(micros - self.starts[safe], 0, self.ends[safe] - self.starts[safe])
         return np.where(k >= 0, self.before[safe] + inside, 0)
+
+    def position_of(self, micros: int) -> int:
+        """:meth:`position` of one instant, in plain integers: a case's fold asks a few of
+        these, where numpy's per-call cost on one-element arrays would be most of the work."""
+        k = int(np.searchsorted(self.starts, micros, side="right")) - 1
+        if k < 0:
+            return 0
+        start = int(self.starts[k])
+        return int(self.before[k]) + min(max(micros - start, 0), int(self.ends[k]) - start)
+
+    def instant_of(self, position: int) -> int:
+        """:meth:`instant` of one position, in plain integers."""
+        k = int(np.searchsorted(self.through, position, side="left"))
+        if k >= len(self.starts):
+            raise SlaInputError("seconds", "runs past the calendar's compiled years")
+        return int(self.starts[k]) + position - int(self.before[k])
 
     def instant(self, position: I64) -> I64:
         """The earliest instant at which ``position`` business µs have elapsed."""
@@ -248,8 +264,7 @@ def business_seconds(calendar: BusinessCalendar, start: datetime, end: datetime)
     seg = calendar.segments
     a = seg.check(to_micros(start, "start"), "start")
     b = seg.check(to_micros(end, "end"), "end")
-    pos = seg.position(np.array([a, b], dtype=np.int64))
-    return int(pos[1] - pos[0]) / MICROS
+    return (seg.position_of(b) - seg.position_of(a)) / MICROS
 
 
 def add_business_seconds(calendar: BusinessCalendar, start: datetime, seconds: float) -> datetime:
@@ -265,5 +280,4 @@ def add_business_seconds(calendar: BusinessCalendar, start: datetime, seconds: f
     amount = round(seconds * MICROS)
     if amount == 0:
         return from_micros(a, calendar.zone)
-    origin = seg.position(np.array([a], dtype=np.int64))
-    return from_micros(int(seg.instant(origin + amount)[0]), calendar.zone)
+    return from_micros(seg.instant_of(seg.position_of(a) + amount), calendar.zone)
