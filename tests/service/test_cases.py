@@ -72,3 +72,17 @@ def test_bad_requests_are_refused_and_write_nothing():
     with pytest.raises(CaseState):
         cases.reply(case.pk, "tarde", ACTOR)
     assert CaseEntry.objects.filter(case=case).count() == 2
+
+
+def test_resolving_charges_each_group_the_case_passed_through_once():
+    SupportGroup.objects.filter(name="nivel1").update(cost_per_case=12)
+    SupportGroup.objects.filter(name="expertos").update(cost_per_case=30)
+    case = _open()
+    cases.assign(case.pk, ACTOR, group="expertos")
+    line = CaseEntry.objects.filter(case=case, kind="assigned").last()
+    assert (line.data["from"], line.data["group"]) == ("nivel1", "expertos")
+    cases.resolve(case.pk, ACTOR)
+    assert Case.objects.get(pk=case.pk).cost == 42
+    cases.customer_message(case.pk, "Sigue igual", ACTOR)  # reopened
+    cases.resolve(case.pk, ACTOR)
+    assert Case.objects.get(pk=case.pk).cost == 42  # no group is charged twice

@@ -26,7 +26,7 @@ from lealtad.service.choices import (
     EntryKind,
 )
 from lealtad.service.models import Case, CaseEntry, SupportGroup
-from lealtad.service.services import opening, sla, sla_assign
+from lealtad.service.services import costing, opening, sla, sla_assign
 from lealtad.service.services.opening import CaseNotFound, CaseRefused, NewCase
 
 __all__ = ["CaseNotFound", "CaseRefused", "CaseState", "NewCase"]
@@ -201,6 +201,7 @@ def assign(case_id: int, actor: Actor, group: str = "", assignee_id: int | None 
         case = locked(case_id)
         if case.status in OPEN_STATUSES:
             sla_assign.counted(case.group_id, case.assignee_id, -1)
+        before = case.group.name if case.group else ""
         if group:
             case.group = _group(group)
         case.assignee_id = assignee_id
@@ -212,7 +213,13 @@ def assign(case_id: int, actor: Actor, group: str = "", assignee_id: int | None 
             case,
             EntryKind.ASSIGNED,
             actor,
-            data={"group": case.group.name if case.group else "", "assignee": assignee_id},
+            # Where it came from too: costing charges every group a case passed through and
+            # first-contact resolution counts a hand-over, even from a group nobody was in.
+            data={
+                "group": case.group.name if case.group else "",
+                "from": before,
+                "assignee": assignee_id,
+            },
         )
         sla.refresh(case)
     return case
@@ -247,6 +254,7 @@ def resolve(
             body=note_text,
             data={"outcome": outcome},
         )
+        costing.charge_handling(case, now)
         sla.refresh(case, now)
         _announce(case, "case.resolved")
     return case
