@@ -383,12 +383,6 @@ def test_one_source_one_face(
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason="services/surveys.py on_contact_ended schedules a survey for the contact when it "
-    "runs before service.case_from_contact (same contact.ended pass): it should skip a contact "
-    "wrapped up with open_case, whose case's resolution asks instead",
-)
 def test_a_call_that_opens_a_case_is_asked_about_once() -> None:
     """One question per story: the case's resolution asks, the call that opened it does not."""
     _center()

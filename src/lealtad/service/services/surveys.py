@@ -124,8 +124,10 @@ def on_contact_ended(message: hub.Message) -> None:
     if not customer_id or payload.get("status") != "done" or not payload.get("answered_at"):
         return
     contact_id = int(payload.get("contact_id") or 0)
-    if Case.objects.filter(contact_id=contact_id).exists():
-        return  # its case's resolution asks instead: one question per story
+    # A call wrapped up into a case is asked about when its case is resolved: one question per
+    # story, whichever subscriber of this event runs first.
+    if payload.get("open_case") or Case.objects.filter(contact_id=contact_id).exists():
+        return
     ended = payload.get("ended_at")
     at = datetime.fromisoformat(ended) if ended else timezone.now()
     schedule(f"contact-{contact_id}", int(customer_id), at, contact_id=contact_id)
