@@ -98,3 +98,18 @@ def test_the_case_page_suggests_knowledge_base_articles(make_user):
     case = _open("Internet lento, se corta la conexión")
     panel = agent.get(f"/service/cases/{case.pk}/").content.decode().split('id="kb-suggestions"')[1]
     assert "/service/kb/a/" in panel and "No suggestions" not in panel
+
+
+def test_the_case_page_names_the_customers_tier_in_words(make_user):
+    from lealtad.customers.models import CustomerStanding
+    from tests.service.mail_fixtures import customer
+
+    rosa = customer("rosa@cliente.ec", "Rosa")
+    CustomerStanding.objects.create(customer_id=rosa, value_tier="mvc", computed_at=timezone.now())
+    case = cases.open_case(
+        NewCase(subject="Sin luz", category="post_sale", customer_id=rosa), ACTOR
+    )
+    agent = Client(HTTP_ACCEPT_LANGUAGE="en")
+    agent.force_login(make_user("agent"))
+    shown = agent.get(f"/service/cases/{case.pk}/").content.decode()
+    assert "Most valuable" in shown and "· mvc" not in shown

@@ -20,6 +20,7 @@ from lealtad.core.access import principal, require
 from lealtad.core.audit import Actor
 from lealtad.core.refusals import shown_as_message
 from lealtad.core.roles import Capability
+from lealtad.customers.choices import ValueTier
 from lealtad.customers.selectors import get_customer
 from lealtad.customers.selectors.standing import standing_of
 from lealtad.service.choices import CaseCategory, CaseOutcome, CaseStatus
@@ -77,9 +78,14 @@ def _customer(customer_id: int | None) -> dict[str, Any] | None:
     return {
         "id": customer_id,
         "name": found.display_name if found else f"#{customer_id}",
-        "tier": standing.get("value_tier", ""),
+        "tier": _tier_label(standing.get("value_tier") or ""),
         "language": found.language if found else "",
     }
+
+
+def _tier_label(tier: str) -> str:
+    """The tier in words ("Most valuable"), never its code."""
+    return str(ValueTier(tier).label) if tier in ValueTier.values else tier
 
 
 def _suggestions(case: Any) -> list[kb.Hit]:
