@@ -152,3 +152,19 @@ def make_customer_for_360():
         return int(made.pk)
 
     return make
+
+
+def test_the_api_escalates_to_the_next_tier_and_refuses_at_the_top(token_client):
+    agent = token_client("agent", scopes=("service:handle",))
+    case = cases.open_case(
+        cases.NewCase(subject="Sin luz", category="post_sale", customer_id=5), ACTOR
+    )
+    url = f"/api/v1/service/cases/{case.pk}/escalate"
+    got = agent.post(url, {"note": "Necesita un experto"}, content_type="application/json")
+    assert got.status_code == 200, got.content
+    case.refresh_from_db()
+    assert case.group.name != "nivel1"
+    top = SupportGroup.objects.filter(escalates_to__isnull=True, internal=False).first()
+    Case.objects.filter(pk=case.pk).update(group=top)
+    refused = agent.post(url, {}, content_type="application/json")
+    assert refused.status_code == 409

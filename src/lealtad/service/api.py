@@ -22,6 +22,7 @@ from lealtad.service.models import Case, CaseEntry
 from lealtad.service.selectors import cases as reads
 from lealtad.service.services import cases, outbound
 from lealtad.service.services.cases import CaseNotFound, NewCase
+from lealtad.service.services.escalation import escalate
 
 router = Router(tags=["service desk: cases"])
 PREFIX = "/service/cases"
@@ -240,6 +241,18 @@ def assign(request: HttpRequest, case_id: int, body: AssignIn) -> dict[str, Any]
     """Reassigning is a supervisor's move."""
     require(request, Capability.SERVICE_SUPERVISE)
     cases.assign(case_id, _actor(request), body.group, body.assignee_id)
+    return summary(_found(case_id))
+
+
+class EscalateIn(Strict):
+    note: str = Field(default="", max_length=10_000)
+
+
+@router.post(PREFIX + "/{case_id}/escalate", response={200: dict[str, Any], **errors(404, 409)})
+def escalate_case(request: HttpRequest, case_id: int, body: EscalateIn) -> dict[str, Any]:
+    """To the group's next tier, unassigned; 409 when the group has none."""
+    require(request, Capability.SERVICE_HANDLE)
+    escalate(case_id, _actor(request), body.note)
     return summary(_found(case_id))
 
 
