@@ -64,7 +64,7 @@ def desk() -> None:
     SupportGroup.objects.get_or_create(name="i-expertos", defaults={"label": "E", "level": 2})
     for n in range(10):
         user, _ = get_user_model().objects.get_or_create(username=f"i-agente{n}")
-        GroupMember.objects.get_or_create(group=level1, user=user, defaults={"max_open": 1_000_000})
+        GroupMember.objects.get_or_create(group=level1, user=user, defaults={"max_open": 30_000})
     calendar, _ = BusinessCalendar.objects.get_or_create(
         name="i-ec", defaults={"label": "EC", "time_zone": "America/Guayaquil", "country": "EC"}
     )
