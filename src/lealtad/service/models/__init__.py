@@ -18,5 +18,5 @@ __all__ = [
     "SlaPolicy",
     "SupportGroup",
 ]
-from lealtad.service.models.sla import CaseClock  # noqa: F401  (the SLA snapshot)
 from lealtad.service.models.costing import CaseCharge  # noqa: F401  (handling charges)
+from lealtad.service.models.sla import CaseClock  # noqa: F401  (the SLA snapshot)
