@@ -58,6 +58,24 @@ def tab_to(page: Page, selector: str, limit: int = 60) -> None:
     raise AssertionError(f"{selector} cannot be reached with Tab")
 
 
+def settled(page: Page) -> None:
+    """Wait for htmx to finish swapping the customer card in: it wires the new buttons and
+    focuses the buyer as it settles, a few milliseconds after the swap (a person is never
+    that fast, a test is)."""
+    page.wait_for_function(
+        "() => !document.querySelector('#customer-card.htmx-settling, #customer-card .htmx-added')"
+    )
+
+
+def arrow_to(page: Page, selector: str, limit: int = 6) -> None:
+    """Press the down arrow in a radio group until ``selector`` is the one chosen."""
+    for _ in range(limit):
+        if page.locator(selector).is_checked():
+            return
+        page.keyboard.press("ArrowDown")
+    expect(page.locator(selector)).to_be_checked()
+
+
 def namesake() -> None:
     ctx = customer_services.ChangeContext(Actor.system("test"), channel="pos")
     made = customer_services.create_customer(
@@ -98,17 +116,18 @@ def test_a_sale_by_keyboard_at_360_px(narrow: Page, live_server):
     expect(card).to_contain_text("••••4065")
     expect(card.locator("#order-form")).to_have_count(0)
     assert fits_the_screen(page)
+    settled(page)
     tab_to(page, "button.pick[aria-label$='Ortega']")
     page.keyboard.press("Enter")
+    expect(card.locator("#buyer")).to_be_visible()
+    settled(page)
     expect(card.locator("#buyer")).to_be_focused()
     expect(card.locator("#buyer")).to_contain_text("Rodrigo Juárez Ortega")
     assert fits_the_screen(page)
 
     # Pick up here, paid with the card on file; review, then confirm.
     tab_to(page, "input[name=fulfilment]:checked")
-    page.keyboard.press("ArrowDown")  # from the home address to the next choice ...
-    page.keyboard.press("ArrowDown")  # ... past the office: pick up in this store
-    expect(page.locator("input[name=fulfilment][value=pickup]")).to_be_checked()
+    arrow_to(page, "input[name=fulfilment][value=pickup]")  # past the addresses on file
     tab_to(page, "#order-form button[type=submit]")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/store/orders/review/"))
@@ -139,12 +158,14 @@ def test_a_walk_in_pays_cash_by_keyboard_in_spanish(angosto: Page, live_server):
     page.keyboard.press("Enter")
     expect(page.locator("#customer-card")).to_contain_text("No se encontró")
     expect(page.locator("h2", has_text="Pedido para un cliente")).to_be_visible()
+    settled(page)
     tab_to(page, "button.walk-in")
     page.keyboard.press("Enter")
+    expect(page.locator("#buyer")).to_be_visible()
+    settled(page)
     expect(page.locator("#buyer")).to_be_focused()
     tab_to(page, "input[name=pay]:checked")  # pay at the till, first choice without a card
-    page.keyboard.press("ArrowDown")  # cash
-    expect(page.locator("input[name=pay][value=cash]")).to_be_checked()
+    arrow_to(page, "input[name=pay][value=cash]")
     tab_to(page, "#order-form button[type=submit]")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/store/orders/review/"))
