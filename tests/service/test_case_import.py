@@ -238,3 +238,10 @@ def test_the_api_imports_for_a_supervisor_only(token_client):
 
 def _upload(body: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile("casos.csv", body, content_type="text/csv")
+
+
+def test_a_file_that_is_not_utf8_text_is_refused_naming_its_line():
+    with pytest.raises(case_import.UnreadableFile) as refused:
+        case_import.read_csv(b"reference,subject,category\nZ-1,Se\xf1al,other\n")
+    assert (refused.value.problem.line, refused.value.problem.column) == (2, "file")
+    assert Case.objects.count() == 0

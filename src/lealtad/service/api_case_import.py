@@ -35,6 +35,9 @@ def import_cases(
     dry_run: Form[bool] = False,
 ) -> tuple[int, dict[str, Any]]:
     who = require(request, Capability.SERVICE_SUPERVISE)
-    rows = case_import.read_csv(file.read())
+    try:
+        rows = case_import.read_csv(file.read())
+    except case_import.UnreadableFile as exc:
+        return 422, {"ok": False, "problems": [exc.problem.__dict__], "warnings": []}
     report = case_import.import_cases(rows, source=source, actor=who.actor, dry_run=dry_run)
     return (200 if report.ok else 422), report.as_dict()

@@ -97,7 +97,11 @@ def import_command(
     from lealtad.service.services import case_import
 
     with open(path, "rb") as stream:
-        rows = case_import.read_csv(stream)
+        try:
+            rows = case_import.read_csv(stream)
+        except case_import.UnreadableFile as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from None
     with progress() as bar:
         task = bar.add_task("importing cases", total=len(rows))
         report = case_import.import_cases(

@@ -88,12 +88,29 @@ class ImportReport:
         }
 
 
+class UnreadableFile(ValueError):
+    """Not a CSV file in UTF-8: nothing of it can be read, so nothing is imported."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
 def read_csv(stream: IO[bytes] | bytes) -> list[dict[str, str]]:
     """The file's rows by column name (UTF-8, with or without a BOM; comma or semicolon, as a
     spreadsheet in Spanish saves it)."""
     raw = stream if isinstance(stream, bytes) else stream.read()
-    text = raw.decode("utf-8-sig")
-    dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;") if text.strip() else csv.excel
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise UnreadableFile(
+            Problem(line, "file", _("Not UTF-8 text: save it as CSV UTF-8."))
+        ) from None
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;") if text.strip() else csv.excel
+    except csv.Error:
+        dialect = csv.excel  # one column, or no delimiter found: read as commas
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     return [
         {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()} for row in reader
