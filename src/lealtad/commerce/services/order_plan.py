@@ -190,4 +190,3 @@ def _quote(plan: _Plan, at: datetime) -> pricing.Quote:
         coupon=plan.coupon,
     )
     return pricing.quote(lines, selectors.promotions(at), rate, context)
-
