@@ -56,7 +56,7 @@ def test_stock_counts_and_refusals():
 
 def test_the_demo_loads_once():
     first = runner.invoke(app, ["field", "demo"])
-    assert first.exit_code == 0 and "4 technicians added" in first.output, first.output
+    assert first.exit_code == 0 and "5 technicians added" in first.output, first.output
     again = runner.invoke(app, ["field", "demo"])
     assert "0 technicians added" in again.output
     board = runner.invoke(app, ["field", "board", "--day", "2026-12-07"])
