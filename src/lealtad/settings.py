@@ -102,6 +102,8 @@ INSTALLED_APPS = [
     "lealtad.analytics",
     "lealtad.contactcenter",
     "lealtad.service",
+    "lealtad.marketing",
+    "lealtad.loyalty",
     "lealtad.web",
     "lealtad.accounts",
 ]

@@ -22,6 +22,9 @@ urlpatterns = [
     path("contactcenter/", include("lealtad.contactcenter.urls")),
     path("service/", include("lealtad.service.urls")),
     path("portal/", include("lealtad.service.views_portal")),
+    path("marketing/", include("lealtad.marketing.urls")),
+    path("m/", include("lealtad.marketing.urls_public")),
+    path("loyalty/", include("lealtad.loyalty.urls")),
     path("", include("lealtad.accounts.urls")),
     path("", include("lealtad.web.urls")),
 ]

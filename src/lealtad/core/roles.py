@@ -54,6 +54,13 @@ class Capability(StrEnum):
     # (backlog, breaches, reassignment, SLA policies, groups, knowledge-base editing).
     SERVICE_HANDLE = "service.handle"
     SERVICE_SUPERVISE = "service.supervise"
+    # Marketing: see segments, campaigns, offers and their results; build and run them
+    # (segments, campaigns, templates, offers, suppressions).
+    MARKETING_VIEW = "marketing.view"
+    MARKETING_MANAGE = "marketing.manage"
+    # Loyalty: programs, tiers, earning rules, manual point adjustments. Earning and
+    # redeeming at a till is part of selling (SELL).
+    LOYALTY_MANAGE = "loyalty.manage"
 
 
 class Role(StrEnum):
@@ -83,6 +90,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
         | _COMMERCE
         | {C.VIEW_AUDIT, C.CREATE, C.EDIT, C.EDIT_CONSENTS, C.MERGE, C.INGEST, C.ANALYTICS_VIEW}
         | {C.CONTACT_HANDLE, C.CONTACT_SUPERVISE, C.SERVICE_HANDLE, C.SERVICE_SUPERVISE}
+        | {C.MARKETING_VIEW}
     ),
     Role.AGENT: frozenset(
         _READ
@@ -90,7 +98,10 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
         | {C.SERVICE_HANDLE}
     ),
     Role.SALES_REP: frozenset(_READ | {C.CREATE, C.EDIT, C.SELL, C.CONTACT_HANDLE}),
-    Role.MARKETER: frozenset({C.LOOKUP, C.VIEW, C.VIEW_CONSENTS, C.EXPORT, C.ANALYTICS_VIEW}),
+    Role.MARKETER: frozenset(
+        {C.LOOKUP, C.VIEW, C.VIEW_CONSENTS, C.EXPORT, C.ANALYTICS_VIEW}
+        | {C.MARKETING_VIEW, C.MARKETING_MANAGE, C.LOYALTY_MANAGE}
+    ),
     Role.TECHNICIAN: frozenset({C.LOOKUP, C.VIEW, C.VIEW_HISTORY, C.FULFIL, C.SERVICE_HANDLE}),
     Role.STORE_CLERK: frozenset({C.LOOKUP, C.VIEW, C.CREATE, C.SELL}),
     Role.API_CLIENT: frozenset(_READ | _COMMERCE | {C.CREATE, C.EDIT, C.INGEST, C.TELEPHONY}),
@@ -118,6 +129,9 @@ SCOPE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     "telephony:write": frozenset({C.TELEPHONY}),
     "service:handle": frozenset({C.SERVICE_HANDLE}),
     "service:supervise": frozenset({C.SERVICE_HANDLE, C.SERVICE_SUPERVISE}),
+    "marketing:read": frozenset({C.MARKETING_VIEW}),
+    "marketing:manage": frozenset({C.MARKETING_VIEW, C.MARKETING_MANAGE}),
+    "loyalty:manage": frozenset({C.LOYALTY_MANAGE}),
 }
 CHANNEL_SCOPE_PREFIX = "channel:"
 

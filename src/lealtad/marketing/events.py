@@ -1,0 +1,7 @@
+"""Hub wiring of marketing: the event types it publishes and the subscribers it runs.
+
+Each area (segments, campaigns, responses, offers) registers its subscribers in its own
+``services`` module; importing them here makes them register at start-up.
+"""
+
+from __future__ import annotations

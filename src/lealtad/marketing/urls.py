@@ -1,0 +1,12 @@
+"""Marketing's pages under ``/marketing/``: each area includes its own patterns here."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver
+
+from lealtad.marketing.views_home import urlpatterns as home_urls
+
+app_name = "marketing"
+
+urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns += home_urls

@@ -1,0 +1,10 @@
+"""Pages a customer reaches from a message, with no account: signed links only (unsubscribe,
+preference center, tracked clicks). Under ``/m/``."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver
+
+app_name = "marketing_public"
+
+urlpatterns: list[URLPattern | URLResolver] = []
