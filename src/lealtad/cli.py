@@ -44,6 +44,8 @@ def _mount_context_commands() -> None:
     from lealtad.contactcenter.cli import app as contactcenter_app
     from lealtad.core.hub_cli import app as hub_app
     from lealtad.customers.identity_cli import app as identity_app
+    from lealtad.loyalty.cli import app as loyalty_app
+    from lealtad.marketing.cli import app as marketing_app
     from lealtad.privacy.cli import app as privacy_app
     from lealtad.service.cli import app as service_app
 
@@ -57,6 +59,8 @@ def _mount_context_commands() -> None:
         contactcenter_app, name="contactcenter", help="The contact center: the ACD router …"
     )
     app.add_typer(service_app, name="service", help="The service desk: cases, knowledge base …")
+    app.add_typer(marketing_app, name="marketing", help="Segments, campaigns, offers.")
+    app.add_typer(loyalty_app, name="loyalty", help="The loyalty program: points, tiers.")
 
 
 def _django() -> None:

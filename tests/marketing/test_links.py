@@ -1,0 +1,36 @@
+"""Signed links: each reads back only what it was made for, and any change breaks it."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lealtad.marketing import links
+
+
+@given(st.integers(min_value=1, max_value=2**62), st.text(min_size=1, max_size=200))
+def test_a_click_link_gives_back_its_message_and_target(message_id, target):
+    assert links.click_of(links.click_token(message_id, target)) == (message_id, target)
+
+
+def test_an_altered_token_is_refused():
+    token = links.unsubscribe_token(41)
+    assert links.message_of_unsubscribe(token) == 41
+    with pytest.raises(links.BadLink):
+        links.message_of_unsubscribe(token.replace("41", "42", 1))
+
+
+def test_a_token_for_one_purpose_opens_no_other():
+    with pytest.raises(links.BadLink):
+        links.customer_of_preferences(links.click_token(7, "https://example.com"))
+    with pytest.raises(links.BadLink):
+        links.message_of_unsubscribe(links.preferences_token(7))
+
+
+def test_a_preference_link_expires_after_a_year(monkeypatch):
+    token = links.preferences_token(9)
+    assert links.customer_of_preferences(token) == 9
+    monkeypatch.setattr(links, "PREFERENCES_MAX_AGE", -1)
+    with pytest.raises(links.BadLink):
+        links.customer_of_preferences(token)
