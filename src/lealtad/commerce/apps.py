@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CommerceConfig(AppConfig):
     name = "lealtad.commerce"
     label = "commerce"
-    verbose_name = "Commerce"
+    verbose_name = _("Commerce")
 
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save

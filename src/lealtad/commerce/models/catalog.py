@@ -18,8 +18,9 @@ class Category(models.Model):
     )
 
     class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
         ordering = ["code"]
-        verbose_name_plural = "categories"
 
     def __str__(self) -> str:
         return self.name_es
@@ -40,6 +41,8 @@ class Product(models.Model):
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -87,6 +90,8 @@ class ChannelPrice(models.Model):
     reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("channel price")
+        verbose_name_plural = _("channel prices")
         ordering = ["variant", "channel"]
         indexes = [models.Index(fields=["variant", "channel"], name="channel_price_idx")]
 
@@ -103,6 +108,8 @@ class TaxRate(models.Model):
     rate = models.DecimalField(_("rate"), max_digits=6, decimal_places=4)  # 0.1500
 
     class Meta:
+        verbose_name = _("tax rate")
+        verbose_name_plural = _("tax rates")
         ordering = ["country", "region"]
         constraints = [
             models.UniqueConstraint(fields=["country", "region"], name="tax_rate_once"),
@@ -137,6 +144,8 @@ class Promotion(models.Model):
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
+        verbose_name = _("promotion")
+        verbose_name_plural = _("promotions")
         ordering = ["priority", "code"]
         constraints = [
             models.CheckConstraint(condition=models.Q(value__gt=0), name="promotion_value_positive")

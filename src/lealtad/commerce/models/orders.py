@@ -59,6 +59,8 @@ class Order(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-placed_at", "-id"]
         indexes = [models.Index(fields=["customer_id", "-placed_at"], name="order_customer_idx")]
 

@@ -4,6 +4,7 @@ order)."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from lealtad.commerce.models.fields import money
 from lealtad.commerce.models.orders import Order, OrderLine
@@ -30,6 +31,8 @@ class Return(models.Model):
     created_by = models.CharField(max_length=150, blank=True)
 
     class Meta:
+        verbose_name = _("return")
+        verbose_name_plural = _("returns")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -71,6 +74,8 @@ class Exchange(models.Model):
     created_by = models.CharField(max_length=150, blank=True)
 
     class Meta:
+        verbose_name = _("exchange")
+        verbose_name_plural = _("exchanges")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:

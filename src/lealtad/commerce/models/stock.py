@@ -24,6 +24,8 @@ class Location(models.Model):
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -42,6 +44,8 @@ class Stock(models.Model):
     reserved = models.IntegerField(_("reserved"), default=0)
 
     class Meta:
+        verbose_name = _("stock level")
+        verbose_name_plural = _("stock levels")
         ordering = ["variant", "location"]
         constraints = [
             models.UniqueConstraint(fields=["variant", "location"], name="stock_once"),
@@ -89,6 +93,8 @@ class Transfer(models.Model):
     received_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
         ordering = ["-requested_at", "-id"]
 
     def __str__(self) -> str:
