@@ -264,3 +264,32 @@ def test_an_address_with_a_control_character_is_refused(api, rodrigo, text):
     (issue,) = response.json()["detail"]
     assert issue["loc"][-1] == "city" and "control character" in issue["msg"]
     assert Customer.objects.get(pk=rodrigo).addresses.count() == addresses
+
+
+def test_search_pages_with_the_total_and_the_facts_that_tell_namesakes_apart(api):
+    events = [
+        make_event(
+            f"page-{n}",
+            type="customer.upserted",
+            channel="pos",
+            customer={"name": f"Mercy Quishpe Tipán {n}", "phone": f"099 100 {n:04d}"},
+            payload={"addresses": [{"kind": "home", "line1": "Calle 1", "city": "Ambato"}]},
+        )
+        for n in range(7)
+    ]
+    assert api.post("/api/v1/events", events, content_type="application/json").status_code < 300
+    first = api.get("/api/v1/customers", {"q": "Quishpe", "limit": 3}).json()
+    assert (first["page"], first["pages"], first["total"], first["more_than"]) == (1, 3, 7, False)
+    assert len(first["results"]) == 3
+    assert first["results"][0]["city"] == "Ambato"
+    assert first["results"][0]["phone"].startswith("+593 99 100")
+    last = api.get("/api/v1/customers", {"q": "Quishpe", "limit": 3, "page": 9}).json()
+    assert last["page"] == 3 and len(last["results"]) == 1  # past the end: the last page
+    seen = {r["id"] for p in (1, 2, 3) for r in _page(api, p)}
+    assert len(seen) == 7  # every customer once, none lost between pages
+
+
+def _page(api, number: int) -> list[dict]:
+    return api.get("/api/v1/customers", {"q": "Quishpe", "limit": 3, "page": number}).json()[
+        "results"
+    ]

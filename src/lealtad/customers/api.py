@@ -29,6 +29,7 @@ from lealtad.customers.schemas import (
     PhoneIn,
     ProfileIn,
 )
+from lealtad.customers.selectors import search_page
 
 router = Router(tags=["customers"])
 
@@ -119,10 +120,18 @@ def lookup(
 
 
 @router.get("/customers", summary="Search by name fragment, phone, email or national id")
-def search(request: HttpRequest, q: str = "", limit: int = 25) -> dict[str, Any]:
+def search(request: HttpRequest, q: str = "", page: int = 1, limit: int = 25) -> dict[str, Any]:
+    """One page of matches with the facts that tell namesakes apart, the total (``more_than``
+    when counting stopped at 10,000) and the page count, as on the search page."""
     who = require(request, Capability.LOOKUP)
-    rows = selectors.search(q, limit=max(1, min(limit, 100)), reader=who.reader)
-    return {"results": [presenters.customer_summary(c) for c in rows]}
+    found = search_page.search_page(q, page, who.reader, per_page=max(1, min(limit, 100)))
+    return {
+        "results": [presenters.found_customer(row) for row in found.rows],
+        "page": found.number,
+        "pages": found.pages,
+        "total": found.total,
+        "more_than": found.more_than,
+    }
 
 
 @router.post("/customers", response={201: dict, **errors(409)}, summary="Create a customer")

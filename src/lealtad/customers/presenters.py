@@ -13,6 +13,7 @@ from lealtad.customers.models import (
     Interaction,
     Merge,
 )
+from lealtad.customers.selectors.search_page import FoundCustomer
 
 
 def _iso(value: Any) -> Any:
@@ -27,6 +28,19 @@ def customer_summary(c: Customer) -> dict[str, Any]:
         "lifecycle_status": c.lifecycle_status,
         "national_id": c.national_id,
         "merged_into": c.merged_into_id,
+    }
+
+
+def found_customer(row: FoundCustomer) -> dict[str, Any]:
+    """A search result: the summary and what tells namesakes apart (codes; the page shows
+    words)."""
+    return {
+        **customer_summary(row.customer),
+        "phone": row.phone,
+        "city": row.city,
+        "value_tier": row.tier_code,
+        "last_contact_at": _iso(row.last_contact_at),
+        "last_contact_channel": row.last_contact_channel_code,
     }
 
 

@@ -39,6 +39,8 @@ class FoundCustomer:
     tier: str  # in words ("Most valuable"), empty before the first analytics refresh
     last_contact_at: datetime | None
     last_contact_channel: str  # in words
+    tier_code: str = ""  # the codes behind the words, for the API
+    last_contact_channel_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,10 +53,11 @@ class SearchPage:
     pages: int
     total: int
     more_than: bool
+    per_page: int = PER_PAGE
 
     @property
     def first_index(self) -> int:
-        return (self.number - 1) * PER_PAGE + 1 if self.rows else 0
+        return (self.number - 1) * self.per_page + 1 if self.rows else 0
 
     @property
     def last_index(self) -> int:
@@ -76,16 +79,19 @@ def page_number(raw: str | None) -> int:
     return int(text) if text.isdigit() and 0 < int(text) < 10**6 else 1
 
 
-def search_page(query: str, number: int = 1, reader: Reader | None = None) -> SearchPage:
+def search_page(
+    query: str, number: int = 1, reader: Reader | None = None, per_page: int | None = None
+) -> SearchPage:
     """Page ``number`` of the customers matching ``query`` (past the last page: the last)."""
+    per_page = per_page or PER_PAGE
     found = matching(query, reader)
     counted = found.order_by()[: COUNT_CAP + 1].count()
     more_than = counted > COUNT_CAP
     total = min(counted, COUNT_CAP)
-    pages = max(1, -(-total // PER_PAGE))
+    pages = max(1, -(-total // per_page))
     number = min(max(1, number), pages)
-    start = (number - 1) * PER_PAGE
-    customers = list(found[start : start + PER_PAGE])
+    start = (number - 1) * per_page
+    customers = list(found[start : start + per_page])
     return SearchPage(
         query=query,
         rows=_with_facts(customers, reader),
@@ -93,6 +99,7 @@ def search_page(query: str, number: int = 1, reader: Reader | None = None) -> Se
         pages=pages,
         total=total,
         more_than=more_than,
+        per_page=per_page,
     )
 
 
@@ -154,6 +161,8 @@ def _with_facts(customers: list[Customer], reader: Reader | None) -> list[FoundC
             tier=_label(choices.ValueTier, tiers.get(c.pk, "")),
             last_contact_at=contacts.get(c.pk, (None, ""))[0],
             last_contact_channel=_label(choices.Channel, contacts.get(c.pk, (None, ""))[1]),
+            tier_code=tiers.get(c.pk, ""),
+            last_contact_channel_code=contacts.get(c.pk, (None, ""))[1],
         )
         for c in customers
     ]
