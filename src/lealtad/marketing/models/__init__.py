@@ -1,1 +1,3 @@
 """The context's tables, one module per area; every model is imported here so Django sees it."""
+
+from lealtad.marketing.models.offers import *  # noqa: F403  (next-best-offer: its __all__)
