@@ -148,6 +148,9 @@ class OfferStat(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["offer", "channel"], name="offer_stat_once")]
 
+    def __str__(self) -> str:
+        return f"{self.offer_id}/{self.channel}"
+
 
 class OfferDaily(models.Model):
     """Showings and acceptances per offer and day: the daily budget and the cap on
@@ -160,6 +163,9 @@ class OfferDaily(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["offer", "day"], name="offer_daily_once")]
+
+    def __str__(self) -> str:
+        return f"{self.offer_id} {self.day}"
 
 
 class OfferExposure(models.Model):
@@ -182,6 +188,9 @@ class OfferExposure(models.Model):
         ]
         indexes = [models.Index(fields=["month", "group"], name="offer_exposure_month")]
 
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.month} {self.group}"
+
 
 class OfferSettings(models.Model):
     """The offer program's knobs (one row): the holdout share and the fatigue limits across
@@ -193,3 +202,6 @@ class OfferSettings(models.Model):
         _("offers shown per customer a week"), default=20
     )
     updated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"holdout {self.holdout_share:.0%}"
