@@ -1,7 +1,21 @@
 #!/usr/bin/env bash
-# Create .venv (Python 3.11) if missing and install Lealtad editable with its test extras.
+# Create .venv (Python 3.11) if missing and install Lealtad editable with its test extras;
+# install the test tools from npm (axe-core, package-lock.json) into node_modules.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# npm: only the accessibility test's axe-core; skipped when the lock has not changed.
+npm_stamp=node_modules/.lealtad-installed
+npm_want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [[ ! -f $npm_stamp || $(<"$npm_stamp") != "$npm_want" ]]; then
+    if command -v npm >/dev/null; then
+        echo "install: npm ci (axe-core for the accessibility tests)"
+        npm ci --no-audit --no-fund --loglevel=error
+        echo "$npm_want" >"$npm_stamp"
+    else
+        echo "install: npm is missing (run scripts/setup-system.sh); the accessibility tests will fail" >&2
+    fi
+fi
 
 if [[ ! -x .venv/bin/python ]]; then
     python=$(command -v python3.11 || command -v python3)

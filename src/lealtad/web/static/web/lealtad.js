@@ -12,6 +12,11 @@
         if (select.form) select.form.submit();
       });
     });
+    // A table wider than the screen scrolls in its .scroll box: the box takes keyboard focus
+    // so arrow keys scroll it (WCAG 2.1.1; axe's scrollable-region-focusable).
+    root.querySelectorAll(".scroll").forEach(function (box) {
+      if (!box.hasAttribute("tabindex")) box.setAttribute("tabindex", "0");
+    });
     // <span data-bar="42">: a bar 42% wide (the review queue's weights).
     root.querySelectorAll("[data-bar]").forEach(function (bar) {
       var width = Math.max(0, Math.min(100, parseInt(bar.dataset.bar, 10) || 0));
