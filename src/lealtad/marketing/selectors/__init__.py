@@ -1,0 +1,1 @@
+"""Marketing's selectors, one module per area."""

@@ -1,0 +1,1 @@
+"""Marketing's services, one module per area."""
