@@ -13,3 +13,12 @@ from django.utils import translation
 def _english() -> Iterator[None]:
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def story(db: object):
+    """Seed 000's catalog, stores, customer and card on file (as the commerce tests)."""
+    from lealtad.commerce import demo
+
+    demo.seed_catalog()
+    return demo.seed_customer()

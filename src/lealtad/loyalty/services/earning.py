@@ -1,0 +1,285 @@
+"""Points earned from orders and taken back by returns, batch-first.
+
+The hub hands the ``order.placed`` messages of a dispatcher pass together; each order earns
+once per program, keyed ``earn:<program>:<order number>``, so a retried delivery, a replayed
+outbox or an offline POS batch synced twice finds its key taken and earns nothing more. A
+return takes back the share of the points its units earned (``loyalty_engine.earning``); if
+those points were spent, the program's negative-balance policy decides (docs/loyalty.md)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from lealtad.commerce.selectors.catalog import sale_items
+from lealtad.core.db import insert_new, new_row
+from lealtad.loyalty.choices import EntryKind, NegativeBalance
+from lealtad.loyalty.models import BonusCampaign, EarningRule, LedgerEntry, Member, Program
+from lealtad.loyalty.services import members as member_services
+from lealtad.loyalty.services.common import add_to_balances, expiry, lots_of, owed, take
+from lealtad.loyalty_engine import earning, lots
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    """What loyalty reads of an ``order.placed`` payload."""
+
+    number: str
+    customer_id: int
+    channel: str
+    at: datetime
+    promotions: tuple[str, ...]
+    lines: tuple[tuple[str, int, Decimal], ...]  # sku, quantity, net amount
+
+
+@dataclass(frozen=True)
+class ReturnedGoods:
+    """What loyalty reads of an ``order.returned`` payload."""
+
+    number: str
+    order: str
+    customer_id: int
+    at: datetime
+    lines: dict[str, int]
+
+
+def _when(value: Any, fallback: datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    found = parse_datetime(value) if isinstance(value, str) else None
+    return found or fallback
+
+
+def placed(payload: dict[str, Any], customer_id: int | None, at: datetime) -> PlacedOrder | None:
+    """The order of a payload, or None when it earns nothing (no customer, no lines)."""
+    customer = customer_id or payload.get("customer_id")
+    if not customer or not payload.get("order"):
+        return None
+    lines = tuple(
+        (
+            str(line["sku"]),
+            int(line["quantity"]),
+            Decimal(str(line["unit_price"])) * int(line["quantity"])
+            - Decimal(str(line.get("discount") or 0)),
+        )
+        for line in payload.get("lines") or ()
+    )
+    return PlacedOrder(
+        str(payload["order"]),
+        int(customer),
+        str(payload.get("channel") or ""),
+        _when(payload.get("placed_at"), at),
+        tuple(str(p) for p in payload.get("promotions") or ()),
+        lines,
+    )
+
+
+@dataclass
+class _Setup:
+    """A program's rules as the pure core takes them, read once per batch."""
+
+    program: Program
+    rules: list[earning.Rule]
+    bonuses: list[earning.Bonus]
+    multipliers: dict[int, Decimal]
+
+
+def _setups() -> list[_Setup]:
+    found = []
+    for program in Program.objects.filter(active=True).prefetch_related("tiers"):
+        rules = [
+            earning.Rule(
+                r.points_per_unit,
+                r.multiplier,
+                r.channel,
+                r.sku,
+                r.category,
+                r.promotion,
+                r.starts,
+                r.ends,
+            )
+            for r in EarningRule.objects.filter(program=program)
+        ]
+        bonuses = [
+            earning.Bonus(b.multiplier, b.starts, b.ends, b.channel, b.category)
+            for b in BonusCampaign.objects.filter(program=program)
+        ]
+        multipliers = {t.pk: t.multiplier for t in program.tiers.all()}
+        found.append(_Setup(program, rules, bonuses, multipliers))
+    return found
+
+
+def earn_orders(orders: Sequence[PlacedOrder], actor: str = "hub") -> int:
+    """Points for every order not earned before, in the caller's transaction; how many
+    entries were written."""
+    if not orders:
+        return 0
+    categories = {
+        sku: item.category
+        for sku, item in sale_items({s for o in orders for s, _q, _n in o.lines}).items()
+    }
+    written = 0
+    with transaction.atomic():
+        for setup in _setups():
+            written += _earn_in(setup, orders, categories, actor)
+    return written
+
+
+def _earn_in(
+    setup: _Setup, orders: Sequence[PlacedOrder], categories: dict[str, str], actor: str
+) -> int:
+    program = setup.program
+    keyed = {f"earn:{program.pk}:{o.number}": o for o in orders}
+    taken = set(
+        LedgerEntry.objects.filter(idempotency_key__in=list(keyed)).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    todo = {k: o for k, o in keyed.items() if k not in taken}
+    if not todo:
+        return 0
+    customers = {o.customer_id for o in todo.values()}
+    members = _members(program, customers)
+    rows, deltas = _entries(setup, todo, members, categories, actor)
+    insert_new(rows)
+    add_to_balances(deltas)
+    touched = [members[c] for c in customers if c in members]
+    member_services.review(program, touched, max(o.at for o in todo.values()), down=False)
+    return len(rows)
+
+
+def _members(program: Program, customers: set[int]) -> dict[int, Member]:
+    found = {
+        m.customer_id: m
+        for m in Member.objects.select_for_update().filter(
+            program=program, customer_id__in=customers
+        )
+    }
+    if program.auto_enrol and len(found) < len(customers):
+        found.update(member_services.enrol(program, customers - set(found)))
+    return found
+
+
+def _entries(
+    setup: _Setup,
+    todo: dict[str, PlacedOrder],
+    members: dict[int, Member],
+    categories: dict[str, str],
+    actor: str,
+) -> tuple[list[LedgerEntry], dict[int, int]]:
+    rows: list[LedgerEntry] = []
+    deltas: dict[int, int] = defaultdict(int)
+    owing: dict[int, int] = {}
+    for key, order in todo.items():
+        member = members.get(order.customer_id)
+        if member is None:
+            continue
+        core = earning.Order(
+            order.channel,
+            order.at,
+            [earning.Line(s, q, n, categories.get(s, "")) for s, q, n in order.lines],
+            order.promotions,
+        )
+        multiplier = setup.multipliers.get(member.tier_id or 0, Decimal(1))
+        earned = earning.earn(core, setup.rules, setup.bonuses, multiplier)
+        points = sum(e.points for e in earned)
+        debt = owing.setdefault(member.pk, owed(member))
+        size, owing[member.pk] = lots.lot_size(points, debt)
+        rows.append(
+            new_row(
+                LedgerEntry,
+                member_id=member.pk,
+                kind=EntryKind.EARN,
+                points=points,
+                source_kind="order",
+                source_id=order.number,
+                idempotency_key=key,
+                at=order.at,
+                remaining=size,
+                expires_at=expiry(setup.program, order.at),
+                detail={"lines": [[e.sku, e.quantity, e.points] for e in earned]},
+                actor=actor,
+            )
+        )
+        deltas[member.pk] += points
+        member.balance += points
+    return rows, deltas
+
+
+# Returns ----------------------------------------------------------------------------------
+
+
+def returned(
+    payload: dict[str, Any], customer_id: int | None, at: datetime
+) -> ReturnedGoods | None:
+    customer = customer_id or payload.get("customer_id")
+    if not customer or not payload.get("order") or not payload.get("return"):
+        return None
+    lines: dict[str, int] = defaultdict(int)
+    for line in payload.get("lines") or ():
+        lines[str(line["sku"])] += int(line["quantity"])
+    return ReturnedGoods(str(payload["return"]), str(payload["order"]), int(customer), at, lines)
+
+
+def reverse_returns(returns: Iterable[ReturnedGoods], actor: str = "hub") -> int:
+    """Take back the points of returned units, once per return and program."""
+    written = 0
+    with transaction.atomic():
+        for goods in returns:
+            for earned in LedgerEntry.objects.select_related("member__program").filter(
+                kind=EntryKind.EARN, source_kind="order", source_id=goods.order
+            ):
+                written += _reverse_one(earned, goods, actor)
+    return written
+
+
+def _reverse_one(earned: LedgerEntry, goods: ReturnedGoods, actor: str) -> int:
+    program = earned.member.program
+    key = f"reverse:{program.pk}:{goods.order}:{goods.number}"
+    prefix = f"reverse:{program.pk}:{goods.order}:"
+    before: dict[str, int] = defaultdict(int)
+    for entry in LedgerEntry.objects.filter(idempotency_key__startswith=prefix):
+        if entry.idempotency_key == key:
+            return 0  # this return was reversed already
+        for sku, quantity in entry.detail.get("returned", {}).items():
+            before[sku] += quantity
+    lines = [earning.Earned(s, q, p) for s, q, p in earned.detail.get("lines", [])]
+    points = earning.reverse(lines, before, goods.lines)
+    member = Member.objects.select_for_update().get(pk=earned.member_id)
+    held = lots_of([member.pk]).get(member.pk, [])
+    taken, short = lots.take_back(held, points, own=earned.pk)
+    forfeit = program.negative_balance == NegativeBalance.FORFEIT
+    moved = points - short if forfeit else points
+    take(taken)
+    insert_new(
+        [
+            new_row(
+                LedgerEntry,
+                member_id=member.pk,
+                kind=EntryKind.REVERSE,
+                points=-moved,
+                source_kind="return",
+                source_id=goods.number,
+                idempotency_key=key,
+                at=goods.at or timezone.now(),
+                detail={
+                    "order": goods.order,
+                    "returned": dict(goods.lines),
+                    "lots": taken,
+                    "owed": 0 if forfeit else short,
+                    "forfeited": short if forfeit else 0,
+                },
+                actor=actor,
+            )
+        ]
+    )
+    add_to_balances({member.pk: -moved})
+    return 1
