@@ -22,6 +22,7 @@ from lealtad.commerce.models.customer_records import (
     PaymentMethod,
 )
 from lealtad.commerce.models.fields import money
+from lealtad.commerce.models.handovers import PickupHandover
 from lealtad.commerce.models.orders import Order, OrderLine, Payment, PriceAdjustment, Shipment
 from lealtad.commerce.models.returns import Exchange, Return, ReturnLine
 from lealtad.commerce.models.stock import Location, Stock, Transfer, TransferLine
@@ -38,6 +39,7 @@ __all__ = [
     "OrderLine",
     "Payment",
     "PaymentMethod",
+    "PickupHandover",
     "PriceAdjustment",
     "Product",
     "Promotion",

@@ -14,6 +14,15 @@ from lealtad.commerce.models.stock import Location
 class Return(models.Model):
     """Goods brought back on any channel against an order from any channel."""
 
+    class RefundMethod(models.TextChoices):
+        ORIGINAL = "original", _("To the original payment")
+        CASH = "cash", _("Cash at the till")
+
+    class Receipt(models.TextChoices):
+        NONE = "", _("Not given yet")
+        EMAIL = "email", _("E-mailed")
+        PRINT = "print", _("Printed")
+
     number = models.CharField(max_length=20, unique=True)
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns")
     customer_id = models.BigIntegerField(db_index=True)
@@ -23,6 +32,14 @@ class Return(models.Model):
     )
     reason = models.CharField(max_length=250)
     refund_amount = money()
+    # How the money went back: the original payment (the card, or the cash of a cash sale),
+    # or cash at the till for a card sale (no gateway call; recorded as the till's refund).
+    refund_method = models.CharField(
+        max_length=10, choices=RefundMethod.choices, default=RefundMethod.ORIGINAL
+    )
+    receipt = models.CharField(max_length=6, choices=Receipt.choices, default="", blank=True)
+    receipt_to = models.CharField(max_length=254, blank=True)  # the address it was mailed to
+    receipt_at = models.DateTimeField(null=True, blank=True)
     exchange_order = models.ForeignKey(
         Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
