@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from lealtad.core import audit
 from lealtad.core.errors import DomainError
 from lealtad.customers import survivorship
+from lealtad.customers.merge_fields import field_label
 from lealtad.customers.models import (
     Address,
     Consent,
@@ -40,11 +41,19 @@ class MergeRefused(DomainError):
     kind = "conflict"
 
 
-def merge_customers(survivor: Customer, absorbed: Customer, ctx: ChangeContext, reason: str):
+def merge_customers(
+    survivor: Customer,
+    absorbed: Customer,
+    ctx: ChangeContext,
+    reason: str,
+    chosen: dict[str, str] | None = None,
+):
     """Fold ``absorbed`` into ``survivor``: every contact point, identifier and record moves.
 
     Each profile field of the golden record is chosen by the survivorship rules (see
-    :mod:`lealtad.customers.survivorship`). A consent is never widened: where the two
+    :mod:`lealtad.customers.survivorship`), except where a person who compared the two records
+    chose (``chosen``: field → ``"survivor"`` or ``"absorbed"``): their choice wins, and the
+    audit entry says a person made it. A consent is never widened: where the two
     disagree, the refusal wins. What moved and what the survivor looked like before are kept
     on the :class:`Merge`, so :func:`unmerge` can put both customers back exactly. Other
     contexts re-point their own records when they receive ``customer.merged``.
@@ -55,6 +64,7 @@ def merge_customers(survivor: Customer, absorbed: Customer, ctx: ChangeContext, 
         raise MergeRefused(_("a customer cannot be merged into itself"))
     if absorbed.merged_into_id or survivor.merged_into_id:
         raise MergeRefused(_("one of these customers was already merged"))
+    chosen = checked_choices(chosen)
     with transaction.atomic():
         snapshot = _merge_snapshot(survivor, absorbed)
         moved: dict[str, list[int]] = {}
@@ -74,6 +84,9 @@ def merge_customers(survivor: Customer, absorbed: Customer, ctx: ChangeContext, 
         _merge_consents(survivor, absorbed)
         before = _snapshot(survivor, EDITABLE_FIELDS)
         _apply_survivorship(survivor, absorbed)
+        if chosen is not None:
+            _apply_choices(survivor, absorbed, before, chosen)
+            snapshot["chosen"] = chosen
         _naming(survivor)
         survivor.save()
         absorbed.merged_into = survivor
@@ -97,6 +110,8 @@ def merge_customers(survivor: Customer, absorbed: Customer, ctx: ChangeContext, 
         )
         changes = audit.diff(before, _snapshot(survivor, EDITABLE_FIELDS))
         changes["merged_customer"] = [None, absorbed.pk]
+        if chosen is not None:  # a person compared the records and chose these values
+            changes["chosen_by_person"] = [None, chosen]
         ctx.audit(
             "merge", "customer", survivor.pk, changes | {"reason": [None, reason]}, survivor.pk
         )
@@ -121,6 +136,39 @@ def merge_customers(survivor: Customer, absorbed: Customer, ctx: ChangeContext, 
 
 
 _RESTORED_FIELDS = (*EDITABLE_FIELDS, "first_contact_at", "first_contact_channel")
+SIDES = ("survivor", "absorbed")
+
+
+def checked_choices(chosen: dict[str, str] | None) -> dict[str, str] | None:
+    """A person's choices, refused whole (naming the field) if any names an unknown field or
+    side: a half-applied choice would build a golden record nobody asked for."""
+    if chosen is None:
+        return None
+    for name, side in chosen.items():
+        if name not in EDITABLE_FIELDS:
+            raise MergeRefused(
+                _("%(name)s is not a profile field that a merge can choose"),
+                field=f"chosen.{name}",
+                kind="invalid",
+                code="unknown_merge_field",
+                name=name,
+            )
+        if side not in SIDES:
+            raise MergeRefused(
+                _("%(name)s: choose the value of the record that stays or of the other one"),
+                field=f"chosen.{name}",
+                kind="invalid",
+                code="unknown_merge_side",
+                name=field_label(name),
+            )
+    return dict(chosen)
+
+
+def _apply_choices(
+    survivor: Customer, absorbed: Customer, before: dict[str, Any], chosen: dict[str, str]
+) -> None:
+    for name, side in chosen.items():
+        setattr(survivor, name, before[name] if side == "survivor" else getattr(absorbed, name))
 
 
 def _merge_snapshot(survivor: Customer, absorbed: Customer) -> dict[str, Any]:
