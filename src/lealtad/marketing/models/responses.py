@@ -106,6 +106,8 @@ class Conversion(models.Model):
     order = models.CharField(max_length=40)
     revenue = models.DecimalField(max_digits=14, decimal_places=2)
     returned = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # The returns already taken off (their numbers): a replayed ``order.returned`` finds its own.
+    return_numbers = models.JSONField(default=list, blank=True)
     is_control = models.BooleanField(default=False)
     at = models.DateTimeField()
 
