@@ -177,3 +177,7 @@ def lots_mismatches(limit: int = 100) -> list[int]:
             if len(wrong) >= limit:
                 break
     return wrong
+
+
+def redemption(redemption_id: int) -> Redemption | None:
+    return Redemption.objects.select_related("member").filter(pk=redemption_id).first()

@@ -167,3 +167,11 @@ def program(code_or_id: str | int) -> Program:
     if found is None:
         raise LoyaltyNotFound(_("There is no program %(p)s."), field="program", p=text)
     return found
+
+
+def default() -> Program:
+    """The first active program (an installation usually runs one)."""
+    found = Program.objects.filter(active=True).order_by("id").first()
+    if found is None:
+        raise LoyaltyNotFound(_("No loyalty program is active."), field="program")
+    return found
