@@ -30,6 +30,8 @@ from lealtad.customers.api import router as customers_router
 from lealtad.customers.api_bulk import router as customers_bulk_router
 from lealtad.customers.api_identity import router as identity_router
 from lealtad.customers.api_quality import router as quality_router
+from lealtad.loyalty.api_members import router as loyalty_members_router
+from lealtad.loyalty.api_programs import router as loyalty_programs_router
 from lealtad.privacy.api import router as privacy_router
 from lealtad.service.api import router as service_cases_router
 from lealtad.service.api_case_import import router as service_case_import_router
@@ -78,6 +80,8 @@ api.add_router("/", service_field_router)
 api.add_router("/", service_surveys_router)
 api.add_router("/", service_community_router)
 api.add_router("/", service_metrics_router)
+api.add_router("/", loyalty_programs_router)
+api.add_router("/", loyalty_members_router)
 
 
 @api.exception_handler(PermissionDenied)
