@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lealtad.customers import quality_views, search_views, views
+from lealtad.customers import merge_views, quality_views, search_views, views
 
 app_name = "customers"
 urlpatterns = [
@@ -9,6 +9,9 @@ urlpatterns = [
     path("new/", views.create, name="create"),
     path("reviews/", views.reviews, name="reviews"),
     path("reviews/<int:review_id>/decide/", views.decide_review, name="decide_review"),
+    path("reviews/<int:review_id>/merge/", merge_views.merge, name="merge"),
+    path("merges/<int:merge_id>/undo/", merge_views.undo, name="undo_merge"),
+    path("<int:customer_id>/merges/", merge_views.merges_card, name="merges"),
     path("quality/", quality_views.quality_list, name="quality"),
     path("quality/<int:issue_id>/fix/", quality_views.fix, name="quality_fix"),
     path("quality/<int:issue_id>/dismiss/", quality_views.dismiss, name="quality_dismiss"),
