@@ -1,0 +1,48 @@
+"""The hub subscriber that keeps the audience read model and dynamic segments current.
+
+The dispatcher hands a pass's messages together (``subscriber_many``): the customers they
+touched are refreshed in the audience table in one go (six reads per 5,000 customers), then
+every dynamic segment is evaluated for just those ids. A customer qualifies within one
+dispatcher pass of the event, not at the next cron.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lealtad.core import hub
+from lealtad.marketing.services import audience, membership
+
+EVENT_TYPES = (
+    "customer.created",
+    "customer.updated",
+    "customer.upserted",
+    "customer.merged",
+    "customer.merged_batch",
+    "customer.unmerged",
+    "customer.erased",
+    "consent.changed",
+    "customer.tier_changed",
+    "customer.lifecycle_changed",
+    "interaction.recorded",
+    "order.placed",
+    "order.completed",
+    "order.cancelled",
+    "order.returned",
+    "order.exchanged",
+    "case.opened",
+    "case.resolved",
+    "case.closed",
+)
+
+
+@hub.subscriber_many(*EVENT_TYPES, name="marketing.segments")
+def follow_customers(messages: Sequence[hub.Message]) -> None:
+    ids = membership.touched(messages)
+    if not ids:
+        return
+    audience.refresh(ids)
+    kinds = sorted({m.event_type for m in messages})
+    reason = kinds[0] if len(kinds) == 1 else ", ".join(kinds)[:120]
+    event_id = messages[0].event_id if len(messages) == 1 else ""
+    membership.evaluate_for(ids, reason, event_id)
