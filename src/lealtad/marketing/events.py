@@ -5,3 +5,5 @@ Each area (segments, campaigns, responses, offers) registers its subscribers in 
 """
 
 from __future__ import annotations
+
+from lealtad.marketing.services import segment_feed  # noqa: F401  (segments: audience and membership)
