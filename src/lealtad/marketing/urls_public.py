@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
+from lealtad.marketing.views_public import urlpatterns as public_urls
+
 app_name = "marketing_public"
 
 urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns += public_urls
