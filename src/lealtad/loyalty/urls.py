@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
+from lealtad.loyalty.views_members import urlpatterns as member_urls
+
 app_name = "loyalty"
 
 urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns += member_urls
