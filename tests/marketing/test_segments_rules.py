@@ -83,7 +83,7 @@ def test_too_deep_and_too_many_are_refused() -> None:
 def test_the_project_refusal_carries_the_path_and_a_sentence() -> None:
     with pytest.raises(segment_sql.InvalidRule) as caught:
         segment_sql.checked({"all": [{"field": "clv", "op": "gt", "value": "lots"}]}, "rule")
-    assert caught.value.field == "rule.rule.all[0].value"
+    assert caught.value.field == "rule.all[0].value"
     assert "number" in caught.value.message
 
 

@@ -56,13 +56,14 @@ class InvalidRule(DomainError):
     kind = "invalid"
 
 
-def refusal(error: RuleError, prefix: str = "") -> InvalidRule:
-    """The pure core's fault as the project's refusal, its path under ``prefix``."""
-    path = f"{prefix}.{error.path}" if prefix else error.path
+def refusal(error: RuleError, prefix: str = "rule") -> InvalidRule:
+    """The pure core's fault as the project's refusal, the rule named ``prefix`` in its path
+    (``segments[1].rule.all[0].value``)."""
+    path = prefix + error.path.removeprefix("rule")
     return InvalidRule(MESSAGES.get(error.code, error.code), field=path, **error.params)
 
 
-def checked(rule: Any, prefix: str = "") -> dict[str, Any]:
+def checked(rule: Any, prefix: str = "rule") -> dict[str, Any]:
     """:func:`segment_rules.validate`, raising the project's :class:`InvalidRule`."""
     try:
         return rules.validate(rule)

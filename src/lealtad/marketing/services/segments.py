@@ -264,8 +264,9 @@ def import_csv(segment_id: int, text: str, by: str = "", replace: bool = False) 
             code="not_static",
             kind="conflict",
         )
-    keys = _read_keys(text)
-    found, problems = _match(keys)
+    keys, unreadable = _read_keys(text)
+    found, unmatched = _match(keys)
+    problems = sorted(unreadable + unmatched, key=lambda p: p.line)
     if problems:
         raise ImportRefused(problems)
     removing: set[int] = set()
@@ -278,8 +279,8 @@ def import_csv(segment_id: int, text: str, by: str = "", replace: bool = False) 
     return _apply(segment, set(found), removing, f"import by {by}"[:120])
 
 
-def _read_keys(text: str) -> list[tuple[int, str, str]]:
-    """(line, kind, normalized value) per data row; a bad header or value refuses."""
+def _read_keys(text: str) -> tuple[list[tuple[int, str, str]], list[ImportProblem]]:
+    """(line, kind, normalized value) per data row, and the lines that could not be read."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip() for h in reader.fieldnames or []]
     columns = [h for h in header if h in KINDS]
@@ -310,9 +311,7 @@ def _read_keys(text: str) -> list[tuple[int, str, str]]:
             keys.append((number, kind, _normal(kind, value)))
         except (normalize.InvalidValue, ValueError) as exc:
             problems.append(ImportProblem(number, kind, str(exc)))
-    if problems:
-        raise ImportRefused(problems)
-    return keys
+    return keys, problems
 
 
 def _normal(kind: str, value: str) -> str:
