@@ -251,3 +251,22 @@ def add_do_not_call(numbers: Iterable[str], source: str, actor: Actor, region: s
             ignore_conflicts=True,
         )
         return DoNotCallNumber.objects.count() - before
+
+
+def campaign_list(name: str, label: str, queue: str, actor: Actor) -> CallList:
+    """The call list a marketing campaign hands its call-list channel to, made on first use
+    (preview mode, on ``queue`` or else the first active queue); an existing one is kept."""
+    found = CallList.objects.select_related("queue").filter(name=name).first()
+    if found is not None:
+        return found
+    if not queue:
+        first = Queue.objects.filter(active=True).order_by("id").first()
+        if first is None:
+            raise NotThere(_("There is no active queue for a call list."), field="queue")
+        queue = first.name
+    return create_list(name, queue, DialMode.PREVIEW, actor, label=label[:120])
+
+
+def add_customers(list_name: str, customer_ids: Iterable[int]) -> int:
+    """Adds these customers to a list (repeats are ignored); returns how many were new."""
+    return _add(list_name, list(customer_ids), {})
