@@ -1,0 +1,158 @@
+"""Sending a campaign by e-mail to a real SMTP server (aiosmtpd): what leaves, with which
+headers, and what the gate stops at send time (consent per channel and purpose, a withdrawal
+half-way through, suppressions, the fatigue cap across campaigns, quiet hours)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+import pytest
+
+from lealtad.marketing import links
+from lealtad.marketing.models import ContactPolicy, Message
+from lealtad.marketing.services import send_job, sending, suppressions
+from lealtad.marketing.services.contact_policy import policy
+from tests.marketing.test_campaign_support import (
+    ACTOR,
+    campaign,
+    person,
+    segment,
+    smtp_fixture,  # noqa: F401
+    withdraw,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def no_quiet_hours(max_messages: int = 10) -> ContactPolicy:
+    rules = policy()
+    rules.quiet_from = rules.quiet_until = time(0, 0)
+    rules.max_messages = max_messages
+    rules.save()
+    return rules
+
+
+def launch(campaign_id: int) -> None:
+    sending.steer(campaign_id, "launch", ACTOR)
+
+
+def test_every_consenting_customer_gets_one_mail_with_one_click_unsubscribe(smtp):
+    no_quiet_hours()
+    ana = person("ana@correo.ec", "Ana María")
+    bob = person("bob@correo.ec", "Bob", language="en")
+    cid = campaign(segment([ana, bob]))
+    launch(cid)
+    report = send_job.run(cid)
+    assert report.finished and report.counts["sent"] == 2
+    mail = smtp.to("ana@correo.ec")[0]
+    assert mail["Subject"] == "Hola Ana"
+    message = Message.objects.get(campaign_id=cid, customer_id=ana)
+    assert mail["List-Unsubscribe"] == f"<{links.unsubscribe_url(message.pk)}>"
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert mail["Message-ID"] == f"<c{cid}.m{message.pk}@lealtad.localhost>"
+    html = mail.get_body(("html",)).get_content()
+    assert "https://tienda.ec/oferta" not in html  # the link goes through the click redirect
+    token = html.split("/m/c/")[1].split("/")[0]
+    assert links.click_of(token) == (message.pk, "https://tienda.ec/oferta?x=1&y=2")
+    assert "Darse de baja" in mail.get_body(("plain",)).get_content()
+    assert smtp.to("bob@correo.ec")[0]["Subject"] == "Hi Bob"
+    message.refresh_from_db()
+    assert message.status == "sent" and message.address == "ana@correo.ec"
+
+
+def test_consent_is_checked_per_channel_and_purpose_at_send_time(smtp):
+    no_quiet_hours()
+    ok = person("ok@correo.ec")
+    service_only = person("serv@correo.ec", purpose="service")
+    sms_only = person("sms@correo.ec", phone="0991234567", consents=("sms",))
+    refused = person("no@correo.ec", consents=(), refused=("email",))
+    cid = campaign(segment([ok, service_only, sms_only, refused]))
+    launch(cid)
+    send_job.run(cid)
+    assert [m["To"] for m in smtp.received] == ["ok@correo.ec"]
+    reasons = dict(Message.objects.filter(campaign_id=cid).values_list("customer_id", "reason"))
+    assert reasons[service_only] == reasons[sms_only] == reasons[refused] == "no_consent"
+
+
+def test_a_withdrawal_half_way_stops_the_rest_of_the_same_send(smtp):
+    no_quiet_hours()
+    first = person("first@correo.ec")
+    later = person("later@correo.ec")
+    cid = campaign(segment([first, later]), channels=("email",))
+    launch(cid)
+    send_job.run(cid, chunk=1, max_chunks=1)  # the first chunk leaves
+    withdraw(later)  # e.g. a one-click unsubscribe of another campaign's mail
+    send_job.run(cid, chunk=1)
+    assert [m["To"] for m in smtp.received] == ["first@correo.ec"]
+    assert Message.objects.get(campaign_id=cid, customer_id=later).reason == "no_consent"
+
+
+def test_suppressed_addresses_and_customers_are_not_written_to(smtp):
+    no_quiet_hours()
+    a, b, c = person("a@correo.ec"), person("b@correo.ec"), person("c@correo.ec")
+    suppressions.suppress(
+        [
+            suppressions.NewSuppression("email", "bounce", address="A@Correo.ec"),
+            suppressions.NewSuppression("email", "manual", customer_id=b),
+        ]
+    )
+    cid = campaign(segment([a, b, c]))
+    launch(cid)
+    send_job.run(cid)
+    assert [m["To"] for m in smtp.received] == ["c@correo.ec"]
+    statuses = dict(Message.objects.filter(campaign_id=cid).values_list("customer_id", "status"))
+    assert statuses == {a: "suppressed", b: "suppressed", c: "sent"}
+
+
+def test_the_fatigue_cap_counts_every_campaign_and_channel(smtp):
+    no_quiet_hours(max_messages=2)
+    ana = person("ana@correo.ec", phone="0991234567", consents=("email", "sms"))
+    bob = person("bob@correo.ec")
+    members = segment([ana, bob])
+    first = campaign(members, channels=("email", "sms"), templates=_both())
+    launch(first)
+    send_job.run(first)  # Ana: e-mail and SMS (2), Bob: e-mail (1)
+    second = campaign(members)
+    launch(second)
+    send_job.run(second)
+    assert Message.objects.get(campaign_id=second, customer_id=ana).reason == "fatigue"
+    assert Message.objects.get(campaign_id=second, customer_id=bob).status == "sent"
+
+
+def _both():
+    from tests.marketing.test_campaign_support import EMAIL_ES, SMS_ES
+
+    return (EMAIL_ES, SMS_ES)
+
+
+def test_quiet_hours_defer_to_the_customers_morning_galapagos_too(smtp):
+    rules = no_quiet_hours()
+    rules.quiet_from, rules.quiet_until = time(21, 0), time(8, 0)
+    rules.save()
+    quito = person("quito@correo.ec", region="Pichincha")
+    islands = person("isla@correo.ec", region="Galápagos")
+    cid = campaign(segment([quito, islands]))
+    launch(cid)
+    # 02:30 UTC: 21:30 in Quito (quiet), 20:30 in the Galápagos (not yet)
+    send_job.run(cid, clock=lambda: datetime(2026, 12, 5, 2, 30, tzinfo=UTC))
+    assert [m["To"] for m in smtp.received] == ["isla@correo.ec"]
+    waiting = Message.objects.get(campaign_id=cid, customer_id=quito)
+    assert waiting.status == "deferred"
+    assert waiting.not_before == datetime(2026, 12, 5, 13, 0, tzinfo=UTC)  # 08:00 in Quito
+    # Not dropped: it leaves once the customer's morning has come.
+    send_job.run(cid, clock=lambda: datetime(2026, 12, 5, 13, 0, tzinfo=UTC))
+    assert sorted(m["To"] for m in smtp.received) == ["isla@correo.ec", "quito@correo.ec"]
+
+
+def test_a_galapagos_customer_waits_an_hour_longer_than_quito(smtp):
+    rules = no_quiet_hours()
+    rules.quiet_from, rules.quiet_until = time(21, 0), time(8, 0)
+    rules.save()
+    quito = person("quito@correo.ec", region="Pichincha")
+    islands = person("isla@correo.ec", region="Galapagos")
+    cid = campaign(segment([quito, islands]))
+    launch(cid)
+    send_job.run(cid, clock=lambda: datetime(2026, 12, 5, 13, 30, tzinfo=UTC))
+    assert [m["To"] for m in smtp.received] == ["quito@correo.ec"]
+    waiting = Message.objects.get(campaign_id=cid, customer_id=islands)
+    assert waiting.not_before == datetime(2026, 12, 5, 14, 0, tzinfo=UTC)  # 08:00 islands
