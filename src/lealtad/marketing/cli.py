@@ -6,5 +6,10 @@ from __future__ import annotations
 import typer
 
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.marketing.cli_campaigns import app as campaigns_app
+from lealtad.marketing.cli_campaigns import suppressions_app
 
 app = typer.Typer(help="Marketing.", no_args_is_help=True, cls=RefusalsShown)
+
+app.add_typer(campaigns_app, name="campaigns")
+app.add_typer(suppressions_app, name="suppressions")
