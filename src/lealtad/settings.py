@@ -309,3 +309,20 @@ LEALTAD_LIVE_MAX_STREAMS = int(os.environ.get("LEALTAD_LIVE_MAX_STREAMS", "1000"
 LEALTAD_LIVE_HEARTBEAT = float(os.environ.get("LEALTAD_LIVE_HEARTBEAT", "15"))
 LEALTAD_LIVE_MAX_AGE = float(os.environ.get("LEALTAD_LIVE_MAX_AGE", "600"))
 LEALTAD_LIVE_RETRY_MS = int(os.environ.get("LEALTAD_LIVE_RETRY_MS", "2000"))
+
+# Outgoing mail (campaigns, surveys, the portal): the SMTP relay, read from the environment.
+EMAIL_HOST = os.environ.get("LEALTAD_SMTP_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("LEALTAD_SMTP_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("LEALTAD_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("LEALTAD_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = _flag("LEALTAD_SMTP_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("LEALTAD_MAIL_FROM", "noreply@localhost")
+# Campaigns: the sender's address, the domain of Message-IDs, SMTP connections per sender,
+# the SMS gateway class (a simulated one by default) and the call lists' queue.
+LEALTAD_CAMPAIGN_FROM = os.environ.get("LEALTAD_CAMPAIGN_FROM", "")
+LEALTAD_MAIL_DOMAIN = os.environ.get("LEALTAD_MAIL_DOMAIN", "lealtad.localhost")
+LEALTAD_CAMPAIGN_SMTP_CONNECTIONS = int(os.environ.get("LEALTAD_CAMPAIGN_SMTP_CONNECTIONS", "4"))
+LEALTAD_SMS_GATEWAY = os.environ.get(
+    "LEALTAD_SMS_GATEWAY", "lealtad.marketing.channels.sms.SimulatedGateway"
+)
+LEALTAD_CAMPAIGN_CALL_QUEUE = os.environ.get("LEALTAD_CAMPAIGN_CALL_QUEUE", "")
