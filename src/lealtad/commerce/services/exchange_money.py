@@ -90,6 +90,11 @@ def _take_difference(
     """The customer pays the difference: on the card (authorized before the transaction),
     or as the other channel says it took it (without a settlement, an ``unpaid:``
     placeholder a later ``payment.captured`` settles)."""
+    if outside is None and not plan.token and plan.in_store:
+        # Paid in the store as the original sale was: cash taken now, or due at the till.
+        kind = "cash" if plan.in_store == "cash" else "unpaid"
+        reference = f"{kind}:{replacement.number}"
+        return external_payments.charge(replacement, owed, reference, plan.method_label, ctx, now)
     if outside is None:
         return _charge_difference(replacement, owed, held, plan.method_label, ctx, now)
     paid = outside.settlement

@@ -131,8 +131,10 @@ def _outside_plan(order: Order, data: ExchangeIn, location: Location, outside: _
 
 
 def _original_card(order: Order) -> PaymentIn:
-    """The card on file the original order was paid with (by its brand and last digits),
-    else the customer's default card; a difference is charged only if there is one to pay."""
+    """How a difference is paid, the way the original sale was: the card on file it was paid
+    with (by its brand and last digits), cash or the till for a sale paid in the store (a
+    walk-in's included), else the customer's default card. A card not kept on file (typed on
+    the gateway's hosted form) cannot be charged again: the clerk takes a new card then."""
     labels = set(
         order.payments.filter(kind=Payment.Kind.CHARGE).values_list("method_label", flat=True)
     )
@@ -140,6 +142,8 @@ def _original_card(order: Order) -> PaymentIn:
     for card in cards:
         if f"{card.brand} ···{card.last4}" in labels:
             return PaymentIn(method_id=card.pk)
+    if "cash" in labels or "till" in labels:
+        return PaymentIn(in_store="cash" if "cash" in labels else "till")
     if not cards:
         raise Conflict(
             "payment: no card on file to charge a difference with; give payment "
