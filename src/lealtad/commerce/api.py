@@ -269,10 +269,13 @@ def cancel(
 )
 def take_return(request: HttpRequest, number: str, body: ReturnIn) -> tuple[int, dict]:
     ctx = _ctx(request, Capability.SELL, body.channel)
+    if body.refund_method == "cash":  # a card sale's money handed over without the card
+        require(request, Capability.REFUND)
     ret, created = return_services.take_return(_order(request, number), body, ctx)
     return (201 if created else 200), {
         "return": ret.number,
         "refund": presenters.money(ret.refund_amount),
+        "refund_method": ret.refund_method,
         "order": presenters.order_detail(_order(request, number)),
     }
 

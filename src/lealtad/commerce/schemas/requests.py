@@ -3,7 +3,7 @@ exchanges, checkouts, transfers, adjustments, cards and lists."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import (
     ConfigDict,
@@ -126,6 +126,11 @@ class ReturnIn(_Strict):
     reason: str = Field(min_length=3, pattern=THREE_OR_MORE, max_length=250)
     lines: list[ReturnLineIn] = Field(min_length=1, max_length=100)
     restock: StrictBool = True
+    refund_method: Literal["original", "cash"] = Field(
+        default="original",
+        description="original: back to the original payment; cash: cash at the till "
+        "(a card sale's refund without the card)",
+    )
     idempotency_key: str | None = Field(
         default=None, min_length=1, pattern=NOT_BLANK, max_length=120
     )

@@ -18,6 +18,7 @@ from lealtad.commerce.models import Location, Order, OrderLine, Return, ReturnLi
 from lealtad.commerce.schemas import ReturnIn
 from lealtad.commerce.selectors.inbound import RETURNABLE
 from lealtad.commerce.services import gateway_calls, stock
+from lealtad.commerce.services.cash_refunds import refund_in_cash
 from lealtad.commerce.services.common import (
     Conflict,
     NotFound,
@@ -79,13 +80,16 @@ def take_back(
         location=location,
         reason=data.reason,
         refund_amount=Decimal("0.00"),
+        refund_method=getattr(data, "refund_method", Return.RefundMethod.ORIGINAL),
         idempotency_key=data.idempotency_key,
         created_at=timezone.now(),
         created_by=ctx.actor.label[:150],
     )
     ret.refund_amount = _bring_back(ret, lines, data, location)
     ret.save(update_fields=["refund_amount"])
-    if refund_now:
+    if refund_now and ret.refund_method == Return.RefundMethod.CASH:
+        refund_in_cash(order, ret.refund_amount, ret.number, ctx)
+    elif refund_now:
         refund(order, ret.refund_amount, ret.number, ctx)
     before = order.status
     order.status = _after_return(order, list(lines.values()))
@@ -156,6 +160,7 @@ def _tell_returned(
             "refund": total,
             "lines": [{"sku": sku, "quantity": q} for sku, q in wanted.items()],
             "restocked": data.restock,
+            "refund_method": ret.refund_method,
         },
     )
     if on_timeline:
