@@ -126,8 +126,14 @@ def test_transfers_page_asks_and_receives_for_those_who_fulfil(story):
     # The warehouse ships it.
     transfers.ship_transfer(transfer, TransferShipIn(), SaleContext(Actor.system("b"), "web"))
     page = supervisor.get("/store/transfers/").content.decode()
-    assert transfer.number in page and 'value="receive"' in page
-    supervisor.post("/store/transfers/", {"action": "receive", "transfer": transfer.number})
+    assert f"/store/transfers/{transfer.number}/" in page  # received on its own page
+    page = supervisor.get(f"/store/transfers/{transfer.number}/").content.decode()
+    assert 'value="receive"' in page
+    line = transfer.lines.get()
+    supervisor.post(
+        f"/store/transfers/{transfer.number}/step/",
+        {"action": "receive", f"received-{line.pk}": "2"},
+    )
     transfer.refresh_from_db()
     assert transfer.status == "received"
     assert on_hand(demo.SHIRT_M, HOME) == 2
@@ -139,9 +145,10 @@ def test_transfers_page_asks_and_receives_for_those_who_fulfil(story):
     )
     assert 'class="msg error"' in refused.content.decode()
     assert Transfer.objects.count() == 1
-    clerk = client_for("store_clerk")
+    clerk = client_for("store_clerk")  # asks for stock (SELL), ships and receives nothing
     assert clerk.get("/store/transfers/").status_code == 200
-    assert clerk.post("/store/transfers/", {"sku": demo.SHIRT_M}).status_code == 403
+    marketer = client_for("marketer")  # neither sells nor fulfils
+    assert marketer.post("/store/transfers/", {"sku": demo.SHIRT_M}).status_code == 403
 
 
 def test_the_360_orders_card_shows_the_exchange_on_both_orders(story, api):

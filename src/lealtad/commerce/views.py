@@ -19,21 +19,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 from pydantic import ValidationError
 
 from lealtad.commerce import selectors
-from lealtad.commerce.models import Exchange, Location, Order
+from lealtad.commerce.models import Location, Order
 from lealtad.commerce.schemas import (
-    ExchangeIn,
-    LineIn,
-    ReturnIn,
-    ReturnLineIn,
     TransferIn,
     TransferLineIn,
     TransferReceiveIn,
 )
 from lealtad.commerce.selectors import operations as selectors_operations
-from lealtad.commerce.services import CommerceError, SaleContext, exchanges, transfers
-from lealtad.commerce.services import returns as return_services
+from lealtad.commerce.services import CommerceError, SaleContext, transfers
 from lealtad.core import rules
-from lealtad.core.access import require
+from lealtad.core.access import principal, require
 from lealtad.core.audit import Actor
 from lealtad.core.roles import Capability, role_names
 
@@ -54,6 +49,17 @@ def _store(request: HttpRequest) -> Location | None:
     code = request.session.get("commerce_store")
     stores = _stores(request)
     return stores.filter(code=code).first() if code else stores.first()
+
+
+def works_at(request: HttpRequest, location: Location | None) -> bool:
+    """Whether the user works at ``location`` (no store group: everywhere)."""
+    mine = rules.store_codes(role_names(request.user))
+    return location is not None and (not mine or location.code in mine)
+
+
+def may_fulfil_at(request: HttpRequest, location: Location | None) -> bool:
+    """Shipping, receiving, handing over: FULFIL, at a location the user works at."""
+    return principal(request).can(Capability.FULFIL) and works_at(request, location)
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -143,102 +149,35 @@ def order(request: HttpRequest, number: str) -> HttpResponse:
     if found is None:
         raise Http404(_("No such order."))
     selectors_operations.exchanges_of([found])
-    return _page(request, "commerce/order.html", {"order": found, "store": _store(request)})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def take_return(request: HttpRequest) -> HttpResponse:
-    """Find the order (from any channel), pick what comes back and why, restock here; or
-    exchange it for other sizes taken now from this store's shelf."""
-    require(request, Capability.SELL)
-    store = _store(request)
-    number = (request.GET.get("order") or request.POST.get("order") or "").strip()
-    found = selectors.order_detail(number) if number else None
-    if number and found is None:
-        messages.error(request, _("No such order."))
-    if request.method == "POST" and found is not None and store is not None:
-        if request.POST.get("action") == "exchange":
-            done = _exchange(request, found, store)
-            if done is not None:
-                return redirect("commerce:order", done.replacement.number)
-            return _page(
-                request, "commerce/return.html", {"order": found, "store": store, "number": number}
-            )
-        wanted = [
-            (line.sku, _quantity(request.POST.get(f"qty-{line.pk}"))) for line in found.lines.all()
-        ]
-        try:
-            data = ReturnIn(
-                channel=CHANNEL,
-                location=store.code,
-                reason=request.POST.get("reason", ""),
-                lines=[ReturnLineIn(sku=sku, quantity=q) for sku, q in wanted if q > 0],
-                idempotency_key=request.POST.get("idempotency_key") or None,
-            )
-            ret, _created = return_services.take_return(found, data, _ctx(request))
-        except (ValidationError, ValueError, CommerceError) as exc:
-            message = _errors(exc) if isinstance(exc, ValidationError) else str(exc)
-            messages.error(request, _("The return was not taken: %(why)s") % {"why": message})
-        else:
-            messages.success(
-                request,
-                _("Return %(number)s taken: %(amount)s refunded to the original payment.")
-                % {"number": ret.number, "amount": ret.refund_amount},
-            )
-            return redirect("commerce:order", found.number)
+    handover = getattr(found, "handover", None) if hasattr(found, "handover") else None
     return _page(
-        request, "commerce/return.html", {"order": found, "store": store, "number": number}
-    )
-
-
-def _exchange(request: HttpRequest, order: Order, store: Location) -> Exchange | None:
-    """The lines with a quantity and another size chosen: back here, the new size taken now."""
-    returned, taken = [], []
-    for line in order.lines.all():
-        quantity = _quantity(request.POST.get(f"qty-{line.pk}"))
-        swap = request.POST.get(f"swap-{line.pk}", "")
-        if quantity > 0:
-            returned.append(ReturnLineIn(sku=line.sku, quantity=quantity))
-            if swap:
-                taken.append(LineIn(sku=swap, quantity=quantity))
-    try:
-        if not taken:
-            raise ValueError(_("choose the size or colour each item is exchanged for"))
-        data = ExchangeIn(
-            channel=CHANNEL,
-            location=store.code,
-            reason=request.POST.get("reason", ""),
-            returns=returned,
-            replacements=taken,
-            idempotency_key=request.POST.get("idempotency_key") or None,
-        )
-        done, _created = exchanges.exchange(order, data, _ctx(request))
-    except (ValidationError, ValueError, CommerceError) as exc:
-        message = _errors(exc) if isinstance(exc, ValidationError) else str(exc)
-        messages.error(request, _("The exchange was not made: %(why)s") % {"why": message})
-        return None
-    if done.difference > 0:
-        money = _("%(amount)s charged to the original payment") % {"amount": done.difference}
-    elif done.difference < 0:
-        money = _("%(amount)s refunded to the original payment") % {"amount": -done.difference}
-    else:
-        money = _("no difference to pay")
-    messages.success(
         request,
-        _("Exchange %(number)s made: %(money)s.") % {"number": done.number, "money": money},
+        "commerce/order.html",
+        {
+            "order": found,
+            "store": _store(request),
+            "handover": handover,
+            "may_hand_over": handover is None
+            and found.fulfilment == Order.Fulfilment.PICKUP
+            and found.status == Order.Status.PLACED
+            and may_fulfil_at(request, found.pickup_location),
+        },
     )
-    return done
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def store_transfers(request: HttpRequest) -> HttpResponse:
-    """Stock moving to and from this store: ask for units, receive what arrived."""
-    require(request, Capability.LOOKUP)
+    """Stock moving to and from this store. Asking for units is part of selling (a clerk
+    asks for the size a customer wants); each transfer's page ships, receives or cancels it
+    (:mod:`.views_store`)."""
+    who = require(request, Capability.LOOKUP)
     store = _store(request)
     if request.method == "POST" and store is not None:
-        require(request, Capability.FULFIL)
+        if request.POST.get("action") == "receive":  # the old quick receipt: all arrived
+            require(request, Capability.FULFIL)
+        elif not (who.can(Capability.SELL) or who.can(Capability.FULFIL)):
+            require(request, Capability.SELL)  # refused: 403
         _transfer_step(request, store)
         return redirect("commerce:transfers")
     return _page(
@@ -248,6 +187,7 @@ def store_transfers(request: HttpRequest) -> HttpResponse:
             "store": store,
             "transfers": selectors_operations.transfers(store.code if store else None),
             "sources": [loc for loc in selectors.locations() if loc != store],
+            "may_ask": who.can(Capability.SELL) or who.can(Capability.FULFIL),
         },
     )
 
