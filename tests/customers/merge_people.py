@@ -38,7 +38,7 @@ def _event(event_id: str, type_: str, channel: str, when: str, who: dict, payloa
     }
 
 
-def pair(prefix: str = "mj") -> IdentityReview:
+def pair(prefix: str = "mj", phone: str = CALL_PHONE) -> IdentityReview:
     """The two records (A from the web, B from the call center) and their open review."""
     events = [
         _event(
@@ -58,7 +58,7 @@ def pair(prefix: str = "mj") -> IdentityReview:
             "customer.upserted",
             "call_center",
             "2026-10-02T10:00:00-05:00",
-            {"phone": CALL_PHONE, "name": "Ma. José Quishpe"},
+            {"phone": phone, "name": "Ma. José Quishpe"},
             {
                 "marital_status": "married",
                 "income_band": "middle",
@@ -70,7 +70,7 @@ def pair(prefix: str = "mj") -> IdentityReview:
             "interaction.recorded",
             "call_center",
             "2026-10-03T10:00:00-05:00",
-            {"email": f"{prefix}.{WEB_EMAIL}", "phone": CALL_PHONE},
+            {"email": f"{prefix}.{WEB_EMAIL}", "phone": phone},
             {"direction": "inbound", "subject": "Which record am I?"},
         ),
     ]

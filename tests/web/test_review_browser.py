@@ -73,8 +73,11 @@ def test_decide_with_the_evidence_in_view(page: Page, live_server, supervisor, r
 
     same_card = page.locator(f"#review-{same.pk}")
     expect(same_card.locator("tr[data-field=birth_date]")).to_have_class(re.compile(r"\bagree\b"))
-    same_card.locator("button[value=merged]").click()
-    expect(page.locator(".msg.success")).to_contain_text("Clientes fusionados")
+    same_card.get_by_role("link", name="Fusionar…").click()  # the merge page asks first
+    page.fill("#merge-reason", "misma persona")
+    page.get_by_role("button", name="Fusionar estos registros").click()
+    expect(page.locator(".msg.success")).to_contain_text("Registros fusionados")
+    page.goto(f"{live_server.url}/customers/reviews/")
     expect(page.locator(f"#review-{same.pk}")).to_have_count(0)
     assert Customer.objects.get(pk=same.customer_b_id).merged_into_id == same.customer_a_id
     page.goto(f"{live_server.url}/customers/{same.customer_b_id}/")
