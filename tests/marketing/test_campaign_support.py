@@ -3,6 +3,7 @@ a campaign with templates, and an SMTP server (aiosmtpd) that keeps what it is s
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from dataclasses import dataclass, field
 from email import policy
@@ -124,8 +125,11 @@ def campaign(
 class Sink:
     port: int
     received: list[EmailMessage] = field(default_factory=list)
+    delay: float = 0.0
 
     async def handle_DATA(self, server, session, envelope) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         parsed = BytesParser(policy=policy.default).parsebytes(envelope.original_content)
         self.received.append(parsed)  # type: ignore[arg-type]
         return "250 OK"

@@ -1,0 +1,113 @@
+"""The send job killed with SIGKILL half-way through a send to a real SMTP server (aiosmtpd),
+twice, then resumed: every recipient got exactly one message (counted by Message-ID), none
+was skipped, and the database says so too."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from lealtad.marketing.models import Message
+from lealtad.marketing.services import sending
+from tests.marketing.test_campaign_send import no_quiet_hours
+from tests.marketing.test_campaign_support import (
+    ACTOR,
+    campaign,
+    person,
+    segment,
+    smtp_fixture,  # noqa: F401
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+RECIPIENTS = 300
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def _env(home: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEALTAD_")}
+    env.update(
+        LEALTAD_HOME=str(home),
+        LEALTAD_DATABASE_URL=_database_url(),
+        LEALTAD_SMTP_HOST="127.0.0.1",
+        LEALTAD_SMTP_PORT=str(port),
+        LEALTAD_CAMPAIGN_SMTP_CONNECTIONS="2",
+        LEALTAD_ANALYTICS_NIGHTLY="0",
+    )
+    return env
+
+
+def _send(env: dict[str, str], campaign_id: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lealtad.cli",
+            "marketing",
+            "campaigns",
+            "send",
+            str(campaign_id),
+            "--chunk",
+            "40",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def _kill_when(proc: subprocess.Popen[bytes], smtp, received: int) -> None:
+    deadline = time.monotonic() + 120
+    while len(smtp.received) < received:
+        assert proc.poll() is None, "the sender finished before it was killed"
+        assert time.monotonic() < deadline, "the sender sent nothing"
+        time.sleep(0.001)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+
+
+@pytest.mark.slow
+def test_a_sender_killed_mid_send_resumes_with_no_one_mailed_twice_or_skipped(
+    smtp, settings, tmp_path
+):
+    no_quiet_hours()
+    smtp.delay = 0.002  # a server that takes its time, so the kill lands mid-send
+    people = [person(f"c{i}@correo.ec", f"Cliente{i}") for i in range(RECIPIENTS)]
+    cid = campaign(segment(people))
+    sending.steer(cid, "launch", ACTOR)
+    env = _env(tmp_path / "worker-home", smtp.port)
+    for threshold in (60, 170):
+        _kill_when(_send(env, cid), smtp, threshold)
+        assert Message.objects.filter(campaign_id=cid, status="sending").exists()
+    done = subprocess.run(
+        [sys.executable, "-m", "lealtad.cli", "marketing", "campaigns", "send", str(cid)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "recovered after a crash" in done.stdout + done.stderr
+    ids = Counter(m["Message-ID"] for m in smtp.received)
+    assert len(ids) == RECIPIENTS  # none skipped
+    assert max(ids.values()) == 1  # none twice
+    assert sorted(m["To"] for m in smtp.received) == sorted(
+        f"c{i}@correo.ec" for i in range(RECIPIENTS)
+    )
+    statuses = Counter(Message.objects.filter(campaign_id=cid).values_list("status", flat=True))
+    assert statuses == {"sent": RECIPIENTS}
