@@ -13,12 +13,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 __all__ = [
+    "CapPeriod",
     "Offer",
+    "OfferChannel",
     "OfferDaily",
     "OfferEvent",
     "OfferExposure",
+    "OfferKind",
+    "OfferPurpose",
     "OfferSettings",
     "OfferStat",
+    "Outcome",
 ]
 
 

@@ -1,0 +1,64 @@
+"""Commerce as the next-best-offer asks it. Stock: for the handful of SKUs an arbitration
+weighs, is any unit not promised to an order here (a store's till or handheld) or anywhere
+active (web, agent)? One indexed query, so an offer of a product the store cannot hand over
+is never made. Spend: the orders of the month's offered and held-out customers, for the
+uplift report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import F, Sum
+
+from lealtad.commerce.models import Order, Stock, Variant
+
+
+def product_codes(skus: Iterable[str]) -> dict[str, str]:
+    """Each known SKU's product code (association rules speak of products, offers of SKUs)."""
+    wanted = sorted(set(skus))
+    if not wanted:
+        return {}
+    return dict(Variant.objects.filter(sku__in=wanted).values_list("sku", "product__code"))
+
+
+def units_available(skus: Iterable[str], location: str | None = None) -> dict[str, int]:
+    """Units not promised to an order per SKU, at ``location`` (a location code) or at every
+    active location; a SKU with none, or unknown, is 0."""
+    wanted = sorted(set(skus))
+    if not wanted:
+        return {}
+    rows = Stock.objects.filter(
+        variant__sku__in=wanted, location__active=True, on_hand__gt=F("reserved")
+    )
+    if location:
+        rows = rows.filter(location__code=location)
+    found = dict(
+        rows.values("variant__sku")
+        .annotate(units=Sum(F("on_hand") - F("reserved")))
+        .values_list("variant__sku", "units")
+    )
+    return {sku: int(found.get(sku) or 0) for sku in wanted}
+
+
+def spend_between(
+    customer_ids: Iterable[int], start: datetime, end: datetime, chunk: int = 5000
+) -> dict[int, list[tuple[datetime, Decimal]]]:
+    """Each customer's orders placed in [start, end) as (when, net amount before tax), the
+    cancelled ones left out: what a conversion and its revenue are for an uplift report."""
+    ids = sorted(set(customer_ids))
+    found: dict[int, list[tuple[datetime, Decimal]]] = {}
+    for at in range(0, len(ids), chunk):
+        rows = (
+            Order.objects.filter(
+                customer_id__in=ids[at : at + chunk], placed_at__gte=start, placed_at__lt=end
+            )
+            .exclude(status=Order.Status.CANCELLED)
+            .values_list("customer_id", "placed_at", "subtotal", "discount")
+        )
+        for customer_id, placed_at, subtotal, discount in rows:
+            net = (subtotal or Decimal(0)) - (discount or Decimal(0))
+            found.setdefault(customer_id, []).append((placed_at, net))
+    return found
