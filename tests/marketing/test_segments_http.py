@@ -13,7 +13,6 @@ from lealtad.customers import services as customers
 from lealtad.customers.schemas import CustomerProfile
 from lealtad.marketing.models import Segment, SegmentMember
 from lealtad.marketing.services import audience
-from tests.api_fixtures import make_user, token_client  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 T = Actor.system("test")
