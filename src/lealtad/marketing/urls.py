@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver
 
 from lealtad.marketing.views_home import urlpatterns as home_urls
+from lealtad.marketing.views_segments import urlpatterns as segment_urls
 
 app_name = "marketing"
 
 urlpatterns: list[URLPattern | URLResolver] = []
 urlpatterns += home_urls
+urlpatterns += segment_urls
