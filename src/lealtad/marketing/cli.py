@@ -8,8 +8,12 @@ import typer
 from lealtad.core.cli_errors import RefusalsShown
 from lealtad.marketing.cli_campaigns import app as campaigns_app
 from lealtad.marketing.cli_campaigns import suppressions_app
+from lealtad.marketing.cli_segments import app as segments_app
+from lealtad.marketing.cli_segments import audience_app
 
 app = typer.Typer(help="Marketing.", no_args_is_help=True, cls=RefusalsShown)
 
 app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(suppressions_app, name="suppressions")
+app.add_typer(segments_app, name="segments")
+app.add_typer(audience_app, name="audience")
