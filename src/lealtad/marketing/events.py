@@ -7,6 +7,7 @@ Each area (segments, campaigns, responses, offers) registers its subscribers in 
 from __future__ import annotations
 
 from lealtad.marketing.services import (
+    conversions,  # noqa: F401  (responses: orders attributed to campaigns)
     segment_feed,  # noqa: F401  (segments: audience and membership)
     send_job,  # noqa: F401  (campaigns: background send)
 )
