@@ -31,7 +31,7 @@ MESSAGES: dict[str, Any] = {
     "too_deep": _("Groups may be nested at most %(limit)s deep."),
     "empty_group": _("A group needs at least one condition."),
     "unknown_key": _("Unknown key (a condition has field, op and value)."),
-    "unknown_field": _("There is no field %(field)s."),
+    "unknown_field": _("There is no field %(name)s."),
     "bad_op": _("The operator %(op)s does not apply here (allowed: %(allowed)s)."),
     "value_missing": _("This operator needs a value."),
     "list_expected": _("A non-empty list of values is expected."),

@@ -181,7 +181,7 @@ def _condition(node: Mapping[str, Any], path: str) -> dict[str, Any]:
     name = node.get("field")
     field = FIELDS.get(name) if isinstance(name, str) else None
     if field is None:
-        raise RuleError(f"{path}.field", "unknown_field", field=str(name))
+        raise RuleError(f"{path}.field", "unknown_field", name=str(name))
     op = node.get("op")
     if op not in field.ops:
         raise RuleError(f"{path}.op", "bad_op", op=str(op), allowed=", ".join(field.ops))
