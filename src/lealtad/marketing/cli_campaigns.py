@@ -116,5 +116,5 @@ def import_command(
     except UnicodeDecodeError:
         raise typer.BadParameter("the file is not UTF-8 text", param_hint="FILE") from None
     rows = suppressions.parse_csv(text, source=f"import:{file.name}")
-    added = suppressions.suppress(rows)
+    added = suppressions.suppress(rows, indexed=True)
     console.print(f"{added} new suppressions ({len(rows) - added} already there)")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,10 +22,12 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from lealtad.core.audit import Actor
 from lealtad.core.db import insert_new, new_row
 from lealtad.customers.selectors.reach import ReachFacts, reach_facts
+from lealtad.marketing.channels import email as email_channel
 from lealtad.marketing.channels import rendering
 from lealtad.marketing.channels.base import Adapter, Handover, Outgoing, Send
 from lealtad.marketing.channels.email import SmtpAdapter
@@ -112,7 +113,7 @@ class Gate:
     preferences: dict[int, Preferences]
     suppressed: dict[str, tuple[set[str], set[int]]]
     recent: dict[int, dict[int, int]]  # window in days → customer → messages
-    offer: dict[str, str] = field(default_factory=dict)
+    offer: dict[str, dict[str, str]] = field(default_factory=dict)  # by language
     taken: dict[int, int] = field(default_factory=lambda: defaultdict(int))
 
 
@@ -145,7 +146,7 @@ def gate_for(campaign: Campaign, rows: list[tuple[int, int, str]], now: datetime
         preferences=preferences_of(customers),
         suppressed=suppressed,
         recent=_recent(customers, now, {rules.per_days, 7, 30}),
-        offer=_offer(campaign),
+        offer={language: _offer(campaign, language) for language in ("es", "en")},
     )
 
 
@@ -175,10 +176,13 @@ def _recent(customers: set[int], now: datetime, windows: set[int]) -> dict[int, 
     return out
 
 
-def _offer(campaign: Campaign) -> dict[str, str]:
+def _offer(campaign: Campaign, language: str = "es") -> dict[str, str]:
+    """The campaign's offer as plain values in the customer's language."""
     offer = campaign.offer
     if offer is None:
         return {}
+    if language == "en":
+        return {"name": offer.name_en, "pitch": offer.pitch_en, "code": offer.code}
     return {"name": offer.name_es, "pitch": offer.pitch_es, "code": offer.code}
 
 
@@ -224,7 +228,7 @@ def outgoing(gate: Gate, pk: int, facts: ReachFacts, channel: str) -> Outgoing:
     language = (
         wishes.language if wishes and wishes.language in ("es", "en") else ""
     ) or facts.language
-    values = rendering.values_for(facts, gate.campaign.name, gate.offer)
+    values = rendering.values_for(facts, gate.campaign.name, gate.offer.get(language))
     values["email" if channel == "email" else "phone"] = facts.address
     return Outgoing(pk, facts.customer_id, facts.address, language, values)
 
@@ -327,16 +331,16 @@ def preview(campaign_id: int, channel: str, language: str, customer_id: int) -> 
     template = templates.get(channel, {}).get(language)
     if template is None:
         raise campaigns.CampaignRefused(
-            "There is no %(c)s template in %(l)s.", field="channel", c=channel, l=language
+            _("There is no %(c)s template in %(l)s."), field="channel", c=channel, l=language
         )
     consent_channel = read.CONSENT_CHANNEL[channel]
     facts = reach_facts([customer_id], consent_channel, campaign.purpose).get(customer_id)
     if facts is None:
         raise campaigns.CampaignNotFound(
-            "There is no customer %(c)s.", field="customer_id", c=customer_id
+            _("There is no customer %(c)s."), field="customer_id", c=customer_id
         )
     values = rendering.with_links(
-        rendering.values_for(facts, campaign.name, _offer(campaign)), None, customer_id
+        rendering.values_for(facts, campaign.name, _offer(campaign, language)), None, customer_id
     )
     return {
         "subject": template.subject.render(values),
@@ -347,4 +351,28 @@ def preview(campaign_id: int, channel: str, language: str, customer_id: int) -> 
     }
 
 
-ProgressHook = Callable[[int], None]
+SAMPLE = {"first_name": "Ana", "name": "Ana Pérez", "city": "Quito"}
+
+
+def test_send(campaign_id: int, to: str, language: str, customer_id: int | None) -> dict[str, str]:
+    """The e-mail template sent to one address, subject marked [TEST], personalised as the
+    chosen customer (or a sample); no message is recorded and no consent is asked."""
+    address = to.strip()
+    if "@" not in address or " " in address or len(address) > 254:
+        raise campaigns.CampaignRefused(_("%(a)s is not an e-mail address."), field="to", a=to)
+    campaign = campaigns.access(campaign_id)
+    template = campaigns.compiled(campaign).get("email", {}).get(language)
+    if template is None:
+        raise campaigns.CampaignRefused(
+            _("There is no %(c)s template in %(l)s."), field="language", c="email", l=language
+        )
+    values = {**SAMPLE, "campaign.name": campaign.name}
+    if customer_id is not None:
+        facts = reach_facts([customer_id], "email", campaign.purpose).get(customer_id)
+        if facts is None:
+            raise campaigns.CampaignNotFound(
+                _("There is no customer %(c)s."), field="customer_id", c=customer_id
+            )
+        values = rendering.values_for(facts, campaign.name, _offer(campaign, language))
+    email_channel.send_test(template, campaign.pk, address, values)
+    return {"sent_to": address, "language": language}

@@ -79,10 +79,11 @@ def check(row: NewSuppression, where: str = "") -> None:
         )
 
 
-def suppress(rows: Sequence[NewSuppression]) -> int:
-    """Suppress every row, or none; answers how many were new."""
+def suppress(rows: Sequence[NewSuppression], *, indexed: bool = False) -> int:
+    """Suppress every row, or none; answers how many were new. Errors name ``rows[i].field``
+    in a batch of several (or always, ``indexed``: a file's one line is still its line)."""
     for index, row in enumerate(rows):
-        check(row, f"rows[{index}]." if len(rows) > 1 else "")
+        check(row, f"rows[{index}]." if indexed or len(rows) > 1 else "")
     now = timezone.now()
     with transaction.atomic():
         fresh = _fresh(rows)
