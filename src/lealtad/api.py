@@ -32,9 +32,11 @@ from lealtad.customers.api_identity import router as identity_router
 from lealtad.customers.api_quality import router as quality_router
 from lealtad.loyalty.api_members import router as loyalty_members_router
 from lealtad.loyalty.api_programs import router as loyalty_programs_router
+from lealtad.marketing.api_campaigns import router as marketing_campaigns_router
 from lealtad.marketing.api_offers import router as marketing_offers_router
 from lealtad.marketing.api_responses import router as marketing_responses_router
 from lealtad.marketing.api_segments import router as marketing_segments_router
+from lealtad.marketing.api_suppressions import router as marketing_suppressions_router
 from lealtad.privacy.api import router as privacy_router
 from lealtad.service.api import router as service_cases_router
 from lealtad.service.api_case_import import router as service_case_import_router
@@ -88,6 +90,8 @@ api.add_router("/", loyalty_programs_router)
 api.add_router("/", loyalty_members_router)
 api.add_router("/", marketing_segments_router)
 api.add_router("/", marketing_responses_router)
+api.add_router("/", marketing_campaigns_router)
+api.add_router("/", marketing_suppressions_router)
 
 
 @api.exception_handler(PermissionDenied)
