@@ -27,7 +27,8 @@ _LABELS = {
 def field_label(name: str) -> str:
     if name in _LABELS:
         return str(_LABELS[name])
-    return str(capfirst(Customer._meta.get_field(name).verbose_name))
+    column: Any = Customer._meta.get_field(name)
+    return str(capfirst(column.verbose_name))
 
 
 def shown_value(name: str, value: Any) -> str:
@@ -36,7 +37,8 @@ def shown_value(name: str, value: Any) -> str:
         return ""
     if name == "language":
         return str(value).upper()
-    choices = dict(Customer._meta.get_field(name).flatchoices)
+    column: Any = Customer._meta.get_field(name)
+    choices = dict(column.flatchoices)
     if choices and value in choices:
         return str(choices[value])
     if isinstance(value, date):
