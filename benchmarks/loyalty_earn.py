@@ -79,6 +79,18 @@ def publish(first: int, count: int, customers: int) -> None:
             )
 
 
+def clean() -> None:
+    """A PostgreSQL database outlives the run: drop what an earlier run left."""
+    from lealtad.core.models import Delivery, OutboxMessage
+    from lealtad.loyalty.models import LedgerEntry, Member, Program
+
+    Delivery.objects.filter(message__event_id__startswith="PED-BENCH-").delete()
+    OutboxMessage.objects.filter(event_id__startswith="PED-BENCH-").delete()
+    LedgerEntry.objects.filter(member__program__code="bench").delete()
+    Member.objects.filter(program__code="bench").delete()
+    Program.objects.filter(code="bench").delete()
+
+
 def program() -> None:
     from lealtad.core.audit import Actor
     from lealtad.loyalty.services import programs
@@ -218,6 +230,7 @@ def main() -> None:
                     hub.unsubscribe(sub.name)
         names = sorted(s.name for s in hub.subscriptions_for("order.placed"))
         print(f"    subscribers of order.placed: {', '.join(names)}")
+        clean()
         program()
         publish(0, args.events, args.customers)
         settled, elapsed, cpu = dispatch(args.limit)
@@ -254,6 +267,7 @@ def main() -> None:
         cc.report("naive earn events/s", peer, "events/s")
         print(f"    the hub path is {settled / elapsed / peer:.1f}x the peer; ", end="")
         print(f"{settled / cpu:.0f} events per CPU second; load average {os.getloadavg()[0]:.2f}")
+        clean()
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lealtad.loyalty_engine import earning, lots, tiers
@@ -56,16 +56,17 @@ def test_rule_and_bonus_only_in_their_dates():
 
 
 def test_nothing_for_no_rule_or_a_free_line():
-    assert earning.earn(order(Line("A", 1, Decimal(10))), [Rule(Decimal(1), channel="web")])[
-        0
-    ].points == 0
+    assert (
+        earning.earn(order(Line("A", 1, Decimal(10))), [Rule(Decimal(1), channel="web")])[0].points
+        == 0
+    )
     assert earning.earn(order(Line("A", 1, Decimal(0))), [BASE])[0].points == 0
 
 
 quantities = st.integers(min_value=1, max_value=20)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         st.tuples(quantities, st.decimals(min_value=0, max_value=5000, places=2)),
@@ -99,6 +100,7 @@ def lot_list(draw_sizes: list[int]) -> list[lots.Lot]:
     ]
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.integers(min_value=0, max_value=500), min_size=1, max_size=12), st.data())
 def test_spending_takes_oldest_first_and_never_more_than_held(sizes, data):
     held = lot_list(sizes)
@@ -114,6 +116,7 @@ def test_spending_takes_oldest_first_and_never_more_than_held(sizes, data):
         lots.spend(held, sum(sizes) + 1)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.integers(min_value=0, max_value=500), min_size=1, max_size=12), st.data())
 def test_expiry_never_touches_newer_points_first(sizes, data):
     held = lot_list(sizes)
@@ -155,7 +158,7 @@ def test_new_points_pay_what_is_owed_first(points, owed):
     assert size == 0 or still == 0
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         st.tuples(
