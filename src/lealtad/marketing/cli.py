@@ -8,6 +8,7 @@ import typer
 from lealtad.core.cli_errors import RefusalsShown
 from lealtad.marketing.cli_campaigns import app as campaigns_app
 from lealtad.marketing.cli_campaigns import suppressions_app
+from lealtad.marketing.cli_offers import app as offers_app
 from lealtad.marketing.cli_responses import bounces_app, results_app
 from lealtad.marketing.cli_segments import app as segments_app
 from lealtad.marketing.cli_segments import audience_app
@@ -20,3 +21,4 @@ app.add_typer(bounces_app, name="bounces")
 app.add_typer(results_app, name="results")
 app.add_typer(segments_app, name="segments")
 app.add_typer(audience_app, name="audience")
+app.add_typer(offers_app, name="offers")

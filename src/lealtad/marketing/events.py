@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from lealtad.marketing.services import (
     conversions,  # noqa: F401  (responses: orders attributed to campaigns)
+    offer_surfaces,  # noqa: F401  (next-best-offer: the offers panel and 360 section)
     segment_feed,  # noqa: F401  (segments: audience and membership)
     send_job,  # noqa: F401  (campaigns: background send)
 )
