@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver
 
 from lealtad.marketing.views_home import urlpatterns as home_urls
+from lealtad.marketing.views_offers import urlpatterns as offer_urls
 from lealtad.marketing.views_segments import urlpatterns as segment_urls
 
 app_name = "marketing"
@@ -12,3 +13,4 @@ app_name = "marketing"
 urlpatterns: list[URLPattern | URLResolver] = []
 urlpatterns += home_urls
 urlpatterns += segment_urls
+urlpatterns += offer_urls
