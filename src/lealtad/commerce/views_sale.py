@@ -35,7 +35,7 @@ from lealtad.commerce.services import orders as order_services
 from lealtad.commerce.services.preview import Preview, preview
 from lealtad.commerce.services.walk_in import walk_in_customer
 from lealtad.commerce.views import CHANNEL, _ctx, _errors, _page, _quantity, _store
-from lealtad.core import rules
+from lealtad.core import panels, rules
 from lealtad.core.access import Principal, require
 from lealtad.core.roles import Capability
 from lealtad.customers import selectors as customer_selectors
@@ -112,6 +112,8 @@ def _sale_form(
         context["addresses"] = customer_references.current_addresses(customer.pk)
         sells = who.can(Capability.SELL) and who.reader.shows("payment_card") >= rules.Show.LAST4
         context["cards"] = selectors.payment_methods(customer.pk) if sells else []
+        # Offers, loyalty … other contexts add to the customer box (core/panels.py).
+        context["panels"] = panels.collect(customer.pk, CHANNEL, who.capabilities)
     return render(request, "commerce/_customer_card.html", context)
 
 

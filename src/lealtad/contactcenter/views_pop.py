@@ -19,7 +19,7 @@ from django.utils import timezone
 from lealtad.analytics.selectors.usage import upsell_for
 from lealtad.analytics.services import rules as analytics_rules
 from lealtad.contactcenter.models import Contact
-from lealtad.core import rules
+from lealtad.core import panels, rules
 from lealtad.core.access import Principal
 from lealtad.core.roles import Capability
 from lealtad.customers import selectors as customers
@@ -52,6 +52,8 @@ def _customer_card(customer_id: int, who: Principal) -> dict[str, Any] | None:
         "open_orders": orders[:5],
         "open_order_count": len(orders),
         "offers": _offers(found.pk, value),
+        # Next-best-offers, loyalty … other contexts add to the customer box (core/panels.py).
+        "panels": panels.collect(found.pk, "call_center", frozenset(who.capabilities)),
     }
 
 
