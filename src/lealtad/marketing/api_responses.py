@@ -4,10 +4,7 @@ group (JSON or CSV) and the campaign calendar of a month."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
@@ -85,15 +82,6 @@ def report_bounces(request: HttpRequest, body: list[BounceReportIn]) -> dict[str
     }
 
 
-def safe_cell(value: Any) -> Any:
-    """A cell a spreadsheet will not run as a formula (a campaign named ``=HYPERLINK(…)``);
-    numbers, negative ones included, stay numbers."""
-    if value is None or isinstance(value, int | float | Decimal):
-        return value
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @router.get(
     "/marketing/campaigns/{campaign_id}/results", response={200: dict[str, Any], **errors(404)}
 )
@@ -107,11 +95,7 @@ def campaign_results(request: HttpRequest, campaign_id: int, query: Query[Result
             _("There is no campaign %(id)s."), field="campaign_id", id=campaign_id
         )
     if query.format == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["measure", "value"])
-        writer.writerows((name, safe_cell(value)) for name, value in results.csv_rows(found))
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(results.as_csv(found), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="campaign-{campaign_id}.csv"'
         return response
     return found.as_dict()

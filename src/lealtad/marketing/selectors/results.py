@@ -10,6 +10,8 @@ net of returns. A few aggregate queries per campaign, none per customer.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from decimal import Decimal
@@ -185,3 +187,20 @@ def csv_rows(found: Results) -> list[tuple[str, Any]]:
         for n in ("treated_mean", "control_mean", "absolute", "relative", "ci_low", "ci_high")
     ]
     return rows
+
+
+def safe_cell(value: Any) -> Any:
+    """A cell a spreadsheet will not run as a formula (a campaign named ``=HYPERLINK(…)``);
+    numbers, negative ones included, stay numbers."""
+    if value is None or isinstance(value, int | float | Decimal):
+        return value
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def as_csv(found: Results) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["measure", "value"])
+    writer.writerows((name, safe_cell(value)) for name, value in csv_rows(found))
+    return out.getvalue()
