@@ -133,7 +133,8 @@ def offer_answer(request: HttpRequest, customer_id: int, code: str) -> HttpRespo
         return HttpResponse(str(error), status=422 if error.kind == "invalid" else 404)
     panel = offer_surfaces.offers_panel(customer_id, channel, who.capabilities) or {}
     offer = reads.offer_by_code(recorded["code"])
-    name = offer.name_en if offer and request.LANGUAGE_CODE == "en" else offer and offer.name_es
+    english = panel.get("language", request.LANGUAGE_CODE) == "en"
+    name = (offer.name_en if english else offer.name_es) if offer else code
     panel = {
         "customer_id": customer_id,
         "channel": channel,

@@ -44,6 +44,7 @@ def offers_panel(
         "key": key,
         "offers": made["offers"],
         "held_out": made["held_out"],
+        "language": made["language"],  # the offers speak the customer's language
         "buttons": BUTTONS,
     }
 
