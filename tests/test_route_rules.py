@@ -46,6 +46,8 @@ PUBLIC_PAGES = {"accounts:login", "web:logout", "consent_confirm"}
 _PORTAL = ("login", "link", "logout", "home", "new_case", "case", "consents")
 _PORTAL += ("community", "question", "attachment")
 PUBLIC_PAGES |= {"service:survey_answer"} | {f"portal:{name}" for name in _PORTAL}
+# A message's signed links (tests/marketing/test_responses_public.py, test_preferences.py).
+PUBLIC_PAGES |= {f"marketing_public:{name}" for name in ("unsubscribe", "click", "preferences")}
 _CAPABILITY = re.compile(r"Capability\.[A-Z_]+")
 _CALL = re.compile(r"\b(_?[a-z][a-z0-9_]*)\(")
 
