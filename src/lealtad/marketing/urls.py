@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver
 
 from lealtad.marketing.views_calendar import urlpatterns as calendar_urls
+from lealtad.marketing.views_campaigns import urlpatterns as campaign_urls
 from lealtad.marketing.views_home import urlpatterns as home_urls
 from lealtad.marketing.views_offers import urlpatterns as offer_urls
 from lealtad.marketing.views_results import urlpatterns as results_urls
@@ -18,3 +19,4 @@ urlpatterns += segment_urls
 urlpatterns += offer_urls
 urlpatterns += results_urls
 urlpatterns += calendar_urls
+urlpatterns += campaign_urls
