@@ -4,7 +4,9 @@ found by a number typed carelessly, taken by keyboard, ending on its printable r
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -19,6 +21,19 @@ from tests.commerce.store_fixtures import HOME, TILL, WAREHOUSE, sale, units
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def serious(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page as shown."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("async () => (await axe.run(document)).violations")
+    return [
+        f"{v['id']}: {json.dumps([n['target'] for n in v['nodes'][:3]])}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
+
 
 def sign_in(page: Page, base: str, username: str, *groups: str) -> None:
     user = User.objects.create_user(username, password=PASSWORD)
@@ -32,7 +47,10 @@ def sign_in(page: Page, base: str, username: str, *groups: str) -> None:
 
 
 def phone_for(browser: Browser) -> Page:
-    context = browser.new_context(locale="es-EC", viewport={"width": 360, "height": 780})
+    # axe is injected as a script of its own, which the pages' CSP would refuse.
+    context = browser.new_context(
+        locale="es-EC", viewport={"width": 360, "height": 780}, bypass_csp=True
+    )
     context.set_default_timeout(10_000)
     return context.new_page()
 
@@ -60,10 +78,12 @@ def test_the_warehouse_ships_and_the_store_receives_a_transfer_with_a_shortfall(
         expect(warehouse.locator(".msg.success")).to_contain_text(made.number)
         expect(warehouse.locator("#transfer-status")).to_have_text("En tránsito")
         expect(warehouse.locator("#receive-form")).to_have_count(0)  # not theirs to receive
+        assert serious(warehouse) == []
 
         sign_in(store, live_server.url, "tienda.jefe", "supervisor", f"store:{HOME}")
         store.goto(f"{live_server.url}/store/transfers/?store={HOME}")
         store.get_by_role("link", name=re.compile(made.number)).click()
+        assert serious(store) == []
         counted = store.locator("#receive-form input[type=number]")
         counted.fill("2")
         counted.press("Enter")  # by keyboard
@@ -80,11 +100,12 @@ def test_the_warehouse_ships_and_the_store_receives_a_transfer_with_a_shortfall(
 
 
 def test_a_return_found_by_a_careless_number_ends_on_its_printable_receipt(
-    phone: Page, live_server
+    browser: Browser, live_server
 ):
     demo.seed_catalog()
     story = demo.seed_customer()
     order = sale(story.customer_id, quantity=2)
+    phone = phone_for(browser)
     sign_in_clerk(phone, live_server.url, "lucia.tienda")
     phone.goto(f"{live_server.url}/store/returns/?store={HOME}")
     typed = f" {order.number[:4].lower()} {order.number[4:].lower()} "
@@ -93,6 +114,7 @@ def test_a_return_found_by_a_careless_number_ends_on_its_printable_receipt(
     expect(phone.locator("#return-order")).to_contain_text(order.number)
     line = order.lines.get()
     expect(phone.locator(f"#qty-{line.pk}")).to_have_value("2")  # what can come back
+    assert serious(phone) == []
     phone.fill(f"#qty-{line.pk}", "1")
     phone.fill("#reason", "No le quedó")
     phone.press("#reason", "Enter")  # the first button: take the return
@@ -102,9 +124,11 @@ def test_a_return_found_by_a_careless_number_ends_on_its_printable_receipt(
     expect(phone.locator("#receipt-method")).to_contain_text("visa ···1111")
     expect(phone.locator("#receipt-tax")).to_have_text("5,24")
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert serious(phone) == []
     phone.emulate_media(media="print")
     expect(phone.locator(".topbar")).to_be_hidden()
     expect(phone.get_by_role("button", name="Imprimir")).to_be_hidden()
     expect(phone.locator("#receipt-lines")).to_be_visible()
+    phone.context.close()
     ret = Return.objects.get()
     assert (ret.receipt, ret.refund_method) == ("print", "original")
