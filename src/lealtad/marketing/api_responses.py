@@ -20,6 +20,7 @@ from lealtad.marketing.selectors import calendar, results
 from lealtad.marketing.services import bounces
 
 router = Router(tags=["marketing: responses"])
+MAX_ID = 2**63 - 1
 
 
 class ResultsNotFound(DomainError):
@@ -32,15 +33,26 @@ class CalendarRefused(DomainError):
     kind = "invalid"
 
 
+# A report names our message or the address it bounced from (or both).
+_MESSAGE_OR_ADDRESS: dict[str, Any] = {
+    "anyOf": [
+        {"required": ["message_id"], "properties": {"message_id": {"type": "integer"}}},
+        {"required": ["address"], "properties": {"address": {"minLength": 3}}},
+    ]
+}
+
+
 class BounceReportIn(Schema):
     """One report of the mail provider: a message (ours) or an address, what happened."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_MESSAGE_OR_ADDRESS)
 
-    id: str = Field(min_length=1, max_length=200, description="The provider's event id.")
+    id: str = Field(
+        min_length=1, max_length=200, pattern=r"\S", description="The provider's event id."
+    )
     kind: Literal["hard", "soft", "complaint"]
-    message_id: int | None = None
-    address: str = Field(default="", max_length=254)
+    message_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    address: str = Field(default="", max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+$")
     at: datetime | None = None
     status: str = Field(default="", max_length=20)
     detail: str = Field(default="", max_length=300)
@@ -53,7 +65,9 @@ class BounceOutcomeOut(Schema):
 
 
 class CalendarQuery(Schema):
-    month: str | None = Field(default=None, max_length=7, description="YYYY-MM")
+    month: str | None = Field(
+        default=None, pattern=r"^(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])$", description="YYYY-MM"
+    )
 
 
 class ResultsQuery(Schema):
@@ -61,7 +75,7 @@ class ResultsQuery(Schema):
 
 
 @router.post(
-    "/marketing/bounces", response={200: BounceOutcomeOut, **errors(422)}, tags=["webhooks"]
+    "/marketing/bounces", response={200: BounceOutcomeOut, **errors(404, 422)}, tags=["webhooks"]
 )
 def report_bounces(request: HttpRequest, body: list[BounceReportIn]) -> dict[str, int]:
     """Bounces and complaints from the mail provider; idempotent on each report's ``id``
@@ -89,7 +103,7 @@ def campaign_results(request: HttpRequest, campaign_id: int, query: Query[Result
     """Audience, control, sent, delivered, bounced, clicks, conversions, revenue, cost, ROI
     and the lift over control with its 95 % interval (``?format=csv`` for a spreadsheet)."""
     require(request, Capability.MARKETING_VIEW)
-    found = results.results(campaign_id)
+    found = results.results(campaign_id) if 0 < campaign_id <= MAX_ID else None
     if found is None:
         raise ResultsNotFound(
             _("There is no campaign %(id)s."), field="campaign_id", id=campaign_id

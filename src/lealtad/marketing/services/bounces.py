@@ -43,6 +43,13 @@ class BounceRefused(DomainError):
     kind = "invalid"
 
 
+class BounceMessageNotFound(BounceRefused):
+    """A report naming a message that does not exist (the API answers 404)."""
+
+    code = "not_found"
+    kind = "not_found"
+
+
 @dataclass(frozen=True)
 class BounceIn:
     external_id: str
@@ -87,7 +94,7 @@ def _check(row: BounceIn, where: str, known: set[int]) -> None:
     if row.message_id is None and not row.address.strip():
         raise BounceRefused(_("Name the message or the address."), field=f"{where}message_id")
     if row.message_id is not None and row.message_id not in known:
-        raise BounceRefused(
+        raise BounceMessageNotFound(
             _("There is no message %(m)s."), field=f"{where}message_id", m=row.message_id
         )
     if row.address and not _EMAIL.match(row.address.strip()):
