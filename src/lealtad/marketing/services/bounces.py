@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lealtad.core.db import new_row
-from lealtad.core.errors import DomainError
+from lealtad.core.errors import DomainError, Kind
 from lealtad.core.write_batch import WriteBatch
 from lealtad.marketing.models import Bounce, Message
 from lealtad.marketing.models.campaigns import MessageStatus, SuppressionReason
@@ -40,7 +40,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 class BounceRefused(DomainError):
     code = "bounce_refused"
-    kind = "invalid"
+    kind: Kind = "invalid"
 
 
 class BounceMessageNotFound(BounceRefused):
