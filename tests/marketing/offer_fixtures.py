@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from lealtad.commerce import demo
 from lealtad.customers.models import Consent, CustomerStanding
-from lealtad.marketing.models import OfferSettings
-from lealtad.marketing.services.offer_catalog import OfferIn, save_offers
+from lealtad.marketing.selectors import offer_program
+from lealtad.marketing.services.offer_catalog import OfferIn, save_offers, set_program
 
 CHANNELS = ["web", "kiosk", "pos", "handheld", "call_center", "email"]
 
@@ -18,8 +18,9 @@ CHANNELS = ["web", "kiosk", "pos", "handheld", "call_center", "email"]
 def seed() -> int:
     """The catalog, its stock and the story's customer (no holdout: every test customer is
     offered unless a test says otherwise)."""
+    offer_program.forget()  # the process's copy of the last test's program
     demo.seed_catalog()
-    OfferSettings.objects.create(holdout_share=0.0, max_per_day=6, max_per_week=20)
+    set_program(holdout_share=0.0, max_per_day=6, max_per_week=20)
     return demo.seed_customer().customer_id
 
 

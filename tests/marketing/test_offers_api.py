@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from lealtad.commerce import demo
 from lealtad.commerce.models import Order
-from lealtad.marketing.models import OfferEvent, OfferExposure, OfferSettings, OfferStat
+from lealtad.marketing.models import OfferEvent, OfferExposure, OfferStat
 from lealtad.marketing.selectors.offer_uplift import uplift
 from lealtad.marketing.selectors.offers import month_of
+from lealtad.marketing.services.offer_catalog import set_program
 from lealtad.marketing_engine.arbitration import in_holdout
 from tests.marketing.offer_fixtures import (
     CHANNELS,
@@ -59,7 +60,7 @@ def answer(client: Any, customer_id: int, code: str, **body: Any) -> Any:
 
 def test_every_channel_gets_offers_and_each_showing_is_recorded(clerk: Any, customer: int) -> None:
     make_offers(offer("warranty", priority=80), offer("visit", priority=20))
-    OfferSettings.objects.update(max_per_day=12)  # 6 channels x 2 offers, no fatigue
+    set_program(0.0, 12, 20)  # 6 channels x 2 offers, no fatigue
     for channel in CHANNELS:
         assert codes(offers(clerk, customer, channel=channel, key=f"s-{channel}")) == [
             "warranty",
@@ -122,7 +123,7 @@ def test_caps_budget_and_fatigue(clerk: Any, customer: int, make_user: Any) -> N
     other = seed_other()
     assert codes(offers(clerk, other, key="c")) == ["budget", "once"]
     assert "budget" not in codes(offers(clerk, customer, key="d"))
-    OfferSettings.objects.update(max_per_day=3)
+    set_program(0.0, 3, 20)
     make_offers(offer("many-1"), offer("many-2"), offer("many-3"))
     fresh = seed_other("Ana Quishpe", "0987654321")
     assert len(codes(offers(clerk, fresh, key="e", limit=5))) == 3
@@ -137,7 +138,7 @@ def seed_other(name: str = "María José Tipán", phone: str = "0998765432") -> 
 
 def test_held_out_customer_gets_nothing_and_lands_in_the_report(clerk: Any, customer: int) -> None:
     make_offers(offer("warranty"))
-    OfferSettings.objects.update(holdout_share=0.5)
+    set_program(0.5, 6, 20)
     month = month_of(timezone.now())
     held = in_holdout(customer, month, 0.5)
     assert codes(offers(clerk, customer)) == ([] if held else ["warranty"])

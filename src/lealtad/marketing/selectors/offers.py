@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Sum
 from django.utils import timezone
 
 from lealtad.analytics.selectors import offer_signals
-from lealtad.analytics.services import rules as analytics_rules
 from lealtad.commerce.selectors import baskets, offer_stock
 from lealtad.customers.selectors.offer_facts import OfferFacts, offer_facts
 from lealtad.marketing.models import (
@@ -25,10 +23,10 @@ from lealtad.marketing.models import (
     Offer,
     OfferDaily,
     OfferEvent,
-    OfferSettings,
     OfferStat,
     SegmentMember,
 )
+from lealtad.marketing.selectors import offer_program
 from lealtad.marketing_engine.arbitration import (
     Candidate,
     CustomerFacts,
@@ -58,10 +56,6 @@ class Decision:
     offers: dict[str, Offer]  # every candidate by code
 
 
-def settings_row() -> OfferSettings:
-    return OfferSettings.objects.order_by("pk").first() or OfferSettings()
-
-
 def month_of(at: datetime) -> str:
     return timezone.localtime(at).strftime("%Y-%m")
 
@@ -74,9 +68,9 @@ def decide(
     if facts is None:
         return None
     now = now or timezone.now()
-    month, program = month_of(now), settings_row()
-    offers = _candidate_offers(customer_id, channel, now)
-    today = timezone.localdate(now)
+    kept = offer_program.program()
+    month, program = month_of(now), kept.settings
+    offers = _candidate_offers(kept, customer_id, channel, now)
     mine = _own_events(customer_id, now)
     customer = CustomerFacts(
         customer_id=customer_id,
@@ -88,7 +82,7 @@ def decide(
         shown_week=sum(1 for _o, at in mine if at >= now - timedelta(days=7)),
         held_out=in_holdout(customer_id, month, program.holdout_share),
     )
-    candidates = _candidates(offers, facts, customer_id, channel, store, today, mine, now)
+    candidates = _candidates(kept, offers, facts, (customer_id, channel, store), mine, now)
     limits = Limits(max_per_day=program.max_per_day, max_per_week=program.max_per_week)
     verdict = arbitrate(customer, candidates, limit, limits)
     by_code = {o.code: o for o in offers}
@@ -99,23 +93,27 @@ def _day_start(now: datetime) -> datetime:
     return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _candidate_offers(customer_id: int, channel: str, now: datetime) -> list[Offer]:
+def _candidate_offers(
+    kept: offer_program.Program, customer_id: int, channel: str, now: datetime
+) -> list[Offer]:
     """Active offers for the channel, and those a running campaign puts in this channel's
     slot for a segment the customer is in; an offer's own segment guard is checked here."""
     segments = set(
         SegmentMember.objects.filter(customer_id=customer_id).values_list("segment_id", flat=True)
     )
     found: dict[int, Offer] = {}
-    for offer in Offer.objects.filter(active=True):
+    for offer in kept.offers:
         if channel in offer.channels and (offer.segment_id is None or offer.segment_id in segments):
             found[offer.pk] = offer
     slot = CAMPAIGN_SLOT.get(channel)
     if slot and segments:
-        running = Campaign.objects.filter(
-            status="running", offer__active=True, segment_id__in=segments
-        ).select_related("offer")
-        for campaign in running:
-            if slot in campaign.channels and _in_window(campaign, now) and campaign.offer:
+        for campaign in kept.campaigns:
+            if (
+                campaign.segment_id in segments
+                and slot in campaign.channels
+                and _in_window(campaign, now)
+                and campaign.offer
+            ):
                 found.setdefault(campaign.offer.pk, campaign.offer)
     return sorted(found.values(), key=lambda o: o.code)
 
@@ -146,37 +144,28 @@ def _eligible(offer: Offer, facts: OfferFacts, today: date) -> bool:
 
 
 def _candidates(
+    kept: offer_program.Program,
     offers: list[Offer],
     facts: OfferFacts,
-    customer_id: int,
-    channel: str,
-    store: str,
-    today: date,
+    asked: tuple[int, str, str],  # customer, channel, store
     mine: list[tuple[int, datetime]],
     now: datetime,
 ) -> list[Candidate]:
     if not offers:
         return []
-    ids = [o.pk for o in offers]
-    stats: dict[int, dict[str, Any]] = {
-        row["offer_id"]: dict(row)
-        for row in OfferStat.objects.filter(offer_id__in=ids, channel=channel).values()
-    }
-    daily: dict[int, dict[str, Any]] = {
-        r["offer_id"]: dict(r)
-        for r in OfferDaily.objects.filter(offer_id__in=ids, day=today).values()
-    }
-    accepted = dict(
-        OfferStat.objects.filter(offer_id__in=ids)
-        .values("offer_id")
-        .annotate(n=Sum("accepted"))
-        .values_list("offer_id", "n")
+    customer_id, channel, store = asked
+    today = timezone.localdate(now)
+    daily = dict(
+        OfferDaily.objects.filter(offer_id__in=[o.pk for o in offers], day=today).values_list(
+            "offer_id", "shown"
+        )
     )
-    signals = _signals(offers, customer_id, channel, store, today)
+    signals = _signals(offers, customer_id, channel, store, today, kept.usage)
     out = []
     for offer in offers:
-        stat: dict[str, Any] = stats.get(offer.pk, {})
-        day: dict[str, Any] = daily.get(offer.pk, {})
+        signal = dict(signals.get(offer.code, {}))
+        fits = signal.pop("eligible", True)
+        stat = kept.stats.get((offer.pk, channel), {})
         since = now - timedelta(days=PERIOD_DAYS.get(offer.cap_period, 7))
         out.append(
             Candidate(
@@ -185,25 +174,25 @@ def _candidates(
                 purpose=offer.purpose,
                 priority=offer.priority,
                 value=float(offer.value),
-                eligible=_eligible(offer, facts, today),
+                eligible=fits and _eligible(offer, facts, today),
                 shown=stat.get("shown", 0),
                 accepted=stat.get("accepted", 0),
                 declined=stat.get("declined", 0),
                 ignored=stat.get("ignored", 0),
                 shown_to_customer=sum(1 for o, at in mine if o == offer.pk and at >= since),
                 max_shown=offer.max_shown,
-                accepted_total=accepted.get(offer.pk) or 0,
+                accepted_total=kept.accepted.get(offer.pk, 0),
                 max_accepted=offer.max_accepted,
-                shown_today_total=day.get("shown", 0),
+                shown_today_total=daily.get(offer.pk, 0),
                 daily_budget=offer.daily_budget,
-                **signals.get(offer.code, {}),
+                **signal,
             )
         )
     return out
 
 
 def _signals(
-    offers: list[Offer], customer_id: int, channel: str, store: str, today: date
+    offers: list[Offer], customer_id: int, channel: str, store: str, today: date, usage: Any
 ) -> dict[str, dict[str, Any]]:
     """Per offer code: stock, ownership, the association rule and the usage ratio."""
     skus = {o.product_sku for o in offers if o.product_sku}
@@ -217,7 +206,6 @@ def _signals(
     rules = offer_signals.cross_sell_signals(bought) if bought else {}
     plans: dict[str, Any] = {}
     if any(o.kind == "upsell" and o.target_plan for o in offers):
-        usage = analytics_rules.current().usage
         plans = offer_signals.outgrown_plans(customer_id, today, usage)
     found: dict[str, dict[str, Any]] = {}
     for offer in offers:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lealtad.customers.choices import ChurnBand, LifecycleStage, ValueTier
 from lealtad.marketing.models import CapPeriod, Offer, OfferKind, OfferPurpose, OfferSettings
+from lealtad.marketing.selectors import offer_program
 from lealtad.marketing.services.offers import CHANNELS, OfferRefused
 
 KINDS = frozenset(OfferKind.values)
@@ -136,6 +137,7 @@ def save_offers(rows: Sequence[OfferIn], by: str = "") -> list[Offer]:
             offer.updated_at, offer.updated_by = now, by[:150]
             offer.save()
             out.append(offer)
+    offer_program.forget()
     return out
 
 
@@ -158,4 +160,5 @@ def set_program(holdout_share: float, max_per_day: int, max_per_week: int) -> Of
         )
         row.updated_at = timezone.now()
         row.save()
+    offer_program.forget()
     return row

@@ -25,6 +25,7 @@ from lealtad.core.errors import DomainError
 from lealtad.core.write_batch import WriteBatch
 from lealtad.customers.selectors.offer_facts import live_customers
 from lealtad.marketing.models import Offer, OfferDaily, OfferEvent, OfferExposure, OfferStat
+from lealtad.marketing.selectors import offer_program
 from lealtad.marketing.selectors import offers as reads
 
 CHANNELS = frozenset(reads.CHANNELS)
@@ -167,17 +168,40 @@ def _event(
 
 
 def _tally(moves: list[tuple[int, str, str]], now: datetime) -> None:
-    """Add each (offer, channel, outcome) to the all-time and daily tallies (upserted rows,
-    incremented in the database so two writers never lose a count)."""
+    """Add each (offer, channel, outcome) to the all-time and daily tallies: one UPDATE per
+    (channel, outcome) for all its offers, incremented in the database so two writers never
+    lose a count; a row not there yet is created (or bumped, when another writer won)."""
     day = timezone.localdate(now)
+    grouped: dict[tuple[str, str], list[int]] = {}
     for offer_id, channel, outcome in moves:
-        stat = {outcome: F(outcome) + 1}
-        if not OfferStat.objects.filter(offer_id=offer_id, channel=channel).update(**stat):
-            _create_or_bump(OfferStat, {"offer_id": offer_id, "channel": channel}, outcome)
-        if outcome in ("shown", "accepted"):
-            daily = {outcome: F(outcome) + 1}
-            if not OfferDaily.objects.filter(offer_id=offer_id, day=day).update(**daily):
-                _create_or_bump(OfferDaily, {"offer_id": offer_id, "day": day}, outcome)
+        grouped.setdefault((channel, outcome), []).append(offer_id)
+    for (channel, outcome), ids in grouped.items():
+        bump = {outcome: F(outcome) + 1}
+        for batch in _distinct_rounds(ids):
+            stat = OfferStat.objects.filter(offer_id__in=batch, channel=channel)
+            if stat.update(**bump) < len(batch):
+                have = set(stat.values_list("offer_id", flat=True))
+                for offer_id in set(batch) - have:
+                    _create_or_bump(OfferStat, {"offer_id": offer_id, "channel": channel}, outcome)
+            if outcome in ("shown", "accepted"):
+                daily = OfferDaily.objects.filter(offer_id__in=batch, day=day)
+                if daily.update(**bump) < len(batch):
+                    have = set(daily.values_list("offer_id", flat=True))
+                    for offer_id in set(batch) - have:
+                        _create_or_bump(OfferDaily, {"offer_id": offer_id, "day": day}, outcome)
+
+
+def _distinct_rounds(ids: list[int]) -> list[list[int]]:
+    """The ids in rounds of distinct ids (an UPDATE … IN adds one per row, not per mention)."""
+    rounds: list[list[int]] = []
+    for offer_id in ids:
+        for batch in rounds:
+            if offer_id not in batch:
+                batch.append(offer_id)
+                break
+        else:
+            rounds.append([offer_id])
+    return rounds
 
 
 def _create_or_bump(model: Any, where: dict[str, Any], outcome: str) -> None:
@@ -232,6 +256,7 @@ def record_answers(
         write.add(*(event for _o, event in fresh))
         write.flush()
         _tally([(o.pk, e.channel, e.outcome) for o, e in fresh], now)
+    offer_program.forget()  # this process ranks with the new answers at once
     return out
 
 

@@ -1,0 +1,73 @@
+"""The offer program as each process keeps it for a moment: the active offers, the knobs,
+the running campaigns with an offer, and the all-time tallies per offer and channel.
+
+An offers request needs all of it and it changes slowly, so a process reads it once per
+:data:`TTL` seconds instead of building five ORM queries on every request (building them cost
+more than the database took to answer). A save in this process (an offer, the knobs, an
+answer) drops the copy at once; other processes see it within :data:`TTL`. What must never be
+stale is read per request elsewhere: the customer's own showings (per-customer caps, fatigue)
+and today's showings per offer (daily budgets).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from lealtad.analytics.services import rules as analytics_rules
+from lealtad.marketing.models import Campaign, Offer, OfferSettings, OfferStat
+
+TTL = 2.0
+
+
+@dataclass(frozen=True)
+class Program:
+    offers: list[Offer]
+    settings: OfferSettings
+    campaigns: list[Campaign]  # running, with an active offer
+    stats: dict[tuple[int, str], dict[str, int]] = field(default_factory=dict)
+    accepted: dict[int, int] = field(default_factory=dict)  # every channel
+    usage: Any = None  # analytics' up-sell knobs (ratio, months in a row)
+
+
+_lock = threading.Lock()
+_copy: tuple[float, Program | None] = (0.0, None)
+
+
+def forget(**_kw: Any) -> None:
+    global _copy
+    with _lock:
+        _copy = (0.0, None)
+
+
+def program() -> Program:
+    global _copy
+    at, kept = _copy
+    if kept is not None and time.monotonic() - at < TTL:
+        return kept
+    fresh = _read()
+    with _lock:
+        _copy = (time.monotonic(), fresh)
+    return fresh
+
+
+TALLIES = ("shown", "accepted", "declined", "ignored")
+
+
+def _read() -> Program:
+    stats: dict[tuple[int, str], dict[str, int]] = {}
+    accepted: dict[int, int] = {}
+    for row in OfferStat.objects.values("offer_id", "channel", *TALLIES):
+        stats[(row["offer_id"], row["channel"])] = {k: int(row[k]) for k in TALLIES}
+        accepted[row["offer_id"]] = accepted.get(row["offer_id"], 0) + int(row["accepted"])
+    running = Campaign.objects.filter(status="running", offer__active=True).select_related("offer")
+    return Program(
+        offers=list(Offer.objects.filter(active=True).order_by("code")),
+        settings=OfferSettings.objects.order_by("pk").first() or OfferSettings(),
+        campaigns=list(running),
+        stats=stats,
+        accepted=accepted,
+        usage=analytics_rules.current().usage,
+    )
