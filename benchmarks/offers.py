@@ -285,7 +285,9 @@ def measure(count: int, requests: int, seconds: float, path: str = "offers") -> 
     for n in range(requests):
         customer = BASE_ID + rng.randint(1, count)
         url = f"/api/v1/customers/{customer}/{path}".rstrip("/")
-        params = {"channel": "pos", "limit": 3, "key": f"req-{n}"} if path else {}
+        params: dict[str, str | int] = {"channel": "pos", "limit": 3, "key": f"req-{n}"}
+        if not path:
+            params = {}
         started = time.perf_counter()
         answer = client.get(url, params)
         times.append((time.perf_counter() - started) * 1000)
