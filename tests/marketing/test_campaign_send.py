@@ -156,3 +156,48 @@ def test_a_galapagos_customer_waits_an_hour_longer_than_quito(smtp):
     assert [m["To"] for m in smtp.received] == ["quito@correo.ec"]
     waiting = Message.objects.get(campaign_id=cid, customer_id=islands)
     assert waiting.not_before == datetime(2026, 12, 5, 14, 0, tzinfo=UTC)  # 08:00 islands
+
+
+class PipeliningSink:
+    """A server that offers PIPELINING (RFC 2920) and refuses one mailbox at RCPT."""
+
+    def __init__(self) -> None:
+        self.received: list[str] = []
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        if address.startswith("nadie@"):
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.extend(envelope.rcpt_tos)
+        return "250 OK"
+
+
+def test_a_pipelining_server_gets_two_round_trips_and_a_refused_mailbox_fails_alone(
+    settings, tmp_path
+):
+    from aiosmtpd.controller import Controller
+
+    from tests.marketing.test_campaign_support import free_port
+
+    no_quiet_hours()
+    sink, port = PipeliningSink(), free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.LEALTAD_HOME = "127.0.0.1", port, tmp_path
+    try:
+        people = [person("uno@correo.ec"), person("nadie@correo.ec"), person("dos@correo.ec")]
+        cid = campaign(segment(people))
+        launch(cid)
+        send_job.run(cid)
+    finally:
+        controller.stop()
+    assert sorted(sink.received) == ["dos@correo.ec", "uno@correo.ec"]
+    failed = Message.objects.get(campaign_id=cid, customer_id=people[1])
+    assert failed.status == "failed" and failed.error.startswith("550")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import smtplib
+import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -30,6 +31,8 @@ def connections() -> int:
 
 def open_smtp() -> smtplib.SMTP:
     smtp = smtplib.SMTP(settings.EMAIL_HOST, int(settings.EMAIL_PORT), timeout=30)
+    if smtp.sock is not None:  # every write is a whole command or message: no Nagle delay
+        smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     smtp.ehlo()
     if getattr(settings, "EMAIL_USE_TLS", False):
         smtp.starttls()
@@ -92,6 +95,8 @@ def deliver(smtp: smtplib.SMTP, send: Send, item: Outgoing, from_address: str) -
         item.message_id, item.customer_id, item.address, item.language, item.values
     )
     data = rendering.mail_bytes(template, send.campaign_id, from_address, recipient)
+    if smtp.has_extn("pipelining"):
+        return _pipelined(smtp, send, item, from_address, data)
     code, reply = smtp.mail(from_address)
     if code != 250:
         smtp.rset()
@@ -110,6 +115,32 @@ def deliver(smtp: smtplib.SMTP, send: Send, item: Outgoing, from_address: str) -
     if code != 250:
         return _refused(send, item, code, reply)
     return None
+
+
+def _pipelined(
+    smtp: smtplib.SMTP, send: Send, item: Outgoing, from_address: str, data: bytes
+) -> str | None:
+    """RFC 2920: MAIL, RCPT and DATA in one write and their three replies read together,
+    then the message; two round trips instead of four (Postfix and most relays offer it)."""
+    smtp.send(
+        f"MAIL FROM:{smtplib.quoteaddr(from_address)}\r\n"
+        f"RCPT TO:{smtplib.quoteaddr(item.address)}\r\nDATA\r\n".encode()
+    )
+    replies = [smtp.getreply() for _ in range(3)]  # MAIL, RCPT, DATA
+    wanted = ((250,), (250, 251), (354,))
+    refused = next(
+        (reply for reply, good in zip(replies, wanted, strict=True) if reply[0] not in good), None
+    )
+    if refused is not None:
+        if replies[2][0] == 354:  # the server took DATA anyway: end it empty (RFC 2920 §3.1)
+            smtp.send(b".\r\n")
+            smtp.getreply()
+        smtp.rset()
+        return _refused(send, item, *refused)
+    smtp.send(DOTS.sub(b"..", data) + b"\r\n.\r\n")
+    send.journal.handed(item.message_id)
+    code, reply = smtp.getreply()
+    return None if code == 250 else _refused(send, item, code, reply)
 
 
 def _refused(send: Send, item: Outgoing, code: int, reply: bytes) -> str:

@@ -18,9 +18,11 @@ import re
 from dataclasses import dataclass, field
 from email.header import Header
 from email.utils import formatdate
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from lealtad.core.errors import DomainError
@@ -76,7 +78,9 @@ class Compiled:
         for name, part in zip(self.names, self.parts[1:], strict=True):
             if name.startswith("#"):
                 target = self.links[int(name[1:])]
-                value = links.click_url(message_id, target) if message_id else target
+                value = (
+                    link("click", links.click_token(message_id, target)) if message_id else target
+                )
                 out.append(html.escape(value) if self.escape else value)
             else:
                 value = values.get(name, "")
@@ -181,6 +185,21 @@ class Recipient:
     values: dict[str, str] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=8)
+def _prefix(name: str, base: str) -> tuple[str, str]:
+    """The public page's address around its token, worked out once (``reverse`` for every
+    link of a million messages costs more than signing them)."""
+    whole = base + reverse(f"marketing_public:{name}", args=["TOKEN"])
+    head, _, tail = whole.partition("TOKEN")
+    return head, tail
+
+
+def link(name: str, token: str) -> str:
+    """The same address as ``links.<name>_url``: the public base, the page, the token."""
+    head, tail = _prefix(name, links.public_base())
+    return head + token + tail
+
+
 def values_for(
     recipient_facts: Any, campaign_name: str, offer: dict[str, str] | None
 ) -> dict[str, str]:
@@ -198,8 +217,10 @@ def values_for(
 
 def with_links(values: dict[str, str], message_id: int | None, customer_id: int) -> dict[str, str]:
     out = dict(values)
-    out["unsubscribe_url"] = links.unsubscribe_url(message_id) if message_id else "#"
-    out["preferences_url"] = links.preferences_url(customer_id)
+    out["unsubscribe_url"] = (
+        link("unsubscribe", links.unsubscribe_token(message_id)) if message_id else "#"
+    )
+    out["preferences_url"] = link("preferences", links.preferences_token(customer_id))
     return out
 
 
