@@ -13,3 +13,14 @@ from django.utils import translation
 def _english() -> Iterator[None]:
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _offer_program_forgotten() -> Iterator[None]:
+    """Each process keeps the offer program for 2 s; a test's rolled-back offers must not be
+    what the next test (of any context) ranks."""
+    from lealtad.marketing.selectors import offer_program
+
+    offer_program.forget()
+    yield
+    offer_program.forget()
