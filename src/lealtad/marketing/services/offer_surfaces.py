@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lealtad.core import panels, sections
 from lealtad.core.roles import Capability
+from lealtad.marketing.selectors import offer_program
 from lealtad.marketing.selectors import offers as reads
 from lealtad.marketing.services import offers
 
@@ -31,6 +32,8 @@ def offers_panel(
     may not see the customer or the channel makes no offers."""
     if Capability.VIEW not in capabilities or channel not in PANEL_CHANNELS:
         return None
+    if not _any_offer():
+        return None  # nothing to offer: no query on the till's or the agent's path
     now = timezone.now()
     key = f"panel-{now:%Y%m%d%H%M}"
     try:
@@ -53,9 +56,9 @@ def offers_section(customer_id: int, capabilities: frozenset[Any]) -> list[dict[
     """The offers the desk would make now and the latest answers, for the 360 (read only)."""
     if Capability.VIEW not in capabilities:
         return []
-    decision = reads.decide(customer_id, "call_center", 3)
+    decision = reads.decide(customer_id, "call_center", 3) if _any_offer() else None
     if decision is None:
-        return []
+        return _history(customer_id, english=False)
     english = decision.language == "en"
     rows = [
         {
@@ -69,18 +72,26 @@ def offers_section(customer_id: int, capabilities: frozenset[Any]) -> list[dict[
         }
         for r in decision.verdict.offers
     ]
-    for event in reads.customer_offer_history(customer_id, limit=10):
-        rows.append(
-            {
-                "kind": "history",
-                "code": event["code"],
-                "name": event["name_en"] if english else event["name_es"],
-                "channel": event["channel"],
-                "outcome": event["outcome"],
-                "at": event["at"].isoformat(),
-            }
-        )
-    return rows
+    return rows + _history(customer_id, english)
+
+
+def _any_offer() -> bool:
+    kept = offer_program.program()
+    return bool(kept.offers or kept.campaigns)
+
+
+def _history(customer_id: int, english: bool) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": "history",
+            "code": event["code"],
+            "name": event["name_en"] if english else event["name_es"],
+            "channel": event["channel"],
+            "outcome": event["outcome"],
+            "at": event["at"].isoformat(),
+        }
+        for event in reads.customer_offer_history(customer_id, limit=10)
+    ]
 
 
 panels.provide("offers")(offers_panel)
