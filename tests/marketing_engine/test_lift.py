@@ -14,7 +14,9 @@ from lealtad.marketing_engine.lift import (
     NO_CONTROL,
     NO_TREATED,
     TOO_SMALL,
+    Moments,
     mean_lift,
+    moments_lift,
     newcombe,
     rate_lift,
     welch,
@@ -138,3 +140,28 @@ def test_mean_lift_guards_small_and_empty_groups():
     full = mean_lift([10.0, 0.0, 5.0, 9.0], [4.0, 0.0, 2.0])
     assert full.ci_low is not None and full.ci_low < full.absolute < full.ci_high
     assert full.relative == pytest.approx(full.absolute / 2.0)
+
+
+@given(
+    bought=st.lists(cents.filter(lambda v: v > 0), max_size=30),
+    zeros=st.integers(0, 200),
+)
+@settings(max_examples=200, deadline=None)
+def test_moments_with_zeros_left_out_equal_the_full_list(bought, zeros):
+    size = len(bought) + zeros
+    padded = Moments.of(bought, size)
+    full = Moments.of([*bought, *([0.0] * zeros)])
+    assert padded.n == full.n == size
+    assert padded.mean == pytest.approx(full.mean, rel=1e-9, abs=1e-9)
+    assert padded.variance == pytest.approx(full.variance, rel=1e-9, abs=1e-6)
+    if size >= 2:
+        a = moments_lift(padded, Moments.of([1.0, 2.0]))
+        b = mean_lift([*bought, *([0.0] * zeros)], [1.0, 2.0])
+        assert a.absolute == pytest.approx(b.absolute, abs=1e-9)
+        if b.ci_low is not None:
+            assert a.ci_low == pytest.approx(b.ci_low, rel=1e-6, abs=1e-6)
+
+
+def test_moments_refuse_fewer_customers_than_values():
+    with pytest.raises(ValueError, match="n must"):
+        Moments.of([1.0, 2.0], 1)

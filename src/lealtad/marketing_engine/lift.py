@@ -142,48 +142,78 @@ class MeanLift:
         return self.ci_low > 0 or self.ci_high < 0
 
 
-def _mean_var(values: Sequence[float]) -> tuple[float, float]:
-    n = len(values)
-    mean = math.fsum(values) / n
-    variance = math.fsum((v - mean) ** 2 for v in values) / (n - 1) if n > 1 else 0.0
-    return mean, variance
+@dataclass(frozen=True)
+class Moments:
+    """What Welch's interval needs of a group: its size, mean and sample variance."""
+
+    n: int
+    mean: float
+    variance: float
+
+    @classmethod
+    def of(cls, values: Sequence[float], n: int | None = None) -> Moments:
+        """The moments of ``values`` followed by zeros up to ``n`` customers: revenue per
+        recipient where only the few who bought are listed (exact, without building a list
+        of a million zeros)."""
+        size = len(values) if n is None else n
+        if size < len(values):
+            raise ValueError("n must be at least the number of values")
+        if size == 0:
+            return cls(0, 0.0, 0.0)
+        distinct = set(values) | ({0.0} if size > len(values) else set())
+        if len(distinct) <= 1:  # everyone alike: no spread (rounding must not invent one)
+            return cls(size, next(iter(distinct), 0.0), 0.0)
+        mean = math.fsum(values) / size
+        squares = math.fsum((v - mean) ** 2 for v in values) + (size - len(values)) * mean * mean
+        return cls(size, mean, squares / (size - 1) if size > 1 else 0.0)
+
+
+def welch_moments(
+    treated: Moments, control: Moments, confidence: float = CONFIDENCE
+) -> tuple[float, float] | None:
+    """Welch's t interval for treated.mean - control.mean; None with fewer than 2 per group.
+
+    When both groups have no spread at all (everyone spent the same) the interval collapses
+    onto the difference itself.
+    """
+    n1, n2 = treated.n, control.n
+    if n1 < 2 or n2 < 2:
+        return None
+    difference = treated.mean - control.mean
+    a, b = treated.variance / n1, control.variance / n2
+    se2 = a + b
+    if se2 == 0:
+        return difference, difference
+    df = se2 * se2 / (a * a / (n1 - 1) + b * b / (n2 - 1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, df)) * math.sqrt(se2)
+    return difference - half, difference + half
 
 
 def welch(
     treated: Sequence[float], control: Sequence[float], confidence: float = CONFIDENCE
 ) -> tuple[float, float] | None:
-    """Welch's t interval for mean(treated) - mean(control); None with fewer than 2 per group.
-
-    When both groups have no spread at all (everyone spent the same) the interval collapses
-    onto the difference itself.
-    """
-    n1, n2 = len(treated), len(control)
-    if n1 < 2 or n2 < 2:
-        return None
-    m1, v1 = _mean_var(treated)
-    m2, v2 = _mean_var(control)
-    difference = m1 - m2
-    se2 = v1 / n1 + v2 / n2
-    if se2 == 0:
-        return difference, difference
-    df = se2 * se2 / ((v1 / n1) ** 2 / (n1 - 1) + (v2 / n2) ** 2 / (n2 - 1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, df)) * math.sqrt(se2)
-    return difference - half, difference + half
+    """Welch's t interval for mean(treated) - mean(control) (see :func:`welch_moments`)."""
+    return welch_moments(Moments.of(treated), Moments.of(control), confidence)
 
 
 def mean_lift(
     treated: Sequence[float], control: Sequence[float], confidence: float = CONFIDENCE
 ) -> MeanLift:
     """Value per customer in each group (zeros for customers who bought nothing must be in)."""
-    n1, n2 = len(treated), len(control)
-    treated_mean = _mean_var(treated)[0] if n1 else None
-    control_mean = _mean_var(control)[0] if n2 else None
+    return moments_lift(Moments.of(treated), Moments.of(control), confidence)
+
+
+def moments_lift(treated: Moments, control: Moments, confidence: float = CONFIDENCE) -> MeanLift:
+    """:func:`mean_lift` from each group's moments (:meth:`Moments.of` with ``n``)."""
+    n1, n2 = treated.n, control.n
+    treated_mean = treated.mean if n1 else None
+    control_mean = control.mean if n2 else None
     if treated_mean is None or control_mean is None:
         note = NO_TREATED if not n1 else NO_CONTROL
         return MeanLift(n1, n2, treated_mean, control_mean, None, None, None, None, note)
     absolute = treated_mean - control_mean
     relative = absolute / control_mean if control_mean > 0 else None
-    interval = welch(treated, control, confidence)
+    interval = welch_moments(treated, control, confidence)
     if interval is None:
         return MeanLift(
             n1, n2, treated_mean, control_mean, absolute, relative, None, None, TOO_SMALL

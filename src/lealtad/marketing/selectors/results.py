@@ -21,7 +21,7 @@ from django.db.models import Count, Q
 
 from lealtad.marketing.models import Bounce, Campaign, Click, Conversion, Message, Unsubscribe
 from lealtad.marketing.models.campaigns import MessageStatus
-from lealtad.marketing_engine.lift import MeanLift, RateLift, mean_lift, rate_lift
+from lealtad.marketing_engine.lift import MeanLift, Moments, RateLift, moments_lift, rate_lift
 
 SENT = (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.BOUNCED)
 
@@ -111,10 +111,10 @@ def _conversions(campaign_id: int) -> dict[bool, dict[int, Decimal]]:
     return found
 
 
-def _per_recipient(revenue: dict[int, Decimal], size: int) -> list[float]:
+def _per_recipient(revenue: dict[int, Decimal], size: int) -> Moments:
     """Every customer of the group: what they spent, zeros for those who did not buy."""
     values = [float(v) for v in revenue.values()]
-    return values + [0.0] * max(0, size - len(values))
+    return Moments.of(values, max(size, len(values)))
 
 
 def results(campaign_id: int) -> Results | None:
@@ -136,7 +136,7 @@ def results(campaign_id: int) -> Results | None:
     control_revenue = sum(conversions[True].values(), Decimal(0))
     cost = _cost(campaign, per_channel)
     rate = rate_lift(len(conversions[False]), treated, len(conversions[True]), control)
-    per_recipient = mean_lift(
+    per_recipient = moments_lift(
         _per_recipient(conversions[False], treated), _per_recipient(conversions[True], control)
     )
     incremental = None

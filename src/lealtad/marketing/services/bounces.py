@@ -116,7 +116,8 @@ def record_bounces(rows: Sequence[BounceIn]) -> BounceOutcome:
     now = timezone.now()
     with transaction.atomic():
         fresh = _fresh(rows)
-        by_address = _latest_messages({_address(r, messages) for r in fresh} - {""})
+        unnamed = {_address(r, messages) for r in fresh if r.message_id is None}
+        by_address = _latest_messages(unnamed - {""})
         batch, bounces = WriteBatch(), []
         for row in fresh:
             address = _address(row, messages)
