@@ -49,7 +49,7 @@ def setup_django() -> None:
 
 def _h(k: int) -> str:
     primes = (2654435761, 2246822519, 3266489917, 668265263, 374761393, 1103515245)
-    return f"((i * {primes[k % len(primes)]} + {k * 7919}) % 999983)"
+    return f"((CAST(i AS BIGINT) * {primes[k % len(primes)]} + {k * 7919}) % 999983)"
 
 
 def _pick(k: int, values: list[str]) -> str:
