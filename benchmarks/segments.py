@@ -171,7 +171,7 @@ def fill(count: int, chunk: int = 100_000) -> float:
                 f"WHERE i < {high}) SELECT {exprs} FROM n"
             )
         else:
-            source = f"SELECT {exprs} FROM generate_series({low}, {high}) AS n(i)"
+            source = f"SELECT {exprs} FROM generate_series({low}::bigint, {high}::bigint) AS n(i)"
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {table} ({names}) {source}")
         print(f"  filled {high:,}", end="\r", flush=True)

@@ -200,3 +200,32 @@ def test_segment_input_is_checked_before_anything_is_written():
     unknown = {"field": "segment", "op": "member", "value": 4242}
     with pytest.raises(segments.segment_sql.InvalidRule, match="4242"):
         segments.create([SegmentIn("Tres", rule=unknown)], by="t")
+
+
+def test_an_erased_person_leaves_no_trace_in_segments():
+    from lealtad.core import erasers
+
+    ana, luis = person("Ana", "ana@x.ec"), person("Luis", "luis@x.ec")
+    consent(ana, True)
+    consent(luis, True)
+    settle()
+    [sid] = segments.create([SegmentIn("Email OK", rule=EMAIL_OK)], by="t")
+    assert reads.get(sid).member_count == 2
+    assert "marketing.segments" in erasers.registered()
+    gone = membership.forget([ana])
+    assert gone == {"segment_members": 1, "segment_changes": 1, "audience": 1}
+    assert reads.get(sid).member_count == 1 and not reads.is_member(sid, ana)
+    assert not SegmentChange.objects.filter(customer_id=ana).exists()
+
+
+def test_leaving_because_merged_away_puts_no_line_on_the_dead_record():
+    ana = person("Ana", "ana@x.ec")
+    consent(ana, True)
+    settle()
+    [sid] = segments.create([SegmentIn("Email OK", rule=EMAIL_OK)], by="t")
+    keep = person("Ana B", "anab@x.ec")
+    Customer.objects.filter(pk=ana).update(merged_into_id=keep)
+    audience.refresh([ana])
+    diff = membership.evaluate_for([ana], "customer.merged")
+    assert diff.left == [(sid, ana)]
+    assert not Interaction.objects.filter(customer_id=ana, kind="segment_left").exists()

@@ -167,7 +167,12 @@ def evaluate_for(customer_ids: Iterable[int], reason: str, event_id: str = "") -
     with writer_turn(), transaction.atomic():
         for segment in segments:
             _evaluate_one(segment, ids, now, reason, event_id, diff)
-        _announce(diff, names, now, reason, event_id)
+        live = set(
+            AudienceProfile.objects.filter(customer_id__in=ids).values_list(
+                "customer_id", flat=True
+            )
+        )
+        _announce(diff, names, now, reason, event_id, live)
     return diff
 
 
@@ -212,7 +217,11 @@ def _evaluate_one(
     diff.left += [(segment.pk, c) for c in leave]
 
 
-def _announce(diff: Diff, names: dict[int, str], now: datetime, reason: str, event_id: str) -> None:
+def _announce(
+    diff: Diff, names: dict[int, str], now: datetime, reason: str, event_id: str, live: set[int]
+) -> None:
+    """The events for every change; timeline lines for live customers only (one merged away
+    or erased leaves its segments without a line on a record nobody reads)."""
     announcements = []
     lines = []
     for kind, pairs in (("entered", diff.entered), ("left", diff.left)):
@@ -227,9 +236,11 @@ def _announce(diff: Diff, names: dict[int, str], now: datetime, reason: str, eve
                     cid,
                 )
             )
-            lines.append(_line(kind, sid, cid, names[sid], now, reason, event_id))
+            if cid in live:
+                lines.append(_line(kind, sid, cid, names[sid], now, reason, event_id))
     if announcements:
         hub.publish_many(announcements)
+    if lines:
         timeline.add_lines(lines)
 
 
@@ -250,6 +261,21 @@ def _line(
         related_id=str(sid),
         event_id=event_id,
     )
+
+
+def forget(customer_ids: Iterable[int]) -> dict[str, int]:
+    """Remove these customers from the audience, every segment and its history (erasure)."""
+    ids = list(set(customer_ids))
+    with writer_turn(), transaction.atomic():
+        held = list(
+            SegmentMember.objects.filter(customer_id__in=ids).values_list("segment_id", flat=True)
+        )
+        members = SegmentMember.objects.filter(customer_id__in=ids).delete()[0]
+        for sid in set(held):
+            Segment.objects.filter(pk=sid).update(member_count=F("member_count") - held.count(sid))
+        changes = SegmentChange.objects.filter(customer_id__in=ids).delete()[0]
+        profiles = AudienceProfile.objects.filter(customer_id__in=ids).delete()[0]
+    return {"segment_members": members, "segment_changes": changes, "audience": profiles}
 
 
 def touched(messages: Sequence[hub.Message]) -> set[int]:

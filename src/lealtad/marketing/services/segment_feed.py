@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lealtad.core import hub
+from lealtad.core import erasers, hub
+from lealtad.core.redaction import Redactor
 from lealtad.marketing.services import audience, membership
 
 EVENT_TYPES = (
@@ -46,3 +47,9 @@ def follow_customers(messages: Sequence[hub.Message]) -> None:
     reason = kinds[0] if len(kinds) == 1 else ", ".join(kinds)[:120]
     event_id = messages[0].event_id if len(messages) == 1 else ""
     membership.evaluate_for(ids, reason, event_id)
+
+
+@erasers.erases_copies("marketing.segments")
+def erase_segment_copies(customer_ids: list[int], redactor: Redactor) -> dict[str, int]:
+    """An erased person leaves no trace in segments: audience row, memberships, history."""
+    return membership.forget(customer_ids)
