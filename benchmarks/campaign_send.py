@@ -1,0 +1,315 @@
+"""A campaign's e-mail send (issue 15: 1,000,000 recipients rendered and handed to SMTP in
+<= 5 min, against a local aiosmtpd).
+
+The run:
+
+1. fills N synthetic customers (a name, an e-mail, the e-mail marketing consent granted and
+   an address in Pichincha) straight into the customers tables, and a static segment of them;
+2. plans the campaign (segment snapshot into message rows, a 10 % control group held out);
+3. sends it: ``send_job.run`` exactly as ``lealtad marketing campaigns send`` does it: chunks
+   claimed, consent, preferences, suppressions and fatigue re-read per chunk, every message
+   rendered (personalised subject and bodies, tracked links, signed unsubscribe and preference
+   links, List-Unsubscribe headers) and handed to SMTP over a few connections, the journal
+   written, outcomes recorded;
+4. the peer in the same run: Django's ``EmailMessage(...).send()`` once per message (a new SMTP
+   connection each time, what a naive loop does), on a sample, extrapolated to N.
+
+The SMTP server is aiosmtpd with a handler that only counts, in processes of its own sharing
+the port (SO_REUSEPORT), so the server's CPU is not the sender's.
+
+    LEALTAD_HOME=/tmp/bench-campaign .venv/bin/python benchmarks/campaign_send.py \\
+        --recipients 100000
+    LEALTAD_DATABASE_URL=postgres://… LEALTAD_HOME=/tmp/bench-campaign \\
+        .venv/bin/python benchmarks/campaign_send.py --recipients 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import os
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from benchmarks.harness import free_port, report  # noqa: E402
+
+CHUNK = 20_000
+
+
+# --- the SMTP server: aiosmtpd counting what it is handed, in its own processes --------------
+
+
+def _serve(port: int, counter: mp.Value, ready: mp.Event) -> None:  # type: ignore[valid-type]
+    from aiosmtpd.smtp import SMTP
+
+    class Server(SMTP):
+        def connection_made(self, transport) -> None:  # type: ignore[no-untyped-def]
+            transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            super().connection_made(transport)
+
+    class Count:
+        async def handle_EHLO(self, server, session, envelope, hostname, responses) -> list:
+            """aiosmtpd reads a pipelined client's commands in turn: say so, as Postfix does."""
+            session.host_name = hostname
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+        async def handle_DATA(self, server, session, envelope) -> str:
+            with counter.get_lock():  # type: ignore[attr-defined]
+                counter.value += 1  # type: ignore[attr-defined]
+            return "250 OK"
+
+    async def main() -> None:
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(("127.0.0.1", port))
+        server = await asyncio.get_running_loop().create_server(
+            lambda: Server(Count(), hostname="bench", decode_data=False), sock=sock
+        )
+        ready.set()
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+def start_servers(count: int) -> tuple[int, mp.Value, list[mp.Process]]:  # type: ignore[valid-type]
+    port, counter = free_port(), mp.Value("q", 0)
+    processes = []
+    for _ in range(count):
+        ready = mp.Event()
+        proc = mp.Process(target=_serve, args=(port, counter, ready), daemon=True)
+        proc.start()
+        ready.wait(10)
+        processes.append(proc)
+    return port, counter, processes
+
+
+# --- the audience ---------------------------------------------------------------------------
+
+
+def setup_django(port: int) -> None:
+    os.environ.setdefault("LEALTAD_HOME", tempfile.mkdtemp(prefix="campaign-bench-"))
+    os.environ.update(LEALTAD_SMTP_HOST="127.0.0.1", LEALTAD_SMTP_PORT=str(port))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def fill(count: int) -> tuple[list[int], float]:
+    """N customers with an e-mail, its marketing consent and an address; their ids."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from lealtad.core.db import insert_new, new_row, reserve_ids
+    from lealtad.customers.models import Address, Consent, Customer, Email
+
+    start, now, stamp, ids = time.perf_counter(), timezone.now(), int(time.time()), []
+    for first in range(0, count, CHUNK):
+        size = min(CHUNK, count - first)
+        with transaction.atomic():
+            chunk = reserve_ids(Customer, size)
+            insert_new(
+                [
+                    new_row(
+                        Customer,
+                        id=cid,
+                        given_names=f"Cliente {cid}",
+                        display_name=f"Cliente {cid}",
+                        search_name=f"cliente {cid}",
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    for cid in chunk
+                ]
+            )
+            insert_new(
+                [
+                    new_row(
+                        Email,
+                        customer_id=cid,
+                        address=f"c{stamp}.{cid}@bench.ec",
+                        is_primary=True,
+                        created_at=now,
+                    )
+                    for cid in chunk
+                ]
+            )
+            insert_new(
+                [
+                    new_row(
+                        Consent,
+                        customer_id=cid,
+                        channel="email",
+                        purpose="marketing",
+                        granted=True,
+                        updated_at=now,
+                    )
+                    for cid in chunk
+                ]
+            )
+            insert_new(
+                [
+                    new_row(
+                        Address,
+                        customer_id=cid,
+                        kind="home",
+                        line1="Av. Amazonas 100",
+                        city="Quito",
+                        region="Pichincha",
+                        country="EC",
+                        created_at=now,
+                    )
+                    for cid in chunk
+                ]
+            )
+        ids.extend(chunk)
+    return ids, time.perf_counter() - start
+
+
+def segment_of(ids: list[int]) -> int:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from lealtad.core.db import insert_new, new_row
+    from lealtad.marketing.models import Segment, SegmentMember
+
+    now = timezone.now()
+    seg = Segment.objects.create(
+        name=f"bench-{os.getpid()}-{int(time.time())}",
+        kind="static",
+        created_at=now,
+        updated_at=now,
+        member_count=len(ids),
+    )
+    for first in range(0, len(ids), CHUNK):
+        with transaction.atomic():
+            insert_new(
+                [
+                    new_row(SegmentMember, segment_id=seg.pk, customer_id=cid, since=now)
+                    for cid in ids[first : first + CHUNK]
+                ]
+            )
+    return seg.pk
+
+
+TEXT = "Hola {{ first_name }},\n\nEn {{ city }} tenemos {{ campaign.name }} para usted.\n"
+HTML = (
+    "<html><body><h1>Hola {{ first_name }}</h1><p>{{ campaign.name }}: 20 % en toda la tienda."
+    '</p><p><a href="https://tienda.ec/navidad">Ver ofertas</a> · '
+    '<a href="https://tienda.ec/tiendas">Nuestras tiendas</a></p></body></html>'
+)
+
+
+def campaign_for(segment_id: int) -> int:
+    from lealtad.core.audit import Actor
+    from lealtad.marketing.services import campaigns, contact_policy
+
+    rules = contact_policy.policy()
+    rules.quiet_from = rules.quiet_until  # the benchmark runs at any hour
+    rules.save()
+    actor = Actor.system("bench")
+    [made] = campaigns.create(
+        [
+            campaigns.NewCampaign(
+                name="Navidad", segment_id=segment_id, channels=["email"], control_share=0.1
+            )
+        ],
+        actor,
+    )
+    campaigns.save_templates(
+        made.pk,
+        [campaigns.NewTemplate("email", "es", "Hola {{ first_name }}: Navidad", TEXT, HTML)],
+        actor,
+    )
+    campaigns.move(made.pk, "launch", actor)
+    return made.pk
+
+
+# --- the runs -------------------------------------------------------------------------------
+
+
+def ours(campaign_id: int) -> tuple[float, float, dict[str, int]]:
+    from lealtad.marketing.services import send_job, sending
+
+    start = time.perf_counter()
+    sending.plan(campaign_id)
+    planned = time.perf_counter() - start
+    start, cpu = time.perf_counter(), time.process_time()
+    result = send_job.run(campaign_id, chunk=2000)
+    counts = {**result.counts, "sender_cpu_ms": round(1000 * (time.process_time() - cpu))}
+    return planned, time.perf_counter() - start, counts
+
+
+def naive(sample: int) -> float:
+    """One ``EmailMessage.send()`` per message: a rendered Django template, a connection each."""
+    from django.core.mail import EmailMultiAlternatives
+    from django.template import Context, Template
+
+    text, html = Template(TEXT), Template(HTML)
+    start = time.perf_counter()
+    for n in range(sample):
+        context = Context(
+            {"first_name": f"Cliente {n}", "city": "Quito", "campaign": {"name": "Navidad"}}
+        )
+        mail = EmailMultiAlternatives(
+            "Hola: Navidad", text.render(context), "noreply@localhost", [f"n{n}@bench.ec"]
+        )
+        mail.attach_alternative(html.render(context), "text/html")
+        mail.send()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--recipients", type=int, default=100_000)
+    parser.add_argument("--servers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--sample", type=int, default=2000)
+    args = parser.parse_args()
+    os.environ["LEALTAD_CAMPAIGN_SMTP_CONNECTIONS"] = str(args.connections)
+    port, counter, servers = start_servers(args.servers)
+    setup_django(port)
+    from django.db import connection
+
+    print(
+        f"campaign send, {args.recipients:,} recipients, {connection.vendor}, "
+        f"{args.servers} aiosmtpd processes, {args.connections} SMTP connections"
+    )
+    ids, filled = fill(args.recipients)
+    report("audience filled (customers, e-mails, consents)", filled, "s")
+    cid = campaign_for(segment_of(ids))
+    planned, sent_in, counts = ours(cid)
+    handed = counter.value  # type: ignore[attr-defined]
+    report("plan: segment snapshot + control group", planned, "s")
+    report("send: gated, rendered, handed to SMTP", sent_in, "s")
+    report("messages handed over (SMTP server's count)", handed, "msgs")
+    report("messages per second", handed / sent_in, "msg/s")
+    per_million = 1_000_000 / (handed / sent_in)
+    report("1,000,000 recipients at this rate", per_million, "s", 300)
+    cpu = counts.pop("sender_cpu_ms") / 1000
+    report("sender's own CPU time for the send", cpu, "s")
+    report("sender's CPU per message", 1e6 * cpu / handed, "µs")
+    report("1,000,000 at the sender's CPU cost (one core)", 1_000_000 * cpu / handed, "s")
+    print(f"  outcomes: {dict(sorted(counts.items()))}")
+    before = counter.value  # type: ignore[attr-defined]
+    peer = naive(args.sample)
+    assert counter.value - before == args.sample  # type: ignore[attr-defined]
+    report(f"peer: EmailMessage.send() per message ({args.sample:,})", peer, "s")
+    report("peer messages per second", args.sample / peer, "msg/s")
+    report("peer extrapolated to 1,000,000", 1_000_000 * peer / args.sample, "s")
+    report("speed-up over the peer", (handed / sent_in) / (args.sample / peer), "x")
+    for proc in servers:
+        proc.terminate()
+
+
+if __name__ == "__main__":
+    main()
