@@ -9,7 +9,6 @@ spend nothing."""
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
@@ -23,6 +22,7 @@ from lealtad.core.roles import Capability
 from lealtad.customers import selectors as customer_selectors
 from lealtad.loyalty import selectors
 from lealtad.loyalty.models import Member
+from lealtad.loyalty.schemas import Amount
 from lealtad.loyalty.services import movements, programs, referrals
 from lealtad.loyalty.services.common import LoyaltyNotFound
 from lealtad.loyalty.statements import month_range
@@ -37,7 +37,7 @@ class LoyaltyRedemptionIn(Schema):
     customer: int
     program: str | None = Field(default=None, max_length=40)
     points: int | None = Field(default=None, ge=1)
-    amount: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=2)
+    amount: Amount | None = None
     channel: str = Field(min_length=1, max_length=40)
     order_reference: str = Field(default="", max_length=80)
     idempotency_key: str = Field(min_length=1, max_length=120)

@@ -4,7 +4,6 @@ for whoever manages the program (``loyalty:manage``)."""
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -16,6 +15,7 @@ from lealtad.core.api_errors import errors
 from lealtad.core.roles import Capability
 from lealtad.loyalty import selectors
 from lealtad.loyalty.models import BonusCampaign, EarningRule, Program, Tier
+from lealtad.loyalty.schemas import Multiplier, PointsPerUnit, PointValue
 from lealtad.loyalty.services import programs
 
 router = Router(tags=["loyalty: programs"])
@@ -28,7 +28,7 @@ class LoyaltyProgramIn(Schema):
     code: str | None = Field(default=None, min_length=1, max_length=40, pattern=r"^[-a-z0-9_]+$")
     name: str | None = Field(default=None, min_length=1, max_length=120)
     currency: str | None = Field(default=None, min_length=3, max_length=3)
-    point_value: Decimal | None = Field(default=None, gt=0, max_digits=10, decimal_places=4)
+    point_value: PointValue | None = None
     expiry_months: int | None = Field(default=None, ge=0, le=120)
     tier_window_months: int | None = Field(default=None, ge=1, le=60)
     grace_months: int | None = Field(default=None, ge=0, le=24)
@@ -46,7 +46,7 @@ class LoyaltyTierIn(Schema):
     name: str | None = Field(default=None, min_length=1, max_length=60)
     rank: int | None = Field(default=None, ge=0, le=100)
     threshold: int | None = Field(default=None, ge=0)
-    multiplier: Decimal | None = Field(default=None, gt=0, max_digits=6, decimal_places=3)
+    multiplier: Multiplier | None = None
     benefits: str | None = Field(default=None, max_length=2000)
 
 
@@ -58,8 +58,8 @@ class LoyaltyRuleIn(Schema):
     sku: str | None = Field(default=None, max_length=60)
     category: str | None = Field(default=None, max_length=60)
     promotion: str | None = Field(default=None, max_length=60)
-    points_per_unit: Decimal | None = Field(default=None, gt=0, max_digits=8, decimal_places=3)
-    multiplier: Decimal | None = Field(default=None, gt=0, max_digits=6, decimal_places=3)
+    points_per_unit: PointsPerUnit | None = None
+    multiplier: Multiplier | None = None
     starts: datetime | None = None
     ends: datetime | None = None
 
@@ -68,7 +68,7 @@ class LoyaltyBonusIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=120)
-    multiplier: Decimal | None = Field(default=None, gt=0, max_digits=6, decimal_places=3)
+    multiplier: Multiplier | None = None
     channel: str | None = Field(default=None, max_length=40)
     category: str | None = Field(default=None, max_length=60)
     starts: datetime | None = None
