@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +20,7 @@ class Program(models.Model):
     name = models.CharField(_("name"), max_length=120)
     currency = models.CharField(_("currency"), max_length=3, default="USD")
     point_value = models.DecimalField(
-        _("value of a point"), max_digits=10, decimal_places=4, default=0.01
+        _("value of a point"), max_digits=10, decimal_places=4, default=Decimal("0.01")
     )
     expiry_months = models.PositiveSmallIntegerField(_("points expire after (months)"), default=12)
     tier_window_months = models.PositiveSmallIntegerField(_("tier window (months)"), default=12)
