@@ -104,6 +104,7 @@ UNCHECKABLE_ACCEPTANCE = {
     "POST /api/v1/customers/import": [positive_data_acceptance],
     "POST /api/v1/service/cases/import": [positive_data_acceptance],
     "POST /api/v1/marketing/suppressions/import": [positive_data_acceptance],
+    "POST /api/v1/marketing/segments/{segment_id}/import": [positive_data_acceptance],
 }
 # Rows the seed creates; with the sequences reset they get these primary keys.
 SEEDED_CUSTOMERS = 3

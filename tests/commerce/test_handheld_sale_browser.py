@@ -18,6 +18,7 @@ from lealtad.core.envelope import CustomerRef
 from lealtad.customers import services as customer_services
 from lealtad.customers.schemas import AddressIn, CustomerProfile
 from tests.commerce.handheld import sign_in_clerk
+from tests.web.htmx import settled as htmx_settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,12 +60,8 @@ def tab_to(page: Page, selector: str, limit: int = 60) -> None:
 
 
 def settled(page: Page) -> None:
-    """Wait for htmx to finish swapping the customer card in: it wires the new buttons and
-    focuses the buyer as it settles, a few milliseconds after the swap (a person is never
-    that fast, a test is)."""
-    page.wait_for_function(
-        "() => !document.querySelector('#customer-card.htmx-settling, #customer-card .htmx-added')"
-    )
+    """Wait for the customer card: it focuses the buyer as it settles."""
+    htmx_settled(page, "#customer-card")
 
 
 def arrow_to(page: Page, selector: str, limit: int = 6) -> None:

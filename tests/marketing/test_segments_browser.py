@@ -15,6 +15,7 @@ from lealtad.customers import services as customers
 from lealtad.customers.schemas import CustomerProfile
 from lealtad.marketing.models import AudienceProfile, Segment
 from lealtad.marketing.services import audience
+from tests.web.htmx import settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct-horse-battery-staple-9"
@@ -50,6 +51,7 @@ def test_the_builder_counts_live_while_editing(page: Page, live_server) -> None:
     expect(page.locator("#count-value")).to_have_text("1")
     page.click("#addgroup-0")
     expect(page.locator("#g-0\\.1-mode")).to_be_visible()
+    settled(page, "#builder")  # the new field's own trigger is wired as htmx settles
     page.select_option("#c-0\\.1\\.0-field", "has_email")
     expect(page.locator("#c-0\\.1\\.0-op")).to_have_value("eq")
     page.fill("#c-0\\.1\\.0-value", "no")

@@ -105,7 +105,11 @@ def test_review_queue_merge(page: Page, live_server, supervisor):
     card = page.locator(f"#review-{review.pk}")
     expect(card).to_contain_text("maria.quishpe@example.ec")
     expect(card).to_contain_text("+593987654321")
-    card.locator("button[value=merged]").click()
-    expect(page.locator(".msg.success")).to_contain_text("Clientes fusionados")
-    expect(page.locator(f"#review-{review.pk}")).to_have_count(0)
+    card.get_by_role("link", name="Fusionar…").click()  # a merge is confirmed on its own page
+    assert Customer.objects.get(pk=b).merged_into_id is None
+    page.get_by_label("¿Por qué son la misma persona?").fill("Mismo correo y teléfono")
+    page.get_by_role("button", name="Fusionar estos registros").click()
+    expect(page.locator(".msg.success")).to_contain_text("Registros fusionados")
     assert Customer.objects.get(pk=b).merged_into_id == a
+    page.goto(f"{live_server.url}/customers/reviews/")
+    expect(page.locator(f"#review-{review.pk}")).to_have_count(0)

@@ -59,7 +59,7 @@ COLUMNS = {
     "Payment": "id order kind status gateway reference method_label amount refunded original "
     "authorization shipment channel created_at",
     "Return": "id number order customer_id channel location reason refund_amount "
-    "exchange_order idempotency_key created_at created_by",
+    "refund_method receipt receipt_to exchange_order idempotency_key created_at created_by",
     "ReturnLine": "id ret order_line quantity refund restocked",
 }
 LABELS = {"Order": "orders", "OrderLine": "order lines", "Return": "returns"}

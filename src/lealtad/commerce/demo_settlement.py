@@ -216,7 +216,9 @@ class Settlement:
         location = store if came == "pos" else self.catalog.warehouses.get(b.country, store)
         refund = money(back.refund)
         head = (ret, f"DEV-DEMO{ret:010d}", order_id, b.customer_id, came, location)
-        self.out["Return"].append((*head, back.reason, refund, None, None, at, "demo"))
+        # Demo history refunds go back the way they were paid, with no receipt sent.
+        tail = ("original", "", "", None, None, at, "demo")
+        self.out["Return"].append((*head, back.reason, refund, *tail))
         for line_id, quantity, given in back.lines:
             self.out["ReturnLine"].append(
                 (self.ids.take("ReturnLine"), ret, line_id, quantity, money(given), True)

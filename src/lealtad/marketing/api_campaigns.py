@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -16,35 +16,57 @@ from pydantic import ConfigDict
 from lealtad.core.access import require
 from lealtad.core.api_errors import errors
 from lealtad.core.roles import Capability
+from lealtad.core.text_schema import EMAIL, NOT_BLANK
+from lealtad.marketing.schemas import Money, UnitCost
 from lealtad.marketing.selectors import campaigns as read
 from lealtad.marketing.services import campaigns, contact_policy, sending
 
 router = Router(tags=["marketing: campaigns"])
+# The schema states what the service checks, so a body the schema calls valid is accepted.
+Channel = Literal[
+    "email", "sms", "call_list", "direct_mail", "web", "kiosk", "pos", "handheld", "agent"
+]
+
+
+class UnitCostsIn(Schema):
+    """What one message costs on each channel (absent: nothing)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: UnitCost | None = None
+    sms: UnitCost | None = None
+    call_list: UnitCost | None = None
+    direct_mail: UnitCost | None = None
+    web: UnitCost | None = None
+    kiosk: UnitCost | None = None
+    pos: UnitCost | None = None
+    handheld: UnitCost | None = None
+    agent: UnitCost | None = None
 
 
 class CampaignIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(max_length=120)
+    name: str = Field(max_length=120, pattern=NOT_BLANK)
     segment_id: int
-    channels: list[str] = Field(max_length=9)
+    channels: list[Channel] = Field(min_length=1, max_length=9)
     objective: str = Field(default="", max_length=300)
     offer_id: int | None = None
-    purpose: str = Field(default="marketing", max_length=12)
+    purpose: Literal["marketing", "service", "surveys"] = "marketing"
     topic: str = Field(default="", max_length=40)
     starts_at: datetime | None = None
     ends_at: datetime | None = None
-    control_share: float = 0.1
-    fixed_cost: Decimal = Decimal(0)
-    unit_costs: dict[str, Decimal] = Field(default_factory=dict)
-    conversion_days: int = 14
+    control_share: float = Field(default=0.1, ge=0, le=0.5)
+    fixed_cost: Money = Decimal(0)
+    unit_costs: UnitCostsIn = Field(default_factory=UnitCostsIn)
+    conversion_days: int = Field(default=14, ge=1, le=365)
 
 
 class CampaignTemplateIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    channel: str = Field(max_length=12)
-    language: str = Field(max_length=2)
+    channel: Literal["email", "sms", "call_list", "direct_mail"]
+    language: Literal["es", "en"]
     subject: str = Field(default="", max_length=200)
     text_body: str = Field(default="", max_length=100_000)
     html_body: str = Field(default="", max_length=500_000)
@@ -53,8 +75,8 @@ class CampaignTemplateIn(Schema):
 class CampaignTestSendIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    to: str = Field(max_length=254)
-    language: str = Field(default="es", max_length=2)
+    to: str = Field(max_length=254, json_schema_extra=EMAIL)
+    language: Literal["es", "en"] = "es"
     customer_id: int | None = None
 
 
@@ -103,7 +125,9 @@ def template_out(t: Any) -> dict[str, Any]:
 
 
 def _new(body: CampaignIn) -> campaigns.NewCampaign:
-    return campaigns.NewCampaign(**body.model_dump())
+    fields = body.model_dump()
+    fields["unit_costs"] = body.unit_costs.model_dump(exclude_none=True)
+    return campaigns.NewCampaign(**fields)
 
 
 def _found(campaign_id: int) -> Any:

@@ -10,13 +10,23 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
 from lealtad.core.access import Principal, require
 from lealtad.core.api_errors import errors
 from lealtad.core.roles import Capability
+from lealtad.core.text_schema import NOT_BLANK
 from lealtad.customers.selectors import readable
+from lealtad.marketing.schemas import (
+    CapPeriodCode,
+    ChurnBandCode,
+    Money,
+    OfferKindCode,
+    OfferPurposeCode,
+    StageCode,
+    TierCode,
+)
 from lealtad.marketing.selectors import offer_uplift
 from lealtad.marketing.selectors import offers as reads
 from lealtad.marketing.services import offer_catalog, offers
@@ -29,57 +39,59 @@ Channel = Literal["web", "kiosk", "pos", "handheld", "call_center", "email"]
 class OfferAnswerIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    outcome: str = Field(max_length=20)
-    channel: str = Field(max_length=20)
+    outcome: Literal["accepted", "declined", "ignored"]
+    channel: Channel
     idempotency_key: str = Field(default="", max_length=80)
 
 
 class OfferCatalogIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(max_length=40)
-    name_es: str = Field(max_length=120)
-    name_en: str = Field(max_length=120)
-    kind: str = Field(max_length=12)
+    code: str = Field(pattern=r"^[-A-Za-z0-9_]{1,40}$")
+    name_es: str = Field(max_length=120, pattern=NOT_BLANK)
+    name_en: str = Field(max_length=120, pattern=NOT_BLANK)
+    kind: OfferKindCode
     pitch_es: str = Field(default="", max_length=300)
     pitch_en: str = Field(default="", max_length=300)
-    purpose: str = Field(default="marketing", max_length=10)
+    purpose: OfferPurposeCode = "marketing"
     product_sku: str = Field(default="", max_length=64)
     product_category: str = Field(default="", max_length=80)
     target_plan: str = Field(default="", max_length=64)
-    channels: list[str] = Field(default_factory=list, max_length=6)
+    channels: list[Channel] = Field(min_length=1, max_length=6)
     segment_id: int | None = None
-    tiers: list[str] = Field(default_factory=list, max_length=10)
-    lifecycle_stages: list[str] = Field(default_factory=list, max_length=10)
-    churn_bands: list[str] = Field(default_factory=list, max_length=5)
-    min_clv: Decimal | None = None
-    priority: int = 50
-    value: Decimal = Decimal(0)
+    tiers: list[TierCode] = Field(default_factory=list, max_length=10)
+    lifecycle_stages: list[StageCode] = Field(default_factory=list, max_length=10)
+    churn_bands: list[ChurnBandCode] = Field(default_factory=list, max_length=5)
+    min_clv: Money | None = None
+    priority: int = Field(default=50, ge=0, le=100)
+    value: Money = Decimal(0)
     starts_on: date | None = None
     ends_on: date | None = None
-    max_shown: int | None = None
-    cap_period: str = "week"
-    max_accepted: int | None = None
-    daily_budget: int | None = None
+    max_shown: int | None = Field(default=None, ge=1)
+    cap_period: CapPeriodCode = "week"
+    max_accepted: int | None = Field(default=None, ge=1)
+    daily_budget: int | None = Field(default=None, ge=1)
     active: bool = True
 
 
 class OfferProgramIn(Schema):
+    """The limits across offers; a day's limit is at most the week's (else 409)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    holdout_share: float
-    max_per_day: int
-    max_per_week: int
+    holdout_share: float = Field(ge=0, le=0.5)
+    max_per_day: int = Field(ge=1, le=200)
+    max_per_week: int = Field(ge=1, le=200)
 
 
 @router.get("/customers/{customer_id}/offers", response={200: dict[str, Any], **errors(404)})
 def customer_offers(
     request: HttpRequest,
     customer_id: int,
-    channel: str = "web",
-    limit: int = 3,
-    key: str = "",
-    store: str = "",
+    channel: Channel = "web",
+    limit: int = Query(3, ge=1, le=10),
+    key: str = Query("", max_length=80),
+    store: str = Query("", max_length=40),
 ) -> Any:
     """The customer's best offers on ``channel`` now (recorded as shown). Pass the screen or
     request id as ``key`` so a refresh counts once; ``store`` (a location code) checks the

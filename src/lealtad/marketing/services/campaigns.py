@@ -102,7 +102,7 @@ def check(new: NewCampaign, where: str = "") -> None:
     if not 0 <= new.control_share <= 0.5:
         raise refuse(_("The control share is between 0 and 0.5."), "control_share")
     if new.starts_at and new.ends_at and new.ends_at <= new.starts_at:
-        raise refuse(_("A campaign ends after it starts."), "ends_at")
+        raise refuse(_("A campaign ends after it starts."), "ends_at", kind="conflict")
     if not 1 <= new.conversion_days <= 365:
         raise refuse(_("The conversion window is 1 to 365 days."), "conversion_days")
     if len(new.topic) > 40 or len(new.objective) > 300:

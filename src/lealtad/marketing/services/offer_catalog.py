@@ -94,9 +94,11 @@ def _check_guards(row: OfferIn, refuse: Any) -> None:
             if value not in known:
                 raise refuse(_("%(v)s is not a known value."), f"{name}[{n}]", v=value)
     if row.kind == "upsell" and not (row.target_plan or row.product_sku):
-        raise refuse(_("An up-sell names the plan or product it sells."), "target_plan")
+        raise refuse(
+            _("An up-sell names the plan or product it sells."), "target_plan", kind="conflict"
+        )
     if row.kind == "cross_sell" and not (row.product_sku or row.product_category):
-        raise refuse(_("A cross-sell names the product it sells."), "product_sku")
+        raise refuse(_("A cross-sell names the product it sells."), "product_sku", kind="conflict")
 
 
 def _check_numbers(row: OfferIn, refuse: Any) -> None:
@@ -107,7 +109,7 @@ def _check_numbers(row: OfferIn, refuse: Any) -> None:
     if row.min_clv is not None and row.min_clv < 0:
         raise refuse(_("The minimum lifetime value cannot be negative."), "min_clv")
     if row.starts_on and row.ends_on and row.ends_on < row.starts_on:
-        raise refuse(_("An offer cannot end before it starts."), "ends_on")
+        raise refuse(_("An offer cannot end before it starts."), "ends_on", kind="conflict")
     if row.cap_period not in PERIODS:
         raise refuse(_("The cap period is day, week or month."), "cap_period")
     for name in ("max_shown", "max_accepted", "daily_budget"):
@@ -150,7 +152,9 @@ def set_program(holdout_share: float, max_per_day: int, max_per_week: int) -> Of
     if not 0 <= holdout_share <= 0.5:
         raise OfferRefused(_("The holdout share is 0 to 0.5."), field="holdout_share")
     if not 1 <= max_per_day <= max_per_week <= 200:
-        raise OfferRefused(_("1 ≤ a day's limit ≤ a week's limit ≤ 200."), field="max_per_day")
+        raise OfferRefused(
+            _("1 ≤ a day's limit ≤ a week's limit ≤ 200."), field="max_per_day", kind="conflict"
+        )
     with transaction.atomic():
         row = OfferSettings.objects.select_for_update().order_by("pk").first() or OfferSettings()
         row.holdout_share, row.max_per_day, row.max_per_week = (
