@@ -5,6 +5,7 @@ file) and by pick, segments built on other segments."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from lealtad.core.audit import Actor
 from lealtad.core.dispatcher import OutboxDispatcher
@@ -229,3 +230,30 @@ def test_leaving_because_merged_away_puts_no_line_on_the_dead_record():
     diff = membership.evaluate_for([ana], "customer.merged")
     assert diff.left == [(sid, ana)]
     assert not Interaction.objects.filter(customer_id=ana, kind="segment_left").exists()
+
+
+def test_a_finished_analytics_refresh_brings_lifetime_values_into_segments() -> None:
+    """The refresh rewrites lifetime values with no event per customer; its one
+    ``analytics.refreshed`` at the end rebuilds the audience and the dynamic segments."""
+    from lealtad.analytics.services import runs
+    from lealtad.customers.models import CustomerStanding
+
+    ana, luis = person("Ana", "ana@x.ec"), person("Luis", "luis@x.ec")
+    settle()
+    [sid] = segments.create(
+        [SegmentIn("Alto valor", rule={"field": "clv", "op": "gte", "value": 500})], by="t"
+    )
+    assert reads.get(sid).member_count == 0
+    for who, clv in ((ana, 900), (luis, 100)):  # what the refresh's write-back leaves
+        CustomerStanding.objects.create(
+            customer_id=who, value_tier="regular", clv=clv, computed_at=timezone.now()
+        )
+    settle()
+    assert not reads.is_member(sid, ana)  # no event yet: the audience still has the old value
+
+    runs.finish(runs.begin("manual", T))
+    settle()
+    assert reads.is_member(sid, ana) and not reads.is_member(sid, luis)
+    assert AudienceProfile.objects.get(customer_id=ana).clv == 900
+    change = SegmentChange.objects.get(segment_id=sid, customer_id=ana)
+    assert change.change == "entered" and change.reason == "analytics.refreshed"

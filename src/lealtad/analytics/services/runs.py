@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lealtad.analytics.models import RefreshRun
+from lealtad.core import hub
 from lealtad.core.audit import Actor
 from lealtad.core.errors import DomainError
 
@@ -71,9 +72,17 @@ class Tracker:
 
 
 def finish(run: RefreshRun) -> RefreshRun:
+    """Mark the run done and announce ``analytics.refreshed`` in the same transaction: what
+    keeps a copy of the attributes it wrote (marketing's audience) re-reads them then."""
     run.status = RefreshRun.Status.DONE
     run.finished_at = timezone.now()
-    run.save()
+    with transaction.atomic():
+        run.save()
+        hub.publish(
+            "analytics.refreshed",
+            {"run_id": run.pk, "as_of": run.as_of.isoformat(), "customers": run.customers},
+            event_id=f"analytics-refresh-{run.pk}",
+        )
     return run
 
 

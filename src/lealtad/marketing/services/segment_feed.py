@@ -49,6 +49,16 @@ def follow_customers(messages: Sequence[hub.Message]) -> None:
     membership.evaluate_for(ids, reason, event_id)
 
 
+@hub.subscriber("analytics.refreshed", name="marketing.audience_after_refresh", transactional=False)
+def follow_refresh(message: hub.Message) -> None:
+    """The refresh rewrote RFM, lifetime value and churn risk of every customer but announces
+    only tier and lifecycle moves: re-read the whole audience, then every dynamic segment.
+    Outside one transaction: the rebuild commits a chunk at a time, as the CLI's does.
+    Idempotent: a second delivery reads the same figures and changes no membership."""
+    audience.rebuild()
+    membership.rebuild_all(reason="analytics.refreshed")
+
+
 @erasers.erases_copies("marketing.segments")
 def erase_segment_copies(customer_ids: list[int], redactor: Redactor) -> dict[str, int]:
     """An erased person leaves no trace in segments: audience row, memberships, history."""
