@@ -161,6 +161,19 @@ def test_the_builder_adds_groups_and_counts_live(make_user, base) -> None:
     assert "Todos con correo" in listed
 
 
+def test_a_tier_condition_suggests_the_tiers_in_words(make_user, base) -> None:
+    page = signed_in(make_user, "marketer")
+    form = {"g-0-mode": "all", "c-0.0-field": "value_tier", "c-0.0-op": "in", "c-0.0-value": ""}
+    html = page.post("/marketing/segments/builder", form).content.decode()
+    assert 'list="c-0.0-choices"' in html
+    assert '<option value="mvc">Most valuable</option>' in html
+    assert "below_zero = Below zero" in html
+    count = page.post("/marketing/segments/count", {**form, "c-0.0-value": "mvc, mgc"})
+    assert count.status_code == 200 and "allowed values" not in count.content.decode()
+    wrong = page.post("/marketing/segments/count", {**form, "c-0.0-value": "gold"})
+    assert "allowed values" in wrong.content.decode()
+
+
 def test_a_supervisor_reads_but_cannot_save_and_an_agent_cannot_see(make_user, base) -> None:
     supervisor = signed_in(make_user, "supervisor")
     assert supervisor.get("/marketing/segments/").status_code == 200

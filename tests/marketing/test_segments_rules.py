@@ -38,7 +38,7 @@ NOW = datetime(2026, 3, 1, 15, 30, tzinfo=UTC)
             "value_missing",
         ),
         (
-            {"all": [{"any": [{"field": "value_tier", "op": "in", "value": ["gold", "tin"]}]}]},
+            {"all": [{"any": [{"field": "value_tier", "op": "in", "value": ["mvc", "tin"]}]}]},
             "rule.all[0].any[0].value[1]",
             "not_a_choice",
         ),
@@ -67,6 +67,30 @@ def test_validation_names_the_path_of_the_fault(rule: Any, path: str, code: str)
     with pytest.raises(RuleError) as caught:
         rules.validate(rule)
     assert (caught.value.path, caught.value.code) == (path, code)
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("value_tier", "customers.choices.ValueTier"),
+        ("lifecycle_stage", "customers.choices.LifecycleStage"),
+        ("churn_band", "customers.choices.ChurnBand"),
+        ("gender", "customers.Customer.gender"),
+        ("income_band", "customers.Customer.income_band"),
+        ("marital_status", "customers.Customer.marital_status"),
+    ],
+)
+def test_choice_fields_offer_the_codes_the_records_hold(name: str, values: str) -> None:
+    """The pure engine cannot import the model's choices; a rule on a code no record holds
+    would count nobody, for ever. Pinned here to what customers store."""
+    from lealtad.customers import choices
+    from lealtad.customers.models import Customer
+
+    if values.startswith("customers.choices."):
+        held = list(getattr(choices, values.rsplit(".", 1)[1]).values)
+    else:
+        held = [code for code, _label in Customer._meta.get_field(name).choices or []]
+    assert sorted(rules.FIELDS[name].choices) == sorted(held)
 
 
 def test_too_deep_and_too_many_are_refused() -> None:
@@ -132,10 +156,10 @@ def _population(n: int = 160) -> list[dict[str, Any]]:
                 "last_order_on": maybe((NOW - timedelta(days=pick.randrange(400))).date(), 0.3),
                 "channels_bought": ("," + ",".join(bought) + ",") if bought else "",
                 "last_contact_at": maybe(NOW - timedelta(days=pick.randrange(200), minutes=7)),
-                "value_tier": pick.choice(["platinum", "gold", "silver", "bronze", ""]),
+                "value_tier": pick.choice(["mvc", "mgc", "regular", "below_zero", ""]),
                 "clv": Decimal(pick.randrange(0, 100000)) / 100,
                 "churn_risk": maybe(round(pick.random(), 3)),
-                "lifecycle_stage": pick.choice(["new", "active", "at_risk", "lapsed", ""]),
+                "lifecycle_stage": pick.choice(["first_purchase", "repeat", "loyal", "lapsed", ""]),
                 "refreshed_at": NOW,
             }
         )
@@ -151,7 +175,7 @@ CONDITIONS = st.one_of(
     st.builds(
         lambda op, v: {"field": "value_tier", "op": op, "value": v},
         st.sampled_from(["in", "not_in"]),
-        st.lists(st.sampled_from(["platinum", "gold", "silver", "bronze"]), min_size=1, max_size=3),
+        st.lists(st.sampled_from(["mvc", "mgc", "regular", "below_zero"]), min_size=1, max_size=3),
     ),
     st.builds(lambda op: {"field": "city", "op": op}, st.sampled_from(["is_empty", "is_set"])),
     st.builds(

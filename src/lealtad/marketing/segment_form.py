@@ -2,7 +2,7 @@
 
 Every group and condition has a path of indices (``0``, ``0.2``, ``0.2.1``); a group's inputs
 are ``g-<path>-mode`` (all/any), a condition's ``c-<path>-field``, ``-op`` and ``-value``.
-Values are typed as people type them (``gold, platinum``; ``100..500``; ``yes``) and converted
+Values are typed as people type them (``mvc, mgc``; ``100..500``; ``yes``) and converted
 here by the field's type, so the rule's own validation says what is wrong, by path. The
 builder's buttons (add a condition, add a group, remove) are edits on the tree made here, so
 the page needs htmx and no script of its own.
@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lealtad.marketing import segment_labels
 from lealtad.marketing_engine.segment_rules import FIELDS, NO_VALUE
 
 _TRUE = {"true", "yes", "si", "sí", "1", "y"}
@@ -33,6 +34,7 @@ class Row:
     op: str = ""
     value: str = ""
     ops: tuple[str, ...] = ()
+    choices: tuple[tuple[str, str], ...] = ()  # (code, words) suggested for the value
     children: list[Row] = dataclasses.field(default_factory=list)
 
 
@@ -140,6 +142,7 @@ def _rows(node: Mapping[str, Any], path: str, depth: int) -> Row:
             op=str(node.get("op", "")),
             value=shown(node.get("value")),
             ops=spec.ops if spec else (),
+            choices=segment_labels.choices_of(spec.name) if spec else (),
         )
     mode = "any" if "any" in node else "all"
     group = Row(path, depth, "group", mode=mode)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from lealtad.customers.choices import ChurnBand, LifecycleStage, ValueTier
 from lealtad.marketing_engine.segment_rules import FIELDS
 
 GROUPS = {
@@ -86,3 +87,23 @@ def field_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     for name, spec in FIELDS.items():
         out.setdefault(spec.group, []).append((name, str(FIELD_LABELS.get(name, name))))
     return [(str(GROUPS[g]), items) for g, items in out.items()]
+
+
+# Codes a record holds, in words: the value box suggests them (a rule still takes the code).
+CHOICE_WORDS = {
+    "value_tier": dict(ValueTier.choices),
+    "lifecycle_stage": dict(LifecycleStage.choices),
+    "churn_band": dict(ChurnBand.choices),
+    "gender": {"female": _("Female"), "male": _("Male"), "other": _("Other")},
+    "language": {"es": _("Spanish"), "en": _("English")},
+    "status": {"prospect": _("Prospect"), "customer": _("Customer"), "former": _("Former")},
+}
+
+
+def choices_of(field: str) -> tuple[tuple[str, str], ...]:
+    """The codes of a choice field with their words (the code itself where none is kept)."""
+    spec = FIELDS.get(field)
+    if spec is None or not spec.choices:
+        return ()
+    words = CHOICE_WORDS.get(field, {})
+    return tuple((code, str(words.get(code, code))) for code in spec.choices if code)

@@ -3,7 +3,7 @@ path of the first fault, and a plain-Python evaluation of a rule against one row
 
 A rule is a tree of groups and conditions::
 
-    {"all": [{"field": "value_tier", "op": "in", "value": ["gold", "platinum"]},
+    {"all": [{"field": "value_tier", "op": "in", "value": ["mvc", "mgc"]},
              {"any": [{"field": "consent_email", "op": "eq", "value": true},
                       {"field": "consent_sms", "op": "eq", "value": true}]}]}
 
@@ -111,7 +111,7 @@ def _fields() -> dict[str, Field]:
             "value_tier",
             "choice",
             "standing",
-            choices=("platinum", "gold", "silver", "bronze", "inactive"),
+            choices=("mvc", "mgc", "regular", "below_zero", "unknown"),
         ),
         Field("rfm_code", "text", "standing"),
         Field("rfm_recency", "int", "standing"),
@@ -124,7 +124,15 @@ def _fields() -> dict[str, Field]:
             "lifecycle_stage",
             "choice",
             "standing",
-            choices=("prospect", "new", "active", "at_risk", "lapsed", "lost", "reactivated"),
+            choices=(
+                "prospect",
+                "first_purchase",
+                "repeat",
+                "loyal",
+                "lapsing",
+                "lapsed",
+                "won_back",
+            ),
         ),
         Field("segment", "segment", "segments"),
     ]
