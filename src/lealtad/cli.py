@@ -321,6 +321,12 @@ def demo(
 
     done = service_demo.load_all()  # the service desk for some of these customers
     typer.echo("service desk: " + ", ".join(f"{n} {what}" for what, n in done.items()))
+    from lealtad.loyalty import demo as loyalty_demo
+    from lealtad.marketing import demo as marketing_demo
+
+    club = loyalty_demo.seed()  # the club, its members earning on the last year's orders
+    typer.echo(f"loyalty: {club.program.name}, {club.members} members, {club.entries} entries")
+    typer.echo(str(marketing_demo.seed()))
 
 
 @token_app.command("create")

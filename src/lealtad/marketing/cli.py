@@ -22,3 +22,15 @@ app.add_typer(results_app, name="results")
 app.add_typer(segments_app, name="segments")
 app.add_typer(audience_app, name="audience")
 app.add_typer(offers_app, name="offers")
+
+
+@app.command("demo")
+def demo_command() -> None:
+    """Build the audience, then add demo segments, offers and a draft win-back campaign
+    (what exists by name or code is left as it is)."""
+    from lealtad.marketing.cli_offers import _django
+
+    _django()
+    from lealtad.marketing import demo
+
+    typer.echo(str(demo.seed()))
