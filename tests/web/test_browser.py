@@ -105,6 +105,7 @@ def test_review_queue_merge(page: Page, live_server, supervisor):
     card = page.locator(f"#review-{review.pk}")
     expect(card).to_contain_text("maria.quishpe@example.ec")
     expect(card).to_contain_text("+593987654321")
+    expect(card).to_contain_text("Un mismo evento nombró a dos clientes")  # words, not a note
     card.get_by_role("link", name="Fusionar…").click()  # a merge is confirmed on its own page
     assert Customer.objects.get(pk=b).merged_into_id is None
     page.get_by_label("¿Por qué son la misma persona?").fill("Mismo correo y teléfono")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -331,6 +333,18 @@ class IdentityReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_a_id} ? {self.customer_b_id} ({self.status})"
+
+    @property
+    def reason_in_words(self) -> str:
+        """The reason the matcher stored (English, kept as written for the audit) in the
+        reader's language: a person deciding reads words, not the machine's note."""
+        if self.reason == "one event named two customers":
+            return str(_("One event named two customers"))
+        found = re.fullmatch(r"probable match \(p=([0-9.]+)\)", self.reason)
+        if found:
+            share = f"{float(found.group(1)):.0%}"
+            return str(_("Probable match (%(share)s likely)") % {"share": share})
+        return self.reason
 
 
 class Merge(models.Model):
