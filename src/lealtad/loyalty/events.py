@@ -11,7 +11,7 @@ from typing import Any
 
 from lealtad.core import hub, panels, sections
 from lealtad.loyalty import selectors
-from lealtad.loyalty.services import earning, expiry
+from lealtad.loyalty.services import earning, expiry, merges
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,18 @@ def reverse_points(messages: Sequence[hub.Message]) -> None:
         if (found := earning.returned(m.payload, m.customer_id, m.created_at)) is not None
     ]
     earning.reverse_returns(goods)
+
+
+@hub.subscriber(
+    "customer.merged", "customer.merged_batch", "customer.unmerged", name="loyalty.merges"
+)
+def follow_customer_merges(message: hub.Message) -> None:
+    """Memberships follow the person: see :mod:`lealtad.loyalty.services.merges`."""
+    pairs = merges.pairs_of(message.event_type, message.payload)
+    if message.event_type == "customer.unmerged":
+        merges.follow_unmerges(pairs)
+    else:
+        merges.follow_merges(pairs)
 
 
 @panels.provide("loyalty")
