@@ -70,6 +70,29 @@ def _label_channels(rows: list[Any]) -> list[Any]:
     return rows
 
 
+# The consent channels that reach each kind of contact point.
+REACHES = {"phone": ("phone", "sms", "whatsapp"), "email": ("email",), "address": ("mail",)}
+
+
+def _contact_points(view: dict[str, Any]) -> list[dict[str, Any]]:
+    """Phones, emails and current addresses, each with the consents of the channels that
+    reach it, so an agent sees at a glance whether it may call, text or write (consents
+    only for a reader who may see them)."""
+    consents = view.get("consents", [])
+
+    def reach(kind: str) -> list[Any]:
+        return [k for k in consents if k.channel in REACHES[kind]]
+
+    points = [{"kind": "phone", "item": p, "consents": reach("phone")} for p in view["phones"]]
+    points += [{"kind": "email", "item": e, "consents": reach("email")} for e in view["emails"]]
+    points += [
+        {"kind": "address", "item": a, "consents": reach("address")}
+        for a in view["addresses"]
+        if a.valid_to is None
+    ]
+    return points
+
+
 def _channel_filter(request: HttpRequest) -> str:
     channel = request.GET.get("channel", "")
     return channel if channel in choices.Channel.values or channel.isidentifier() else ""
@@ -97,6 +120,7 @@ def detail(request: HttpRequest, customer_id: int) -> HttpResponse:
             "c": customer,
             "view": view,
             "channels_seen": channels_seen,
+            "contact_points": _contact_points(view),
         },
     )
 
