@@ -1,6 +1,7 @@
 """The send job killed with SIGKILL half-way through a send to a real SMTP server (aiosmtpd),
-twice, then resumed: every recipient got exactly one message (counted by Message-ID), none
-was skipped, and the database says so too."""
+twice, then resumed; and one of two senders of the same campaign killed mid-chunk while the
+other carries on: every recipient got exactly one message (counted by Message-ID), none was
+skipped, and the database says so too."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from lealtad.marketing.models import Message
+from lealtad.marketing.models import Campaign, Message, Sender
 from lealtad.marketing.services import sending
 from tests.marketing.test_campaign_send import no_quiet_hours
 from tests.marketing.test_campaign_support import (
@@ -51,24 +52,26 @@ def _env(home: Path, port: int) -> dict[str, str]:
     return env
 
 
-def _send(env: dict[str, str], campaign_id: int) -> subprocess.Popen[bytes]:
+def _send(env: dict[str, str], campaign_id: int, *more: str, **out) -> subprocess.Popen[bytes]:
+    command = ["marketing", "campaigns", "send", str(campaign_id), "--chunk", "40", *more]
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "lealtad.cli",
-            "marketing",
-            "campaigns",
-            "send",
-            str(campaign_id),
-            "--chunk",
-            "40",
-        ],
+        [sys.executable, "-m", "lealtad.cli", *command],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=out.get("stdout", subprocess.DEVNULL),
+        stderr=out.get("stderr", subprocess.DEVNULL),
         start_new_session=True,
     )
+
+
+def _all_once(smtp, cid: int) -> None:
+    ids = Counter(m["Message-ID"] for m in smtp.received)
+    assert len(ids) == RECIPIENTS  # none skipped
+    assert max(ids.values()) == 1  # none twice
+    assert sorted(m["To"] for m in smtp.received) == sorted(
+        f"c{i}@correo.ec" for i in range(RECIPIENTS)
+    )
+    statuses = Counter(Message.objects.filter(campaign_id=cid).values_list("status", flat=True))
+    assert statuses == {"sent": RECIPIENTS}
 
 
 def _kill_when(proc: subprocess.Popen[bytes], smtp, received: int) -> None:
@@ -103,11 +106,41 @@ def test_a_sender_killed_mid_send_resumes_with_no_one_mailed_twice_or_skipped(
     )
     assert done.returncode == 0, done.stderr
     assert "recovered after a crash" in done.stdout + done.stderr
-    ids = Counter(m["Message-ID"] for m in smtp.received)
-    assert len(ids) == RECIPIENTS  # none skipped
-    assert max(ids.values()) == 1  # none twice
-    assert sorted(m["To"] for m in smtp.received) == sorted(
-        f"c{i}@correo.ec" for i in range(RECIPIENTS)
-    )
-    statuses = Counter(Message.objects.filter(campaign_id=cid).values_list("status", flat=True))
-    assert statuses == {"sent": RECIPIENTS}
+    _all_once(smtp, cid)
+
+
+def _victim(proc: subprocess.Popen[bytes], smtp, cid: int) -> int:
+    """The pid of one of two senders, once both hold a lease, the server has 80 messages and
+    that sender has a chunk in flight."""
+    deadline = time.monotonic() + 120
+    while True:
+        assert proc.poll() is None, "the send finished before a sender was killed"
+        assert time.monotonic() < deadline, "the senders sent nothing"
+        workers = list(Sender.objects.filter(campaign_id=cid).values_list("worker", flat=True))
+        if len(workers) == 2 and len(smtp.received) >= 80:
+            busy = Message.objects.filter(campaign_id=cid, status="sending", worker=workers[0])
+            if busy.exists():
+                return int(workers[0].rpartition(":")[2])
+        time.sleep(0.001)
+
+
+@pytest.mark.slow
+def test_one_of_two_senders_killed_mid_chunk_leaves_no_one_mailed_twice_or_skipped(
+    smtp, settings, tmp_path
+):
+    no_quiet_hours()
+    smtp.delay = 0.002
+    people = [person(f"c{i}@correo.ec", f"Cliente{i}") for i in range(RECIPIENTS)]
+    cid = campaign(segment(people))
+    sending.steer(cid, "launch", ACTOR)
+    env = _env(tmp_path / "worker-home", smtp.port)
+    proc = _send(env, cid, "--workers", "2", stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    victim = _victim(proc, smtp, cid)
+    os.kill(victim, signal.SIGKILL)
+    output, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0, output
+    assert b"recovered after a crash" in output
+    assert output.strip().splitlines()[-1].strip() == b"done"
+    assert Campaign.objects.get(pk=cid).status == "done"
+    _all_once(smtp, cid)
+    assert not Sender.objects.filter(campaign_id=cid).exists()  # every lease given back

@@ -56,8 +56,12 @@ def send_command(
     campaign_id: int = typer.Argument(..., metavar="ID"),
     chunk: int = typer.Option(500, "--chunk", min=1, max=10_000),
     launch: bool = typer.Option(False, "--launch", help="Launch a draft first"),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=64, help="Sender processes (about one per core)"
+    ),
 ) -> None:
-    """Send what is due of a running campaign; after a crash, run it again to resume."""
+    """Send what is due of a running campaign with one or several sender processes; after a
+    crash, run it again to resume."""
     _django()
     from lealtad.core.audit import Actor
     from lealtad.core.console import console, progress
@@ -72,7 +76,7 @@ def send_command(
         def shown(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        report = send_job.run(campaign_id, chunk=chunk, on_chunk=shown)
+        report = send_job.run_many(campaign_id, workers, chunk=chunk, on_chunk=shown)
         shown(read.progress(campaign_id)["done"], read.progress(campaign_id)["total"])
     if report.recovered:
         console.print(f"recovered after a crash: {report.recovered}")

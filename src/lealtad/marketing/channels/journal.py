@@ -9,27 +9,35 @@ killed, so after a SIGKILL the resuming worker knows every message that was hand
 sends only the others. A message whose dot was written but whose line was not (a kill
 between those two calls, microseconds) is the one case sent twice; it carries the same
 Message-ID both times.
+
+Each sender of a campaign keeps a journal of its own (several may send one campaign at once),
+named after the sender, so the one that settles a dead sender's chunk reads that sender's lines.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from django.conf import settings
 
 
-def path(campaign_id: int) -> Path:
+def path(campaign_id: int, worker: str = "") -> Path:
+    """The journal of one sender of a campaign (``worker`` "" is a sender from before senders
+    were named: one per campaign)."""
     folder = Path(settings.LEALTAD_HOME) / "marketing" / "journal"
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"campaign-{campaign_id}.log"
+    if not worker:
+        return folder / f"campaign-{campaign_id}.log"
+    return folder / f"campaign-{campaign_id}-{re.sub(r'[^A-Za-z0-9_.-]', '_', worker)}.log"
 
 
 class Journal:
-    """An append-only file of hand-offs for one campaign (one sender at a time holds it)."""
+    """An append-only file of hand-offs for one sender of a campaign."""
 
-    def __init__(self, campaign_id: int) -> None:
-        self.path = path(campaign_id)
+    def __init__(self, campaign_id: int, worker: str = "") -> None:
+        self.path = path(campaign_id, worker)
         self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
 
     def handed(self, message_id: int, provider_id: str = "") -> None:
@@ -46,10 +54,10 @@ class Journal:
         os.close(self.fd)
 
 
-def read(campaign_id: int) -> dict[int, tuple[str, str]]:
+def read(campaign_id: int, worker: str = "") -> dict[int, tuple[str, str]]:
     """What the journal says of each message: ``("H", provider id)`` or ``("R", reply)``;
     the last line about a message wins. A torn last line (the kill came mid-write) is skipped."""
-    file = path(campaign_id)
+    file = path(campaign_id, worker)
     if not file.exists():
         return {}
     found: dict[int, tuple[str, str]] = {}

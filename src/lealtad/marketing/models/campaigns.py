@@ -19,6 +19,7 @@ __all__ = [
     "ContactPolicy",
     "Message",
     "MessageTemplate",
+    "Sender",
     "Suppression",
 ]
 
@@ -114,9 +115,6 @@ class Campaign(models.Model):
     unit_costs = models.JSONField(_("cost per message and channel"), default=dict, blank=True)
     conversion_days = models.PositiveSmallIntegerField(_("conversion window (days)"), default=14)
     planned_at = models.DateTimeField(null=True, blank=True)
-    # The worker sending it ("host:pid") and when it last said so: one sender per campaign.
-    worker = models.CharField(max_length=120, blank=True)
-    worker_seen_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     updated_by = models.CharField(max_length=150, blank=True)
@@ -175,6 +173,9 @@ class Message(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_id = models.CharField(max_length=120, blank=True)
     error = models.CharField(max_length=300, blank=True)
+    # The sender ("host:pid") that claimed it: while it is ``sending``, whose hand-off journal
+    # tells what became of it should that sender die.
+    worker = models.CharField(max_length=120, blank=True)
 
     class Meta:
         verbose_name = _("campaign message")
@@ -191,6 +192,26 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}/{self.customer_id}/{self.channel} {self.status}"
+
+
+class Sender(models.Model):
+    """A worker process sending a campaign ("host:pid") and when it last said so: the lease
+    on the chunks it claimed. Several may send one campaign at once, each claiming its own
+    chunks; one whose process is gone, or silent past the lease, is settled by another."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="senders")
+    worker = models.CharField(max_length=120)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("campaign sender")
+        verbose_name_plural = _("campaign senders")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "worker"], name="campaign_sender_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.worker}"
 
 
 class Suppression(models.Model):
