@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from lealtad.analytics.selectors import offer_signals
@@ -70,16 +71,16 @@ def decide(
     now = now or timezone.now()
     kept = offer_program.program()
     month, program = month_of(now), kept.settings
-    offers = _candidate_offers(kept, customer_id, channel, now)
-    mine = _own_events(customer_id, now)
+    mine = _own_reads(customer_id, now)
+    offers = _candidate_offers(kept, mine.segments, channel, now)
     customer = CustomerFacts(
         customer_id=customer_id,
         objector=facts.objector,
         channel_consent=channel != "email" or facts.marketing.get("email") is True,
         churn_risk=facts.churn_risk,
         clv=facts.clv,
-        shown_today=sum(1 for _o, at in mine if at >= _day_start(now)),
-        shown_week=sum(1 for _o, at in mine if at >= now - timedelta(days=7)),
+        shown_today=sum(n[0] for n in mine.shown.values()),
+        shown_week=sum(n[2] for n in mine.shown.values()),
         held_out=in_holdout(customer_id, month, program.holdout_share),
     )
     candidates = _candidates(kept, offers, facts, (customer_id, channel, store), mine, now)
@@ -94,13 +95,10 @@ def _day_start(now: datetime) -> datetime:
 
 
 def _candidate_offers(
-    kept: offer_program.Program, customer_id: int, channel: str, now: datetime
+    kept: offer_program.Program, segments: set[int], channel: str, now: datetime
 ) -> list[Offer]:
     """Active offers for the channel, and those a running campaign puts in this channel's
     slot for a segment the customer is in; an offer's own segment guard is checked here."""
-    segments = set(
-        SegmentMember.objects.filter(customer_id=customer_id).values_list("segment_id", flat=True)
-    )
     found: dict[int, Offer] = {}
     for offer in kept.offers:
         if channel in offer.channels and (offer.segment_id is None or offer.segment_id in segments):
@@ -123,12 +121,54 @@ def _in_window(campaign: Campaign, now: datetime) -> bool:
     return started and (campaign.ends_at is None or now < campaign.ends_at)
 
 
-def _own_events(customer_id: int, now: datetime) -> list[tuple[int, datetime]]:
-    """(offer id, when) of every showing to the customer in the last 30 days."""
-    rows = OfferEvent.objects.filter(
-        customer_id=customer_id, at__gte=now - timedelta(days=30), outcome="shown"
-    )
-    return list(rows.values_list("offer_id", "at"))
+@dataclass(frozen=True)
+class OwnReads:
+    """What one request reads per customer and day, in one round trip."""
+
+    segments: set[int]
+    # offer id -> the customer's showings since the start of today, in the last 1, 7 and 30
+    # days (the fatigue limits and each offer's cap period read these)
+    shown: dict[int, tuple[int, int, int, int]]
+    shown_today: dict[int, int]  # offer id -> showings to anyone today (daily budgets)
+
+
+def _own_reads(customer_id: int, now: datetime) -> OwnReads:
+    """The customer's segments, their showings of the last 30 days counted per offer and
+    window, and today's showings per offer: one statement, written out because the ORM took
+    longer to build the three queries than the database to answer them."""
+    ops = connection.ops
+    at = [ops.adapt_datetimefield_value(m) for m in _windows(now)]
+    today = ops.adapt_datefield_value(timezone.localdate(now))
+    member, event = SegmentMember._meta.db_table, OfferEvent._meta.db_table
+    daily = OfferDaily._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 0, segment_id, 0, 0, 0, 0 FROM {member} WHERE customer_id = %s "
+            f"UNION ALL SELECT 1, offer_id, SUM(CASE WHEN at >= %s THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN at >= %s THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN at >= %s THEN 1 ELSE 0 END), COUNT(*) FROM {event} "
+            f"WHERE customer_id = %s AND at >= %s AND outcome = 'shown' GROUP BY offer_id "
+            f"UNION ALL SELECT 2, offer_id, shown, 0, 0, 0 FROM {daily} WHERE day = %s",
+            [customer_id, *at[:3], customer_id, at[3], today],
+        )
+        rows = cursor.fetchall()
+    found = OwnReads(set(), {}, {})
+    for part, key, *counts in rows:
+        if part == 0:
+            found.segments.add(key)
+        elif part == 1:
+            found.shown[key] = tuple(int(n) for n in counts)  # type: ignore[assignment]
+        else:
+            found.shown_today[key] = int(counts[0])
+    return found
+
+
+def _windows(now: datetime) -> tuple[datetime, datetime, datetime, datetime]:
+    """The start of today and the moments 1, 7 and 30 days ago."""
+    return (_day_start(now), *(now - timedelta(days=d) for d in (1, 7, 30)))  # type: ignore[return-value]
+
+
+WINDOW = {1: 1, 7: 2, 30: 3}  # a cap period's days -> its place in OwnReads.shown
 
 
 def _eligible(offer: Offer, facts: OfferFacts, today: date) -> bool:
@@ -148,25 +188,20 @@ def _candidates(
     offers: list[Offer],
     facts: OfferFacts,
     asked: tuple[int, str, str],  # customer, channel, store
-    mine: list[tuple[int, datetime]],
+    mine: OwnReads,
     now: datetime,
 ) -> list[Candidate]:
     if not offers:
         return []
     customer_id, channel, store = asked
     today = timezone.localdate(now)
-    daily = dict(
-        OfferDaily.objects.filter(offer_id__in=[o.pk for o in offers], day=today).values_list(
-            "offer_id", "shown"
-        )
-    )
     signals = _signals(offers, customer_id, channel, store, today, kept.usage)
     out = []
     for offer in offers:
         signal = dict(signals.get(offer.code, {}))
         fits = signal.pop("eligible", True)
         stat = kept.stats.get((offer.pk, channel), {})
-        since = now - timedelta(days=PERIOD_DAYS.get(offer.cap_period, 7))
+        window = WINDOW[PERIOD_DAYS.get(offer.cap_period, 7)]
         out.append(
             Candidate(
                 code=offer.code,
@@ -179,11 +214,11 @@ def _candidates(
                 accepted=stat.get("accepted", 0),
                 declined=stat.get("declined", 0),
                 ignored=stat.get("ignored", 0),
-                shown_to_customer=sum(1 for o, at in mine if o == offer.pk and at >= since),
+                shown_to_customer=mine.shown.get(offer.pk, (0, 0, 0, 0))[window],
                 max_shown=offer.max_shown,
                 accepted_total=kept.accepted.get(offer.pk, 0),
                 max_accepted=offer.max_accepted,
-                shown_today_total=daily.get(offer.pk, 0),
+                shown_today_total=mine.shown_today.get(offer.pk, 0),
                 daily_budget=offer.daily_budget,
                 **signal,
             )

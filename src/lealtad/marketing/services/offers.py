@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lealtad.core import group_commit
 from lealtad.core.db import new_row
 from lealtad.core.errors import DomainError
 from lealtad.core.write_batch import WriteBatch
@@ -115,41 +115,59 @@ def _record_shown(
     decision: reads.Decision, shown: list[Offer], key: str, by: str, now: datetime
 ) -> None:
     """The month's exposure (offered or held out) and one "shown" event per offer, new keys
-    only; the tallies move with them."""
+    only, with the tallies: four statements and no read (the unique key drops a refresh's
+    showings in the INSERT itself). On SQLite the commit is shared with the other request
+    threads' writes (:mod:`lealtad.core.group_commit`): one sync for the lot."""
     keys = {f"show:{decision.customer_id}:{decision.channel}:{key}:{o.code}": o for o in shown}
-    with transaction.atomic():
+    if not keys and not decision.verdict.held_out:
+        return
+
+    def write() -> None:
         _expose(decision, now)
-        known = set(
-            OfferEvent.objects.filter(idempotency_key__in=keys).values_list(
-                "idempotency_key", flat=True
-            )
-        )
-        fresh = [(k, o) for k, o in keys.items() if k not in known]
-        if not fresh:
-            return
-        write = WriteBatch()
-        for k, offer in fresh:
-            write.add(_event(offer, decision.customer_id, decision.channel, "shown", k, by, now))
-        write.flush()
-        _tally([(o.pk, decision.channel, "shown") for _k, o in fresh], now)
+        if keys:
+            fresh = _insert_shown(decision, keys, by, now)
+            _tally([(offer_id, decision.channel, "shown") for offer_id in fresh], now)
+
+    group_commit.in_group(write)
 
 
 def _expose(decision: reads.Decision, now: datetime) -> None:
     """Put the customer in this month's offered or holdout group, once."""
     group = "holdout" if decision.verdict.held_out else "offered"
-    if decision.verdict.held_out or decision.verdict.offers:
-        OfferExposure.objects.bulk_create(
+    table, q = OfferExposure._meta.db_table, connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (customer_id, month, {q('group')}, first_at, channel) "
+            f"VALUES (%s, %s, %s, %s, %s) ON CONFLICT (customer_id, month) DO NOTHING",
             [
-                OfferExposure(
-                    customer_id=decision.customer_id,
-                    month=decision.month,
-                    group=group,
-                    first_at=now,
-                    channel=decision.channel,
-                )
+                decision.customer_id,
+                decision.month,
+                group,
+                connection.ops.adapt_datetimefield_value(now),
+                decision.channel,
             ],
-            ignore_conflicts=True,
         )
+
+
+def _insert_shown(
+    decision: reads.Decision, keys: dict[str, Offer], by: str, now: datetime
+) -> list[int]:
+    """One "shown" event per key not recorded before, in one INSERT; the ids of the offers
+    whose showing is new (a key already there is skipped by its unique index)."""
+    table, q = OfferEvent._meta.db_table, connection.ops.quote_name
+    at = connection.ops.adapt_datetimefield_value(now)
+    params: list[Any] = []
+    for k, offer in keys.items():
+        params += [offer.pk, decision.customer_id, decision.channel, "shown", at, k, by[:150]]
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (offer_id, customer_id, channel, outcome, at, "
+            f"idempotency_key, {q('by')}) VALUES {values} "
+            f"ON CONFLICT (idempotency_key) DO NOTHING RETURNING offer_id",
+            params,
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _event(
@@ -168,48 +186,46 @@ def _event(
 
 
 def _tally(moves: list[tuple[int, str, str]], now: datetime) -> None:
-    """Add each (offer, channel, outcome) to the all-time and daily tallies: one UPDATE per
-    (channel, outcome) for all its offers, incremented in the database so two writers never
-    lose a count; a row not there yet is created (or bumped, when another writer won)."""
-    day = timezone.localdate(now)
-    grouped: dict[tuple[str, str], list[int]] = {}
+    """Add each (offer, channel, outcome) to the all-time and daily tallies: one upsert per
+    table, the counts added in the database (``tally = tally + excluded.tally``), so two
+    writers never lose a count and a row not there yet is created by the same statement."""
+    if not moves:
+        return
+    stat: dict[tuple[int, str], dict[str, int]] = {}
+    daily: dict[int, dict[str, int]] = {}
     for offer_id, channel, outcome in moves:
-        grouped.setdefault((channel, outcome), []).append(offer_id)
-    for (channel, outcome), ids in grouped.items():
-        bump = {outcome: F(outcome) + 1}
-        for batch in _distinct_rounds(ids):
-            stat = OfferStat.objects.filter(offer_id__in=batch, channel=channel)
-            if stat.update(**bump) < len(batch):
-                have = set(stat.values_list("offer_id", flat=True))
-                for offer_id in set(batch) - have:
-                    _create_or_bump(OfferStat, {"offer_id": offer_id, "channel": channel}, outcome)
-            if outcome in ("shown", "accepted"):
-                daily = OfferDaily.objects.filter(offer_id__in=batch, day=day)
-                if daily.update(**bump) < len(batch):
-                    have = set(daily.values_list("offer_id", flat=True))
-                    for offer_id in set(batch) - have:
-                        _create_or_bump(OfferDaily, {"offer_id": offer_id, "day": day}, outcome)
+        counts = stat.setdefault((offer_id, channel), dict.fromkeys(TALLIES, 0))
+        counts[outcome] += 1
+        if outcome in DAILY:
+            daily.setdefault(offer_id, dict.fromkeys(DAILY, 0))[outcome] += 1
+    day = connection.ops.adapt_datefield_value(timezone.localdate(now))
+    _upsert(
+        OfferStat, ("offer_id", "channel"), TALLIES, [(*k, *c.values()) for k, c in stat.items()]
+    )
+    if daily:
+        rows = [(offer_id, day, *c.values()) for offer_id, c in daily.items()]
+        _upsert(OfferDaily, ("offer_id", "day"), DAILY, rows)
 
 
-def _distinct_rounds(ids: list[int]) -> list[list[int]]:
-    """The ids in rounds of distinct ids (an UPDATE … IN adds one per row, not per mention)."""
-    rounds: list[list[int]] = []
-    for offer_id in ids:
-        for batch in rounds:
-            if offer_id not in batch:
-                batch.append(offer_id)
-                break
-        else:
-            rounds.append([offer_id])
-    return rounds
+TALLIES = ("shown", "accepted", "declined", "ignored")
+DAILY = ("shown", "accepted")
 
 
-def _create_or_bump(model: Any, where: dict[str, Any], outcome: str) -> None:
-    try:
-        with transaction.atomic():
-            model.objects.create(**where, **{outcome: 1})
-    except IntegrityError:  # another writer created it first
-        model.objects.filter(**where).update(**{outcome: F(outcome) + 1})
+def _upsert(
+    model: Any, unique: tuple[str, str], counts: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """INSERT the rows (the unique pair, then the counts), adding the counts to a row that is
+    there already: one statement on both databases."""
+    table, q = model._meta.db_table, connection.ops.quote_name
+    columns = ", ".join(q(c) for c in (*unique, *counts))
+    added = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in counts)
+    values = ", ".join(["(" + ", ".join(["%s"] * (2 + len(counts))) + ")"] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES {values} "
+            f"ON CONFLICT ({', '.join(unique)}) DO UPDATE SET {added}",
+            [value for row in rows for value in row],
+        )
 
 
 # Answers -----------------------------------------------------------------------------------
