@@ -19,6 +19,13 @@ from lealtad.marketing.channels import rendering
 from lealtad.marketing.channels.base import Handover, Outgoing, Send
 
 DOTS = re.compile(rb"(?m)^\.")
+PLAIN = re.compile(r"[^\s<>()\[\]\\\",;:@]+@[^\s<>()\[\]\\\",;:@]+")
+
+
+def angle(address: str) -> str:
+    """``smtplib.quoteaddr`` without its RFC 5322 parser for a plain address (what the
+    customers context stores): the parser cost ~30 µs a call, twice per message."""
+    return f"<{address}>" if PLAIN.fullmatch(address) else smtplib.quoteaddr(address)
 
 
 def sender() -> str:
@@ -123,8 +130,7 @@ def _pipelined(
     """RFC 2920: MAIL, RCPT and DATA in one write and their three replies read together,
     then the message; two round trips instead of four (Postfix and most relays offer it)."""
     smtp.send(
-        f"MAIL FROM:{smtplib.quoteaddr(from_address)}\r\n"
-        f"RCPT TO:{smtplib.quoteaddr(item.address)}\r\nDATA\r\n".encode()
+        f"MAIL FROM:{angle(from_address)}\r\nRCPT TO:{angle(item.address)}\r\nDATA\r\n".encode()
     )
     replies = [smtp.getreply() for _ in range(3)]  # MAIL, RCPT, DATA
     wanted = ((250,), (250, 251), (354,))

@@ -194,6 +194,13 @@ def _prefix(name: str, base: str) -> tuple[str, str]:
     return head, tail
 
 
+def warm_up() -> None:
+    """Work out the public pages' addresses now: the first ``reverse`` loads the whole URL
+    configuration (seconds of imports), which forked senders then share."""
+    for name in ("unsubscribe", "preferences"):
+        _prefix(name, links.public_base())
+
+
 def link(name: str, token: str) -> str:
     """The same address as ``links.<name>_url``: the public base, the page, the token."""
     head, tail = _prefix(name, links.public_base())

@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from lealtad.core import hub
 from lealtad.marketing.channels import journal as journals
+from lealtad.marketing.channels import rendering
 from lealtad.marketing.channels.base import Adapter, Handover
 from lealtad.marketing.models import Campaign, Message, Sender
 from lealtad.marketing.models.campaigns import CampaignStatus, MessageStatus, SkipReason
@@ -164,9 +165,8 @@ def claim(campaign_id: int, me: str, size: int, now: datetime) -> list[tuple[int
             queue = queue.select_for_update(skip_locked=True)
         rows = list(queue.values_list("pk", "customer_id", "channel")[:size])
         if rows:
-            Message.objects.filter(pk__in=[r[0] for r in rows]).update(
-                status=MessageStatus.SENDING, worker=me
-            )
+            claimed = dict.fromkeys((row[0] for row in rows), ())
+            sending.update_each(claimed, (), {"status": MessageStatus.SENDING, "worker": me})
     return rows
 
 
@@ -232,6 +232,7 @@ def run_many(
     one more pass here settles what a sender killed on the way left behind."""
     if workers <= 1:
         return run(campaign_id, chunk=chunk, on_chunk=on_chunk)
+    rendering.warm_up()  # the URL configuration's imports once, not in every sender
     connections.close_all()  # each forked sender opens its own connection
     context = multiprocessing.get_context("fork")
     results: Any = context.Queue()
