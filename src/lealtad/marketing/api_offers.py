@@ -17,7 +17,7 @@ from lealtad.core.access import Principal, require
 from lealtad.core.api_errors import errors
 from lealtad.core.roles import Capability
 from lealtad.core.text_schema import NOT_BLANK
-from lealtad.customers.selectors import readable
+from lealtad.customers.selectors import reaches
 from lealtad.marketing.schemas import (
     CapPeriodCode,
     ChurnBandCode,
@@ -115,8 +115,9 @@ def answer_offer(request: HttpRequest, customer_id: int, code: str, body: OfferA
 
 
 def _readable(customer_id: int, who: Principal) -> None:
-    """A customer the caller may not read (another channel's, another store's) is not there."""
-    if readable(customer_id, who.reader) is None:
+    """A customer the caller may not read (another channel's, another store's) is not there;
+    one that is not there at all is refused by the use case, which reads the record anyway."""
+    if not reaches(customer_id, who.reader):
         raise OfferNotFound(_("There is no customer %(id)s."), field="customer_id", id=customer_id)
 
 

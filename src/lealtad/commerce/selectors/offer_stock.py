@@ -11,9 +11,35 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import F, Sum
 
-from lealtad.commerce.models import Order, Stock, Variant
+from lealtad.commerce.models import Location, Order, Product, Stock, Variant
+
+
+def sku_stock(skus: Iterable[str], location: str | None = None) -> dict[str, tuple[str, int]]:
+    """Each known SKU's product code and its units not promised to an order, at ``location``
+    (a location code) or at every active location (0 when none): :func:`product_codes` and
+    :func:`units_available` in one statement, written out because on the offers request the
+    ORM took longer to build the two queries than the database to answer them."""
+    wanted = sorted(set(skus))
+    if not wanted:
+        return {}
+    variant, product = Variant._meta.db_table, Product._meta.db_table
+    stock, place = Stock._meta.db_table, Location._meta.db_table
+    here = "AND l.code = %s " if location else ""
+    marks = ", ".join(["%s"] * len(wanted))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT v.sku, p.code, COALESCE(SUM(CASE WHEN l.active AND s.on_hand > s.reserved "
+            f"{here}THEN s.on_hand - s.reserved ELSE 0 END), 0) "
+            f"FROM {variant} v JOIN {product} p ON p.id = v.product_id "
+            f"LEFT JOIN {stock} s ON s.variant_id = v.id "
+            f"LEFT JOIN {place} l ON l.id = s.location_id "
+            f"WHERE v.sku IN ({marks}) GROUP BY v.sku, p.code",
+            [*([location] if location else []), *wanted],
+        )
+        return {sku: (code, int(units)) for sku, code, units in cursor.fetchall()}
 
 
 def product_codes(skus: Iterable[str]) -> dict[str, str]:

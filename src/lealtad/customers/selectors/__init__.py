@@ -113,6 +113,15 @@ def readable(customer_id: int, reader: Reader | None) -> Customer | None:
     return found.select_related("merged_into").first()
 
 
+def reaches(customer_id: int, reader: Reader | None) -> bool:
+    """Whether the reader may read the customer with that id, there or not. A reader not
+    bound to channels reaches every id without a query: a caller that reads the record itself
+    anyway (the offers request) answers 404 for a missing one then, one read fewer."""
+    if reader is None or not reader.channel_bound:
+        return True
+    return visible_to(Customer.objects.filter(pk=customer_id), reader).exists()
+
+
 def only_visible(customers: list[Customer], reader: Reader | None) -> list[Customer]:
     if reader is None or not reader.channel_bound or not customers:
         return customers

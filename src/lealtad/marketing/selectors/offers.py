@@ -232,8 +232,9 @@ def _signals(
     """Per offer code: stock, ownership, the association rule and the usage ratio."""
     skus = {o.product_sku for o in offers if o.product_sku}
     here = store if channel in ("pos", "handheld", "kiosk") else None
-    units = offer_stock.units_available(skus, here) if skus else {}
-    products = offer_stock.product_codes(skus) if skus else {}
+    stock = offer_stock.sku_stock(skus, here) if skus else {}
+    units = {sku: n for sku, (_code, n) in stock.items()}
+    products = {sku: code for sku, (code, _n) in stock.items()}
     selling = [
         o for o in offers if o.kind == "cross_sell" and (o.product_sku or o.product_category)
     ]
