@@ -14,6 +14,7 @@ gateway's hosted form, which comes back here with the exchange as it was filled 
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -30,8 +31,9 @@ from lealtad.commerce import gateway as gateways
 from lealtad.commerce import returnable
 from lealtad.commerce.models import Exchange, Location, Order, Return
 from lealtad.commerce.schemas import ExchangeIn, LineIn, PaymentIn, ReturnIn, ReturnLineIn
+from lealtad.commerce.selectors import operations
 from lealtad.commerce.selectors import store_documents as documents
-from lealtad.commerce.services import CommerceError, exchanges, receipts
+from lealtad.commerce.services import CommerceError, exchange_plans, exchanges, receipts
 from lealtad.commerce.services import returns as return_services
 from lealtad.commerce.views import CHANNEL, _ctx, _page, _quantity, _store
 from lealtad.commerce.views_store import _why
@@ -69,7 +71,14 @@ def _post(
         if form.get("pay") == NEW_CARD and not form.get("hosted_card"):
             back = f"{reverse('commerce:take_return')}?{_exchange_query(order, form)}"
             return redirect(gateways.gateway().hosted_form(back))
-        made = _exchange(request, order, store)
+        data = _exchange_in(request, order, store)
+        if data is None:
+            return None
+        if not form.get("confirmed_difference"):
+            review = _exchange_review(request, order, data)
+            if review is not None:
+                return review
+        made = _exchange(request, order, data)
         return redirect("commerce:order", made.replacement.number) if made else None
     ret = _return(request, who, order, store)
     if ret is None:
@@ -176,8 +185,9 @@ def _payment(form: QueryDict) -> PaymentIn | None:
     return None
 
 
-def _exchange(request: HttpRequest, order: Order, store: Location) -> Exchange | None:
-    """The lines with a quantity and another size chosen: back here, the new size taken now."""
+def _exchange_in(request: HttpRequest, order: Order, store: Location) -> ExchangeIn | None:
+    """The lines with a quantity and another size chosen: back here, the new size taken now
+    (with the difference the customer confirmed, once they did)."""
     form = request.POST
     returned, taken = [], []
     for line in order.lines.all():
@@ -186,10 +196,11 @@ def _exchange(request: HttpRequest, order: Order, store: Location) -> Exchange |
         if quantity > 0 and swap:
             returned.append(ReturnLineIn(sku=line.sku, quantity=quantity))
             taken.append(LineIn(sku=swap, quantity=quantity))
+    confirmed: Any = form.get("confirmed_difference") or None  # text: the schema reads money
     try:
         if not taken:
             raise ValueError(_("choose the size or colour each item is exchanged for"))
-        data = ExchangeIn(
+        return ExchangeIn(
             channel=CHANNEL,
             location=store.code,
             reason=form.get("reason", ""),
@@ -197,7 +208,41 @@ def _exchange(request: HttpRequest, order: Order, store: Location) -> Exchange |
             replacements=taken,
             payment=_payment(form),
             idempotency_key=form.get("idempotency_key") or None,
+            expected_difference=confirmed,
         )
+    except (ValidationError, ValueError) as exc:
+        messages.error(request, _("The exchange was not made: %(why)s") % {"why": _why(exc)})
+        return None
+
+
+def _exchange_review(request: HttpRequest, order: Order, data: ExchangeIn) -> HttpResponse | None:
+    """A difference charged to a card on file is confirmed first, as a sale is: the amount
+    and the card's last digits, then a button that charges exactly that (``None``: nothing
+    to confirm, the exchange goes on)."""
+    if operations.exchange_made(data.idempotency_key):
+        return None  # sent twice: the exchange answers with the one made
+    try:
+        found = exchange_plans.preview_exchange(order, data)
+    except CommerceError:
+        return None  # the exchange itself refuses it, saying why
+    if not found.charges_card or data.payment is not None:
+        return None
+    skip = ("csrfmiddlewaretoken", "idempotency_key")
+    kept = [(name, value) for name, value in request.POST.items() if name not in skip]
+    return _page(
+        request,
+        "commerce/exchange_review.html",
+        {
+            "order": order,
+            "preview": found,
+            "fields": kept,
+            "idempotency_key": data.idempotency_key or uuid.uuid4().hex,
+        },
+    )
+
+
+def _exchange(request: HttpRequest, order: Order, data: ExchangeIn) -> Exchange | None:
+    try:
         done, _created = exchanges.exchange(order, data, _ctx(request))
     except (ValidationError, ValueError, CommerceError) as exc:
         messages.error(request, _("The exchange was not made: %(why)s") % {"why": _why(exc)})

@@ -184,6 +184,11 @@ class ExchangeIn(_Strict):
     idempotency_key: str | None = Field(
         default=None, min_length=1, pattern=NOT_BLANK, max_length=120
     )
+    expected_difference: MoneyText | None = Field(
+        default=None,
+        description="the difference the customer agreed to be charged: the exchange is refused "
+        "(409) if it comes out otherwise (a price changed since it was shown, or nothing to pay)",
+    )
 
     @model_validator(mode="after")
     def _fulfilment(self) -> ExchangeIn:

@@ -38,6 +38,13 @@ def exchange(number: str) -> Exchange | None:
     )
 
 
+def exchange_made(idempotency_key: str | None) -> bool:
+    """Whether an exchange was made with this key already (a form sent twice)."""
+    return (
+        bool(idempotency_key) and Exchange.objects.filter(idempotency_key=idempotency_key).exists()
+    )
+
+
 def transfers(
     location: str | None = None, status: str | None = None, limit: int = 50
 ) -> QuerySet[Transfer]:

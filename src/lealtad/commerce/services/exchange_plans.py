@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lealtad.commerce import gateway as gateways
 from lealtad.commerce import returnable
@@ -55,12 +56,38 @@ class _Ready:
     held: gateways.GatewayResult | None
 
 
-def _prepare(order: Order, data: ExchangeIn) -> _Ready:
-    number = new_number("CAM")
+@dataclass(frozen=True)
+class ExchangePreview:
+    """What the customer is asked to confirm before a difference is charged: the amount
+    (``owed``, 0 when nothing is charged) and the card (``plan.method_label``)."""
+
+    plan: _Plan
+    owed: Decimal
+
+    @property
+    def charges_card(self) -> bool:
+        return self.owed > 0 and bool(self.plan.token)
+
+
+def preview_exchange(order: Order, data: ExchangeIn) -> ExchangePreview:
+    """The difference as the exchange would charge it now, from the same plan and price;
+    writes nothing and touches no money."""
     plan = _plan(_replacement_order(order, data))
     owed = _quote(plan, timezone.now()).total - _worth(order, data)
-    held = authorize(plan, number, owed) if owed > 0 else None
-    return _Ready(number, plan, held)
+    return ExchangePreview(plan, max(owed, ZERO))
+
+
+def _prepare(order: Order, data: ExchangeIn) -> _Ready:
+    number = new_number("CAM")
+    found = preview_exchange(order, data)
+    expected = data.expected_difference
+    if expected is not None and found.owed != expected:
+        raise Conflict(
+            _("the difference is now %(owed)s %(currency)s, not the %(expected)s confirmed")
+            % {"owed": found.owed, "currency": found.plan.currency, "expected": expected}
+        )
+    held = authorize(found.plan, number, found.owed) if found.owed > 0 else None
+    return _Ready(number, found.plan, held)
 
 
 def _worth(order: Order, data: ExchangeIn) -> Decimal:
