@@ -9,7 +9,9 @@ printed from the receipt page the return opens on.
 
 An exchange settles a price difference the way the original sale was paid: the card on file,
 cash or the till for a sale paid in the store (a walk-in's too); a new card is typed on the
-gateway's hosted form, which comes back here with the exchange as it was filled in.
+gateway's hosted form, which comes back here with the exchange as it was filled in. A
+difference charged to a card on file is confirmed first (the amount and the card's last four,
+``ExchangeIn.expected_difference``), as a sale is.
 """
 
 from __future__ import annotations
