@@ -218,3 +218,38 @@ def test_a_repeated_key_is_djangos_integrity_error_whether_queries_are_watched_o
                 assert seen.captured_queries
         db.insert_new([received("dup-2")])  # the transaction goes on after the savepoint
     assert set(ReceivedEvent.objects.values_list("event_id", flat=True)) == {"dup-1", "dup-2"}
+
+
+def test_insert_new_writes_a_moment_of_any_zone_as_the_orm_would():
+    """Aware date-times take a short way to the driver: the same instant must come back."""
+    from zoneinfo import ZoneInfo
+
+    from django.db import connection
+
+    bogota = datetime(2026, 3, 1, 21, 30, 15, 250, tzinfo=ZoneInfo("America/Bogota"))
+    rows = [
+        db.new_row(OutboxMessage, event_id=f"z-{n}", event_type="x", payload={}) for n in (1, 2)
+    ]
+    rows[0].created_at, rows[0].dispatched_at = bogota, None
+    rows[1].created_at, rows[1].dispatched_at = bogota.astimezone(UTC), bogota
+    plan = db._Plan(OutboxMessage)
+    for row in rows:
+        expected = [f.get_db_prep_save(getattr(row, f.attname), connection) for f in plan.fields]
+        assert plan.params(row, connection) == expected
+    with transaction.atomic():
+        db.insert_new(rows)
+    stored = {r.event_id: r for r in OutboxMessage.objects.all()}
+    assert stored["z-1"].created_at == bogota and stored["z-1"].dispatched_at is None
+    assert stored["z-2"].created_at == bogota and stored["z-2"].dispatched_at == bogota
+
+
+def test_a_pass_offers_nothing_twice_to_a_subscriber_already_done(api, picky):
+    """Deliveries are made first and only those that stood are read: a message one
+    subscriber finished before is not offered to it again, and still settles."""
+    post_events(api, [make_event("ok-1"), make_event("ok-2")])
+    first = OutboxMessage.objects.get(event_id="ok-1")
+    Delivery.objects.create(message=first, subscriber="test.picky", status="done", attempts=1)
+    dispatcher.OutboxDispatcher().run_once()
+    assert picky == [["ok-2"]]
+    assert not OutboxMessage.objects.filter(dispatched_at=None)
+    assert Delivery.objects.get(message=first, subscriber="test.picky").attempts == 1

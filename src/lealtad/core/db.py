@@ -14,6 +14,7 @@ import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
@@ -53,16 +54,31 @@ class _Plan:
         self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         self.attnames = [f.attname for f in self.fields]
         self.adapted = [
-            (i, f)
+            (i, f, _moment(f))
             for i, f in enumerate(self.fields)
             if not _plain(f) or getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
         ]
 
     def params(self, obj: models.Model, db: BaseDatabaseWrapper) -> list[Any]:
         values = [getattr(obj, name) for name in self.attnames]
-        for i, field in self.adapted:
+        sqlite = db.vendor == "sqlite"
+        for i, field, moment in self.adapted:
+            value = values[i]
+            if moment and (value is None or (type(value) is datetime and value.tzinfo is not None)):
+                # An aware moment (or none) of a plain date-time field: what the field and
+                # the backend would make of it, without their three calls and checks (a
+                # ledger row has two, and they cost as much as the rest of its row).
+                if sqlite and value is not None:
+                    value = str(value.astimezone(db.timezone).replace(tzinfo=None))
+                values[i] = value
+                continue
             values[i] = field.get_db_prep_save(field.pre_save(obj, True), db)
         return values
+
+
+def _moment(field: models.Field) -> bool:
+    """A plain ``DateTimeField`` its row sets itself (not ``auto_now``, no subclass)."""
+    return type(field) is models.DateTimeField and not (field.auto_now or field.auto_now_add)
 
 
 def _plain(field: models.Field) -> bool:
