@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -138,11 +138,7 @@ def _earn_in(
 ) -> int:
     program = setup.program
     keyed = {f"earn:{program.pk}:{o.number}": o for o in orders}
-    taken = set(
-        LedgerEntry.objects.filter(idempotency_key__in=list(keyed)).values_list(
-            "idempotency_key", flat=True
-        )
-    )
+    taken = _taken(list(keyed))
     todo = {k: o for k, o in keyed.items() if k not in taken}
     if not todo:
         return 0
@@ -156,13 +152,46 @@ def _earn_in(
     return len(rows)
 
 
+PER_LOOKUP = 500  # values an IN list, far below SQLite's variable limit
+
+
+def _taken(keys: Sequence[str]) -> set[str]:
+    """The idempotency keys already in the ledger, by the statement alone: through the ORM,
+    building the IN lookup of a batch's keys cost more than the database's answer."""
+    table = connection.ops.quote_name(LedgerEntry._meta.db_table)
+    found: set[str] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), PER_LOOKUP):
+            part = keys[start : start + PER_LOOKUP]
+            marks = ", ".join(["%s"] * len(part))
+            cursor.execute(
+                f"SELECT idempotency_key FROM {table} WHERE idempotency_key IN ({marks})", part
+            )
+            found.update(key for (key,) in cursor.fetchall())
+    return found
+
+
+_MEMBER = ("id", "customer_id", "tier_id", "grace_until", "balance")
+
+
 def _members(program: Program, customers: set[int]) -> dict[int, Member]:
-    found = {
-        m.customer_id: m
-        for m in Member.objects.select_for_update().filter(
-            program=program, customer_id__in=customers
+    """The members of the batch's customers, locked, with the fields earning reads (their
+    balance, tier and grace): plain values made into rows with ``new_row``, not model
+    instances the ORM builds field by field. Missing ones are enrolled when the program
+    enrols automatically."""
+    wanted = sorted(customers)
+    found: dict[int, Member] = {}
+    for start in range(0, len(wanted), PER_LOOKUP):
+        rows = (
+            Member.objects.select_for_update()
+            .filter(program=program, customer_id__in=wanted[start : start + PER_LOOKUP])
+            .values_list(*_MEMBER)
         )
-    }
+        for values in rows:
+            member = new_row(
+                Member, program_id=program.pk, **dict(zip(_MEMBER, values, strict=True))
+            )
+            found[member.customer_id] = member
     if program.auto_enrol and len(found) < len(customers):
         found.update(member_services.enrol(program, customers - set(found)))
     return found

@@ -69,8 +69,12 @@ def entry_tier(program: Program) -> Tier | None:
     return Tier.objects.filter(program=program, threshold=0).order_by("rank").first()
 
 
-def earned_in_window(program: Program, member_ids: Sequence[int], now: datetime) -> dict[int, int]:
-    """Points earned (less returns) in the program's window up to ``now``, per member."""
+def earned_in_window(
+    program: Program, member_ids: Sequence[int], now: datetime, at_least: int = 0
+) -> dict[int, int]:
+    """Points earned (less returns) in the program's window up to ``now``, per member; with
+    ``at_least`` above zero, only the members whose total reaches it (the database leaves
+    the others out)."""
     since = add_months(now, -program.tier_window_months)
     rows = (
         LedgerEntry.objects.filter(
@@ -79,42 +83,76 @@ def earned_in_window(program: Program, member_ids: Sequence[int], now: datetime)
         .values("member_id")
         .annotate(total=Sum("points"))
     )
-    found = {row["member_id"]: row["total"] or 0 for row in rows}
-    return {pk: found.get(pk, 0) for pk in member_ids}
+    if at_least > 0:
+        rows = rows.filter(total__gte=at_least)
+        return {pk: total for pk, total in rows.values_list("member_id", "total")}
+    found = dict(rows.values_list("member_id", "total"))
+    return {pk: found.get(pk) or 0 for pk in member_ids}
 
 
 def review(program: Program, members: Sequence[Member], now: datetime, *, down: bool) -> int:
     """Move members to the tier their window earns; ``down=False`` (after an earning) only
-    raises. Returns how many changed."""
+    raises, and only members whose window total reaches the next tier's threshold are
+    looked at. Returns how many changed."""
     levels = [tiers.Tier(t.pk, t.rank, t.threshold) for t in program.tiers.all()]
-    top = max(
-        (t.id for t in levels), key=lambda pk: {t.id: t.rank for t in levels}[pk], default=None
-    )
-    if not down:  # after an earning only a rise can follow: the top tier has none to make
-        members = [m for m in members if m.tier_id != top or m.grace_until is not None]
     if len(levels) < 2 or not members:
         return 0
-    earned = earned_in_window(program, [m.pk for m in members], now)
+    at_least = 0
+    if not down:
+        members, at_least = _may_rise(levels, members)
+        if not members:
+            return 0
+    earned = earned_in_window(program, [m.pk for m in members], now, at_least)
     grace_end = add_months(now, program.grace_months)
-    rank = {t.id: t.rank for t in levels}
     changed = 0
     for member in members:
-        before = tiers.Standing(member.tier_id, member.grace_until)
-        after = tiers.review(levels, before, earned[member.pk], now, grace_end)
-        going_down = (
-            after.tier_id != before.tier_id
-            and before.tier_id is not None
-            and (after.tier_id is None or rank[after.tier_id] < rank.get(before.tier_id, 0))
-        )
-        if not down and (going_down or after.grace_until != before.grace_until):
-            continue
-        if after == before:
-            continue
-        fields: dict[str, Any] = {"grace_until": after.grace_until}
-        if after.tier_id != before.tier_id:
-            fields.update(tier_id=after.tier_id, tier_since=now)
-        Member.objects.filter(pk=member.pk).update(**fields)
-        for name, value in fields.items():
-            setattr(member, name, value)
-        changed += 1
+        if member.pk in earned:
+            changed += _review_one(levels, member, earned[member.pk], now, grace_end, down)
     return changed
+
+
+def _may_rise(levels: Sequence[tiers.Tier], members: Sequence[Member]) -> tuple[list[Member], int]:
+    """The members an earning may raise, and the least window total any of them needs.
+
+    Only a rise follows an earning, and never for a member in a grace period (clearing it
+    is the daily review's), nor at the top; a member rises only on reaching the threshold of
+    a tier above their own, so totals below the lowest such threshold need no look."""
+    rank = {t.id: t.rank for t in levels}
+    needs: list[tuple[Member, int]] = []
+    for member in members:
+        if member.grace_until is not None:
+            continue
+        held = rank.get(member.tier_id) if member.tier_id is not None else None
+        above = [t.threshold for t in levels if held is None or t.rank > held]
+        if above:
+            needs.append((member, min(above)))
+    return [m for m, _ in needs], min((n for _, n in needs), default=0)
+
+
+def _review_one(
+    levels: Sequence[tiers.Tier],
+    member: Member,
+    earned: int,
+    now: datetime,
+    grace_end: datetime,
+    down: bool,
+) -> int:
+    rank = {t.id: t.rank for t in levels}
+    before = tiers.Standing(member.tier_id, member.grace_until)
+    after = tiers.review(levels, before, earned, now, grace_end)
+    going_down = (
+        after.tier_id != before.tier_id
+        and before.tier_id is not None
+        and (after.tier_id is None or rank[after.tier_id] < rank.get(before.tier_id, 0))
+    )
+    if not down and (going_down or after.grace_until != before.grace_until):
+        return 0
+    if after == before:
+        return 0
+    fields: dict[str, Any] = {"grace_until": after.grace_until}
+    if after.tier_id != before.tier_id:
+        fields.update(tier_id=after.tier_id, tier_since=now)
+    Member.objects.filter(pk=member.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(member, name, value)
+    return 1
