@@ -14,6 +14,8 @@ from lealtad.channels.services import ingest
 from lealtad.commerce import demo
 from lealtad.core.audit import Actor
 from lealtad.core.dispatcher import default_dispatcher
+from lealtad.loyalty.services import members
+from tests.loyalty.helpers import program
 
 from ..web.conftest import event
 
@@ -22,7 +24,10 @@ PASSWORD = "x-Secret-9"  # tests/api_fixtures.py make_user
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # The cards in the order an agent needs them (the value card comes once analytics assessed).
-CARDS = ["general", "contact", "orders", "cases", "offers", "history", "addresses", "consents"]
+CARDS = [
+    *("general", "contact", "loyalty", "orders", "cases", "offers", "history"),
+    *("addresses", "consents"),
+]
 
 WORDS = {
     "es": {"delivered": "Entregado", "fulfilment": "Envío a domicilio"},
@@ -32,8 +37,8 @@ WORDS = {
 
 @pytest.fixture
 def customer(db) -> int:
-    """Rodrigo with three orders (shipped home, on the web, an exchange at the store) and a
-    consent for each of email (yes) and SMS (no)."""
+    """Rodrigo with three orders (shipped home, on the web, an exchange at the store), a
+    consent for each of email (yes) and SMS (no), and a loyalty membership."""
     demo.cross_channel()
     consents = [
         {"channel": "email", "purpose": "marketing", "granted": True, "method": "signed form"},
@@ -54,6 +59,7 @@ def customer(db) -> int:
     )
     default_dispatcher().run_once()
     assert results[0].customer_id is not None
+    members.enrol(program(), [results[0].customer_id])
     return results[0].customer_id
 
 
@@ -89,8 +95,9 @@ def test_a_laptop_shows_what_an_agent_needs_first_in_words(
     for page in _page(browser, "es-EC" if language == "es" else "en-US", 1280):
         _open(page, live_server.url, "sofia.super", customer)
         assert _cards_in_order(page) == CARDS
-        tops = [page.locator(f"#{card}").bounding_box()["y"] for card in CARDS[:2]]
-        assert tops[0] == tops[1], "identity and contact side by side on a laptop"
+        tops = [page.locator(f"#{card}").bounding_box()["y"] for card in CARDS[:3]]
+        assert tops[0] == tops[1] == tops[2], "identity, contact and tier side by side"
+        expect(page.locator("#loyalty")).to_contain_text("Plata")
         orders = page.locator("#orders")
         width = orders.bounding_box()["width"]
         assert width >= 600, f"the orders card is {width} px wide on a laptop"
