@@ -109,18 +109,23 @@ def test_a_sender_killed_mid_send_resumes_with_no_one_mailed_twice_or_skipped(
     _all_once(smtp, cid)
 
 
-def _victim(proc: subprocess.Popen[bytes], smtp, cid: int) -> int:
-    """The pid of one of two senders, once both hold a lease, the server has 80 messages and
-    that sender has a chunk in flight."""
+def _kill_one_mid_chunk(proc: subprocess.Popen[bytes], smtp, cid: int) -> None:
+    """Once both senders hold a lease and the server has 80 messages, SIGKILL one of them
+    while it holds a chunk in ``sending``: it is stopped first (SIGSTOP) so that what the
+    database says of it cannot change between the look and the kill."""
     deadline = time.monotonic() + 120
     while True:
         assert proc.poll() is None, "the send finished before a sender was killed"
-        assert time.monotonic() < deadline, "the senders sent nothing"
+        assert time.monotonic() < deadline, "no sender was caught mid-chunk"
         workers = list(Sender.objects.filter(campaign_id=cid).values_list("worker", flat=True))
         if len(workers) == 2 and len(smtp.received) >= 80:
+            pid = int(workers[0].rpartition(":")[2])
+            os.kill(pid, signal.SIGSTOP)
             busy = Message.objects.filter(campaign_id=cid, status="sending", worker=workers[0])
             if busy.exists():
-                return int(workers[0].rpartition(":")[2])
+                os.kill(pid, signal.SIGKILL)
+                return
+            os.kill(pid, signal.SIGCONT)
         time.sleep(0.001)
 
 
@@ -135,8 +140,7 @@ def test_one_of_two_senders_killed_mid_chunk_leaves_no_one_mailed_twice_or_skipp
     sending.steer(cid, "launch", ACTOR)
     env = _env(tmp_path / "worker-home", smtp.port)
     proc = _send(env, cid, "--workers", "2", stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    victim = _victim(proc, smtp, cid)
-    os.kill(victim, signal.SIGKILL)
+    _kill_one_mid_chunk(proc, smtp, cid)
     output, _ = proc.communicate(timeout=300)
     assert proc.returncode == 0, output
     assert b"recovered after a crash" in output
