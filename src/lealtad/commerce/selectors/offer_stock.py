@@ -12,16 +12,15 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import F, Sum
 
 from lealtad.commerce.models import Location, Order, Product, Stock, Variant
 
 
 def sku_stock(skus: Iterable[str], location: str | None = None) -> dict[str, tuple[str, int]]:
     """Each known SKU's product code and its units not promised to an order, at ``location``
-    (a location code) or at every active location (0 when none): :func:`product_codes` and
-    :func:`units_available` in one statement, written out because on the offers request the
-    ORM took longer to build the two queries than the database to answer them."""
+    (a location code) or at every active location (0 when none): one statement, written
+    out because on the offers request the ORM took longer to build a query than the database
+    took to answer it. An unknown SKU is left out."""
     wanted = sorted(set(skus))
     if not wanted:
         return {}
@@ -40,33 +39,6 @@ def sku_stock(skus: Iterable[str], location: str | None = None) -> dict[str, tup
             [*([location] if location else []), *wanted],
         )
         return {sku: (code, int(units)) for sku, code, units in cursor.fetchall()}
-
-
-def product_codes(skus: Iterable[str]) -> dict[str, str]:
-    """Each known SKU's product code (association rules speak of products, offers of SKUs)."""
-    wanted = sorted(set(skus))
-    if not wanted:
-        return {}
-    return dict(Variant.objects.filter(sku__in=wanted).values_list("sku", "product__code"))
-
-
-def units_available(skus: Iterable[str], location: str | None = None) -> dict[str, int]:
-    """Units not promised to an order per SKU, at ``location`` (a location code) or at every
-    active location; a SKU with none, or unknown, is 0."""
-    wanted = sorted(set(skus))
-    if not wanted:
-        return {}
-    rows = Stock.objects.filter(
-        variant__sku__in=wanted, location__active=True, on_hand__gt=F("reserved")
-    )
-    if location:
-        rows = rows.filter(location__code=location)
-    found = dict(
-        rows.values("variant__sku")
-        .annotate(units=Sum(F("on_hand") - F("reserved")))
-        .values_list("variant__sku", "units")
-    )
-    return {sku: int(found.get(sku) or 0) for sku in wanted}
 
 
 def spend_between(

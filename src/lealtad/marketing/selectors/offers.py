@@ -137,7 +137,8 @@ def _own_reads(customer_id: int, now: datetime) -> OwnReads:
     window, and today's showings per offer: one statement, written out because the ORM took
     longer to build the three queries than the database to answer them."""
     ops = connection.ops
-    at = [ops.adapt_datetimefield_value(m) for m in _windows(now)]
+    windows = [_day_start(now), *(now - timedelta(days=d) for d in (1, 7, 30))]
+    at = [ops.adapt_datetimefield_value(moment) for moment in windows]
     today = ops.adapt_datefield_value(timezone.localdate(now))
     member, event = SegmentMember._meta.db_table, OfferEvent._meta.db_table
     daily = OfferDaily._meta.db_table
@@ -157,15 +158,11 @@ def _own_reads(customer_id: int, now: datetime) -> OwnReads:
         if part == 0:
             found.segments.add(key)
         elif part == 1:
-            found.shown[key] = tuple(int(n) for n in counts)  # type: ignore[assignment]
+            today_n, day_n, week_n, month_n = (int(n) for n in counts)
+            found.shown[key] = (today_n, day_n, week_n, month_n)
         else:
             found.shown_today[key] = int(counts[0])
     return found
-
-
-def _windows(now: datetime) -> tuple[datetime, datetime, datetime, datetime]:
-    """The start of today and the moments 1, 7 and 30 days ago."""
-    return (_day_start(now), *(now - timedelta(days=d) for d in (1, 7, 30)))  # type: ignore[return-value]
 
 
 WINDOW = {1: 1, 7: 2, 30: 3}  # a cap period's days -> its place in OwnReads.shown
