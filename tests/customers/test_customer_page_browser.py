@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from lealtad.channels.services import ingest
@@ -106,6 +107,8 @@ def test_a_laptop_shows_what_an_agent_needs_first_in_words(
         expect(orders).to_contain_text(words["fulfilment"])
         codes = re.compile(r"(· |Payment |Pago )(handheld|pos|web|ship|captured|charge)\b")
         expect(orders).not_to_contain_text(codes)
+        expect(orders).to_contain_text(timezone.localdate().strftime("%d/%m/%Y"))
+        expect(orders).not_to_contain_text(re.compile(r"\d{4}-\d{2}-\d{2}"))  # no ISO dates
         contact = page.locator("#contact")
         email = contact.locator("[data-kind=email]")
         expect(email).to_contain_text("rodrigo.juarez@example.ec")

@@ -1,4 +1,5 @@
-"""Codes shown as words: ``{{ row.status|word:"commerce.Order.status" }}``.
+"""Codes shown as words: ``{{ row.status|word:"commerce.Order.status" }}``; ISO timestamps
+as the page's dates: ``{{ row.placed_at|iso_date }}``.
 
 The 360's sections are plain JSON rows (the API serves them too), so they carry codes, not
 an instance's ``get_status_display``. The page names the model field whose choices spell the
@@ -9,10 +10,13 @@ channel's own) is shown as it came; an empty one as a dash.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 
 from django import template
 from django.apps import apps
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 register = template.Library()
 
@@ -31,3 +35,18 @@ def word(code: object, field_path: str) -> object:
     if code is None or code == "":
         return DASH
     return _labels(field_path).get(str(code), code)
+
+
+@register.filter
+def iso_date(value: object, pattern: str = "d/m/Y") -> object:
+    """A JSON row's ISO timestamp (``"2025-03-01T10:00:00-05:00"``) as the local date the rest
+    of the page shows; text that is not one is shown as it came."""
+    if not value:
+        return DASH
+    try:
+        when = datetime.fromisoformat(str(value))
+    except ValueError:
+        return value
+    if timezone.is_aware(when):
+        when = timezone.localtime(when)
+    return date_format(when, pattern)
