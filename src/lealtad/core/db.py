@@ -229,8 +229,17 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     return list(range(last - count + 1, last + 1))
 
 
+def rows_of(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run one statement that gives rows (a SELECT, or a write with RETURNING) by its text
+    and give them as the driver returns them, the way :func:`insert_new` runs its INSERTs:
+    for a batch's set-based statements (a key lookup, a balance update, deliveries), whose
+    long parameter lists cost more in Django's cursor and psycopg's client-side binding
+    than in the database. Placeholders are ``%s``; the text has no other ``%``."""
+    return _returning(connections[DEFAULT_DB_ALIAS], sql, list(params))
+
+
 def _returning(db: BaseDatabaseWrapper, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    """Run an INSERT … RETURNING and give its rows.
+    """Run an INSERT … RETURNING (or any statement giving rows) and give its rows.
 
     On SQLite, straight on the driver's connection when nobody watches the queries (no
     ``CaptureQueriesContext``, debug cursor or execute wrapper): Django's cursor layers and

@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from lealtad.core import hub
-from lealtad.core.db import new_row, writer_turn
+from lealtad.core.db import new_row, rows_of, writer_turn
 from lealtad.core.models import Delivery, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -234,18 +234,16 @@ def _make_deliveries(pairs: Sequence[tuple[int, str]], per_statement: int = 500)
             "RETURNING id, message_id, subscriber"
         )
         params = [v for message, name in part for v in (message, name, pending.value, "", stamp)]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            for pk, message_id, subscriber in cursor.fetchall():
-                made[(message_id, subscriber)] = new_row(
-                    Delivery,
-                    id=pk,
-                    message_id=message_id,
-                    subscriber=subscriber,
-                    status=pending,
-                    attempts=0,
-                    updated_at=now,
-                )
+        for pk, message_id, subscriber in rows_of(sql, params):
+            made[(message_id, subscriber)] = new_row(
+                Delivery,
+                id=pk,
+                message_id=message_id,
+                subscriber=subscriber,
+                status=pending,
+                attempts=0,
+                updated_at=now,
+            )
     return made
 
 

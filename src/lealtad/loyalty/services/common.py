@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
+from lealtad.core.db import rows_of
 from lealtad.core.errors import DomainError
 from lealtad.loyalty.choices import LOT_KINDS, EntryKind
 from lealtad.loyalty.models import LedgerEntry, Member, Program
@@ -80,12 +81,11 @@ def add_to_balances(deltas: dict[int, int]) -> None:
     cases = " ".join("WHEN %s THEN %s" for _ in ids)
     params: list[int] = [v for pk in ids for v in (pk, changed[pk])]
     marks = ", ".join(["%s"] * len(ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET balance = balance + (CASE id {cases} ELSE 0 END) "
-            f"WHERE id IN ({marks})",
-            [*params, *ids],
-        )
+    rows_of(
+        f"UPDATE {table} SET balance = balance + (CASE id {cases} ELSE 0 END) "
+        f"WHERE id IN ({marks}) RETURNING id",
+        [*params, *ids],
+    )
 
 
 def is_lot(kind: str) -> bool:

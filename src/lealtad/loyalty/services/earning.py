@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from lealtad.commerce.selectors.catalog import sale_items
-from lealtad.core.db import insert_new, new_row
+from lealtad.core.db import insert_new, new_row, rows_of
 from lealtad.loyalty.choices import EntryKind, NegativeBalance
 from lealtad.loyalty.models import BonusCampaign, EarningRule, LedgerEntry, Member, Program
 from lealtad.loyalty.services import members as member_services
@@ -160,14 +160,11 @@ def _taken(keys: Sequence[str]) -> set[str]:
     building the IN lookup of a batch's keys cost more than the database's answer."""
     table = connection.ops.quote_name(LedgerEntry._meta.db_table)
     found: set[str] = set()
-    with connection.cursor() as cursor:
-        for start in range(0, len(keys), PER_LOOKUP):
-            part = keys[start : start + PER_LOOKUP]
-            marks = ", ".join(["%s"] * len(part))
-            cursor.execute(
-                f"SELECT idempotency_key FROM {table} WHERE idempotency_key IN ({marks})", part
-            )
-            found.update(key for (key,) in cursor.fetchall())
+    for start in range(0, len(keys), PER_LOOKUP):
+        part = keys[start : start + PER_LOOKUP]
+        marks = ", ".join(["%s"] * len(part))
+        sql = f"SELECT idempotency_key FROM {table} WHERE idempotency_key IN ({marks})"
+        found.update(key for (key,) in rows_of(sql, part))
     return found
 
 
