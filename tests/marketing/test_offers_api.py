@@ -8,14 +8,18 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from lealtad.commerce import demo
 from lealtad.commerce.models import Order
 from lealtad.marketing.models import OfferEvent, OfferExposure, OfferStat
+from lealtad.marketing.selectors import offer_program
 from lealtad.marketing.selectors.offer_uplift import uplift
 from lealtad.marketing.selectors.offers import month_of
 from lealtad.marketing.services.offer_catalog import set_program
+from lealtad.marketing.services.offers import present
 from lealtad.marketing_engine.arbitration import in_holdout
 from tests.marketing.offer_fixtures import (
     CHANNELS,
@@ -76,6 +80,32 @@ def test_a_refresh_with_the_same_key_counts_once(clerk: Any, customer: int) -> N
         assert codes(offers(clerk, customer, key="screen-1")) == ["warranty"]
     assert OfferEvent.objects.count() == 1
     assert OfferStat.objects.get().shown == 1
+
+
+def test_the_request_asks_a_fixed_number_of_statements(customer: int, monkeypatch: Any) -> None:
+    """The same statements for the second showing and for the tenth (a longer history,
+    tallies and today's budget rows there): no per-offer or per-showing query, one write
+    transaction of four statements; a refresh moves no tally."""
+    make_offers(offer("warranty"), offer("visit"))
+    set_program(0.0, 200, 200)
+    monkeypatch.setattr(offer_program, "TTL", 3600.0)  # the kept program is not reread
+
+    def statements(key: str) -> list[str]:
+        with CaptureQueriesContext(connection) as seen:
+            shown = present(customer, "pos", 3, key, by="test")
+        assert [o["code"] for o in shown["offers"]] == ["visit", "warranty"]
+        return [q["sql"] for q in seen.captured_queries]
+
+    statements("k-0")  # the program is read and kept
+    second = statements("k-1")
+    for n in range(2, 9):
+        statements(f"k-{n}")
+    tenth = statements("k-9")
+    assert len(second) == len(tenth) <= 10, tenth
+    writes = [q for q in tenth if q.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    assert len(writes) == 4, writes
+    statements("k-9")  # a refresh: the events' INSERT adds nothing, so no tally moves
+    assert OfferStat.objects.get(offer__code="warranty", channel="pos").shown == 10
 
 
 def test_eligibility_guards(clerk: Any, customer: int) -> None:
