@@ -83,3 +83,28 @@ def ship_and_return_rest(api, number):
         content_type="application/json",
     )
     assert back.status_code in (200, 201), back.content
+
+
+def test_a_batch_reads_its_members_as_the_orm_does(api, story):
+    """Earning reads members by the statement alone: the values must be the model's, a
+    grace period's moment included, whatever the database."""
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    club = program()
+    place(api, story, [{"sku": "CAM-OXF-CEL-L", "quantity": 1}])
+    dispatch()
+    grace = timezone.now().replace(microsecond=123456) + timedelta(days=3)
+    Member.objects.update(grace_until=grace)
+    member = Member.objects.get()
+    with transaction.atomic():
+        got = earning._members(club, {member.customer_id})[member.customer_id]
+    assert (got.pk, got.tier_id, got.grace_until, got.balance) == (
+        member.pk,
+        member.tier_id,
+        member.grace_until,
+        member.balance,
+    )
+    assert got.grace_until == grace and got.balance > 0

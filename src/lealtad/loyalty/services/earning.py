@@ -168,29 +168,44 @@ def _taken(keys: Sequence[str]) -> set[str]:
     return found
 
 
-_MEMBER = ("id", "customer_id", "tier_id", "grace_until", "balance")
-
-
 def _members(program: Program, customers: set[int]) -> dict[int, Member]:
     """The members of the batch's customers, locked, with the fields earning reads (their
-    balance, tier and grace): plain values made into rows with ``new_row``, not model
-    instances the ORM builds field by field. Missing ones are enrolled when the program
-    enrols automatically."""
+    balance, tier and grace): plain values by the statement alone, made into rows with
+    ``new_row``, not model instances the ORM builds field by field. Missing ones are
+    enrolled when the program enrols automatically."""
+    table = connection.ops.quote_name(Member._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     wanted = sorted(customers)
     found: dict[int, Member] = {}
     for start in range(0, len(wanted), PER_LOOKUP):
-        rows = (
-            Member.objects.select_for_update()
-            .filter(program=program, customer_id__in=wanted[start : start + PER_LOOKUP])
-            .values_list(*_MEMBER)
+        part = wanted[start : start + PER_LOOKUP]
+        sql = (
+            f"SELECT id, customer_id, tier_id, grace_until, balance FROM {table} "
+            f"WHERE program_id = %s AND customer_id IN ({', '.join(['%s'] * len(part))}){lock}"
         )
-        for values in rows:
-            member = new_row(
-                Member, program_id=program.pk, **dict(zip(_MEMBER, values, strict=True))
+        for pk, customer_id, tier_id, grace_until, balance in rows_of(sql, [program.pk, *part]):
+            found[customer_id] = new_row(
+                Member,
+                id=pk,
+                program_id=program.pk,
+                customer_id=customer_id,
+                tier_id=tier_id,
+                grace_until=_moment(grace_until),
+                balance=balance,
             )
-            found[member.customer_id] = member
     if program.auto_enrol and len(found) < len(customers):
         found.update(member_services.enrol(program, customers - set(found)))
+    return found
+
+
+def _moment(value: Any) -> datetime | None:
+    """A date-time column as the driver gives it (PostgreSQL: aware; SQLite: naive, or text,
+    in the connection's zone), as the ORM would read it."""
+    if value is None:
+        return None
+    found = value if isinstance(value, datetime) else parse_datetime(value)
+    if found is not None and timezone.is_naive(found):
+        found = timezone.make_aware(found, connection.timezone)
     return found
 
 
