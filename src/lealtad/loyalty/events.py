@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lealtad.core import hub, panels, sections
+from lealtad.core.roles import Capability
 from lealtad.loyalty import selectors
 from lealtad.loyalty.services import earning, expiry, merges
 
@@ -51,11 +52,18 @@ def follow_customer_merges(message: hub.Message) -> None:
 
 @panels.provide("loyalty")
 def loyalty_panel(customer_id: int, channel: str, capabilities: frozenset[Any]) -> dict | None:
-    """Tier, balance, points to the next tier and expiring soon, on every channel."""
+    """Tier, balance, points to the next tier and expiring soon, on every channel; whoever
+    sells there may also spend points (partly or wholly paying what is being bought)."""
     found = selectors.member_for_customer(customer_id)
     if found is None:
         return None
-    return {"template": "loyalty/_panel.html", **selectors.standing(found)}
+    can_redeem = Capability.SELL in capabilities and found.balance > 0
+    return {
+        "template": "loyalty/_panel.html",
+        **selectors.standing(found),
+        "channel": channel,
+        "can_redeem": can_redeem,
+    }
 
 
 @sections.provide("loyalty")

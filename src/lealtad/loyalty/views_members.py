@@ -25,7 +25,7 @@ from lealtad.loyalty.services.common import LoyaltyRefused
 from lealtad.loyalty.statements import month_range
 
 
-def _member(request: HttpRequest, member_id: int) -> Member:
+def readable_member(request: HttpRequest, member_id: int) -> Member:
     found = selectors.member(member_id)
     reader = principal(request).reader
     if found is None or customer_selectors.readable(found.customer_id, reader) is None:
@@ -50,7 +50,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def member_page(request: HttpRequest, member_id: int) -> HttpResponse:
     who = require(request, Capability.VIEW)
-    found = _member(request, member_id)
+    found = readable_member(request, member_id)
     first, last = month_range(request.GET.get("month"))
     context = {
         "member": found,
@@ -70,7 +70,7 @@ def member_page(request: HttpRequest, member_id: int) -> HttpResponse:
 def statement_page(request: HttpRequest, member_id: int) -> HttpResponse:
     """The statement to print: the browser's print prints this page alone."""
     require(request, Capability.VIEW)
-    found = _member(request, member_id)
+    found = readable_member(request, member_id)
     first, last = month_range(request.GET.get("month"))
     context = {"member": found, "statement": selectors.statement(found, first, last)}
     return render(request, "loyalty/statement.html", context)
@@ -80,7 +80,7 @@ def statement_page(request: HttpRequest, member_id: int) -> HttpResponse:
 @require_POST
 def adjust(request: HttpRequest, member_id: int) -> HttpResponse:
     who = require(request, Capability.LOYALTY_MANAGE)
-    found = _member(request, member_id)
+    found = readable_member(request, member_id)
     raw = request.POST.get("points", "").strip()
     with shown_as_message(request) as outcome:
         if not raw.lstrip("-").isdigit():
