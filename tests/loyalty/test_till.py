@@ -38,7 +38,7 @@ def test_the_panel_offers_points_to_whoever_sells(member) -> None:
     [panel] = [p for p in selling if p["name"] == "loyalty"]
     assert panel["can_redeem"] and panel["balance"] == 1200
     watching = panels.collect(member.customer_id, "call_center", frozenset({Capability.VIEW}))
-    assert not [p for p in watching if p["name"] == "loyalty"][0]["can_redeem"]
+    assert not next(p for p in watching if p["name"] == "loyalty")["can_redeem"]
 
 
 def test_ask_confirm_and_a_double_tap_spends_once(make_user, member) -> None:
