@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from lealtad.analytics.services import facts, scopes
 from lealtad.channels.models import ExternalSystem
@@ -23,7 +24,7 @@ from tests.api_fixtures import post_events
 pytestmark = pytest.mark.django_db
 
 POS = "pos_cadena"
-TODAY = datetime.now(UTC).date()
+TODAY = timezone.localdate()  # the business's day, as the product counts days
 _ids = itertools.count(1)
 
 

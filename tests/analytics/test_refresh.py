@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from lealtad.analytics.models import RefreshRun, TierChange
 from lealtad.analytics.selectors import value
@@ -26,7 +27,7 @@ from tests.api_fixtures import post_events
 pytestmark = pytest.mark.django_db
 
 POS = "pos_cadena"
-TODAY = datetime.now(UTC).date()
+TODAY = timezone.localdate()  # the business's day, as the product counts days
 _ids = itertools.count(1)
 
 
@@ -147,7 +148,8 @@ def test_a_later_refresh_announces_who_moved_and_keeps_the_tier_history(
     ).get()
     assert stage.payload["from"] == "first_purchase" and stage.payload["to"] == "repeat"
     history = value.tier_history(customer_id(base["new"]))
-    assert history[0]["valid_from"] == TODAY
+    assert history[0]["valid_from"] == TODAY - timedelta(days=1)  # the day the first run spoke for
+    assert all(h["valid_from"] == TODAY for h in history[1:])
     moved = OutboxMessage.objects.filter(event_type="customer.tier_changed")
     assert {m.customer_id for m in moved} == {
         c.customer_id for c in TierChange.objects.exclude(from_tier="")

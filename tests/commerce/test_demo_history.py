@@ -4,11 +4,11 @@ return of what is left of a demo order, the cross-channel story played after it)
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.db.models import F, Max, Min, Sum
+from django.utils import timezone
 
 from lealtad.commerce import demo, demo_assortment, selectors
 from lealtad.commerce.demo_history import Purchases
@@ -29,7 +29,7 @@ from lealtad.commerce.services import returns as return_services
 from lealtad.core.audit import Actor
 from lealtad.customers.demo import loading
 
-TODAY = date.today()
+TODAY = timezone.localdate()
 
 
 def _load(customers: int = 300, seed: int = 5) -> str:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from lealtad.analytics.models import ScorecardTarget
@@ -77,7 +78,7 @@ def test_the_dashboard_draws_its_charts_with_the_vendored_library(
     watched, live_server, own_home
 ) -> None:
     api = pos_client()
-    today = datetime.now(UTC).date()
+    today = timezone.localdate()
     for n, who in enumerate(("ana", "beto", "carla")):
         buy(api, f"{who}@example.ec", today - timedelta(days=3 + n), demo.STORE_HOME)
     buy(api, "dario@example.ec", today - timedelta(days=2), demo.STORE_OFFICE, units=2)

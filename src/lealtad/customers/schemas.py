@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, ClassVar, Literal
 
+from django.utils import timezone
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -264,7 +265,7 @@ class CustomerProfile(_Strict):
     @field_validator("birth_date")
     @classmethod
     def _birth(cls, v: date | None) -> date | None:
-        if v and not (date(1900, 1, 1) <= v <= date.today()):
+        if v and not (date(1900, 1, 1) <= v <= timezone.localdate()):
             raise ValueError("birth date must be between 1900-01-01 and today")
         return v
 

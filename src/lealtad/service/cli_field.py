@@ -36,6 +36,13 @@ def _actor() -> Actor:
     return Actor.system(os.environ.get("USER", ACTOR_LABEL))
 
 
+def _day(text: str) -> date:
+    """The day asked for, or today where the business is (not the server's clock)."""
+    from django.utils import timezone
+
+    return date.fromisoformat(text) if text else timezone.localdate()
+
+
 def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
@@ -118,23 +125,23 @@ def work_order_command(
 @app.command("dispatch")
 def dispatch_command(
     number: str = typer.Argument(...),
-    day: str = typer.Option(date.today().isoformat(), "--day", help="YYYY-MM-DD"),
+    day: str = typer.Option("", "--day", help="YYYY-MM-DD (default: today)"),
 ) -> None:
     """Plan a work order: the technician with the skill, in the zone, free soonest."""
     _django()
     from lealtad.service.services import workorders
 
-    order = workorders.dispatch_order(number, date.fromisoformat(day), _actor())
+    order = workorders.dispatch_order(number, _day(day), _actor())
     typer.echo(f"{order.number}: {order.technician} at {order.starts_at:%Y-%m-%d %H:%M}")
 
 
 @app.command("board")
-def board_command(day: str = typer.Option(date.today().isoformat(), "--day")) -> None:
+def board_command(day: str = typer.Option("", "--day", help="YYYY-MM-DD (default: today)")) -> None:
     """The dispatcher's board: each technician's visits, then what waits."""
     _django()
     from lealtad.service.selectors import field as selectors
 
-    board = selectors.board(date.fromisoformat(day))
+    board = selectors.board(_day(day))
     for tech, visits in board.technicians:
         typer.echo(f"{tech.name}:")
         for v in visits:

@@ -210,7 +210,7 @@ def _write_back(
             outcome = standing_service.record_standings(
                 rows, run_id=run_row.pk, computed_at=computed_at, actor=actor
             )
-            _tier_history(run_row, outcome, computed_at.date())
+            _tier_history(run_row, outcome, run_row.as_of)
         total.add(outcome)
         track("write back", stop, ids.size)
     return total

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 
 from django.db.models import Q
+from django.utils import timezone
 
 from lealtad.customers.models import Address, Consent, Customer, CustomerStanding, Phone
 
@@ -50,7 +50,7 @@ def dialing_facts(customer_ids: Iterable[int], purpose: str) -> dict[int, Dialin
         )
     )
     places: dict[int, tuple[str, str]] = {}
-    current = Q(valid_to__isnull=True) | Q(valid_to__gte=date.today())
+    current = Q(valid_to__isnull=True) | Q(valid_to__gte=timezone.localdate())
     for customer_id, country, region in (
         Address.objects.filter(current, customer_id__in=live)
         .order_by("customer_id", "-valid_from", "-id")

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 
 from django.db.models import Q
+from django.utils import timezone
 
 from lealtad.customers.models import Address, Consent, Customer, Email, Phone
 
@@ -105,7 +105,7 @@ def _addresses(
 
 def _places(live: Iterable[int]) -> dict[int, tuple[str, str, str, str, str]]:
     """Country, province, city, postal code and the one-line address of the current address."""
-    current = Q(valid_to__isnull=True) | Q(valid_to__gte=date.today())
+    current = Q(valid_to__isnull=True) | Q(valid_to__gte=timezone.localdate())
     places: dict[int, tuple[str, str, str, str, str]] = {}
     for cid, country, region, city, postal, line1, line2 in (
         Address.objects.filter(current, customer_id__in=live)

@@ -8,10 +8,10 @@ queries the customers' tables itself. Each is one indexed query.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
 from lealtad.core.envelope import CustomerRef
 from lealtad.customers import identity
@@ -55,7 +55,7 @@ def current_address(
         f"SELECT id, {', '.join(SHIP_TO_FIELDS)} FROM {Address._meta.db_table} "
         "WHERE customer_id = %s AND (valid_to IS NULL OR valid_to >= %s) AND "
     )
-    today = connection.ops.adapt_datefield_value(date.today())
+    today = connection.ops.adapt_datefield_value(timezone.localdate())
     if address_id is not None:
         sql, params = sql + "id = %s", [customer_id, today, address_id]
     else:

@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from lealtad.core import audit, hub
@@ -228,7 +229,7 @@ def _changes(s: _Change, run_id: int | None, batch: WriteBatch, outcome: Standin
 
 
 def _timeline_entry(s: _Change, old_stage: str) -> Interaction:
-    day = s.since or datetime.now(UTC).date()
+    day = s.since or timezone.localdate()
     label = str(LifecycleStage(s.lifecycle_stage).label)
     return new_row(
         Interaction,
