@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "lealtad.service",
     "lealtad.marketing",
     "lealtad.loyalty",
+    "lealtad.sales",
     "lealtad.web",
     "lealtad.accounts",
 ]

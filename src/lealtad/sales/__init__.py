@@ -1,0 +1,1 @@
+"""Sales: leads, their qualification and assignment, opportunities in pipelines, activities."""
