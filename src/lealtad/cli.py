@@ -17,7 +17,9 @@ from typing import Annotated
 
 import typer
 
+from lealtad.cli_demo import demo
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.core.cli_setup import django_ready
 from lealtad.core.console import progress
 
 app = typer.Typer(
@@ -34,6 +36,7 @@ customers_app = typer.Typer(
 app.add_typer(token_app, name="token")
 app.add_typer(events_app, name="events")
 app.add_typer(customers_app, name="customers")
+app.command()(demo)
 
 
 def _mount_context_commands() -> None:
@@ -63,17 +66,10 @@ def _mount_context_commands() -> None:
     app.add_typer(loyalty_app, name="loyalty", help="The loyalty program: points, tiers.")
 
 
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
-
-
 @app.command()
 def init() -> None:
     """Migrate the database, create the roles and the ``admin`` user (idempotent)."""
-    _django()
+    django_ready()
     from django.contrib.auth.models import Group, User
     from django.core.management import call_command
 
@@ -144,7 +140,7 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the ASGI app under uvicorn, with the hub's dispatcher in a child process."""
-    _django()
+    django_ready()
     import uvicorn
     from django.conf import settings
     from django.core.management import call_command
@@ -209,7 +205,7 @@ def _stop_with(parent: int) -> threading.Event:
 def _demo_center_process(parent: int) -> None:
     """The simulated contact center for ``serve --demo-center``: the switch simulator rings a
     day's calls through CTI, demo agents answer (agente1 and agente2 are left for people)."""
-    _django()
+    django_ready()
     from lealtad.contactcenter import demo
 
     with contextlib.suppress(KeyboardInterrupt):
@@ -218,7 +214,7 @@ def _demo_center_process(parent: int) -> None:
 
 def _router_process(parent: int) -> None:
     """The contact center's router for ``serve``, ending with its parent."""
-    _django()
+    django_ready()
     from lealtad.contactcenter.services import runtime
 
     with contextlib.suppress(KeyboardInterrupt):
@@ -236,7 +232,7 @@ def _dispatcher_process(parent: int, batch: int = 50, pause: float = 0.5) -> Non
     With ``LEALTAD_REDIS_URL`` set, the outbox relay to Redis Streams runs in a thread beside
     it, so a Redis that is down or slow never holds back the subscribers.
     """
-    _django()
+    django_ready()
     import logging
 
     from django.db import close_old_connections
@@ -265,7 +261,7 @@ def _dispatcher_process(parent: int, batch: int = 50, pause: float = 0.5) -> Non
 def dispatch(once: bool = False) -> None:
     """Run the hub dispatcher on its own (for a separate worker process), with the Redis
     Streams relay beside it when LEALTAD_REDIS_URL is set (``lealtad hub relay-redis``)."""
-    _django()
+    django_ready()
     from lealtad.core.dispatcher import EmbeddedWorker, default_dispatcher
     from lealtad.core.streams.relay import start_in_background
 
@@ -277,58 +273,6 @@ def dispatch(once: bool = False) -> None:
     worker.run()
 
 
-@app.command()
-def demo(
-    customers: int = 2000,
-    seed: int = 7,
-    interactions_per_customer: int = 10,
-    if_empty: Annotated[bool, typer.Option(help="Do nothing when customers exist")] = False,
-    purchases: Annotated[
-        bool, typer.Option(help="Add 30 months of orders, returns and payments (commerce)")
-    ] = True,
-    scenario: Annotated[
-        str | None, typer.Option(help="Play a story instead: cross-channel (seed 000)")
-    ] = None,
-) -> None:
-    """Load realistic Spanish-language demo customers and their multi-channel history."""
-    _django()
-    from lealtad.commerce.demo_history import Purchases
-    from lealtad.customers.demo import loading as demo_data
-
-    if scenario is not None:
-        if scenario != "cross-channel":
-            typer.echo(f"unknown scenario {scenario!r}; known: cross-channel", err=True)
-            raise typer.Exit(2)
-        from lealtad.commerce.demo import cross_channel
-
-        with progress() as bar:
-            typer.echo(cross_channel(progress=bar))
-        return
-
-    if if_empty and demo_data.has_customers():
-        typer.echo("Customers already present; demo data not loaded.")
-        return
-    with progress() as bar:
-        report = demo_data.load(
-            customers=customers,
-            seed=seed,
-            interactions_per_customer=interactions_per_customer,
-            progress=bar,
-            shoppers=Purchases(seed) if purchases else None,  # what they bought in 30 months
-        )
-    typer.echo(report)
-    from lealtad.service import demo as service_demo
-
-    done = service_demo.load_all()  # the service desk for some of these customers
-    typer.echo("service desk: " + ", ".join(f"{n} {what}" for what, n in done.items()))
-    from lealtad.loyalty import demo as loyalty_demo
-    from lealtad.marketing import demo as marketing_demo
-
-    club = loyalty_demo.seed()  # the club, its members earning on the last year's orders
-    typer.echo(f"loyalty: {club.program.name}, {club.members} members, {club.entries} entries")
-    typer.echo(str(marketing_demo.seed()))
-
-
 @token_app.command("create")
 def token_create(
     user: Annotated[str, typer.Option(help="Username the token acts for")],
@@ -336,7 +280,7 @@ def token_create(
     name: str = "cli",
 ) -> None:
     """Create an API token; the token is the last line printed (it is shown only once)."""
-    _django()
+    django_ready()
     from django.contrib.auth.models import User
 
     from lealtad.core import tokens
@@ -354,7 +298,7 @@ def token_create(
 @token_app.command("list")
 def token_list() -> None:
     """List API tokens (never the secret): id, name, user, scopes, last use, revoked."""
-    _django()
+    django_ready()
     from lealtad.core.models import ApiToken
 
     for t in ApiToken.objects.select_related("user"):
@@ -369,7 +313,7 @@ def token_list() -> None:
 @token_app.command("revoke")
 def token_revoke(token_id: int) -> None:
     """Revoke a token by its id (from ``lealtad token list``); it stops working at once."""
-    _django()
+    django_ready()
     from lealtad.core import tokens
     from lealtad.core.models import ApiToken
 
@@ -401,7 +345,7 @@ def events_ingest(
     as_user: Annotated[str, typer.Option("--as", help="Acting user")] = "admin",
 ) -> None:
     """Ingest canonical events from a JSON-lines file, in batches, with a progress bar."""
-    _django()
+    django_ready()
     from lealtad.channels import services
     from lealtad.core.audit import Actor
 
@@ -441,7 +385,7 @@ def customers_import(
     dry_run: bool = False,
 ) -> None:
     """Import customers from CSV; any bad row imports nothing and every bad row is listed."""
-    _django()
+    django_ready()
     from lealtad.customers.bulk import csv_import
 
     with progress() as bar:
@@ -460,7 +404,7 @@ def customers_export(
     output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
 ) -> None:
     """Export every customer as CSV, with its external ids per source system."""
-    _django()
+    django_ready()
     from lealtad.customers.bulk import csv_export
 
     if output is None:
@@ -480,7 +424,7 @@ def customers_quality(
 ) -> None:
     """Data-quality issues: optional fields set aside at ingest and phones flagged, with
     counts by field (fix or dismiss them on the Data quality page or through the API)."""
-    _django()
+    django_ready()
     from lealtad.customers import quality_selectors
     from lealtad.customers.choices import IssueStatus
 

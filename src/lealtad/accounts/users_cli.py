@@ -12,15 +12,9 @@ from typing import Annotated, Any
 import typer
 
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.core.cli_setup import django_ready
 
 app = typer.Typer(no_args_is_help=True, cls=RefusalsShown)
-
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
 
 
 def checked_password(password: str, user: Any) -> str:
@@ -55,7 +49,7 @@ def create(
     ] = None,
 ) -> None:
     """Create a user in the given roles; the password must pass the validators."""
-    _django()
+    django_ready()
     from django.contrib.auth.models import Group, User
     from django.db import transaction
 
@@ -86,7 +80,7 @@ def set_password(
     ] = None,
 ) -> None:
     """Set a user's password; a weak one is refused with the reasons."""
-    _django()
+    django_ready()
     from django.contrib.auth.models import User
 
     user = User.objects.filter(username=username).first()
@@ -101,7 +95,7 @@ def set_password(
 @app.command("reset-2fa")
 def reset_two_factor(username: str) -> None:
     """Forget a user's authenticator (a lost phone): the next sign-in sets up a new one."""
-    _django()
+    django_ready()
     from django.contrib.auth.models import User
 
     from lealtad.accounts import two_factor

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import typer
 
 from lealtad.analytics import cli_cube
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.core.cli_setup import django_ready
 
 app = typer.Typer(help="Customer analytics.", no_args_is_help=True, cls=RefusalsShown)
-
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
 
 
 @app.command("refresh")
@@ -32,7 +24,7 @@ def refresh_command(
 ) -> None:
     """Recompute tiers, RFM, lifetime value, churn risk, lifecycle stages and the cube's
     facts, and write them back on every customer (with a progress bar)."""
-    _django()
+    django_ready()
     from datetime import date
 
     from django.utils import timezone
@@ -69,7 +61,7 @@ def refresh_command(
 @app.command("value")
 def value_command(customer_id: int) -> None:
     """One customer's value as of the last refresh, as JSON."""
-    _django()
+    django_ready()
     import json
 
     from lealtad.analytics.selectors import value
@@ -89,7 +81,7 @@ def holdout_command(
     weeks: int = typer.Option(26, "--weeks", help="How far back the forecast starts"),
 ) -> None:
     """Each tier's forecast made ``weeks`` ago against what its customers did since."""
-    _django()
+    django_ready()
     import json
 
     from django.utils import timezone

@@ -5,18 +5,11 @@ Registered on the analytics command group by :func:`register` (called from ``cli
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import typer
 
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
-
+from lealtad.core.cli_setup import django_ready
 
 TABLE_OPTION = typer.Option([], "--table", help="Only these tables (repeatable)")
 FILTER_OPTION = typer.Option([], "--filter", help="store:S01,S02 (repeatable)")
@@ -33,7 +26,7 @@ def facts_export(
 ) -> None:
     """Export the cube's facts afresh to Parquet (orders, lines, returns, contacts,
     customers) under LEALTAD_HOME/analytics/facts, with a progress bar."""
-    _django()
+    django_ready()
     from lealtad.analytics.services import facts
     from lealtad.core.console import progress
     from lealtad.olap.schema import TABLES
@@ -57,7 +50,7 @@ def facts_export(
 
 def facts_compact() -> None:
     """Fold the incremental feed's delta files into the base snapshots."""
-    _django()
+    django_ready()
     from lealtad.analytics.services import facts
 
     for name, rows in facts.compact_all().items():
@@ -75,7 +68,7 @@ def cube_command(
     user: str = typer.Option("", "--as", help="Apply this user's data scope"),
 ) -> None:
     """Ask the cube a question (as a user, their data scope applies)."""
-    _django()
+    django_ready()
     from django.contrib.auth import get_user_model
 
     from lealtad.analytics import cube_files

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Annotated
 
@@ -20,16 +19,10 @@ from rich.progress import (
 from rich.table import Table
 
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.core.cli_setup import django_ready
 
 app = typer.Typer(help="Connectors to external systems.", no_args_is_help=True, cls=RefusalsShown)
 console = Console(stderr=True)
-
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
 
 
 def _connector(name: str):  # type: ignore[no-untyped-def]
@@ -48,7 +41,7 @@ def _connector(name: str):  # type: ignore[no-untyped-def]
 @app.command("list")
 def list_() -> None:
     """Connectors found in LEALTAD_CONNECTORS_DIR, their streams and open rejects."""
-    _django()
+    django_ready()
     from lealtad.channels.connectors import registry, subscribers
     from lealtad.channels.models import Reject
 
@@ -76,7 +69,7 @@ def run(
     ] = True,
 ) -> None:
     """Process the files waiting in NAME's inbound folders, once."""
-    _django()
+    django_ready()
     from lealtad.channels.connectors import inbound_files, subscribers
 
     subscribers.sync()
@@ -128,7 +121,7 @@ def watch(
     interval: Annotated[float, typer.Option(help="Seconds between passes")] = 5.0,
 ) -> None:
     """Process every connector's folders, again and again (a worker process)."""
-    _django()
+    django_ready()
     from django.db import close_old_connections
 
     from lealtad.channels.connectors import inbound_files, registry, subscribers
@@ -150,7 +143,7 @@ def replay(
     ] = True,
 ) -> None:
     """Try NAME's open rejects again (after fixing its mapping) and replay its dead letters."""
-    _django()
+    django_ready()
     from lealtad.channels.connectors import inbound_replay, subscribers
     from lealtad.channels.models import Subscription
     from lealtad.core import dispatcher

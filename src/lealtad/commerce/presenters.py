@@ -33,6 +33,7 @@ def money(value: Any) -> str:
 def shipment(s: Shipment) -> dict[str, Any]:
     return {
         "from": s.from_location.code,
+        "from_name": s.from_location.name,
         "status": s.status,
         "carrier": s.carrier,
         "tracking": s.tracking,
@@ -77,6 +78,8 @@ def _payment(
         "channel": p.channel,
         "created_at": _iso(p.created_at),
     }
+    if p.gateway == Payment.POINTS_GATEWAY:  # loyalty points paid or given back
+        row["points"] = p.points
     if p.authorization_id is not None:
         auth = by_id.get(p.authorization_id)
         row["authorization"] = auth.reference if auth is not None else None
@@ -116,6 +119,7 @@ def exchange(e: Exchange) -> dict[str, Any]:
         "replacement": e.replacement.number,
         "channel": e.channel,
         "location": e.location.code,
+        "location_name": e.location.name,
         "reason": e.reason,
         "returned_value": money(e.returned_value),
         "replacement_value": money(e.replacement_value),
@@ -154,6 +158,7 @@ def order_row(o: Order) -> dict[str, Any]:
                 "number": r.number,
                 "channel": r.channel,
                 "location": r.location.code if r.location else None,
+                "location_name": r.location.name if r.location else None,
                 "reason": r.reason,
                 "refund": money(r.refund_amount),
                 "created_at": _iso(r.created_at),

@@ -7,7 +7,6 @@ one line each, so ``lealtad contactcenter --help`` lists the whole context.
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import threading
 
@@ -19,6 +18,7 @@ from lealtad.contactcenter.cli_ivr import app as ivr_app
 from lealtad.contactcenter.cli_simulate import simulate_command
 from lealtad.contactcenter.cli_staffing import staffing_command
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.core.cli_setup import django_ready
 
 app = typer.Typer(help="The contact center.", no_args_is_help=True, cls=RefusalsShown)
 app.command("simulate")(simulate_command)
@@ -26,13 +26,6 @@ app.command("staffing")(staffing_command)
 app.command("demo")(demo_command)
 app.add_typer(dialer_app, name="dialer")
 app.add_typer(ivr_app, name="ivr")
-
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
 
 
 @app.command("route")
@@ -43,7 +36,7 @@ def route_command(
     """Run the ACD router: offers contacts to agents, times out unanswered offers, ends
     wrap-ups. One per database; ``lealtad serve`` starts it beside the web server. Killed at
     any moment it loses nothing: the next one rebuilds from the journalled rows."""
-    _django()
+    django_ready()
     from lealtad.contactcenter.services import runtime
 
     if once:
@@ -58,7 +51,7 @@ def route_command(
 @app.command("status")
 def status_command() -> None:
     """Queues with who waits in them, and agents with their states."""
-    _django()
+    django_ready()
     from rich.console import Console
     from rich.table import Table
 

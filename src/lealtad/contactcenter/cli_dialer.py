@@ -3,22 +3,15 @@ built-in switch simulator, and the outbound simulation that compares the three m
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.core.cli_setup import django_ready
 
 app = typer.Typer(help="The outbound dialer.", no_args_is_help=True, cls=RefusalsShown)
-
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
 
 
 def _actor():  # type: ignore[no-untyped-def]
@@ -30,7 +23,7 @@ def _actor():  # type: ignore[no-untyped-def]
 @app.command("lists")
 def lists_command() -> None:
     """Call lists with their counters and entries per status."""
-    _django()
+    django_ready()
     from lealtad.contactcenter.selectors import dialer as reads
 
     for found in reads.call_lists():
@@ -53,7 +46,7 @@ def create_command(
     zone: str = typer.Option("America/Guayaquil", help="Zone of customers with none known"),
 ) -> None:
     """Create a call list."""
-    _django()
+    django_ready()
     from lealtad.contactcenter.services import dialer
 
     dialer.create_list(
@@ -72,7 +65,7 @@ def create_command(
 @app.command("add-csv")
 def add_csv_command(name: str, path: Annotated[Path, typer.Argument(exists=True)]) -> None:
     """Add the customers of a CSV file with a customer_id column."""
-    _django()
+    django_ready()
     from lealtad.contactcenter.services import dialer
 
     added = dialer.add_from_csv(name, path.read_text(encoding="utf-8-sig"), _actor())
@@ -88,7 +81,7 @@ def add_segment_command(
     limit: int | None = typer.Option(None, help="At most this many customers"),
 ) -> None:
     """Add the customers whose standing matches every option given."""
-    _django()
+    django_ready()
     from lealtad.contactcenter.services import dialer
 
     added = dialer.add_from_segment(
@@ -102,7 +95,7 @@ def move_command(
     name: str, action: Annotated[str, typer.Argument(help="start, pause or finish")]
 ) -> None:
     """Start, pause or finish a list."""
-    _django()
+    django_ready()
     from lealtad.contactcenter.services import dialer
 
     typer.echo(f"{name}: {dialer.move_list(name, action, _actor()).status}")
@@ -115,7 +108,7 @@ def do_not_call_command(
     region: str = typer.Option("EC", help="Country of numbers written without +"),
 ) -> None:
     """Add the numbers of a file to the do-not-call list."""
-    _django()
+    django_ready()
     from lealtad.contactcenter.services import dialer
 
     numbers = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
@@ -165,7 +158,7 @@ def run_command(
     phones are their extensions) in real time, the CTI feed applying the switch's events
     after the dialer (so hang-ups free the agents), and print each list's figures. The
     router (``lealtad contactcenter route``) ends the agents' wrap-ups."""
-    _django()
+    django_ready()
     import time
 
     from django.utils import timezone

@@ -3,23 +3,16 @@ it (a new version) and list what is loaded."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.core.cli_setup import django_ready
 
 app = typer.Typer(help="IVR flows.", no_args_is_help=True, cls=RefusalsShown)
 Files = Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)]
-
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
 
 
 def _actor():  # type: ignore[no-untyped-def]
@@ -92,7 +85,7 @@ def load_command(
     activate: Annotated[bool, typer.Option(help="New calls start on it")] = True,
 ) -> None:
     """Save flow files as new versions (checked against the center's queues first)."""
-    _django()
+    django_ready()
     from lealtad.contactcenter.services import ivr
 
     for path in files:
@@ -105,7 +98,7 @@ def seed_command(
     create_queues: Annotated[bool, typer.Option(help="Create the queues they route to")] = True,
 ) -> None:
     """Load the example flows (examples/ivr)."""
-    _django()
+    django_ready()
     from lealtad.contactcenter.services import ivr
 
     for row in ivr.seed_examples(_actor(), create_queues=create_queues):
@@ -115,7 +108,7 @@ def seed_command(
 @app.command("flows")
 def flows_command() -> None:
     """The flows loaded, every version."""
-    _django()
+    django_ready()
     from lealtad.contactcenter.selectors import ivr as reads
 
     for row in reads.flows():

@@ -9,18 +9,12 @@ the file's. Intervals where no pool needs anyone are left out of the table unles
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
+from lealtad.core.cli_setup import django_ready
 
 
 def staffing_command(
@@ -71,7 +65,7 @@ def staffing_command(
     fields.update({k: v for k, v in options.items() if v is not None})
     if shrinkage:
         fields["shrinkage"] = _shares(shrinkage)
-    _django()
+    django_ready()
     from lealtad.contactcenter.selectors import staffing
 
     plan = staffing.plan(staffing.request_from(**fields))

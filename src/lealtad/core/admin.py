@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from lealtad.core import vocabulary
 from lealtad.core.dispatcher import default_dispatcher
 from lealtad.core.models import ApiToken, AuditEntry, Delivery, OutboxMessage
 
@@ -89,7 +90,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         "occurred_at",
         "actor_label",
         "channel",
-        "action",
+        "action_words",
         "entity_type",
         "entity_id",
         "customer_id",
@@ -97,6 +98,10 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_filter = ("action", "entity_type", "channel")
     search_fields = ("actor_label", "entity_id", "event_id")
     date_hierarchy = "occurred_at"
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_words(self, entry: AuditEntry) -> str:
+        return vocabulary.audit_action(entry.action)
 
 
 @admin.register(ApiToken)

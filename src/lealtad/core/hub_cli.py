@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from typing import Annotated
 
@@ -11,18 +10,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.core.cli_setup import django_ready
 
 app = typer.Typer(
     help="The event hub: backlog, dead letters, the Redis Streams relay.", cls=RefusalsShown
 )
 console = Console(stderr=True)
-
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
 
 
 def _age(moment: datetime | None) -> str:
@@ -37,7 +30,7 @@ def _age(moment: datetime | None) -> str:
 @app.command()
 def status() -> None:
     """The dispatcher's backlog and dead letters, and the relay's lag behind the outbox."""
-    _django()
+    django_ready()
     from lealtad.core.hub_status import dispatcher_status
     from lealtad.core.streams import relay_enabled
     from lealtad.core.streams.status import relay_status
@@ -87,7 +80,7 @@ def relay_redis(
     ``lealtad serve`` and ``lealtad dispatch`` already relay when the URL is set; run this to
     catch up by hand (``--once``) or to relay from a process of its own.
     """
-    _django()
+    django_ready()
     from lealtad.core.streams import relay_enabled
 
     if not relay_enabled():

@@ -61,6 +61,10 @@ class Capability(StrEnum):
     # Loyalty: programs, tiers, earning rules, manual point adjustments. Earning and
     # redeeming at a till is part of selling (SELL).
     LOYALTY_MANAGE = "loyalty.manage"
+    # Sales: work leads and opportunities (capture, qualify, convert, move, log activities);
+    # manage the sales force (pipelines, teams, territories, lead imports, reassignment).
+    SALES_WORK = "sales.work"
+    SALES_MANAGE = "sales.manage"
 
 
 class Role(StrEnum):
@@ -69,6 +73,7 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     AGENT = "agent"
     SALES_REP = "sales_rep"
+    SALES_MANAGER = "sales_manager"
     MARKETER = "marketer"
     TECHNICIAN = "technician"
     STORE_CLERK = "store_clerk"
@@ -97,14 +102,21 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
         | {C.CREATE, C.EDIT, C.EDIT_CONSENTS, C.VIEW_AUDIT, C.SELL, C.CONTACT_HANDLE}
         | {C.SERVICE_HANDLE}
     ),
-    Role.SALES_REP: frozenset(_READ | {C.CREATE, C.EDIT, C.SELL, C.CONTACT_HANDLE}),
+    Role.SALES_REP: frozenset(_READ | {C.CREATE, C.EDIT, C.SELL, C.CONTACT_HANDLE, C.SALES_WORK}),
+    Role.SALES_MANAGER: frozenset(
+        _READ
+        | {C.CREATE, C.EDIT, C.SELL, C.CONTACT_HANDLE, C.ANALYTICS_VIEW}
+        | {C.SALES_WORK, C.SALES_MANAGE}
+    ),
     Role.MARKETER: frozenset(
         {C.LOOKUP, C.VIEW, C.VIEW_CONSENTS, C.EXPORT, C.ANALYTICS_VIEW}
         | {C.MARKETING_VIEW, C.MARKETING_MANAGE, C.LOYALTY_MANAGE}
     ),
     Role.TECHNICIAN: frozenset({C.LOOKUP, C.VIEW, C.VIEW_HISTORY, C.FULFIL, C.SERVICE_HANDLE}),
     Role.STORE_CLERK: frozenset({C.LOOKUP, C.VIEW, C.CREATE, C.SELL}),
-    Role.API_CLIENT: frozenset(_READ | _COMMERCE | {C.CREATE, C.EDIT, C.INGEST, C.TELEPHONY}),
+    Role.API_CLIENT: frozenset(
+        _READ | _COMMERCE | {C.CREATE, C.EDIT, C.INGEST, C.TELEPHONY, C.SALES_WORK}
+    ),
     Role.CONSENT_CAPTURER: frozenset({C.CAPTURE_CONSENT}),
     # Answers data-subject requests (access, erasure …) and runs retention: nobody else does.
     Role.PRIVACY_OFFICER: frozenset(_READ | {C.VIEW_AUDIT, C.PRIVACY}),
@@ -132,6 +144,8 @@ SCOPE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     "marketing:read": frozenset({C.MARKETING_VIEW}),
     "marketing:manage": frozenset({C.MARKETING_VIEW, C.MARKETING_MANAGE}),
     "loyalty:manage": frozenset({C.LOYALTY_MANAGE}),
+    "sales:work": frozenset({C.SALES_WORK}),
+    "sales:manage": frozenset({C.SALES_WORK, C.SALES_MANAGE}),
 }
 CHANNEL_SCOPE_PREFIX = "channel:"
 

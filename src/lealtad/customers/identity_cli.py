@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import time
 from pathlib import Path
 from typing import Annotated
@@ -12,17 +11,11 @@ from typing import Annotated
 import typer
 
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.core.cli_setup import django_ready
 
 app = typer.Typer(
     help="Probabilistic identity resolution.", no_args_is_help=True, cls=RefusalsShown
 )
-
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
 
 
 def _say(message: str) -> None:
@@ -32,7 +25,7 @@ def _say(message: str) -> None:
 @app.command("train")
 def train_command() -> None:
     """Estimate the match parameters (m, u, prior) from the customer base and save them."""
-    _django()
+    django_ready()
     from lealtad.customers import dedupe
 
     started = time.perf_counter()
@@ -65,7 +58,7 @@ def dedupe_command(
     ] = None,
 ) -> None:
     """Find duplicate customers: clusters, each pair's probability and what drove it."""
-    _django()
+    django_ready()
     from lealtad.core.console import progress
     from lealtad.customers import dedupe_run
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from lealtad.core import vocabulary
 
 
 class EntryKind(models.TextChoices):
@@ -32,3 +35,16 @@ class RedemptionStatus(models.TextChoices):
 LOT_KINDS = frozenset({EntryKind.EARN, EntryKind.ADJUST, EntryKind.REFERRAL, EntryKind.RESTORE})
 # Movements that count towards a tier: points earned, less those a return took back.
 QUALIFYING_KINDS = (EntryKind.EARN, EntryKind.REVERSE, EntryKind.REFERRAL)
+
+# What a ledger entry stems from (``LedgerEntry.source_kind``), in words on the member's page.
+vocabulary.register(
+    "loyalty.source",
+    {
+        "order": pgettext_lazy("points from", "Order"),
+        "return": pgettext_lazy("points from", "Return"),
+        "redemption": pgettext_lazy("points from", "Redemption"),
+        "referral": pgettext_lazy("points from", "Referral"),
+        "expiry": pgettext_lazy("points from", "Expiry"),
+        "merge": pgettext_lazy("points from", "Records merged"),
+    },
+)

@@ -3,28 +3,21 @@ a member's statement and a demo program."""
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
 
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.core.cli_setup import django_ready
 
 app = typer.Typer(help="Loyalty.", no_args_is_help=True, cls=RefusalsShown)
-
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
 
 
 @app.command("expire")
 def expire_command() -> None:
     """Expire points past their date (oldest first) and review tiers (downgrades after
     grace). The dispatcher also runs it once a day."""
-    _django()
+    django_ready()
     from django.utils import timezone
 
     from lealtad.core.console import console, progress
@@ -41,7 +34,7 @@ def expire_command() -> None:
 @app.command("check")
 def check_command() -> None:
     """Prove every cached balance equals its ledger and every lot holds its balance."""
-    _django()
+    django_ready()
     from lealtad.core.console import console
     from lealtad.loyalty import selectors
 
@@ -64,7 +57,7 @@ def statement_command(
     ] = None,
 ) -> None:
     """A member's statement: opening balance, movements with their source, closing balance."""
-    _django()
+    django_ready()
     from rich.table import Table
 
     from lealtad.core.console import console
@@ -95,7 +88,7 @@ def statement_command(
 def demo_command() -> None:
     """A program with tiers, rules and a bonus week; the customers with orders earn from
     them (through the same path as the hub, so running it twice earns nothing more)."""
-    _django()
+    django_ready()
     from lealtad.core.console import console
     from lealtad.loyalty import demo
 

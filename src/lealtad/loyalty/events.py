@@ -1,6 +1,7 @@
 """Hub wiring of loyalty: the subscribers it runs (points earned from ``order.placed``,
-reversed from ``order.returned``), its panel in the customer box of the till, the handheld
-and the agent's screen pop, its 360 section, and the daily expiry tick."""
+reversed from ``order.returned``), the points tender it offers commerce, its panel in the
+customer box of the till, the handheld and the agent's screen pop, its 360 section, and the
+daily expiry tick."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from lealtad.core import hub, panels, sections
+from lealtad.core import hub, panels, points_port, sections
 from lealtad.core.roles import Capability
 from lealtad.loyalty import selectors
-from lealtad.loyalty.services import earning, expiry, merges
+from lealtad.loyalty.services import earning, expiry, merges, tender
 
 log = logging.getLogger(__name__)
+
+# Commerce takes points as a tender through this service (docs/decisions/0015).
+points_port.provide(tender)
 
 
 @hub.subscriber_many("order.placed", name="loyalty.earn")

@@ -18,6 +18,7 @@ from lealtad.core.access import principal, require
 from lealtad.core.refusals import shown_as_message
 from lealtad.core.roles import Capability
 from lealtad.customers import selectors as customer_selectors
+from lealtad.customers.selectors import subject as customer_subject
 from lealtad.loyalty import selectors
 from lealtad.loyalty.models import Member
 from lealtad.loyalty.services import movements
@@ -26,11 +27,18 @@ from lealtad.loyalty.statements import month_range
 
 
 def readable_member(request: HttpRequest, member_id: int) -> Member:
+    return _member_and_name(request, member_id)[0]
+
+
+def _member_and_name(request: HttpRequest, member_id: int) -> tuple[Member, str]:
+    """The member the reader may see, with its customer's name (the customers context's
+    reading of the record: an erased customer shows its number)."""
     found = selectors.member(member_id)
     reader = principal(request).reader
-    if found is None or customer_selectors.readable(found.customer_id, reader) is None:
+    customer = None if found is None else customer_selectors.readable(found.customer_id, reader)
+    if found is None or customer is None:
         raise Http404(_("There is no such member."))
-    return found
+    return found, customer.display_name or f"#{found.customer_id}"
 
 
 @login_required
@@ -38,9 +46,11 @@ def readable_member(request: HttpRequest, member_id: int) -> Member:
 def home(request: HttpRequest) -> HttpResponse:
     require(request, Capability.LOYALTY_MANAGE)
     query = request.GET.get("q", "")
+    members = list(selectors.members(query))
+    names = customer_subject.display_names([m.customer_id for m in members])
     context = {
         "programs": selectors.programs(),
-        "members": selectors.members(query),
+        "members": [(m, names.get(m.customer_id) or f"#{m.customer_id}") for m in members],
         "query": query,
     }
     return render(request, "loyalty/home.html", context)
@@ -50,10 +60,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def member_page(request: HttpRequest, member_id: int) -> HttpResponse:
     who = require(request, Capability.VIEW)
-    found = readable_member(request, member_id)
+    found, name = _member_and_name(request, member_id)
     first, last = month_range(request.GET.get("month"))
     context = {
         "member": found,
+        "customer_name": name,
         "standing": selectors.standing(found),
         "entries": selectors.ledger(found, 100),
         "redemptions": selectors.redemptions(found, 20),
@@ -70,9 +81,13 @@ def member_page(request: HttpRequest, member_id: int) -> HttpResponse:
 def statement_page(request: HttpRequest, member_id: int) -> HttpResponse:
     """The statement to print: the browser's print prints this page alone."""
     require(request, Capability.VIEW)
-    found = readable_member(request, member_id)
+    found, name = _member_and_name(request, member_id)
     first, last = month_range(request.GET.get("month"))
-    context = {"member": found, "statement": selectors.statement(found, first, last)}
+    context = {
+        "member": found,
+        "customer_name": name,
+        "statement": selectors.statement(found, first, last),
+    }
     return render(request, "loyalty/statement.html", context)
 
 

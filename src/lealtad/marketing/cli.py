@@ -28,9 +28,9 @@ app.add_typer(offers_app, name="offers")
 def demo_command() -> None:
     """Build the audience, then add demo segments, offers and a draft win-back campaign
     (what exists by name or code is left as it is)."""
-    from lealtad.marketing.cli_offers import _django
+    from lealtad.core.cli_setup import django_ready
 
-    _django()
+    django_ready()
     from lealtad.marketing import demo
 
     typer.echo(str(demo.seed()))

@@ -4,13 +4,13 @@ a suppression list from a CSV file."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.core.cli_setup import django_ready
 
 app = typer.Typer(
     help="Campaigns: list, send, pause, resume.", no_args_is_help=True, cls=RefusalsShown
@@ -20,17 +20,10 @@ suppressions_app = typer.Typer(
 )
 
 
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
-
-
 @app.command("list")
 def list_command(status: str = typer.Option("", "--status")) -> None:
     """Campaigns, newest first, with their progress."""
-    _django()
+    django_ready()
     from rich.table import Table
 
     from lealtad.core.console import console
@@ -62,7 +55,7 @@ def send_command(
 ) -> None:
     """Send what is due of a running campaign with one or several sender processes; after a
     crash, run it again to resume."""
-    _django()
+    django_ready()
     from lealtad.core.audit import Actor
     from lealtad.core.console import console, progress
     from lealtad.marketing.selectors import campaigns as read
@@ -97,7 +90,7 @@ def resume_command(campaign_id: int = typer.Argument(..., metavar="ID")) -> None
 
 
 def _move(campaign_id: int, action: str) -> None:
-    _django()
+    django_ready()
     from lealtad.core.audit import Actor
     from lealtad.core.console import console
     from lealtad.marketing.services import sending
@@ -111,7 +104,7 @@ def import_command(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
 ) -> None:
     """Suppress every address of a CSV (header: channel,address[,reason][,customer_id])."""
-    _django()
+    django_ready()
     from lealtad.core.console import console
     from lealtad.marketing.services import suppressions
 

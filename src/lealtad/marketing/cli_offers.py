@@ -4,12 +4,12 @@ offers on a channel (and why the others were left out), and the monthly uplift r
 from __future__ import annotations
 
 import json
-import os
 from typing import Annotated
 
 import typer
 
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.core.cli_setup import django_ready
 
 app = typer.Typer(
     help="Next-best-offer: list, show a customer's offers, uplift.",
@@ -18,17 +18,10 @@ app = typer.Typer(
 )
 
 
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
-
-
 @app.command("list")
 def list_command() -> None:
     """Every offer with shown, accepted, declined, ignored and the acceptance rate."""
-    _django()
+    django_ready()
     from django.utils.translation import gettext_lazy as _  # noqa: F401
     from rich.table import Table
 
@@ -55,7 +48,7 @@ def show_command(
 ) -> None:
     """The customer's next best offers now, and why each other offer was left out. Read
     only: nothing is recorded as shown."""
-    _django()
+    django_ready()
     from django.utils.translation import gettext_lazy as _
 
     from lealtad.marketing.selectors import offers as reads
@@ -81,7 +74,7 @@ def uplift_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """Offered vs holdout in the month: conversion, revenue per customer, lift and CI."""
-    _django()
+    django_ready()
     from django.utils.translation import gettext_lazy as _
 
     from lealtad.marketing.selectors import offer_uplift

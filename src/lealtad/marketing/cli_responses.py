@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.core.cli_setup import django_ready
 
 bounces_app = typer.Typer(
     help="Bounces and complaints: read reports from files or a mailbox.",
@@ -21,13 +22,6 @@ bounces_app = typer.Typer(
 )
 results_app = typer.Typer(help="Campaign results.", no_args_is_help=True, cls=RefusalsShown)
 PASSWORD_ENV = "LEALTAD_BOUNCE_IMAP_PASSWORD"
-
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
 
 
 def _apply(mails: list[tuple[str, bytes]], source: str) -> None:
@@ -59,7 +53,7 @@ def read_command(
     files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, metavar="FILE.eml")],
 ) -> None:
     """Read delivery status notifications and feedback reports saved as .eml files."""
-    _django()
+    django_ready()
     _apply([(str(f), f.read_bytes()) for f in files], "file")
 
 
@@ -75,7 +69,7 @@ def fetch_command(
     """Read every report in an IMAP folder (read-only: nothing is flagged or deleted; a
     report read before is recognised by its id). The password is taken from
     LEALTAD_BOUNCE_IMAP_PASSWORD, never from the command line."""
-    _django()
+    django_ready()
     password = os.environ.get(PASSWORD_ENV, "")
     if not password:
         raise typer.BadParameter(f"set {PASSWORD_ENV}", param_hint="password")
@@ -116,7 +110,7 @@ def _fetch(
 @results_app.command("show")
 def show_command(campaign_id: int = typer.Argument(..., metavar="ID")) -> None:
     """A campaign's results: sent, delivered, clicks, conversions, revenue, ROI and lift."""
-    _django()
+    django_ready()
     from lealtad.core.console import console
     from lealtad.marketing.selectors import results
 

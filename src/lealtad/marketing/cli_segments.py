@@ -5,13 +5,13 @@ rebuild, each long step with a progress bar."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.core.cli_setup import django_ready
 
 app = typer.Typer(
     help="Segments: list, count, rebuild, import.", no_args_is_help=True, cls=RefusalsShown
@@ -21,17 +21,10 @@ audience_app = typer.Typer(
 )
 
 
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
-
-
 @app.command("list")
 def list_command() -> None:
     """Every segment with its kind and member count."""
-    _django()
+    django_ready()
     from rich.table import Table
 
     from lealtad.core.console import console
@@ -52,7 +45,7 @@ def count_command(
     ],
 ) -> None:
     """How many customers a rule matches now."""
-    _django()
+    django_ready()
     from lealtad.marketing.selectors import segments as reads
 
     text = Path(rule[1:]).read_text(encoding="utf-8") if rule.startswith("@") else rule
@@ -70,7 +63,7 @@ def rebuild_command(
     ] = None,
 ) -> None:
     """Recompute membership from the rules (set-based); entries and exits recorded."""
-    _django()
+    django_ready()
     from lealtad.core.console import progress
     from lealtad.marketing.models import Segment
     from lealtad.marketing.models.segments import SegmentKind
@@ -103,7 +96,7 @@ def import_command(
     ] = False,
 ) -> None:
     """Add the customers of a CSV to a static list; any unmatched line refuses the file."""
-    _django()
+    django_ready()
     from lealtad.core.console import progress
     from lealtad.marketing.services import segments
 
@@ -126,7 +119,7 @@ def audience_rebuild_command(
     chunk: Annotated[int, typer.Option(help="Customers per transaction")] = 5000,
 ) -> None:
     """Rebuild every live customer's audience row from the other contexts."""
-    _django()
+    django_ready()
     from lealtad.core.console import progress
     from lealtad.marketing.services import audience
 

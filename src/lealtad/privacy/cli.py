@@ -7,7 +7,6 @@ capability, and goes through the same services, steps and audit as the officer's
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,18 +14,12 @@ from typing import Annotated, Any
 import typer
 
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.core.cli_setup import django_ready
 
 app = typer.Typer(help="Privacy rights and retention.", no_args_is_help=True, cls=RefusalsShown)
 requests_app = typer.Typer(help="Data-subject requests.", no_args_is_help=True, cls=RefusalsShown)
 app.add_typer(requests_app, name="requests")
 AsUser = Annotated[str, typer.Option("--as", help="Acting user (a privacy officer or admin)")]
-
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
 
 
 def _fail(message: str) -> typer.Exit:
@@ -35,7 +28,7 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _officer(username: str) -> Any:
-    _django()
+    django_ready()
     from django.contrib.auth.models import User
 
     from lealtad.core.access import principal_for_user

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from lealtad.core import vocabulary
+
 
 class CaseCategory(models.TextChoices):
     PRE_SALE = "pre_sale", _("Pre-sale inquiry")
@@ -64,6 +66,12 @@ SUBTYPES: dict[str, dict[str, Promise]] = {
         "change": _("Change request"),
     },
 }
+
+
+# A subtype's words wherever a page shows one (``{{ case.subtype|word:"service.subtype" }}``).
+vocabulary.register(
+    "service.subtype", {code: words for kinds in SUBTYPES.values() for code, words in kinds.items()}
+)
 
 
 class CaseStatus(models.TextChoices):

@@ -26,9 +26,9 @@ app.add_typer(metrics_app, name="metrics")
 def demo_command() -> None:
     """Load the whole service desk's demo for the demo customers: cases, knowledge base, field
     visits, mail threads, a contract, an RMA, answered surveys (idempotent)."""
-    from lealtad.service.cli_cases import _django
+    from lealtad.core.cli_setup import django_ready
 
-    _django()
+    django_ready()
     from lealtad.service import demo
 
     done = demo.load_all()

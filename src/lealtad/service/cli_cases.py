@@ -3,20 +3,12 @@ SLA job once (the dispatcher runs it every minute)."""
 
 from __future__ import annotations
 
-import os
-
 import typer
 
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.core.cli_setup import django_ready
 
 app = typer.Typer(help="Cases: list, open, show, resolve.", no_args_is_help=True, cls=RefusalsShown)
-
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
 
 
 def _case_id(ref: str) -> int:
@@ -40,7 +32,7 @@ def list_command(
     limit: int = typer.Option(50, "--limit", min=1, max=500),
 ) -> None:
     """Open cases (or those in --status), most urgent first."""
-    _django()
+    django_ready()
     from rich.table import Table
 
     from lealtad.core.console import console
@@ -66,7 +58,7 @@ def open_command(
     priority: int = typer.Option(2, "--priority", min=1, max=4),
     group: str = typer.Option("", "--group"),
 ) -> None:
-    _django()
+    django_ready()
     from lealtad.core.audit import Actor
     from lealtad.core.console import console
     from lealtad.service.services import cases
@@ -91,7 +83,7 @@ def import_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Only check the file"),
 ) -> None:
     """Import cases from CSV: all rows or none; a repeated import opens nothing twice."""
-    _django()
+    django_ready()
     from lealtad.core.audit import Actor
     from lealtad.core.console import console, progress
     from lealtad.service.services import case_import
@@ -127,7 +119,7 @@ def import_command(
 @app.command("show")
 def show_command(case: str = typer.Argument(..., help="CASO-000123 or the id")) -> None:
     """The case, its SLA clock and its thread."""
-    _django()
+    django_ready()
     from lealtad.core.console import console
     from lealtad.service.selectors import cases as reads
 
@@ -150,7 +142,7 @@ def resolve_command(
     outcome: str = typer.Option("resolved", "--outcome"),
     note: str = typer.Option("", "--note"),
 ) -> None:
-    _django()
+    django_ready()
     from lealtad.core.audit import Actor
     from lealtad.core.console import console
     from lealtad.service.services import cases
@@ -162,7 +154,7 @@ def resolve_command(
 @app.command("sla-run")
 def sla_run_command() -> None:
     """Run the SLA job once now: warnings, breaches, escalations."""
-    _django()
+    django_ready()
     from lealtad.core.console import console
     from lealtad.service.services import sla_job
 
@@ -176,7 +168,7 @@ def sla_run_command() -> None:
 @app.command("demo")
 def demo_command() -> None:
     """Load demo groups, calendars (EC, CO), two SLA policies and cases (idempotent)."""
-    _django()
+    django_ready()
     from lealtad.service import demo
 
     done = demo.load()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.core.cli_setup import django_ready
 
 if TYPE_CHECKING:
     from lealtad.core.audit import Actor
@@ -21,13 +22,6 @@ app = typer.Typer(
     cls=RefusalsShown,
 )
 ACTOR_LABEL = "cli"
-
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
 
 
 def _actor() -> Actor:
@@ -58,7 +52,7 @@ def technician_command(
     location: str = typer.Option("", "--location", help="Van or stock location"),
 ) -> None:
     """Add a technician."""
-    _django()
+    django_ready()
     from lealtad.service.services import technicians
 
     made = technicians.add_technician(
@@ -86,7 +80,7 @@ def contract_command(
     no_return: bool = typer.Option(False, "--no-return", help="RMAs need no goods back"),
 ) -> None:
     """Create a service contract."""
-    _django()
+    django_ready()
     from lealtad.service.services import contracts
 
     made = contracts.create_contract(
@@ -113,7 +107,7 @@ def work_order_command(
     address: str = typer.Option("", "--address"),
 ) -> None:
     """Open a work order on a case."""
-    _django()
+    django_ready()
     from lealtad.service.services import workorders
 
     made = workorders.open_work_order(
@@ -128,7 +122,7 @@ def dispatch_command(
     day: str = typer.Option("", "--day", help="YYYY-MM-DD (default: today)"),
 ) -> None:
     """Plan a work order: the technician with the skill, in the zone, free soonest."""
-    _django()
+    django_ready()
     from lealtad.service.services import workorders
 
     order = workorders.dispatch_order(number, _day(day), _actor())
@@ -138,7 +132,7 @@ def dispatch_command(
 @app.command("board")
 def board_command(day: str = typer.Option("", "--day", help="YYYY-MM-DD (default: today)")) -> None:
     """The dispatcher's board: each technician's visits, then what waits."""
-    _django()
+    django_ready()
     from lealtad.service.selectors import field as selectors
 
     board = selectors.board(_day(day))
@@ -157,7 +151,7 @@ def close_command(
     report: str = typer.Option("", "--report"),
 ) -> None:
     """Close a work order (its cost goes on the case; the case is resolved)."""
-    _django()
+    django_ready()
     from lealtad.service.services import workorders
 
     order = workorders.close(number, minutes, report, _actor())
@@ -172,7 +166,7 @@ def stock_command(
     minimum: int = typer.Option(0, "--minimum"),
 ) -> None:
     """Count a spare part's stock at a location, and its minimum."""
-    _django()
+    django_ready()
     from lealtad.service.services import parts
 
     row = parts.set_stock(sku, location, on_hand, minimum)
@@ -182,7 +176,7 @@ def stock_command(
 @app.command("purchase-orders")
 def purchase_orders_command(status: str = typer.Option("", "--status")) -> None:
     """Purchase orders (draft, sent, received)."""
-    _django()
+    django_ready()
     from lealtad.service.selectors import field as selectors
 
     for po in selectors.purchase_orders(status):
@@ -193,7 +187,7 @@ def purchase_orders_command(status: str = typer.Option("", "--status")) -> None:
 @app.command("receive-po")
 def receive_po_command(number: str = typer.Argument(...)) -> None:
     """The supplier delivered: restock."""
-    _django()
+    django_ready()
     from lealtad.service.services import parts
 
     parts.receive_purchase_order(number, _actor())
@@ -203,7 +197,7 @@ def receive_po_command(number: str = typer.Argument(...)) -> None:
 @app.command("defect-alerts")
 def defect_alerts_command() -> None:
     """Products whose defects passed the threshold (what engineering was told)."""
-    _django()
+    django_ready()
     from lealtad.service.selectors import field as selectors
 
     for alert in selectors.defect_alerts():
@@ -216,7 +210,7 @@ def defect_alerts_command() -> None:
 @app.command("demo")
 def demo_command() -> None:
     """Load demo technicians, spare parts and stock (idempotent)."""
-    _django()
+    django_ready()
     from lealtad.service import demo_field
 
     done = demo_field.load()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,17 +10,11 @@ from typing import Annotated
 import typer
 
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.core.cli_setup import django_ready
 
 app = typer.Typer(
     help="Knowledge base: search, import, export.", no_args_is_help=True, cls=RefusalsShown
 )
-
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
 
 
 @app.command("search")
@@ -32,7 +25,7 @@ def search_command(
     suggest: bool = typer.Option(False, "--suggest", help="Read QUERY as a case's text"),
 ) -> None:
     """Published articles, best first, with the words that matched."""
-    _django()
+    django_ready()
     from rich.table import Table
 
     from lealtad.core.console import console
@@ -57,7 +50,7 @@ def import_command(
     demo: bool = typer.Option(False, "--demo", help="Load the demo articles, tree and scripts"),
 ) -> None:
     """All or nothing: a bad row is named and nothing is saved."""
-    _django()
+    django_ready()
     from lealtad.core.audit import Actor
     from lealtad.service import demo_knowledge
     from lealtad.service.services import knowledge_io
@@ -88,7 +81,7 @@ def export_command(
     out: Annotated[Path | None, typer.Option("--out", help="Write here (default stdout)")] = None,
 ) -> None:
     """Every article with its versions, as JSON (``import`` reads it back)."""
-    _django()
+    django_ready()
     from lealtad.service.services import knowledge_io
 
     text = json.dumps(knowledge_io.export_articles(), ensure_ascii=False, indent=2)

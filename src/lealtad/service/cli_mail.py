@@ -12,17 +12,11 @@ import time
 import typer
 
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.core.cli_setup import django_ready
 
 app = typer.Typer(
     help="Service desk mail: mailboxes, listener, polling.", no_args_is_help=True, cls=RefusalsShown
 )
-
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
 
 
 @app.command("mailbox")
@@ -42,7 +36,7 @@ def mailbox_command(
 ) -> None:
     """Create a mailbox or change it; the IMAP password is read from LEALTAD_IMAP_PASSWORD
     or asked for (never a command-line argument, which ``ps`` shows)."""
-    _django()
+    django_ready()
     from lealtad.service.services import mailbox
 
     password = os.environ.get("LEALTAD_IMAP_PASSWORD", "")
@@ -71,7 +65,7 @@ def mailbox_command(
 @app.command("list")
 def list_command() -> None:
     """The mailboxes, how far each was read, and the spool's backlog."""
-    _django()
+    django_ready()
     from lealtad.service.models import Mailbox
     from lealtad.service.services import inbound
 
@@ -90,7 +84,7 @@ def poll_command(
     address: str = typer.Argument("", help="One mailbox (default: every mailbox due)"),
 ) -> None:
     """Fetch new mail by IMAP now and apply it."""
-    _django()
+    django_ready()
     from lealtad.service.services import inbound, mailbox
 
     if address:
@@ -106,7 +100,7 @@ def apply_command(
     follow: bool = typer.Option(False, "--follow", help="Keep applying as mail is spooled"),
 ) -> None:
     """Apply the spooled mail (what a killed listener left, or a separate worker)."""
-    _django()
+    django_ready()
     from lealtad.service.services import inbound
 
     while True:
@@ -125,7 +119,7 @@ def serve_command(
     lmtp: bool = typer.Option(False, "--lmtp", help="Speak LMTP (behind Postfix) instead of SMTP"),
 ) -> None:
     """Listen for mail (SMTP or LMTP), spool it before answering, apply it as it comes."""
-    _django()
+    django_ready()
     from lealtad.service import mail_server
 
     applier = mail_server.Applier()

@@ -4,13 +4,13 @@ handling of cases resolved before handling was charged."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.core.cli_setup import django_ready
 
 app = typer.Typer(
     help="Service desk metrics and reports (CSV).",
@@ -19,13 +19,6 @@ app = typer.Typer(
 )
 REPORT_NAMES = "fcr, backlog, daily, sla, resolution, cost-per-case, cost-per-customer, "
 REPORT_NAMES += "survey-root-causes"
-
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
 
 
 def _text(value: Any) -> str:
@@ -58,7 +51,7 @@ def metrics_command(
     compliance, time to resolve, cost of support and the backlog."""
     if ctx.invoked_subcommand is not None:
         return
-    _django()
+    django_ready()
     from lealtad.service.selectors import metrics, reports
 
     scope = metrics.scope_of(since, until, group, channel, category)
@@ -84,7 +77,7 @@ def metrics_command(
 def charge_command() -> None:
     """Charge the handling cost of resolved cases not charged yet (cases resolved before
     charging was in place, imported ones). Running it again charges nothing more."""
-    _django()
+    django_ready()
     from lealtad.service.services import costing
 
     typer.echo(f"{costing.charge_resolved()} charged")

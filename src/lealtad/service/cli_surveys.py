@@ -3,24 +3,17 @@ now (the dispatcher's tick does it before every pass; this is for a shell or a c
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from lealtad.core.cli_errors import RefusalsShown
+from lealtad.core.cli_setup import django_ready
 
 app = typer.Typer(
     help="Satisfaction surveys: report, send due.", no_args_is_help=True, cls=RefusalsShown
 )
-
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lealtad.settings")
-    import django
-
-    django.setup()
 
 
 @app.command("report")
@@ -28,7 +21,7 @@ def report_command(
     out: Annotated[Path | None, typer.Option("--out", help="Write the CSV here instead")] = None,
 ) -> None:
     """Answers by category, subtype and product, the unhappiest first."""
-    _django()
+    django_ready()
     from rich.table import Table
 
     from lealtad.core.console import console
@@ -56,7 +49,7 @@ def report_command(
 @app.command("send-due")
 def send_due_command() -> None:
     """Mail the surveys due now and put the unanswered ones due a call on the dialer's list."""
-    _django()
+    django_ready()
     from lealtad.service.services import surveys
 
     mailed = 0

@@ -126,6 +126,8 @@ class Payment(models.Model):
         CHARGE = "charge", _("Charge")
         REFUND = "refund", _("Refund")
 
+    POINTS_GATEWAY = "loyalty:points"  # loyalty points paid or given back (decision 0015)
+
     class Status(models.TextChoices):
         AUTHORIZED = "authorized", _("Authorized")
         CAPTURED = "captured", _("Captured")
@@ -153,6 +155,9 @@ class Payment(models.Model):
         "Shipment", null=True, blank=True, on_delete=models.PROTECT, related_name="captures"
     )  # a capture: the shipment whose goods it is paid for (none: a pickup handed over)
     channel = models.CharField(max_length=40, blank=True)
+    # Points paid (a charge) or given back (a refund) when loyalty points are the tender
+    # (gateway ``loyalty:points``; ``amount`` is their value): docs/decisions/0015.
+    points = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
 
     class Meta:

@@ -41,7 +41,8 @@ class LineIn(_Strict):
 class PaymentIn(_Strict):
     """How the customer pays: a card on file (by id, or the default one), a card number, a
     new card typed on the gateway's hosted form (``hosted_card``: the reference the form
-    gave back), or in the store (``in_store``: cash, or at the till)."""
+    gave back), or in the store (``in_store``: cash, or at the till). ``points`` adds
+    loyalty points as a second tender paying part of the total; that one pays the rest."""
 
     model_config = ConfigDict(json_schema_extra={"oneOf": _ONE_PAYMENT})
 
@@ -51,6 +52,18 @@ class PaymentIn(_Strict):
     in_store: InStore | None = None
     hosted_card: str | None = Field(default=None, min_length=1, pattern=NOT_BLANK, max_length=400)
     save_card: StrictBool = False
+    points: int | None = Field(
+        default=None,
+        ge=1,
+        le=100_000_000,
+        description="loyalty points paying part of the order, the rest paid by the method "
+        "given with them. Limits: only a sale taken now (fulfilment take_now); whole points, "
+        "at most the customer's balance (409 insufficient_points otherwise, nothing written); "
+        "their value (points × the program's point value, rounded down to the cent) below "
+        "the order's total (422); spent once with the order (a repeated idempotency_key "
+        "spends nothing more); a return gives back their share of its refund as points; "
+        "what they paid earns no points",
+    )
 
     @model_validator(mode="after")
     def _one(self) -> PaymentIn:

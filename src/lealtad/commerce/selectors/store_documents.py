@@ -89,13 +89,30 @@ def _method(label: str) -> str:
     return {"cash": _("Cash"), "till": _("Paid at the till")}.get(label, label)
 
 
-def _paid_with(order: Order) -> list[str]:
-    labels = [
-        p.method_label
+def _points(points: int, value: Decimal, currency: str) -> str:
+    """Loyalty points as a receipt names them: how many, and what they paid."""
+    return _("%(points)s points (%(value)s %(currency)s)") % {
+        "points": points,
+        "value": value,
+        "currency": currency,
+    }
+
+
+def _paid_with(order: Order, *, points: bool = True) -> list[str]:
+    """How the order was paid. With loyalty points among the tenders, each tender says how
+    much it paid (the points, their value; the rest by card or cash)."""
+    rows = [
+        p
         for p in order.payments.all()
         if p.kind == Payment.Kind.CHARGE and p.amount and p.method_label
     ]
-    return [_method(label) for label in dict.fromkeys(labels)]
+    paid_in_points = [p for p in rows if p.gateway == Payment.POINTS_GATEWAY]
+    money = [p for p in rows if p.gateway != Payment.POINTS_GATEWAY]
+    if not paid_in_points or not points:
+        return [_method(label) for label in dict.fromkeys(p.method_label for p in money)]
+    return [_points(p.points, p.amount, order.currency) for p in paid_in_points] + [
+        f"{_method(p.method_label)}: {p.amount} {order.currency}" for p in money
+    ]
 
 
 def sale_receipt(number: str) -> Receipt | None:
@@ -180,8 +197,15 @@ def return_receipt(number: str) -> Receipt | None:
 def refund_methods(ret: Return) -> list[str]:
     """How a return's money went back, as the customer reads it."""
     if ret.refund_method == Return.RefundMethod.CASH:
-        return [str(Return.RefundMethod.CASH.label)]
-    return _paid_with(ret.order) or [str(Return.RefundMethod.ORIGINAL.label)]
+        money = [str(Return.RefundMethod.CASH.label)]
+    else:
+        money = _paid_with(ret.order, points=False) or [str(Return.RefundMethod.ORIGINAL.label)]
+    key = f"points:refund:{ret.number}"
+    back = next((p for p in ret.order.payments.all() if p.reference == key), None)
+    if back is None:
+        return money
+    given = [_points(back.points, back.amount, ret.order.currency)]
+    return (money if back.amount < ret.refund_amount else []) + given
 
 
 def original_payment(order: Order) -> list[str]:
@@ -192,7 +216,8 @@ def original_payment(order: Order) -> list[str]:
 def paid_by_card(order: Order) -> bool:
     """Whether money the card gateway took is on the order (a cash refund needs REFUND)."""
     return any(
-        p.kind == Payment.Kind.CHARGE and not p.gateway.startswith(("external:", "exchange"))
+        p.kind == Payment.Kind.CHARGE
+        and not p.gateway.startswith(("external:", "exchange", "loyalty:"))
         for p in order.payments.all()
     )
 

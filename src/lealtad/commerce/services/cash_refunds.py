@@ -28,6 +28,7 @@ def refund_in_cash(order: Order, amount: Decimal, key: str, ctx: SaleContext) ->
     charges = list(
         order.payments.select_for_update()
         .filter(kind=Payment.Kind.CHARGE, status__in=captures.TAKEN)
+        .exclude(gateway=Payment.POINTS_GATEWAY)  # points go back as points
         .order_by("id")
     )
     there = left_on(charges)

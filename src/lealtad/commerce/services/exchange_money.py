@@ -37,6 +37,11 @@ def _credit(
         .filter(kind=Payment.Kind.CHARGE, status__in=captures.TAKEN)
         .order_by("id")
     )
+    if any(c.gateway == Payment.POINTS_GATEWAY for c in charges):
+        raise Conflict(
+            f"order {original.number} was paid partly with loyalty points: take a return "
+            "(the points come back) and sell the replacements"
+        )
     there = left_on(charges)
     if amount > there:
         raise Conflict(

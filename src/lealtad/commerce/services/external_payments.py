@@ -59,8 +59,10 @@ def give_back(
 ) -> list[Payment]:
     """Another system gave ``amount`` back: one refund row per charge it is counted against,
     each announced as ``payment.refunded`` (``key`` keeps the announcements' ids stable)."""
-    charges = order.payments.select_for_update().filter(
-        kind=Payment.Kind.CHARGE, status__in=selectors_inbound.TAKEN
+    charges = (
+        order.payments.select_for_update()
+        .filter(kind=Payment.Kind.CHARGE, status__in=selectors_inbound.TAKEN)
+        .exclude(gateway=Payment.POINTS_GATEWAY)  # another system gives back money, not points
     )
     if from_charge:
         charges = charges.filter(reference=from_charge)

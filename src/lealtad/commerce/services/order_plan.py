@@ -22,6 +22,7 @@ from lealtad.commerce.models import (
     PaymentMethod,
 )
 from lealtad.commerce.schemas import LineIn, OrderIn
+from lealtad.commerce.services import points_tender
 from lealtad.commerce.services.common import (
     Conflict,
     Invalid,
@@ -56,6 +57,8 @@ class _Plan:
     external_payment: str = ""  # an external channel's own payment reference
     in_store: str = ""  # paid in the store: "cash" (taken now) or "till" (reported later)
     expected_total: Decimal | None = None  # what the customer agreed to pay, if they were asked
+    points: int = 0  # loyalty points paying part of the order (services/points_tender.py)
+    points_value: Decimal = Decimal("0.00")
     # Who pays, when the caller settles the money itself (an exchange pays with the returned
     # goods' value and charges only the difference): called in the order's transaction.
     settle: Callable[[Order, datetime], Payment] | None = None
@@ -124,6 +127,11 @@ def _plan(data: OrderIn) -> _Plan:
         if data.fulfilment == "take_now" and plan.origin is None:
             plan.origin = plan.pickup
     plan.token, plan.method_label = _payment_source(customer, data)
+    if data.payment.points:
+        plan.points = data.payment.points
+        plan.points_value = points_tender.value_for(
+            customer.pk, plan.points, plan.fulfilment, plan.currency
+        )
     return plan
 
 

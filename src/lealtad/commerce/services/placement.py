@@ -23,7 +23,7 @@ from lealtad.commerce.models import (
     Payment,
 )
 from lealtad.commerce.schemas import OrderIn, OrderPlacedEvent
-from lealtad.commerce.services import gateway_calls, stock
+from lealtad.commerce.services import gateway_calls, points_tender, stock
 from lealtad.commerce.services.allocation import (
     _allocate,
     _allocate_what_there_is,
@@ -111,7 +111,7 @@ def _place_with_retries(plan: _Plan, ctx: SaleContext, external: bool = False) -
     # The card is authorized before the write transaction: a gateway's round trip must not
     # hold SQLite's one writer (or a group commit) while it waits. An order that then fails
     # to be written (its units sold meanwhile) gives the hold back.
-    held = authorize(plan, number, priced.total)
+    held = authorize(plan, number, priced.total - plan.points_value)
     try:
         order, lines, payment = _reserve_and_record(plan, ctx, priced, now, number, held, early)
     except BaseException:
@@ -166,6 +166,7 @@ def _reserve_and_record(
 def _as_confirmed(plan: _Plan, priced: pricing.Quote) -> None:
     """A customer who was shown a total pays that total or nothing: a price or promotion that
     changed since is a refusal before the card is touched, not a surprise on the statement."""
+    points_tender.check_share(plan.points_value, priced.total, plan.currency)
     if plan.expected_total is not None and priced.total != plan.expected_total:
         raise Conflict(
             _("the total is now %(total)s %(currency)s, not the %(expected)s confirmed")
@@ -231,6 +232,8 @@ def _record(
     # writes its own payments and events as it goes: not collected).
     own = ctx if plan.settle is not None else replace(ctx, batch=WriteBatch())
     payment = _charge(order, plan, own, now, held)
+    if plan.points:  # in this transaction: no order without its points spent, nor the reverse
+        points_tender.spend(order, plan.points, plan.points_value, own, now)
     if plan.fulfilment == "take_now":
         _hand_over(order, lines, payment, own)
     _tell_placed(plan, order, lines, payment, own)
@@ -285,7 +288,10 @@ def _tell_placed(
         {"status": [None, order.status], "total": [None, order.total]},
         order.customer_id,
     )
-    ctx.announce("order.placed", order.number, order.customer_id, order_payload(order, lines))
+    payload = order_payload(order, lines)
+    if plan.points:  # loyalty earns nothing on what points paid (decision 0015)
+        payload["points_tender"] = {"points": plan.points, "value": plan.points_value}
+    ctx.announce("order.placed", order.number, order.customer_id, payload)
     if payment.status != Payment.Status.PENDING:  # else told once the gateway captured it
         ctx.announce(
             f"payment.{payment.status}",
@@ -325,7 +331,7 @@ def _charge(
             gateway=f"external:{plan.channel}",
             reference=plan.external_payment or _in_store_reference(plan, order),
             method_label=plan.method_label,
-            amount=order.total,
+            amount=order.total - plan.points_value,
             channel=ctx.channel,
             created_at=now,
         )

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from lealtad.commerce import pricing, selectors
 from lealtad.commerce.schemas import OrderIn
+from lealtad.commerce.services import points_tender
 from lealtad.commerce.services.allocation import _allocate, _stock_rows
 from lealtad.commerce.services.order_plan import _Plan, _plan, _quote
 
@@ -32,6 +33,11 @@ class Preview:
         return self.quote.total
 
     @property
+    def to_pay(self) -> Decimal:
+        """What is left to pay once the points paid their part."""
+        return self.quote.total - self.plan.points_value
+
+    @property
     def items(self) -> list[tuple[selectors.SaleItem, int, pricing.PricedLine]]:
         return [
             (item, quantity, priced)
@@ -44,4 +50,6 @@ def preview(data: OrderIn) -> Preview:
     card, no units where they are wanted), so a sale that cannot be made is not confirmed."""
     plan = _plan(data)
     _allocate(plan, _stock_rows(plan))
-    return Preview(plan, _quote(plan, timezone.now()))
+    quote = _quote(plan, timezone.now())
+    points_tender.check_share(plan.points_value, quote.total, plan.currency)
+    return Preview(plan, quote)

@@ -30,7 +30,11 @@ def refundable(order: Order) -> Decimal:
     """What can still be given back: what the captures (and other payments taken) took, less
     what they gave back. Money only held by an authorization is not refundable: it is
     released when the rest of the order is cancelled."""
-    return left_on(order.payments.filter(kind=Payment.Kind.CHARGE, status__in=captures.TAKEN))
+    return left_on(
+        order.payments.filter(kind=Payment.Kind.CHARGE, status__in=captures.TAKEN).exclude(
+            gateway=Payment.POINTS_GATEWAY
+        )
+    )
 
 
 def refund(order: Order, amount: Decimal, key: str, ctx: SaleContext) -> list[Payment]:
@@ -43,6 +47,7 @@ def refund(order: Order, amount: Decimal, key: str, ctx: SaleContext) -> list[Pa
     charges = list(
         order.payments.select_for_update()
         .filter(kind=Payment.Kind.CHARGE, status__in=captures.TAKEN)
+        .exclude(gateway=Payment.POINTS_GATEWAY)  # points go back as points (points_tender)
         .order_by("id")
     )
     there = left_on(charges)

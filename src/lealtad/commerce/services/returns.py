@@ -17,7 +17,7 @@ from lealtad.commerce import returnable
 from lealtad.commerce.models import Location, Order, OrderLine, Return, ReturnLine
 from lealtad.commerce.schemas import ReturnIn
 from lealtad.commerce.selectors.inbound import RETURNABLE
-from lealtad.commerce.services import gateway_calls, stock
+from lealtad.commerce.services import gateway_calls, points_tender, stock
 from lealtad.commerce.services.cash_refunds import refund_in_cash
 from lealtad.commerce.services.common import (
     Conflict,
@@ -87,10 +87,12 @@ def take_back(
     )
     ret.refund_amount = _bring_back(ret, lines, data, location)
     ret.save(update_fields=["refund_amount"])
-    if refund_now and ret.refund_method == Return.RefundMethod.CASH:
-        refund_in_cash(order, ret.refund_amount, ret.number, ctx)
-    elif refund_now:
-        refund(order, ret.refund_amount, ret.number, ctx)
+    if refund_now:  # what points paid comes back as points, in proportion; the rest as money
+        in_money = ret.refund_amount - points_tender.give_back(order, ret, ctx)
+        if ret.refund_method == Return.RefundMethod.CASH:
+            refund_in_cash(order, in_money, ret.number, ctx)
+        else:
+            refund(order, in_money, ret.number, ctx)
     before = order.status
     order.status = _after_return(order, list(lines.values()))
     order.save(update_fields=["status", "updated_at"])

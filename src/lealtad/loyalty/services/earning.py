@@ -63,12 +63,16 @@ def placed(payload: dict[str, Any], customer_id: int | None, at: datetime) -> Pl
     customer = customer_id or payload.get("customer_id")
     if not customer or not payload.get("order"):
         return None
+    paid = _paid_in_money(payload)
     lines = tuple(
         (
             str(line["sku"]),
             int(line["quantity"]),
-            Decimal(str(line["unit_price"])) * int(line["quantity"])
-            - Decimal(str(line.get("discount") or 0)),
+            (
+                Decimal(str(line["unit_price"])) * int(line["quantity"])
+                - Decimal(str(line.get("discount") or 0))
+            )
+            * paid,
         )
         for line in payload.get("lines") or ()
     )
@@ -80,6 +84,17 @@ def placed(payload: dict[str, Any], customer_id: int | None, at: datetime) -> Pl
         tuple(str(p) for p in payload.get("promotions") or ()),
         lines,
     )
+
+
+def _paid_in_money(payload: dict[str, Any]) -> Decimal:
+    """The share of the order paid in money: what points paid earns no points again
+    (docs/decisions/0015), so each line earns on its net amount less its share of it."""
+    tender = payload.get("points_tender") or {}
+    total = Decimal(str(payload.get("total") or 0))
+    value = Decimal(str(tender.get("value") or 0))
+    if total <= 0 or value <= 0:
+        return Decimal(1)
+    return max(Decimal(0), 1 - value / total)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -180,28 +181,99 @@ def cancel(redemption_id: int, actor: Actor, at: datetime | None = None) -> Rede
         if found.status == RedemptionStatus.CANCELLED:
             raise LoyaltyConflict(_("This redemption was cancelled already."), field="redemption")
         member = locked_member(found.member_id)
-        spent = LedgerEntry.objects.get(idempotency_key=f"redeem:redemption:{found.pk}")
-        lot_ids = [lot_id for lot_id, _p in spent.detail.get("lots", [])]
-        dates = LedgerEntry.objects.filter(pk__in=lot_ids).values_list("expires_at", flat=True)
-        ends = max((d for d in dates if d is not None), default=None)
-        size, _still = lots.lot_size(found.points, owed(member))
-        _entry(
-            member,
-            EntryKind.RESTORE,
-            found.points,
-            "redemption",
-            found.pk,
-            now,
-            actor,
-            {"channel": found.channel},
-            remaining=size,
-            expires_at=ends,
-        )
+        left = found.points - restored(found.pk)
+        if left > 0:
+            size, _still = lots.lot_size(left, owed(member))
+            _entry(
+                member,
+                EntryKind.RESTORE,
+                left,
+                "redemption",
+                found.pk,
+                now,
+                actor,
+                {"channel": found.channel},
+                remaining=size,
+                expires_at=_lots_end(found),
+            )
         Redemption.objects.filter(pk=found.pk).update(
             status=RedemptionStatus.CANCELLED, cancelled_at=now
         )
         found.status, found.cancelled_at = RedemptionStatus.CANCELLED, now
     return found
+
+
+def restored(redemption_id: int) -> int:
+    """Points of a redemption already given back (by returns of the order it paid)."""
+    found = LedgerEntry.objects.filter(
+        kind=EntryKind.RESTORE, source_kind="redemption", source_id=str(redemption_id)
+    ).aggregate(total=Sum("points"))["total"]
+    return int(found or 0)
+
+
+def _lots_end(found: Redemption) -> datetime | None:
+    """When the latest lot a redemption spent would have expired: points given back never
+    live longer than they would have."""
+    spent = LedgerEntry.objects.get(idempotency_key=f"redeem:redemption:{found.pk}")
+    lot_ids = [lot_id for lot_id, _p in spent.detail.get("lots", [])]
+    dates = LedgerEntry.objects.filter(pk__in=lot_ids).values_list("expires_at", flat=True)
+    return max((d for d in dates if d is not None), default=None)
+
+
+@dataclass(frozen=True)
+class Restore:
+    """Part of a redemption given back (a return of goods the points paid for), once per key."""
+
+    redemption_id: int
+    points: int
+    idempotency_key: str
+
+
+def restore(rows: Sequence[Restore], actor: Actor, at: datetime | None = None) -> list[int]:
+    """Give back part of each redemption as a new lot (expiring as :func:`cancel`'s would);
+    a key given before answers the points it gave; more than is left to give back, or a
+    cancelled redemption, is refused and nothing is written. Returns the points given."""
+    now = at or timezone.now()
+    given: list[int] = []
+    with transaction.atomic():
+        for index, row in enumerate(rows):
+            key = f"restore:{row.idempotency_key}"
+            known = LedgerEntry.objects.filter(idempotency_key=key).first()
+            if known is not None:
+                given.append(known.points)
+                continue
+            given.append(_restore_one(row, key, actor, now, where(index, len(rows), "points")))
+    return given
+
+
+def _restore_one(row: Restore, key: str, actor: Actor, now: datetime, field: str) -> int:
+    found = Redemption.objects.select_for_update().filter(pk=row.redemption_id).first()
+    if found is None:
+        raise LoyaltyNotFound(_("There is no such redemption."), field="redemption")
+    left = found.points - restored(found.pk)
+    if found.status == RedemptionStatus.CANCELLED or row.points > left or row.points < 1:
+        raise LoyaltyConflict(
+            _("%(asked)s points to give back but %(left)s are left of this redemption."),
+            field=field,
+            asked=row.points,
+            left=0 if found.status == RedemptionStatus.CANCELLED else left,
+        )
+    member = locked_member(found.member_id)
+    size, _still = lots.lot_size(row.points, owed(member))
+    _entry(
+        member,
+        EntryKind.RESTORE,
+        row.points,
+        "redemption",
+        found.pk,
+        now,
+        actor,
+        {"channel": found.channel, "given_back_for": row.idempotency_key},
+        key=key,
+        remaining=size,
+        expires_at=_lots_end(found),
+    )
+    return row.points
 
 
 def adjust(rows: Sequence[Adjust], actor: Actor, at: datetime | None = None) -> list[LedgerEntry]:

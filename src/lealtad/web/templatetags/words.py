@@ -1,5 +1,7 @@
 """Codes shown as words: ``{{ row.status|word:"commerce.Order.status" }}``; ISO timestamps
-as the page's dates: ``{{ row.placed_at|iso_date }}``.
+as the page's dates: ``{{ row.placed_at|iso_date }}``; the codes many contexts write into
+shared records (audit actions, timeline kinds) through the one registry of
+:mod:`lealtad.core.vocabulary`: ``{{ a.action|audit_action }}``, ``{{ i.kind|contact_kind }}``.
 
 The 360's sections are plain JSON rows (the API serves them too), so they carry codes, not
 an instance's ``get_status_display``. The page names the model field whose choices spell the
@@ -17,6 +19,10 @@ from django import template
 from django.apps import apps
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.functional import Promise
+from django.utils.text import capfirst
+
+from lealtad.core import vocabulary
 
 register = template.Library()
 
@@ -32,9 +38,44 @@ def _labels(field_path: str) -> dict[str, object]:
 
 @register.filter
 def word(code: object, field_path: str) -> object:
+    """``field_path`` names a model field (``"commerce.Order.status"``) or one of the
+    registry's lists (``"service.subtype"``, see :mod:`lealtad.core.vocabulary`)."""
     if code is None or code == "":
         return DASH
+    if vocabulary.is_list(field_path):
+        return vocabulary.label(field_path, code)
     return _labels(field_path).get(str(code), code)
+
+
+@register.filter
+def audit_action(code: object) -> str:
+    return vocabulary.audit_action(code) if code else DASH
+
+
+@register.filter
+def contact_kind(code: object) -> str:
+    return vocabulary.contact_kind(code) if code else DASH
+
+
+@cache
+def _customer_fields() -> dict[str, Promise]:
+    """The customer record's fields that carry a translated label (the rest name none)."""
+    fields = apps.get_model("customers", "Customer")._meta.get_fields()
+    return {
+        f.name: f.verbose_name
+        for f in fields
+        if isinstance(getattr(f, "verbose_name", None), Promise)
+    }
+
+
+@register.filter
+def audit_field(code: object) -> str:
+    """A changed field's name: the registry's word, else the customer record's own label
+    (in the reader's language), else the code as words."""
+    if str(code) in vocabulary.AUDIT_FIELDS:
+        return vocabulary.audit_field(code)
+    own = _customer_fields().get(str(code))
+    return str(capfirst(own)) if own else vocabulary.readable(code)
 
 
 @register.filter
