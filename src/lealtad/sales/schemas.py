@@ -1,0 +1,27 @@
+"""What other systems send the sales context: the ``lead.captured`` event's payload."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lealtad.core.text_schema import CleanText
+
+EventSource = Literal["web_form", "event", "campaign", "telemarketing"]
+
+
+class LeadCapturedEvent(BaseModel):
+    """``lead.captured``: someone who may buy, met on a channel. The envelope's customer
+    carries the e-mail, phone and national id (one of the first two at least); its ``id`` is
+    the lead's idempotency key."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    source: EventSource = "event"
+    person_name: CleanText | None = Field(default=None, max_length=160)
+    company_name: CleanText | None = Field(default=None, max_length=160)
+    region: CleanText | None = Field(default=None, max_length=80)
+    campaign: CleanText | None = Field(default=None, max_length=80)
+    notes: CleanText | None = Field(default=None, max_length=2000)
+    team: str | None = Field(default=None, max_length=40, pattern=r"^[-a-zA-Z0-9_]+$")
