@@ -1,0 +1,162 @@
+"""Loyalty points as a tender of an order (docs/decisions/0015-points-as-tender.md).
+
+Commerce keeps the payment; loyalty keeps the points and is asked through
+:mod:`lealtad.core.points_port` (loyalty imports commerce's selectors, so commerce may not
+import loyalty). The points are checked when the order is planned (before a card is
+touched), spent in the order's own transaction under the key ``order:<number>`` (an order
+is written once, so its points are spent once; a refusal there rolls the order back), and
+recorded as a captured charge (gateway ``loyalty:points``, ``points`` and their value). A
+return gives back the points' share of what it refunds, once per return.
+
+Limits: points pay only a sale handed over at once (``take_now``: no authorization held,
+no shipment to capture, nothing to cancel), and only part of it: their value stays below
+the total, the rest paid by card, cash or at the till.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from lealtad.commerce.models import Order, Payment, Return
+from lealtad.commerce.services.common import Conflict, Invalid, SaleContext, insert_new
+from lealtad.core import points_port
+
+GATEWAY = Payment.POINTS_GATEWAY
+LABEL = "points"  # the payment label receipts show as "N points (value)"
+CENT = Decimal("0.01")
+FIELD = "payment.points"
+
+
+def _keeper() -> points_port.PointsKeeper:
+    found = points_port.keeper()
+    if found is None:
+        raise Invalid(_("payment.points: no loyalty program keeps points here"), field=FIELD)
+    return found
+
+
+def standing(customer_id: int) -> points_port.PointsStanding | None:
+    """What a till may offer: the customer's points and their worth (None: not a member)."""
+    found = points_port.keeper()
+    return found.standing(customer_id) if found is not None else None
+
+
+def value_for(customer_id: int, points: int, fulfilment: str, currency: str) -> Decimal:
+    """What ``points`` pay on this order, refused (nothing written) when they cannot."""
+    if fulfilment != Order.Fulfilment.TAKE_NOW:
+        raise Invalid(
+            _("payment.points: points pay only a sale the customer takes now"), field=FIELD
+        )
+    return _keeper().value_of(customer_id, points, currency)
+
+
+def check_share(value: Decimal, total: Decimal, currency: str) -> None:
+    """Points pay part of the order: their value must stay below its total."""
+    if value and value >= total:
+        raise Invalid(
+            _(
+                "payment.points: points pay part of the total: their value %(value)s "
+                "%(currency)s must be below the %(total)s %(currency)s to pay"
+            )
+            % {"value": value, "currency": currency, "total": total},
+            field=FIELD,
+        )
+
+
+def spend(order: Order, points: int, value: Decimal, ctx: SaleContext, now: datetime) -> Payment:
+    """Spend the points for the order (in its transaction) and record them as paid."""
+    spent = _keeper().spend(
+        order.customer_id,
+        points,
+        key=f"order:{order.number}",
+        channel=order.channel,
+        order=order.number,
+        actor=ctx.actor,
+    )
+    if spent.value != value:  # the program's point value changed since the customer agreed
+        raise Conflict(
+            _("payment.points: %(points)s points are now worth %(value)s, not %(agreed)s")
+            % {"points": points, "value": spent.value, "agreed": value}
+        )
+    payment = Payment(
+        order=order,
+        kind=Payment.Kind.CHARGE,
+        status=Payment.Status.CAPTURED,
+        gateway=GATEWAY,
+        reference=spent.reference,
+        method_label=LABEL,
+        amount=spent.value,
+        points=spent.points,
+        channel=ctx.channel,
+        created_at=now,
+    )
+    insert_new([payment])
+    return payment
+
+
+def give_back(order: Order, ret: Return, ctx: SaleContext) -> Decimal:
+    """The return's refund, in proportion, back in points; what of the refund they cover.
+
+    The points charge gives back its share of everything the order's returns refunded so
+    far, rounded to the cent (the last return of all the goods takes exactly what is left),
+    and as many points as that share is of the points paid (rounded half up, exact at the
+    end). Called in the return's transaction; the return number keys the points given."""
+    charge = (
+        order.payments.select_for_update()
+        .filter(kind=Payment.Kind.CHARGE, gateway=GATEWAY, status__in=_TAKEN)
+        .first()
+    )
+    if charge is None or not ret.refund_amount:
+        return Decimal("0.00")
+    take = _value_share(order, charge, ret.refund_amount)
+    points = _points_share(charge, take)
+    if take <= 0:
+        return Decimal("0.00")
+    charge.refunded += take
+    if charge.refunded == charge.amount:
+        charge.status = Payment.Status.REFUNDED
+    charge.save(update_fields=["refunded", "status"])
+    if points:
+        _keeper().give_back(charge.reference, points, key=f"return:{ret.number}", actor=ctx.actor)
+    Payment.objects.create(
+        order=order,
+        kind=Payment.Kind.REFUND,
+        status=Payment.Status.REFUNDED,
+        gateway=GATEWAY,
+        reference=f"points:refund:{ret.number}",
+        method_label=LABEL,
+        amount=take,
+        points=points,
+        original=charge,
+        channel=ctx.channel,
+        created_at=ret.created_at,
+    )
+    told = {"order": order.number, "amount": str(take), "to": LABEL, "points": points}
+    ctx.announce("payment.refunded", f"{ret.number}:{LABEL}", order.customer_id, told)
+    return take
+
+
+_TAKEN = (Payment.Status.CAPTURED, Payment.Status.REFUNDED)
+
+
+def _value_share(order: Order, charge: Payment, amount: Decimal) -> Decimal:
+    returned = Return.objects.filter(order=order).aggregate(s=Sum("refund_amount"))["s"]
+    returned = returned or Decimal("0.00")
+    if returned >= order.total:
+        target = charge.amount
+    else:
+        share = charge.amount * returned / order.total
+        target = min(charge.amount, share.quantize(CENT, rounding=ROUND_HALF_UP))
+    return max(Decimal("0.00"), min(amount, target - charge.refunded))
+
+
+def _points_share(charge: Payment, take: Decimal) -> int:
+    given = charge.refunds.aggregate(p=Sum("points"))["p"] or 0
+    after = charge.refunded + take
+    if after >= charge.amount:
+        return charge.points - given
+    target = (charge.points * after / charge.amount).to_integral_value(rounding=ROUND_HALF_UP)
+    return max(0, int(target) - given)
