@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from lealtad.core.access import require
 from lealtad.core.refusals import shown_as_message
 from lealtad.core.roles import Capability
+from lealtad.customers.selectors import subject as customer_subject
 from lealtad.service.choices import CaseCategory
 from lealtad.service.models import SupportGroup
 from lealtad.service.selectors import metrics, reports
@@ -60,6 +61,10 @@ def reports_page(request: HttpRequest) -> HttpResponse:
         "names": list(reports.REPORTS),
         "query": urlencode(query),
         "groups": SupportGroup.objects.filter(active=True),
+        "group_names": dict(SupportGroup.objects.values_list("name", "label")),
+        "customer_names": customer_subject.display_names(
+            [c["customer_id"] for c in found["cost"]["dearest_customers"]]
+        ),
         "categories": CaseCategory.choices,
     }
     return render(request, T + "reports.html", context)

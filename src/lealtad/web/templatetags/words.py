@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from django import template
 from django.apps import apps
@@ -45,6 +46,15 @@ def word(code: object, field_path: str) -> object:
     if vocabulary.is_list(field_path):
         return vocabulary.label(field_path, code)
     return _labels(field_path).get(str(code), code)
+
+
+@register.filter
+def named(code: object, names: dict[Any, object]) -> object:
+    """A code's name from a list the view read (``{{ r.group|named:group_names }}``: support
+    groups, stores, customers); one not in the list is shown as it came."""
+    if code is None or code == "":
+        return DASH
+    return names.get(code, code)
 
 
 @register.filter
