@@ -59,7 +59,7 @@ class PaymentIn(_Strict):
         description="loyalty points paying part of the order, the rest paid by the method "
         "given with them. Limits: only a sale taken now (fulfilment take_now); whole points, "
         "at most the customer's balance (409 insufficient_points otherwise, nothing written); "
-        "their value (points × the program's point value, rounded down to the cent) below "
+        "their value (points times the program's point value, rounded down to the cent) below "
         "the order's total (422); spent once with the order (a repeated idempotency_key "
         "spends nothing more); a return gives back their share of its refund as points; "
         "what they paid earns no points",
