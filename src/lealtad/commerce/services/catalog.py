@@ -25,14 +25,15 @@ from lealtad.commerce.schemas import CardIn
 from lealtad.commerce.services import stock
 from lealtad.commerce.services.common import Invalid, SaleContext, live_customer
 
-CURRENCIES = {"EC": "USD", "PE": "PEN", "MX": "MXN"}
+CURRENCIES = {"EC": "USD", "PE": "PEN", "MX": "MXN", "CO": "COP"}
 # The rates LOCALE.md names: Ecuador IVA 15% (since April 2024), Peru IGV 18%, Mexico IVA 16%
-# and 8% in the northern border region.
+# and 8% in the northern border region, Colombia IVA 19%.
 DEFAULT_TAX_RATES = (
     ("EC", "", "IVA", Decimal("0.15")),
     ("PE", "", "IGV", Decimal("0.18")),
     ("MX", "", "IVA", Decimal("0.16")),
     ("MX", "frontera norte", "IVA", Decimal("0.08")),
+    ("CO", "", "IVA", Decimal("0.19")),
 )
 
 
