@@ -4,4 +4,5 @@ from lealtad.sales.models.activities import *  # noqa: F403
 from lealtad.sales.models.leads import *  # noqa: F403
 from lealtad.sales.models.opportunities import *  # noqa: F403
 from lealtad.sales.models.pipelines import *  # noqa: F403
+from lealtad.sales.models.quotas import *  # noqa: F403
 from lealtad.sales.models.teams import *  # noqa: F403
