@@ -30,13 +30,14 @@ from lealtad.commerce import selectors
 from lealtad.commerce.models import Location
 from lealtad.commerce.schemas import LineIn, OrderIn, PaymentIn
 from lealtad.commerce.selectors.walk_in import walk_in_customer_id
-from lealtad.commerce.services import CommerceError
 from lealtad.commerce.services import orders as order_services
+from lealtad.commerce.services import points_tender
 from lealtad.commerce.services.preview import Preview, preview
 from lealtad.commerce.services.walk_in import walk_in_customer
 from lealtad.commerce.views import CHANNEL, _ctx, _errors, _page, _quantity, _store
 from lealtad.core import panels, rules
 from lealtad.core.access import Principal, require
+from lealtad.core.errors import DomainError
 from lealtad.core.roles import Capability
 from lealtad.customers import selectors as customer_selectors
 from lealtad.customers.selectors import references as customer_references
@@ -44,7 +45,16 @@ from lealtad.customers.selectors.references import Customer
 
 MAX_CANDIDATES = 8
 NEW_CARD = "new_card"
-SALE_FIELDS = ("customer_id", "walk_in", "sku", "quantity", "fulfilment", "pay", "hosted_card")
+SALE_FIELDS = (
+    "customer_id",
+    "walk_in",
+    "sku",
+    "quantity",
+    "fulfilment",
+    "pay",
+    "hosted_card",
+    "points",
+)
 
 
 # The customer box ----------------------------------------------------------------------------
@@ -114,6 +124,8 @@ def _sale_form(
         context["cards"] = selectors.payment_methods(customer.pk) if sells else []
         # Offers, loyalty … other contexts add to the customer box (core/panels.py).
         context["panels"] = panels.collect(customer.pk, CHANNEL, who.capabilities)
+        found = points_tender.standing(customer.pk) if who.can(Capability.SELL) else None
+        context["points"] = found if found is not None and found.points > 0 else None
     return render(request, "commerce/_customer_card.html", context)
 
 
@@ -128,16 +140,27 @@ def _fulfilment(how: str, store: Location | None) -> dict[str, Any]:
     return {"fulfilment": how}  # refused by OrderIn, naming the choices
 
 
-def _payment(pay: str, hosted_card: str) -> PaymentIn:
+def _payment(pay: str, hosted_card: str, points_text: str = "") -> PaymentIn:
+    """How the form says the customer pays; ``points`` (loyalty points) pay part of it."""
+    points = _points(points_text)
     if pay.startswith("card:"):
-        return PaymentIn(method_id=_quantity(pay.removeprefix("card:")) or None)
+        return PaymentIn(method_id=_quantity(pay.removeprefix("card:")) or None, points=points)
     if pay == "cash":
-        return PaymentIn(in_store="cash")
+        return PaymentIn(in_store="cash", points=points)
     if pay == "till":
-        return PaymentIn(in_store="till")
+        return PaymentIn(in_store="till", points=points)
     if pay == NEW_CARD:
-        return PaymentIn(hosted_card=hosted_card or None)
+        return PaymentIn(hosted_card=hosted_card or None, points=points)
     raise ValueError(_("choose how the customer pays"))
+
+
+def _points(text: str) -> int | None:
+    text = text.strip()
+    if not text or text == "0":
+        return None
+    if not text.isdigit():
+        raise ValueError(_("points are a whole number"))
+    return int(text)
 
 
 def _order_in(
@@ -154,7 +177,7 @@ def _order_in(
         channel=CHANNEL,
         lines=[LineIn(sku=form.get("sku", ""), quantity=_quantity(form.get("quantity")) or 1)],
         origin_location=store.code if store else None,
-        payment=_payment(form.get("pay", ""), form.get("hosted_card", "")),
+        payment=_payment(form.get("pay", ""), form.get("hosted_card", ""), form.get("points", "")),
         idempotency_key=form.get("idempotency_key") or None,
         **confirmed,
         **_fulfilment(form.get("fulfilment", ""), store),
@@ -196,7 +219,7 @@ def review_order(request: HttpRequest) -> HttpResponse:
     try:
         buyer = _buyer(request, form)
         found = preview(_order_in(form, store, buyer))
-    except (ValidationError, ValueError, CommerceError) as exc:
+    except (ValidationError, ValueError, DomainError) as exc:
         return _refused(request, exc, sku, _("The sale cannot go on: %(why)s"))
     return _page(request, "commerce/review.html", _review(form, buyer, found))
 
@@ -245,7 +268,7 @@ def place_order(request: HttpRequest) -> HttpResponse:
         order, _created = order_services.place_order(
             _order_in(form, store, _buyer(request, form), confirmed), _ctx(request)
         )
-    except (ValidationError, ValueError, CommerceError) as exc:
+    except (ValidationError, ValueError, DomainError) as exc:
         return _refused(request, exc, sku, _("The order was not placed: %(why)s"))
     messages.success(request, _("Order %(number)s placed.") % {"number": order.number})
     return redirect("commerce:order", order.number)

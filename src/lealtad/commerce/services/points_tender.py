@@ -34,7 +34,7 @@ FIELD = "payment.points"
 def _keeper() -> points_port.PointsKeeper:
     found = points_port.keeper()
     if found is None:
-        raise Invalid(_("payment.points: no loyalty program keeps points here"), field=FIELD)
+        raise Invalid(_("no loyalty program keeps points here"), field=FIELD)
     return found
 
 
@@ -47,9 +47,7 @@ def standing(customer_id: int) -> points_port.PointsStanding | None:
 def value_for(customer_id: int, points: int, fulfilment: str, currency: str) -> Decimal:
     """What ``points`` pay on this order, refused (nothing written) when they cannot."""
     if fulfilment != Order.Fulfilment.TAKE_NOW:
-        raise Invalid(
-            _("payment.points: points pay only a sale the customer takes now"), field=FIELD
-        )
+        raise Invalid(_("points pay only a sale the customer takes now"), field=FIELD)
     return _keeper().value_of(customer_id, points, currency)
 
 
@@ -58,7 +56,7 @@ def check_share(value: Decimal, total: Decimal, currency: str) -> None:
     if value and value >= total:
         raise Invalid(
             _(
-                "payment.points: points pay part of the total: their value %(value)s "
+                "points pay part of the total: their value %(value)s "
                 "%(currency)s must be below the %(total)s %(currency)s to pay"
             )
             % {"value": value, "currency": currency, "total": total},
@@ -78,8 +76,9 @@ def spend(order: Order, points: int, value: Decimal, ctx: SaleContext, now: date
     )
     if spent.value != value:  # the program's point value changed since the customer agreed
         raise Conflict(
-            _("payment.points: %(points)s points are now worth %(value)s, not %(agreed)s")
-            % {"points": points, "value": spent.value, "agreed": value}
+            _("%(points)s points are now worth %(value)s, not %(agreed)s")
+            % {"points": points, "value": spent.value, "agreed": value},
+            field=FIELD,
         )
     payment = Payment(
         order=order,
