@@ -9,3 +9,4 @@ class SalesConfig(AppConfig):
 
     def ready(self) -> None:
         from lealtad.sales import events  # noqa: F401  (hub wiring)
+        from lealtad.sales.services import scoring_feed, telesales_outcomes  # noqa: F401
