@@ -176,3 +176,18 @@ def test_backtest_leaves_out_a_month_not_yet_over_and_can_use_commit():
     assert (result.months[0].forecast, result.months[0].error) == (Decimal("100.00"), 0)
     with pytest.raises(ValueError, match="measure"):
         fc.backtest(snapshots, outcomes, through=JAN, measure="hope")
+
+
+@given(st.lists(DEAL, max_size=40))
+def test_groups_from_the_database_give_the_same_forecast_as_the_deals(deals):
+    """What a GROUP BY owner, team, month, category returns, rolled up, equals the forecast
+    over the deals themselves (omitted groups left out there too)."""
+    groups: dict[tuple, list] = {}
+    for d in deals:
+        key = (d.owner, d.team, d.close_date.replace(day=1), d.category)
+        sums = groups.setdefault(key, [0, Decimal(0), Decimal(0)])
+        sums[0] += 1
+        sums[1] += d.amount
+        sums[2] += d.amount * d.probability
+    rolled = fc.roll_up(fc.Group(*key, *sums) for key, sums in groups.items())
+    assert rolled == fc.forecast(deals)

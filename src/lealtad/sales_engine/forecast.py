@@ -12,7 +12,8 @@ amount, ``best_case`` commit plus best case, ``pipeline`` every open deal's amou
 the rep marked ``omitted`` counts nowhere.
 
 One pass over the deals groups them by (rep, team, month, category); the rolled-up views
-are built from those groups, so 100,000 deals cost one loop of three additions each.
+are built from those groups, so 100,000 deals cost one loop of three additions each. The
+sales context can instead have the database group them and call :func:`roll_up`.
 Money is ``Decimal`` throughout, summed exactly and rounded to the cent (half up) once, at
 the end.
 """
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -113,6 +115,20 @@ def money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+class Group(NamedTuple):
+    """Open deals of one rep, team, close month (its first day) and category, summed: what
+    a database returns for ``GROUP BY`` owner, team, month, category with
+    ``SUM(amount)``, ``SUM(amount * probability)`` and ``COUNT(*)`` as ``deals``."""
+
+    owner: Hashable
+    team: Hashable
+    month: date
+    category: Category | str
+    deals: int
+    amount: Decimal
+    weighted: Decimal
+
+
 def forecast(deals: Iterable[OpenDeal]) -> Forecast:
     """The weighted forecast and category totals of open deals (omitted ones left out);
     ``ValueError`` names a deal whose probability is outside 0..1 or amount negative."""
@@ -131,7 +147,10 @@ def forecast(deals: Iterable[OpenDeal]) -> Forecast:
             sums[0] += deal.amount
             sums[1] += deal.amount * deal.probability
             sums[2] += ONE
-    return _roll_up(groups)
+    return roll_up(
+        Group(owner, team, date(year, month, 1), category, int(count), amount, weighted)
+        for (owner, team, year, month, category), (amount, weighted, count) in groups.items()
+    )
 
 
 def _refuse(deal: OpenDeal) -> None:
@@ -140,17 +159,23 @@ def _refuse(deal: OpenDeal) -> None:
     raise ValueError(f"probability: {deal.probability} is not between 0 and 1 (deal {deal.id})")
 
 
-def _roll_up(
-    groups: Mapping[tuple[Hashable, Hashable, int, int, str], list[Decimal]],
-) -> Forecast:
+def roll_up(groups: Iterable[Group]) -> Forecast:
+    """The forecast from deals already grouped. Why it is public: for 100,000 open deals
+    the sales context lets the database group them (one indexed query) and hands the few
+    thousand groups here, instead of loading every deal into Python."""
     by_rep: dict[tuple[Hashable, date], _Sums] = defaultdict(_Sums)
     by_team: dict[tuple[Hashable, date], _Sums] = defaultdict(_Sums)
     by_month: dict[date, _Sums] = defaultdict(_Sums)
     total = _Sums()
-    for (owner, team, year, month, category), (amount, weighted, count) in groups.items():
-        first = date(year, month, 1)
-        for sums in (by_rep[(owner, first)], by_team[(team, first)], by_month[first], total):
-            sums.add(Category(category), amount, weighted, int(count))
+    for group in groups:
+        category = Category(group.category)
+        if category is Category.OMITTED:
+            continue
+        first = group.month.replace(day=1)
+        for sums in (by_rep[(group.owner, first)], by_team[(group.team, first)]):
+            sums.add(category, group.amount, group.weighted, group.deals)
+        for sums in (by_month[first], total):
+            sums.add(category, group.amount, group.weighted, group.deals)
     return Forecast(
         {key: sums.figures() for key, sums in by_rep.items()},
         {key: sums.figures() for key, sums in by_team.items()},

@@ -144,29 +144,32 @@ class LeadScorer:
             raise ValueError("stage_probabilities: one per lead is needed")
         if self.method == STAGE_WEIGHT:
             return [_stage_score(p, self.reason) for p in stage_probabilities]
-        z = (self._encode(leads) - self.mean) / self.scale
+        z = (_encode(leads, self.sources) - self.mean) / self.scale
         parts = z * self.coef
         raw = _sigmoid(self.intercept + parts.sum(axis=1))
+        by_key = np.column_stack([parts[:, : len(NUMERIC)], parts[:, len(NUMERIC) :].sum(axis=1)])
+        keys = np.array([*NUMERIC, SOURCE])
+        by_name = np.argsort(keys)  # ties in size are broken by name, for a stable order
+        ranked = by_name[np.argsort(-np.abs(by_key[:, by_name]), axis=1, kind="stable")]
+        top = ranked[:, : self.top_factors]
+        names = keys[top].tolist()  # plain Python values: numpy scalars are slow one by one
+        sizes = np.round(np.take_along_axis(by_key, top, axis=1), 4).tolist()
         return [
-            self._explain(lead, float(p), row)
-            for lead, p, row in zip(leads, raw, parts, strict=True)
+            _model_score(lead, p, factor_keys, contributions)
+            for lead, p, factor_keys, contributions in zip(
+                leads, raw.tolist(), names, sizes, strict=True
+            )
         ]
 
-    def _encode(self, leads: Sequence[LeadFeatures]) -> Floats:
-        return _encode(leads, self.sources)
 
-    def _explain(self, lead: LeadFeatures, raw: float, parts: Floats) -> Score:
-        names = [*NUMERIC, *(f"{SOURCE}={s}" for s in self.sources)]
-        by_key: dict[str, float] = defaultdict(float)
-        for name, part in zip(names, parts, strict=True):
-            by_key[name.split("=")[0]] += float(part)
-        ranked = sorted(by_key.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
-        factors = tuple(
-            Factor(key, _value(lead, key), round(value, 4))
-            for key, value in ranked[: self.top_factors]
-        )
-        probability, clipped = bound(raw)
-        return Score(probability, MODEL, "", clipped, factors)
+def _model_score(
+    lead: LeadFeatures, raw: float, keys: list[str], contributions: list[float]
+) -> Score:
+    factors = tuple(
+        Factor(key, _value(lead, key), c) for key, c in zip(keys, contributions, strict=True)
+    )
+    probability, clipped = bound(raw)
+    return Score(probability, MODEL, "", clipped, factors)
 
 
 def fit(history: Sequence[Example], settings: Settings | None = None) -> LeadScorer:
@@ -216,18 +219,26 @@ def _stage_score(stage_probability: float | Decimal, reason: str) -> Score:
 
 
 def _encode(leads: Sequence[LeadFeatures], sources: Sequence[str]) -> Floats:
-    x = np.zeros((len(leads), len(NUMERIC) + len(sources)))
-    column = {source: len(NUMERIC) + i for i, source in enumerate(sources)}
-    for row, lead in enumerate(leads):
-        for i, name in enumerate(NUMERIC):
-            value = float(getattr(lead, name))
-            if name in LOG_SCALED:
-                if value < 0:
-                    raise ValueError(f"{name}: {value:g} is negative (lead {row})")
-                value = math.log1p(value)
-            x[row, i] = value
-        if lead.source in column:  # a source unseen in history encodes as all zeros
-            x[row, column[lead.source]] = 1.0
+    """One column per numeric feature (counts as ``log1p``), then one per source seen in
+    history; a source unseen in history encodes as all zeros (the average source)."""
+    n = len(leads)
+    x = np.zeros((n, len(NUMERIC) + len(sources)))
+    for i, name in enumerate(NUMERIC):
+        column = np.fromiter((getattr(lead, name) for lead in leads), np.float64, count=n)
+        if name in LOG_SCALED:
+            negative = np.flatnonzero(column < 0)
+            if negative.size:
+                row = int(negative[0])
+                raise ValueError(f"{name}: {column[row]:g} is negative (lead {row})")
+            column = np.log1p(column)
+        x[:, i] = column
+    position = {source: len(NUMERIC) + i for i, source in enumerate(sources)}
+    seen = [
+        (row, position[lead.source]) for row, lead in enumerate(leads) if lead.source in position
+    ]
+    if seen:
+        rows, columns = zip(*seen, strict=True)
+        x[list(rows), list(columns)] = 1.0
     return x
 
 
