@@ -17,12 +17,13 @@ from lealtad.sales_engine.commissions import SaleLine as Sale
 
 D = Decimal
 JAN1, FEB1 = date(2027, 1, 1), date(2027, 2, 1)
+ANA, LUIS = 11, 12  # the reps' user ids
 
 
 def sale(id: int = 1, **changes) -> Sale:
     values = {
         "id": id,
-        "rep": "ana",
+        "rep": ANA,
         "sold_on": date(2027, 1, 15),
         "product_line": "pharma",
         "tier": "gold",
@@ -55,8 +56,8 @@ def test_each_basis_pays_its_rate_rounded_half_up_to_the_cent():
 
 def test_a_rule_matches_only_its_dimensions_and_dates():
     line = sale()
-    assert Rule(1, Basis.INVOICE, D("0.1"), JAN1, rep="ana", tier="gold").matches(line)
-    assert not Rule(1, Basis.INVOICE, D("0.1"), JAN1, rep="luis").matches(line)
+    assert Rule(1, Basis.INVOICE, D("0.1"), JAN1, rep=ANA, tier="gold").matches(line)
+    assert not Rule(1, Basis.INVOICE, D("0.1"), JAN1, rep=LUIS).matches(line)
     assert not Rule(1, Basis.INVOICE, D("0.1"), JAN1, customer_kind=CustomerKind.REPEAT).matches(
         line
     )
@@ -90,7 +91,7 @@ def test_a_lower_margin_gives_a_negative_adjustment():
 def test_two_matching_rules_on_one_basis_are_refused_naming_them():
     rules = [
         Rule(4, Basis.INVOICE, D("0.1"), JAN1),
-        Rule(2, Basis.INVOICE, D("0.2"), JAN1, rep="ana"),
+        Rule(2, Basis.INVOICE, D("0.2"), JAN1, rep=ANA),
     ]
     with pytest.raises(ValueError, match=r"rules \[2, 4\] overlap on invoice for sale line 1"):
         cm.commission([sale()], rules, FEB1)
@@ -116,10 +117,10 @@ def test_overlap_names_both_rules_the_period_and_the_shared_sale():
 
 
 def test_no_overlap_across_bases_dimensions_or_periods():
-    base = Rule(1, Basis.INVOICE, D("0.05"), JAN1, date(2027, 1, 31), rep="ana")
-    assert cm.overlap(base, Rule(2, Basis.MARGIN, D("0.05"), JAN1, rep="ana")) is None
-    assert cm.overlap(base, Rule(2, Basis.INVOICE, D("0.05"), JAN1, rep="luis")) is None
-    assert cm.overlap(base, Rule(2, Basis.INVOICE, D("0.05"), FEB1, rep="ana")) is None
+    base = Rule(1, Basis.INVOICE, D("0.05"), JAN1, date(2027, 1, 31), rep=ANA)
+    assert cm.overlap(base, Rule(2, Basis.MARGIN, D("0.05"), JAN1, rep=ANA)) is None
+    assert cm.overlap(base, Rule(2, Basis.INVOICE, D("0.05"), JAN1, rep=LUIS)) is None
+    assert cm.overlap(base, Rule(2, Basis.INVOICE, D("0.05"), FEB1, rep=ANA)) is None
     assert cm.overlap(base, Rule(2, Basis.INVOICE, D("0.05"), date(2027, 1, 31))) is not None
 
 
@@ -131,7 +132,7 @@ RULES = st.builds(
     valid_from=st.dates(date(2027, 1, 1), date(2027, 12, 31)),
     valid_to=st.none() | st.dates(date(2027, 1, 1), date(2028, 12, 31)),
     product_line=st.none() | st.sampled_from(["pharma", "retail"]),
-    rep=st.none() | st.sampled_from(["ana", "luis"]),
+    rep=st.none() | st.sampled_from([ANA, LUIS]),
     tier=st.none() | st.sampled_from(["gold", "silver"]),
     customer_kind=st.none() | st.sampled_from(list(CustomerKind)),
 )
@@ -151,7 +152,7 @@ def test_overlapping_rules_really_share_a_sale(a, b, day, data):
         probe = sale(
             sold_on=found.valid_from,
             product_line=shared["product_line"] or "any",
-            rep=shared["rep"] or "any",
+            rep=shared["rep"] or 0,
             tier=shared["tier"] or "any",
             customer_kind=shared["customer_kind"] or CustomerKind.NEW,
         )
@@ -160,7 +161,7 @@ def test_overlapping_rules_really_share_a_sale(a, b, day, data):
         probe = sale(
             sold_on=day,
             product_line=data.draw(st.sampled_from(["pharma", "retail"])),
-            rep=data.draw(st.sampled_from(["ana", "luis"])),
+            rep=data.draw(st.sampled_from([ANA, LUIS])),
             tier=data.draw(st.sampled_from(["gold", "silver"])),
             customer_kind=data.draw(st.sampled_from(list(CustomerKind))),
         )
@@ -169,14 +170,14 @@ def test_overlapping_rules_really_share_a_sale(a, b, day, data):
 
 def test_statement_per_rep_and_period_nets_clawbacks():
     rules = [Rule(1, Basis.INVOICE, D("0.1"), JAN1)]
-    earned = cm.commission([sale(1), sale(2, rep="luis"), sale(3)], rules, date(2027, 1, 20))
+    earned = cm.commission([sale(1), sale(2, rep=LUIS), sale(3)], rules, date(2027, 1, 20))
     earned = [CommissionLine(**(vars(c) | {"id": i})) for i, c in enumerate(earned, 100)]
     back = cm.clawback(sale(1), [earned[0]], D(0), Return(1, D(5), date(2027, 1, 25), "RMA-9"))
     late = cm.commission([sale(4)], rules, date(2027, 2, 2))
     ana, luis = cm.statements([*earned, *back, *late], JAN1, date(2027, 1, 31))
-    assert (ana.rep, ana.earned, ana.clawed_back, ana.net) == ("ana", D(200), D(50), D(150))
+    assert (ana.rep, ana.earned, ana.clawed_back, ana.net) == (ANA, D(200), D(50), D(150))
     assert [c.kind for c in ana.lines] == ["earned", "earned", "clawback"]
-    assert (luis.rep, luis.net) == ("luis", D(100))
+    assert (luis.rep, luis.net) == (LUIS, D(100))
     with pytest.raises(ValueError, match="end"):
         cm.statements([], FEB1, JAN1)
 
@@ -231,7 +232,7 @@ def test_clawback_never_exceeds_what_was_paid(quantity, invoiced, rate, returns,
     if paid and already_back:
         history.append(
             CommissionLine(
-                1, 1, "ana", JAN1, Basis.INVOICE, D(0), rate, -min(already_back, earned), "clawback"
+                1, 1, ANA, JAN1, Basis.INVOICE, D(0), rate, -min(already_back, earned), "clawback"
             )
         )
     returned = D(0)

@@ -58,7 +58,7 @@ class Rule:
     valid_from: date
     valid_to: date | None = None
     product_line: str | None = None
-    rep: Hashable | None = None
+    rep: int | None = None
     tier: str | None = None
     customer_kind: CustomerKind | None = None
 
@@ -79,7 +79,7 @@ class SaleLine:
     well would take the commission back twice)."""
 
     id: int
-    rep: Hashable
+    rep: int
     sold_on: date
     product_line: str
     tier: str
@@ -106,7 +106,7 @@ class CommissionLine:
 
     sale_line_id: int
     rule_id: int
-    rep: Hashable
+    rep: int
     on: date
     basis: Basis
     base: Decimal
@@ -310,7 +310,7 @@ class Statement:
     was earned (adjustments included), what was clawed back, and the net. The preview
     before settling is this same statement over the lines not yet settled."""
 
-    rep: Hashable
+    rep: int
     start: date
     end: date
     lines: tuple[CommissionLine, ...]
@@ -323,7 +323,7 @@ def statements(lines: Iterable[CommissionLine], start: date, end: date) -> list[
     """One statement per rep with lines dated in the period, ordered by rep as given."""
     if end < start:
         raise ValueError(f"end: {end} is before start {start}")
-    by_rep: dict[Hashable, list[CommissionLine]] = defaultdict(list)
+    by_rep: dict[int, list[CommissionLine]] = defaultdict(list)
     for line in lines:
         if start <= line.on <= end:
             by_rep[line.rep].append(line)
