@@ -62,6 +62,8 @@ class _Plan:
     # Who pays, when the caller settles the money itself (an exchange pays with the returned
     # goods' value and charges only the difference): called in the order's transaction.
     settle: Callable[[Order, datetime], Payment] | None = None
+    # Terms a seller agreed (a sales quote's discounts), applied after the promotions in force.
+    agreed: tuple[pricing.Promotion, ...] = ()
 
 
 def _merged(lines: list[LineIn]) -> dict[tuple[str, str | None], int]:
@@ -197,4 +199,4 @@ def _quote(plan: _Plan, at: datetime) -> pricing.Quote:
         segments=selectors.customer_segments(plan.customer.pk),
         coupon=plan.coupon,
     )
-    return pricing.quote(lines, selectors.promotions(at), rate, context)
+    return pricing.quote(lines, [*selectors.promotions(at), *plan.agreed], rate, context)

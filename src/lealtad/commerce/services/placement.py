@@ -5,6 +5,7 @@ it), and orders another channel took recorded as they were."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -62,27 +63,34 @@ def new_number(prefix: str) -> str:
 # Placement ---------------------------------------------------------------------------------
 
 
-def place_order(data: OrderIn, ctx: SaleContext) -> tuple[Order, bool]:
+def place_order(
+    data: OrderIn, ctx: SaleContext, agreed: Sequence[pricing.Promotion] = ()
+) -> tuple[Order, bool]:
     """Place an order; ``(order, False)`` when the idempotency key was already used.
 
     Everything that is only read (customer, catalog, prices, promotions, tax, address, card,
     stock levels) is read before the transaction opens; the transaction holds the reservation
     and the rows written, so SQLite's single writer is busy for as short a time as possible.
     The card is authorized before it and, for a sale taken now, captured after it.
+    ``agreed`` are terms a seller negotiated (a sales quote accepted: its discounts as
+    promotions applied after the ones in force), priced by the same calculation.
     """
     with gateway_calls.after_commit():
-        order, created = _place_order(data, ctx)
+        order, created = _place_order(data, ctx, tuple(agreed))
     if created and order.fulfilment == Order.Fulfilment.TAKE_NOW:  # its capture answered
         _attach(order, payments=list(Payment.objects.filter(order=order)))
     return order, created
 
 
-def _place_order(data: OrderIn, ctx: SaleContext) -> tuple[Order, bool]:
+def _place_order(
+    data: OrderIn, ctx: SaleContext, agreed: tuple[pricing.Promotion, ...] = ()
+) -> tuple[Order, bool]:
     if data.idempotency_key:
         found = _by_key(data.idempotency_key, data.customer_id)
         if found is not None:
             return found, False
     plan = _plan(data)
+    plan.agreed = agreed
     try:
         return _place_with_retries(plan, ctx), True
     except IntegrityError:
