@@ -62,3 +62,4 @@ envelope.register(
     "Someone who may buy, met through a web form, an event, a campaign or a call list: "
     "kept as a sales lead, linked to the customer it names, assigned to a seller.",
 )
+from lealtad.sales import events_commissions  # noqa: E402, F401  (commissions follow orders)
