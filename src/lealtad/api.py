@@ -38,6 +38,8 @@ from lealtad.marketing.api_responses import router as marketing_responses_router
 from lealtad.marketing.api_segments import router as marketing_segments_router
 from lealtad.marketing.api_suppressions import router as marketing_suppressions_router
 from lealtad.privacy.api import router as privacy_router
+from lealtad.sales.api_scoring import router as sales_scoring_router
+from lealtad.sales.api_telesales import router as sales_telesales_router
 from lealtad.service.api import router as service_cases_router
 from lealtad.service.api_case_import import router as service_case_import_router
 from lealtad.service.api_field import router as service_field_router
@@ -92,6 +94,8 @@ api.add_router("/", marketing_segments_router)
 api.add_router("/", marketing_responses_router)
 api.add_router("/", marketing_campaigns_router)
 api.add_router("/", marketing_suppressions_router)
+api.add_router("/", sales_scoring_router)
+api.add_router("/", sales_telesales_router)
 
 
 @api.exception_handler(PermissionDenied)
