@@ -187,6 +187,11 @@ def stage_weights() -> tuple[float, float]:
     return first, second
 
 
+def open_lead_count() -> int:
+    """How many leads a full run scores (the CLI's progress bar total)."""
+    return Lead.objects.filter(status__in=OPEN_LEAD_STATUSES).count()
+
+
 def score_open_leads(
     lead_ids: Iterable[int] | None = None, progress: Progress | None = None
 ) -> ScoringRun:
