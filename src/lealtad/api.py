@@ -39,6 +39,8 @@ from lealtad.marketing.api_segments import router as marketing_segments_router
 from lealtad.marketing.api_suppressions import router as marketing_suppressions_router
 from lealtad.privacy.api import router as privacy_router
 from lealtad.sales.api_commissions import router as sales_commissions_router
+from lealtad.sales.api_leads import router as sales_leads_router
+from lealtad.sales.api_pipelines import router as sales_pipelines_router
 from lealtad.sales.api_scoring import router as sales_scoring_router
 from lealtad.sales.api_telesales import router as sales_telesales_router
 from lealtad.service.api import router as service_cases_router
@@ -98,6 +100,9 @@ api.add_router("/", marketing_suppressions_router)
 api.add_router("/", sales_commissions_router)
 api.add_router("/", sales_scoring_router)
 api.add_router("/", sales_telesales_router)
+# /sales/leads/import before /sales/leads/{lead_id} (declared first in its router).
+api.add_router("/", sales_leads_router)
+api.add_router("/", sales_pipelines_router)
 
 
 @api.exception_handler(PermissionDenied)

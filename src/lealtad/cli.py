@@ -50,6 +50,7 @@ def _mount_context_commands() -> None:
     from lealtad.loyalty.cli import app as loyalty_app
     from lealtad.marketing.cli import app as marketing_app
     from lealtad.privacy.cli import app as privacy_app
+    from lealtad.sales.cli import app as sales_app
     from lealtad.service.cli import app as service_app
 
     app.add_typer(identity_app, name="identity", help="Identity resolution: train, dedupe.")
@@ -64,6 +65,7 @@ def _mount_context_commands() -> None:
     app.add_typer(service_app, name="service", help="The service desk: cases, knowledge base …")
     app.add_typer(marketing_app, name="marketing", help="Segments, campaigns, offers.")
     app.add_typer(loyalty_app, name="loyalty", help="The loyalty program: points, tiers.")
+    app.add_typer(sales_app, name="sales", help="Sales: leads, pipelines, opportunities.")
 
 
 @app.command()

@@ -25,6 +25,7 @@ urlpatterns = [
     path("marketing/", include("lealtad.marketing.urls")),
     path("m/", include("lealtad.marketing.urls_public")),
     path("loyalty/", include("lealtad.loyalty.urls")),
+    path("sales/", include("lealtad.sales.urls")),
     path("", include("lealtad.accounts.urls")),
     path("", include("lealtad.web.urls")),
 ]

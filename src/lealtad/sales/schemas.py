@@ -1,4 +1,5 @@
-"""What other systems send the sales context: the ``lead.captured`` event's payload."""
+"""What other systems send the sales context: the ``lead.captured`` event's payload, and
+the decimal values of its API bodies (as text, see :mod:`lealtad.core.schema_values`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lealtad.core.schema_values import decimal_text
 from lealtad.core.text_schema import CleanText
+
+Amount = decimal_text(12, 2, zero=True)  # money in API bodies, as text ("1200.50")
 
 EventSource = Literal["web_form", "event", "campaign", "telemarketing"]
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 
-from lealtad.sales.choices import StageKind
 from lealtad.sales.models import Lead, Opportunity, Pipeline, Stage
 from lealtad.sales.services.common import SalesNotFound
 
@@ -62,9 +63,19 @@ def stage_history(opportunity: Opportunity) -> list[tuple[str, str, object, str]
     ]
 
 
+@dataclass(frozen=True)
+class Column:
+    """A stage on the board: how many opportunities and how much, and the first ones."""
+
+    stage: Stage
+    count: int
+    amount: Decimal
+    opportunities: list[Opportunity]
+
+
 def board(
     pipeline: Pipeline, *, owner_id: int | None = None, closing_by: date | None = None
-) -> list[dict[str, object]]:
+) -> list[Column]:
     """Each stage with its count, amount and first opportunities by close date (the indexed
     path: stage, then owner, then close date)."""
     stages: Sequence[Stage] = list(pipeline.stages.order_by("order"))
@@ -82,12 +93,20 @@ def board(
         first = rows.filter(stage=stage).order_by("close_date", "id")[:BOARD_COLUMN]
         total = totals.get(stage.pk, {})
         columns.append(
-            {
-                "stage": stage,
-                "open": stage.kind == StageKind.OPEN,
-                "count": total.get("n", 0),
-                "amount": total.get("amount") or 0,
-                "opportunities": list(first),
-            }
+            Column(stage, total.get("n", 0), total.get("amount") or Decimal("0"), list(first))
         )
     return columns
+
+
+def opportunity_by_number(number: str) -> Opportunity:
+    found = Opportunity.objects.select_related("pipeline", "stage").filter(number=number).first()
+    if found is None:
+        raise SalesNotFound(field="opportunity")
+    return found
+
+
+def stage_named(pipeline: Pipeline, name: str) -> Stage:
+    found = pipeline.stages.filter(name__iexact=name.strip()).first()
+    if found is None:
+        raise SalesNotFound(field="stage")
+    return found
