@@ -7,3 +7,8 @@ from django.urls import URLPattern, URLResolver
 app_name = "sales"
 
 urlpatterns: list[URLPattern | URLResolver] = []
+
+from lealtad.sales import views_scoring, views_telesales  # noqa: E402
+
+urlpatterns += views_scoring.urlpatterns
+urlpatterns += views_telesales.urlpatterns
