@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -93,7 +94,7 @@ def _points(points: int, value: Decimal, currency: str) -> str:
     """Loyalty points as a receipt names them: how many, and what they paid."""
     return _("%(points)s points (%(value)s %(currency)s)") % {
         "points": points,
-        "value": value,
+        "value": number_format(value, 2),
         "currency": currency,
     }
 
@@ -111,7 +112,7 @@ def _paid_with(order: Order, *, points: bool = True) -> list[str]:
     if not paid_in_points or not points:
         return [_method(label) for label in dict.fromkeys(p.method_label for p in money)]
     return [_points(p.points, p.amount, order.currency) for p in paid_in_points] + [
-        f"{_method(p.method_label)}: {p.amount} {order.currency}" for p in money
+        f"{_method(p.method_label)}: {number_format(p.amount, 2)} {order.currency}" for p in money
     ]
 
 

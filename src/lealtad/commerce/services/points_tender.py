@@ -19,7 +19,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Sum
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from lealtad.commerce.models import Order, Payment, Return
 from lealtad.commerce.services.common import Conflict, Invalid, SaleContext, insert_new
@@ -58,9 +58,11 @@ def check_share(value: Decimal, total: Decimal, currency: str) -> None:
             _(
                 "points pay part of the total: their value %(value)s "
                 "%(currency)s must be below the %(total)s %(currency)s to pay"
-            )
-            % {"value": value, "currency": currency, "total": total},
+            ),
             field=FIELD,
+            value=value,
+            currency=currency,
+            total=total,
         )
 
 
@@ -76,9 +78,11 @@ def spend(order: Order, points: int, value: Decimal, ctx: SaleContext, now: date
     )
     if spent.value != value:  # the program's point value changed since the customer agreed
         raise Conflict(
-            _("%(points)s points are now worth %(value)s, not %(agreed)s")
-            % {"points": points, "value": spent.value, "agreed": value},
+            _("%(points)s points are now worth %(value)s, not %(agreed)s"),
             field=FIELD,
+            points=points,
+            value=spent.value,
+            agreed=value,
         )
     payment = Payment(
         order=order,
