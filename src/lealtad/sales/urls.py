@@ -8,7 +8,8 @@ app_name = "sales"
 
 urlpatterns: list[URLPattern | URLResolver] = []
 
-from lealtad.sales import views_scoring, views_telesales  # noqa: E402
+from lealtad.sales import views_scoring, views_telesales, views_webform  # noqa: E402
 
 urlpatterns += views_scoring.urlpatterns
 urlpatterns += views_telesales.urlpatterns
+urlpatterns += views_webform.urlpatterns
