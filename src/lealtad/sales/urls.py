@@ -8,8 +8,22 @@ app_name = "sales"
 
 urlpatterns: list[URLPattern | URLResolver] = []
 
-from lealtad.sales import views_scoring, views_telesales, views_webform  # noqa: E402
+from lealtad.sales import (  # noqa: E402
+    views_board,
+    views_calendar,
+    views_dashboard,
+    views_field,
+    views_forecast,
+    views_scoring,
+    views_telesales,
+    views_webform,
+)
 
+urlpatterns += views_board.urlpatterns
+urlpatterns += views_forecast.urlpatterns
+urlpatterns += views_dashboard.urlpatterns
+urlpatterns += views_calendar.urlpatterns
+urlpatterns += views_field.urlpatterns
 urlpatterns += views_scoring.urlpatterns
 urlpatterns += views_telesales.urlpatterns
 urlpatterns += views_webform.urlpatterns
