@@ -14,6 +14,7 @@ from lealtad.sales import (  # noqa: E402
     views_dashboard,
     views_field,
     views_forecast,
+    views_quotes,
     views_scoring,
     views_telesales,
     views_webform,
@@ -27,3 +28,4 @@ urlpatterns += views_field.urlpatterns
 urlpatterns += views_scoring.urlpatterns
 urlpatterns += views_telesales.urlpatterns
 urlpatterns += views_webform.urlpatterns
+urlpatterns += views_quotes.urlpatterns
