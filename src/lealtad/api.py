@@ -41,6 +41,7 @@ from lealtad.privacy.api import router as privacy_router
 from lealtad.sales.api_commissions import router as sales_commissions_router
 from lealtad.sales.api_leads import router as sales_leads_router
 from lealtad.sales.api_pipelines import router as sales_pipelines_router
+from lealtad.sales.api_quotes import router as sales_quotes_router
 from lealtad.sales.api_scoring import router as sales_scoring_router
 from lealtad.sales.api_telesales import router as sales_telesales_router
 from lealtad.service.api import router as service_cases_router
@@ -103,6 +104,7 @@ api.add_router("/", sales_telesales_router)
 # /sales/leads/import before /sales/leads/{lead_id} (declared first in its router).
 api.add_router("/", sales_leads_router)
 api.add_router("/", sales_pipelines_router)
+api.add_router("/", sales_quotes_router)
 
 
 @api.exception_handler(PermissionDenied)
