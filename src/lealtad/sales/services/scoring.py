@@ -23,7 +23,6 @@ logged is re-scored without learning again (``forget_model`` drops it).
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -131,7 +130,7 @@ def features_of(leads: Sequence[Lead], as_of: Sequence[datetime]) -> list[engine
     touches = _last_touches(ids)
     customers = sorted({lead.customer_id for lead in leads if lead.customer_id})
     tiers = standing.current_tiers(customers) if customers else {}
-    received = _campaign_messages(customers, max(as_of) if as_of else timezone.now())
+    received = _campaign_messages(customers, as_of)
     out = []
     for lead, moment in zip(leads, as_of, strict=True):
         last = max(touches.get(lead.pk, lead.created_at), lead.created_at)
@@ -139,7 +138,7 @@ def features_of(leads: Sequence[Lead], as_of: Sequence[datetime]) -> list[engine
         out.append(
             engine.LeadFeatures(
                 visits=counts.get(lead.pk, 0),
-                emails_opened=received.get(lead.customer_id or 0, 0),
+                emails_opened=_received_before(received.get(lead.customer_id or 0, []), moment),
                 days_since_touch=max((moment - last).days, 0),
                 rule_points=TIER_POINTS.get(tier, 0),
                 has_company=bool(lead.company_name),
@@ -167,11 +166,25 @@ def _last_touches(lead_ids: list[int]) -> dict[int, datetime]:
     return {r["lead_id"]: max(t for t in (r["last"], r["done"]) if t) for r in rows}
 
 
-def _campaign_messages(customer_ids: list[int], until: datetime) -> Counter[int]:
-    if not customer_ids:
-        return Counter()
-    since = until - timedelta(days=CAMPAIGN_DAYS)
-    return Counter(m.customer_id for m in campaigns.recent_messages(customer_ids, since))
+def _campaign_messages(
+    customer_ids: list[int], as_of: Sequence[datetime]
+) -> dict[int, list[datetime]]:
+    """When each customer was sent campaign messages, over the batch's windows."""
+    if not customer_ids or not as_of:
+        return {}
+    since = min(as_of) - timedelta(days=CAMPAIGN_DAYS)
+    sent: dict[int, list[datetime]] = {}
+    for message in campaigns.recent_messages(customer_ids, since):
+        if message.sent_at is not None:
+            sent.setdefault(message.customer_id, []).append(message.sent_at)
+    return sent
+
+
+def _received_before(sent: list[datetime], moment: datetime) -> int:
+    """Messages in the :data:`CAMPAIGN_DAYS` before ``moment`` (none after it: a closed
+    lead's features are what was known while it was open)."""
+    since = moment - timedelta(days=CAMPAIGN_DAYS)
+    return sum(1 for at in sent if since <= at <= moment)
 
 
 def stage_weights() -> tuple[float, float]:
