@@ -128,3 +128,22 @@ def test_the_monthly_report_compares_past_scores_with_outcomes():
     # (3 x 0.3^2 + 0.3^2) / 4
     assert row.brier == pytest.approx(0.09)
     assert row.month == timezone.localdate(timezone.now() - timedelta(days=40)).replace(day=1)
+
+
+def test_a_leads_features_come_from_its_activities_and_customer():
+    now = timezone.now()
+    created = now - timedelta(days=30)
+    [lead] = make_leads(1, 95_000, created_at=created, company_name="Lácteos Chicaiza")
+    for days_ago in (20, 12):
+        at = now - timedelta(days=days_ago)
+        Activity.objects.create(
+            kind="call", subject="Llamada", lead=lead, created_at=at, updated_at=at
+        )
+    [features] = scoring.features_of([lead], [now])
+    assert features.visits == 2
+    assert features.days_since_touch == 12
+    assert features.has_company and not features.known_customer
+    assert features.source == "web_form" and features.rule_points == 0
+    # As of the day it was created nothing had happened yet.
+    [before] = scoring.features_of([lead], [created])
+    assert before.days_since_touch == 0

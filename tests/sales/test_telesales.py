@@ -168,3 +168,21 @@ def test_a_call_from_no_telesales_list_is_left_alone(queue):
     cid = customer(1)
     ended(cid, "contact-9#contact.ended", code="sale")
     assert not Activity.objects.exists()
+
+
+def test_a_list_of_leads_from_a_lowest_score_and_an_answered_call(queue):
+    good, poor = customer(1), customer(2)
+    best = Lead.objects.create(**_lead("a", customer_id=good, score=80))
+    Lead.objects.create(**_lead("b", customer_id=poor, score=20))
+    with pytest.raises(SalesRefused) as bad:
+        telesales.list_from_leads(SETUP, ACTOR, min_score=0)
+    assert bad.value.field == "min_score"
+    report = telesales.list_from_leads(SETUP, ACTOR, min_score=50)
+    assert report.added == 1
+    ended(good, "contact-3#contact.ended")
+    best.refresh_from_db()
+    assert best.status == LeadStatus.WORKING
+    [call] = Activity.objects.filter(lead=best)
+    assert call.kind == ActivityKind.CALL and call.time_category == "telemarketing"
+    assert call.done_at is not None and call.notes == "Llamar el martes"
+    assert not Activity.objects.filter(kind=ActivityKind.TASK).exists()
