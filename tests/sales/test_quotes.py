@@ -88,19 +88,19 @@ def test_a_quote_is_priced_by_commerce_with_promotions_groups_and_iva(story: dem
 def test_an_unknown_or_discontinued_product_is_refused_by_its_line(story: demo.Story) -> None:
     lines = [LineInput(demo.SHIRT_M, 1), LineInput("NO-SUCH-SKU", 1)]
     error = _refused(quotes.create_quote, _input(story, lines=lines), ACTOR)
-    assert (error.status, error.field) == (422, "lines[1].sku")
+    assert (error.status, error.field, error.code) == (404, "lines[1].sku", "unknown_product")
     assert "NO-SUCH-SKU" in error.message
     Variant.objects.filter(sku=demo.TROUSERS_32).update(active=False)
     error = _refused(quotes.create_quote, _input(story), ACTOR)
-    assert (error.field, error.code) == ("lines[1].sku", "product_not_on_sale")
-    assert "discontinued" in error.message
+    assert (error.status, error.field, error.code) == (409, "lines[1].sku", "product_discontinued")
+    assert "discontinued" in error.message and demo.TROUSERS_32 in error.message
     assert not Quote.objects.exists()
 
 
 def test_the_same_product_twice_is_refused(story: demo.Story) -> None:
     lines = [LineInput(demo.SHIRT_M, 1), LineInput(demo.SHIRT_M, 2, group="Otra")]
     error = _refused(quotes.create_quote, _input(story, lines=lines), ACTOR)
-    assert (error.status, error.field) == (422, "lines[1].sku")
+    assert (error.status, error.field) == (409, "lines[1].sku")
 
 
 def test_a_large_discount_waits_for_a_manager_and_cannot_be_sent_before(
@@ -189,5 +189,5 @@ def test_a_draft_is_not_accepted_nor_a_product_discontinued_since(
     quote_sending.send(quote.number, "compras@cliente.ec", ACTOR)
     Variant.objects.filter(sku=demo.TROUSERS_32).update(active=False)
     error = _refused(quote_acceptance.accept, quote.number, terms, ACTOR)
-    assert (error.status, error.field) == (422, "lines[1].sku")
+    assert (error.status, error.field, error.code) == (409, "lines[1].sku", "product_discontinued")
     assert not Order.objects.exists()

@@ -70,15 +70,12 @@ def test_draft_approve_send_and_accept(story, rep, manager, smtp_sink) -> None:
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     edit = rep.put(f"/api/v1/sales/quotes/{number}", _draft(story), content_type=JSON)
     assert edit.status_code == 409 and edit.json()["code"] == "quote_not_draft"
-    accepted = rep.post(
-        f"/api/v1/sales/quotes/{number}/accept", {"ship_address_kind": "home"}, content_type=JSON
-    )
+    terms = {"fulfilment": "ship", "ship_address_kind": "home", "payment": {"on_file": True}}
+    accepted = rep.post(f"/api/v1/sales/quotes/{number}/accept", terms, content_type=JSON)
     assert accepted.status_code == 200, accepted.content
     order = Order.objects.get(number=accepted.json()["order_number"])
     assert str(order.total) == quote["total"]
-    again = rep.post(
-        f"/api/v1/sales/quotes/{number}/accept", {"ship_address_kind": "home"}, content_type=JSON
-    )
+    again = rep.post(f"/api/v1/sales/quotes/{number}/accept", terms, content_type=JSON)
     assert again.status_code == 409 and again.json()["code"] == "quote_already_accepted"
 
 
@@ -86,7 +83,7 @@ def test_a_line_for_an_unknown_product_is_refused_by_name(story, rep) -> None:
     body = _draft(story)
     body["lines"].append({"sku": "DESCONTINUADO-1", "quantity": 1})
     refused = rep.post("/api/v1/sales/quotes", body, content_type=JSON)
-    assert refused.status_code == 422
+    assert refused.status_code == 404
     assert refused.json()["field"] == "lines[2].sku"
     assert "DESCONTINUADO-1" in refused.json()["detail"]
 

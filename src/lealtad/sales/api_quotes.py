@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
-from pydantic import ConfigDict
+from pydantic import AfterValidator, ConfigDict, model_validator
 
+from lealtad.commerce.schemas import FULFIL_RULES, PaymentIn
+from lealtad.commerce.schemas.common import AddressKind, Channel, Fulfilment, check_fulfilment
+from lealtad.core import normalize
 from lealtad.core.access import require
 from lealtad.core.api_errors import errors
 from lealtad.core.roles import Capability
+from lealtad.core.text_schema import EMAIL, CleanText
 from lealtad.sales import selectors_quotes
 from lealtad.sales.models import Quote
 from lealtad.sales.quote_totals import amount_text
@@ -21,8 +25,10 @@ from lealtad.sales.services import quote_acceptance, quote_sending, quotes
 
 router = Router(tags=["sales: quotes"])
 
-Percent = Decimal
 _STRICT = ConfigDict(extra="forbid")
+EmailText = Annotated[
+    str, Field(max_length=254, json_schema_extra=EMAIL), AfterValidator(normalize.email)
+]
 
 
 class QuoteLineIn(Schema):
@@ -30,7 +36,7 @@ class QuoteLineIn(Schema):
 
     sku: str = Field(min_length=1, max_length=60)
     quantity: int = Field(ge=1, le=100_000)
-    group: str = Field(default="", max_length=100, description="the section it is shown in")
+    group: CleanText = Field(default="", max_length=100, description="the section it is shown in")
     discount_percent: Decimal = Field(default=Decimal(0), ge=0, le=100, decimal_places=2)
     discount_amount: Decimal = Field(default=Decimal(0), ge=0, max_digits=14, decimal_places=2)
 
@@ -39,14 +45,19 @@ class QuoteIn(Schema):
     """A draft: for a customer or an opportunity (its customer), in a country (its VAT);
     the currency is the products'. Each SKU once."""
 
-    model_config = _STRICT
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"anyOf": [{"required": ["customer_id"]}, {"required": ["opportunity"]}]},
+    )
 
     country: str = Field(pattern=r"^[A-Za-z]{2}$", description="ISO 3166: EC, CO, PE, MX…")
     lines: list[QuoteLineIn] = Field(min_length=1, max_length=200)
     customer_id: int | None = Field(default=None, ge=1)
-    opportunity: str = Field(default="", max_length=20, description="the opportunity's number")
-    title: str = Field(default="", max_length=200)
-    channel: str = Field(default="field", max_length=40)
+    opportunity: str | None = Field(
+        default=None, min_length=1, max_length=20, description="the opportunity's number"
+    )
+    title: CleanText = Field(default="", max_length=200)
+    channel: Channel = "field"
     language: Literal["es", "en"] = "es"
     valid_until: date | None = None
     discount_percent: Decimal = Field(default=Decimal(0), ge=0, le=100, decimal_places=2)
@@ -54,38 +65,56 @@ class QuoteIn(Schema):
 
 
 class DecisionIn(Schema):
-    model_config = _STRICT
+    """A rejection says why (``note`` not blank)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "if": {"properties": {"approve": {"const": False}}},
+            "then": {"required": ["note"], "properties": {"note": {"pattern": r"\S"}}},
+        },
+    )
 
     approve: bool
-    note: str = Field(default="", max_length=500)
+    note: CleanText = Field(default="", max_length=500)
 
 
 class SendIn(Schema):
     model_config = _STRICT
 
-    to: str = Field(min_length=3, max_length=254)
+    to: EmailText
 
 
 class AcceptIn(Schema):
     """How the order is fulfilled and paid, as commerce's ``POST /orders`` takes it."""
 
-    model_config = _STRICT
+    model_config = ConfigDict(extra="forbid", json_schema_extra=FULFIL_RULES)
 
-    fulfilment: Literal["ship", "pickup", "take_now"] = "ship"
-    ship_address_kind: str | None = None
+    fulfilment: Fulfilment
+    ship_address_kind: AddressKind | None = None
     ship_address_id: int | None = Field(default=None, ge=1)
     pickup_location: str | None = Field(default=None, max_length=40)
-    payment: dict[str, Any] = Field(default_factory=lambda: {"on_file": True})
+    payment: PaymentIn
+
+    @model_validator(mode="after")
+    def _fulfilment(self) -> AcceptIn:
+        check_fulfilment(
+            self.fulfilment, self.ship_address_id, self.ship_address_kind, self.pickup_location
+        )
+        return self
 
 
 class ListFilter(Schema):
-    customer_id: int | None = None
-    status: str = ""
+    customer_id: int | None = Field(default=None, ge=1)
+    status: Literal[
+        "", "draft", "pending_approval", "approved", "rejected", "sent", "accepted", "superseded"
+    ] = ""
 
 
 def _input(body: QuoteIn) -> quotes.QuoteInput:
     return quotes.QuoteInput(
-        **body.model_dump(exclude={"lines"}),
+        **body.model_dump(exclude={"lines", "opportunity"}),
+        opportunity=body.opportunity or "",
         lines=[quotes.LineInput(**line.model_dump()) for line in body.lines],
     )
 
@@ -166,7 +195,9 @@ def create_quote(request: HttpRequest, body: QuoteIn) -> Any:
 
 
 @router.get("/sales/quotes/{number}", response={200: dict[str, Any], **errors(404)})
-def get_quote(request: HttpRequest, number: str, version: int | None = None) -> Any:
+def get_quote(
+    request: HttpRequest, number: str, version: int | None = Query(None, ge=1, le=100_000)
+) -> Any:
     """The latest version, or ``?version=`` an earlier one (as it was)."""
     require(request, Capability.SALES_WORK)
     found = quotes.version_of(number, version) if version else quotes.latest(number)
@@ -174,7 +205,9 @@ def get_quote(request: HttpRequest, number: str, version: int | None = None) -> 
 
 
 @router.get("/sales/quotes/{number}/pdf", response={200: None, **errors(404)})
-def quote_pdf(request: HttpRequest, number: str, version: int | None = None) -> HttpResponse:
+def quote_pdf(
+    request: HttpRequest, number: str, version: int | None = Query(None, ge=1, le=100_000)
+) -> HttpResponse:
     require(request, Capability.SALES_WORK)
     found = quotes.version_of(number, version) if version else quotes.latest(number)
     response = HttpResponse(quote_sending.pdf_of(found), content_type="application/pdf")
@@ -221,5 +254,5 @@ def accept(request: HttpRequest, number: str, body: AcceptIn) -> Any:
     """Place the order through commerce at the quote's total (409 if prices moved since)."""
     who = require(request, Capability.SALES_WORK)
     require(request, Capability.SELL)
-    terms = body.model_dump(exclude_none=True)
+    terms = body.model_dump(exclude_none=True, mode="json")
     return quote_dict(quote_acceptance.accept(number, terms, who.actor))

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from pydantic import ValidationError
 
 from lealtad.commerce.schemas import OrderIn
 from lealtad.commerce.services import placement
@@ -17,7 +18,7 @@ from lealtad.commerce.services.common import SaleContext
 from lealtad.core.audit import Actor
 from lealtad.sales.models import Quote, QuoteLine
 from lealtad.sales.quote_totals import LineSpec, negotiated_promotions
-from lealtad.sales.services.common import SalesConflict
+from lealtad.sales.services.common import SalesConflict, SalesRefused
 from lealtad.sales.services.quote_pricing import LineInput, sale_items
 from lealtad.sales.services.quotes import _audit, input_of, latest
 
@@ -47,6 +48,16 @@ def order_request(quote: Quote, terms: dict[str, Any]) -> OrderIn:
     """The commerce order for the quote's lines; ``terms`` say how it is fulfilled and paid
     (``fulfilment``, ``ship_address_kind``/``ship_address_id`` or ``pickup_location``,
     ``payment``) as commerce's order request takes them."""
+    try:
+        return _validated(quote, terms)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise SalesRefused(
+            _("%(why)s"), field=".".join(str(p) for p in first["loc"]), why=first["msg"]
+        ) from None
+
+
+def _validated(quote: Quote, terms: dict[str, Any]) -> OrderIn:
     return OrderIn.model_validate(
         {
             **terms,

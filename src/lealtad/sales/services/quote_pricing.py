@@ -71,6 +71,7 @@ def _check_lines(lines: Sequence[LineInput]) -> None:
             raise SalesRefused(
                 _("%(sku)s is already on line %(n)s; change its quantity there."),
                 field=f"lines[{i}].sku",
+                kind="conflict",
                 sku=line.sku,
                 n=seen[line.sku],
             )
@@ -81,22 +82,33 @@ def _check_lines(lines: Sequence[LineInput]) -> None:
 
 
 def sale_items(lines: Sequence[LineInput]) -> dict[str, commerce.SaleItem]:
-    """The products on sale; a line naming an unknown or discontinued one is refused by its
-    position and SKU (422)."""
+    """The products on sale; a line naming one the catalog does not have (404) or no longer
+    sells (409) is refused by its position and SKU."""
     found = commerce.sale_items(line.sku for line in lines)
     for i, line in enumerate(lines):
-        if line.sku not in found:
+        if line.sku in found:
+            continue
+        if commerce.variant(line.sku) is None:
             raise SalesRefused(
-                _("%(sku)s is not a product on sale (unknown or discontinued)."),
+                _("%(sku)s is not a product of the catalog."),
                 field=f"lines[{i}].sku",
-                code="product_not_on_sale",
+                code="unknown_product",
+                kind="not_found",
                 sku=line.sku,
             )
+        raise SalesRefused(
+            _("%(sku)s is discontinued: it is no longer sold."),
+            field=f"lines[{i}].sku",
+            code="product_discontinued",
+            kind="conflict",
+            sku=line.sku,
+        )
     currencies = {found[line.sku].currency for line in lines}
     if len(currencies) > 1:
         raise SalesRefused(
             _("One quote is in one currency; these products are priced in %(currencies)s."),
             field="lines",
+            kind="conflict",
             currencies=", ".join(sorted(currencies)),
         )
     return found

@@ -69,13 +69,13 @@ def _customer_of(data: QuoteInput) -> tuple[int, Opportunity | None]:
     if data.opportunity:
         opportunity = Opportunity.objects.filter(number=data.opportunity).first()
         if opportunity is None:
-            raise SalesRefused(_("No opportunity %(n)s."), field="opportunity", n=data.opportunity)
+            raise SalesNotFound(_("No opportunity %(n)s."), field="opportunity", n=data.opportunity)
         customer_id = customer_id or opportunity.customer_id
     if customer_id is None:
-        raise SalesRefused(_("Give a customer or an opportunity with one."), field="customer_id")
+        raise SalesConflict(_("Give a customer, or an opportunity with one."), field="customer_id")
     live = customer_references.live_reference(customer_id)
     if live is None:
-        raise SalesRefused(_("No customer %(id)s."), field="customer_id", id=customer_id)
+        raise SalesNotFound(_("No customer %(id)s."), field="customer_id", id=customer_id)
     return live.pk, opportunity
 
 
@@ -173,7 +173,7 @@ def update_draft(number: str, data: QuoteInput, actor: Actor) -> Quote:
             )
         customer_id, _opportunity = _customer_of(data)
         if customer_id != quote.customer_id:
-            raise SalesRefused(_("A quote stays with its customer."), field="customer_id")
+            raise SalesConflict(_("A quote stays with its customer."), field="customer_id")
         _write_priced(quote, data, price(data, customer_id))
         _audit(actor, "update_quote", quote, total=quote.total)
     return quote
