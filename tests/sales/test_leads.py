@@ -156,3 +156,13 @@ def test_any_text_for_a_name_is_kept_or_refused_by_field(name):
     found, problems = leads.read_lead({"source": "event", "person_name": name, "email": "a@b.ec"})
     assert (found is None) == bool(problems)
     assert all(f in leads.FIELDS for f, _ in problems)
+
+
+def test_each_lead_kept_is_announced_once():
+    from lealtad.core.models import OutboxMessage
+
+    first = lead(external_id="form-9")
+    lead(external_id="form-9")
+    sent = OutboxMessage.objects.filter(event_type="lead.captured")
+    assert [m.payload["lead_id"] for m in sent] == [first.lead.pk]
+    assert sent.get().payload["source"] == "web_form"

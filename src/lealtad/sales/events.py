@@ -1,10 +1,11 @@
 """Hub wiring of sales: the ``lead.captured`` event type other systems send (web forms,
 event apps, campaign tools, dialers) and the events the context publishes on the outbox.
 
-Published, each in the transaction of its change (see :mod:`.services`):
-``lead.converted`` (lead, opportunity, pipeline, owner), ``opportunity.stage_changed``
-(from, to, probability, amount), and ``opportunity.won`` / ``opportunity.lost`` when a
-deal closes (with the reason given).
+Published, each in the transaction of its change (see :mod:`.services`): ``lead.captured``
+for every lead kept (its ``lead_id``, source, owner, team: the inbound event of that name
+becomes one), ``lead.converted`` (lead, opportunity, pipeline, owner),
+``opportunity.stage_changed`` (from, to, probability, amount), and ``opportunity.won`` /
+``opportunity.lost`` when a deal closes (with the reason given).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from lealtad.sales.schemas import LeadCapturedEvent
 from lealtad.sales.services import leads
 
 PUBLISHED = (
+    "lead.captured",
     "lead.converted",
     "opportunity.stage_changed",
     "opportunity.won",

@@ -4,7 +4,8 @@ Every lead is read and normalized first (:func:`read_lead`); a batch with a bad 
 nothing. The source and the sender's id make a capture idempotent: a lead delivered again
 (the same form post, event or file row) is the lead already kept. Each new lead is matched
 to a known customer by identity keys (:mod:`.matching`) and given an owner by its team's
-rule (:mod:`.assignment`), in the same transaction.
+rule (:mod:`.assignment`), in the same transaction, which also announces each lead kept
+(``lead.captured``, naming its ``lead_id``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lealtad.core import normalize
+from lealtad.core import hub, normalize
 from lealtad.core.audit import Actor
 from lealtad.sales.choices import LeadSource
 from lealtad.sales.models import Lead, SalesTeam
@@ -197,7 +198,24 @@ def _create(batch: list[NewLead], teams: dict[str, SalesTeam | None], team: str)
     for code in {new.team or team for new in batch}:
         mine = [lead for lead, new in zip(leads, batch, strict=True) if (new.team or team) == code]
         assignment.assign(mine, teams[code])
-    return Lead.objects.bulk_create(leads, batch_size=500)
+    made = Lead.objects.bulk_create(leads, batch_size=500)
+    hub.publish_many([_captured(lead) for lead in made])
+    return made
+
+
+def _captured(lead: Lead) -> hub.Announcement:
+    """``lead.captured`` for a lead kept now (scoring, analytics and webhooks follow it)."""
+    payload = {
+        "lead_id": lead.pk,
+        "source": lead.source,
+        "external_id": lead.external_id,
+        "campaign": lead.campaign,
+        "owner_id": lead.owner_id,
+        "team": lead.team.code if lead.team else None,
+        "territory": lead.territory.code if lead.territory else None,
+    }
+    key = f"lead-{lead.pk}#lead.captured"
+    return hub.Announcement("lead.captured", payload, key, "sales", lead.customer_id)
 
 
 _COPIED = (
