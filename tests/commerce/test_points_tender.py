@@ -4,10 +4,12 @@ given back in proportion by returns, shown on the receipts, and earning nothing 
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -223,3 +225,39 @@ def test_every_point_comes_back_whatever_the_returns(clerk, story, member, point
     order = Order.objects.get(number=number)
     back = order.payments.filter(kind="refund")
     assert sum(p.amount for p in back) == order.total
+
+
+def test_the_handheld_offers_points_and_confirms_them(story, member) -> None:
+    clerk = client_for("store_clerk", HOME)
+    card = clerk.get(
+        reverse("commerce:customer_card"), {"pick": story.customer_id, "sku": SHIRT_S}
+    ).content.decode()
+    assert "Balance: 1200 points, worth 12.00 USD" in card and 'id="pay-points"' in card
+    assert card.index('id="order-form"') > card.index("loyalty-panel")  # no form in a form
+    form = {
+        "customer_id": story.customer_id,
+        "sku": SHIRT_S,
+        "quantity": "1",
+        "fulfilment": "take_now",
+        "pay": "cash",
+    }
+    review = clerk.get(reverse("commerce:review_order"), {**form, "points": "300"})
+    page = review.content.decode()
+    assert "300 points, worth 3.00 USD" in page and 'name="points" value="300"' in page
+    refused = clerk.get(reverse("commerce:review_order"), {**form, "points": "5000"}, follow=True)
+    assert "5000 points asked but the balance is 1200" in refused.content.decode()
+    total = re.search(r'name="confirmed_total" value="([0-9.]+)"', page).group(1)
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', page).group(1)
+    confirm = {**form, "points": "300", "confirmed_total": total, "idempotency_key": key}
+    clerk.post(reverse("commerce:place_order"), confirm)
+    clerk.post(reverse("commerce:place_order"), confirm)  # a second tap
+    assert Order.objects.count() == 1 and balance(member) == 900
+
+
+def test_no_points_offered_to_a_customer_outside_the_program(story) -> None:
+    program()
+    clerk = client_for("store_clerk", HOME)
+    card = clerk.get(
+        reverse("commerce:customer_card"), {"pick": story.customer_id, "sku": SHIRT_S}
+    ).content.decode()
+    assert 'id="order-form"' in card and 'id="pay-points"' not in card
