@@ -180,7 +180,8 @@ def backtest(through: date, months: int = 6) -> engine.Backtest:
     while len(firsts) < months:
         previous = firsts[-1]
         firsts.append(date(previous.year - (previous.month == 1), (previous.month - 2) % 12 + 1, 1))
-    snapshots = {first: _snapshot(first) for first in sorted(firsts)}
+    # A month nobody had a deal open in is no history to judge the forecast by.
+    snapshots = {first: deals for first in sorted(firsts) if (deals := _snapshot(first))}
     start, end = _local_bounds(min(firsts), next_month(last))
     won = Opportunity.objects.filter(
         stage__kind=StageKind.WON, closed_at__gte=start, closed_at__lt=end
