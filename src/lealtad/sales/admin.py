@@ -91,3 +91,6 @@ class OpportunityAdmin(ReadOnly):
     list_filter = ("pipeline", "forecast_category")
     search_fields = ("number", "name")
     inlines = [LineInline, HistoryInline]
+
+
+from lealtad.sales import admin_commissions  # noqa: E402, F401  (commissions, web forms)

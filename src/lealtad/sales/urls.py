@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = []
 from lealtad.sales import (  # noqa: E402
     views_board,
     views_calendar,
+    views_commissions,
     views_dashboard,
     views_field,
     views_forecast,
@@ -29,3 +30,4 @@ urlpatterns += views_scoring.urlpatterns
 urlpatterns += views_telesales.urlpatterns
 urlpatterns += views_webform.urlpatterns
 urlpatterns += views_quotes.urlpatterns
+urlpatterns += views_commissions.urlpatterns

@@ -5,8 +5,9 @@ money captured, units returned) and the engine pays the difference from what was
 commissioned, so a message applied twice, or two messages about one order, never pay twice.
 A message id is also remembered (:class:`CommissionEvent`): a replay does nothing at all.
 
-Who the rep is: the owner of the won opportunity (or accepted quote) the order came from,
-when a provider registered with :func:`order_owners` knows it; otherwise the seller commerce
+Who the rep is: the owner of the opportunity whose quote was accepted into the order (the
+quote's author when it had none; see :func:`quote_owners`, and other providers may register
+with :func:`order_owners`); otherwise the seller commerce
 recorded on the order (``placed_by``, the signed-in user who took it). An order with neither
 (a web shop order nobody sold) pays no commission.
 
@@ -35,6 +36,7 @@ from lealtad.sales.models import (
     CommissionSale,
     CommissionStatement,
     CustomerKind,
+    Quote,
 )
 from lealtad.sales.services.commission_rules import engine_rules
 from lealtad.sales_engine import commissions as engine
@@ -48,6 +50,19 @@ def order_owners(provider: OwnerProvider) -> OwnerProvider:
     ``{order number: user id}`` for the orders it knows (quotes accepted into orders)."""
     _providers.append(provider)
     return provider
+
+
+@order_owners
+def quote_owners(numbers: Sequence[str]) -> dict[str, int]:
+    """An order a quote was accepted into is the deal's: its opportunity's owner sold it
+    (the quote's author when the quote had no opportunity or the opportunity no owner)."""
+    found: dict[str, int] = {}
+    rows = Quote.objects.filter(order_number__in=numbers).select_related("opportunity")
+    for quote in rows.order_by("-accepted_at", "-id"):
+        owner = quote.opportunity.owner_id if quote.opportunity else None
+        if quote.order_number not in found and (owner or quote.created_by_id):
+            found[quote.order_number] = int(owner or quote.created_by_id)  # type: ignore[arg-type]
+    return found
 
 
 def _reps(lines: Sequence[SoldLine]) -> dict[str, tuple[int, str]]:

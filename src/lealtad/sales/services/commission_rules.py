@@ -171,6 +171,13 @@ def save_rule(
     return rule
 
 
+def check_overlap(values: Mapping[str, Any], rule_id: int | None = None) -> None:
+    """The refusal :func:`save_rule` would give, without saving (for the admin's form)."""
+    candidate = CommissionRule(pk=rule_id, **check_rule(values))
+    with transaction.atomic():
+        _refuse_overlap(candidate)
+
+
 def delete_rule(rule_id: int) -> None:
     """A rule that paid something stays (its lines name it): end it with ``valid_to``."""
     with transaction.atomic():
@@ -187,4 +194,12 @@ def delete_rule(rule_id: int) -> None:
         rule.delete()
 
 
-__all__ = ["RULE_FIELDS", "as_engine", "check_rule", "delete_rule", "engine_rules", "save_rule"]
+__all__ = [
+    "RULE_FIELDS",
+    "as_engine",
+    "check_overlap",
+    "check_rule",
+    "delete_rule",
+    "engine_rules",
+    "save_rule",
+]
