@@ -142,6 +142,7 @@ def test_returns_give_points_back_in_proportion(clerk, story, member) -> None:
     made = place(clerk, story, {"in_store": "cash", "points": 501}).json()
     number = made["number"]
     first = give_back(clerk, number, 1, "R-1")
+    assert first["refund_points"] == {"method": "points", "points": 251, "value": "2.51"}
     give_back(clerk, number, 1, "R-1")  # a repeat gives nothing more
     order = Order.objects.get(number=number)
     refunds = order.payments.filter(kind="refund")
@@ -165,6 +166,7 @@ def test_a_cash_refund_of_a_card_sale_still_gives_points_back(token_client, stor
     number = place(refunder, story, {"on_file": True, "points": 400}).json()["number"]
     back = give_back(refunder, number, 1, "R-cash", refund_method="cash")
     assert back["refund_method"] == "cash"
+    assert back["refund_points"] == {"method": "points", "points": 200, "value": "2.00"}
     assert balance(member) == 1200 - 400 + 200
     order = Order.objects.get(number=number)
     cash = order.payments.get(kind="refund", method_label="cash")

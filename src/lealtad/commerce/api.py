@@ -35,7 +35,7 @@ from lealtad.commerce.schemas import (
     ReturnIn,
     ShipIn,
 )
-from lealtad.commerce.services import SaleContext, exchanges, shipments
+from lealtad.commerce.services import SaleContext, exchanges, points_tender, shipments
 from lealtad.commerce.services import catalog as catalog_services
 from lealtad.commerce.services import lists as list_services
 from lealtad.commerce.services import orders as order_services
@@ -276,6 +276,8 @@ def take_return(request: HttpRequest, number: str, body: ReturnIn) -> tuple[int,
         "return": ret.number,
         "refund": presenters.money(ret.refund_amount),
         "refund_method": ret.refund_method,
+        # what of the refund went back as loyalty points (decision 0015), if any
+        "refund_points": points_tender.given_back_for(ret),
         "order": presenters.order_detail(_order(request, number)),
     }
 

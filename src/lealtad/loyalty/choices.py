@@ -16,7 +16,7 @@ class EntryKind(models.TextChoices):
     REVERSE = "reverse", _("reversed by a return")
     ADJUST = "adjust", _("adjustment")
     REFERRAL = "referral", _("referral reward")
-    RESTORE = "restore", _("redemption cancelled")
+    RESTORE = "restore", _("given back (a redemption cancelled or its goods returned)")
 
 
 class NegativeBalance(models.TextChoices):

@@ -145,6 +145,16 @@ def give_back(order: Order, ret: Return, ctx: SaleContext) -> Decimal:
 _TAKEN = (Payment.Status.CAPTURED, Payment.Status.REFUNDED)
 
 
+def given_back_for(ret: Return) -> dict[str, object] | None:
+    """What of a return's refund went back as points: ``{"method": "points", "points",
+    "value"}``, or None when the order was paid with no points."""
+    row = Payment.objects.filter(order_id=ret.order_id, reference=f"points:refund:{ret.number}")
+    found = row.values_list("points", "amount").first()
+    if found is None:
+        return None
+    return {"method": LABEL, "points": found[0], "value": str(found[1])}
+
+
 def _value_share(order: Order, charge: Payment, amount: Decimal) -> Decimal:
     returned = Return.objects.filter(order=order).aggregate(s=Sum("refund_amount"))["s"]
     returned = returned or Decimal("0.00")
