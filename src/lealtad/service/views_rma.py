@@ -84,13 +84,15 @@ def rma_page(request: HttpRequest, number: str) -> HttpResponse:
         for value, label in Rma.Resolution.choices
         if value != Rma.Resolution.REPLACE or found.return_required
     ]
+    places = list(locations())
     context = {
         "rma": found,
         "customer": customer,
         "lines": list(found.lines.all()),
         "steps": _steps(found),
         "resolutions": resolutions,
-        "locations": list(locations()),
+        "locations": places,
+        "location_names": {place.code: place.name for place in places},
         "channels": BUILTIN_CHANNELS,
         "section": "rma",
     }
