@@ -327,3 +327,7 @@ LEALTAD_SMS_GATEWAY = os.environ.get(
     "LEALTAD_SMS_GATEWAY", "lealtad.marketing.channels.sms.SimulatedGateway"
 )
 LEALTAD_CAMPAIGN_CALL_QUEUE = os.environ.get("LEALTAD_CAMPAIGN_CALL_QUEUE", "")
+
+# Sales quotes: a seller's discount (percent of the subtotal, beyond the promotions in force)
+# above which a sales manager approves the quote before it can be sent.
+LEALTAD_SALES_QUOTE_APPROVAL_LIMIT = os.environ.get("LEALTAD_SALES_QUOTE_APPROVAL_LIMIT", "10")
