@@ -78,7 +78,7 @@ def test_preview_then_settle_once_from_the_page(manager, api):
 
 
 def test_the_admin_refuses_an_overlapping_rule(db):
-    admin_client = Client()
+    admin_client = Client(HTTP_ACCEPT_LANGUAGE="en")
     root = User.objects.create_superuser("root", password="correct-horse-battery-staple-9")
     verified_login(admin_client, root)
     url = "/admin/sales/commissionrule/add/"
