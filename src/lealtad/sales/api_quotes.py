@@ -26,6 +26,20 @@ from lealtad.sales.services import quote_acceptance, quote_sending, quotes
 router = Router(tags=["sales: quotes"])
 
 _STRICT = ConfigDict(extra="forbid")
+PercentText = Annotated[
+    str,
+    Field(
+        pattern=r"^(?:100(?:\.0{1,2})?|[0-9]{1,2}(?:\.[0-9]{1,2})?)$",
+        description="a percentage, 0 to 100, at most 2 decimals: ``12.5``",
+    ),
+]
+AmountText = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9]{1,12}(?:\.[0-9]{1,2})?$",
+        description="an amount in the quote's currency, at most 2 decimals: ``150.00``",
+    ),
+]
 EmailText = Annotated[
     str, Field(max_length=254, json_schema_extra=EMAIL), AfterValidator(normalize.email)
 ]
@@ -37,8 +51,8 @@ class QuoteLineIn(Schema):
     sku: str = Field(min_length=1, max_length=60)
     quantity: int = Field(ge=1, le=100_000)
     group: CleanText = Field(default="", max_length=100, description="the section it is shown in")
-    discount_percent: Decimal = Field(default=Decimal(0), ge=0, le=100, decimal_places=2)
-    discount_amount: Decimal = Field(default=Decimal(0), ge=0, max_digits=14, decimal_places=2)
+    discount_percent: PercentText = "0"
+    discount_amount: AmountText = "0"
 
 
 class QuoteIn(Schema):
@@ -60,8 +74,8 @@ class QuoteIn(Schema):
     channel: Channel = "field"
     language: Literal["es", "en"] = "es"
     valid_until: date | None = None
-    discount_percent: Decimal = Field(default=Decimal(0), ge=0, le=100, decimal_places=2)
-    discount_amount: Decimal = Field(default=Decimal(0), ge=0, max_digits=14, decimal_places=2)
+    discount_percent: PercentText = "0"
+    discount_amount: AmountText = "0"
 
 
 class DecisionIn(Schema):
@@ -111,11 +125,26 @@ class ListFilter(Schema):
     ] = ""
 
 
+def _line(line: QuoteLineIn) -> quotes.LineInput:
+    return quotes.LineInput(
+        sku=line.sku,
+        quantity=line.quantity,
+        group=line.group,
+        discount_percent=Decimal(line.discount_percent),
+        discount_amount=Decimal(line.discount_amount),
+    )
+
+
 def _input(body: QuoteIn) -> quotes.QuoteInput:
+    fields = body.model_dump(
+        exclude={"lines", "opportunity", "discount_percent", "discount_amount"}
+    )
     return quotes.QuoteInput(
-        **body.model_dump(exclude={"lines", "opportunity"}),
+        **fields,
         opportunity=body.opportunity or "",
-        lines=[quotes.LineInput(**line.model_dump()) for line in body.lines],
+        discount_percent=Decimal(body.discount_percent),
+        discount_amount=Decimal(body.discount_amount),
+        lines=[_line(line) for line in body.lines],
     )
 
 

@@ -5,6 +5,7 @@ order. The services decide; a refusal prints in red and exits 1."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -35,11 +36,14 @@ def _input(raw: dict[str, Any]) -> Any:
     from lealtad.sales.services import quotes
 
     money = ("discount_percent", "discount_amount")
-    lines = [
-        quotes.LineInput(**{k: Decimal(str(v)) if k in money else v for k, v in line.items()})
-        for line in raw.pop("lines", [])
-    ]
-    fields = {k: Decimal(str(v)) if k in money else v for k, v in raw.items()}
+
+    def read(values: dict[str, Any]) -> dict[str, Any]:
+        return {k: Decimal(str(v)) if k in money else v for k, v in values.items()}
+
+    lines = [quotes.LineInput(**read(line)) for line in raw.pop("lines", [])]
+    fields = read(raw)
+    if fields.get("valid_until"):
+        fields["valid_until"] = date.fromisoformat(str(fields["valid_until"]))
     return quotes.QuoteInput(lines=lines, **fields)
 
 

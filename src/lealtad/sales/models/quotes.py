@@ -4,6 +4,7 @@ sent as PDF and accepted into a commerce order."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -13,7 +14,7 @@ from lealtad.sales.models.opportunities import Opportunity
 
 __all__ = ["Quote", "QuoteLine"]
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0.00")}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0.00")}
 
 
 class Quote(models.Model):
