@@ -4,6 +4,8 @@ that settle a rep's period."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -20,8 +22,8 @@ __all__ = [
 ]
 
 
-def _money(verbose: str, **kw: object) -> models.DecimalField:
-    return models.DecimalField(verbose, max_digits=14, decimal_places=2, **kw)  # type: ignore[arg-type]
+def _money(verbose: Any, **kw: Any) -> models.DecimalField:
+    return models.DecimalField(verbose, max_digits=14, decimal_places=2, **kw)
 
 
 class CommissionBasis(models.TextChoices):
