@@ -174,6 +174,10 @@ def is_list(name: str) -> bool:
     return name in _LISTS
 
 
+def knows(name: str, code: object) -> bool:
+    return str(code) in _LISTS.get(name, {})
+
+
 def readable(code: object) -> str:
     """A code nobody registered, as words: ``customer.merged`` → "Customer merged"."""
     words = _SEPARATORS.sub(" ", str(code)).strip()

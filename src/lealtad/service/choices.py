@@ -73,6 +73,23 @@ vocabulary.register(
     "service.subtype", {code: words for kinds in SUBTYPES.values() for code, words in kinds.items()}
 )
 
+# Why an inbound mail joined a case, opened one or was dropped: the code that starts the
+# mail's stored reason (``"no_thread: …"``, see service_engine.mail.thread).
+vocabulary.register(
+    "service.mail_reason",
+    {
+        "signed_token": _("It answers our mail (signed reference)"),
+        "message_id": _("It answers a mail we know"),
+        "thread_index": _("Same Outlook conversation"),
+        "subject_reference": _("The subject names the case, sent by its customer"),
+        "subject_reference_refused": _("The subject names a case of another customer"),
+        "no_thread": _("It answers no case we know"),
+        "auto_reply": _("Automatic reply"),
+        "bounce": _("Delivery failure notice"),
+        "loop": _("Mail loop"),
+    },
+)
+
 
 class CaseStatus(models.TextChoices):
     NEW = "new", _("New")

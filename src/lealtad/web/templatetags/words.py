@@ -58,6 +58,17 @@ def named(code: object, names: dict[Any, object]) -> object:
 
 
 @register.filter
+def reason_words(text: object, list_name: str) -> tuple[object, str]:
+    """A stored reason ``"code: detail"`` as the code's words and the detail
+    (``{% with why=mail.reason|reason_words:"service.mail_reason" %}``); a reason that does not
+    start with a code of the list is shown whole."""
+    head, colon, detail = str(text or "").partition(": ")
+    if colon and vocabulary.knows(list_name, head):
+        return vocabulary.label(list_name, head), detail
+    return (text or DASH), ""
+
+
+@register.filter
 def audit_action(code: object) -> str:
     return vocabulary.audit_action(code) if code else DASH
 
