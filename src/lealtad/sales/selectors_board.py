@@ -14,12 +14,13 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, QuerySet, Sum
+from django.utils.formats import number_format
 
 from lealtad.customers.selectors import subject as customer_subject
 from lealtad.sales.choices import StageKind
 from lealtad.sales.models import Opportunity, Pipeline, SalesTeam, Stage
 
-CARDS_PER_COLUMN = 20
+CARDS_PER_COLUMN = 12
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,13 @@ class BoardFilters:
 
 @dataclass(frozen=True)
 class Card:
+    """A card as drawn: ``key`` is the id as text, ``shown_amount`` and ``shown_close`` are
+    formatted once here (the template's filters cost more per card than the query does)."""
+
     id: int
+    key: str
+    shown_amount: str
+    shown_close: str
     number: str
     name: str
     customer: str
@@ -137,6 +144,9 @@ def _card(row: dict, names: dict[int, str], today: date, open_stage: bool) -> Ca
     customer = "" if customer_id is None else names.get(customer_id) or f"#{customer_id}"
     return Card(
         row["id"],
+        str(row["id"]),
+        number_format(row["amount"], 2, force_grouping=True),
+        row["close_date"].strftime("%d/%m/%Y"),
         row["number"],
         row["name"],
         customer,

@@ -12,6 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -19,7 +21,7 @@ from lealtad.core.access import require
 from lealtad.core.errors import DomainError
 from lealtad.core.roles import Capability
 from lealtad.sales import selectors_board
-from lealtad.sales.models import Pipeline
+from lealtad.sales.models import Pipeline, Stage
 from lealtad.sales.selectors_board import BoardFilters
 from lealtad.sales.services import opportunities
 
@@ -53,14 +55,25 @@ def _pipeline(params: QueryDict) -> Pipeline:
 def _context(pipeline: Pipeline, filters: BoardFilters, params: QueryDict) -> dict[str, object]:
     today = timezone.localdate()
     columns = selectors_board.board(pipeline, filters, today)
+    stages = [c.stage for c in columns]
     return {
         "pipeline": pipeline,
-        "columns": columns,
-        "stages": [c.stage for c in columns],
+        # The "Move to" menu is the same on every card of a column: made once per column,
+        # not once per card and stage (120 cards x 6 stages of template loops).
+        "columns": [(c, _options(stages, c.stage.pk)) for c in columns],
+        "move_url": reverse("sales:board_move"),
         "filters": filters,
         "month": filters.month.strftime("%Y-%m") if filters.month else "",
         "query": params.urlencode(),
     }
+
+
+def _options(stages: list[Stage], selected: int) -> str:
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((s.pk, mark_safe(" selected") if s.pk == selected else "", s.name) for s in stages),
+    )
 
 
 @login_required
