@@ -32,6 +32,8 @@ WORDS = {
         "lifecycle": "Etapa del ciclo de vida",
         "order.placed": "Pedido realizado",
         "customer.merged": "Fichas fusionadas",
+        "consent": "Consentimiento cambiado",
+        "consent:sms/marketing": "Consentimiento: SMS · Ofertas comerciales",
     },
     "en": {
         "merge": "Record merged into this one",
@@ -40,6 +42,8 @@ WORDS = {
         "lifecycle": "Lifecycle stage",
         "order.placed": "Order placed",
         "customer.merged": "Records merged",
+        "consent": "Consent changed",
+        "consent:sms/marketing": "Consent: SMS · Marketing offers",
     },
 }
 
@@ -66,6 +70,8 @@ def merged(db) -> int:
         ]
     )
     audit.record(ACTOR, "loyalty.tier_reviewed", "customer", a.pk, {}, customer_id=a.pk)
+    said = {"consent:sms/marketing": [None, False]}  # as customers' consent services write it
+    audit.record(ACTOR, "consent", "consent", a.pk, said, customer_id=a.pk)
     return a.pk
 
 
@@ -78,7 +84,8 @@ def test_the_audit_trail_and_the_timeline_read_as_words(make_user, merged, langu
     for words in WORDS[language].values():
         assert words in page, words
     assert "Loyalty tier reviewed" in page  # unregistered: the code as words
-    for code in ("merged_customer", "merged_into", "customer.merged", "order.placed", "lifecycle"):
+    codes = ("merged_customer", "merged_into", "customer.merged", "order.placed", "lifecycle")
+    for code in (*codes, "consent:sms/marketing"):
         assert not re.search(rf"(?<![\w/.-]){re.escape(code)}(?![\w.-])", page), code
 
 

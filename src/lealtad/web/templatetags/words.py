@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.functional import Promise
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 from lealtad.core import vocabulary
 
@@ -95,6 +96,13 @@ def audit_field(code: object) -> str:
     (in the reader's language), else the code as words."""
     if str(code) in vocabulary.AUDIT_FIELDS:
         return vocabulary.audit_field(code)
+    if str(code).startswith("consent:"):  # "consent:email/marketing", see customers' consents
+        channel, _, purpose = str(code).removeprefix("consent:").partition("/")
+        said = (
+            word(channel, "customers.Consent.channel"),
+            word(purpose, "customers.Consent.purpose"),
+        )
+        return f"{gettext('Consent')}: {said[0]} · {said[1]}"
     own = _customer_fields().get(str(code))
     return str(capfirst(own)) if own else vocabulary.readable(code)
 
