@@ -104,7 +104,7 @@ def audit_field(code: object) -> str:
         )
         return f"{gettext('Consent')}: {said[0]} · {said[1]}"
     own = _customer_fields().get(str(code))
-    return str(capfirst(own)) if own else vocabulary.readable(code)
+    return capfirst(str(own)) if own else vocabulary.readable(code)
 
 
 @register.filter
