@@ -263,3 +263,23 @@ def test_no_points_offered_to_a_customer_outside_the_program(story) -> None:
         reverse("commerce:customer_card"), {"pick": story.customer_id, "sku": SHIRT_S}
     ).content.decode()
     assert 'id="order-form"' in card and 'id="pay-points"' not in card
+
+
+def test_an_exchange_of_an_order_paid_with_points_is_refused_whole(clerk, story, member) -> None:
+    number = place(clerk, story, {"in_store": "cash", "points": 300}, quantity=1).json()["number"]
+    refused = clerk.post(
+        f"/api/v1/orders/{number}/exchanges",
+        {
+            "channel": "handheld",
+            "location": HOME,
+            "reason": "otra talla",
+            "returns": [{"sku": SHIRT_S, "quantity": 1}],
+            "replacements": [{"sku": "CAM-OXF-CEL-L", "quantity": 1}],
+        },
+        content_type=JSON,
+    )
+    assert refused.status_code == 409, refused.content
+    assert "paid partly with loyalty points" in refused.json()["detail"]
+    order = Order.objects.get(number=number)
+    assert order.status == "completed" and not order.returns.exists()
+    assert balance(member) == 900 and units("CAM-OXF-CEL-L", HOME) == (2, 0)
