@@ -99,12 +99,14 @@ def _dialable_here(drawn: tuple[str, str, str]) -> bool:
 # tested in tests/test_import_export.py and tests/test_bulk_routes_http.py; every other check
 # (no 5xx, declared statuses and bodies, schema-violating requests refused) runs on it here.
 # The service desk's case import likewise (tests/service/test_case_import.py), and the
-# suppression list import (tests/marketing/test_campaign_api.py).
+# suppression list import (tests/marketing/test_campaign_api.py), and the sales lead import
+# (tests/sales/test_api.py).
 UNCHECKABLE_ACCEPTANCE = {
     "POST /api/v1/customers/import": [positive_data_acceptance],
     "POST /api/v1/service/cases/import": [positive_data_acceptance],
     "POST /api/v1/marketing/suppressions/import": [positive_data_acceptance],
     "POST /api/v1/marketing/segments/{segment_id}/import": [positive_data_acceptance],
+    "POST /api/v1/sales/leads/import": [positive_data_acceptance],
 }
 # Rows the seed creates; with the sequences reset they get these primary keys.
 SEEDED_CUSTOMERS = 3

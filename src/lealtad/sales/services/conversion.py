@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from pydantic import ValidationError
 
 from lealtad.core import hub
 from lealtad.core.audit import Actor
@@ -170,12 +171,20 @@ def _customers(leads: Sequence[Lead], actor: Actor) -> list[int]:
 
 
 def _new_customer(lead: Lead, actor: Actor) -> int:
-    ref = CustomerRef(
-        email=lead.email or None,
-        phone=lead.phone or None,
-        national_id=lead.national_id or None,
-        name=lead.person_name or None,
-    )
+    try:
+        ref = CustomerRef(
+            email=lead.email or None,
+            phone=lead.phone or None,
+            national_id=lead.national_id or None,
+            name=lead.person_name or None,
+        )
+    except ValidationError as exc:  # a lead kept before today's rules (an old import)
+        raise SalesRefused(
+            _("Lead %(id)s cannot become a customer: %(why)s"),
+            field="lead",
+            id=lead.pk,
+            why=exc.errors()[0]["msg"],
+        ) from None
     if lead.person_name:
         profile = CustomerProfile(kind="person", lifecycle_status="prospect")
     else:
