@@ -153,3 +153,41 @@ def test_clawback_never_takes_more_than_was_paid(api, story):
     total = sum(CommissionLine.objects.values_list("amount", flat=True), Decimal(0))
     assert total == 0
     assert CommissionLine.objects.filter(kind="clawback").count() == 1
+
+
+def test_payment_basis_pays_when_the_money_is_captured(api, story):
+    rule(name="Cobrado 4%", basis="payment", rate="0.04")
+    order = place(api, story, [{"sku": demo.SHIRT_M, "quantity": 2}])
+    dispatch()
+    assert CommissionLine.objects.count() == 0  # only authorized: nothing paid yet
+    shipped = api.post(
+        f"/api/v1/orders/{order['number']}/ship", {"lines": []}, content_type="application/json"
+    )
+    assert shipped.status_code == 200, shipped.content
+    dispatch()
+    [line] = CommissionLine.objects.all()
+    assert line.basis == "payment"
+    assert line.amount == (net(order) * Decimal("0.04")).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def test_an_rma_claws_back_once_whichever_message_tells_it_first(api, story):
+    from lealtad.core import hub
+
+    rule()
+    order = place(api, story, [{"sku": demo.SHIRT_M, "quantity": 2}])
+    dispatch()
+    ship_and_return(api, order["number"], demo.SHIRT_M, 2, "ret-rma")
+    rma = hub.Message(
+        0,
+        "RMA-000001#rma.received",
+        "rma.received",
+        "service",
+        story.customer_id,
+        {"rma": "RMA-000001", "orders": [order["number"]]},
+        timezone.now(),
+    )
+    commissions.apply_messages([rma])
+    dispatch()  # commerce's own order.returned comes after: nothing more to take back
+    [back] = CommissionLine.objects.filter(kind="clawback")
+    assert back.reference == "RMA-000001"
+    assert sum(CommissionLine.objects.values_list("amount", flat=True), Decimal(0)) == 0

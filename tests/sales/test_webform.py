@@ -147,3 +147,20 @@ def test_an_inactive_or_unknown_form_is_not_found(form):
     form.save()
     assert Client().get(URL).status_code == 404
     assert Client().get("/sales/forms/nada/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "0993757370",
+        "593 99 375 7370",
+        "+593(0)99 375 7370",
+        "(099) 375.7370",
+        "".join(chr(0xFF10 + int(d)) for d in "0993757370"),  # fullwidth digits,
+    ],
+)
+def test_any_way_of_writing_the_mobile_is_one_number_and_one_lead(form, typed):
+    send(form)  # first written 099-375-7370
+    again = send(form, phone=typed)
+    assert again.status_code == 302
+    assert list(Lead.objects.values_list("phone", flat=True)) == ["+593993757370"]

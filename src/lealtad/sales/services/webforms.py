@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -70,8 +70,17 @@ def _token_status(form: WebForm, token: str, now: datetime) -> str:
     return "ok"
 
 
-def _digest(form: WebForm, values: Mapping[str, str]) -> str:
-    parts = [form.slug, *(" ".join(values.get(n, "").split()).casefold() for n in FIELDS)]
+def _digest(form: WebForm, lead: leads.NewLead, message: str) -> str:
+    """What was typed, as the lead service normalised it: the same phone written another way
+    (``099-375-7370``, ``+593 99 375 7370``) is the same submission."""
+    parts = [
+        form.slug,
+        lead.person_name.casefold(),
+        lead.company_name.casefold(),
+        lead.email,
+        lead.phone,
+        " ".join(message.split()).casefold(),
+    ]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -80,7 +89,7 @@ def _rate_limited(address: str, now: datetime) -> bool:
     return recent.count() >= RATE_LIMIT
 
 
-def _new_lead(form: WebForm, values: Mapping[str, str], digest: str, now: datetime) -> Any:
+def _new_lead(form: WebForm, values: Mapping[str, str], now: datetime) -> Any:
     consent = form.consent_text or _("I agree to be contacted about my request.")
     notes = values.get("message", "")
     notes += "\n\n" + _("Consent given on %(day)s: %(text)s") % {
@@ -89,7 +98,7 @@ def _new_lead(form: WebForm, values: Mapping[str, str], digest: str, now: dateti
     }
     row = {
         "source": LeadSource.WEB_FORM,
-        "external_id": f"{form.slug}:{digest[:40]}",
+        "external_id": f"{form.slug}:pending",  # replaced by the digest once normalised
         "person_name": values.get("name", ""),
         "company_name": values.get("company", ""),
         "email": values.get("email", ""),
@@ -114,14 +123,15 @@ def submit(
     token = _token_status(form, str(data.get("token") or ""), now)
     if token != "ok":
         return Outcome(token, problems=problems)
-    digest = _digest(form, values)
-    known = WebFormSubmission.objects.filter(form=form, digest=digest).select_related("lead")
-    if (seen := known.first()) is not None:
-        return Outcome("repeat", lead=seen.lead)
-    new, found = _new_lead(form, values, digest, now)
+    new, found = _new_lead(form, values, now)
     problems.update({_form_field(name): message for name, message in found})
     if problems or new is None:
         return Outcome("invalid", problems=problems)
+    digest = _digest(form, new, values["message"])
+    known = WebFormSubmission.objects.filter(form=form, digest=digest).select_related("lead")
+    if (seen := known.first()) is not None:
+        return Outcome("repeat", lead=seen.lead)
+    new = replace(new, external_id=f"{form.slug}:{digest[:40]}")
     if _rate_limited(address, now):
         return Outcome("rate_limited")
     return _capture(form, new, digest, address, now)
