@@ -13,14 +13,16 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.formats import number_format
 
+from lealtad.core.roles import Role
 from lealtad.customers.selectors import subject as customer_subject
 from lealtad.sales.choices import StageKind
-from lealtad.sales.models import Opportunity, Pipeline, SalesTeam, Stage
+from lealtad.sales.models import Opportunity, Pipeline, SalesTeam, Stage, TeamMember
 
 CARDS_PER_COLUMN = 12
+SALES_ROLES = (Role.SALES_REP.value, Role.SALES_MANAGER.value)
 
 
 @dataclass(frozen=True)
@@ -83,11 +85,13 @@ def teams() -> list[SalesTeam]:
 
 
 def sellers() -> list[tuple[int, str]]:
-    """Everyone who owns an opportunity or belongs to a sales team, for the owner filter."""
+    """The sales team members and the holders of a sales role, for the owner filter (read
+    from the teams and groups, not from the opportunities: cheap at any number of deals)."""
     user_model = get_user_model()
-    owners = Opportunity.objects.values("owner_id").distinct()
-    members = SalesTeam.objects.values("members__user_id")
-    rows = user_model.objects.filter(pk__in=owners) | user_model.objects.filter(pk__in=members)
+    members = TeamMember.objects.filter(active=True).values("user_id")
+    rows = user_model.objects.filter(is_active=True).filter(
+        Q(pk__in=members) | Q(groups__name__in=SALES_ROLES)
+    )
     return [(u.pk, u.get_username()) for u in rows.distinct().order_by("username")]
 
 

@@ -17,8 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from lealtad.sales.choices import ForecastCategory, StageKind
@@ -56,30 +55,13 @@ def forecast(filters: BoardFilters, first: date, months: int) -> ForecastView:
     wanted = [first]
     while len(wanted) < months:
         wanted.append(next_month(wanted[-1]))
-    rows = (
-        _open(filters)
-        .filter(close_date__gte=first, close_date__lt=next_month(wanted[-1]))
-        .annotate(month=TruncMonth("close_date"), probability=F("stage__probability"))
-        .values("owner_id", "team_id", "month", "forecast_category", "probability")
-        .annotate(n=Count("id"), amount=Sum("amount"))
-        .order_by()
-    )
     deals: list[engine.OpenDeal] = []
     counts: dict[tuple[object, ...], int] = defaultdict(int)
-    for i, row in enumerate(rows):
-        month = _first_day(row["month"])
-        deals.append(
-            engine.OpenDeal(
-                i,
-                row["amount"] or Decimal(0),
-                Decimal(row["probability"]) / HUNDRED,
-                month,
-                row["owner_id"],
-                row["team_id"],
-                engine.Category(row["forecast_category"]),
-            )
-        )
-        if row["forecast_category"] != ForecastCategory.OMITTED:
+    for month in wanted:  # a range on the close date per month: no date function per row
+        for row in _grouped(filters, month):
+            deals.append(_deal(len(deals), row, month))
+            if row["forecast_category"] == ForecastCategory.OMITTED:
+                continue
             for key in (("rep", row["owner_id"], month), ("team", row["team_id"], month)):
                 counts[key] += row["n"]
             counts[("month", month)] += row["n"]
@@ -88,9 +70,26 @@ def forecast(filters: BoardFilters, first: date, months: int) -> ForecastView:
     return ForecastView(result, wanted, _seller_names(result), _team_names(result))
 
 
-def _first_day(value: date | datetime) -> date:
-    day = value.date() if isinstance(value, datetime) else value
-    return day.replace(day=1)
+def _grouped(filters: BoardFilters, month: date) -> QuerySet[Opportunity, dict[str, Any]]:
+    return (
+        _open(filters)
+        .filter(close_date__gte=month, close_date__lt=next_month(month))
+        .values("owner_id", "team_id", "forecast_category", "stage__probability")
+        .annotate(n=Count("id"), amount=Sum("amount"))
+        .order_by()
+    )
+
+
+def _deal(index: int, row: dict[str, Any], month: date) -> engine.OpenDeal:
+    return engine.OpenDeal(
+        index,
+        row["amount"] or Decimal(0),
+        Decimal(row["stage__probability"]) / HUNDRED,
+        month,
+        row["owner_id"],
+        row["team_id"],
+        engine.Category(row["forecast_category"]),
+    )
 
 
 def _counted(result: engine.Forecast, counts: dict[tuple[object, ...], int]) -> engine.Forecast:
