@@ -13,8 +13,13 @@ from tests.marketing.test_campaign_support import campaign, person, segment
 pytestmark = pytest.mark.django_db
 
 WORDS = {
-    "es": {"email": "Correo electrónico", "sms": "SMS", "mail": "Correo postal"},
-    "en": {"email": "E-mail", "sms": "SMS", "mail": "Postal mail"},
+    "es": {
+        "email": "Correo electrónico",
+        "sms": "SMS",
+        "mail": "Correo postal",
+        "draft": "Borrador",
+    },
+    "en": {"email": "E-mail", "sms": "SMS", "mail": "Postal mail", "draft": "Draft"},
 }
 
 
@@ -39,3 +44,6 @@ def test_campaigns_and_suppressions_name_their_channels(make_user, language) -> 
     assert first == words["mail"]
     assert re.search(r"<td>\d{2}/\d{2}/\d{4} \d{2}:\d{2}</td>", table)  # the page's dates
     assert f'<option value="mail">{words["mail"]}</option>' in html
+    calendar = web.get("/marketing/calendar/").content.decode()
+    unscheduled = re.search(r'<ul id="unscheduled">.*?</ul>', calendar, re.S)[0]
+    assert f'<span class="badge">{words["draft"]}</span>' in unscheduled
