@@ -37,7 +37,7 @@ class CommissionRuleIn(Schema):
     customer_kind: Literal["", "new", "repeat"] = ""
 
 
-class PeriodIn(Schema):
+class CommissionPeriodIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     rep: str = Field(min_length=1, max_length=150, description="user id or username")
@@ -80,7 +80,7 @@ def preview(request: HttpRequest, rep: str, start: date, end: date) -> Any:
 
 
 @router.post(f"{PREFIX}/statements", response={201: dict[str, Any], **errors(404, 409, 422)})
-def settle(request: HttpRequest, body: PeriodIn) -> Any:
+def settle(request: HttpRequest, body: CommissionPeriodIn) -> Any:
     """Settle the rep's period into a statement; a period settled already answers 409."""
     who = require(request, Capability.SALES_MANAGE)
     period = commissions.check_period(body.rep, body.start, body.end)

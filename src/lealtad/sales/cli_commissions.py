@@ -64,10 +64,18 @@ def settle_command(
 ) -> None:
     """Settle the period into a statement (refused when it is settled already)."""
     django_ready()
+    from django.contrib.auth import get_user_model
+
     from lealtad.core.audit import Actor
     from lealtad.sales.services import commissions
 
-    actor = Actor(label=as_user or "cli", channel="cli")
+    actor = Actor(label="cli", channel="cli")
+    if as_user:
+        user = get_user_model().objects.filter(username=as_user).first()
+        if user is None:
+            typer.echo(f"--as: no user {as_user!r}", err=True)
+            raise typer.Exit(2)
+        actor = Actor.for_user(user, channel="cli")
     _show(commissions.settle(_period(rep, start, end), actor))
 
 
