@@ -124,3 +124,18 @@ def test_a_context_adds_its_list_and_the_first_word_stays() -> None:
     assert vocabulary.label("tests.sample", "c") == "C"
     assert vocabulary.label("tests.sample", "not_there.yet") == "Not there yet"
     assert vocabulary.label("no.such.list", "x-y") == "X y"
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("es", "Cambiado en la administración"), ("en", "Changed in the admin")]
+)
+def test_the_admins_audit_list_shows_actions_in_words(language: str, words: str) -> None:
+    from django.contrib import admin
+
+    from lealtad.core.admin import AuditEntryAdmin
+    from lealtad.core.models import AuditEntry
+
+    listed = AuditEntryAdmin(AuditEntry, admin.site)
+    assert "action_words" in listed.list_display and "action" not in listed.list_display
+    with translation.override(language):
+        assert listed.action_words(AuditEntry(action="admin_change")) == words
