@@ -80,7 +80,7 @@ def test_submit_send_and_the_pdf_from_the_page(story, seller, smtp_sink) -> None
     seller.post(f"/sales/quotes/{number}/send/", {"to": "compras@cliente.mx"})
     assert Quote.objects.get().status == "sent" and len(smtp_sink.received) == 1
     edit = seller.post(f"/sales/quotes/{number}/edit/", _form(story), follow=True)
-    assert "can no longer change" in edit.content.decode()
+    assert "ya no puede cambiar" in edit.content.decode()  # the installation speaks Spanish
     pdf = seller.get(f"/sales/quotes/{number}/pdf/")
     assert pdf["Content-Type"] == "application/pdf"
     english = seller.get(f"/sales/quotes/{number}/", HTTP_ACCEPT_LANGUAGE="en")

@@ -75,6 +75,13 @@ def _editor_rows(data: quotes.QuoteInput | None) -> list[dict[str, Any]]:
     return rows + [{} for _ in range(EMPTY_ROWS)]
 
 
+def _version(number: str, asked: str) -> Quote:
+    """The version asked for (``?version=``), else the latest one."""
+    if asked.isdigit() and len(asked) <= 6:
+        return quotes.version_of(number, int(asked))
+    return quotes.latest(number)
+
+
 @login_required
 @require_GET
 def quote_list(request: HttpRequest) -> HttpResponse:
@@ -161,8 +168,7 @@ def quote_preview(request: HttpRequest) -> HttpResponse:
 @require_GET
 def quote_detail(request: HttpRequest, number: str) -> HttpResponse:
     who = require(request, Capability.SALES_WORK)
-    version = request.GET.get("version", "")
-    quote = quotes.version_of(number, int(version)) if version.isdigit() else quotes.latest(number)
+    quote = _version(number, request.GET.get("version", ""))
     latest = quotes.latest(number)
     context = {
         "quote": quote,
@@ -179,8 +185,7 @@ def quote_detail(request: HttpRequest, number: str) -> HttpResponse:
 @require_GET
 def quote_pdf(request: HttpRequest, number: str) -> HttpResponse:
     require(request, Capability.SALES_WORK)
-    version = request.GET.get("version", "")
-    quote = quotes.version_of(number, int(version)) if version.isdigit() else quotes.latest(number)
+    quote = _version(number, request.GET.get("version", ""))
     response = HttpResponse(quote_sending.pdf_of(quote), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{quote.number}-v{quote.version}.pdf"'
     return response
