@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from lealtad.core import vocabulary
+
 
 class RequestKind(models.TextChoices):
     ACCESS = "access", _("Access")
@@ -45,3 +47,15 @@ class DataClass(models.TextChoices):
     LAPSED_PROSPECTS = "lapsed_prospects", _("Lapsed prospects")
     HUB_MESSAGES = "hub_messages", _("Delivered hub messages")
     CLOSED_REQUESTS = "closed_requests", _("Closed data-subject requests")
+
+
+# Who started a retention run (``RetentionRun.trigger``), in words on the retention page.
+vocabulary.register(
+    "privacy.run_trigger",
+    {
+        "schedule": pgettext_lazy("retention run", "scheduled"),
+        "cli": pgettext_lazy("retention run", "from the command line"),
+        "web": pgettext_lazy("retention run", "from this page"),
+        "api": pgettext_lazy("retention run", "through the API"),
+    },
+)
