@@ -197,6 +197,8 @@ def test_the_receipts_show_the_points_in_spanish_and_english(clerk, story, membe
     assert "500 puntos (5,00 USD)" in sale_es  # as Ecuador writes money
     rest = str(total - Decimal("5.00")).replace(".", ",")
     assert f"Efectivo: {rest} USD" in sale_es
+    order_es = spanish.get(f"/store/orders/{number}/").content.decode()
+    assert "500 puntos de fidelización" in order_es  # the order page names the tender
     english = client_for("store_clerk", HOME, language="en")
     assert (
         "500 points (5.00 USD)" in english.get(f"/store/orders/{number}/receipt/").content.decode()
