@@ -157,7 +157,7 @@ def test_a_move_to_another_pipelines_stage_is_refused(signed_in, pipeline, rep) 
         {"opportunity": deal.pk, "stage": other.stages.get(name="Aviso").pk},
         HTTP_HX_REQUEST="true",
     )
-    assert "That stage is not in pipeline" in answer.content.decode()
+    assert f"That stage is not in pipeline {pipeline.name}." in answer.content.decode()
     assert Opportunity.objects.get(pk=deal.pk).stage.name == "Prospección"
 
 

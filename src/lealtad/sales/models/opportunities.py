@@ -69,6 +69,9 @@ class Opportunity(models.Model):
         indexes = [
             # The board: one pipeline's stages, each column by close date.
             models.Index(fields=["stage", "close_date"], name="sales_opp_stage_close"),
+            # Each column's biggest cards and its count and sum, read from the index alone.
+            models.Index(fields=["stage", "-amount"], name="sales_opp_stage_amount"),
+            models.Index(fields=["owner", "stage", "-amount"], name="sales_opp_owner_amount"),
             # A rep's board and forecast.
             models.Index(fields=["owner", "stage", "close_date"], name="sales_opp_owner"),
             models.Index(fields=["team", "close_date"], name="sales_opp_team"),

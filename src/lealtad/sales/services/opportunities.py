@@ -114,9 +114,10 @@ def _locked(ids: Sequence[int]) -> dict[int, Opportunity]:
 def _target(opportunity: Opportunity, stage: Stage | None, field: str) -> Stage:
     if stage is None or stage.pipeline_id != opportunity.pipeline_id:
         raise SalesRefused(
-            _("That stage is not in pipeline %(code)s."),
+            _("That stage is not in pipeline %(pipeline)s."),
             field=field,
-            code=opportunity.pipeline.code,
+            code="stage_not_in_pipeline",
+            pipeline=opportunity.pipeline.name,
         )
     current = opportunity.stage
     if current.kind != StageKind.OPEN and stage.pk != current.pk:
