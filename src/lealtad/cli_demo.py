@@ -59,3 +59,6 @@ def demo(
     club = loyalty_demo.seed()  # the club, its members earning on the last year's orders
     typer.echo(f"loyalty: {club.program.name}, {club.members} members, {club.entries} entries")
     typer.echo(str(marketing_demo.seed()))
+    from lealtad.sales import demo as sales_demo
+
+    typer.echo(str(sales_demo.seed()))  # a team, leads and a pipeline with deals at each stage
