@@ -139,3 +139,15 @@ def test_the_admins_audit_list_shows_actions_in_words(language: str, words: str)
     assert "action_words" in listed.list_display and "action" not in listed.list_display
     with translation.override(language):
         assert listed.action_words(AuditEntry(action="admin_change")) == words
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "withdrawn"), [("es", "retirado"), ("en", "withdrawn")])
+def test_the_values_an_audit_entry_kept_read_as_words(make_user, merged, language, withdrawn):
+    """A consent withdrawn reads "withdrawn", not False; a status, its label, not its code."""
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(make_user("supervisor"))
+    html = client.get(f"/customers/{merged}/").content.decode()
+    afters = re.findall(r'<span class="after">([^<]*)</span>', html)
+    assert withdrawn in afters
+    assert not {"False", "True", "merged", "active"} & set(afters), afters

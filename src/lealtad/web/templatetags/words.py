@@ -90,6 +90,33 @@ def _customer_fields() -> dict[str, Promise]:
     }
 
 
+@cache
+def _customer_choices() -> dict[str, dict[Any, Any]]:
+    """The customer record's fields with choices: a changed value is read as its label."""
+    fields = apps.get_model("customers", "Customer")._meta.get_fields()
+    return {
+        f.name: dict(f.choices)
+        for f in fields
+        if getattr(f, "choices", None)  # a relation has none
+    }
+
+
+@register.filter
+def audit_value(value: object, field: object) -> object:
+    """A value before or after a change as the reader says it: a consent given or withdrawn,
+    yes or no, a choice's label; anything else as it was kept."""
+    if value is None or value == "":
+        return DASH
+    if isinstance(value, bool):
+        if str(field).startswith("consent:"):
+            return gettext("given") if value else gettext("withdrawn")
+        return gettext("yes") if value else gettext("no")
+    choices = _customer_choices().get(str(field))
+    if choices and isinstance(value, str | int):  # lists and mappings are kept as they are
+        return choices.get(value, value)
+    return value
+
+
 @register.filter
 def audit_field(code: object) -> str:
     """A changed field's name: the registry's word, else the customer record's own label
