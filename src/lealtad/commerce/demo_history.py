@@ -57,7 +57,7 @@ COLUMNS = {
     "Shipment": "id order from_location status carrier tracking ship_to lines shipped_at "
     "delivered_at idempotency_key",
     "Payment": "id order kind status gateway reference method_label amount refunded original "
-    "authorization shipment channel created_at",
+    "authorization shipment channel created_at points",
     "Return": "id number order customer_id channel location reason refund_amount "
     "refund_method receipt receipt_to exchange_order idempotency_key created_at created_by",
     "ReturnLine": "id ret order_line quantity refund restocked",

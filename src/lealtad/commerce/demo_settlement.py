@@ -183,7 +183,7 @@ class Settlement:
             pid = self.ids.take("Payment")
             given_back = refunded if status == "captured" else "0.00"
             head = (pid, order_id, "charge", status, "demo", f"demo-{pid}", label, amount)
-            rows.append((*head, given_back, None, *links, channel, taken))
+            rows.append((*head, given_back, None, *links, channel, taken, 0))  # no points
             return pid
 
         if channel == "pos":
@@ -225,7 +225,7 @@ class Settlement:
             )
         pid = self.ids.take("Payment")
         paid = (pid, order_id, "refund", "refunded", "demo", f"demo-{pid}", "", refund)
-        self.out["Payment"].append((*paid, "0.00", charge, None, None, came, at))
+        self.out["Payment"].append((*paid, "0.00", charge, None, None, came, at, 0))
 
 
 @dataclass(frozen=True)
