@@ -48,6 +48,9 @@ _PORTAL += ("community", "question", "attachment")
 PUBLIC_PAGES |= {"service:survey_answer"} | {f"portal:{name}" for name in _PORTAL}
 # A message's signed links (tests/marketing/test_responses_public.py, test_preferences.py).
 PUBLIC_PAGES |= {f"marketing_public:{name}" for name in ("unsubscribe", "click", "preferences")}
+# The lead web form a company embeds (tests/sales/test_webform.py: honeypot, timestamp, rate
+# limit) and each seller's calendar feed, whose secret token is the key (test_calendar_pages).
+PUBLIC_PAGES |= {"sales:webform", "sales:webform_thanks", "sales:calendar_feed"}
 _CAPABILITY = re.compile(r"Capability\.[A-Z_]+")
 _CALL = re.compile(r"\b(_?[a-z][a-z0-9_]*)\(")
 
