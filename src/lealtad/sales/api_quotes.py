@@ -45,7 +45,7 @@ EmailText = Annotated[
 ]
 
 
-class QuoteLineIn(Schema):
+class SalesQuoteLineIn(Schema):
     model_config = _STRICT
 
     sku: str = Field(min_length=1, max_length=60)
@@ -55,7 +55,7 @@ class QuoteLineIn(Schema):
     discount_amount: AmountText = "0"
 
 
-class QuoteIn(Schema):
+class SalesQuoteIn(Schema):
     """A draft: for a customer or an opportunity (its customer), in a country (its VAT);
     the currency is the products'. Each SKU once."""
 
@@ -65,7 +65,7 @@ class QuoteIn(Schema):
     )
 
     country: str = Field(pattern=r"^[A-Za-z]{2}$", description="ISO 3166: EC, CO, PE, MX…")
-    lines: list[QuoteLineIn] = Field(min_length=1, max_length=200)
+    lines: list[SalesQuoteLineIn] = Field(min_length=1, max_length=200)
     customer_id: int | None = Field(default=None, ge=1)
     opportunity: str | None = Field(
         default=None, min_length=1, max_length=20, description="the opportunity's number"
@@ -78,7 +78,7 @@ class QuoteIn(Schema):
     discount_amount: AmountText = "0"
 
 
-class DecisionIn(Schema):
+class QuoteDecisionIn(Schema):
     """A rejection says why (``note`` not blank)."""
 
     model_config = ConfigDict(
@@ -93,13 +93,13 @@ class DecisionIn(Schema):
     note: CleanText = Field(default="", max_length=500)
 
 
-class SendIn(Schema):
+class QuoteSendIn(Schema):
     model_config = _STRICT
 
     to: EmailText
 
 
-class AcceptIn(Schema):
+class QuoteAcceptIn(Schema):
     """How the order is fulfilled and paid, as commerce's ``POST /orders`` takes it."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=FULFIL_RULES)
@@ -111,7 +111,7 @@ class AcceptIn(Schema):
     payment: PaymentIn
 
     @model_validator(mode="after")
-    def _fulfilment(self) -> AcceptIn:
+    def _fulfilment(self) -> QuoteAcceptIn:
         check_fulfilment(
             self.fulfilment, self.ship_address_id, self.ship_address_kind, self.pickup_location
         )
@@ -125,7 +125,7 @@ class ListFilter(Schema):
     ] = ""
 
 
-def _line(line: QuoteLineIn) -> quotes.LineInput:
+def _line(line: SalesQuoteLineIn) -> quotes.LineInput:
     return quotes.LineInput(
         sku=line.sku,
         quantity=line.quantity,
@@ -135,7 +135,7 @@ def _line(line: QuoteLineIn) -> quotes.LineInput:
     )
 
 
-def _input(body: QuoteIn) -> quotes.QuoteInput:
+def _input(body: SalesQuoteIn) -> quotes.QuoteInput:
     fields = body.model_dump(
         exclude={"lines", "opportunity", "discount_percent", "discount_amount"}
     )
@@ -218,7 +218,7 @@ def list_quotes(request: HttpRequest, filters: Query[ListFilter]) -> Any:
 
 
 @router.post("/sales/quotes", response={201: dict[str, Any], **errors(404, 409)})
-def create_quote(request: HttpRequest, body: QuoteIn) -> Any:
+def create_quote(request: HttpRequest, body: SalesQuoteIn) -> Any:
     who = require(request, Capability.SALES_WORK)
     return 201, quote_dict(quotes.create_quote(_input(body), who.actor))
 
@@ -245,7 +245,7 @@ def quote_pdf(
 
 
 @router.put("/sales/quotes/{number}", response={200: dict[str, Any], **errors(404, 409)})
-def update_quote(request: HttpRequest, number: str, body: QuoteIn) -> Any:
+def update_quote(request: HttpRequest, number: str, body: SalesQuoteIn) -> Any:
     """Rewrite the draft (a sent or decided version cannot change: 409, revise it)."""
     who = require(request, Capability.SALES_WORK)
     return quote_dict(quotes.update_draft(number, _input(body), who.actor))
@@ -265,13 +265,13 @@ def submit(request: HttpRequest, number: str) -> Any:
 
 
 @router.post("/sales/quotes/{number}/decision", response={200: dict[str, Any], **errors(404, 409)})
-def decide(request: HttpRequest, number: str, body: DecisionIn) -> Any:
+def decide(request: HttpRequest, number: str, body: QuoteDecisionIn) -> Any:
     who = require(request, Capability.SALES_MANAGE)
     return quote_dict(quotes.decide(number, body.approve, body.note, who.actor))
 
 
 @router.post("/sales/quotes/{number}/send", response={200: dict[str, Any], **errors(404, 409)})
-def send(request: HttpRequest, number: str, body: SendIn) -> Any:
+def send(request: HttpRequest, number: str, body: QuoteSendIn) -> Any:
     who = require(request, Capability.SALES_WORK)
     return quote_dict(quote_sending.send(number, body.to, who.actor))
 
@@ -279,7 +279,7 @@ def send(request: HttpRequest, number: str, body: SendIn) -> Any:
 @router.post(
     "/sales/quotes/{number}/accept", response={200: dict[str, Any], **errors(402, 404, 409)}
 )
-def accept(request: HttpRequest, number: str, body: AcceptIn) -> Any:
+def accept(request: HttpRequest, number: str, body: QuoteAcceptIn) -> Any:
     """Place the order through commerce at the quote's total (409 if prices moved since)."""
     who = require(request, Capability.SALES_WORK)
     require(request, Capability.SELL)

@@ -19,7 +19,7 @@ router = Router(tags=["sales: scoring"])
 PREFIX = "/sales/scoring"
 
 
-class RunIn(Schema):
+class ScoringRunIn(Schema):
     """Which open leads to score (every open lead when none are named)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -33,7 +33,7 @@ class ReportQuery(Schema):
 
 
 @router.post(f"{PREFIX}/run", response={200: dict[str, Any]})
-def run(request: HttpRequest, body: RunIn) -> Any:
+def run(request: HttpRequest, body: ScoringRunIn) -> Any:
     """Score open leads now; ``refit`` learns from history again first. Says whether the
     model or the stage weight scored them (and why), and from how many closed leads."""
     require(request, Capability.SALES_MANAGE)
