@@ -7,8 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lealtad.core.schema_values import decimal_text
+from lealtad.core.schema_values import decimal_text, one_of
 from lealtad.core.text_schema import CleanText
+from lealtad.sales.choices import TimeCategory
 
 Amount = decimal_text(12, 2, zero=True)  # money in API bodies, as text ("1200.50")
 
@@ -29,3 +30,6 @@ class LeadCapturedEvent(BaseModel):
     campaign: CleanText | None = Field(default=None, max_length=80)
     notes: CleanText | None = Field(default=None, max_length=2000)
     team: str | None = Field(default=None, max_length=40, pattern=r"^[-a-zA-Z0-9_]+$")
+
+
+TimeCategoryCode = one_of(["", *TimeCategory.values])  # an activity's; empty: not said
