@@ -39,6 +39,22 @@ def decimal_text(digits: int, places: int, *, zero: bool = False) -> Any:
     ]
 
 
+def fraction_text(places: int) -> Any:
+    """A share from 0 to 1 as text (``"0.05"`` is 5 %), at most ``places`` decimals."""
+    pattern = rf"^(?:0?\.[0-9]{{1,{places}}}|0|1(?:\.0{{1,{places}}})?)$"
+
+    def check(value: object) -> object:
+        if not isinstance(value, str) or not re.fullmatch(pattern, value):
+            raise ValueError(f"a share from 0 to 1 written as text, at most {places} decimals")
+        return value
+
+    return Annotated[
+        Decimal,
+        BeforeValidator(check),
+        WithJsonSchema({"type": "string", "pattern": pattern, "examples": ["0.05"]}),
+    ]
+
+
 def one_of(values: Iterable[str]) -> Any:
     """One of ``values`` (e.g. ``OfferKind.values``), as a ``Literal`` the schema lists."""
     return Literal[tuple(values)]  # type: ignore[valid-type]

@@ -4,7 +4,6 @@ manages the sales force (``sales.manage``). Thin: the services decide."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -15,6 +14,7 @@ from lealtad.core.access import require
 from lealtad.core.api_errors import errors
 from lealtad.core.roles import Capability
 from lealtad.sales import selectors_commissions
+from lealtad.sales.schemas import Rate
 from lealtad.sales.services import commission_rules, commissions
 
 router = Router(tags=["sales: commissions"])
@@ -26,13 +26,13 @@ class CommissionRuleIn(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=120)
+    name: str = Field(min_length=1, max_length=120, pattern=r"\S")
     basis: Literal["invoice", "payment", "margin"]
-    rate: Decimal = Field(ge=0, le=1, max_digits=6, decimal_places=4)
+    rate: Rate
     valid_from: date
     valid_to: date | None = None
     product_line: str = Field(default="", max_length=60)
-    rep_id: int | None = None
+    rep_id: int | None = Field(default=None, ge=1)
     tier: str = Field(default="", max_length=12)
     customer_kind: Literal["", "new", "repeat"] = ""
 
@@ -51,7 +51,7 @@ def list_rules(request: HttpRequest) -> Any:
     return [selectors_commissions.rule_dict(r) for r in selectors_commissions.rules()]
 
 
-@router.post(f"{PREFIX}/rules", response={201: dict[str, Any], **errors(409, 422)})
+@router.post(f"{PREFIX}/rules", response={201: dict[str, Any], **errors(404, 409, 422)})
 def create_rule(request: HttpRequest, body: CommissionRuleIn) -> Any:
     who = require(request, Capability.SALES_MANAGE)
     rule = commission_rules.save_rule(body.model_dump(), who.actor)

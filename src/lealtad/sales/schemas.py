@@ -7,11 +7,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lealtad.core.schema_values import decimal_text, one_of
+from lealtad.core.schema_values import decimal_text, fraction_text, one_of
 from lealtad.core.text_schema import CleanText
 from lealtad.sales.choices import TimeCategory
 
 Amount = decimal_text(12, 2, zero=True)  # money in API bodies, as text ("1200.50")
+Rate = fraction_text(4)  # a commission rate, as text ("0.05" is 5 %)
 
 EventSource = Literal["web_form", "event", "campaign", "telemarketing"]
 

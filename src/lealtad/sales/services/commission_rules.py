@@ -92,7 +92,7 @@ def _rep(values: Mapping[str, Any]) -> int | None:
     except ValueError:
         raise SalesRefused(_("Not a user."), field="rep_id") from None
     if not get_user_model().objects.filter(pk=rep, is_active=True).exists():
-        raise SalesRefused(_("No active user %(id)s."), field="rep_id", id=rep)
+        raise SalesNotFound(_("No active user %(id)s."), field="rep_id", id=rep)
     return rep
 
 
@@ -112,7 +112,9 @@ def check_rule(values: Mapping[str, Any]) -> dict[str, Any]:
     valid_from = _day(values, "valid_from", required=True)
     valid_to = _day(values, "valid_to", required=False)
     if valid_to is not None and valid_from is not None and valid_to < valid_from:
-        raise SalesRefused(_("The rule ends before it starts."), field="valid_to")
+        raise SalesConflict(  # two fields together: a rule JSON Schema cannot state
+            _("The rule ends before it starts."), field="valid_to", code="rule_ends_before_start"
+        )
     return {
         "name": name,
         "basis": basis,
