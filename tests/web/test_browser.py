@@ -80,7 +80,7 @@ def test_edit_rejects_a_bad_phone_then_saves_with_audit(page: Page, live_server,
     page.fill("#id_new_phone", "")
     page.click("button[type=submit].primary")
     expect(page).to_have_url(re.compile(rf"/customers/{customer_id}/$"))
-    row = page.locator("#audit tr", has_text=agent.username).filter(has_text="health_insurance")
+    row = page.locator("#audit tr", has_text=agent.username).filter(has_text="Seguro médico")
     expect(row).to_contain_text("IESS → Salud S.A.")
     expect(row).to_contain_text(agent.username)
 

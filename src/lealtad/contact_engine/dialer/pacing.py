@@ -147,8 +147,9 @@ def expected_abandon_share(
     z = mu / sigma
     cdf = 0.5 * (1 + math.erf(z / math.sqrt(2)))
     pdf = math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
-    # A call cannot be abandoned twice: the approximation overshoots when answers are few.
-    return min((mu * cdf + sigma * pdf) / mean_answers, 1.0)
+    # A call cannot be abandoned twice: the approximation overshoots when answers are few;
+    # far in the tail mu*cdf and sigma*pdf cancel to a rounding error below zero.
+    return min(max((mu * cdf + sigma * pdf) / mean_answers, 0.0), 1.0)
 
 
 class _Mean:
