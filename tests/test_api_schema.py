@@ -45,6 +45,10 @@ from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from schemathesis.config._checks import (
+    NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES,
+    NegativeDataRejectionConfig,
+)
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from lealtad.core import normalize, tokens
@@ -127,6 +131,11 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 # once for the whole API rather than as a pattern on every string: do not generate them.
 schema.config.generation.update(
     max_examples=MAX_EXAMPLES, deterministic=True, no_shrink=True, allow_x00=False
+)
+# A body over its path's size limit is refused whole with 413 before it is read
+# (core/body_limits.py): a rejection like any 4xx the check already counts.
+schema.config.checks.negative_data_rejection = NegativeDataRejectionConfig(
+    expected_statuses=[*NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES, "413"]
 )
 
 
