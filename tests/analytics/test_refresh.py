@@ -85,7 +85,8 @@ def dispatch() -> None:
 
 
 def run_refresh(as_of: date | None = None) -> RefreshRun:
-    return refresh.run(Actor.system("test"), trigger="cli", as_of=as_of)
+    """A refresh as of ``TODAY`` unless told: a run that crosses midnight keeps one day."""
+    return refresh.run(Actor.system("test"), trigger="cli", as_of=as_of or TODAY)
 
 
 @pytest.fixture
