@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from lealtad.core import csv_rows
 from lealtad.core.audit import Actor
 from lealtad.core.models import OutboxMessage
 from lealtad.service.cli import app
@@ -49,7 +50,7 @@ def desk(db: None) -> None:
 
 
 def _import(text: str, source: str = "zammad", dry_run: bool = False):
-    rows = case_import.read_csv(text.encode())
+    rows = csv_rows.read_csv(text.encode())
     return case_import.import_cases(rows, source=source, actor=ACTOR, dry_run=dry_run)
 
 
@@ -241,7 +242,7 @@ def _upload(body: bytes) -> SimpleUploadedFile:
 
 
 def test_a_file_that_is_not_utf8_text_is_refused_naming_its_line():
-    with pytest.raises(case_import.UnreadableFile) as refused:
-        case_import.read_csv(b"reference,subject,category\nZ-1,Se\xf1al,other\n")
+    with pytest.raises(csv_rows.UnreadableFile) as refused:
+        csv_rows.read_csv(b"reference,subject,category\nZ-1,Se\xf1al,other\n")
     assert (refused.value.problem.line, refused.value.problem.column) == (2, "file")
     assert Case.objects.count() == 0

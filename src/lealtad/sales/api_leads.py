@@ -11,6 +11,7 @@ from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
+from lealtad.core import csv_rows
 from lealtad.core.access import require
 from lealtad.core.api_errors import errors
 from lealtad.core.roles import Capability
@@ -121,8 +122,8 @@ def import_leads(
 ) -> tuple[int, dict[str, Any]]:
     who = require(request, Capability.SALES_MANAGE)
     try:
-        rows = lead_import.read_csv(file.read())
-    except lead_import.UnreadableFile as exc:
+        rows = csv_rows.read_csv(file.read())
+    except csv_rows.UnreadableFile as exc:
         problem = {"line": 1, "column": "file", "message": str(exc)}
         return 422, {"ok": False, "problems": [problem]}
     report = lead_import.import_leads(rows, who.actor, team=team, dry_run=dry_run)

@@ -51,13 +51,14 @@ def import_command(
     """Import leads from CSV; any bad row imports nothing and every bad row is listed. Rows
     imported before are not imported twice."""
     django_ready()
+    from lealtad.core import csv_rows
     from lealtad.core.console import console, progress
     from lealtad.sales.services import lead_import
 
     actor = _actor(as_user)
     try:
-        rows = lead_import.read_csv(file.read_bytes())
-    except lead_import.UnreadableFile as exc:
+        rows = csv_rows.read_csv(file.read_bytes())
+    except csv_rows.UnreadableFile as exc:
         typer.echo(f"{file}: {exc}", err=True)
         raise typer.Exit(1) from exc
     with progress() as bar:

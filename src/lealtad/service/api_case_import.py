@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
+from lealtad.core import csv_rows
 from lealtad.core.access import require
 from lealtad.core.roles import Capability
 from lealtad.service.services import case_import
@@ -36,8 +37,8 @@ def import_cases(
 ) -> tuple[int, dict[str, Any]]:
     who = require(request, Capability.SERVICE_SUPERVISE)
     try:
-        rows = case_import.read_csv(file.read())
-    except case_import.UnreadableFile as exc:
+        rows = csv_rows.read_csv(file.read())
+    except csv_rows.UnreadableFile as exc:
         return 422, {"ok": False, "problems": [exc.problem.__dict__], "warnings": []}
     report = case_import.import_cases(rows, source=source, actor=who.actor, dry_run=dry_run)
     return (200 if report.ok else 422), report.as_dict()

@@ -84,14 +84,15 @@ def import_command(
 ) -> None:
     """Import cases from CSV: all rows or none; a repeated import opens nothing twice."""
     django_ready()
+    from lealtad.core import csv_rows
     from lealtad.core.audit import Actor
     from lealtad.core.console import console, progress
     from lealtad.service.services import case_import
 
     with open(path, "rb") as stream:
         try:
-            rows = case_import.read_csv(stream)
-        except case_import.UnreadableFile as exc:
+            rows = csv_rows.read_csv(stream)
+        except csv_rows.UnreadableFile as exc:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from None
     with progress() as bar:

@@ -8,16 +8,15 @@ twice is one lead, so a run cut short is finished by running the file again.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from lealtad.core.audit import Actor
+from lealtad.core.csv_rows import Problem
 from lealtad.sales.choices import LeadSource
 from lealtad.sales.services import leads
 from lealtad.sales.services.common import chunks
@@ -26,16 +25,6 @@ COLUMNS = leads.FIELDS  # "source" too: a file may mix them (a row without one i
 MAX_PROBLEMS = 200
 CHUNK = 2000
 Progress = Callable[[int], None]
-
-
-@dataclass
-class Problem:
-    line: int  # the file's line (the header is line 1)
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}, {self.column}: {self.message}"
 
 
 @dataclass
@@ -72,29 +61,6 @@ class ImportReport:
             "linked": self.linked,
             "already": self.already,
         }
-
-
-class UnreadableFile(ValueError):
-    """Not a CSV file in UTF-8: nothing of it can be read, so nothing is imported."""
-
-
-def read_csv(stream: IO[bytes] | bytes) -> list[dict[str, str]]:
-    """The file's rows by column name (UTF-8, with or without a BOM; comma or semicolon, as a
-    spreadsheet in Spanish saves it)."""
-    raw = stream if isinstance(stream, bytes) else stream.read()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UnreadableFile(_("Not UTF-8 text: save it as CSV UTF-8.")) from None
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;") if text.strip() else csv.excel
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    return [
-        {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
-        for row in reader
-    ]
 
 
 def import_leads(

@@ -11,12 +11,10 @@ cut short is finished by running it again.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, Any
+from typing import Any
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -24,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from lealtad.core import normalize
 from lealtad.core.audit import Actor
+from lealtad.core.csv_rows import Problem
 from lealtad.customers.selectors.owners import owners_of
 from lealtad.service.models import Case, SupportGroup
 from lealtad.service.services import opening
@@ -52,16 +51,6 @@ Progress = Callable[[int], None]
 
 
 @dataclass
-class Problem:
-    line: int  # the file's line (the header is line 1)
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}, {self.column}: {self.message}"
-
-
-@dataclass
 class ImportReport:
     rows: int = 0
     opened: int = 0
@@ -86,35 +75,6 @@ class ImportReport:
             "problems": [p.__dict__ for p in self.problems],
             "warnings": [w.__dict__ for w in self.warnings],
         }
-
-
-class UnreadableFile(ValueError):
-    """Not a CSV file in UTF-8: nothing of it can be read, so nothing is imported."""
-
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(str(problem))
-        self.problem = problem
-
-
-def read_csv(stream: IO[bytes] | bytes) -> list[dict[str, str]]:
-    """The file's rows by column name (UTF-8, with or without a BOM; comma or semicolon, as a
-    spreadsheet in Spanish saves it)."""
-    raw = stream if isinstance(stream, bytes) else stream.read()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise UnreadableFile(
-            Problem(line, "file", _("Not UTF-8 text: save it as CSV UTF-8."))
-        ) from None
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;") if text.strip() else csv.excel
-    except csv.Error:
-        dialect = csv.excel  # one column, or no delimiter found: read as commas
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    return [
-        {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()} for row in reader
-    ]
 
 
 def import_cases(
