@@ -293,3 +293,24 @@ def _page(api, number: int) -> list[dict]:
     return api.get("/api/v1/customers", {"q": "Quishpe", "limit": 3, "page": number}).json()[
         "results"
     ]
+
+
+def test_a_channel_name_is_kept_whole_up_to_its_limit_and_refused_past_it(api):
+    """A channel named with 22 characters once overflowed a 20-character column on PostgreSQL
+    (a 500); every channel column is 40 wide, as the event envelope allows."""
+    long_name = "tienda-quito-norte-022"
+    created = api.post(
+        "/api/v1/customers",
+        data={"identifiers": {"name": "Ana Lucía Pérez"}, "channel": long_name},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    customer = Customer.objects.get(pk=created.json()["id"])
+    assert customer.first_contact_channel == long_name
+    refused = api.post(
+        "/api/v1/customers",
+        data={"identifiers": {"name": "Otra Persona"}, "channel": "x" * 41},
+        content_type="application/json",
+    )
+    assert refused.status_code == 422
+    assert Customer.objects.filter(given_names="Otra").count() == 0

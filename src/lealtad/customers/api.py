@@ -37,7 +37,7 @@ router = Router(tags=["customers"])
 class CustomerCreate(Schema):
     identifiers: CustomerRef
     profile: ProfileIn = Field(default_factory=ProfileIn)
-    channel: str = "web"
+    channel: str = Field("web", min_length=1, max_length=40)
 
 
 class MergeIn(Schema):

@@ -68,7 +68,7 @@ class Customer(models.Model):
         default=choices.LifecycleStatus.PROSPECT,
     )
     first_contact_at = models.DateTimeField(_("first contact"), null=True, blank=True)
-    first_contact_channel = models.CharField(max_length=20, blank=True)
+    first_contact_channel = models.CharField(max_length=40, blank=True)
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="absorbed"
     )
@@ -245,7 +245,7 @@ class ConsentChange(models.Model):
     recorded_at = models.DateTimeField()
     recorded_by = models.CharField(max_length=150)
     method = models.CharField(max_length=120, blank=True)
-    source_channel = models.CharField(max_length=20, blank=True)
+    source_channel = models.CharField(max_length=40, blank=True)
     event_id = models.CharField(max_length=120, blank=True)
     proof = models.CharField(
         _("proof"), max_length=16, choices=choices.ConsentProof.choices, blank=True
