@@ -150,7 +150,7 @@ def test_an_unknown_sender_goes_to_triage_unless_the_mailbox_takes_new_customers
     case = _only_case()
     assert case.customer_id is None
     row = InboundMail.objects.get()
-    assert row.needs_triage and "unknown sender" in row.reason
+    assert row.needs_triage and "triage_unknown_sender" in row.reason
     assert not OutboxMessage.objects.filter(event_type="case.opened").exists()  # no ack
     desk_mailbox(allow_new_customers=True)
     _send(listener, mail(sender="nuevo@desconocido.ec", message_id="u2@desconocido.ec"))

@@ -73,8 +73,9 @@ vocabulary.register(
     "service.subtype", {code: words for kinds in SUBTYPES.values() for code, words in kinds.items()}
 )
 
-# Why an inbound mail joined a case, opened one or was dropped: the code that starts the
-# mail's stored reason (``"no_thread: …"``, see service_engine.mail.thread).
+# Why an inbound mail joined a case, opened one or was dropped: the codes that start the
+# lines of the mail's stored reason (``"no_thread"``, ``"message_id: <…>"``; see
+# ``services.mail_apply.why`` and service_engine.mail.thread).
 vocabulary.register(
     "service.mail_reason",
     {
@@ -87,6 +88,14 @@ vocabulary.register(
         "auto_reply": _("Automatic reply"),
         "bounce": _("Delivery failure notice"),
         "loop": _("Mail loop"),
+        "same_mail_other_mailbox": _("The same mail came in by another of our addresses"),
+        "case_closed": _("That case is closed, so the mail opened a new one"),
+        "new_customer": _("Unknown sender: a new customer was made"),
+        "triage_unknown_sender": _("Unknown sender: to triage"),
+        "triage_shared_address": _("Several customers share this address: to triage"),
+        "triage_not_customer_address": _("Not an address a customer can have: to triage"),
+        "too_large": _("Over the size limit: kept aside, not applied"),
+        "failed": _("Could not be applied: kept aside for a person to look at"),
     },
 )
 

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from lealtad.service.models import InboundMail, Mailbox
 from lealtad.service.services import mail_apply
+from lealtad.service_engine.mail.errors import MailRefused
 
 log = logging.getLogger(__name__)
 
@@ -145,12 +146,18 @@ def _failed(raw: bytes, box: Mailbox, item: Spooled, exc: Exception) -> str:
                 received_at=item.received_at,
                 applied_at=now,
                 decision="failed",
-                reason=f"{type(exc).__name__}: {exc}"[:2000] + f" (kept as {kept})",
+                reason=mail_apply.why(_refusal(exc), kept.name),
                 via=item.via,
             )
     except IntegrityError:
         pass  # logged already by an earlier attempt
     return "failed"
+
+
+def _refusal(exc: Exception) -> str:
+    """The mail core's own refusal by its code (``too_large``); anything else is ``failed``:
+    its text is in the log, not on the page, where it would be another language's jargon."""
+    return exc.code if isinstance(exc, MailRefused) else "failed"
 
 
 def apply(raw: bytes, box: Mailbox, via: str = "smtp", received_at: datetime | None = None) -> str:

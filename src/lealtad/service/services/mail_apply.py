@@ -35,6 +35,18 @@ class Read:
     mail: Any  # the core's parsed mail
 
 
+def why(code: str, evidence: str = "") -> str:
+    """One line of a mail's stored reason: a code of the ``service.mail_reason`` list the page
+    puts in the reader's words, then the evidence as it came (one line, no sentence). A
+    reason holds one such line per step: how it was threaded, then what became of it."""
+    evidence = " ".join(evidence.split())
+    return f"{code}: {evidence}" if evidence else code
+
+
+def because(*lines: str) -> str:
+    return "\n".join(line for line in lines if line)
+
+
 @dataclass
 class Outcome:
     decision: str
@@ -101,7 +113,7 @@ def decide_and_write(read: Read, box: Mailbox, received_at: datetime) -> Outcome
         .first()
     )
     if twin is not None:  # one mail sent to two of our addresses is one request
-        reason = f"the same mail came in by {twin.mailbox.address}: already on its case"
+        reason = why("same_mail_other_mailbox", twin.mailbox.address)
         return Outcome("joined", reason, twin.case_id, twin.entry_id, twin.needs_triage)
     mail = read.mail
     guard = engine.LoopGuard()
@@ -119,14 +131,14 @@ def decide_and_write(read: Read, box: Mailbox, received_at: datetime) -> Outcome
         if decision.reason == "bounce":
             # customers has no service to mark an address as bouncing yet: the log keeps it.
             log.warning("bounce for case %s: %s", decision.case_id, decision.detail)
-        return Outcome(decision.reason, decision.detail, decision.case_id)
-    why = f"{decision.reason}: {decision.detail}"
+        return Outcome(decision.reason, why(decision.reason, decision.detail), decision.case_id)
+    threaded = why(decision.reason, decision.detail)
     if decision.action is engine.Action.JOIN and decision.case_id is not None:
-        joined = _join(read, decision.case_id, why)
+        joined = _join(read, decision.case_id, threaded)
         if joined is not None:
             return joined
-        why += "; that case is closed"
-    return _open(read, box, why)
+        threaded = because(threaded, why("case_closed"))
+    return _open(read, box, threaded)
 
 
 def _customers_of(sender: str) -> list[int]:
@@ -168,7 +180,7 @@ def _body(read: Read) -> str:
 
 
 def _open(read: Read, box: Mailbox, reason: str) -> Outcome:
-    customer_id, why = _customer(read, box)
+    customer_id, found = _customer(read, box)
     new = cases.NewCase(
         subject=(read.subject.strip() or _("(no subject)"))[:200],
         category=box.category,
@@ -183,7 +195,7 @@ def _open(read: Read, box: Mailbox, reason: str) -> Outcome:
     assert entry is not None
     CaseEntry.objects.filter(pk=entry.pk).update(message_id=read.message_id)
     _keep_attachments(read, entry)
-    text = "; ".join(p for p in (reason, why) if p)
+    text = because(reason, found)
     return Outcome("new_case", text, case.pk, entry.pk, needs_triage=customer_id is None)
 
 
@@ -192,9 +204,9 @@ def _customer(read: Read, box: Mailbox) -> tuple[int | None, str]:
     if len(found) == 1:
         return found[0], ""
     if len(found) > 1:
-        return None, "several customers share this address: triage"
+        return None, why("triage_shared_address", read.sender)
     if not box.allow_new_customers or not read.sender:
-        return None, "unknown sender: triage"
+        return None, why("triage_unknown_sender", read.sender)
     return _new_customer(read)
 
 
@@ -205,9 +217,10 @@ def _new_customer(read: Read) -> tuple[int | None, str]:
     try:
         ref = CustomerRef(email=read.sender, name=getattr(read.mail, "sender_name", None) or None)
         ctx = customers.ChangeContext(actor=_actor(read), channel="email")
-        return customers.customer_for(ref, ctx), "unknown sender: new customer"
-    except (DomainError, ValueError) as exc:
-        return None, f"unknown sender, not a customer's address ({exc}): triage"
+        return customers.customer_for(ref, ctx), why("new_customer", read.sender)
+    except (DomainError, ValueError):
+        log.info("mail from %r makes no customer; to triage", read.sender, exc_info=True)
+        return None, why("triage_not_customer_address", read.sender)
 
 
 def _keep_attachments(read: Read, entry: CaseEntry) -> None:

@@ -40,6 +40,9 @@ class MailKind(StrEnum):
 
 @dataclass(frozen=True)
 class Classification:
+    """``reason`` is the evidence as it came (the header, its value, the sender), no sentence:
+    the service puts the kind in the reader's words and shows this beside them."""
+
     kind: MailKind
     reason: str
 
@@ -77,22 +80,22 @@ def classify(
         if found:
             return found
     if headers.get(LOOP_HEADER.lower(), "").strip() == loop_id:
-        return Classification(MailKind.LOOP, f"carries our own {LOOP_HEADER}: {loop_id}")
+        return Classification(MailKind.LOOP, f"{LOOP_HEADER}: {loop_id}")
     if guard is not None and received_at is not None and mail.sender:
         count = guard.hit(mail.sender, received_at)
         if count > guard.limit:
             return Classification(
                 MailKind.LOOP,
-                f"{mail.sender} sent {count} mails within {guard.window}, over {guard.limit}",
+                f"{mail.sender}: {count} > {guard.limit} / {guard.window.total_seconds():g} s",
             )
-    return Classification(MailKind.PERSON, "no sign of an automatic sender")
+    return Classification(MailKind.PERSON, "")
 
 
 def _bounce(mail: InboundMail) -> Classification | None:
     if mail.report is not None:
-        return Classification(MailKind.BOUNCE, "delivery status report (multipart/report)")
+        return Classification(MailKind.BOUNCE, "Content-Type: multipart/report")
     if DAEMONS.match(mail.sender):
-        return Classification(MailKind.BOUNCE, f"sent by the mail system ({mail.sender})")
+        return Classification(MailKind.BOUNCE, f"From: {mail.sender}")
     return None
 
 
@@ -103,12 +106,12 @@ def _auto_reply(mail: InboundMail) -> Classification | None:
         return Classification(MailKind.AUTO_REPLY, f"Auto-Submitted: {submitted}")
     for name in ("x-autoreply", "x-autorespond", "x-autoresponse"):
         if name in h:
-            return Classification(MailKind.AUTO_REPLY, f"{name} header present")
+            return Classification(MailKind.AUTO_REPLY, f"{name}: {h[name]}".strip())
     precedence = h.get("precedence", "").strip().lower()
     if precedence in ("bulk", "junk", "auto_reply"):
         return Classification(MailKind.AUTO_REPLY, f"Precedence: {precedence}")
     if h.get("return-path", "").strip() == "<>":
-        return Classification(MailKind.AUTO_REPLY, "null envelope sender (Return-Path: <>)")
+        return Classification(MailKind.AUTO_REPLY, "Return-Path: <>")
     if OUT_OF_OFFICE.match(mail.subject):
-        return Classification(MailKind.AUTO_REPLY, f"out-of-office subject: {mail.subject!r}")
+        return Classification(MailKind.AUTO_REPLY, f"Subject: {mail.subject}")
     return None

@@ -41,8 +41,10 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class Decision:
-    """``reason`` is a stable code; ``detail`` a sentence for the log and the agent. A dropped
-    mail still names the case it belongs to, if any, so a bounce can be shown there."""
+    """``reason`` is a stable code the page puts in words; ``detail`` the evidence as it came
+    (a header, a Message-ID, an address), data in no language, so the page never shows a
+    sentence in another language than the agent's. A dropped mail still names the case it
+    belongs to, if any, so a bounce can be shown there."""
 
     action: Action
     case_id: int | None
@@ -93,25 +95,25 @@ def decide(
 
 def _thread(mail: InboundMail, lookup: CaseLookup, secret: bytes, prefix: str) -> Decision:
     answered = [*mail.in_reply_to, *reversed(mail.references)]
-    for source, texts in (("in_reply_to", answered), ("reply_address", mail.recipients)):
+    for source, texts in (("In-Reply-To/References", answered), ("To", mail.recipients)):
         for text in texts:
             case_id = verified_case(text, secret)
             if case_id is not None:
                 return Decision(
-                    Action.JOIN, case_id, "signed_token", f"our signed token in {source}: {text}"
+                    Action.JOIN, case_id, "signed_token", f"{source}: {text}"
                 )
     for message_id in answered:
         case_id = lookup.case_by_message_id(message_id)
         if case_id is not None:
             return Decision(
-                Action.JOIN, case_id, "message_id", f"answers our known mail <{message_id}>"
+                Action.JOIN, case_id, "message_id", f"<{message_id.strip('<>')}>"
             )
     conversation = conversation_of(mail.headers.get("thread-index", ""))
     if conversation:
         case_id = lookup.case_by_conversation(conversation)
         if case_id is not None:
             return Decision(
-                Action.JOIN, case_id, "thread_index", f"Outlook conversation {conversation}"
+                Action.JOIN, case_id, "thread_index", f"Thread-Index: {conversation}"
             )
     return _by_subject(mail, lookup, prefix)
 
@@ -119,15 +121,14 @@ def _thread(mail: InboundMail, lookup: CaseLookup, secret: bytes, prefix: str) -
 def _by_subject(mail: InboundMail, lookup: CaseLookup, prefix: str) -> Decision:
     case_id = case_reference(mail.subject, prefix)
     if case_id is None:
-        return Decision(Action.NEW_CASE, None, "no_thread", "answers no case we know")
+        return Decision(Action.NEW_CASE, None, "no_thread", "")
     if mail.sender and lookup.is_customer_of(case_id, mail.sender):
         return Decision(
-            Action.JOIN, case_id, "subject_reference", f"[{prefix}-{case_id}] from its customer"
+            Action.JOIN, case_id, "subject_reference", f"[{prefix}-{case_id}] {mail.sender}"
         )
     return Decision(
         Action.NEW_CASE,
         None,
         "subject_reference_refused",
-        f"the subject names {prefix}-{case_id} but {mail.sender or 'the sender'} is not "
-        "that case's customer; a new case keeps the two apart",
+        f"[{prefix}-{case_id}] {mail.sender}".strip(),
     )

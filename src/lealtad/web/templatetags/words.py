@@ -59,14 +59,19 @@ def named(code: object, names: dict[Any, object]) -> object:
 
 
 @register.filter
-def reason_words(text: object, list_name: str) -> tuple[object, str]:
-    """A stored reason ``"code: detail"`` as the code's words and the detail
-    (``{% with why=mail.reason|reason_words:"service.mail_reason" %}``); a reason that does not
-    start with a code of the list is shown whole."""
-    head, colon, detail = str(text or "").partition(": ")
-    if colon and vocabulary.knows(list_name, head):
-        return vocabulary.label(list_name, head), detail
-    return (text or DASH), ""
+def reason_words(text: object, list_name: str) -> list[tuple[object, str]]:
+    """A stored reason, one ``"code: evidence"`` (or bare ``"code"``) a line, as each code's
+    words with its evidence beside them
+    (``{% for words, evidence in mail.reason|reason_words:"service.mail_reason" %}``);
+    a line that does not start with a code of the list is shown whole."""
+    found: list[tuple[object, str]] = []
+    for line in str(text or "").splitlines():
+        head, _, evidence = line.partition(": ")
+        if vocabulary.knows(list_name, head):
+            found.append((vocabulary.label(list_name, head), evidence))
+        elif line.strip():
+            found.append((line, ""))
+    return found or [(DASH, "")]
 
 
 @register.filter
