@@ -1,5 +1,6 @@
 """The context's tables, one module per area; every model is imported here so Django sees it."""
 
+from lealtad.sales.models.acquisition import *  # noqa: F403
 from lealtad.sales.models.activities import *  # noqa: F403
 from lealtad.sales.models.commissions import *  # noqa: F403
 from lealtad.sales.models.leads import *  # noqa: F403
