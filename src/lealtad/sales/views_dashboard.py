@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from lealtad.core.access import require
 from lealtad.core.roles import Capability
-from lealtad.sales import selectors_dashboard, selectors_forecast
+from lealtad.sales import selectors_acquisition, selectors_dashboard, selectors_forecast
 from lealtad.sales.selectors_dashboard import Chart
 
 MONTHS = 12
@@ -68,10 +68,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             selectors_dashboard.leads_by_source(_("Leads"), _("Won")),
             "bar",
             "number",
-            _(
-                "Campaign costs are not shared by marketing yet: leads and wins stand in"
-                " for the cost per channel."
+        ),
+        _panel(
+            "acquisition",
+            _("Acquisition cost per channel"),
+            selectors_acquisition.cost_chart(
+                months[0], months[-1], _("Cost per lead"), _("Cost per won customer")
             ),
+            "bar",
+            "money",
+            _("The spend recorded per lead source (lealtad sales spend) over the same months."),
         ),
         _panel("forecast", _("Forecast against what closed"), _forecast_chart(), "bar", "money"),
     ]
