@@ -38,6 +38,7 @@ from lealtad.marketing.api_responses import router as marketing_responses_router
 from lealtad.marketing.api_segments import router as marketing_segments_router
 from lealtad.marketing.api_suppressions import router as marketing_suppressions_router
 from lealtad.privacy.api import router as privacy_router
+from lealtad.sales.api_acquisition import router as sales_acquisition_router
 from lealtad.sales.api_activities import router as sales_activities_router
 from lealtad.sales.api_commissions import router as sales_commissions_router
 from lealtad.sales.api_leads import router as sales_leads_router
@@ -99,6 +100,7 @@ api.add_router("/", marketing_segments_router)
 api.add_router("/", marketing_responses_router)
 api.add_router("/", marketing_campaigns_router)
 api.add_router("/", marketing_suppressions_router)
+api.add_router("/", sales_acquisition_router)
 api.add_router("/", sales_activities_router)
 api.add_router("/", sales_commissions_router)
 api.add_router("/", sales_scoring_router)

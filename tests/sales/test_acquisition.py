@@ -4,6 +4,7 @@ leads each source brought and the customers it won, on the sales dashboard and o
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -98,3 +99,79 @@ def test_the_dashboard_charts_the_cost_per_channel(client, pipeline) -> None:
     assert data["labels"] == ["web form"]
     assert data["datasets"][0]["data"] == [22.5]  # 45 over two leads
     assert data["datasets"][1]["data"] == [None]  # nobody won yet
+
+
+URL = "/api/v1/sales/acquisition"
+
+
+def test_a_manager_records_spend_over_http_and_reads_the_costs(token_client, pipeline) -> None:
+    manager = token_client("sales_manager", ("sales:work", "sales:manage"))
+    lead(source="event", external_id="e-1", email="ana@example.com")
+    month = f"{this_month():%Y-%m}"
+    body = {"spend": [{"source": "event", "month": month, "amount": "80.00", "note": "Feria"}]}
+    put = manager.put(f"{URL}/spend", body, content_type="application/json")
+    assert put.status_code == 200, put.content
+    assert put.json() == [
+        {"source": "event", "month": month, "amount": "80.00", "currency": "USD", "note": "Feria"}
+    ]
+    assert manager.get(f"{URL}/spend").json()[0]["amount"] == "80.00"
+    costs = manager.get(f"{URL}/costs", {"first": month, "last": month}).json()
+    assert costs["sources"] == [
+        {
+            "source": "event",
+            "spend": "80.00",
+            "leads": 1,
+            "won_customers": 0,
+            "cost_per_lead": "80.00",
+            "cost_per_won_customer": None,
+        }
+    ]
+
+
+def test_bad_spend_over_http_is_refused_and_nothing_kept(token_client, pipeline) -> None:
+    manager = token_client("sales_manager", ("sales:work", "sales:manage"))
+    rep = token_client("sales_rep", ("sales:work",))
+    month = f"{this_month():%Y-%m}"
+    good = {"source": "event", "month": month, "amount": "10"}
+    ahead = this_month() + timedelta(days=40)
+    for bad, status in (
+        ({**good, "amount": "-5"}, 422),
+        ({**good, "source": "billboard"}, 422),
+        ({**good, "month": f"{ahead:%Y-%m}"}, 409),
+    ):
+        answer = manager.put(
+            f"{URL}/spend", {"spend": [good, bad]}, content_type="application/json"
+        )
+        assert answer.status_code == status, answer.content
+    refused = manager.put(
+        f"{URL}/spend",
+        {"spend": [good, {**good, "month": f"{ahead:%Y-%m}"}]},
+        content_type="application/json",
+    ).json()
+    assert refused["field"] == "rows[1].month" and refused["code"] == "month_not_begun"
+    denied = rep.put(f"{URL}/spend", {"spend": [good]}, content_type="application/json")
+    assert denied.status_code == 403
+    assert not AcquisitionSpend.objects.exists()
+
+
+def test_the_spend_commands(pipeline, django_user_model) -> None:
+    from typer.testing import CliRunner
+
+    from lealtad.sales.cli import app
+
+    django_user_model.objects.create_user("gerente")
+    runner = CliRunner()
+    month = f"{this_month():%Y-%m}"
+    made = runner.invoke(app, ["spend", "record", "telemarketing", month, "400", "--as", "gerente"])
+    assert made.exit_code == 0, made.output
+    assert f"telemarketing {month}: 400.00 USD" in made.output
+    negative = ["spend", "record", "--as", "gerente", "--", "telemarketing", month, "-1"]
+    bad = runner.invoke(app, negative)
+    assert bad.exit_code == 1 and "cannot be negative" in bad.output
+    unknown = runner.invoke(app, ["spend", "record", "radio", month, "5", "--as", "gerente"])
+    assert unknown.exit_code == 1 and "radio is not a lead source" in unknown.output
+    assert AcquisitionSpend.objects.get().amount == Decimal("400.00")
+    listed = runner.invoke(app, ["spend", "list"])
+    assert re.search(r"telemarketing\s+400.00 USD", listed.output)
+    costs = runner.invoke(app, ["spend", "costs"])
+    assert costs.exit_code == 0 and "telemarketing" in costs.output

@@ -13,6 +13,7 @@ import typer
 
 from lealtad.core.cli_errors import RefusalsShown
 from lealtad.core.cli_setup import django_ready
+from lealtad.sales.cli_acquisition import app as spend_app
 from lealtad.sales.cli_commissions import app as commissions_app
 from lealtad.sales.cli_quotes import app as quotes_app
 from lealtad.sales.cli_scoring import app as scoring_app
@@ -25,6 +26,7 @@ app.add_typer(commissions_app, name="commissions")
 app.add_typer(quotes_app, name="quotes")
 app.add_typer(scoring_app, name="scoring")
 app.add_typer(telesales_app, name="telesales")
+app.add_typer(spend_app, name="spend")
 
 AsUser = Annotated[str, typer.Option("--as", help="Acting user")]
 

@@ -45,6 +45,11 @@ class SourceCost:
         return _per(self.spend, self.won)
 
 
+def year_to(last: date) -> date:
+    """The first of the twelve months ending with ``last``'s: the span read when none is said."""
+    return date(last.year - 1 + (last.month == 12), last.month % 12 + 1, 1)
+
+
 def _per(spend: Decimal, count: int) -> Decimal | None:
     """None when nothing came of the spend: a cost per nothing is not a number to chart."""
     if not count:
@@ -84,7 +89,7 @@ def acquisition_costs(first: date, last: date, currency: str = "USD") -> list[So
     return [
         SourceCost(
             s.value,
-            spend.get(s.value) or Decimal("0.00"),
+            (spend.get(s.value) or Decimal(0)).quantize(CENT),
             leads.get(s.value, 0),
             won.get(s.value, 0),
         )
@@ -109,3 +114,14 @@ def cost_chart(
 
 def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
+
+
+def spend_rows(first: date, last: date, currency: str = "USD") -> list[AcquisitionSpend]:
+    """The spend recorded between two months (both included), newest month first."""
+    return list(
+        AcquisitionSpend.objects.filter(
+            month__gte=first.replace(day=1),
+            month__lte=last.replace(day=1),
+            currency=currency.upper(),
+        ).order_by("-month", "source")
+    )

@@ -71,7 +71,13 @@ def _check(spend: Spend, i: int, size: int, this_month: date) -> _Checked:
         )
     month = spend.month.replace(day=1)
     if month > this_month:
-        raise SalesRefused(_("That month has not begun yet."), field=where(i, size, "month"))
+        raise SalesRefused(
+            _("%(month)s has not begun yet: spend is recorded for months under way or past."),
+            field=where(i, size, "month"),
+            code="month_not_begun",
+            kind="conflict",
+            month=f"{month:%m/%Y}",
+        )
     currency = spend.currency.strip().upper()
     if len(currency) != 3 or not currency.isalpha():
         raise SalesRefused(_("A currency's three letters."), field=where(i, size, "currency"))
