@@ -94,7 +94,6 @@ def test_more_points_than_the_balance_writes_nothing(clerk, story, member) -> No
 @pytest.mark.parametrize(
     ("payment", "extra", "status", "says"),
     [
-        ({"in_store": "cash", "points": 100}, {"fulfilment": "pickup"}, 422, "takes now"),
         ({"points": 100}, {}, 422, "exactly one"),
         ({"in_store": "cash", "points": 0}, {}, 422, "points"),
     ],

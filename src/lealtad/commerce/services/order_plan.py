@@ -131,9 +131,7 @@ def _plan(data: OrderIn) -> _Plan:
     plan.token, plan.method_label = _payment_source(customer, data)
     if data.payment.points:
         plan.points = data.payment.points
-        plan.points_value = points_tender.value_for(
-            customer.pk, plan.points, plan.fulfilment, plan.currency
-        )
+        plan.points_value = points_tender.value_for(customer.pk, plan.points, plan.currency)
     return plan
 
 

@@ -30,7 +30,7 @@ from lealtad.commerce.models import (
     Shipment,
     Stock,
 )
-from lealtad.commerce.services import captures, gateway_calls, stock
+from lealtad.commerce.services import captures, gateway_calls, points_tender, stock
 from lealtad.commerce.services.common import (
     Conflict,
     NotFound,
@@ -98,6 +98,7 @@ def cancel_order(order: Order, reason: str, ctx: SaleContext) -> Order:
     _release_unshipped(lines)
     left = _call_off(lines)
     captures.void_rest(order, ctx, reason)
+    points_tender.give_back_unsold(order, lines, ctx, timezone.now())
     _tell_cancelled(order, before, reason, left, partial, ctx)
     return order
 

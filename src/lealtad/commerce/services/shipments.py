@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from lealtad.commerce.models import Location, Order, OrderLine, Payment, Shipment, Stock
 from lealtad.commerce.schemas import ShipIn
-from lealtad.commerce.services import captures, gateway_calls, stock
+from lealtad.commerce.services import captures, gateway_calls, points_tender, stock
 from lealtad.commerce.services.common import (
     Conflict,
     NotFound,
@@ -256,12 +256,14 @@ def _pay_for(
     taken (earlier captures, an exchange's credit); the last one of a completed order takes
     what is left of the authorization. The gateway is asked once the shipment committed."""
     shipped = dict(shipped_before)
-    already = captures.taken(order)
+    points = points_tender.paid_in_points(order)  # they pay their share of each parcel
+    already = captures.taken(order) - points
     made: list[Payment] = []
     for n, (shipment, group) in enumerate(parcels):
         for pick in group:
             shipped[pick.line.pk] += pick.quantity
-        due = captures.shipped_value(lines, shipped) - already
+        value = captures.shipped_value(lines, shipped)
+        due = points_tender.money_part(order, value, points) - already
         key = shipment.idempotency_key or f"{order.number}:{shipment.pk}"
         final = complete and n == len(parcels) - 1
         took = captures.capture(order, due, ctx, key=key, shipment=shipment, final=final)
