@@ -42,6 +42,7 @@ from lealtad.sales.api_acquisition import router as sales_acquisition_router
 from lealtad.sales.api_activities import router as sales_activities_router
 from lealtad.sales.api_commissions import router as sales_commissions_router
 from lealtad.sales.api_leads import router as sales_leads_router
+from lealtad.sales.api_opportunity_lines import router as sales_opportunity_lines_router
 from lealtad.sales.api_pipelines import router as sales_pipelines_router
 from lealtad.sales.api_quotes import router as sales_quotes_router
 from lealtad.sales.api_scoring import router as sales_scoring_router
@@ -108,6 +109,7 @@ api.add_router("/", sales_telesales_router)
 # /sales/leads/import before /sales/leads/{lead_id} (declared first in its router).
 api.add_router("/", sales_leads_router)
 api.add_router("/", sales_pipelines_router)
+api.add_router("/", sales_opportunity_lines_router)
 api.add_router("/", sales_quotes_router)
 
 

@@ -15,17 +15,14 @@ from pydantic import ConfigDict
 from lealtad.core.access import require
 from lealtad.core.api_errors import errors
 from lealtad.core.roles import Capability
-from lealtad.core.schema_values import one_of
-from lealtad.sales.choices import LeadSource
 from lealtad.sales.models import AcquisitionSpend
-from lealtad.sales.schemas import Amount
+from lealtad.sales.schemas import Amount, LeadSourceCode
 from lealtad.sales.selectors_acquisition import SourceCost, acquisition_costs, spend_rows, year_to
 from lealtad.sales.services.acquisition import Spend, record_spend
 
 router = Router(tags=["sales: acquisition cost"])
 
 MONTH = r"^[0-9]{4}-(?:0[1-9]|1[0-2])$"
-Source = one_of(LeadSource.values)
 
 
 class SpendIn(Schema):
@@ -33,7 +30,7 @@ class SpendIn(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    source: Source
+    source: LeadSourceCode
     month: str = Field(pattern=MONTH, examples=["2026-11"])
     amount: Amount
     currency: str = Field(default="USD", pattern=r"^[A-Za-z]{3}$")

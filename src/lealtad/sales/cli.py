@@ -15,6 +15,7 @@ from lealtad.core.cli_errors import RefusalsShown
 from lealtad.core.cli_setup import django_ready
 from lealtad.sales.cli_acquisition import app as spend_app
 from lealtad.sales.cli_commissions import app as commissions_app
+from lealtad.sales.cli_opportunity_lines import app as lines_app
 from lealtad.sales.cli_quotes import app as quotes_app
 from lealtad.sales.cli_scoring import app as scoring_app
 from lealtad.sales.cli_telesales import app as telesales_app
@@ -27,6 +28,7 @@ app.add_typer(quotes_app, name="quotes")
 app.add_typer(scoring_app, name="scoring")
 app.add_typer(telesales_app, name="telesales")
 app.add_typer(spend_app, name="spend")
+app.add_typer(lines_app, name="lines")
 
 AsUser = Annotated[str, typer.Option("--as", help="Acting user")]
 

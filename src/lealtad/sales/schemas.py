@@ -9,10 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lealtad.core.schema_values import decimal_text, fraction_text, one_of
 from lealtad.core.text_schema import CleanText
-from lealtad.sales.choices import TimeCategory
+from lealtad.sales.choices import LeadSource, TimeCategory
 
 Amount = decimal_text(12, 2, zero=True)  # money in API bodies, as text ("1200.50")
 Rate = fraction_text(4)  # a commission rate, as text ("0.05" is 5 %)
+Quantity = decimal_text(6, 3)  # an opportunity line's, above 0, as text ("2.5")
 
 EventSource = Literal["web_form", "event", "campaign", "telemarketing"]
 
@@ -34,3 +35,4 @@ class LeadCapturedEvent(BaseModel):
 
 
 TimeCategoryCode = one_of(["", *TimeCategory.values])  # an activity's; empty: not said
+LeadSourceCode = one_of(LeadSource.values)  # where a lead came from

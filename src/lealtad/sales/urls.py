@@ -15,6 +15,7 @@ from lealtad.sales import (  # noqa: E402
     views_dashboard,
     views_field,
     views_forecast,
+    views_opportunity,
     views_quotes,
     views_scoring,
     views_telesales,
@@ -31,3 +32,4 @@ urlpatterns += views_telesales.urlpatterns
 urlpatterns += views_webform.urlpatterns
 urlpatterns += views_quotes.urlpatterns
 urlpatterns += views_commissions.urlpatterns
+urlpatterns += views_opportunity.urlpatterns

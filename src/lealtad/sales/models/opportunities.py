@@ -69,6 +69,8 @@ class Opportunity(models.Model):
         indexes = [
             # The board: one pipeline's stages, each column by close date.
             models.Index(fields=["stage", "close_date"], name="sales_opp_stage_close"),
+            # Wins and losses by the day they closed (quota coverage, dashboard, backtest).
+            models.Index(fields=["stage", "closed_at", "owner", "amount"], name="sales_opp_closed"),
             # Each column's biggest cards and its count and sum, read from the index alone.
             models.Index(fields=["stage", "-amount"], name="sales_opp_stage_amount"),
             models.Index(fields=["owner", "stage", "-amount"], name="sales_opp_owner_amount"),
@@ -84,13 +86,17 @@ class Opportunity(models.Model):
 
 
 class OpportunityLine(models.Model):
-    """A product the deal is about (a commerce SKU, referred to by code)."""
+    """A product the deal is about (a commerce SKU, referred to by code), at the price and
+    discount the seller expects to agree; its net is quantity times price less the discount."""
 
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="lines")
     sku = models.CharField(_("SKU"), max_length=60)
     description = models.CharField(_("description"), max_length=200, blank=True)
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
     unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=2)
+    discount_percent = models.DecimalField(
+        _("discount %"), max_digits=5, decimal_places=2, default=Decimal("0.00")
+    )
 
     class Meta:
         verbose_name = _("opportunity line")
@@ -99,6 +105,10 @@ class OpportunityLine(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="sales_line_quantity"),
             models.CheckConstraint(condition=models.Q(unit_price__gte=0), name="sales_line_price"),
+            models.CheckConstraint(
+                condition=models.Q(discount_percent__gte=0, discount_percent__lte=100),
+                name="sales_line_discount",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -81,9 +82,14 @@ def _check_lines(lines: Sequence[LineInput]) -> None:
         _check_discounts(line.discount_percent, line.discount_amount, f"lines[{i}].")
 
 
-def sale_items(lines: Sequence[LineInput]) -> dict[str, commerce.SaleItem]:
+class NamesSku(Protocol):
+    @property
+    def sku(self) -> str: ...
+
+
+def products_on_sale(lines: Sequence[NamesSku]) -> dict[str, commerce.SaleItem]:
     """The products on sale; a line naming one the catalog does not have (404) or no longer
-    sells (409) is refused by its position and SKU."""
+    sells (409) is refused by its position and SKU. Quotes and opportunity lines share it."""
     found = commerce.sale_items(line.sku for line in lines)
     for i, line in enumerate(lines):
         if line.sku in found:
@@ -103,6 +109,12 @@ def sale_items(lines: Sequence[LineInput]) -> dict[str, commerce.SaleItem]:
             kind="conflict",
             sku=line.sku,
         )
+    return found
+
+
+def sale_items(lines: Sequence[LineInput]) -> dict[str, commerce.SaleItem]:
+    """The products on sale (:func:`products_on_sale`), all in one currency."""
+    found = products_on_sale(lines)
     currencies = {found[line.sku].currency for line in lines}
     if len(currencies) > 1:
         raise SalesRefused(
