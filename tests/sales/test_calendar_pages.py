@@ -122,3 +122,30 @@ def test_a_check_in_without_a_place_is_refused(signed_in, rep, place, lat, lon, 
     answer = signed_in.post("/sales/field/check-in/", form, follow=True)
     assert said in answer.content.decode()
     assert not Activity.objects.exists()
+
+
+def test_check_ins_land_on_the_customers_timeline_and_are_announced(signed_in, rep) -> None:
+    from lealtad.core.audit import Actor
+    from lealtad.core.models import OutboxMessage
+    from lealtad.customers.models import Interaction
+    from lealtad.sales.services import field_visits
+
+    from .helpers import known_customer
+
+    cid = known_customer(email="tienda.tia@example.com")
+    visit = activity(rep, "Visita Tía Centro", at(timezone.localdate(), 11), customer_id=cid)
+    form = {"key": "k2", "visit": visit.pk, "place": "Tía Centro", "notes": "Pidió catálogo"}
+    signed_in.post("/sales/field/check-in/", form)
+    signed_in.post("/sales/field/check-in/", form)  # a double tap: one line, one announcement
+    seller = Actor.for_user(rep)
+    walk_in = field_visits.CheckIn(key="walk-2", place="Mall El Jardín", customer_id=cid)
+    made = field_visits.check_in([walk_in, walk_in], seller)
+    assert made[0].pk == made[1].pk and made[0].subject == "Customer visit"
+    lines = Interaction.objects.filter(customer_id=cid, channel="sales").order_by("id")
+    assert [line.kind for line in lines] == ["sales_meeting", "sales_meeting"]
+    assert "Pidió catálogo" in lines[0].summary and "Mall El Jardín" in lines[1].summary
+    logged = OutboxMessage.objects.filter(event_type="activity.logged").order_by("id")
+    assert [(m.payload["activity_id"], m.payload["done"]) for m in logged] == [
+        (visit.pk, True),
+        (made[0].pk, True),
+    ]

@@ -186,3 +186,23 @@ def test_a_list_of_leads_from_a_lowest_score_and_an_answered_call(queue):
     assert call.kind == ActivityKind.CALL and call.time_category == "telemarketing"
     assert call.done_at is not None and call.notes == "Llamar el martes"
     assert not Activity.objects.filter(kind=ActivityKind.TASK).exists()
+
+
+def test_the_call_and_its_call_back_are_on_the_timeline_and_announced(queue):
+    from lealtad.core.models import OutboxMessage
+    from lealtad.customers.models import Interaction
+
+    cid = customer(1)
+    telesales.list_from_segment(segment_of([cid]), SETUP, ACTOR)
+    ended(cid, "contact-8#contact.ended", code="volver_a_llamar")
+    ended(cid, "contact-8#contact.ended", code="volver_a_llamar")  # a replay adds nothing
+    lines = Interaction.objects.filter(customer_id=cid, channel="sales").order_by("id")
+    assert [line.kind for line in lines] == ["sales_call", "sales_task"]
+    assert lines[0].summary == "Llamar el martes"
+    logged = OutboxMessage.objects.filter(event_type="activity.logged").order_by("id")
+    call, task = Activity.objects.order_by("id")
+    assert [(m.payload["activity_id"], m.payload.get("outcome")) for m in logged] == [
+        (call.pk, "callback"),
+        (task.pk, None),
+    ]
+    assert call.done_at.isoformat() == "2026-12-07T15:04:00+00:00"  # when the call ended

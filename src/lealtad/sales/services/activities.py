@@ -9,8 +9,9 @@ from the sender makes a repeated delivery harmless.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -50,6 +51,20 @@ class NewActivity:
     time_category: str = ""
     owner_id: int | None = None  # the actor's user when left out
     key: str = ""  # the sender's idempotency key
+    done_at: datetime | None = None  # when it was done, if not now (a call that ended earlier)
+    # A seller's own record with nobody named yet (a field visit off the list): the API never
+    # sets it, so what other systems send is always on a lead, a deal or a customer.
+    standalone: bool = False
+    announced: dict[str, Any] = field(default_factory=dict)  # more for activity.logged
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A planned activity done now: notes added below its own, and the key that did it."""
+
+    activity_id: int
+    notes: str = ""
+    key: str = ""
 
 
 def log_activities(batch: Sequence[NewActivity], actor: Actor) -> list[Activity]:
@@ -72,7 +87,8 @@ def log_activities(batch: Sequence[NewActivity], actor: Actor) -> list[Activity]
     with transaction.atomic():
         made = Activity.objects.bulk_create(rows)
         timeline.add_lines([_line(a) for a in made if a.customer_id])
-        hub.publish_many([_logged(a) for a in made])
+        extras = [new.announced for _, new in fresh]
+        hub.publish_many([_logged(a, **x) for a, x in zip(made, extras, strict=True)])
     by_index = {i: a for (i, _), a in zip(fresh, made, strict=True)}
     for key, i in first_of_key.items():
         kept[key] = by_index[i]
@@ -93,6 +109,34 @@ def mark_done(activity_ids: Sequence[int], actor: Actor) -> list[Activity]:
             activity.done_at = activity.updated_at = now
         Activity.objects.bulk_update(todo, ["done_at", "updated_at"])
     return [found[pk] for pk in activity_ids]
+
+
+def complete(batch: Sequence[Completion], actor: Actor) -> list[Activity]:
+    """Mark planned activities done now, with their notes; all or none. Each newly done one
+    on a customer is a line on their timeline, and each is announced as ``activity.logged``;
+    one done already is returned as it was (a second tap changes nothing)."""
+    with transaction.atomic():
+        found = Activity.objects.select_for_update().in_bulk([c.activity_id for c in batch])
+        for i, wanted in enumerate(batch):
+            if wanted.activity_id not in found:
+                field = where(i, len(batch), "activity")
+                raise SalesNotFound(_("There is no such activity."), field=field)
+        now = timezone.now()
+        todo: dict[int, Activity] = {}
+        for wanted in batch:
+            activity = found[wanted.activity_id]
+            if activity.done_at is not None:  # done before, or earlier in this batch
+                continue
+            notes = wanted.notes.strip()
+            activity.notes = "\n".join(part for part in (activity.notes, notes) if part)
+            activity.done_at = activity.updated_at = now
+            activity.idempotency_key = activity.idempotency_key or wanted.key or None
+            todo[activity.pk] = activity
+        done = list(todo.values())
+        Activity.objects.bulk_update(done, ["notes", "done_at", "updated_at", "idempotency_key"])
+        timeline.add_lines([_line(a, "#done") for a in done if a.customer_id])
+        hub.publish_many([_logged(a, "#done") for a in done])
+    return [found[c.activity_id] for c in batch]
 
 
 def _row(
@@ -121,7 +165,7 @@ def _row(
         starts_at=new.starts_at,
         ends_at=new.ends_at,
         due=new.due,
-        done_at=now if new.done else None,
+        done_at=new.done_at or (now if new.done else None),
         owner_id=new.owner_id or user_id_of(actor),
         lead=lead,
         opportunity=deal,
@@ -144,12 +188,12 @@ def _check(new: NewActivity, i: int, size: int) -> None:
         raise SalesRefused(_("Not a time category."), field=field)
     if new.starts_at and new.ends_at and new.ends_at < new.starts_at:
         raise SalesRefused(_("It ends before it starts."), field=where(i, size, "ends_at"))
-    if not (new.lead_id or new.opportunity_id or new.customer_id):
+    if not (new.lead_id or new.opportunity_id or new.customer_id or new.standalone):
         field = where(i, size, "lead_id")
         raise SalesRefused(_("An activity is on a lead, a deal or a customer."), field=field)
 
 
-def _line(activity: Activity) -> timeline.TimelineLine:
+def _line(activity: Activity, suffix: str = "") -> timeline.TimelineLine:
     assert activity.customer_id is not None
     return timeline.TimelineLine(
         customer_id=activity.customer_id,
@@ -160,11 +204,11 @@ def _line(activity: Activity) -> timeline.TimelineLine:
         summary=activity.notes[:2000],
         related_type="sales_activity",
         related_id=str(activity.pk),
-        event_id=f"activity-{activity.pk}",
+        event_id=f"activity-{activity.pk}{suffix}",
     )
 
 
-def _logged(activity: Activity) -> hub.Announcement:
+def _logged(activity: Activity, suffix: str = "", **more: Any) -> hub.Announcement:
     return hub.Announcement(
         "activity.logged",
         {
@@ -172,8 +216,10 @@ def _logged(activity: Activity) -> hub.Announcement:
             "kind": activity.kind,
             "lead_id": activity.lead_id,
             "opportunity_id": activity.opportunity_id,
+            "done": activity.done_at is not None,
+            **more,
         },
-        f"activity-{activity.pk}#activity.logged",
+        f"activity-{activity.pk}{suffix}#activity.logged",
         TIMELINE_CHANNEL,
         activity.customer_id,
     )

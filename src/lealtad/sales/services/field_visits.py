@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from lealtad.core.audit import Actor
 from lealtad.sales.choices import ActivityKind, TimeCategory
 from lealtad.sales.models import Activity
+from lealtad.sales.services import activities
 from lealtad.sales.services.common import SalesNotFound, SalesRefused, where
 
 PLACE_LENGTH = 200
@@ -57,52 +58,63 @@ def _where_text(check: CheckIn, field: str) -> str:
 
 
 def check_in(batch: Sequence[CheckIn], actor: Actor) -> list[Activity]:
-    """Record each check-in as done now by the actor; all or none. A key seen before gives
-    back the activity it recorded."""
+    """Record each check-in as done now by the actor, through the activities service (so it
+    is on the customer's timeline and announced as ``activity.logged``); all or none. A key
+    seen before gives back the activity it recorded."""
     now = timezone.now()
-    done: list[Activity] = []
+    notes = [_notes(check, now, where(i, len(batch), "place")) for i, check in enumerate(batch)]
+    keys = [f"checkin:{check.key}" for check in batch]
+    seen = Activity.objects.in_bulk(keys, field_name="idempotency_key")
+    visits = [(i, check) for i, check in enumerate(batch) if check.visit_id is not None]
+    _own_visits(visits, len(batch), actor)
+    pending = [(i, check) for i, check in visits if keys[i] not in seen]
+    news = [(i, check) for i, check in enumerate(batch) if check.visit_id is None]
     with transaction.atomic():
-        for i, check in enumerate(batch):
-            field = where(i, len(batch), "place")
-            text = str(_("Check-in at %(place)s, %(time)s")) % {
-                "place": _where_text(check, field),
-                "time": timezone.localtime(now).strftime("%d/%m/%Y %H:%M"),
-            }
-            seen = Activity.objects.filter(idempotency_key=f"checkin:{check.key}").first()
-            if seen is not None:
-                done.append(seen)
-                continue
-            done.append(_record(check, text, actor, now, where(i, len(batch), "visit")))
-    return done
-
-
-def _record(check: CheckIn, text: str, actor: Actor, now: datetime, field: str) -> Activity:
-    notes = "\n".join(part for part in (text, check.notes.strip()) if part)
-    if check.visit_id is not None:
-        visit = (
-            Activity.objects.select_for_update()
-            .filter(pk=check.visit_id, owner_id=actor.user_id)
-            .first()
+        closed = activities.complete(
+            [activities.Completion(c.visit_id or 0, notes[i], keys[i]) for i, c in pending],
+            actor,
         )
-        if visit is None:
+        logged = activities.log_activities(
+            [_new_visit(c, notes[i], keys[i], now, actor) for i, c in news], actor
+        )
+    done = dict(zip([i for i, _ in pending], closed, strict=True))
+    done.update(zip([i for i, _ in news], logged, strict=True))
+    return [done[i] if i in done else seen[keys[i]] for i in range(len(batch))]
+
+
+def _notes(check: CheckIn, now: datetime, field: str) -> str:
+    text = str(_("Check-in at %(place)s, %(time)s")) % {
+        "place": _where_text(check, field),
+        "time": timezone.localtime(now).strftime("%d/%m/%Y %H:%M"),
+    }
+    return "\n".join(part for part in (text, check.notes.strip()) if part)
+
+
+def _own_visits(visits: list[tuple[int, CheckIn]], size: int, actor: Actor) -> None:
+    """A seller checks in only at a visit on their own list."""
+    ids = {check.visit_id for _, check in visits}
+    own = set(
+        Activity.objects.filter(pk__in=ids, owner_id=actor.user_id).values_list("pk", flat=True)
+    )
+    for i, check in visits:
+        if check.visit_id not in own:
+            field = where(i, size, "visit")
             raise SalesNotFound(_("There is no such visit on your list."), field=field)
-        if visit.done_at is not None:  # checked in already: a second tap changes nothing
-            return visit
-        visit.notes = "\n".join(part for part in (visit.notes, notes) if part)
-        visit.done_at, visit.updated_at = now, now
-        visit.idempotency_key = visit.idempotency_key or f"checkin:{check.key}"
-        visit.save(update_fields=["notes", "done_at", "updated_at", "idempotency_key"])
-        return visit
-    return Activity.objects.create(
+
+
+def _new_visit(
+    check: CheckIn, notes: str, key: str, now: datetime, actor: Actor
+) -> activities.NewActivity:
+    return activities.NewActivity(
         kind=ActivityKind.MEETING,
         subject=str(_("Visit")) if check.customer_id is None else str(_("Customer visit")),
         notes=notes,
         starts_at=now,
         done_at=now,
+        done=True,
         owner_id=actor.user_id,
         customer_id=check.customer_id,
         time_category=TimeCategory.CUSTOMER_VISIT,
-        idempotency_key=f"checkin:{check.key}",
-        created_at=now,
-        updated_at=now,
+        key=key,
+        standalone=True,
     )

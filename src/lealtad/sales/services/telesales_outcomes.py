@@ -10,7 +10,9 @@ here finds the telesales target the customer stands for on a list of that queue,
   work, call back also plans a **task** for the owner the next day at 10:00; not interested
   disqualifies the lead (or loses the opportunity); a sale converts the lead (or wins the
   opportunity);
-* ``activity.logged``, so the lead is re-scored (:mod:`.scoring_feed`).
+* both through the activities service, so each is a line on the customer's timeline and
+  is announced as ``activity.logged`` (the call with its outcome), which re-scores the lead
+  (:mod:`.scoring_feed`).
 
 Idempotent per event: the call's activity carries ``telesales:<event id>`` as its key, so a
 replayed ``contact.ended`` finds it and changes nothing.
@@ -19,6 +21,7 @@ replayed ``contact.ended`` finds it and changes nothing.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,7 +36,7 @@ from lealtad.sales.choices import OPEN_LEAD_STATUSES, ActivityKind, LeadStatus, 
 from lealtad.sales.choices import TimeCategory as T
 from lealtad.sales.models import Activity, Lead, Opportunity, Stage, TelesalesTarget
 from lealtad.sales.models.telesales import TelesalesOutcome as O
-from lealtad.sales.services import conversion, opportunities
+from lealtad.sales.services import activities, conversion, opportunities
 
 log = logging.getLogger(__name__)
 ACTOR = Actor.system("telesales")
@@ -77,26 +80,12 @@ def record_outcome(event_id: str, customer_id: int, payload: dict[str, Any]) -> 
     outcome = outcome_of(payload)
     with transaction.atomic():
         lead, opportunity = _subject(target)
-        call = _log_call(key, target, lead, opportunity, payload, outcome)
-        if outcome == O.CALLBACK:
-            _plan_callback(key, call)
+        call = _log(key, target, lead, opportunity, payload, outcome)
         _apply(outcome, lead, opportunity, target.telesales_list.name)
         now = timezone.now()
-        TelesalesTarget.objects.filter(pk=target.pk).update(outcome=outcome, outcome_at=now)
         target.calls += 1
-        TelesalesTarget.objects.filter(pk=target.pk).update(calls=target.calls)
-        hub.publish(
-            "activity.logged",
-            {
-                "activity_id": call.pk,
-                "kind": call.kind,
-                "lead_id": call.lead_id,
-                "opportunity_id": call.opportunity_id,
-                "outcome": outcome,
-            },
-            event_id=f"activity-{call.pk}#activity.logged",
-            channel="sales",
-            customer_id=customer_id,
+        TelesalesTarget.objects.filter(pk=target.pk).update(
+            outcome=outcome, outcome_at=now, calls=target.calls
         )
     return call
 
@@ -113,7 +102,7 @@ def _subject(target: TelesalesTarget) -> tuple[Lead | None, Opportunity | None]:
     return lead, opportunity
 
 
-def _log_call(
+def _log(
     key: str,
     target: TelesalesTarget,
     lead: Lead | None,
@@ -121,46 +110,50 @@ def _log_call(
     payload: dict[str, Any],
     outcome: str,
 ) -> Activity:
-    now = timezone.now()
+    """The call (and, for a call back, the task for tomorrow) through the activities service:
+    on the customer's timeline and announced as ``activity.logged`` like any other."""
     answered = _moment(payload.get("answered_at"))
-    ended = _moment(payload.get("ended_at")) or now
-    label = str(O(outcome).label)
+    ended = _moment(payload.get("ended_at")) or timezone.now()
+    timed = answered is not None and answered <= ended
     owner = opportunity.owner_id if opportunity else (lead.owner_id if lead else None)
-    return Activity.objects.create(
+    call = activities.NewActivity(
         kind=ActivityKind.CALL,
         subject=_("Telesales call (%(list)s): %(outcome)s")
-        % {"list": target.telesales_list.name, "outcome": label},
+        % {"list": target.telesales_list.name, "outcome": str(O(outcome).label)},
         notes=str(payload.get("notes") or "")[:2000],
-        starts_at=answered if answered and answered <= ended else None,
-        ends_at=ended if answered and answered <= ended else None,
+        starts_at=answered if timed else None,
+        ends_at=ended if timed else None,
+        done=True,
         done_at=ended,
         owner_id=owner,
-        lead=lead,
-        opportunity=opportunity,
+        lead_id=lead.pk if lead else None,
+        opportunity_id=opportunity.pk if opportunity else None,
         customer_id=target.customer_id,
         time_category=T.TELEMARKETING,
-        idempotency_key=key,
-        created_at=now,
-        updated_at=now,
+        key=key,
+        announced={"outcome": outcome},
     )
+    batch = [call]
+    if outcome == O.CALLBACK:
+        batch.append(_callback(key, call))
+    return activities.log_activities(batch, ACTOR)[0]
 
 
-def _plan_callback(key: str, call: Activity) -> None:
+def _callback(key: str, call: activities.NewActivity) -> activities.NewActivity:
     tomorrow = timezone.localtime() + timedelta(days=1)
-    due = tomorrow.replace(hour=CALLBACK_HOUR, minute=0, second=0, microsecond=0)
-    now = timezone.now()
-    Activity.objects.create(
+    return replace(
+        call,
         kind=ActivityKind.TASK,
         subject=(_("Call back: %(subject)s") % {"subject": call.subject})[:200],
-        due=due,
-        owner_id=call.owner_id,
-        lead=call.lead,
-        opportunity=call.opportunity,
-        customer_id=call.customer_id,
+        notes="",
+        starts_at=None,
+        ends_at=None,
+        due=tomorrow.replace(hour=CALLBACK_HOUR, minute=0, second=0, microsecond=0),
+        done=False,
+        done_at=None,
         time_category=T.FOLLOW_UP,
-        idempotency_key=f"{key}#callback"[:160],
-        created_at=now,
-        updated_at=now,
+        key=f"{key}#callback"[:160],
+        announced={},
     )
 
 
