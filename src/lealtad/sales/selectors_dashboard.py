@@ -7,17 +7,17 @@ through its selectors; the dashboard shows leads and won deals per lead source i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
-from django.utils import timezone
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 
 from lealtad.sales.choices import LeadSource, StageKind
 from lealtad.sales.models import Lead, Opportunity
 from lealtad.sales.selectors_calendar import day_start
-from lealtad.sales.selectors_forecast import next_month
+from lealtad.sales.selectors_forecast import closed_month, next_month, stages_of, summed
 
 
 @dataclass(frozen=True)
@@ -51,42 +51,56 @@ def months_back(today: date, count: int) -> list[date]:
 
 
 def pipeline_by_stage(weighted_label: str, amount_label: str) -> Chart:
+    """Open amount per stage (stages of the same name and place in several pipelines are one
+    bar), summed per stage id from the (stage, amount) index and named here."""
+    stages = stages_of(StageKind.OPEN)
     rows = (
-        Opportunity.objects.filter(stage__kind=StageKind.OPEN)
-        .values("stage__name", "stage__order")
-        .annotate(amount=Sum("amount"), n=Count("id"))
-        .order_by("stage__order", "stage__name")
+        Opportunity.objects.filter(stage_id__in=list(stages))
+        .values_list("stage_id")
+        .annotate(amount=Sum("amount"))
+        .order_by()
     )
-    labels, amounts = [], []
-    for row in rows:
-        labels.append(row["stage__name"])
-        amounts.append(_number(row["amount"]))
-    return Chart(labels, [(amount_label, amounts)])
+    bars: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    for stage_id, amount in rows:
+        stage = stages[stage_id]
+        bars[(stage.order, stage.name)] += summed(amount)
+    ordered = sorted(bars.items())
+    return Chart(
+        [name for (_order, name), _amount in ordered],
+        [(amount_label, [_number(amount) for _key, amount in ordered])],
+    )
 
 
 @dataclass
 class _Closed:
     won: int = 0
     lost: int = 0
-    days: list[float] = field(default_factory=list)
+    won_seconds: float = 0.0  # opening to won, summed over the month's wins
 
 
 def closed_by_month(months: list[date]) -> dict[date, _Closed]:
-    """Per month (of ``closed_at``): won and lost counts and the days each win took."""
+    """Per month (of ``closed_at``, local): won and lost counts and the time the wins took,
+    counted and summed by the database per (month, stage) in one query."""
     found = {m: _Closed() for m in months}
+    stages = stages_of(StageKind.WON, StageKind.LOST)
     start, end = day_start(months[0]), day_start(next_month(months[-1]))
-    rows = Opportunity.objects.filter(
-        closed_at__gte=start, closed_at__lt=end, stage__kind__in=[StageKind.WON, StageKind.LOST]
-    ).values_list("stage__kind", "created_at", "closed_at")
-    for kind, created, closed in rows:
-        if closed is None:
-            continue
-        cell = found[timezone.localtime(closed).date().replace(day=1)]
-        if kind == StageKind.WON:
-            cell.won += 1
-            cell.days.append((closed - created).total_seconds() / 86400)
+    took = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
+    rows = (
+        Opportunity.objects.filter(
+            closed_at__gte=start, closed_at__lt=end, stage_id__in=list(stages)
+        )
+        .annotate(month=closed_month(months))
+        .values_list("month", "stage_id")
+        .annotate(n=Count("*"), took=Sum(took))
+        .order_by()
+    )
+    for index, stage_id, n, seconds in rows:
+        cell = found[months[index]]
+        if stages[stage_id].kind == StageKind.WON:
+            cell.won += n
+            cell.won_seconds += seconds.total_seconds() if seconds else 0.0
         else:
-            cell.lost += 1
+            cell.lost += n
     return found
 
 
@@ -99,7 +113,7 @@ def win_rate_and_cycle(months: list[date], rate_label: str, days_label: str) -> 
         cell = cells[m]
         decided = cell.won + cell.lost
         rates.append(round(cell.won / decided, 4) if decided else None)
-        days.append(round(sum(cell.days) / len(cell.days), 1) if cell.days else None)
+        days.append(round(cell.won_seconds / 86400 / cell.won, 1) if cell.won else None)
     return Chart(labels, [(rate_label, rates)]), Chart(labels, [(days_label, days)])
 
 

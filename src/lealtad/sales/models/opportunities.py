@@ -69,6 +69,11 @@ class Opportunity(models.Model):
         indexes = [
             # The board: one pipeline's stages, each column by close date.
             models.Index(fields=["stage", "close_date"], name="sales_opp_stage_close"),
+            # The forecast's months and slipped deals, read from the index alone (no row).
+            models.Index(
+                fields=["stage", "close_date", "owner", "team", "forecast_category", "amount"],
+                name="sales_opp_forecast",
+            ),
             # Wins and losses by the day they closed (quota coverage, dashboard, backtest).
             models.Index(fields=["stage", "closed_at", "owner", "amount"], name="sales_opp_closed"),
             # Each column's biggest cards and its count and sum, read from the index alone.
