@@ -14,6 +14,7 @@ import typer
 from lealtad.core.cli_errors import RefusalsShown
 from lealtad.core.cli_setup import django_ready
 from lealtad.sales.cli_acquisition import app as spend_app
+from lealtad.sales.cli_activities import app as activities_app
 from lealtad.sales.cli_commissions import app as commissions_app
 from lealtad.sales.cli_opportunity_lines import app as lines_app
 from lealtad.sales.cli_quotes import app as quotes_app
@@ -29,6 +30,7 @@ app.add_typer(scoring_app, name="scoring")
 app.add_typer(telesales_app, name="telesales")
 app.add_typer(spend_app, name="spend")
 app.add_typer(lines_app, name="lines")
+app.add_typer(activities_app, name="activities")
 
 AsUser = Annotated[str, typer.Option("--as", help="Acting user")]
 
