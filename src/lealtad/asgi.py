@@ -153,3 +153,7 @@ application = PooledASGIHandler()
 from lealtad.customers import realtime  # noqa: E402  (needs django.setup() above)
 
 realtime.warm_up()
+
+from lealtad.core import heap  # noqa: E402
+
+heap.settle()
