@@ -175,3 +175,15 @@ def test_the_spend_commands(pipeline, django_user_model) -> None:
     assert re.search(r"telemarketing\s+400.00 USD", listed.output)
     costs = runner.invoke(app, ["spend", "costs"])
     assert costs.exit_code == 0 and "telemarketing" in costs.output
+
+
+def test_the_dashboard_speaks_spanish(client, pipeline) -> None:
+    from django.utils import translation
+
+    boss = seller("rosa.gerente", role="sales_manager")
+    assert client.login(username=boss.username, password=PASSWORD)
+    acquisition.record_spend([acquisition.Spend("web_form", this_month(), "45")], ACTOR)
+    lead(source="web_form", external_id="w-1", email="ana@example.com")
+    with translation.override("es"):
+        body = client.get("/sales/dashboard/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Costo de adquisición por canal" in body and "Costo por cliente ganado" in body
