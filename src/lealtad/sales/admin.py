@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from lealtad.sales.models import (
+    AcquisitionSpend,
     Lead,
     Opportunity,
     OpportunityLine,
@@ -91,6 +92,14 @@ class OpportunityAdmin(ReadOnly):
     list_filter = ("pipeline", "forecast_category")
     search_fields = ("number", "name")
     inlines = [LineInline, HistoryInline]
+
+
+@admin.register(AcquisitionSpend)
+class AcquisitionSpendAdmin(ReadOnly):
+    """Read here; recorded through ``lealtad sales spend`` or the API, which audit it."""
+
+    list_display = ("month", "source", "amount", "currency", "note", "recorded_by")
+    list_filter = ("source", "currency")
 
 
 from lealtad.sales import admin_commissions  # noqa: E402, F401  (commissions, web forms)
