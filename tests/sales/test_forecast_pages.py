@@ -133,3 +133,45 @@ def test_dashboard_draws_every_chart_with_its_numbers(manager, pipeline) -> None
     pipeline_data = body.split('id="pipeline-data" type="application/json">')[1].split("<")[0]
     assert json.loads(pipeline_data)["labels"] == ["Propuesta"]
     assert "analytics/charts.js" in body
+
+
+def _forecast_panel(client) -> dict:
+    body = client.get("/sales/dashboard/").content.decode()
+    return json.loads(body.split('id="forecast-data" type="application/json">')[1].split("<")[0])
+
+
+def test_dashboard_forecast_is_kept_until_a_deal_changes(manager, pipeline, monkeypatch) -> None:
+    from django.core.cache import cache
+
+    from lealtad.sales import selectors_dashboard
+
+    cache.clear()
+    rebuilt = []
+    real = selectors_dashboard.backtest
+    monkeypatch.setattr(selectors_dashboard, "backtest", lambda *a: rebuilt.append(a) or real(*a))
+    rep = seller("lucia.ventas")
+    last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+    deals = open_deals(
+        pipeline,
+        [
+            {"name": n, "amount": "1000", "close": last_month + timedelta(days=5), "owner": rep}
+            for n in ("Old", "Older")
+        ],
+    )
+    created = timezone.now() - timedelta(days=70)
+    for deal in deals:
+        Opportunity.objects.filter(pk=deal.pk).update(created_at=created)
+        deal.stage_changes.update(at=created)
+    label = f"{last_month:%m/%Y}"
+    first = _forecast_panel(manager)
+    assert first["labels"][-1] == label and first["datasets"][0]["data"][-1] == 200.0
+    assert _forecast_panel(manager) == first and len(rebuilt) == 1  # kept
+    # An edit as the services make it (they set updated_at) is seen on the next request.
+    Opportunity.objects.filter(pk=deals[0].pk).update(
+        amount=Decimal("3000"), updated_at=timezone.now()
+    )
+    assert _forecast_panel(manager)["datasets"][0]["data"][-1] == 400.0
+    # So is a deal removed.
+    Opportunity.objects.filter(pk=deals[1].pk).delete()
+    assert _forecast_panel(manager)["datasets"][0]["data"][-1] == 300.0
+    assert len(rebuilt) == 3

@@ -12,12 +12,22 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.core.cache import cache
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Sum
 
 from lealtad.sales.choices import LeadSource, StageKind
-from lealtad.sales.models import Lead, Opportunity
+from lealtad.sales.models import Lead, Opportunity, StageChange
 from lealtad.sales.selectors_calendar import day_start
-from lealtad.sales.selectors_forecast import closed_month, next_month, stages_of, summed
+from lealtad.sales.selectors_forecast import (
+    backtest,
+    closed_month,
+    next_month,
+    stages_of,
+    summed,
+)
+from lealtad.sales_engine.forecast import Backtest
+
+BACKTEST_KEPT_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -118,11 +128,17 @@ def win_rate_and_cycle(months: list[date], rate_label: str, days_label: str) -> 
 
 
 def leads_by_source(leads_label: str, won_label: str) -> Chart:
-    rows = Lead.objects.values("source").annotate(
-        n=Count("id"),
-        won=Count("opportunity", filter=Q(opportunity__stage__kind=StageKind.WON)),
+    """Leads per source, and how many of them became a won deal. Why two queries: joining
+    every lead to its deal and the deal's stage read both tables whole; the won deals are
+    few and read from the (stage, …) index, each joined to its lead by key."""
+    leads = dict(Lead.objects.order_by().values_list("source").annotate(n=Count("*")))
+    won = dict(
+        Opportunity.objects.filter(stage_id__in=list(stages_of(StageKind.WON)), lead__isnull=False)
+        .order_by()
+        .values_list("lead__source")
+        .annotate(n=Count("*"))
     )
-    counts = {r["source"]: (r["n"], r["won"]) for r in rows}
+    counts = {source: (n, won.get(source, 0)) for source, n in leads.items()}
     sources = [s for s in LeadSource if s.value in counts]
     return Chart(
         [str(s.label) for s in sources],
@@ -131,3 +147,25 @@ def leads_by_source(leads_label: str, won_label: str) -> Chart:
             (won_label, [float(counts[s.value][1]) for s in sources]),
         ],
     )
+
+
+def forecast_against_won(today: date, months: int) -> Backtest:
+    """The backtest the dashboard charts, kept (in Django's cache) until a deal or its
+    history changes, the day turns, or an hour passes.
+
+    Why kept: it rebuilds every past month's forecast with one stage-history lookup per
+    deal of the past year (80-150 ms at 100,000 deals) for months that rarely change. Why
+    it stays right: the key holds what any change to the deals moves — their count, the
+    latest ``updated_at`` (every service that edits a deal sets it) and the latest
+    stage-history row; the hour bounds a change written around the services. The forecast
+    page's own accuracy part is rebuilt on every request.
+    """
+    deals = Opportunity.objects.aggregate(n=Count("*"), edited=Max("updated_at"))
+    moved = StageChange.objects.order_by("-id").values_list("id", flat=True).first()
+    edited = deals["edited"].isoformat() if deals["edited"] else "-"
+    key = f"sales:dashboard:backtest:{today.isoformat()}:{months}:{deals['n']}:{edited}:{moved}"
+    found = cache.get(key)
+    if found is None:
+        found = backtest(today, months)
+        cache.set(key, found, BACKTEST_KEPT_SECONDS)
+    return found

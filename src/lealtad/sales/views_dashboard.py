@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from lealtad.core.access import require
 from lealtad.core.roles import Capability
-from lealtad.sales import selectors_acquisition, selectors_dashboard, selectors_forecast
+from lealtad.sales import selectors_acquisition, selectors_dashboard
 from lealtad.sales.selectors_dashboard import Chart
 
 MONTHS = 12
@@ -36,7 +36,7 @@ def _panel(key: str, title: str, chart: Chart, kind: str, unit: str, note: str =
 
 
 def _forecast_chart() -> Chart:
-    result = selectors_forecast.backtest(timezone.localdate(), MONTHS)
+    result = selectors_dashboard.forecast_against_won(timezone.localdate(), MONTHS)
     return Chart(
         [m.month.strftime("%m/%Y") for m in result.months],
         [

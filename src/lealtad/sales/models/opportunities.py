@@ -76,6 +76,8 @@ class Opportunity(models.Model):
             ),
             # Wins and losses by the day they closed (quota coverage, dashboard, backtest).
             models.Index(fields=["stage", "closed_at", "owner", "amount"], name="sales_opp_closed"),
+            # The latest edit, read as the dashboard's cache key (selectors_dashboard).
+            models.Index(fields=["updated_at"], name="sales_opp_updated"),
             # Each column's biggest cards and its count and sum, read from the index alone.
             models.Index(fields=["stage", "-amount"], name="sales_opp_stage_amount"),
             models.Index(fields=["owner", "stage", "-amount"], name="sales_opp_owner_amount"),
