@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -63,11 +63,13 @@ def stages_of(*kinds: str) -> dict[int, Stage]:
     SQLite keeps no table statistics here, and with the join it scans a whole index of
     opportunities; with the ids it reads the (stage, …) indexes' ranges.
     """
-    return {s.pk: s for s in Stage.objects.filter(kind__in=kinds)}
+    return {s.pk: s for s in Stage.objects.filter(kind__in=kinds).order_by()}
 
 
-def _open(filters: BoardFilters) -> QuerySet[Opportunity]:
-    rows = Opportunity.objects.filter(stage_id__in=list(stages_of(StageKind.OPEN)))
+def _open(filters: BoardFilters, stage_ids: Iterable[int] | None = None) -> QuerySet[Opportunity]:
+    if stage_ids is None:
+        stage_ids = stages_of(StageKind.OPEN)
+    rows = Opportunity.objects.filter(stage_id__in=list(stage_ids))
     if filters.owner_id is not None:
         rows = rows.filter(owner_id=filters.owner_id)
     if filters.team_id is not None:
@@ -92,7 +94,7 @@ def forecast(filters: BoardFilters, first: date, months: int) -> ForecastView:
     probability = {pk: s.probability for pk, s in stages_of(StageKind.OPEN).items()}
     counts: dict[tuple[object, ...], int] = defaultdict(int)
     for month in wanted:  # a range on the close date per month: no date function per row
-        for row in _grouped(filters, month):
+        for row in _grouped(filters, month, probability):
             deals.append(_deal(len(deals), row, month, probability[row["stage_id"]]))
             if row["forecast_category"] == ForecastCategory.OMITTED:
                 continue
@@ -104,9 +106,11 @@ def forecast(filters: BoardFilters, first: date, months: int) -> ForecastView:
     return ForecastView(result, wanted, _seller_names(result), _team_names(result))
 
 
-def _grouped(filters: BoardFilters, month: date) -> QuerySet[Opportunity, dict[str, Any]]:
+def _grouped(
+    filters: BoardFilters, month: date, stage_ids: Iterable[int]
+) -> QuerySet[Opportunity, dict[str, Any]]:
     return (
-        _open(filters)
+        _open(filters, stage_ids)
         .filter(close_date__gte=month, close_date__lt=next_month(month))
         .values("owner_id", "team_id", "forecast_category", "stage_id")
         .annotate(n=Count("*"), amount=Sum("amount"))
