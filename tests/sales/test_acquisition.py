@@ -138,6 +138,7 @@ def test_bad_spend_over_http_is_refused_and_nothing_kept(token_client, pipeline)
         ({**good, "amount": "-5"}, 422),
         ({**good, "source": "billboard"}, 422),
         ({**good, "month": f"{ahead:%Y-%m}"}, 409),
+        ({**good, "month": "0000-01"}, 422),
     ):
         answer = manager.put(
             f"{URL}/spend", {"spend": [good, bad]}, content_type="application/json"
@@ -152,6 +153,7 @@ def test_bad_spend_over_http_is_refused_and_nothing_kept(token_client, pipeline)
     denied = rep.put(f"{URL}/spend", {"spend": [good]}, content_type="application/json")
     assert denied.status_code == 403
     assert not AcquisitionSpend.objects.exists()
+    assert manager.get(f"{URL}/costs", {"last": "0000-01"}).status_code == 422
 
 
 def test_the_spend_commands(pipeline, django_user_model) -> None:

@@ -168,6 +168,9 @@ def test_lines_over_http(deal, token_client, pipeline) -> None:
     assert frozen.status_code == 409 and frozen.json()["code"] == "opportunity_closed"
     assert rep.get(url).json()["frozen"] is True
     assert rep.get(URL.format(999_999)).status_code == 404
+    assert rep.get(URL.format(2**70)).status_code == 404  # beyond the database's integers
+    beyond = rep.put(URL.format(2**70), body, content_type="application/json")
+    assert beyond.status_code == 404
 
 
 def test_the_lines_commands(deal, django_user_model, tmp_path) -> None:

@@ -22,7 +22,7 @@ from lealtad.sales.services.acquisition import Spend, record_spend
 
 router = Router(tags=["sales: acquisition cost"])
 
-MONTH = r"^[0-9]{4}-(?:0[1-9]|1[0-2])$"
+MONTH = r"^[1-9][0-9]{3}-(?:0[1-9]|1[0-2])$"  # years 1000 to 9999
 
 
 class SpendIn(Schema):

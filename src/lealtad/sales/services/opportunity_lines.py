@@ -35,6 +35,7 @@ from lealtad.sales.services.common import SalesConflict, SalesNotFound, SalesRef
 from lealtad.sales.services.quote_pricing import products_on_sale
 
 CENT = Decimal("0.01")
+MAX_ID = 2**63 - 1  # a key beyond the database's integers names no deal
 MOST_LINES = 200
 MOST_QUANTITY = Decimal(100_000)
 
@@ -87,7 +88,7 @@ def _locked(ids: Sequence[int]) -> dict[int, Opportunity]:
     rows = (
         Opportunity.objects.select_for_update()
         .select_related("stage")
-        .filter(pk__in=sorted(set(ids)))
+        .filter(pk__in=sorted({i for i in ids if 0 < i <= MAX_ID}))
         .order_by("pk")
     )
     return {o.pk: o for o in rows}
