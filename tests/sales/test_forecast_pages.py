@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from lealtad.sales.models import Opportunity
+from lealtad.sales.models import Opportunity, Stage
 from lealtad.sales.selectors_board import BoardFilters
 from lealtad.sales.selectors_forecast import forecast, next_month
 
@@ -174,4 +174,7 @@ def test_dashboard_forecast_is_kept_until_a_deal_changes(manager, pipeline, monk
     # So is a deal removed.
     Opportunity.objects.filter(pk=deals[1].pk).delete()
     assert _forecast_panel(manager)["datasets"][0]["data"][-1] == 300.0
-    assert len(rebuilt) == 3
+    # And a stage's probability changed in the pipeline's settings.
+    Stage.objects.filter(pipeline=pipeline, name="Prospección").update(probability=20)
+    assert _forecast_panel(manager)["datasets"][0]["data"][-1] == 600.0
+    assert len(rebuilt) == 4

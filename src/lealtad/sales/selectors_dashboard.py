@@ -7,6 +7,7 @@ through its selectors; the dashboard shows leads and won deals per lead source i
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +17,7 @@ from django.core.cache import cache
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Sum
 
 from lealtad.sales.choices import LeadSource, StageKind
-from lealtad.sales.models import Lead, Opportunity, StageChange
+from lealtad.sales.models import Lead, Opportunity, Stage, StageChange
 from lealtad.sales.selectors_calendar import day_start
 from lealtad.sales.selectors_forecast import (
     backtest,
@@ -157,13 +158,19 @@ def forecast_against_won(today: date, months: int) -> Backtest:
     deal of the past year (80-150 ms at 100,000 deals) for months that rarely change. Why
     it stays right: the key holds what any change to the deals moves — their count, the
     latest ``updated_at`` (every service that edits a deal sets it) and the latest
-    stage-history row; the hour bounds a change written around the services. The forecast
+    stage-history row — and the stages' probabilities; the hour bounds a change written
+    around the services. The forecast
     page's own accuracy part is rebuilt on every request.
     """
     deals = Opportunity.objects.aggregate(n=Count("*"), edited=Max("updated_at"))
     moved = StageChange.objects.order_by("-id").values_list("id", flat=True).first()
     edited = deals["edited"].isoformat() if deals["edited"] else "-"
-    key = f"sales:dashboard:backtest:{today.isoformat()}:{months}:{deals['n']}:{edited}:{moved}"
+    stages = Stage.objects.order_by("pk").values_list("pk", "probability", "kind")
+    weights = hashlib.sha256(repr(list(stages)).encode()).hexdigest()[:16]
+    key = (
+        f"sales:dashboard:backtest:{today.isoformat()}:{months}:{deals['n']}:{edited}:{moved}"
+        f":{weights}"
+    )
     found = cache.get(key)
     if found is None:
         found = backtest(today, months)

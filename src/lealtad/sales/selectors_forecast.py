@@ -1,7 +1,7 @@
 """The forecast page's reads, handed to the pure core (:mod:`lealtad.sales_engine.forecast`).
 
 Why open deals are grouped in SQL before the core sees them: deals with the same seller,
-team, close month, category and stage probability add up to one deal of their summed amount
+team, close month, category and stage add up to one deal of their summed amount
 (the weighted sum is linear), so 100,000 open deals reach Python as a few hundred rows; the
 counts come from the same grouped query.
 
