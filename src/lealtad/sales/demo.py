@@ -1,6 +1,7 @@
 """The demo's sales floor: a team, leads from every source, a pipeline with deals at each stage.
 
-So that ``lealtad demo`` opens on a board, a forecast and a dashboard with something to read.
+So that ``lealtad demo`` opens on a board, a forecast and a dashboard with something to read
+(the dashboard's acquisition cost included: six months of spend per source).
 Everything goes through the sales services (capture, conversion, moves), so the demo also
 proves those paths; a second run adds nothing (leads are captured once per source and id,
 and only the leads this run captured are converted).
@@ -19,7 +20,7 @@ from django.utils import timezone
 from lealtad.core.audit import Actor
 from lealtad.sales.choices import AssignmentRule, LeadSource, StageKind
 from lealtad.sales.models import Opportunity, Pipeline
-from lealtad.sales.services import conversion, opportunities, pipelines, teams
+from lealtad.sales.services import acquisition, conversion, opportunities, pipelines, teams
 from lealtad.sales.services.leads import NewLead, capture_leads
 
 FIRST = ("Andrea", "Carlos", "Daniela", "Esteban", "Fernanda", "Gustavo", "Lucía", "Mateo")
@@ -65,7 +66,25 @@ def seed(leads: int = 120, seed: int = 7) -> Seeded:
         actor,
     )
     _spread(made, pipeline, rnd, actor)
+    _spend(random.Random(seed), actor)
     return Seeded(len(fresh), len(made))
+
+
+def _spend(rnd: random.Random, actor: Actor) -> None:
+    """Six months of spend on each demo source, so the dashboard's acquisition cost has
+    figures; the same seed gives the same figures, so a second run changes nothing."""
+    first = timezone.localdate().replace(day=1)
+    months = [first]
+    for _ in range(5):
+        months.append((months[-1] - timedelta(days=1)).replace(day=1))
+    acquisition.record_spend(
+        [
+            acquisition.Spend(source, month, Decimal(rnd.randrange(200, 2_500)))
+            for month in months
+            for source in SOURCES
+        ],
+        actor,
+    )
 
 
 def _lead(n: int, rnd: random.Random) -> NewLead:
