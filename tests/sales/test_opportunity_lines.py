@@ -8,12 +8,15 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lealtad.commerce import demo
 from lealtad.commerce.models import Variant
 from lealtad.core.errors import DomainError
 from lealtad.core.models import AuditEntry
 from lealtad.sales.models import Opportunity, OpportunityLine
+from lealtad.sales.selectors_opportunity_lines import lines_of
 from lealtad.sales.services import opportunities
 from lealtad.sales.services.opportunity_lines import LineIn, SetLines, set_lines
 from tests.sales.helpers import ACTOR
@@ -237,3 +240,31 @@ def test_the_opportunity_page_shows_and_edits_the_products(deal, signed_in, pipe
     assert "is won: its products can no longer change" in late
     board = signed_in.get("/sales/board/").content.decode()
     assert f'href="/sales/opportunities/{deal.pk}/"' in board
+
+
+line_values = st.tuples(
+    st.decimals(min_value=Decimal("0.001"), max_value=Decimal(1000), places=3),
+    st.decimals(min_value=Decimal(0), max_value=Decimal(100_000), places=2),
+    st.decimals(min_value=Decimal(0), max_value=Decimal(100), places=2),
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(values=st.lists(line_values, min_size=1, max_size=2))
+def test_the_amount_is_the_sum_of_the_nets_to_the_cent(deal, values) -> None:
+    skus = (SHIRT, TROUSERS)
+    lines = [LineIn(skus[i], q, p, d) for i, (q, p, d) in enumerate(values)]
+    set_lines([SetLines(deal.pk, lines)], ACTOR)
+    deal.refresh_from_db()
+    nets = []
+    for q, p, d in values:
+        exact = q * p * (100 - d) / 100
+        net = exact.quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+        assert abs(net - exact) <= Decimal("0.005")  # rounded once, to the nearest cent
+        assert Decimal(0) <= net <= (q * p).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+        nets.append(net)
+    assert deal.amount == sum(nets)
+    shown = lines_of(deal.pk)
+    assert shown.total == deal.amount and [line.net for line in shown.lines] == nets
