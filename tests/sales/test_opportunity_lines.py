@@ -231,6 +231,10 @@ def test_the_opportunity_page_shows_and_edits_the_products(deal, signed_in, pipe
     refused_page = signed_in.post(f"{page}lines/", {**form, "quantity-0": "5"}, follow=True)
     text = refused_page.content.decode()
     assert f"{TROUSERS} is discontinued" in text and "lines[1].sku" in text
+    skipping = {**form, "sku-0": "", "quantity-0": "", "sku-1": SHIRT, "sku-2": "NOPE"}
+    skipping["quantity-2"] = "1"
+    text = signed_in.post(f"{page}lines/", skipping, follow=True).content.decode()
+    assert "lines[2].sku: NOPE is not a product" in text  # the form's row; row 0 was empty
     assert deal.lines.get(sku=SHIRT).quantity == 2  # nothing written
     won = pipeline.stages.get(name="Ganada")
     opportunities.move([opportunities.Move(deal.pk, won.pk)], ACTOR)

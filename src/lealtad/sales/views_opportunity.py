@@ -4,6 +4,8 @@ to the opportunity lines service; a refusal comes back in words naming the line.
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from lealtad.core.access import require
+from lealtad.core.errors import DomainError
 from lealtad.core.refusals import shown_as_message
 from lealtad.core.roles import Capability
 from lealtad.sales import selectors
@@ -40,10 +43,11 @@ def opportunity_page(request: HttpRequest, opportunity_id: int) -> HttpResponse:
     return render(request, "sales/opportunity.html", context)
 
 
-def _lines_posted(request: HttpRequest) -> list[LineIn]:
-    """The form's rows in order; a row with neither SKU nor quantity is an empty row."""
+def _lines_posted(request: HttpRequest) -> tuple[list[LineIn], list[int]]:
+    """The form's rows in order and the form row each came from; a row with neither SKU nor
+    quantity is an empty row."""
     post = request.POST
-    lines = []
+    lines, rows = [], []
     for i in range(MOST_ROWS):
         sku, quantity = post.get(f"sku-{i}", "").strip(), post.get(f"quantity-{i}", "").strip()
         if f"sku-{i}" not in post:
@@ -53,7 +57,16 @@ def _lines_posted(request: HttpRequest) -> list[LineIn]:
         price = post.get(f"unit_price-{i}", "").strip() or None
         discount = post.get(f"discount-{i}", "").strip() or "0"
         lines.append(LineIn(sku, quantity or "0", price, discount))
-    return lines
+        rows.append(i)
+    return lines, rows
+
+
+def _on_form_rows(refused: DomainError, rows: list[int]) -> None:
+    """A refusal names the posted line (``lines[1].sku``); the form's rows may skip empty
+    ones, so name the row the seller sees instead."""
+    match = re.match(r"lines\[(\d+)\](.*)", refused.field)
+    if match and int(match[1]) < len(rows):
+        refused.field = f"lines[{rows[int(match[1])]}]{match[2]}"
 
 
 @login_required
@@ -61,11 +74,13 @@ def _lines_posted(request: HttpRequest) -> list[LineIn]:
 def set_opportunity_lines(request: HttpRequest, opportunity_id: int) -> HttpResponse:
     who = require(request, Capability.SALES_WORK)
     keep = request.POST.get("keep_amount") == "on"
+    lines, rows = _lines_posted(request)
     with shown_as_message(request) as outcome:
-        set_lines(
-            [SetLines(opportunity_id, _lines_posted(request), update_amount=not keep)],
-            who.actor,
-        )
+        try:
+            set_lines([SetLines(opportunity_id, lines, update_amount=not keep)], who.actor)
+        except DomainError as refused:
+            _on_form_rows(refused, rows)
+            raise
     if not outcome.refused:
         messages.success(request, _("Products saved."))
     return redirect("sales:opportunity", opportunity_id=opportunity_id)
