@@ -85,3 +85,38 @@ def test_marking_done_keeps_the_first_time(rep, pipeline):
 def test_a_store_clerk_may_not_log(token_client, pipeline):
     clerk = token_client("store_clerk", ("customers:read", "sales:work"))
     assert post(clerk, [{"kind": "call", "subject": "x", "customer_id": 1}]).status_code == 403
+
+
+def test_the_list_filters_by_owner_and_local_days(rep, pipeline, django_user_model) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    customer = known_customer(email="rosa@example.com")
+    today = timezone.localdate()
+    yesterday = today - timedelta(days=1)
+    other = django_user_model.objects.create_user("otra.vendedora")
+    made = post(
+        rep,
+        [
+            {
+                "kind": "meeting",
+                "subject": "Ayer",
+                "customer_id": customer,
+                "starts_at": f"{yesterday.isoformat()}T23:30:00-05:00",
+            },
+            {
+                "kind": "meeting",
+                "subject": "Hoy",
+                "customer_id": customer,
+                "starts_at": f"{today.isoformat()}T00:30:00-05:00",
+            },
+        ],
+    )
+    assert made.status_code == 201, made.content
+    Activity.objects.filter(subject="Hoy").update(owner=other)
+    on_day = rep.get(URL, {"first_day": today.isoformat(), "last_day": today.isoformat()})
+    assert [a["subject"] for a in on_day.json()] == ["Hoy"]  # the local day, not UTC's
+    mine = rep.get(URL, {"owner_id": other.pk}).json()
+    assert [a["subject"] for a in mine] == ["Hoy"]
+    assert rep.get(URL, {"last_day": yesterday.isoformat()}).json()[0]["subject"] == "Ayer"

@@ -3,7 +3,7 @@ in batches, list them, mark them done. Thin: the service decides."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -44,6 +44,9 @@ class ActivityFilter(Schema):
     lead_id: int | None = Field(default=None, ge=1)
     opportunity_id: int | None = Field(default=None, ge=1)
     customer_id: int | None = Field(default=None, ge=1)
+    owner_id: int | None = Field(default=None, ge=1)
+    first_day: date | None = None  # local days, both included
+    last_day: date | None = None
     limit: int = Field(default=100, ge=1, le=500)
 
 
