@@ -49,8 +49,9 @@ def _similarity(
 
 
 # Below this many distinct pairs (or table cells) one thread scores them: rapidfuzz starts
-# its worker threads on every call, which cost 0.2 ms on an idle machine and about 2 ms on a busy one against
-# 0.003 ms for the five pairs a single event brings (a quarter of a single event's ingest).
+# its worker threads on every call, which cost 0.2 ms on an idle machine and about 2 ms on a
+# busy one against 0.003 ms for the five pairs a single event brings (a quarter of a single
+# event's ingest).
 # At 50,000 pairs the threads gain 5 % on two cores.
 PARALLEL_PAIRS = 20_000
 

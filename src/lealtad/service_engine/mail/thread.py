@@ -99,22 +99,16 @@ def _thread(mail: InboundMail, lookup: CaseLookup, secret: bytes, prefix: str) -
         for text in texts:
             case_id = verified_case(text, secret)
             if case_id is not None:
-                return Decision(
-                    Action.JOIN, case_id, "signed_token", f"{source}: {text}"
-                )
+                return Decision(Action.JOIN, case_id, "signed_token", f"{source}: {text}")
     for message_id in answered:
         case_id = lookup.case_by_message_id(message_id)
         if case_id is not None:
-            return Decision(
-                Action.JOIN, case_id, "message_id", f"<{message_id.strip('<>')}>"
-            )
+            return Decision(Action.JOIN, case_id, "message_id", f"<{message_id.strip('<>')}>")
     conversation = conversation_of(mail.headers.get("thread-index", ""))
     if conversation:
         case_id = lookup.case_by_conversation(conversation)
         if case_id is not None:
-            return Decision(
-                Action.JOIN, case_id, "thread_index", f"Thread-Index: {conversation}"
-            )
+            return Decision(Action.JOIN, case_id, "thread_index", f"Thread-Index: {conversation}")
     return _by_subject(mail, lookup, prefix)
 
 
