@@ -143,3 +143,84 @@ def test_any_mix_of_failures_keeps_exactly_the_work_that_succeeded(fails: list[b
             assert outcome[n] == f"{prefix}{n}"
     assert _stored(prefix) == {f"{prefix}{n}" for n, f in enumerate(fails) if not f}
     assert not group_commit._queue and not group_commit._leading
+
+
+# Batch-first work: lists of the same kind joined into one call -------------------------------
+
+
+def _publish_each(calls: list[list[str]]) -> Callable[[list[str]], list[str]]:
+    """A batch-first use case: publishes each item, answers each item's own result; an item
+    starting with "bad" refuses the whole call, as a batch service does."""
+
+    def apply(items: list[str]) -> list[str]:
+        calls.append(list(items))
+        for item in items:
+            if item.startswith("bad"):
+                raise ValueError(f"refused {item}")
+            hub.publish("test.batched", {"id": item}, event_id=item)
+        return [f"done:{item}" for item in items]
+
+    return apply
+
+
+def _submit_batches(batches: list[tuple[str, list[str]]], apply: Callable) -> list[Any]:
+    """Each (key, items) from its own thread, the first (the leader) held until the others
+    queued, so the leader finds them all in line."""
+    outcome: list[Any] = [None] * len(batches)
+    held = threading.Event()
+
+    def client(n: int, key: str, items: list[str]) -> None:
+        def run(joined: list[str]) -> list[str]:
+            if n == 0 and not held.is_set() and connection.vendor == "sqlite":
+                deadline = time.monotonic() + 10
+                while len(group_commit._queue) < len(batches) - 1 and time.monotonic() < deadline:
+                    time.sleep(0.005)
+                held.set()
+            return apply(joined)
+
+        try:
+            outcome[n] = group_commit.in_batch(key, items, run)
+        except Exception as exc:
+            outcome[n] = exc
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=client, args=(0, *batches[0]))
+    first.start()
+    if connection.vendor == "sqlite":
+        while not group_commit._leading:
+            time.sleep(0.001)
+    others = [threading.Thread(target=client, args=(n, *b)) for n, b in enumerate(batches) if n]
+    for t in others:
+        t.start()
+    for t in [first, *others]:
+        t.join(timeout=60)
+    return outcome
+
+
+def test_lists_of_one_kind_queued_together_are_one_call_each_answered_its_own():
+    calls: list[list[str]] = []
+    batches = [("ingest", ["a0"]), ("ingest", ["b0", "b1"]), ("ingest", ["c0"])]
+    outcome = _submit_batches(batches, _publish_each(calls))
+    assert outcome == [["done:a0"], ["done:b0", "done:b1"], ["done:c0"]]
+    assert _stored("") >= {"a0", "b0", "b1", "c0"}
+    if connection.vendor == "sqlite":  # PostgreSQL runs each in its own transaction
+        assert calls[-1] == ["b0", "b1", "c0"]  # the two queued behind the leader, joined
+        assert len(calls) == 2
+
+
+def test_a_joined_call_that_fails_runs_each_list_alone_and_fails_only_its_own():
+    calls: list[list[str]] = []
+    batches = [("ingest", ["x0"]), ("ingest", ["y0"]), ("ingest", ["bad-z"]), ("ingest", ["w0"])]
+    outcome = _submit_batches(batches, _publish_each(calls))
+    assert outcome[:2] == [["done:x0"], ["done:y0"]] and outcome[3] == ["done:w0"]
+    assert isinstance(outcome[2], ValueError) and "bad-z" in str(outcome[2])
+    assert _stored("") & {"x0", "y0", "w0", "bad-z"} == {"x0", "y0", "w0"}
+
+
+def test_lists_of_different_kinds_are_never_joined():
+    calls: list[list[str]] = []
+    batches = [("one", ["p0"]), ("one", ["p1"]), ("two", ["q0"]), ("one", ["p2"])]
+    outcome = _submit_batches(batches, _publish_each(calls))
+    assert outcome == [["done:p0"], ["done:p1"], ["done:q0"], ["done:p2"]]
+    assert all(len({item[0] for item in call}) == 1 for call in calls)  # no call mixes kinds

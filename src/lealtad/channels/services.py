@@ -159,9 +159,12 @@ def _repeats_known(checked: list[ValidEvent | EventResult]) -> list[ValidEvent |
 
 
 def _apply(checked: list[ValidEvent | EventResult], actor: Actor) -> list[EventResult]:
-    """In one transaction, which on SQLite other requests' events may share (a group commit:
-    one disk sync for many single-event posts)."""
-    return group_commit.in_group(lambda: _apply_now(checked, actor))
+    """In one transaction, which on SQLite other requests' events of the same actor may join
+    (a group commit: single-event posts arriving together resolved and written as one batch,
+    with one disk sync)."""
+    return group_commit.in_batch(
+        ("channels.ingest", actor), checked, lambda joined: _apply_now(joined, actor)
+    )
 
 
 def _apply_now(checked: list[ValidEvent | EventResult], actor: Actor) -> list[EventResult]:
