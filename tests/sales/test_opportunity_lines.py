@@ -174,6 +174,10 @@ def test_lines_over_http(deal, token_client, pipeline) -> None:
     assert rep.get(URL.format(2**70)).status_code == 404  # beyond the database's integers
     beyond = rep.put(URL.format(2**70), body, content_type="application/json")
     assert beyond.status_code == 404
+    deal_url = f"/api/v1/sales/opportunities/{2**70}"
+    assert rep.get(deal_url).status_code == 404
+    moved = rep.post(f"{deal_url}/stage", {"stage_id": lost.pk}, content_type="application/json")
+    assert moved.status_code == 404
 
 
 def test_the_lines_commands(deal, django_user_model, tmp_path) -> None:

@@ -31,6 +31,15 @@ M = TypeVar("M", bound=models.Model)
 _INSERTS: dict[tuple[type[models.Model], str, int, int], str] = {}
 _PLANS: dict[type[models.Model], _Plan] = {}
 
+MAX_KEY = 2**63 - 1  # the largest key both databases store; a larger one in a URL names no row
+
+
+def storable_keys(ids: Iterable[int]) -> list[int]:
+    """The ids a query may carry: SQLite's driver raises on an integer beyond 64 bits (a 500
+    for a mistyped URL), so those are dropped here and the caller answers not found."""
+    return sorted({i for i in ids if 0 < i <= MAX_KEY})
+
+
 ROWS_PER_INSERT = 100  # a bound on the statements cached, far below SQLite's variable limit
 
 # Fields whose value goes to the driver as the object holds it: ``get_db_prep_save`` of these

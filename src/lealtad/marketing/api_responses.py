@@ -14,13 +14,13 @@ from pydantic import ConfigDict
 
 from lealtad.core.access import require
 from lealtad.core.api_errors import errors
+from lealtad.core.db import MAX_KEY, storable_keys
 from lealtad.core.errors import DomainError
 from lealtad.core.roles import Capability
 from lealtad.marketing.selectors import calendar, results
 from lealtad.marketing.services import bounces
 
 router = Router(tags=["marketing: responses"])
-MAX_ID = 2**63 - 1
 
 
 class ResultsNotFound(DomainError):
@@ -51,7 +51,7 @@ class BounceReportIn(Schema):
         min_length=1, max_length=200, pattern=r"\S", description="The provider's event id."
     )
     kind: Literal["hard", "soft", "complaint"]
-    message_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    message_id: int | None = Field(default=None, ge=1, le=MAX_KEY)
     address: str = Field(default="", max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+$")
     at: datetime | None = None
     status: str = Field(default="", max_length=20)
@@ -103,7 +103,7 @@ def campaign_results(request: HttpRequest, campaign_id: int, query: Query[Result
     """Audience, control, sent, delivered, bounced, clicks, conversions, revenue, cost, ROI
     and the lift over control with its 95 % interval (``?format=csv`` for a spreadsheet)."""
     require(request, Capability.MARKETING_VIEW)
-    found = results.results(campaign_id) if 0 < campaign_id <= MAX_ID else None
+    found = results.results(campaign_id) if storable_keys([campaign_id]) else None
     if found is None:
         raise ResultsNotFound(
             _("There is no campaign %(id)s."), field="campaign_id", id=campaign_id

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 
+from lealtad.core.db import storable_keys
 from lealtad.sales.models import Lead, Opportunity, Pipeline, Stage
 from lealtad.sales.services.common import SalesNotFound
 
@@ -42,7 +43,7 @@ def pipelines() -> list[Pipeline]:
 def opportunity(opportunity_id: int) -> Opportunity:
     found = (
         Opportunity.objects.select_related("stage", "pipeline", "owner", "lead")
-        .filter(pk=opportunity_id)
+        .filter(pk__in=storable_keys([opportunity_id]))
         .first()
     )
     if found is None:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lealtad.core import hub
 from lealtad.core.audit import Actor
+from lealtad.core.db import storable_keys
 from lealtad.sales.choices import StageKind
 from lealtad.sales.models import Lead, Opportunity, Pipeline, SalesTeam, Stage, StageChange
 from lealtad.sales.services.common import SalesConflict, SalesNotFound, SalesRefused, where
@@ -105,7 +106,7 @@ def _locked(ids: Sequence[int]) -> dict[int, Opportunity]:
     rows = (
         Opportunity.objects.select_for_update()
         .select_related("stage", "pipeline")
-        .filter(pk__in=sorted(set(ids)))
+        .filter(pk__in=storable_keys(ids))
         .order_by("pk")
     )
     return {o.pk: o for o in rows}

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from lealtad.commerce import selectors as commerce
 from lealtad.core import audit
 from lealtad.core.audit import Actor
-from lealtad.core.db import insert_new
+from lealtad.core.db import insert_new, storable_keys
 from lealtad.core.errors import DomainError
 from lealtad.core.models import AuditEntry
 from lealtad.sales.choices import StageKind
@@ -35,7 +35,6 @@ from lealtad.sales.services.common import SalesConflict, SalesNotFound, SalesRef
 from lealtad.sales.services.quote_pricing import products_on_sale
 
 CENT = Decimal("0.01")
-MAX_ID = 2**63 - 1  # a key beyond the database's integers names no deal
 MOST_LINES = 200
 MOST_QUANTITY = Decimal(100_000)
 
@@ -88,7 +87,7 @@ def _locked(ids: Sequence[int]) -> dict[int, Opportunity]:
     rows = (
         Opportunity.objects.select_for_update()
         .select_related("stage")
-        .filter(pk__in=sorted({i for i in ids if 0 < i <= MAX_ID}))
+        .filter(pk__in=storable_keys(ids))
         .order_by("pk")
     )
     return {o.pk: o for o in rows}
