@@ -4,6 +4,7 @@
 #
 #   bash scripts/test.sh [pytest args...]      # extra args go to both pytest runs
 #   LEALTAD_TEST_DB=sqlite|postgres|both       # which database(s) pytest runs on (default both)
+#   LEALTAD_TEST_SERIAL=1                      # both databases one after the other, not at once
 #
 # Setup and install stop the run at once; every check after that runs even when an earlier one
 # failed, so one run shows every problem, and the exit status is non-zero if any failed.
@@ -103,13 +104,38 @@ start_postgres() {
 pytest_sqlite() {
     # A fresh LEALTAD_HOME: no secret key, database or media left over from a developer's run.
     mkdir "$WORK/home-sqlite" || return 1
-    LEALTAD_HOME="$WORK/home-sqlite" .venv/bin/python -m pytest "$@"
+    # Unset: beside the PostgreSQL run, this shell has the server's URL exported.
+    env -u LEALTAD_DATABASE_URL LEALTAD_HOME="$WORK/home-sqlite" \
+        .venv/bin/python -m pytest --durations=15 "$@"
 }
 
 pytest_postgres() {
-    start_postgres || return 1
+    [[ -n $PG_DATA ]] || start_postgres || return 1
     mkdir "$WORK/home-postgres" || return 1
-    LEALTAD_HOME="$WORK/home-postgres" .venv/bin/python -m pytest "$@"
+    LEALTAD_HOME="$WORK/home-postgres" .venv/bin/python -m pytest --durations=15 "$@"
+}
+
+# Both databases at once: much of a run waits (disk syncs, the browser, the servers the tests
+# start), so two runs side by side take far less than one after the other. Each writes its own
+# log, printed whole when both are done; the server is started here, in the script's own shell,
+# so cleanup stops it. LEALTAD_TEST_SERIAL=1 runs them one after the other instead.
+pytest_side_by_side() {
+    check "PostgreSQL server" start_postgres
+    [[ -n $PG_DATA ]] || { FAILED+=("pytest on PostgreSQL"); return; }
+    stage "pytest on SQLite and on PostgreSQL, side by side (logs follow when both end)"
+    (pytest_sqlite "$@" >"$WORK/sqlite.log" 2>&1 && echo 0 >"$WORK/sqlite.rc" || echo $? >"$WORK/sqlite.rc") &
+    (pytest_postgres "$@" >"$WORK/postgres.log" 2>&1 && echo 0 >"$WORK/postgres.rc" || echo $? >"$WORK/postgres.rc") &
+    wait
+    report_log "pytest on SQLite" sqlite
+    report_log "pytest on PostgreSQL" postgres
+}
+
+report_log() {
+    local name=$1 rc
+    stage "$name"
+    cat "$WORK/$2.log"
+    rc=$(cat "$WORK/$2.rc" 2>/dev/null || echo 1)
+    if ((rc == 0)); then echo "---- $name: ok"; else echo "---- $name: FAILED (exit $rc)"; FAILED+=("$name"); fi
 }
 
 makemigrations_check() {
@@ -147,8 +173,12 @@ main() {
     check "mypy" .venv/bin/mypy src
     check "import contracts" .venv/bin/lint-imports --no-cache
     check "migrations up to date" makemigrations_check
-    [[ $db == postgres ]] || check "pytest on SQLite" pytest_sqlite "$@"
-    [[ $db == sqlite ]] || check "pytest on PostgreSQL" pytest_postgres "$@"
+    if [[ $db == both && ${LEALTAD_TEST_SERIAL:-0} != 1 ]]; then
+        pytest_side_by_side "$@"
+    else
+        [[ $db == postgres ]] || check "pytest on SQLite" pytest_sqlite "$@"
+        [[ $db == sqlite ]] || check "pytest on PostgreSQL" pytest_postgres "$@"
+    fi
 
     if ((${#FAILED[@]})); then
         local list
