@@ -38,6 +38,7 @@ from lealtad.commerce.models import (
 from lealtad.commerce.services import catalog as catalog_services
 from lealtad.commerce.services import stock_levels
 from lealtad.core.audit import Actor
+from lealtad.core.db import load_rows
 
 MODELS = {
     "Order": Order,
@@ -71,7 +72,7 @@ class Purchases:
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self.catalog: Catalog | None = None
-        self.sql = {name: _insert(name) for name in TABLES}
+        self.tables = {name: _columns(name) for name in TABLES}
 
     def __call__(self, buyers: Sequence[Buyer], today: date) -> dict[str, int]:
         if self.catalog is None:
@@ -79,35 +80,17 @@ class Purchases:
         ids = Ids({name: _next_id(MODELS[name]) for name in TABLES})
         rows = purchases(self.seed, buyers, self.catalog, ids, today)
         with transaction.atomic():
-            connection.ensure_connection()
-            cursor = connection.connection.cursor()  # the driver's own: no wrapper per row
-            try:
-                for name in TABLES:
-                    if not rows[name]:
-                        continue
-                    if connection.vendor == "postgresql":
-                        with cursor.copy(self.sql[name]) as copy:
-                            for row in rows[name]:
-                                copy.write_row(row)
-                    else:
-                        cursor.executemany(self.sql[name], rows[name])
-            finally:
-                cursor.close()
+            for name in TABLES:
+                if rows[name]:
+                    load_rows(*self.tables[name], rows[name])
             if connection.vendor == "postgresql":
                 _reset_sequences()
         return {label: len(rows[name]) for name, label in LABELS.items()}
 
 
-def _insert(name: str) -> str:
-    """COPY on PostgreSQL, a plain INSERT (run with executemany) on SQLite."""
+def _columns(name: str) -> tuple[str, list[str]]:
     meta = MODELS[name]._meta
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(_column(meta.get_field(f))) for f in COLUMNS[name].split())
-    table = quote(meta.db_table)
-    if connection.vendor == "postgresql":
-        return f"COPY {table} ({columns}) FROM STDIN"
-    marks = ", ".join(["?"] * len(COLUMNS[name].split()))
-    return f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+    return meta.db_table, [_column(meta.get_field(f)) for f in COLUMNS[name].split()]
 
 
 def _reset_sequences() -> None:

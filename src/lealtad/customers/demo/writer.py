@@ -9,7 +9,8 @@ from lealtad.customers.demo.tables import TABLE_COLUMNS, TABLE_ORDER
 
 
 class BulkWriter:
-    """Raw bulk INSERTs (executemany) on SQLite; COPY on PostgreSQL."""
+    """The demo chunks through ``core.db.load_rows`` (COPY on PostgreSQL, raw
+    ``executemany`` on SQLite), with the database tuned for a load meanwhile."""
 
     def __init__(self) -> None:
         from django.apps import apps
@@ -17,19 +18,10 @@ class BulkWriter:
 
         self.connection = connection
         self.vendor = connection.vendor
-        self.sql: dict[str, str] = {}
-        self.copy_sql: dict[str, str] = {}
-        quote = connection.ops.quote_name
+        self.tables: dict[str, tuple[str, list[str]]] = {}
         for name, fields in TABLE_COLUMNS.items():
-            model = apps.get_model("customers", name)
-            table = quote(model._meta.db_table)
-            columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
-            marks = ", ".join(["%s" if self.vendor == "postgresql" else "?"] * len(fields))
-            conflict = " ON CONFLICT DO NOTHING" if name == "Identifier" else ""
-            self.sql[name] = f"INSERT INTO {table} ({columns}) VALUES ({marks}){conflict}"
-            self.copy_sql[name] = f"COPY {table} ({columns}) FROM STDIN"
-            if name == "Identifier":
-                self.identifier_table, self.identifier_columns = table, columns
+            meta = apps.get_model("customers", name)._meta
+            self.tables[name] = (meta.db_table, [meta.get_field(f).column for f in fields])
 
     def begin_load(self, customers: int) -> None:
         with self.connection.cursor() as cursor:
@@ -63,44 +55,11 @@ class BulkWriter:
     def write(self, rows: dict[str, list[tuple[Any, ...]]]) -> None:
         from django.db import transaction
 
-        with transaction.atomic():
-            self.connection.ensure_connection()
-            raw = self.connection.connection
-            if self.vendor == "postgresql":
-                self._copy(raw, rows)
-                return
-            cursor = raw.cursor()
-            try:
-                for name in TABLE_ORDER:
-                    if rows[name]:
-                        cursor.executemany(self.sql[name], rows[name])
-            finally:
-                cursor.close()
+        from lealtad.core.db import load_rows
 
-    def _copy(self, raw: Any, rows: dict[str, list[tuple[Any, ...]]]) -> None:
-        with raw.cursor() as cursor:
+        with transaction.atomic():
             for name in TABLE_ORDER:
-                if not rows[name]:
-                    continue
-                if name == "Identifier":
-                    # COPY cannot skip a taken key: stage, then INSERT … ON CONFLICT DO NOTHING.
-                    cursor.execute(
-                        "CREATE TEMP TABLE IF NOT EXISTS lealtad_demo_identifier AS "
-                        f"SELECT {self.identifier_columns} FROM {self.identifier_table} "
-                        "WITH NO DATA"
-                    )
-                    cursor.execute("TRUNCATE lealtad_demo_identifier")
-                    with cursor.copy(
-                        f"COPY lealtad_demo_identifier ({self.identifier_columns}) FROM STDIN"
-                    ) as copy:
-                        for row in rows[name]:
-                            copy.write_row(row)
-                    cursor.execute(
-                        f"INSERT INTO {self.identifier_table} ({self.identifier_columns}) "
-                        f"SELECT {self.identifier_columns} FROM lealtad_demo_identifier "
-                        "ON CONFLICT DO NOTHING"
-                    )
-                    continue
-                with cursor.copy(self.copy_sql[name]) as copy:
-                    for row in rows[name]:
-                        copy.write_row(row)
+                if rows[name]:
+                    table, columns = self.tables[name]
+                    # A generated cédula or e-mail may repeat one already stored: skipped.
+                    load_rows(table, columns, rows[name], skip_taken=name == "Identifier")
