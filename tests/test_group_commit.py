@@ -59,17 +59,24 @@ def _submit_all(works: list[Callable[[], Any]], hold_first: bool = True) -> list
         finally:
             connection.close()
 
-    first = threading.Thread(target=client, args=(0, held(works[0]) if hold_first else works[0]))
+    first = held(works[0]) if hold_first else works[0]
+    _run_clients(client, [(0, first), *((n, w) for n, w in enumerate(works) if n)], hold_first)
+    return outcome
+
+
+def _run_clients(client: Callable[..., None], args: list[tuple[Any, ...]], lead: bool) -> None:
+    """Each client in its own thread; with ``lead``, the first has taken the lead on SQLite
+    before the others start, so they queue behind it."""
+    first = threading.Thread(target=client, args=args[0])
     first.start()
-    if hold_first and connection.vendor == "sqlite":
+    if lead and connection.vendor == "sqlite":
         while not group_commit._leading:
             time.sleep(0.001)
-    others = [threading.Thread(target=client, args=(n, w)) for n, w in enumerate(works) if n]
+    others = [threading.Thread(target=client, args=a) for a in args[1:]]
     for t in others:
         t.start()
     for t in [first, *others]:
         t.join(timeout=60)
-    return outcome
 
 
 def test_work_queued_while_a_group_commits_is_committed_together_next():
@@ -186,16 +193,7 @@ def _submit_batches(batches: list[tuple[str, list[str]]], apply: Callable) -> li
         finally:
             connection.close()
 
-    first = threading.Thread(target=client, args=(0, *batches[0]))
-    first.start()
-    if connection.vendor == "sqlite":
-        while not group_commit._leading:
-            time.sleep(0.001)
-    others = [threading.Thread(target=client, args=(n, *b)) for n, b in enumerate(batches) if n]
-    for t in others:
-        t.start()
-    for t in [first, *others]:
-        t.join(timeout=60)
+    _run_clients(client, [(n, *b) for n, b in enumerate(batches)], lead=True)
     return outcome
 
 
