@@ -28,7 +28,9 @@ from lealtad.lifetime_value.fitting import minimize_log
 from lealtad.lifetime_value.hypergeometric import hyp2f1
 from lealtad.lifetime_value.inputs import Collapsed, Floats, check_customers, distinct_pairs
 
-# Near a = 1 the closed forms divide 0 by 0; their limit is taken by nudging a this far.
+# Near a = 1 the closed forms divide 0 by 0, and for a customer with no repeat purchase at
+# a + b = 1 they multiply 0 by an infinite 2F1 (its c = a + b + x - 1 is 0); both limits are
+# taken by moving a or b this far (the values move by about as much, relatively).
 _A_NUDGE = 1e-7
 
 
@@ -76,7 +78,7 @@ class BgNbd:
         """
         t = np.asarray(horizon, dtype=np.float64)
         r, alpha, a, b = self.params
-        a = _nudged(a)
+        a, b = _nudged(a, b)
         tail = _tail(r, a, b, np.zeros_like(t), np.zeros_like(t), alpha, t)
         return np.maximum((a + b - 1) / (a - 1) * (1 - tail), 0.0)
 
@@ -96,7 +98,7 @@ class BgNbd:
         x, t_x, big_t = check_customers(frequency, recency, age)
         t = np.asarray(horizon, dtype=np.float64)
         r, alpha, a, b = self.params
-        a = _nudged(a)
+        a, b = _nudged(a, b)
         if t.ndim == 0 and x.size > 1000:
             # The tail depends on (x, T) only, which far fewer customers differ in.
             first, inverse = distinct_pairs(x, big_t)
@@ -134,10 +136,12 @@ def _tail(r: float, a: float, b: float, x: Floats, big_t: Floats, alpha: float, 
     return value
 
 
-def _nudged(a: float) -> float:
+def _nudged(a: float, b: float) -> tuple[float, float]:
     if abs(a - 1) < _A_NUDGE:
-        return 1 + _A_NUDGE if a >= 1 else 1 - _A_NUDGE
-    return a
+        a = 1 + _A_NUDGE if a >= 1 else 1 - _A_NUDGE
+    if abs(a + b - 1) < _A_NUDGE:
+        b = 1 - a + _A_NUDGE
+    return a, b
 
 
 def log_likelihood(
