@@ -10,7 +10,7 @@ import pytest
 
 from lealtad.marketing import links
 from lealtad.marketing.models import ContactPolicy, Message
-from lealtad.marketing.services import send_job, sending, suppressions
+from lealtad.marketing.services import campaigns, send_job, sending, suppressions
 from lealtad.marketing.services.contact_policy import policy
 from tests.marketing.test_campaign_support import (
     ACTOR,
@@ -58,6 +58,25 @@ def test_every_consenting_customer_gets_one_mail_with_one_click_unsubscribe(smtp
     assert smtp.to("bob@correo.ec")[0]["Subject"] == "Hi Bob"
     message.refresh_from_db()
     assert message.status == "sent" and message.address == "ana@correo.ec"
+
+
+def test_a_long_spanish_subject_arrives_whole_in_crlf_lines(smtp):
+    """Accents go as RFC 2047 words folded with CRLF: a bare LF in DATA is refused by
+    relays that guard against SMTP smuggling."""
+    no_quiet_hours()
+    jose = person("jose@correo.ec", "José Ñúñez")
+    subject = "¡Hola {{ first_name }}! Descuentos de Navidad en todas las tiendas del Ecuador"
+    template = campaigns.NewTemplate("email", "es", subject, "Hola {{ first_name }}.")
+    cid = campaign(segment([jose]), templates=(template,))
+    launch(cid)
+    send_job.run(cid)
+    [mail], [raw] = smtp.to("jose@correo.ec"), smtp.raw
+    assert mail["Subject"] == "¡Hola José! Descuentos de Navidad en todas las tiendas del Ecuador"
+    assert b"\n" not in raw.replace(b"\r\n", b"") and b"\r" not in raw.replace(b"\r\n", b"")
+    head = raw.split(b"\r\n\r\n")[0].split(b"\r\n")
+    subject_at = next(i for i, line in enumerate(head) if line.startswith(b"Subject:"))
+    folded = [head[subject_at], *[line for line in head[subject_at + 1 :] if line[:1] == b" "]]
+    assert len(folded) > 1 and max(len(line) for line in folded) <= 78
 
 
 def test_consent_is_checked_per_channel_and_purpose_at_send_time(smtp):

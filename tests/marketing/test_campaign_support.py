@@ -125,11 +125,13 @@ def campaign(
 class Sink:
     port: int
     received: list[EmailMessage] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)
     delay: float = 0.0
 
     async def handle_DATA(self, server, session, envelope) -> str:
         if self.delay:
             await asyncio.sleep(self.delay)
+        self.raw.append(envelope.original_content)
         parsed = BytesParser(policy=policy.default).parsebytes(envelope.original_content)
         self.received.append(parsed)  # type: ignore[arg-type]
         return "250 OK"

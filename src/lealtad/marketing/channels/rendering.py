@@ -15,8 +15,8 @@ from __future__ import annotations
 import base64
 import html
 import re
+import time
 from dataclasses import dataclass, field
-from email.header import Header
 from email.utils import formatdate
 from functools import lru_cache
 from typing import Any
@@ -251,7 +251,7 @@ def mail_bytes(
         f"From: {sender}",
         f"To: {recipient.address}",
         f"Subject: {_header(subject)}",
-        f"Date: {formatdate(localtime=False)}",
+        f"Date: {_date(int(time.time()))}",
         f"Message-ID: {message_id_header(campaign_id, recipient.message_id)}",
         "MIME-Version: 1.0",
     ]
@@ -280,7 +280,28 @@ def mail_bytes(
 
 
 def _header(value: str) -> str:
-    return value if value.isascii() else Header(value, "utf-8").encode()
+    """A header value as RFC 2047 encoded words when it is not ASCII: base64 words that
+    never split a character, folded with CRLF, each line within the RFC's 76 characters (the
+    first word leaves room for ``Subject: ``). ``email.header.Header`` folds with a bare LF,
+    which a strict relay refuses (the SMTP-smuggling defences), and cost 60 µs a subject."""
+    if value.isascii():
+        return value
+    words, word, size, room = [], [], 0, 36  # bytes: 36 -> 48 base64 characters, 45 -> 60
+    for char in value:
+        width = len(char.encode())
+        if size + width > room:
+            words.append("".join(word))
+            word, size, room = [], 0, 45
+        word.append(char)
+        size += width
+    words.append("".join(word))
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w.encode()).decode()}?=" for w in words)
+
+
+@lru_cache(maxsize=2)
+def _date(second: int) -> str:
+    """The Date header, made once a second rather than once a message."""
+    return formatdate(second, localtime=False)
 
 
 def _b64(text: str) -> bytes:
