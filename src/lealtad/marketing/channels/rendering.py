@@ -286,7 +286,9 @@ def _header(value: str) -> str:
     which a strict relay refuses (the SMTP-smuggling defences), and cost 60 µs a subject."""
     if value.isascii():
         return value
-    words, word, size, room = [], [], 0, 36  # bytes: 36 -> 48 base64 characters, 45 -> 60
+    words: list[str] = []
+    word: list[str] = []
+    size, room = 0, 36  # bytes: 36 -> 48 base64 characters, 45 -> 60
     for char in value:
         width = len(char.encode())
         if size + width > room:
