@@ -188,19 +188,25 @@ class PipeliningSink:
         return [*responses[:-1], "250-PIPELINING", responses[-1]]
 
     async def handle_RCPT(self, server, session, envelope, address, options):
-        if address.startswith("nadie@"):
+        if address.startswith("nadie"):
             return "550 5.1.1 No such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if any(to.startswith("rechazo@") for to in envelope.rcpt_tos):
+            return "554 5.6.0 Content refused"
         self.received.extend(envelope.rcpt_tos)
         return "250 OK"
 
 
-def test_a_pipelining_server_gets_two_round_trips_and_a_refused_mailbox_fails_alone(
-    settings, tmp_path
+def test_a_pipelining_server_gets_one_write_a_message_and_a_refusal_fails_alone(
+    settings, tmp_path, monkeypatch
 ):
+    """Each write carries a message and the next envelope (RFC 2920); a mailbox refused at
+    RCPT or a message refused at its end fails alone, and the ones after it still go."""
+    import smtplib
+
     from aiosmtpd.controller import Controller
 
     from tests.marketing.test_campaign_support import free_port
@@ -210,13 +216,39 @@ def test_a_pipelining_server_gets_two_round_trips_and_a_refused_mailbox_fails_al
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.LEALTAD_HOME = "127.0.0.1", port, tmp_path
+    settings.LEALTAD_CAMPAIGN_SMTP_CONNECTIONS = 1
+    writes: list[bytes] = []
+    original = smtplib.SMTP.send
+    monkeypatch.setattr(
+        smtplib.SMTP,
+        "send",
+        lambda self, s: (
+            writes.append(s if isinstance(s, bytes) else s.encode()) or original(self, s)
+        ),
+    )
+    addresses = ["uno@", "nadie@", "dos@", "rechazo@", "tres@", "cuatro@", "nadie.mas@"]
     try:
-        people = [person("uno@correo.ec"), person("nadie@correo.ec"), person("dos@correo.ec")]
+        people = [person(f"{name}correo.ec") for name in addresses]
         cid = campaign(segment(people))
         launch(cid)
         send_job.run(cid)
     finally:
         controller.stop()
-    assert sorted(sink.received) == ["dos@correo.ec", "uno@correo.ec"]
-    failed = Message.objects.get(campaign_id=cid, customer_id=people[1])
-    assert failed.status == "failed" and failed.error.startswith("550")
+    assert sorted(sink.received) == sorted(
+        f"{n}correo.ec" for n in ("uno@", "dos@", "tres@", "cuatro@")
+    )
+    status = dict(Message.objects.filter(campaign_id=cid).values_list("address", "status"))
+    assert {a for a, s in status.items() if s == "failed"} == {
+        "nadie@correo.ec",
+        "rechazo@correo.ec",
+        "nadie.mas@correo.ec",
+    }
+    errors = dict(Message.objects.filter(campaign_id=cid).values_list("address", "error"))
+    assert errors["nadie@correo.ec"].startswith("550") and errors["rechazo@correo.ec"].startswith(
+        "554"
+    )
+    envelopes = [w for w in writes if b"MAIL FROM:" in w]
+    assert len(envelopes) == len(addresses)  # one write opens each message...
+    assert sum(w.count(b"MAIL FROM:") for w in writes) == len(addresses)  # ...each once
+    # The five contents (not the refused mailboxes') each share a write with the next envelope.
+    assert sum(b"\r\n.\r\nMAIL FROM:" in w for w in writes) == 5

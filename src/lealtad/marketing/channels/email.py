@@ -11,6 +11,7 @@ import re
 import smtplib
 import socket
 import threading
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
@@ -74,79 +75,129 @@ class SmtpAdapter:
             with lock:
                 result.untried.extend(item.message_id for item in items)
             return
-        from_address = sender()
+        outcomes: dict[int, str | None] = {}  # message id -> None (taken) or the refusal
         try:
-            for index, item in enumerate(items):
-                try:
-                    outcome = deliver(smtp, send, item, from_address)
-                except (OSError, smtplib.SMTPServerDisconnected):
-                    with lock:
-                        result.untried.extend(i.message_id for i in items[index:])
-                    return
-                with lock:
-                    if outcome is None:
-                        result.handed[item.message_id] = ""
-                    else:
-                        result.refused[item.message_id] = outcome
+            if smtp.has_extn("pipelining"):
+                Stream(smtp, send, sender()).run(items, outcomes)
+            else:
+                for item in items:
+                    outcomes[item.message_id] = deliver(smtp, send, item, sender())
+        except (OSError, smtplib.SMTPServerDisconnected):
+            pass  # what has no outcome yet is planned again
         finally:
             try:
                 smtp.quit()
             except (OSError, smtplib.SMTPException):
                 smtp.close()
+            _settle(items, outcomes, result, lock)
 
 
-def deliver(smtp: smtplib.SMTP, send: Send, item: Outgoing, from_address: str) -> str | None:
-    """Hand one message over; None when the server took it, else its refusal."""
+def _settle(
+    items: list[Outgoing], outcomes: dict[int, str | None], result: Handover, lock: threading.Lock
+) -> None:
+    with lock:
+        for item in items:
+            if item.message_id not in outcomes:
+                result.untried.append(item.message_id)
+            elif (refusal := outcomes[item.message_id]) is None:
+                result.handed[item.message_id] = ""
+            else:
+                result.refused[item.message_id] = refusal
+
+
+def _data(send: Send, item: Outgoing, from_address: str) -> bytes:
+    """The message as it goes after DATA: rendered, dot-stuffed, ended by the lone dot."""
     template = send.templates.get(item.language) or next(iter(send.templates.values()))
     recipient = rendering.Recipient(
         item.message_id, item.customer_id, item.address, item.language, item.values
     )
     data = rendering.mail_bytes(template, send.campaign_id, from_address, recipient)
-    if smtp.has_extn("pipelining"):
-        return _pipelined(smtp, send, item, from_address, data)
-    code, reply = smtp.mail(from_address)
-    if code != 250:
-        smtp.rset()
-        return _refused(send, item, code, reply)
-    code, reply = smtp.rcpt(item.address)
-    if code not in (250, 251):
-        smtp.rset()
-        return _refused(send, item, code, reply)
-    code, reply = smtp.docmd("DATA")
-    if code != 354:
-        smtp.rset()
-        return _refused(send, item, code, reply)
-    smtp.send(DOTS.sub(b"..", data) + b"\r\n.\r\n")
-    send.journal.handed(item.message_id)
-    code, reply = smtp.getreply()
-    if code != 250:
-        return _refused(send, item, code, reply)
-    return None
+    return DOTS.sub(b"..", data) + b"\r\n.\r\n"
 
 
-def _pipelined(
-    smtp: smtplib.SMTP, send: Send, item: Outgoing, from_address: str, data: bytes
-) -> str | None:
-    """RFC 2920: MAIL, RCPT and DATA in one write and their three replies read together,
-    then the message; two round trips instead of four (Postfix and most relays offer it)."""
-    smtp.send(
-        f"MAIL FROM:{angle(from_address)}\r\nRCPT TO:{angle(item.address)}\r\nDATA\r\n".encode()
-    )
-    replies = [smtp.getreply() for _ in range(3)]  # MAIL, RCPT, DATA
-    wanted = ((250,), (250, 251), (354,))
-    refused = next(
-        (reply for reply, good in zip(replies, wanted, strict=True) if reply[0] not in good), None
-    )
-    if refused is not None:
-        if replies[2][0] == 354:  # the server took DATA anyway: end it empty (RFC 2920 §3.1)
-            smtp.send(b".\r\n")
-            smtp.getreply()
-        smtp.rset()
-        return _refused(send, item, *refused)
-    smtp.send(DOTS.sub(b"..", data) + b"\r\n.\r\n")
+def deliver(smtp: smtplib.SMTP, send: Send, item: Outgoing, from_address: str) -> str | None:
+    """Hand one message to a server without PIPELINING, a round trip per command; None
+    when the server took it, else its refusal."""
+    data = _data(send, item, from_address)
+    for command, good in (
+        (lambda: smtp.mail(from_address), (250,)),
+        (lambda: smtp.rcpt(item.address), (250, 251)),
+        (lambda: smtp.docmd("DATA"), (354,)),
+    ):
+        code, reply = command()
+        if code not in good:
+            smtp.rset()
+            return _refused(send, item, code, reply)
+    smtp.send(data)
     send.journal.handed(item.message_id)
     code, reply = smtp.getreply()
     return None if code == 250 else _refused(send, item, code, reply)
+
+
+GOOD = {"MAIL": (250,), "RCPT": (250, 251), "DATA": (354,)}
+
+
+class Stream:
+    """RFC 2920 pipelining across messages: one write carries a message's content and the
+    next message's MAIL, RCPT and DATA (content may open a group, DATA must close one), one
+    read takes the four replies, and the next message is rendered while the server works:
+    one round trip a message, where pipelining each message alone took two."""
+
+    def __init__(self, smtp: smtplib.SMTP, send: Send, from_address: str) -> None:
+        self.smtp, self.send, self.from_address = smtp, send, from_address
+        self.expected: deque[tuple[str, Outgoing | None]] = deque()  # replies owed, in order
+
+    def run(self, items: list[Outgoing], outcomes: dict[int, str | None]) -> None:
+        self.smtp.send(self.envelope(items[0]))
+        for index, item in enumerate(items):
+            data = _data(self.send, item, self.from_address)
+            refusal, data_open = self.replies_until_data(outcomes)
+            if refusal is None:
+                self.expected.append(("END", item))
+                out = data
+            else:
+                outcomes[item.message_id] = _refused(self.send, item, *refusal)
+                out = b""
+                if data_open:  # the server took DATA anyway: end it empty (RFC 2920 §3.1)
+                    self.expected.append(("DOT", None))
+                    out = b".\r\n"
+                self.expected.append(("RSET", None))
+                out += b"RSET\r\n"
+            if index + 1 < len(items):
+                out += self.envelope(items[index + 1])
+            self.smtp.send(out)
+            if refusal is None:
+                self.send.journal.handed(item.message_id)  # the dot is in the socket
+        while self.expected:
+            self.reply(outcomes)
+
+    def envelope(self, item: Outgoing) -> bytes:
+        self.expected.extend([("MAIL", item), ("RCPT", item), ("DATA", item)])
+        to = angle(item.address)
+        return f"MAIL FROM:{angle(self.from_address)}\r\nRCPT TO:{to}\r\nDATA\r\n".encode()
+
+    def replies_until_data(
+        self, outcomes: dict[int, str | None]
+    ) -> tuple[tuple[int, bytes] | None, bool]:
+        """Read through the current message's DATA reply: its first refusal (or None) and
+        whether the server opened DATA all the same."""
+        refusal = None
+        while True:
+            kind, code, reply = self.reply(outcomes)
+            if kind in GOOD and code not in GOOD[kind] and refusal is None:
+                refusal = (code, reply)
+            if kind == "DATA":
+                return refusal, code == 354
+
+    def reply(self, outcomes: dict[int, str | None]) -> tuple[str, int, bytes]:
+        """The next reply owed; the end of a message's content settles that message."""
+        kind, item = self.expected.popleft()
+        code, reply = self.smtp.getreply()
+        if kind == "END" and item is not None:
+            outcomes[item.message_id] = (
+                None if code == 250 else _refused(self.send, item, code, reply)
+            )
+        return kind, code, reply
 
 
 def _refused(send: Send, item: Outgoing, code: int, reply: bytes) -> str:
