@@ -76,7 +76,12 @@ def _serve(port: int, counter: mp.Value, ready: mp.Event) -> None:  # type: igno
         async with server:
             await server.serve_forever()
 
-    asyncio.run(main())
+    if os.environ.get("BENCH_SMTP_LOOP", "uvloop") == "uvloop":
+        import uvloop
+
+        uvloop.run(main())
+    else:
+        asyncio.run(main())
 
 
 def start_servers(count: int) -> tuple[int, mp.Value, list[mp.Process]]:  # type: ignore[valid-type]

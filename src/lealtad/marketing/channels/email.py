@@ -105,22 +105,25 @@ def _settle(
                 result.refused[item.message_id] = refusal
 
 
-def _data(send: Send, item: Outgoing, from_address: str) -> bytes:
+def _data(send: Send, item: Outgoing, from_address: str, eight_bit: bool) -> bytes:
     """The message as it goes after DATA: rendered, dot-stuffed, ended by the lone dot."""
     template = send.templates.get(item.language) or next(iter(send.templates.values()))
     recipient = rendering.Recipient(
         item.message_id, item.customer_id, item.address, item.language, item.values
     )
-    data = rendering.mail_bytes(template, send.campaign_id, from_address, recipient)
+    data = rendering.mail_bytes(
+        template, send.campaign_id, from_address, recipient, eight_bit=eight_bit
+    )
     return DOTS.sub(b"..", data) + b"\r\n.\r\n"
 
 
 def deliver(smtp: smtplib.SMTP, send: Send, item: Outgoing, from_address: str) -> str | None:
     """Hand one message to a server without PIPELINING, a round trip per command; None
     when the server took it, else its refusal."""
-    data = _data(send, item, from_address)
+    eight_bit = smtp.has_extn("8bitmime")
+    data = _data(send, item, from_address, eight_bit)
     for command, good in (
-        (lambda: smtp.mail(from_address), (250,)),
+        (lambda: smtp.mail(from_address, ["BODY=8BITMIME"] if eight_bit else []), (250,)),
         (lambda: smtp.rcpt(item.address), (250, 251)),
         (lambda: smtp.docmd("DATA"), (354,)),
     ):
@@ -145,12 +148,16 @@ class Stream:
 
     def __init__(self, smtp: smtplib.SMTP, send: Send, from_address: str) -> None:
         self.smtp, self.send, self.from_address = smtp, send, from_address
+        self.eight_bit = smtp.has_extn("8bitmime")
+        self.mail_from = f"MAIL FROM:{angle(from_address)}" + (
+            " BODY=8BITMIME" if self.eight_bit else ""
+        )
         self.expected: deque[tuple[str, Outgoing | None]] = deque()  # replies owed, in order
 
     def run(self, items: list[Outgoing], outcomes: dict[int, str | None]) -> None:
         self.smtp.send(self.envelope(items[0]))
         for index, item in enumerate(items):
-            data = _data(self.send, item, self.from_address)
+            data = _data(self.send, item, self.from_address, self.eight_bit)
             refusal, data_open = self.replies_until_data(outcomes)
             if refusal is None:
                 self.expected.append(("END", item))
@@ -173,8 +180,7 @@ class Stream:
 
     def envelope(self, item: Outgoing) -> bytes:
         self.expected.extend([("MAIL", item), ("RCPT", item), ("DATA", item)])
-        to = angle(item.address)
-        return f"MAIL FROM:{angle(self.from_address)}\r\nRCPT TO:{to}\r\nDATA\r\n".encode()
+        return f"{self.mail_from}\r\nRCPT TO:{angle(item.address)}\r\nDATA\r\n".encode()
 
     def replies_until_data(
         self, outcomes: dict[int, str | None]

@@ -242,8 +242,12 @@ def mail_bytes(
     sender: str,
     recipient: Recipient,
     subject_prefix: str = "",
+    eight_bit: bool = False,
 ) -> bytes:
-    """The whole e-mail as bytes, ready for SMTP DATA (base64 parts keep lines short)."""
+    """The whole e-mail as bytes, ready for SMTP DATA. ``eight_bit`` (the server offers
+    8BITMIME, RFC 6152) sends the parts as UTF-8 lines, a quarter shorter than base64 and
+    half as many lines for the server to read; a part with a line over SMTP's 998 bytes, or
+    any part for a server without 8BITMIME, goes as base64."""
     values = with_links(recipient.values, recipient.message_id, recipient.customer_id)
     subject = subject_prefix + template.subject.render(values)
     text = template.text.render(values)
@@ -259,24 +263,36 @@ def mail_bytes(
         headers.append(f"List-Unsubscribe: <{values['unsubscribe_url']}>")
         headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
     if template.html is None:
+        encoding, content = _encoded(text, eight_bit)
         headers.append('Content-Type: text/plain; charset="utf-8"')
-        headers.append("Content-Transfer-Encoding: base64")
-        return ("\r\n".join(headers) + "\r\n\r\n").encode() + _b64(text)
+        headers.append(f"Content-Transfer-Encoding: {encoding}")
+        return ("\r\n".join(headers) + "\r\n\r\n").encode() + content
     body = template.html.render(values, recipient.message_id)
     boundary = f"=lealtad-{campaign_id}-{recipient.message_id or 0}="
     headers.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
-    head = "\r\n".join(headers) + "\r\n\r\n"
-    part = 'Content-Type: text/{}; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
-    return b"".join(
-        [
-            head.encode(),
-            f"--{boundary}\r\n{part.format('plain')}".encode(),
-            _b64(text),
-            f"--{boundary}\r\n{part.format('html')}".encode(),
-            _b64(body),
-            f"--{boundary}--\r\n".encode(),
-        ]
-    )
+    out = [("\r\n".join(headers) + "\r\n\r\n").encode()]
+    for kind, value in (("plain", text), ("html", body)):
+        encoding, content = _encoded(value, eight_bit)
+        out.append(_PART.format(boundary, kind, encoding).encode())
+        out.append(content)
+    out.append(f"--{boundary}--\r\n".encode())
+    return b"".join(out)
+
+
+_PART = '--{}\r\nContent-Type: text/{}; charset="utf-8"\r\nContent-Transfer-Encoding: {}\r\n\r\n'
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _encoded(text: str, eight_bit: bool) -> tuple[str, bytes]:
+    """A part's transfer encoding and content, its lines ended by CRLF."""
+    if eight_bit:
+        lines = _LINE_BREAK.split(text)
+        if lines[-1] == "":
+            lines.pop()
+        content = ("\r\n".join(lines) + "\r\n").encode()
+        if max(len(line.encode()) for line in lines) <= 998:
+            return ("7bit" if content.isascii() else "8bit"), content
+    return "base64", _b64(text)
 
 
 def _header(value: str) -> str:
