@@ -12,7 +12,9 @@ The run:
    rendered (personalised subject and bodies, tracked links, signed unsubscribe and preference
    links, List-Unsubscribe headers) and handed to SMTP over a few connections, the journal
    written, outcomes recorded;
-4. the peer in the same run: Django's ``EmailMessage(...).send()`` once per message (a new SMTP
+4. the floor: the SMTP server alone, handed ready messages by a client that does nothing
+   else (what no sender on this machine can beat, the server's CPU sharing its cores);
+5. the peer in the same run: Django's ``EmailMessage(...).send()`` once per message (a new SMTP
    connection each time, what a naive loop does), on a sample, extrapolated to N.
 
 The SMTP server is aiosmtpd with a handler that only counts, in processes of its own sharing
@@ -266,6 +268,59 @@ def ours(campaign_id: int, workers: int) -> tuple[float, float, dict[str, int]]:
     return planned, time.perf_counter() - start, counts
 
 
+def _blast(port: int, count: int, message: bytes) -> None:
+    """One connection handing ``count`` copies of a ready message over, pipelined like the
+    sender (content plus next envelope in one write, four replies read), nothing else."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.recv(4096)
+    sock.sendall(b"EHLO floor\r\n")
+    while not sock.recv(4096).rstrip().split(b"\r\n")[-1].startswith(b"250 "):
+        pass
+    envelope = b"MAIL FROM:<floor@bench.ec> BODY=8BITMIME\r\nRCPT TO:<x@bench.ec>\r\nDATA\r\n"
+    sock.sendall(envelope)
+    owed, pending = 3, b""
+    for n in range(count):
+        while owed:
+            pending += sock.recv(65536)
+            owed -= pending.count(b"\r\n")
+            pending = pending[pending.rfind(b"\r\n") + 2 :]
+        sock.sendall(message + (envelope if n + 1 < count else b""))
+        owed = 4 if n + 1 < count else 1
+    while owed:
+        pending += sock.recv(65536)
+        owed -= pending.count(b"\r\n")
+        pending = pending[pending.rfind(b"\r\n") + 2 :]
+    sock.close()
+
+
+def floor(
+    port: int, count: int, connections: int, servers: list[mp.Process]
+) -> tuple[float, float]:
+    """The SMTP server alone: ``count`` copies of one rendered campaign message handed over
+    by a client that does nothing else; the wall time and the server's CPU a message. No
+    sender can go faster than the server it hands over to, on the cores it shares with it."""
+    from lealtad.marketing.channels import rendering
+
+    template = rendering.compile_template("email", "es", "Hola {{ first_name }}", TEXT, HTML)
+    values = {"first_name": "Cliente 1", "city": "Quito", "campaign.name": "Navidad"}
+    recipient = rendering.Recipient(123456, 123456, "x@bench.ec", "es", values)
+    data = rendering.mail_bytes(template, 1, "floor@bench.ec", recipient, eight_bit=True)
+    message = data.replace(b"\r\n.", b"\r\n..") + b"\r\n.\r\n"
+    context = mp.get_context("fork")
+    clients = [
+        context.Process(target=_blast, args=(port, count // connections, message))
+        for _ in range(connections)
+    ]
+    cpu, start = cpu_seconds(servers), time.perf_counter()
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join()
+    handed = connections * (count // connections)
+    return time.perf_counter() - start, (cpu_seconds(servers) - cpu) / handed
+
+
 def naive(sample: int) -> float:
     """One ``EmailMessage.send()`` per message: a rendered Django template, a connection each."""
     from django.core.mail import EmailMultiAlternatives
@@ -331,6 +386,14 @@ def main() -> None:
     report("peer messages per second", args.sample / peer, "msg/s")
     report("peer extrapolated to 1,000,000", 1_000_000 * peer / args.sample, "s")
     report("speed-up over the peer", (handed / sent_in) / (args.sample / peer), "x")
+    floor_count = min(handed, 100_000)
+    floor_wall, floor_cpu = floor(port, floor_count, args.workers * args.connections, servers)
+    report(f"floor: the server alone, {floor_count:,} ready messages", floor_wall, "s")
+    report("floor: messages per second", floor_count / floor_wall, "msg/s")
+    report("floor: server CPU per message", 1e6 * floor_cpu, "µs")
+    report(
+        "floor: 900,000 sends (10 % control) at this rate", 900_000 * floor_wall / floor_count, "s"
+    )
     for proc in servers:
         proc.terminate()
 
