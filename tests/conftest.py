@@ -1,5 +1,16 @@
 import pytest
 
+
+def pytest_configure(config):
+    """Sign-ins are part of most tests; production-cost password hashing is not their subject."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = [
+        "tests.cheap_hashing.CheapArgon2PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
+
+
 pytest_plugins = [
     "tests.browser_fixtures",
     "tests.api_fixtures",
