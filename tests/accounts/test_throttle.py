@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lealtad.accounts import throttle
-from lealtad.accounts.client_address import client_address
 from lealtad.accounts.models import LoginFailure
+from lealtad.core.client_address import client_address
 
 from .conftest import PASSWORD
 

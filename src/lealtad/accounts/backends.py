@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from lealtad.accounts import throttle
-from lealtad.accounts.client_address import client_address
+from lealtad.core.client_address import client_address
 
 LOCKOUT_ATTRIBUTE = "lealtad_lockout"
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminAuthenticationForm
 
 from lealtad.accounts import throttle, two_factor
-from lealtad.accounts.client_address import client_address
+from lealtad.core.client_address import client_address
 
 
 class CodeForm(forms.Form):

@@ -23,8 +23,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lealtad.accounts import throttle, two_factor
-from lealtad.accounts.client_address import client_address
 from lealtad.accounts.forms import CodeForm
+from lealtad.core.client_address import client_address
 
 PENDING = "lealtad_pending_sign_in"
 PENDING_SECONDS = 300

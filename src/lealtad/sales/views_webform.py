@@ -20,8 +20,8 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from lealtad.accounts.client_address import client_address
 from lealtad.core.access import require
+from lealtad.core.client_address import client_address
 from lealtad.core.roles import Capability
 from lealtad.sales.models import WebForm
 from lealtad.sales.services import webforms

@@ -1,7 +1,8 @@
 """The client's address, trusting ``X-Forwarded-For`` only from configured proxies.
 
-A header any client can send must not decide whom the throttle counts: behind no proxy the
-address is the socket's peer (``REMOTE_ADDR``). Only when that peer is one of
+Shared HTTP plumbing: the sign-in throttle (accounts) and the public forms' spam guard (sales)
+count requests by it. A header any client can send must not decide whom they count: behind
+no proxy the address is the socket's peer (``REMOTE_ADDR``). Only when that peer is one of
 ``LEALTAD_TRUSTED_PROXIES`` (CIDRs) is ``X-Forwarded-For`` read, from the right, skipping
 trusted proxies, so a client cannot pose as another by prepending addresses.
 """
@@ -28,7 +29,7 @@ def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 
 
 def client_address(request: HttpRequest) -> str:
-    """The address the throttle counts for this request."""
+    """The address this request is counted under."""
     peer = _ip(request.META.get("REMOTE_ADDR", ""))
     if peer is None:
         return UNKNOWN
