@@ -132,3 +132,22 @@ def test_the_copy_is_the_package_the_check_reads(copy_root: Path) -> None:
     finally:
         marker.unlink()
     assert "lealtad.matching.contract_probe -> django" in report
+
+
+def test_every_context_with_tables_is_under_the_faces_contract() -> None:
+    """A new context joins the contract when it is made (sales once was left out of it)."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text())
+    contracts = config["tool"]["importlinter"]["contracts"]
+    [faces] = [c for c in contracts if c["name"] == FACES]
+    package = root / "src" / "lealtad"
+    with_tables = {
+        f"lealtad.{folder.name}"
+        for folder in package.iterdir()
+        if folder.name != "core"
+        and ((folder / "models.py").exists() or (folder / "models").is_dir())
+    }
+    assert with_tables, "no context found: the layout moved"
+    assert with_tables <= set(faces["modules"]), with_tables - set(faces["modules"])
