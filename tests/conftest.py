@@ -35,3 +35,13 @@ def _no_nightly_analytics(settings):
     """The dispatcher's ticker would start the nightly analytics refresh in a thread that
     outlives the test (it is due whenever the test database has no run today)."""
     settings.LEALTAD_ANALYTICS_NIGHTLY = False
+
+
+@pytest.fixture(autouse=True)
+def _cubes_closed():
+    """Each test has its own home, so its own cube: closed with the test, or every test's
+    DuckDB worker threads stay (nine each; forking among hundreds of threads hung a run)."""
+    yield
+    from lealtad.analytics import cube_store
+
+    cube_store.close_all()

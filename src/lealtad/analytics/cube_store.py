@@ -32,3 +32,14 @@ def cube() -> Cube:
 
 def store() -> FactStore:
     return cube().store
+
+
+def close_all() -> None:
+    """Close and forget every home's cube. A process that leaves a home (each test has its
+    own) must not keep that home's DuckDB connection and its worker threads: a test run
+    once gathered 900 of them, and a fork among so many threads hung."""
+    with _lock:
+        found = list(_cubes.values())
+        _cubes.clear()
+    for each in found:
+        each.close()
