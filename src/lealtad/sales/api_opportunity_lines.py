@@ -15,6 +15,7 @@ from pydantic import BeforeValidator, ConfigDict, WithJsonSchema
 from lealtad.core.access import require
 from lealtad.core.api_errors import errors
 from lealtad.core.roles import Capability
+from lealtad.core.text_schema import NOT_BLANK
 from lealtad.sales.schemas import Amount, Quantity
 from lealtad.sales.selectors_opportunity_lines import Lines, lines_of
 from lealtad.sales.services.opportunity_lines import LineIn, SetLines, set_lines
@@ -37,13 +38,18 @@ Percent = Annotated[
 ]
 
 
+SKU_PATTERN = f"^{NOT_BLANK}(?:[^\\n]*{NOT_BLANK})?$"
+
+
 class OpportunityLineIn(Schema):
     """A commerce SKU, how many, and optionally the unit price expected (else the catalog's)
     and a discount percent."""
 
     model_config = ConfigDict(extra="forbid")
 
-    sku: str = Field(min_length=1, max_length=60, pattern=r"^\S(?:.*\S)?$")
+    # Explicit classes, not \S and ".": pydantic's Rust regex and a client's ECMA-262 one
+    # disagree on them (U+0085 is white space to one, not the other).
+    sku: str = Field(min_length=1, max_length=60, pattern=SKU_PATTERN)
     quantity: Quantity
     unit_price: Amount | None = None
     discount_percent: Percent = Decimal(0)
