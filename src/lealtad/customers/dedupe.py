@@ -19,7 +19,6 @@ Settings (environment variables, read when the command runs):
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -28,8 +27,9 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
 
+from lealtad.core import processes
 from lealtad.customers.models import (
     Address,
     Customer,
@@ -312,11 +312,6 @@ PARALLEL_FROM = 100_000  # customers: below this, one process reads and normaliz
 
 
 def _load_range(bounds: tuple[int, int | None]) -> Records:
-    # A forked process must never talk over a connection object it inherited: its socket is
-    # the parent's (or a sibling's), and two processes on one socket hang each other. Drop it
-    # without closing (closing would end the parent's session) and connect afresh.
-    for conn in connections.all(initialized_only=True):
-        conn.connection = None
     builder = RecordsBuilder()
     for person in iter_people(after=bounds[0], until=bounds[1]):
         builder.add(person)
@@ -337,9 +332,9 @@ def _id_ranges(parts: int) -> list[tuple[int, int | None]]:
 def load_records(say: Say = _quiet, workers: int = 1) -> Records:
     """The live customer base as a matching batch.
 
-    With ``workers`` > 1 (the batch commands; never inside a serving process, whose threads
-    a fork would copy mid-flight) a big base is read and normalized in that many processes,
-    one range of ids each, and their batches joined in id order.
+    With ``workers`` > 1 (the batch commands) a big base is read and normalized in that many
+    processes (:mod:`lealtad.core.processes`), one range of ids each, and their batches
+    joined in id order.
     """
     ranges = _id_ranges(workers)
     if len(ranges) == 1:
@@ -350,8 +345,7 @@ def load_records(say: Say = _quiet, workers: int = 1) -> Records:
                 say(f"read {len(builder):,} customers")
         return builder.build()
     say(f"reading the base in {len(ranges)} processes")
-    connections.close_all()  # each process opens its own
-    with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
+    with processes.pool(len(ranges)) as pool:
         parts = pool.map(_load_range, ranges)
     return Records.concatenate(parts)
 

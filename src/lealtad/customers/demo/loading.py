@@ -7,7 +7,6 @@ as a whole leaves one ``demo_load`` audit entry with its counts.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections import deque
@@ -88,12 +87,11 @@ def _generated(jobs: list[tuple[Any, ...]], pool: Any, workers: int) -> Iterable
 def _pool(parallel: bool) -> tuple[Any, int]:
     """Worker processes for generation: the main process is busy writing."""
     workers = min(os.cpu_count() or 1, 3)
-    if not parallel or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if not parallel or workers < 2:
         return None, 0
-    from django.db import connection
+    from lealtad.core import processes
 
-    connection.close()  # forked workers must not inherit an open database connection
-    return multiprocessing.get_context("fork").Pool(processes=workers), workers
+    return processes.pool(workers), workers
 
 
 def load(

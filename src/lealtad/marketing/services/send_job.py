@@ -20,7 +20,6 @@ elsewhere once its lease is :data:`LEASE_SECONDS` old.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import socket
 import time as _time
@@ -33,7 +32,7 @@ from django.db import connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from lealtad.core import hub
+from lealtad.core import hub, processes
 from lealtad.marketing.channels import journal as journals
 from lealtad.marketing.channels import rendering
 from lealtad.marketing.channels.base import Adapter, Handover
@@ -233,16 +232,13 @@ def run_many(
     if workers <= 1:
         return run(campaign_id, chunk=chunk, on_chunk=on_chunk)
     rendering.warm_up()  # the URL configuration's imports once, not in every sender
-    connections.close_all()  # each forked sender opens its own connection
-    context = multiprocessing.get_context("fork")
+    context = processes.context()
     results: Any = context.Queue()
-    processes = [
-        context.Process(target=_sender, args=(campaign_id, chunk, results)) for _ in range(workers)
+    senders = [
+        processes.start(_sender, (campaign_id, chunk, results), context) for _ in range(workers)
     ]
-    for process in processes:
-        process.start()
     report = SendReport(campaign_id)
-    while any(process.is_alive() for process in processes):
+    while any(sender.is_alive() for sender in senders):
         _time.sleep(0.5)
         if on_chunk is not None:
             state = read.progress(campaign_id)
@@ -256,7 +252,7 @@ def run_many(
 
 
 def _sender(campaign_id: int, chunk: int, results: Any) -> None:
-    """One forked sender of :func:`run_many`."""
+    """One sender process of :func:`run_many`."""
     try:
         results.put(run(campaign_id, chunk=chunk))
     except Exception as error:  # told to the parent, whose last pass resumes the rest
