@@ -1,4 +1,37 @@
+import os
+
 import pytest
+
+# What puts a test on the database: pytest-django's marker or fixtures, or (for tests whose
+# database work happens in processes they start) the ``database`` marker.
+DATABASE_FIXTURES = {
+    "_django_db_helper",
+    "db",
+    "transactional_db",
+    "django_db_setup",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
+
+
+def _reaches_a_database(item: pytest.Item) -> bool:
+    if item.get_closest_marker("django_db") or item.get_closest_marker("database"):
+        return True
+    return bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+def pytest_collection_modifyitems(config, items):
+    """With LEALTAD_TEST_DATABASE_ONLY=1 (scripts/test.sh's second run, on PostgreSQL) only
+    the tests that reach a database run: pytest-django refuses the others any database
+    access, so they already ran whole on SQLite (a third of the suite: the pure engines,
+    catalogs, contracts)."""
+    if os.environ.get("LEALTAD_TEST_DATABASE_ONLY") != "1":
+        return
+    kept = [item for item in items if _reaches_a_database(item)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if not _reaches_a_database(i)])
+        items[:] = kept
 
 
 def pytest_configure(config):

@@ -25,7 +25,7 @@ import dj_database_url
 import httpx
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.database]
 
 LEALTAD = [sys.executable, "-m", "lealtad.cli"]  # the console script, from this interpreter
 ROUNDS = 8

@@ -21,7 +21,7 @@ import pytest
 
 from tests.connectors.conftest import EXAMPLES
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.database]
 
 LEALTAD = [sys.executable, "-m", "lealtad.cli"]
 ROWS = 40_000
