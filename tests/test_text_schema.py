@@ -71,3 +71,32 @@ def test_not_blank_names_the_white_space_the_server_strips():
     judge = jsonschema_rs.validator_for({"type": "string", "pattern": text_schema.NOT_BLANK})
     assert not judge.is_valid("\x85 \u3000")
     assert judge.is_valid(" Q1 ")
+
+
+def _patterns(node: object) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["pattern"]] if isinstance(node.get("pattern"), str) else []
+        return found + [p for value in node.values() for p in _patterns(value)]
+    if isinstance(node, list):
+        return [p for value in node for p in _patterns(value)]
+    return []
+
+
+READ_TWO_WAYS = re.compile(r"\\[sSdDwWbB]")
+"""Shorthands ECMA-262 (clients, schemathesis) reads as ASCII or its own white space list and
+pydantic's Rust regex as Unicode: ``\\d`` takes "٤" in one and not the other, ``\\s`` U+0085."""
+
+
+def test_no_published_pattern_is_read_differently_by_a_client_and_the_server():
+    from lealtad.api import api
+
+    document = api.get_openapi_schema()
+    patterns = _patterns(document)
+    assert len(patterns) > 20
+    unclear = []
+    for pattern in patterns:
+        bare = re.sub(r"\\[^sSdDwWbB]", "", pattern.replace(r"[\s\S]", ""))  # any character
+        outside_classes = re.sub(r"\[[^\]]*\]", "", bare)
+        if READ_TWO_WAYS.search(bare) or "." in outside_classes:
+            unclear.append(pattern)
+    assert unclear == []

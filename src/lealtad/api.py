@@ -26,6 +26,7 @@ from lealtad.core.api import router as hub_router
 from lealtad.core.api_errors import declare_common_errors
 from lealtad.core.envelope import Envelope
 from lealtad.core.errors import DomainError
+from lealtad.core.parameters import OneValueParser
 from lealtad.customers.api import router as customers_router
 from lealtad.customers.api_bulk import router as customers_bulk_router
 from lealtad.customers.api_identity import router as identity_router
@@ -62,6 +63,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     auth=[TokenAuth(), SessionAuth()],
+    parser=OneValueParser(),
     description="One customer across every channel. Bearer tokens (`lealtad token create`) "
     "or the UI's session.",
 )

@@ -39,6 +39,7 @@ from lealtad.core.access import require
 from lealtad.core.api_errors import errors
 from lealtad.core.models import Delivery
 from lealtad.core.roles import Capability
+from lealtad.core.text_schema import WHITE_SPACE
 
 router = Router(tags=["connectors"])
 
@@ -195,9 +196,9 @@ _CTRL = r"\\\x00-\x1f\x7f"
 _SEGMENT = rf"(?:[^/.{_CTRL}][^/{_CTRL}]*|\.[^/.{_CTRL}][^/{_CTRL}]*|\.\.[^/{_CTRL}]+|\.)"
 # A relative folder with no '..' segment, not starting with '~' (checked again, links
 # resolved, by channels.folders).
-_FOLDER = rf"^[^/.~\s{_CTRL}][^/{_CTRL}]*(?:/{_SEGMENT})*$"
+_FOLDER = rf"^[^/.~{WHITE_SPACE}{_CTRL}][^/{_CTRL}]*(?:/{_SEGMENT})*$"
 _PORT = r"(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5]?[0-9]{1,4}))?"
-_URL = rf"^https?://[A-Za-z0-9.-]+{_PORT}(?:[/?#][^\s]*)?$"
+_URL = rf"^https?://[A-Za-z0-9.-]+{_PORT}(?:[/?#][^{WHITE_SPACE}]*)?$"
 # What the handler requires of each kind, said in the schema (JSON Schema if/then/else).
 _BY_KIND: dict[str, Any] = {
     "allOf": [
@@ -276,6 +277,7 @@ def _check(data: SubscriptionIn) -> None:
         try:
             parts = urlsplit(data.url)
             ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+            ok = ok and re.fullmatch(_URL, data.url) is not None  # what the schema says
             _ = parts.port
         except ValueError:
             ok = False
@@ -285,6 +287,8 @@ def _check(data: SubscriptionIn) -> None:
             raise HttpError(422, "a webhook is signed: give it a secret of 16 characters or more")
     else:
         base = folders.data_root() / (data.connector or registry.SUBSCRIPTIONS_DIR)
+        if data.folder[:1].isspace():  # the schema's first character, said here too
+            raise HttpError(422, "a folder may not start with white space")
         try:
             folders.confine(data.folder, base)
         except folders.FolderRefused as exc:  # answered by lealtad.api, naming the field

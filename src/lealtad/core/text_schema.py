@@ -75,6 +75,8 @@ def char_class(ranges: tuple[tuple[int, int], ...]) -> str:
 _WHITE = char_class(WHITE_SPACE_RANGES)
 _CONTROL = char_class(CONTROL_RANGES)
 
+WHITE_SPACE = _WHITE
+"""The inside of a character class of Unicode's white space (for patterns built elsewhere)."""
 NOT_BLANK = f"[^{_WHITE}]"
 """Somewhere a character that is not white space (searched, not anchored)."""
 THREE_OR_MORE = f"[^{_WHITE}][\\s\\S]+[^{_WHITE}]"

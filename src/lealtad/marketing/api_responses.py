@@ -17,6 +17,7 @@ from lealtad.core.api_errors import errors
 from lealtad.core.db import MAX_KEY, storable_keys
 from lealtad.core.errors import DomainError
 from lealtad.core.roles import Capability
+from lealtad.core.text_schema import NOT_BLANK, WHITE_SPACE
 from lealtad.marketing.selectors import calendar, results
 from lealtad.marketing.services import bounces
 
@@ -34,6 +35,8 @@ class CalendarRefused(DomainError):
 
 
 # A report names our message or the address it bounced from (or both).
+ADDRESS_OR_EMPTY = f"^$|^[^@{WHITE_SPACE}]+@[^@{WHITE_SPACE}]+$"
+"""As the provider reports it (not checked further: it only finds our own addresses)."""
 _MESSAGE_OR_ADDRESS: dict[str, Any] = {
     "anyOf": [
         {"required": ["message_id"], "properties": {"message_id": {"type": "integer"}}},
@@ -48,11 +51,11 @@ class BounceReportIn(Schema):
     model_config = ConfigDict(extra="forbid", json_schema_extra=_MESSAGE_OR_ADDRESS)
 
     id: str = Field(
-        min_length=1, max_length=200, pattern=r"\S", description="The provider's event id."
+        min_length=1, max_length=200, pattern=NOT_BLANK, description="The provider's event id."
     )
     kind: Literal["hard", "soft", "complaint"]
     message_id: int | None = Field(default=None, ge=1, le=MAX_KEY)
-    address: str = Field(default="", max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+$")
+    address: str = Field(default="", max_length=254, pattern=ADDRESS_OR_EMPTY)
     at: datetime | None = None
     status: str = Field(default="", max_length=20)
     detail: str = Field(default="", max_length=300)

@@ -13,6 +13,7 @@ from pydantic import ConfigDict
 from lealtad.core.access import require
 from lealtad.core.api_errors import errors
 from lealtad.core.roles import Capability
+from lealtad.core.text_schema import NOT_BLANK
 from lealtad.sales import selectors_commissions
 from lealtad.sales.schemas import Rate
 from lealtad.sales.services import commission_rules, commissions
@@ -26,7 +27,7 @@ class CommissionRuleIn(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=120, pattern=r"\S")
+    name: str = Field(min_length=1, max_length=120, pattern=NOT_BLANK)
     basis: Literal["invoice", "payment", "margin"]
     rate: Rate
     valid_from: date

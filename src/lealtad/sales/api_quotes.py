@@ -17,7 +17,7 @@ from lealtad.core import normalize
 from lealtad.core.access import require
 from lealtad.core.api_errors import errors
 from lealtad.core.roles import Capability
-from lealtad.core.text_schema import EMAIL, CleanText
+from lealtad.core.text_schema import EMAIL, NOT_BLANK, CleanText
 from lealtad.sales import selectors_quotes
 from lealtad.sales.models import Quote
 from lealtad.sales.quote_totals import amount_text
@@ -85,7 +85,7 @@ class QuoteDecisionIn(Schema):
         extra="forbid",
         json_schema_extra={
             "if": {"properties": {"approve": {"const": False}}},
-            "then": {"required": ["note"], "properties": {"note": {"pattern": r"\S"}}},
+            "then": {"required": ["note"], "properties": {"note": {"pattern": NOT_BLANK}}},
         },
     )
 
