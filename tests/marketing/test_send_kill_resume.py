@@ -134,7 +134,9 @@ def test_one_of_two_senders_killed_mid_chunk_leaves_no_one_mailed_twice_or_skipp
     smtp, settings, tmp_path
 ):
     no_quiet_hours()
-    smtp.delay = 0.002
+    # Slow enough that both senders are at work together: they are spawned (the progress
+    # bar's thread rules a fork out) and each sets the app up before its first message.
+    smtp.delay = 0.01
     people = [person(f"c{i}@correo.ec", f"Cliente{i}") for i in range(RECIPIENTS)]
     cid = campaign(segment(people))
     sending.steer(cid, "launch", ACTOR)

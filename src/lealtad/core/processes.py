@@ -10,6 +10,7 @@ pointed at the parent's databases (a test database's name is only known to the p
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import threading
 from collections.abc import Callable
@@ -50,9 +51,10 @@ def _prepare(names: dict[str, str]) -> None:
         connections[alias].settings_dict["NAME"] = name
 
 
-def _run(names: dict[str, str], target: Callable[..., Any], args: tuple[Any, ...]) -> None:
+def _run(names: dict[str, str], target: str, args: tuple[Any, ...]) -> None:
     _prepare(names)
-    target(*args)
+    module, _, name = target.partition(":")
+    getattr(importlib.import_module(module), name)(*args)
 
 
 def pool(processes: int) -> Pool:
@@ -63,7 +65,10 @@ def pool(processes: int) -> Pool:
 
 def start(target: Callable[..., Any], args: tuple[Any, ...], context: Any) -> Any:
     """One worker process running ``target(*args)`` on this process's databases, started."""
-    process = context.Process(target=_run, args=(_database_names(), target, args))
+    # Named, not pickled: unpickling a function imports its module, and a spawned child's
+    # app is not set up until _run has begun.
+    named = f"{target.__module__}:{target.__qualname__}"
+    process = context.Process(target=_run, args=(_database_names(), named, args))
     process.start()
     return process
 
