@@ -35,8 +35,13 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_configure(config):
-    """Sign-ins are part of most tests; production-cost password hashing is not their subject."""
+    """Sign-ins are part of most tests; production-cost password hashing is not their subject.
+    Nor is PostgreSQL's TRUNCATE of every table after each transactional test (fast_flush)."""
     from django.conf import settings
+
+    from tests import fast_flush
+
+    fast_flush.install()
 
     settings.PASSWORD_HASHERS = [
         "tests.cheap_hashing.CheapArgon2PasswordHasher",
@@ -55,12 +60,16 @@ pytest_plugins = [
 
 @pytest.fixture(autouse=True)
 def _fresh_realtime_index():
-    """Each test's database starts over, so the in-memory matching index must too."""
+    """Each test's database starts over, so the in-memory matching index and every copy a
+    process keeps for a moment (core.kept: prices, locations, offers, loyalty rules) too."""
+    from lealtad.core import kept
     from lealtad.customers import realtime
 
     realtime.reset()
+    kept.forget_all()
     yield
     realtime.reset()
+    kept.forget_all()
 
 
 @pytest.fixture(autouse=True)

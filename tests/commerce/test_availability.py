@@ -92,6 +92,7 @@ def test_an_unknown_sku_is_not_found(api, story):
     assert api.get("/api/v1/availability?sku=NOPE").status_code == 404
 
 
+@pytest.mark.django_db(transaction=True)  # committed as requests are: locations are then kept
 def test_the_answer_costs_two_queries_whatever_the_number_of_locations(api, story):
     _find(api)  # the token and the locations are then known to this process
     counts = []

@@ -25,6 +25,7 @@ from lealtad.commerce.schemas import LineIn, OrderIn, PaymentIn
 from lealtad.commerce.services import OutOfStock, SaleContext, placement
 from lealtad.commerce.services import catalog as catalog_services
 from lealtad.commerce.services import orders as order_services
+from lealtad.core import kept
 from lealtad.core.audit import Actor
 from lealtad.core.models import AuditEntry, OutboxMessage
 
@@ -196,7 +197,7 @@ def test_promotions_and_taxes_kept_in_the_process_follow_changes(monkeypatch):
     assert order.promotions == []
     Promotion.objects.filter(code="WEB-PANTALONES-10").update(active=True)  # elsewhere
     clock = [1000.0]
-    monkeypatch.setattr(selectors.prices.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(kept.time, "monotonic", lambda: clock[0])
     selectors.forget_pricing_rules()
     order, _ = order_services.place_order(_order(story, demo.TROUSERS_32, 1), ctx)
     assert order.promotions == ["WEB-PANTALONES-10"]
@@ -209,6 +210,7 @@ def test_promotions_and_taxes_kept_in_the_process_follow_changes(monkeypatch):
     assert order.tax_rate == Decimal("0.1500")
 
 
+@pytest.mark.django_db(transaction=True)  # committed as requests are: the rules are then kept
 def test_an_order_costs_a_fixed_number_of_queries_and_one_reservation_a_line(api, story):
     """Reads before the transaction, then one conditional update per line and the rows."""
     one = _body(story)

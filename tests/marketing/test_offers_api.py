@@ -82,6 +82,7 @@ def test_a_refresh_with_the_same_key_counts_once(clerk: Any, customer: int) -> N
     assert OfferStat.objects.get().shown == 1
 
 
+@pytest.mark.django_db(transaction=True)  # committed as requests are: the program is then kept
 def test_the_request_asks_a_fixed_number_of_statements(customer: int, monkeypatch: Any) -> None:
     """The same statements for the second showing and for the tenth (a longer history,
     tallies and today's budget rows there): no per-offer or per-showing query, one write

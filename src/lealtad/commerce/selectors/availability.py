@@ -4,7 +4,6 @@ the active locations each process keeps a short-lived copy of."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable
 from operator import itemgetter
 from typing import Any
@@ -19,31 +18,36 @@ from lealtad.commerce.models import (
     Variant,
 )
 from lealtad.commerce.selectors.catalog import _json
+from lealtad.core.kept import Kept
 
 # Availability ------------------------------------------------------------------------------
 
 
 _LOCATION_TTL = 30.0  # seconds a process trusts its copy of the location list
-_location_cache: tuple[float, dict[int, Location]] = (0.0, {})
+
+
+def _every_location() -> dict[int, Location]:
+    return {loc.pk: loc for loc in Location.objects.order_by()}
+
+
+_locations = Kept(_every_location, _LOCATION_TTL)
+_locations.forget_on_changes(Location)
 
 
 def forget_locations(**_kw: Any) -> None:
     """Drop this process's copy of the locations (a location was saved or deleted)."""
-    global _location_cache
-    _location_cache = (0.0, {})
+    _locations.forget()
 
 
 def location_rows(ids: Iterable[int] = ()) -> dict[int, Location]:
-    """Every location by id (inactive ones included), kept in the process for a few seconds:
-    they change rarely, and the availability and order hot paths then read only stock rows.
-    An id not in the copy reloads it (a new location); a save or delete forgets it. The
-    objects are shared: read them, never save them."""
-    global _location_cache
-    loaded_at, rows = _location_cache
-    stale = time.monotonic() - loaded_at > _LOCATION_TTL
-    if stale or not rows.keys() >= set(ids):
-        rows = {loc.pk: loc for loc in Location.objects.order_by()}
-        _location_cache = (time.monotonic(), rows)
+    """Every location by id (inactive ones included), kept in the process for a few seconds
+    (core.kept): they change rarely, and the availability and order hot paths then read only
+    stock rows. An id not in the copy reloads it (a new location). The objects are shared:
+    read them, never save them."""
+    rows = _locations.get()
+    if not rows.keys() >= set(ids):
+        _locations.forget()
+        rows = _locations.get()
     return rows
 
 

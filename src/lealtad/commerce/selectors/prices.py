@@ -3,14 +3,12 @@ process for a few seconds."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db import connection
 
 from lealtad.commerce import pricing
 from lealtad.commerce.models import (
@@ -19,8 +17,8 @@ from lealtad.commerce.models import (
     TaxRate,
     Variant,
 )
-from lealtad.commerce.selectors.availability import forget_locations
 from lealtad.commerce.selectors.catalog import _decimal, _placeholders
+from lealtad.core.kept import Kept
 
 # Prices, promotions, taxes -----------------------------------------------------------------
 
@@ -52,28 +50,9 @@ def channel_prices(variant_ids: list[int], channel: str, at: datetime) -> dict[i
 
 
 # Promotions and tax rates are few and change rarely, while every order and quote reads them:
-# each process keeps a copy for at most RULES_TTL seconds. A save or delete in this process
-# forgets it at once (and again at commit); other processes see the change within RULES_TTL.
-# Inside a transaction they are read afresh and not kept (the rows may not be committed).
+# each process keeps a copy for at most RULES_TTL seconds (core.kept). Inside a transaction
+# they are read afresh and not kept (a quote in the transaction that changed a promotion).
 RULES_TTL = 5.0
-_rules: dict[str, tuple[float, Any]] = {}
-
-
-def forget_pricing_rules(**_kw: Any) -> None:
-    _rules.clear()
-    if connection.in_atomic_block:
-        transaction.on_commit(_rules.clear)
-
-
-def _kept(name: str, load: Callable[[], Any]) -> Any:
-    if connection.in_atomic_block:
-        return load()
-    now = time.monotonic()
-    found = _rules.get(name)
-    if found is None or now - found[0] > RULES_TTL:
-        found = (now, load())
-        _rules[name] = found
-    return found[1]
 
 
 def _active_promotions() -> tuple[pricing.Promotion, ...]:
@@ -100,7 +79,7 @@ def promotions(at: datetime) -> list[pricing.Promotion]:
     """The active promotions whose dates include ``at``."""
     return [
         p
-        for p in _kept("promotions", _active_promotions)
+        for p in _promotions.get()
         if (p.starts_at is None or p.starts_at <= at) and (p.ends_at is None or p.ends_at > at)
     ]
 
@@ -113,15 +92,18 @@ def _tax_rates() -> dict[tuple[str, str], tuple[Decimal, str]]:
 
 def tax_rate(country: str, region: str = "") -> tuple[Decimal, str]:
     """The region's rate where one is set, else the country's; no row means no tax."""
-    rates = _kept("tax_rates", _tax_rates)
+    rates = _tax_rates_kept.get()
     country = country.upper()
     found = rates.get((country, region.casefold())) if region else None
     return found or rates.get((country, ""), (Decimal("0"), ""))
 
 
-for _model in (Promotion, TaxRate):
-    post_save.connect(forget_pricing_rules, sender=_model, dispatch_uid=f"rules-{_model}")
-    post_delete.connect(forget_pricing_rules, sender=_model, dispatch_uid=f"rules-{_model}-")
-# A test database flushed between tests (no delete signals) forgets them too.
-post_migrate.connect(forget_pricing_rules, dispatch_uid="rules-flush")
-post_migrate.connect(forget_locations, dispatch_uid="locations-flush")
+_promotions = Kept(_active_promotions, RULES_TTL, fresh_in_transactions=True)
+_tax_rates_kept = Kept(_tax_rates, RULES_TTL, fresh_in_transactions=True)
+_promotions.forget_on_changes(Promotion, TaxRate)
+_tax_rates_kept.forget_on_changes(Promotion, TaxRate)
+
+
+def forget_pricing_rules(**_kw: Any) -> None:
+    _promotions.forget()
+    _tax_rates_kept.forget()

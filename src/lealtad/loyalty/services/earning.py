@@ -21,8 +21,16 @@ from django.utils.dateparse import parse_datetime
 
 from lealtad.commerce.selectors.catalog import sale_items
 from lealtad.core.db import insert_new, new_row, rows_of
+from lealtad.core.kept import Kept
 from lealtad.loyalty.choices import EntryKind, NegativeBalance
-from lealtad.loyalty.models import BonusCampaign, EarningRule, LedgerEntry, Member, Program
+from lealtad.loyalty.models import (
+    BonusCampaign,
+    EarningRule,
+    LedgerEntry,
+    Member,
+    Program,
+    Tier,
+)
 from lealtad.loyalty.services import members as member_services
 from lealtad.loyalty.services.common import add_to_balances, expiry, lots_of, owed, take
 from lealtad.loyalty_engine import earning, lots
@@ -99,7 +107,10 @@ def _paid_in_money(payload: dict[str, Any]) -> Decimal:
 
 @dataclass
 class _Setup:
-    """A program's rules as the pure core takes them, read once per batch."""
+    """A program's rules as the pure core takes them. Every batch of orders needs them and
+    they change rarely: each process keeps them for :data:`RULES_TTL` seconds (core.kept),
+    forgotten at once on a save here; another process's edit is seen within the TTL. The
+    program object is shared: read it, never save it."""
 
     program: Program
     rules: list[earning.Rule]
@@ -107,7 +118,10 @@ class _Setup:
     multipliers: dict[int, Decimal]
 
 
-def _setups() -> list[_Setup]:
+RULES_TTL = 5.0
+
+
+def _read_setups() -> list[_Setup]:
     found = []
     for program in Program.objects.filter(active=True).prefetch_related("tiers"):
         rules = [
@@ -132,6 +146,10 @@ def _setups() -> list[_Setup]:
     return found
 
 
+_setups = Kept(_read_setups, RULES_TTL)
+_setups.forget_on_changes(Program, Tier, EarningRule, BonusCampaign)
+
+
 def earn_orders(orders: Sequence[PlacedOrder], actor: str = "hub") -> int:
     """Points for every order not earned before, in the caller's transaction; how many
     entries were written."""
@@ -143,7 +161,7 @@ def earn_orders(orders: Sequence[PlacedOrder], actor: str = "hub") -> int:
     }
     written = 0
     with transaction.atomic():
-        for setup in _setups():
+        for setup in _setups.get():
             written += _earn_in(setup, orders, categories, actor)
     return written
 

@@ -2,21 +2,20 @@
 the running campaigns with an offer, and the all-time tallies per offer and channel.
 
 An offers request needs all of it and it changes slowly, so a process reads it once per
-:data:`TTL` seconds instead of building five ORM queries on every request (building them cost
-more than the database took to answer). A save in this process (an offer, the knobs, an
-answer) drops the copy at once; other processes see it within :data:`TTL`. What must never be
-stale is read per request elsewhere: the customer's own showings (per-customer caps, fatigue)
-and today's showings per offer (daily budgets).
+:data:`TTL` seconds (core.kept) instead of building five ORM queries on every request
+(building them cost more than the database took to answer). A save in this process (an
+offer, the knobs, an answer) drops the copy at once; other processes see it within
+:data:`TTL`. What must never be stale is read per request elsewhere: the customer's own
+showings (per-customer caps, fatigue) and today's showings per offer (daily budgets).
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from lealtad.analytics.services import rules as analytics_rules
+from lealtad.core.kept import Kept
 from lealtad.marketing.models import Campaign, Offer, OfferSettings, OfferStat
 
 TTL = 2.0
@@ -32,25 +31,12 @@ class Program:
     usage: Any = None  # analytics' up-sell knobs (ratio, months in a row)
 
 
-_lock = threading.Lock()
-_copy: tuple[float, Program | None] = (0.0, None)
+def program() -> Program:
+    return _program.get()
 
 
 def forget(**_kw: Any) -> None:
-    global _copy
-    with _lock:
-        _copy = (0.0, None)
-
-
-def program() -> Program:
-    global _copy
-    at, kept = _copy
-    if kept is not None and time.monotonic() - at < TTL:
-        return kept
-    fresh = _read()
-    with _lock:
-        _copy = (time.monotonic(), fresh)
-    return fresh
+    _program.forget()
 
 
 TALLIES = ("shown", "accepted", "declined", "ignored")
@@ -71,3 +57,6 @@ def _read() -> Program:
         accepted=accepted,
         usage=analytics_rules.current().usage,
     )
+
+
+_program = Kept(_read, TTL)

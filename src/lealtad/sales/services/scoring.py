@@ -16,13 +16,12 @@ turns leads into its plain features and writes back what it answers:
   default pipeline's first open stage (its second for a qualified lead): the stage a lead
   becomes when converted.
 
-A fitted model is kept in the process for :data:`MODEL_TTL` so a lead captured or a call
+A fitted model is kept in the process for :data:`MODEL_TTL` (core.kept) so a lead captured or a call
 logged is re-scored without learning again (``forget_model`` drops it).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -31,6 +30,7 @@ from typing import Any
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from lealtad.core.kept import Kept
 from lealtad.customers.selectors import standing
 from lealtad.marketing.selectors import campaigns
 from lealtad.sales.choices import OPEN_LEAD_STATUSES, LeadStatus, StageKind
@@ -69,24 +69,23 @@ class ScoringRun:
         }
 
 
-_cache: dict[str, tuple[float, engine.LeadScorer, int, int]] = {}
-
-
 def forget_model() -> None:
-    _cache.clear()
+    _model.forget()
 
 
 def current_model() -> tuple[engine.LeadScorer, int, int]:
     """The scorer fitted from history (kept for :data:`MODEL_TTL`), with the history's size
     and how many of it converted."""
-    kept = _cache.get("model")
-    if kept is not None and time.monotonic() - kept[0] < MODEL_TTL:
-        return kept[1], kept[2], kept[3]
+    return _model.get()
+
+
+def _fit() -> tuple[engine.LeadScorer, int, int]:
     examples = history(timezone.now())
-    scorer = engine.fit(examples)
     converted = sum(1 for e in examples if e.converted)
-    _cache["model"] = (time.monotonic(), scorer, len(examples), converted)
-    return scorer, len(examples), converted
+    return engine.fit(examples), len(examples), converted
+
+
+_model = Kept(_fit, MODEL_TTL)
 
 
 def history(now: datetime) -> list[engine.Example]:
