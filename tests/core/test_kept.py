@@ -4,10 +4,11 @@ never kept across a transaction that changed what it copies."""
 from __future__ import annotations
 
 import itertools
+import threading
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connections, transaction
 
 from lealtad.core.kept import Kept
 
@@ -65,3 +66,21 @@ def test_a_fresh_in_transactions_copy_is_read_afresh_inside_one():
     with transaction.atomic():
         assert [kept.get(), kept.get()] == [2, 3]
     assert kept.get() == 1
+
+
+def test_another_threads_read_does_not_end_this_threads_transaction_mark():
+    kept, _reads = counting()
+    kept.forget_on_changes(Group)
+    elsewhere: list[int] = []
+
+    def read_outside_any_transaction() -> None:
+        elsewhere.extend([kept.get(), kept.get()])
+        connections.close_all()
+
+    with transaction.atomic():
+        Group.objects.create(name="cajeros")
+        reader = threading.Thread(target=read_outside_any_transaction)
+        reader.start()
+        reader.join()
+        assert elsewhere == [1, 1]  # kept there: nothing changed in its view
+        assert [kept.get(), kept.get()] == [2, 3]  # still fresh here

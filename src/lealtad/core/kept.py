@@ -40,8 +40,17 @@ class Kept(Generic[T]):
         self._fresh_in_transactions = fresh_in_transactions
         self._lock = threading.Lock()
         self._copy: tuple[float, T] | None = None
-        self._saved_in_transaction = False
+        self._local = threading.local()  # per thread, as Django's connections are
         _every.append(self)
+
+    @property
+    def _saved_in_transaction(self) -> bool:
+        """Whether this thread's open transaction saved what the copy holds."""
+        return getattr(self._local, "saved", False)
+
+    @_saved_in_transaction.setter
+    def _saved_in_transaction(self, saved: bool) -> None:
+        self._local.saved = saved
 
     def get(self) -> T:
         in_transaction = connection.in_atomic_block
@@ -85,6 +94,7 @@ class Kept(Generic[T]):
 
 
 def forget_all() -> None:
+    """Drop every copy (this thread's transaction marks too)."""
     for kept in _every:
         kept._drop()
         kept._saved_in_transaction = False
