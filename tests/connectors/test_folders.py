@@ -106,7 +106,7 @@ def test_a_file_linking_out_of_its_folder_is_skipped(home: Path, outside: Path) 
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("folder", [*HOSTILE, "enlace"])
+@pytest.mark.parametrize("folder", [*HOSTILE, "enlace", " salida", "\x85salida"])
 def test_the_api_refuses_a_file_subscription_leading_out(
     home: Path, outside: Path, token_client: Any, folder: str
 ) -> None:
@@ -179,3 +179,19 @@ def test_the_admin_add_page_shows_the_reason(home: Path) -> None:
     assert "La carpeta debe quedar dentro del directorio de datos de los conectores" in page
     assert "is not allowed; name a folder below the base" in page
     assert not Subscription.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["https://hooks.example.ec/a\x85b", "https://hooks.example.ec/a b", "https://[::1]/x"]
+)
+def test_the_api_refuses_a_webhook_url_the_schema_refuses(token_client: Any, url: str) -> None:
+    """The published pattern and the server read the address alike (no white space, a host
+    name or address of letters, digits, dots and hyphens)."""
+    api = token_client("admin", ("hub:admin",))
+    body = {"name": "gancho", "event_types": ["*"], "url": url, "secret": "s" * 16}
+    answer = api.post("/api/v1/connectors/subscriptions", body, "application/json")
+    assert answer.status_code == 422, answer.content
+    assert not Subscription.objects.exists()
+    good = {**body, "url": "https://hooks.example.ec/a"}
+    assert api.post("/api/v1/connectors/subscriptions", good, "application/json").status_code == 200

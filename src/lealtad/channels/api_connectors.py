@@ -287,9 +287,9 @@ def _check(data: SubscriptionIn) -> None:
             raise HttpError(422, "a webhook is signed: give it a secret of 16 characters or more")
     else:
         base = folders.data_root() / (data.connector or registry.SUBSCRIPTIONS_DIR)
-        if data.folder[:1].isspace():  # the schema's first character, said here too
-            raise HttpError(422, "a folder may not start with white space")
         try:
+            if data.folder[:1].isspace():  # the schema's first character, said here too
+                raise folders.FolderRefused(f"{data.folder!r}: may not start with white space")
             folders.confine(data.folder, base)
         except folders.FolderRefused as exc:  # answered by lealtad.api, naming the field
             raise exc.under("folder") from None
