@@ -10,6 +10,7 @@ busy handler while the slot is free.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -162,6 +163,97 @@ def insert_new(rows: Sequence[models.Model]) -> None:
             obj.pk = pk
             obj._state.adding = False
             obj._state.db = db.alias
+
+
+def update_rows(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    key: str = "id",
+) -> None:
+    """``UPDATE … SET columns WHERE key = …`` once per row (the values of ``columns``, then
+    the key's), in one ``executemany``: the one way a set-based write changes many rows by
+    key. Values are prepared as the ORM prepares them, the way chosen once per column (a
+    batch repeats the same few stamps thousands of times: adapted once each)."""
+    if not rows:
+        return
+    fields: list[Any] = [model._meta.get_field(name) for name in columns]
+    where: Any = model._meta.get_field(key)
+    db = connections[DEFAULT_DB_ALIAS]
+    quote = db.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(model._meta.db_table),
+        ", ".join(f"{quote(f.column)} = %s" for f in fields),
+        quote(where.column),
+    )
+    with db.cursor() as cursor:
+        cursor.executemany(sql, _prepared(db, [*fields, where], rows))
+
+
+def upsert_rows(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    key: Sequence[str],
+    update: Sequence[str] | None = None,
+    when: str = "",
+) -> None:
+    """INSERT ``rows``; where a row's ``key`` is already stored, set its ``update`` columns
+    (all but the key's, unless named) from the row offered instead, and only ``when`` that
+    SQL condition holds (``excluded`` is the row offered, ``{table}`` the stored one): a
+    report older than the kept one changes nothing. In one ``executemany``, values prepared
+    as in :func:`update_rows`. The one way a context writes rows that may exist already."""
+    if not rows:
+        return
+    db = connections[DEFAULT_DB_ALIAS]
+    quote = db.ops.quote_name
+    fields: list[Any] = [model._meta.get_field(name) for name in columns]
+    table = quote(model._meta.db_table)
+    keyed = [_column(model, name) for name in key]
+    changed = (
+        [_column(model, name) for name in update]
+        if update is not None
+        else [f.column for f in fields if f.column not in keyed]
+    )
+    condition = f" WHERE {when.format(table=table)}" if when else ""
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({', '.join(quote(c) for c in keyed)}) DO UPDATE SET "
+        f"{', '.join(f'{quote(c)} = excluded.{quote(c)}' for c in changed)}{condition}"
+    )
+    with db.cursor() as cursor:
+        cursor.executemany(sql, _prepared(db, fields, rows))
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field: Any = model._meta.get_field(name)
+    return field.column
+
+
+def _prepared(
+    db: BaseDatabaseWrapper, fields: Sequence[Any], rows: Sequence[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """The rows' values as the driver takes them, column by column (``None`` for a field:
+    the value goes as it is)."""
+    values = [list(column) for column in zip(*rows, strict=True)]
+    for n, f in enumerate(fields):
+        prepare = None if f is None else _preparer(db, f)
+        if prepare is not None:
+            values[n] = [None if v is None else prepare(v) for v in values[n]]
+    return list(zip(*values, strict=True))
+
+
+def _preparer(db: BaseDatabaseWrapper, field: models.Field) -> Any:
+    """Text, numbers and booleans go as they are; JSON and dates need the backend's form."""
+    if isinstance(field, models.JSONField):
+        return lambda value: field.get_db_prep_save(value, db)
+    if isinstance(field, models.DateTimeField):
+        return functools.lru_cache(maxsize=4096)(db.ops.adapt_datetimefield_value)
+    if isinstance(field, models.DateField):
+        return db.ops.adapt_datefield_value
+    return None
 
 
 def stage_rows(

@@ -2,13 +2,13 @@
 
 Scores the base read by :mod:`lealtad.customers.dedupe` with the trained model, writes the CSV
 report of the pairs, opens a review for each doubtful pair and, with ``apply``, merges each
-cluster into its oldest customer through :mod:`lealtad.customers.bulk_merge` (the single
-merge's rules, set-based: audited, announced, explainable, reversible).
+cluster into its oldest customer through :mod:`lealtad.customers.services.merge_clusters` (the
+one merge path, set-based: audited, announced, explainable, reversible).
 
 Apart from :mod:`~lealtad.customers.dedupe` because that module only reads (the base, the
 model, the thresholds) and the real-time index of every ingest reads through it too; the
 merging here sits above the services, so keeping the two apart keeps the ingest path from
-importing itself back (services -> realtime -> dedupe -> bulk merge -> services).
+importing itself back (services -> realtime -> dedupe -> merging -> services).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from django.db.models import Q
 from rich.progress import Progress
 
 from lealtad.core.audit import Actor
-from lealtad.customers import bulk_merge
 from lealtad.customers.bulk.csv_export import safe_cell
 from lealtad.customers.dedupe import (
     Say,
@@ -36,6 +35,7 @@ from lealtad.customers.dedupe import (
     thresholds,
 )
 from lealtad.customers.models import IdentityReview
+from lealtad.customers.services import merge_clusters
 from lealtad.customers.services.common import ChangeContext
 from lealtad.matching import DedupeResult, dedupe
 
@@ -214,7 +214,7 @@ def apply_merges(
     result: DedupeResult, say: Say = _quiet, progress: Progress | None = None
 ) -> tuple[int, list[str]]:
     """Merge every cluster into its oldest customer (the lowest id), the others in id order,
-    set-based (see :mod:`lealtad.customers.bulk_merge`)."""
+    set-based (see :mod:`lealtad.customers.services.merge_clusters`)."""
     keys = result.records.keys.tolist()
     reasons = _reasons(result)
     clusters = []
@@ -224,9 +224,9 @@ def apply_merges(
             (keys[row], f"{ACTOR_LABEL}: {reasons.get(row, 'same cluster')}"[:250])
             for row in ordered[1:]
         )
-        clusters.append(bulk_merge.Cluster(keys[ordered[0]], absorbed))
+        clusters.append(merge_clusters.Cluster(keys[ordered[0]], absorbed))
     clusters.sort(key=lambda c: c.survivor_id)  # a chunk's customers lie close together
     ctx = ChangeContext(Actor.system(ACTOR_LABEL))
-    outcome = bulk_merge.merge_clusters(clusters, ctx, progress=progress)
+    outcome = merge_clusters.merge_clusters(clusters, ctx, progress=progress)
     say(f"merged {len(outcome.merge_ids):,} customers into {len(clusters):,} survivors")
     return len(outcome.merge_ids), outcome.refused

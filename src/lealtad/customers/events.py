@@ -13,9 +13,9 @@ from django.utils.dateparse import parse_datetime
 
 from lealtad.core import envelope, hub
 from lealtad.customers import services
-from lealtad.customers.bulk_merge import MERGED_BATCH
 from lealtad.customers.models import ChannelActivity
 from lealtad.customers.schemas import CustomerProfile, InteractionRecorded
+from lealtad.customers.services.merge_clusters import MERGED_BATCH
 
 envelope.register(
     "customer.upserted",

@@ -28,7 +28,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db import connection
 from django.utils import timezone
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -36,6 +35,7 @@ from lealtad.channels.connectors import state_reports
 from lealtad.channels.models import ExternalRecord
 from lealtad.core import envelope
 from lealtad.core.audit import Actor
+from lealtad.core.db import upsert_rows
 from lealtad.core.envelope import ValidEvent
 
 
@@ -256,22 +256,6 @@ def _validated(event: ValidEvent) -> envelope.Envelope:
     return event.envelope.model_copy(update={"payload": event.payload.model_dump(mode="json")})
 
 
-class _Adapter:
-    """Values as the database driver wants them; datetimes repeat, so each is adapted once."""
-
-    def __init__(self) -> None:
-        self._moments: dict[Any, Any] = {}
-
-    def json(self, value: Any) -> Any:
-        return connection.ops.adapt_json_value(value, None)
-
-    def moment(self, value: Any) -> Any:
-        found = self._moments.get(value)
-        if found is None:
-            found = self._moments[value] = connection.ops.adapt_datetimefield_value(value)
-        return found
-
-
 _COLUMNS = ("system", "kind", "key", "customer_id", "data", "event_id", "occurred_at", "updated_at")
 
 
@@ -282,36 +266,29 @@ def _keep(
     payloads: Sequence[dict[str, Any]] | None = None,
 ) -> None:
     """Upsert the latest report per (system, kind, key); an older report changes nothing."""
-    if not events:
-        return
-    quote = connection.ops.quote_name
-    table = quote(ExternalRecord._meta.db_table)
-    cols = ", ".join(quote(c) for c in _COLUMNS)
-    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in _COLUMNS[3:])
-    sql = (
-        f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(_COLUMNS))}) "
-        f"ON CONFLICT ({quote('system')}, {quote('kind')}, {quote('key')}) DO UPDATE SET "
-        f"{updates} WHERE excluded.{quote('occurred_at')} >= {table}.{quote('occurred_at')}"
-    )
     if payloads is None:
         payloads = [e.payload.model_dump(mode="json") for e in events]
-    to_db = _Adapter()
-    now = to_db.moment(timezone.now())
+    now = timezone.now()
     rows = [
         (
             e.envelope.channel,
             owned.kind,
             _key(owned.key(e.payload)),
             cid,
-            to_db.json(payload),
+            payload,
             e.envelope.id,
-            to_db.moment(e.envelope.occurred_at),
+            e.envelope.occurred_at,
             now,
         )
         for e, cid, payload in zip(events, ids, payloads, strict=True)
     ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    upsert_rows(
+        ExternalRecord,
+        _COLUMNS,
+        rows,
+        key=_COLUMNS[:3],
+        when="excluded.occurred_at >= {table}.occurred_at",
+    )
 
 
 def _key(key: str) -> str:

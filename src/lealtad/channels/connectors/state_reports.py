@@ -52,6 +52,7 @@ from typing_extensions import TypedDict
 from lealtad.channels.models import ReportedState
 from lealtad.core import array_params, envelope, stock_port
 from lealtad.core.audit import Actor
+from lealtad.core.db import upsert_rows
 from lealtad.core.envelope import ValidEvent
 from lealtad.core.errors import DomainError
 
@@ -246,11 +247,10 @@ def _no_newer(system: str, reports: list[Report]) -> set[int]:
 
 
 class _Moments:
-    """Datetimes to and from the column (a file repeats a few times a million times)."""
+    """Datetimes as read from the column (a file repeats a few times a million times)."""
 
     def __init__(self) -> None:
         self._read: dict[Any, datetime] = {}
-        self._written: dict[datetime, Any] = {}
 
     def read(self, value: Any) -> datetime:
         """As read raw: text on SQLite (UTC), aware on PostgreSQL."""
@@ -262,19 +262,14 @@ class _Moments:
             moment = self._read[value] = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
         return moment
 
-    def write(self, moment: datetime) -> Any:
-        value = self._written.get(moment)
-        if value is None:
-            value = self._written[moment] = connection.ops.adapt_datetimefield_value(moment)
-        return value
-
 
 _TABLE = ReportedState._meta.db_table
 _KEPT = f'SELECT "key", occurred_at FROM {_TABLE} WHERE "system" = %s AND kind = %s AND "key"'
+_NEWER = "excluded.occurred_at > {table}.occurred_at"  # an older or equal report changes nothing
 _UPSERT = (
     f'INSERT INTO {_TABLE} ("system", kind, "key", occurred_at) {{rows}} '
     'ON CONFLICT ("system", kind, "key") DO UPDATE SET occurred_at = excluded.occurred_at '
-    f"WHERE excluded.occurred_at > {_TABLE}.occurred_at"
+    f"WHERE {_NEWER.format(table=_TABLE)}"
 )
 
 
@@ -301,12 +296,13 @@ class _Sqlite:
             for key, moment in zip(keys, times, strict=True)
             if (before := kept.get(key)) is None or moment > moments.read(before)
         ]
-        if fresh:
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    _UPSERT.format(rows="VALUES (%s, %s, %s, %s)"),
-                    [(system, KIND, key, moments.write(moment)) for key, moment in fresh],
-                )
+        upsert_rows(
+            ReportedState,
+            ("system", "kind", "key", "occurred_at"),
+            [(system, KIND, key, moment) for key, moment in fresh],
+            key=("system", "kind", "key"),
+            when=_NEWER,
+        )
         return {key for key, _ in fresh}
 
 

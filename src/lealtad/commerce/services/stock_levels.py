@@ -32,6 +32,7 @@ from django.db import connection
 from lealtad.commerce.models import Location, Stock, Variant
 from lealtad.core import array_params, audit, hub
 from lealtad.core.audit import Actor
+from lealtad.core.db import update_rows, upsert_rows
 
 EVENT_TYPE = "stock.levels_changed"
 _PAIRS_PER_QUERY = 5000  # SQLite allows 32,766 parameters per statement
@@ -243,11 +244,15 @@ class _Sqlite:
         return []  # the rows read are current: no other writer runs meanwhile
 
     def write(self, updates: list[tuple[int, int]], inserts: list[tuple[int, int, int]]) -> None:
-        with connection.cursor() as cursor:
-            if updates:
-                cursor.executemany(f"UPDATE {_STOCK} SET on_hand = %s WHERE id = %s", updates)
-            if inserts:
-                cursor.executemany(f"{_INSERT} VALUES (%s, %s, %s, 0) {_UPSERT}", inserts)
+        update_rows(Stock, ("on_hand",), updates)
+        upsert_rows(
+            Stock,
+            ("variant", "location", "on_hand", "reserved"),
+            [(*row, 0) for row in inserts],
+            key=("variant", "location"),
+            update=("on_hand",),
+            when=_KEEPS_RESERVED,
+        )
 
 
 class _Postgres:
@@ -307,9 +312,10 @@ _COLUMNS = "id, variant_id, location_id, on_hand, reserved"
 _INSERT = f"INSERT INTO {_STOCK} (variant_id, location_id, on_hand, reserved)"
 # A row another transaction created meanwhile (a return restocked there) is updated instead,
 # unless that would go below its reserved units.
+_KEEPS_RESERVED = "{table}.reserved <= excluded.on_hand"
 _UPSERT = (
     "ON CONFLICT (variant_id, location_id) DO UPDATE SET on_hand = excluded.on_hand "
-    f"WHERE {_STOCK}.reserved <= excluded.on_hand"
+    f"WHERE {_KEEPS_RESERVED.format(table=_STOCK)}"
 )
 
 

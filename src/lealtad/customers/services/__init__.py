@@ -24,7 +24,6 @@ from lealtad.customers.services.consents import (
     record_consent,
 )
 from lealtad.customers.services.merges import (
-    _RESTORED_FIELDS,
     MergeRefused,
     decide_review,
     merge_customers,
@@ -46,7 +45,6 @@ from lealtad.customers.services.records import (
 
 __all__ = [
     "EDITABLE_FIELDS",
-    "_RESTORED_FIELDS",
     "AddressPeriodReversed",
     "ChangeContext",
     "ConsentNeedsEmail",

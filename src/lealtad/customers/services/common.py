@@ -14,6 +14,7 @@ from lealtad.core import audit, hub
 from lealtad.core.audit import Actor
 from lealtad.core.db import insert_new, new_row
 from lealtad.core.envelope import CustomerRef
+from lealtad.core.models import AuditEntry
 from lealtad.core.normalize import fold
 from lealtad.core.write_batch import WriteBatch
 from lealtad.customers.models import (
@@ -88,23 +89,35 @@ class ChangeContext:
             event_id=self.event_id,
             channel=self.channel,
         )
-        if self.batch is not None:
-            self.batch.entries.append(entry)
-        else:
-            insert_new([entry])  # the row ``save`` wrote, without its machinery (see core.db)
+        self.keep([entry], [])
 
     def announce(self, event_type: str, customer_id: int, payload: dict[str, Any]) -> None:
-        announcement = hub.Announcement(
+        self.keep([], [self.announcement(event_type, customer_id, payload)])
+
+    def announcement(
+        self, event_type: str, customer_id: int | None, payload: dict[str, Any]
+    ) -> hub.Announcement:
+        """An event of this change, its id derived from the event that caused it; one about
+        many customers (``customer_id`` None) carries no customer."""
+        body = audit.jsonable(payload)
+        return hub.Announcement(
             event_type,
-            {"customer_id": customer_id, **audit.jsonable(payload)},
+            body if customer_id is None else {"customer_id": customer_id, **body},
             f"{self.event_id or 'local'}#{event_type}#{uuid.uuid4().hex[:12]}",
             self.channel,
             customer_id,
         )
+
+    def keep(self, entries: list[AuditEntry], announcements: list[hub.Announcement]) -> None:
+        """Write audit entries and announce events: now, or with the batch this change is
+        part of (one writer for both, so a merge or an edit reads the same either way)."""
         if self.batch is not None:
-            self.batch.announcements.append(announcement)
-        else:
-            hub.publish_many([announcement])
+            self.batch.entries.extend(entries)
+            self.batch.announcements.extend(announcements)
+            return
+        insert_new(entries)  # the rows ``save`` wrote, without its machinery (see core.db)
+        if announcements:
+            hub.publish_many(announcements)
 
 
 EDITABLE_FIELDS = (*PROFILE_FIELDS, "national_id", "national_id_type")

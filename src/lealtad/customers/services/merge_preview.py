@@ -10,7 +10,7 @@ from typing import Any
 from lealtad.customers.merge_fields import field_label, shown_value
 from lealtad.customers.models import Customer
 from lealtad.customers.services.common import EDITABLE_FIELDS
-from lealtad.customers.services.merges import _provenance, fold_profile, survivorship_rules
+from lealtad.customers.services.golden_record import fold_profile, provenance, survivorship_rules
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,7 @@ def preview_merge(survivor: Customer, absorbed: Customer) -> list[FieldChoice]:
     """Each field the two records hold differently, with the rules' choice: the same fold
     :func:`~lealtad.customers.services.merges.merge_customers` applies, onto a copy."""
     golden = copy.copy(survivor)
-    fold_profile(
-        golden, absorbed, _provenance(survivor), _provenance(absorbed), survivorship_rules()
-    )
+    fold_profile(golden, absorbed, provenance(survivor), provenance(absorbed), survivorship_rules())
     rows = []
     for name in EDITABLE_FIELDS:
         mine, theirs = getattr(survivor, name), getattr(absorbed, name)

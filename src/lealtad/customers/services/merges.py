@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lealtad.core import audit
 from lealtad.core.errors import DomainError
-from lealtad.customers import survivorship
 from lealtad.customers.merge_fields import field_label
 from lealtad.customers.models import (
     Address,
@@ -26,12 +23,11 @@ from lealtad.customers.models import (
     Identifier,
     IdentityReview,
     Interaction,
+    Merge,
     Phone,
 )
 from lealtad.customers.services.common import EDITABLE_FIELDS, ChangeContext, _naming, _snapshot
-
-Provenance = dict[str, tuple[str, datetime | None]]
-_EMPTY: tuple[Any, ...] = (None, "", [])  # what survivorship never chooses
+from lealtad.customers.services.merge_clusters import Cluster, merge_clusters
 
 
 class MergeRefused(DomainError):
@@ -47,7 +43,7 @@ def merge_customers(
     ctx: ChangeContext,
     reason: str,
     chosen: dict[str, str] | None = None,
-):
+) -> Merge:
     """Fold ``absorbed`` into ``survivor``: every contact point, identifier and record moves.
 
     Each profile field of the golden record is chosen by the survivorship rules (see
@@ -57,85 +53,21 @@ def merge_customers(
     disagree, the refusal wins. What moved and what the survivor looked like before are kept
     on the :class:`Merge`, so :func:`unmerge` can put both customers back exactly. Other
     contexts re-point their own records when they receive ``customer.merged``.
+
+    The same path as a dedupe's thousands of merges (a cluster of one, see
+    :mod:`.merge_clusters`); the two instances passed are read afresh afterwards.
     """
-    from lealtad.customers.models import Merge
-
-    if survivor.pk == absorbed.pk:
-        raise MergeRefused(_("a customer cannot be merged into itself"))
-    if absorbed.merged_into_id or survivor.merged_into_id:
-        raise MergeRefused(_("one of these customers was already merged"))
     chosen = checked_choices(chosen)
-    with transaction.atomic():
-        snapshot = _merge_snapshot(survivor, absorbed)
-        moved: dict[str, list[int]] = {}
-        for model in (Address, Interaction, ConsentChange, Identifier, DataQualityIssue):
-            ids = list(model.objects.filter(customer=absorbed).values_list("pk", flat=True))
-            model.objects.filter(pk__in=ids).update(customer=survivor)
-            moved[model.__name__] = ids
-        members = HouseholdMember.objects.filter(customer=absorbed).exclude(
-            household__members__customer=survivor
-        )
-        moved["HouseholdMember"] = list(members.values_list("pk", flat=True))
-        HouseholdMember.objects.filter(pk__in=moved["HouseholdMember"]).update(customer=survivor)
-        for contact_model, attr in ((Phone, "e164"), (Email, "address")):
-            moved[contact_model.__name__] = _move_contact_points(
-                contact_model, attr, absorbed, survivor
-            )
-        _merge_consents(survivor, absorbed)
-        before = _snapshot(survivor, EDITABLE_FIELDS)
-        _apply_survivorship(survivor, absorbed)
-        if chosen is not None:
-            _apply_choices(survivor, absorbed, before, chosen)
-            snapshot["chosen"] = chosen
-        _naming(survivor)
-        survivor.save()
-        absorbed.merged_into = survivor
-        absorbed.lifecycle_status = "former"
-        absorbed.save(update_fields=["merged_into", "lifecycle_status", "updated_at"])
-        reviews = IdentityReview.objects.filter(
-            status__in=["open", "deferred"],
-            customer_a__in=[survivor, absorbed],
-            customer_b__in=[survivor, absorbed],
-        )
-        snapshot["reviews"] = list(reviews.values_list("pk", flat=True))
-        reviews.update(status="merged", decided_at=timezone.now(), decided_by=ctx.actor.label)
-        record = Merge.objects.create(
-            survivor=survivor,
-            absorbed=absorbed,
-            performed_by_id=ctx.actor.user_id,
-            performed_by_label=ctx.actor.label,
-            reason=reason,
-            moved=moved,
-            snapshot=snapshot,
-        )
-        changes = audit.diff(before, _snapshot(survivor, EDITABLE_FIELDS))
-        changes["merged_customer"] = [None, absorbed.pk]
-        if chosen is not None:  # a person compared the records and chose these values
-            changes["chosen_by_person"] = [None, chosen]
-        ctx.audit(
-            "merge", "customer", survivor.pk, changes | {"reason": [None, reason]}, survivor.pk
-        )
-        ctx.audit(
-            "merged_into",
-            "customer",
-            absorbed.pk,
-            {"merged_into": [None, survivor.pk], "reason": [None, reason]},
-            absorbed.pk,
-        )
-        ctx.announce(
-            "customer.merged",
-            survivor.pk,
-            {
-                "merge_id": record.pk,
-                "survivor_id": survivor.pk,
-                "absorbed_id": absorbed.pk,
-                "reason": reason,
-            },
-        )
-    return record
+    cluster = Cluster(survivor.pk, ((absorbed.pk, reason),), chosen)
+    outcome = merge_clusters([cluster], ctx)
+    if outcome.refusals:
+        refusal = outcome.refusals[0]
+        raise MergeRefused(refusal.why, **dict(refusal.values))
+    survivor.refresh_from_db()
+    absorbed.refresh_from_db()
+    return Merge.objects.get(pk=outcome.merge_ids[0])
 
 
-_RESTORED_FIELDS = (*EDITABLE_FIELDS, "first_contact_at", "first_contact_channel")
 SIDES = ("survivor", "absorbed")
 
 
@@ -164,53 +96,6 @@ def checked_choices(chosen: dict[str, str] | None) -> dict[str, str] | None:
     return dict(chosen)
 
 
-def _apply_choices(
-    survivor: Customer, absorbed: Customer, before: dict[str, Any], chosen: dict[str, str]
-) -> None:
-    for name, side in chosen.items():
-        setattr(survivor, name, before[name] if side == "survivor" else getattr(absorbed, name))
-
-
-def _merge_snapshot(survivor: Customer, absorbed: Customer) -> dict[str, Any]:
-    def consents(customer: Customer) -> list[dict[str, Any]]:
-        return [
-            {
-                "channel": c.channel,
-                "purpose": c.purpose,
-                "granted": c.granted,
-                "updated_at": c.updated_at.isoformat(),
-            }
-            for c in customer.consents.all()
-        ]
-
-    return {
-        "survivor": audit.jsonable(_snapshot(survivor, _RESTORED_FIELDS)),
-        "absorbed_status": absorbed.lifecycle_status,
-        "survivor_consents": consents(survivor),
-        "absorbed_consents": consents(absorbed),
-        # A phone or email that moves stops being primary; unmerge makes it primary again.
-        "primary": {
-            "Phone": list(absorbed.phones.filter(is_primary=True).values_list("pk", flat=True)),
-            "Email": list(absorbed.emails.filter(is_primary=True).values_list("pk", flat=True)),
-        },
-    }
-
-
-def _provenance(customer: Customer) -> dict[str, tuple[str, datetime | None]]:
-    """For each profile field, the channel that last set it and when (from the audit trail)."""
-    from lealtad.core.models import AuditEntry
-
-    entries = AuditEntry.objects.filter(
-        customer_id=customer.pk, entity_type="customer", action__in=["update", "merge"]
-    ).order_by("occurred_at", "id")
-    return provenance_of(customer, entries.values_list("changes", "channel", "occurred_at"))
-
-
-def _apply_survivorship(survivor: Customer, absorbed: Customer) -> None:
-    mine, theirs = _provenance(survivor), _provenance(absorbed)
-    fold_profile(survivor, absorbed, mine, theirs, survivorship_rules())
-
-
 @transaction.atomic
 def unmerge(merge: Any, ctx: ChangeContext, reason: str) -> None:
     """Undo a merge: both customers and their records come back as they were before it.
@@ -218,8 +103,6 @@ def unmerge(merge: Any, ctx: ChangeContext, reason: str) -> None:
     Records added to the survivor after the merge stay with it. Refused when either customer
     took part in a later merge that is still in force (undo that one first).
     """
-    from lealtad.customers.models import Merge
-
     merge = Merge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at:
         raise MergeRefused(_("this merge was already undone"))
@@ -302,30 +185,6 @@ def _restore_consents(customer: Customer, rows: list[dict[str, Any]]) -> None:
     )
 
 
-def _move_contact_points(model: Any, attr: str, absorbed: Customer, survivor: Customer) -> list:
-    """Move what the survivor lacks; a number both had stays once, on the survivor."""
-    have = set(model.objects.filter(customer=survivor).values_list(attr, flat=True))
-    rows = list(model.objects.filter(customer=absorbed))
-    moving = [r.pk for r in rows if getattr(r, attr) not in have]
-    model.objects.filter(pk__in=moving).update(customer=survivor, is_primary=False)
-    return moving
-
-
-def _merge_consents(survivor: Customer, absorbed: Customer) -> None:
-    mine = {(c.channel, c.purpose): c for c in survivor.consents.all()}
-    for theirs in absorbed.consents.all():
-        current = mine.get((theirs.channel, theirs.purpose))
-        if current is None:
-            theirs.customer = survivor
-            theirs.save(update_fields=["customer"])
-            continue
-        if current.granted and not theirs.granted:
-            current.granted = False
-            current.updated_at = theirs.updated_at
-            current.save(update_fields=["granted", "updated_at"])
-        theirs.delete()
-
-
 @transaction.atomic
 def decide_review(review: IdentityReview, decision: str, ctx: ChangeContext) -> IdentityReview:
     """A person's verdict on a pair: merge them, keep them apart, or look again later."""
@@ -345,57 +204,3 @@ def decide_review(review: IdentityReview, decision: str, ctx: ChangeContext) -> 
         "review", "identity_review", review.pk, {"status": ["open", decision]}, review.customer_a_id
     )
     return review
-
-
-# Survivorship, shared with the bulk merge -------------------------------------------------
-
-
-def survivorship_rules() -> survivorship.Rules:
-    return survivorship.Rules(
-        order=tuple(settings.LEALTAD_SURVIVORSHIP_RULES),
-        sources=tuple(settings.LEALTAD_SURVIVORSHIP_SOURCES),
-    )
-
-
-def provenance_of(customer: Customer, entries: Iterable[tuple[Any, str, datetime]]) -> Provenance:
-    """For each profile field, the channel that last set it and when: the customer's first
-    contact, overridden by its ``update``/``merge`` audit entries (``changes, channel,
-    occurred_at``, oldest first)."""
-    found: Provenance = {
-        name: (customer.first_contact_channel, customer.created_at) for name in EDITABLE_FIELDS
-    }
-    for changes, channel, occurred_at in entries:
-        for name in changes:
-            if name in found:
-                found[name] = (channel, occurred_at)
-    return found
-
-
-def fold_profile(
-    survivor: Customer,
-    absorbed: Customer,
-    mine: Provenance,
-    theirs: Provenance,
-    rules: survivorship.Rules,
-) -> None:
-    """Give ``survivor`` the golden record of the two, field by field, and the earlier first
-    contact."""
-    for name in EDITABLE_FIELDS:
-        offered = getattr(absorbed, name)
-        if offered in _EMPTY or offered == getattr(survivor, name):
-            continue  # nothing the rules could change
-        winner = survivorship.choose(
-            name,
-            [
-                survivorship.Candidate(getattr(survivor, name), *mine[name], is_survivor=True),
-                survivorship.Candidate(offered, *theirs[name]),
-            ],
-            rules,
-        )
-        if winner is not None:
-            setattr(survivor, name, winner.value)
-    if absorbed.first_contact_at and (
-        not survivor.first_contact_at or absorbed.first_contact_at < survivor.first_contact_at
-    ):
-        survivor.first_contact_at = absorbed.first_contact_at
-        survivor.first_contact_channel = absorbed.first_contact_channel

@@ -1,4 +1,5 @@
-"""Bulk merge (``identity dedupe --apply``) does what the merges one pair at a time do.
+"""Merging clusters (``identity dedupe --apply``) in chunks does what the merges one pair at a
+time do (a pair is a chunk of one: the same path, each merge in its own transaction).
 
 Same golden record, same rows moved, consent never widened, each merge undoable with the
 ordinary ``unmerge``; other contexts follow through ``customer.merged``.
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -23,8 +25,7 @@ from lealtad.commerce.models import CustomerList, CustomerRepoint, PaymentMethod
 from lealtad.core.audit import Actor
 from lealtad.core.dispatcher import OutboxDispatcher
 from lealtad.core.models import AuditEntry, OutboxMessage
-from lealtad.customers import bulk_merge, services
-from lealtad.customers.bulk_merge import MERGED_BATCH, Cluster
+from lealtad.customers import services
 from lealtad.customers.identity_cli import app
 from lealtad.customers.models import (
     Address,
@@ -41,7 +42,8 @@ from lealtad.customers.models import (
     Merge,
     Phone,
 )
-from lealtad.customers.services import ChangeContext
+from lealtad.customers.services import ChangeContext, merge_clusters
+from lealtad.customers.services.merge_clusters import MERGED_BATCH, Cluster
 
 pytestmark = pytest.mark.django_db
 
@@ -184,7 +186,7 @@ def _pairwise(clusters: list[Cluster]) -> list[str]:
 
 
 def _bulk(clusters: list[Cluster], chunk: int = 2) -> list[str]:
-    return bulk_merge.merge_clusters(clusters, CTX, chunk=chunk).refused
+    return merge_clusters.merge_clusters(clusters, CTX, chunk=chunk).refused
 
 
 # What the database holds --------------------------------------------------------------------
@@ -383,7 +385,7 @@ def test_a_refusal_anywhere_in_the_cluster_wins() -> None:
 
 def test_each_merge_is_audited_with_who_and_why_and_announced() -> None:
     a, b, c = _three()
-    outcome = bulk_merge.merge_clusters([Cluster(a, ((b, "dedupe: p=0.999"), (c, "x")))], CTX)
+    outcome = merge_clusters.merge_clusters([Cluster(a, ((b, "dedupe: p=0.999"), (c, "x")))], CTX)
     assert len(outcome.merge_ids) == 2 and not outcome.refused
     merge = Merge.objects.get(absorbed_id=b)
     assert (merge.survivor_id, merge.performed_by_label, merge.reason) == (
@@ -418,15 +420,18 @@ def test_undoing_an_earlier_merge_of_the_cluster_waits_for_the_later_one() -> No
 def test_refused_pairs_are_listed_and_the_rest_merge() -> None:
     a, b, c = _three()
     services.merge_customers(Customer.objects.get(pk=c), Customer.objects.get(pk=b), CTX, "a mano")
-    outcome = bulk_merge.merge_clusters([Cluster(a, ((b, "r"), (c, "r")))], CTX)
-    assert outcome.refused == [f"{b} → {a}: one of these customers was already merged"]
+    outcome = merge_clusters.merge_clusters([Cluster(a, ((b, "r"), (c, "r")))], CTX)
+    with translation.override("en"):  # the reason reads in the reader's language
+        assert outcome.refused == [f"{b} → {a}: one of these customers was already merged"]
+    with translation.override("es"):
+        assert outcome.refused == [f"{b} → {a}: uno de estos clientes ya fue fusionado"]
     assert Customer.objects.get(pk=c).merged_into_id == a
 
 
 def test_a_customer_in_two_clusters_is_refused_before_anything_is_written() -> None:
     a, b, c = _three()
     with pytest.raises(ValueError, match=f"customer {b} is named in two clusters"):
-        bulk_merge.merge_clusters([Cluster(a, ((b, "r"),)), Cluster(c, ((b, "r"),))], CTX)
+        merge_clusters.merge_clusters([Cluster(a, ((b, "r"),)), Cluster(c, ((b, "r"),))], CTX)
     assert not Merge.objects.exists()
 
 
@@ -497,3 +502,16 @@ def test_dedupe_apply_twice_changes_nothing_the_second_time(home: Path) -> None:
     second = runner.invoke(app, ["dedupe", "--apply"])
     assert second.exit_code == 0, second.output
     assert _everything() == after_first
+
+
+def test_a_customer_that_is_not_there_is_refused_naming_them() -> None:
+    a, b, _c = _three()
+    missing = Customer.objects.order_by("-pk").values_list("pk", flat=True)[0] + 100
+    outcome = merge_clusters.merge_clusters([Cluster(a, ((missing, "r"), (b, "r")))], CTX)
+    with translation.override("en"):
+        assert outcome.refused == [f"{missing} → {a}: customer {missing} not found"]
+    assert Customer.objects.get(pk=b).merged_into_id == a  # the rest of the cluster merged
+    with pytest.raises(services.MergeRefused) as refused, translation.override("es"):
+        services.merge_customers(Customer.objects.get(pk=a), Customer(pk=missing), CTX, "a mano")
+    assert refused.value.message == f"no se encontró el cliente {missing}"
+    assert Merge.objects.count() == 1
