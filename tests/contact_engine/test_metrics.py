@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lealtad.contact_engine.metrics import CenterEvent, Wallboard, interval_report
+from lealtad.contact_engine.interval_report import interval_report
+from lealtad.contact_engine.metrics import CenterEvent, Wallboard
 from lealtad.contact_engine.routing.model import QueueSpec
 
 QUEUES = [QueueSpec("billing", "billing", service_level_seconds=15.0), QueueSpec("fraud", "fraud")]

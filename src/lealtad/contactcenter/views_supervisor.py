@@ -20,7 +20,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from lealtad.contact_engine.metrics import TOTAL, Wallboard, interval_report
+from lealtad.contact_engine.interval_report import interval_report
+from lealtad.contact_engine.metrics import TOTAL, Wallboard
 from lealtad.contact_engine.routing.model import QueueSpec
 from lealtad.contactcenter import selectors
 from lealtad.contactcenter.choices import AgentState

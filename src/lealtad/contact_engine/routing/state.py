@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -265,6 +266,35 @@ class RouterState:
         return out
 
     # ----------------------------------------------------------------- persistence
+    # Timers ----------------------------------------------------------------------------
+
+    def due(self, now: float) -> list[tuple[str, int]]:
+        """Timeouts that have passed, for the runtime to journal and then apply."""
+        out: list[tuple[str, int]] = []
+        for _deadline, contact_id in self._offer_due.irange(maximum=(now, INF)):
+            out.append(("offer_expired", contact_id))
+        seen: set[int] = set()
+        for _ends, agent_id, _contact_id in self._wrap_due.irange(maximum=(now, INF, INF)):
+            if agent_id not in seen:
+                seen.add(agent_id)
+                out.append(("wrap_up_ended", agent_id))
+        return out
+
+    def next_change(self, now: float) -> float | None:
+        """When something happens with no call from outside: a wider eligibility, an offer
+        timing out or a wrap-up ending. ``None`` when nothing is scheduled."""
+        timers = self._timers
+        while timers and not self._is_live(timers[0][2], timers[0][3]):
+            heapq.heappop(timers)
+        times = [timers[0][0]] if timers else []
+        if self._offer_due:
+            times.append(self._offer_due[0][0])
+        if self._wrap_due:
+            times.append(self._wrap_due[0][0])
+        if self._dirty_agents or self._dirty_contacts:
+            times.append(now)
+        return min(times) if times else None
+
     def snapshot(self) -> dict[str, Any]:
         """Plain JSON of the whole state; ``Router.restore`` gives an equal router."""
         return {
