@@ -104,33 +104,9 @@ def unmerge(merge: Any, ctx: ChangeContext, reason: str) -> None:
     took part in a later merge that is still in force (undo that one first).
     """
     merge = Merge.objects.select_for_update().get(pk=merge.pk)
-    if merge.undone_at:
-        raise MergeRefused(_("this merge was already undone"))
-    later = Merge.objects.filter(undone_at=None, performed_at__gt=merge.performed_at).filter(
-        models.Q(survivor=merge.survivor) | models.Q(absorbed=merge.survivor)
-    )
-    if later.exists():
-        raise MergeRefused(_("undo the later merges of this customer first"))
+    _check_undoable(merge)
     survivor, absorbed = merge.survivor, merge.absorbed
-    if survivor.erased_at or absorbed.erased_at:
-        raise MergeRefused(_("this person's data was erased: the merge cannot be undone"))
-    by_name = {
-        m.__name__: m
-        for m in (
-            Address,
-            Interaction,
-            ConsentChange,
-            Identifier,
-            HouseholdMember,
-            Phone,
-            Email,
-            DataQualityIssue,
-        )
-    }
-    for name, ids in merge.moved.items():
-        by_name[name].objects.filter(pk__in=ids).update(customer=absorbed)
-    for name, ids in merge.snapshot.get("primary", {}).items():
-        by_name[name].objects.filter(pk__in=ids).update(is_primary=True)
+    _give_back_rows(merge, absorbed)
     _restore_consents(survivor, merge.snapshot["survivor_consents"])
     _restore_consents(absorbed, merge.snapshot["absorbed_consents"])
     before = _snapshot(survivor, EDITABLE_FIELDS)
@@ -150,18 +126,19 @@ def unmerge(merge: Any, ctx: ChangeContext, reason: str) -> None:
     merge.undo_reason = reason
     merge.save(update_fields=["undone_at", "undone_by_label", "undo_reason"])
     changes = audit.diff(before, _snapshot(survivor, EDITABLE_FIELDS))
+    because = {"reason": [None, reason]}
     ctx.audit(
         "unmerge",
         "customer",
         survivor.pk,
-        changes | {"unmerged_customer": [absorbed.pk, None], "reason": [None, reason]},
+        changes | {"unmerged_customer": [absorbed.pk, None]} | because,
         survivor.pk,
     )
     ctx.audit(
         "unmerged",
         "customer",
         absorbed.pk,
-        {"merged_into": [survivor.pk, None], "reason": [None, reason]},
+        {"merged_into": [survivor.pk, None]} | because,
         absorbed.pk,
     )
     ctx.announce(
@@ -169,6 +146,41 @@ def unmerge(merge: Any, ctx: ChangeContext, reason: str) -> None:
         survivor.pk,
         {"merge_id": merge.pk, "survivor_id": survivor.pk, "absorbed_id": absorbed.pk},
     )
+
+
+def _check_undoable(merge: Merge) -> None:
+    if merge.undone_at:
+        raise MergeRefused(_("this merge was already undone"))
+    later = Merge.objects.filter(undone_at=None, performed_at__gt=merge.performed_at).filter(
+        models.Q(survivor=merge.survivor) | models.Q(absorbed=merge.survivor)
+    )
+    if later.exists():
+        raise MergeRefused(_("undo the later merges of this customer first"))
+    if merge.survivor.erased_at or merge.absorbed.erased_at:
+        raise MergeRefused(_("this person's data was erased: the merge cannot be undone"))
+
+
+_MOVABLE = {
+    m.__name__: m
+    for m in (
+        Address,
+        Interaction,
+        ConsentChange,
+        Identifier,
+        HouseholdMember,
+        Phone,
+        Email,
+        DataQualityIssue,
+    )
+}
+
+
+def _give_back_rows(merge: Merge, absorbed: Customer) -> None:
+    """What moved goes back, and the phones and e-mails that were primary are again."""
+    for name, ids in merge.moved.items():
+        _MOVABLE[name]._default_manager.filter(pk__in=ids).update(customer=absorbed)
+    for name, ids in merge.snapshot.get("primary", {}).items():
+        _MOVABLE[name]._default_manager.filter(pk__in=ids).update(is_primary=True)
 
 
 def _restore_consents(customer: Customer, rows: list[dict[str, Any]]) -> None:
