@@ -77,6 +77,23 @@ def test_every_local_format_people_type_is_accepted_in_e164(number):
     assert normalize.phone(raw, region).e164 == e164
 
 
+@settings(max_examples=300, deadline=None)
+@given(ANY_COUNTRY)
+def test_a_number_reads_the_same_from_its_own_e164(number):
+    """What was typed and its E.164 share one kept answer: it must be the answer parsing the
+    E.164 afresh gives (also for numbers dialled the old way and unassigned ranges)."""
+    raw, region, _e164 = number
+    parsed = normalize.phone(raw, region)
+    assert normalize._parsed_phone(parsed.e164, region) == parsed
+
+
+@pytest.mark.parametrize("raw", ["044 55 1234 5678", "(1) 234 5678", "099 999 9999"])
+def test_old_plans_and_unassigned_ranges_read_the_same_from_their_e164(raw):
+    region = "MX" if raw.startswith("044") else "CO" if raw.startswith("(1)") else "EC"
+    parsed = normalize.phone(raw, region)
+    assert normalize._parsed_phone(parsed.e164, region) == parsed
+
+
 @settings(max_examples=200, deadline=None)
 @given(ecuador())
 def test_fullwidth_and_arabic_indic_digits_give_the_same_number(number):

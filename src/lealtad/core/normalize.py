@@ -134,14 +134,32 @@ _IMPOSSIBLE = {
 }
 
 
-@lru_cache(maxsize=65536)
+_PHONES: dict[tuple[str, str], NormalizedPhone] = {}
+_PHONES_KEPT = 65536
+
+
 def phone(raw: str, region: str = "EC") -> NormalizedPhone:
     """E.164 for what a person typed: ``099 375 7370`` in Ecuador is ``+593993757370``.
 
     The gate is whether the number is *possible* for its country (digits and length); only
     letters or a wrong length are refused. A possible number outside the ranges known as
     assigned is accepted with ``valid=False``.
+
+    Parsing is most of the cost of a new customer's validation, and one event names a number
+    up to three times (the envelope's key as typed, the payload's phone in national form, the
+    key again as E.164 when its range is checked): each answer is kept under what was typed
+    and under its own E.164, which reads the same.
     """
+    found = _PHONES.get((raw, region))
+    if found is None:
+        found = _parsed_phone(raw, region)
+        if len(_PHONES) >= _PHONES_KEPT:
+            _PHONES.clear()
+        _PHONES[(raw, region)] = _PHONES[(found.e164, region)] = found
+    return found
+
+
+def _parsed_phone(raw: str, region: str) -> NormalizedPhone:
     text = clean(raw).strip()
     if not text:
         raise InvalidValue("empty phone number")

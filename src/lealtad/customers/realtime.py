@@ -22,6 +22,7 @@ from django import db
 from django.conf import settings
 from django.db.models import Max
 
+from lealtad.core import heap
 from lealtad.core.envelope import CustomerRef
 from lealtad.customers import dedupe
 from lealtad.customers.models import Customer
@@ -86,11 +87,21 @@ def _index() -> Index | None:
     if _state.index is None or mtime != _state.model_mtime or erased != _state.erased_mtime:
         _state.index, _state.max_id = _shared_index(path, {"model": mtime, "erased": erased})
         _state.model_mtime, _state.erased_mtime = mtime, erased
+        _catch_up(_state.index)
+        # The index lives as long as the process and holds several objects the collector
+        # tracks per customer: out of its way, or every full collection during ingest walks
+        # them all (0.1 s at 50,000 customers, seconds at a million).
+        heap.settle()
+    _catch_up(_state.index)
+    return _state.index
+
+
+def _catch_up(index: Index) -> None:
+    """Add the customers created since the index was built (by any process)."""
     if _latest_customer() > _state.max_id:  # one index lookup; reading people is four scans
         for person in dedupe.iter_people(after=_state.max_id):
-            _state.index.add(person)
+            index.add(person)
             _state.max_id = max(_state.max_id, person.key)
-    return _state.index
 
 
 def _shared_index(model: Path, built_from: dict[str, float]) -> tuple[Index, int]:
