@@ -513,5 +513,6 @@ def test_a_customer_that_is_not_there_is_refused_naming_them() -> None:
     assert Customer.objects.get(pk=b).merged_into_id == a  # the rest of the cluster merged
     with pytest.raises(services.MergeRefused) as refused, translation.override("es"):
         services.merge_customers(Customer.objects.get(pk=a), Customer(pk=missing), CTX, "a mano")
-    assert refused.value.message == f"no se encontró el cliente {missing}"
+    with translation.override("es"):
+        assert refused.value.message == f"no se encontró el cliente {missing}"
     assert Merge.objects.count() == 1
