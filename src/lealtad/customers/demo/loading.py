@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from lealtad.core import audit
+from lealtad.core.db import insert_new
 from lealtad.customers.demo.generator import CHUNK, generate_chunk
 from lealtad.customers.demo.shoppers import Shopper
 from lealtad.customers.demo.tables import TABLE_ORDER
@@ -174,18 +176,16 @@ def _write_all(
 
 def _audit(now: datetime, seed: int, totals: dict[str, int], elapsed: float) -> None:
     """One audit entry for the whole load, with its counts (rows are not audited one by one)."""
-    from lealtad.core.models import AuditEntry
-
-    AuditEntry.objects.create(
-        occurred_at=now,
-        actor_label="lealtad demo",
-        channel="cli",
-        action="demo_load",
-        entity_type="demo",
-        entity_id=str(seed),
-        changes={
+    entry = audit.build(
+        audit.Actor("lealtad demo", channel="cli"),
+        "demo_load",
+        "demo",
+        seed,
+        {
             "seed": [None, seed],
             **{name: [None, count] for name, count in totals.items()},
             "seconds": [None, round(elapsed, 1)],
         },
     )
+    entry.occurred_at = now
+    insert_new([entry])
