@@ -41,12 +41,15 @@ keys = st.one_of(
 )
 
 
-def assert_valid(flow: Flow, step: Step) -> None:
+def assert_valid(flow: Flow, step: Step, said: str = "") -> None:
+    """``said``: a fact the prompts may repeat (a customer's name), which may hold a brace
+    itself; every placeholder of the flow's own text must be filled."""
     assert (step.expect is None) != (step.action is None)
     assert step.language in flow.languages
     assert step.node in flow.nodes
     for prompt in step.prompts:
-        assert prompt.text and "{" not in prompt.text and prompt.language == step.language
+        own = prompt.text.replace(said, "") if said else prompt.text
+        assert prompt.text and "{" not in own and prompt.language == step.language
         assert prompt.id.startswith(flow.name + ".")
     if step.expect is not None:
         node = flow.nodes[step.node]
@@ -67,7 +70,8 @@ def assert_valid(flow: Flow, step: Step) -> None:
 def test_any_key_sequence_gives_valid_steps(name, facts, down, presses, keep_every):
     flow = FLOWS[name]
     session, step = Session.start(flow, facts, BookHost(BOOKS[name], down=down))
-    assert_valid(flow, step)
+    said = facts.get("customer_name", "")
+    assert_valid(flow, step, said)
     for count, pressed in enumerate(presses):
         if step.terminal:
             break
@@ -75,7 +79,7 @@ def test_any_key_sequence_gives_valid_steps(name, facts, down, presses, keep_eve
             stored = json.loads(json.dumps(session.to_dict()))
             session = Session.from_dict(flow, stored, BookHost(BOOKS[name], down=down))
         step = session.timeout() if pressed is None else session.input(pressed)
-        assert_valid(flow, step)
+        assert_valid(flow, step, said)
         assert session.step == step
 
 
@@ -98,3 +102,13 @@ def test_a_caller_who_goes_silent_is_never_left_on_the_line(name, facts, presses
             break
         step = session.timeout()
     assert step.terminal
+
+
+def test_a_name_holding_a_brace_is_said_as_it_is() -> None:
+    """Hypothesis found a customer named ``{``: the welcome says it, and nothing else of the
+    prompt is left unfilled."""
+    flow = FLOWS["bank"]
+    facts = {"caller_id": "+593991234567", "known_customer": True, "customer_name": "{"}
+    _session, step = Session.start(flow, facts, BookHost(BANK_BOOK))
+    assert_valid(flow, step, "{")
+    assert any("{" in p.text for p in step.prompts)
