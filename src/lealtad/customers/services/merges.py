@@ -13,20 +13,16 @@ from lealtad.core import audit
 from lealtad.core.errors import DomainError
 from lealtad.customers.merge_fields import field_label
 from lealtad.customers.models import (
-    Address,
     Consent,
-    ConsentChange,
     Customer,
-    DataQualityIssue,
     Email,
     HouseholdMember,
-    Identifier,
     IdentityReview,
-    Interaction,
     Merge,
     Phone,
 )
 from lealtad.customers.services.common import EDITABLE_FIELDS, ChangeContext, _naming, _snapshot
+from lealtad.customers.services.merge_chunk import MOVED_WHOLE
 from lealtad.customers.services.merge_clusters import Cluster, merge_clusters
 
 
@@ -160,19 +156,8 @@ def _check_undoable(merge: Merge) -> None:
         raise MergeRefused(_("this person's data was erased: the merge cannot be undone"))
 
 
-_MOVABLE = {
-    m.__name__: m
-    for m in (
-        Address,
-        Interaction,
-        ConsentChange,
-        Identifier,
-        HouseholdMember,
-        Phone,
-        Email,
-        DataQualityIssue,
-    )
-}
+# what a merge can move: every row of the absorbed, its memberships and contact points
+_MOVABLE = {m.__name__: m for m in (*MOVED_WHOLE, HouseholdMember, Phone, Email)}
 
 
 def _give_back_rows(merge: Merge, absorbed: Customer) -> None:
