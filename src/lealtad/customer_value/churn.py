@@ -150,24 +150,55 @@ def churn_risk(
     size = alive.size
     bought = np.ones(size, bool) if purchased is None else np.asarray(purchased, bool).ravel()
     same_length(p_alive=alive, purchased=bought)
-    signals = np.zeros((size, len(DRIVERS)))
-    signals[:, 0] = 1 - np.clip(alive, 0.0, 1.0)
     columns = {
         "recency_days": _overdue(recency_days, usual_gap_days, rules, warnings),
         "recent_purchases": _fewer(recent_purchases, usual_recent_purchases, size, warnings),
+        **_recent_service(recent_returns, contacts, rules, warnings),
     }
+    same_length(p_alive=alive, **columns)
+    hazard = _hazards(alive, columns, bought, rules)
+    total = hazard.sum(axis=1)
+    risk = -np.expm1(-total)
+    drivers, shares = _top_drivers(hazard, total, rules)
+    band = np.asarray(BANDS)[_band(risk, bought, rules)]
+    return ChurnRisk(risk, band, drivers, shares, warnings)
+
+
+def _recent_service(
+    recent_returns: ArrayLike | None,
+    contacts: ArrayLike | None,
+    rules: ChurnRules,
+    warnings: list[str],
+) -> dict[str, Floats]:
+    """The returns and contacts signals, left out when not given: a column nobody passed
+    adds no risk and takes no part in the length check."""
+    columns: dict[str, Floats] = {}
     if recent_returns is not None:
         returns = np.maximum(_read(recent_returns, "recent_returns", 0.0, warnings), 0.0)
         columns["recent_returns"] = 1 - 0.5 ** np.minimum(returns, 1e3)
     if contacts is not None:
         seen = np.maximum(_read(contacts, "contacts", 0.0, warnings), 0.0)
         columns["contacts"] = seen / (seen + rules.contacts_half_at)
-    same_length(p_alive=alive, **columns)
+    return columns
+
+
+def _hazards(
+    alive: Floats, columns: dict[str, Floats], bought: Flags, rules: ChurnRules
+) -> NDArray[np.float64]:
+    """Each signal's hazard ``-log(1 - w·s)``, customers x :data:`DRIVERS`: hazards add up,
+    so their shares say how much each driver explains. Zero for who never bought."""
+    signals = np.zeros((alive.size, len(DRIVERS)))
+    signals[:, 0] = 1 - np.clip(alive, 0.0, 1.0)
     for k, name in enumerate(("recency_days", "recent_purchases", "recent_returns", "contacts")):
         if name in columns:
             signals[:, k + 1] = columns[name]
     signals[~bought] = 0.0
-    weights = np.array(
+    return -np.log1p(-np.minimum(signals * _weights(rules), _MAX_SIGNAL))
+
+
+def _weights(rules: ChurnRules) -> NDArray[np.float64]:
+    """The signals' weights in :data:`DRIVERS` order."""
+    return np.array(
         [
             rules.weight_p_alive,
             rules.weight_overdue,
@@ -176,12 +207,6 @@ def churn_risk(
             rules.weight_contacts,
         ]
     )
-    hazard = -np.log1p(-np.minimum(signals * weights, _MAX_SIGNAL))
-    total = hazard.sum(axis=1)
-    risk = -np.expm1(-total)
-    drivers, shares = _top_drivers(hazard, total, rules)
-    band = np.asarray(BANDS)[_band(risk, bought, rules)]
-    return ChurnRisk(risk, band, drivers, shares, warnings)
 
 
 def _read(values: ArrayLike, name: str, default: float, warnings: list[str]) -> Floats:

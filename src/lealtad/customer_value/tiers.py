@@ -114,14 +114,7 @@ def assign_tiers(
     """
     rules = rules or TierRules()
     warnings: list[str] = []
-    worth = _column(value, "value", warnings)
-    size = worth.size
-    bought = np.asarray(purchased, dtype=bool).ravel()
-    brought = _column(margin, "margin", warnings)
-    cost = _column(cost_to_serve, "cost_to_serve", warnings)
-    same_length(value=worth, purchased=bought, margin=brought, cost_to_serve=cost)
-    profit = brought - cost
-    codes = np.full(size, "regular", dtype="U10")
+    worth, bought, profit = _standing(value, purchased, margin, cost_to_serve, warnings)
     below = bought & (profit < rules.below_zero_under)
     mvc_from = _top_share_from(worth[bought], rules.mvc_share)
     mvc = bought & ~below & (worth >= mvc_from) & (worth > 0)
@@ -134,11 +127,35 @@ def assign_tiers(
         rules=rules,
         warnings=warnings,
     )
+    codes = _codes(bought, below, mvc, growth)
+    return Tiers(codes, mvc_from, mgc_from, warnings)
+
+
+def _standing(
+    value: ArrayLike,
+    purchased: ArrayLike,
+    margin: ArrayLike,
+    cost_to_serve: ArrayLike,
+    warnings: list[str],
+) -> tuple[Floats, Flags, Floats]:
+    """The value, who bought and the profit (margin minus cost to serve), checked to be of
+    one length."""
+    worth = _column(value, "value", warnings)
+    bought = np.asarray(purchased, dtype=bool).ravel()
+    brought = _column(margin, "margin", warnings)
+    cost = _column(cost_to_serve, "cost_to_serve", warnings)
+    same_length(value=worth, purchased=bought, margin=brought, cost_to_serve=cost)
+    return worth, bought, brought - cost
+
+
+def _codes(bought: Flags, below: Flags, mvc: Flags, growth: Flags) -> Codes:
+    """Set from the last tier to the first that applies, so the first one wins."""
+    codes = np.full(bought.size, "regular", dtype="U10")
     codes[growth] = "mgc"
     codes[mvc] = "mvc"
     codes[below] = "below_zero"
     codes[~bought] = "unknown"
-    return Tiers(codes, mvc_from, mgc_from, warnings)
+    return codes
 
 
 def _column(values: ArrayLike, name: str, warnings: list[str]) -> Floats:

@@ -64,8 +64,18 @@ class Field:
 
 
 def _fields() -> dict[str, Field]:
-    channels = ("web", "pos", "call_center", "kiosk", "ivr", "email", "handheld", "mobile")
     rows = [
+        *_profile_fields(),
+        *_contact_fields(),
+        *_behaviour_fields(),
+        *_standing_fields(),
+        Field("segment", "segment", "segments"),
+    ]
+    return {f.name: f for f in rows}
+
+
+def _profile_fields() -> list[Field]:
+    return [
         Field("kind", "choice", "profile", choices=("person", "organization")),
         Field("gender", "choice", "profile", choices=("female", "male", "other", "")),
         Field("age", "age", "profile", column="birth_date"),
@@ -90,6 +100,11 @@ def _fields() -> dict[str, Field]:
         Field("first_contact_at", "datetime", "profile"),
         Field("first_contact_channel", "text", "profile"),
         Field("preferred_channel", "text", "profile"),
+    ]
+
+
+def _contact_fields() -> list[Field]:
+    return [
         Field("has_email", "bool", "identifiers"),
         Field("has_mobile", "bool", "identifiers"),
         Field("has_national_id", "bool", "identifiers"),
@@ -98,6 +113,12 @@ def _fields() -> dict[str, Field]:
         Field("consent_phone", "bool", "consent"),
         Field("consent_whatsapp", "bool", "consent"),
         Field("consent_mail", "bool", "consent"),
+    ]
+
+
+def _behaviour_fields() -> list[Field]:
+    channels = ("web", "pos", "call_center", "kiosk", "ivr", "email", "handheld", "mobile")
+    return [
         Field("orders_count", "int", "behaviour"),
         Field("total_spent", "decimal", "behaviour"),
         Field("first_order_on", "date", "behaviour"),
@@ -107,6 +128,11 @@ def _fields() -> dict[str, Field]:
         Field("contacts_count", "int", "behaviour"),
         Field("last_contact_at", "datetime", "behaviour"),
         Field("open_cases", "int", "behaviour"),
+    ]
+
+
+def _standing_fields() -> list[Field]:
+    return [
         Field(
             "value_tier",
             "choice",
@@ -134,9 +160,7 @@ def _fields() -> dict[str, Field]:
                 "won_back",
             ),
         ),
-        Field("segment", "segment", "segments"),
     ]
-    return {f.name: f for f in rows}
 
 
 FIELDS: dict[str, Field] = _fields()

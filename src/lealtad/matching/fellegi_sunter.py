@@ -238,25 +238,7 @@ def expectation_maximisation(
     total = counts.sum()
     iteration = 0
     for iteration in range(1, max_iterations + 1):  # noqa: B007
-        log_bf = np.zeros(len(pats))
-        log_bf_home = np.zeros(len(pats))
-        for k, c in enumerate(active):
-            w = np.log(np.maximum(m[c], _EPS) / np.maximum(u[c], _EPS))
-            w[0] = 0.0
-            log_bf += w[pats[:, k]]
-            if three:
-                log_bf_home += np.where(shared[k], w[pats[:, k]], 0.0)
-        # Likelihoods relative to the non-match class, in logs: match, household.
-        log_match = np.log(lam) + log_bf
-        log_home = np.log(max(lam_h, 1e-300)) + log_bf_home if three else None
-        log_rest = np.log(max(1 - lam - lam_h, 1e-12))
-        if log_home is None:
-            norm = np.logaddexp(log_match, log_rest)
-            p_home = np.zeros(len(pats))
-        else:
-            norm = np.logaddexp(np.logaddexp(log_match, log_home), log_rest)
-            p_home = np.exp(np.clip(log_home - norm, -700, 0))
-        p = np.exp(np.clip(log_match - norm, -700, 0))
+        p, p_home = _memberships(pats, active, m, u, shared if three else None, lam, lam_h)
         weight = counts * p
         new_lam = float(np.clip(weight.sum() / total, 1e-9, 1 - 1e-9))
         new_lam_h = float(np.clip((counts * p_home).sum() / total, 1e-9, 1 - 1e-9)) if three else 0
@@ -270,6 +252,39 @@ def expectation_maximisation(
         if change < tolerance:
             break
     return lam, m, iteration, lam_h
+
+
+def _memberships(
+    pats: np.ndarray,
+    active: Sequence[int],
+    m: dict[int, np.ndarray],
+    u: Sequence[np.ndarray],
+    shared: dict[int, np.ndarray] | None,
+    lam: float,
+    lam_h: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """EM's expectation step: each pattern's chance of being a match and of being two people
+    of one household (zeros when ``shared`` is None: no household class is fitted)."""
+    log_bf = np.zeros(len(pats))
+    log_bf_home = np.zeros(len(pats))
+    for k, c in enumerate(active):
+        w = np.log(np.maximum(m[c], _EPS) / np.maximum(u[c], _EPS))
+        w[0] = 0.0
+        log_bf += w[pats[:, k]]
+        if shared is not None:
+            log_bf_home += np.where(shared[k], w[pats[:, k]], 0.0)
+    # Likelihoods relative to the non-match class, in logs: match, household.
+    log_match = np.log(lam) + log_bf
+    log_home = np.log(max(lam_h, 1e-300)) + log_bf_home if shared is not None else None
+    log_rest = np.log(max(1 - lam - lam_h, 1e-12))
+    if log_home is None:
+        norm = np.logaddexp(log_match, log_rest)
+        p_home = np.zeros(len(pats))
+    else:
+        norm = np.logaddexp(np.logaddexp(log_match, log_home), log_rest)
+        p_home = np.exp(np.clip(log_home - norm, -700, 0))
+    p = np.exp(np.clip(log_match - norm, -700, 0))
+    return p, p_home
 
 
 # Below this a share is taken as none: dividing by a subnormal share overflows to infinity.

@@ -178,12 +178,35 @@ def train(
     progress("estimating u from random pairs")
     u_pairs = min(u_pairs, max(100_000, 25 * n))  # enough for u ≈ 1/n, no more
     model.u = fs.estimate_u(records, comparisons, max_pairs=u_pairs, seed=seed)
+    rng = np.random.default_rng(seed)
+    estimates, sessions = _em_sessions(records, model, blocks, rng, progress)
+    _take_median_m(model, estimates)
+    used = {"matches": 0, "non_matches": 0}
+    if labels is not None and len(labels):
+        progress(f"blending in {len(labels):,} labelled pairs")
+        used = apply_labels(model, labels)
+    model.lam = _prior(records, model, sessions, blocks)
+    model.lam_household = _household_prior(records, model, rng)
+    model.info = _training_info(n, started, used, sessions)
+    return model
+
+
+def _em_sessions(
+    records: Records,
+    model: Model,
+    blocks: Sequence[TrainingBlock],
+    rng: np.random.Generator,
+    progress: Progress,
+) -> tuple[dict[int, list[np.ndarray]], list[fs.Session]]:
+    """EM on a sample of each block's pairs: the m of the blocks that found enough matches
+    to learn from, per comparison, and every block's session (its λ feeds the prior)."""
+    comparisons = model.comparisons
+    n = len(records)
     names = [c.name for c in comparisons]
     n_levels = [c.n_levels for c in comparisons]
     estimates: dict[int, list[np.ndarray]] = {k: [] for k in range(len(comparisons))}
     sessions: list[fs.Session] = []
-    rng = np.random.default_rng(seed)
-    bounds = {k: PERSONAL_BOUNDS[n] for k, n in enumerate(names) if n in PERSONAL_BOUNDS}
+    bounds = {k: PERSONAL_BOUNDS[x] for k, x in enumerate(names) if x in PERSONAL_BOUNDS}
     household = [c.shared_levels for c in comparisons]
     for block in blocks:
         progress(f"EM on pairs with the {block.name}")
@@ -200,17 +223,22 @@ def train(
             for k, values in m.items():
                 estimates[k].append(values)
         sessions.append(fs.Session(block.name, len(pairs), block_pairs, lam, m, iterations, lam_h))
+    return estimates, sessions
+
+
+def _take_median_m(model: Model, estimates: dict[int, list[np.ndarray]]) -> None:
+    """The median of the blocks' m, so one block where a comparison is correlated with the
+    block's key does not spoil it; a comparison no block estimated keeps its neutral m."""
     for k, found in estimates.items():
         if found:
             median = np.median(found, axis=0)
             model.m[k] = median / median.sum()
-    used = {"matches": 0, "non_matches": 0}
-    if labels is not None and len(labels):
-        progress(f"blending in {len(labels):,} labelled pairs")
-        used = apply_labels(model, labels)
-    model.lam = _prior(records, model, sessions, blocks)
-    model.lam_household = _household_prior(records, model, rng)
-    model.info = {
+
+
+def _training_info(
+    n: int, started: float, used: dict[str, int], sessions: list[fs.Session]
+) -> dict[str, Any]:
+    return {
         "records": n,
         "seconds": round(time.perf_counter() - started, 2),
         "labels": used,
@@ -226,7 +254,6 @@ def train(
             for s in sessions
         ],
     }
-    return model
 
 
 def _prior(

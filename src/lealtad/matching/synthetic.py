@@ -301,21 +301,9 @@ def duplicate(rng: random.Random, p: Person, key: int) -> Person:
     changes = rng.sample(range(12), rng.randint(1, 3))
     for change in changes:
         if change == 0:
-            d = replace(
-                d,
-                given_names=d.given_names.translate(ACCENTS).upper(),
-                first_surname=d.first_surname.translate(ACCENTS).upper(),
-                second_surname=d.second_surname.translate(ACCENTS).upper(),
-            )
+            d = _shouted(d)
         elif change == 1:
-            words = d.given_names.split()
-            if words[0] == "María":
-                words[0] = "Ma."
-            elif len(words) > 1:
-                words = [words[0], words[1][0] + "."]
-            elif words[0] in NICK_OF:
-                words[0] = NICK_OF[words[0]]
-            d = replace(d, given_names=" ".join(words))
+            d = replace(d, given_names=_shortened_given_names(d.given_names))
         elif change == 2:
             d = replace(d, second_surname="")
         elif change == 3:
@@ -323,15 +311,9 @@ def duplicate(rng: random.Random, p: Person, key: int) -> Person:
         elif change == 4:
             d = replace(d, first_surname=_typo(rng, d.first_surname))
         elif change == 5 and any(ch.isdigit() for ch in d.national_id):
-            k = rng.choice([n for n, ch in enumerate(d.national_id) if ch.isdigit()])
-            digit = str((int(d.national_id[k]) + rng.randint(1, 9)) % 10)
-            d = replace(d, national_id=d.national_id[:k] + digit + d.national_id[k + 1 :])
+            d = replace(d, national_id=_mistyped_id(rng, d.national_id))
         elif change == 6 and isinstance(d.birth_date, date):
-            b = d.birth_date
-            if b.day <= 12 and b.day != b.month and rng.random() < 0.5:
-                d = replace(d, birth_date=date(b.year, b.day, b.month))
-            else:
-                d = replace(d, birth_date=b.replace(day=min(28, b.day % 28 + 1)))
+            d = replace(d, birth_date=_misread_birth_date(rng, d.birth_date))
         elif change == 7 and d.phones:
             number, mobile = d.phones[0]
             d = replace(d, phones=[(_national(number, d.region), mobile)])
@@ -339,16 +321,55 @@ def duplicate(rng: random.Random, p: Person, key: int) -> Person:
             local = d.emails[0].split("@")[0]
             d = replace(d, emails=[f"{local}@{rng.choice(DOMAINS)}"])
         elif change == 9 and d.addresses:
-            line, city, region, code = d.addresses[0]
-            line = line.replace("Av.", "Avenida") if "Av." in line else "Av. " + line
-            d = replace(
-                d, addresses=[(line.translate(ACCENTS), city.translate(ACCENTS), region, code)]
-            )
+            d = replace(d, addresses=[_respelled_address(d.addresses[0])])
         elif change == 10:
             d = replace(d, national_id="", emails=[])
         elif change == 11:
             d = replace(d, phones=[], addresses=[])
     return d
+
+
+def _shouted(d: Person) -> Person:
+    """Names in capitals without accents, as old systems keep them."""
+    return replace(
+        d,
+        given_names=d.given_names.translate(ACCENTS).upper(),
+        first_surname=d.first_surname.translate(ACCENTS).upper(),
+        second_surname=d.second_surname.translate(ACCENTS).upper(),
+    )
+
+
+def _shortened_given_names(given_names: str) -> str:
+    """A shorter form: "Ma." for María, the second given name as an initial, a nickname."""
+    words = given_names.split()
+    if words[0] == "María":
+        words[0] = "Ma."
+    elif len(words) > 1:
+        words = [words[0], words[1][0] + "."]
+    elif words[0] in NICK_OF:
+        words[0] = NICK_OF[words[0]]
+    return " ".join(words)
+
+
+def _mistyped_id(rng: random.Random, national_id: str) -> str:
+    """One digit of the id changed."""
+    k = rng.choice([n for n, ch in enumerate(national_id) if ch.isdigit()])
+    digit = str((int(national_id[k]) + rng.randint(1, 9)) % 10)
+    return national_id[:k] + digit + national_id[k + 1 :]
+
+
+def _misread_birth_date(rng: random.Random, born: date) -> date:
+    """Day and month swapped (when that is a date), else the next day of the month."""
+    if born.day <= 12 and born.day != born.month and rng.random() < 0.5:
+        return date(born.year, born.day, born.month)
+    return born.replace(day=min(28, born.day % 28 + 1))
+
+
+def _respelled_address(address: tuple[str, str, str, str]) -> tuple[str, str, str, str]:
+    """The street with "Av." written out (or added) and accents dropped."""
+    line, city, region, code = address
+    line = line.replace("Av.", "Avenida") if "Av." in line else "Av. " + line
+    return (line.translate(ACCENTS), city.translate(ACCENTS), region, code)
 
 
 def population(n: int, duplicate_share: float = 0.2, seed: int = 7, start_key: int = 1) -> Truth:

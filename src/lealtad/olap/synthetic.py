@@ -3,6 +3,7 @@ straight to a :class:`~lealtad.olap.store.FactStore` as the export would write t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -51,6 +52,32 @@ def customers(n: int, seed: int = 7) -> pa.Table:
     )
 
 
+@dataclass(frozen=True)
+class _Orders:
+    """One value per order: its id and what the order header carries."""
+
+    ids: np.ndarray
+    customer: np.ndarray
+    days: np.ndarray
+    seconds: np.ndarray
+    channel: np.ndarray
+    store: np.ndarray
+    region: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """One value per line, and the order (a position in :class:`_Orders`) it belongs to."""
+
+    order: np.ndarray
+    quantity: np.ndarray
+    price: np.ndarray
+    revenue: np.ndarray
+    cost: np.ndarray
+    product: np.ndarray
+    returned: np.ndarray
+
+
 def order_lines(
     lines: int,
     customers_n: int,
@@ -65,56 +92,91 @@ def order_lines(
     rng = np.random.default_rng(seed)
     n_orders = max(1, lines // 3)
     order_of_line = np.sort(rng.integers(0, n_orders, lines))
-    order_ids = np.arange(first_order, first_order + n_orders, dtype=np.int64)
-    customer = rng.integers(1, customers_n + 1, n_orders).astype(np.int64)
-    days = np.sort(rng.integers(0, DAYS, n_orders))
-    seconds = rng.integers(0, 86_400, n_orders)
-    channel = CHANNELS[rng.integers(0, len(CHANNELS), n_orders)]
-    store = STORES[rng.integers(0, len(STORES), n_orders)]
-    region = REGIONS[rng.integers(0, len(REGIONS), n_orders)]
+    orders = _draw_orders(rng, n_orders, customers_n, first_order)
+    items = _draw_lines(rng, lines, order_of_line)
+    line_table = _line_table(orders, items, first_line)
+    order_table = _order_table(orders, items)
+    if people is not None:
+        lookup = CustomerLookup(people)
+        order_table = _enriched(order_table, lookup)
+        line_table = _enriched(line_table, lookup)
+    return order_table, line_table
+
+
+def _draw_orders(
+    rng: np.random.Generator, n_orders: int, customers_n: int, first_order: int
+) -> _Orders:
+    """Order headers, dated in id order. The fields are drawn in the order written here:
+    another order would change every seed's facts."""
+    return _Orders(
+        ids=np.arange(first_order, first_order + n_orders, dtype=np.int64),
+        customer=rng.integers(1, customers_n + 1, n_orders).astype(np.int64),
+        days=np.sort(rng.integers(0, DAYS, n_orders)),
+        seconds=rng.integers(0, 86_400, n_orders),
+        channel=CHANNELS[rng.integers(0, len(CHANNELS), n_orders)],
+        store=STORES[rng.integers(0, len(STORES), n_orders)],
+        region=REGIONS[rng.integers(0, len(REGIONS), n_orders)],
+    )
+
+
+def _draw_lines(rng: np.random.Generator, lines: int, order_of_line: np.ndarray) -> _Lines:
+    """Lines of one to three units; a tenth without a known cost, one in twenty returned.
+    Drawn in the order written here, as :func:`_draw_orders` is."""
     quantity = rng.integers(1, 4, lines).astype(np.int64)
     price = np.round(rng.gamma(2.0, 15.0, lines), 2)
     revenue = quantity * price
     cost = np.where(rng.random(lines) < 0.9, revenue * 0.6, np.nan)
     product = rng.integers(0, 2000, lines)
     returned = np.where(rng.random(lines) < 0.05, 1, 0).astype(np.int64)
-    ol = order_of_line
-    line_table = pa.Table.from_arrays(
+    return _Lines(order_of_line, quantity, price, revenue, cost, product, returned)
+
+
+def _line_table(orders: _Orders, items: _Lines, first_line: int) -> pa.Table:
+    """The lines, each carrying its order's header as the export copies it."""
+    ol = items.order
+    lines = len(ol)
+    return pa.Table.from_arrays(
         [
             pa.array(np.arange(first_line, first_line + lines, dtype=np.int64)),
-            pa.array(order_ids[ol]),
-            pa.array(customer[ol]),
-            _ts(days[ol], seconds[ol]),
-            _day(days[ol]),
-            pa.array(channel[ol]),
-            pa.array(store[ol]),
-            pa.array(region[ol]),
-            pa.array(np.char.add("SKU-", product.astype(str))),
-            pa.array(np.char.add("P-", (product // 3).astype(str))),
-            pa.array(CATEGORIES[product % len(CATEGORIES)]),
-            pa.array(quantity),
-            pa.array(revenue),
+            pa.array(orders.ids[ol]),
+            pa.array(orders.customer[ol]),
+            _ts(orders.days[ol], orders.seconds[ol]),
+            _day(orders.days[ol]),
+            pa.array(orders.channel[ol]),
+            pa.array(orders.store[ol]),
+            pa.array(orders.region[ol]),
+            pa.array(np.char.add("SKU-", items.product.astype(str))),
+            pa.array(np.char.add("P-", (items.product // 3).astype(str))),
+            pa.array(CATEGORIES[items.product % len(CATEGORIES)]),
+            pa.array(items.quantity),
+            pa.array(items.revenue),
             pa.array(np.zeros(lines)),
-            pa.array(cost, from_pandas=True),
-            pa.array(returned),
-            pa.array(returned * price),
+            pa.array(items.cost, from_pandas=True),
+            pa.array(items.returned),
+            pa.array(items.returned * items.price),
             *_blank(lines),
         ],
         schema=arrow_schema("order_lines"),
     )
-    sums = np.bincount(ol, weights=revenue, minlength=n_orders)
-    units = np.bincount(ol, weights=quantity, minlength=n_orders).astype(np.int64)
+
+
+def _order_table(orders: _Orders, items: _Lines) -> pa.Table:
+    """The orders with their lines' totals (an order without lines counts as cancelled)."""
+    ol = items.order
+    n_orders = len(orders.ids)
+    sums = np.bincount(ol, weights=items.revenue, minlength=n_orders)
+    units = np.bincount(ol, weights=items.quantity, minlength=n_orders).astype(np.int64)
     count = np.bincount(ol, minlength=n_orders).astype(np.int64)
-    cost_sum = np.bincount(ol, weights=np.nan_to_num(cost), minlength=n_orders)
-    order_table = pa.Table.from_arrays(
+    cost_sum = np.bincount(ol, weights=np.nan_to_num(items.cost), minlength=n_orders)
+    return pa.Table.from_arrays(
         [
-            pa.array(order_ids),
-            pa.array(customer),
-            _ts(days, seconds),
-            _day(days),
-            pa.array(channel),
-            pa.array(store),
-            pa.array(region),
+            pa.array(orders.ids),
+            pa.array(orders.customer),
+            _ts(orders.days, orders.seconds),
+            _day(orders.days),
+            pa.array(orders.channel),
+            pa.array(orders.store),
+            pa.array(orders.region),
             pa.array(np.where(count > 0, "completed", "cancelled")),
             pa.array(sums),
             pa.array(np.zeros(n_orders)),
@@ -127,11 +189,6 @@ def order_lines(
         ],
         schema=arrow_schema("orders"),
     )
-    if people is not None:
-        lookup = CustomerLookup(people)
-        order_table = _enriched(order_table, lookup)
-        line_table = _enriched(line_table, lookup)
-    return order_table, line_table
 
 
 def _blank(rows: int) -> list[pa.Array]:
