@@ -50,8 +50,7 @@ def staffing_command(
     a skill pooled, scheduled heads after shrinkage."""
     if from_history == (file is not None):
         raise typer.BadParameter("give either --from-history or --file", param_hint="--file")
-    fields: dict[str, Any] = _read(file) if file is not None else {"from_history": True}
-    options = {
+    overrides = {
         "service_level": target,
         "within_seconds": within,
         "max_asa_seconds": max_asa,
@@ -62,9 +61,21 @@ def staffing_command(
         "interval_seconds": interval,
         "history_queues": queue or None,
     }
-    fields.update({k: v for k, v in options.items() if v is not None})
+    _plan_and_show(_request_fields(file, overrides, shrinkage), show_all, as_json)
+
+
+def _request_fields(
+    file: Path | None, overrides: dict[str, Any], shrinkage: list[str] | None
+) -> dict[str, Any]:
+    """Options left out keep the file's value, not the request's default."""
+    fields: dict[str, Any] = _read(file) if file is not None else {"from_history": True}
+    fields.update({k: v for k, v in overrides.items() if v is not None})
     if shrinkage:
         fields["shrinkage"] = _shares(shrinkage)
+    return fields
+
+
+def _plan_and_show(fields: dict[str, Any], show_all: bool, as_json: bool) -> None:
     django_ready()
     from lealtad.contactcenter.selectors import staffing
 

@@ -171,16 +171,7 @@ def run_drill(
     """Run the drill on the database this process is set up with (the router process gets
     ``env`` and must reach the same database)."""
     team = build_center(agent_count, wrap_up, offer_timeout)
-    config = SwitchConfig(
-        switch_id=SWITCH_ID,
-        trunks=400,
-        phones=tuple(m.extension for m in team),
-        arrivals=ArrivalCurve.flat(calls_per_hour, hours=simulated / 3600),
-        callers=CallerProfile(
-            queues={"general": 0.7, "billing": 0.3}, patience_mean=120.0, talk_mean=150.0
-        ),
-    )
-    switch = SwitchSimulator(config, seed=seed)
+    switch = SwitchSimulator(_switch_config(team, simulated, calls_per_hour), seed=seed)
     rng = random.Random(seed)
     autos = AutoAgents(switch, team, rng, wrap_ups=False)
     wall_total = simulated / speed
@@ -189,30 +180,21 @@ def run_drill(
     router = RouterProcess(env)
     router.start()
     started = time.monotonic()
-    restart_marks: list[tuple[float, int]] = []
     try:
-        while True:
-            elapsed = time.monotonic() - started
-            target = elapsed * speed  # past ``simulated`` no one rings; calls finish
-            done = target >= simulated and not switch.calls
-            if elapsed > 3 * wall_total + 120:
-                raise RuntimeError(f"the drill did not finish: {len(switch.calls)} calls live")
-            autos.act(switch.now)
-            cti.apply_events(switch.advance(max(target, switch.now)))
-            _watch(report, wrap_up, offer_timeout)
-            _note_first_offers(report, restart_marks)
-            router.check()
-            if kill_at and elapsed >= kill_at[0]:
-                kill_at.pop(0)
-                router.kill()
-                report.kills += 1
-                router.start()
-                restart_marks.append((time.monotonic(), _last_offer_id()))
-            if progress is not None:
-                progress(switch.now)
-            if done:
-                break
-            time.sleep(tick)
+        _drive(
+            autos,
+            switch,
+            router,
+            report,
+            kill_at,
+            started=started,
+            speed=speed,
+            simulated=simulated,
+            wrap_up=wrap_up,
+            offer_timeout=offer_timeout,
+            tick=tick,
+            progress=progress,
+        )
         _settle(autos, switch, wrap_up, offer_timeout, report)
     finally:
         router.stop()
@@ -221,6 +203,67 @@ def run_drill(
     report.simulated_seconds = switch.now
     _reconcile(report, switch)
     return report
+
+
+def _switch_config(team: list[DemoAgent], simulated: float, calls_per_hour: float) -> SwitchConfig:
+    return SwitchConfig(
+        switch_id=SWITCH_ID,
+        trunks=400,
+        phones=tuple(m.extension for m in team),
+        arrivals=ArrivalCurve.flat(calls_per_hour, hours=simulated / 3600),
+        callers=CallerProfile(
+            queues={"general": 0.7, "billing": 0.3}, patience_mean=120.0, talk_mean=150.0
+        ),
+    )
+
+
+def _drive(
+    autos: AutoAgents,
+    switch: SwitchSimulator,
+    router: RouterProcess,
+    report: DrillReport,
+    kill_at: list[float],
+    *,
+    started: float,
+    speed: float,
+    simulated: float,
+    wrap_up: float,
+    offer_timeout: float,
+    tick: float,
+    progress: Callable[[float], None] | None,
+) -> None:
+    """The switch keeps pace with the wall clock so the router is killed mid-traffic, not
+    between calls; a drill that outlives three times its span is hung, not slow."""
+    wall_total = simulated / speed
+    restart_marks: list[tuple[float, int]] = []
+    while True:
+        elapsed = time.monotonic() - started
+        target = elapsed * speed  # past ``simulated`` no one rings; calls finish
+        done = target >= simulated and not switch.calls
+        if elapsed > 3 * wall_total + 120:
+            raise RuntimeError(f"the drill did not finish: {len(switch.calls)} calls live")
+        autos.act(switch.now)
+        cti.apply_events(switch.advance(max(target, switch.now)))
+        _watch(report, wrap_up, offer_timeout)
+        _note_first_offers(report, restart_marks)
+        router.check()
+        if kill_at and elapsed >= kill_at[0]:
+            kill_at.pop(0)
+            _kill_and_restart(router, report, restart_marks)
+        if progress is not None:
+            progress(switch.now)
+        if done:
+            break
+        time.sleep(tick)
+
+
+def _kill_and_restart(
+    router: RouterProcess, report: DrillReport, restart_marks: list[tuple[float, int]]
+) -> None:
+    router.kill()
+    report.kills += 1
+    router.start()
+    restart_marks.append((time.monotonic(), _last_offer_id()))
 
 
 def _watch(report: DrillReport, wrap_up: float, offer_timeout: float) -> None:

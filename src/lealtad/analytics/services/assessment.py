@@ -73,13 +73,7 @@ def assess(
     ``left``: the customers known to have left, for the supervised churn model."""
     warnings = list(base.warnings)
     n, today = base.size, base.as_of_day
-    inputs = rfm_engine.rfm_inputs(
-        base.tx_customer, base.tx_day, base.tx_amount, today, customers=n
-    )
-    scores = rfm_engine.rfm_scores(
-        inputs.recency_days, inputs.frequency, inputs.monetary, bins=rules.value.rfm_bins
-    )
-    warnings += inputs.warnings + scores.warnings
+    inputs, scores = _rfm(base, rules, warnings)
     lifetime, figures = _lifetime(base, rules, warnings)
     share = margin_share if margin_share is not None else np.full(n, rules.value.assumed_margin)
     margin = inputs.monetary * share
@@ -88,16 +82,7 @@ def assess(
     )
     warnings += cost.warnings
     bought = inputs.purchased
-    stages = lifecycle_engine.lifecycle(
-        base.tx_customer,
-        base.tx_day,
-        today,
-        customers=n,
-        amount=base.tx_amount,
-        joined_day=np.minimum(base.created_day, today),
-        rules=rules.lifecycle,
-    )
-    warnings += stages.warnings
+    stages = _lifecycle(base, rules, warnings)
     tiers = _tiers(base, inputs, lifetime, stages, margin, cost.total, rules)
     warnings += tiers.warnings
     figures["tiers"] = {"mvc_from": _finite(tiers.mvc_from), "mgc_from": _finite(tiers.mgc_from)}
@@ -122,6 +107,34 @@ def assess(
         figures=figures,
         warnings=_unique(warnings),
     )
+
+
+def _rfm(
+    base: Base, rules: Rules, warnings: list[str]
+) -> tuple[rfm_engine.RfmInputs, rfm_engine.RfmScores]:
+    inputs = rfm_engine.rfm_inputs(
+        base.tx_customer, base.tx_day, base.tx_amount, base.as_of_day, customers=base.size
+    )
+    scores = rfm_engine.rfm_scores(
+        inputs.recency_days, inputs.frequency, inputs.monetary, bins=rules.value.rfm_bins
+    )
+    warnings += inputs.warnings + scores.warnings
+    return inputs, scores
+
+
+def _lifecycle(base: Base, rules: Rules, warnings: list[str]) -> lifecycle_engine.Lifecycle:
+    today = base.as_of_day
+    stages = lifecycle_engine.lifecycle(
+        base.tx_customer,
+        base.tx_day,
+        today,
+        customers=base.size,
+        amount=base.tx_amount,
+        joined_day=np.minimum(base.created_day, today),
+        rules=rules.lifecycle,
+    )
+    warnings += stages.warnings
+    return stages
 
 
 def _tiers(

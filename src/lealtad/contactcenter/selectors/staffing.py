@@ -260,13 +260,16 @@ def _from_history(
 def _recorded(
     names: list[str], first: dt.datetime, end: dt.datetime, interval: int
 ) -> tuple[dict[str, dict[dt.date, np.ndarray]], dict[str, list[float]]]:
-    """Arrivals per queue, local day and slot; handle seconds (answered to wrapped) per queue.
+    """Arrivals per queue, local day and slot; handle seconds (answered to wrapped) per queue."""
+    return _arrivals(names, first, end, interval), _handle_times(names, first, end)
 
-    The arrivals are binned with numpy against the local midnights of the window, not
-    converted one by one (only the rows of a day with a clock change, 23 or 25 hours long,
-    are read on the wall clock one at a time; a 25-hour day's repeated hour lands in the same
-    slots twice); the handle times come from the last week of the window only, which is plenty for
-    a mean and keeps the pairing of answered and wrapped rows small."""
+
+def _arrivals(
+    names: list[str], first: dt.datetime, end: dt.datetime, interval: int
+) -> dict[str, dict[dt.date, np.ndarray]]:
+    """Binned with numpy against the local midnights of the window, not converted one by one
+    (only the rows of a day with a clock change, 23 or 25 hours long, are read on the wall
+    clock one at a time; a 25-hour day's repeated hour lands in the same slots twice)."""
     slots = DAY // interval
     first_day = timezone.localtime(first).date()
     days = [first_day + dt.timedelta(days=k) for k in range((end - first).days + 2)]
@@ -296,6 +299,12 @@ def _recorded(
         np.add.at(counts, (day, slot), 1)
         for index in np.flatnonzero(counts.sum(axis=1)):
             arrivals[queue][days[index]] = counts[index]
+    return arrivals
+
+
+def _handle_times(names: list[str], first: dt.datetime, end: dt.datetime) -> dict[str, list[float]]:
+    """From the last week of the window only, which is plenty for a mean and keeps the pairing
+    of answered and wrapped rows small."""
     answered: dict[int, tuple[dt.datetime, str]] = {}
     handle: dict[str, list[float]] = defaultdict(list)
     recent = selectors.journal_between(max(first, end - dt.timedelta(days=7)), end).filter(
@@ -308,7 +317,7 @@ def _recorded(
             began, queue_answered = answered.pop(contact_id)
             if queue_answered in names:
                 handle[queue_answered].append((at - began).total_seconds())
-    return arrivals, handle
+    return handle
 
 
 def _forecast_day(
@@ -345,28 +354,7 @@ def _answer(
     step = request.interval_seconds
     size = len(next(iter(plans.values())).pooled.calls)
     labels = [_label(i * step, start) for i in range(size)]
-    pools = []
-    for name, pool in plans.items():
-        p = pool.pooled
-        pools.append(
-            {
-                "name": name,
-                "queues": list(pool.separate),
-                "calls": _floats(p.calls),
-                "aht_seconds": _floats(p.aht),
-                "agents": p.agents.tolist(),
-                "scheduled": p.scheduled.tolist(),
-                "service_level": _floats(p.service_level, 4),
-                "asa_seconds": _floats(p.asa),
-                "occupancy": _floats(p.occupancy, 4),
-                "abandon": _floats(p.p_abandon, 4),
-                "separate_agents": pool.separate_agents.tolist(),
-                "saving": pool.saving.tolist(),
-                "agent_intervals": p.agent_intervals,
-                "scheduled_intervals": p.scheduled_intervals,
-                "separate_agent_intervals": int(pool.separate_agents.sum()),
-            }
-        )
+    pools = [_pool_answer(name, pool) for name, pool in plans.items()]
     agents = np.sum([p["agents"] for p in pools], axis=0)
     scheduled = np.sum([p["scheduled"] for p in pools], axis=0)
     return {
@@ -374,20 +362,45 @@ def _answer(
         "date": start.date().isoformat() if start else None,
         "interval_seconds": step,
         "intervals": labels,
-        "target": {
-            "service_level": target.service_level,
-            "within_seconds": target.within,
-            "max_asa_seconds": target.max_asa,
-            "max_abandon": target.max_abandon,
-            "max_occupancy": target.max_occupancy,
-            "patience_seconds": target.patience,
-        },
+        "target": _target_answer(target),
         "shrinkage": round(shrinkage.total, 4),
         "queues": about,
         "pools": pools,
         "agents": agents.tolist(),
         "scheduled": scheduled.tolist(),
         "saving": int(sum(p["separate_agent_intervals"] - p["agent_intervals"] for p in pools)),
+    }
+
+
+def _pool_answer(name: str, pool: PoolPlan) -> dict[str, Any]:
+    p = pool.pooled
+    return {
+        "name": name,
+        "queues": list(pool.separate),
+        "calls": _floats(p.calls),
+        "aht_seconds": _floats(p.aht),
+        "agents": p.agents.tolist(),
+        "scheduled": p.scheduled.tolist(),
+        "service_level": _floats(p.service_level, 4),
+        "asa_seconds": _floats(p.asa),
+        "occupancy": _floats(p.occupancy, 4),
+        "abandon": _floats(p.p_abandon, 4),
+        "separate_agents": pool.separate_agents.tolist(),
+        "saving": pool.saving.tolist(),
+        "agent_intervals": p.agent_intervals,
+        "scheduled_intervals": p.scheduled_intervals,
+        "separate_agent_intervals": int(pool.separate_agents.sum()),
+    }
+
+
+def _target_answer(target: Target) -> dict[str, Any]:
+    return {
+        "service_level": target.service_level,
+        "within_seconds": target.within,
+        "max_asa_seconds": target.max_asa,
+        "max_abandon": target.max_abandon,
+        "max_occupancy": target.max_occupancy,
+        "patience_seconds": target.patience,
     }
 
 

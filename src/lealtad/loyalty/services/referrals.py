@@ -33,6 +33,29 @@ def refer(
 ) -> Referral:
     now = at or timezone.now()
     code = code.strip().upper()
+    referrer = _usable_referrer(program, code, customer_id, now)
+    with transaction.atomic():
+        if Referral.objects.filter(program=program, referred_customer_id=customer_id).exists():
+            raise _referred_already()
+        referred = member_services.enrol(program, [customer_id], now)[customer_id]
+        referral = _insert_referral(program, code, referrer, customer_id, now)
+        for member, points in (
+            (referrer, program.referrer_points),
+            (referred, program.referred_points),
+        ):
+            if points:
+                _reward(
+                    program,
+                    Member.objects.select_for_update().get(pk=member.pk),
+                    points,
+                    referral,
+                    now,
+                    actor,
+                )
+    return referral
+
+
+def _usable_referrer(program: Program, code: str, customer_id: int, now: datetime) -> Member:
     referrer = Member.objects.filter(referral_code=code).select_related("program").first()
     if referrer is None or referrer.program_id != program.pk:
         raise LoyaltyRefused(
@@ -52,41 +75,34 @@ def refer(
         raise LoyaltyRefused(
             _("A customer cannot use their own referral code."), field="code", code="own_code"
         )
-    with transaction.atomic():
-        if Referral.objects.filter(program=program, referred_customer_id=customer_id).exists():
-            raise LoyaltyConflict(
-                _("This customer was referred already."), field="customer", code="referred_already"
-            )
-        referred = member_services.enrol(program, [customer_id], now)[customer_id]
-        referral = new_row(
-            Referral,
-            program_id=program.pk,
-            code=code,
-            referrer_id=referrer.pk,
-            referred_customer_id=customer_id,
-            rewarded_at=now,
-        )
-        try:
-            with transaction.atomic():
-                insert_new([referral])
-        except IntegrityError:
-            raise LoyaltyConflict(
-                _("This customer was referred already."), field="customer", code="referred_already"
-            ) from None
-        for member, points in (
-            (referrer, program.referrer_points),
-            (referred, program.referred_points),
-        ):
-            if points:
-                _reward(
-                    program,
-                    Member.objects.select_for_update().get(pk=member.pk),
-                    points,
-                    referral,
-                    now,
-                    actor,
-                )
+    return referrer
+
+
+def _insert_referral(
+    program: Program, code: str, referrer: Member, customer_id: int, now: datetime
+) -> Referral:
+    """The unique constraint catches a referral of the same customer committed since the
+    check above: a race answered as the same conflict, not as a server error."""
+    referral = new_row(
+        Referral,
+        program_id=program.pk,
+        code=code,
+        referrer_id=referrer.pk,
+        referred_customer_id=customer_id,
+        rewarded_at=now,
+    )
+    try:
+        with transaction.atomic():
+            insert_new([referral])
+    except IntegrityError:
+        raise _referred_already() from None
     return referral
+
+
+def _referred_already() -> LoyaltyConflict:
+    return LoyaltyConflict(
+        _("This customer was referred already."), field="customer", code="referred_already"
+    )
 
 
 def _reward(
