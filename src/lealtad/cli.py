@@ -11,7 +11,8 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Annotated
 
@@ -154,30 +155,15 @@ def serve(
         # spawned: started together they import the same modules on the same cores, and the
         # first page waited for all three (24 s to the first answer, 9 s now, on 2 cores).
         import lealtad.asgi  # noqa: F401
-    hub = None
+    hub: BaseProcess | None = None
+    acd: BaseProcess | None = None
     if dispatcher and settings.LEALTAD_EMBEDDED_WORKERS:
         # Its own process: a dispatcher thread beside the requests took most of the GIL
         # while ingestion was busy (it settles each message in Python).
-        hub = multiprocessing.get_context("spawn").Process(
-            target=_dispatcher_process, args=(os.getpid(),), name="lealtad-dispatcher"
-        )
-        hub.daemon = True
-        hub.start()
-    acd = None
-    if dispatcher and settings.LEALTAD_EMBEDDED_WORKERS:
+        hub = _start_child(_dispatcher_process, "lealtad-dispatcher")
         # The contact center's ACD router: one per database, in a process of its own.
-        acd = multiprocessing.get_context("spawn").Process(
-            target=_router_process, args=(os.getpid(),), name="lealtad-acd"
-        )
-        acd.daemon = True
-        acd.start()
-    center = None
-    if demo_center:
-        center = multiprocessing.get_context("spawn").Process(
-            target=_demo_center_process, args=(os.getpid(),), name="lealtad-demo-center"
-        )
-        center.daemon = True
-        center.start()
+        acd = _start_child(_router_process, "lealtad-acd")
+    center = _start_child(_demo_center_process, "lealtad-demo-center") if demo_center else None
     typer.echo(f"Lealtad at http://{host}:{port}/  (API docs at /api/docs)")
     try:
         uvicorn.run(
@@ -190,10 +176,25 @@ def serve(
             access_log=False,
         )
     finally:
-        for child in (hub, acd, center):
-            if child is not None and child.is_alive():
-                child.terminate()
-                child.join(10)
+        _stop_children(hub, acd, center)
+
+
+def _start_child(target: Callable[[int], None], name: str) -> BaseProcess:
+    """Given this process's id, the child winds down when ``serve`` is gone
+    (:func:`_stop_with`)."""
+    child = multiprocessing.get_context("spawn").Process(
+        target=target, args=(os.getpid(),), name=name
+    )
+    child.daemon = True
+    child.start()
+    return child
+
+
+def _stop_children(*children: BaseProcess | None) -> None:
+    for child in children:
+        if child is not None and child.is_alive():
+            child.terminate()
+            child.join(10)
 
 
 def _stop_with(parent: int) -> threading.Event:

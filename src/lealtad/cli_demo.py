@@ -28,13 +28,7 @@ def demo(
     from lealtad.customers.demo import loading as demo_data
 
     if scenario is not None:
-        if scenario != "cross-channel":
-            typer.echo(f"unknown scenario {scenario!r}; known: cross-channel", err=True)
-            raise typer.Exit(2)
-        from lealtad.commerce.demo import cross_channel
-
-        with progress() as bar:
-            typer.echo(cross_channel(progress=bar))
+        _play_scenario(scenario)
         return
 
     if if_empty and demo_data.has_customers():
@@ -49,6 +43,22 @@ def demo(
             shoppers=Purchases(seed) if purchases else None,  # what they bought in 30 months
         )
     typer.echo(report)
+    _seed_other_contexts()
+
+
+def _play_scenario(scenario: str) -> None:
+    if scenario != "cross-channel":
+        typer.echo(f"unknown scenario {scenario!r}; known: cross-channel", err=True)
+        raise typer.Exit(2)
+    from lealtad.commerce.demo import cross_channel
+
+    with progress() as bar:
+        typer.echo(cross_channel(progress=bar))
+
+
+def _seed_other_contexts() -> None:
+    """The service desk, loyalty club, marketing and sales built on the customers and
+    orders just loaded, so they must run after them."""
     from lealtad.service import demo as service_demo
 
     done = service_demo.load_all()  # the service desk for some of these customers

@@ -209,14 +209,55 @@ def iter_people(chunk: int = CHUNK, after: int = 0, until: int | None = None) ->
     """
     fields, kind, other = _fields()
     region = getattr(settings, "LEALTAD_DEFAULT_REGION", "EC")
-    owner = connection.ops.quote_name("customer_id")
     within = [after] if until is None else [after, until]
+    customers = _live_customer_rows(fields, within, until)
+    phones, emails, addresses = _contact_points_by_owner(within, until, chunk)
+    others = _external_ids_by_owner(other, within, until, chunk) if kind == "external" else None
+    for row in customers:
+        cid = row[0]
+        if kind == "field":
+            other_value = row[6]
+        elif others is not None:
+            found = others.take(cid)
+            other_value = found[0][0] if found else ""
+        else:
+            other_value = ""
+        yield Person(
+            key=cid,
+            given_names=row[1] or "",
+            first_surname=row[2] or "",
+            second_surname=row[3] or "",
+            birth_date=row[4],
+            national_id=row[5] or "",
+            other_id=str(other_value or ""),
+            phones=[(e164, bool(mobile)) for e164, mobile in phones.take(cid)],
+            emails=[address for (address,) in emails.take(cid)],
+            addresses=addresses.take(cid),  # type: ignore[arg-type]
+            region=region,
+        )
+
+
+def _id_window(column: str, until: int | None) -> str:
+    """The id range of a run; its params are ``after`` and, when bounded, ``until``."""
+    return f"{column} > %s" + ("" if until is None else f" AND {column} <= %s")
+
+
+def _live_customer_rows(
+    fields: list[str], within: list[int], until: int | None
+) -> Iterator[tuple[Any, ...]]:
     live = f"{_column(Customer, 'merged_into')} IS NULL AND {_column(Customer, 'kind')} = %s"
     live += f" AND {_column(Customer, 'erased_at')} IS NULL"
-    live += f" AND {_column(Customer, 'id')} > %s"
-    live += "" if until is None else f" AND {_column(Customer, 'id')} <= %s"
-    customers = _rows(_select(Customer, fields, live, _column(Customer, "id")), ["person", *within])
-    after_sql = f"{owner} > %s" + ("" if until is None else f" AND {owner} <= %s")
+    live += f" AND {_id_window(_column(Customer, 'id'), until)}"
+    return _rows(_select(Customer, fields, live, _column(Customer, "id")), ["person", *within])
+
+
+def _contact_points_by_owner(
+    within: list[int], until: int | None, chunk: int
+) -> tuple[_Merged, _Merged, _Merged]:
+    """Primary phone and email first and only the current address, newest first: the
+    matcher compares a person's main contact points."""
+    owner = connection.ops.quote_name("customer_id")
+    after_sql = _id_window(owner, until)
     phones = _Merged(
         _rows(
             _select(
@@ -253,45 +294,26 @@ def iter_people(chunk: int = CHUNK, after: int = 0, until: int | None = None) ->
             chunk,
         )
     )
-    others = (
-        _Merged(
-            _rows(
-                _select(
-                    Identifier,
-                    ["customer", "value"],
-                    f"{_column(Identifier, 'kind')} = %s AND {_column(Identifier, 'system')} = %s"
-                    f" AND {after_sql}",
-                    f"{owner}, {_column(Identifier, 'id')}",
-                ),
-                ["external", other, *within],
-                chunk,
-            )
+    return phones, emails, addresses
+
+
+def _external_ids_by_owner(
+    system: str, within: list[int], until: int | None, chunk: int
+) -> _Merged:
+    owner = connection.ops.quote_name("customer_id")
+    return _Merged(
+        _rows(
+            _select(
+                Identifier,
+                ["customer", "value"],
+                f"{_column(Identifier, 'kind')} = %s AND {_column(Identifier, 'system')} = %s"
+                f" AND {_id_window(owner, until)}",
+                f"{owner}, {_column(Identifier, 'id')}",
+            ),
+            ["external", system, *within],
+            chunk,
         )
-        if kind == "external"
-        else None
     )
-    for row in customers:
-        cid = row[0]
-        if kind == "field":
-            other_value = row[6]
-        elif others is not None:
-            found = others.take(cid)
-            other_value = found[0][0] if found else ""
-        else:
-            other_value = ""
-        yield Person(
-            key=cid,
-            given_names=row[1] or "",
-            first_surname=row[2] or "",
-            second_surname=row[3] or "",
-            birth_date=row[4],
-            national_id=row[5] or "",
-            other_id=str(other_value or ""),
-            phones=[(e164, bool(mobile)) for e164, mobile in phones.take(cid)],
-            emails=[address for (address,) in emails.take(cid)],
-            addresses=addresses.take(cid),  # type: ignore[arg-type]
-            region=region,
-        )
 
 
 def people_by_id(ids: Iterable[int]) -> dict[int, Person]:

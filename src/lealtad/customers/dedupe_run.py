@@ -176,7 +176,22 @@ def open_reviews(result: DedupeResult, say: Say = _quiet, merged: bool = False) 
         return 0
     order = doubtful[np.argsort(-result.probability[doubtful], kind="stable")]
     pairs = [(int(keys[result.i[k]]), int(keys[result.j[k]])) for k in order.tolist()]
-    ids = sorted({x for pair in pairs for x in pair})
+    seen = _reviewed_pairs(sorted({x for pair in pairs for x in pair}))
+    new = []
+    for k, (a, b) in zip(order.tolist(), pairs, strict=True):
+        pair = (min(a, b), max(a, b))
+        if pair in seen:
+            continue
+        seen.add(pair)
+        new.append(_probable_match_review(result, k, pair))
+    IdentityReview.objects.bulk_create(new, batch_size=1000)
+    say(f"opened {len(new):,} reviews ({len(pairs) - len(new):,} pairs already reviewed)")
+    return len(new)
+
+
+def _reviewed_pairs(ids: list[int]) -> set[tuple[int, int]]:
+    """Pairs among ``ids`` already in a review of any status, smaller id first; read in
+    slices of 500 ids to keep each IN list within what every database accepts."""
     seen: set[tuple[int, int]] = set()
     for start in range(0, len(ids), 500):
         part = ids[start : start + 500]
@@ -184,30 +199,23 @@ def open_reviews(result: DedupeResult, say: Say = _quiet, merged: bool = False) 
             Q(customer_a_id__in=part) | Q(customer_b_id__in=part)
         ).values_list("customer_a_id", "customer_b_id")
         seen.update((min(a, b), max(a, b)) for a, b in rows)
-    new = []
-    for k, (a, b) in zip(order.tolist(), pairs, strict=True):
-        pair = (min(a, b), max(a, b))
-        if pair in seen:
-            continue
-        seen.add(pair)
-        p = float(result.probability[k])
-        new.append(
-            IdentityReview(
-                event_id="",
-                customer_a_id=pair[0],
-                customer_b_id=pair[1],
-                reason=f"probable match (p={p:.2f})",
-                evidence={
-                    "probability": p,
-                    "weight": float(result.weight[k]),
-                    "reason": result.explain(k),
-                    "source": ACTOR_LABEL,
-                },
-            )
-        )
-    IdentityReview.objects.bulk_create(new, batch_size=1000)
-    say(f"opened {len(new):,} reviews ({len(pairs) - len(new):,} pairs already reviewed)")
-    return len(new)
+    return seen
+
+
+def _probable_match_review(result: DedupeResult, k: int, pair: tuple[int, int]) -> IdentityReview:
+    p = float(result.probability[k])
+    return IdentityReview(
+        event_id="",
+        customer_a_id=pair[0],
+        customer_b_id=pair[1],
+        reason=f"probable match (p={p:.2f})",
+        evidence={
+            "probability": p,
+            "weight": float(result.weight[k]),
+            "reason": result.explain(k),
+            "source": ACTOR_LABEL,
+        },
+    )
 
 
 def apply_merges(

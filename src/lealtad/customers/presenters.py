@@ -128,16 +128,7 @@ def consent_change(c: ConsentChange) -> dict[str, Any]:
 def view_360(view: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "profile": customer_profile(view["customer"]),
-        "phones": [
-            {
-                "e164": p.e164,
-                "kind": p.kind,
-                "is_mobile": p.is_mobile,
-                "is_primary": p.is_primary,
-                "validity": p.validity,
-            }
-            for p in view["phones"]
-        ],
+        "phones": [_phone(p) for p in view["phones"]],
         "emails": [{"address": e.address, "is_primary": e.is_primary} for e in view["emails"]],
         "addresses": [address(a) for a in view["addresses"]],
         "identifiers": [
@@ -150,32 +141,44 @@ def view_360(view: dict[str, Any]) -> dict[str, Any]:
         "hidden_sections": view["hidden"],
     }
     if "channels" in view:  # the channel summary; hidden from some roles (core.rules)
-        out["channels"] = [
-            {
-                "channel": a.channel,
-                "contacts": a.contacts,
-                "last_contact_at": _iso(a.last_contact_at),
-            }
-            for a in view["channels"]
-        ]
+        out["channels"] = [_channel_activity(a) for a in view["channels"]]
     if "interactions" in view:
         out["interactions"] = [interaction(i) for i in view["interactions"]]
     if "consents" in view:
         out["consents"] = [consent(c) for c in view["consents"]]
         out["consent_history"] = [consent_change(c) for c in view["consent_history"]]
     if "audit" in view:
-        out["audit"] = [
-            {
-                "occurred_at": _iso(a.occurred_at),
-                "actor": a.actor_label,
-                "channel": a.channel,
-                "action": a.action,
-                "entity": f"{a.entity_type}:{a.entity_id}",
-                "changes": a.changes,
-            }
-            for a in view["audit"]
-        ]
+        out["audit"] = [_audit_entry(a) for a in view["audit"]]
     return out
+
+
+def _phone(p: Any) -> dict[str, Any]:
+    return {
+        "e164": p.e164,
+        "kind": p.kind,
+        "is_mobile": p.is_mobile,
+        "is_primary": p.is_primary,
+        "validity": p.validity,
+    }
+
+
+def _channel_activity(a: Any) -> dict[str, Any]:
+    return {
+        "channel": a.channel,
+        "contacts": a.contacts,
+        "last_contact_at": _iso(a.last_contact_at),
+    }
+
+
+def _audit_entry(a: Any) -> dict[str, Any]:
+    return {
+        "occurred_at": _iso(a.occurred_at),
+        "actor": a.actor_label,
+        "channel": a.channel,
+        "action": a.action,
+        "entity": f"{a.entity_type}:{a.entity_id}",
+        "changes": a.changes,
+    }
 
 
 def merge(m: Merge) -> dict[str, Any]:

@@ -123,19 +123,9 @@ def profile_rows(customer_ids: Iterable[int]) -> list[tuple[Any, ...]]:
     ids = [r[0] for r in rows]
     places = _places(ids)
     emails = set(Email.objects.filter(customer_id__in=ids).values_list("customer_id", flat=True))
-    mobiles = set(
-        Phone.objects.filter(customer_id__in=ids, is_mobile=True).values_list(
-            "customer_id", flat=True
-        )
-    )
+    mobiles = _with_mobile(ids)
     consents = _consents(ids)
-    contacts = {
-        cid: (total or 0, last)
-        for cid, total, last in ChannelActivity.objects.filter(customer_id__in=ids)
-        .values("customer_id")
-        .annotate(total=Sum("contacts"), last=Max("last_contact_at"))
-        .values_list("customer_id", "total", "last")
-    }
+    contacts = _contact_totals(ids)
     out = []
     for r in rows:
         cid = r[0]
@@ -175,6 +165,25 @@ def profile_rows(customer_ids: Iterable[int]) -> list[tuple[Any, ...]]:
             )
         )
     return out
+
+
+def _with_mobile(customer_ids: list[int]) -> set[int]:
+    return set(
+        Phone.objects.filter(customer_id__in=customer_ids, is_mobile=True).values_list(
+            "customer_id", flat=True
+        )
+    )
+
+
+def _contact_totals(customer_ids: list[int]) -> dict[int, tuple[int, Any]]:
+    """Contacts summed over every channel and the latest of them, per customer."""
+    return {
+        cid: (total or 0, last)
+        for cid, total, last in ChannelActivity.objects.filter(customer_id__in=customer_ids)
+        .values("customer_id")
+        .annotate(total=Sum("contacts"), last=Max("last_contact_at"))
+        .values_list("customer_id", "total", "last")
+    }
 
 
 def _places(customer_ids: list[int]) -> dict[int, tuple[str, str]]:

@@ -84,6 +84,14 @@ def customer_record(customer_id: int) -> dict[str, Any]:
     return {
         "profile": jsonable(profile),
         "merged_records": [i for i in ids if i != customer_id],
+        **_contact_points(mine),
+        **_timeline_and_consents(mine),
+        **_identity_history(ids),
+    }
+
+
+def _contact_points(mine: Q) -> dict[str, Any]:
+    return {
         "phones": _rows(Phone.objects.filter(mine), "e164", "raw", "kind", "is_mobile", "source"),
         "emails": _rows(Email.objects.filter(mine), "address", "is_primary", "source"),
         "addresses": _rows(
@@ -103,6 +111,11 @@ def customer_record(customer_id: int) -> dict[str, Any]:
         "households": _rows(
             HouseholdMember.objects.filter(mine), "household__name", "role", "household_id"
         ),
+    }
+
+
+def _timeline_and_consents(mine: Q) -> dict[str, Any]:
+    return {
         "timeline": _rows(
             Interaction.objects.filter(mine).order_by("occurred_at", "id"),
             "occurred_at",
@@ -141,6 +154,13 @@ def customer_record(customer_id: int) -> dict[str, Any]:
         "channel_activity": _rows(
             ChannelActivity.objects.filter(mine), "channel", "contacts", "last_contact_at"
         ),
+    }
+
+
+def _identity_history(ids: list[int]) -> dict[str, Any]:
+    """A review or merge names the person on either side of a pair, so these take the ids
+    rather than the ``mine`` filter."""
+    return {
         "identity_reviews": _rows(
             IdentityReview.objects.filter(Q(customer_a__in=ids) | Q(customer_b__in=ids)),
             "customer_a_id",
