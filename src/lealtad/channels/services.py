@@ -162,9 +162,18 @@ def _apply(checked: list[ValidEvent | EventResult], actor: Actor) -> list[EventR
     """In one transaction, which on SQLite other requests' events of the same actor may join
     (a group commit: single-event posts arriving together resolved and written as one batch,
     with one disk sync)."""
+    _prepare(checked)
     return group_commit.in_batch(
         ("channels.ingest", actor), checked, lambda joined: _apply_now(joined, actor)
     )
+
+
+def _prepare(checked: Sequence[ValidEvent | EventResult]) -> None:
+    """Each event type's own preparation, before the transaction (:attr:`EventType.prepare`)."""
+    for name in sorted({c.envelope.type for c in checked if isinstance(c, ValidEvent)}):
+        kind = envelope.event_type(name)
+        if kind is not None and kind.prepare is not None:
+            kind.prepare()
 
 
 def _apply_now(checked: list[ValidEvent | EventResult], actor: Actor) -> list[EventResult]:

@@ -165,13 +165,22 @@ class EventType:
     payload_model: type[BaseModel]
     apply: Applier
     description: str
+    prepare: Callable[[], None] | None = None
+    """Run before the write transaction that applies events of this type: what takes long
+    to make ready (an index to load) must not hold SQLite's one write slot meanwhile."""
 
 
 _TYPES: dict[str, EventType] = {}
 
 
-def register(name: str, payload_model: type[BaseModel], apply: Applier, description: str) -> None:
-    _TYPES[name] = EventType(name, payload_model, apply, description)
+def register(
+    name: str,
+    payload_model: type[BaseModel],
+    apply: Applier,
+    description: str,
+    prepare: Callable[[], None] | None = None,
+) -> None:
+    _TYPES[name] = EventType(name, payload_model, apply, description, prepare)
 
 
 def event_type(name: str) -> EventType | None:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from lealtad.core import envelope, hub
-from lealtad.customers import services
+from lealtad.customers import realtime, services
 from lealtad.customers.models import ChannelActivity
 from lealtad.customers.schemas import CustomerProfile, InteractionRecorded
 from lealtad.customers.services.merge_clusters import MERGED_BATCH
@@ -22,12 +22,14 @@ envelope.register(
     CustomerProfile,
     services.apply_events,
     "Profile fields, contact points, addresses and consents a channel knows of a customer.",
+    prepare=realtime.ready,
 )
 envelope.register(
     "interaction.recorded",
     InteractionRecorded,
     services.apply_events,
     "A contact with the customer on the event's channel: direction, subject, summary.",
+    prepare=realtime.ready,
 )
 
 

@@ -177,6 +177,17 @@ def person_of(ref: CustomerRef, profile: Any = None, key: int = 0) -> Person:
     )
 
 
+def ready() -> None:
+    """Load (or map) the index and catch it up before the caller's write transaction begins.
+
+    Inside one, on SQLite, a cold index (a minute to build at a million customers, or a wait
+    on the process building the snapshot) would hold the database's one write slot, and the
+    other processes' writes would give up as "database is locked"; a catch-up on what other
+    processes created would hold it too. Afterwards :func:`candidates` finds it ready."""
+    with _lock:
+        _index()
+
+
 def candidates(people: Sequence[Person]) -> list[list[Match]] | None:
     """Each person's best candidates, found together (see :meth:`Index.query_many`: a
     candidate among the earlier ``people`` has the key ``-1 - position``); None when
