@@ -288,6 +288,10 @@ class Interaction(models.Model):
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(fields=["customer", "-occurred_at"], name="timeline_idx"),
+            # The cube's feed finds the interactions a pass of ingested events made by their
+            # event ids: without it, a scan of every interaction per group of 200 messages
+            # (40 deliveries a second at ten million interactions).
+            models.Index(fields=["event_id"], name="interaction_event_idx"),
         ]
 
     def __str__(self) -> str:
