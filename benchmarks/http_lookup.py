@@ -279,7 +279,9 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}/api/v1"
     headers = {"Authorization": f"Bearer {token}"}
-    server = start_server(port, args.workers, dispatcher=True)
+    # The dispatcher only when (d) and (e) write: otherwise it would deliver what an earlier
+    # run left pending (run_all's ingest) while the reads are timed.
+    server = start_server(port, args.workers, dispatcher=not args.no_writes)
     try:
         with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
             # Warm-up: every worker imports, connects and fills its caches.
