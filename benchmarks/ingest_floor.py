@@ -53,12 +53,23 @@ class Floor:
 
 
 def high_water(connection: Any) -> dict[str, int]:
-    """Each table's highest ``id`` (tables keyed by ``id`` only), through Django's connection."""
+    """Each table's highest ``id``, through Django's connection: the tables of models keyed by
+    a counter named ``id`` (a UUID key has no order to grow along, and PostgreSQL has no
+    ``MAX(uuid)``)."""
+    from django.apps import apps
+    from django.db import models
+
+    counted = (models.AutoField, models.BigAutoField, models.SmallAutoField)
+    tables = sorted(
+        {
+            m._meta.db_table
+            for m in apps.get_models(include_auto_created=True)
+            if isinstance(m._meta.pk, counted) and m._meta.pk.column == "id" and m._meta.managed
+        }
+    )
     marks: dict[str, int] = {}
     with connection.cursor() as cursor:
-        for table in connection.introspection.table_names(cursor):
-            if connection.introspection.get_primary_key_column(cursor, table) != "id":
-                continue
+        for table in tables:
             cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(table)}")
             marks[table] = int(cursor.fetchone()[0] or 0)
     return marks
