@@ -78,3 +78,11 @@ def test_an_event_rejected_at_the_edge_loads_nothing(trained, index_loads):
     [result] = channel_services.ingest([{"id": "bad-1", "type": "nope"}], Actor("test"))
     assert result.status == "rejected"
     assert index_loads == []
+
+
+def test_customers_another_process_created_are_taken_in_before_the_next_batch(trained, index_loads):
+    channel_services.ingest([_stranger("first-1")], Actor("test"))
+    elsewhere = Customer.objects.create(display_name="Otra Persona", search_name="otra persona")
+    assert realtime._state.max_id < elsewhere.pk  # not yet in this process's index
+    channel_services.ingest([_stranger("next-1")], Actor("test"))  # the same person again
+    assert realtime._state.max_id == elsewhere.pk  # caught up on it
