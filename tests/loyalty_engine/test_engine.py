@@ -22,6 +22,35 @@ def order(*lines: Line, channel: str = "pos", promotions: tuple[str, ...] = ()) 
     return Order(channel, AT, lines, promotions)
 
 
+_RULE = st.builds(
+    Rule,
+    st.sampled_from([Decimal(1), Decimal(2), Decimal(3)]),
+    channel=st.sampled_from(["", "pos", "web"]),
+    sku=st.sampled_from(["", "X", "Y"]),
+    category=st.sampled_from(["", "pharma"]),
+    promotion=st.sampled_from(["", "VERANO"]),
+)
+
+
+@given(
+    st.lists(_RULE, max_size=8),
+    st.sampled_from(["X", "Y", "Z"]),
+    st.sampled_from(["pos", "web"]),
+    st.sampled_from([(), ("VERANO",)]),
+)
+def test_ranked_rules_pick_what_the_most_specific_match_picks(rules, sku, channel, promotions):
+    """Ranking once per program changes no line's rule: the first match of the ranked rules
+    is the most specific match, the first given among equals (compared by identity)."""
+    line, placed = (
+        Line(sku, 1, Decimal(10), "pharma"),
+        order(channel=channel, promotions=promotions),
+    )
+    matches = [r for r in rules if earning._matches(r, placed, line)]
+    expected = max(matches, key=Rule.specificity) if matches else None
+    assert earning.best_rule(earning.Ranked(rules), placed, line) is expected
+    assert earning.best_rule(rules, placed, line) is expected
+
+
 def test_points_on_the_net_amount_rounded_down():
     earned = earning.earn(order(Line("A", 2, Decimal("19.99"))), [BASE])
     assert [e.points for e in earned] == [19]

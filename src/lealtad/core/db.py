@@ -15,12 +15,13 @@ import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
-from typing import Any, TypeVar
+from datetime import datetime, tzinfo
+from typing import Any, TypeVar, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.base import ModelState
+from django.utils.dateparse import parse_datetime
 
 try:
     import fcntl
@@ -64,7 +65,7 @@ class _Plan:
         self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         self.attnames = [f.attname for f in self.fields]
         self.adapted = [
-            (i, f, _moment(f))
+            (i, f, _moment(f), type(f) is models.JSONField)
             for i, f in enumerate(self.fields)
             if not _plain(f) or getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
         ]
@@ -72,7 +73,7 @@ class _Plan:
     def params(self, obj: models.Model, db: BaseDatabaseWrapper) -> list[Any]:
         values = [getattr(obj, name) for name in self.attnames]
         sqlite = db.vendor == "sqlite"
-        for i, field, moment in self.adapted:
+        for i, field, moment, json in self.adapted:
             value = values[i]
             if moment and (value is None or (type(value) is datetime and value.tzinfo is not None)):
                 # An aware moment (or none) of a plain date-time field: what the field and
@@ -81,6 +82,9 @@ class _Plan:
                 if sqlite and value is not None:
                     value = str(value.astimezone(db.timezone).replace(tzinfo=None))
                 values[i] = value
+                continue
+            if json and type(value) in (dict, list):
+                values[i] = db.ops.adapt_json_value(value, cast(Any, field).encoder)
                 continue
             values[i] = field.get_db_prep_save(field.pre_save(obj, True), db)
         return values
@@ -375,6 +379,19 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
         else:
             last = found[0]
     return list(range(last - count + 1, last + 1))
+
+
+def stored_moment(value: Any, zone: tzinfo | None = None) -> datetime | None:
+    """A date-time column as :func:`rows_of` gives it (PostgreSQL: aware; SQLite: naive, or
+    text, in the connection's zone), as the ORM would read it: aware. A loop over many rows
+    passes ``connection.timezone`` as ``zone``, looked up once (a lookup per value cost as
+    much as the rest)."""
+    if value is None:
+        return None
+    found = value if isinstance(value, datetime) else parse_datetime(value)
+    if found is not None and found.tzinfo is None:
+        found = found.replace(tzinfo=zone or connection.timezone)
+    return found
 
 
 def rows_of(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:

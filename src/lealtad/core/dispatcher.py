@@ -11,18 +11,18 @@ a Redis Streams transport can implement the same two methods.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Sequence
-from datetime import timedelta
-from typing import Protocol
+from datetime import datetime, timedelta
+from typing import Protocol, cast
 
-from django.db import close_old_connections, connection, transaction
-from django.db.models import F
+from django.db import close_old_connections, connection, models, transaction
 from django.utils import timezone
 
 from lealtad.core import hub
-from lealtad.core.db import new_row, rows_of, writer_turn
+from lealtad.core.db import new_row, rows_of, stored_moment, writer_turn
 from lealtad.core.models import Delivery, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -129,9 +129,7 @@ class OutboxDispatcher:
         try:
             with transaction.atomic():
                 sub.handle_many([row for row, _ in due])
-                Delivery.objects.filter(pk__in=[d.pk for _, d in due]).update(
-                    status=Delivery.Status.DONE, attempts=F("attempts") + 1, last_error=""
-                )
+                _mark_done([d.pk for _, d in due])
         except Exception as exc:
             log.info("subscriber %s failed on a group, offering one by one: %s", sub.name, exc)
             return False
@@ -157,8 +155,7 @@ class OutboxDispatcher:
                 for sub in subs[row.event_type]
             )
         ]
-        if ids:
-            OutboxMessage.objects.filter(pk__in=ids).update(dispatched_at=timezone.now())
+        _mark_dispatched(ids)
         return len(ids)
 
     def _deliver(self, sub: hub.Subscription, message: hub.Message, delivery: Delivery) -> None:
@@ -205,15 +202,57 @@ class OutboxDispatcher:
             OutboxMessage.objects.filter(pk=delivery.message_id).update(dispatched_at=None)
 
 
+PER_STATEMENT = 500  # ids an IN list, far below SQLite's variable limit
+DONE = Delivery.Status.DONE.value
 _READ = ("id", "message_id", "subscriber", "status", "attempts", "next_attempt_at")
 _MESSAGE = ("id", "event_id", "event_type", "channel", "customer_id", "payload", "created_at")
 
 
 def _pending(limit: int) -> list[hub.Message]:
-    """The oldest undispatched messages, read as the plain values subscribers receive (a
-    model row each, then a message built from it, cost a fifth of an earn event)."""
-    rows = OutboxMessage.objects.filter(dispatched_at=None).order_by("id").values_list(*_MESSAGE)
-    return [hub.Message(*values) for values in rows[:limit]]
+    """The oldest undispatched messages, read as the plain values subscribers receive, by
+    the statement alone (a model row each, then a message built from it, cost a fifth of an
+    earn event; the ORM's values and converters, another tenth)."""
+    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    sql = (
+        f"SELECT {', '.join(_MESSAGE)} FROM {table} "
+        "WHERE dispatched_at IS NULL ORDER BY id LIMIT %s"
+    )
+    zone = connection.timezone
+    return [
+        hub.Message(
+            pk,
+            event_id,
+            event_type,
+            channel,
+            customer,
+            payload if isinstance(payload, dict) else json.loads(payload),
+            cast(datetime, stored_moment(created, zone)),  # NOT NULL
+        )
+        for pk, event_id, event_type, channel, customer, payload, created in rows_of(sql, [limit])
+    ]
+
+
+def _mark_done(ids: Sequence[int]) -> None:
+    """Deliveries a subscriber finished, by the statement alone (the ORM compiled an
+    ``UPDATE … IN`` afresh for every group)."""
+    _update_in(Delivery, "status = %s, attempts = attempts + 1, last_error = ''", ids, DONE)
+
+
+def _mark_dispatched(ids: Sequence[int]) -> None:
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    _update_in(OutboxMessage, "dispatched_at = %s", ids, now)
+
+
+def _update_in(
+    model: type[models.Model], assignments: str, ids: Sequence[int], value: object
+) -> None:
+    table = connection.ops.quote_name(model._meta.db_table)
+    for start in range(0, len(ids), PER_STATEMENT):
+        part = ids[start : start + PER_STATEMENT]
+        marks = ", ".join(["%s"] * len(part))
+        rows_of(
+            f"UPDATE {table} SET {assignments} WHERE id IN ({marks}) RETURNING id", [value, *part]
+        )
 
 
 def _make_deliveries(pairs: Sequence[tuple[int, str]], per_statement: int = 500) -> BySubscriber:

@@ -83,9 +83,22 @@ def _matches(rule: Rule, order: Order, line: Line) -> bool:
     )
 
 
+class Ranked(tuple[Rule, ...]):
+    """A program's rules most specific first (ties in their given order), so the first that
+    matches a line is the best: ranked once per program, not per line of every order."""
+
+    __slots__ = ()
+
+    def __new__(cls, rules: Iterable[Rule]) -> Ranked:
+        return super().__new__(cls, sorted(rules, key=Rule.specificity, reverse=True))
+
+
 def best_rule(rules: Iterable[Rule], order: Order, line: Line) -> Rule | None:
-    found = [r for r in rules if _matches(r, order, line)]
-    return max(found, key=Rule.specificity) if found else None
+    """The most specific rule matching the line; among equals, the first given."""
+    for rule in rules if isinstance(rules, Ranked) else Ranked(rules):
+        if _matches(rule, order, line):
+            return rule
+    return None
 
 
 def bonus_multiplier(bonuses: Iterable[Bonus], order: Order, line: Line) -> Decimal:
@@ -106,9 +119,10 @@ def earn(
 ) -> list[Earned]:
     """Each line's whole points (rounded down: a point is never given for a fraction). A line
     no rule matches, or with a net amount of zero or less, earns nothing."""
+    ranked = rules if isinstance(rules, Ranked) else Ranked(rules)
     earned = []
     for line in order.lines:
-        rule = best_rule(rules, order, line)
+        rule = best_rule(ranked, order, line)
         points = 0
         if rule is not None and line.net > 0:
             rate = rule.points_per_unit * rule.multiplier * tier_multiplier

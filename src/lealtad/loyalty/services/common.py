@@ -34,6 +34,9 @@ class LoyaltyNotFound(DomainError):
     kind = "not_found"
 
 
+PER_LOOKUP = 500  # values an IN list, far below SQLite's variable limit
+
+
 def where(index: int, size: int, name: str) -> str:
     """A field's path in a batch (``rows[3].points``), or its name alone for a batch of one."""
     return f"rows[{index}].{name}" if size > 1 else name

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from lealtad.commerce.selectors.catalog import sale_items
-from lealtad.core.db import insert_new, new_row, rows_of
+from lealtad.core.db import insert_new, new_row, rows_of, stored_moment
 from lealtad.core.kept import Kept
 from lealtad.loyalty.choices import EntryKind, NegativeBalance
 from lealtad.loyalty.models import (
@@ -32,7 +32,14 @@ from lealtad.loyalty.models import (
     Tier,
 )
 from lealtad.loyalty.services import members as member_services
-from lealtad.loyalty.services.common import add_to_balances, expiry, lots_of, owed, take
+from lealtad.loyalty.services.common import (
+    PER_LOOKUP,
+    add_to_balances,
+    expiry,
+    lots_of,
+    owed,
+    take,
+)
 from lealtad.loyalty_engine import earning, lots
 
 
@@ -113,7 +120,7 @@ class _Setup:
     program object is shared: read it, never save it."""
 
     program: Program
-    rules: list[earning.Rule]
+    rules: earning.Ranked
     bonuses: list[earning.Bonus]
     multipliers: dict[int, Decimal]
 
@@ -124,7 +131,7 @@ RULES_TTL = 5.0
 def _read_setups() -> list[_Setup]:
     found = []
     for program in Program.objects.filter(active=True).prefetch_related("tiers"):
-        rules = [
+        rules = earning.Ranked(
             earning.Rule(
                 r.points_per_unit,
                 r.multiplier,
@@ -136,7 +143,7 @@ def _read_setups() -> list[_Setup]:
                 r.ends,
             )
             for r in EarningRule.objects.filter(program=program)
-        ]
+        )
         bonuses = [
             earning.Bonus(b.multiplier, b.starts, b.ends, b.channel, b.category)
             for b in BonusCampaign.objects.filter(program=program)
@@ -185,9 +192,6 @@ def _earn_in(
     return len(rows)
 
 
-PER_LOOKUP = 500  # values an IN list, far below SQLite's variable limit
-
-
 def _taken(keys: Sequence[str]) -> set[str]:
     """The idempotency keys already in the ledger, by the statement alone: through the ORM,
     building the IN lookup of a batch's keys cost more than the database's answer."""
@@ -210,6 +214,7 @@ def _members(program: Program, customers: set[int]) -> dict[int, Member]:
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     wanted = sorted(customers)
     found: dict[int, Member] = {}
+    zone = connection.timezone
     for start in range(0, len(wanted), PER_LOOKUP):
         part = wanted[start : start + PER_LOOKUP]
         sql = (
@@ -223,22 +228,11 @@ def _members(program: Program, customers: set[int]) -> dict[int, Member]:
                 program_id=program.pk,
                 customer_id=customer_id,
                 tier_id=tier_id,
-                grace_until=_moment(grace_until),
+                grace_until=stored_moment(grace_until, zone),
                 balance=balance,
             )
     if program.auto_enrol and len(found) < len(customers):
         found.update(member_services.enrol(program, customers - set(found)))
-    return found
-
-
-def _moment(value: Any) -> datetime | None:
-    """A date-time column as the driver gives it (PostgreSQL: aware; SQLite: naive, or text,
-    in the connection's zone), as the ORM would read it."""
-    if value is None:
-        return None
-    found = value if isinstance(value, datetime) else parse_datetime(value)
-    if found is not None and timezone.is_naive(found):
-        found = timezone.make_aware(found, connection.timezone)
     return found
 
 
@@ -265,12 +259,13 @@ def _entries(
         multiplier = setup.multipliers.get(member.tier_id or 0, Decimal(1))
         earned = earning.earn(core, setup.rules, setup.bonuses, multiplier)
         points = sum(e.points for e in earned)
-        debt = owing.setdefault(member.pk, owed(member))
-        size, owing[member.pk] = lots.lot_size(points, debt)
+        pk = member.id  # not ``.pk``: a property, three times an order
+        debt = owing.setdefault(pk, owed(member))
+        size, owing[pk] = lots.lot_size(points, debt)
         rows.append(
             new_row(
                 LedgerEntry,
-                member_id=member.pk,
+                member_id=pk,
                 kind=EntryKind.EARN,
                 points=points,
                 source_kind="order",
@@ -283,7 +278,7 @@ def _entries(
                 actor=actor,
             )
         )
-        deltas[member.pk] += points
+        deltas[pk] += points
         member.balance += points
     return rows, deltas
 

@@ -13,13 +13,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Sum
+from django.db import connection, transaction
 from django.utils import timezone
 
-from lealtad.core.db import insert_new, new_row
+from lealtad.core.db import insert_new, new_row, rows_of
 from lealtad.loyalty.choices import QUALIFYING_KINDS
 from lealtad.loyalty.models import LedgerEntry, Member, Program, Tier
+from lealtad.loyalty.services.common import PER_LOOKUP
 from lealtad.loyalty_engine import tiers
 from lealtad.loyalty_engine.months import add_months
 
@@ -74,19 +74,28 @@ def earned_in_window(
 ) -> dict[int, int]:
     """Points earned (less returns) in the program's window up to ``now``, per member; with
     ``at_least`` above zero, only the members whose total reaches it (the database leaves
-    the others out)."""
-    since = add_months(now, -program.tier_window_months)
-    rows = (
-        LedgerEntry.objects.filter(
-            member_id__in=list(member_ids), kind__in=QUALIFYING_KINDS, at__gt=since, at__lte=now
+    the others out). By the statement alone: every earning group asks, and the ORM compiled
+    the query afresh each time for more than the database took to answer it."""
+    ops = connection.ops
+    since = ops.adapt_datetimefield_value(add_months(now, -program.tier_window_months))
+    until = ops.adapt_datetimefield_value(now)
+    kinds = [str(kind) for kind in QUALIFYING_KINDS]
+    having = " HAVING SUM(points) >= %s" if at_least > 0 else ""
+    table, at = ops.quote_name(LedgerEntry._meta.db_table), ops.quote_name("at")
+    found: dict[int, int] = {}
+    wanted = list(member_ids)
+    for start in range(0, len(wanted), PER_LOOKUP):
+        part = wanted[start : start + PER_LOOKUP]
+        sql = (
+            f"SELECT member_id, SUM(points) FROM {table} "
+            f"WHERE member_id IN ({', '.join(['%s'] * len(part))}) "
+            f"AND kind IN ({', '.join(['%s'] * len(kinds))}) AND {at} > %s AND {at} <= %s "
+            f"GROUP BY member_id{having}"
         )
-        .values("member_id")
-        .annotate(total=Sum("points"))
-    )
+        params = [*part, *kinds, since, until, *([at_least] if at_least > 0 else [])]
+        found.update((pk, int(total)) for pk, total in rows_of(sql, params))
     if at_least > 0:
-        rows = rows.filter(total__gte=at_least)
-        return {pk: total for pk, total in rows.values_list("member_id", "total")}
-    found = dict(rows.values_list("member_id", "total"))
+        return found
     return {pk: found.get(pk) or 0 for pk in member_ids}
 
 
