@@ -11,6 +11,7 @@ busy handler while the slot is free.
 from __future__ import annotations
 
 import functools
+import operator
 import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -64,6 +65,7 @@ class _Plan:
     def __init__(self, model: type[models.Model]) -> None:
         self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         self.attnames = [f.attname for f in self.fields]
+        self.values_of = operator.attrgetter(*self.attnames)
         self.adapted = [
             (i, f, _moment(f), type(f) is models.JSONField)
             for i, f in enumerate(self.fields)
@@ -71,7 +73,8 @@ class _Plan:
         ]
 
     def params(self, obj: models.Model, db: BaseDatabaseWrapper) -> list[Any]:
-        values = [getattr(obj, name) for name in self.attnames]
+        found = self.values_of(obj)
+        values = list(found) if len(self.attnames) > 1 else [found]
         sqlite = db.vendor == "sqlite"
         for i, field, moment, json in self.adapted:
             value = values[i]

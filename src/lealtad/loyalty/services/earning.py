@@ -83,11 +83,7 @@ def placed(payload: dict[str, Any], customer_id: int | None, at: datetime) -> Pl
         (
             str(line["sku"]),
             int(line["quantity"]),
-            (
-                Decimal(str(line["unit_price"])) * int(line["quantity"])
-                - Decimal(str(line.get("discount") or 0))
-            )
-            * paid,
+            _net(line) if paid is ONE else _net(line) * paid,
         )
         for line in payload.get("lines") or ()
     )
@@ -101,6 +97,16 @@ def placed(payload: dict[str, Any], customer_id: int | None, at: datetime) -> Pl
     )
 
 
+def _net(line: dict[str, Any]) -> Decimal:
+    """What the line costs after its discount, before tax."""
+    return Decimal(str(line["unit_price"])) * int(line["quantity"]) - Decimal(
+        str(line.get("discount") or 0)
+    )
+
+
+ONE = Decimal(1)
+
+
 def _paid_in_money(payload: dict[str, Any]) -> Decimal:
     """The share of the order paid in money: what points paid earns no points again
     (docs/decisions/0015), so each line earns on its net amount less its share of it."""
@@ -108,7 +114,7 @@ def _paid_in_money(payload: dict[str, Any]) -> Decimal:
     total = Decimal(str(payload.get("total") or 0))
     value = Decimal(str(tender.get("value") or 0))
     if total <= 0 or value <= 0:
-        return Decimal(1)
+        return ONE
     return max(Decimal(0), 1 - value / total)
 
 
