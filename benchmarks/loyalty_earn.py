@@ -112,12 +112,45 @@ def program() -> None:
     )
 
 
-def dispatch(limit: int) -> tuple[int, float, float]:
+def dispatch(limit: int, dispatchers: int = 1) -> tuple[int, float, float]:
+    """Until the outbox is empty: settled, seconds, CPU seconds of every dispatcher. With
+    ``dispatchers`` above one, as many processes, each with its ``lealtad dispatch --share``."""
+    if dispatchers == 1:
+        return drain(limit, None)
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # each child opens its own
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    began = time.perf_counter()
+    children = [
+        context.Process(target=_drain_share, args=(limit, k, dispatchers, results))
+        for k in range(dispatchers)
+    ]
+    for child in children:
+        child.start()
+    found = [results.get() for _ in children]
+    elapsed = time.perf_counter() - began
+    for child in children:
+        child.join()
+    return sum(s for s, _ in found), elapsed, sum(c for _, c in found)
+
+
+def _drain_share(limit: int, index: int, of: int, results: Any) -> None:
+    from lealtad.core.dispatcher import Share
+
+    settled, _, cpu = drain(limit, Share(index, of))
+    results.put((settled, cpu))
+
+
+def drain(limit: int, share: Any) -> tuple[int, float, float]:
     from django.db import close_old_connections
 
     from lealtad.core.dispatcher import default_dispatcher
 
-    hub = default_dispatcher()
+    hub = default_dispatcher(share)
     settled = 0
     began, cpu = time.perf_counter(), time.process_time()
     while True:
@@ -209,6 +242,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=2_000, help="messages per dispatcher pass")
     parser.add_argument("--peer-events", type=int, default=2_000)
     parser.add_argument(
+        "--dispatchers", type=int, default=1, help="dispatcher processes, each with its share"
+    )
+    parser.add_argument(
         "--all-subscribers", action="store_true", help="keep every other order.placed subscriber"
     )
     args = parser.parse_args()
@@ -233,9 +269,10 @@ def main() -> None:
         clean()
         program()
         publish(0, args.events, args.customers)
-        settled, elapsed, cpu = dispatch(args.limit)
+        settled, elapsed, cpu = dispatch(args.limit, args.dispatchers)
         entries = LedgerEntry.objects.count()
-        print(f"(a) through the hub, passes of {args.limit}: {settled} settled, ", end="")
+        print(f"(a) through the hub, {args.dispatchers} dispatcher(s), ", end="")
+        print(f"passes of {args.limit}: {settled} settled, ", end="")
         print(f"{entries} entries in {elapsed:.2f} s")
         cc.report("earn events/s", settled / elapsed, "events/s", 10_000, lower=False)
         cc.report("CPU per event", cpu / max(settled, 1) * 1000, "ms")
@@ -243,7 +280,7 @@ def main() -> None:
         state = "balanced" if ok else "NOT BALANCED"
         print(f"    ledger {ledger} points, cached balances {cached}: {state}")
         publish(args.events, args.events, args.customers)
-        settled2, elapsed3, cpu2 = dispatch(args.limit)
+        settled2, elapsed3, cpu2 = dispatch(args.limit, args.dispatchers)
         print(f"(a2) {settled2} more orders from the same customers (members already enrolled)")
         cc.report(
             "earn events/s, enrolled members", settled2 / elapsed3, "events/s", 10_000, lower=False

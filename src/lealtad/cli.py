@@ -266,18 +266,33 @@ def _dispatcher_process(parent: int, batch: int = 50, pause: float = 0.5) -> Non
 
 
 @app.command()
-def dispatch(once: bool = False) -> None:
+def dispatch(
+    once: bool = False,
+    share: Annotated[
+        str,
+        typer.Option(
+            help="k/n: run as dispatcher k of n side by side (0/2 and 1/2), splitting the "
+            "outbox by customer; each customer's events keep their order"
+        ),
+    ] = "0/1",
+) -> None:
     """Run the hub dispatcher on its own (for a separate worker process), with the Redis
     Streams relay beside it when LEALTAD_REDIS_URL is set (``lealtad hub relay-redis``)."""
     django_ready()
-    from lealtad.core.dispatcher import EmbeddedWorker, default_dispatcher
+    from lealtad.core.dispatcher import EmbeddedWorker, Share, default_dispatcher
     from lealtad.core.streams.relay import start_in_background
 
+    try:
+        part = Share.parse(share)
+    except ValueError as bad:
+        raise typer.BadParameter(str(bad), param_hint="--share") from None
+
     if once:
-        typer.echo(f"settled {default_dispatcher().run_once(limit=100000)} messages")
+        typer.echo(f"settled {default_dispatcher(part).run_once(limit=100000)} messages")
         return
-    start_in_background()
-    worker = EmbeddedWorker()
+    if part.index == 0:
+        start_in_background()  # one relay to Redis, beside the first share
+    worker = EmbeddedWorker(default_dispatcher(part))
     worker.run()
 
 

@@ -15,6 +15,7 @@ import json
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, cast
 
@@ -48,8 +49,36 @@ Group = Sequence[hub.Message]
 BySubscriber = dict[tuple[int, str], Delivery]
 
 
+@dataclass(frozen=True)
+class Share:
+    """The part of the outbox one of ``of`` dispatchers takes: the messages of the customers
+    whose id leaves ``index`` over ``of`` (messages of no customer go with share 0), so each
+    customer's events still reach every subscriber in the order they were published, while
+    the dispatchers run side by side (on PostgreSQL; SQLite's one writer takes them in turn).
+    """
+
+    index: int
+    of: int
+
+    def __post_init__(self) -> None:
+        if self.of < 1 or not 0 <= self.index < self.of:
+            raise ValueError(f"a share is k/n with 0 <= k < n, not {self.index}/{self.of}")
+
+    @classmethod
+    def parse(cls, text: str) -> Share:
+        """``"1/4"``: the second of four dispatchers."""
+        index, slash, of = text.partition("/")
+        if not slash or not index.strip().isdigit() or not of.strip().isdigit():
+            raise ValueError(f"a share is written k/n (such as 0/2), not {text!r}")
+        return cls(int(index), int(of))
+
+
 class OutboxDispatcher:
-    """The embedded transport: polls the outbox table of the same database."""
+    """The embedded transport: polls the outbox table of the same database (all of it, or
+    one :class:`Share`)."""
+
+    def __init__(self, share: Share | None = None) -> None:
+        self.share = share
 
     def run_once(self, limit: int = 500, per_commit: int = 200) -> int:
         """One pass over pending messages, in groups of ``per_commit``.
@@ -63,7 +92,7 @@ class OutboxDispatcher:
         write slot with the requests (:func:`writer_turn`) rather than polling for it.
         """
         hub.run_before_pass()
-        pending = _pending(limit)
+        pending = _pending(limit, self.share)
         settled = 0
         for start in range(0, len(pending), per_commit):
             group = pending[start : start + per_commit]
@@ -208,14 +237,20 @@ _READ = ("id", "message_id", "subscriber", "status", "attempts", "next_attempt_a
 _MESSAGE = ("id", "event_id", "event_type", "channel", "customer_id", "payload", "created_at")
 
 
-def _pending(limit: int) -> list[hub.Message]:
-    """The oldest undispatched messages, read as the plain values subscribers receive, by
-    the statement alone (a model row each, then a message built from it, cost a fifth of an
-    earn event; the ORM's values and converters, another tenth)."""
+def _pending(limit: int, share: Share | None = None) -> list[hub.Message]:
+    """The oldest undispatched messages (of the share), read as the plain values subscribers
+    receive, by the statement alone (a model row each, then a message built from it, cost a
+    fifth of an earn event; the ORM's values and converters, another tenth)."""
     table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    params: list[object] = [limit]
+    mine = ""
+    if share is not None and share.of > 1:
+        # The remainder by integer division: SQLite has no MOD() unless built with it.
+        mine = "AND COALESCE(customer_id, 0) - COALESCE(customer_id, 0) / %s * %s = %s "
+        params = [share.of, share.of, share.index, limit]
     sql = (
         f"SELECT {', '.join(_MESSAGE)} FROM {table} "
-        "WHERE dispatched_at IS NULL ORDER BY id LIMIT %s"
+        f"WHERE dispatched_at IS NULL {mine}ORDER BY id LIMIT %s"
     )
     zone = connection.timezone
     return [
@@ -228,7 +263,7 @@ def _pending(limit: int) -> list[hub.Message]:
             payload if isinstance(payload, dict) else json.loads(payload),
             cast(datetime, stored_moment(created, zone)),  # NOT NULL
         )
-        for pk, event_id, event_type, channel, customer, payload, created in rows_of(sql, [limit])
+        for pk, event_id, event_type, channel, customer, payload, created in rows_of(sql, params)
     ]
 
 
@@ -286,8 +321,8 @@ def _make_deliveries(pairs: Sequence[tuple[int, str]], per_statement: int = 500)
     return made
 
 
-def default_dispatcher() -> Dispatcher:
-    return OutboxDispatcher()
+def default_dispatcher(share: Share | None = None) -> Dispatcher:
+    return OutboxDispatcher(share)
 
 
 class EmbeddedWorker(threading.Thread):
