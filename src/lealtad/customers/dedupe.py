@@ -39,8 +39,8 @@ from lealtad.customers.models import (
     Phone,
 )
 from lealtad.matching import Model, Person, Records, train
-from lealtad.matching.pipeline import Labels
 from lealtad.matching.records import RecordsBuilder
+from lealtad.matching.training import Labels
 
 CHUNK = 20_000
 

@@ -12,7 +12,8 @@ The pieces, in the order a batch dedupe uses them:
 * :mod:`~lealtad.matching.fellegi_sunter` estimates how likely each level is among matches
   (m) and non-matches (u) from the data itself, without labels, and scores pairs.
 * :mod:`~lealtad.matching.clustering` groups the pairs above the threshold into clusters.
-* :mod:`~lealtad.matching.pipeline` ties them together (``train`` and ``dedupe``);
+* :mod:`~lealtad.matching.training` trains a model on a base (``train``), and
+  :mod:`~lealtad.matching.pipeline` ties the parts together to deduplicate it (``dedupe``);
   :mod:`~lealtad.matching.realtime` answers "who is this?" for one incoming record.
 
 The Django side is ``lealtad.customers.dedupe`` (loading customers, training) and
@@ -20,7 +21,8 @@ The Django side is ``lealtad.customers.dedupe`` (loading customers, training) an
 """
 
 from lealtad.matching.fellegi_sunter import Model
-from lealtad.matching.pipeline import DedupeResult, dedupe, train
+from lealtad.matching.pipeline import DedupeResult, dedupe
 from lealtad.matching.records import Person, Records
+from lealtad.matching.training import train
 
 __all__ = ["DedupeResult", "Model", "Person", "Records", "dedupe", "train"]
