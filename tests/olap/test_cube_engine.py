@@ -251,3 +251,27 @@ def test_files_written_before_the_customer_copies_still_read(tmp_path: Path) -> 
     found = Cube(store).query(CubeQuery(("orders",), rows=(Dimension("tier"),)), EVERYTHING)
     assert found.records[0][0] == ("unknown",)
     assert found.records[0][1][0] > 0
+
+
+@pytest.mark.parametrize("changed", [3, 32, 33, 400])
+def test_customers_changed_in_deltas_read_as_they_are_now(tmp_path: Path, changed: int) -> None:
+    """Whether the view lists the replaced keys (a few) or anti-joins the deltas (many),
+    each customer reads once, as the newest delta has them."""
+    store = FactStore(tmp_path)
+    people = synthetic.customers(2_000)
+    synthetic.write(store, "customers", people)
+    cube = Cube(store)
+    moved = people.slice(0, changed)
+    for start in range(0, changed, 100):  # several deltas, the last read of a key winning
+        part = moved.slice(start, 100)
+        for tier in ("bronze-old", "platinum-new"):
+            row = {n: part[n] for n in part.column_names}
+            row["tier"] = pa.array([tier] * part.num_rows)
+            store.append_delta("customers", [row], time.time_ns())
+    rows = cube.sql("SELECT customer_id, tier FROM customers")
+    assert len(rows) == people.num_rows == len({pk for pk, _ in rows})
+    now = dict(rows)
+    ids = moved["customer_id"].to_pylist()
+    assert {now[pk] for pk in ids} == {"platinum-new"}
+    kept = people.slice(changed)
+    assert [now[pk] for pk in kept["customer_id"].to_pylist()] == kept["tier"].to_pylist()
