@@ -1,4 +1,4 @@
-"""``core.db.load_rows``: the one bulk loader (demo data, staged standings) writes every row
+"""``core.bulk_load.load_rows``: the one bulk loader (demo data, staged standings) writes every row
 as given, and with ``skip_taken`` keeps the stored row where a unique key repeats, on SQLite
 (INSERT … ON CONFLICT) and PostgreSQL (COPY through a temporary table) alike."""
 
@@ -10,7 +10,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from lealtad.channels.models import ReceivedEvent
-from lealtad.core.db import load_rows
+from lealtad.core.bulk_load import load_rows
 
 pytestmark = pytest.mark.django_db
 

@@ -38,7 +38,7 @@ from lealtad.commerce.models import (
 from lealtad.commerce.services import catalog as catalog_services
 from lealtad.commerce.services import stock_levels
 from lealtad.core.audit import Actor
-from lealtad.core.db import load_rows
+from lealtad.core.bulk_load import load_rows
 
 MODELS = {
     "Order": Order,

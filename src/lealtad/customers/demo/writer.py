@@ -9,7 +9,7 @@ from lealtad.customers.demo.tables import TABLE_COLUMNS, TABLE_ORDER
 
 
 class BulkWriter:
-    """The demo chunks through ``core.db.load_rows`` (COPY on PostgreSQL, raw
+    """The demo chunks through ``core.bulk_load.load_rows`` (COPY on PostgreSQL, raw
     ``executemany`` on SQLite), with the database tuned for a load meanwhile."""
 
     def __init__(self) -> None:
@@ -55,7 +55,7 @@ class BulkWriter:
     def write(self, rows: dict[str, list[tuple[Any, ...]]]) -> None:
         from django.db import transaction
 
-        from lealtad.core.db import load_rows
+        from lealtad.core.bulk_load import load_rows
 
         with transaction.atomic():
             for name in TABLE_ORDER:

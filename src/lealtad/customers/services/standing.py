@@ -26,7 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from lealtad.core import audit, hub
-from lealtad.core.db import drop_stage, new_row, stage_rows
+from lealtad.core.bulk_load import drop_stage, stage_rows
+from lealtad.core.db import new_row
 from lealtad.core.write_batch import WriteBatch
 from lealtad.customers.choices import LifecycleStage
 from lealtad.customers.models import Customer, CustomerStanding, Interaction
